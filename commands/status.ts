@@ -1,0 +1,24 @@
+import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
+import { renderStatus } from '../src/cli/render.js'
+import { resolveTarget, withSession } from '../src/ops/session.js'
+import { type StatusResult, status } from '../src/ops/status.js'
+
+export default class Status extends LatticeCommand {
+  static override summary = 'Show the live routes of the lattice: per entity, each version and its share of traffic.'
+  static override description = 'Reads the live account JWT from the resolver, verifies it, and decodes the mappings under wasmbus.rpc.<lattice>.'
+
+  static override examples = [
+    { description: 'Table of live routes', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
+  ]
+
+  static override flags = { ...connectionFlags }
+
+  async run(): Promise<StatusResult> {
+    const { flags } = await this.parse(Status)
+    const target = resolveTarget(this.targetOptions(flags), 'none')
+    const result = await withSession(target, (s) => status(s))
+    this.log(renderStatus(result))
+    return result
+  }
+}

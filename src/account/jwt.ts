@@ -1,0 +1,75 @@
+/**
+ * NATS JWT decode, verify and sign (ed25519-nkey). We sign with nkeys.js directly because
+ * nats-jwt's encode() always stamps iat = now, and we need iat = max(now, live iat + 1).
+ */
+import { createHash } from 'node:crypto'
+import { type KeyPair, fromPublic } from 'nkeys.js'
+import { base32Encode } from '../subjects/entity-keys.js'
+
+export interface JwtHeader {
+  typ: string
+  alg: string
+}
+
+/** Claims as they are on the wire. Fields we do not know are kept as they are. */
+export interface Claims {
+  jti?: string
+  iat?: number
+  iss: string
+  sub: string
+  name?: string
+  exp?: number
+  nbf?: number
+  nats?: Record<string, unknown>
+  [field: string]: unknown
+}
+
+export interface DecodedJwt<C extends Claims = Claims> {
+  header: JwtHeader
+  claims: C
+}
+
+export class JwtError extends Error {}
+
+/** Decode `jwt` and check that its issuer signed it. Throws JwtError with the reason. */
+export function decodeAndVerify<C extends Claims = Claims>(jwt: string): DecodedJwt<C> {
+  const parts = jwt.trim().split('.')
+  if (parts.length !== 3) throw new JwtError(`not a JWT (${parts.length} parts, expected 3)`)
+  let header: JwtHeader
+  let claims: C
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'))
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+  } catch {
+    throw new JwtError('its header or claims are not valid JSON')
+  }
+  if (header.alg !== 'ed25519-nkey') throw new JwtError(`unsupported algorithm "${header.alg}" (expected ed25519-nkey)`)
+  if (typeof claims.iss !== 'string') throw new JwtError('it has no issuer')
+  let issuer: KeyPair
+  try {
+    issuer = fromPublic(claims.iss)
+  } catch {
+    throw new JwtError(`its issuer "${claims.iss}" is not a public key`)
+  }
+  const signature = Buffer.from(parts[2], 'base64url')
+  if (!issuer.verify(new TextEncoder().encode(`${parts[0]}.${parts[1]}`), signature)) {
+    throw new JwtError('its signature does not verify against its issuer')
+  }
+  return { header, claims }
+}
+
+/** Sign `claims` as `signer`, with the given iat. jti is a hash of the claims, as Go's jwt does. */
+export function sign(claims: Claims, signer: KeyPair, iat: number): string {
+  const body: Claims = { ...claims, jti: '', iat, iss: signer.getPublicKey() }
+  const hash = createHash('sha512-256').update(JSON.stringify(body)).digest()
+  body.jti = base32Encode(hash)
+  const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).toString('base64url')
+  const payload = Buffer.from(JSON.stringify(body)).toString('base64url')
+  const signature = Buffer.from(signer.sign(new TextEncoder().encode(`${header}.${payload}`))).toString('base64url')
+  return `${header}.${payload}.${signature}`
+}
+
+/** iat for a JWT that must supersede one issued at `liveIat` (one-second resolution). */
+export function nextIat(liveIat: number | undefined, nowMs = Date.now()): number {
+  return Math.max(Math.floor(nowMs / 1000), (liveIat ?? 0) + 1)
+}

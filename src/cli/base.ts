@@ -1,0 +1,57 @@
+/**
+ * The base of every lattice command: the global NATS flags (each with its env var), --json,
+ * and one way of reporting errors (code, message, hint; no stack trace for user errors).
+ */
+import { Command, Flags, type Interfaces } from '@oclif/core'
+import { ExitCode, isLatticeError } from '../errors.js'
+import type { TargetOptions } from '../ops/session.js'
+import { DEFAULT_LATTICE } from '../subjects/index.js'
+
+export const connectionFlags = {
+  server: Flags.string({ char: 's', env: 'NATS_URL', default: 'nats://127.0.0.1:4222', summary: 'NATS server URL(s), comma-separated.', helpGroup: 'CONNECTION' }),
+  creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
+  account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
+  lattice: Flags.string({ env: 'LATTICE_ID', default: DEFAULT_LATTICE, summary: 'Lattice name (one subject token).', helpGroup: 'CONNECTION' }),
+}
+
+export const signingFlags = {
+  'signing-key': Flags.string({
+    env: 'LATTICE_SIGNING_KEY',
+    summary: 'Operator (or operator signing key) seed file. LATTICE_SIGNING_KEY_SEED may hold the seed itself.',
+    helpGroup: 'CONNECTION',
+  }),
+}
+
+export const dryRunFlag = {
+  'dry-run': Flags.boolean({ summary: 'Print the exact change and push nothing.', default: false }),
+}
+
+export abstract class LatticeCommand extends Command {
+  static override enableJsonFlag = true
+
+  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string }): TargetOptions {
+    return { server: flags.server, creds: flags.creds, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (isLatticeError(err)) {
+      process.exitCode = err.exitCode
+      if (this.jsonEnabled()) this.logJson({ error: err.toJSON() })
+      else this.logToStderr(`Error [${err.code}]: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`)
+      return
+    }
+    // oclif's own parse errors (unknown flag, missing arg) are usage errors.
+    if (err.oclif?.exit !== undefined || err.exitCode !== undefined) {
+      if (this.jsonEnabled()) {
+        process.exitCode = err.oclif?.exit ?? err.exitCode ?? ExitCode.USAGE
+        this.logJson({ error: { code: 'USAGE', message: err.message, exitCode: process.exitCode } })
+        return
+      }
+      return super.catch(err)
+    }
+    process.exitCode = ExitCode.INTERNAL
+    const detail = process.env.LATTICE_DEBUG ? `\n${err.stack}` : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
+    if (this.jsonEnabled()) this.logJson({ error: { code: 'INTERNAL', message: err.message, exitCode: ExitCode.INTERNAL } })
+    else this.logToStderr(`Internal error: ${err.message}${detail}`)
+  }
+}

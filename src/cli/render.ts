@@ -1,0 +1,46 @@
+/** Text rendering of results for people. --json prints the result objects themselves. */
+import type { ChangeResult, EntityChange } from '../ops/change.js'
+import type { StatusResult } from '../ops/status.js'
+import type { Weights } from '../plan/weights.js'
+import { entityLabel, versionToken } from '../subjects/index.js'
+import { table } from './table.js'
+
+export function weightChange(before: Weights | null, after: Weights | null): string {
+  const versions = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])]
+  return versions.map((v) => `${v} ${(before ?? {})[v] ?? 0}% -> ${(after ?? {})[v] ?? 0}%`).join(', ')
+}
+
+function changeLine(c: EntityChange): string {
+  return `${entityLabel(c.entity)}: ${weightChange(c.before, c.after)}${c.after ? '' : ' (mapping removed)'}`
+}
+
+export function renderChange(result: ChangeResult): string {
+  if (result.changes.length === 0) return 'No change: the live routing already matches. Nothing pushed.'
+  const lines: string[] = []
+  if (result.dryRun) lines.push(`Dry run: nothing pushed. Account ${result.account}, lattice ${result.lattice} would change:`)
+  for (const c of result.changes) {
+    lines.push(changeLine(c))
+    if (result.dryRun) {
+      const dests = result.mappings[c.subject]
+      lines.push(`  mapping ${c.subject}${dests ? '' : ' removed'}`)
+      for (const d of dests ?? []) lines.push(`    -> ${d.subject} weight ${d.weight}`)
+    }
+  }
+  if (result.pushed) {
+    for (const s of result.servers) lines.push(`  ${s.server}: ${s.ok ? s.message || 'ok' : `REJECTED (${s.message})`}`)
+    if (result.confirmed) lines.push(`Live: read back from the resolver (${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged).`)
+  }
+  return lines.join('\n')
+}
+
+export function renderStatus(result: StatusResult): string {
+  if (result.routes.length === 0) return `No routes in lattice ${result.lattice}: every entity's traffic is spread over all its running versions.`
+  const rows: string[][] = []
+  for (const r of result.routes) {
+    for (const [version, weight] of Object.entries(r.weights)) {
+      rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, `${r.subject}.${versionToken(version)}`])
+    }
+    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, d.subject])
+  }
+  return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'SUBJECT'], rows)
+}

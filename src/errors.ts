@@ -1,0 +1,74 @@
+/**
+ * One error type for everything a user can cause or fix, with a stable code and one table
+ * of exit codes. Anything else that escapes is a bug and exits with INTERNAL.
+ */
+
+/** Process exit codes. Stable: CI pipelines branch on them. Documented in docs/exit-codes.md. */
+export const ExitCode = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  INVALID_INPUT: 3,
+  CREDENTIALS: 4,
+  CONNECTION: 5,
+  REJECTED: 6,
+  NOT_CONFIRMED: 7,
+  LIVE_STATE: 8,
+} as const
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/** Every error code, with the exit code it maps to. */
+export const ErrorCodes = {
+  INVALID_WEIGHT: ExitCode.INVALID_INPUT,
+  INVALID_ACTOR_ID: ExitCode.INVALID_INPUT,
+  INVALID_PROVIDER_ID: ExitCode.INVALID_INPUT,
+  INVALID_ACCOUNT_ID: ExitCode.INVALID_INPUT,
+  INVALID_VERSION: ExitCode.INVALID_INPUT,
+  INVALID_TOKEN: ExitCode.INVALID_INPUT,
+  INVALID_SHIFT: ExitCode.INVALID_INPUT,
+  MISSING_FROM: ExitCode.INVALID_INPUT,
+  MISSING_ACCOUNT: ExitCode.INVALID_INPUT,
+  SIGNING_KEY_MISSING: ExitCode.CREDENTIALS,
+  SIGNING_KEY_UNREADABLE: ExitCode.CREDENTIALS,
+  SIGNING_KEY_INVALID: ExitCode.CREDENTIALS,
+  CREDS_UNREADABLE: ExitCode.CREDENTIALS,
+  CREDS_INVALID: ExitCode.CREDENTIALS,
+  AUTHORIZATION: ExitCode.CREDENTIALS,
+  CONNECTION_FAILED: ExitCode.CONNECTION,
+  NO_RESOLVER: ExitCode.CONNECTION,
+  TIMEOUT: ExitCode.CONNECTION,
+  PUSH_REJECTED: ExitCode.REJECTED,
+  NOT_CONFIRMED: ExitCode.NOT_CONFIRMED,
+  ACCOUNT_NOT_FOUND: ExitCode.LIVE_STATE,
+  LIVE_JWT_INVALID: ExitCode.LIVE_STATE,
+  UNSUPPORTED_MAPPING: ExitCode.LIVE_STATE,
+} as const
+export type ErrorCode = keyof typeof ErrorCodes
+
+export class LatticeError extends Error {
+  override readonly name = 'LatticeError'
+  readonly code: ErrorCode
+  /** How to fix it, in one sentence the user can act on. */
+  readonly hint?: string
+  /** Extra machine-readable facts (never secrets). */
+  readonly details?: Record<string, unknown>
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.code = code
+    this.hint = opts.hint
+    this.details = opts.details
+  }
+
+  get exitCode(): ExitCode {
+    return ErrorCodes[this.code]
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, hint: this.hint, exitCode: this.exitCode, ...(this.details ? { details: this.details } : {}) }
+  }
+}
+
+export function isLatticeError(e: unknown): e is LatticeError {
+  return e instanceof LatticeError
+}

@@ -1,0 +1,61 @@
+/**
+ * Where a command's connection, account and signing key come from, checked before anything
+ * touches the network.
+ */
+import type { KeyPair } from 'nkeys.js'
+import { type Credentials, readCreds } from '../auth/creds.js'
+import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
+import { LatticeError } from '../errors.js'
+import { type Connection, openConnection } from '../resolver/connection.js'
+import { publicKeyProblem, tokenProblem } from '../subjects/index.js'
+
+export interface TargetOptions {
+  server: string
+  creds?: string
+  signingKey?: string
+  account?: string
+  lattice: string
+}
+
+export interface Session {
+  conn: Connection
+  account: string
+  lattice: string
+  /** Present when the command changes things (and is not a dry run without a key). */
+  signer?: KeyPair
+}
+
+export interface Target {
+  server: string
+  creds?: Credentials
+  account: string
+  lattice: string
+  signer?: KeyPair
+}
+
+/** Check every local input; throws the first problem. Nothing is contacted. */
+export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
+  const lattice = opts.lattice
+  const latticeProblem = tokenProblem(lattice)
+  if (latticeProblem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${lattice}": ${latticeProblem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
+  if (!opts.account) {
+    throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', { hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).' })
+  }
+  const accountProblem = publicKeyProblem(opts.account, 'account')
+  if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account "${opts.account}": ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
+  const creds = opts.creds ? readCreds(opts.creds) : undefined
+  const seed = env[SIGNING_KEY_SEED_ENV]
+  const hasKey = Boolean(opts.signingKey || seed)
+  const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
+  return { server: opts.server, creds, account: opts.account, lattice, signer: kp }
+}
+
+export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
+  const conn = await openConnection({ servers: target.server, creds: target.creds })
+  try {
+    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer })
+  } finally {
+    target.signer?.clear()
+    await conn.close().catch(() => undefined)
+  }
+}

@@ -1,0 +1,49 @@
+/** `lattice shift`: give one version of one entity an exact share of its traffic. */
+import { LatticeError } from '../errors.js'
+import { shiftWeights, weightProblem } from '../plan/weights.js'
+import { type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type ChangeResult, changeRoutes } from './change.js'
+import type { Session } from './session.js'
+
+export interface ShiftInput {
+  entity: EntityRef
+  to: string
+  weight: number
+  from?: string
+}
+
+/** Check every part of a shift request; throws the first problem. */
+export function validateShift(input: ShiftInput): void {
+  const { entity } = input
+  const idProblem = entityIdProblem(entity.kind, entity.id)
+  if (idProblem) {
+    const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'
+    throw new LatticeError(entity.kind === 'actor' ? 'INVALID_ACTOR_ID' : 'INVALID_PROVIDER_ID', `"${entity.id}" is not ${what}: ${idProblem}.`, {
+      hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`).`,
+    })
+  }
+  if (entity.kind === 'provider') {
+    const linkProblem = tokenProblem(entity.link ?? '')
+    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name "${entity.link}": ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default".' })
+  }
+  for (const [flag, version] of [['--to', input.to], ['--from', input.from]] as const) {
+    if (version === undefined) continue
+    const problem = versionProblem(version)
+    if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} "${version}": ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
+  }
+  const problem = weightProblem(input.weight)
+  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100.' })
+}
+
+export async function shift(session: Session, input: ShiftInput, opts: { dryRun: boolean }): Promise<ChangeResult> {
+  validateShift(input)
+  return changeRoutes(
+    session,
+    (routes) => {
+      const current = routes.get(entityKey(input.entity))
+      const weights = shiftWeights(current && Object.keys(current.weights).length ? current.weights : undefined, input)
+      return [{ entity: input.entity, weights }]
+    },
+    opts,
+  )
+}

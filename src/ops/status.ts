@@ -1,0 +1,40 @@
+/** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
+import { routesFromMappings } from '../plan/routes.js'
+import type { Weights } from '../plan/weights.js'
+import { type EntityKind, entityKey } from '../subjects/index.js'
+import { loadLiveAccount } from './change.js'
+import type { Session } from './session.js'
+
+export interface RouteStatus {
+  kind: EntityKind
+  id: string
+  link?: string
+  subject: string
+  /** version -> percent */
+  weights: Weights
+  /** Destinations lattice did not write, shown as they are. */
+  foreign?: { subject: string; weight?: number; cluster?: string }[]
+}
+
+export interface StatusResult {
+  account: string
+  lattice: string
+  /** iat of the live account JWT (seconds). */
+  issuedAt?: number
+  routes: RouteStatus[]
+}
+
+export async function status(session: Session): Promise<StatusResult> {
+  const live = await loadLiveAccount(session)
+  const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
+    .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
+    .map((r) => ({
+      kind: r.entity.kind,
+      id: r.entity.id,
+      ...(r.entity.link ? { link: r.entity.link } : {}),
+      subject: r.subject,
+      weights: r.weights,
+      ...(r.foreign ? { foreign: r.foreign } : {}),
+    }))
+  return { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes }
+}

@@ -1,0 +1,74 @@
+/**
+ * Routes: the lattice's view of subject mappings. A route is one entity's unversioned subject
+ * mapped to weighted versioned subjects. Conversions both ways; nothing outside
+ * `wasmbus.rpc.<lattice>.` is ever read as a route or written.
+ */
+import { type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
+import type { Weights } from './weights.js'
+
+/** One destination of a subject mapping, as the account JWT spells it. */
+export interface MappingDestination {
+  subject: string
+  weight?: number
+  cluster?: string
+}
+export type Mappings = Record<string, MappingDestination[]>
+
+export interface Route {
+  entity: EntityRef
+  /** The unversioned subject this route maps. */
+  subject: string
+  /** version -> percent */
+  weights: Weights
+  /** Destinations lattice did not write (another tool's, or cluster-scoped): shown, never edited. */
+  foreign?: MappingDestination[]
+}
+
+export function routesFromMappings(mappings: Mappings | undefined, lattice: string): Route[] {
+  const routes: Route[] = []
+  for (const [subject, destinations] of Object.entries(mappings ?? {})) {
+    const entity = parseUnversionedSubject(lattice, subject)
+    if (!entity) continue
+    const weights: Weights = {}
+    const foreign: MappingDestination[] = []
+    for (const d of destinations ?? []) {
+      const token = d.subject.startsWith(`${subject}.`) ? d.subject.slice(subject.length + 1) : undefined
+      const version = token === undefined ? undefined : versionFromToken(token)
+      if (version === undefined || d.cluster !== undefined || version in weights) foreign.push(d)
+      else weights[version] = d.weight ?? 100
+    }
+    routes.push({ entity, subject, weights, ...(foreign.length ? { foreign } : {}) })
+  }
+  return routes
+}
+
+export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights): MappingDestination[] {
+  const source = unversionedSubject(lattice, entity)
+  return Object.entries(weights)
+    .filter(([, w]) => w > 0)
+    .map(([version, weight]) => ({ subject: `${source}.${versionToken(version)}`, weight }))
+}
+
+/** A desired change: the entity's new weights, or null to remove its mapping. */
+export interface RouteChange {
+  entity: EntityRef
+  weights: Weights | null
+}
+
+/**
+ * `mappings` with the given routes replaced. Every other mapping keeps its value and position;
+ * new routes are appended. Returns undefined when no mapping is left.
+ */
+export function applyRouteChanges(mappings: Mappings | undefined, lattice: string, changes: RouteChange[]): Mappings | undefined {
+  const next: Mappings = { ...(mappings ?? {}) }
+  for (const change of changes) {
+    const subject = unversionedSubject(lattice, change.entity)
+    if (change.weights === null || Object.keys(change.weights).length === 0) delete next[subject]
+    else next[subject] = destinationsFor(lattice, change.entity, change.weights)
+  }
+  return Object.keys(next).length > 0 ? next : undefined
+}
+
+export function routeIndex(routes: Route[]): Map<string, Route> {
+  return new Map(routes.map((r) => [entityKey(r.entity), r]))
+}

@@ -1,0 +1,82 @@
+/**
+ * The NATS resolver's account-claims API, spoken by a system-account user:
+ *   $SYS.REQ.ACCOUNT.<pk>.CLAIMS.LOOKUP  -> the raw live JWT (empty if unknown)
+ *   $SYS.REQ.CLAIMS.UPDATE               -> every server with a full resolver answers once
+ */
+import { RequestStrategy } from 'nats'
+import { LatticeError } from '../errors.js'
+import type { Connection } from './connection.js'
+
+export interface ServerReply {
+  /** The answering server's name (its ID when unnamed). */
+  server: string
+  ok: boolean
+  code: number
+  /** "jwt updated", or the server's reason for rejecting. */
+  message: string
+}
+
+export const lookupSubject = (account: string) => `$SYS.REQ.ACCOUNT.${account}.CLAIMS.LOOKUP`
+export const UPDATE_SUBJECT = '$SYS.REQ.CLAIMS.UPDATE'
+
+const NO_RESOLVER_HINT = 'Use --creds (NATS_CREDS) of a system-account user, against servers configured with a full resolver.'
+
+function isNoResponders(e: unknown): boolean {
+  return (e as { code?: string }).code === '503' || /no responders/i.test((e as Error).message ?? '')
+}
+
+/** The live account JWT, or undefined when the resolver does not know the account. */
+export async function lookupAccountJwt(nc: Connection, account: string, timeoutMs = 5000): Promise<string | undefined> {
+  try {
+    const reply = await nc.request(lookupSubject(account), new Uint8Array(0), { timeout: timeoutMs })
+    const jwt = new TextDecoder().decode(reply.data).trim()
+    return jwt.length > 0 ? jwt : undefined
+  } catch (e) {
+    if (isNoResponders(e)) throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the account lookup.', { hint: NO_RESOLVER_HINT })
+    if ((e as { code?: string }).code === 'TIMEOUT') throw new LatticeError('TIMEOUT', `The resolver did not answer the lookup of account ${account} within ${timeoutMs} ms.`)
+    throw e
+  }
+}
+
+export interface PushOptions {
+  /** Stop collecting replies after this long without a new one. */
+  quietMs?: number
+  /** Stop collecting replies after this long in any case. */
+  maxWaitMs?: number
+  /** Stop as soon as this many servers have answered. */
+  expected?: number
+}
+
+/** Send `jwt` to every resolver and collect each server's answer. */
+export async function pushAccountJwt(nc: Connection, jwt: string, opts: PushOptions = {}): Promise<ServerReply[]> {
+  const replies: ServerReply[] = []
+  try {
+    const iter = await nc.requestMany(UPDATE_SUBJECT, new TextEncoder().encode(jwt), {
+      strategy: RequestStrategy.JitterTimer,
+      jitter: opts.quietMs ?? 250,
+      maxWait: opts.maxWaitMs ?? 5000,
+    })
+    for await (const msg of iter) {
+      if (msg.data.length === 0) continue
+      replies.push(parseUpdateReply(new TextDecoder().decode(msg.data)))
+      if (opts.expected !== undefined && replies.length >= opts.expected) break
+    }
+  } catch (e) {
+    if (isNoResponders(e)) throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the JWT update.', { hint: NO_RESOLVER_HINT })
+    throw e
+  }
+  if (replies.length === 0) throw new LatticeError('NO_RESOLVER', 'No NATS server acknowledged the JWT update.', { hint: NO_RESOLVER_HINT })
+  return replies.sort((a, b) => a.server.localeCompare(b.server))
+}
+
+export function parseUpdateReply(text: string): ServerReply {
+  let body: { server?: { name?: string; id?: string }; data?: { code?: number; message?: string }; error?: { code?: number; description?: string } }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return { server: 'unknown', ok: false, code: 0, message: `unreadable reply: ${text.slice(0, 200)}` }
+  }
+  const server = body.server?.name || body.server?.id || 'unknown'
+  if (body.error) return { server, ok: false, code: body.error.code ?? 500, message: body.error.description ?? 'rejected' }
+  return { server, ok: (body.data?.code ?? 200) === 200, code: body.data?.code ?? 200, message: body.data?.message ?? '' }
+}

@@ -1,0 +1,58 @@
+/**
+ * A bare-protocol connection attempt used only to diagnose a failed connect: it reads the
+ * server's INFO, authenticates like the client would and returns the server's -ERR text, if any.
+ */
+import { createConnection } from 'node:net'
+import { fromSeed } from 'nkeys.js'
+
+const SEED_RE = /-{3,}BEGIN USER NKEY SEED-{3,}\s*\n\s*(SU[A-Z2-7]+)\s*\n/
+const JWT_RE = /-{3,}BEGIN NATS USER JWT-{3,}\s*\n\s*(\S+)\s*\n/
+
+export async function probeConnectError(server: string, creds: Uint8Array | undefined, timeoutMs = 3000): Promise<string | undefined> {
+  const url = new URL(server.includes('://') ? server : `nats://${server}`)
+  if (url.protocol !== 'nats:') return undefined
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: url.hostname, port: Number(url.port || 4222) })
+    const done = (result: string | undefined) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(() => done(undefined), timeoutMs)
+    let buffer = ''
+    let sentConnect = false
+    socket.on('error', () => done(undefined))
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8')
+      let nl: number
+      while ((nl = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 2)
+        if (line.startsWith('INFO ') && !sentConnect) {
+          const info = JSON.parse(line.slice(5))
+          if (info.tls_required) return done(undefined)
+          socket.write(`CONNECT ${JSON.stringify(connectFields(info.nonce, creds))}\r\nPING\r\n`)
+          sentConnect = true
+        } else if (line.startsWith('-ERR')) {
+          return done(line.slice(4).trim().replace(/^'|'$/g, ''))
+        } else if (line.startsWith('PONG')) {
+          return done(undefined)
+        }
+      }
+    })
+  })
+}
+
+function connectFields(nonce: string | undefined, creds: Uint8Array | undefined): Record<string, unknown> {
+  const fields: Record<string, unknown> = { verbose: false, pedantic: false, protocol: 1, headers: true, no_responders: true, lang: 'lattice-probe', version: '0' }
+  const text = creds ? new TextDecoder().decode(creds) : ''
+  const jwt = text.match(JWT_RE)?.[1]
+  const seed = text.match(SEED_RE)?.[1]
+  if (jwt && seed && nonce) {
+    const kp = fromSeed(new TextEncoder().encode(seed))
+    fields.jwt = jwt
+    fields.sig = Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString('base64url')
+    kp.clear()
+  }
+  return fields
+}

@@ -1,0 +1,3 @@
+export * from './names.js'
+export * from './version-token.js'
+export * from './entity-keys.js'

@@ -1,0 +1,263 @@
+/**
+ * Real nats-server processes for tests: operator mode, full resolver, free ports, freshly
+ * generated operator / system / application accounts with creds and key files.
+ * Always stop them in `finally` / `afterEach`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from 'nats-jwt'
+import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.js'
+
+export const NATS_SERVER = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
+
+/** Account limits that allow connections (an account JWT without limits allows none). */
+export const OPEN_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }
+
+export interface Identity {
+  operator: KeyPair
+  operatorJwt: string
+  /** A second operator key, listed as an operator signing key. */
+  operatorSigningKey: KeyPair
+  sys: KeyPair
+  sysJwt: string
+  app: KeyPair
+  appJwt: string
+}
+
+export interface ServerNode {
+  name: string
+  clientUrl: string
+  clusterPort?: number
+  proc?: ChildProcess
+  configFile: string
+}
+
+export interface TestLattice {
+  dir: string
+  id: Identity
+  nodes: ServerNode[]
+  url: string
+  /** All client URLs, comma-separated. */
+  urls: string
+  sysAccount: string
+  appAccount: string
+  operatorSeedFile: string
+  signingKeySeedFile: string
+  sysCredsFile: string
+  appCredsFile: string
+  /** Env vars that make `lattice` talk to this lattice with no flags. */
+  env(): Record<string, string>
+  stopNode(i: number): Promise<void>
+  startNode(i: number): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIMITS, sysLimits: Record<string, unknown> = OPEN_LIMITS): Promise<Identity> {
+  const operator = createOperator()
+  const operatorSigningKey = createOperator()
+  const sys = createAccount()
+  const app = createAccount()
+  const operatorJwt = await encodeOperator('test-operator', operator, {
+    signing_keys: [operatorSigningKey.getPublicKey()],
+    system_account: sys.getPublicKey(),
+  } as never)
+  const sysJwt = await encodeAccount('SYS', sys, { limits: sysLimits } as never, { signer: operator })
+  const appJwt = await encodeAccount('APP', app, { limits: appLimits } as never, { signer: operator })
+  return { operator, operatorJwt, operatorSigningKey, sys, sysJwt, app, appJwt }
+}
+
+export async function writeCreds(file: string, account: KeyPair, name: string): Promise<void> {
+  const user = createUser()
+  const jwt = await encodeUser(name, user, account)
+  writeFileSync(file, fmtCreds(jwt, user), { mode: 0o600 })
+}
+
+function seedText(kp: KeyPair): string {
+  return new TextDecoder().decode(kp.getSeed())
+}
+
+export interface StartOptions {
+  nodes?: number
+  /** Extra config lines for every server. */
+  extraConfig?: string
+  identity?: Identity
+}
+
+export async function startLattice(opts: StartOptions = {}): Promise<TestLattice> {
+  const n = opts.nodes ?? 1
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-test-'))
+  const id = opts.identity ?? (await makeIdentity())
+  const operatorSeedFile = join(dir, 'operator.nk')
+  const signingKeySeedFile = join(dir, 'operator-signing.nk')
+  writeFileSync(operatorSeedFile, seedText(id.operator), { mode: 0o600 })
+  writeFileSync(signingKeySeedFile, seedText(id.operatorSigningKey), { mode: 0o600 })
+  writeFileSync(join(dir, 'operator.jwt'), id.operatorJwt)
+  const sysCredsFile = join(dir, 'sys.creds')
+  const appCredsFile = join(dir, 'app.creds')
+  await writeCreds(sysCredsFile, id.sys, 'sys-user')
+  await writeCreds(appCredsFile, id.app, 'app-user')
+
+  const clusterPorts = n > 1 ? await Promise.all(Array.from({ length: n }, () => freePort())) : []
+  const nodes: ServerNode[] = Array.from({ length: n }, (_, i) => ({ name: `n${i + 1}`, clientUrl: '', clusterPort: clusterPorts[i], configFile: join(dir, `n${i + 1}.conf`) }))
+
+  const writeConfig = (i: number, clientPort: string) => {
+    const node = nodes[i]
+    const nodeDir = join(dir, node.name)
+    mkdirSync(join(nodeDir, 'jwt'), { recursive: true })
+    const cluster =
+      n > 1
+        ? `cluster { name: "test", listen: "127.0.0.1:${node.clusterPort}", routes: [${clusterPorts
+            .filter((_, j) => j !== i)
+            .map((p) => `"nats-route://127.0.0.1:${p}"`)
+            .join(', ')}] }`
+        : ''
+    writeFileSync(
+      node.configFile,
+      `server_name: "${node.name}"
+listen: "127.0.0.1:${clientPort}"
+http: "127.0.0.1:-1"
+ports_file_dir: "${nodeDir}"
+operator: "${join(dir, 'operator.jwt')}"
+system_account: "${id.sys.getPublicKey()}"
+resolver: { type: full, dir: "${join(nodeDir, 'jwt')}", allow_delete: false, interval: "2m" }
+resolver_preload: {
+  ${id.sys.getPublicKey()}: "${id.sysJwt}"
+  ${id.app.getPublicKey()}: "${id.appJwt}"
+}
+${cluster}
+${opts.extraConfig ?? ''}
+`,
+    )
+  }
+
+  const launch = async (i: number) => {
+    const node = nodes[i]
+    const nodeDir = join(dir, node.name)
+    for (const f of existsSync(nodeDir) ? readdirSync(nodeDir) : []) if (f.endsWith('.ports')) rmSync(join(nodeDir, f))
+    const port = node.clientUrl ? new URL(node.clientUrl).port : '-1'
+    writeConfig(i, port)
+    const { proc, ports } = await spawnServer(node.configFile, nodeDir)
+    node.proc = proc
+    node.clientUrl = ports.nats[0]
+    ;(node as ServerNode & { monitorUrl?: string }).monitorUrl = ports.monitoring?.[0]
+  }
+
+  const lattice: TestLattice = {
+    dir,
+    id,
+    nodes,
+    url: '',
+    urls: '',
+    sysAccount: id.sys.getPublicKey(),
+    appAccount: id.app.getPublicKey(),
+    operatorSeedFile,
+    signingKeySeedFile,
+    sysCredsFile,
+    appCredsFile,
+    env() {
+      return { NATS_URL: lattice.urls, NATS_CREDS: sysCredsFile, LATTICE_SIGNING_KEY: operatorSeedFile, LATTICE_ACCOUNT: lattice.appAccount }
+    },
+    async stopNode(i) {
+      await stopProc(nodes[i].proc)
+      nodes[i].proc = undefined
+    },
+    async startNode(i) {
+      await launch(i)
+      if (n > 1) await waitForRoutes(nodes, n - 1)
+    },
+    async stop() {
+      await Promise.all(nodes.map((node) => stopProc(node.proc)))
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  try {
+    for (let i = 0; i < n; i++) await launch(i)
+    lattice.url = nodes[0].clientUrl
+    lattice.urls = nodes.map((x) => x.clientUrl).join(',')
+    if (n > 1) await waitForRoutes(nodes, n - 1)
+  } catch (e) {
+    await lattice.stop()
+    throw e
+  }
+  return lattice
+}
+
+interface PortsFile {
+  nats: string[]
+  monitoring?: string[]
+  cluster?: string[]
+}
+
+/** Start nats-server and wait for its ports file; fail fast with its output if it exits first. */
+async function spawnServer(configFile: string, portsDir: string): Promise<{ proc: ChildProcess; ports: PortsFile }> {
+  const proc = spawn(NATS_SERVER, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let output = ''
+  proc.stderr?.on('data', (d) => {
+    output = (output + d.toString()).slice(-4000)
+  })
+  const exited = new Promise<never>((_, reject) => {
+    proc.once('error', (e) => reject(new Error(`cannot start ${NATS_SERVER}: ${e.message}`)))
+    proc.once('exit', (code) => reject(new Error(`nats-server exited early (code ${code}):\n${output}`)))
+  })
+  exited.catch(() => undefined)
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const file = readdirSync(portsDir).find((f) => f.endsWith(`_${proc.pid}.ports`))
+    if (file) {
+      try {
+        const ports = JSON.parse(readFileSync(join(portsDir, file), 'utf8')) as PortsFile
+        if (ports.nats?.length) return { proc, ports }
+      } catch {
+        // being written; read again
+      }
+    }
+    await Promise.race([exited, sleep(25)])
+  }
+  proc.kill('SIGKILL')
+  throw new Error(`nats-server did not start within 10 s:\n${output}`)
+}
+
+async function waitForRoutes(nodes: ServerNode[], expected: number): Promise<void> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    const counts = await Promise.all(
+      nodes.filter((x) => x.proc).map(async (x) => {
+        const monitor = (x as ServerNode & { monitorUrl?: string }).monitorUrl
+        const res = await fetch(`${monitor}/routez`).then((r) => r.json() as Promise<{ num_routes: number }>).catch(() => ({ num_routes: -1 }))
+        return res.num_routes
+      }),
+    )
+    const live = nodes.filter((x) => x.proc).length
+    if (counts.every((c) => c >= Math.min(expected, live - 1))) return
+    await sleep(50)
+  }
+  throw new Error('cluster routes did not form within 15 s')
+}
+
+async function stopProc(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
+  const done = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+  proc.kill('SIGTERM')
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
+  await done
+  clearTimeout(timer)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto'
+import { encodeAccount } from 'nats-jwt'
+import { createAccount, createOperator, createUser } from 'nkeys.js'
+import { describe, expect, it } from 'vitest'
+import { signSuccessor, verifyAccountJwt, withRouteChanges } from '../../src/account/account.js'
+import { decodeAndVerify, nextIat, sign } from '../../src/account/jwt.js'
+import { routesFromMappings } from '../../src/plan/routes.js'
+import { encodePublicKey } from '../../src/subjects/index.js'
+
+const operator = createOperator()
+const account = createAccount()
+const actor = encodePublicKey('module', randomBytes(32))
+const other = encodePublicKey('module', randomBytes(32))
+
+async function richAccountJwt(): Promise<string> {
+  return encodeAccount(
+    'APP',
+    account,
+    {
+      limits: { subs: 10, data: -1, payload: 1024, imports: 3, exports: -1, wildcards: true, conn: 7, leaf: -1 },
+      imports: [{ name: 'svc', subject: 'svc.>', account: createAccount().getPublicKey(), type: 'service' }],
+      exports: [{ name: 'events', subject: 'events.>', type: 'stream' }],
+      signing_keys: [createAccount().getPublicKey()],
+      revocations: { [createUser().getPublicKey()]: 1700000000 },
+      mappings: {
+        'orders.new': [{ subject: 'orders.v2', weight: 100 }],
+        [`wasmbus.rpc.other.${actor}`]: [{ subject: `wasmbus.rpc.other.${actor}.djE`, weight: 100 }],
+        [`wasmbus.rpc.default.${other}`]: [{ subject: `wasmbus.rpc.default.${other}.djE`, weight: 100 }],
+      },
+      description: 'kept as is',
+      someFutureField: { nested: [1, 2, 3] },
+    } as never,
+    { signer: operator },
+  )
+}
+
+describe('account JWT edits', () => {
+  it('changes only our mapping and keeps every other field exactly', async () => {
+    const jwt = await richAccountJwt()
+    const live = verifyAccountJwt(jwt, account.getPublicKey())
+    const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: actor }, weights: { v1: 70, v2: 30 } }])
+    const signed = signSuccessor(next, live.claims, operator, (live.claims.iat ?? 0) * 1000)
+    const after = decodeAndVerify(signed).claims as typeof live.claims
+
+    expect(after.iat).toBe((live.claims.iat ?? 0) + 1)
+    const strip = (c: Record<string, unknown>) => {
+      const { jti: _j, iat: _i, nats, ...rest } = c as { jti: unknown; iat: unknown; nats: Record<string, unknown> }
+      const { mappings: _m, ...natsRest } = nats
+      return { rest, natsRest }
+    }
+    expect(strip(after)).toEqual(strip(live.claims))
+    expect(JSON.stringify(Object.keys(after))).toBe(JSON.stringify(Object.keys(live.claims)))
+    const before = live.claims.nats.mappings ?? {}
+    const mappings = after.nats.mappings ?? {}
+    for (const key of Object.keys(before)) expect(mappings[key]).toEqual(before[key])
+    expect(mappings[`wasmbus.rpc.default.${actor}`]).toEqual([
+      { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 70 },
+      { subject: `wasmbus.rpc.default.${actor}.djI`, weight: 30 },
+    ])
+  })
+
+  it('removing our last mapping leaves other mappings alone', async () => {
+    const live = verifyAccountJwt(await richAccountJwt(), account.getPublicKey())
+    const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: other }, weights: null }])
+    expect(Object.keys(next.nats.mappings ?? {})).toEqual(['orders.new', `wasmbus.rpc.other.${actor}`])
+    expect(routesFromMappings(next.nats.mappings, 'default')).toEqual([])
+    expect(routesFromMappings(next.nats.mappings, 'other')).toHaveLength(1)
+  })
+
+  it('rejects JWTs it cannot trust', async () => {
+    const jwt = await richAccountJwt()
+    const [h, p, s] = jwt.split('.')
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+    claims.nats.limits.conn = 1000
+    const tampered = `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
+    expect(() => verifyAccountJwt(tampered, account.getPublicKey())).toThrow(/signature/)
+    expect(() => verifyAccountJwt(jwt, createAccount().getPublicKey())).toThrow(/not for account/)
+    expect(() => verifyAccountJwt('garbage', account.getPublicKey())).toThrow(/not a JWT/)
+  })
+
+  it('signs JWTs that nats-jwt verifies, with the iat we ask for', () => {
+    const jwt = sign({ iss: '', sub: account.getPublicKey(), nats: { type: 'account', version: 2 } }, operator, 1234)
+    const { claims } = decodeAndVerify(jwt)
+    expect(claims.iat).toBe(1234)
+    expect(claims.iss).toBe(operator.getPublicKey())
+    expect(claims.jti).toMatch(/^[A-Z2-7]{52}$/)
+  })
+
+  it('iat is max(now, live iat + 1)', () => {
+    expect(nextIat(100, 50_000)).toBe(101)
+    expect(nextIat(100, 500_000)).toBe(500)
+    expect(nextIat(undefined, 500_999)).toBe(500)
+  })
+
+  it('decodes cluster-scoped and foreign destinations as foreign', () => {
+    const routes = routesFromMappings(
+      {
+        [`wasmbus.rpc.default.${actor}`]: [
+          { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 50 },
+          { subject: `wasmbus.rpc.default.${actor}.djI`, weight: 50, cluster: 'east' },
+          { subject: 'elsewhere', weight: 0 },
+        ],
+      },
+      'default',
+    )
+    expect(routes[0].weights).toEqual({ v1: 50 })
+    expect(routes[0].foreign).toHaveLength(2)
+  })
+})

@@ -1,0 +1,64 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createAccount, createOperator, createUser } from 'nkeys.js'
+import { describe, expect, it } from 'vitest'
+import { readCreds } from '../../src/auth/creds.js'
+import { loadSigningKey } from '../../src/auth/signing-key.js'
+import { LatticeError } from '../../src/errors.js'
+import { writeCreds } from '../helpers/nats-server.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'lattice-auth-'))
+const seed = (kp: { getSeed(): Uint8Array }) => new TextDecoder().decode(kp.getSeed())
+
+function failure(fn: () => unknown): LatticeError {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof LatticeError) return e
+    throw e
+  }
+  throw new Error('expected a failure')
+}
+
+describe('signing key', () => {
+  it('loads an operator seed from a file or from the env value', () => {
+    const op = createOperator()
+    const file = join(dir, 'op.nk')
+    writeFileSync(file, `# operator\n${seed(op)}\n`)
+    expect(loadSigningKey({ file }).getPublicKey()).toBe(op.getPublicKey())
+    expect(loadSigningKey({ seed: seed(op) }).getPublicKey()).toBe(op.getPublicKey())
+  })
+  it('explains missing, unreadable and wrong-kind keys without printing the seed', () => {
+    expect(failure(() => loadSigningKey({})).code).toBe('SIGNING_KEY_MISSING')
+    expect(failure(() => loadSigningKey({ file: join(dir, 'nope.nk') })).code).toBe('SIGNING_KEY_UNREADABLE')
+    const acc = seed(createAccount())
+    const e = failure(() => loadSigningKey({ seed: acc }))
+    expect(e.code).toBe('SIGNING_KEY_INVALID')
+    expect(e.message).toMatch(/account seed/)
+    expect(JSON.stringify(e.toJSON()) + e.message).not.toContain(acc)
+    const broken = seed(createOperator()).slice(0, 57) + 'A'
+    const e2 = failure(() => loadSigningKey({ seed: broken }))
+    expect(e2.code).toBe('SIGNING_KEY_INVALID')
+    expect(e2.message).not.toContain(broken)
+    expect(failure(() => loadSigningKey({ seed: 'hello' })).code).toBe('SIGNING_KEY_INVALID')
+  })
+})
+
+describe('creds', () => {
+  it('reads a creds file and names its account', async () => {
+    const acc = createAccount()
+    const file = join(dir, 'u.creds')
+    await writeCreds(file, acc, 'u')
+    expect(readCreds(file).user.account).toBe(acc.getPublicKey())
+  })
+  it('explains unreadable and invalid files without printing them', () => {
+    expect(failure(() => readCreds(join(dir, 'missing.creds'))).code).toBe('CREDS_UNREADABLE')
+    const file = join(dir, 'bad.creds')
+    const secret = seed(createUser())
+    writeFileSync(file, `not creds ${secret}`)
+    const e = failure(() => readCreds(file))
+    expect(e.code).toBe('CREDS_INVALID')
+    expect(e.message).not.toContain(secret)
+  })
+})

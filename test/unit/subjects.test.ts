@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import {
+  encodePublicKey,
+  entityIdProblem,
+  parseUnversionedSubject,
+  publicKeyProblem,
+  tokenProblem,
+  unversionedSubject,
+  versionFromToken,
+  versionProblem,
+  versionToken,
+  versionedSubject,
+} from '../../src/subjects/index.js'
+
+describe('version token', () => {
+  it('is unpadded base64url of the UTF-8 bytes', () => {
+    expect(versionToken('v2')).toBe('djI')
+    expect(versionToken('1.2.0')).toBe('MS4yLjA')
+    expect(versionToken('ü>*.')).not.toMatch(/[.*> =]/)
+  })
+  it('round-trips', () => {
+    for (const v of ['v1', '1.0.0', '2.0.0-rc.1+build.5', 'ü', 'a'.repeat(128)]) expect(versionFromToken(versionToken(v))).toBe(v)
+  })
+  it('does not decode tokens we could not have made', () => {
+    expect(versionFromToken('_drop')).toBeUndefined() // length 1 mod 4
+    expect(versionFromToken('dj=')).toBeUndefined()
+    expect(versionFromToken('djJ')).toBeUndefined() // non-canonical encoding of "v2"
+    expect(versionFromToken('')).toBeUndefined()
+  })
+  it('validates versions', () => {
+    expect(versionProblem('')).toMatch(/empty/)
+    expect(versionProblem('1 0')).toMatch(/whitespace/)
+    expect(versionProblem('a'.repeat(129))).toMatch(/128 bytes/)
+    expect(versionProblem('ü'.repeat(65))).toMatch(/128 bytes/)
+    expect(versionProblem('1.0.0')).toBeUndefined()
+  })
+})
+
+describe('entity keys', () => {
+  const actor = encodePublicKey('module', randomBytes(32))
+  const provider = encodePublicKey('service', randomBytes(32))
+  it('accepts valid module and service keys', () => {
+    expect(actor[0]).toBe('M')
+    expect(provider[0]).toBe('V')
+    expect(entityIdProblem('actor', actor)).toBeUndefined()
+    expect(entityIdProblem('provider', provider)).toBeUndefined()
+  })
+  it('rejects the wrong kind, bad length and bad checksum', () => {
+    expect(entityIdProblem('actor', provider)).toMatch(/start with "M"/)
+    expect(entityIdProblem('provider', actor)).toMatch(/start with "V"/)
+    expect(entityIdProblem('actor', actor.slice(0, 55))).toMatch(/56 characters/)
+    const flipped = actor.slice(0, 10) + (actor[10] === 'A' ? 'B' : 'A') + actor.slice(11)
+    expect(entityIdProblem('actor', flipped)).toMatch(/checksum/)
+    expect(entityIdProblem('actor', `M${'1'.repeat(55)}`)).toMatch(/characters outside/)
+  })
+  it('checks account keys', () => {
+    expect(publicKeyProblem(encodePublicKey('account', randomBytes(32)), 'account')).toBeUndefined()
+    expect(publicKeyProblem('ABC', 'account')).toBeDefined()
+  })
+})
+
+describe('subjects', () => {
+  const actor = encodePublicKey('module', randomBytes(32))
+  const provider = encodePublicKey('service', randomBytes(32))
+  it('builds and parses actor and provider subjects', () => {
+    expect(unversionedSubject('default', { kind: 'actor', id: actor })).toBe(`wasmbus.rpc.default.${actor}`)
+    expect(versionedSubject('default', { kind: 'actor', id: actor }, 'v2')).toBe(`wasmbus.rpc.default.${actor}.djI`)
+    expect(versionedSubject('lab', { kind: 'provider', id: provider, link: 'db' }, '0.4.0')).toBe(`wasmbus.rpc.lab.${provider}.db.MC40LjA`)
+    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${actor}`)).toEqual({ kind: 'actor', id: actor })
+    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({ kind: 'provider', id: provider, link: 'db' })
+    expect(parseUnversionedSubject('default', `wasmbus.rpc.other.${actor}`)).toBeUndefined()
+    expect(parseUnversionedSubject('default', 'orders.new')).toBeUndefined()
+  })
+  it('validates single tokens', () => {
+    expect(tokenProblem('default')).toBeUndefined()
+    for (const bad of ['', 'a.b', 'a*', '>', 'a b', 'a\tb']) expect(tokenProblem(bad)).toBeDefined()
+  })
+})
