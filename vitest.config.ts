@@ -8,5 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // 2-core machines: integration files start real servers and child processes.
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 })

@@ -18,6 +18,7 @@ export default class Status extends LatticeCommand {
     const { flags } = await this.parse(Status)
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const result = await withSession(target, (s) => status(s))
+    this.warnAll(result.warnings)
     this.log(renderStatus(result))
     return result
   }

@@ -37,6 +37,7 @@ Weight 0 removes a version; weight 100 keeps an explicit 100% mapping.`
     validateShift(input)
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => shift(s, input, { dryRun: flags['dry-run'] }))
+    this.warnAll(result.warnings)
     this.log(renderChange(result))
     return result
   }

@@ -33,6 +33,11 @@ export abstract class LatticeCommand extends Command {
     return { server: flags.server, creds: flags.creds, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
   }
 
+  /** Warnings go to stderr for people; with --json they are part of the result. */
+  protected warnAll(warnings: string[]): void {
+    if (!this.jsonEnabled()) for (const w of warnings) this.logToStderr(`Warning: ${w}`)
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (isLatticeError(err)) {
       process.exitCode = err.exitCode

@@ -4,10 +4,11 @@
  * resolver, and read it back.
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
-import { LatticeError } from '../errors.js'
+import { LatticeError, isLatticeError } from '../errors.js'
 import { type Mappings, type Route, type RouteChange, destinationsFor, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { type Weights, sameWeights } from '../plan/weights.js'
 import { type ServerReply, lookupAccountJwt, pushAccountJwt } from '../resolver/claims.js'
+import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type EntityRef, entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import type { Session } from './session.js'
 
@@ -32,18 +33,38 @@ export interface ChangeResult {
   mappings: Mappings
   /** iat of the JWT pushed. */
   issuedAt?: number
+  warnings: string[]
 }
 
 export type Planner = (routes: Map<string, Route>) => RouteChange[]
 
-export async function loadLiveAccount(session: Session): Promise<{ jwt: string; claims: AccountClaims }> {
-  const jwt = await lookupAccountJwt(session.conn, session.account)
-  if (!jwt) {
+export interface LiveState {
+  jwt: string
+  claims: AccountClaims
+  facts: ServerFacts
+  /** Things the user should know that do not stop the command. */
+  warnings: string[]
+}
+
+/** The live account JWT, verified, and the facts of the server that answered. */
+export async function loadLiveAccount(session: Session): Promise<LiveState> {
+  const [lookup, facts] = await Promise.allSettled([lookupAccountJwt(session.conn, session.account), fetchServerFacts(session.conn)])
+  if (facts.status === 'rejected') throw facts.reason
+  // A full resolver stays silent when it does not hold the account: a lookup that times out
+  // while the server answers other requests means "unknown account".
+  const unknown = lookup.status === 'fulfilled' ? lookup.value === undefined : isLatticeError(lookup.reason) && lookup.reason.code === 'TIMEOUT'
+  if (unknown) {
     throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
     })
   }
-  return verifyAccountJwt(jwt, session.account)
+  if (lookup.status === 'rejected') throw lookup.reason
+  const live = verifyAccountJwt(lookup.value as string, session.account)
+  const warnings: string[] = []
+  if (facts.value.knowsTrust && !facts.value.trustedKeys.has(live.claims.iss)) {
+    warnings.push(`The stored account JWT is issued by ${live.claims.iss}, which the server's operator does not trust: the server keeps using older claims. A change signed with a trusted key replaces it.`)
+  }
+  return { ...live, facts: facts.value, warnings }
 }
 
 export async function changeRoutes(session: Session, plan: Planner, opts: { dryRun: boolean }): Promise<ChangeResult> {
@@ -53,7 +74,8 @@ export async function changeRoutes(session: Session, plan: Planner, opts: { dryR
   const mappings: Mappings = Object.fromEntries(
     changes.filter((c) => c.after).map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after as Weights)]),
   )
-  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], confirmed: false, mappings }
+  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], confirmed: false, mappings, warnings: live.warnings }
+  if (session.signer) assertTrustedIssuer(live.facts, session.signer.getPublicKey(), 'The signing key')
   if (changes.length === 0 || opts.dryRun) return result
   if (!session.signer) throw new Error('changeRoutes needs a signer unless it is a dry run')
 

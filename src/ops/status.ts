@@ -22,6 +22,7 @@ export interface StatusResult {
   /** iat of the live account JWT (seconds). */
   issuedAt?: number
   routes: RouteStatus[]
+  warnings: string[]
 }
 
 export async function status(session: Session): Promise<StatusResult> {
@@ -36,5 +37,5 @@ export async function status(session: Session): Promise<StatusResult> {
       weights: r.weights,
       ...(r.foreign ? { foreign: r.foreign } : {}),
     }))
-  return { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes }
+  return { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
 }

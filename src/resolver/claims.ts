@@ -26,7 +26,7 @@ function isNoResponders(e: unknown): boolean {
 }
 
 /** The live account JWT, or undefined when the resolver does not know the account. */
-export async function lookupAccountJwt(nc: Connection, account: string, timeoutMs = 5000): Promise<string | undefined> {
+export async function lookupAccountJwt(nc: Connection, account: string, timeoutMs = 2000): Promise<string | undefined> {
   try {
     const reply = await nc.request(lookupSubject(account), new Uint8Array(0), { timeout: timeoutMs })
     const jwt = new TextDecoder().decode(reply.data).trim()

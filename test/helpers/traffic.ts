@@ -30,6 +30,8 @@ export async function measureSplit(
     }),
   )
   await nc.flush()
+  // Interest must reach the publisher's server over the cluster routes first.
+  if (publisher !== nc) await new Promise((r) => setTimeout(r, 300))
   for (let i = 0; i < count; i++) publisher.publish(subject)
   await publisher.flush()
   const timer = new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`only ${total} of ${count} messages arrived: ${JSON.stringify(counts)}`)), 20_000))
