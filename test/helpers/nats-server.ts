@@ -13,6 +13,12 @@ import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.j
 
 export const NATS_SERVER = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
 
+// Servers a crashed test left behind die with the test process.
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL')
+})
+
 /** Account limits that allow connections (an account JWT without limits allows none). */
 export const OPEN_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }
 
@@ -206,6 +212,8 @@ interface PortsFile {
 /** Start nats-server and wait for its ports file; fail fast with its output if it exits first. */
 async function spawnServer(configFile: string, portsDir: string): Promise<{ proc: ChildProcess; ports: PortsFile }> {
   const proc = spawn(NATS_SERVER, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
+  running.add(proc)
+  proc.once('exit', () => running.delete(proc))
   let output = ''
   proc.stderr?.on('data', (d) => {
     output = (output + d.toString()).slice(-4000)
