@@ -1,0 +1,196 @@
+/**
+ * A host: runs versions of actors and providers, and answers the control interface.
+ */
+import { type NatsConnection, connect, credsAuthenticator } from 'nats'
+import { randomUUID } from 'node:crypto'
+import { type EntityKind, type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
+import { ArtifactCache } from './artifacts.js'
+import { ControlInterface } from './control.js'
+import { HostError } from './errors.js'
+import { InFlight, VersionRuntime } from './instances.js'
+import type { Artifact, ArtifactLoader, Handler, HandlerFactory, InventoryEntry } from './types.js'
+
+export interface HostOptions {
+  /** An open connection (an application-account user). The host does not close it. */
+  nc?: NatsConnection
+  /** Or: where to connect; the host then owns and closes the connection. */
+  servers?: string | string[]
+  /** Creds file contents for `servers`. */
+  creds?: Uint8Array
+  lattice?: string
+  hostId?: string
+  /** Fetches claims and binaries; cached by (id, version). */
+  loader?: ArtifactLoader
+  /** Makes handlers for entities started over the control interface. */
+  handlerFactory?: HandlerFactory
+  /** Answer the control interface (default true). */
+  control?: boolean
+}
+
+export interface StartOptions {
+  id: string
+  version: string
+  /** Instances to add (default 1). */
+  count?: number
+  handler: Handler
+}
+
+export interface VersionSelector {
+  version?: string
+}
+
+export class Host {
+  readonly lattice: string
+  readonly hostId: string
+  readonly startedAt = Date.now()
+  private readonly runtimes = new Map<string, VersionRuntime>()
+  private readonly inFlight = new InFlight()
+  private readonly artifacts: ArtifactCache
+  private control?: ControlInterface
+  private closed = false
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    private readonly opts: HostOptions,
+  ) {
+    this.lattice = opts.lattice ?? 'default'
+    this.hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
+    this.artifacts = new ArtifactCache(opts.loader)
+  }
+
+  static async start(opts: HostOptions): Promise<Host> {
+    for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', opts.hostId ?? 'x']] as const) {
+      const problem = tokenProblem(value)
+      if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
+    }
+    let nc = opts.nc
+    if (!nc) {
+      if (!opts.servers) throw new HostError('INVALID_REQUEST', 'Host.start needs either nc or servers.')
+      nc = await connect({ servers: opts.servers, ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}) })
+    }
+    const host = new Host(nc, !opts.nc, opts)
+    if (opts.control !== false) host.control = await ControlInterface.start(host)
+    return host
+  }
+
+  /** Start `count` instances of one version of an actor (adds instances if it already runs). */
+  async startActor(o: StartOptions): Promise<InventoryEntry> {
+    return this.start({ kind: 'actor', id: o.id }, o.version, o.count ?? 1, o.handler)
+  }
+
+  async startProvider(o: StartOptions & { link?: string }): Promise<InventoryEntry> {
+    return this.start({ kind: 'provider', id: o.id, link: o.link ?? 'default' }, o.version, o.count ?? 1, o.handler)
+  }
+
+  /** Run exactly `count` instances (0 stops). Without a version, only one version may be running. */
+  async scaleActor(id: string, count: number, sel: VersionSelector = {}): Promise<InventoryEntry> {
+    return this.scale({ kind: 'actor', id }, count, sel.version)
+  }
+
+  async scaleProvider(id: string, count: number, sel: VersionSelector & { link?: string } = {}): Promise<InventoryEntry> {
+    return this.scale({ kind: 'provider', id, link: sel.link ?? 'default' }, count, sel.version)
+  }
+
+  async stopActor(id: string, sel: VersionSelector = {}): Promise<InventoryEntry> {
+    return this.scale({ kind: 'actor', id }, 0, sel.version)
+  }
+
+  async stopProvider(id: string, sel: VersionSelector & { link?: string } = {}): Promise<InventoryEntry> {
+    return this.scale({ kind: 'provider', id, link: sel.link ?? 'default' }, 0, sel.version)
+  }
+
+  inventory(): InventoryEntry[] {
+    return [...this.runtimes.values()].map((r) => r.inventory())
+  }
+
+  /** The artifact cached for one version, if any (loaded at start). */
+  async artifact(kind: EntityKind, id: string, version: string): Promise<Artifact | undefined> {
+    return this.artifacts.has({ kind, id, version }) ? this.artifacts.get({ kind, id, version }) : undefined
+  }
+
+  /** Used by the control interface to start entities it has no handler for. */
+  async startFromControl(entity: EntityRef, version: string, count: number): Promise<InventoryEntry> {
+    const factory = this.opts.handlerFactory
+    if (!factory) throw new HostError('NO_HANDLER', `Host ${this.hostId} cannot start entities over the control interface: it has no handler factory.`)
+    this.validate(entity, version, count)
+    const artifact = await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
+    const handler = await factory({ kind: entity.kind, id: entity.id, version, ...(entity.link ? { link: entity.link } : {}) }, artifact)
+    return this.start(entity, version, count, handler)
+  }
+
+  async scale(entity: EntityRef, count: number, version?: string): Promise<InventoryEntry> {
+    this.assertOpen()
+    if (!Number.isInteger(count) || count < 0) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 0, not ${count}.`)
+    const runtime = this.pick(entity, version)
+    await runtime.scale(count)
+    const entry = runtime.inventory()
+    if (runtime.count === 0) this.runtimes.delete(runtimeKey(entity, runtime.version))
+    return entry
+  }
+
+  /** Stop answering: every call already delivered is answered, then the connection closes if the host opened it. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.all([...this.runtimes.values()].map((r) => r.scale(0)))
+    this.runtimes.clear()
+    await this.inFlight.idle()
+    await this.control?.close()
+    if (this.ownsConnection) await this.nc.drain().catch(() => undefined)
+  }
+
+  private async start(entity: EntityRef, version: string, count: number, handler: Handler): Promise<InventoryEntry> {
+    this.assertOpen()
+    this.validate(entity, version, count)
+    if (typeof handler !== 'function') throw new HostError('INVALID_REQUEST', 'handler must be a function.')
+    // Cache this version's claims and binary (a loader failure stops the start).
+    await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
+    const key = runtimeKey(entity, version)
+    let runtime = this.runtimes.get(key)
+    if (!runtime) {
+      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.inFlight, this.lattice)
+      this.runtimes.set(key, runtime)
+    }
+    await runtime.scale(runtime.count + count)
+    await this.nc.flush()
+    return runtime.inventory()
+  }
+
+  private validate(entity: EntityRef, version: string, count: number): void {
+    const idProblem = entityIdProblem(entity.kind, entity.id)
+    if (idProblem) throw new HostError('INVALID_REQUEST', `Invalid ${entity.kind} ID "${entity.id}": ${idProblem}.`)
+    const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'
+    if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version "${version}": ${vProblem}.`)
+    if (entity.kind === 'provider') {
+      const linkProblem = tokenProblem(entity.link ?? '')
+      if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link "${entity.link}": ${linkProblem}.`)
+    }
+    if (!Number.isInteger(count) || count < 1) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 1, not ${count}.`)
+  }
+
+  /** The runtime a stop/scale means: the given version, or the only one running. */
+  private pick(entity: EntityRef, version?: string): VersionRuntime {
+    const running = [...this.runtimes.values()].filter((r) => entityKey(r.entity) === entityKey(entity))
+    const label = entity.kind === 'provider' ? `provider ${entity.id} (link ${entity.link})` : `actor ${entity.id}`
+    if (running.length === 0) throw new HostError('NOT_RUNNING', `No version of ${label} runs on host ${this.hostId}.`)
+    if (version !== undefined) {
+      const r = running.find((x) => x.version === version)
+      if (!r) throw new HostError('NOT_RUNNING', `Version ${version} of ${label} does not run on host ${this.hostId} (running: ${running.map((x) => x.version).join(', ')}).`, { versions: running.map((x) => x.version) })
+      return r
+    }
+    if (running.length > 1) {
+      const versions = running.map((x) => x.version)
+      throw new HostError('AMBIGUOUS_VERSION', `Several versions of ${label} run on host ${this.hostId}: ${versions.join(', ')}. Say which one with a version.`, { versions })
+    }
+    return running[0]
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HostError('CLOSED', `Host ${this.hostId} is closed.`)
+  }
+}
+
+function runtimeKey(entity: EntityRef, version: string): string {
+  return `${entityKey(entity)}\u0000${version}`
+}

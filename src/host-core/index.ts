@@ -1,0 +1,9 @@
+/**
+ * host-core: the library a host embeds so that several versions of one entity can run in one
+ * lattice. Depends on `nats` and lattice's subject module only.
+ */
+export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
+export { HostError, type HostErrorCode } from './errors.js'
+export type { Artifact, ArtifactLoader, ArtifactRef, Handler, HandlerFactory, InventoryEntry, RpcContext, RpcReply, RpcRequest } from './types.js'
+export { versionToken, versionFromToken, unversionedSubject, versionedSubject, controlCommandSubject, inventorySubject, pingHostsSubject } from '../subjects/index.js'
+export type { EntityKind, EntityRef } from '../subjects/index.js'
