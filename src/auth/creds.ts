@@ -3,7 +3,9 @@
  * path is reported as such, not as a connection failure. Contents never appear in messages.
  */
 import { readFileSync } from 'node:fs'
+import { fromSeed } from 'nkeys.js'
 import { LatticeError } from '../errors.js'
+import { looksLikeSeed } from './signing-key.js'
 
 export interface Credentials {
   file: string
@@ -16,6 +18,11 @@ export interface Credentials {
 const CREDS_RE = /-{3,}BEGIN NATS USER JWT-{3,}\s*\n\s*(\S+)\s*\n[\s\S]*-{3,}BEGIN USER NKEY SEED-{3,}\s*\n\s*(SU[A-Z2-7]+)\s*\n/
 
 export function readCreds(file: string): Credentials {
+  if (looksLikeSeed(file) || /BEGIN NATS USER JWT/.test(file) || file.includes('\n')) {
+    throw new LatticeError('CREDS_INVALID', '--creds (NATS_CREDS) holds the contents of a creds file, not its path.', {
+      hint: 'Write the creds to a file (mode 0600) and pass its path.',
+    })
+  }
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -28,6 +35,13 @@ export function readCreds(file: string): Credentials {
   if (!match) {
     throw new LatticeError('CREDS_INVALID', `Creds file ${file} is not a NATS credentials file (it needs a user JWT and a user seed).`, {
       hint: 'Generate one with `nsc generate creds` or use the file your operator gave you.',
+    })
+  }
+  try {
+    fromSeed(new TextEncoder().encode(match[2])).clear()
+  } catch {
+    throw new LatticeError('CREDS_INVALID', `Creds file ${file} holds a malformed user seed (bad checksum or length).`, {
+      hint: 'Generate the creds again; the file may have been truncated or edited.',
     })
   }
   let user: Credentials['user'] = {}

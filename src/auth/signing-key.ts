@@ -31,6 +31,11 @@ export function loadSigningKey(source: SigningKeySource): KeyPair {
   let text: string
   let where: string
   if (source.file) {
+    if (looksLikeSeed(source.file)) {
+      throw new LatticeError('SIGNING_KEY_INVALID', '--signing-key (LATTICE_SIGNING_KEY) holds a seed, not the path of a seed file.', {
+        hint: 'Put the seed itself in LATTICE_SIGNING_KEY_SEED, or a file path in LATTICE_SIGNING_KEY.',
+      })
+    }
     where = `signing key file ${source.file}`
     try {
       text = readFileSync(source.file, 'utf8')
@@ -64,6 +69,11 @@ export function parseOperatorSeed(text: string, where: string): KeyPair {
     })
   }
   return kp
+}
+
+/** True when `text` contains an nkey seed (so it must never be echoed). */
+export function looksLikeSeed(text: string): boolean {
+  return /S[A-Z][A-Z2-7]{56}/.test(text)
 }
 
 function capitalise(s: string): string {

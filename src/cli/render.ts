@@ -1,13 +1,13 @@
 /** Text rendering of results for people. --json prints the result objects themselves. */
 import type { ChangeResult, EntityChange } from '../ops/change.js'
 import type { StatusResult } from '../ops/status.js'
-import type { Weights } from '../plan/weights.js'
+import { type Weights, weightOf } from '../plan/weights.js'
 import { entityLabel, versionToken } from '../subjects/index.js'
 import { table } from './table.js'
 
 export function weightChange(before: Weights | null, after: Weights | null): string {
   const versions = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])]
-  return versions.map((v) => `${v} ${(before ?? {})[v] ?? 0}% -> ${(after ?? {})[v] ?? 0}%`).join(', ')
+  return versions.map((v) => `${v} ${weightOf(before, v)}% -> ${weightOf(after, v)}%`).join(', ')
 }
 
 function changeLine(c: EntityChange): string {

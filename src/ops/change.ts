@@ -114,15 +114,20 @@ function describeChanges(lattice: string, routes: Map<string, Route>, wanted: Ro
 
 /** Read the JWT back: ours, or a later one that still carries our mappings. */
 async function confirmLive(session: Session, pushed: string, result: ChangeResult): Promise<boolean> {
-  const back = await lookupAccountJwt(session.conn, session.account)
+  const notConfirmed = (why: string) =>
+    new LatticeError('NOT_CONFIRMED', `The servers acknowledged the new JWT, but ${why}.`, {
+      hint: 'Run `lattice status` to see what is live, then retry if needed.',
+      details: { servers: result.servers },
+    })
+  let back: string | undefined
+  try {
+    back = await lookupAccountJwt(session.conn, session.account)
+  } catch (e) {
+    throw notConfirmed(`reading it back failed (${(e as Error).message})`)
+  }
   if (back === pushed) return true
   const readBack = back ? verifyAccountJwt(back, session.account).claims.nats.mappings ?? {} : {}
   const same = result.changes.every((c) => JSON.stringify(readBack[c.subject]) === JSON.stringify(result.mappings[c.subject]))
-  if (!same) {
-    throw new LatticeError('NOT_CONFIRMED', 'The servers acknowledged the new JWT, but reading it back shows different mappings.', {
-      hint: 'Another writer may have changed the account at the same moment; run `lattice status` and retry.',
-      details: { servers: result.servers },
-    })
-  }
+  if (!same) throw notConfirmed('reading it back shows different mappings (another writer may have changed the account at the same moment)')
   return true
 }

@@ -31,6 +31,9 @@ export function validateShift(input: ShiftInput): void {
     const problem = versionProblem(version)
     if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} "${version}": ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
   }
+  if (input.from !== undefined && input.from === input.to) {
+    throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
+  }
   const problem = weightProblem(input.weight)
   if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100.' })
 }

@@ -3,8 +3,8 @@
  * mapped to weighted versioned subjects. Conversions both ways; nothing outside
  * `wasmbus.rpc.<lattice>.` is ever read as a route or written.
  */
-import { type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
 import type { Weights } from './weights.js'
+import { type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
 
 /** One destination of a subject mapping, as the account JWT spells it. */
 export interface MappingDestination {
@@ -29,15 +29,16 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
   for (const [subject, destinations] of Object.entries(mappings ?? {})) {
     const entity = parseUnversionedSubject(lattice, subject)
     if (!entity) continue
-    const weights: Weights = {}
+    const entries: [string, number][] = []
     const foreign: MappingDestination[] = []
     for (const d of destinations ?? []) {
       const token = d.subject.startsWith(`${subject}.`) ? d.subject.slice(subject.length + 1) : undefined
       const version = token === undefined ? undefined : versionFromToken(token)
-      if (version === undefined || d.cluster !== undefined || version in weights) foreign.push(d)
-      else weights[version] = d.weight ?? 100
+      if (version === undefined || d.cluster !== undefined || entries.some(([v]) => v === version)) foreign.push(d)
+      else entries.push([version, d.weight ?? 100])
     }
-    routes.push({ entity, subject, weights, ...(foreign.length ? { foreign } : {}) })
+    // fromEntries defines own properties, so any version name (even "__proto__") is a plain key.
+    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(foreign.length ? { foreign } : {}) })
   }
   return routes
 }

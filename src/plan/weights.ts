@@ -32,18 +32,21 @@ export function scaleWeights(weights: Weights, total: number): Weights {
   const entries = Object.entries(weights)
   const sum = sumWeights(weights)
   if (sum === 0) throw new Error('cannot scale an empty weight set')
-  const parts = entries.map(([version, w], index) => {
-    const exact = (w * total) / sum
-    return { version, w, index, floor: Math.floor(exact), frac: exact - Math.floor(exact) }
-  })
-  let leftover = total - parts.reduce((a, p) => a + p.floor, 0)
-  const order = [...parts].sort((a, b) => b.frac - a.frac || b.w - a.w || a.index - b.index)
+  // Integer arithmetic: share = floor(w * total / sum), remainder (w * total) % sum; no float noise.
+  const parts = entries.map(([version, w], index) => ({ version, w, index, share: Math.floor((w * total) / sum), rem: (w * total) % sum }))
+  let leftover = total - parts.reduce((a, p) => a + p.share, 0)
+  const order = [...parts].sort((a, b) => b.rem - a.rem || b.w - a.w || a.index - b.index)
   for (const p of order) {
     if (leftover === 0) break
-    p.floor += 1
+    p.share += 1
     leftover -= 1
   }
-  return Object.fromEntries(parts.filter((p) => p.floor > 0).map((p) => [p.version, p.floor]))
+  return Object.fromEntries(parts.filter((p) => p.share > 0).map((p) => [p.version, p.share]))
+}
+
+/** The weight of `version` in `weights` (0 when absent; safe for names like "constructor"). */
+export function weightOf(weights: Weights | null | undefined, version: string): number {
+  return weights && Object.hasOwn(weights, version) ? weights[version] : 0
 }
 
 export interface ShiftRequest {
@@ -62,42 +65,40 @@ export function shiftWeights(current: Weights | undefined, req: ShiftRequest): W
   const problem = weightProblem(weight)
   if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100.' })
   const base: Weights = { ...(current ?? {}) }
+  const others = (exclude: string[]) => Object.fromEntries(Object.entries(base).filter(([v, w]) => !exclude.includes(v) && w > 0))
 
   if (from !== undefined) {
     if (from === to) throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${to}".`, { hint: 'Name two different versions.' })
-    const others = Object.fromEntries(Object.entries(base).filter(([v]) => v !== to && v !== from))
-    const rest = 100 - weight - sumWeights(others)
+    const kept = others([to, from])
+    const rest = 100 - weight - sumWeights(kept)
     if (rest < 0) {
-      const held = Object.entries(others).map(([v, w]) => `${v} ${w}%`).join(', ')
+      const held = Object.entries(kept).map(([v, w]) => `${v} ${w}%`).join(', ')
       throw new LatticeError('INVALID_SHIFT', `Cannot give ${to} ${weight}% by taking traffic only from ${from}: other versions hold ${held}.`, {
-        hint: `Use at most --weight ${100 - sumWeights(others)}, or leave out --from to scale every other version down.`,
+        hint: `Use at most --weight ${100 - sumWeights(kept)}, or leave out --from to scale every other version down.`,
       })
     }
-    return ordered(base, { ...others, [from]: rest, [to]: weight })
+    return ordered(base, Object.fromEntries([...Object.entries(kept), [from, rest], [to, weight]]))
   }
 
-  const others = Object.fromEntries(Object.entries(base).filter(([v, w]) => v !== to && w > 0))
-  if (weight === 100) return { [to]: 100 }
-  if (Object.keys(others).length === 0) {
+  const rest = others([to])
+  if (weight === 100) return Object.fromEntries([[to, 100]])
+  if (Object.keys(rest).length === 0) {
     const why = current === undefined ? 'there is no mapping yet' : `${to} is the only version in the mapping`
     throw new LatticeError('MISSING_FROM', `Cannot give ${to} ${weight}%: ${why}, so the other ${100 - weight}% has nowhere to go.`, {
       hint: `Pass --from <version> to name the version that keeps the other ${100 - weight}%.`,
     })
   }
-  return ordered(base, { ...scaleWeights(others, 100 - weight), [to]: weight })
+  return ordered(base, Object.fromEntries([...Object.entries(scaleWeights(rest, 100 - weight)), [to, weight]]))
 }
 
 /** `next` without zero entries, in the order versions had in `prev`, new ones after. */
 function ordered(prev: Weights, next: Weights): Weights {
-  const out: Weights = {}
-  for (const v of [...Object.keys(prev), ...Object.keys(next)]) {
-    if (next[v] > 0 && !(v in out)) out[v] = next[v]
-  }
-  return out
+  const versions = new Set([...Object.keys(prev), ...Object.keys(next)])
+  return Object.fromEntries([...versions].filter((v) => weightOf(next, v) > 0).map((v) => [v, next[v]]))
 }
 
 export function sameWeights(a: Weights | undefined, b: Weights | undefined): boolean {
   const ea = Object.entries(a ?? {}).filter(([, w]) => w > 0)
   const eb = Object.entries(b ?? {}).filter(([, w]) => w > 0)
-  return ea.length === eb.length && ea.every(([v, w]) => (b ?? {})[v] === w)
+  return ea.length === eb.length && ea.every(([v, w]) => weightOf(b, v) === w)
 }

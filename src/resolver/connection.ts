@@ -38,10 +38,23 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
   }
 }
 
+/** A server URL fit for messages: user and password removed. */
+export function redactUrl(server: string): string {
+  try {
+    const url = new URL(server.includes('://') ? server : `nats://${server}`)
+    if (!url.username && !url.password) return server
+    url.username = ''
+    url.password = ''
+    return url.toString().replace(/\/$/, '')
+  } catch {
+    return server.replace(/\/\/[^@/]*@/, '//')
+  }
+}
+
 async function explainConnectError(e: unknown, servers: string[], opts: ConnectOptions): Promise<LatticeError> {
   const code = (e as { code?: string }).code ?? ''
   const message = (e as Error).message ?? String(e)
-  const where = servers.join(', ')
+  const where = servers.map(redactUrl).join(', ')
   if (code === 'AUTHORIZATION_VIOLATION' || /authorization violation/i.test(message)) {
     return new LatticeError('AUTHORIZATION', `NATS at ${where} refused the credentials: ${message}.`, {
       hint: opts.creds ? `Check that ${opts.creds.file} is a current user of the system account.` : 'Pass --creds (or set NATS_CREDS) with a system-account user.',

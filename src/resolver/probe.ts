@@ -23,6 +23,13 @@ export async function probeConnectError(server: string, creds: Uint8Array | unde
     let sentConnect = false
     socket.on('error', () => done(undefined))
     socket.on('data', (chunk) => {
+      try {
+        onData(chunk)
+      } catch {
+        done(undefined)
+      }
+    })
+    const onData = (chunk: Buffer) => {
       buffer += chunk.toString('utf8')
       let nl: number
       while ((nl = buffer.indexOf('\r\n')) >= 0) {
@@ -39,7 +46,7 @@ export async function probeConnectError(server: string, creds: Uint8Array | unde
           return done(undefined)
         }
       }
-    })
+    }
   })
 }
 

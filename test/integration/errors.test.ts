@@ -1,12 +1,10 @@
 /** Bad input is refused before anything is pushed, with a clear message, a stable exit code and no secrets. */
-import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { createAccount, createOperator } from 'nkeys.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { encodePublicKey } from '../../src/subjects/index.js'
 import { type CliResult, json, lattice } from '../helpers/cli.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
@@ -104,6 +102,14 @@ describe('keys and creds', () => {
     await refused(['status'], { ...l.env(), NATS_CREDS: join(l.dir, 'missing.creds') }, ExitCode.CREDENTIALS, 'CREDS_UNREADABLE', /does not exist/)
     await refused(['status'], { ...l.env(), NATS_CREDS: l.operatorSeedFile }, ExitCode.CREDENTIALS, 'CREDS_INVALID', /not a NATS credentials file/)
   })
+  it('secrets in the wrong variable are never echoed', async () => {
+    await refused(shiftArgs(), { ...l.env(), LATTICE_SIGNING_KEY: secrets[0] }, ExitCode.CREDENTIALS, 'SIGNING_KEY_INVALID', /holds a seed, not the path/)
+    const { readFileSync } = await import('node:fs')
+    await refused(['status'], { ...l.env(), NATS_CREDS: readFileSync(l.sysCredsFile, 'utf8') }, ExitCode.CREDENTIALS, 'CREDS_INVALID', /contents of a creds file/)
+    const r = await lattice(['status'], { ...l.env(), NATS_URL: 'nats://admin:hunter2@127.0.0.1:1' })
+    expect(r.code).toBe(ExitCode.CONNECTION)
+    expect(r.stderr).not.toContain('hunter2')
+  })
   it('no creds at all: the server refuses', async () => {
     await refused(['status'], { ...l.env(), NATS_CREDS: undefined }, ExitCode.CREDENTIALS, 'AUTHORIZATION', /Authorization Violation/i)
   })
@@ -147,7 +153,7 @@ describe('usage errors', () => {
     expect(r.code).toBe(ExitCode.USAGE)
     expect(r.stderr).toMatch(/weight/)
   })
-  it('unused: keys are valid', () => {
-    expect(encodePublicKey('module', randomBytes(32))).toMatch(/^M/)
+  it('--from equal to --to is refused before connecting', async () => {
+    await refused([...shiftArgs({ from: 'v2' }), '--server', 'nats://127.0.0.1:1'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_SHIFT', /both "v2"/)
   })
 })

@@ -63,7 +63,15 @@ describe('shift actor', () => {
     const mappings = (await liveClaims(l)).nats.mappings as Record<string, unknown[]>
     expect(mappings[`wasmbus.rpc.default.${actor}`]).toEqual([{ subject: `wasmbus.rpc.default.${actor}.MS4xLjA`, weight: 100 }])
     const back = await lattice(['shift', 'actor', actor, '--from', '1.1.0', '--to', '1.0.0', '--weight', '100'], l.env())
+    expect(back.code, back.stderr).toBe(0)
     expect(back.stdout).toContain('1.1.0 100% -> 0%, 1.0.0 0% -> 100%')
+    await lattice(['shift', 'actor', actor, '--to', '1.1.0', '--weight', '20'], l.env())
+    const zero = await lattice(['shift', 'actor', actor, '--to', '1.1.0', '--weight', '0'], l.env())
+    expect(zero.code, zero.stderr).toBe(0)
+    expect(zero.stdout).toContain('1.0.0 80% -> 100%, 1.1.0 20% -> 0%')
+    expect(((await liveClaims(l)).nats.mappings as Record<string, unknown[]>)[`wasmbus.rpc.default.${actor}`]).toEqual([
+      { subject: `wasmbus.rpc.default.${actor}.MS4wLjA`, weight: 100 },
+    ])
   })
 
   it('says so and pushes nothing when nothing changes', async () => {

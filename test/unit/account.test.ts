@@ -92,6 +92,14 @@ describe('account JWT edits', () => {
     expect(nextIat(undefined, 500_999)).toBe(500)
   })
 
+  it('decodes any version name, even "__proto__", as a plain version', () => {
+    const entity = { kind: 'actor' as const, id: actor }
+    const m = withRouteChanges({ iss: '', sub: '', nats: { type: 'account' } }, 'default', [{ entity, weights: Object.fromEntries(Object.entries(JSON.parse('{"__proto__":40,"constructor":60}'))) }]).nats.mappings
+    const [route] = routesFromMappings(m, 'default')
+    expect(Object.entries(route.weights)).toEqual([['__proto__', 40], ['constructor', 60]])
+    expect(route.foreign).toBeUndefined()
+  })
+
   it('decodes cluster-scoped and foreign destinations as foreign', () => {
     const routes = routesFromMappings(
       {

@@ -47,6 +47,42 @@ describe('signing key', () => {
   })
 })
 
+describe('values in the wrong place are never echoed', () => {
+  it('a seed where the signing key path belongs', () => {
+    const secret = seed(createOperator())
+    const e = failure(() => loadSigningKey({ file: secret }))
+    expect(e.code).toBe('SIGNING_KEY_INVALID')
+    expect(e.message + e.hint).not.toContain(secret)
+    expect(e.hint).toMatch(/LATTICE_SIGNING_KEY_SEED/)
+  })
+  it('creds contents where the creds path belongs', async () => {
+    const file = join(dir, 'inline.creds')
+    await writeCreds(file, createAccount(), 'u')
+    const text = (await import('node:fs')).readFileSync(file, 'utf8')
+    const e = failure(() => readCreds(text))
+    expect(e.code).toBe('CREDS_INVALID')
+    expect(e.message + e.hint).not.toContain(text.match(/SU[A-Z2-7]{56}/)![0])
+  })
+  it('a creds file whose seed has a bad checksum', async () => {
+    const file = join(dir, 'broken.creds')
+    await writeCreds(file, createAccount(), 'u')
+    const fs = await import('node:fs')
+    const text = fs.readFileSync(file, 'utf8')
+    const good = text.match(/SU[A-Z2-7]{56}/)![0]
+    const bad = good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21)
+    fs.writeFileSync(file, text.replace(good, bad))
+    const e = failure(() => readCreds(file))
+    expect(e.code).toBe('CREDS_INVALID')
+    expect(e.message).not.toContain(bad)
+  })
+  it('passwords in server URLs', async () => {
+    const { redactUrl } = await import('../../src/resolver/connection.js')
+    expect(redactUrl('nats://admin:s3cret@host:4222')).toBe('nats://host:4222')
+    expect(redactUrl('nats://token@host:4222')).toBe('nats://host:4222')
+    expect(redactUrl('nats://host:4222')).toBe('nats://host:4222')
+  })
+})
+
 describe('creds', () => {
   it('reads a creds file and names its account', async () => {
     const acc = createAccount()

@@ -20,9 +20,10 @@ describe('shiftWeights', () => {
     expect(shiftWeights({ v1: 40, v2: 60 }, { to: 'v3', weight: 10 })).toEqual({ v1: 36, v2: 54, v3: 10 })
   })
   it('rounds by largest remainder, deterministically, to exactly 100', () => {
-    const w = shiftWeights({ a: 1, b: 1, c: 1, d: 97 }, { to: 'e', weight: 50 })
-    expect(sumWeights(w)).toBe(100)
-    expect(w).toEqual(shiftWeights({ a: 1, b: 1, c: 1, d: 97 }, { to: 'e', weight: 50 }))
+    // 1,1,1,97 scaled to 50: exact shares 0.5,0.5,0.5,48.5 -> the larger weight wins the tie first
+    expect(shiftWeights({ a: 1, b: 1, c: 1, d: 97 }, { to: 'e', weight: 50 })).toEqual({ a: 1, d: 49, e: 50 })
+    // regression: ties must not be decided by floating-point noise
+    expect(shiftWeights({ a: 1, b: 2, c: 97 }, { to: 'd', weight: 80 })).toEqual({ c: 20, d: 80 })
     // equal fractions: the earlier entry gets the extra point
     expect(scaleWeights({ a: 1, b: 1, c: 1 }, 100)).toEqual({ a: 34, b: 33, c: 33 })
     expect(scaleWeights({ a: 50, b: 50 }, 33)).toEqual({ a: 17, b: 16 })
@@ -36,15 +37,25 @@ describe('shiftWeights', () => {
       const current = scaleWeights(Object.fromEntries(raw.map((w, j) => [`v${j}`, w])), 100)
       const to = `v${rnd(k + 1)}`
       const weight = rnd(101)
-      let next: Record<string, number>
-      try {
-        next = shiftWeights(current, { to, weight })
-      } catch {
-        continue // only when `to` is the sole version
+      const from = rnd(2) === 0 ? undefined : `v${rnd(k + 2)}`
+      const onlyTo = Object.keys(current).every((v) => v === to)
+      const fromOverfull = from !== undefined && from !== to && 100 - weight < sumWeights(Object.fromEntries(Object.entries(current).filter(([v]) => v !== to && v !== from)))
+      if (from === to || (from === undefined && onlyTo && weight < 100) || fromOverfull) {
+        const expected = from === undefined ? 'MISSING_FROM' : 'INVALID_SHIFT'
+        expect(code(() => shiftWeights(current, { to, weight, from }))).toBe(expected)
+        continue
       }
+      const next = shiftWeights(current, { to, weight, from })
       expect(sumWeights(next)).toBe(100)
       expect(next[to] ?? 0).toBe(weight)
       expect(Object.values(next).every((w) => Number.isInteger(w) && w > 0)).toBe(true)
+    }
+  })
+  it('handles versions named like Object.prototype members', () => {
+    for (const v of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const w = shiftWeights({ v1: 100 }, { from: 'v1', to: v, weight: 30 })
+      expect(Object.entries(w)).toEqual([['v1', 70], [v, 30]])
+      expect(Object.entries(shiftWeights(w, { to: 'v1', weight: 50 }))).toEqual([['v1', 50], [v, 50]])
     }
   })
   it('weight 0 removes a version', () => {
