@@ -38,9 +38,9 @@ export function renderStatus(result: StatusResult): string {
   const rows: string[][] = []
   for (const r of result.routes) {
     for (const [version, weight] of Object.entries(r.weights)) {
-      rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, `${r.subject}.${versionToken(version)}`])
+      rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
     }
-    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, d.subject])
+    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
-  return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'SUBJECT'], rows)
+  return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
 }

@@ -1,7 +1,8 @@
 /** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
 import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { type EntityKind, entityKey } from '../subjects/index.js'
+import { countSubscribers, listSubscriptions } from '../resolver/subscriptions.js'
+import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -12,6 +13,8 @@ export interface RouteStatus {
   subject: string
   /** version -> percent */
   weights: Weights
+  /** version -> running instances (host-core subscriptions on the versioned subject). */
+  instances: Record<string, number>
   /** Destinations lattice did not write, shown as they are. */
   foreign?: { subject: string; weight?: number; cluster?: string }[]
 }
@@ -26,7 +29,11 @@ export interface StatusResult {
 }
 
 export async function status(session: Session): Promise<StatusResult> {
-  const live = await loadLiveAccount(session)
+  const [liveResult, subsResult] = await Promise.allSettled([loadLiveAccount(session), listSubscriptions(session.conn, session.account)])
+  if (liveResult.status === 'rejected') throw liveResult.reason
+  if (subsResult.status === 'rejected') throw subsResult.reason
+  const live = liveResult.value
+  const subs = subsResult.value
   const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
@@ -35,6 +42,9 @@ export async function status(session: Session): Promise<StatusResult> {
       ...(r.entity.link ? { link: r.entity.link } : {}),
       subject: r.subject,
       weights: r.weights,
+      instances: Object.fromEntries(
+        Object.keys(r.weights).map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
+      ),
       ...(r.foreign ? { foreign: r.foreign } : {}),
     }))
   return { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }

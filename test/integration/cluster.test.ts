@@ -1,6 +1,7 @@
 /** shift on a 3-node cluster: every server answers, and traffic published anywhere follows the weights. */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Host } from '../../src/host-core/index.js'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
@@ -40,5 +41,21 @@ describe('3-node cluster', () => {
     // Published on n3, received on n1: the mapping is applied where the message is published.
     const counts = await measureSplit(sub, `wasmbus.rpc.default.${actor}`, { v1: versionedSubject('default', entity, 'v1'), v2: versionedSubject('default', entity, 'v2') }, 10_000, pub)
     expect(Math.abs(counts.v2 / 100 - 40)).toBeLessThanOrEqual(2.5)
+  })
+
+  it('status counts the instances serving each version on every server', async () => {
+    const actor = newActorId()
+    const a = await Host.start({ nc: sub, hostId: 'host-a', control: false })
+    const b = await Host.start({ nc: pub, hostId: 'host-b', control: false })
+    try {
+      await a.startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+      await b.startActor({ id: actor, version: 'v2', count: 3, handler: () => 'v2' })
+      await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
+      const st = json<{ routes: { id: string; instances: Record<string, number> }[] }>(await lattice(['status', '--json'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl }))
+      expect(st.routes.find((r) => r.id === actor)?.instances).toEqual({ v1: 2, v2: 3 })
+    } finally {
+      await a.close()
+      await b.close()
+    }
   })
 })

@@ -50,8 +50,8 @@ describe('shift actor', () => {
     const status = json<{ routes: { kind: string; id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], l.env()))
     expect(status.routes.find((r) => r.id === actor)).toMatchObject({ kind: 'actor', id: actor, weights: { v1: 40, v2: 60 } })
     const table = await lattice(['status'], l.env())
-    expect(table.stdout).toMatch(/ENTITY\s+KIND\s+LINK\s+VERSION\s+WEIGHT\s+SUBJECT/)
-    expect(table.stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v2\\s+60%\\s+${dest.v2.replace(/\./g, '\\.')}`))
+    expect(table.stdout).toMatch(/ENTITY\s+KIND\s+LINK\s+VERSION\s+WEIGHT\s+INSTANCES\s+SUBJECT/)
+    expect(table.stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v2\\s+60%\\s+0\\s+${dest.v2.replace(/\./g, '\\.')}`))
   })
 
   it('weight 0 removes a version and weight 100 keeps an explicit mapping', async () => {
