@@ -11,7 +11,7 @@ export const connectionFlags = {
   server: Flags.string({ char: 's', env: 'NATS_URL', default: 'nats://127.0.0.1:4222', summary: 'NATS server URL(s), comma-separated.', helpGroup: 'CONNECTION' }),
   creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
   account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
-  lattice: Flags.string({ env: 'LATTICE_ID', default: DEFAULT_LATTICE, summary: 'Lattice name (one subject token).', helpGroup: 'CONNECTION' }),
+  lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
 }
 
 export const signingFlags = {
@@ -24,6 +24,10 @@ export const signingFlags = {
 
 export const dryRunFlag = {
   'dry-run': Flags.boolean({ summary: 'Print the exact change and push nothing.', default: false }),
+}
+
+export const specFlag = {
+  file: Flags.string({ char: 'f', default: 'lattice.yaml', summary: 'Spec file.' }),
 }
 
 export abstract class LatticeCommand extends Command {

@@ -11,7 +11,8 @@ export function weightChange(before: Weights | null, after: Weights | null): str
 }
 
 function changeLine(c: EntityChange): string {
-  return `${entityLabel(c.entity)}: ${weightChange(c.before, c.after)}${c.after ? '' : ' (mapping removed)'}`
+  const parts = [weightChange(c.before, c.after), c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean)
+  return `${entityLabel(c.entity)}: ${parts.join(', ')}${c.after || c.drop?.after ? '' : ' (mapping removed)'}`
 }
 
 export function renderChange(result: ChangeResult): string {
@@ -33,12 +34,23 @@ export function renderChange(result: ChangeResult): string {
   return lines.join('\n')
 }
 
+export function renderPlan(result: ChangeResult, file: string): string {
+  if (result.changes.length === 0) return `No changes: the live routing of lattice ${result.lattice} matches ${file}.`
+  const n = result.changes.length
+  return [`Plan for ${file} (lattice ${result.lattice}, account ${result.account}): ${n} entit${n === 1 ? 'y' : 'ies'} would change.`, ...result.changes.map((c) => `  ${changeLine(c)}`)].join('\n')
+}
+
 export function renderStatus(result: StatusResult): string {
   if (result.routes.length === 0) return `No routes in lattice ${result.lattice}: every entity's traffic is spread over all its running versions.`
   const rows: string[][] = []
   for (const r of result.routes) {
     for (const [version, weight] of Object.entries(r.weights)) {
       rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
+    }
+    if (r.drop) {
+      const rest = 100 - r.drop - Object.values(r.weights).reduce((a, b) => a + b, 0)
+      if (rest > 0) rows.push([r.id, r.kind, r.link ?? '-', '(any)', `${rest}%`, '-', r.subject])
+      rows.push([r.id, r.kind, r.link ?? '-', '(dropped)', `${r.drop}%`, '-', `${r.subject}._drop`])
     }
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }

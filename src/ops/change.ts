@@ -17,6 +17,8 @@ export interface EntityChange {
   subject: string
   before: Weights | null
   after: Weights | null
+  /** Fault injection: percent dropped before and after (present only when either is non-zero). */
+  drop?: { before: number; after: number }
 }
 
 export interface ChangeResult {
@@ -72,14 +74,14 @@ export async function changeRoutes(session: Session, plan: Planner, opts: { dryR
   const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice))
   const changes = describeChanges(session.lattice, routes, plan(routes))
   const mappings: Mappings = Object.fromEntries(
-    changes.filter((c) => c.after).map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after as Weights)]),
+    changes.filter((c) => c.after || c.drop?.after).map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after)]),
   )
   const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], confirmed: false, mappings, warnings: live.warnings }
   if (session.signer) assertTrustedIssuer(live.facts, session.signer.getPublicKey(), 'The signing key')
   if (changes.length === 0 || opts.dryRun) return result
   if (!session.signer) throw new Error('changeRoutes needs a signer unless it is a dry run')
 
-  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after })))
+  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
   const jwt = signSuccessor(next, live.claims, session.signer)
   result.issuedAt = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')).iat
   result.servers = await pushAccountJwt(session.conn, jwt)
@@ -106,8 +108,9 @@ function describeChanges(lattice: string, routes: Map<string, Route>, wanted: Ro
     }
     const before = route && Object.keys(route.weights).length > 0 ? route.weights : null
     const after = change.weights && Object.keys(change.weights).length > 0 ? change.weights : null
-    if (sameWeights(before ?? undefined, after ?? undefined)) continue
-    out.push({ entity: change.entity, subject: unversionedSubject(lattice, change.entity), before, after })
+    const drop = { before: route?.drop ?? 0, after: change.drop ?? 0 }
+    if (sameWeights(before ?? undefined, after ?? undefined) && drop.before === drop.after) continue
+    out.push({ entity: change.entity, subject: unversionedSubject(lattice, change.entity), before, after, ...(drop.before || drop.after ? { drop } : {}) })
   }
   return out
 }

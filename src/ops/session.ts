@@ -7,14 +7,15 @@ import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { LatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
-import { publicKeyProblem, tokenProblem } from '../subjects/index.js'
+import { DEFAULT_LATTICE, publicKeyProblem, tokenProblem } from '../subjects/index.js'
 
 export interface TargetOptions {
   server: string
   creds?: string
   signingKey?: string
   account?: string
-  lattice: string
+  /** Default: "default". */
+  lattice?: string
 }
 
 export interface Session {
@@ -35,7 +36,7 @@ export interface Target {
 
 /** Check every local input; throws the first problem. Nothing is contacted. */
 export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
-  const lattice = opts.lattice
+  const lattice = opts.lattice ?? DEFAULT_LATTICE
   const latticeProblem = tokenProblem(lattice)
   if (latticeProblem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${lattice}": ${latticeProblem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
   if (!opts.account) {

@@ -1,7 +1,7 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError } from '../errors.js'
 import { shiftWeights, weightProblem } from '../plan/weights.js'
-import { type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityRef, entityIdProblem, entityKey, entityLabel, tokenProblem, versionProblem } from '../subjects/index.js'
 import { type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
@@ -44,6 +44,11 @@ export async function shift(session: Session, input: ShiftInput, opts: { dryRun:
     session,
     (routes) => {
       const current = routes.get(entityKey(input.entity))
+      if (current?.drop) {
+        throw new LatticeError('INVALID_SHIFT', `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`, {
+          hint: 'Clear the fault first (remove it from the spec and `lattice apply`), then shift.',
+        })
+      }
       const weights = shiftWeights(current && Object.keys(current.weights).length ? current.weights : undefined, input)
       return [{ entity: input.entity, weights }]
     },

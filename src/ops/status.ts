@@ -13,6 +13,8 @@ export interface RouteStatus {
   subject: string
   /** version -> percent */
   weights: Weights
+  /** Percent of calls dropped by fault injection (the rest of 100 - drop - weights stays on the unversioned subject). */
+  drop?: number
   /** version -> running instances (host-core subscriptions on the versioned subject). */
   instances: Record<string, number>
   /** Destinations lattice did not write, shown as they are. */
@@ -42,6 +44,7 @@ export async function status(session: Session): Promise<StatusResult> {
       ...(r.entity.link ? { link: r.entity.link } : {}),
       subject: r.subject,
       weights: r.weights,
+      ...(r.drop ? { drop: r.drop } : {}),
       instances: Object.fromEntries(
         Object.keys(r.weights).map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
       ),

@@ -3,8 +3,8 @@
  * mapped to weighted versioned subjects. Conversions both ways; nothing outside
  * `wasmbus.rpc.<lattice>.` is ever read as a route or written.
  */
-import type { Weights } from './weights.js'
-import { type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
+import { type Weights, sumWeights } from './weights.js'
+import { DROP_TOKEN, type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
 
 /** One destination of a subject mapping, as the account JWT spells it. */
 export interface MappingDestination {
@@ -20,6 +20,8 @@ export interface Route {
   subject: string
   /** version -> percent */
   weights: Weights
+  /** Percent sent to the drop subject (fault injection); the rest of 100 - drop - sum(weights) stays on the source subject. */
+  drop?: number
   /** Destinations lattice did not write (another tool's, or cluster-scoped): shown, never edited. */
   foreign?: MappingDestination[]
 }
@@ -31,29 +33,48 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     if (!entity) continue
     const entries: [string, number][] = []
     const foreign: MappingDestination[] = []
+    let drop = 0
+    let passthrough: MappingDestination | undefined
     for (const d of destinations ?? []) {
+      if (d.cluster === undefined && d.subject === `${subject}.${DROP_TOKEN}` && drop === 0) {
+        drop = d.weight ?? 100
+        continue
+      }
+      if (d.cluster === undefined && d.subject === subject && !passthrough) {
+        passthrough = d
+        continue
+      }
       const token = d.subject.startsWith(`${subject}.`) ? d.subject.slice(subject.length + 1) : undefined
       const version = token === undefined ? undefined : versionFromToken(token)
       if (version === undefined || d.cluster !== undefined || entries.some(([v]) => v === version)) foreign.push(d)
       else entries.push([version, d.weight ?? 100])
     }
     // fromEntries defines own properties, so any version name (even "__proto__") is a plain key.
-    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(foreign.length ? { foreign } : {}) })
+    // The source itself as a destination is ours only beside a drop (the share left undisturbed).
+    if (passthrough && drop === 0) foreign.push(passthrough)
+    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(drop > 0 ? { drop } : {}), ...(foreign.length ? { foreign } : {}) })
   }
   return routes
 }
 
-export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights): MappingDestination[] {
+export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights, drop = 0): MappingDestination[] {
   const source = unversionedSubject(lattice, entity)
-  return Object.entries(weights)
+  const out: MappingDestination[] = Object.entries(weights)
     .filter(([, w]) => w > 0)
     .map(([version, weight]) => ({ subject: `${source}.${versionToken(version)}`, weight }))
+  if (drop > 0) {
+    const rest = 100 - drop - sumWeights(weights)
+    if (rest > 0) out.push({ subject: source, weight: rest })
+    out.push({ subject: `${source}.${DROP_TOKEN}`, weight: drop })
+  }
+  return out
 }
 
-/** A desired change: the entity's new weights, or null to remove its mapping. */
+/** A desired change: the entity's new weights (and drop), or null weights and no drop to remove its mapping. */
 export interface RouteChange {
   entity: EntityRef
   weights: Weights | null
+  drop?: number
 }
 
 /**
@@ -64,8 +85,9 @@ export function applyRouteChanges(mappings: Mappings | undefined, lattice: strin
   const next: Mappings = { ...(mappings ?? {}) }
   for (const change of changes) {
     const subject = unversionedSubject(lattice, change.entity)
-    if (change.weights === null || Object.keys(change.weights).length === 0) delete next[subject]
-    else next[subject] = destinationsFor(lattice, change.entity, change.weights)
+    const weights = change.weights ?? {}
+    if (Object.keys(weights).length === 0 && !change.drop) delete next[subject]
+    else next[subject] = destinationsFor(lattice, change.entity, weights, change.drop)
   }
   return Object.keys(next).length > 0 ? next : undefined
 }

@@ -47,6 +47,16 @@ export function versionedSubject(lattice: string, entity: EntityRef, version: st
   return `${unversionedSubject(lattice, entity)}.${versionToken(version)}`
 }
 
+/**
+ * Where fault injection sends the dropped share: a subject nobody serves, so callers get
+ * "no responders". Its last token has length 1 mod 4, which no version token can have.
+ */
+export const DROP_TOKEN = '_drop'
+
+export function dropSubject(lattice: string, entity: EntityRef): string {
+  return `${unversionedSubject(lattice, entity)}.${DROP_TOKEN}`
+}
+
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
 export function parseUnversionedSubject(lattice: string, subject: string): EntityRef | undefined {
   const prefix = rpcPrefix(lattice)

@@ -1,0 +1,35 @@
+/**
+ * Spec -> desired routes: for every entity the file names, the mapping it should have.
+ *   live environment   -> its version at 100%
+ *   split              -> its weights
+ *   fault              -> drop% to the drop subject; the entity's other weights scaled to the rest
+ *   named, nothing else -> no mapping (traffic spread over every running version)
+ */
+import type { RouteChange } from '../plan/routes.js'
+import { type Weights, scaleWeights } from '../plan/weights.js'
+import { type EntityRef, entityKey } from '../subjects/index.js'
+import type { Spec } from './parse.js'
+
+export function desiredRoutes(spec: Spec, live: string | undefined = spec.live): RouteChange[] {
+  const out = new Map<string, RouteChange>()
+  const name = (entity: EntityRef) => {
+    const key = entityKey(entity)
+    if (!out.has(key)) out.set(key, { entity, weights: null })
+    return out.get(key) as RouteChange
+  }
+  for (const pinned of Object.values(spec.environments)) for (const p of pinned) name(p.entity)
+  if (live) for (const p of spec.environments[live] ?? []) name(p.entity).weights = Object.fromEntries([[p.version, 100]])
+  for (const s of spec.splits) name(s.entity).weights = s.weights
+  for (const f of spec.faults) {
+    const route = name(f.entity)
+    if (f.drop === 0) continue
+    route.drop = f.drop
+    if (route.weights && Object.keys(route.weights).length > 0) route.weights = f.drop === 100 ? {} : (scaleWeights(route.weights, 100 - f.drop) as Weights)
+  }
+  return [...out.values()]
+}
+
+/** Entities of one environment, with their pinned versions. */
+export function environmentEntities(spec: Spec, env: string) {
+  return spec.environments[env] ?? []
+}

@@ -1,0 +1,387 @@
+/**
+ * The YAML spec (lattice.yaml): parsed with yaml's Document API and a LineCounter so that
+ * every problem carries file:line:column, a stable code, what is wrong and how to fix it.
+ * All problems are collected; nothing stops at the first.
+ */
+import { readFileSync } from 'node:fs'
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap } from 'yaml'
+import { LatticeError } from '../errors.js'
+import { weightProblem } from '../plan/weights.js'
+import { type EntityKind, type EntityRef, DEFAULT_LINK, entityIdProblem, entityKey, publicKeyProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+
+export interface SpecProblem {
+  file: string
+  line: number
+  column: number
+  code: string
+  message: string
+  hint?: string
+}
+
+export interface PinnedEntity {
+  entity: EntityRef
+  version: string
+}
+
+export interface Split {
+  entity: EntityRef
+  weights: Record<string, number>
+}
+
+export interface Fault {
+  entity: EntityRef
+  drop: number
+}
+
+export interface Spec {
+  file: string
+  lattice?: string
+  account?: string
+  environments: Record<string, PinnedEntity[]>
+  live?: string
+  splits: Split[]
+  faults: Fault[]
+  /** The parsed document, kept to rewrite the file without losing comments or layout. */
+  document: Document
+}
+
+const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults']
+const ENV_KEYS = ['actors', 'providers']
+const PROVIDER_KEYS = ['id', 'link', 'version']
+const SPLIT_KEYS = ['actor', 'provider', 'link', 'weights']
+const FAULT_KEYS = ['actor', 'provider', 'link', 'drop']
+
+export function readSpec(file: string): Spec {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new LatticeError('SPEC_NOT_FOUND', `Cannot read spec ${file}: ${code === 'ENOENT' ? 'it does not exist' : code}.`, {
+      hint: 'Pass the spec with -f FILE (default lattice.yaml in the current directory).',
+    })
+  }
+  return parseSpec(text, file)
+}
+
+/** Parse and check a spec; throws SPEC_INVALID listing every problem. */
+export function parseSpec(text: string, file: string): Spec {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
+  const problems: SpecProblem[] = []
+  const at = (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string, offset?: number) => {
+    const pos = lc.linePos(offset ?? node?.range?.[0] ?? 0)
+    problems.push({ file, line: pos.line, column: pos.col, code, message, ...(hint ? { hint } : {}) })
+  }
+  for (const e of doc.errors) {
+    const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
+    at(null, code, e.message.split('\n')[0], code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
+  }
+  const spec: Spec = { file, environments: {}, splits: [], faults: [], document: doc }
+  if (doc.errors.length > 0) throw invalid(file, problems)
+
+  const root = doc.contents
+  if (root === null || (isScalar(root) && root.value === null)) {
+    at(root, 'EMPTY', 'The spec is empty.', 'Start from the example in docs/specs.md.')
+    throw invalid(file, problems)
+  }
+  if (!isMap(root)) {
+    at(root, 'WRONG_TYPE', 'The spec must be a mapping of keys (lattice, account, environments, live, splits, faults).')
+    throw invalid(file, problems)
+  }
+
+  const ctx = { at }
+  const top = entries(root, TOP_KEYS, 'the top level', ctx)
+
+  const lattice = top.get('lattice')
+  if (lattice) {
+    const v = str(lattice, 'lattice', ctx)
+    const p = v === undefined ? undefined : tokenProblem(v)
+    if (p) at(lattice, 'INVALID_TOKEN', `lattice "${v}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
+    else spec.lattice = v
+  }
+  const account = top.get('account')
+  if (account) {
+    const v = str(account, 'account', ctx)
+    const p = v === undefined ? undefined : publicKeyProblem(v, 'account')
+    if (p) at(account, 'INVALID_ACCOUNT', `account "${v}" is not an account public key: ${p}.`, 'Use the account public key (A...).')
+    else spec.account = v
+  }
+
+  const envs = top.get('environments')
+  const envNamed = new Set<string>()
+  if (envs) {
+    if (!isMap(envs)) at(envs, 'WRONG_TYPE', 'environments must be a mapping of environment name to its entities.')
+    else {
+      for (const pair of envs.items) {
+        const name = String((pair.key as Scalar).value)
+        const envNode = pair.value as Node | null
+        const pinned: PinnedEntity[] = []
+        const seen = new Set<string>()
+        const pin = (entity: EntityRef, version: string | undefined, node: Node) => {
+          envNamed.add(entityKey(entity))
+          if (version === undefined) return
+          const key = entityKey(entity)
+          if (seen.has(key)) at(node, 'DUPLICATE_ENTITY', `${entity.kind} ${entity.id}${entity.link ? ` (link ${entity.link})` : ''} appears twice in environment "${name}".`, 'Keep one entry.')
+          seen.add(key)
+          pinned.push({ entity, version })
+        }
+        if (!isMap(envNode)) {
+          at(envNode ?? (pair.key as Scalar), 'WRONG_TYPE', `environment "${name}" must be a mapping with actors and/or providers.`)
+          continue
+        }
+        const env = entries(envNode, ENV_KEYS, `environment "${name}"`, ctx)
+        const actors = env.get('actors')
+        if (actors) {
+          if (!isMap(actors)) at(actors, 'WRONG_TYPE', `actors of "${name}" must map actor IDs to versions, e.g. { MB...: "1.0.0" }.`)
+          else
+            for (const a of actors.items) {
+              const keyNode = a.key as Scalar
+              const id = String(keyNode.value)
+              const idOk = checkId('actor', id, keyNode, ctx)
+              const version = a.value ? versionOf(a.value as Node, ctx) : (at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
+              if (idOk) pin({ kind: 'actor', id }, version, keyNode)
+            }
+        }
+        const providers = env.get('providers')
+        if (providers) {
+          if (!isSeq(providers)) at(providers, 'WRONG_TYPE', `providers of "${name}" must be a list of { id, link, version }.`)
+          else
+            for (const item of providers.items as Node[]) {
+              if (!isMap(item)) {
+                at(item, 'WRONG_TYPE', 'A provider entry must be a mapping { id, link, version }.')
+                continue
+              }
+              const p = entries(item, PROVIDER_KEYS, 'a provider entry', ctx)
+              const entity = providerRef(p.get('id'), p.get('link'), item, ctx)
+              const vNode = p.get('version')
+              const version = vNode ? versionOf(vNode, ctx) : (at(item, 'MISSING_KEY', 'A provider entry needs a version.', 'Add version: "x.y.z".'), undefined)
+              if (entity) pin(entity, version, item)
+            }
+        }
+        spec.environments[name] = pinned
+      }
+    }
+  }
+
+  const live = top.get('live')
+  if (live) {
+    const v = str(live, 'live', ctx)
+    if (v !== undefined && !(v in spec.environments && Object.hasOwn(spec.environments, v))) {
+      at(live, 'UNKNOWN_LIVE', `live is "${v}", which is not an environment of this file.`, `Use one of: ${Object.keys(spec.environments).join(', ') || '(no environments defined)'}.`)
+    } else spec.live = v
+  }
+
+  const claimed = new Map<string, string>() // entity key -> where it is routed
+  if (spec.live) for (const p of spec.environments[spec.live] ?? []) claimed.set(entityKey(p.entity), `environment "${spec.live}"`)
+  const inAnyEnv = envNamed
+
+  const splits = top.get('splits')
+  if (splits) {
+    if (!isSeq(splits)) at(splits, 'WRONG_TYPE', 'splits must be a list of { actor | provider, link?, weights }.')
+    else
+      for (const item of splits.items as Node[]) {
+        const s = entityItem(item, SPLIT_KEYS, 'a split', ctx)
+        if (!s) continue
+        const key = entityKey(s.entity)
+        if (inAnyEnv.has(key)) at(item, 'ENTITY_CONFLICT', `${s.entity.kind} ${s.entity.id} is both in splits and in an environment.`, 'Route an entity either by environment (blue/green) or by split (A/B), not both.')
+        else if (claimed.has(key)) at(item, 'DUPLICATE_ENTITY', `${s.entity.kind} ${s.entity.id} has more than one split.`, 'Keep one split per entity.')
+        claimed.set(key, 'splits')
+        const wNode = s.fields.get('weights')
+        if (!wNode) {
+          at(item, 'MISSING_KEY', 'A split needs weights.', 'Add weights: { "1.0.0": 90, "2.0.0": 10 }.')
+          continue
+        }
+        const weights = weightsOf(wNode, ctx)
+        if (weights) spec.splits.push({ entity: s.entity, weights })
+      }
+  }
+
+  const faults = top.get('faults')
+  if (faults) {
+    if (!isSeq(faults)) at(faults, 'WRONG_TYPE', 'faults must be a list of { actor | provider, link?, drop }.')
+    else {
+      const seen = new Set<string>()
+      for (const item of faults.items as Node[]) {
+        const f = entityItem(item, FAULT_KEYS, 'a fault', ctx)
+        if (!f) continue
+        const key = entityKey(f.entity)
+        if (seen.has(key)) at(item, 'DUPLICATE_ENTITY', `${f.entity.kind} ${f.entity.id} has more than one fault.`, 'Keep one fault per entity.')
+        seen.add(key)
+        const dNode = f.fields.get('drop')
+        if (!dNode) {
+          at(item, 'MISSING_KEY', 'A fault needs drop (the percent of calls to drop).', 'Add drop: 5.')
+          continue
+        }
+        const drop = isScalar(dNode) && typeof dNode.value === 'number' ? dNode.value : Number.NaN
+        const p = Number.isNaN(drop) ? 'it is not a number' : weightProblem(drop)
+        if (p) at(dNode, 'INVALID_DROP', `drop ${isScalar(dNode) ? JSON.stringify(dNode.value) : ''} is invalid: ${p}.`, 'Use a whole number from 0 to 100.')
+        else spec.faults.push({ entity: f.entity, drop })
+      }
+    }
+  }
+
+  if (problems.length > 0) throw invalid(file, problems)
+  return spec
+}
+
+interface Ctx {
+  at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
+}
+
+/** The map's values by key; unknown keys are problems (with a did-you-mean). */
+function entries(map: YAMLMap, allowed: string[], where: string, ctx: Ctx): Map<string, Node> {
+  const out = new Map<string, Node>()
+  for (const pair of map.items) {
+    const keyNode = pair.key as Scalar
+    const key = String(keyNode?.value)
+    if (!allowed.includes(key)) {
+      const guess = closest(key, allowed)
+      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key "${key}" in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
+      continue
+    }
+    out.set(key, (pair.value ?? keyNode) as Node)
+  }
+  return out
+}
+
+function str(node: Node, what: string, ctx: Ctx): string | undefined {
+  if (isScalar(node) && typeof node.value === 'string') return node.value
+  ctx.at(node, 'WRONG_TYPE', `${what} must be a string.`)
+  return undefined
+}
+
+function versionOf(node: Node, ctx: Ctx): string | undefined {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+    ctx.at(node, 'WRONG_TYPE', 'A version must be a string, e.g. "1.0.0".')
+    return undefined
+  }
+  if (typeof node.value !== 'string') {
+    const text = node.source ?? String(node.value)
+    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads 1.0 as a number).`)
+    return undefined
+  }
+  const p = versionProblem(node.value)
+  if (p) {
+    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is invalid: ${p}.`, 'A version is 1 to 128 bytes with no whitespace.')
+    return undefined
+  }
+  return node.value
+}
+
+function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
+  const p = entityIdProblem(kind, id)
+  if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
+  return !p
+}
+
+function providerRef(idNode: Node | undefined, linkNode: Node | undefined, item: Node, ctx: Ctx): EntityRef | undefined {
+  if (!idNode) {
+    ctx.at(item, 'MISSING_KEY', 'A provider entry needs an id.', 'Add id: VA...')
+    return undefined
+  }
+  const id = str(idNode, 'id', ctx)
+  const idOk = id !== undefined && checkId('provider', id, idNode, ctx)
+  let link: string | undefined = DEFAULT_LINK
+  if (linkNode) {
+    link = str(linkNode, 'link', ctx)
+    const p = link === undefined ? undefined : tokenProblem(link)
+    if (p) {
+      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
+      link = undefined
+    }
+  }
+  return idOk && link !== undefined ? { kind: 'provider', id: id as string, link } : undefined
+}
+
+/** A split or fault entry: exactly one of actor/provider (+ link for providers). */
+function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { entity: EntityRef; fields: Map<string, Node> } | undefined {
+  if (!isMap(item)) {
+    ctx.at(item, 'WRONG_TYPE', `${capital(what)} must be a mapping.`)
+    return undefined
+  }
+  const fields = entries(item, allowed, what, ctx)
+  const actor = fields.get('actor')
+  const provider = fields.get('provider')
+  if ((actor ? 1 : 0) + (provider ? 1 : 0) !== 1) {
+    ctx.at(item, actor ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor or provider.`, 'Write actor: MB... or provider: VA... (with link).')
+    return undefined
+  }
+  if (actor) {
+    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
+    const id = str(actor, 'actor', ctx)
+    return id !== undefined && checkId('actor', id, actor, ctx) ? { entity: { kind: 'actor', id }, fields } : undefined
+  }
+  const entity = providerRef(provider, fields.get('link'), item, ctx)
+  return entity ? { entity, fields } : undefined
+}
+
+function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {
+  if (!isMap(node)) {
+    ctx.at(node, 'WRONG_TYPE', 'weights must map versions to whole percentages, e.g. { "1.0.0": 90, "2.0.0": 10 }.')
+    return undefined
+  }
+  const out: [string, number][] = []
+  let ok = true
+  for (const pair of node.items) {
+    const keyNode = pair.key as Scalar
+    const version = versionOf(keyNode, ctx)
+    const w = pair.value as Node | null
+    const value = isScalar(w) ? w.value : undefined
+    const p = typeof value !== 'number' ? 'it is not a number' : weightProblem(value)
+    if (p) {
+      ctx.at(w ?? keyNode, 'INVALID_WEIGHT', `Weight ${JSON.stringify(value ?? null)} for ${String(keyNode.value)} is invalid: ${p}.`, 'Use a whole number from 0 to 100.')
+      ok = false
+    }
+    if (version === undefined) ok = false
+    else out.push([version, value as number])
+  }
+  if (!ok) return undefined
+  const sum = out.reduce((a, [, w]) => a + w, 0)
+  if (sum !== 100) {
+    ctx.at(node, 'WEIGHTS_SUM', `Weights sum to ${sum}, not 100.`, 'Make the weights of a split add up to exactly 100.')
+    return undefined
+  }
+  return Object.fromEntries(out.filter(([, w]) => w > 0))
+}
+
+function invalid(file: string, problems: SpecProblem[]): LatticeError {
+  problems.sort((a, b) => a.line - b.line || a.column - b.column)
+  const lines = problems.map(formatProblem)
+  return new LatticeError('SPEC_INVALID', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}; nothing was pushed:\n${lines.join('\n')}`, {
+    details: { problems },
+  })
+}
+
+export function formatProblem(p: SpecProblem): string {
+  return `  ${p.file}:${p.line}:${p.column} ${p.code} ${p.message}${p.hint ? ` ${p.hint}` : ''}`
+}
+
+/** The allowed word closest to `word` by edit distance, if it is close enough to be a typo. */
+function closest(word: string, allowed: string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Number.POSITIVE_INFINITY
+  for (const a of allowed) {
+    const d = editDistance(word.toLowerCase(), a)
+    if (d < bestD) [best, bestD] = [a, d]
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}
