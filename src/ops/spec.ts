@@ -4,7 +4,7 @@ import { LatticeError } from '../errors.js'
 import type { RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
-import type { Spec } from '../spec/parse.js'
+import { type Spec, withLive } from '../spec/parse.js'
 import { type EntityKind, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type ChangeResult, changeRoutes } from './change.js'
 import type { Session, TargetOptions } from './session.js'
@@ -61,10 +61,9 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
 
 /** Rewrite `live:` in the spec file, keeping its comments and layout. */
 export function writeLive(spec: Spec, env: string): void {
-  spec.document.set('live', env)
   const tmp = `${spec.file}.lattice-tmp`
   try {
-    writeFileSync(tmp, spec.document.toString())
+    writeFileSync(tmp, withLive(spec, env))
     renameSync(tmp, spec.file)
   } catch (e) {
     throw new LatticeError('SPEC_WRITE_FAILED', `The swap is live, but ${spec.file} could not be rewritten: ${(e as Error).message}.`, {

@@ -41,8 +41,9 @@ export interface Spec {
   live?: string
   splits: Split[]
   faults: Fault[]
-  /** The parsed document, kept to rewrite the file without losing comments or layout. */
+  /** The parsed document and its text, kept to rewrite the file without losing comments or layout. */
   document: Document
+  text: string
 }
 
 const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults']
@@ -77,7 +78,7 @@ export function parseSpec(text: string, file: string): Spec {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
     at(null, code, e.message.split('\n')[0], code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
   }
-  const spec: Spec = { file, environments: {}, splits: [], faults: [], document: doc }
+  const spec: Spec = { file, environments: {}, splits: [], faults: [], document: doc, text }
   if (doc.errors.length > 0) throw invalid(file, problems)
 
   const root = doc.contents
@@ -343,6 +344,20 @@ function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {
     return undefined
   }
   return Object.fromEntries(out.filter(([, w]) => w > 0))
+}
+
+/**
+ * The spec's text with `live:` set to `env`: only the value's characters change, so comments,
+ * quoting and layout stay byte for byte (the Document's own toString would re-wrap long lines).
+ */
+export function withLive(spec: Spec, env: string): string {
+  const root = spec.document.contents
+  const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'live') : undefined
+  const value = pair?.value as Scalar | null | undefined
+  const quoted = /^[A-Za-z0-9_-]+$/.test(env) ? env : JSON.stringify(env)
+  if (value && isScalar(value) && value.range) return spec.text.slice(0, value.range[0]) + quoted + spec.text.slice(value.range[1])
+  const sep = spec.text.length === 0 || spec.text.endsWith('\n') ? '' : '\n'
+  return `${spec.text}${sep}live: ${quoted}\n`
 }
 
 function invalid(file: string, problems: SpecProblem[]): LatticeError {

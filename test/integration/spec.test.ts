@@ -1,0 +1,198 @@
+/** plan / apply / swap / env subjects with a real server and real traffic. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { Host } from '../../src/host-core/index.js'
+import { versionedSubject } from '../../src/subjects/index.js'
+import { json, lattice } from '../helpers/cli.js'
+import { newActorId, newProviderId } from '../helpers/ids.js'
+import { liveClaims, liveJwt } from '../helpers/live.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection, measureSplit } from '../helpers/traffic.js'
+
+let l: TestLattice
+let app: NatsConnection
+let dir: string
+const [web, api, ab, faulty, stray] = [newActorId(), newActorId(), newActorId(), newActorId(), newActorId()]
+const db = newProviderId()
+
+const specText = () => `# production lattice: keep this comment
+environments:
+  blue:   # the old set
+    actors: { ${web}: "1.0.0", ${api}: "1.0.0" }
+    providers:
+      - { id: ${db}, link: default, version: "0.3.0" }
+  green:  # the new set
+    actors: { ${web}: "1.1.0", ${api}: "1.0.1" }
+    providers:
+      - { id: ${db}, link: default, version: "0.4.0" }
+live: blue   # who gets the traffic
+splits:
+  - actor: ${ab}
+    weights: { "1.0.0": 90, "2.0.0": 10 }
+faults:
+  - actor: ${faulty}
+    drop: 20
+`
+
+beforeAll(async () => {
+  l = await startLattice()
+  app = await appConnection(l.url, l.appCredsFile)
+  dir = mkdtempSync(join(tmpdir(), 'lattice-spec-'))
+})
+afterAll(async () => {
+  await app?.close()
+  await l?.stop()
+})
+
+const actorDest = (id: string, ...versions: string[]) => Object.fromEntries(versions.map((v) => [v, versionedSubject('default', { kind: 'actor', id }, v)]))
+const pct = (counts: Record<string, number>, k: string, n = 10_000) => (counts[k] / n) * 100
+
+describe('spec workflow', () => {
+  const file = () => join(dir, 'lattice.yaml')
+
+  it('plan shows the difference, apply makes it live in one push, re-apply is a no-op', async () => {
+    writeFileSync(file(), specText())
+    await lattice(['shift', 'actor', stray, '--from', 'a', '--to', 'b', '--weight', '50'], l.env())
+
+    const plan = await lattice(['plan', '-f', file(), '--detailed-exitcode'], l.env())
+    expect(plan.code, plan.stderr).toBe(2)
+    expect(plan.stdout).toContain('5 entities would change')
+    expect(plan.stdout).toContain(`actor ${ab}: 1.0.0 0% -> 90%, 2.0.0 0% -> 10%`)
+    expect(plan.stdout).toContain(`actor ${faulty}: dropped 0% -> 20%`)
+    expect(plan.stdout).not.toContain(stray)
+    const planJson = json<{ changes: unknown[]; pushed: boolean }>(await lattice(['plan', '-f', file(), '--json'], l.env()))
+    expect(planJson.changes).toHaveLength(5)
+    expect(planJson.pushed).toBe(false)
+
+    const apply = await lattice(['apply', '-f', file()], l.env())
+    expect(apply.code, apply.stderr).toBe(0)
+    expect(apply.stdout.match(/n1: jwt updated/g)).toHaveLength(1) // one push for every entity
+
+    let counts = await measureSplit(app, `wasmbus.rpc.default.${web}`, actorDest(web, '1.0.0', '1.1.0'))
+    expect(counts).toEqual({ '1.0.0': 10_000, '1.1.0': 0 })
+    counts = await measureSplit(app, `wasmbus.rpc.default.${ab}`, actorDest(ab, '1.0.0', '2.0.0'))
+    expect(Math.abs(pct(counts, '2.0.0') - 10)).toBeLessThanOrEqual(2.5)
+    counts = await measureSplit(app, `wasmbus.rpc.default.${faulty}`, { kept: `wasmbus.rpc.default.${faulty}`, dropped: `wasmbus.rpc.default.${faulty}._drop` })
+    expect(Math.abs(pct(counts, 'dropped') - 20)).toBeLessThanOrEqual(2.5)
+
+    const iat = (await liveClaims(l)).iat
+    const again = await lattice(['apply', '-f', file()], l.env())
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/No change/)
+    expect((await liveClaims(l)).iat).toBe(iat)
+    expect((await lattice(['plan', '-f', file(), '--detailed-exitcode'], l.env())).code).toBe(0)
+  })
+
+  it('a fault makes that share of real requests fail with no responders', async () => {
+    const nc = await appConnection(l.url, l.appCredsFile)
+    const host = await Host.start({ nc, control: false })
+    try {
+      await host.startActor({ id: faulty, version: '1.0.0', handler: () => 'ok' })
+      let ok = 0
+      let noResponders = 0
+      await Promise.all(
+        Array.from({ length: 2000 }, () =>
+          app.request(`wasmbus.rpc.default.${faulty}`, undefined, { timeout: 5000 }).then(
+            () => ok++,
+            (e) => (String(e.code) === '503' ? noResponders++ : Promise.reject(e)),
+          ),
+        ),
+      )
+      expect(ok + noResponders).toBe(2000)
+      expect(Math.abs((noResponders / 2000) * 100 - 20)).toBeLessThanOrEqual(4)
+    } finally {
+      await host.close()
+      await nc.close()
+    }
+  })
+
+  it('swap moves every entity of the environment in one push, traffic follows, the file keeps its comments', async () => {
+    const before = readFileSync(file(), 'utf8')
+    const r = await lattice(['swap', 'blue', 'green', '-f', file()], l.env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.match(/n1: jwt updated/g)).toHaveLength(1)
+    expect(r.stdout).toContain(`actor ${web}: 1.0.0 100% -> 0%, 1.1.0 0% -> 100%`)
+    expect(r.stdout).toContain(`provider ${db} (link default): 0.3.0 100% -> 0%, 0.4.0 0% -> 100%`)
+    expect(readFileSync(file(), 'utf8')).toBe(before.replace('live: blue   #', 'live: green   #'))
+
+    expect(await measureSplit(app, `wasmbus.rpc.default.${web}`, actorDest(web, '1.0.0', '1.1.0'), 2000)).toEqual({ '1.0.0': 0, '1.1.0': 2000 })
+    expect(await measureSplit(app, `wasmbus.rpc.default.${api}`, actorDest(api, '1.0.0', '1.0.1'), 2000)).toEqual({ '1.0.0': 0, '1.0.1': 2000 })
+    // the split and the fault were not touched by the swap
+    const status = json<{ routes: { id: string; weights: Record<string, number>; drop?: number }[] }>(await lattice(['status', '--json'], l.env()))
+    expect(status.routes.find((x) => x.id === ab)?.weights).toEqual({ '1.0.0': 90, '2.0.0': 10 })
+    expect(status.routes.find((x) => x.id === faulty)?.drop).toBe(20)
+  })
+
+  it('swap refuses when FROM is not live, or TO is not an environment', async () => {
+    const jwt = await liveJwt(l)
+    const notLive = await lattice(['swap', 'blue', 'green', '-f', file()], l.env())
+    expect(notLive.code).toBe(ExitCode.LIVE_STATE)
+    expect(notLive.stderr).toMatch(/SWAP_NOT_LIVE.*says live: green, not blue/)
+    const noEnv = await lattice(['swap', 'green', 'purple', '-f', file()], l.env())
+    expect(noEnv.code).toBe(ExitCode.INVALID_INPUT)
+    expect(noEnv.stderr).toMatch(/UNKNOWN_ENVIRONMENT.*"purple"/)
+    // The file says green, but the servers were changed behind its back.
+    await lattice(['shift', 'actor', web, '--to', '1.0.0', '--weight', '50'], l.env())
+    const drifted = await lattice(['swap', 'green', 'blue', '-f', file(), '--no-write'], l.env())
+    expect(drifted.code).toBe(ExitCode.LIVE_STATE)
+    expect(drifted.stderr).toMatch(/green is not what is live: actor .* is not routed 100% to 1\.1\.0/)
+    const forced = await lattice(['swap', 'green', 'blue', '-f', file(), '--no-write', '--force'], l.env())
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(readFileSync(file(), 'utf8')).toContain('live: green')
+    expect(jwt).not.toBe(await liveJwt(l))
+  })
+
+  it('--prune removes lattice routes the file does not name; without it they stay', async () => {
+    let st = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
+    expect(st.routes.map((r) => r.id)).toContain(stray)
+    const r = await lattice(['apply', '-f', file(), '--prune'], l.env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`actor ${stray}: a 50% -> 0%, b 50% -> 0% (mapping removed)`)
+    st = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
+    expect(st.routes.map((x) => x.id)).not.toContain(stray)
+  })
+
+  it('env subjects lists where an environment answers directly', async () => {
+    const r = json<{ subjects: { id: string; version: string; subject: string }[] }>(await lattice(['env', 'subjects', 'green', '-f', file(), '--json'], {}))
+    expect(r.subjects).toEqual([
+      { kind: 'actor', id: web, version: '1.1.0', subject: `wasmbus.rpc.default.${web}.MS4xLjA` },
+      { kind: 'actor', id: api, version: '1.0.1', subject: `wasmbus.rpc.default.${api}.MS4wLjE` },
+      { kind: 'provider', id: db, link: 'default', version: '0.4.0', subject: `wasmbus.rpc.default.${db}.default.MC40LjA` },
+    ])
+  })
+
+  it('takes account and lattice from the file; flags win', async () => {
+    const f = join(dir, 'scoped.yaml')
+    const other = newActorId()
+    writeFileSync(f, `lattice: lab\naccount: ${l.appAccount}\nsplits:\n  - actor: ${other}\n    weights: { "1": 50, "2": 50 }\n`)
+    const r = await lattice(['apply', '-f', f], { ...l.env(), LATTICE_ACCOUNT: undefined })
+    expect(r.code, r.stderr).toBe(0)
+    const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json', '--lattice', 'lab'], l.env()))
+    expect(lab.routes.map((x) => x.id)).toEqual([other])
+    const flagWins = json<{ lattice: string }>(await lattice(['plan', '-f', f, '--lattice', 'qa', '--json'], l.env()))
+    expect(flagWins.lattice).toBe('qa')
+  })
+
+  it('bad files: every problem located, nothing pushed, non-zero exit', async () => {
+    const f = join(dir, 'bad.yaml')
+    writeFileSync(f, `live: blue\nsplits:\n  - actor: ${ab}\n    weigths: { "1.0.0": 100 }\n  - actor: ${faulty}\n    weights: { "1.0.0": 70, "2.0.0": 20 }\n`)
+    const before = await liveJwt(l)
+    for (const cmd of ['apply', 'plan']) {
+      const r = await lattice([cmd, '-f', f], l.env())
+      expect(r.code).toBe(ExitCode.INVALID_INPUT)
+      expect(r.stderr).toContain(`${f}:1:7 UNKNOWN_LIVE`)
+      expect(r.stderr).toContain(`${f}:4:5 UNKNOWN_KEY Unknown key "weigths" in a split. Did you mean "weights"?`)
+      expect(r.stderr).toContain(`${f}:6:14 WEIGHTS_SUM Weights sum to 90, not 100.`)
+    }
+    const j = json<{ error: { code: string; details: { problems: unknown[] } } }>(await lattice(['apply', '-f', f, '--json'], l.env()))
+    expect(j.error.code).toBe('SPEC_INVALID')
+    expect(j.error.details.problems.length).toBe(4)
+    expect((await lattice(['plan', '-f', f, '--detailed-exitcode'], l.env())).code).toBe(1)
+    expect((await lattice(['apply', '-f', join(dir, 'missing.yaml')], l.env())).code).toBe(ExitCode.INVALID_INPUT)
+    expect(await liveJwt(l)).toBe(before)
+  })
+})
