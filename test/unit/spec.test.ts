@@ -142,3 +142,15 @@ faults:
     expect(withLive(parseSpec(none, 'f.yaml'), 'green')).toBe(`${none}live: green\n`)
   })
 })
+
+describe('published JSON Schema', () => {
+  it('names exactly the keys the parser accepts', async () => {
+    const { readFileSync } = await import('node:fs')
+    const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
+    expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'splits'])
+    expect(Object.keys(schema.properties.environments.additionalProperties.properties).sort()).toEqual(['actors', 'providers'])
+    expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'link', 'provider', 'weights'])
+    expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])
+    expect(schema.additionalProperties).toBe(false)
+  })
+})
