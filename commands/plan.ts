@@ -22,23 +22,26 @@ export default class Plan extends LatticeCommand {
     'detailed-exitcode': Flags.boolean({ summary: 'Exit 0 for no change, 2 for changes, 1 for errors.', default: false }),
   }
 
-  private detailed = false
-
   async run(): Promise<ChangeResult> {
     const { flags } = await this.parse(Plan)
-    this.detailed = flags['detailed-exitcode']
     const spec = readSpec(flags.file)
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), 'none')
     const result = await withSession(target, (s) => applySpec(s, spec, { dryRun: true, prune: flags.prune }))
     this.warnAll(result.warnings)
     this.log(renderPlan(result, flags.file))
-    if (this.detailed && result.changes.length > 0) process.exitCode = 2
+    if (flags['detailed-exitcode'] && result.changes.length > 0) process.exitCode = 2
     return result
   }
 
+  // Terraform's convention: with --detailed-exitcode every error (usage errors too) exits 1.
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    const out = await super.catch(err)
-    if (this.detailed) process.exitCode = 1
-    return out
+    if (!this.argv.includes('--detailed-exitcode')) return super.catch(err)
+    try {
+      await super.catch(err)
+    } catch (usage) {
+      // oclif rethrows usage errors to exit 2 itself; report them here instead so we exit 1.
+      this.logToStderr(`Error: ${(usage as Error).message}`)
+    }
+    process.exitCode = 1
   }
 }

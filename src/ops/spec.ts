@@ -1,5 +1,6 @@
 /** `lattice plan`, `apply`, `swap` and `env subjects`: the spec made live, in one JWT push. */
-import { renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { LatticeError } from '../errors.js'
 import type { RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
@@ -22,36 +23,45 @@ export async function applySpec(session: Session, spec: Spec, opts: { dryRun: bo
     (routes) => {
       if (!opts.prune) return desired
       const named = new Set(desired.map((d) => entityKey(d.entity)))
-      const pruned: RouteChange[] = [...routes.values()].filter((r) => !named.has(entityKey(r.entity))).map((r) => ({ entity: r.entity, weights: null }))
+      // Routes with destinations lattice did not write are never pruned (they are someone else's).
+      const pruned: RouteChange[] = [...routes.values()].filter((r) => !named.has(entityKey(r.entity)) && !r.foreign).map((r) => ({ entity: r.entity, weights: null }))
       return [...desired, ...pruned]
     },
     opts,
   )
 }
 
-/** Route every entity of `to` to its version, in one push. */
+/**
+ * Route every entity of `to` to its version, in one push. The new file text is made (and
+ * checked) before anything is pushed. When the servers already route `to` (a swap whose push
+ * went out but whose file write did not), nothing is pushed and the file is brought in line.
+ */
 export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: { force: boolean; dryRun: boolean }): Promise<ChangeResult> {
-  if (!Object.hasOwn(spec.environments, to)) {
-    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${to}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
+  for (const env of opts.force ? [to] : [to, from]) {
+    if (!Object.hasOwn(spec.environments, env)) {
+      throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
+    }
   }
-  if (!Object.hasOwn(spec.environments, from) && !opts.force) {
-    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${from}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
-  }
-  if (spec.live !== from && !opts.force) {
-    throw new LatticeError('SWAP_NOT_LIVE', `${spec.file} says live: ${spec.live ?? '(nothing)'}, not ${from}.`, { hint: `Swap from ${spec.live ?? 'the live environment'}, or pass --force.` })
-  }
+  withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))
   const desired = desiredRoutes(spec, to).filter((c) => inSwap.has(entityKey(c.entity)))
+  const wasLive = desiredRoutes(spec, from).filter((c) => (spec.environments[from] ?? []).some((p) => entityKey(p.entity) === entityKey(c.entity)))
   return changeRoutes(
     session,
     (routes) => {
-      if (!opts.force) {
-        const notLive = (spec.environments[from] ?? []).filter((p) => !sameWeights(routes.get(entityKey(p.entity))?.weights, { [p.version]: 100 }))
-        if (notLive.length > 0) {
-          throw new LatticeError('SWAP_NOT_LIVE', `${from} is not what is live: ${notLive.map((p) => `${entityLabel(p.entity)} is not routed 100% to ${p.version}`).join('; ')}.`, {
-            hint: 'Run `lattice plan` to see the live state, or pass --force to swap anyway.',
-          })
-        }
+      const matches = (c: RouteChange) => {
+        const r = routes.get(entityKey(c.entity))
+        return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
+      }
+      if (opts.force || (spec.live === from && desired.every(matches))) return desired
+      if (spec.live !== from) {
+        throw new LatticeError('SWAP_NOT_LIVE', `${spec.file} says live: ${spec.live ?? '(nothing)'}, not ${from}.`, { hint: `Swap from ${spec.live ?? 'the live environment'}, or pass --force.` })
+      }
+      const notLive = wasLive.filter((c) => !matches(c))
+      if (notLive.length > 0) {
+        throw new LatticeError('SWAP_NOT_LIVE', `${from} is not what is live: ${notLive.map((c) => `${entityLabel(c.entity)} is not routed as ${from} says`).join('; ')}.`, {
+          hint: 'Run `lattice plan` to see the live state, or pass --force to swap anyway.',
+        })
       }
       return desired
     },
@@ -59,13 +69,16 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
   )
 }
 
-/** Rewrite `live:` in the spec file, keeping its comments and layout. */
+/** Rewrite `live:` in the spec file in place (through symlinks, keeping its mode), comments and layout kept. */
 export function writeLive(spec: Spec, env: string): void {
-  const tmp = `${spec.file}.lattice-tmp`
   try {
-    writeFileSync(tmp, withLive(spec, env))
-    renameSync(tmp, spec.file)
+    const text = withLive(spec, env)
+    const real = realpathSync(spec.file)
+    const tmp = `${real}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    writeFileSync(tmp, text, { mode: statSync(real).mode & 0o777 })
+    renameSync(tmp, real)
   } catch (e) {
+    if (e instanceof LatticeError) throw e
     throw new LatticeError('SPEC_WRITE_FAILED', `The swap is live, but ${spec.file} could not be rewritten: ${(e as Error).message}.`, {
       hint: `Set live: ${env} in the file by hand.`,
     })

@@ -4,7 +4,7 @@
  * All problems are collected; nothing stops at the first.
  */
 import { readFileSync } from 'node:fs'
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap } from 'yaml'
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar, type YAMLMap } from 'yaml'
 import { LatticeError } from '../errors.js'
 import { weightProblem } from '../plan/weights.js'
 import { type EntityKind, type EntityRef, DEFAULT_LINK, entityIdProblem, entityKey, publicKeyProblem, tokenProblem, versionProblem } from '../subjects/index.js'
@@ -46,6 +46,7 @@ export interface Spec {
   text: string
 }
 
+const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults']
 const ENV_KEYS = ['actors', 'providers']
 const PROVIDER_KEYS = ['id', 'link', 'version']
@@ -74,12 +75,12 @@ export function parseSpec(text: string, file: string): Spec {
     const pos = lc.linePos(offset ?? node?.range?.[0] ?? 0)
     problems.push({ file, line: pos.line, column: pos.col, code, message, ...(hint ? { hint } : {}) })
   }
-  for (const e of doc.errors) {
+  for (const e of [...doc.errors, ...doc.warnings]) {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
     at(null, code, e.message.split('\n')[0], code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
   }
-  const spec: Spec = { file, environments: {}, splits: [], faults: [], document: doc, text }
-  if (doc.errors.length > 0) throw invalid(file, problems)
+  const spec: Spec = { file, environments: Object.create(null) as Record<string, PinnedEntity[]>, splits: [], faults: [], document: doc, text }
+  if (problems.length > 0) throw invalid(file, problems)
 
   const root = doc.contents
   if (root === null || (isScalar(root) && root.value === null)) {
@@ -115,7 +116,12 @@ export function parseSpec(text: string, file: string): Spec {
     if (!isMap(envs)) at(envs, 'WRONG_TYPE', 'environments must be a mapping of environment name to its entities.')
     else {
       for (const pair of envs.items) {
-        const name = String((pair.key as Scalar).value)
+        const keyNode = pair.key as Scalar
+        const name = String(keyNode?.value)
+        if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !ENV_NAME.test(keyNode.value)) {
+          at(keyNode, 'INVALID_ENVIRONMENT', `Environment name ${keyNode?.source ?? name} is not a plain name.`, 'Use letters, digits, "_" and "-", starting with a letter, e.g. blue.')
+          continue
+        }
         const envNode = pair.value as Node | null
         const pinned: PinnedEntity[] = []
         const seen = new Set<string>()
@@ -354,10 +360,25 @@ export function withLive(spec: Spec, env: string): string {
   const root = spec.document.contents
   const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'live') : undefined
   const value = pair?.value as Scalar | null | undefined
-  const quoted = /^[A-Za-z0-9_-]+$/.test(env) ? env : JSON.stringify(env)
-  if (value && isScalar(value) && value.range) return spec.text.slice(0, value.range[0]) + quoted + spec.text.slice(value.range[1])
-  const sep = spec.text.length === 0 || spec.text.endsWith('\n') ? '' : '\n'
-  return `${spec.text}${sep}live: ${quoted}\n`
+  const plain = /^[A-Za-z][A-Za-z0-9_-]*$/.test(env) && parse(env) === env
+  const quoted = plain ? env : JSON.stringify(env)
+  const range = value && isScalar(value) && (value.type === 'PLAIN' || value.type === 'QUOTE_DOUBLE' || value.type === 'QUOTE_SINGLE') ? value.range : undefined
+  const text = range
+    ? spec.text.slice(0, range[0]) + quoted + spec.text.slice(range[1])
+    : `${spec.text}${spec.text.length === 0 || spec.text.endsWith('\n') ? '' : '\n'}live: ${quoted}\n`
+  // Never write a file that does not read back as the same spec with the new live.
+  let check: Spec | undefined
+  try {
+    check = parseSpec(text, spec.file)
+  } catch {
+    check = undefined
+  }
+  if (!check || check.live !== env) {
+    throw new LatticeError('SPEC_INVALID', `Cannot set live: ${env} in ${spec.file} without changing its meaning (unusual layout of the live key).`, {
+      hint: `Write live: ${env} as a plain line at the top level of the file, then run again.`,
+    })
+  }
+  return text
 }
 
 function invalid(file: string, problems: SpecProblem[]): LatticeError {

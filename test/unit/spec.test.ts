@@ -143,6 +143,22 @@ faults:
   })
 })
 
+describe('review regressions', () => {
+  it('rejects environment names that YAML would not read back as the same string', () => {
+    for (const name of ['"1"', 'true', '"a b"', '"-x"']) {
+      expect(problems(`environments:\n  ${name}:\n    actors: {}\n`).map((p) => p.code)).toEqual(['INVALID_ENVIRONMENT'])
+    }
+    expect(problems('environments:\n  __proto__:\n    actors: {}\nlive: __proto__\n').map((p) => p.code)).toEqual(['INVALID_ENVIRONMENT', 'UNKNOWN_LIVE'])
+  })
+  it('reports YAML warnings such as unknown tags', () => {
+    expect(problems('lattice: !foo bar\n').map((p) => p.code)).toEqual(['YAML_SYNTAX'])
+  })
+  it('refuses to rewrite live when it is not a plain scalar, instead of corrupting the file', () => {
+    const text = `environments:\n  blue: { actors: { ${a1}: "1" } }\n  green: { actors: { ${a1}: "2" } }\nlive: >-\n  blue\nsplits: []\n`
+    expect(() => withLive(parseSpec(text, 'f.yaml'), 'green')).toThrow(/without changing its meaning/)
+  })
+})
+
 describe('published JSON Schema', () => {
   it('names exactly the keys the parser accepts', async () => {
     const { readFileSync } = await import('node:fs')
