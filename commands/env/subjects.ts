@@ -3,8 +3,8 @@ import { LatticeCommand, specFlag } from '../../src/cli/base.js'
 import { table } from '../../src/cli/table.js'
 import { type EnvSubject, environmentSubjects } from '../../src/ops/spec.js'
 import { readSpec } from '../../src/spec/parse.js'
-import { LatticeError } from '../../src/errors.js'
-import { DEFAULT_LATTICE, tokenProblem } from '../../src/subjects/index.js'
+import { checkLatticeName } from '../../src/ops/session.js'
+import { DEFAULT_LATTICE } from '../../src/subjects/index.js'
 
 export default class EnvSubjects extends LatticeCommand {
   static override summary = 'List the versioned subjects of an environment, to reach it directly (e.g. acceptance tests on the staging side).'
@@ -25,9 +25,7 @@ export default class EnvSubjects extends LatticeCommand {
   async run(): Promise<{ environment: string; subjects: EnvSubject[] }> {
     const { args, flags } = await this.parse(EnvSubjects)
     const spec = readSpec(flags.file)
-    const lattice = flags.lattice ?? spec.lattice ?? DEFAULT_LATTICE
-    const problem = tokenProblem(lattice)
-    if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${lattice}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
+    const lattice = checkLatticeName(flags.lattice ?? spec.lattice ?? DEFAULT_LATTICE)
     const subjects = environmentSubjects(spec, args.env, lattice)
     this.log(table(['KIND', 'ID', 'LINK', 'VERSION', 'SUBJECT'], subjects.map((s) => [s.kind, s.id, s.link ?? '-', s.version, s.subject])))
     return { environment: args.env, subjects }

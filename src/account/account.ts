@@ -60,6 +60,7 @@ export function withRouteChanges(claims: AccountClaims, lattice: string, changes
 }
 
 /** Sign the successor of `live`: iat strictly after the live one so resyncing servers keep ours. */
-export function signSuccessor(claims: AccountClaims, live: AccountClaims, signer: KeyPair, nowMs = Date.now()): string {
-  return sign(claims, signer, nextIat(live.iat, nowMs))
+export function signSuccessor(claims: AccountClaims, live: AccountClaims, signer: KeyPair, nowMs = Date.now()): { jwt: string; iat: number } {
+  const iat = nextIat(live.iat, nowMs)
+  return { jwt: sign(claims, signer, iat), iat }
 }

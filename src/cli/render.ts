@@ -1,8 +1,8 @@
 /** Text rendering of results for people. --json prints the result objects themselves. */
 import type { ChangeResult, EntityChange } from '../ops/change.js'
 import type { StatusResult } from '../ops/status.js'
-import { type Weights, weightOf } from '../plan/weights.js'
-import { entityLabel, versionToken } from '../subjects/index.js'
+import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
+import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
 import { table } from './table.js'
 
 export function weightChange(before: Weights | null, after: Weights | null): string {
@@ -48,9 +48,9 @@ export function renderStatus(result: StatusResult): string {
       rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
     }
     if (r.drop) {
-      const rest = 100 - r.drop - Object.values(r.weights).reduce((a, b) => a + b, 0)
+      const rest = 100 - r.drop - sumWeights(r.weights)
       if (rest > 0) rows.push([r.id, r.kind, r.link ?? '-', '(any)', `${rest}%`, '-', r.subject])
-      rows.push([r.id, r.kind, r.link ?? '-', '(dropped)', `${r.drop}%`, '-', `${r.subject}._drop`])
+      rows.push([r.id, r.kind, r.link ?? '-', '(dropped)', `${r.drop}%`, '-', `${r.subject}.${DROP_TOKEN}`])
     }
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }

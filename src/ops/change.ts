@@ -82,8 +82,8 @@ export async function changeRoutes(session: Session, plan: Planner, opts: { dryR
   if (!session.signer) throw new Error('changeRoutes needs a signer unless it is a dry run')
 
   const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
-  const jwt = signSuccessor(next, live.claims, session.signer)
-  result.issuedAt = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')).iat
+  const { jwt, iat } = signSuccessor(next, live.claims, session.signer)
+  result.issuedAt = iat
   result.servers = await pushAccountJwt(session.conn, jwt)
   result.pushed = true
   const rejected = result.servers.filter((s) => !s.ok)

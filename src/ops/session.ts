@@ -34,11 +34,16 @@ export interface Target {
   signer?: KeyPair
 }
 
+/** `name` if it is one subject token; otherwise INVALID_TOKEN. */
+export function checkLatticeName(name: string): string {
+  const problem = tokenProblem(name)
+  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${name}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
+  return name
+}
+
 /** Check every local input; throws the first problem. Nothing is contacted. */
 export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
-  const lattice = opts.lattice ?? DEFAULT_LATTICE
-  const latticeProblem = tokenProblem(lattice)
-  if (latticeProblem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${lattice}": ${latticeProblem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
+  const lattice = checkLatticeName(opts.lattice ?? DEFAULT_LATTICE)
   if (!opts.account) {
     throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', { hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).' })
   }

@@ -1,6 +1,6 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError } from '../errors.js'
-import { shiftWeights, weightProblem } from '../plan/weights.js'
+import { assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, entityIdProblem, entityKey, entityLabel, tokenProblem, versionProblem } from '../subjects/index.js'
 import { type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
@@ -34,8 +34,7 @@ export function validateShift(input: ShiftInput): void {
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }
-  const problem = weightProblem(input.weight)
-  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100.' })
+  assertWeight(input.weight)
 }
 
 export async function shift(session: Session, input: ShiftInput, opts: { dryRun: boolean }): Promise<ChangeResult> {

@@ -5,10 +5,18 @@ import { LatticeError } from '../errors.js'
 import type { RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
-import { type Spec, withLive } from '../spec/parse.js'
+import { type PinnedEntity, type Spec, withLive } from '../spec/parse.js'
 import { type EntityKind, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type ChangeResult, changeRoutes } from './change.js'
 import type { Session, TargetOptions } from './session.js'
+
+/** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
+function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {
+  if (!Object.hasOwn(spec.environments, env)) {
+    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
+  }
+  return spec.environments[env]
+}
 
 /** Flags win; then the file; then defaults. */
 export function specTarget(flags: TargetOptions, spec: Spec): TargetOptions {
@@ -37,11 +45,7 @@ export async function applySpec(session: Session, spec: Spec, opts: { dryRun: bo
  * went out but whose file write did not), nothing is pushed and the file is brought in line.
  */
 export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: { force: boolean; dryRun: boolean }): Promise<ChangeResult> {
-  for (const env of opts.force ? [to] : [to, from]) {
-    if (!Object.hasOwn(spec.environments, env)) {
-      throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
-    }
-  }
+  for (const env of opts.force ? [to] : [to, from]) requireEnvironment(spec, env)
   withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))
   const desired = desiredRoutes(spec, to).filter((c) => inSwap.has(entityKey(c.entity)))
@@ -95,10 +99,7 @@ export interface EnvSubject {
 
 /** The versioned subjects of an environment: where acceptance tests reach it directly. */
 export function environmentSubjects(spec: Spec, env: string, lattice: string): EnvSubject[] {
-  if (!Object.hasOwn(spec.environments, env)) {
-    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
-  }
-  return spec.environments[env].map((p) => ({
+  return requireEnvironment(spec, env).map((p) => ({
     kind: p.entity.kind,
     id: p.entity.id,
     ...(p.entity.link ? { link: p.entity.link } : {}),

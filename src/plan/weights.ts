@@ -12,12 +12,16 @@ export function weightProblem(weight: number): string | undefined {
   return undefined
 }
 
-export function parseWeight(text: string): number {
-  const trimmed = text.trim()
-  const weight = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+/** Throws INVALID_WEIGHT unless `weight` is a whole number in 0..100. */
+export function assertWeight(weight: number, text = String(weight)): number {
   const problem = Number.isNaN(weight) ? `"${text}" is not a whole number` : weightProblem(weight)
   if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100, e.g. --weight 30.' })
   return weight
+}
+
+export function parseWeight(text: string): number {
+  const trimmed = text.trim()
+  return assertWeight(/^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN, text)
 }
 
 export function sumWeights(weights: Weights): number {
@@ -62,8 +66,7 @@ export interface ShiftRequest {
  */
 export function shiftWeights(current: Weights | undefined, req: ShiftRequest): Weights {
   const { to, weight, from } = req
-  const problem = weightProblem(weight)
-  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100.' })
+  assertWeight(weight)
   const base: Weights = { ...(current ?? {}) }
   const others = (exclude: string[]) => Object.fromEntries(Object.entries(base).filter(([v, w]) => !exclude.includes(v) && w > 0))
 

@@ -28,8 +28,3 @@ export function desiredRoutes(spec: Spec, live: string | undefined = spec.live):
   }
   return [...out.values()]
 }
-
-/** Entities of one environment, with their pinned versions. */
-export function environmentEntities(spec: Spec, env: string) {
-  return spec.environments[env] ?? []
-}

@@ -53,10 +53,6 @@ export function versionedSubject(lattice: string, entity: EntityRef, version: st
  */
 export const DROP_TOKEN = '_drop'
 
-export function dropSubject(lattice: string, entity: EntityRef): string {
-  return `${unversionedSubject(lattice, entity)}.${DROP_TOKEN}`
-}
-
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
 export function parseUnversionedSubject(lattice: string, subject: string): EntityRef | undefined {
   const prefix = rpcPrefix(lattice)

@@ -40,7 +40,8 @@ describe('account JWT edits', () => {
     const live = verifyAccountJwt(jwt, account.getPublicKey())
     const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: actor }, weights: { v1: 70, v2: 30 } }])
     const signed = signSuccessor(next, live.claims, operator, (live.claims.iat ?? 0) * 1000)
-    const after = decodeAndVerify(signed).claims as typeof live.claims
+    expect(signed.iat).toBe((live.claims.iat ?? 0) + 1)
+    const after = decodeAndVerify(signed.jwt).claims as typeof live.claims
 
     expect(after.iat).toBe((live.claims.iat ?? 0) + 1)
     const strip = (c: Record<string, unknown>) => {

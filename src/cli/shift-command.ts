@@ -1,0 +1,34 @@
+/** What `shift actor` and `shift provider` share: their flags and their run. */
+import { Flags, type Interfaces } from '@oclif/core'
+import type { ChangeResult } from '../ops/change.js'
+import { resolveTarget, withSession } from '../ops/session.js'
+import { shift, validateShift } from '../ops/shift.js'
+import { parseWeight } from '../plan/weights.js'
+import type { EntityRef } from '../subjects/index.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags } from './base.js'
+import { renderChange } from './render.js'
+
+export const SHIFT_DESCRIPTION = `Rewrites the subject mapping in the account JWT so that WEIGHT percent of calls go to --to.
+With --from, --from takes the remainder and other versions keep their weights; without it, the other versions keep their relative shares.
+Weight 0 removes a version; weight 100 keeps an explicit 100% mapping.`
+
+export const shiftFlags = {
+  ...connectionFlags,
+  ...signingFlags,
+  to: Flags.string({ summary: 'Version that gets --weight percent.', required: true }),
+  weight: Flags.string({ summary: 'Percent of traffic for --to: a whole number 0..100.', required: true }),
+  from: Flags.string({ summary: 'Version that takes the remainder (required when there is no mapping yet).' }),
+  ...dryRunFlag,
+}
+
+export abstract class ShiftCommand extends LatticeCommand {
+  protected async shiftEntity(entity: EntityRef, flags: Interfaces.InferredFlags<typeof shiftFlags>): Promise<ChangeResult> {
+    const input = { entity, to: flags.to, from: flags.from, weight: parseWeight(flags.weight) }
+    validateShift(input) // before keys are read or anything is contacted
+    const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
+    const result = await withSession(target, (s) => shift(s, input, { dryRun: flags['dry-run'] }))
+    this.warnAll(result.warnings)
+    this.log(renderChange(result))
+    return result
+  }
+}
