@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags, specFlag } from '../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag } from '../src/cli/base.js'
 import { renderChange } from '../src/cli/render.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -23,6 +23,7 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
     ...signingFlags,
     ...specFlag,
     prune: Flags.boolean({ summary: 'Also remove lattice mappings of entities the file does not name.', default: false }),
+    ...safetyFlags,
     ...dryRunFlag,
   }
 
@@ -30,7 +31,7 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
     const { flags } = await this.parse(Apply)
     const spec = readSpec(flags.file)
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => applySpec(s, spec, { dryRun: flags['dry-run'], prune: flags.prune }))
+    const result = await withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune }))
     this.warnAll(result.warnings)
     this.log(renderChange(result))
     return result

@@ -1,5 +1,6 @@
+import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
-import { renderStatus } from '../src/cli/render.js'
+import { renderServers, renderStatus } from '../src/cli/render.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 import { type StatusResult, status } from '../src/ops/status.js'
 
@@ -9,17 +10,22 @@ export default class Status extends LatticeCommand {
 
   static override examples = [
     { description: 'Table of live routes', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'Has every server caught up with the latest change?', command: '<%= config.bin %> <%= command.id %> --servers' },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
   ]
 
-  static override flags = { ...connectionFlags }
+  static override flags = {
+    ...connectionFlags,
+    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT.', default: false }),
+  }
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status)
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await withSession(target, (s) => status(s))
+    const result = await withSession(target, (s) => status(s, { servers: flags.servers }))
     this.warnAll(result.warnings)
     this.log(renderStatus(result))
+    if (result.servers) this.log(`\n${renderServers(result)}`)
     return result
   }
 }

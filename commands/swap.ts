@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags, specFlag } from '../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag } from '../src/cli/base.js'
 import { renderChange } from '../src/cli/render.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -25,8 +25,9 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
     ...connectionFlags,
     ...signingFlags,
     ...specFlag,
-    force: Flags.boolean({ summary: 'Swap even when FROM is not what is live.', default: false }),
     'no-write': Flags.boolean({ summary: 'Do not rewrite live: in the spec file.', default: false }),
+    ...safetyFlags,
+    force: Flags.boolean({ summary: 'Swap even when FROM is not what is live, and route to versions nothing subscribes to.', default: false }),
     ...dryRunFlag,
   }
 
@@ -34,7 +35,7 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
     const { args, flags } = await this.parse(Swap)
     const spec = readSpec(flags.file)
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => swapEnvironments(s, spec, args.from, args.to, { force: flags.force, dryRun: flags['dry-run'] }))
+    const result = await withSession(target, (s) => swapEnvironments(s, spec, args.from, args.to, this.changeOptions(flags)))
     const write = !flags['no-write'] && !flags['dry-run'] && spec.live !== args.to
     if (write) writeLive(spec, args.to)
     this.warnAll(result.warnings)

@@ -4,6 +4,7 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { ExitCode, isLatticeError } from '../errors.js'
+import type { ChangeOptions } from '../ops/change.js'
 import type { TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
@@ -26,6 +27,12 @@ export const dryRunFlag = {
   'dry-run': Flags.boolean({ summary: 'Print the exact change and push nothing.', default: false }),
 }
 
+/** The gates every change passes; see docs/safety.md. */
+export const safetyFlags = {
+  force: Flags.boolean({ summary: 'Give weight to versions nothing subscribes to (skips the readiness gate).', default: false }),
+  'min-acks': Flags.integer({ min: 1, summary: 'Fail unless at least N servers acknowledge [default: every server that answers the ping].', helpGroup: 'CONNECTION' }),
+}
+
 export const specFlag = {
   file: Flags.string({ char: 'f', default: 'lattice.yaml', summary: 'Spec file.' }),
 }
@@ -35,6 +42,10 @@ export abstract class LatticeCommand extends Command {
 
   protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string }): TargetOptions {
     return { server: flags.server, creds: flags.creds, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+  }
+
+  protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number }): ChangeOptions {
+    return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'] }
   }
 
   /** Warnings go to stderr for people; with --json they are part of the result. */

@@ -1,5 +1,5 @@
 /** Text rendering of results for people. --json prints the result objects themselves. */
-import type { ChangeResult, EntityChange } from '../ops/change.js'
+import type { ChangeResult, EntityChange, ServerReport } from '../ops/change.js'
 import type { StatusResult } from '../ops/status.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
@@ -28,10 +28,18 @@ export function renderChange(result: ChangeResult): string {
     }
   }
   if (result.pushed) {
-    for (const s of result.servers) lines.push(`  ${s.server}: ${s.ok ? s.message || 'ok' : `REJECTED (${s.message})`}`)
-    if (result.confirmed) lines.push(`Live: read back from the resolver (${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged).`)
+    lines.push(...result.servers.map(serverLine))
+    const acks = result.servers.filter((s) => s.ok).length
+    if (result.confirmed) lines.push(`Live: ${acks} of ${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged (${result.minAcks} required) and run or store the new JWT.`)
   }
   return lines.join('\n')
+}
+
+const INSTALLED = { yes: ', installed', idle: ', stored (no client of the account on this server yet)', no: ', NOT INSTALLED' }
+
+export function serverLine(s: ServerReport): string {
+  const answer = s.ok ? s.message || 'ok' : s.code === 0 ? 'NO REPLY' : `REJECTED (${s.message})`
+  return `  ${s.server}${s.cluster ? ` [${s.cluster}]` : ''}: ${answer}${s.installed ? INSTALLED[s.installed] : ''}`
 }
 
 export function renderPlan(result: ChangeResult, file: string): string {
@@ -55,4 +63,12 @@ export function renderStatus(result: StatusResult): string {
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
   return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
+}
+
+export function renderServers(result: StatusResult): string {
+  const rows = (result.servers ?? []).map((s) => [s.server, s.cluster ?? '-', s.version, s.account, s.issuedAt ? String(s.issuedAt) : '-', s.latest === null ? 'idle' : s.latest ? 'yes' : 'NO'])
+  const lines = [table(['SERVER', 'CLUSTER', 'VERSION', 'ACCOUNT', 'JWT IAT', 'LATEST'], rows)]
+  const copies = result.storedCopies
+  if (copies) lines.push(`Stored copies: ${copies.latest} of ${copies.total} resolvers hold the newest JWT (iat ${result.issuedAt}).`)
+  return lines.join('\n')
 }

@@ -5,7 +5,7 @@ import { resolveTarget, withSession } from '../ops/session.js'
 import { shift, validateShift } from '../ops/shift.js'
 import { parseWeight } from '../plan/weights.js'
 import type { EntityRef } from '../subjects/index.js'
-import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags } from './base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from './base.js'
 import { renderChange } from './render.js'
 
 export const SHIFT_DESCRIPTION = `Rewrites the subject mapping in the account JWT so that WEIGHT percent of calls go to --to.
@@ -18,6 +18,7 @@ export const shiftFlags = {
   to: Flags.string({ summary: 'Version that gets --weight percent.', required: true }),
   weight: Flags.string({ summary: 'Percent of traffic for --to: a whole number 0..100.', required: true }),
   from: Flags.string({ summary: 'Version that takes the remainder (required when there is no mapping yet).' }),
+  ...safetyFlags,
   ...dryRunFlag,
 }
 
@@ -26,7 +27,7 @@ export abstract class ShiftCommand extends LatticeCommand {
     const input = { entity, to: flags.to, from: flags.from, weight: parseWeight(flags.weight) }
     validateShift(input) // before keys are read or anything is contacted
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => shift(s, input, { dryRun: flags['dry-run'] }))
+    const result = await withSession(target, (s) => shift(s, input, this.changeOptions(flags)))
     this.warnAll(result.warnings)
     this.log(renderChange(result))
     return result

@@ -1,16 +1,21 @@
 /**
  * The one way lattice changes live routing: read the live account JWT, verify it, compute
- * the new routes, sign a successor that differs only in our mappings, push it to every
- * resolver, and read it back.
+ * the new routes, check them against the servers' rules and the readiness gate, sign a
+ * successor that differs only in our mappings, push it to every server, and check on every
+ * server what it installed.
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
-import { LatticeError, isLatticeError } from '../errors.js'
+import { LatticeError } from '../errors.js'
 import { type Mappings, type Route, type RouteChange, destinationsFor, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { type Weights, sameWeights } from '../plan/weights.js'
-import { type ServerReply, lookupAccountJwt, pushAccountJwt } from '../resolver/claims.js'
+import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
+import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
+import { type ServerIdentity, pingServers } from '../resolver/servers.js'
 import { type EntityRef, entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
+import { notReadyError, unreadyVersions } from './readiness.js'
 import type { Session } from './session.js'
+import { verifyInstalled } from './verify.js'
 
 export interface EntityChange {
   entity: EntityRef
@@ -21,15 +26,28 @@ export interface EntityChange {
   drop?: { before: number; after: number }
 }
 
+/** One server's part in a change: its answer to the push and what it has installed since. */
+export interface ServerReport extends ServerReply {
+  cluster?: string
+  version?: string
+  /**
+   * yes: the server runs the account with our JWT and mappings; idle: no client of the account
+   * is connected there, so only the stored copy (acknowledged) exists; no: it runs something else.
+   */
+  installed?: 'yes' | 'idle' | 'no'
+}
+
 export interface ChangeResult {
   account: string
   lattice: string
   changes: EntityChange[]
   dryRun: boolean
   pushed: boolean
-  /** Each server's answer to the push. */
-  servers: ServerReply[]
-  /** The pushed JWT was read back from the resolver with our mappings in it. */
+  /** Every server that answered the ping or the push, with its answer. */
+  servers: ServerReport[]
+  /** Acknowledgements required (--min-acks; default every server that answered the ping). */
+  minAcks: number
+  /** Every server that acknowledged runs (or has stored, when idle) the new JWT. */
   confirmed: boolean
   /** The mappings for the changed subjects as written (or as they would be, on a dry run). */
   mappings: Mappings
@@ -40,61 +58,131 @@ export interface ChangeResult {
 
 export type Planner = (routes: Map<string, Route>) => RouteChange[]
 
+export interface ChangeOptions {
+  dryRun: boolean
+  /** Give weight to versions nothing subscribes to (skips the readiness gate). */
+  force?: boolean
+  /** Fewer acknowledgements than this fails the command (default: every server that answered the ping). */
+  minAcks?: number
+}
+
 export interface LiveState {
   jwt: string
   claims: AccountClaims
   facts: ServerFacts
+  /** Every server that answered the ping. */
+  servers: ServerIdentity[]
+  /** The rules of the oldest server version in the cluster. */
+  rules: ServerRules
   /** Things the user should know that do not stop the command. */
   warnings: string[]
 }
 
-/** The live account JWT, verified, and the facts of the server that answered. */
+/**
+ * The live account JWT, verified, with the facts of the cluster. Every resolver is asked for
+ * its stored copy and the newest wins: a server that was down may still hold an older one,
+ * and building on that would undo changes made while it was away.
+ */
 export async function loadLiveAccount(session: Session): Promise<LiveState> {
-  const [lookup, facts] = await Promise.allSettled([lookupAccountJwt(session.conn, session.account), fetchServerFacts(session.conn)])
-  if (facts.status === 'rejected') throw facts.reason
-  // A full resolver stays silent when it does not hold the account: a lookup that times out
-  // while the server answers other requests means "unknown account".
-  const unknown = lookup.status === 'fulfilled' ? lookup.value === undefined : isLatticeError(lookup.reason) && lookup.reason.code === 'TIMEOUT'
-  if (unknown) {
+  const [stored, facts, servers] = await Promise.all([storedJwts(session.conn, session.account), fetchServerFacts(session.conn), pingServers(session.conn)])
+  if (stored.length === 0) {
     throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
     })
   }
-  if (lookup.status === 'rejected') throw lookup.reason
-  const live = verifyAccountJwt(lookup.value as string, session.account)
+  const copies = stored.map((jwt) => verifyAccountJwt(jwt, session.account))
+  const live = copies.reduce((a, b) => ((b.claims.iat ?? 0) > (a.claims.iat ?? 0) ? b : a))
   const warnings: string[] = []
-  if (facts.value.knowsTrust && !facts.value.trustedKeys.has(live.claims.iss)) {
+  const stale = copies.filter((c) => c.jwt !== live.jwt).length
+  if (stale > 0) warnings.push(`${stale} of ${copies.length} resolvers store an older JWT for the account; they catch up at their next resolver sync (\`lattice status --servers\` shows which).`)
+  if (facts.knowsTrust && !facts.trustedKeys.has(live.claims.iss)) {
     warnings.push(`The stored account JWT is issued by ${live.claims.iss}, which the server's operator does not trust: the server keeps using older claims. A change signed with a trusted key replaces it.`)
   }
-  return { ...live, facts: facts.value, warnings }
+  const rules = rulesFor(oldestVersion([facts.version, ...servers.map((s) => s.version)]))
+  return { ...live, facts, servers, rules, warnings }
 }
 
-export async function changeRoutes(session: Session, plan: Planner, opts: { dryRun: boolean }): Promise<ChangeResult> {
+export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   const live = await loadLiveAccount(session)
   const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice))
   const changes = describeChanges(session.lattice, routes, plan(routes))
   const mappings: Mappings = Object.fromEntries(
     changes.filter((c) => c.after || c.drop?.after).map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after)]),
   )
-  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], confirmed: false, mappings, warnings: live.warnings }
+  const minAcks = opts.minAcks ?? live.servers.length
+  const servers: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
+  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers, minAcks, confirmed: false, mappings, warnings: live.warnings }
   if (session.signer) assertTrustedIssuer(live.facts, session.signer.getPublicKey(), 'The signing key')
-  if (changes.length === 0 || opts.dryRun) return result
+  if (changes.length === 0) return result
+
+  assertServerRules(mappings, live.rules)
+  const unready = await unreadyVersions(session, changes)
+  if (unready.length > 0) {
+    const error = notReadyError(unready)
+    if (opts.dryRun) result.warnings.push(`${error.message} The change would be refused without --force.`)
+    else if (opts.force) result.warnings.push(`${error.message} Going ahead because of --force.`)
+    else throw error
+  }
+  if (live.servers.length < minAcks) {
+    throw new LatticeError('TOO_FEW_SERVERS', `Only ${live.servers.length} server${live.servers.length === 1 ? '' : 's'} answered (${live.servers.map((s) => s.name).join(', ')}); --min-acks ${minAcks} needs ${minAcks}. Nothing was changed.`, {
+      hint: 'Bring the missing servers back, or lower --min-acks if going ahead without them is acceptable.',
+    })
+  }
+  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
+  if (opts.dryRun) {
+    if (session.signer) assertFits(signSuccessor(next, live.claims, session.signer).jwt, next, session.lattice, live.facts)
+    return result
+  }
   if (!session.signer) throw new Error('changeRoutes needs a signer unless it is a dry run')
 
-  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
   const { jwt, iat } = signSuccessor(next, live.claims, session.signer)
+  assertFits(jwt, next, session.lattice, live.facts)
   result.issuedAt = iat
-  result.servers = await pushAccountJwt(session.conn, jwt)
+  const replies = await pushAccountJwt(session.conn, jwt, { expected: live.servers.length })
+  result.servers = mergeReplies(servers, replies)
   result.pushed = true
-  const rejected = result.servers.filter((s) => !s.ok)
+  const rejected = replies.filter((s) => !s.ok)
   if (rejected.length > 0) {
     throw new LatticeError('PUSH_REJECTED', `The account JWT was rejected by ${rejected.map((s) => `${s.server} (${s.message})`).join(', ')}.`, {
-      hint: rejected.length < result.servers.length ? 'Other servers accepted it; fix the cause and run the command again to bring all servers in line.' : 'Nothing changed; fix the cause the server gave.',
+      hint: rejected.length < replies.length ? 'Other servers accepted it; fix the cause and run the command again to bring all servers in line.' : 'Nothing changed; fix the cause the server gave.',
       details: { servers: result.servers },
     })
   }
-  result.confirmed = await confirmLive(session, jwt, result)
+  await verifyInstalled(session, jwt, result)
+  const acks = result.servers.filter((s) => s.ok).length
+  if (acks < minAcks) {
+    throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {
+      hint: 'A server that comes back takes the newest JWT at its next resolver sync; `lattice status --servers` shows when every server has it.',
+      details: { servers: result.servers },
+    })
+  }
   return result
+}
+
+function mergeReplies(expected: ServerReport[], replies: ServerReply[]): ServerReport[] {
+  const byName = new Map(expected.map((s) => [s.server, s]))
+  for (const r of replies) byName.set(r.server, { ...byName.get(r.server), ...r })
+  return [...byName.values()].sort((a, b) => a.server.localeCompare(b.server))
+}
+
+function assertServerRules(mappings: Mappings, rules: ServerRules): void {
+  const problems = mappingProblems(mappings, rules)
+  if (problems.length === 0) return
+  throw new LatticeError('SERVER_RULES', `The servers (oldest: nats-server ${rules.version}) would reject this change: ${problems.join('; ')}.`, {
+    hint: 'Change the weights so they fit those rules, or upgrade the servers. Nothing was changed.',
+  })
+}
+
+/** A JWT the servers would refuse as too large is stopped here, with how many routes fit. */
+function assertFits(jwt: string, claims: AccountClaims, lattice: string, facts: ServerFacts): void {
+  const max = facts.maxPayload
+  if (!max || jwt.length <= max) return
+  const ours = routesFromMappings(claims.nats.mappings, lattice)
+  const ourBytes = Math.ceil((JSON.stringify(Object.fromEntries(ours.map((r) => [r.subject, claims.nats.mappings?.[r.subject]]))).length * 4) / 3)
+  const fit = routesThatFit(max, jwt.length, ours.length, jwt.length - ourBytes)
+  throw new LatticeError('JWT_TOO_LARGE', `The account JWT would be ${jwt.length} bytes, over the servers' max_payload of ${max} bytes: about ${fit} routes of lattice ${lattice} fit, this change needs ${ours.length}.`, {
+    hint: 'Remove routes that are no longer needed (entities at 100% on one version need no mapping), or raise max_payload on every server. Nothing was changed.',
+  })
 }
 
 function describeChanges(lattice: string, routes: Map<string, Route>, wanted: RouteChange[]): EntityChange[] {
@@ -113,24 +201,4 @@ function describeChanges(lattice: string, routes: Map<string, Route>, wanted: Ro
     out.push({ entity: change.entity, subject: unversionedSubject(lattice, change.entity), before, after, ...(drop.before || drop.after ? { drop } : {}) })
   }
   return out
-}
-
-/** Read the JWT back: ours, or a later one that still carries our mappings. */
-async function confirmLive(session: Session, pushed: string, result: ChangeResult): Promise<boolean> {
-  const notConfirmed = (why: string) =>
-    new LatticeError('NOT_CONFIRMED', `The servers acknowledged the new JWT, but ${why}.`, {
-      hint: 'Run `lattice status` to see what is live, then retry if needed.',
-      details: { servers: result.servers },
-    })
-  let back: string | undefined
-  try {
-    back = await lookupAccountJwt(session.conn, session.account)
-  } catch (e) {
-    throw notConfirmed(`reading it back failed (${(e as Error).message})`)
-  }
-  if (back === pushed) return true
-  const readBack = back ? verifyAccountJwt(back, session.account).claims.nats.mappings ?? {} : {}
-  const same = result.changes.every((c) => JSON.stringify(readBack[c.subject]) === JSON.stringify(result.mappings[c.subject]))
-  if (!same) throw notConfirmed('reading it back shows different mappings (another writer may have changed the account at the same moment)')
-  return true
 }

@@ -2,7 +2,7 @@
 import { LatticeError } from '../errors.js'
 import { assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, entityIdProblem, entityKey, entityLabel, tokenProblem, versionProblem } from '../subjects/index.js'
-import { type ChangeResult, changeRoutes } from './change.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
 export interface ShiftInput {
@@ -37,7 +37,7 @@ export function validateShift(input: ShiftInput): void {
   assertWeight(input.weight)
 }
 
-export async function shift(session: Session, input: ShiftInput, opts: { dryRun: boolean }): Promise<ChangeResult> {
+export async function shift(session: Session, input: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
   validateShift(input)
   return changeRoutes(
     session,

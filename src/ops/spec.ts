@@ -7,7 +7,7 @@ import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
 import { type PinnedEntity, type Spec, withLive } from '../spec/parse.js'
 import { type EntityKind, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
-import { type ChangeResult, changeRoutes } from './change.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session, TargetOptions } from './session.js'
 
 /** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
@@ -24,7 +24,7 @@ export function specTarget(flags: TargetOptions, spec: Spec): TargetOptions {
 }
 
 /** Make live exactly what the spec says for every entity it names (and, with prune, nothing else). */
-export async function applySpec(session: Session, spec: Spec, opts: { dryRun: boolean; prune: boolean }): Promise<ChangeResult> {
+export async function applySpec(session: Session, spec: Spec, opts: ChangeOptions & { prune: boolean }): Promise<ChangeResult> {
   const desired = desiredRoutes(spec)
   return changeRoutes(
     session,
@@ -44,7 +44,7 @@ export async function applySpec(session: Session, spec: Spec, opts: { dryRun: bo
  * checked) before anything is pushed. When the servers already route `to` (a swap whose push
  * went out but whose file write did not), nothing is pushed and the file is brought in line.
  */
-export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: { force: boolean; dryRun: boolean }): Promise<ChangeResult> {
+export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: ChangeOptions): Promise<ChangeResult> {
   for (const env of opts.force ? [to] : [to, from]) requireEnvironment(spec, env)
   withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))

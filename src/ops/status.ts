@@ -3,6 +3,9 @@ import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import { countSubscribers, listSubscriptions } from '../resolver/subscriptions.js'
 import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
+import { decodeAndVerify } from '../account/jwt.js'
+import { storedJwts } from '../resolver/claims.js'
+import { accountOnServers } from '../resolver/servers.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -21,21 +24,38 @@ export interface RouteStatus {
   foreign?: { subject: string; weight?: number; cluster?: string }[]
 }
 
+/** One server's view of the account (`status --servers`). */
+export interface ServerState {
+  server: string
+  cluster?: string
+  version: string
+  /** loaded: a client of the account is connected there, so the server runs its JWT; idle: not loaded there yet. */
+  account: 'loaded' | 'idle'
+  /** iat of the JWT the server runs (loaded only). */
+  issuedAt?: number
+  /** It runs the newest JWT any resolver holds (null when idle: it will load its stored copy). */
+  latest: boolean | null
+}
+
 export interface StatusResult {
   account: string
   lattice: string
-  /** iat of the live account JWT (seconds). */
+  /** iat of the live account JWT (seconds): the newest any resolver holds. */
   issuedAt?: number
   routes: RouteStatus[]
+  /** With --servers: each server's view. */
+  servers?: ServerState[]
+  /** With --servers: how many resolvers store the newest JWT, of how many answered. */
+  storedCopies?: { latest: number; total: number }
   warnings: string[]
 }
 
-export async function status(session: Session): Promise<StatusResult> {
-  const [liveResult, subsResult] = await Promise.allSettled([loadLiveAccount(session), listSubscriptions(session.conn, session.account)])
-  if (liveResult.status === 'rejected') throw liveResult.reason
-  if (subsResult.status === 'rejected') throw subsResult.reason
-  const live = liveResult.value
-  const subs = subsResult.value
+export async function status(session: Session, opts: { servers?: boolean } = {}): Promise<StatusResult> {
+  const [live, subs, perServer] = await Promise.all([
+    loadLiveAccount(session),
+    listSubscriptions(session.conn, session.account),
+    opts.servers ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)]) : undefined,
+  ])
   const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
@@ -50,5 +70,24 @@ export async function status(session: Session): Promise<StatusResult> {
       ),
       ...(r.foreign ? { foreign: r.foreign } : {}),
     }))
-  return { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
+  const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
+  if (perServer) {
+    const [onServers, stored] = perServer
+    const seen = new Map(onServers.map((a) => [a.server.name, a]))
+    result.servers = live.servers.map((s) => {
+      const on = seen.get(s.name)
+      const issuedAt = on?.jwt ? iatOf(on.jwt) : undefined
+      return { server: s.name, ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version, account: on?.loaded ? 'loaded' : 'idle', ...(issuedAt ? { issuedAt } : {}), latest: on?.loaded ? on.jwt === live.jwt : null }
+    })
+    result.storedCopies = { latest: stored.filter((j) => j === live.jwt).length, total: stored.length }
+  }
+  return result
+}
+
+function iatOf(jwt: string): number | undefined {
+  try {
+    return decodeAndVerify(jwt).claims.iat
+  } catch {
+    return undefined
+  }
 }

@@ -3,9 +3,9 @@
  *   $SYS.REQ.ACCOUNT.<pk>.CLAIMS.LOOKUP  -> the raw live JWT (empty if unknown)
  *   $SYS.REQ.CLAIMS.UPDATE               -> every server with a full resolver answers once
  */
-import { RequestStrategy } from 'nats'
-import { LatticeError } from '../errors.js'
+import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from './connection.js'
+import { type GatherOptions, gather } from './servers.js'
 
 export interface ServerReply {
   /** The answering server's name (its ID when unnamed). */
@@ -38,35 +38,26 @@ export async function lookupAccountJwt(nc: Connection, account: string, timeoutM
   }
 }
 
-export interface PushOptions {
-  /** Stop collecting replies after this long without a new one. */
-  quietMs?: number
-  /** Stop collecting replies after this long in any case. */
-  maxWaitMs?: number
-  /** Stop as soon as this many servers have answered. */
-  expected?: number
+/**
+ * The JWT each full resolver has stored: every server answers a lookup (verified on 2.9.10),
+ * without saying which server it is. An unknown account gets no answer at all: [].
+ */
+export async function storedJwts(nc: Connection, account: string, opts: GatherOptions = {}): Promise<string[]> {
+  const replies = await gather(nc, lookupSubject(account), '', opts)
+  return replies.map((r) => r.trim()).filter(Boolean)
 }
 
-/** Send `jwt` to every resolver and collect each server's answer. */
-export async function pushAccountJwt(nc: Connection, jwt: string, opts: PushOptions = {}): Promise<ServerReply[]> {
-  const replies: ServerReply[] = []
+/** Send `jwt` to every resolver and collect each server's answer (stop early once `expected` answered). */
+export async function pushAccountJwt(nc: Connection, jwt: string, opts: GatherOptions = {}): Promise<ServerReply[]> {
+  let replies: string[]
   try {
-    const iter = await nc.requestMany(UPDATE_SUBJECT, new TextEncoder().encode(jwt), {
-      strategy: RequestStrategy.JitterTimer,
-      jitter: opts.quietMs ?? 250,
-      maxWait: opts.maxWaitMs ?? 5000,
-    })
-    for await (const msg of iter) {
-      if (msg.data.length === 0) continue
-      replies.push(parseUpdateReply(new TextDecoder().decode(msg.data)))
-      if (opts.expected !== undefined && replies.length >= opts.expected) break
-    }
+    replies = await gather(nc, UPDATE_SUBJECT, jwt, { maxWaitMs: 5000, ...opts })
   } catch (e) {
-    if (isNoResponders(e)) throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the JWT update.', { hint: NO_RESOLVER_HINT })
+    if (isLatticeError(e) && e.code === 'NO_RESOLVER') throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the JWT update.', { hint: NO_RESOLVER_HINT })
     throw e
   }
   if (replies.length === 0) throw new LatticeError('NO_RESOLVER', 'No NATS server acknowledged the JWT update.', { hint: NO_RESOLVER_HINT })
-  return replies.sort((a, b) => a.server.localeCompare(b.server))
+  return replies.map(parseUpdateReply).sort((a, b) => a.server.localeCompare(b.server))
 }
 
 export function parseUpdateReply(text: string): ServerReply {

@@ -102,6 +102,8 @@ export interface StartOptions {
   /** Extra config lines for every server. */
   extraConfig?: string
   identity?: Identity
+  /** How often each full resolver syncs with the others (nats-server default 2m). */
+  resolverInterval?: string
 }
 
 export async function startLattice(opts: StartOptions = {}): Promise<TestLattice> {
@@ -140,7 +142,7 @@ http: "127.0.0.1:-1"
 ports_file_dir: "${nodeDir}"
 operator: "${join(dir, 'operator.jwt')}"
 system_account: "${id.sys.getPublicKey()}"
-resolver: { type: full, dir: "${join(nodeDir, 'jwt')}", allow_delete: false, interval: "2m" }
+resolver: { type: full, dir: "${join(nodeDir, 'jwt')}", allow_delete: false, interval: "${opts.resolverInterval ?? "2m"}" }
 resolver_preload: {
   ${id.sys.getPublicKey()}: "${id.sysJwt}"
   ${id.app.getPublicKey()}: "${id.appJwt}"

@@ -27,11 +27,11 @@ afterAll(async () => {
 describe('3-node cluster', () => {
   it('reports one line per server and the split holds on every node', async () => {
     const actor = newActorId()
-    const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl })
+    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl })
     expect(r.code, r.stderr).toBe(0)
-    for (const name of ['n1', 'n2', 'n3']) expect(r.stdout).toContain(`  ${name}: jwt updated`)
-    expect(r.stdout).toMatch(/3 servers acknowledged/)
-    const j = json<{ servers: { server: string; ok: boolean }[] }>(await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '40', '--json'], l.env()))
+    for (const name of ['n1', 'n2', 'n3']) expect(r.stdout).toMatch(new RegExp(`  ${name} \\[test\\]: jwt updated, (installed|stored)`))
+    expect(r.stdout).toMatch(/3 of 3 servers acknowledged \(3 required\)/)
+    const j = json<{ servers: { server: string; ok: boolean }[] }>(await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '40', '--json'], l.env()))
     expect(j.servers.map((s) => [s.server, s.ok])).toEqual([['n1', true], ['n2', true], ['n3', true]])
 
     const jwts = await Promise.all(l.nodes.map((n) => liveJwt(l, n.clientUrl)))
@@ -50,7 +50,7 @@ describe('3-node cluster', () => {
     try {
       await a.startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
       await b.startActor({ id: actor, version: 'v2', count: 3, handler: () => 'v2' })
-      await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
+      await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
       const st = json<{ routes: { id: string; instances: Record<string, number> }[] }>(await lattice(['status', '--json'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl }))
       expect(st.routes.find((r) => r.id === actor)?.instances).toEqual({ v1: 2, v2: 3 })
     } finally {

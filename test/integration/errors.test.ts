@@ -44,7 +44,7 @@ async function refused(args: string[], env: Record<string, string | undefined>, 
 
 const actor = newActorId()
 const shiftArgs = (over: Partial<Record<'id' | 'to' | 'from' | 'weight', string>> = {}) => [
-  'shift', 'actor', over.id ?? actor, '--from', over.from ?? 'v1', '--to', over.to ?? 'v2', '--weight', over.weight ?? '30',
+  'shift', 'actor', over.id ?? actor, '--from', over.from ?? 'v1', '--to', over.to ?? 'v2', '--weight', over.weight ?? '30', '--force',
 ]
 
 describe('input checks', () => {
@@ -149,7 +149,7 @@ describe('connection problems', () => {
 
 describe('usage errors', () => {
   it('missing required flags exit 2 with oclif help', async () => {
-    const r = await lattice(['shift', 'actor', actor, '--to', 'v2'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2'], l.env())
     expect(r.code).toBe(ExitCode.USAGE)
     expect(r.stderr).toMatch(/weight/)
   })

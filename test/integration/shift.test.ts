@@ -32,16 +32,16 @@ describe('shift actor', () => {
     const subject = `wasmbus.rpc.default.${actor}`
     const dest = { v1: versionedSubject('default', { kind: 'actor', id: actor }, 'v1'), v2: versionedSubject('default', { kind: 'actor', id: actor }, 'v2') }
 
-    const first = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
+    const first = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toContain('v1 0% -> 70%, v2 0% -> 30%')
     expect(first.stdout).toMatch(/n1: jwt updated/)
-    expect(first.stdout).toMatch(/Live: read back/)
+    expect(first.stdout).toMatch(/Live: 1 of 1 server acknowledged \(1 required\)/)
     let counts = await measureSplit(app, subject, dest)
     expectWithin(counts, 'v2', 30)
     expectWithin(counts, 'v1', 70)
 
-    const second = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '60'], l.env())
+    const second = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '60'], l.env())
     expect(second.code, second.stderr).toBe(0)
     counts = await measureSplit(app, subject, dest)
     expectWithin(counts, 'v2', 60)
@@ -56,17 +56,17 @@ describe('shift actor', () => {
 
   it('weight 0 removes a version and weight 100 keeps an explicit mapping', async () => {
     const actor = newActorId()
-    await lattice(['shift', 'actor', actor, '--from', '1.0.0', '--to', '1.1.0', '--weight', '50'], l.env())
-    const r = await lattice(['shift', 'actor', actor, '--to', '1.1.0', '--weight', '100', '--json'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--from', '1.0.0', '--to', '1.1.0', '--weight', '50'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '100', '--json'], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(json<{ changes: { after: unknown }[] }>(r).changes[0].after).toEqual({ '1.1.0': 100 })
     const mappings = (await liveClaims(l)).nats.mappings as Record<string, unknown[]>
     expect(mappings[`wasmbus.rpc.default.${actor}`]).toEqual([{ subject: `wasmbus.rpc.default.${actor}.MS4xLjA`, weight: 100 }])
-    const back = await lattice(['shift', 'actor', actor, '--from', '1.1.0', '--to', '1.0.0', '--weight', '100'], l.env())
+    const back = await lattice(['shift', 'actor', '--force', actor, '--from', '1.1.0', '--to', '1.0.0', '--weight', '100'], l.env())
     expect(back.code, back.stderr).toBe(0)
     expect(back.stdout).toContain('1.1.0 100% -> 0%, 1.0.0 0% -> 100%')
-    await lattice(['shift', 'actor', actor, '--to', '1.1.0', '--weight', '20'], l.env())
-    const zero = await lattice(['shift', 'actor', actor, '--to', '1.1.0', '--weight', '0'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '20'], l.env())
+    const zero = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '0'], l.env())
     expect(zero.code, zero.stderr).toBe(0)
     expect(zero.stdout).toContain('1.0.0 80% -> 100%, 1.1.0 20% -> 0%')
     expect(((await liveClaims(l)).nats.mappings as Record<string, unknown[]>)[`wasmbus.rpc.default.${actor}`]).toEqual([
@@ -76,9 +76,9 @@ describe('shift actor', () => {
 
   it('says so and pushes nothing when nothing changes', async () => {
     const actor = newActorId()
-    await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '10'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '10'], l.env())
     const iat = (await liveClaims(l)).iat
-    const r = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '10'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '10'], l.env())
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/No change/)
     expect((await liveClaims(l)).iat).toBe(iat)
@@ -87,13 +87,13 @@ describe('shift actor', () => {
   it('--dry-run prints the exact change and pushes nothing', async () => {
     const actor = newActorId()
     const before = await liveClaims(l)
-    const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run'], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Dry run: nothing pushed/)
     expect(r.stdout).toContain(`-> wasmbus.rpc.default.${actor}.djI weight 25`)
     expect(await liveClaims(l)).toEqual(before)
     const j = json<{ dryRun: boolean; pushed: boolean; mappings: Record<string, unknown> }>(
-      await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run', '--json'], l.env()),
+      await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run', '--json'], l.env()),
     )
     expect(j).toMatchObject({ dryRun: true, pushed: false })
     expect(j.mappings[`wasmbus.rpc.default.${actor}`]).toHaveLength(2)
@@ -101,7 +101,7 @@ describe('shift actor', () => {
 
   it('keeps every field it does not own and issues iat after the live one', async () => {
     const before = await liveClaims(l)
-    await lattice(['shift', 'actor', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5'], l.env())
+    await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5'], l.env())
     const after = await liveClaims(l)
     expect(after.iat).toBeGreaterThan(before.iat as number)
     const { jti: _1, iat: _2, nats: n1, ...rest1 } = before
@@ -114,7 +114,7 @@ describe('shift actor', () => {
   })
 
   it('signs with an operator signing key', async () => {
-    const r = await lattice(['shift', 'actor', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5', '--signing-key', l.signingKeySeedFile], l.env())
+    const r = await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5', '--signing-key', l.signingKeySeedFile], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect((await liveClaims(l)).iss).toBe(l.id.operatorSigningKey.getPublicKey())
   })
@@ -123,7 +123,7 @@ describe('shift actor', () => {
 describe('shift provider', () => {
   it('routes a link of a provider by weight', async () => {
     const provider = newProviderId()
-    const r = await lattice(['shift', 'provider', provider, '--link', 'db', '--from', '0.3.0', '--to', '0.4.0', '--weight', '10', '--json'], l.env())
+    const r = await lattice(['shift', 'provider', '--force', provider, '--link', 'db', '--from', '0.3.0', '--to', '0.4.0', '--weight', '10', '--json'], l.env())
     expect(r.code, r.stderr).toBe(0)
     const entity = { kind: 'provider' as const, id: provider, link: 'db' }
     const counts = await measureSplit(app, `wasmbus.rpc.default.${provider}.db`, {
@@ -139,7 +139,7 @@ describe('shift provider', () => {
 describe('lattices', () => {
   it('--lattice scopes routes to one lattice', async () => {
     const actor = newActorId()
-    const r = await lattice(['shift', 'actor', actor, '--lattice', 'lab', '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--lattice', 'lab', '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
     expect(r.code, r.stderr).toBe(0)
     const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], { ...l.env(), LATTICE_ID: 'lab' }))
     expect(lab.routes.map((x) => x.id)).toEqual([actor])

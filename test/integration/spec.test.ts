@@ -56,7 +56,7 @@ describe('spec workflow', () => {
 
   it('plan shows the difference, apply makes it live in one push, re-apply is a no-op', async () => {
     writeFileSync(file(), specText())
-    await lattice(['shift', 'actor', stray, '--from', 'a', '--to', 'b', '--weight', '50'], l.env())
+    await lattice(['shift', 'actor', '--force', stray, '--from', 'a', '--to', 'b', '--weight', '50'], l.env())
 
     const plan = await lattice(['plan', '-f', file(), '--detailed-exitcode'], l.env())
     expect(plan.code, plan.stderr).toBe(2)
@@ -68,7 +68,7 @@ describe('spec workflow', () => {
     expect(planJson.changes).toHaveLength(5)
     expect(planJson.pushed).toBe(false)
 
-    const apply = await lattice(['apply', '-f', file()], l.env())
+    const apply = await lattice(['apply', '--force', '-f', file()], l.env())
     expect(apply.code, apply.stderr).toBe(0)
     expect(apply.stdout.match(/n1: jwt updated/g)).toHaveLength(1) // one push for every entity
 
@@ -80,7 +80,7 @@ describe('spec workflow', () => {
     expect(Math.abs(pct(counts, 'dropped') - 20)).toBeLessThanOrEqual(2.5)
 
     const iat = (await liveClaims(l)).iat
-    const again = await lattice(['apply', '-f', file()], l.env())
+    const again = await lattice(['apply', '--force', '-f', file()], l.env())
     expect(again.code).toBe(0)
     expect(again.stdout).toMatch(/No change/)
     expect((await liveClaims(l)).iat).toBe(iat)
@@ -112,7 +112,7 @@ describe('spec workflow', () => {
 
   it('swap moves every entity of the environment in one push, traffic follows, the file keeps its comments', async () => {
     const before = readFileSync(file(), 'utf8')
-    const r = await lattice(['swap', 'blue', 'green', '-f', file()], l.env())
+    const r = await lattice(['swap', '--force', 'blue', 'green', '-f', file()], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.match(/n1: jwt updated/g)).toHaveLength(1)
     expect(r.stdout).toContain(`actor ${web}: 1.0.0 100% -> 0%, 1.1.0 0% -> 100%`)
@@ -136,7 +136,7 @@ describe('spec workflow', () => {
     expect(noEnv.code).toBe(ExitCode.INVALID_INPUT)
     expect(noEnv.stderr).toMatch(/UNKNOWN_ENVIRONMENT.*"purple"/)
     // The file says green, but the servers were changed behind its back.
-    await lattice(['shift', 'actor', web, '--to', '1.0.0', '--weight', '50'], l.env())
+    await lattice(['shift', 'actor', '--force', web, '--to', '1.0.0', '--weight', '50'], l.env())
     const drifted = await lattice(['swap', 'green', 'blue', '-f', file(), '--no-write'], l.env())
     expect(drifted.code).toBe(ExitCode.LIVE_STATE)
     expect(drifted.stderr).toMatch(/green is not what is live: actor .* is not routed as green says/)
@@ -149,7 +149,7 @@ describe('spec workflow', () => {
   it('--prune removes lattice routes the file does not name; without it they stay', async () => {
     let st = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
     expect(st.routes.map((r) => r.id)).toContain(stray)
-    const r = await lattice(['apply', '-f', file(), '--prune'], l.env())
+    const r = await lattice(['apply', '--force', '-f', file(), '--prune'], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`actor ${stray}: a 50% -> 0%, b 50% -> 0% (mapping removed)`)
     st = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
@@ -170,13 +170,13 @@ describe('spec workflow', () => {
     const f = join(dir, 'faulted.yaml')
     const text = `environments:\n  blue: { actors: { ${x}: "1", ${y}: "1" } }\n  green: { actors: { ${x}: "2", ${y}: "2" } }\nlive: blue\nfaults:\n  - actor: ${x}\n    drop: 5\n`
     writeFileSync(f, text)
-    expect((await lattice(['apply', '-f', f], l.env())).code).toBe(0)
-    const r = await lattice(['swap', 'blue', 'green', '-f', f, '--no-write'], l.env())
+    expect((await lattice(['apply', '--force', '-f', f], l.env())).code).toBe(0)
+    const r = await lattice(['swap', '--force', 'blue', 'green', '-f', f, '--no-write'], l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`actor ${x}: 1 95% -> 0%, 2 0% -> 95%, dropped 5% -> 5%`)
     // The push went out but the file still says blue: running the swap again only fixes the file.
     const iat = (await liveClaims(l)).iat
-    const retry = await lattice(['swap', 'blue', 'green', '-f', f], l.env())
+    const retry = await lattice(['swap', '--force', 'blue', 'green', '-f', f], l.env())
     expect(retry.code, retry.stderr).toBe(0)
     expect(retry.stdout).toMatch(/No change/)
     expect((await liveClaims(l)).iat).toBe(iat)
@@ -191,7 +191,7 @@ describe('spec workflow', () => {
     const f = join(dir, 'scoped.yaml')
     const other = newActorId()
     writeFileSync(f, `lattice: lab\naccount: ${l.appAccount}\nsplits:\n  - actor: ${other}\n    weights: { "1": 50, "2": 50 }\n`)
-    const r = await lattice(['apply', '-f', f], { ...l.env(), LATTICE_ACCOUNT: undefined })
+    const r = await lattice(['apply', '--force', '-f', f], { ...l.env(), LATTICE_ACCOUNT: undefined })
     expect(r.code, r.stderr).toBe(0)
     const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json', '--lattice', 'lab'], l.env()))
     expect(lab.routes.map((x) => x.id)).toEqual([other])
@@ -210,11 +210,11 @@ describe('spec workflow', () => {
       expect(r.stderr).toContain(`${f}:4:5 UNKNOWN_KEY Unknown key "weigths" in a split. Did you mean "weights"?`)
       expect(r.stderr).toContain(`${f}:6:14 WEIGHTS_SUM Weights sum to 90, not 100.`)
     }
-    const j = json<{ error: { code: string; details: { problems: unknown[] } } }>(await lattice(['apply', '-f', f, '--json'], l.env()))
+    const j = json<{ error: { code: string; details: { problems: unknown[] } } }>(await lattice(['apply', '--force', '-f', f, '--json'], l.env()))
     expect(j.error.code).toBe('SPEC_INVALID')
     expect(j.error.details.problems.length).toBe(4)
     expect((await lattice(['plan', '-f', f, '--detailed-exitcode'], l.env())).code).toBe(1)
-    expect((await lattice(['apply', '-f', join(dir, 'missing.yaml')], l.env())).code).toBe(ExitCode.INVALID_INPUT)
+    expect((await lattice(['apply', '--force', '-f', join(dir, 'missing.yaml')], l.env())).code).toBe(ExitCode.INVALID_INPUT)
     expect(await liveJwt(l)).toBe(before)
   })
 })

@@ -1,0 +1,128 @@
+/**
+ * Asking every server at once, as a system-account user. Each server answers a
+ * `$SYS.REQ.SERVER.PING[.X]` request once; a server that is down stays silent, so we collect
+ * replies until a quiet period passes (or until the number we expect have answered).
+ *   $SYS.REQ.SERVER.PING           -> who is there (name, cluster, version)
+ *   $SYS.REQ.SERVER.PING.ACCOUNTZ  -> what each server has installed for one account
+ */
+import { RequestStrategy } from 'nats'
+import { LatticeError } from '../errors.js'
+import type { Connection } from './connection.js'
+
+export interface GatherOptions {
+  /** Stop after this long without a new reply. */
+  quietMs?: number
+  /** Stop after this long in any case. */
+  maxWaitMs?: number
+  /** Stop as soon as this many have answered. */
+  expected?: number
+}
+
+/** Default quiet period: servers of one cluster answer within milliseconds of each other. */
+export const QUIET_MS = Number(process.env.LATTICE_QUIET_MS) || 150
+
+const NO_SYSTEM_HINT = 'Use --creds (NATS_CREDS) of a system-account user.'
+
+/** Send one request to every server and collect the raw replies. */
+export async function gather(nc: Connection, subject: string, body: string, opts: GatherOptions = {}): Promise<string[]> {
+  const out: string[] = []
+  try {
+    const iter = await nc.requestMany(subject, new TextEncoder().encode(body), {
+      strategy: RequestStrategy.JitterTimer,
+      jitter: opts.quietMs ?? QUIET_MS,
+      maxWait: opts.maxWaitMs ?? 3000,
+    })
+    for await (const msg of iter) {
+      if (msg.data.length > 0) out.push(new TextDecoder().decode(msg.data))
+      if (opts.expected !== undefined && out.length >= opts.expected) break
+    }
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (code === '503' || /no responders/i.test((e as Error).message ?? '')) {
+      throw new LatticeError('NO_RESOLVER', `No NATS server answered ${subject}.`, { hint: NO_SYSTEM_HINT })
+    }
+    throw e
+  }
+  return out
+}
+
+export interface ServerIdentity {
+  name: string
+  id: string
+  cluster?: string
+  version: string
+}
+
+interface ServerBlock {
+  name?: string
+  id?: string
+  cluster?: string
+  ver?: string
+}
+
+function identity(server: ServerBlock | undefined): ServerIdentity {
+  return { name: server?.name || server?.id || 'unknown', id: server?.id ?? '', ...(server?.cluster ? { cluster: server.cluster } : {}), version: server?.ver ?? 'unknown' }
+}
+
+/** Every server that answers a ping, sorted by name. */
+export async function pingServers(nc: Connection, opts: GatherOptions = {}): Promise<ServerIdentity[]> {
+  const replies = await gather(nc, '$SYS.REQ.SERVER.PING', '', opts)
+  const servers = new Map<string, ServerIdentity>()
+  for (const text of replies) {
+    try {
+      const s = identity((JSON.parse(text) as { server?: ServerBlock }).server)
+      servers.set(s.id || s.name, s)
+    } catch {
+      // not a server's statsz; ignore
+    }
+  }
+  if (servers.size === 0) throw new LatticeError('NO_RESOLVER', 'No NATS server answered the server ping.', { hint: NO_SYSTEM_HINT })
+  return [...servers.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+export interface AccountOnServer {
+  server: ServerIdentity
+  /** False when no client of the account has connected to that server yet (nothing installed). */
+  loaded: boolean
+  /** The JWT the account runs with on that server. */
+  jwt?: string
+  /** Installed mappings, in the server's own form (weights cumulative, see installedWeights). */
+  mappings?: Record<string, { subject: string; weight?: number; cluster?: string }[]>
+}
+
+/** What each server has installed for `account` (ACCOUNTZ). */
+export async function accountOnServers(nc: Connection, account: string, opts: GatherOptions = {}): Promise<AccountOnServer[]> {
+  const replies = await gather(nc, '$SYS.REQ.SERVER.PING.ACCOUNTZ', JSON.stringify({ account }), opts)
+  const out: AccountOnServer[] = []
+  for (const text of replies) {
+    let body: { server?: ServerBlock; data?: { account_detail?: { jwt?: string; mappings?: AccountOnServer['mappings'] } } }
+    try {
+      body = JSON.parse(text)
+    } catch {
+      continue
+    }
+    const detail = body.data?.account_detail
+    out.push({ server: identity(body.server), loaded: Boolean(detail), ...(detail?.jwt ? { jwt: detail.jwt } : {}), ...(detail?.mappings ? { mappings: detail.mappings } : {}) })
+  }
+  return out.sort((a, b) => a.server.name.localeCompare(b.server.name))
+}
+
+/**
+ * Weights as the user wrote them, from a server's installed mapping. The server keeps
+ * destinations sorted with cumulative weights (70/30 is listed as "v2 30, v1 100"; verified on
+ * 2.9.10); take differences to get each one's own share.
+ */
+export function installedWeights(dests: { subject: string; weight?: number; cluster?: string }[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  const byCluster = new Map<string, { subject: string; weight?: number }[]>()
+  for (const d of dests) byCluster.set(d.cluster ?? '', [...(byCluster.get(d.cluster ?? '') ?? []), d])
+  for (const [cluster, list] of byCluster) {
+    let previous = 0
+    for (const d of [...list].sort((a, b) => (a.weight ?? 100) - (b.weight ?? 100))) {
+      const cumulative = d.weight ?? 100
+      out[cluster ? `${d.subject}@${cluster}` : d.subject] = cumulative - previous
+      previous = cumulative
+    }
+  }
+  return out
+}

@@ -1,0 +1,125 @@
+/**
+ * Safety on a real 3-node cluster: the readiness gate, every server's acknowledgement and
+ * installed JWT, --min-acks, and a server that was down catching up.
+ */
+import { writeFileSync } from 'node:fs'
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { versionedSubject } from '../../src/subjects/index.js'
+import { json, lattice } from '../helpers/cli.js'
+import { newActorId } from '../helpers/ids.js'
+import { liveJwt } from '../helpers/live.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection } from '../helpers/traffic.js'
+
+interface ShiftJson {
+  servers: { server: string; ok: boolean; message: string; installed?: string }[]
+  minAcks: number
+  confirmed: boolean
+}
+interface ServersJson {
+  servers: { server: string; account: string; latest: boolean | null }[]
+  storedCopies: { latest: number; total: number }
+}
+
+let l: TestLattice
+// One application client per node, so every server has the account loaded (and installs mappings).
+let apps: NatsConnection[] = []
+const actor = newActorId()
+const entity = { kind: 'actor' as const, id: actor }
+
+beforeAll(async () => {
+  l = await startLattice({ nodes: 3, resolverInterval: '1s' })
+  apps = await Promise.all(l.nodes.map((n) => appConnection(n.clientUrl, l.appCredsFile)))
+  // Instances of v1 and v2 (on different nodes); nothing serves v3.
+  apps[0].subscribe(versionedSubject('default', entity, 'v1'), { queue: 'q' })
+  apps[1].subscribe(versionedSubject('default', entity, 'v2'), { queue: 'q' })
+  await Promise.all(apps.map((a) => a.flush()))
+})
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close().catch(() => undefined)))
+  await l?.stop()
+})
+
+describe('every server, verified', () => {
+  it('3 acknowledgements on 3 nodes, and each server runs the new JWT', async () => {
+    const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/n1 \[test\]: jwt updated, installed\n {2}n2 \[test\]: jwt updated, installed\n {2}n3 \[test\]: jwt updated, installed/)
+    expect(r.stdout).toContain('Live: 3 of 3 servers acknowledged (3 required)')
+    const j = json<ShiftJson>(await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '40', '--json'], l.env()))
+    expect(j.servers.map((s) => [s.server, s.ok, s.installed])).toEqual([['n1', true, 'yes'], ['n2', true, 'yes'], ['n3', true, 'yes']])
+    expect(j.minAcks).toBe(3)
+    expect(j.confirmed).toBe(true)
+  })
+
+  it('refuses to give weight to a version nothing subscribes to, and changes nothing', async () => {
+    const before = await liveJwt(l)
+    const r = await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '10'], l.env())
+    expect(r.code).toBe(ExitCode.LIVE_STATE)
+    expect(r.stderr).toMatch(/VERSION_NOT_READY.*Nothing subscribes to actor \S+ version v3/)
+    expect(r.stderr).toMatch(/--force/)
+    expect(await liveJwt(l)).toBe(before)
+    // A dry run says it would be refused, and pushes nothing either.
+    const dry = await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '10', '--dry-run'], l.env())
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stderr).toMatch(/would be refused without --force/)
+    expect(await liveJwt(l)).toBe(before)
+  })
+
+  it('a stopped node: 2 acknowledgements; --min-acks 3 fails and changes nothing; back up, it catches up', async () => {
+    await apps[2].close()
+    await l.stopNode(2)
+    const two = json<ShiftJson>(await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '50', '--json'], l.env()))
+    expect(two.servers.map((s) => [s.server, s.ok])).toEqual([['n1', true], ['n2', true]])
+    expect(two.minAcks).toBe(2)
+
+    const before = await liveJwt(l)
+    const r = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '60', '--min-acks', '3'], l.env())
+    expect(r.code).toBe(ExitCode.LIVE_STATE)
+    expect(r.stderr).toMatch(/TOO_FEW_SERVERS.*Only 2 servers answered \(n1, n2\); --min-acks 3 needs 3\. Nothing was changed\./)
+    expect(await liveJwt(l)).toBe(before)
+
+    await l.startNode(2)
+    apps[2] = await appConnection(l.nodes[2].clientUrl, l.appCredsFile)
+    let view: ServersJson | undefined
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline) {
+      view = json<ServersJson>(await lattice(['status', '--servers', '--json'], l.env()))
+      if (view.servers.length === 3 && view.servers.every((s) => s.latest === true)) break
+      await new Promise((res) => setTimeout(res, 500))
+    }
+    expect(view?.servers.map((s) => [s.server, s.account, s.latest])).toEqual([['n1', 'loaded', true], ['n2', 'loaded', true], ['n3', 'loaded', true]])
+    expect(view?.storedCopies).toEqual({ latest: 3, total: 3 })
+    const text = await lattice(['status', '--servers'], l.env())
+    expect(text.stdout).toMatch(/SERVER +CLUSTER +VERSION +ACCOUNT +JWT IAT +LATEST/)
+    expect(text.stdout).toContain('Stored copies: 3 of 3 resolvers hold the newest JWT')
+  })
+})
+
+describe('server limits', () => {
+  it('a JWT over max_payload is refused before pushing, saying how many routes fit', async () => {
+    const small = await startLattice({ extraConfig: 'max_payload: 4096' })
+    try {
+      const dir = small.dir
+      const ids = Array.from({ length: 40 }, () => newActorId())
+      const file = `${dir}/big.yaml`
+      writeFileSync(file, `splits:\n${ids.map((id) => `  - actor: ${id}\n    weights: { "1.0.0": 50, "2.0.0": 50 }`).join('\n')}\n`)
+      const before = await liveJwt(small)
+      const r = await lattice(['apply', '--force', '-f', file], small.env())
+      expect(r.code).toBe(ExitCode.LIVE_STATE)
+      expect(r.stderr).toMatch(/JWT_TOO_LARGE.*over the servers' max_payload of 4096 bytes: about (\d+) routes of lattice default fit, this change needs 40/)
+      const fit = Number(/about (\d+) routes/.exec(r.stderr)?.[1])
+      expect(fit).toBeGreaterThan(5)
+      expect(fit).toBeLessThan(40)
+      expect(await liveJwt(small)).toBe(before)
+      // As many as it says fit do fit.
+      writeFileSync(file, `splits:\n${ids.slice(0, fit).map((id) => `  - actor: ${id}\n    weights: { "1.0.0": 50, "2.0.0": 50 }`).join('\n')}\n`)
+      const ok = await lattice(['apply', '--force', '-f', file], small.env())
+      expect(ok.code, ok.stderr).toBe(0)
+    } finally {
+      await small.stop()
+    }
+  })
+})

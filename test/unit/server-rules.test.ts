@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../../src/plan/server-rules.js'
+import { installedWeights } from '../../src/resolver/servers.js'
+
+describe('server rules', () => {
+  it('follow the server version; unknown versions get the strictest rules', () => {
+    expect(rulesFor('2.9.10')).toEqual({ version: '2.9.10', wildcardDestinations: false, perClusterTotals: false })
+    expect(rulesFor('2.10.17')).toMatchObject({ wildcardDestinations: true, perClusterTotals: false })
+    expect(rulesFor('2.10.18')).toMatchObject({ wildcardDestinations: true, perClusterTotals: true })
+    expect(rulesFor('2.11.0-beta.1')).toMatchObject({ perClusterTotals: true })
+    expect(rulesFor(undefined)).toMatchObject({ version: 'unknown', wildcardDestinations: false, perClusterTotals: false })
+    expect(rulesFor('nonsense')).toMatchObject({ perClusterTotals: false })
+  })
+  it('the oldest server of a mixed cluster decides', () => {
+    expect(oldestVersion(['2.10.20', '2.9.10', '2.11.1'])).toBe('2.9.10')
+    expect(oldestVersion(['unknown', '2.10.20'])).toBe('2.10.20')
+    expect(oldestVersion([])).toBeUndefined()
+  })
+  it('2.9 counts cluster-scoped and unscoped weights against one total; 2.10.18 keeps one per cluster', () => {
+    const m = { 'a.b': [{ subject: 'a.b.v1', weight: 100, cluster: 'west' }, { subject: 'a.b.v2', weight: 100, cluster: 'east' }] }
+    expect(mappingProblems(m, rulesFor('2.9.10'))).toEqual([expect.stringMatching(/a\.b: weights add up to 200%, over 100% \(nats-server 2\.9\.10 counts cluster-scoped/)])
+    expect(mappingProblems(m, rulesFor('2.10.18'))).toEqual([])
+    const over = { 'a.b': [{ subject: 'a.b.v1', weight: 60, cluster: 'west' }, { subject: 'a.b.v2', weight: 50, cluster: 'west' }] }
+    expect(mappingProblems(over, rulesFor('2.10.18'))).toEqual(['a.b: weights in cluster west add up to 110%, over 100%'])
+  })
+  it('wildcard destinations only from 2.10', () => {
+    const m = { 'a.b': [{ subject: 'a.*', weight: 100 }] }
+    expect(mappingProblems(m, rulesFor('2.9.10'))).toEqual([expect.stringMatching(/does not accept wildcards/)])
+    expect(mappingProblems(m, rulesFor('2.10.0'))).toEqual([])
+  })
+  it('a missing weight counts as 100', () => {
+    expect(mappingProblems({ 'a.b': [{ subject: 'a.b.v1' }, { subject: 'a.b.v2', weight: 1 }] }, rulesFor('2.9.10'))).toHaveLength(1)
+  })
+  it('how many routes fit in max_payload', () => {
+    // 1000 bytes of other claims, 10 routes of 200 bytes each.
+    expect(routesThatFit(4000, 3000, 10, 1000)).toBe(15)
+    expect(routesThatFit(500, 3000, 10, 1000)).toBe(0)
+  })
+})
+
+describe('installed mappings', () => {
+  it('turns the server cumulative form back into shares', () => {
+    // 70/30 as nats-server 2.9.10 reports it in ACCOUNTZ.
+    expect(installedWeights([{ subject: 's.djI', weight: 30 }, { subject: 's.djE', weight: 100 }])).toEqual({ 's.djI': 30, 's.djE': 70 })
+    expect(installedWeights([{ subject: 'x', weight: 100, cluster: 'w' }, { subject: 'y', weight: 40 }])).toEqual({ 'x@w': 100, y: 40 })
+  })
+})
