@@ -25,6 +25,7 @@ export default class Status extends LatticeCommand {
     const result = await withSession(target, (s) => status(s, { servers: flags.servers }))
     this.warnAll(result.warnings)
     this.log(renderStatus(result))
+    if (result.state) this.log(`\nRevision ${result.state.revision}${result.state.pending === undefined ? '' : ` (revision ${result.state.pending} in flight)`}${result.state.drift.length ? `; changed outside lattice since: ${result.state.drift.length} subject(s)` : ''}.`)
     if (result.servers) this.log(`\n${renderServers(result)}`)
     return result
   }

@@ -11,16 +11,16 @@ import { newActorId } from '../test/helpers/ids.js'
 import { startLattice } from '../test/helpers/nats-server.js'
 import { appConnection } from '../test/helpers/traffic.js'
 
-const l = await startLattice()
+const l = await startLattice({ jetstream: true })
 const conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
 const [hostConnA, hostConnB, client] = conns
 const actor = newActorId()
 const hosts: Host[] = []
 const say = (s: string) => process.stdout.write(`${s}\n`)
-const lattice = (...args: string[]) => execFileSync(process.execPath, ['bin/run.js', ...args], { env: { ...process.env, ...l.env() }, encoding: 'utf8' })
+const lattice = (...args: string[]) => execFileSync(process.execPath, ['bin/run.js', ...args], { env: { ...process.env, ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile }, encoding: 'utf8' })
 
 try {
-  say(`local nats-server at ${l.url} (operator mode, full resolver); account ${l.appAccount}`)
+  say(`local nats-server at ${l.url} (operator mode, full resolver, JetStream for history); account ${l.appAccount}`)
   hosts.push(await Host.start({ nc: hostConnA, hostId: 'host-a' }), await Host.start({ nc: hostConnB, hostId: 'host-b' }))
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
@@ -38,7 +38,12 @@ try {
     say(lattice(...args).trimEnd())
     say(`${await observe()}\n`)
   }
-  say('$ lattice status')
+  say('$ lattice rollback')
+  say(lattice('rollback').trimEnd())
+  say(`${await observe()}\n`)
+  say('$ lattice history')
+  say(lattice('history').trimEnd())
+  say('\n$ lattice status')
   say(lattice('status').trimEnd())
 } finally {
   await Promise.all(hosts.map((h) => h.close()))

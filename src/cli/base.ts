@@ -3,6 +3,7 @@
  * and one way of reporting errors (code, message, hint; no stack trace for user errors).
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
+import { looksLikeSeed } from '../auth/signing-key.js'
 import { ExitCode, isLatticeError } from '../errors.js'
 import type { ChangeOptions } from '../ops/change.js'
 import type { TargetOptions } from '../ops/session.js'
@@ -12,6 +13,7 @@ export const connectionFlags = {
   server: Flags.string({ char: 's', env: 'NATS_URL', default: 'nats://127.0.0.1:4222', summary: 'NATS server URL(s), comma-separated.', helpGroup: 'CONNECTION' }),
   creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
   account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
+  'state-creds': Flags.string({ env: 'LATTICE_STATE_CREDS', summary: 'Creds of a user in an account with JetStream: turns on history, locking and rollback.', helpGroup: 'CONNECTION' }),
   lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
 }
 
@@ -30,6 +32,7 @@ export const dryRunFlag = {
 /** The gates every change passes; see docs/safety.md. */
 export const safetyFlags = {
   force: Flags.boolean({ summary: 'Give weight to versions nothing subscribes to (skips the readiness gate).', default: false }),
+  'accept-drift': Flags.boolean({ summary: 'Change entities whose routing was changed outside lattice (the drift stays in the history).', default: false }),
   'min-acks': Flags.integer({ min: 1, summary: 'Fail unless at least N servers acknowledge [default: every server that answers the ping].', helpGroup: 'CONNECTION' }),
 }
 
@@ -37,15 +40,20 @@ export const specFlag = {
   file: Flags.string({ char: 'f', default: 'lattice.yaml', summary: 'Spec file.' }),
 }
 
+/** The command line as typed, for the history (anything that looks like a seed is hidden). */
+export function commandLine(argv = process.argv.slice(2)): string {
+  return ['lattice', ...argv.map((a) => (looksLikeSeed(a) ? '<redacted>' : a))].join(' ')
+}
+
 export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
   protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string }): TargetOptions {
-    return { server: flags.server, creds: flags.creds, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+    return { server: flags.server, creds: flags.creds, stateCreds: flags['state-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
   }
 
-  protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number }): ChangeOptions {
-    return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'] }
+  protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {
+    return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'], acceptDrift: flags['accept-drift'], command: commandLine() }
   }
 
   /** Warnings go to stderr for people; with --json they are part of the result. */

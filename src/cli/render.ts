@@ -1,5 +1,6 @@
 /** Text rendering of results for people. --json prints the result objects themselves. */
 import type { ChangeResult, EntityChange, ServerReport } from '../ops/change.js'
+import type { HistoryResult } from '../ops/history.js'
 import type { StatusResult } from '../ops/status.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
@@ -31,6 +32,9 @@ export function renderChange(result: ChangeResult): string {
     lines.push(...result.servers.map(serverLine))
     const acks = result.servers.filter((s) => s.ok).length
     if (result.confirmed) lines.push(`Live: ${acks} of ${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged (${result.minAcks} required) and run or store the new JWT.`)
+    if (result.revision !== undefined) {
+      lines.push(`Recorded as revision ${result.revision}${result.rebasedFrom !== undefined ? ` (planned again on the latest state: another change landed after revision ${result.rebasedFrom})` : ''}.`)
+    }
   }
   return lines.join('\n')
 }
@@ -70,5 +74,20 @@ export function renderServers(result: StatusResult): string {
   const lines = [table(['SERVER', 'CLUSTER', 'VERSION', 'ACCOUNT', 'JWT IAT', 'LATEST'], rows)]
   const copies = result.storedCopies
   if (copies) lines.push(`Stored copies: ${copies.latest} of ${copies.total} resolvers hold the newest JWT (iat ${result.issuedAt}).`)
+  return lines.join('\n')
+}
+
+export function renderHistory(result: HistoryResult): string {
+  if (result.revisions.length === 0) return `No revisions recorded for lattice ${result.lattice} yet.`
+  const rows = result.revisions.map((r) => {
+    const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
+    const changes = r.changes.map((c) => `${entityLabel(c.entity)}: ${[weightChange(c.before, c.after), c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean).join(', ')}`)
+    const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
+    const what = [...changes, ...other.map((s) => `${s} changed`)].join('; ') || '-'
+    const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
+    return [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), kind, who, r.command, what]
+  })
+  const lines = [table(['REV', 'TIME', 'KIND', 'WHO', 'COMMAND', 'CHANGE'], rows)]
+  if (result.pending) lines.push(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`)
   return lines.join('\n')
 }

@@ -14,6 +14,7 @@ import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../reso
 import { type ServerIdentity, pingServers } from '../resolver/servers.js'
 import { type EntityRef, entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import { notReadyError, unreadyVersions } from './readiness.js'
+import { journaledChange, warnOfDrift } from './journaled.js'
 import type { Session } from './session.js'
 import { verifyInstalled } from './verify.js'
 
@@ -53,6 +54,12 @@ export interface ChangeResult {
   mappings: Mappings
   /** iat of the JWT pushed. */
   issuedAt?: number
+  /** The lattice revision this change was recorded as (with --state-creds). */
+  revision?: number
+  /** Another writer committed first: this change was planned again on top of revision N. */
+  rebasedFrom?: number
+  /** History and locking: on with --state-creds. */
+  history: 'on' | 'off'
   warnings: string[]
 }
 
@@ -64,6 +71,19 @@ export interface ChangeOptions {
   force?: boolean
   /** Fewer acknowledgements than this fails the command (default: every server that answered the ping). */
   minAcks?: number
+  /** Change entities whose routing was changed outside lattice (drift). */
+  acceptDrift?: boolean
+  /** The command line, for the history. */
+  command?: string
+  /** A rollback records which revision it restored. */
+  rolledBackTo?: number
+}
+
+/** A change worked out against one live state, ready to push. */
+export interface PlannedChange {
+  result: ChangeResult
+  /** The successor, signed (absent when nothing changes, or on a dry run without a key). */
+  signed?: { jwt: string; iat: number }
 }
 
 export interface LiveState {
@@ -103,7 +123,22 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
 }
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
+  if (session.journal && !opts.dryRun) {
+    return journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
+  }
   const live = await loadLiveAccount(session)
+  const planned = await planChange(session, live, plan, opts)
+  if (session.journal) await warnOfDrift(session.journal, live, planned.result)
+  else if (!opts.dryRun) planned.result.warnings.push(NO_HISTORY_WARNING)
+  if (!planned.signed || opts.dryRun || planned.result.changes.length === 0) return planned.result
+  await pushChange(session, live, planned)
+  return planned.result
+}
+
+export const NO_HISTORY_WARNING = 'History and locking are off (no --state-creds / LATTICE_STATE_CREDS): this change is not recorded, and a concurrent writer could undo it.'
+
+/** Work out the change against `live` and run every check that needs no push. */
+export async function planChange(session: Session, live: LiveState, plan: Planner, opts: ChangeOptions): Promise<PlannedChange> {
   const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice))
   const changes = describeChanges(session.lattice, routes, plan(routes))
   const mappings: Mappings = Object.fromEntries(
@@ -111,9 +146,9 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
   )
   const minAcks = opts.minAcks ?? live.servers.length
   const servers: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
-  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers, minAcks, confirmed: false, mappings, warnings: live.warnings }
+  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers, minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
   if (session.signer) assertTrustedIssuer(live.facts, session.signer.getPublicKey(), 'The signing key')
-  if (changes.length === 0) return result
+  if (changes.length === 0) return { result }
 
   assertServerRules(mappings, live.rules)
   const unready = await unreadyVersions(session, changes)
@@ -129,17 +164,19 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
     })
   }
   const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
-  if (opts.dryRun) {
-    if (session.signer) assertFits(signSuccessor(next, live.claims, session.signer).jwt, next, session.lattice, live.facts)
-    return result
-  }
-  if (!session.signer) throw new Error('changeRoutes needs a signer unless it is a dry run')
+  if (!session.signer) return { result }
+  const signed = signSuccessor(next, live.claims, session.signer)
+  assertFits(signed.jwt, next, session.lattice, live.facts)
+  return { result, signed }
+}
 
-  const { jwt, iat } = signSuccessor(next, live.claims, session.signer)
-  assertFits(jwt, next, session.lattice, live.facts)
-  result.issuedAt = iat
-  const replies = await pushAccountJwt(session.conn, jwt, { expected: live.servers.length })
-  result.servers = mergeReplies(servers, replies)
+/** Push the signed successor to every server and check what each one installed. */
+export async function pushChange(session: Session, live: LiveState, planned: PlannedChange): Promise<void> {
+  const { result, signed } = planned
+  if (!signed) throw new Error('pushChange needs a signed JWT')
+  result.issuedAt = signed.iat
+  const replies = await pushAccountJwt(session.conn, signed.jwt, { expected: live.servers.length })
+  result.servers = mergeReplies(result.servers, replies)
   result.pushed = true
   const rejected = replies.filter((s) => !s.ok)
   if (rejected.length > 0) {
@@ -148,15 +185,14 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
       details: { servers: result.servers },
     })
   }
-  await verifyInstalled(session, jwt, result)
+  await verifyInstalled(session, signed.jwt, result)
   const acks = result.servers.filter((s) => s.ok).length
-  if (acks < minAcks) {
-    throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {
+  if (acks < result.minAcks) {
+    throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${result.minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {
       hint: 'A server that comes back takes the newest JWT at its next resolver sync; `lattice status --servers` shows when every server has it.',
       details: { servers: result.servers },
     })
   }
-  return result
 }
 
 function mergeReplies(expected: ServerReport[], replies: ServerReply[]): ServerReport[] {

@@ -7,6 +7,8 @@ import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { LatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
+import { Journal } from '../state/journal.js'
+import { StateStore } from '../state/store.js'
 import { DEFAULT_LATTICE, publicKeyProblem, tokenProblem } from '../subjects/index.js'
 
 export interface TargetOptions {
@@ -16,6 +18,8 @@ export interface TargetOptions {
   account?: string
   /** Default: "default". */
   lattice?: string
+  /** Creds of a user in an account with JetStream, for history and locking. */
+  stateCreds?: string
 }
 
 export interface Session {
@@ -24,11 +28,14 @@ export interface Session {
   lattice: string
   /** Present when the command changes things (and is not a dry run without a key). */
   signer?: KeyPair
+  /** History and locking (with --state-creds). */
+  journal?: Journal
 }
 
 export interface Target {
   server: string
   creds?: Credentials
+  stateCreds?: Credentials
   account: string
   lattice: string
   signer?: KeyPair
@@ -50,18 +57,23 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const accountProblem = publicKeyProblem(opts.account, 'account')
   if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account "${opts.account}": ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
   const creds = opts.creds ? readCreds(opts.creds) : undefined
+  const stateCreds = opts.stateCreds ? readCreds(opts.stateCreds) : undefined
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server, creds, account: opts.account, lattice, signer: kp }
+  return { server: opts.server, creds, stateCreds, account: opts.account, lattice, signer: kp }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
   const conn = await openConnection({ servers: target.server, creds: target.creds })
+  let store: StateStore | undefined
   try {
-    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer })
+    store = target.stateCreds ? await StateStore.open(target.server, target.stateCreds) : undefined
+    const journal = store ? new Journal(store, target.account) : undefined
+    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal })
   } finally {
     target.signer?.clear()
+    await store?.close()
     await conn.close().catch(() => undefined)
   }
 }

@@ -6,6 +6,7 @@ import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '
 import { decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { accountOnServers } from '../resolver/servers.js'
+import { changedSubjects } from '../state/journal.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -47,6 +48,8 @@ export interface StatusResult {
   servers?: ServerState[]
   /** With --servers: how many resolvers store the newest JWT, of how many answered. */
   storedCopies?: { latest: number; total: number }
+  /** With --state-creds: the latest recorded revision, subjects changed outside lattice since, and a change in flight. */
+  state?: { revision: number; drift: string[]; pending?: number }
   warnings: string[]
 }
 
@@ -56,6 +59,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     listSubscriptions(session.conn, session.account),
     opts.servers ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)]) : undefined,
   ])
+  const head = session.journal ? await session.journal.head() : undefined
   const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
@@ -71,6 +75,11 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       ...(r.foreign ? { foreign: r.foreign } : {}),
     }))
   const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
+  if (head) {
+    const pending = head.value.pending?.record.revision
+    result.state = { revision: head.value.revision, drift: changedSubjects(head.value.mappings, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
+    if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice since revision ${head.value.revision}: ${result.state.drift.join(', ')}.`)
+  }
   if (perServer) {
     const [onServers, stored] = perServer
     const seen = new Map(onServers.map((a) => [a.server.name, a]))

@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from 'nats-jwt'
+import { connect, credsAuthenticator } from 'nats'
 import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.js'
 
 export const NATS_SERVER = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
@@ -21,6 +22,8 @@ process.on('exit', () => {
 
 /** Account limits that allow connections (an account JWT without limits allows none). */
 export const OPEN_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }
+/** OPEN_LIMITS plus JetStream (for the state bucket). */
+export const JETSTREAM_LIMITS = { ...OPEN_LIMITS, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 }
 
 export interface Identity {
   operator: KeyPair
@@ -102,6 +105,8 @@ export interface StartOptions {
   /** Extra config lines for every server. */
   extraConfig?: string
   identity?: Identity
+  /** Run JetStream, and give the application account JetStream limits (its creds are the state creds). */
+  jetstream?: boolean
   /** How often each full resolver syncs with the others (nats-server default 2m). */
   resolverInterval?: string
 }
@@ -109,7 +114,7 @@ export interface StartOptions {
 export async function startLattice(opts: StartOptions = {}): Promise<TestLattice> {
   const n = opts.nodes ?? 1
   const dir = mkdtempSync(join(tmpdir(), 'lattice-test-'))
-  const id = opts.identity ?? (await makeIdentity())
+  const id = opts.identity ?? (await makeIdentity(opts.jetstream ? JETSTREAM_LIMITS : OPEN_LIMITS))
   const operatorSeedFile = join(dir, 'operator.nk')
   const signingKeySeedFile = join(dir, 'operator-signing.nk')
   writeFileSync(operatorSeedFile, seedText(id.operator), { mode: 0o600 })
@@ -148,6 +153,7 @@ resolver_preload: {
   ${id.app.getPublicKey()}: "${id.appJwt}"
 }
 ${cluster}
+${opts.jetstream ? `jetstream: { store_dir: "${join(nodeDir, 'js')}" }` : ''}
 ${opts.extraConfig ?? ''}
 `,
     )
@@ -198,6 +204,7 @@ ${opts.extraConfig ?? ''}
     lattice.url = nodes[0].clientUrl
     lattice.urls = nodes.map((x) => x.clientUrl).join(',')
     if (n > 1) await waitForRoutes(nodes, n - 1)
+    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile)
   } catch (e) {
     await lattice.stop()
     throw e
@@ -257,6 +264,26 @@ async function waitForRoutes(nodes: ServerNode[], expected: number): Promise<voi
     await sleep(50)
   }
   throw new Error('cluster routes did not form within 15 s')
+}
+
+/** A clustered JetStream answers only once its meta leader is elected (seconds after start). */
+async function waitForJetStream(urls: string, credsFile: string): Promise<void> {
+  const nc = await connect({ servers: urls.split(','), authenticator: credsAuthenticator(readFileSync(credsFile)) })
+  try {
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline) {
+      try {
+        const reply = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.INFO', undefined, { timeout: 1000 })).data)) as { error?: unknown }
+        if (!reply.error) return
+      } catch {
+        // not ready yet
+      }
+      await sleep(250)
+    }
+    throw new Error('JetStream did not become ready within 30 s')
+  } finally {
+    await nc.close()
+  }
 }
 
 async function stopProc(proc: ChildProcess | undefined): Promise<void> {

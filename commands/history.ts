@@ -1,0 +1,29 @@
+import { Flags } from '@oclif/core'
+import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
+import { renderHistory } from '../src/cli/render.js'
+import { type HistoryResult, history } from '../src/ops/history.js'
+import { resolveTarget, withSession } from '../src/ops/session.js'
+
+export default class History extends LatticeCommand {
+  static override summary = 'List the recorded revisions of the lattice: when, who, the command, and the change.'
+  static override description = `Needs --state-creds (LATTICE_STATE_CREDS): revisions are kept in a JetStream KV bucket, so every machine sees the same history.
+Changes made outside lattice are listed as drift revisions when a lattice command finds them.`
+
+  static override examples = [
+    { description: 'Every revision', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'The last five, for scripts', command: '<%= config.bin %> <%= command.id %> --limit 5 --json' },
+  ]
+
+  static override flags = {
+    ...connectionFlags,
+    limit: Flags.integer({ min: 1, summary: 'Show only the latest N revisions.' }),
+  }
+
+  async run(): Promise<HistoryResult> {
+    const { flags } = await this.parse(History)
+    const target = resolveTarget(this.targetOptions(flags), 'none')
+    const result = await withSession(target, (s) => history(s, { limit: flags.limit }))
+    this.log(renderHistory(result))
+    return result
+  }
+}

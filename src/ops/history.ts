@@ -1,0 +1,64 @@
+/** `lattice history` and `lattice rollback`: the recorded revisions, and going back to one. */
+import { LatticeError } from '../errors.js'
+import { type RouteChange, routeIndex, routesFromMappings } from '../plan/routes.js'
+import type { Journal, RevisionRecord } from '../state/journal.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import type { Session } from './session.js'
+
+export interface HistoryResult {
+  account: string
+  lattice: string
+  /** Oldest first; revisions of other lattices of the account are left out. */
+  revisions: RevisionRecord[]
+  /** A change in flight (or left by a writer that died), if any. */
+  pending?: { revision: number; who: RevisionRecord['who']; command: string; started: string }
+}
+
+function requireJournal(session: Session): Journal {
+  if (!session.journal) {
+    throw new LatticeError('NO_HISTORY', 'History is kept only with --state-creds (LATTICE_STATE_CREDS).', {
+      hint: 'Pass creds of a user in an account with JetStream; every change made with them is recorded.',
+    })
+  }
+  return session.journal
+}
+
+/** Does the record concern this lattice? Drift and baselines concern every lattice. */
+const concerns = (r: RevisionRecord, lattice: string) => r.lattice === undefined || r.lattice === lattice
+
+export async function history(session: Session, opts: { limit?: number } = {}): Promise<HistoryResult> {
+  const journal = requireJournal(session)
+  const [records, head] = await Promise.all([journal.records(), journal.head()])
+  const mine = records.filter((r) => concerns(r, session.lattice))
+  const pending = head?.value.pending
+  return {
+    account: session.account,
+    lattice: session.lattice,
+    revisions: opts.limit ? mine.slice(-opts.limit) : mine,
+    ...(pending ? { pending: { revision: pending.record.revision, who: pending.record.who, command: pending.record.command, started: new Date(pending.startedMs).toISOString() } } : {}),
+  }
+}
+
+/** Restore the lattice's routes as they were at revision `to` (default: the one before the latest), as a new revision. */
+export async function rollback(session: Session, to: number | undefined, opts: ChangeOptions): Promise<ChangeResult & { rolledBackTo: number }> {
+  const journal = requireJournal(session)
+  const head = await journal.head()
+  const latest = head?.value.revision ?? 0
+  const target = to ?? latest - 1
+  if (target < 0) throw new LatticeError('NO_HISTORY', 'There is no earlier revision to roll back to.', { hint: 'Run `lattice history` to see the revisions.' })
+  const record = await journal.record(target)
+  if (!record) throw new LatticeError('UNKNOWN_REVISION', `There is no revision ${target} (latest: ${latest}).`, { hint: 'Run `lattice history` to see the revisions.' })
+  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice).filter((r) => !r.foreign))
+  const result = await changeRoutes(
+    session,
+    (routes) => {
+      const keys = new Set([...[...routes].filter(([, r]) => !r.foreign).map(([k]) => k), ...wanted.keys()])
+      return [...keys].map((k): RouteChange => {
+        const w = wanted.get(k)
+        return { entity: (w ?? routes.get(k))!.entity, weights: w ? w.weights : null, ...(w?.drop ? { drop: w.drop } : {}) }
+      })
+    },
+    { ...opts, rolledBackTo: target },
+  )
+  return { ...result, rolledBackTo: target }
+}

@@ -1,0 +1,179 @@
+/**
+ * A change with history and locking (--state-creds): read the head, settle any intent a dead
+ * writer left, record drift, plan on the live state, take the lock by recording our intent
+ * (compare-and-set), push, then commit the revision. A writer that loses the race waits for
+ * the winner and plans again on the new state (a rebase), so no update is lost.
+ *
+ * Invariants: a recorded revision is live (it is committed only after the push, or after a
+ * later command found its JWT on a resolver), and a live change has a record (an intent
+ * whose JWT reached any resolver is committed, by us or by whoever settles it).
+ */
+import { verifyAccountJwt } from '../account/account.js'
+import { LatticeError } from '../errors.js'
+import { routesFromMappings } from '../plan/routes.js'
+import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
+import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, changedSubjects, currentWho, intentAbandoned, jwtHash } from '../state/journal.js'
+import type { Versioned } from '../state/store.js'
+import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change.js'
+import type { Session } from './session.js'
+
+export interface ChangeSteps {
+  load(): Promise<LiveState>
+  plan(live: LiveState): Promise<PlannedChange>
+  push(live: LiveState, planned: PlannedChange): Promise<void>
+}
+
+/** Give up waiting for other writers after this long. */
+const LOCK_WAIT_MS = Number(process.env.LATTICE_LOCK_WAIT_MS) || 120_000
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function journaledChange(session: Session, journal: Journal, opts: ChangeOptions, steps: ChangeSteps): Promise<ChangeResult> {
+  const who = currentWho()
+  const command = opts.command ?? 'lattice'
+  const deadline = Date.now() + LOCK_WAIT_MS
+  const drifted = new Set<string>()
+  let firstBase: number | undefined
+  const repaired: string[] = []
+
+  for (let attempt = 0; ; attempt++) {
+    if (Date.now() > deadline) {
+      throw new LatticeError('STATE_CONFLICT', `Other writers held the lattice state for over ${LOCK_WAIT_MS / 1000} s; nothing was changed.`, { hint: 'Run `lattice history` to see what they did, then retry.' })
+    }
+    if (attempt > 0) await sleep(50 + Math.random() * Math.min(400, 50 * attempt))
+    const head = await journal.head()
+    if (!head) {
+      const live = await steps.load()
+      await journal.init(live.claims.nats.mappings ?? {}, live.jwt, who, command)
+      continue
+    }
+    if (head.value.pending) {
+      if (intentAbandoned(head.value.pending)) repaired.push(await settleIntent(session, journal, head))
+      continue // a live writer holds the lock: wait for it
+    }
+    firstBase ??= head.value.revision
+
+    const live = await steps.load()
+    const liveMappings = live.claims.nats.mappings ?? {}
+    const outside = changedSubjects(head.value.mappings, liveMappings)
+    if (outside.length > 0) {
+      // Changed behind lattice's back: record it as its own revision before anything else.
+      for (const s of outside) drifted.add(s)
+      await recordDrift(session, journal, head, live, outside, who, command)
+      continue
+    }
+
+    const planned = await steps.plan(live)
+    const { result } = planned
+    result.warnings.push(...repaired)
+    const touched = result.changes.filter((c) => drifted.has(c.subject))
+    if (touched.length > 0 && !opts.acceptDrift) {
+      throw new LatticeError('DRIFT', `${touched.map((c) => c.subject).join(', ')} ${touched.length === 1 ? 'was' : 'were'} changed outside lattice (recorded in the history as revision ${head.value.revision}); nothing was changed.`, {
+        hint: 'Review it with `lattice history`, then run the command again with --accept-drift to build on the live routing (or `lattice rollback` to undo it).',
+        details: { subjects: touched.map((c) => c.subject) },
+      })
+    }
+    if (touched.length > 0) result.warnings.push(`Building on routing changed outside lattice: ${touched.map((c) => c.subject).join(', ')} (revision ${head.value.revision}).`)
+    if (!planned.signed || result.changes.length === 0) return result
+
+    const revision = head.value.revision + 1
+    const record: RevisionRecord = {
+      revision,
+      time: new Date().toISOString(),
+      kind: opts.rolledBackTo === undefined ? 'change' : 'rollback',
+      who,
+      command,
+      lattice: session.lattice,
+      changes: result.changes.map(({ entity, subject, before, after, drop }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}) })),
+      mappings: verifyAccountJwt(planned.signed.jwt, session.account).claims.nats.mappings ?? {},
+      jwtIat: planned.signed.iat,
+      jwtHash: jwtHash(planned.signed.jwt),
+      ...(opts.rolledBackTo === undefined ? {} : { rolledBackTo: opts.rolledBackTo }),
+      ...(firstBase !== head.value.revision ? { rebasedFrom: firstBase } : {}),
+    }
+    const intent: Intent = { record, jwt: planned.signed.jwt, owner: { host: who.host, pid: process.pid }, startedMs: Date.now() }
+    const locked = await journal.begin(head, intent)
+    if (locked === undefined) continue // another writer moved the head first: plan again on its result
+    const mine: Versioned<Head> = { value: { ...head.value, pending: intent }, kvRevision: locked }
+    debugPause('after-intent')
+
+    try {
+      await steps.push(live, planned)
+    } catch (e) {
+      // Whatever went wrong, the record must match what the resolvers hold.
+      await settleIntent(session, journal, mine).catch(() => undefined)
+      throw e
+    }
+    debugPause('after-push')
+    if (!(await journal.commit(mine, record))) {
+      const now = await journal.record(revision)
+      if (now?.jwtHash !== record.jwtHash) {
+        throw new LatticeError('STATE_CONFLICT', `The change is live, but revision ${revision} could not be recorded: another writer settled the lattice state meanwhile.`, { hint: 'Run `lattice history` and `lattice status` to see what is recorded and what is live.' })
+      }
+    }
+    result.revision = revision
+    if (record.rebasedFrom !== undefined) result.rebasedFrom = record.rebasedFrom
+    return result
+  }
+}
+
+/**
+ * An intent whose writer is gone (or that failed): commit it if its JWT reached any resolver
+ * (pushing it again so every server has it), drop it otherwise. Returns what was done.
+ */
+export async function settleIntent(session: Session, journal: Journal, head: Versioned<Head>): Promise<string> {
+  const intent = head.value.pending as Intent
+  const stored = await storedJwts(session.conn, session.account)
+  const n = intent.record.revision
+  if (!stored.includes(intent.jwt)) {
+    await journal.abort(head)
+    return `An unfinished change (revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}) never went live; it was dropped.`
+  }
+  const newest = Math.max(...stored.map((j) => verifyAccountJwt(j, session.account).claims.iat ?? 0))
+  if (newest <= intent.record.jwtIat!) await pushAccountJwt(session.conn, intent.jwt)
+  await journal.commit(head, { ...intent.record, completedBy: currentWho() })
+  return `An unfinished change (revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}) had gone live; it is now recorded.`
+}
+
+async function recordDrift(session: Session, journal: Journal, head: Versioned<Head>, live: LiveState, subjects: string[], who: ReturnType<typeof currentWho>, command: string): Promise<void> {
+  const liveMappings = live.claims.nats.mappings ?? {}
+  const before = new Map(routesFromMappings(head.value.mappings, session.lattice).map((r) => [r.subject, r]))
+  const after = new Map(routesFromMappings(liveMappings, session.lattice).map((r) => [r.subject, r]))
+  const changes: RecordedChange[] = subjects.flatMap((subject) => {
+    const route = after.get(subject) ?? before.get(subject)
+    if (!route) return []
+    const b = before.get(subject)
+    const a = after.get(subject)
+    const drop = { before: b?.drop ?? 0, after: a?.drop ?? 0 }
+    return [{ entity: route.entity, subject, before: b ? b.weights : null, after: a ? a.weights : null, ...(drop.before || drop.after ? { drop } : {}) }]
+  })
+  const record: RevisionRecord = {
+    revision: head.value.revision + 1,
+    time: new Date().toISOString(),
+    kind: 'drift',
+    who: { user: 'unknown (outside lattice)', host: 'unknown' },
+    command: `found by: ${command}`,
+    changes,
+    subjects,
+    mappings: liveMappings,
+    ...(live.claims.iat ? { jwtIat: live.claims.iat } : {}),
+    jwtHash: jwtHash(live.jwt),
+    completedBy: who,
+  }
+  await journal.commit(head, record)
+}
+
+/** Warn about drift on a dry run (nothing is recorded). */
+export async function warnOfDrift(journal: Journal, live: LiveState, result: ChangeResult): Promise<void> {
+  const head = await journal.head()
+  if (!head) return
+  const outside = changedSubjects(head.value.mappings, live.claims.nats.mappings ?? {})
+  if (outside.length > 0) result.warnings.push(`Changed outside lattice since revision ${head.value.revision}: ${outside.join(', ')}.`)
+}
+
+/** Tests stop the process between steps with LATTICE_DEBUG_PAUSE=<step> to check recovery. */
+function debugPause(step: string): void {
+  if (process.env.LATTICE_DEBUG_PAUSE !== step) return
+  process.stderr.write(`paused at ${step}\n`)
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000)
+}

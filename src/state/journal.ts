@@ -1,0 +1,183 @@
+/**
+ * The meaning of the state bucket: a head per account (the latest committed revision, the
+ * account's mappings as lattice last left them, and at most one intent in flight) and one
+ * record per revision. Writing a revision is two compare-and-sets on the head around the
+ * push: `begin` records the signed JWT as the intent (which also locks out other writers),
+ * `commit` turns it into a revision. A crash between them leaves the intent, which the next
+ * command settles by looking at what the resolvers hold.
+ */
+import { createHash } from 'node:crypto'
+import { hostname, userInfo } from 'node:os'
+import type { Mappings } from '../plan/routes.js'
+import type { Weights } from '../plan/weights.js'
+import type { EntityRef } from '../subjects/index.js'
+import { type StateStore, type Versioned } from './store.js'
+
+export interface Who {
+  user: string
+  host: string
+  /** The CI job, where the environment tells it. */
+  ci?: string
+}
+
+export interface RecordedChange {
+  entity: EntityRef
+  subject: string
+  before: Weights | null
+  after: Weights | null
+  drop?: { before: number; after: number }
+}
+
+export type RevisionKind = 'baseline' | 'change' | 'rollback' | 'drift'
+
+export interface RevisionRecord {
+  revision: number
+  /** ISO time the revision went live (or was found, for drift). */
+  time: string
+  kind: RevisionKind
+  who: Who
+  command: string
+  lattice?: string
+  changes: RecordedChange[]
+  /** Subjects changed outside lattice (drift records). */
+  subjects?: string[]
+  /** The account's mappings after this revision. */
+  mappings: Mappings
+  jwtIat?: number
+  jwtHash?: string
+  rolledBackTo?: number
+  /** This change was planned again on a newer revision than the one it started from. */
+  rebasedFrom?: number
+  /** The writer died after pushing; a later command found the JWT live and recorded it. */
+  completedBy?: Who
+}
+
+export interface Intent {
+  record: RevisionRecord
+  jwt: string
+  owner: { host: string; pid: number }
+  startedMs: number
+}
+
+export interface Head {
+  revision: number
+  mappings: Mappings
+  jwtHash?: string
+  /** The record of `revision`, also kept here so that a crash after the head moved loses nothing. */
+  last?: RevisionRecord
+  pending?: Intent
+}
+
+/** How long an intent may be in flight before another writer settles it (its owner is presumed dead). */
+export const INTENT_LEASE_MS = Number(process.env.LATTICE_INTENT_LEASE_MS) || 20_000
+
+export const jwtHash = (jwt: string) => createHash('sha256').update(jwt).digest('hex')
+
+const pad = (n: number) => String(n).padStart(10, '0')
+
+export class Journal {
+  constructor(
+    readonly store: StateStore,
+    readonly account: string,
+  ) {}
+
+  private get headKey() {
+    return `${this.account}.head`
+  }
+
+  private recordKey(n: number) {
+    return `${this.account}.rev.${pad(n)}`
+  }
+
+  head(): Promise<Versioned<Head> | undefined> {
+    return this.store.get<Head>(this.headKey)
+  }
+
+  /** First use on this account: what is live now is revision 0 (not drift). Undefined if another writer got there first. */
+  async init(mappings: Mappings, jwt: string, who: Who, command: string): Promise<boolean> {
+    const record: RevisionRecord = { revision: 0, time: new Date().toISOString(), kind: 'baseline', who, command: `found by: ${command}`, changes: [], mappings, jwtHash: jwtHash(jwt) }
+    return this.moveHead({ value: { revision: -1, mappings: {} }, kvRevision: 0 }, record)
+  }
+
+  /** Take the lock: record the intent. Undefined when the head moved since it was read. */
+  begin(head: Versioned<Head>, intent: Intent): Promise<number | undefined> {
+    return this.store.compareAndSet<Head>(this.headKey, { ...head.value, pending: intent }, head.kvRevision)
+  }
+
+  /**
+   * Move the head to `record` (the compare-and-set is the commit), then file the record under
+   * its own key. False when the head moved meanwhile (someone settled our intent for us).
+   */
+  commit(head: Versioned<Head>, record: RevisionRecord): Promise<boolean> {
+    return this.moveHead(head, record)
+  }
+
+  private async moveHead(head: Versioned<Head>, record: RevisionRecord): Promise<boolean> {
+    // File the previous record first: a writer that died after its head move may not have.
+    if (head.value.last) await this.store.put(this.recordKey(head.value.last.revision), head.value.last)
+    const next: Head = { revision: record.revision, mappings: record.mappings, ...(record.jwtHash ? { jwtHash: record.jwtHash } : {}), last: record }
+    if ((await this.store.compareAndSet<Head>(this.headKey, next, head.kvRevision)) === undefined) return false
+    await this.store.put(this.recordKey(record.revision), record)
+    return true
+  }
+
+  /** Drop an intent that never went live. */
+  async abort(head: Versioned<Head>): Promise<boolean> {
+    const { pending: _dropped, ...rest } = head.value
+    return (await this.store.compareAndSet<Head>(this.headKey, rest, head.kvRevision)) !== undefined
+  }
+
+  async record(n: number): Promise<RevisionRecord | undefined> {
+    const filed = (await this.store.get<RevisionRecord>(this.recordKey(n)))?.value
+    if (filed) return filed
+    const head = await this.head()
+    return head?.value.last?.revision === n ? head.value.last : undefined
+  }
+
+  /** Every committed record, oldest first. */
+  async records(): Promise<RevisionRecord[]> {
+    const [keys, head] = await Promise.all([this.store.keys(`${this.account}.rev.>`), this.head()])
+    const filed = (await Promise.all(keys.map((k) => this.store.get<RevisionRecord>(k)))).flatMap((r) => (r ? [r.value] : []))
+    const byRevision = new Map(filed.map((r) => [r.revision, r]))
+    const last = head?.value.last
+    if (last) byRevision.set(last.revision, last)
+    // A record filed by a writer whose head move lost the race is not history.
+    const top = head?.value.revision ?? -1
+    return [...byRevision.values()].filter((r) => r.revision <= top).sort((a, b) => a.revision - b.revision)
+  }
+}
+
+/** Is the intent's owner certainly gone (same host, process no longer running), or past its lease? */
+export function intentAbandoned(intent: Intent, nowMs = Date.now()): boolean {
+  if (nowMs - intent.startedMs > INTENT_LEASE_MS) return true
+  if (intent.owner.host !== hostname()) return false
+  if (intent.owner.pid === process.pid) return true
+  try {
+    process.kill(intent.owner.pid, 0)
+    return false
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+/** Who is making the change: user, host and CI job, from the environment. */
+export function currentWho(env = process.env): Who {
+  let user = env.USER ?? env.USERNAME ?? 'unknown'
+  try {
+    user = userInfo().username || user
+  } catch {
+    // no passwd entry (containers): keep the env's answer
+  }
+  const ci = env.GITHUB_ACTIONS
+    ? `github ${env.GITHUB_REPOSITORY ?? ''} run ${env.GITHUB_RUN_ID ?? '?'} job ${env.GITHUB_JOB ?? '?'}`
+    : env.GITLAB_CI
+      ? `gitlab ${env.CI_JOB_URL ?? `${env.CI_PROJECT_PATH ?? ''} job ${env.CI_JOB_ID ?? '?'}`}`
+      : env.BUILD_URL ?? (env.CI ? `ci ${env.CI_JOB_ID ?? env.BUILD_ID ?? ''}`.trim() : undefined)
+  return { user, host: hostname(), ...(ci ? { ci } : {}) }
+}
+
+/** Which subjects differ between two mapping sets. */
+export function changedSubjects(a: Mappings, b: Mappings): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].filter((k) => JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null)).sort()
+}
