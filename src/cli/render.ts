@@ -2,6 +2,7 @@
 import type { ChangeResult, EntityChange, ServerReport } from '../ops/change.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { StatusResult } from '../ops/status.js'
+import type { RecordedChange } from '../state/journal.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
 import { table } from './table.js'
@@ -11,9 +12,12 @@ export function weightChange(before: Weights | null, after: Weights | null): str
   return versions.map((v) => `${v} ${weightOf(before, v)}% -> ${weightOf(after, v)}%`).join(', ')
 }
 
-function changeLine(c: EntityChange): string {
-  const parts = [weightChange(c.before, c.after), c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean)
-  return `${entityLabel(c.entity)}: ${parts.join(', ')}${c.after || c.drop?.after ? '' : ' (mapping removed)'}`
+function changeLine(c: EntityChange | RecordedChange): string {
+  const clusters = [...new Set([...Object.keys(c.clusters?.before ?? {}), ...Object.keys(c.clusters?.after ?? {})])]
+  const scoped = clusters.map((name) => `in cluster ${name}: ${weightChange(c.clusters?.before[name] ?? null, c.clusters?.after[name] ?? null)}`)
+  const parts = [c.before || c.after ? weightChange(c.before, c.after) : '', ...scoped, c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean)
+  const removed = !c.after && !c.drop?.after && Object.keys(c.clusters?.after ?? {}).length === 0
+  return `${entityLabel(c.entity)}: ${parts.join(', ')}${removed ? ' (mapping removed)' : ''}`
 }
 
 export function renderChange(result: ChangeResult): string {
@@ -64,6 +68,9 @@ export function renderStatus(result: StatusResult): string {
       if (rest > 0) rows.push([r.id, r.kind, r.link ?? '-', '(any)', `${rest}%`, '-', r.subject])
       rows.push([r.id, r.kind, r.link ?? '-', '(dropped)', `${r.drop}%`, '-', `${r.subject}.${DROP_TOKEN}`])
     }
+    for (const [cluster, weights] of Object.entries(r.clusters ?? {})) {
+      for (const [version, weight] of Object.entries(weights)) rows.push([r.id, r.kind, r.link ?? '-', `${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
+    }
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
   return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
@@ -81,7 +88,7 @@ export function renderHistory(result: HistoryResult): string {
   if (result.revisions.length === 0) return `No revisions recorded for lattice ${result.lattice} yet.`
   const rows = result.revisions.map((r) => {
     const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
-    const changes = r.changes.map((c) => `${entityLabel(c.entity)}: ${[weightChange(c.before, c.after), c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean).join(', ')}`)
+    const changes = r.changes.map(changeLine)
     const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
     const what = [...changes, ...other.map((s) => `${s} changed`)].join('; ') || '-'
     const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind

@@ -18,13 +18,14 @@ export const shiftFlags = {
   to: Flags.string({ summary: 'Version that gets --weight percent.', required: true }),
   weight: Flags.string({ summary: 'Percent of traffic for --to: a whole number 0..100.', required: true }),
   from: Flags.string({ summary: 'Version that takes the remainder (required when there is no mapping yet).' }),
+  cluster: Flags.string({ summary: 'Shift only the weights used by servers of this cluster (a cluster-scoped mapping).' }),
   ...safetyFlags,
   ...dryRunFlag,
 }
 
 export abstract class ShiftCommand extends LatticeCommand {
   protected async shiftEntity(entity: EntityRef, flags: Interfaces.InferredFlags<typeof shiftFlags>): Promise<ChangeResult> {
-    const input = { entity, to: flags.to, from: flags.from, weight: parseWeight(flags.weight) }
+    const input = { entity, to: flags.to, from: flags.from, weight: parseWeight(flags.weight), cluster: flags.cluster }
     validateShift(input) // before keys are read or anything is contacted
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => shift(s, input, this.changeOptions(flags)))

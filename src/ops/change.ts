@@ -6,7 +6,7 @@
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
 import { LatticeError } from '../errors.js'
-import { type Mappings, type Route, type RouteChange, destinationsFor, routeIndex, routesFromMappings } from '../plan/routes.js'
+import { type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { type Weights, sameWeights } from '../plan/weights.js'
 import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
@@ -25,6 +25,8 @@ export interface EntityChange {
   after: Weights | null
   /** Fault injection: percent dropped before and after (present only when either is non-zero). */
   drop?: { before: number; after: number }
+  /** Cluster-scoped weights before and after (present only when either has some). */
+  clusters?: { before: Record<string, Weights>; after: Record<string, Weights> }
 }
 
 /** One server's part in a change: its answer to the push and what it has installed since. */
@@ -63,7 +65,8 @@ export interface ChangeResult {
   warnings: string[]
 }
 
-export type Planner = (routes: Map<string, Route>) => RouteChange[]
+/** What to change, given the live routes (and the live state, e.g. the clusters that exist). */
+export type Planner = (routes: Map<string, Route>, live: LiveState) => RouteChange[]
 
 export interface ChangeOptions {
   dryRun: boolean
@@ -140,9 +143,11 @@ export const NO_HISTORY_WARNING = 'History and locking are off (no --state-creds
 /** Work out the change against `live` and run every check that needs no push. */
 export async function planChange(session: Session, live: LiveState, plan: Planner, opts: ChangeOptions): Promise<PlannedChange> {
   const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice))
-  const changes = describeChanges(session.lattice, routes, plan(routes))
+  const changes = describeChanges(session.lattice, routes, plan(routes, live))
   const mappings: Mappings = Object.fromEntries(
-    changes.filter((c) => c.after || c.drop?.after).map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after)]),
+    changes
+      .filter((c) => c.after || c.drop?.after || Object.keys(c.clusters?.after ?? {}).length)
+      .map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after, c.clusters?.after)]),
   )
   const minAcks = opts.minAcks ?? live.servers.length
   const servers: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
@@ -163,7 +168,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
       hint: 'Bring the missing servers back, or lower --min-acks if going ahead without them is acceptable.',
     })
   }
-  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after })))
+  const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after, clusters: c.clusters?.after })))
   if (!session.signer) return { result }
   const signed = signSuccessor(next, live.claims, session.signer)
   assertFits(signed.jwt, next, session.lattice, live.facts)
@@ -233,8 +238,11 @@ function describeChanges(lattice: string, routes: Map<string, Route>, wanted: Ro
     const before = route && Object.keys(route.weights).length > 0 ? route.weights : null
     const after = change.weights && Object.keys(change.weights).length > 0 ? change.weights : null
     const drop = { before: route?.drop ?? 0, after: change.drop ?? 0 }
-    if (sameWeights(before ?? undefined, after ?? undefined) && drop.before === drop.after) continue
-    out.push({ entity: change.entity, subject: unversionedSubject(lattice, change.entity), before, after, ...(drop.before || drop.after ? { drop } : {}) })
+    const clusters = { before: liveClusters(route?.clusters), after: liveClusters(change.clusters) }
+    const sameClusters = [...new Set([...Object.keys(clusters.before), ...Object.keys(clusters.after)])].every((c) => sameWeights(clusters.before[c], clusters.after[c]))
+    if (sameWeights(before ?? undefined, after ?? undefined) && drop.before === drop.after && sameClusters) continue
+    const scoped = Object.keys(clusters.before).length || Object.keys(clusters.after).length
+    out.push({ entity: change.entity, subject: unversionedSubject(lattice, change.entity), before, after, ...(drop.before || drop.after ? { drop } : {}), ...(scoped ? { clusters } : {}) })
   }
   return out
 }

@@ -55,7 +55,7 @@ export async function rollback(session: Session, to: number | undefined, opts: C
       const keys = new Set([...[...routes].filter(([, r]) => !r.foreign).map(([k]) => k), ...wanted.keys()])
       return [...keys].map((k): RouteChange => {
         const w = wanted.get(k)
-        return { entity: (w ?? routes.get(k))!.entity, weights: w ? w.weights : null, ...(w?.drop ? { drop: w.drop } : {}) }
+        return { entity: (w ?? routes.get(k))!.entity, weights: w ? w.weights : null, ...(w?.drop ? { drop: w.drop } : {}), ...(w?.clusters ? { clusters: w.clusters } : {}) }
       })
     },
     { ...opts, rolledBackTo: target },

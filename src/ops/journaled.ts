@@ -84,7 +84,7 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       who,
       command,
       lattice: session.lattice,
-      changes: result.changes.map(({ entity, subject, before, after, drop }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}) })),
+      changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}), ...(clusters ? { clusters } : {}) })),
       mappings: verifyAccountJwt(planned.signed.jwt, session.account).claims.nats.mappings ?? {},
       jwtIat: planned.signed.iat,
       jwtHash: jwtHash(planned.signed.jwt),

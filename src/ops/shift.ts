@@ -1,6 +1,6 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError } from '../errors.js'
-import { assertWeight, shiftWeights } from '../plan/weights.js'
+import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, entityIdProblem, entityKey, entityLabel, tokenProblem, versionProblem } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
@@ -10,6 +10,8 @@ export interface ShiftInput {
   to: string
   weight: number
   from?: string
+  /** Shift only the weights servers of this cluster use (cluster-scoped mapping). */
+  cluster?: string
 }
 
 /** Check every part of a shift request; throws the first problem. */
@@ -34,6 +36,9 @@ export function validateShift(input: ShiftInput): void {
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }
+  if (input.cluster !== undefined && !/^[^\s.*>]+$/.test(input.cluster)) {
+    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${input.cluster}".`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
+  }
   assertWeight(input.weight)
 }
 
@@ -41,15 +46,21 @@ export async function shift(session: Session, input: ShiftInput, opts: ChangeOpt
   validateShift(input)
   return changeRoutes(
     session,
-    (routes) => {
+    (routes, live) => {
       const current = routes.get(entityKey(input.entity))
       if (current?.drop) {
         throw new LatticeError('INVALID_SHIFT', `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`, {
           hint: 'Clear the fault first (remove it from the spec and `lattice apply`), then shift.',
         })
       }
-      const weights = shiftWeights(current && Object.keys(current.weights).length ? current.weights : undefined, input)
-      return [{ entity: input.entity, weights }]
+      const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)
+      if (input.cluster === undefined) return [{ entity: input.entity, weights: shiftWeights(nonEmpty(current?.weights), input), clusters: current?.clusters }]
+      const known = [...new Set(live.servers.flatMap((s) => (s.cluster ? [s.cluster] : [])))]
+      if (!known.includes(input.cluster)) {
+        throw new LatticeError('UNKNOWN_CLUSTER', `No server that answered is in cluster "${input.cluster}".`, { hint: `Clusters: ${known.join(', ') || '(none: the servers are not clustered)'}.` })
+      }
+      const scoped = shiftWeights(nonEmpty(current?.clusters?.[input.cluster]), input)
+      return [{ entity: input.entity, weights: current?.weights ?? null, clusters: { ...current?.clusters, [input.cluster]: scoped } }]
     },
     opts,
   )

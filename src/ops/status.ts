@@ -19,6 +19,8 @@ export interface RouteStatus {
   weights: Weights
   /** Percent of calls dropped by fault injection (the rest of 100 - drop - weights stays on the unversioned subject). */
   drop?: number
+  /** Cluster-scoped weights: cluster -> version -> percent (servers of that cluster use these). */
+  clusters?: Record<string, Weights>
   /** version -> running instances (host-core subscriptions on the versioned subject). */
   instances: Record<string, number>
   /** Destinations lattice did not write, shown as they are. */
@@ -69,8 +71,9 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       subject: r.subject,
       weights: r.weights,
       ...(r.drop ? { drop: r.drop } : {}),
+      ...(r.clusters ? { clusters: r.clusters } : {}),
       instances: Object.fromEntries(
-        Object.keys(r.weights).map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
+        [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
       ),
       ...(r.foreign ? { foreign: r.foreign } : {}),
     }))

@@ -22,7 +22,9 @@ export interface Route {
   weights: Weights
   /** Percent sent to the drop subject (fault injection); the rest of 100 - drop - sum(weights) stays on the source subject. */
   drop?: number
-  /** Destinations lattice did not write (another tool's, or cluster-scoped): shown, never edited. */
+  /** Cluster-scoped weights: cluster -> version -> percent. A server in that cluster uses these instead of `weights`. */
+  clusters?: Record<string, Weights>
+  /** Destinations lattice did not write (another tool's): shown, never edited. */
   foreign?: MappingDestination[]
 }
 
@@ -32,6 +34,7 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     const entity = parseUnversionedSubject(lattice, subject)
     if (!entity) continue
     const entries: [string, number][] = []
+    const scoped = new Map<string, [string, number][]>()
     const foreign: MappingDestination[] = []
     let drop = 0
     let passthrough: MappingDestination | undefined
@@ -46,18 +49,23 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
       }
       const token = d.subject.startsWith(`${subject}.`) ? d.subject.slice(subject.length + 1) : undefined
       const version = token === undefined ? undefined : versionFromToken(token)
-      if (version === undefined || d.cluster !== undefined || entries.some(([v]) => v === version)) foreign.push(d)
-      else entries.push([version, d.weight ?? 100])
+      const list = d.cluster === undefined ? entries : (scoped.get(d.cluster) ?? [])
+      if (version === undefined || list.some(([v]) => v === version)) foreign.push(d)
+      else {
+        list.push([version, d.weight ?? 100])
+        if (d.cluster !== undefined) scoped.set(d.cluster, list)
+      }
     }
     // fromEntries defines own properties, so any version name (even "__proto__") is a plain key.
     // The source itself as a destination is ours only beside a drop (the share left undisturbed).
     if (passthrough && drop === 0) foreign.push(passthrough)
-    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(drop > 0 ? { drop } : {}), ...(foreign.length ? { foreign } : {}) })
+    const clusters = scoped.size > 0 ? Object.fromEntries([...scoped].map(([c, list]) => [c, Object.fromEntries(list)])) : undefined
+    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(drop > 0 ? { drop } : {}), ...(clusters ? { clusters } : {}), ...(foreign.length ? { foreign } : {}) })
   }
   return routes
 }
 
-export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights, drop = 0): MappingDestination[] {
+export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights, drop = 0, clusters: Record<string, Weights> = {}): MappingDestination[] {
   const source = unversionedSubject(lattice, entity)
   const out: MappingDestination[] = Object.entries(weights)
     .filter(([, w]) => w > 0)
@@ -67,6 +75,9 @@ export function destinationsFor(lattice: string, entity: EntityRef, weights: Wei
     if (rest > 0) out.push({ subject: source, weight: rest })
     out.push({ subject: `${source}.${DROP_TOKEN}`, weight: drop })
   }
+  for (const [cluster, scoped] of Object.entries(clusters)) {
+    for (const [version, weight] of Object.entries(scoped)) if (weight > 0) out.push({ subject: `${source}.${versionToken(version)}`, weight, cluster })
+  }
   return out
 }
 
@@ -75,6 +86,13 @@ export interface RouteChange {
   entity: EntityRef
   weights: Weights | null
   drop?: number
+  /** The complete cluster-scoped weights after the change (absent: none). */
+  clusters?: Record<string, Weights>
+}
+
+/** Clusters with at least one version given weight. */
+export function liveClusters(clusters: Record<string, Weights> | undefined): Record<string, Weights> {
+  return Object.fromEntries(Object.entries(clusters ?? {}).filter(([, w]) => Object.values(w).some((x) => x > 0)))
 }
 
 /**
@@ -86,8 +104,9 @@ export function applyRouteChanges(mappings: Mappings | undefined, lattice: strin
   for (const change of changes) {
     const subject = unversionedSubject(lattice, change.entity)
     const weights = change.weights ?? {}
-    if (Object.keys(weights).length === 0 && !change.drop) delete next[subject]
-    else next[subject] = destinationsFor(lattice, change.entity, weights, change.drop)
+    const clusters = liveClusters(change.clusters)
+    if (Object.keys(weights).length === 0 && !change.drop && Object.keys(clusters).length === 0) delete next[subject]
+    else next[subject] = destinationsFor(lattice, change.entity, weights, change.drop, clusters)
   }
   return Object.keys(next).length > 0 ? next : undefined
 }

@@ -1,7 +1,7 @@
 /**
  * Spec -> desired routes: for every entity the file names, the mapping it should have.
  *   live environment   -> its version at 100%
- *   split              -> its weights
+ *   split              -> its weights (and cluster-scoped weights)
  *   fault              -> drop% to the drop subject; the entity's other weights scaled to the rest
  *   named, nothing else -> no mapping (traffic spread over every running version)
  */
@@ -19,7 +19,11 @@ export function desiredRoutes(spec: Spec, live: string | undefined = spec.live):
   }
   for (const pinned of Object.values(spec.environments)) for (const p of pinned) name(p.entity)
   if (live) for (const p of spec.environments[live] ?? []) name(p.entity).weights = Object.fromEntries([[p.version, 100]])
-  for (const s of spec.splits) name(s.entity).weights = s.weights
+  for (const s of spec.splits) {
+    const route = name(s.entity)
+    route.weights = s.weights
+    if (s.clusters) route.clusters = s.clusters
+  }
   for (const f of spec.faults) {
     const route = name(f.entity)
     if (f.drop === 0) continue

@@ -26,6 +26,8 @@ export interface PinnedEntity {
 export interface Split {
   entity: EntityRef
   weights: Record<string, number>
+  /** Cluster-scoped weights: servers of cluster C use clusters[C] instead of weights. */
+  clusters?: Record<string, Record<string, number>>
 }
 
 export interface Fault {
@@ -50,7 +52,7 @@ const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults']
 const ENV_KEYS = ['actors', 'providers']
 const PROVIDER_KEYS = ['id', 'link', 'version']
-const SPLIT_KEYS = ['actor', 'provider', 'link', 'weights']
+const SPLIT_KEYS = ['actor', 'provider', 'link', 'weights', 'clusters']
 const FAULT_KEYS = ['actor', 'provider', 'link', 'drop']
 
 export function readSpec(file: string): Spec {
@@ -195,12 +197,14 @@ export function parseSpec(text: string, file: string): Spec {
         else if (claimed.has(key)) at(item, 'DUPLICATE_ENTITY', `${s.entity.kind} ${s.entity.id} has more than one split.`, 'Keep one split per entity.')
         claimed.set(key, 'splits')
         const wNode = s.fields.get('weights')
-        if (!wNode) {
-          at(item, 'MISSING_KEY', 'A split needs weights.', 'Add weights: { "1.0.0": 90, "2.0.0": 10 }.')
+        const cNode = s.fields.get('clusters')
+        if (!wNode && !cNode) {
+          at(item, 'MISSING_KEY', 'A split needs weights (and/or clusters).', 'Add weights: { "1.0.0": 90, "2.0.0": 10 }.')
           continue
         }
-        const weights = weightsOf(wNode, ctx)
-        if (weights) spec.splits.push({ entity: s.entity, weights })
+        const weights = wNode ? weightsOf(wNode, ctx) : {}
+        const clusters = cNode ? clustersOf(cNode, ctx) : undefined
+        if (weights && (clusters || !cNode)) spec.splits.push({ entity: s.entity, weights, ...(clusters ? { clusters } : {}) })
       }
   }
 
@@ -321,6 +325,28 @@ function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { en
   }
   const entity = providerRef(provider, fields.get('link'), item, ctx)
   return entity ? { entity, fields } : undefined
+}
+
+function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>> | undefined {
+  if (!isMap(node)) {
+    ctx.at(node, 'WRONG_TYPE', 'clusters must map cluster names to weights, e.g. { west: { "1.0.0": 100 } }.')
+    return undefined
+  }
+  const out: Record<string, Record<string, number>> = {}
+  let ok = true
+  for (const pair of node.items) {
+    const keyNode = pair.key as Scalar
+    const name = String(keyNode?.value)
+    if (!isScalar(keyNode) || !/^[^\s.*>]+$/.test(name)) {
+      ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is not a plain name.`, 'Use the cluster name the servers are configured with.')
+      ok = false
+      continue
+    }
+    const weights = pair.value ? weightsOf(pair.value as Node, ctx) : undefined
+    if (weights) out[name] = weights
+    else ok = false
+  }
+  return ok ? out : undefined
 }
 
 function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {

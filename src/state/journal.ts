@@ -26,6 +26,7 @@ export interface RecordedChange {
   before: Weights | null
   after: Weights | null
   drop?: { before: number; after: number }
+  clusters?: { before: Record<string, Weights>; after: Record<string, Weights> }
 }
 
 export type RevisionKind = 'baseline' | 'change' | 'rollback' | 'drift'

@@ -11,7 +11,7 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { appConnection, measureSplit } from '../helpers/traffic.js'
 
 interface ShiftJson {
   servers: { server: string; ok: boolean; message: string; installed?: string }[]
@@ -95,6 +95,37 @@ describe('every server, verified', () => {
     const text = await lattice(['status', '--servers'], l.env())
     expect(text.stdout).toMatch(/SERVER +CLUSTER +VERSION +ACCOUNT +JWT IAT +LATEST/)
     expect(text.stdout).toContain('Stored copies: 3 of 3 resolvers hold the newest JWT')
+  })
+})
+
+describe('cluster-scoped weights', () => {
+  it('shift --cluster routes the servers of that cluster; 2.9 rules and unknown clusters are refused before pushing', async () => {
+    const scoped = newActorId()
+    const e = { kind: 'actor' as const, id: scoped }
+    const held = [apps[0].subscribe(versionedSubject('default', e, 'v1'), { queue: 'q' }), apps[1].subscribe(versionedSubject('default', e, 'v2'), { queue: 'q' })]
+    await Promise.all(apps.map((a) => a.flush()))
+    try {
+      const r = await lattice(['shift', 'actor', scoped, '--cluster', 'test', '--from', 'v1', '--to', 'v2', '--weight', '100'], l.env())
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain(`actor ${scoped}: in cluster test: v2 0% -> 100%`)
+      const st = json<{ routes: { id: string; clusters?: Record<string, Record<string, number>> }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(st.routes.find((x) => x.id === scoped)?.clusters).toEqual({ test: { v2: 100 } })
+    } finally {
+      for (const h of held) h.unsubscribe()
+    }
+    // Real traffic published on n3 follows the cluster's weights.
+    const counts = await measureSplit(apps[0], `wasmbus.rpc.default.${scoped}`, { v1: versionedSubject('default', e, 'v1'), v2: versionedSubject('default', e, 'v2') }, 1000, apps[2])
+    expect(counts).toEqual({ v1: 0, v2: 1000 })
+
+    // 2.9 counts scoped and unscoped weights against one 100% total.
+    const before = await liveJwt(l)
+    const over = await lattice(['shift', 'actor', '--force', scoped, '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
+    expect(over.code).toBe(ExitCode.LIVE_STATE)
+    expect(over.stderr).toMatch(/SERVER_RULES.*oldest: nats-server 2\.9\.10.*add up to 200%.*one 100% total/)
+    const unknown = await lattice(['shift', 'actor', '--force', scoped, '--cluster', 'nope', '--to', 'v2', '--weight', '50'], l.env())
+    expect(unknown.code).toBe(ExitCode.INVALID_INPUT)
+    expect(unknown.stderr).toMatch(/UNKNOWN_CLUSTER.*"nope".*Clusters: test/s)
+    expect(await liveJwt(l)).toBe(before)
   })
 })
 

@@ -101,18 +101,36 @@ describe('account JWT edits', () => {
     expect(route.foreign).toBeUndefined()
   })
 
-  it('decodes cluster-scoped and foreign destinations as foreign', () => {
+  it('decodes cluster-scoped destinations as cluster weights, and others as foreign', () => {
     const routes = routesFromMappings(
       {
         [`wasmbus.rpc.default.${actor}`]: [
           { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 50 },
           { subject: `wasmbus.rpc.default.${actor}.djI`, weight: 50, cluster: 'east' },
+          { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 50, cluster: 'east' },
           { subject: 'elsewhere', weight: 0 },
         ],
       },
       'default',
     )
     expect(routes[0].weights).toEqual({ v1: 50 })
-    expect(routes[0].foreign).toHaveLength(2)
+    expect(routes[0].clusters).toEqual({ east: { v2: 50, v1: 50 } })
+    expect(routes[0].foreign).toEqual([{ subject: 'elsewhere', weight: 0 }])
+  })
+
+  it('writes cluster weights beside the unscoped ones and reads them back the same', () => {
+    const entity = { kind: 'actor' as const, id: actor }
+    const change = { entity, weights: { v1: 100 }, clusters: { west: { v1: 20, v2: 80 }, east: { v3: 0 } } }
+    const m = withRouteChanges({ iss: '', sub: '', nats: { type: 'account' } }, 'default', [change]).nats.mappings
+    expect(m?.[`wasmbus.rpc.default.${actor}`]).toEqual([
+      { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 100 },
+      { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 20, cluster: 'west' },
+      { subject: `wasmbus.rpc.default.${actor}.djI`, weight: 80, cluster: 'west' },
+    ])
+    const [route] = routesFromMappings(m, 'default')
+    expect(route).toMatchObject({ weights: { v1: 100 }, clusters: { west: { v1: 20, v2: 80 } } })
+    // Only cluster weights left: the mapping stays; none at all: it goes.
+    expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null, clusters: { west: { v2: 100 } } }]).nats.mappings).toBeDefined()
+    expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null }]).nats.mappings).toBeUndefined()
   })
 })

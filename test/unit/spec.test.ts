@@ -143,6 +143,16 @@ faults:
   })
 })
 
+describe('cluster-scoped splits', () => {
+  const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
+  it('compile into cluster weights; each cluster sums to 100', () => {
+    const spec = parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 100 }, east: { "1.0.0": 50, "2.0.0": 50 } }\n`, 'c.yaml')
+    expect(desiredRoutes(spec)).toEqual([{ entity: { kind: 'actor', id }, weights: {}, clusters: { west: { '1.0.0': 100 }, east: { '1.0.0': 50, '2.0.0': 50 } } }])
+    expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 90 } }\n`, 'c.yaml')).toThrow(/c\.yaml:3:.*Weights sum to 90, not 100/s)
+    expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { "we st": { "1.0.0": 100 } }\n`, 'c.yaml')).toThrow(/INVALID_CLUSTER/)
+  })
+})
+
 describe('review regressions', () => {
   it('rejects environment names that YAML would not read back as the same string', () => {
     for (const name of ['"1"', 'true', '"a b"', '"-x"']) {
@@ -165,7 +175,7 @@ describe('published JSON Schema', () => {
     const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
     expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'splits'])
     expect(Object.keys(schema.properties.environments.additionalProperties.properties).sort()).toEqual(['actors', 'providers'])
-    expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'link', 'provider', 'weights'])
+    expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'clusters', 'link', 'provider', 'weights'])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])
     expect(schema.additionalProperties).toBe(false)
   })
