@@ -6,28 +6,19 @@
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
 import { LatticeError } from '../errors.js'
-import { type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
-import { type Weights, sameWeights } from '../plan/weights.js'
+import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
+import { sameWeights } from '../plan/weights.js'
 import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type ServerIdentity, pingServers } from '../resolver/servers.js'
-import { type EntityRef, entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
+import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
 import type { Session } from './session.js'
 import { verifyInstalled } from './verify.js'
 
-export interface EntityChange {
-  entity: EntityRef
-  subject: string
-  before: Weights | null
-  after: Weights | null
-  /** Fault injection: percent dropped before and after (present only when either is non-zero). */
-  drop?: { before: number; after: number }
-  /** Cluster-scoped weights before and after (present only when either has some). */
-  clusters?: { before: Record<string, Weights>; after: Record<string, Weights> }
-}
+export type { EntityChange }
 
 /** One server's part in a change: its answer to the push and what it has installed since. */
 export interface ServerReport extends ServerReply {

@@ -81,6 +81,18 @@ export function destinationsFor(lattice: string, entity: EntityRef, weights: Wei
   return out
 }
 
+/** One entity's routing before and after a change, as reported and recorded. */
+export interface EntityChange {
+  entity: EntityRef
+  subject: string
+  before: Weights | null
+  after: Weights | null
+  /** Fault injection: percent dropped before and after (present only when either is non-zero). */
+  drop?: { before: number; after: number }
+  /** Cluster-scoped weights before and after (present only when either has some). */
+  clusters?: { before: Record<string, Weights>; after: Record<string, Weights> }
+}
+
 /** A desired change: the entity's new weights (and drop), or null weights and no drop to remove its mapping. */
 export interface RouteChange {
   entity: EntityRef

@@ -8,9 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { hostname, userInfo } from 'node:os'
-import type { Mappings } from '../plan/routes.js'
-import type { Weights } from '../plan/weights.js'
-import type { EntityRef } from '../subjects/index.js'
+import type { EntityChange, Mappings } from '../plan/routes.js'
 import { type StateStore, type Versioned } from './store.js'
 
 export interface Who {
@@ -20,14 +18,7 @@ export interface Who {
   ci?: string
 }
 
-export interface RecordedChange {
-  entity: EntityRef
-  subject: string
-  before: Weights | null
-  after: Weights | null
-  drop?: { before: number; after: number }
-  clusters?: { before: Record<string, Weights>; after: Record<string, Weights> }
-}
+export type RecordedChange = EntityChange
 
 export type RevisionKind = 'baseline' | 'change' | 'rollback' | 'drift'
 
