@@ -5,6 +5,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { looksLikeSeed } from '../auth/signing-key.js'
 import { ExitCode, isLatticeError } from '../errors.js'
+import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
 import type { TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
@@ -40,9 +41,15 @@ export const specFlag = {
   file: Flags.string({ char: 'f', default: 'lattice.yaml', summary: 'Spec file.' }),
 }
 
-/** The command line as typed, for the history (anything that looks like a seed is hidden). */
+/** The command line as typed, for the history: seeds hidden, and user/password taken out of URLs. */
 export function commandLine(argv = process.argv.slice(2)): string {
-  return ['lattice', ...argv.map((a) => (looksLikeSeed(a) ? '<redacted>' : a))].join(' ')
+  const clean = (a: string) => {
+    if (looksLikeSeed(a)) return '<redacted>'
+    if (!a.includes('://')) return a
+    const eq = a.startsWith('--') ? a.indexOf('=') + 1 : 0
+    return a.slice(0, eq) + a.slice(eq).split(',').map(redactUrl).join(',')
+  }
+  return ['lattice', ...argv.map(clean)].join(' ')
 }
 
 export abstract class LatticeCommand extends Command {

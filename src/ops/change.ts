@@ -77,7 +77,7 @@ export interface ChangeOptions {
 export interface PlannedChange {
   result: ChangeResult
   /** The successor, signed (absent when nothing changes, or on a dry run without a key). */
-  signed?: { jwt: string; iat: number }
+  signed?: { jwt: string; iat: number; claims: AccountClaims }
 }
 
 export interface LiveState {
@@ -161,7 +161,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   }
   const next = withRouteChanges(live.claims, session.lattice, changes.map((c) => ({ entity: c.entity, weights: c.after, drop: c.drop?.after, clusters: c.clusters?.after })))
   if (!session.signer) return { result }
-  const signed = signSuccessor(next, live.claims, session.signer)
+  const signed = { ...signSuccessor(next, live.claims, session.signer), claims: next }
   assertFits(signed.jwt, next, session.lattice, live.facts)
   return { result, signed }
 }

@@ -48,17 +48,22 @@ export async function rollback(session: Session, to: number | undefined, opts: C
   if (target < 0) throw new LatticeError('NO_HISTORY', 'There is no earlier revision to roll back to.', { hint: 'Run `lattice history` to see the revisions.' })
   const record = await journal.record(target)
   if (!record) throw new LatticeError('UNKNOWN_REVISION', `There is no revision ${target} (latest: ${latest}).`, { hint: 'Run `lattice history` to see the revisions.' })
-  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice).filter((r) => !r.foreign))
+  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice))
   const result = await changeRoutes(
     session,
     (routes) => {
-      const keys = new Set([...[...routes].filter(([, r]) => !r.foreign).map(([k]) => k), ...wanted.keys()])
-      return [...keys].map((k): RouteChange => {
-        const w = wanted.get(k)
-        return { entity: (w ?? routes.get(k))!.entity, weights: w ? w.weights : null, ...(w?.drop ? { drop: w.drop } : {}), ...(w?.clusters ? { clusters: w.clusters } : {}) }
-      })
+      const changes: RouteChange[] = []
+      for (const key of new Set([...routes.keys(), ...wanted.keys()])) {
+        const [now, then] = [routes.get(key), wanted.get(key)]
+        // Mappings lattice did not write, then or now, are left as they are.
+        if (now?.foreign || then?.foreign) continue
+        const entity = (then ?? now)?.entity
+        if (entity) changes.push({ entity, weights: then ? then.weights : null, ...(then?.drop ? { drop: then.drop } : {}), ...(then?.clusters ? { clusters: then.clusters } : {}) })
+      }
+      return changes
     },
-    { ...opts, rolledBackTo: target },
+    // Restoring a recorded state is the answer to drift, so it may overwrite it.
+    { ...opts, acceptDrift: true, rolledBackTo: target },
   )
   return { ...result, rolledBackTo: target }
 }

@@ -12,7 +12,7 @@ import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
-import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, changedSubjects, currentWho, intentAbandoned, jwtHash } from '../state/journal.js'
+import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change.js'
 import type { Session } from './session.js'
@@ -32,9 +32,9 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
   const who = currentWho()
   const command = opts.command ?? 'lattice'
   const deadline = Date.now() + LOCK_WAIT_MS
-  const drifted = new Set<string>()
   let firstBase: number | undefined
   const repaired: string[] = []
+  let pendingSeen: { kvRevision: number; sinceMs: number } | undefined
 
   for (let attempt = 0; ; attempt++) {
     if (Date.now() > deadline) {
@@ -47,8 +47,10 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       await journal.init(live.claims.nats.mappings ?? {}, live.jwt, who, command)
       continue
     }
-    if (head.value.pending) {
-      if (intentAbandoned(head.value.pending)) repaired.push(await settleIntent(session, journal, head))
+    const pending = head.value.pending
+    if (pending) {
+      if (pendingSeen?.kvRevision !== head.kvRevision) pendingSeen = { kvRevision: head.kvRevision, sinceMs: Date.now() }
+      if (intentAbandoned(pending, Date.now() - pendingSeen.sinceMs)) repaired.push(await settleIntent(session, journal, head))
       continue // a live writer holds the lock: wait for it
     }
     firstBase ??= head.value.revision
@@ -58,22 +60,22 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
     const outside = changedSubjects(head.value.mappings, liveMappings)
     if (outside.length > 0) {
       // Changed behind lattice's back: record it as its own revision before anything else.
-      for (const s of outside) drifted.add(s)
-      await recordDrift(session, journal, head, live, outside, who, command)
+      if (await recordDrift(session, journal, head, live, outside, who, command)) firstBase = undefined
       continue
     }
 
     const planned = await steps.plan(live)
     const { result } = planned
     result.warnings.push(...repaired)
+    const drifted = new Set(head.value.drift ?? [])
     const touched = result.changes.filter((c) => drifted.has(c.subject))
     if (touched.length > 0 && !opts.acceptDrift) {
-      throw new LatticeError('DRIFT', `${touched.map((c) => c.subject).join(', ')} ${touched.length === 1 ? 'was' : 'were'} changed outside lattice (recorded in the history as revision ${head.value.revision}); nothing was changed.`, {
-        hint: 'Review it with `lattice history`, then run the command again with --accept-drift to build on the live routing (or `lattice rollback` to undo it).',
+      throw new LatticeError('DRIFT', `${touched.map((c) => c.subject).join(', ')} ${touched.length === 1 ? 'was' : 'were'} changed outside lattice (recorded in the history); nothing was changed.`, {
+        hint: 'Review it with `lattice history`, then run the command again with --accept-drift to build on the live routing, or `lattice rollback --to N` to undo it.',
         details: { subjects: touched.map((c) => c.subject) },
       })
     }
-    if (touched.length > 0) result.warnings.push(`Building on routing changed outside lattice: ${touched.map((c) => c.subject).join(', ')} (revision ${head.value.revision}).`)
+    if (touched.length > 0) result.warnings.push(`Building on routing changed outside lattice: ${touched.map((c) => c.subject).join(', ')}.`)
     if (!planned.signed || result.changes.length === 0) return result
 
     const revision = head.value.revision + 1
@@ -85,17 +87,19 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       command,
       lattice: session.lattice,
       changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}), ...(clusters ? { clusters } : {}) })),
-      mappings: verifyAccountJwt(planned.signed.jwt, session.account).claims.nats.mappings ?? {},
+      mappings: planned.signed.claims.nats.mappings ?? {},
       jwtIat: planned.signed.iat,
       jwtHash: jwtHash(planned.signed.jwt),
       ...(opts.rolledBackTo === undefined ? {} : { rolledBackTo: opts.rolledBackTo }),
       ...(firstBase !== head.value.revision ? { rebasedFrom: firstBase } : {}),
     }
-    const intent: Intent = { record, jwt: planned.signed.jwt, owner: { host: who.host, pid: process.pid }, startedMs: Date.now() }
+    const intent: Intent = { record, jwt: planned.signed.jwt, owner: currentOwner(), startedMs: Date.now() }
     const locked = await journal.begin(head, intent)
     if (locked === undefined) continue // another writer moved the head first: plan again on its result
     const mine: Versioned<Head> = { value: { ...head.value, pending: intent }, kvRevision: locked }
     debugPause('after-intent')
+    // Still ours? A writer that thought us dead may have dropped the intent meanwhile: then push nothing.
+    if ((await journal.head())?.kvRevision !== locked) continue
 
     try {
       await steps.push(live, planned)
@@ -105,7 +109,8 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       throw e
     }
     debugPause('after-push')
-    if (!(await journal.commit(mine, record))) {
+    const stillDrifted = [...drifted].filter((s) => !result.changes.some((c) => c.subject === s))
+    if (!(await journal.commit(mine, record, stillDrifted))) {
       const now = await journal.record(revision)
       if (now?.jwtHash !== record.jwtHash) {
         throw new LatticeError('STATE_CONFLICT', `The change is live, but revision ${revision} could not be recorded: another writer settled the lattice state meanwhile.`, { hint: 'Run `lattice history` and `lattice status` to see what is recorded and what is live.' })
@@ -122,20 +127,23 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
  * (pushing it again so every server has it), drop it otherwise. Returns what was done.
  */
 export async function settleIntent(session: Session, journal: Journal, head: Versioned<Head>): Promise<string> {
-  const intent = head.value.pending as Intent
+  const intent = head.value.pending
+  if (!intent) return 'Nothing to settle.'
   const stored = await storedJwts(session.conn, session.account)
   const n = intent.record.revision
+  const by = `revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}`
   if (!stored.includes(intent.jwt)) {
-    await journal.abort(head)
-    return `An unfinished change (revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}) never went live; it was dropped.`
+    if (!(await journal.abort(head))) return `An unfinished change (${by}) was settled by another writer.`
+    return `An unfinished change (${by}) never went live; it was dropped.`
   }
   const newest = Math.max(...stored.map((j) => verifyAccountJwt(j, session.account).claims.iat ?? 0))
-  if (newest <= intent.record.jwtIat!) await pushAccountJwt(session.conn, intent.jwt)
-  await journal.commit(head, { ...intent.record, completedBy: currentWho() })
-  return `An unfinished change (revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}) had gone live; it is now recorded.`
+  if (newest <= (intent.record.jwtIat ?? 0)) await pushAccountJwt(session.conn, intent.jwt)
+  if (!(await journal.commit(head, { ...intent.record, completedBy: currentWho() }))) return `An unfinished change (${by}) was settled by another writer.`
+  return `An unfinished change (${by}) had gone live; it is now recorded.`
 }
 
-async function recordDrift(session: Session, journal: Journal, head: Versioned<Head>, live: LiveState, subjects: string[], who: ReturnType<typeof currentWho>, command: string): Promise<void> {
+/** Record the live mappings as a drift revision; false when another writer moved the head first. */
+async function recordDrift(session: Session, journal: Journal, head: Versioned<Head>, live: LiveState, subjects: string[], who: Who, command: string): Promise<boolean> {
   const liveMappings = live.claims.nats.mappings ?? {}
   const before = new Map(routesFromMappings(head.value.mappings, session.lattice).map((r) => [r.subject, r]))
   const after = new Map(routesFromMappings(liveMappings, session.lattice).map((r) => [r.subject, r]))
@@ -160,15 +168,15 @@ async function recordDrift(session: Session, journal: Journal, head: Versioned<H
     jwtHash: jwtHash(live.jwt),
     completedBy: who,
   }
-  await journal.commit(head, record)
+  return journal.commit(head, record, [...new Set([...(head.value.drift ?? []), ...subjects])].sort())
 }
 
 /** Warn about drift on a dry run (nothing is recorded). */
 export async function warnOfDrift(journal: Journal, live: LiveState, result: ChangeResult): Promise<void> {
   const head = await journal.head()
   if (!head) return
-  const outside = changedSubjects(head.value.mappings, live.claims.nats.mappings ?? {})
-  if (outside.length > 0) result.warnings.push(`Changed outside lattice since revision ${head.value.revision}: ${outside.join(', ')}.`)
+  const outside = driftedSubjects(head.value, live.claims.nats.mappings ?? {})
+  if (outside.length > 0) result.warnings.push(`Changed outside lattice: ${outside.join(', ')}.`)
 }
 
 /** Tests stop the process between steps with LATTICE_DEBUG_PAUSE=<step> to check recovery. */

@@ -36,8 +36,9 @@ export function validateShift(input: ShiftInput): void {
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }
-  if (input.cluster !== undefined && !/^[^\s.*>]+$/.test(input.cluster)) {
-    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${input.cluster}".`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
+  const clusterProblem = input.cluster === undefined ? undefined : tokenProblem(input.cluster)
+  if (clusterProblem) {
+    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${input.cluster}": ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
   }
   assertWeight(input.weight)
 }

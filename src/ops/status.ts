@@ -6,7 +6,7 @@ import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '
 import { decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { accountOnServers } from '../resolver/servers.js'
-import { changedSubjects } from '../state/journal.js'
+import { driftedSubjects } from '../state/journal.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -80,8 +80,8 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
   if (head) {
     const pending = head.value.pending?.record.revision
-    result.state = { revision: head.value.revision, drift: changedSubjects(head.value.mappings, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
-    if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice since revision ${head.value.revision}: ${result.state.drift.join(', ')}.`)
+    result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
+    if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
   }
   if (perServer) {
     const [onServers, stored] = perServer

@@ -17,17 +17,22 @@ const PAUSE_MS = 250
 export async function verifyInstalled(session: Session, jwt: string, result: ChangeResult): Promise<void> {
   const acked = result.servers.filter((s) => s.ok)
   let wrong: string[] = []
+  let silent: string[] = []
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const seen = new Map((await accountOnServers(session.conn, session.account, { expected: acked.length })).map((a) => [a.server.name, a]))
+    // Every server answers ACCOUNTZ (not only those that acknowledged): wait for all of them.
+    const seen = new Map((await accountOnServers(session.conn, session.account, { expected: result.servers.length })).map((a) => [a.server.name, a]))
     wrong = []
+    silent = []
     for (const s of acked) {
       const on = seen.get(s.server)
-      s.installed = !on || !on.loaded ? 'idle' : runsOurs(on, jwt, result) ? 'yes' : 'no'
+      if (!on) silent.push(s.server)
+      s.installed = !on ? undefined : !on.loaded ? 'idle' : runsOurs(on, jwt, result) ? 'yes' : 'no'
       if (s.installed === 'no') wrong.push(s.server)
     }
-    if (wrong.length === 0) break
+    if (wrong.length === 0 && silent.length === 0) break
     if (attempt < ATTEMPTS) await new Promise((r) => setTimeout(r, PAUSE_MS))
   }
+  if (silent.length > 0) result.warnings.push(`${silent.join(', ')} acknowledged the JWT but did not answer the check of what it installed.`)
   result.confirmed = wrong.length === 0
   if (wrong.length > 0) {
     throw new LatticeError('NOT_CONFIRMED', `The servers acknowledged the new JWT, but ${wrong.join(', ')} ${wrong.length === 1 ? 'does' : 'do'} not run it with our mappings.`, {
@@ -46,7 +51,7 @@ function runsOurs(on: AccountOnServer, jwt: string, result: ChangeResult): boole
 function sameShares(source: string, installed: MappingDestination[] | undefined, written: MappingDestination[] | undefined): boolean {
   if (!installed || !written) return !installed === !written
   // The server lists the untouched remainder as the source itself; compare the rest.
-  const strip = (w: Record<string, number>) => Object.fromEntries(Object.entries(w).filter(([k]) => k !== source))
+  const strip = (w: Record<string, number>) => Object.fromEntries(Object.entries(w).filter(([k]) => k !== source && !k.startsWith(`${source}@`)))
   const a = strip(installedWeights(installed))
   const b = strip(Object.fromEntries(written.map((d) => [d.cluster ? `${d.subject}@${d.cluster}` : d.subject, d.weight ?? 100])))
   return Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v)

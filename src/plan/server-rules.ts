@@ -5,6 +5,9 @@
  *     cluster-scoped or not, counts against one 100% total.
  *   2.10.0 and later: wildcard destinations are accepted.
  *   2.10.18 and later: each cluster has its own 100% total (unscoped ones form their own).
+ *   Every version: one destination subject at most once per source, across all clusters; the
+ *     servers answer "jwt updated" to a JWT that breaks this and install no mapping at all for
+ *     that source (verified on 2.9.10).
  */
 import type { Mappings } from './routes.js'
 
@@ -54,6 +57,13 @@ export function mappingProblems(mappings: Mappings, rules: ServerRules): string[
       for (const d of dests) {
         if (d.subject.split('.').some((t) => t === '*' || t === '>')) problems.push(`${source} -> ${d.subject}: nats-server ${rules.version} does not accept wildcards in mapping destinations`)
       }
+    }
+    const seen = new Map<string, string>()
+    for (const d of dests) {
+      const scope = d.cluster ? `cluster ${d.cluster}` : 'unscoped'
+      const first = seen.get(d.subject)
+      if (first) problems.push(`${source}: ${d.subject} is a destination twice (${first} and ${scope}); the servers would install no mapping for ${source} (each version can be given weight in one scope only)`)
+      else seen.set(d.subject, scope)
     }
     const totals = new Map<string, number>()
     for (const d of dests) {

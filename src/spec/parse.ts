@@ -337,7 +337,7 @@ function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>
   for (const pair of node.items) {
     const keyNode = pair.key as Scalar
     const name = String(keyNode?.value)
-    if (!isScalar(keyNode) || !/^[^\s.*>]+$/.test(name)) {
+    if (!isScalar(keyNode) || tokenProblem(name)) {
       ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is not a plain name.`, 'Use the cluster name the servers are configured with.')
       ok = false
       continue

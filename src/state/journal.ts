@@ -7,6 +7,7 @@
  * command settles by looking at what the resolvers hold.
  */
 import { createHash } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import type { EntityChange, Mappings } from '../plan/routes.js'
 import { type StateStore, type Versioned } from './store.js'
@@ -44,10 +45,17 @@ export interface RevisionRecord {
   completedBy?: Who
 }
 
+export interface Owner {
+  host: string
+  pid: number
+  /** The PID namespace: containers may share a host name but not their PIDs. */
+  pidns?: string
+}
+
 export interface Intent {
   record: RevisionRecord
   jwt: string
-  owner: { host: string; pid: number }
+  owner: Owner
   startedMs: number
 }
 
@@ -57,6 +65,8 @@ export interface Head {
   jwtHash?: string
   /** The record of `revision`, also kept here so that a crash after the head moved loses nothing. */
   last?: RevisionRecord
+  /** Subjects changed outside lattice and not yet accepted (--accept-drift) or rolled back. */
+  drift?: string[]
   pending?: Intent
 }
 
@@ -100,14 +110,14 @@ export class Journal {
    * Move the head to `record` (the compare-and-set is the commit), then file the record under
    * its own key. False when the head moved meanwhile (someone settled our intent for us).
    */
-  commit(head: Versioned<Head>, record: RevisionRecord): Promise<boolean> {
-    return this.moveHead(head, record)
+  commit(head: Versioned<Head>, record: RevisionRecord, drift: string[] = head.value.drift ?? []): Promise<boolean> {
+    return this.moveHead(head, record, drift)
   }
 
-  private async moveHead(head: Versioned<Head>, record: RevisionRecord): Promise<boolean> {
+  private async moveHead(head: Versioned<Head>, record: RevisionRecord, drift: string[] = []): Promise<boolean> {
     // File the previous record first: a writer that died after its head move may not have.
     if (head.value.last) await this.store.put(this.recordKey(head.value.last.revision), head.value.last)
-    const next: Head = { revision: record.revision, mappings: record.mappings, ...(record.jwtHash ? { jwtHash: record.jwtHash } : {}), last: record }
+    const next: Head = { revision: record.revision, mappings: record.mappings, ...(record.jwtHash ? { jwtHash: record.jwtHash } : {}), last: record, ...(drift.length ? { drift } : {}) }
     if ((await this.store.compareAndSet<Head>(this.headKey, next, head.kvRevision)) === undefined) return false
     await this.store.put(this.recordKey(record.revision), record)
     return true
@@ -139,17 +149,39 @@ export class Journal {
   }
 }
 
-/** Is the intent's owner certainly gone (same host, process no longer running), or past its lease? */
-export function intentAbandoned(intent: Intent, nowMs = Date.now()): boolean {
-  if (nowMs - intent.startedMs > INTENT_LEASE_MS) return true
-  if (intent.owner.host !== hostname()) return false
-  if (intent.owner.pid === process.pid) return true
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid')
+  } catch {
+    return undefined
+  }
+}
+
+export function currentOwner(): Owner {
+  const pidns = pidNamespace()
+  return { host: hostname(), pid: process.pid, ...(pidns ? { pidns } : {}) }
+}
+
+/**
+ * Is the intent's owner gone? Certainly when it ran in this host's PID namespace and its
+ * process no longer exists; otherwise when the same intent has stood unchanged for the lease,
+ * as measured here (so clock differences between machines do not matter).
+ */
+export function intentAbandoned(intent: Intent, unchangedForMs: number): boolean {
+  if (unchangedForMs > INTENT_LEASE_MS) return true
+  const me = currentOwner()
+  if (intent.owner.host !== me.host || !me.pidns || intent.owner.pidns !== me.pidns) return false
   try {
     process.kill(intent.owner.pid, 0)
     return false
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH'
   }
+}
+
+/** Subjects whose routing lattice did not make: recorded drift not yet dealt with, and any since. */
+export function driftedSubjects(head: Head, liveMappings: Mappings): string[] {
+  return [...new Set([...(head.drift ?? []), ...changedSubjects(head.mappings, liveMappings)])].sort()
 }
 
 /** Who is making the change: user, host and CI job, from the environment. */

@@ -84,7 +84,7 @@ export class StateStore {
   private unavailable(e: unknown): Error {
     if (isLatticeError(e)) return e
     return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} did not answer: ${(e as Error).message}.`, {
-      hint: 'Check that JetStream is up on the servers; the live routing was not changed by this step.',
+      hint: 'Check that JetStream is up on the servers; `lattice history` and `lattice status` show what is recorded and what is live.',
     })
   }
 }

@@ -120,15 +120,15 @@ describe('account JWT edits', () => {
 
   it('writes cluster weights beside the unscoped ones and reads them back the same', () => {
     const entity = { kind: 'actor' as const, id: actor }
-    const change = { entity, weights: { v1: 100 }, clusters: { west: { v1: 20, v2: 80 }, east: { v3: 0 } } }
+    const change = { entity, weights: { v1: 100 }, clusters: { west: { v3: 20, v2: 80 }, east: { v4: 0 } } }
     const m = withRouteChanges({ iss: '', sub: '', nats: { type: 'account' } }, 'default', [change]).nats.mappings
     expect(m?.[`wasmbus.rpc.default.${actor}`]).toEqual([
       { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 100 },
-      { subject: `wasmbus.rpc.default.${actor}.djE`, weight: 20, cluster: 'west' },
+      { subject: `wasmbus.rpc.default.${actor}.djM`, weight: 20, cluster: 'west' },
       { subject: `wasmbus.rpc.default.${actor}.djI`, weight: 80, cluster: 'west' },
     ])
     const [route] = routesFromMappings(m, 'default')
-    expect(route).toMatchObject({ weights: { v1: 100 }, clusters: { west: { v1: 20, v2: 80 } } })
+    expect(route).toMatchObject({ weights: { v1: 100 }, clusters: { west: { v3: 20, v2: 80 } } })
     // Only cluster weights left: the mapping stays; none at all: it goes.
     expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null, clusters: { west: { v2: 100 } } }]).nats.mappings).toBeDefined()
     expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null }]).nats.mappings).toBeUndefined()

@@ -5,6 +5,7 @@ import { createAccount, createOperator, createUser } from 'nkeys.js'
 import { describe, expect, it } from 'vitest'
 import { readCreds } from '../../src/auth/creds.js'
 import { loadSigningKey } from '../../src/auth/signing-key.js'
+import { commandLine } from '../../src/cli/base.js'
 import { LatticeError } from '../../src/errors.js'
 import { writeCreds } from '../helpers/nats-server.js'
 
@@ -98,5 +99,14 @@ describe('creds', () => {
     const e = failure(() => readCreds(file))
     expect(e.code).toBe('CREDS_INVALID')
     expect(e.message).not.toContain(secret)
+  })
+})
+
+describe('the command line kept in the history', () => {
+  it('hides seeds and URL passwords', () => {
+    const seed = new TextDecoder().decode(createOperator().getSeed())
+    expect(commandLine(['shift', 'actor', 'M1', '-s', 'nats://alice:s3cret@host:4222,nats://h2:4222', `--server=tls://tok@h3`, seed])).toBe(
+      'lattice shift actor M1 -s nats://host:4222,nats://h2:4222 --server=tls://h3 <redacted>',
+    )
   })
 })

@@ -28,6 +28,11 @@ describe('server rules', () => {
     expect(mappingProblems(m, rulesFor('2.9.10'))).toEqual([expect.stringMatching(/does not accept wildcards/)])
     expect(mappingProblems(m, rulesFor('2.10.0'))).toEqual([])
   })
+  it('a destination given weight in two scopes is refused on every version (the servers would install nothing)', () => {
+    const m = { 'a.b': [{ subject: 'a.b.v1', weight: 50 }, { subject: 'a.b.v1', weight: 50, cluster: 'west' }] }
+    for (const v of ['2.9.10', '2.10.18', '2.11.0']) expect(mappingProblems(m, rulesFor(v))).toEqual([expect.stringMatching(/a\.b\.v1 is a destination twice \(unscoped and cluster west\); the servers would install no mapping/)])
+    expect(mappingProblems({ 'a.b': [{ subject: 'a.b.v1', weight: 50 }, { subject: 'a.b.v2', weight: 50, cluster: 'west' }] }, rulesFor('2.9.10'))).toEqual([])
+  })
   it('a missing weight counts as 100', () => {
     expect(mappingProblems({ 'a.b': [{ subject: 'a.b.v1' }, { subject: 'a.b.v2', weight: 1 }] }, rulesFor('2.9.10'))).toHaveLength(1)
   })

@@ -146,8 +146,8 @@ faults:
 describe('cluster-scoped splits', () => {
   const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
   it('compile into cluster weights; each cluster sums to 100', () => {
-    const spec = parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 100 }, east: { "1.0.0": 50, "2.0.0": 50 } }\n`, 'c.yaml')
-    expect(desiredRoutes(spec)).toEqual([{ entity: { kind: 'actor', id }, weights: {}, clusters: { west: { '1.0.0': 100 }, east: { '1.0.0': 50, '2.0.0': 50 } } }])
+    const spec = parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 100 }, east: { "2.0.0": 50, "3.0.0": 50 } }\n`, 'c.yaml')
+    expect(desiredRoutes(spec)).toEqual([{ entity: { kind: 'actor', id }, weights: {}, clusters: { west: { '1.0.0': 100 }, east: { '2.0.0': 50, '3.0.0': 50 } } }])
     expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 90 } }\n`, 'c.yaml')).toThrow(/c\.yaml:3:.*Weights sum to 90, not 100/s)
     expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { "we st": { "1.0.0": 100 } }\n`, 'c.yaml')).toThrow(/INVALID_CLUSTER/)
   })
