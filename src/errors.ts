@@ -15,6 +15,8 @@ export const ExitCode = {
   NOT_CONFIRMED: 7,
   LIVE_STATE: 8,
   FILE_WRITE: 9,
+  ROLLED_BACK: 10,
+  MISMATCH: 11,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -60,6 +62,16 @@ export const ErrorCodes = {
   NO_HISTORY: ExitCode.INVALID_INPUT,
   UNKNOWN_REVISION: ExitCode.INVALID_INPUT,
   UNKNOWN_CLUSTER: ExitCode.INVALID_INPUT,
+  INVALID_DURATION: ExitCode.INVALID_INPUT,
+  INVALID_ROLLOUT: ExitCode.INVALID_INPUT,
+  NO_APP_CREDS: ExitCode.INVALID_INPUT,
+  NO_STATE: ExitCode.INVALID_INPUT,
+  ROLLOUT_RUNNING: ExitCode.LIVE_STATE,
+  NO_ROLLOUT: ExitCode.LIVE_STATE,
+  NO_FAULT: ExitCode.LIVE_STATE,
+  ROLLED_BACK: ExitCode.ROLLED_BACK,
+  SPLIT_MISMATCH: ExitCode.MISMATCH,
+  NO_TRAFFIC: ExitCode.MISMATCH,
 } as const
 export type ErrorCode = keyof typeof ErrorCodes
 

@@ -18,6 +18,11 @@ export const connectionFlags = {
   lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
 }
 
+/** For commands that observe or probe real traffic. */
+export const appFlags = {
+  'app-creds': Flags.string({ env: 'LATTICE_APP_CREDS', summary: 'Creds of an application-account user, to observe and probe real traffic.', helpGroup: 'CONNECTION' }),
+}
+
 export const signingFlags = {
   'signing-key': Flags.string({
     env: 'LATTICE_SIGNING_KEY',
@@ -55,8 +60,8 @@ export function commandLine(argv = process.argv.slice(2)): string {
 export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
-  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string }): TargetOptions {
-    return { server: flags.server, creds: flags.creds, stateCreds: flags['state-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }): TargetOptions {
+    return { server: flags.server, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

@@ -20,6 +20,8 @@ export interface TargetOptions {
   lattice?: string
   /** Creds of a user in an account with JetStream, for history and locking. */
   stateCreds?: string
+  /** Creds of an application-account user, to observe and probe real traffic. */
+  appCreds?: string
 }
 
 export interface Session {
@@ -30,12 +32,15 @@ export interface Session {
   signer?: KeyPair
   /** History and locking (with --state-creds). */
   journal?: Journal
+  /** An application-account connection (with --app-creds), to observe and probe traffic. */
+  app?: Connection
 }
 
 export interface Target {
   server: string
   creds?: Credentials
   stateCreds?: Credentials
+  appCreds?: Credentials
   account: string
   lattice: string
   signer?: KeyPair
@@ -58,22 +63,26 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account "${opts.account}": ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
   const creds = opts.creds ? readCreds(opts.creds) : undefined
   const stateCreds = opts.stateCreds ? readCreds(opts.stateCreds) : undefined
+  const appCreds = opts.appCreds ? readCreds(opts.appCreds) : undefined
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server, creds, stateCreds, account: opts.account, lattice, signer: kp }
+  return { server: opts.server, creds, stateCreds, appCreds, account: opts.account, lattice, signer: kp }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
   const conn = await openConnection({ servers: target.server, creds: target.creds })
   let store: StateStore | undefined
+  let app: Connection | undefined
   try {
     store = target.stateCreds ? await StateStore.open(target.server, target.stateCreds) : undefined
+    app = target.appCreds ? await openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer' }) : undefined
     const journal = store ? new Journal(store, target.account) : undefined
-    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal })
+    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal, app })
   } finally {
     target.signer?.clear()
     await store?.close()
+    await app?.close().catch(() => undefined)
     await conn.close().catch(() => undefined)
   }
 }

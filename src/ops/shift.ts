@@ -1,7 +1,8 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
-import { type EntityRef, entityIdProblem, entityKey, entityLabel, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityRef, entityKey, entityLabel, tokenProblem } from '../subjects/index.js'
+import { checkEntity, checkVersion } from './entity.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
@@ -16,23 +17,9 @@ export interface ShiftInput {
 
 /** Check every part of a shift request; throws the first problem. */
 export function validateShift(input: ShiftInput): void {
-  const { entity } = input
-  const idProblem = entityIdProblem(entity.kind, entity.id)
-  if (idProblem) {
-    const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'
-    throw new LatticeError(entity.kind === 'actor' ? 'INVALID_ACTOR_ID' : 'INVALID_PROVIDER_ID', `"${entity.id}" is not ${what}: ${idProblem}.`, {
-      hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`).`,
-    })
-  }
-  if (entity.kind === 'provider') {
-    const linkProblem = tokenProblem(entity.link ?? '')
-    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name "${entity.link}": ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default".' })
-  }
-  for (const [flag, version] of [['--to', input.to], ['--from', input.from]] as const) {
-    if (version === undefined) continue
-    const problem = versionProblem(version)
-    if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} "${version}": ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
-  }
+  checkEntity(input.entity)
+  checkVersion('--to', input.to)
+  if (input.from !== undefined) checkVersion('--from', input.from)
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }

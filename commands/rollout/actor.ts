@@ -1,0 +1,28 @@
+import { Args } from '@oclif/core'
+import { ROLLOUT_DESCRIPTION, RolloutRunner, planFromFlags, rolloutFlags } from '../../src/cli/rollout-command.js'
+import { checkEntity } from '../../src/ops/entity.js'
+
+export default class RolloutActor extends RolloutRunner {
+  static override summary = 'Progressive rollout of an actor version: steps of weight, waits, health gates, automatic rollback.'
+  static override description = ROLLOUT_DESCRIPTION
+
+  static override examples = [
+    {
+      description: 'Canary 1.1.0 in four steps, probing it after each',
+      command: `<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --steps 10,25,50,100 --interval 30s --probe-payload '{"ping":1}' --max-error-rate 1 --max-p95-ms 50`,
+    },
+    { description: 'Wait for a human after 25%', command: '<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --steps 10,25,pause,100' },
+    { description: 'Let a script decide (exit 0 passes)', command: '<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --gate-cmd ./check-dashboards.sh' },
+  ]
+
+  static override args = {
+    id: Args.string({ description: 'Actor ID: its module public key (M...).', required: true }),
+  }
+
+  static override flags = rolloutFlags
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(RolloutActor)
+    await this.runPlans([planFromFlags(checkEntity({ kind: 'actor', id: args.id }), flags)], flags)
+  }
+}

@@ -1,0 +1,28 @@
+import { Args, Flags } from '@oclif/core'
+import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
+import { renderRollout } from '../../src/cli/rollout-view.js'
+import { entityFromId } from '../../src/ops/entity.js'
+import { rolloutStatus } from '../../src/ops/rollout.js'
+import { resolveTarget, withSession } from '../../src/ops/session.js'
+import type { RolloutRecord } from '../../src/state/rollouts.js'
+import { DEFAULT_LINK } from '../../src/subjects/index.js'
+
+export default class RolloutStatus extends LatticeCommand {
+  static override summary = 'Show the rollout of an entity, from any terminal: step, set and observed weight, gate results.'
+  static override examples = [
+    { description: 'The rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
+    { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> MBXYZ... --json' },
+  ]
+
+  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override flags = { ...connectionFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+
+  async run(): Promise<RolloutRecord> {
+    const { args, flags } = await this.parse(RolloutStatus)
+    const entity = entityFromId(args.id, flags.link)
+    const target = resolveTarget(this.targetOptions(flags), 'none')
+    const record = await withSession(target, (s) => rolloutStatus(s, entity))
+    this.log(renderRollout(record))
+    return record
+  }
+}

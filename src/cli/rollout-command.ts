@@ -1,0 +1,107 @@
+/** What `rollout actor` and `rollout provider` share: their flags and their run. */
+import { Flags, type Interfaces } from '@oclif/core'
+import { LatticeError } from '../errors.js'
+import { parseDuration } from '../plan/duration.js'
+import { parseWeight } from '../plan/weights.js'
+import { checkVersion } from '../ops/entity.js'
+import { parseSteps, runRollout, validatePlan } from '../ops/rollout.js'
+import { resolveTarget, withSession } from '../ops/session.js'
+import type { RolloutPlan, RolloutRecord } from '../state/rollouts.js'
+import { type EntityRef, entityLabel } from '../subjects/index.js'
+import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } from './base.js'
+import { RolloutView, viewMode } from './rollout-view.js'
+
+export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each; then the gates decide:
+a probe (--probe-payload: requests sent to each version's versioned subject; error rate and p95 within the limits and not worse than --from by more than the margins) and/or --gate-cmd (run with the step in LATTICE_ROLLOUT_* env vars; exit 0 passes).
+A "pause" step waits for \`lattice rollout promote\`. A failed gate, \`lattice rollout abort\` from any terminal, or SIGINT/SIGTERM (unless --on-interrupt hold) puts the stable weights back in one push and exits ${10}.
+Needs --state-creds (progress is kept server-side) and, for probes and the observed weight, --app-creds.`
+
+export const rolloutFlags = {
+  ...connectionFlags,
+  ...appFlags,
+  ...signingFlags,
+  from: Flags.string({ summary: 'The stable version (what an abort goes back to).', required: true }),
+  to: Flags.string({ summary: 'The new version.', required: true }),
+  steps: Flags.string({ summary: 'Percent for --to at each step; "pause" waits for `rollout promote`.', default: '10,25,50,100' }),
+  interval: Flags.string({ summary: 'Wait after each step before the gates decide (500ms, 30s, 5m).', default: '30s' }),
+  'probe-payload': Flags.string({ summary: 'Turns on the probe gate: the request body sent to each version.', helpGroup: 'GATES' }),
+  'probe-count': Flags.integer({ min: 1, default: 20, summary: 'Probe requests per version per step.', helpGroup: 'GATES' }),
+  'probe-timeout': Flags.string({ default: '2s', summary: 'Timeout of one probe request.', helpGroup: 'GATES' }),
+  'max-error-rate': Flags.string({ default: '1', summary: 'Most probe errors allowed, in percent.', helpGroup: 'GATES' }),
+  'max-p95-ms': Flags.integer({ min: 1, summary: 'Slowest p95 probe latency allowed, in ms.', helpGroup: 'GATES' }),
+  'error-margin': Flags.string({ default: '1', summary: 'How many percentage points more errors than --from the new version may have.', helpGroup: 'GATES' }),
+  'latency-margin-ms': Flags.integer({ min: 0, default: 20, summary: 'How many ms slower (p95) than --from the new version may be.', helpGroup: 'GATES' }),
+  'gate-cmd': Flags.string({ summary: 'A command run after each wait (sh -c) with LATTICE_ROLLOUT_* in its environment; exit 0 passes.', helpGroup: 'GATES' }),
+  'on-interrupt': Flags.string({ options: ['abort', 'hold'], default: 'abort', summary: 'On SIGINT/SIGTERM: put the stable weights back (abort) or leave the weights as they are (hold).' }),
+  ...safetyFlags,
+}
+
+function percentFlag(text: string, flag: string): number {
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new LatticeError('INVALID_ROLLOUT', `${flag} "${text}" is not a percentage from 0 to 100.`, { hint: `For example ${flag} 1.` })
+  return n
+}
+
+export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags<typeof rolloutFlags>): RolloutPlan {
+  checkVersion('--from', flags.from)
+  checkVersion('--to', flags.to)
+  const plan: RolloutPlan = {
+    entity,
+    from: flags.from,
+    to: flags.to,
+    steps: parseSteps(flags.steps).map((s) => (s === 'pause' ? s : parseWeight(String(s)))),
+    intervalMs: parseDuration(flags.interval, '--interval'),
+    ...(flags['probe-payload'] !== undefined
+      ? {
+          probe: {
+            payload: flags['probe-payload'],
+            count: flags['probe-count'],
+            timeoutMs: parseDuration(flags['probe-timeout'], '--probe-timeout'),
+            maxErrorRate: percentFlag(flags['max-error-rate'], '--max-error-rate'),
+            ...(flags['max-p95-ms'] ? { maxP95Ms: flags['max-p95-ms'] } : {}),
+            errorMargin: percentFlag(flags['error-margin'], '--error-margin'),
+            latencyMarginMs: flags['latency-margin-ms'],
+          },
+        }
+      : {}),
+    ...(flags['gate-cmd'] ? { gateCmd: flags['gate-cmd'] } : {}),
+  }
+  validatePlan(plan)
+  return plan
+}
+
+/** Runs rollouts: streams progress, turns SIGINT/SIGTERM into an abort (or a hold), exits 10 when rolled back. */
+export abstract class RolloutRunner extends LatticeCommand {
+  protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof rolloutFlags> & { json?: boolean }): Promise<void> {
+    const target = resolveTarget(this.targetOptions(flags), 'required')
+    let interrupted = false
+    const onSignal = () => (interrupted = true)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    try {
+      await withSession(target, async (session) => {
+        for (const plan of plans) {
+          const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`)
+          const record: RolloutRecord = await runRollout(session, plan, {
+            change: this.changeOptions({ ...flags, 'dry-run': false }),
+            onEvent: (e) => view.event(e),
+            onInterrupt: flags['on-interrupt'] as 'abort' | 'hold',
+            interrupted: () => interrupted,
+          })
+          if (record.phase === 'rolled-back') {
+            throw new LatticeError('ROLLED_BACK', `The rollout of ${entityLabel(plan.entity)} was rolled back: ${record.message}.`, { hint: 'The stable weights are live again; see `lattice rollout status` and `lattice history`.' })
+          }
+          if (record.phase === 'held') break
+        }
+      })
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+
+  /** Progress is NDJSON with --json: errors go out as one line too. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json)}\n`)
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * How a running rollout shows its progress: NDJSON with --json, one line per event when
+ * stdout is not a terminal (CI logs), and a block redrawn in place on a terminal (like
+ * `kubectl argo rollouts get rollout --watch`).
+ */
+import type { RolloutEvent } from '../ops/rollout.js'
+import type { RolloutRecord } from '../state/rollouts.js'
+
+export type ViewMode = 'json' | 'tty' | 'lines'
+
+export function viewMode(json: boolean, stream: NodeJS.WriteStream = process.stdout): ViewMode {
+  return json ? 'json' : stream.isTTY && !process.env.CI ? 'tty' : 'lines'
+}
+
+export function eventLine(e: RolloutEvent): string {
+  const at = e.time.slice(11, 19)
+  const step = e.step !== undefined ? `step ${e.step}/${e.steps}` : ''
+  switch (e.type) {
+    case 'started':
+      return `${at} ${e.entity}: rollout started (${e.message})`
+    case 'step':
+      return `${at} ${step}: set weight ${e.weight}%`
+    case 'observed':
+      return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%`
+    case 'gate':
+      return `${at} ${step}: ${e.gate?.gate} gate ${e.gate?.pass ? 'passed' : 'FAILED'}: ${e.gate?.detail}`
+    case 'paused':
+      return `${at} ${step ? `after ${step}` : 'before the first step'}: paused, ${e.message}`
+    case 'promoted':
+      return `${at} promoted: continuing`
+    case 'rolled-back':
+      return `${at} ROLLED BACK to the stable weights: ${e.message}`
+    case 'held':
+      return `${at} held: ${e.message}`
+    case 'completed':
+      return `${at} completed: ${e.message}`
+  }
+}
+
+export class RolloutView {
+  private lines: string[] = []
+  private drawn = 0
+  private status = { phase: 'running', step: '-', set: '-', observed: '-' }
+  private gates: string[] = []
+
+  constructor(
+    private readonly mode: ViewMode,
+    private readonly write: (text: string) => void,
+    private readonly title: string,
+  ) {}
+
+  event(e: RolloutEvent): void {
+    if (this.mode === 'json') return this.write(`${JSON.stringify(e)}\n`)
+    if (this.mode === 'lines') return this.write(`${eventLine(e)}\n`)
+    if (e.step !== undefined) this.status.step = `${e.step} of ${e.steps}`
+    if (e.weight !== undefined) this.status.set = `${e.weight}%`
+    if (e.type === 'step') {
+      this.status.observed = '-'
+      this.gates = []
+    }
+    if (e.observed !== undefined) this.status.observed = `${e.observed.toFixed(1)}%`
+    if (e.gate) this.gates.push(`${e.gate.pass ? '✔' : '✖'} ${e.gate.gate}: ${e.gate.detail}`)
+    this.status.phase = { paused: 'paused', 'rolled-back': 'rolled back', held: 'held', completed: 'completed' }[e.type as string] ?? (e.type === 'promoted' ? 'running' : this.status.phase)
+    this.lines = [...this.lines, eventLine(e)].slice(-5)
+    this.redraw()
+  }
+
+  private redraw(): void {
+    const block = [
+      `Rollout:   ${this.title}`,
+      `Status:    ${this.status.phase}`,
+      `Step:      ${this.status.step}`,
+      `Set:       ${this.status.set}    Observed: ${this.status.observed}`,
+      `Gates:     ${this.gates.length ? this.gates.join('\n           ') : '-'}`,
+      'Events:',
+      ...this.lines.map((l) => `  ${l}`),
+    ]
+    const text = block.join('\n')
+    // Move up over the previous block and clear it, then draw the new one.
+    this.write(`${this.drawn ? `\x1b[${this.drawn}A\x1b[0J` : ''}${text}\n`)
+    this.drawn = text.split('\n').length
+  }
+}
+
+export function renderRollout(r: RolloutRecord): string {
+  const numbered = r.plan.steps.filter((s) => s !== 'pause').length
+  const done = r.plan.steps.slice(0, r.step + 1).filter((s) => s !== 'pause').length
+  const lines = [
+    `Rollout:   ${r.plan.entity.kind} ${r.plan.entity.id}${r.plan.entity.link ? ` (link ${r.plan.entity.link})` : ''}: ${r.plan.from} -> ${r.plan.to}, steps ${r.plan.steps.join(',')}`,
+    `Status:    ${r.phase}${r.message ? ` (${r.message})` : ''}`,
+    `Step:      ${done} of ${numbered}`,
+    `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}`,
+    `Stable:    ${r.stable ? Object.entries(r.stable).map(([v, w]) => `${v} ${w}%`).join(', ') : '(no mapping)'}`,
+    `Gates:     ${r.gates.length ? r.gates.map((g) => `${g.pass ? '✔' : '✖'} ${g.gate}: ${g.detail}`).join('\n           ') : '-'}`,
+    `Started:   ${r.startedAt} by ${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`,
+    `Updated:   ${r.updatedAt}`,
+  ]
+  if (r.abortRequested) lines.push(`Abort:     requested by ${r.abortRequested.who.user}@${r.abortRequested.who.host} at ${r.abortRequested.at}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,120 @@
+/**
+ * Progressive rollouts on a real server with real hosts (host-core): a healthy version reaches
+ * 100%, a failing one is rolled back (and the measured split returns to the stable version),
+ * and an abort from a second process stops a running rollout.
+ */
+import { spawn } from 'node:child_process'
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { Host } from '../../src/host-core/index.js'
+import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { newActorId } from '../helpers/ids.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection } from '../helpers/traffic.js'
+
+let l: TestLattice
+let conns: NatsConnection[] = []
+let hosts: Host[] = []
+let env: () => Record<string, string>
+
+const actor = newActorId()
+/** v1 and v2 answer with their version; v3 fails every call. */
+beforeAll(async () => {
+  l = await startLattice({ jetstream: true })
+  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
+  conns = await Promise.all([0, 1, 2, 3].map(() => appConnection(l.url, l.appCredsFile)))
+  hosts = await Promise.all([0, 1, 2].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
+  await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+  await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
+  await hosts[2].startActor({
+    id: actor,
+    version: 'v3',
+    count: 2,
+    handler: () => {
+      throw new Error('v3 is broken')
+    },
+  })
+})
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.close()))
+  await Promise.all(conns.map((c) => c.close()))
+  await l?.stop()
+})
+
+/** Who answers `n` calls on the unversioned subject (errors counted as "error"). */
+async function callSplit(n = 400): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      const reply = await conns[3].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 })
+      const who = reply.headers?.get('Nats-Service-Error') ? 'error' : reply.string()
+      out[who] = (out[who] ?? 0) + 1
+    }),
+  )
+  return out
+}
+
+const weightsOf = async () => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env())).routes.find((r) => r.id === actor)?.weights
+
+describe('rollout', () => {
+  it('a version that passes every gate reaches 100%', async () => {
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
+    // Steady traffic while the rollout runs, so it observes the split.
+    let traffic = true
+    const caller = (async () => {
+      while (traffic) await callSplit(20)
+    })()
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '1s', '--probe-payload', 'ping', '--gate-cmd', 'test "$LATTICE_ROLLOUT_TO" = v2'], env())
+    traffic = false
+    await caller
+    expect(r.code, r.stderr).toBe(0)
+    const observed = Number(/step 1\/2: observed weight ([\d.]+)%/.exec(r.stdout)?.[1])
+    expect(Math.abs(observed - 50), r.stdout).toBeLessThanOrEqual(15)
+    expect(r.stdout).toMatch(/step 1\/2: set weight 50%/)
+    expect(r.stdout).toMatch(/step 2\/2: probe gate passed: v2: 20\/20 ok/)
+    expect(r.stdout).toMatch(/step 2\/2: command gate passed: exit 0/)
+    expect(r.stdout).toMatch(/completed/)
+    expect(await weightsOf()).toEqual({ v2: 100 })
+    expect(await callSplit()).toEqual({ v2: 400 })
+    const st = json<{ phase: string; setWeight: number }>(await lattice(['rollout', 'status', actor, '--json'], env()))
+    expect(st).toMatchObject({ phase: 'completed', setWeight: 100 })
+  })
+
+  it('a version whose probes fail is rolled back: exit 10, and the measured split returns to the stable version', async () => {
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v3', '--steps', '20,100', '--interval', '300ms', '--probe-payload', 'ping', '--json'], env())
+    expect(r.code).toBe(ExitCode.ROLLED_BACK)
+    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; gate?: { pass: boolean; detail: string }; error?: { code: string } })
+    expect(events.map((e) => e.type ?? 'error')).toEqual(['started', 'step', 'gate', 'rolled-back', 'error'])
+    expect(events.find((e) => e.type === 'gate')?.gate).toMatchObject({ pass: false, detail: expect.stringMatching(/error rate 100% > 1%.*error reply: v3 is broken/) })
+    expect(events.at(-1)?.error?.code).toBe('ROLLED_BACK')
+    expect(await weightsOf()).toEqual({ v2: 100 })
+    expect(await callSplit()).toEqual({ v2: 400 })
+  })
+
+  it('an abort from a second process stops a running rollout within a second or two', async () => {
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v2', '--to', 'v1', '--steps', '10,100', '--interval', '60s'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    const deadline = Date.now() + 20_000
+    while (!/set weight 10%/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(await weightsOf()).toEqual({ v2: 90, v1: 10 })
+
+    const abort = await lattice(['rollout', 'abort', actor], env())
+    expect(abort.code, abort.stderr).toBe(0)
+    expect(abort.stdout).toMatch(/Status: +rolled-back \(aborted by /)
+    expect(await exited).toBe(ExitCode.ROLLED_BACK)
+    expect(out).toMatch(/ROLLED BACK to the stable weights: aborted by/)
+    expect(await weightsOf()).toEqual({ v2: 100 })
+  })
+
+  it('refuses bad plans before contacting anything, and needs the state', async () => {
+    const bad = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,20'], env())
+    expect(bad.code).toBe(ExitCode.INVALID_INPUT)
+    expect(bad.stderr).toMatch(/INVALID_ROLLOUT.*Steps must increase: 20 after 50/)
+    const noState = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v1'], { ...env(), LATTICE_STATE_CREDS: undefined })
+    expect(noState.code).toBe(ExitCode.INVALID_INPUT)
+    expect(noState.stderr).toMatch(/NO_STATE.*--state-creds/)
+  })
+})
