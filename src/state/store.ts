@@ -61,6 +61,10 @@ export class StateStore {
     await this.call(() => this.kv.put(key, new TextEncoder().encode(JSON.stringify(value))))
   }
 
+  async remove(key: string): Promise<void> {
+    await this.call(() => this.kv.delete(key))
+  }
+
   async keys(filter: string): Promise<string[]> {
     return this.call(async () => {
       const out: string[] = []

@@ -1,0 +1,26 @@
+import { Args, Flags } from '@oclif/core'
+import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags } from '../../src/cli/base.js'
+import { renderChange } from '../../src/cli/render.js'
+import type { ChangeResult } from '../../src/ops/change.js'
+import { entityFromId } from '../../src/ops/entity.js'
+import { clearFault } from '../../src/ops/fault.js'
+import { resolveTarget, withSession } from '../../src/ops/session.js'
+import { DEFAULT_LINK } from '../../src/subjects/index.js'
+
+export default class FaultClear extends LatticeCommand {
+  static override summary = 'Remove an injected fault: every call is served again, with the weights from before the fault.'
+  static override examples = [{ description: 'Clear the fault on an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
+
+  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override flags = { ...connectionFlags, ...signingFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }), ...dryRunFlag }
+
+  async run(): Promise<ChangeResult> {
+    const { args, flags } = await this.parse(FaultClear)
+    const entity = entityFromId(args.id, flags.link)
+    const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
+    const result = await withSession(target, (s) => clearFault(s, entity, this.changeOptions({ ...flags, force: true })))
+    this.warnAll(result.warnings)
+    this.log(renderChange(result))
+    return result
+  }
+}

@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core'
+import { LatticeCommand, appFlags, connectionFlags } from '../src/cli/base.js'
+import { FrameView } from '../src/cli/observe-view.js'
+import { viewMode } from '../src/cli/rollout-view.js'
+import { entityFromId } from '../src/ops/entity.js'
+import { watch } from '../src/ops/observe.js'
+import { resolveTarget, withSession } from '../src/ops/session.js'
+import { parseDuration } from '../src/plan/duration.js'
+import { DEFAULT_LINK } from '../src/subjects/index.js'
+
+export default class Watch extends LatticeCommand {
+  static override summary = 'Live view of the observed split per entity: bars with rates, refreshed in place.'
+  static override description = `Observes real calls passively (an application-account user subscribes to the versioned subjects of every weighted route; nothing is sent) and draws, per entity and version, the observed share next to the configured weight.
+On a terminal the view is redrawn in place; otherwise (CI) one block per interval; --json prints one JSON object per interval (NDJSON). Ctrl-C stops.`
+
+  static override examples = [
+    { description: 'Every weighted entity of the lattice', command: '<%= config.bin %> <%= command.id %>' },
+    { description: 'Two actors, every 2 s', command: '<%= config.bin %> <%= command.id %> MBXYZ... MCABC... --interval 2s' },
+    { description: 'Ten frames of NDJSON for a script', command: '<%= config.bin %> <%= command.id %> --json --count 10' },
+  ]
+
+  static override strict = false
+  static override args = { ids: Args.string({ description: 'Actor (M...) or provider (V...) IDs; default: every weighted entity.' }) }
+  static override flags = {
+    ...connectionFlags,
+    ...appFlags,
+    link: Flags.string({ summary: 'Link name, for providers.', default: DEFAULT_LINK }),
+    interval: Flags.string({ summary: 'Refresh interval.', default: '1s' }),
+    count: Flags.integer({ min: 1, summary: 'Stop after N refreshes.' }),
+  }
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Watch)
+    const only = (argv as string[]).map((id) => entityFromId(id, flags.link))
+    const intervalMs = parseDuration(flags.interval, '--interval')
+    const target = resolveTarget(this.targetOptions(flags), 'none')
+    const view = new FrameView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t))
+    let stopped = false
+    const stop = () => (stopped = true)
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    try {
+      await withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped: () => stopped }, (f) => view.frame(f)))
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  }
+}

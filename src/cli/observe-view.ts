@@ -1,0 +1,50 @@
+/** Rendering observed traffic: `watch` frames (bars, refreshed in place on a terminal) and `verify` results. */
+import type { VerifyResult, WatchFrame } from '../ops/observe.js'
+import { table } from './table.js'
+
+const WIDTH = 20
+
+/** A bar of the observed share, with a mark where the configured weight is. */
+export function bar(observed: number | undefined, weight: number): string {
+  const filled = Math.round(((observed ?? 0) / 100) * WIDTH)
+  const mark = Math.min(WIDTH - 1, Math.round((weight / 100) * WIDTH))
+  return Array.from({ length: WIDTH }, (_, i) => (i === mark && weight > 0 && weight < 100 ? '|' : i < filled ? '█' : '░')).join('')
+}
+
+export function renderFrame(f: WatchFrame): string {
+  if (f.entities.length === 0) return `${f.time.slice(11, 19)}  no weighted routes to watch`
+  const lines: string[] = []
+  for (const e of f.entities) {
+    lines.push(`${f.time.slice(11, 19)}  ${e.entity}${e.drop ? `  (fault: ${e.drop}% dropped, not observable)` : ''}`)
+    const rows = e.versions.map((v) => [`  ${v.version}`, bar(v.observed, v.weight), `set ${v.weight}%`, `seen ${v.observed === undefined ? '-' : `${v.observed.toFixed(1)}%`}`, `${v.rate.toFixed(1)}/s`])
+    lines.push(table(['', '', '', '', ''], rows).split('\n').slice(1).join('\n'))
+  }
+  return lines.join('\n')
+}
+
+export class FrameView {
+  private drawn = 0
+  constructor(
+    private readonly mode: 'json' | 'tty' | 'lines',
+    private readonly write: (t: string) => void,
+  ) {}
+
+  frame(f: WatchFrame): void {
+    if (this.mode === 'json') return this.write(`${JSON.stringify(f)}\n`)
+    const text = renderFrame(f)
+    if (this.mode === 'lines') return this.write(`${text}\n`)
+    this.write(`${this.drawn ? `\x1b[${this.drawn}A\x1b[0J` : ''}${text}\n`)
+    this.drawn = text.split('\n').length
+  }
+}
+
+export function renderVerify(r: VerifyResult): string {
+  const calls = Object.values(r.counts).reduce((a, b) => a + b, 0)
+  const rows = Object.keys(r.weights).map((v) => [v, `${r.weights[v]}%`, r.observed[v] === undefined ? '-' : `${r.observed[v].toFixed(1)}%`, String(r.counts[v] ?? 0)])
+  const verdict = r.match ? 'consistent with the live weights' : 'DIFFERS from the live weights'
+  return [
+    `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s`,
+    table(['VERSION', 'WEIGHT', 'OBSERVED', 'CALLS'], rows),
+    `chi-square ${r.statistic.toFixed(2)} (${r.degreesOfFreedom} df), p = ${r.pValue < 0.0001 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)}: ${verdict} (alpha ${r.alpha}).`,
+  ].join('\n')
+}

@@ -1,0 +1,63 @@
+/**
+ * Failure injection: N% of an entity's calls are mapped to `<subject>._drop`, which nobody
+ * serves, so callers get "no responders". The versions' weights are scaled to the rest. The
+ * weights from before are kept (in the state bucket when there is one) so that clearing the
+ * fault puts them back exactly.
+ */
+import { LatticeError } from '../errors.js'
+import type { Route } from '../plan/routes.js'
+import { type Weights, assertWeight, scaleWeights, sumWeights } from '../plan/weights.js'
+import { type EntityRef, entityKey, entityLabel, versionToken } from '../subjects/index.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import type { Session } from './session.js'
+
+interface FaultRecord {
+  /** The entity's weights before the fault. */
+  weights: Weights
+  drop: number
+}
+
+const faultKey = (session: Session, entity: EntityRef) => `${session.account}.fault.${versionToken(entityKey(entity))}`
+
+const weightsBefore = (route: Route | undefined): Weights => {
+  if (!route || Object.keys(route.weights).length === 0) return {}
+  // Without a record, undo the scaling (exact whenever the weights scale evenly).
+  return route.drop ? scaleWeights(route.weights, 100) : route.weights
+}
+
+export async function injectFault(session: Session, entity: EntityRef, drop: number, opts: ChangeOptions): Promise<ChangeResult & { restore: Weights }> {
+  assertWeight(drop, String(drop))
+  if (drop === 0) throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', { hint: 'To remove a fault, run `lattice fault clear`.' })
+  const saved = session.journal ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value : undefined
+  let restore: Weights = {}
+  const result = await changeRoutes(
+    session,
+    (routes) => {
+      const current = routes.get(entityKey(entity))
+      restore = saved?.weights ?? weightsBefore(current)
+      const weights = drop === 100 || sumWeights(restore) === 0 ? {} : scaleWeights(restore, 100 - drop)
+      return [{ entity, weights, drop, ...(current?.clusters ? { clusters: current.clusters } : {}) }]
+    },
+    // The drop subject is meant to have no subscriber: the readiness gate only looks at versions.
+    opts,
+  )
+  if (session.journal && result.pushed) await session.journal.store.put<FaultRecord>(faultKey(session, entity), { weights: restore, drop })
+  return { ...result, restore }
+}
+
+export async function clearFault(session: Session, entity: EntityRef, opts: ChangeOptions, remembered?: Weights): Promise<ChangeResult> {
+  const saved = session.journal ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value : undefined
+  const result = await changeRoutes(
+    session,
+    (routes) => {
+      const current = routes.get(entityKey(entity))
+      if (!current?.drop) throw new LatticeError('NO_FAULT', `${entityLabel(entity)} has no fault injected.`, { hint: 'See `lattice status`.' })
+      const weights = remembered ?? saved?.weights ?? weightsBefore(current)
+      return [{ entity, weights: Object.keys(weights).length ? weights : null, ...(current.clusters ? { clusters: current.clusters } : {}) }]
+    },
+    // Putting back what was live before needs no readiness gate.
+    { ...opts, force: true },
+  )
+  if (session.journal && result.pushed) await session.journal.store.remove(faultKey(session, entity))
+  return result
+}

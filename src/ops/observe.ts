@@ -1,0 +1,157 @@
+/**
+ * `lattice watch` and `lattice verify`: the split of real traffic, observed passively (an
+ * application-account user subscribes to the versioned subjects; nothing is sent), next to
+ * the live weights.
+ */
+import { LatticeError } from '../errors.js'
+import { type Route, routesFromMappings } from '../plan/routes.js'
+import type { Weights } from '../plan/weights.js'
+import type { Connection } from '../resolver/connection.js'
+import { chiSquareTest } from '../stats/chi-square.js'
+import { type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
+import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
+import { loadLiveAccount } from './change.js'
+import type { Session } from './session.js'
+
+function appOf(session: Session): Connection {
+  if (!session.app) throw new LatticeError('NO_APP_CREDS', 'Observing traffic needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Use creds of a user of the account the actors run in; it only subscribes.' })
+  return session.app
+}
+
+/** The live routes of the lattice (only `only`, when given). */
+async function liveRoutes(session: Session, only?: EntityRef[]): Promise<Route[]> {
+  const routes = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice)
+  if (!only?.length) return routes
+  const wanted = new Set(only.map(entityKey))
+  return routes.filter((r) => wanted.has(entityKey(r.entity)))
+}
+
+/** Versions given weight anywhere (unscoped or in a cluster): the subjects worth watching. */
+function watchedOf(lattice: string, routes: Route[]): WatchedEntity[] {
+  return routes.map((r) => {
+    const versions = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
+    return { key: entityKey(r.entity), subjects: Object.fromEntries([...versions].map((v) => [v, versionedSubject(lattice, r.entity, v)])) }
+  })
+}
+
+export interface VersionView {
+  version: string
+  /** Configured percent (unscoped weights). */
+  weight: number
+  /** Percent of the observed messages (absent when none were observed). */
+  observed?: number
+  /** Messages per second during the window. */
+  rate: number
+}
+
+export interface EntityView {
+  entity: string
+  versions: VersionView[]
+  /** Percent dropped by a fault (not observable passively). */
+  drop?: number
+}
+
+function viewOf(route: Route, counts: Record<string, number>, seconds: number): EntityView {
+  const shares = observedShares(counts)
+  const versions = [...new Set([...Object.keys(route.weights), ...Object.keys(counts)])]
+  return {
+    entity: entityLabel(route.entity),
+    versions: versions.map((v) => ({ version: v, weight: route.weights[v] ?? 0, ...(shares[v] === undefined ? {} : { observed: shares[v] }), rate: (counts[v] ?? 0) / seconds })),
+    ...(route.drop ? { drop: route.drop } : {}),
+  }
+}
+
+export interface WatchFrame {
+  time: string
+  entities: EntityView[]
+}
+
+export interface WatchOptions {
+  intervalMs: number
+  /** Stop after this many frames (default: until stopped). */
+  frames?: number
+  /** True once the user wants out (SIGINT). */
+  stopped: () => boolean
+}
+
+/** Observe every interval and call `onFrame`, until stopped. Routes are re-read every few frames. */
+export async function watch(session: Session, only: EntityRef[], opts: WatchOptions, onFrame: (f: WatchFrame) => void): Promise<void> {
+  const observer = new SplitObserver(appOf(session))
+  try {
+    let routes: Route[] = []
+    for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
+      if (frame % 5 === 0) {
+        routes = await liveRoutes(session, only)
+        await observer.watch(watchedOf(session.lattice, routes))
+      }
+      const started = Date.now()
+      await sleepUnless(opts.intervalMs, opts.stopped)
+      const counts: Counts = observer.take()
+      const seconds = (Date.now() - started) / 1000
+      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds)) })
+    }
+  } finally {
+    observer.stop()
+  }
+}
+
+async function sleepUnless(ms: number, early: () => boolean): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end && !early()) await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now())))
+}
+
+export interface VerifyResult {
+  entity: string
+  windowMs: number
+  weights: Weights
+  counts: Record<string, number>
+  observed: Record<string, number>
+  statistic: number
+  degreesOfFreedom: number
+  pValue: number
+  alpha: number
+  /** The observed split is consistent with the weights (p >= alpha). */
+  match: boolean
+  warnings: string[]
+}
+
+/** Observe `entity` for `windowMs` and test the split against its live weights (chi-square). */
+export async function verify(session: Session, entity: EntityRef, windowMs: number, alpha: number): Promise<VerifyResult> {
+  const app = appOf(session)
+  const [route] = await liveRoutes(session, [entity])
+  const label = entityLabel(entity)
+  if (!route || Object.keys(route.weights).length === 0) {
+    throw new LatticeError('NO_ROUTE', `${label} has no weighted mapping in lattice ${session.lattice}: there is no split to verify.`, { hint: 'See `lattice status`.' })
+  }
+  const warnings: string[] = []
+  if (route.clusters) warnings.push('The entity has cluster-scoped weights; they are not part of this test (only the unscoped weights are).')
+  if (route.drop) warnings.push(`${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`)
+  const observer = new SplitObserver(app)
+  let counts: Record<string, number>
+  try {
+    await observer.watch(watchedOf(session.lattice, [{ ...route, clusters: undefined }]))
+    observer.take()
+    await new Promise((r) => setTimeout(r, windowMs))
+    counts = observer.take()[entityKey(entity)] ?? {}
+  } finally {
+    observer.stop()
+  }
+  const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
+  const observedCounts = versions.map((v) => counts[v] ?? 0)
+  const total = observedCounts.reduce((a, b) => a + b, 0)
+  if (total === 0) {
+    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`, { hint: 'Verify while the entity has traffic, or use a longer --window.' })
+  }
+  const test = chiSquareTest(observedCounts, versions.map((v) => route.weights[v]))
+  return {
+    entity: label,
+    windowMs,
+    weights: route.weights,
+    counts: Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]])),
+    observed: observedShares(Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]]))),
+    ...test,
+    alpha,
+    match: test.pValue >= alpha,
+    warnings,
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * watch, verify and fault against real hosts (host-core) and real traffic.
+ */
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { Host } from '../../src/host-core/index.js'
+import { versionedSubject } from '../../src/subjects/index.js'
+import { json, lattice } from '../helpers/cli.js'
+import { newActorId } from '../helpers/ids.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection } from '../helpers/traffic.js'
+
+let l: TestLattice
+let conns: NatsConnection[] = []
+let hosts: Host[] = []
+let env: () => Record<string, string>
+const actor = newActorId()
+const subject = `wasmbus.rpc.default.${actor}`
+
+beforeAll(async () => {
+  l = await startLattice({ jetstream: true })
+  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
+  conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
+  hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
+  await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+  await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
+  const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], env())
+  expect(r.code, r.stderr).toBe(0)
+})
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.close()))
+  await Promise.all(conns.map((c) => c.close()))
+  await l?.stop()
+})
+
+/** Call `to` 20 calls at a time until stopped; stop() returns who answered (or how the call failed). */
+function traffic(to = subject): { stop: () => Promise<Record<string, number>> } {
+  const seen: Record<string, number> = {}
+  let on = true
+  const loop = (async () => {
+    while (on) {
+      await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          let who: string
+          try {
+            who = (await conns[2].request(to, new TextEncoder().encode('x'), { timeout: 1000 })).string()
+          } catch (e) {
+            who = (e as { code?: string }).code === '503' ? 'no responders' : 'other error'
+          }
+          seen[who] = (seen[who] ?? 0) + 1
+        }),
+      )
+    }
+  })()
+  return {
+    stop: async () => {
+      on = false
+      await loop
+      return seen
+    },
+  }
+}
+
+describe('watch and verify', () => {
+  it('verify finds the observed split consistent with the live weights; watch reports it within tolerance', async () => {
+    const t = traffic()
+    try {
+      const r = await lattice(['verify', 'actor', actor, '--window', '2s', '--json'], env())
+      expect(r.code, r.stderr).toBe(0)
+      const v = json<{ match: boolean; observed: Record<string, number>; pValue: number }>(r)
+      expect(v.match).toBe(true)
+      expect(Math.abs(v.observed.v2 - 30)).toBeLessThanOrEqual(5)
+
+      const text = await lattice(['verify', 'actor', actor, '--window', '1s'], env())
+      expect(text.stdout).toMatch(/VERSION +WEIGHT +OBSERVED +CALLS/)
+      expect(text.stdout).toMatch(/consistent with the live weights/)
+
+      const w = await lattice(['watch', actor, '--json', '--count', '2', '--interval', '1s'], env())
+      expect(w.code, w.stderr).toBe(0)
+      const frames = w.stdout.trim().split('\n').map((line) => JSON.parse(line) as { entities: { versions: { version: string; weight: number; observed?: number; rate: number }[] }[] })
+      expect(frames).toHaveLength(2)
+      const v2 = frames[1].entities[0].versions.find((x) => x.version === 'v2')
+      expect(v2?.weight).toBe(30)
+      expect(Math.abs((v2?.observed ?? 0) - 30)).toBeLessThanOrEqual(8)
+      expect(v2?.rate).toBeGreaterThan(0)
+
+      const lines = await lattice(['watch', '--count', '1', '--interval', '500ms'], env())
+      expect(lines.stdout).toMatch(/v1 +[█░|]{20} +set 70% +seen \d+\.\d%/)
+    } finally {
+      await t.stop()
+    }
+  })
+
+  it('verify fails (exit 11) when the split differs: callers bypassing the mapping; and when there is no traffic', async () => {
+    const t1 = traffic()
+    const t2 = traffic(versionedSubject('default', { kind: 'actor', id: actor }, 'v2'))
+    try {
+      const r = await lattice(['verify', 'actor', actor, '--window', '2s'], env())
+      expect(r.code).toBe(ExitCode.MISMATCH)
+      expect(r.stdout).toMatch(/DIFFERS from the live weights/)
+      expect(r.stderr).toMatch(/SPLIT_MISMATCH/)
+    } finally {
+      await t1.stop()
+      await t2.stop()
+    }
+    const quiet = await lattice(['verify', 'actor', actor, '--window', '500ms'], env())
+    expect(quiet.code).toBe(ExitCode.MISMATCH)
+    expect(quiet.stderr).toMatch(/NO_TRAFFIC/)
+  })
+})
+
+describe('fault', () => {
+  it('a 20% fault makes about 20% of calls fail with no responders; clearing it restores them and the weights', async () => {
+    const r = await lattice(['fault', 'actor', actor, '--drop', '20'], env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`actor ${actor}: v1 70% -> 56%, v2 30% -> 24%, dropped 0% -> 20%`)
+    const t = traffic()
+    await new Promise((res) => setTimeout(res, 1500))
+    const seen = await t.stop()
+    const total = Object.values(seen).reduce((a, b) => a + b, 0)
+    expect(Math.abs(((seen['no responders'] ?? 0) / total) * 100 - 20), JSON.stringify(seen)).toBeLessThanOrEqual(5)
+    expect(seen['other error']).toBeUndefined()
+
+    const cleared = await lattice(['fault', 'clear', actor], env())
+    expect(cleared.code, cleared.stderr).toBe(0)
+    expect(cleared.stdout).toContain(`actor ${actor}: v1 56% -> 70%, v2 24% -> 30%, dropped 20% -> 0%`)
+    const after = traffic()
+    await new Promise((res) => setTimeout(res, 500))
+    const ok = await after.stop()
+    expect(ok['no responders']).toBeUndefined()
+  })
+
+  it('--for clears the fault when the time is up', async () => {
+    const r = await lattice(['fault', 'actor', actor, '--drop', '10', '--for', '1s'], env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/Fault live for 1s/)
+    expect(r.stdout).toMatch(/Fault cleared:\nactor \S+: v1 63% -> 70%, v2 27% -> 30%, dropped 10% -> 0%/)
+    const again = await lattice(['fault', 'clear', actor], env())
+    expect(again.code).toBe(ExitCode.LIVE_STATE)
+    expect(again.stderr).toMatch(/NO_FAULT/)
+  })
+})
