@@ -4,9 +4,12 @@ import { LatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
 import { checkVersion } from '../ops/entity.js'
-import { parseSteps, runRollout, validatePlan } from '../ops/rollout.js'
+import { runRollout } from '../ops/rollout.js'
+import { parseSteps, validatePlan } from '../plan/rollout.js'
 import { resolveTarget, withSession } from '../ops/session.js'
-import type { RolloutPlan, RolloutRecord } from '../state/rollouts.js'
+import type { RolloutPlan } from '../plan/rollout.js'
+import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollouts.js'
+import type { RolloutRecord } from '../state/rollouts.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
 import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } from './base.js'
 import { RolloutView, viewMode } from './rollout-view.js'
@@ -16,24 +19,29 @@ a probe (--probe-payload: requests sent to each version's versioned subject; err
 A "pause" step waits for \`lattice rollout promote\`. A failed gate, \`lattice rollout abort\` from any terminal, or SIGINT/SIGTERM (unless --on-interrupt hold) puts the stable weights back in one push and exits ${10}.
 Needs --state-creds (progress is kept server-side) and, for probes and the observed weight, --app-creds.`
 
-export const rolloutFlags = {
+/** What running any rollout needs: where, who, what to do on an interrupt, and the safety gates. */
+export const runnerFlags = {
   ...connectionFlags,
   ...appFlags,
   ...signingFlags,
-  from: Flags.string({ summary: 'The stable version (what an abort goes back to).', required: true }),
-  to: Flags.string({ summary: 'The new version.', required: true }),
-  steps: Flags.string({ summary: 'Percent for --to at each step; "pause" waits for `rollout promote`.', default: '10,25,50,100' }),
-  interval: Flags.string({ summary: 'Wait after each step before the gates decide (500ms, 30s, 5m).', default: '30s' }),
-  'probe-payload': Flags.string({ summary: 'Turns on the probe gate: the request body sent to each version.', helpGroup: 'GATES' }),
-  'probe-count': Flags.integer({ min: 1, default: 20, summary: 'Probe requests per version per step.', helpGroup: 'GATES' }),
-  'probe-timeout': Flags.string({ default: '2s', summary: 'Timeout of one probe request.', helpGroup: 'GATES' }),
-  'max-error-rate': Flags.string({ default: '1', summary: 'Most probe errors allowed, in percent.', helpGroup: 'GATES' }),
-  'max-p95-ms': Flags.integer({ min: 1, summary: 'Slowest p95 probe latency allowed, in ms.', helpGroup: 'GATES' }),
-  'error-margin': Flags.string({ default: '1', summary: 'How many percentage points more errors than --from the new version may have.', helpGroup: 'GATES' }),
-  'latency-margin-ms': Flags.integer({ min: 0, default: 20, summary: 'How many ms slower (p95) than --from the new version may be.', helpGroup: 'GATES' }),
-  'gate-cmd': Flags.string({ summary: 'A command run after each wait (sh -c) with LATTICE_ROLLOUT_* in its environment; exit 0 passes.', helpGroup: 'GATES' }),
   'on-interrupt': Flags.string({ options: ['abort', 'hold'], default: 'abort', summary: 'On SIGINT/SIGTERM: put the stable weights back (abort) or leave the weights as they are (hold).' }),
   ...safetyFlags,
+}
+
+export const rolloutFlags = {
+  ...runnerFlags,
+  from: Flags.string({ summary: 'The stable version (what an abort goes back to).', required: true }),
+  to: Flags.string({ summary: 'The new version.', required: true }),
+  steps: Flags.string({ summary: 'Percent for --to at each step; "pause" waits for `rollout promote`.', default: DEFAULT_STEPS.join(',') }),
+  interval: Flags.string({ summary: 'Wait after each step before the gates decide (500ms, 30s, 5m).', default: DEFAULT_INTERVAL }),
+  'probe-payload': Flags.string({ summary: 'Turns on the probe gate: the request body sent to each version.', helpGroup: 'GATES' }),
+  'probe-count': Flags.integer({ min: 1, default: PROBE_DEFAULTS.count, summary: 'Probe requests per version per step.', helpGroup: 'GATES' }),
+  'probe-timeout': Flags.string({ default: PROBE_DEFAULTS.timeout, summary: 'Timeout of one probe request.', helpGroup: 'GATES' }),
+  'max-error-rate': Flags.string({ default: String(PROBE_DEFAULTS.maxErrorRate), summary: 'Most probe errors allowed, in percent.', helpGroup: 'GATES' }),
+  'max-p95-ms': Flags.integer({ min: 1, summary: 'Slowest p95 probe latency allowed, in ms.', helpGroup: 'GATES' }),
+  'error-margin': Flags.string({ default: String(PROBE_DEFAULTS.errorMargin), summary: 'How many percentage points more errors than --from the new version may have.', helpGroup: 'GATES' }),
+  'latency-margin-ms': Flags.integer({ min: 0, default: PROBE_DEFAULTS.latencyMarginMs, summary: 'How many ms slower (p95) than --from the new version may be.', helpGroup: 'GATES' }),
+  'gate-cmd': Flags.string({ summary: 'A command run after each wait (sh -c) with LATTICE_ROLLOUT_* in its environment; exit 0 passes.', helpGroup: 'GATES' }),
 }
 
 function percentFlag(text: string, flag: string): number {
@@ -72,8 +80,8 @@ export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags
 
 /** Runs rollouts: streams progress, turns SIGINT/SIGTERM into an abort (or a hold), exits 10 when rolled back. */
 export abstract class RolloutRunner extends LatticeCommand {
-  protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof rolloutFlags> & { json?: boolean }): Promise<void> {
-    const target = resolveTarget(this.targetOptions(flags), 'required')
+  protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags)): Promise<void> {
+    const target = resolveTarget(targetOptions, 'required')
     let interrupted = false
     const onSignal = () => (interrupted = true)
     process.on('SIGINT', onSignal)

@@ -4,10 +4,13 @@
  * All problems are collected; nothing stops at the first.
  */
 import { readFileSync } from 'node:fs'
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar, type YAMLMap } from 'yaml'
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar } from 'yaml'
 import { LatticeError } from '../errors.js'
 import { weightProblem } from '../plan/weights.js'
-import { type EntityKind, type EntityRef, DEFAULT_LINK, entityIdProblem, entityKey, publicKeyProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityRef, entityKey, publicKeyProblem, tokenProblem } from '../subjects/index.js'
+import type { RolloutPlan } from '../plan/rollout.js'
+import { type Ctx, checkId, entityItem, entries, providerRef, str, versionOf } from './nodes.js'
+import { parseRollouts } from './rollouts.js'
 
 export interface SpecProblem {
   file: string
@@ -43,13 +46,15 @@ export interface Spec {
   live?: string
   splits: Split[]
   faults: Fault[]
+  /** Progressive rollouts, run by `lattice rollout -f FILE` (not by apply). */
+  rollouts: RolloutPlan[]
   /** The parsed document and its text, kept to rewrite the file without losing comments or layout. */
   document: Document
   text: string
 }
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
-const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults']
+const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults', 'rollouts']
 const ENV_KEYS = ['actors', 'providers']
 const PROVIDER_KEYS = ['id', 'link', 'version']
 const SPLIT_KEYS = ['actor', 'provider', 'link', 'weights', 'clusters']
@@ -81,7 +86,7 @@ export function parseSpec(text: string, file: string): Spec {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
     at(null, code, e.message.split('\n')[0], code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
   }
-  const spec: Spec = { file, environments: Object.create(null) as Record<string, PinnedEntity[]>, splits: [], faults: [], document: doc, text }
+  const spec: Spec = { file, environments: Object.create(null) as Record<string, PinnedEntity[]>, splits: [], faults: [], rollouts: [], document: doc, text }
   if (problems.length > 0) throw invalid(file, problems)
 
   const root = doc.contents
@@ -232,99 +237,11 @@ export function parseSpec(text: string, file: string): Spec {
     }
   }
 
+  const rollouts = top.get('rollouts')
+  if (rollouts) spec.rollouts = parseRollouts(rollouts, ctx)
+
   if (problems.length > 0) throw invalid(file, problems)
   return spec
-}
-
-interface Ctx {
-  at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
-}
-
-/** The map's values by key; unknown keys are problems (with a did-you-mean). */
-function entries(map: YAMLMap, allowed: string[], where: string, ctx: Ctx): Map<string, Node> {
-  const out = new Map<string, Node>()
-  for (const pair of map.items) {
-    const keyNode = pair.key as Scalar
-    const key = String(keyNode?.value)
-    if (!allowed.includes(key)) {
-      const guess = closest(key, allowed)
-      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key "${key}" in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
-      continue
-    }
-    out.set(key, (pair.value ?? keyNode) as Node)
-  }
-  return out
-}
-
-function str(node: Node, what: string, ctx: Ctx): string | undefined {
-  if (isScalar(node) && typeof node.value === 'string') return node.value
-  ctx.at(node, 'WRONG_TYPE', `${what} must be a string.`)
-  return undefined
-}
-
-function versionOf(node: Node, ctx: Ctx): string | undefined {
-  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
-    ctx.at(node, 'WRONG_TYPE', 'A version must be a string, e.g. "1.0.0".')
-    return undefined
-  }
-  if (typeof node.value !== 'string') {
-    const text = node.source ?? String(node.value)
-    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads 1.0 as a number).`)
-    return undefined
-  }
-  const p = versionProblem(node.value)
-  if (p) {
-    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is invalid: ${p}.`, 'A version is 1 to 128 bytes with no whitespace.')
-    return undefined
-  }
-  return node.value
-}
-
-function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
-  const p = entityIdProblem(kind, id)
-  if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
-  return !p
-}
-
-function providerRef(idNode: Node | undefined, linkNode: Node | undefined, item: Node, ctx: Ctx): EntityRef | undefined {
-  if (!idNode) {
-    ctx.at(item, 'MISSING_KEY', 'A provider entry needs an id.', 'Add id: VA...')
-    return undefined
-  }
-  const id = str(idNode, 'id', ctx)
-  const idOk = id !== undefined && checkId('provider', id, idNode, ctx)
-  let link: string | undefined = DEFAULT_LINK
-  if (linkNode) {
-    link = str(linkNode, 'link', ctx)
-    const p = link === undefined ? undefined : tokenProblem(link)
-    if (p) {
-      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
-      link = undefined
-    }
-  }
-  return idOk && link !== undefined ? { kind: 'provider', id: id as string, link } : undefined
-}
-
-/** A split or fault entry: exactly one of actor/provider (+ link for providers). */
-function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { entity: EntityRef; fields: Map<string, Node> } | undefined {
-  if (!isMap(item)) {
-    ctx.at(item, 'WRONG_TYPE', `${capital(what)} must be a mapping.`)
-    return undefined
-  }
-  const fields = entries(item, allowed, what, ctx)
-  const actor = fields.get('actor')
-  const provider = fields.get('provider')
-  if ((actor ? 1 : 0) + (provider ? 1 : 0) !== 1) {
-    ctx.at(item, actor ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor or provider.`, 'Write actor: MB... or provider: VA... (with link).')
-    return undefined
-  }
-  if (actor) {
-    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
-    const id = str(actor, 'actor', ctx)
-    return id !== undefined && checkId('actor', id, actor, ctx) ? { entity: { kind: 'actor', id }, fields } : undefined
-  }
-  const entity = providerRef(provider, fields.get('link'), item, ctx)
-  return entity ? { entity, fields } : undefined
 }
 
 function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>> | undefined {
@@ -417,33 +334,4 @@ function invalid(file: string, problems: SpecProblem[]): LatticeError {
 
 export function formatProblem(p: SpecProblem): string {
   return `  ${p.file}:${p.line}:${p.column} ${p.code} ${p.message}${p.hint ? ` ${p.hint}` : ''}`
-}
-
-/** The allowed word closest to `word` by edit distance, if it is close enough to be a typo. */
-function closest(word: string, allowed: string[]): string | undefined {
-  let best: string | undefined
-  let bestD = Number.POSITIVE_INFINITY
-  for (const a of allowed) {
-    const d = editDistance(word.toLowerCase(), a)
-    if (d < bestD) [best, bestD] = [a, d]
-  }
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]
-}
-
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1)
 }

@@ -4,34 +4,13 @@
  * compare-and-set that re-reads and re-applies on conflict, so a runner's progress and
  * another terminal's abort request never overwrite each other.
  */
+import type { RolloutPlan } from '../plan/rollout.js'
 import type { Weights } from '../plan/weights.js'
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
+
+export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout.js'
 import type { Owner, Who } from './journal.js'
 import type { StateStore, Versioned } from './store.js'
-
-export type Step = number | 'pause'
-
-export interface ProbeGate {
-  payload: string
-  count: number
-  timeoutMs: number
-  /** Most errors allowed, percent of probe requests. */
-  maxErrorRate: number
-  maxP95Ms?: number
-  /** How much worse than the stable version the new one may be. */
-  errorMargin: number
-  latencyMarginMs: number
-}
-
-export interface RolloutPlan {
-  entity: EntityRef
-  from: string
-  to: string
-  steps: Step[]
-  intervalMs: number
-  probe?: ProbeGate
-  gateCmd?: string
-}
 
 export interface GateResult {
   gate: 'probe' | 'command'

@@ -4,6 +4,8 @@
  * and an abort from a second process stops a running rollout.
  */
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
@@ -107,6 +109,25 @@ describe('rollout', () => {
     expect(await exited).toBe(ExitCode.ROLLED_BACK)
     expect(out).toMatch(/ROLLED BACK to the stable weights: aborted by/)
     expect(await weightsOf()).toEqual({ v2: 100 })
+  })
+
+  it('runs the rollouts of a spec file; a pause waits for `rollout promote` from another process', async () => {
+    const file = join(l.dir, 'rollouts.yaml')
+    writeFileSync(file, `rollouts:\n  - actor: ${actor}\n    from: v2\n    to: v1\n    steps: [50, pause, 100]\n    interval: 300ms\n    gates:\n      command: test "$LATTICE_ROLLOUT_WEIGHT" -le 100\n`)
+    const runner = spawn(process.execPath, [BIN, 'rollout', '-f', file], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout.on('data', (d) => (out += d.toString()))
+    runner.stderr.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    const deadline = Date.now() + 20_000
+    while (!/paused/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    expect(out).toMatch(/after step 1\/2: paused, waiting for `lattice rollout promote`/)
+    const st = json<{ phase: string; setWeight: number }>(await lattice(['rollout', 'status', actor, '--json'], env()))
+    expect(st).toMatchObject({ phase: 'paused', setWeight: 50 })
+    expect((await lattice(['rollout', 'promote', actor], env())).code).toBe(0)
+    expect(await exited, out).toBe(0)
+    expect(out).toMatch(/promoted: continuing[\s\S]*step 2\/2: set weight 100%[\s\S]*completed/)
+    expect(await weightsOf()).toEqual({ v1: 100 })
   })
 
   it('refuses bad plans before contacting anything, and needs the state', async () => {

@@ -153,6 +153,35 @@ describe('cluster-scoped splits', () => {
   })
 })
 
+describe('rollouts in a spec', () => {
+  const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
+  it('parse with defaults, pauses and gates', () => {
+    const spec = parseSpec(`rollouts:\n  - actor: ${id}\n    from: "1.0.0"\n    to: "1.1.0"\n    steps: [10, pause, 100]\n    interval: 1m\n    gates:\n      probe: { payload: "{}", maxP95Ms: 50 }\n      command: ./check.sh\n`, 'r.yaml')
+    expect(spec.rollouts).toEqual([
+      {
+        entity: { kind: 'actor', id },
+        from: '1.0.0',
+        to: '1.1.0',
+        steps: [10, 'pause', 100],
+        intervalMs: 60_000,
+        gateCmd: './check.sh',
+        probe: { payload: '{}', count: 20, timeoutMs: 2000, maxErrorRate: 1, maxP95Ms: 50, errorMargin: 1, latencyMarginMs: 20 },
+      },
+    ])
+    expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n`, 'r.yaml').rollouts[0]).toMatchObject({ steps: [10, 25, 50, 100], intervalMs: 30_000 })
+  })
+  it('report every problem, located', () => {
+    const text = `rollouts:\n  - actor: ${id}\n    from: a\n    to: a\n  - actor: ${id}\n    to: b\n    steps: [50, 10]\n    interval: soon\n    gates: { probe: { count: 5 }, colour: red }\n`
+    let problems: SpecProblem[] = []
+    try {
+      parseSpec(text, 'r.yaml')
+    } catch (e) {
+      problems = ((e as LatticeError).details?.problems as SpecProblem[]) ?? []
+    }
+    expect(problems.map((p) => `${p.line}:${p.code}`)).toEqual(['2:INVALID_ROLLOUT', '5:DUPLICATE_ENTITY', '5:MISSING_KEY', '8:INVALID_DURATION', '9:MISSING_KEY', '9:UNKNOWN_KEY'])
+  })
+})
+
 describe('review regressions', () => {
   it('rejects environment names that YAML would not read back as the same string', () => {
     for (const name of ['"1"', 'true', '"a b"', '"-x"']) {
@@ -173,7 +202,8 @@ describe('published JSON Schema', () => {
   it('names exactly the keys the parser accepts', async () => {
     const { readFileSync } = await import('node:fs')
     const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
-    expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'splits'])
+    expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'rollouts', 'splits'])
+    expect(Object.keys(schema.properties.rollouts.items.properties).sort()).toEqual(['actor', 'from', 'gates', 'interval', 'link', 'provider', 'steps', 'to'])
     expect(Object.keys(schema.properties.environments.additionalProperties.properties).sort()).toEqual(['actors', 'providers'])
     expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'clusters', 'link', 'provider', 'weights'])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])

@@ -1,0 +1,25 @@
+import { RolloutRunner, runnerFlags } from '../../src/cli/rollout-command.js'
+import { specFlag } from '../../src/cli/base.js'
+import { LatticeError } from '../../src/errors.js'
+import { specTarget } from '../../src/ops/spec.js'
+import { readSpec } from '../../src/spec/parse.js'
+
+export default class Rollout extends RolloutRunner {
+  static override summary = 'Run the rollouts declared in a spec file (rollouts:), one after the other.'
+  static override description = `Each rollout of the file runs like \`lattice rollout actor|provider\`: steps, waits, gates, pauses, automatic rollback.
+A rollout that is rolled back stops the run (exit 10); the ones after it do not start.`
+
+  static override examples = [
+    { description: 'The rollouts of lattice.yaml', command: '<%= config.bin %> <%= command.id %> -f lattice.yaml' },
+    { description: 'In CI: one line per event', command: '<%= config.bin %> <%= command.id %> -f deploy/lattice.yaml --on-interrupt abort' },
+  ]
+
+  static override flags = { ...runnerFlags, ...specFlag }
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Rollout)
+    const spec = readSpec(flags.file)
+    if (spec.rollouts.length === 0) throw new LatticeError('INVALID_ROLLOUT', `${flags.file} declares no rollouts.`, { hint: 'Add a rollouts: list (see docs/rollouts.md), or use `lattice rollout actor|provider`.' })
+    await this.runPlans(spec.rollouts, flags, specTarget(this.targetOptions(flags), spec))
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Reading spec nodes: each helper checks one kind of value and reports a located problem
+ * (through the parser's context) instead of throwing, so that every problem is collected.
+ */
+import { type Node, type Scalar, type YAMLMap, isMap, isScalar } from 'yaml'
+import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+
+export interface Ctx {
+  at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
+}
+
+/** The map's values by key; unknown keys are problems (with a did-you-mean). */
+export function entries(map: YAMLMap, allowed: string[], where: string, ctx: Ctx): Map<string, Node> {
+  const out = new Map<string, Node>()
+  for (const pair of map.items) {
+    const keyNode = pair.key as Scalar
+    const key = String(keyNode?.value)
+    if (!allowed.includes(key)) {
+      const guess = closest(key, allowed)
+      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key "${key}" in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
+      continue
+    }
+    out.set(key, (pair.value ?? keyNode) as Node)
+  }
+  return out
+}
+
+export function str(node: Node, what: string, ctx: Ctx): string | undefined {
+  if (isScalar(node) && typeof node.value === 'string') return node.value
+  ctx.at(node, 'WRONG_TYPE', `${what} must be a string.`)
+  return undefined
+}
+
+export function versionOf(node: Node, ctx: Ctx): string | undefined {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+    ctx.at(node, 'WRONG_TYPE', 'A version must be a string, e.g. "1.0.0".')
+    return undefined
+  }
+  if (typeof node.value !== 'string') {
+    const text = node.source ?? String(node.value)
+    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads 1.0 as a number).`)
+    return undefined
+  }
+  const p = versionProblem(node.value)
+  if (p) {
+    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is invalid: ${p}.`, 'A version is 1 to 128 bytes with no whitespace.')
+    return undefined
+  }
+  return node.value
+}
+
+export function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
+  const p = entityIdProblem(kind, id)
+  if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
+  return !p
+}
+
+export function providerRef(idNode: Node | undefined, linkNode: Node | undefined, item: Node, ctx: Ctx): EntityRef | undefined {
+  if (!idNode) {
+    ctx.at(item, 'MISSING_KEY', 'A provider entry needs an id.', 'Add id: VA...')
+    return undefined
+  }
+  const id = str(idNode, 'id', ctx)
+  const idOk = id !== undefined && checkId('provider', id, idNode, ctx)
+  let link: string | undefined = DEFAULT_LINK
+  if (linkNode) {
+    link = str(linkNode, 'link', ctx)
+    const p = link === undefined ? undefined : tokenProblem(link)
+    if (p) {
+      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
+      link = undefined
+    }
+  }
+  return idOk && link !== undefined ? { kind: 'provider', id: id as string, link } : undefined
+}
+
+/** A split or fault entry: exactly one of actor/provider (+ link for providers). */
+export function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { entity: EntityRef; fields: Map<string, Node> } | undefined {
+  if (!isMap(item)) {
+    ctx.at(item, 'WRONG_TYPE', `${capital(what)} must be a mapping.`)
+    return undefined
+  }
+  const fields = entries(item, allowed, what, ctx)
+  const actor = fields.get('actor')
+  const provider = fields.get('provider')
+  if ((actor ? 1 : 0) + (provider ? 1 : 0) !== 1) {
+    ctx.at(item, actor ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor or provider.`, 'Write actor: MB... or provider: VA... (with link).')
+    return undefined
+  }
+  if (actor) {
+    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
+    const id = str(actor, 'actor', ctx)
+    return id !== undefined && checkId('actor', id, actor, ctx) ? { entity: { kind: 'actor', id }, fields } : undefined
+  }
+  const entity = providerRef(provider, fields.get('link'), item, ctx)
+  return entity ? { entity, fields } : undefined
+}
+
+/** The allowed word closest to `word` by edit distance, if it is close enough to be a typo. */
+function closest(word: string, allowed: string[]): string | undefined {
+  let best: string | undefined
+  let bestD = Number.POSITIVE_INFINITY
+  for (const a of allowed) {
+    const d = editDistance(word.toLowerCase(), a)
+    if (d < bestD) [best, bestD] = [a, d]
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]
+}
+
+export function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}

@@ -1,0 +1,135 @@
+/**
+ * The `rollouts:` section of a spec: progressive rollouts declared in the file and run by
+ * `lattice rollout -f FILE`, with the same defaults as the command's flags.
+ *
+ *   rollouts:
+ *     - actor: MB...
+ *       from: 1.0.0
+ *       to: 1.1.0
+ *       steps: [10, 25, pause, 50, 100]
+ *       interval: 30s
+ *       gates:
+ *         probe: { payload: '{"ping":1}', maxErrorRate: 1, maxP95Ms: 50 }
+ *         command: ./check.sh
+ */
+import { type Node, isMap, isScalar, isSeq } from 'yaml'
+import { isLatticeError } from '../errors.js'
+import { parseDuration } from '../plan/duration.js'
+import { type ProbeGate, type RolloutPlan, type Step, validatePlan } from '../plan/rollout.js'
+import { entityKey } from '../subjects/index.js'
+import { type Ctx, entityItem, entries, str, versionOf } from './nodes.js'
+
+const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates']
+const GATE_KEYS = ['probe', 'command']
+const PROBE_KEYS = ['payload', 'count', 'timeout', 'maxErrorRate', 'maxP95Ms', 'errorMargin', 'latencyMarginMs']
+
+export const DEFAULT_STEPS: Step[] = [10, 25, 50, 100]
+export const DEFAULT_INTERVAL = '30s'
+export const PROBE_DEFAULTS = { count: 20, timeout: '2s', maxErrorRate: 1, errorMargin: 1, latencyMarginMs: 20 }
+
+export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
+  if (!isSeq(node)) {
+    ctx.at(node, 'WRONG_TYPE', 'rollouts must be a list of { actor | provider, from, to, steps, interval, gates }.')
+    return []
+  }
+  const plans: RolloutPlan[] = []
+  const seen = new Set<string>()
+  for (const item of node.items as Node[]) {
+    const r = entityItem(item, ROLLOUT_KEYS, 'a rollout', ctx)
+    if (!r) continue
+    const key = entityKey(r.entity)
+    if (seen.has(key)) ctx.at(item, 'DUPLICATE_ENTITY', `${r.entity.kind} ${r.entity.id} has more than one rollout.`, 'Keep one rollout per entity.')
+    seen.add(key)
+    const version = (k: 'from' | 'to') => {
+      const n = r.fields.get(k)
+      if (!n) ctx.at(item, 'MISSING_KEY', `A rollout needs ${k}.`, k === 'from' ? 'Add from: the stable version.' : 'Add to: the new version.')
+      return n ? versionOf(n, ctx) : undefined
+    }
+    const [from, to] = [version('from'), version('to')]
+    const steps = r.fields.has('steps') ? stepsOf(r.fields.get('steps') as Node, ctx) : DEFAULT_STEPS
+    const intervalMs = durationOf(r.fields.get('interval'), DEFAULT_INTERVAL, 'interval', ctx)
+    const gates = r.fields.get('gates')
+    const gate = gates ? gatesOf(gates, ctx) : {}
+    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate) continue
+    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate }
+    try {
+      validatePlan(plan)
+      plans.push(plan)
+    } catch (e) {
+      if (!isLatticeError(e)) throw e
+      ctx.at(item, 'INVALID_ROLLOUT', e.message, e.hint)
+    }
+  }
+  return plans
+}
+
+function stepsOf(node: Node, ctx: Ctx): Step[] | undefined {
+  if (!isSeq(node)) {
+    ctx.at(node, 'WRONG_TYPE', 'steps must be a list of percents and "pause", e.g. [10, 25, pause, 100].')
+    return undefined
+  }
+  const out: Step[] = []
+  for (const s of node.items as Node[]) {
+    if (isScalar(s) && (s.value === 'pause' || typeof s.value === 'number')) out.push(s.value as Step)
+    else {
+      ctx.at(s, 'INVALID_ROLLOUT', `Step ${isScalar(s) ? JSON.stringify(s.value) : ''} is neither a percent nor "pause".`, 'For example [10, 25, pause, 100].')
+      return undefined
+    }
+  }
+  return out
+}
+
+function durationOf(node: Node | undefined, fallback: string, what: string, ctx: Ctx): number | undefined {
+  const text = node ? str(node, what, ctx) : fallback
+  if (text === undefined) return undefined
+  try {
+    return parseDuration(text, what)
+  } catch (e) {
+    if (!isLatticeError(e)) throw e
+    ctx.at(node, 'INVALID_DURATION', e.message, e.hint)
+    return undefined
+  }
+}
+
+function numberOf(node: Node | undefined, fallback: number | undefined, what: string, ctx: Ctx): number | undefined {
+  if (!node) return fallback
+  if (isScalar(node) && typeof node.value === 'number' && node.value >= 0) return node.value
+  ctx.at(node, 'WRONG_TYPE', `${what} must be a number (0 or more).`)
+  return Number.NaN
+}
+
+function gatesOf(node: Node, ctx: Ctx): { probe?: ProbeGate; gateCmd?: string } | undefined {
+  if (!isMap(node)) {
+    ctx.at(node, 'WRONG_TYPE', 'gates must be a mapping with probe and/or command.')
+    return undefined
+  }
+  const g = entries(node, GATE_KEYS, 'gates', ctx)
+  const out: { probe?: ProbeGate; gateCmd?: string } = {}
+  const cmd = g.get('command')
+  if (cmd) {
+    const c = str(cmd, 'command', ctx)
+    if (c === undefined) return undefined
+    out.gateCmd = c
+  }
+  const probeNode = g.get('probe')
+  if (probeNode) {
+    if (!isMap(probeNode)) {
+      ctx.at(probeNode, 'WRONG_TYPE', 'probe must be a mapping, e.g. { payload: "{}", maxErrorRate: 1 }.')
+      return undefined
+    }
+    const p = entries(probeNode, PROBE_KEYS, 'probe', ctx)
+    const payloadNode = p.get('payload')
+    const payload = payloadNode ? str(payloadNode, 'payload', ctx) : (ctx.at(probeNode, 'MISSING_KEY', 'A probe needs payload (the request body).', 'Add payload: "{}".'), undefined)
+    const timeoutMs = durationOf(p.get('timeout'), PROBE_DEFAULTS.timeout, 'timeout', ctx)
+    const nums = {
+      count: numberOf(p.get('count'), PROBE_DEFAULTS.count, 'count', ctx),
+      maxErrorRate: numberOf(p.get('maxErrorRate'), PROBE_DEFAULTS.maxErrorRate, 'maxErrorRate', ctx),
+      maxP95Ms: numberOf(p.get('maxP95Ms'), undefined, 'maxP95Ms', ctx),
+      errorMargin: numberOf(p.get('errorMargin'), PROBE_DEFAULTS.errorMargin, 'errorMargin', ctx),
+      latencyMarginMs: numberOf(p.get('latencyMarginMs'), PROBE_DEFAULTS.latencyMarginMs, 'latencyMarginMs', ctx),
+    }
+    if (payload === undefined || timeoutMs === undefined || Object.values(nums).some((n) => Number.isNaN(n))) return undefined
+    out.probe = { payload, timeoutMs, count: nums.count as number, maxErrorRate: nums.maxErrorRate as number, errorMargin: nums.errorMargin as number, latencyMarginMs: nums.latencyMarginMs as number, ...(nums.maxP95Ms === undefined ? {} : { maxP95Ms: nums.maxP95Ms }) }
+  }
+  return out
+}
