@@ -60,3 +60,14 @@ describe('module boundaries', () => {
     expect(out.trim()).toBe('function function 6')
   })
 })
+
+describe('docs/exit-codes.md', () => {
+  it('explains every error code and every exit code', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { ErrorCodes, ExitCode } = await import('../../src/errors.js')
+    const doc = readFileSync(new URL('../../docs/exit-codes.md', import.meta.url), 'utf8')
+    const missing = Object.keys(ErrorCodes).filter((code) => !doc.includes(`| \`${code}\` |`))
+    expect(missing).toEqual([])
+    for (const n of Object.values(ExitCode)) expect(doc).toMatch(new RegExp(`^\\| ${n} \\|`, 'm'))
+  })
+})
