@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { FrameView, bar, renderVerify } from '../../src/cli/observe-view.js'
+import { RolloutView, eventLine, viewMode } from '../../src/cli/rollout-view.js'
+import type { RolloutEvent } from '../../src/ops/rollout.js'
+
+const ev = (e: Partial<RolloutEvent>): RolloutEvent => ({ type: 'step', time: '2026-11-25T05:00:01.000Z', entity: 'actor MB', ...e })
+
+describe('rollout progress', () => {
+  it('one line per event for CI logs', () => {
+    expect(eventLine(ev({ type: 'step', step: 2, steps: 4, weight: 25 }))).toBe('05:00:01 step 2/4: set weight 25%')
+    expect(eventLine(ev({ type: 'gate', step: 2, steps: 4, gate: { gate: 'probe', pass: false, detail: 'error rate 100% > 1%' } }))).toBe('05:00:01 step 2/4: probe gate FAILED: error rate 100% > 1%')
+  })
+  it('NDJSON with --json: every event one parseable line', () => {
+    const out: string[] = []
+    const view = new RolloutView('json', (t) => out.push(t), 'x')
+    view.event(ev({ type: 'started', message: 'a -> b' }))
+    view.event(ev({ type: 'completed' }))
+    expect(out.join('').trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['started', 'completed'])
+  })
+  it('on a terminal, redraws its block in place', () => {
+    const out: string[] = []
+    const view = new RolloutView('tty', (t) => out.push(t), 'actor MB: v1 -> v2')
+    view.event(ev({ type: 'step', step: 1, steps: 2, weight: 10 }))
+    view.event(ev({ type: 'observed', step: 1, steps: 2, weight: 10, observed: 9.7 }))
+    expect(out[0].startsWith('\x1b[')).toBe(false)
+    expect(out[1]).toMatch(/^\x1b\[\d+A\x1b\[0J/)
+    expect(out[1]).toMatch(/Set: +10% +Observed: 9\.7%/)
+  })
+  it('picks the mode: --json, a terminal, or lines', () => {
+    expect(viewMode(true)).toBe('json')
+    expect(viewMode(false, { isTTY: false } as NodeJS.WriteStream)).toBe('lines')
+  })
+})
+
+describe('watch and verify views', () => {
+  it('bars show the observed share and mark the weight', () => {
+    expect(bar(50, 30)).toBe('██████|███░░░░░░░░░░')
+    expect(bar(undefined, 100)).toBe('░'.repeat(20))
+  })
+  it('frames are NDJSON with --json', () => {
+    const out: string[] = []
+    new FrameView('json', (t) => out.push(t)).frame({ time: 't', entities: [] })
+    expect(JSON.parse(out[0])).toEqual({ time: 't', entities: [] })
+  })
+  it('verify prints both splits and the verdict', () => {
+    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, match: true, warnings: [] })
+    expect(text).toMatch(/v1 +70% +70\.0% +700/)
+    expect(text).toMatch(/consistent with the live weights/)
+  })
+})
