@@ -11,7 +11,7 @@ import { sameWeights } from '../plan/weights.js'
 import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
-import { type ServerIdentity, pingServers } from '../resolver/servers.js'
+import { type ServerIdentity, clusterSize, pingServers } from '../resolver/servers.js'
 import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
@@ -98,7 +98,11 @@ export interface LiveState {
  * and building on that would undo changes made while it was away.
  */
 export async function loadLiveAccount(session: Session): Promise<LiveState> {
-  const [stored, facts, servers] = await Promise.all([storedJwts(session.conn, session.account), fetchServerFacts(session.conn), pingServers(session.conn)])
+  // Knowing how many servers there are (one VARZ, one ROUTEZ) lets every later gather stop as
+  // soon as all have answered instead of waiting out a quiet period.
+  const facts = await fetchServerFacts(session.conn)
+  const expected = await clusterSize(session.conn, facts.serverId, facts.beyondCluster)
+  const [stored, servers] = await Promise.all([storedJwts(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   if (stored.length === 0) {
     throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
@@ -147,7 +151,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (changes.length === 0) return { result }
 
   assertServerRules(mappings, live.rules)
-  const unready = await unreadyVersions(session, changes)
+  const unready = await unreadyVersions(session, changes, live.servers.length)
   if (unready.length > 0) {
     const error = notReadyError(unready)
     if (opts.dryRun) result.warnings.push(`${error.message} The change would be refused without --force.`)

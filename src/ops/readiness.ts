@@ -17,13 +17,13 @@ export interface UnreadyVersion {
 }
 
 /** Versions the change gives weight to that no instance subscribes to. */
-export async function unreadyVersions(session: Session, changes: EntityChange[]): Promise<UnreadyVersion[]> {
+export async function unreadyVersions(session: Session, changes: EntityChange[], servers?: number): Promise<UnreadyVersion[]> {
   const wanted = changes.flatMap((c) => {
     const versions = new Set([c.after ?? {}, ...Object.values(c.clusters?.after ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
     return [...versions].map((version) => ({ entity: entityLabel(c.entity), version, subject: versionedSubject(session.lattice, c.entity, version) }))
   })
   if (wanted.length === 0) return []
-  const subscribed = new Set((await listSubscriptions(session.conn, session.account)).map((s) => s.subject))
+  const subscribed = new Set((await listSubscriptions(session.conn, session.account, { expected: servers })).map((s) => s.subject))
   return wanted.filter((w) => !subscribed.has(w.subject))
 }
 

@@ -15,6 +15,10 @@ export interface ServerFacts {
   /** False when the server did not list its trusted operators (nothing to check against). */
   knowsTrust: boolean
   maxPayload?: number
+  /** The answering server's ID. */
+  serverId?: string
+  /** Gateways or leafnodes connect more servers than the cluster's routes show. */
+  beyondCluster: boolean
 }
 
 interface OperatorClaim {
@@ -23,7 +27,7 @@ interface OperatorClaim {
 }
 
 export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promise<ServerFacts> {
-  let body: { server?: { name?: string }; data?: { version?: string; max_payload?: number; trusted_operators_claim?: OperatorClaim[] } }
+  let body: { server?: { name?: string; id?: string }; data?: { version?: string; max_payload?: number; trusted_operators_claim?: OperatorClaim[]; gateway?: { name?: string }; leafnodes?: number } }
   try {
     const reply = await nc.request('$SYS.REQ.SERVER.PING.VARZ', new TextEncoder().encode('{}'), { timeout: timeoutMs })
     body = JSON.parse(new TextDecoder().decode(reply.data))
@@ -48,6 +52,8 @@ export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promis
     trustedKeys,
     knowsTrust: Array.isArray(claims) && claims.length > 0,
     maxPayload: body.data?.max_payload,
+    serverId: body.server?.id,
+    beyondCluster: Boolean(body.data?.gateway?.name) || (body.data?.leafnodes ?? 0) > 0,
   }
 }
 
