@@ -17,6 +17,7 @@ export const ExitCode = {
   FILE_WRITE: 9,
   ROLLED_BACK: 10,
   MISMATCH: 11,
+  HELD: 12,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
@@ -71,6 +72,7 @@ export const ErrorCodes = {
   NO_FAULT: ExitCode.LIVE_STATE,
   NO_ROUTE: ExitCode.LIVE_STATE,
   ROLLED_BACK: ExitCode.ROLLED_BACK,
+  ROLLOUT_HELD: ExitCode.HELD,
   SPLIT_MISMATCH: ExitCode.MISMATCH,
   NO_TRAFFIC: ExitCode.MISMATCH,
 } as const

@@ -68,6 +68,14 @@ export abstract class LatticeCommand extends Command {
     return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'], acceptDrift: flags['accept-drift'], command: commandLine() }
   }
 
+  /** Commands that stream (rollouts, watch) print JSON as one object per line, errors included. */
+  static ndjson = false
+
+  protected override logJson(json: unknown): void {
+    if ((this.constructor as typeof LatticeCommand).ndjson) process.stdout.write(`${JSON.stringify(json)}\n`)
+    else super.logJson(json)
+  }
+
   /** Warnings go to stderr for people; with --json they are part of the result. */
   protected warnAll(warnings: string[]): void {
     if (!this.jsonEnabled()) for (const w of warnings) this.logToStderr(`Warning: ${w}`)

@@ -82,6 +82,8 @@ export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags
 export abstract class RolloutRunner extends LatticeCommand {
   protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags)): Promise<void> {
     const target = resolveTarget(targetOptions, 'required')
+    // Every plan's needs are checked before the first one starts.
+    if (!flags['app-creds'] && plans.some((p) => p.probe)) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
     let interrupted = false
     const onSignal = () => (interrupted = true)
     process.on('SIGINT', onSignal)
@@ -99,7 +101,9 @@ export abstract class RolloutRunner extends LatticeCommand {
           if (record.phase === 'rolled-back') {
             throw new LatticeError('ROLLED_BACK', `The rollout of ${entityLabel(plan.entity)} was rolled back: ${record.message}.`, { hint: 'The stable weights are live again; see `lattice rollout status` and `lattice history`.' })
           }
-          if (record.phase === 'held') break
+          if (record.phase === 'held') {
+            throw new LatticeError('ROLLOUT_HELD', `The rollout of ${entityLabel(plan.entity)} was interrupted and held at ${record.setWeight}%.`, { hint: '`lattice rollout abort` puts the stable weights back; `lattice shift` moves on by hand.' })
+          }
         }
       })
     } finally {
@@ -108,8 +112,5 @@ export abstract class RolloutRunner extends LatticeCommand {
     }
   }
 
-  /** Progress is NDJSON with --json: errors go out as one line too. */
-  protected override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json)}\n`)
-  }
+  static override ndjson = true
 }

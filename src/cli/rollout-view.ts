@@ -25,7 +25,7 @@ export function eventLine(e: RolloutEvent): string {
     case 'gate':
       return `${at} ${step}: ${e.gate?.gate} gate ${e.gate?.pass ? 'passed' : 'FAILED'}: ${e.gate?.detail}`
     case 'paused':
-      return `${at} ${step ? `after ${step}` : 'before the first step'}: paused, ${e.message}`
+      return `${at} ${e.step ? `after ${step}` : 'before the first step'}: paused, ${e.message}`
     case 'promoted':
       return `${at} promoted: continuing`
     case 'rolled-back':

@@ -6,7 +6,7 @@
  */
 import { LatticeError } from '../errors.js'
 import type { Route } from '../plan/routes.js'
-import { type Weights, assertWeight, scaleWeights, sumWeights } from '../plan/weights.js'
+import { type Weights, assertWeight, sameWeights, scaleWeights, sumWeights } from '../plan/weights.js'
 import { type EntityRef, entityKey, entityLabel, versionToken } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
@@ -19,10 +19,16 @@ interface FaultRecord {
 
 const faultKey = (session: Session, entity: EntityRef) => `${session.account}.fault.${versionToken(entityKey(entity))}`
 
-const weightsBefore = (route: Route | undefined): Weights => {
-  if (!route || Object.keys(route.weights).length === 0) return {}
-  // Without a record, undo the scaling (exact whenever the weights scale evenly).
-  return route.drop ? scaleWeights(route.weights, 100) : route.weights
+/**
+ * The entity's weights without the fault: the saved ones when they still explain what is live
+ * (a record left by a fault cleared elsewhere must not bring back old weights); otherwise the
+ * live ones scaled back up (exact whenever they scale evenly).
+ */
+function weightsBefore(route: Route | undefined, saved: FaultRecord | undefined): Weights {
+  const live = route?.weights ?? {}
+  if (!route?.drop) return live
+  if (saved && sameWeights(saved.drop === 100 || sumWeights(saved.weights) === 0 ? {} : scaleWeights(saved.weights, 100 - saved.drop), live) && saved.drop === route.drop) return saved.weights
+  return Object.keys(live).length ? scaleWeights(live, 100) : {}
 }
 
 export async function injectFault(session: Session, entity: EntityRef, drop: number, opts: ChangeOptions): Promise<ChangeResult & { restore: Weights }> {
@@ -34,7 +40,7 @@ export async function injectFault(session: Session, entity: EntityRef, drop: num
     session,
     (routes) => {
       const current = routes.get(entityKey(entity))
-      restore = saved?.weights ?? weightsBefore(current)
+      restore = weightsBefore(current, saved)
       const weights = drop === 100 || sumWeights(restore) === 0 ? {} : scaleWeights(restore, 100 - drop)
       return [{ entity, weights, drop, ...(current?.clusters ? { clusters: current.clusters } : {}) }]
     },
@@ -52,7 +58,7 @@ export async function clearFault(session: Session, entity: EntityRef, opts: Chan
     (routes) => {
       const current = routes.get(entityKey(entity))
       if (!current?.drop) throw new LatticeError('NO_FAULT', `${entityLabel(entity)} has no fault injected.`, { hint: 'See `lattice status`.' })
-      const weights = remembered ?? saved?.weights ?? weightsBefore(current)
+      const weights = remembered ?? weightsBefore(current, saved)
       return [{ entity, weights: Object.keys(weights).length ? weights : null, ...(current.clusters ? { clusters: current.clusters } : {}) }]
     },
     // Putting back what was live before needs no readiness gate.

@@ -7,6 +7,7 @@ import { LatticeError } from '../errors.js'
 import { type Route, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import type { Connection } from '../resolver/connection.js'
+import { listSubscriptions } from '../resolver/subscriptions.js'
 import { chiSquareTest } from '../stats/chi-square.js'
 import { type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
@@ -26,11 +27,18 @@ async function liveRoutes(session: Session, only?: EntityRef[]): Promise<Route[]
   return routes.filter((r) => wanted.has(entityKey(r.entity)))
 }
 
-/** Versions given weight anywhere (unscoped or in a cluster): the subjects worth watching. */
-function watchedOf(lattice: string, routes: Route[]): WatchedEntity[] {
+/**
+ * Versions given weight anywhere (unscoped or in a cluster) that instances serve: the subjects
+ * worth watching. Instances subscribe in a queue group (host-core does); our watcher does not,
+ * so it never counts itself, and it never sits alone on a subject where callers should get
+ * "no responders".
+ */
+async function watchedOf(session: Session, routes: Route[]): Promise<WatchedEntity[]> {
+  const served = new Set((await listSubscriptions(session.conn, session.account)).filter((s) => s.queue).map((s) => s.subject))
   return routes.map((r) => {
     const versions = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
-    return { key: entityKey(r.entity), subjects: Object.fromEntries([...versions].map((v) => [v, versionedSubject(lattice, r.entity, v)])) }
+    const subjects = [...versions].map((v) => [v, versionedSubject(session.lattice, r.entity, v)]).filter(([, subject]) => served.has(subject))
+    return { key: entityKey(r.entity), subjects: Object.fromEntries(subjects) }
   })
 }
 
@@ -82,7 +90,7 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
     for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
       if (frame % 5 === 0) {
         routes = await liveRoutes(session, only)
-        await observer.watch(watchedOf(session.lattice, routes))
+        await observer.watch(await watchedOf(session, routes))
       }
       const started = Date.now()
       await sleepUnless(opts.intervalMs, opts.stopped)
@@ -129,7 +137,7 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   const observer = new SplitObserver(app)
   let counts: Record<string, number>
   try {
-    await observer.watch(watchedOf(session.lattice, [{ ...route, clusters: undefined }]))
+    await observer.watch(await watchedOf(session, [{ ...route, clusters: undefined }]))
     observer.take()
     await new Promise((r) => setTimeout(r, windowMs))
     counts = observer.take()[entityKey(entity)] ?? {}
@@ -142,7 +150,14 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   if (total === 0) {
     throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`, { hint: 'Verify while the entity has traffic, or use a longer --window.' })
   }
-  const test = chiSquareTest(observedCounts, versions.map((v) => route.weights[v]))
+  // The chi-square approximation needs every expected count to be 5 or more.
+  const shares = versions.map((v) => route.weights[v])
+  const smallest = Math.min(...shares.map((w) => (total * w) / shares.reduce((a, b) => a + b, 0)))
+  if (smallest < 5) {
+    const needed = Math.ceil((5 * shares.reduce((a, b) => a + b, 0)) / Math.min(...shares))
+    throw new LatticeError('NO_TRAFFIC', `Only ${total} calls to ${label} were observed in ${windowMs / 1000} s; a reliable test needs about ${needed} (5 expected for the smallest share).`, { hint: 'Use a longer --window.' })
+  }
+  const test = chiSquareTest(observedCounts, shares)
   return {
     entity: label,
     windowMs,

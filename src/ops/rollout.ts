@@ -51,6 +51,11 @@ export function rolloutsOf(session: Session): Rollouts {
   return new Rollouts(session.journal.store, session.account)
 }
 
+/** Thrown inside the runner when it must stop: an abort request, or an interrupt. */
+class Stop {
+  constructor(readonly why: 'abort' | 'interrupt') {}
+}
+
 export async function runRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRecord> {
   validatePlan(plan)
   const rollouts = rolloutsOf(session)
@@ -60,114 +65,159 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   const numbered = plan.steps.filter((s) => s !== 'pause').length
   const emit = (e: Omit<RolloutEvent, 'time' | 'entity'>) => opts.onEvent({ time: new Date().toISOString(), entity: label, ...e })
 
-  // What is live before the first step is what an abort restores.
+  // What is live before the first step is what an abort restores; check now that every step can be set.
   const before = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice).find((r) => entityKey(r.entity) === entityKey(entity))
   const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null
-  if (stable && !(stable[plan.from] > 0)) {
-    throw new LatticeError('INVALID_ROLLOUT', `${label} gives ${plan.from} no traffic now (live: ${Object.entries(stable).map(([v, w]) => `${v} ${w}%`).join(', ')}).`, { hint: 'Roll out from the version that serves the traffic now.' })
-  }
-  const apply = (weightsOf: (current: Weights | undefined) => Weights | null, force = opts.change.force) =>
-    changeRoutes(
-      session,
-      (routes) => {
-        const current = routes.get(entityKey(entity))
-        return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
-      },
-      { ...opts.change, dryRun: false, force },
-    )
+  const refuse = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
+  if (before?.drop) throw refuse(`${label} has a fault injected (${before.drop}% dropped).`, 'Clear it first with `lattice fault clear`.')
+  if (stable && !(stable[plan.from] > 0)) throw refuse(`${label} gives ${plan.from} no traffic now (live: ${describeWeights(stable)}).`, 'Roll out from the version that serves the traffic now.')
+  const room = stable ? (stable[plan.from] ?? 0) + (stable[plan.to] ?? 0) : 100
+  const top = Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
+  if (top > room) throw refuse(`${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`, `Keep steps at or below ${room}, or move the other versions first.`)
+
   const now = new Date().toISOString()
   const record: RolloutRecord = { plan, lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
   if ((await rollouts.start(record)) === undefined) {
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
   }
   emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}` })
-  const update = (change: Partial<RolloutRecord>) => rollouts.update(entity, (r) => ({ ...r, ...change }))
+
+  /** Is the rollout still ours to run? Throws Stop otherwise. */
+  const checkpoint = async () => {
+    if (opts.interrupted()) throw new Stop('interrupt')
+    const r = await readRecord(rollouts, entity)
+    if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
+  }
+  /** Record progress, unless an abort came in (then stop instead). */
+  const progress = async (change: Partial<RolloutRecord>) => {
+    let stopped = false
+    await rollouts.update(entity, (r) => (r.abortRequested || !isActive(r) ? ((stopped = true), undefined) : { ...r, ...change }))
+    if (stopped) throw new Stop('abort')
+  }
+  const finish = (change: Partial<RolloutRecord>) => rollouts.update(entity, (r) => ({ ...r, ...change })) as Promise<RolloutRecord>
+  // A heartbeat tells `rollout abort` that the runner is alive and will do the restoring itself.
+  const heartbeat = setInterval(() => {
+    rollouts.update(entity, (r) => (isActive(r) ? { ...r, heartbeat: Date.now() } : undefined)).catch(() => undefined)
+  }, HEARTBEAT_MS)
 
   const observer = session.app ? new SplitObserver(session.app) : undefined
   try {
     let n = 0
     for (const [index, step] of plan.steps.entries()) {
       if (step === 'pause') {
-        await update({ step: index, phase: 'paused' })
+        await progress({ step: index, phase: 'paused', promoteRequested: false })
         emit({ type: 'paused', step: n, steps: numbered, message: 'waiting for `lattice rollout promote`' })
-        const outcome = await waitFor(rollouts, entity, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
-        if (outcome !== 'done') return await stop(outcome)
-        await update({ phase: 'running', promoteRequested: false })
+        await waitFor(rollouts, entity, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
+        await progress({ phase: 'running', promoteRequested: false })
         emit({ type: 'promoted', step: n, steps: numbered })
         continue
       }
       n++
-      await apply((current) => shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from }))
-      await update({ step: index, setWeight: step, observedWeight: undefined, gates: [] })
+      await checkpoint()
+      await setWeights(session, entity, opts.change, (current) => shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from }))
+      await progress({ step: index, setWeight: step, observedWeight: undefined, gates: [] })
       emit({ type: 'step', step: n, steps: numbered, weight: step })
 
       await observer?.watch([{ key: 'e', subjects: Object.fromEntries([plan.from, plan.to].map((v) => [v, versionedSubject(session.lattice, entity, v)])) }])
       observer?.take()
-      const outcome = await waitFor(rollouts, entity, opts, plan.intervalMs)
-      if (outcome !== 'done') return await stop(outcome)
-      const shares = observer ? observedShares(observer.take().e ?? {}) : {}
-      const observed = shares[plan.to]
+      await waitFor(rollouts, entity, opts, plan.intervalMs)
+      const observed = observer ? observedShares(observer.take().e ?? {})[plan.to] : undefined
       if (observed !== undefined) {
-        await update({ observedWeight: observed })
+        await progress({ observedWeight: observed })
         emit({ type: 'observed', step: n, steps: numbered, weight: step, observed })
       }
-      const gates = await runGates(session, plan, { step: n, steps: numbered, weight: step, observed })
-      await update({ gates })
+      const gates = await gatesUnlessStopped(session, plan, { step: n, steps: numbered, weight: step, observed }, () => checkpoint().then(() => false, () => true))
+      await checkpoint() // a gate cut short by an abort or interrupt decides nothing
+      await progress({ gates })
       for (const gate of gates) emit({ type: 'gate', step: n, steps: numbered, gate })
       const failed = gates.find((g) => !g.pass)
       if (failed) return await rollBack(`the ${failed.gate} gate failed at step ${n}: ${failed.detail}`)
     }
-    const done = await update({ phase: 'completed', message: `${plan.to} has ${numbered ? (plan.steps.filter((s) => s !== 'pause').at(-1) as number) : 0}%` })
-    emit({ type: 'completed', message: done?.message })
-    return done as RolloutRecord
+    let completed = false
+    const done = (await rollouts.update(entity, (r) => (r.abortRequested || !isActive(r) ? undefined : ((completed = true), { ...r, phase: 'completed', message: `${plan.to} has ${top}%` })))) as RolloutRecord
+    if (!completed) throw new Stop('abort')
+    emit({ type: 'completed', message: done.message })
+    return done
   } catch (e) {
-    // Whatever broke, an active rollout must not be left half way without saying so.
-    if (!(e instanceof LatticeError && e.code === 'ROLLOUT_RUNNING')) await rollBack(`stopped by an error: ${(e as Error).message}`).catch(() => undefined)
-    throw e
+    if (e instanceof Stop) return await stop(e.why)
+    // Whatever broke, the stable weights come back; if even that fails, say so in the record.
+    try {
+      return await rollBack(`stopped by an error: ${(e as Error).message}`)
+    } catch {
+      await finish({ phase: 'failed', message: `stopped by an error (${(e as Error).message}); restoring the stable weights failed too` }).catch(() => undefined)
+      throw e
+    }
   } finally {
+    clearInterval(heartbeat)
     observer?.stop()
   }
 
-  async function stop(outcome: 'abort' | 'interrupt'): Promise<RolloutRecord> {
-    if (outcome === 'interrupt' && opts.onInterrupt === 'hold') {
-      const held = await update({ phase: 'held', message: 'interrupted; weights left as they were' })
-      emit({ type: 'held', message: held?.message })
-      return held as RolloutRecord
+  async function stop(why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
+    const current = await readRecord(rollouts, entity)
+    // `rollout abort` restored the stable weights itself (it thought us gone): nothing to push.
+    if (current && !isActive(current)) {
+      emit({ type: current.phase === 'rolled-back' ? 'rolled-back' : 'held', message: current.message })
+      return current
     }
-    const by = outcome === 'abort' ? (await rollouts.get(entity))?.value.abortRequested : undefined
-    return rollBack(outcome === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted')
+    if (why === 'interrupt' && opts.onInterrupt === 'hold') {
+      const held = await finish({ phase: 'held', message: 'interrupted; weights left as they were' })
+      emit({ type: 'held', message: held.message })
+      return held
+    }
+    const by = current?.abortRequested
+    return rollBack(why === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted')
   }
 
   async function rollBack(reason: string): Promise<RolloutRecord> {
     await restoreStable(session, entity, stable, opts.change)
-    const back = await update({ phase: 'rolled-back', message: reason, setWeight: stable?.[plan.to] ?? 0 })
+    const back = await finish({ phase: 'rolled-back', message: reason, setWeight: stable?.[plan.to] ?? 0 })
     emit({ type: 'rolled-back', message: reason })
-    return back as RolloutRecord
+    return back
   }
 }
 
-/** One push back to the weights from before the rollout (no readiness gate: they were live). */
-function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
+const HEARTBEAT_MS = 2000
+/** `rollout abort` restores the weights itself when the runner has shown no sign of life this long. */
+const RUNNER_SILENT_MS = 10_000
+
+const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
+
+/** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
+async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
+  try {
+    return (await rollouts.get(entity))?.value
+  } catch {
+    return undefined
+  }
+}
+
+/** One push of the entity's weights (its cluster-scoped weights kept). */
+function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, weightsOf: (current: Weights | undefined) => Weights | null, force = change.force): Promise<ChangeResult> {
   return changeRoutes(
     session,
     (routes) => {
       const current = routes.get(entityKey(entity))
-      return [{ entity, weights: stable, ...(current?.clusters ? { clusters: current.clusters } : {}) }]
+      return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
     },
-    { ...change, dryRun: false, force: true },
+    { ...change, dryRun: false, force },
   )
 }
 
-/** Wait `ms` (or until `until` holds), watching for an abort request and interrupts. */
-async function waitFor(rollouts: Rollouts, entity: EntityRef, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<'done' | 'abort' | 'interrupt'> {
+/** One push back to the weights from before the rollout (no readiness gate: they were live; drift accepted: this is the way back). */
+function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
+  return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
+}
+
+/** Wait `ms` (or until `until` holds); throws Stop on an abort request or an interrupt. */
+async function waitFor(rollouts: Rollouts, entity: EntityRef, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<void> {
   const end = Date.now() + ms
   for (;;) {
-    if (opts.interrupted()) return 'interrupt'
-    const r = (await rollouts.get(entity))?.value
-    if (r?.abortRequested) return 'abort'
-    if (until && r && until(r)) return 'done'
+    if (opts.interrupted()) throw new Stop('interrupt')
+    const r = await readRecord(rollouts, entity)
+    if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
+    if (until && r && until(r)) return
     const left = end - Date.now()
-    if (left <= 0) return 'done'
+    if (left <= 0) return
     await sleep(Math.min(POLL_MS, left))
   }
 }
@@ -179,12 +229,29 @@ interface StepFacts {
   observed?: number
 }
 
-async function runGates(session: Session, plan: RolloutPlan, facts: StepFacts): Promise<GateResult[]> {
-  const out: GateResult[] = []
-  if (plan.probe && session.app) out.push(await probeGate(session, plan))
-  if (plan.gateCmd) out.push(await commandGate(session, plan, facts))
-  return out
+/** Run the gates, cutting the gate command short as soon as `shouldStop` says so (an abort or an interrupt). */
+async function gatesUnlessStopped(session: Session, plan: RolloutPlan, facts: StepFacts, shouldStop: () => Promise<boolean>): Promise<GateResult[]> {
+  const cut = new AbortController()
+  let running = true
+  const watcher = (async () => {
+    while (running && !cut.signal.aborted) {
+      await sleep(POLL_MS)
+      if (running && (await shouldStop())) cut.abort()
+    }
+  })()
+  try {
+    const out: GateResult[] = []
+    if (plan.probe && session.app) out.push(await probeGate(session, plan))
+    if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
+    return out
+  } finally {
+    running = false
+    await watcher
+  }
 }
+
+/** A gate command that hangs must not hold a rollout forever. */
+const GATE_TIMEOUT_MS = Number(process.env.LATTICE_GATE_TIMEOUT_MS) || 300_000
 
 async function probeGate(session: Session, plan: RolloutPlan): Promise<GateResult> {
   const g = plan.probe!
@@ -208,9 +275,11 @@ function describe(r: ProbeResult): string {
 }
 
 /** Run the user's gate command with the step's details in its environment; exit 0 passes. */
-function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts): Promise<GateResult> {
+function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, signal: AbortSignal): Promise<GateResult> {
+  // The gate is the user's script: it gets no seed.
+  const { LATTICE_SIGNING_KEY_SEED: _seed, ...inherited } = process.env
   const env = {
-    ...process.env,
+    ...inherited,
     LATTICE_ROLLOUT_KIND: plan.entity.kind,
     LATTICE_ROLLOUT_ID: plan.entity.id,
     LATTICE_ROLLOUT_LINK: plan.entity.link ?? '',
@@ -223,15 +292,30 @@ function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts): Pro
     LATTICE_ROLLOUT_OBSERVED: facts.observed === undefined ? '' : facts.observed.toFixed(1),
   }
   return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', plan.gateCmd as string], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Its own process group: a Ctrl-C in the terminal reaches the runner, which decides (and stops the gate).
+    const child = spawn('sh', ['-c', plan.gateCmd as string], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let timedOut = false
+    // Kill the whole group: the script's own children hold its output open.
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    const timer = setTimeout(() => ((timedOut = true), killGroup()), GATE_TIMEOUT_MS)
+    signal.addEventListener('abort', killGroup, { once: true })
     let output = ''
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-2000))
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
-    child.on('error', (e) => resolve({ gate: 'command', pass: false, detail: `cannot run: ${e.message}` }))
-    child.on('close', (code) => {
+    child.on('error', (e) => resolve({ gate: 'command', pass: false, detail: signal.aborted ? 'stopped' : `cannot run: ${e.message}` }))
+    child.on('close', (code, killedBy) => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', killGroup)
       const last = output.trim().split('\n').at(-1) ?? ''
-      resolve({ gate: 'command', pass: code === 0, detail: `exit ${code}${last ? `: ${last.slice(0, 200)}` : ''}` })
+      const how = signal.aborted ? 'stopped' : timedOut ? `timed out after ${GATE_TIMEOUT_MS / 1000} s` : code === null ? `killed by ${killedBy}` : `exit ${code}`
+      resolve({ gate: 'command', pass: code === 0, detail: `${how}${last ? `: ${last.slice(0, 200)}` : ''}` })
     })
   })
 }
@@ -242,32 +326,40 @@ export async function rolloutStatus(session: Session, entity: EntityRef): Promis
   return found.value
 }
 
-/** Ask the runner to abort; if it does not answer, put the stable weights back ourselves. */
-export async function abortRollout(session: Session, entity: EntityRef, opts: { change: ChangeOptions; waitMs?: number }): Promise<RolloutRecord> {
+/**
+ * Ask the runner to abort. It answers within a second; if it shows no sign of life (no
+ * heartbeat) for RUNNER_SILENT_MS, or the rollout is held, the abort restores the stable weights itself.
+ */
+export async function abortRollout(session: Session, entity: EntityRef, opts: { change: ChangeOptions }): Promise<RolloutRecord> {
   const rollouts = rolloutsOf(session)
   const found = await rollouts.get(entity)
-  if (!found || !isActive(found.value)) {
+  const abortable = (r: RolloutRecord) => isActive(r) || r.phase === 'held'
+  if (!found || !abortable(found.value)) {
     throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is running${found ? ` (the last one is ${found.value.phase})` : ''}.`, { hint: 'See `lattice rollout status`.' })
   }
   const who = currentWho()
   await rollouts.update(entity, (r) => ({ ...r, abortRequested: { who, at: new Date().toISOString() } }))
-  const deadline = Date.now() + (opts.waitMs ?? 10_000)
-  while (Date.now() < deadline) {
-    const r = (await rollouts.get(entity))?.value
+  let seen = { heartbeat: found.value.heartbeat, since: Date.now() }
+  while (found.value.phase !== 'held') {
+    const r = await readRecord(rollouts, entity)
     if (r && !isActive(r)) return r
+    if (r && r.heartbeat !== seen.heartbeat) seen = { heartbeat: r.heartbeat, since: Date.now() }
+    if (Date.now() - seen.since > RUNNER_SILENT_MS) break
     await sleep(POLL_MS)
   }
-  // The runner is gone (or stuck): do its last job for it.
+  // No runner (held, or gone): do its last job for it.
   const r = (await rollouts.get(entity))?.value as RolloutRecord
   await restoreStable(session, entity, r.stable, opts.change)
-  return (await rollouts.update(entity, (x) => ({ ...x, phase: 'rolled-back', setWeight: x.stable?.[x.plan.to] ?? 0, message: `aborted by ${who.user}@${who.host}; the runner did not answer, so the abort restored the stable weights itself` }))) as RolloutRecord
+  const why = r.phase === 'held' ? 'the rollout was held' : 'the runner did not answer'
+  return (await rollouts.update(entity, (x) => ({ ...x, phase: 'rolled-back', setWeight: x.stable?.[x.plan.to] ?? 0, message: `aborted by ${who.user}@${who.host}; ${why}, so the abort restored the stable weights itself` }))) as RolloutRecord
 }
 
 export async function promoteRollout(session: Session, entity: EntityRef): Promise<RolloutRecord> {
   const rollouts = rolloutsOf(session)
-  const found = await rollouts.get(entity)
-  if (!found || found.value.phase !== 'paused') {
-    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is paused${found ? ` (it is ${found.value.phase})` : ''}.`, { hint: 'See `lattice rollout status`.' })
+  let promoted = false
+  const r = await rollouts.update(entity, (x) => (x.phase === 'paused' && !x.promoteRequested ? ((promoted = true), { ...x, promoteRequested: true }) : undefined))
+  if (!promoted) {
+    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is waiting at a pause${r ? ` (it is ${r.phase}${r.promoteRequested ? ', already promoted' : ''})` : ''}.`, { hint: 'See `lattice rollout status`.' })
   }
-  return (await rollouts.update(entity, (r) => ({ ...r, promoteRequested: true }))) as RolloutRecord
+  return r as RolloutRecord
 }

@@ -91,10 +91,11 @@ function durationOf(node: Node | undefined, fallback: string, what: string, ctx:
   }
 }
 
-function numberOf(node: Node | undefined, fallback: number | undefined, what: string, ctx: Ctx): number | undefined {
+function numberOf(node: Node | undefined, fallback: number | undefined, what: string, ctx: Ctx, range: { min: number; max?: number; integer?: boolean }): number | undefined {
   if (!node) return fallback
-  if (isScalar(node) && typeof node.value === 'number' && node.value >= 0) return node.value
-  ctx.at(node, 'WRONG_TYPE', `${what} must be a number (0 or more).`)
+  const v = isScalar(node) ? node.value : undefined
+  if (typeof v === 'number' && v >= range.min && (range.max === undefined || v <= range.max) && (!range.integer || Number.isInteger(v))) return v
+  ctx.at(node, 'WRONG_TYPE', `${what} must be a ${range.integer ? 'whole ' : ''}number from ${range.min}${range.max === undefined ? ' up' : ` to ${range.max}`}.`)
   return Number.NaN
 }
 
@@ -122,11 +123,11 @@ function gatesOf(node: Node, ctx: Ctx): { probe?: ProbeGate; gateCmd?: string } 
     const payload = payloadNode ? str(payloadNode, 'payload', ctx) : (ctx.at(probeNode, 'MISSING_KEY', 'A probe needs payload (the request body).', 'Add payload: "{}".'), undefined)
     const timeoutMs = durationOf(p.get('timeout'), PROBE_DEFAULTS.timeout, 'timeout', ctx)
     const nums = {
-      count: numberOf(p.get('count'), PROBE_DEFAULTS.count, 'count', ctx),
-      maxErrorRate: numberOf(p.get('maxErrorRate'), PROBE_DEFAULTS.maxErrorRate, 'maxErrorRate', ctx),
-      maxP95Ms: numberOf(p.get('maxP95Ms'), undefined, 'maxP95Ms', ctx),
-      errorMargin: numberOf(p.get('errorMargin'), PROBE_DEFAULTS.errorMargin, 'errorMargin', ctx),
-      latencyMarginMs: numberOf(p.get('latencyMarginMs'), PROBE_DEFAULTS.latencyMarginMs, 'latencyMarginMs', ctx),
+      count: numberOf(p.get('count'), PROBE_DEFAULTS.count, 'count', ctx, { min: 1, integer: true }),
+      maxErrorRate: numberOf(p.get('maxErrorRate'), PROBE_DEFAULTS.maxErrorRate, 'maxErrorRate', ctx, { min: 0, max: 100 }),
+      maxP95Ms: numberOf(p.get('maxP95Ms'), undefined, 'maxP95Ms', ctx, { min: 1 }),
+      errorMargin: numberOf(p.get('errorMargin'), PROBE_DEFAULTS.errorMargin, 'errorMargin', ctx, { min: 0, max: 100 }),
+      latencyMarginMs: numberOf(p.get('latencyMarginMs'), PROBE_DEFAULTS.latencyMarginMs, 'latencyMarginMs', ctx, { min: 0 }),
     }
     if (payload === undefined || timeoutMs === undefined || Object.values(nums).some((n) => Number.isNaN(n))) return undefined
     out.probe = { payload, timeoutMs, count: nums.count as number, maxErrorRate: nums.maxErrorRate as number, errorMargin: nums.errorMargin as number, latencyMarginMs: nums.latencyMarginMs as number, ...(nums.maxP95Ms === undefined ? {} : { maxP95Ms: nums.maxP95Ms }) }

@@ -18,7 +18,8 @@ export interface GateResult {
   detail: string
 }
 
-export type Phase = 'running' | 'paused' | 'completed' | 'rolled-back' | 'held'
+/** held: interrupted with --on-interrupt hold; failed: the stable weights could not be restored. */
+export type Phase = 'running' | 'paused' | 'completed' | 'rolled-back' | 'held' | 'failed'
 
 export interface RolloutRecord {
   plan: RolloutPlan
@@ -40,6 +41,8 @@ export interface RolloutRecord {
   updatedAt: string
   abortRequested?: { who: Who; at: string }
   promoteRequested?: boolean
+  /** The runner's last sign of life (its own clock; only its changing matters). */
+  heartbeat?: number
 }
 
 export const isActive = (r: RolloutRecord) => r.phase === 'running' || r.phase === 'paused'
@@ -65,12 +68,17 @@ export class Rollouts {
     return this.store.compareAndSet(this.key(record.plan.entity), record, current?.kvRevision ?? 0)
   }
 
-  /** Apply `change` to the latest record, retrying on conflict. Returns the record written. */
-  async update(entity: EntityRef, change: (r: RolloutRecord) => RolloutRecord): Promise<RolloutRecord | undefined> {
+  /**
+   * Apply `change` to the latest record, retrying on conflict; `change` may return undefined
+   * to write nothing. Returns the record as it now stands.
+   */
+  async update(entity: EntityRef, change: (r: RolloutRecord) => RolloutRecord | undefined): Promise<RolloutRecord | undefined> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const current = await this.get(entity)
       if (!current) return undefined
-      const next = { ...change(current.value), updatedAt: new Date().toISOString() }
+      const changed = change(current.value)
+      if (!changed) return current.value
+      const next = { ...changed, updatedAt: new Date().toISOString() }
       if ((await this.store.compareAndSet(this.key(entity), next, current.kvRevision)) !== undefined) return next
     }
     throw new Error('rollout record kept changing under us')

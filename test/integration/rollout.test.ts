@@ -130,6 +130,51 @@ describe('rollout', () => {
     expect(await weightsOf()).toEqual({ v1: 100 })
   })
 
+  it('an abort during a long gate command stops it at once, with no further step pushed', async () => {
+    expect(await weightsOf()).toEqual({ v1: 100 })
+    const started = Date.now()
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 30'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    while (!/set weight 10%/.test(out) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 500)) // inside the gate command now
+    const abort = await lattice(['rollout', 'abort', actor], env())
+    expect(abort.code, abort.stderr).toBe(0)
+    expect(await exited).toBe(ExitCode.ROLLED_BACK)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(out).not.toMatch(/set weight 100%/)
+    expect(await weightsOf()).toEqual({ v1: 100 })
+  })
+
+  it('an interrupt with --on-interrupt hold leaves the weights (exit 12); abort then restores them', async () => {
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '60s', '--on-interrupt', 'hold'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout.on('data', (d) => (out += d.toString()))
+    runner.stderr.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    const deadline = Date.now() + 20_000
+    while (!/set weight 30%/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    runner.kill('SIGINT')
+    expect(await exited, out).toBe(ExitCode.HELD)
+    expect(out).toMatch(/ROLLOUT_HELD/)
+    expect(await weightsOf()).toEqual({ v1: 70, v2: 30 })
+    const abort = await lattice(['rollout', 'abort', actor], env())
+    expect(abort.code, abort.stderr).toBe(0)
+    expect(abort.stdout).toMatch(/the rollout was held, so the abort restored the stable weights itself/)
+    expect(await weightsOf()).toEqual({ v1: 100 })
+  })
+
+  it('refuses a plan the live weights cannot reach, before pushing anything', async () => {
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '50', '--from', 'v1'], env())).code).toBe(0)
+    const before = await weightsOf()
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms'], env())
+    expect(r.code).toBe(ExitCode.INVALID_INPUT)
+    expect(r.stderr).toMatch(/INVALID_ROLLOUT.*v2 cannot reach 100%: other versions hold 50%/)
+    expect(await weightsOf()).toEqual(before)
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100', '--from', 'v3'], env())).code).toBe(0)
+  })
+
   it('refuses bad plans before contacting anything, and needs the state', async () => {
     const bad = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,20'], env())
     expect(bad.code).toBe(ExitCode.INVALID_INPUT)
