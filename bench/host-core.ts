@@ -10,10 +10,10 @@ import { shift } from '../src/ops/shift.js'
 import { newActorId } from '../test/helpers/ids.js'
 import { startLattice } from '../test/helpers/nats-server.js'
 import { appConnection } from '../test/helpers/traffic.js'
+import { RUNS, type Section, median } from './common.js'
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000)
 const CONCURRENCY = 64
-const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 
 interface Sample {
   rps: number
@@ -39,9 +39,7 @@ async function drive(client: NatsConnection, subject: string, n: number): Promis
   return { rps: n / secs, p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-export async function benchHostCore(): Promise<{ rows: string[][]; ratios: Record<string, number> }> {
+export async function benchHostCore(): Promise<Section> {
   const l = await startLattice()
   const client = await appConnection(l.url, l.appCredsFile)
   const plainConn = await appConnection(l.url, l.appCredsFile)
@@ -61,7 +59,7 @@ export async function benchHostCore(): Promise<{ rows: string[][]; ratios: Recor
     await mapped.startActor({ id: mappedActor, version: 'v1', handler: () => body })
     await mapped.startActor({ id: mappedActor, version: 'v2', handler: () => body })
     const target = resolveTarget({ server: l.url, creds: l.sysCredsFile, signingKey: l.operatorSeedFile, account: l.appAccount, lattice: 'default' }, 'required')
-    await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: mappedActor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false }))
+    await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: mappedActor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false, force: false }))
 
     const cases: Record<string, string> = {
       'plain nats.js queue responder': 'bench.plain',
@@ -83,19 +81,16 @@ export async function benchHostCore(): Promise<{ rows: string[][]; ratios: Recor
       ratios[name] = rps / base
       rows.push([name, Math.round(rps).toString(), (rps / base).toFixed(2) + 'x', median(ss.map((s) => s.p50)).toFixed(2), median(ss.map((s) => s.p99)).toFixed(2)])
     }
-    return { rows, ratios }
+    const worst = Math.min(ratios['host-core, no mapping'], ratios['host-core, 50/50 mapping'])
+    return {
+      title: 'host-core request/reply',
+      method: `${REQUESTS} requests per run, ${CONCURRENCY} in flight, ${RUNS} alternating runs after a warm-up; medians. The baseline is a plain nats.js queue responder on the same server.`,
+      headers: ['case', 'req/s', 'vs plain', 'p50 ms', 'p99 ms'],
+      rows,
+      checks: [{ label: `host-core at least 0.95x the plain responder, with and without a mapping (worst ${worst.toFixed(2)}x)`, pass: worst >= 0.95 }],
+    }
   } finally {
     for (const c of [client, plainConn, hostConn, mappedConn]) await c.close().catch(() => undefined)
     await l.stop()
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { rows, ratios } = await benchHostCore()
-  console.log(`host-core request/reply: ${REQUESTS} requests x ${RUNS} runs, concurrency ${CONCURRENCY}, medians`)
-  console.log(['case', 'req/s', 'vs plain', 'p50 ms', 'p99 ms'].join(' | '))
-  for (const r of rows) console.log(r.join(' | '))
-  const worst = Math.min(ratios['host-core, no mapping'], ratios['host-core, 50/50 mapping'])
-  console.log(worst >= 0.95 ? `PASS: host-core >= 0.95x (worst ${worst.toFixed(2)}x)` : `FAIL: host-core below 0.95x (worst ${worst.toFixed(2)}x)`)
-  if (worst < 0.95) process.exitCode = 1
 }

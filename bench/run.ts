@@ -1,5 +1,50 @@
-/** `npm run bench`: every benchmark against real local nats-server processes (not part of npm test). */
+/**
+ * `npm run bench`: every benchmark against real local nats-server processes (not part of npm
+ * test). Prints each table and writes docs/benchmarks.md with the machine and how to
+ * reproduce. Exits 1 when a target is missed. BENCH_ONLY=startup,compile,... runs a subset.
+ */
 import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { NATS_SERVER } from '../test/helpers/nats-server.js'
+import type { Section } from './common.js'
+import { RUNS } from './common.js'
+import { benchCompile } from './compile.js'
+import { benchHostCore } from './host-core.js'
+import { benchShift } from './shift.js'
+import { benchStartup } from './startup.js'
 
-const scripts = ['bench/host-core.ts']
-for (const s of scripts) execFileSync(process.execPath, ['--import', 'tsx', s], { stdio: 'inherit' })
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore }
+const only = process.env.BENCH_ONLY?.split(',')
+
+const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+
+const sections: Section[] = []
+for (const [name, run] of Object.entries(benches)) {
+  if (only && !only.includes(name)) continue
+  process.stderr.write(`running ${name}...\n`)
+  const out = await run()
+  for (const s of Array.isArray(out) ? out : [out]) {
+    sections.push(s)
+    console.log(`\n${s.title}\n${table(s)}\n${s.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}: ${c.label}`).join('\n')}`)
+  }
+}
+
+const natsVersion = execFileSync(NATS_SERVER, ['--version'], { encoding: 'utf8' }).trim()
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${natsVersion}`
+const doc = `# Benchmarks
+
+Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
+Every number is a median of ${RUNS} or more runs after a warm-up, and every target compares two
+things measured in the same run (these shared machines are noisy; absolute numbers vary).
+Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core\`
+for a subset); it starts its own \`nats-server\` processes and writes this file.
+
+${sections.map((s) => `## ${s.title}\n\n${s.method}\n\n${table(s)}\n\n${s.checks.map((c) => `- ${c.pass ? '✔' : '✖'} ${c.label}`).join('\n')}`).join('\n\n')}
+`
+if (!only) writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc)
+const failed = sections.flatMap((s) => s.checks).filter((c) => !c.pass)
+if (failed.length) {
+  console.log(`\n${failed.length} target(s) missed.`)
+  process.exitCode = 1
+}

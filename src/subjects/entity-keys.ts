@@ -67,6 +67,12 @@ export function publicKeyProblem(key: string, kind: KeyKind): string | undefined
   return undefined
 }
 
+/** The 32 raw bytes of an nkeys public key (any prefix); undefined when it does not decode. */
+export function rawPublicKey(key: string): Uint8Array | undefined {
+  const raw = base32Decode(key)
+  return raw?.length === 35 ? raw.slice(1, 33) : undefined
+}
+
 /** A public key of `kind` for the given 32 raw bytes (used by tests and demos to make IDs). */
 export function encodePublicKey(kind: KeyKind, raw: Uint8Array): string {
   if (raw.length !== 32) throw new Error('a public key is 32 bytes')
