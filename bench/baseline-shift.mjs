@@ -3,7 +3,7 @@
 // for every server's acknowledgement). No checks, no read-back.
 // usage: node bench/baseline-shift.mjs <servers> <sys creds> <operator seed file> <account> <subject> <dest v1> <dest v2> <weight> <server count>
 import { readFileSync } from 'node:fs'
-import { connect, credsAuthenticator } from 'nats'
+import { RequestStrategy, connect, credsAuthenticator } from 'nats'
 import { fromSeed } from 'nkeys.js'
 
 const [servers, creds, seedFile, account, subject, d1, d2, weight, count] = process.argv.slice(2)
@@ -19,7 +19,7 @@ const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).
 const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
 const signed = `${header}.${payload}.${Buffer.from(kp.sign(new TextEncoder().encode(`${header}.${payload}`))).toString('base64url')}`
 let acks = 0
-for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(signed), { maxMessages: Number(count), maxWait: 5000 })) {
+for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(signed), { strategy: RequestStrategy.Count, maxMessages: Number(count), maxWait: 5000 })) {
   if (m.data.length) acks++
 }
 if (acks < Number(count)) process.exit(1)

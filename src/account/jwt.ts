@@ -2,9 +2,9 @@
  * NATS JWT decode, verify and sign (ed25519-nkey). We sign with nkeys.js directly because
  * nats-jwt's encode() always stamps iat = now, and we need iat = max(now, live iat + 1).
  */
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
+import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
 import { type KeyPair, fromPublic } from 'nkeys.js'
-import { base32Encode, rawPublicKey } from '../subjects/entity-keys.js'
+import { base32Encode, encodePublicKey, rawPublicKey } from '../subjects/entity-keys.js'
 
 export interface JwtHeader {
   typ: string
@@ -60,7 +60,7 @@ export function decodeAndVerify<C extends Claims = Claims>(jwt: string): Decoded
 
 /** Sign `claims` as `signer`, with the given iat. jti is a hash of the claims, as Go's jwt does. */
 export function sign(claims: Claims, signer: KeyPair, iat: number): string {
-  const body: Claims = { ...claims, jti: '', iat, iss: signer.getPublicKey() }
+  const body: Claims = { ...claims, jti: '', iat, iss: signerPublicKey(signer) }
   const hash = createHash('sha512-256').update(JSON.stringify(body)).digest()
   body.jti = base32Encode(hash)
   const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).toString('base64url')
@@ -86,10 +86,37 @@ const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex')
  * JavaScript, about 8 ms per signature here and far more for a large JWT (benchmark 3).
  */
 function ed25519Sign(signer: KeyPair, data: Buffer): Uint8Array {
-  const raw = (signer as KeyPair & { getRawSeed?: () => Uint8Array }).getRawSeed?.()
-  if (raw?.length !== 32) return signer.sign(data)
-  return cryptoSign(null, data, createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: 'der', type: 'pkcs8' }))
+  const key = privateKeyOf(signer)
+  return key ? cryptoSign(null, data, key) : signer.sign(data)
 }
+
+const privateKeys = new WeakMap<KeyPair, KeyObject>()
+
+function privateKeyOf(signer: KeyPair): KeyObject | undefined {
+  const raw = (signer as KeyPair & { getRawSeed?: () => Uint8Array }).getRawSeed?.()
+  if (raw?.length !== 32) return undefined
+  let key = privateKeys.get(signer)
+  if (!key) privateKeys.set(signer, (key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: 'der', type: 'pkcs8' })))
+  return key
+}
+
+/**
+ * The signer's public key (O...), derived with node's ed25519 when possible: nkeys.js derives
+ * it in pure JavaScript on every call, which costs milliseconds each time.
+ */
+export function signerPublicKey(signer: KeyPair): string {
+  let known = publicKeys.get(signer)
+  if (!known) {
+    const key = privateKeyOf(signer)
+    const pk = key ? (createPublicKey(key).export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length) : undefined
+    // Signing keys are operator keys (loadSigningKey accepts nothing else).
+    known = pk?.length === 32 ? encodePublicKey('operator', pk) : signer.getPublicKey()
+    publicKeys.set(signer, known)
+  }
+  return known
+}
+
+const publicKeys = new WeakMap<KeyPair, string>()
 
 /** iat for a JWT that must supersede one issued at `liveIat` (one-second resolution). */
 export function nextIat(liveIat: number | undefined, nowMs = Date.now()): number {

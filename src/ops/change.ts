@@ -5,6 +5,7 @@
  * server what it installed.
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
+import { signerPublicKey } from '../account/jwt.js'
 import { LatticeError } from '../errors.js'
 import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
@@ -147,7 +148,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   const minAcks = opts.minAcks ?? live.servers.length
   const servers: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
   const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers, minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
-  if (session.signer) assertTrustedIssuer(live.facts, session.signer.getPublicKey(), 'The signing key')
+  if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
   if (changes.length === 0) return { result }
 
   assertServerRules(mappings, live.rules)

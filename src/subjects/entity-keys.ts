@@ -5,7 +5,7 @@
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
-export const KeyPrefix = { module: 12 << 3, service: 21 << 3, account: 0 } as const
+export const KeyPrefix = { module: 12 << 3, service: 21 << 3, account: 0, operator: 14 << 3 } as const
 export type KeyKind = keyof typeof KeyPrefix
 
 function base32Decode(s: string): Uint8Array | undefined {

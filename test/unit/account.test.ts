@@ -134,3 +134,15 @@ describe('account JWT edits', () => {
     expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null }]).nats.mappings).toBeUndefined()
   })
 })
+
+describe('signing with node crypto', () => {
+  it('derives the same public key as nkeys.js and signs JWTs that nkeys.js verifies', async () => {
+    const { createOperator } = await import('nkeys.js')
+    const { signerPublicKey, sign: signJwt } = await import('../../src/account/jwt.js')
+    const kp = createOperator()
+    expect(signerPublicKey(kp)).toBe(kp.getPublicKey())
+    const jwt = signJwt({ iss: '', sub: 'x', nats: {} }, kp, 1)
+    const [h, p, s] = jwt.split('.')
+    expect(kp.verify(new TextEncoder().encode(`${h}.${p}`), Buffer.from(s, 'base64url'))).toBe(true)
+  })
+})
