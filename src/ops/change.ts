@@ -12,7 +12,8 @@ import { sameWeights } from '../plan/weights.js'
 import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
-import { type ServerIdentity, clusterSize, pingServers } from '../resolver/servers.js'
+import { type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
+import { type Subscriber, listSubscriptions } from '../resolver/subscriptions.js'
 import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
@@ -89,6 +90,8 @@ export interface LiveState {
   servers: ServerIdentity[]
   /** The rules of the oldest server version in the cluster. */
   rules: ServerRules
+  /** Every subscription in the account (asked for up front, with the rest; the readiness gate reads it). */
+  subscriptions: () => Promise<Subscriber[]>
   /** Things the user should know that do not stop the command. */
   warnings: string[]
 }
@@ -101,8 +104,10 @@ export interface LiveState {
 export async function loadLiveAccount(session: Session): Promise<LiveState> {
   // Knowing how many servers there are (one VARZ, one ROUTEZ) lets every later gather stop as
   // soon as all have answered instead of waiting out a quiet period.
-  const facts = await fetchServerFacts(session.conn)
-  const expected = await clusterSize(session.conn, facts.serverId, facts.beyondCluster)
+  const [facts, peers] = await Promise.all([fetchServerFacts(session.conn), routePeers(session.conn, session.conn.info?.server_id)])
+  const expected = facts.beyondCluster || peers === undefined ? undefined : peers + 1
+  const subs = listSubscriptions(session.conn, session.account, { expected })
+  subs.catch(() => undefined) // read (and its error raised) only if the gate needs it
   const [stored, servers] = await Promise.all([storedJwts(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   if (stored.length === 0) {
     throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}.`, {
@@ -118,7 +123,7 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
     warnings.push(`The stored account JWT is issued by ${live.claims.iss}, which the server's operator does not trust: the server keeps using older claims. A change signed with a trusted key replaces it.`)
   }
   const rules = rulesFor(oldestVersion([facts.version, ...servers.map((s) => s.version)]))
-  return { ...live, facts, servers, rules, warnings }
+  return { ...live, facts, servers, rules, warnings, subscriptions: () => subs }
 }
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
@@ -152,7 +157,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (changes.length === 0) return { result }
 
   assertServerRules(mappings, live.rules)
-  const unready = await unreadyVersions(session, changes, live.servers.length)
+  const unready = unreadyVersions(session.lattice, changes, await live.subscriptions())
   if (unready.length > 0) {
     const error = notReadyError(unready)
     if (opts.dryRun) result.warnings.push(`${error.message} The change would be refused without --force.`)

@@ -5,10 +5,9 @@
  * clients, so the sum is exact).
  */
 import { LatticeError } from '../errors.js'
-import { listSubscriptions } from '../resolver/subscriptions.js'
+import type { Subscriber } from '../resolver/subscriptions.js'
 import { entityLabel, versionedSubject } from '../subjects/index.js'
 import type { EntityChange } from './change.js'
-import type { Session } from './session.js'
 
 export interface UnreadyVersion {
   entity: string
@@ -17,13 +16,13 @@ export interface UnreadyVersion {
 }
 
 /** Versions the change gives weight to that no instance subscribes to. */
-export async function unreadyVersions(session: Session, changes: EntityChange[], servers?: number): Promise<UnreadyVersion[]> {
+export function unreadyVersions(lattice: string, changes: EntityChange[], subscriptions: Subscriber[]): UnreadyVersion[] {
   const wanted = changes.flatMap((c) => {
     const versions = new Set([c.after ?? {}, ...Object.values(c.clusters?.after ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
-    return [...versions].map((version) => ({ entity: entityLabel(c.entity), version, subject: versionedSubject(session.lattice, c.entity, version) }))
+    return [...versions].map((version) => ({ entity: entityLabel(c.entity), version, subject: versionedSubject(lattice, c.entity, version) }))
   })
   if (wanted.length === 0) return []
-  const subscribed = new Set((await listSubscriptions(session.conn, session.account, { expected: servers })).map((s) => s.subject))
+  const subscribed = new Set(subscriptions.map((s) => s.subject))
   return wanted.filter((w) => !subscribed.has(w.subject))
 }
 

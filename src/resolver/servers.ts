@@ -128,17 +128,17 @@ export function installedWeights(dests: { subject: string; weight?: number; clus
 }
 
 /**
- * How many servers should answer a ping, known at once: the server `serverId` plus its route
- * peers (a cluster is a full mesh; peers are counted once even when 2.10 pools several routes
- * to each). Undefined when servers beyond the cluster (gateways, leafnodes) may answer too;
- * then callers wait for a quiet period instead.
+ * How many other servers `serverId` has routes to (a cluster is a full mesh, so the cluster has
+ * one more server than this; peers are counted once even when 2.10 pools several routes to
+ * each). Undefined when it cannot tell; callers then wait for a quiet period instead. Servers
+ * beyond the cluster (gateways, leafnodes) are not counted: callers check VARZ for those.
  */
-export async function clusterSize(nc: Connection, serverId: string | undefined, beyondCluster: boolean): Promise<number | undefined> {
-  if (beyondCluster || !serverId) return undefined
+export async function routePeers(nc: Connection, serverId: string | undefined): Promise<number | undefined> {
+  if (!serverId) return undefined
   try {
     const reply = await nc.request(`$SYS.REQ.SERVER.${serverId}.ROUTEZ`, new TextEncoder().encode('{}'), { timeout: 1000 })
     const body = JSON.parse(new TextDecoder().decode(reply.data)) as { data?: { routes?: { remote_id?: string }[] } }
-    return 1 + new Set((body.data?.routes ?? []).map((r) => r.remote_id)).size
+    return new Set((body.data?.routes ?? []).map((r) => r.remote_id)).size
   } catch {
     return undefined
   }
