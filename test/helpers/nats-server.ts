@@ -8,9 +8,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from 'nats-jwt'
 import { connect, credsAuthenticator } from 'nats'
-import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.js'
+import { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, seedText, writeCreds } from '../../src/dev/identity.js'
+
+export { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, writeCreds }
 
 export const NATS_SERVER = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
 
@@ -19,22 +20,6 @@ const running = new Set<ChildProcess>()
 process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL')
 })
-
-/** Account limits that allow connections (an account JWT without limits allows none). */
-export const OPEN_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }
-/** OPEN_LIMITS plus JetStream (for the state bucket). */
-export const JETSTREAM_LIMITS = { ...OPEN_LIMITS, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 }
-
-export interface Identity {
-  operator: KeyPair
-  operatorJwt: string
-  /** A second operator key, listed as an operator signing key. */
-  operatorSigningKey: KeyPair
-  sys: KeyPair
-  sysJwt: string
-  app: KeyPair
-  appJwt: string
-}
 
 export interface ServerNode {
   name: string
@@ -74,30 +59,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port))
     })
   })
-}
-
-export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIMITS, sysLimits: Record<string, unknown> = OPEN_LIMITS): Promise<Identity> {
-  const operator = createOperator()
-  const operatorSigningKey = createOperator()
-  const sys = createAccount()
-  const app = createAccount()
-  const operatorJwt = await encodeOperator('test-operator', operator, {
-    signing_keys: [operatorSigningKey.getPublicKey()],
-    system_account: sys.getPublicKey(),
-  } as never)
-  const sysJwt = await encodeAccount('SYS', sys, { limits: sysLimits } as never, { signer: operator })
-  const appJwt = await encodeAccount('APP', app, { limits: appLimits } as never, { signer: operator })
-  return { operator, operatorJwt, operatorSigningKey, sys, sysJwt, app, appJwt }
-}
-
-export async function writeCreds(file: string, account: KeyPair, name: string): Promise<void> {
-  const user = createUser()
-  const jwt = await encodeUser(name, user, account)
-  writeFileSync(file, fmtCreds(jwt, user), { mode: 0o600 })
-}
-
-function seedText(kp: KeyPair): string {
-  return new TextDecoder().decode(kp.getSeed())
 }
 
 export interface StartOptions {
