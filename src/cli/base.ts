@@ -7,11 +7,12 @@ import { looksLikeSeed } from '../auth/signing-key.js'
 import { ExitCode, isLatticeError } from '../errors.js'
 import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
-import type { TargetOptions } from '../ops/session.js'
+import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
 export const connectionFlags = {
-  server: Flags.string({ char: 's', env: 'NATS_URL', default: 'nats://127.0.0.1:4222', summary: 'NATS server URL(s), comma-separated.', helpGroup: 'CONNECTION' }),
+  server: Flags.string({ char: 's', env: 'NATS_URL', summary: `NATS server URL(s), comma-separated [default: the nats context's, else ${DEFAULT_SERVER}].`, helpGroup: 'CONNECTION' }),
+  context: Flags.string({ env: 'NATS_CONTEXT', summary: 'nats CLI context for the URL and creds [default: the selected one] (flags and NATS_URL/NATS_CREDS win).', helpGroup: 'CONNECTION' }),
   creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
   account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
   'state-creds': Flags.string({ env: 'LATTICE_STATE_CREDS', summary: 'Creds of a user in an account with JetStream: turns on history, locking and rollback.', helpGroup: 'CONNECTION' }),
@@ -61,7 +62,7 @@ export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
   protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }): TargetOptions {
-    return { server: flags.server, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

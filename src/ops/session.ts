@@ -3,6 +3,7 @@
  * touches the network.
  */
 import type { KeyPair } from 'nkeys.js'
+import { loadContext } from '../auth/context.js'
 import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { LatticeError } from '../errors.js'
@@ -11,8 +12,13 @@ import { Journal } from '../state/journal.js'
 import { StateStore } from '../state/store.js'
 import { DEFAULT_LATTICE, publicKeyProblem, tokenProblem } from '../subjects/index.js'
 
+export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
+
 export interface TargetOptions {
-  server: string
+  /** Default: the nats context's URL, else DEFAULT_SERVER. */
+  server?: string
+  /** A nats CLI context name (default: the selected context). */
+  context?: string
   creds?: string
   signingKey?: string
   account?: string
@@ -61,13 +67,16 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   }
   const accountProblem = publicKeyProblem(opts.account, 'account')
   if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account "${opts.account}": ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
-  const creds = opts.creds ? readCreds(opts.creds) : undefined
+  // Flags (and their env vars) win; then the nats context; then the defaults.
+  const context = loadContext(opts.context, env)
+  const credsFile = opts.creds ?? context?.creds
+  const creds = credsFile ? readCreds(credsFile) : undefined
   const stateCreds = opts.stateCreds ? readCreds(opts.stateCreds) : undefined
   const appCreds = opts.appCreds ? readCreds(opts.appCreds) : undefined
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server, creds, stateCreds, appCreds, account: opts.account, lattice, signer: kp }
+  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, account: opts.account, lattice, signer: kp }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {

@@ -14,6 +14,8 @@ export interface CliResult {
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!/^(NATS_|LATTICE_)/.test(k)) env[k] = v
+  // No nats context of the machine's user leaks in: tests name their own.
+  env.XDG_CONFIG_HOME = '/nonexistent-lattice-test-config'
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v
   return env
 }

@@ -1,5 +1,5 @@
 /** `lattice dev up|status|env|down`: a real local nats-server in the background, and nothing left running after. */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, credsAuthenticator } from 'nats'
@@ -47,6 +47,18 @@ describe('lattice dev', () => {
     const context = JSON.parse(readFileSync(state.context, 'utf8')) as { url: string; creds: string }
     const nc = await connect({ servers: context.url, authenticator: credsAuthenticator(readFileSync(context.creds)) })
     await nc.close()
+
+    // nats contexts: named with --context, or the selected one; flags and NATS_URL/NATS_CREDS win.
+    const account = { ...base, LATTICE_ACCOUNT: exports.LATTICE_ACCOUNT }
+    const named = await lattice(['status', '--context', 'lattice-dev', '--json'], account)
+    expect(named.code, named.stderr).toBe(0)
+    writeFileSync(join(base.XDG_CONFIG_HOME, 'nats', 'context.txt'), 'lattice-dev\n')
+    expect((await lattice(['status'], account)).code).toBe(0)
+    const wrong = await lattice(['status', '--context', 'nope'], account)
+    expect(wrong.code).toBe(ExitCode.CREDENTIALS)
+    expect(wrong.stderr).toMatch(/CONTEXT_NOT_FOUND.*"nope"/)
+    const flagWins = await lattice(['status', '--server', 'nats://127.0.0.1:1'], account)
+    expect(flagWins.code).toBe(ExitCode.CONNECTION)
 
     expect((await lattice(['dev', 'status', '--dir', dir], base)).stdout).toMatch(/Running: nats-server at nats:\/\/127\.0\.0\.1:\d+/)
     const down = await lattice(['dev', 'down', '--dir', dir], base)
