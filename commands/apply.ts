@@ -33,7 +33,7 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune }))
     this.warnAll(result.warnings)
-    this.log(renderChange(result))
+    this.log(renderChange(result, this.paint()))
     return result
   }
 }

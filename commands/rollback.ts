@@ -30,7 +30,7 @@ The same gates as any change apply: nothing is routed to a version nothing subsc
     const result = await withSession(target, (s) => rollback(s, flags.to, this.changeOptions(flags)))
     this.warnAll(result.warnings)
     this.log(`Rolling back lattice ${result.lattice} to revision ${result.rolledBackTo}.`)
-    this.log(renderChange(result))
+    this.log(renderChange(result, this.paint()))
     return result
   }
 }

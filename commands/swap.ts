@@ -39,7 +39,7 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
     const write = !flags['no-write'] && !flags['dry-run'] && spec.live !== args.to
     if (write) writeLive(spec, args.to)
     this.warnAll(result.warnings)
-    this.log(renderChange(result))
+    this.log(renderChange(result, this.paint()))
     if (write) this.log(`${flags.file}: live: ${args.to}`)
     return { ...result, from: args.from, to: args.to, wrote: write }
   }

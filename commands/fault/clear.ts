@@ -20,7 +20,7 @@ export default class FaultClear extends LatticeCommand {
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => clearFault(s, entity, this.changeOptions({ ...flags, force: true })))
     this.warnAll(result.warnings)
-    this.log(renderChange(result))
+    this.log(renderChange(result, this.paint()))
     return result
   }
 }

@@ -5,6 +5,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { looksLikeSeed } from '../auth/signing-key.js'
 import { ExitCode, isLatticeError } from '../errors.js'
+import { type Paint, colourFor } from './colour.js'
 import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
@@ -75,6 +76,11 @@ export abstract class LatticeCommand extends Command {
   protected override logJson(json: unknown): void {
     if ((this.constructor as typeof LatticeCommand).ndjson) process.stdout.write(`${JSON.stringify(json)}\n`)
     else super.logJson(json)
+  }
+
+  /** Colour for a person at a terminal; none with --json, NO_COLOR, or when stdout is not a TTY. */
+  protected paint(): Paint {
+    return colourFor(this.jsonEnabled())
   }
 
   /** Warnings go to stderr for people; with --json they are part of the result. */

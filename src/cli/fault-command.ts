@@ -33,7 +33,7 @@ export abstract class FaultCommand extends LatticeCommand {
       const options = this.changeOptions(flags)
       const injected = await injectFault(session, entity, drop, options)
       this.warnAll(injected.warnings)
-      this.log(renderChange(injected))
+      this.log(renderChange(injected, this.paint()))
       if (forMs === undefined || flags['dry-run']) return injected
       this.log(`Fault live for ${formatDuration(forMs)}; Ctrl-C clears it now.`)
       let stopped = false
@@ -49,7 +49,7 @@ export abstract class FaultCommand extends LatticeCommand {
       }
       const cleared = await clearFault(session, entity, { ...options, dryRun: false }, injected.restore)
       this.log(`Fault cleared${stopped ? ' early' : ''}:`)
-      this.log(renderChange(cleared))
+      this.log(renderChange(cleared, this.paint()))
       return { ...injected, cleared }
     })
   }

@@ -5,6 +5,7 @@ import type { StatusResult } from '../ops/status.js'
 import type { RecordedChange } from '../state/journal.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
+import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
 
 export function weightChange(before: Weights | null, after: Weights | null): string {
@@ -20,7 +21,7 @@ function changeLine(c: EntityChange | RecordedChange): string {
   return `${entityLabel(c.entity)}: ${parts.join(', ')}${removed ? ' (mapping removed)' : ''}`
 }
 
-export function renderChange(result: ChangeResult): string {
+export function renderChange(result: ChangeResult, paint: Paint = PLAIN): string {
   if (result.changes.length === 0) return 'No change: the live routing already matches. Nothing pushed.'
   const lines: string[] = []
   if (result.dryRun) lines.push(`Dry run: nothing pushed. Account ${result.account}, lattice ${result.lattice} would change:`)
@@ -33,7 +34,7 @@ export function renderChange(result: ChangeResult): string {
     }
   }
   if (result.pushed) {
-    lines.push(...result.servers.map(serverLine))
+    lines.push(...result.servers.map((s) => serverLine(s, paint)))
     const acks = result.servers.filter((s) => s.ok).length
     if (result.confirmed) lines.push(`Live: ${acks} of ${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged (${result.minAcks} required) and run or store the new JWT.`)
     if (result.revision !== undefined) {
@@ -45,9 +46,10 @@ export function renderChange(result: ChangeResult): string {
 
 const INSTALLED = { yes: ', installed', idle: ', stored (no client of the account on this server yet)', no: ', NOT INSTALLED' }
 
-export function serverLine(s: ServerReport): string {
-  const answer = s.ok ? s.message || 'ok' : s.code === 0 ? 'NO REPLY' : `REJECTED (${s.message})`
-  return `  ${s.server}${s.cluster ? ` [${s.cluster}]` : ''}: ${answer}${s.installed ? INSTALLED[s.installed] : ''}`
+export function serverLine(s: ServerReport, paint: Paint = PLAIN): string {
+  const answer = s.ok ? paint.ok(s.message || 'ok') : s.code === 0 ? paint.warn('NO REPLY') : paint.bad(`REJECTED (${s.message})`)
+  const installed = s.installed ? (s.installed === 'no' ? paint.bad(INSTALLED.no) : INSTALLED[s.installed]) : ''
+  return `  ${s.server}${s.cluster ? ` [${s.cluster}]` : ''}: ${answer}${installed}`
 }
 
 export function renderPlan(result: ChangeResult, file: string): string {

@@ -91,7 +91,7 @@ export abstract class RolloutRunner extends LatticeCommand {
     try {
       await withSession(target, async (session) => {
         for (const plan of plans) {
-          const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`)
+          const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`, this.paint())
           const record: RolloutRecord = await runRollout(session, plan, {
             change: this.changeOptions({ ...flags, 'dry-run': false }),
             onEvent: (e) => view.event(e),

@@ -5,10 +5,12 @@
  */
 import type { RolloutEvent } from '../ops/rollout.js'
 import type { RolloutRecord } from '../state/rollouts.js'
+import { type Paint, PLAIN } from './colour.js'
 
 export type ViewMode = 'json' | 'tty' | 'lines'
 
 export function viewMode(json: boolean, stream: NodeJS.WriteStream = process.stdout): ViewMode {
+  // The in-place view is the terminal one (with colour, unless NO_COLOR).
   return json ? 'json' : stream.isTTY && !process.env.CI ? 'tty' : 'lines'
 }
 
@@ -47,6 +49,7 @@ export class RolloutView {
     private readonly mode: ViewMode,
     private readonly write: (text: string) => void,
     private readonly title: string,
+    private readonly paint: Paint = PLAIN,
   ) {}
 
   event(e: RolloutEvent): void {
@@ -59,7 +62,7 @@ export class RolloutView {
       this.gates = []
     }
     if (e.observed !== undefined) this.status.observed = `${e.observed.toFixed(1)}%`
-    if (e.gate) this.gates.push(`${e.gate.pass ? '✔' : '✖'} ${e.gate.gate}: ${e.gate.detail}`)
+    if (e.gate) this.gates.push(`${e.gate.pass ? this.paint.ok('✔') : this.paint.bad('✖')} ${e.gate.gate}: ${e.gate.detail}`)
     this.status.phase = { paused: 'paused', 'rolled-back': 'rolled back', held: 'held', completed: 'completed' }[e.type as string] ?? (e.type === 'promoted' ? 'running' : this.status.phase)
     this.lines = [...this.lines, eventLine(e)].slice(-5)
     this.redraw()

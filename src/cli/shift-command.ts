@@ -30,7 +30,7 @@ export abstract class ShiftCommand extends LatticeCommand {
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => shift(s, input, this.changeOptions(flags)))
     this.warnAll(result.warnings)
-    this.log(renderChange(result))
+    this.log(renderChange(result, this.paint()))
     return result
   }
 }

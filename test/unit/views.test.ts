@@ -48,3 +48,17 @@ describe('watch and verify views', () => {
     expect(text).toMatch(/consistent with the live weights/)
   })
 })
+
+describe('colour', () => {
+  it('only for a terminal, never with NO_COLOR, TERM=dumb or --json', async () => {
+    const { colourFor, COLOUR, PLAIN } = await import('../../src/cli/colour.js')
+    expect(colourFor(false, { isTTY: true }, {})).toBe(COLOUR)
+    expect(colourFor(false, { isTTY: true }, { NO_COLOR: '' })).toBe(PLAIN)
+    expect(colourFor(false, { isTTY: true }, { TERM: 'dumb' })).toBe(PLAIN)
+    expect(colourFor(true, { isTTY: true }, {})).toBe(PLAIN)
+    expect(colourFor(false, { isTTY: false }, {})).toBe(PLAIN)
+    const { serverLine } = await import('../../src/cli/render.js')
+    expect(serverLine({ server: 'n1', ok: false, code: 500, message: 'exceeds 100%' }, COLOUR)).toBe('  n1: \x1b[31mREJECTED (exceeds 100%)\x1b[39m')
+    expect(serverLine({ server: 'n1', ok: false, code: 500, message: 'exceeds 100%' })).toBe('  n1: REJECTED (exceeds 100%)')
+  })
+})
