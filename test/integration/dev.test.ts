@@ -70,6 +70,19 @@ describe('lattice dev', () => {
     expect(() => statSync(state.context)).toThrow()
   })
 
+  it('demo: a canary on real traffic whose observed split follows the weights, and nothing left running', async () => {
+    const r = await lattice(['demo', '--duration', '3s', '--json'], base)
+    expect(r.code, r.stderr).toBe(0)
+    const demo = json<{ url: string; dir: string; steps: { weight: number; observed: { v2: number }; calls: number }[] }>(r)
+    expect(demo.steps.map((s) => s.weight)).toEqual([10, 50, 100])
+    for (const s of demo.steps) {
+      expect(s.calls).toBeGreaterThan(100)
+      expect(Math.abs(s.observed.v2 - s.weight), JSON.stringify(s)).toBeLessThanOrEqual(s.weight === 100 ? 0 : 8)
+    }
+    await expect(connect({ servers: demo.url, timeout: 1000, reconnect: false })).rejects.toThrow()
+    expect(() => statSync(demo.dir)).toThrow()
+  }, 60_000)
+
   it('says how to install nats-server when it is missing', async () => {
     const r = await lattice(['dev', 'up', '--dir', join(home, 'other')], { ...base, LATTICE_NATS_SERVER: join(home, 'no-such-binary') })
     expect(r.code).toBe(ExitCode.CONNECTION)
