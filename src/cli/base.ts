@@ -17,6 +17,8 @@ export const connectionFlags = {
   creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
   account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
   'state-creds': Flags.string({ env: 'LATTICE_STATE_CREDS', summary: 'Creds of a user in an account with JetStream: turns on history, locking and rollback.', helpGroup: 'CONNECTION' }),
+  nsc: Flags.boolean({ summary: 'Take the account (--account may be its name) and the signing key from the nsc store; write pushed JWTs back into it.', default: false, helpGroup: 'CONNECTION' }),
+  operator: Flags.string({ summary: 'With --nsc: the operator in the store [default: the only one].', helpGroup: 'CONNECTION' }),
   lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
 }
 
@@ -63,7 +65,7 @@ export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
   protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }): TargetOptions {
-    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

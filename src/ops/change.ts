@@ -6,6 +6,7 @@
  */
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
 import { signerPublicKey } from '../account/jwt.js'
+import { storedAccountJwt, writeBack } from '../auth/nsc.js'
 import { LatticeError } from '../errors.js'
 import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
@@ -123,6 +124,12 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
     warnings.push(`The stored account JWT is issued by ${live.claims.iss}, which the server's operator does not trust: the server keeps using older claims. A change signed with a trusted key replaces it.`)
   }
   const rules = rulesFor(oldestVersion([facts.version, ...servers.map((s) => s.version)]))
+  if (session.nsc && storedAccountJwt(session.nsc) !== live.jwt) {
+    const stored = verifyAccountJwt(storedAccountJwt(session.nsc), session.account).claims
+    warnings.push((stored.iat ?? 0) > (live.claims.iat ?? 0)
+      ? `The nsc store holds a newer JWT for ${session.nsc.name} than the servers (an \`nsc push\` not done yet?); lattice changes the servers' one and writes it back, replacing the store's.`
+      : `The nsc store's JWT for ${session.nsc.name} is older than the servers'; lattice writes the live one (with this change) back into it.`)
+  }
   return { ...live, facts, servers, rules, warnings, subscriptions: () => subs }
 }
 
@@ -130,6 +137,10 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
   if (session.journal && !opts.dryRun) {
     return journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
   }
+  return plainChange(session, plan, opts)
+}
+
+async function plainChange(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   const live = await loadLiveAccount(session)
   const planned = await planChange(session, live, plan, opts)
   if (session.journal) await warnOfDrift(session.journal, live, planned.result)
@@ -191,6 +202,8 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
       details: { servers: result.servers },
     })
   }
+  // Accepted JWTs go into the nsc store too, so a later `nsc push` carries our mappings.
+  if (session.nsc) writeBack(session.nsc, signed.jwt)
   await verifyInstalled(session, signed.jwt, result)
   const acks = result.servers.filter((s) => s.ok).length
   if (acks < result.minAcks) {

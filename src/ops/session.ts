@@ -4,6 +4,7 @@
  */
 import type { KeyPair } from 'nkeys.js'
 import { loadContext } from '../auth/context.js'
+import { type NscAccount, loadNscAccount } from '../auth/nsc.js'
 import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { LatticeError } from '../errors.js'
@@ -28,6 +29,10 @@ export interface TargetOptions {
   stateCreds?: string
   /** Creds of an application-account user, to observe and probe real traffic. */
   appCreds?: string
+  /** Take the account and signing key from the nsc store, and write pushed JWTs back into it. */
+  nsc?: boolean
+  /** The nsc operator (default: the store's only one). */
+  operator?: string
 }
 
 export interface Session {
@@ -40,6 +45,8 @@ export interface Session {
   journal?: Journal
   /** An application-account connection (with --app-creds), to observe and probe traffic. */
   app?: Connection
+  /** The nsc store's account (with --nsc). */
+  nsc?: NscAccount
 }
 
 export interface Target {
@@ -47,6 +54,7 @@ export interface Target {
   creds?: Credentials
   stateCreds?: Credentials
   appCreds?: Credentials
+  nsc?: NscAccount
   account: string
   lattice: string
   signer?: KeyPair
@@ -62,6 +70,9 @@ export function checkLatticeName(name: string): string {
 /** Check every local input; throws the first problem. Nothing is contacted. */
 export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
   const lattice = checkLatticeName(opts.lattice ?? DEFAULT_LATTICE)
+  // With --nsc, --account may name the account in the store; the store gives its key and the signing key.
+  const nsc = opts.nsc ? loadNscAccount({ operator: opts.operator, account: opts.account }, env) : undefined
+  if (nsc) opts = { ...opts, account: nsc.publicKey, signingKey: opts.signingKey ?? (env[SIGNING_KEY_SEED_ENV] ? undefined : nsc.signingKeyFile) }
   if (!opts.account) {
     throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', { hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).' })
   }
@@ -76,7 +87,7 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, account: opts.account, lattice, signer: kp }
+  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -87,7 +98,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     store = target.stateCreds ? await StateStore.open(target.server, target.stateCreds) : undefined
     app = target.appCreds ? await openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer' }) : undefined
     const journal = store ? new Journal(store, target.account) : undefined
-    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal, app })
+    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, ...(target.nsc ? { nsc: target.nsc } : {}) })
   } finally {
     target.signer?.clear()
     await store?.close()
