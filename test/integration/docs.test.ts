@@ -28,3 +28,19 @@ describe('docs/commands.md', () => {
     expect(bad.out).toMatch(/is stale: the commands changed\. Run `npm run docs:commands`/)
   }, 60_000)
 })
+
+describe('shell completion', () => {
+  it('lattice autocomplete builds completions that know the commands and their flags', async () => {
+    const { lattice } = await import('../helpers/cli.js')
+    const home = mkdtempSync(join(tmpdir(), 'lattice-ac-'))
+    const env = { HOME: home, XDG_CACHE_HOME: join(home, '.cache') }
+    const r = await lattice(['autocomplete', 'bash'], env)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/lattice autocomplete script bash/)
+    const { readdirSync, readFileSync: read } = await import('node:fs')
+    const dir = join(home, '.cache', 'lattice', 'autocomplete', 'functions', 'bash')
+    const script = read(join(dir, readdirSync(dir)[0]), 'utf8')
+    expect(script).toMatch(/rollout:actor/)
+    expect(script).toMatch(/--min-acks/)
+  }, 60_000)
+})
