@@ -31,7 +31,7 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
     const { flags } = await this.parse(Apply)
     const spec = readSpec(flags.file)
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune }))
+    const result = await this.spin('applying the spec', () => withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune })))
     this.warnAll(result.warnings)
     this.log(renderChange(result, this.paint()))
     return result

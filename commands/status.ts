@@ -22,7 +22,7 @@ export default class Status extends LatticeCommand {
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status)
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await withSession(target, (s) => status(s, { servers: flags.servers }))
+    const result = await this.spin('reading the live state', () => withSession(target, (s) => status(s, { servers: flags.servers })))
     this.warnAll(result.warnings)
     this.log(renderStatus(result))
     if (result.state) this.log(`\nRevision ${result.state.revision}${result.state.pending === undefined ? '' : ` (revision ${result.state.pending} in flight)`}${result.state.drift.length ? `; changed outside lattice since: ${result.state.drift.length} subject(s)` : ''}.`)

@@ -6,6 +6,7 @@ import { Command, Flags, type Interfaces } from '@oclif/core'
 import { looksLikeSeed } from '../auth/signing-key.js'
 import { ExitCode, isLatticeError } from '../errors.js'
 import { type Paint, colourFor } from './colour.js'
+import { spinnerEnabled, withSpinner } from './spinner.js'
 import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
@@ -83,6 +84,11 @@ export abstract class LatticeCommand extends Command {
   /** Colour for a person at a terminal; none with --json, NO_COLOR, or when stdout is not a TTY. */
   protected paint(): Paint {
     return colourFor(this.jsonEnabled())
+  }
+
+  /** Run `work` with a spinner saying `text` if it takes more than a moment (terminal only). */
+  protected spin<T>(text: string, work: () => Promise<T>): Promise<T> {
+    return withSpinner(spinnerEnabled(this.jsonEnabled()), text, work)
   }
 
   /** Warnings go to stderr for people; with --json they are part of the result. */

@@ -28,7 +28,7 @@ export abstract class ShiftCommand extends LatticeCommand {
     const input = { entity, to: flags.to, from: flags.from, weight: parseWeight(flags.weight), cluster: flags.cluster }
     validateShift(input) // before keys are read or anything is contacted
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => shift(s, input, this.changeOptions(flags)))
+    const result = await this.spin('changing the routes', () => withSession(target, (s) => shift(s, input, this.changeOptions(flags))))
     this.warnAll(result.warnings)
     this.log(renderChange(result, this.paint()))
     return result

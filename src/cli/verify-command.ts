@@ -26,7 +26,7 @@ export abstract class VerifyCommand extends LatticeCommand {
     const alpha = Number(flags.alpha)
     if (!(alpha > 0 && alpha < 1)) throw new LatticeError('INVALID_WEIGHT', `--alpha "${flags.alpha}" is not a probability between 0 and 1.`, { hint: 'For example --alpha 0.001.' })
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await withSession(target, (s) => verify(s, entity, windowMs, alpha))
+    const result = await this.spin(`observing calls for ${flags.window}`, () => withSession(target, (s) => verify(s, entity, windowMs, alpha)))
     this.warnAll(result.warnings)
     this.log(renderVerify(result))
     if (!result.match) {

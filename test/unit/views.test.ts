@@ -62,3 +62,17 @@ describe('colour', () => {
     expect(serverLine({ server: 'n1', ok: false, code: 500, message: 'exceeds 100%' })).toBe('  n1: REJECTED (exceeds 100%)')
   })
 })
+
+describe('spinner', () => {
+  it('only on a terminal, after a moment, and it erases itself', async () => {
+    const { spinnerEnabled, withSpinner } = await import('../../src/cli/spinner.js')
+    expect(spinnerEnabled(false, { isTTY: true }, {})).toBe(true)
+    for (const [json, tty, env] of [[true, true, {}], [false, false, {}], [false, true, { NO_COLOR: '' }], [false, true, { CI: 'true' }]] as const) expect(spinnerEnabled(json, { isTTY: tty }, env)).toBe(false)
+    const out: string[] = []
+    expect(await withSpinner(true, 'fast', async () => 1, (s) => out.push(s))).toBe(1)
+    expect(out).toEqual([]) // a fast command shows nothing
+    await withSpinner(true, 'slow', () => new Promise((r) => setTimeout(r, 500)), (s) => out.push(s))
+    expect(out.some((s) => s.includes('slow'))).toBe(true)
+    expect(out.at(-1)).toBe('\r\x1b[2K')
+  })
+})
