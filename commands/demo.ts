@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand } from '../src/cli/base.js'
+import { untilInterrupted } from '../src/cli/interrupt.js'
 import { runDemo } from '../src/ops/demo.js'
 import { parseDuration } from '../src/plan/duration.js'
 
@@ -24,13 +25,6 @@ Needs nats-server on PATH (or LATTICE_NATS_SERVER).`
     const { flags } = await this.parse(Demo)
     const steps = [10, 50, 100]
     const stepMs = Math.max(200, Math.floor(parseDuration(flags.duration, '--duration') / (steps.length + 1)))
-    let stopped = false
-    const stop = () => (stopped = true)
-    process.on('SIGINT', stop)
-    try {
-      return await runDemo({ dir: flags.dir, stepMs, steps, keep: flags.keep, stopped: () => stopped, say: (l) => this.log(l) })
-    } finally {
-      process.off('SIGINT', stop)
-    }
+    return untilInterrupted((stopped) => runDemo({ dir: flags.dir, stepMs, steps, keep: flags.keep, stopped, say: (l) => this.log(l) }))
   }
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, appFlags, connectionFlags } from '../src/cli/base.js'
 import { FrameView } from '../src/cli/observe-view.js'
+import { untilInterrupted } from '../src/cli/interrupt.js'
 import { viewMode } from '../src/cli/rollout-view.js'
 import { entityFromId } from '../src/ops/entity.js'
 import { watch } from '../src/ops/observe.js'
@@ -36,15 +37,6 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
     const intervalMs = parseDuration(flags.interval, '--interval')
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const view = new FrameView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t))
-    let stopped = false
-    const stop = () => (stopped = true)
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-    try {
-      await withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped: () => stopped }, (f) => view.frame(f)))
-    } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-    }
+    await untilInterrupted((stopped) => withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped }, (f) => view.frame(f))))
   }
 }

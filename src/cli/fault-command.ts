@@ -7,6 +7,7 @@ import { resolveTarget, withSession } from '../ops/session.js'
 import { formatDuration, parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
 import type { EntityRef } from '../subjects/index.js'
+import { untilInterrupted } from './interrupt.js'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from './base.js'
 import { renderChange } from './render.js'
 
@@ -36,19 +37,13 @@ export abstract class FaultCommand extends LatticeCommand {
       this.log(renderChange(injected, this.paint()))
       if (forMs === undefined || flags['dry-run']) return injected
       this.log(`Fault live for ${formatDuration(forMs)}; Ctrl-C clears it now.`)
-      let stopped = false
-      const stop = () => (stopped = true)
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-      try {
+      const early = await untilInterrupted(async (interrupted) => {
         const end = Date.now() + forMs
-        while (!stopped && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
-      } finally {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-      }
+        while (!interrupted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
+        return interrupted()
+      })
       const cleared = await clearFault(session, entity, { ...options, dryRun: false }, injected.restore)
-      this.log(`Fault cleared${stopped ? ' early' : ''}:`)
+      this.log(`Fault cleared${early ? ' early' : ''}:`)
       this.log(renderChange(cleared, this.paint()))
       return { ...injected, cleared }
     })

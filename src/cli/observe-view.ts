@@ -1,5 +1,6 @@
 /** Rendering observed traffic: `watch` frames (bars, refreshed in place on a terminal) and `verify` results. */
 import type { VerifyResult, WatchFrame } from '../ops/observe.js'
+import { inPlace } from './rollout-view.js'
 import { table } from './table.js'
 
 const WIDTH = 20
@@ -23,18 +24,19 @@ export function renderFrame(f: WatchFrame): string {
 }
 
 export class FrameView {
-  private drawn = 0
+  private readonly draw: (text: string) => void
   constructor(
     private readonly mode: 'json' | 'tty' | 'lines',
     private readonly write: (t: string) => void,
-  ) {}
+  ) {
+    this.draw = inPlace(write)
+  }
 
   frame(f: WatchFrame): void {
     if (this.mode === 'json') return this.write(`${JSON.stringify(f)}\n`)
     const text = renderFrame(f)
     if (this.mode === 'lines') return this.write(`${text}\n`)
-    this.write(`${this.drawn ? `\x1b[${this.drawn}A\x1b[0J` : ''}${text}\n`)
-    this.drawn = text.split('\n').length
+    this.draw(text)
   }
 }
 

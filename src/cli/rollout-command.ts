@@ -12,6 +12,7 @@ import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollout
 import type { RolloutRecord } from '../state/rollouts.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
 import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } from './base.js'
+import { untilInterrupted } from './interrupt.js'
 import { RolloutView, viewMode } from './rollout-view.js'
 
 export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each; then the gates decide:
@@ -84,19 +85,15 @@ export abstract class RolloutRunner extends LatticeCommand {
     const target = resolveTarget(targetOptions, 'required')
     // Every plan's needs are checked before the first one starts.
     if (!flags['app-creds'] && plans.some((p) => p.probe)) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
-    let interrupted = false
-    const onSignal = () => (interrupted = true)
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    try {
-      await withSession(target, async (session) => {
+    await untilInterrupted((interrupted) =>
+      withSession(target, async (session) => {
         for (const plan of plans) {
           const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`, this.paint())
           const record: RolloutRecord = await runRollout(session, plan, {
             change: this.changeOptions({ ...flags, 'dry-run': false }),
             onEvent: (e) => view.event(e),
             onInterrupt: flags['on-interrupt'] as 'abort' | 'hold',
-            interrupted: () => interrupted,
+            interrupted,
           })
           if (record.phase === 'rolled-back') {
             throw new LatticeError('ROLLED_BACK', `The rollout of ${entityLabel(plan.entity)} was rolled back: ${record.message}.`, { hint: 'The stable weights are live again; see `lattice rollout status` and `lattice history`.' })
@@ -105,11 +102,8 @@ export abstract class RolloutRunner extends LatticeCommand {
             throw new LatticeError('ROLLOUT_HELD', `The rollout of ${entityLabel(plan.entity)} was interrupted and held at ${record.setWeight}%.`, { hint: '`lattice rollout abort` puts the stable weights back; `lattice shift` moves on by hand.' })
           }
         }
-      })
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+      }),
+    )
   }
 
   static override ndjson = true

@@ -39,9 +39,18 @@ export function eventLine(e: RolloutEvent): string {
   }
 }
 
+/** Draws a block of text, each time over the previous one (a terminal's in-place view). */
+export function inPlace(write: (text: string) => void): (text: string) => void {
+  let drawn = 0
+  return (text) => {
+    write(`${drawn ? `\x1b[${drawn}A\x1b[0J` : ''}${text}\n`)
+    drawn = text.split('\n').length
+  }
+}
+
 export class RolloutView {
   private lines: string[] = []
-  private drawn = 0
+  private readonly draw: (text: string) => void
   private status = { phase: 'running', step: '-', set: '-', observed: '-' }
   private gates: string[] = []
 
@@ -50,7 +59,9 @@ export class RolloutView {
     private readonly write: (text: string) => void,
     private readonly title: string,
     private readonly paint: Paint = PLAIN,
-  ) {}
+  ) {
+    this.draw = inPlace(write)
+  }
 
   event(e: RolloutEvent): void {
     if (this.mode === 'json') return this.write(`${JSON.stringify(e)}\n`)
@@ -80,8 +91,7 @@ export class RolloutView {
     ]
     const text = block.join('\n')
     // Move up over the previous block and clear it, then draw the new one.
-    this.write(`${this.drawn ? `\x1b[${this.drawn}A\x1b[0J` : ''}${text}\n`)
-    this.drawn = text.split('\n').length
+    this.draw(text)
   }
 }
 

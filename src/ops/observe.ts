@@ -7,7 +7,7 @@ import { LatticeError } from '../errors.js'
 import { type Route, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import type { Connection } from '../resolver/connection.js'
-import { listSubscriptions } from '../resolver/subscriptions.js'
+import type { Subscriber } from '../resolver/subscriptions.js'
 import { chiSquareTest } from '../stats/chi-square.js'
 import { type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
@@ -19,12 +19,12 @@ function appOf(session: Session): Connection {
   return session.app
 }
 
-/** The live routes of the lattice (only `only`, when given). */
-async function liveRoutes(session: Session, only?: EntityRef[]): Promise<Route[]> {
-  const routes = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice)
-  if (!only?.length) return routes
-  const wanted = new Set(only.map(entityKey))
-  return routes.filter((r) => wanted.has(entityKey(r.entity)))
+/** The live routes of the lattice (only `only`, when given), and the account's subscriptions (read with them). */
+async function liveRoutes(session: Session, only?: EntityRef[]): Promise<{ routes: Route[]; subscriptions: Subscriber[] }> {
+  const live = await loadLiveAccount(session)
+  const all = routesFromMappings(live.claims.nats.mappings, session.lattice)
+  const wanted = new Set((only ?? []).map(entityKey))
+  return { routes: only?.length ? all.filter((r) => wanted.has(entityKey(r.entity))) : all, subscriptions: await live.subscriptions() }
 }
 
 /**
@@ -33,11 +33,11 @@ async function liveRoutes(session: Session, only?: EntityRef[]): Promise<Route[]
  * so it never counts itself, and it never sits alone on a subject where callers should get
  * "no responders".
  */
-async function watchedOf(session: Session, routes: Route[]): Promise<WatchedEntity[]> {
-  const served = new Set((await listSubscriptions(session.conn, session.account)).filter((s) => s.queue).map((s) => s.subject))
+function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]): WatchedEntity[] {
+  const served = new Set(subscriptions.filter((s) => s.queue).map((s) => s.subject))
   return routes.map((r) => {
     const versions = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
-    const subjects = [...versions].map((v) => [v, versionedSubject(session.lattice, r.entity, v)]).filter(([, subject]) => served.has(subject))
+    const subjects = [...versions].map((v) => [v, versionedSubject(lattice, r.entity, v)]).filter(([, subject]) => served.has(subject))
     return { key: entityKey(r.entity), subjects: Object.fromEntries(subjects) }
   })
 }
@@ -89,8 +89,9 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
     let routes: Route[] = []
     for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
       if (frame % 5 === 0) {
-        routes = await liveRoutes(session, only)
-        await observer.watch(await watchedOf(session, routes))
+        const live = await liveRoutes(session, only)
+        routes = live.routes
+        await observer.watch(watchedOf(session.lattice, routes, live.subscriptions))
       }
       const started = Date.now()
       await sleepUnless(opts.intervalMs, opts.stopped)
@@ -126,7 +127,7 @@ export interface VerifyResult {
 /** Observe `entity` for `windowMs` and test the split against its live weights (chi-square). */
 export async function verify(session: Session, entity: EntityRef, windowMs: number, alpha: number): Promise<VerifyResult> {
   const app = appOf(session)
-  const [route] = await liveRoutes(session, [entity])
+  const { routes: [route], subscriptions } = await liveRoutes(session, [entity])
   const label = entityLabel(entity)
   if (!route || Object.keys(route.weights).length === 0) {
     throw new LatticeError('NO_ROUTE', `${label} has no weighted mapping in lattice ${session.lattice}: there is no split to verify.`, { hint: 'See `lattice status`.' })
@@ -137,7 +138,7 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   const observer = new SplitObserver(app)
   let counts: Record<string, number>
   try {
-    await observer.watch(await watchedOf(session, [{ ...route, clusters: undefined }]))
+    await observer.watch(watchedOf(session.lattice, [{ ...route, clusters: undefined }], subscriptions))
     observer.take()
     await new Promise((r) => setTimeout(r, windowMs))
     counts = observer.take()[entityKey(entity)] ?? {}

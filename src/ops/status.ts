@@ -1,7 +1,7 @@
 /** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
 import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { countSubscribers, listSubscriptions } from '../resolver/subscriptions.js'
+import { countSubscribers } from '../resolver/subscriptions.js'
 import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
 import { decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
@@ -56,11 +56,11 @@ export interface StatusResult {
 }
 
 export async function status(session: Session, opts: { servers?: boolean } = {}): Promise<StatusResult> {
-  const [live, subs, perServer] = await Promise.all([
+  const [live, perServer] = await Promise.all([
     loadLiveAccount(session),
-    listSubscriptions(session.conn, session.account),
     opts.servers ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)]) : undefined,
   ])
+  const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
   const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
