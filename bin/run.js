@@ -5,6 +5,15 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const { execute } = await import('@oclif/core')
+  // One bundled file (scripts/bundle.js): loading oclif, nats and our modules file by file
+  // cost more than a whole shift's network round trips.
+  const bundle = new URL('../dist/lattice.js', import.meta.url)
+  const { existsSync } = await import('node:fs')
+  if (!existsSync(bundle)) {
+    const { fileURLToPath } = await import('node:url')
+    process.stderr.write(`lattice is not built: ${fileURLToPath(bundle)} is missing.\n  Run \`npm run build\` in ${fileURLToPath(new URL('..', import.meta.url))}\n`)
+    process.exit(1)
+  }
+  const { execute } = await import(bundle.href)
   await execute({ dir: import.meta.url })
 }

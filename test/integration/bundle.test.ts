@@ -1,0 +1,43 @@
+/** The CLI runs from one bundled file (scripts/bundle.js): it must hold every command. */
+import { execFile } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { BIN } from '../helpers/cli.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+function commandIds(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return commandIds(path)
+    return [relative(join(ROOT, 'commands'), path).replace(/(\/index)?\.ts$/, '').split(sep).join(':')]
+  })
+}
+
+describe('the bundled CLI', () => {
+  it('exports every file under commands/ as a command, and the manifest lists the same ones', async () => {
+    const { COMMANDS } = (await import(join(ROOT, 'dist', 'lattice.js'))) as { COMMANDS: Record<string, { run?: unknown }> }
+    const files = commandIds(join(ROOT, 'commands')).sort()
+    expect(Object.keys(COMMANDS).sort()).toEqual(files)
+    expect(files).toContain('shift:actor')
+    expect(files).toContain('rollout')
+    for (const command of Object.values(COMMANDS)) expect(typeof command.run).toBe('function')
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }
+    expect(Object.keys(manifest.commands).sort()).toEqual(files)
+  })
+
+  it('says how to build when the bundle is missing', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'lattice-unbuilt-'))
+    mkdirSync(join(copy, 'bin'))
+    copyFileSync(BIN, join(copy, 'bin', 'run.js'))
+    copyFileSync(join(ROOT, 'package.json'), join(copy, 'package.json'))
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [join(copy, 'bin', 'run.js'), 'status'], (err, _out, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr })),
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/lattice is not built: .*dist\/lattice\.js is missing\.\n {2}Run `npm run build` in /)
+  })
+})
