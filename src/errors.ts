@@ -18,6 +18,8 @@ export const ExitCode = {
   ROLLED_BACK: 10,
   MISMATCH: 11,
   HELD: 12,
+  /** A second SIGINT/SIGTERM: exited without waiting for the clean-up (128 + SIGINT, as shells do). */
+  INTERRUPTED: 130,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -6,7 +6,7 @@ import { clearFault, injectFault } from '../ops/fault.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import { formatDuration, parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
-import type { EntityRef } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef } from '../subjects/index.js'
 import { untilInterrupted } from './interrupt.js'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from './base.js'
 import { renderChange } from './render.js'
@@ -37,12 +37,12 @@ export abstract class FaultCommand extends LatticeCommand {
       this.log(renderChange(injected, this.paint()))
       if (forMs === undefined || flags['dry-run']) return injected
       this.log(`Fault live for ${formatDuration(forMs)}; Ctrl-C clears it now.`)
-      const early = await untilInterrupted(async (interrupted) => {
+      // Clearing is inside too: a second Ctrl-C while it runs says the fault may still be live.
+      const { early, cleared } = await untilInterrupted(async (interrupted) => {
         const end = Date.now() + forMs
         while (!interrupted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
-        return interrupted()
-      })
-      const cleared = await clearFault(session, entity, { ...options, dryRun: false }, injected.restore)
+        return { early: interrupted(), cleared: await clearFault(session, entity, { ...options, dryRun: false }, injected.restore) }
+      }, `The fault may still be live: \`lattice fault clear ${entity.id}${entity.kind === 'provider' && entity.link !== DEFAULT_LINK ? ` --link ${entity.link}` : ''}\` clears it.`)
       this.log(`Fault cleared${early ? ' early' : ''}:`)
       this.log(renderChange(cleared, this.paint()))
       return { ...injected, cleared }

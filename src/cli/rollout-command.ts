@@ -103,6 +103,7 @@ export abstract class RolloutRunner extends LatticeCommand {
           }
         }
       }),
+      'The stable weights may not be back: `lattice rollout status` shows the rollout, `lattice rollout abort` puts them back.',
     )
   }
 
