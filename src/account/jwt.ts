@@ -5,13 +5,17 @@
 import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
 import { type KeyPair, fromPublic } from 'nkeys.js'
 import { base32Encode, encodePublicKey, rawPublicKey } from '../subjects/entity-keys.js'
+import { parseLossless, stringifyLossless } from './lossless-json.js'
 
 export interface JwtHeader {
   typ: string
   alg: string
 }
 
-/** Claims as they are on the wire. Fields we do not know are kept as they are. */
+/**
+ * Claims as they are on the wire. Fields we do not know are kept as they are: numbers a double
+ * cannot hold exactly (MaxInt64 limits) are JsonNumbers, written back with their own text.
+ */
 export interface Claims {
   jti?: string
   iat?: number
@@ -39,7 +43,7 @@ export function decodeAndVerify<C extends Claims = Claims>(jwt: string): Decoded
   let claims: C
   try {
     header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'))
-    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+    claims = parseLossless(Buffer.from(parts[1], 'base64url').toString('utf8')) as C
   } catch {
     throw new JwtError('its header or claims are not valid JSON')
   }
@@ -61,10 +65,10 @@ export function decodeAndVerify<C extends Claims = Claims>(jwt: string): Decoded
 /** Sign `claims` as `signer`, with the given iat. jti is a hash of the claims, as Go's jwt does. */
 export function sign(claims: Claims, signer: KeyPair, iat: number): string {
   const body: Claims = { ...claims, jti: '', iat, iss: signerPublicKey(signer) }
-  const hash = createHash('sha512-256').update(JSON.stringify(body)).digest()
+  const hash = createHash('sha512-256').update(stringifyLossless(body)).digest()
   body.jti = base32Encode(hash)
   const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).toString('base64url')
-  const payload = Buffer.from(JSON.stringify(body)).toString('base64url')
+  const payload = Buffer.from(stringifyLossless(body)).toString('base64url')
   const signature = Buffer.from(ed25519Sign(signer, Buffer.from(`${header}.${payload}`))).toString('base64url')
   return `${header}.${payload}.${signature}`
 }

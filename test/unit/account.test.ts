@@ -60,6 +60,21 @@ describe('account JWT edits', () => {
     ])
   })
 
+  it('keeps 64-bit numbers and other exact forms byte for byte through an edit', () => {
+    // Built as text: JSON.stringify could not even write these numbers.
+    const fields = `"limits":{"data":9223372036854775807,"disk_storage":9007199254740993,"mem_storage":-9223372036854775808,"conn":-1},"x_ratio":1.50,"x_exp":1e3`
+    const payload = `{"jti":"J","iat":1700000000,"iss":"${operator.getPublicKey()}","sub":"${account.getPublicKey()}","name":"APP","x_top":18446744073709551615,"nats":{${fields},"type":"account","version":2}}`
+    const header = Buffer.from('{"typ":"JWT","alg":"ed25519-nkey"}').toString('base64url')
+    const body = Buffer.from(payload).toString('base64url')
+    const jwt = `${header}.${body}.${Buffer.from(operator.sign(Buffer.from(`${header}.${body}`))).toString('base64url')}`
+    const live = verifyAccountJwt(jwt, account.getPublicKey())
+    const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: actor }, weights: { v1: 100 } }])
+    const signed = signSuccessor(next, live.claims, operator)
+    const text = Buffer.from(signed.jwt.split('.')[1], 'base64url').toString()
+    expect(text).toContain(`"x_top":18446744073709551615,"nats":{${fields},"type":"account","version":2,"mappings":{`)
+    expect(decodeAndVerify(signed.jwt).claims.iat).toBe(signed.iat)
+  })
+
   it('removing our last mapping leaves other mappings alone', async () => {
     const live = verifyAccountJwt(await richAccountJwt(), account.getPublicKey())
     const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: other }, weights: null }])
