@@ -69,7 +69,7 @@ describe('spec', () => {
 account: ANOTANACCOUNT
 environments:
   blue:
-    actors: { ${a1}: 1.0, ${a1.slice(0, 55)}X: "1.0.0" }
+    actors: { ${a1}: 1.0, ${a1.slice(0, 55)}${a1.endsWith('X') ? 'Y' : 'X'}: "1.0.0" }
     providers:
       - { id: ${a1}, version: "1" }
       - { id: ${p1}, link: "x y", version: "2" }
