@@ -73,7 +73,7 @@ export function renderStatus(result: StatusResult): string {
     for (const [cluster, weights] of Object.entries(r.clusters ?? {})) {
       for (const [version, weight] of Object.entries(weights)) rows.push([r.id, r.kind, r.link ?? '-', `${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
     }
-    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight ?? 100}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
+    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
   return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
 }

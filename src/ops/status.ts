@@ -1,5 +1,5 @@
 /** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
-import { routesFromMappings } from '../plan/routes.js'
+import { destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import { countSubscribers } from '../resolver/subscriptions.js'
 import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
@@ -23,8 +23,8 @@ export interface RouteStatus {
   clusters?: Record<string, Weights>
   /** version -> running instances (host-core subscriptions on the versioned subject). */
   instances: Record<string, number>
-  /** Destinations lattice did not write, shown as they are. */
-  foreign?: { subject: string; weight?: number; cluster?: string }[]
+  /** Destinations lattice did not write, each with the share the servers give it (a weight of 0 or none is 100). */
+  foreign?: { subject: string; weight: number; cluster?: string }[]
 }
 
 /** One server's view of the account (`status --servers`). */
@@ -75,7 +75,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       instances: Object.fromEntries(
         [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
       ),
-      ...(r.foreign ? { foreign: r.foreign } : {}),
+      ...(r.foreign ? { foreign: r.foreign.map((d) => ({ ...d, weight: destinationWeight(d) })) } : {}),
     }))
   const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
   if (head) {

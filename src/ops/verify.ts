@@ -5,7 +5,7 @@
  * it loads the stored (acknowledged) copy when the first client arrives.
  */
 import { LatticeError } from '../errors.js'
-import type { MappingDestination } from '../plan/routes.js'
+import { type MappingDestination, destinationWeight } from '../plan/routes.js'
 import { type AccountOnServer, accountOnServers, installedWeights } from '../resolver/servers.js'
 import type { ChangeResult } from './change.js'
 import type { Session } from './session.js'
@@ -53,6 +53,6 @@ function sameShares(source: string, installed: MappingDestination[] | undefined,
   // The server lists the untouched remainder as the source itself; compare the rest.
   const strip = (w: Record<string, number>) => Object.fromEntries(Object.entries(w).filter(([k]) => k !== source && !k.startsWith(`${source}@`)))
   const a = strip(installedWeights(installed))
-  const b = strip(Object.fromEntries(written.map((d) => [d.cluster ? `${d.subject}@${d.cluster}` : d.subject, d.weight ?? 100])))
+  const b = strip(Object.fromEntries(written.map((d) => [d.cluster ? `${d.subject}@${d.cluster}` : d.subject, destinationWeight(d)])))
   return Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([k, v]) => a[k] === v)
 }

@@ -14,6 +14,14 @@ export interface MappingDestination {
 }
 export type Mappings = Record<string, MappingDestination[]>
 
+/**
+ * The share a destination gets, as the servers read it: a weight of 0 or none at all is 100%
+ * (Go jwt `GetWeight()`; its encoder omits a zero weight). So lattice never writes 0.
+ */
+export function destinationWeight(d: MappingDestination): number {
+  return d.weight ? Number(d.weight) : 100
+}
+
 export interface Route {
   entity: EntityRef
   /** The unversioned subject this route maps. */
@@ -40,7 +48,7 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     let passthrough: MappingDestination | undefined
     for (const d of destinations ?? []) {
       if (d.cluster === undefined && d.subject === `${subject}.${DROP_TOKEN}` && drop === 0) {
-        drop = d.weight ?? 100
+        drop = destinationWeight(d)
         continue
       }
       if (d.cluster === undefined && d.subject === subject && !passthrough) {
@@ -52,7 +60,7 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
       const list = d.cluster === undefined ? entries : (scoped.get(d.cluster) ?? [])
       if (version === undefined || list.some(([v]) => v === version)) foreign.push(d)
       else {
-        list.push([version, d.weight ?? 100])
+        list.push([version, destinationWeight(d)])
         if (d.cluster !== undefined) scoped.set(d.cluster, list)
       }
     }

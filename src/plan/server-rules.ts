@@ -9,7 +9,7 @@
  *     servers answer "jwt updated" to a JWT that breaks this and install no mapping at all for
  *     that source (verified on 2.9.10).
  */
-import type { Mappings } from './routes.js'
+import { type Mappings, destinationWeight } from './routes.js'
 
 export interface ServerRules {
   version: string
@@ -68,7 +68,7 @@ export function mappingProblems(mappings: Mappings, rules: ServerRules): string[
     const totals = new Map<string, number>()
     for (const d of dests) {
       const scope = rules.perClusterTotals ? (d.cluster ?? '') : ''
-      totals.set(scope, (totals.get(scope) ?? 0) + (d.weight ?? 100))
+      totals.set(scope, (totals.get(scope) ?? 0) + destinationWeight(d))
     }
     for (const [scope, total] of totals) {
       if (total <= 100) continue
