@@ -22,46 +22,42 @@ export class JsonNumber {
   }
 }
 
-const TOKEN = /[ \t\n\r]*(?:("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|([{}[\],:]|true|false|null))/y
+// In valid JSON, outside strings, a run starting with a digit or "-" is a number.
+const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|(-?\d[\d.eE+-]*)/g
 
 /** Parse `text` as JSON.parse does (same errors, same values), keeping inexact numbers as JsonNumber. */
 export function parseLossless(text: string): unknown {
-  JSON.parse(text) // well-formedness, with JSON.parse's own error; the walk below trusts it
-  const token = new RegExp(TOKEN)
-  const next = (): { str?: string; num?: string; punct?: string } => {
-    const m = token.exec(text)
-    if (!m) throw new SyntaxError(`unexpected JSON at ${token.lastIndex}`)
-    return { str: m[1], num: m[2], punct: m[3] }
+  const value: unknown = JSON.parse(text)
+  const inexact: string[] = []
+  let marked = ''
+  let from = 0
+  // Each inexact number becomes a string "\u0000<n>#<i>", escaped as JSON must write NUL: no
+  // string of the original can read as a marker once its text does not contain that escape.
+  let n = 0
+  while (text.includes(`\\u0000${n}#`)) n++
+  for (const m of text.matchAll(STRING_OR_NUMBER)) {
+    const num = m[1]
+    if (num === undefined || String(Number(num)) === num) continue
+    marked += `${text.slice(from, m.index)}"\\u0000${n}#${inexact.length}"`
+    inexact.push(num)
+    from = (m.index ?? 0) + num.length
   }
-  const string = (s: string): string => (s.includes('\\') ? (JSON.parse(s) as string) : s.slice(1, -1))
-  const value = (t = next()): unknown => {
-    if (t.str !== undefined) return string(t.str)
-    if (t.num !== undefined) return String(Number(t.num)) === t.num ? Number(t.num) : new JsonNumber(t.num)
-    switch (t.punct) {
-      case 'true':
-        return true
-      case 'false':
-        return false
-      case 'null':
-        return null
-      case '[': {
-        const out: unknown[] = []
-        for (let u = next(); u.punct !== ']'; u = next()) if (u.punct !== ',') out.push(value(u))
-        return out
-      }
-      default: {
-        const out: Record<string, unknown> = {}
-        for (let u = next(); u.punct !== '}'; u = next()) {
-          if (u.punct === ',') continue
-          next() // the colon
-          // defineProperty: a "__proto__" key is an own field, as JSON.parse makes it.
-          Object.defineProperty(out, string(u.str as string), { value: value(), enumerable: true, writable: true, configurable: true })
-        }
-        return out
-      }
+  if (inexact.length === 0) return value
+  const tag = `\u0000${n}#`
+  const restore = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.startsWith(tag) ? new JsonNumber(inexact[Number(v.slice(tag.length))]) : v
+    if (v === null || typeof v !== 'object') return v
+    const o = v as Record<string, unknown>
+    // An own "__proto__" (JSON.parse makes one) shadows the accessor, so assignment stays own.
+    const keys = Array.isArray(v) ? undefined : Object.keys(v)
+    for (let i = 0, n = keys ? keys.length : (v as unknown[]).length; i < n; i++) {
+      const k = keys ? keys[i] : i
+      const x = o[k]
+      if (typeof x === 'object' || (typeof x === 'string' && x.startsWith(tag))) o[k] = restore(x)
     }
+    return v
   }
-  return value()
+  return restore(JSON.parse(marked + text.slice(from)))
 }
 
 /** JSON.stringify (compact) that writes each JsonNumber's text as it was read. */

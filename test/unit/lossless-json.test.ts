@@ -49,6 +49,14 @@ describe('lossless JSON for claims', () => {
     expect(roundTrip(text)).toBe('{"__proto__":{"polluted":1},"n":[1,2]}')
   })
 
+  it('a string spelled like its internal marker stays that string', () => {
+    const text = '{"s":"\\u00000#0","t":["\\u00001#0"],"big":9223372036854775807,"u":"\\\\u00002#0"}'
+    const v = parseLossless(text) as Record<string, unknown>
+    expect(v).toMatchObject({ s: '\u00000#0', t: ['\u00001#0'], u: '\\u00002#0' })
+    expect((v.big as JsonNumber).text).toBe('9223372036854775807')
+    expect(roundTrip(text)).toBe(text)
+  })
+
   it('rejects what JSON.parse rejects, with its error', () => {
     for (const bad of ['', '{', '{"a":1,}', '[1 2]', '01', '{"a" 1}', 'nul', '"\u0001"']) expect(() => parseLossless(bad), bad).toThrow(SyntaxError)
   })
