@@ -10,7 +10,7 @@ import { ControlInterface } from './control.js'
 import type { CredsInput } from './creds.js'
 import { HostError } from './errors.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
-import { type HostLogger, redact, silentLogger, stderrLogger } from './logging.js'
+import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
 import type { Artifact, ArtifactLoader, Handler, HandlerFactory, InventoryEntry } from './types.js'
 
 export interface HostOptions {
@@ -94,7 +94,7 @@ export class Host {
       const problem = tokenProblem(value)
       if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
     }
-    const log = opts.logger === false ? silentLogger : (opts.logger ?? stderrLogger(`host-core[${hostId}]`))
+    const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
     if (opts.nc && (opts.servers !== undefined || opts.creds !== undefined || opts.connectionOptions !== undefined)) {
       throw new HostError('INVALID_REQUEST', 'Give Host.start either nc (a connection you manage) or servers/creds/connectionOptions (the host connects), not both.')
     }

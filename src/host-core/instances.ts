@@ -151,7 +151,11 @@ export class VersionRuntime {
 }
 
 function reply(calls: Calls, msg: Msg, out: RpcReply): void {
-  calls.respond(msg, out === undefined ? EMPTY : typeof out === 'string' ? encoder.encode(out) : out)
+  if (out === undefined || out === null) return calls.respond(msg, EMPTY)
+  if (typeof out === 'string') return calls.respond(msg, encoder.encode(out))
+  if (out instanceof Uint8Array) return calls.respond(msg, out)
+  // A wrong return type must still answer the caller, not leave it waiting.
+  replyError(calls, msg, new Error(`the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`))
 }
 
 /** A handler that throws answers the caller with an error (NATS service-error headers). */

@@ -31,6 +31,18 @@ export function stderrLogger(name = 'host-core', minLevel: LogLevel = 'info'): H
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') }
 }
 
+/** A host author's logger that throws must not take the host down (it is called from callbacks). */
+export function guarded(logger: HostLogger): HostLogger {
+  const wrap = (fn: ((m: string, f?: LogFields) => void) | undefined) => (m: string, f?: LogFields) => {
+    try {
+      fn?.call(logger, m, f)
+    } catch {
+      // nowhere left to report it
+    }
+  }
+  return { debug: wrap(logger.debug), info: wrap(logger.info), warn: wrap(logger.warn), error: wrap(logger.error) }
+}
+
 /** A logger that drops everything (`logger: false`). */
 export const silentLogger: HostLogger = { info: () => undefined, warn: () => undefined, error: () => undefined }
 

@@ -144,6 +144,14 @@ describe('host-core', () => {
     expect((await client.request(`wasmbus.rpc.default.${other}`)).headers?.get('Nats-Service-Error')).toBe('async fail')
     expect((await client.request(`wasmbus.rpc.default.${actor}`, 'fine')).string()).toBe('ok')
     expect(calls).toBe(2)
+    // A handler returning something it cannot send still answers, with an error.
+    const wrong = newActorId()
+    await asyncBad.startActor({ id: wrong, version: 'v1', handler: (() => 42) as unknown as () => string })
+    expect((await client.request(`wasmbus.rpc.default.${wrong}`)).headers?.get('Nats-Service-Error')).toBe('the handler returned number; return a string, a Uint8Array or nothing')
+    client.publish(`wasmbus.rpc.default.${wrong}`) // one-way: nothing to answer
+    await client.flush()
+    while (asyncBad.stats().received < 3) await new Promise((r) => setTimeout(r, 5))
+    expect(asyncBad.stats()).toEqual({ received: 3, answered: 2, oneWay: 1, replyFailed: 0, inFlight: 0 })
   })
 
   it('close() answers every request already delivered', async () => {
