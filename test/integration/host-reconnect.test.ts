@@ -108,7 +108,6 @@ describe('host-core across a server restart', () => {
       await waitFor('traffic flowing', () => traffic.counts.answered >= 100)
       await l.stopNode(0)
       await waitFor('both hosts see the disconnect and retry', () => hosts.every((h) => /WARN .*disconnected from/.test(h.stderr) && /reconnecting to/.test(h.stderr)))
-      expect(inproc.connectionState).toBe('disconnected')
       // More failed attempts than the client's default limit (10): host-core reconnects forever.
       await waitFor('more than 10 reconnect attempts', () => events.some((e) => e.type === 'reconnecting' && (e.attempt ?? 0) > 12))
       expect(inproc.connectionState).toBe('disconnected')
@@ -123,8 +122,12 @@ describe('host-core across a server restart', () => {
 
       // The control interface answers again: ping reaches every host, inventory reports counts.
       await waitFor('in-process host reconnected', () => inproc.connectionState === 'connected')
-      const pinged: string[] = []
-      for await (const m of await caller.requestMany('wasmbus.ctl.default.ping.hosts', '', { maxWait: 1000 })) pinged.push(JSON.parse(m.string()).hostId)
+      let pinged: string[] = []
+      await waitFor('every host answers a ping', async () => {
+        pinged = []
+        for await (const m of await caller.requestMany('wasmbus.ctl.default.ping.hosts', '', { maxWait: 1000 })) pinged.push(JSON.parse(m.string()).hostId)
+        return pinged.length >= 3
+      })
       expect(pinged.sort()).toEqual(['host-a', 'host-b', 'host-c'])
       const stats = async (id: string) => JSON.parse((await caller.request(`wasmbus.ctl.default.get.${id}.inv`, '', { timeout: 5000 })).string()).stats as HostStats
 
