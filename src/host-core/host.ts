@@ -56,7 +56,7 @@ export class Host {
   readonly hostId: string
   readonly startedAt = Date.now()
   private readonly runtimes = new Map<string, VersionRuntime>()
-  readonly log: HostLogger
+  private readonly log: HostLogger
   private readonly calls: Calls
   private readonly artifacts: ArtifactCache
   private readonly watcher: ConnectionWatcher
