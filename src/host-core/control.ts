@@ -23,7 +23,7 @@ export class ControlInterface {
   static async start(host: Host): Promise<ControlInterface> {
     const { nc, lattice, hostId } = host
     const on = (subject: string, fn: (body: CommandBody) => Promise<Record<string, unknown>> | Record<string, unknown>, parse = true) =>
-      nc.subscribe(subject, { callback: (err, msg) => err || void answer(msg, fn, parse) })
+      nc.subscribe(subject, { callback: (err, msg) => (err ? host.subscriptionFailed(subject, err) : void answer(msg, fn, parse)) })
     const subs = [
       on(controlCommandSubject(lattice, hostId, 'start'), async (b) => {
         const entity = entityOf(b)
@@ -35,7 +35,7 @@ export class ControlInterface {
         if (typeof b.count !== 'number') throw new HostError('INVALID_REQUEST', '"count" is required to scale an entity.')
         return { inventory: await host.scale(entityOf(b), b.count, b.version) }
       }),
-      on(inventorySubject(lattice, hostId), () => ({ hostId, lattice, entities: host.inventory() }), false),
+      on(inventorySubject(lattice, hostId), () => ({ hostId, lattice, entities: host.inventory(), stats: host.stats() }), false),
       on(pingHostsSubject(lattice), () => ({ hostId, lattice, uptimeMs: Date.now() - host.startedAt, entities: host.inventory().length }), false),
     ]
     await nc.flush()
@@ -57,7 +57,11 @@ async function answer(msg: Msg, fn: (body: CommandBody) => Promise<Record<string
     const he = e instanceof HostError ? e : undefined
     reply = { accepted: false, error: e instanceof Error ? e.message : String(e), code: he?.code ?? 'INTERNAL', ...(he?.details ?? {}) }
   }
-  msg.respond(encoder.encode(JSON.stringify(reply)))
+  try {
+    msg.respond(encoder.encode(JSON.stringify(reply)))
+  } catch {
+    // The connection closed meanwhile: the host has already logged that.
+  }
 }
 
 function parseBody(data: Uint8Array): CommandBody {

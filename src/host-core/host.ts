@@ -1,13 +1,16 @@
 /**
  * A host: runs versions of actors and providers, and answers the control interface.
  */
-import { type NatsConnection, connect, credsAuthenticator } from 'nats'
+import type { ConnectionOptions, NatsConnection } from 'nats'
 import { randomUUID } from 'node:crypto'
 import { type EntityKind, type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
+import { type ConnectionEvent, type ConnectionState, ConnectionWatcher, type HostClosed, openConnection } from './connection.js'
 import { ControlInterface } from './control.js'
+import type { CredsInput } from './creds.js'
 import { HostError } from './errors.js'
-import { InFlight, VersionRuntime } from './instances.js'
+import { Calls, type HostStats, VersionRuntime } from './instances.js'
+import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
 import type { Artifact, ArtifactLoader, Handler, HandlerFactory, InventoryEntry } from './types.js'
 
 export interface HostOptions {
@@ -15,8 +18,17 @@ export interface HostOptions {
   nc?: NatsConnection
   /** Or: where to connect; the host then owns and closes the connection. */
   servers?: string | string[]
-  /** Creds file contents for `servers`. */
-  creds?: Uint8Array
+  /** For `servers`: a creds file's path, or its contents (string or bytes). Never logged. */
+  creds?: CredsInput
+  /**
+   * For `servers`: nats.js connection options, merged over host-core's defaults
+   * (HOST_CONNECTION_DEFAULTS: reconnect forever, 1-2 s apart). `servers` and `creds` win.
+   */
+  connectionOptions?: ConnectionOptions
+  /** Where the host reports connection changes and failures (default: one line each on stderr; false: nowhere). */
+  logger?: HostLogger | false
+  /** Called on every connection change: disconnect, each reconnect attempt, reconnect, error, closed. */
+  onConnectionEvent?: (event: ConnectionEvent) => void
   lattice?: string
   hostId?: string
   /** Fetches claims and binaries; cached by (id, version). */
@@ -44,34 +56,82 @@ export class Host {
   readonly hostId: string
   readonly startedAt = Date.now()
   private readonly runtimes = new Map<string, VersionRuntime>()
-  private readonly inFlight = new InFlight()
+  private readonly log: HostLogger
+  private readonly calls: Calls
   private readonly artifacts: ArtifactCache
+  private readonly watcher: ConnectionWatcher
   private control?: ControlInterface
-  private closed = false
+  private closing = false
+  private closeCalled = false
+  private lostReason?: string
+  private subErrors = 0
 
   private constructor(
     readonly nc: NatsConnection,
     private readonly ownsConnection: boolean,
     private readonly opts: HostOptions,
+    hostId: string,
+    log: HostLogger,
   ) {
     this.lattice = opts.lattice ?? 'default'
-    this.hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
+    this.hostId = hostId
+    this.log = log
     this.artifacts = new ArtifactCache(opts.loader)
+    let replyFailures = 0
+    this.calls = new Calls((e) => {
+      // The first failure, then every 1000th: a closed connection fails every reply.
+      if (replyFailures++ % 1000 === 0) log.error(`could not answer a call: ${redact(e.message)}`, { failedReplies: replyFailures })
+    })
+    this.watcher = new ConnectionWatcher(nc, log, opts.onConnectionEvent, () => {
+      this.closing = true
+      this.lostReason = 'its connection closed for good'
+    })
   }
 
   static async start(opts: HostOptions): Promise<Host> {
-    for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', opts.hostId ?? 'x']] as const) {
+    const hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
+    for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', hostId]] as const) {
       const problem = tokenProblem(value)
       if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
     }
-    let nc = opts.nc
-    if (!nc) {
-      if (!opts.servers) throw new HostError('INVALID_REQUEST', 'Host.start needs either nc or servers.')
-      nc = await connect({ servers: opts.servers, ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}) })
+    const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
+    if (opts.nc && (opts.servers !== undefined || opts.creds !== undefined || opts.connectionOptions !== undefined)) {
+      throw new HostError('INVALID_REQUEST', 'Give Host.start either nc (a connection you manage) or servers/creds/connectionOptions (the host connects), not both.')
     }
-    const host = new Host(nc, !opts.nc, opts)
-    if (opts.control !== false) host.control = await ControlInterface.start(host)
+    const nc = opts.nc ?? (await openConnection({ servers: opts.servers, creds: opts.creds, connectionOptions: opts.connectionOptions, hostId }))
+    const host = new Host(nc, !opts.nc, opts, hostId, log)
+    try {
+      if (opts.control !== false) host.control = await ControlInterface.start(host)
+    } catch (e) {
+      await host.close().catch(() => undefined)
+      throw e
+    }
+    const info = nc.info
+    log.debug?.(`serving lattice ${host.lattice}; connected to ${redact(nc.getServer())}`, { server: info?.server_name, version: info?.version })
     return host
+  }
+
+  /**
+   * Resolves once the host stops serving: after host.close() (`expected: true`), or when its
+   * connection closed for good (`expected: false`, logged as an error). Await it to exit.
+   */
+  get closed(): Promise<HostClosed> {
+    return this.watcher.closed
+  }
+
+  /** 'connected', 'disconnected' (reconnecting) or 'closed'. */
+  get connectionState(): ConnectionState {
+    return this.watcher.state
+  }
+
+  /** Calls received and answered so far, over every entity on this host. */
+  stats(): HostStats {
+    return this.calls.stats()
+  }
+
+  /** Used by the control interface and instances: a subscription the server refused. */
+  subscriptionFailed(subject: string, e: Error): void {
+    if (this.subErrors++ < 100) this.log.error(`subscription to ${subject} failed: ${redact(e.message)}`, { subject })
   }
 
   /** Start `count` instances of one version of an actor (adds instances if it already runs). */
@@ -131,13 +191,16 @@ export class Host {
 
   /** Stop answering: every call already delivered is answered, then the connection closes if the host opened it. */
   async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+    if (this.closeCalled) return
+    this.closeCalled = true
+    this.closing = true
+    this.watcher.hostClosing()
     await Promise.all([...this.runtimes.values()].map((r) => r.scale(0)))
     this.runtimes.clear()
-    await this.inFlight.idle()
+    await this.calls.idle()
     await this.control?.close()
     if (this.ownsConnection) await this.nc.drain().catch(() => undefined)
+    this.watcher.hostClosed()
   }
 
   private async start(entity: EntityRef, version: string, count: number, handler: Handler): Promise<InventoryEntry> {
@@ -149,7 +212,7 @@ export class Host {
     const key = runtimeKey(entity, version)
     let runtime = this.runtimes.get(key)
     if (!runtime) {
-      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.inFlight, this.lattice)
+      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.calls, this.lattice, (subject, e) => this.subscriptionFailed(subject, e))
       this.runtimes.set(key, runtime)
     }
     await runtime.scale(runtime.count + count)
@@ -187,7 +250,7 @@ export class Host {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new HostError('CLOSED', `Host ${this.hostId} is closed.`)
+    if (this.closing) throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
   }
 }
 

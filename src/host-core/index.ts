@@ -4,6 +4,10 @@
  */
 export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
 export { HostError, type HostErrorCode } from './errors.js'
+export { HOST_CONNECTION_DEFAULTS, type ConnectionEvent, type ConnectionState, type HostClosed } from './connection.js'
+export type { CredsInput } from './creds.js'
+export { stderrLogger, type HostLogger, type LogFields, type LogLevel } from './logging.js'
+export type { HostStats } from './instances.js'
 export type { Artifact, ArtifactLoader, ArtifactRef, Handler, HandlerFactory, InventoryEntry, RpcContext, RpcReply, RpcRequest } from './types.js'
 export { versionToken, versionFromToken, unversionedSubject, versionedSubject, controlCommandSubject, inventorySubject, pingHostsSubject } from '../subjects/index.js'
 export type { EntityKind, EntityRef } from '../subjects/index.js'

@@ -4,28 +4,72 @@
  * queue group: with no mapping, unversioned traffic is balanced over every instance of every
  * version (as before versions existed); with a mapping, it follows the weights.
  */
-import { type Msg, type NatsConnection, type Subscription, headers } from 'nats'
+import { type Msg, type MsgHdrs, type NatsConnection, type Subscription, headers } from 'nats'
 import { type EntityRef, entityQueueGroup, unversionedSubject, versionedSubject } from '../subjects/index.js'
 import type { Handler, InventoryEntry, RpcContext, RpcReply } from './types.js'
 
 const EMPTY = new Uint8Array(0)
 const encoder = new TextEncoder()
 
-/** Counts handler calls still running, so close() can wait for every answer. */
-export class InFlight {
-  private count = 0
+/** What a host's instances did with the calls delivered to them (see Host.stats()). */
+export interface HostStats {
+  /** Calls delivered to a handler. */
+  received: number
+  /** Replies handed to the connection (handler errors included). */
+  answered: number
+  /** Calls with no reply subject (plain publishes): nothing to answer. */
+  oneWay: number
+  /** Replies the connection refused (it had closed): the caller gets no answer. */
+  replyFailed: number
+  /** Calls whose handler is still running. */
+  inFlight: number
+}
+
+/**
+ * Counts calls, so close() can wait for every answer and a host can prove that every call it
+ * received was answered.
+ */
+export class Calls {
+  received = 0
+  answered = 0
+  oneWay = 0
+  replyFailed = 0
+  private running = 0
   private waiters: (() => void)[] = []
 
+  /** Told when a reply cannot be sent (for the host's log). */
+  constructor(private readonly onReplyFailed: (e: Error) => void = () => undefined) {}
+
   enter(): void {
-    this.count++
+    this.running++
   }
 
   leave(): void {
-    if (--this.count === 0) for (const w of this.waiters.splice(0)) w()
+    if (--this.running === 0) for (const w of this.waiters.splice(0)) w()
   }
 
   idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r))
+    return this.running === 0 ? Promise.resolve() : new Promise((r) => this.waiters.push(r))
+  }
+
+  /** Reply, never throwing: a closed connection counts as a failed reply, not a crash. */
+  respond(msg: Msg, data: Uint8Array, opts?: { headers: MsgHdrs }): void {
+    if (!msg.reply) {
+      this.oneWay++
+      return
+    }
+    try {
+      msg.respond(data, opts)
+      this.answered++
+    } catch (e) {
+      this.replyFailed++
+      this.onReplyFailed(e as Error)
+    }
+  }
+
+  stats(): HostStats {
+    const { received, answered, oneWay, replyFailed } = this
+    return { received, answered, oneWay, replyFailed, inFlight: received - answered - oneWay - replyFailed }
   }
 }
 
@@ -44,8 +88,10 @@ export class VersionRuntime {
     readonly version: string,
     private readonly handler: Handler,
     private readonly hostId: string,
-    private readonly inFlight: InFlight,
+    private readonly calls: Calls,
     lattice: string,
+    /** Told when a subscription fails (e.g. a permissions violation). */
+    private readonly onSubError: (subject: string, e: Error) => void = () => undefined,
   ) {
     this.subjects = [unversionedSubject(lattice, entity), versionedSubject(lattice, entity, version)]
   }
@@ -77,41 +123,46 @@ export class VersionRuntime {
     const queue = entityQueueGroup(this.entity)
     const subs = this.subjects.map((subject, i) => {
       const ctx: RpcContext = Object.freeze({ entity: this.entity, version: this.version, subject, versioned: i === 1, hostId: this.hostId, instance })
-      return this.nc.subscribe(subject, { queue, callback: (err, msg) => err || this.dispatch(msg, ctx) })
+      return this.nc.subscribe(subject, { queue, callback: (err, msg) => (err ? this.onSubError(subject, err) : this.dispatch(msg, ctx)) })
     }) as [Subscription, Subscription]
     return { subs }
   }
 
   private dispatch(msg: Msg, ctx: RpcContext): void {
+    const calls = this.calls
+    calls.received++
     let out: RpcReply | Promise<RpcReply>
     try {
       out = this.handler(msg, ctx)
     } catch (e) {
-      replyError(msg, e)
+      replyError(calls, msg, e)
       return
     }
     if (out instanceof Promise) {
-      this.inFlight.enter()
+      calls.enter()
       out.then(
-        (r) => reply(msg, r),
-        (e) => replyError(msg, e),
-      ).finally(() => this.inFlight.leave())
+        (r) => reply(calls, msg, r),
+        (e) => replyError(calls, msg, e),
+      ).finally(() => calls.leave())
     } else {
-      reply(msg, out)
+      reply(calls, msg, out)
     }
   }
 }
 
-function reply(msg: Msg, out: RpcReply): void {
-  if (!msg.reply) return
-  msg.respond(out === undefined ? EMPTY : typeof out === 'string' ? encoder.encode(out) : out)
+function reply(calls: Calls, msg: Msg, out: RpcReply): void {
+  if (out === undefined || out === null) return calls.respond(msg, EMPTY)
+  if (typeof out === 'string') return calls.respond(msg, encoder.encode(out))
+  if (out instanceof Uint8Array) return calls.respond(msg, out)
+  // A wrong return type must still answer the caller, not leave it waiting.
+  replyError(calls, msg, new Error(`the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`))
 }
 
 /** A handler that throws answers the caller with an error (NATS service-error headers). */
-function replyError(msg: Msg, e: unknown): void {
-  if (!msg.reply) return
+function replyError(calls: Calls, msg: Msg, e: unknown): void {
+  if (!msg.reply) return calls.respond(msg, EMPTY)
   const h = headers()
   h.set('Nats-Service-Error', (e instanceof Error ? e.message : String(e)).replace(/[\r\n]+/g, ' ') || 'handler failed')
   h.set('Nats-Service-Error-Code', '500')
-  msg.respond(EMPTY, { headers: h })
+  calls.respond(msg, EMPTY, { headers: h })
 }

@@ -1,11 +1,13 @@
 /** host-core against a real server: dual subscriptions, mappings, control interface, drain. */
 import type { NatsConnection } from 'nats'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Host, HostError, type InventoryEntry } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { type TestLattice, freePort, startLattice } from '../helpers/nats-server.js'
 import { appConnection } from '../helpers/traffic.js'
 
 let l: TestLattice
@@ -142,6 +144,14 @@ describe('host-core', () => {
     expect((await client.request(`wasmbus.rpc.default.${other}`)).headers?.get('Nats-Service-Error')).toBe('async fail')
     expect((await client.request(`wasmbus.rpc.default.${actor}`, 'fine')).string()).toBe('ok')
     expect(calls).toBe(2)
+    // A handler returning something it cannot send still answers, with an error.
+    const wrong = newActorId()
+    await asyncBad.startActor({ id: wrong, version: 'v1', handler: (() => 42) as unknown as () => string })
+    expect((await client.request(`wasmbus.rpc.default.${wrong}`)).headers?.get('Nats-Service-Error')).toBe('the handler returned number; return a string, a Uint8Array or nothing')
+    client.publish(`wasmbus.rpc.default.${wrong}`) // one-way: nothing to answer
+    await client.flush()
+    while (asyncBad.stats().received < 3) await new Promise((r) => setTimeout(r, 5))
+    expect(asyncBad.stats()).toEqual({ received: 3, answered: 2, oneWay: 1, replyFailed: 0, inFlight: 0 })
   })
 
   it('close() answers every request already delivered', async () => {
@@ -208,5 +218,64 @@ describe('control interface', () => {
       expect(r.accepted, JSON.stringify(body)).toBe(false)
       expect(r.error).toMatch(error)
     }
+  })
+})
+
+describe('Host.start with servers and creds', () => {
+  const serveOne = async (creds: string | Uint8Array) => {
+    const actor = newActorId()
+    const h = await Host.start({ servers: l.url, creds, logger: false })
+    hosts.push(h)
+    await h.startActor({ id: actor, version: 'v1', handler: () => 'served' })
+    expect((await client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 })).string()).toBe('served')
+  }
+
+  it('takes creds as a file path, as contents (string) and as bytes', async () => {
+    await serveOne(l.appCredsFile)
+    await serveOne(readFileSync(l.appCredsFile, 'utf8'))
+    await serveOne(readFileSync(l.appCredsFile))
+  })
+
+  it('rejects a missing or non-creds file and broken contents clearly, never echoing them', async () => {
+    const text = readFileSync(l.appCredsFile, 'utf8')
+    const secretLines = text.split('\n').filter((x) => /^(eyJ|SU)/.test(x.trim()))
+    expect(secretLines).toHaveLength(2) // the JWT and the seed
+    const notCreds = join(l.dir, 'operator.jwt')
+    const jwtOnly = text.slice(0, text.indexOf('------END NATS USER JWT------') + 30)
+    writeFileSync(join(l.dir, 'seed-only.txt'), text.slice(text.indexOf('-----BEGIN USER NKEY SEED')))
+    const cases: [string | Uint8Array, RegExp][] = [
+      [join(l.dir, 'nope.creds'), /creds file ".*nope\.creds" does not exist/],
+      [l.dir, /is a directory/],
+      [notCreds, /The file ".*operator\.jwt" is not a NATS creds file: it must start with "-----BEGIN NATS USER JWT-----"/],
+      [join(l.dir, 'seed-only.txt'), /is not a NATS creds file/],
+      [jwtOnly, /no "-----BEGIN USER NKEY SEED-----" block/],
+      [new TextEncoder().encode('hello'), /not the contents of a NATS creds file/],
+      [secretLines[1].trim(), /creds file \(not shown: it looks like a secret, not a path\) does not exist/],
+    ]
+    for (const [creds, message] of cases) {
+      const err = await Host.start({ servers: l.url, creds, logger: false }).catch((e) => e)
+      expect(err, String(message)).toBeInstanceOf(HostError)
+      expect(err.code).toBe('BAD_CREDS')
+      expect(err.message).toMatch(message)
+      for (const secret of secretLines) expect(err.message).not.toContain(secret.trim())
+    }
+  })
+
+  it('names the connection failure, and refuses nc together with servers', async () => {
+    const port = await freePort()
+    await expect(Host.start({ servers: `nats://user:hunter2@127.0.0.1:${port}`, logger: false })).rejects.toMatchObject({
+      code: 'CONNECT_FAILED',
+      message: expect.not.stringContaining('hunter2'),
+    })
+    await expect(Host.start({ nc: client, servers: l.url, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /either nc .* or servers/ })
+    await expect(Host.start({ creds: l.appCredsFile, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /needs either nc, or servers/ })
+  })
+
+  it('passes connectionOptions through, under servers and creds', async () => {
+    const h = await Host.start({ servers: l.url, creds: l.appCredsFile, connectionOptions: { name: 'my-host', servers: 'nats://127.0.0.1:1' }, logger: false })
+    hosts.push(h)
+    const monitor = (l.nodes[0] as { monitorUrl?: string }).monitorUrl
+    const names = ((await (await fetch(`${monitor}/connz?limit=1000`)).json()) as { connections: { name?: string }[] }).connections.map((c) => c.name)
+    expect(names).toContain('my-host')
   })
 })
