@@ -11,6 +11,8 @@ import { FetchError, binaryVersion, fetchAll } from './fetch-nats-servers.js'
 
 const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const VITEST = resolve(PROJECT, 'node_modules', 'vitest', 'vitest.mjs')
+// Integration files that start no nats-server run once, in npm test.
+const DEFAULT_ARGS = ['test/integration', '--exclude', 'test/integration/{bundle,docs,fetch-nats-servers}.test.ts']
 
 async function servers() {
   const list = [{ version: binaryVersion('nats-server'), binary: 'nats-server', from: 'PATH' }]
@@ -32,7 +34,7 @@ async function servers() {
 /** Run the integration tests against one binary; its counts come from the summary reporter's line. */
 function run(server, args) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [VITEST, 'run', ...(args.length ? args : ['test/integration'])], {
+    const child = spawn(process.execPath, [VITEST, 'run', ...(args.length ? args : DEFAULT_ARGS)], {
       cwd: PROJECT,
       env: { ...process.env, LATTICE_NATS_SERVER: server.binary },
       stdio: ['ignore', 'pipe', 'inherit'],
