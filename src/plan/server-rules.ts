@@ -13,12 +13,13 @@
  *     on 2.15.1 (which checks at push that it can build every mapping).
  *   - a `>` destination (with a `>` source): rejected on 2.9.10, installed on 2.10.27+.
  *   - a `*` destination: rejected on 2.9.10, not installed on 2.10.27, rejected on 2.15.1.
+ *   - {{random(3)}} and {{left(1,2)}}: not installed on 2.9.10 and 2.10.27, installed on 2.15.1.
  * Boundaries read in the nats-server and jwt sources, between the versions observed:
  *   - wildcard tokens in destinations pass the JWT check from 2.9.22 (jwt v2.5.0); the server
  *     builds a `>` destination only for a source with `>` too, and never a `*` one.
  *   - per-cluster totals pass the JWT check from 2.10.18 (jwt v2.5.8; the server itself keeps
  *     them per cluster from 2.10.0).
- *   - {{random(n)}} from 2.12; {{left()}}/{{right()}} from 2.15.
+ *   - {{random(n)}} from 2.12; {{left()}}/{{right()}} from 2.15 (2.15.0 not checked).
  *   - the push-time check of every mapping came with nats-server PR #8627 (after 2.14.5, in
  *     2.15.1; 2.15.0 not checked, taken to have it).
  */

@@ -49,6 +49,8 @@ const cases: Case[] = [
     dests: [{ subject: 't.dup.v1', weight: 50 }, { subject: 't.dup.v1', weight: 50, cluster: 'west' }],
     seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' },
   },
+  { name: '{{left()}}, known from 2.15', source: 't.left.*', baseline: 't.left.base.{{wildcard(1)}}', dests: [{ subject: 't.left.{{left(1,2)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' } },
+  { name: '{{random()}}, known from 2.12', source: 't.rnd.*', baseline: 't.rnd.base.{{wildcard(1)}}', dests: [{ subject: 't.rnd.{{random(3)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' } },
   { name: 'an unknown {{function()}}', source: 't.fn.*', baseline: 't.fn.base.{{wildcard(1)}}', dests: [{ subject: 't.fn.{{nosuch(1)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' } },
 ]
 
