@@ -227,6 +227,7 @@ export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMir
 }
 
 export async function fetchAll(opts = {}) {
+  if (process.platform !== 'linux') throw new FetchError(`Debian's packages hold Linux binaries and this is ${process.platform}. ${HOW_TO_PROVIDE}`)
   const results = []
   for (const suite of SUITES) results.push(await fetchSuite(suite, opts))
   return results
