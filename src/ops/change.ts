@@ -10,7 +10,7 @@ import { storedAccountJwt, writeBack } from '../auth/nsc.js'
 import { LatticeError } from '../errors.js'
 import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
-import { type ServerRules, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
+import { type ServerRules, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
@@ -221,9 +221,11 @@ function mergeReplies(expected: ServerReport[], replies: ServerReply[]): ServerR
 }
 
 function assertServerRules(mappings: Mappings, rules: ServerRules): void {
-  const problems = mappingProblems(mappings, rules)
+  const problems = mappingIssues(mappings, rules)
   if (problems.length === 0) return
-  throw new LatticeError('SERVER_RULES', `The servers (oldest: nats-server ${rules.version}) would reject this change: ${problems.join('; ')}.`, {
+  // "Not installed" is worse than a rejection: the servers say "jwt updated" and run the old mapping.
+  const what = problems.every((p) => p.effect === 'rejected') ? 'would reject this change' : 'would not apply this change (some would answer "jwt updated" and keep the old mapping)'
+  throw new LatticeError('SERVER_RULES', `The servers (oldest: nats-server ${rules.version}) ${what}: ${problems.map((p) => p.text).join('; ')}.`, {
     hint: 'Change the weights so they fit those rules, or upgrade the servers. Nothing was changed.',
   })
 }

@@ -1,0 +1,113 @@
+/**
+ * scripts/fetch-nats-servers.js against a local stand-in for a Debian mirror (a real .deb built
+ * with dpkg-deb, a real Packages.xz), so the whole path runs with no network: index, SHA256,
+ * extraction, cache, and the errors a user sees.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { type Server, createServer } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const SCRIPT = fileURLToPath(new URL('../../scripts/fetch-nats-servers.js', import.meta.url))
+const tools = ['dpkg-deb', 'xz', 'dpkg'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0)
+const arch = tools ? execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim() : ''
+
+let dir: string
+let http: Server
+let mirror: string
+let requests: string[] = []
+let corrupt = false
+
+/** A .deb whose usr/sbin/nats-server is a script that reports `version`. */
+function fakeDeb(version: string): Buffer {
+  const root = join(dir, `pkg-${version}`)
+  mkdirSync(join(root, 'DEBIAN'), { recursive: true })
+  mkdirSync(join(root, 'usr', 'sbin'), { recursive: true })
+  writeFileSync(join(root, 'DEBIAN', 'control'), `Package: nats-server\nVersion: ${version}-1\nArchitecture: ${arch}\nMaintainer: test <t@example.org>\nDescription: stand-in\n`)
+  writeFileSync(join(root, 'usr', 'sbin', 'nats-server'), `#!/bin/sh\necho "nats-server: v${version}"\n`)
+  chmodSync(join(root, 'usr', 'sbin', 'nats-server'), 0o755)
+  execFileSync('dpkg-deb', ['--build', '--root-owner-group', root, join(dir, `nats-server_${version}.deb`)], { stdio: 'ignore' })
+  return readFileSync(join(dir, `nats-server_${version}.deb`))
+}
+
+function run(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SCRIPT], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+  })
+}
+
+beforeAll(async () => {
+  if (!tools) return
+  dir = mkdtempSync(join(tmpdir(), 'lattice-fetch-'))
+  const files = new Map<string, Buffer>()
+  for (const [suite, version] of [['trixie', '2.10.99'], ['sid', '2.99.1']]) {
+    const deb = fakeDeb(version)
+    const filename = `pool/main/n/nats-server/nats-server_${version}-1_${arch}.deb`
+    files.set(`/debian/${filename}`, deb)
+    const sha = createHash('sha256').update(deb).digest('hex')
+    // Another package first and an older nats-server too: the newest nats-server is picked.
+    const index = `Package: nats-server-extra\nVersion: 9.9.9\nFilename: nope\nSHA256: 00\nSize: 1\n\nPackage: nats-server\nVersion: 2.0.0-1\nFilename: old\nSHA256: 00\nSize: 1\n\nPackage: nats-server\nVersion: ${version}-1\nFilename: ${filename}\nSize: ${deb.length}\nSHA256: ${sha}\n\n`
+    files.set(`/debian/dists/${suite}/main/binary-${arch}/Packages.xz`, execFileSync('xz', ['-c'], { input: index }))
+  }
+  http = createServer((req, res) => {
+    requests.push(req.url ?? '')
+    const body = files.get(req.url ?? '')
+    if (!body) return res.writeHead(404).end()
+    res.writeHead(200).end(corrupt && req.url?.endsWith('.deb') ? Buffer.concat([body, Buffer.from('x')]) : body)
+  })
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
+  mirror = `http://127.0.0.1:${(http.address() as { port: number }).port}/debian`
+})
+afterAll(async () => {
+  await new Promise((r) => http?.close(r))
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe.skipIf(!tools)('scripts/fetch-nats-servers.js', () => {
+  it('fetches each suite newest nats-server, checks it and extracts it; a second run downloads nothing', async () => {
+    const cache = join(dir, 'cache')
+    const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: cache })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(`2.10.99 ${cache}/2.10.99/nats-server\n2.99.1 ${cache}/2.99.1/nats-server\n`)
+    expect(execFileSync(`${cache}/2.99.1/nats-server`, ['--version'], { encoding: 'utf8' })).toBe('nats-server: v2.99.1\n')
+    requests = []
+    const again = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: cache })
+    expect(again.stdout).toBe(r.stdout)
+    expect(requests).toEqual([])
+  })
+
+  it('refuses a download whose SHA256 is not the index one', async () => {
+    corrupt = true
+    try {
+      const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-bad') })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/SHA256 [0-9a-f]{64} is not the index's [0-9a-f]{64}; not used/)
+    } finally {
+      corrupt = false
+    }
+  })
+
+  it('offline: says what failed and how to give the binaries instead', async () => {
+    const r = await run({ LATTICE_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian', LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-off') })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/debian\/dists\/trixie\/main\/binary-\w+\/Packages\.xz/)
+    expect(r.stderr).toMatch(/LATTICE_NATS_SERVERS=\/path\/to\/nats-server-2\.10\.x,\/path\/to\/nats-server-newest npm run test:servers/)
+  })
+
+  it('takes the mirror from apt sources (one-line and deb822), never a -security one', () => {
+    const apt = join(dir, 'apt')
+    mkdirSync(join(apt, 'sources.list.d'), { recursive: true })
+    writeFileSync(join(apt, 'sources.list.d', 'a.sources'), 'Types: deb\nURIs: http://security.example.org/debian\nSuites: bookworm-security\nComponents: main\n\nTypes: deb\nURIs: http://mirror.example.org/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n')
+    const mirrorOf = () => execFileSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(SCRIPT)}).then((m) => console.log(m.debianMirror(${JSON.stringify(apt)})))`], { encoding: 'utf8', env: { ...process.env, LATTICE_DEBIAN_MIRROR: '' } }).trim()
+    expect(mirrorOf()).toBe('http://mirror.example.org/debian')
+    writeFileSync(join(apt, 'sources.list.d', 'a.sources'), '')
+    writeFileSync(join(apt, 'sources.list'), '# deb http://commented.example.org/debian bookworm main\ndeb [arch=amd64] http://ftp.example.org/debian bookworm main\n')
+    expect(mirrorOf()).toBe('http://ftp.example.org/debian')
+    rmSync(join(apt, 'sources.list'))
+    expect(mirrorOf()).toBe('http://deb.debian.org/debian')
+  })
+})
