@@ -3,7 +3,7 @@
  */
 import { type NatsConnection, connect, credsAuthenticator } from 'nats'
 import { randomUUID } from 'node:crypto'
-import { type EntityKind, type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
 import { ControlInterface } from './control.js'
 import { HostError } from './errors.js'
@@ -61,7 +61,7 @@ export class Host {
 
   static async start(opts: HostOptions): Promise<Host> {
     for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', opts.hostId ?? 'x']] as const) {
-      const problem = tokenProblem(value)
+      const problem = what === 'lattice' ? routeTokenProblem(value) : tokenProblem(value)
       if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
     }
     let nc = opts.nc
@@ -163,7 +163,7 @@ export class Host {
     const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'
     if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version "${version}": ${vProblem}.`)
     if (entity.kind === 'provider') {
-      const linkProblem = tokenProblem(entity.link ?? '')
+      const linkProblem = routeTokenProblem(entity.link ?? '')
       if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link "${entity.link}": ${linkProblem}.`)
     }
     if (!Number.isInteger(count) || count < 1) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 1, not ${count}.`)
