@@ -73,7 +73,7 @@ function notConfirmed(wrong: ServerReport[], result: ChangeResult): LatticeError
   const oursInstalled = !wrong.some((s) => s.runsJwtIssuedAt !== undefined || (s.differences ?? []).some((d) => ours.has(d.subject)))
   return new LatticeError('NOT_CONFIRMED', `The servers acknowledged the new JWT, but ${who} not run it as written${oursInstalled ? ' (the change itself is installed; other mappings of the JWT are not)' : ''}. ${what.join('. ')}.`, {
     hint,
-    details: { servers: result.servers },
+    details: { servers: result.servers, changeInstalled: oursInstalled },
   })
 }
 

@@ -113,10 +113,11 @@ describe('installed vs stored', () => {
     const routes = json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], l.env())).routes
     expect(routes.find((r) => r.id === actor)?.weights).toEqual({ v1: 70, v2: 30 })
 
-    const j = json<{ error: { code: string; exitCode: number; details: { servers: { server: string; ok: boolean; installed: string; differences: Difference[] }[] } } }>(
+    const j = json<{ error: { code: string; exitCode: number; details: { changeInstalled: boolean; servers: { server: string; ok: boolean; installed: string; differences: Difference[] }[] } } }>(
       await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '40', '--json'], l.env()),
     )
     expect(j.error.code).toBe('NOT_CONFIRMED')
+    expect(j.error.details.changeInstalled).toBe(true)
     expect(j.error.details.servers.map((s) => [s.server, s.ok, s.installed, s.differences.map((d) => d.subject)])).toEqual([
       ['n1', true, 'no', ['fn.sub', 'other.sub']],
       ['n2', true, 'no', ['fn.sub', 'other.sub']],
