@@ -16,7 +16,7 @@ export default class Status extends LatticeCommand {
 
   static override flags = {
     ...connectionFlags,
-    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT.', default: false }),
+    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT and every mapping of it as written.', default: false }),
   }
 
   async run(): Promise<StatusResult> {

@@ -2,6 +2,7 @@
 import type { ChangeResult, EntityChange, ServerReport } from '../ops/change.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { StatusResult } from '../ops/status.js'
+import { describeDifference } from '../plan/installed.js'
 import type { RecordedChange } from '../state/journal.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
@@ -79,8 +80,10 @@ export function renderStatus(result: StatusResult): string {
 }
 
 export function renderServers(result: StatusResult): string {
-  const rows = (result.servers ?? []).map((s) => [s.server, s.cluster ?? '-', s.version, s.account, s.issuedAt ? String(s.issuedAt) : '-', s.latest === null ? 'idle' : s.latest ? 'yes' : 'NO'])
-  const lines = [table(['SERVER', 'CLUSTER', 'VERSION', 'ACCOUNT', 'JWT IAT', 'LATEST'], rows)]
+  const yesNo = (x: boolean | null) => (x === null ? 'idle' : x ? 'yes' : 'NO')
+  const rows = (result.servers ?? []).map((s) => [s.server, s.cluster ?? '-', s.version, s.account, s.issuedAt ? String(s.issuedAt) : '-', yesNo(s.latest), yesNo(s.installed)])
+  const lines = [table(['SERVER', 'CLUSTER', 'VERSION', 'ACCOUNT', 'JWT IAT', 'LATEST', 'INSTALLED'], rows)]
+  for (const s of result.servers ?? []) for (const d of s.differences ?? []) lines.push(`${s.server} does not run its JWT's mapping of ${describeDifference(d)}.`)
   const copies = result.storedCopies
   if (copies) lines.push(`Stored copies: ${copies.latest} of ${copies.total} resolvers hold the newest JWT (iat ${result.issuedAt}).`)
   return lines.join('\n')

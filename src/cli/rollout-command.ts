@@ -52,12 +52,10 @@ function percentFlag(text: string, flag: string): number {
 }
 
 export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags<typeof rolloutFlags>): RolloutPlan {
-  checkVersion('--from', flags.from)
-  checkVersion('--to', flags.to)
   const plan: RolloutPlan = {
     entity,
-    from: flags.from,
-    to: flags.to,
+    from: checkVersion('--from', flags.from),
+    to: checkVersion('--to', flags.to),
     steps: parseSteps(flags.steps).map((s) => (s === 'pause' ? s : parseWeight(String(s)))),
     intervalMs: parseDuration(flags.interval, '--interval'),
     ...(flags['probe-payload'] !== undefined

@@ -3,7 +3,7 @@
  */
 import type { ConnectionOptions, NatsConnection } from 'nats'
 import { randomUUID } from 'node:crypto'
-import { type EntityKind, type EntityRef, entityIdProblem, entityKey, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
 import { type ConnectionEvent, type ConnectionState, ConnectionWatcher, type HostClosed, openConnection } from './connection.js'
 import { ControlInterface } from './control.js'
@@ -91,7 +91,7 @@ export class Host {
   static async start(opts: HostOptions): Promise<Host> {
     const hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
     for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', hostId]] as const) {
-      const problem = tokenProblem(value)
+      const problem = what === 'lattice' ? routeTokenProblem(value) : tokenProblem(value)
       if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
     }
     const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
@@ -226,7 +226,7 @@ export class Host {
     const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'
     if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version "${version}": ${vProblem}.`)
     if (entity.kind === 'provider') {
-      const linkProblem = tokenProblem(entity.link ?? '')
+      const linkProblem = routeTokenProblem(entity.link ?? '')
       if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link "${entity.link}": ${linkProblem}.`)
     }
     if (!Number.isInteger(count) || count < 1) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 1, not ${count}.`)

@@ -10,6 +10,7 @@ import { storedAccountJwt, writeBack } from '../auth/nsc.js'
 import { LatticeError } from '../errors.js'
 import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
+import type { InstalledDifference } from '../plan/installed.js'
 import { type ServerRules, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
@@ -32,6 +33,10 @@ export interface ServerReport extends ServerReply {
    * is connected there, so only the stored copy (acknowledged) exists; no: it runs something else.
    */
   installed?: 'yes' | 'idle' | 'no'
+  /** The subjects it runs differently from the JWT pushed (installed: no). */
+  differences?: InstalledDifference[]
+  /** It runs another JWT than the one pushed: that one's iat (0 when unknown). */
+  runsJwtIssuedAt?: number
 }
 
 export interface ChangeResult {
@@ -204,7 +209,7 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   }
   // Accepted JWTs go into the nsc store too, so a later `nsc push` carries our mappings.
   if (session.nsc) writeBack(session.nsc, signed.jwt)
-  await verifyInstalled(session, signed.jwt, result)
+  await verifyInstalled(session, signed.jwt, signed.claims.nats.mappings, result)
   const acks = result.servers.filter((s) => s.ok).length
   if (acks < result.minAcks) {
     throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${result.minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {

@@ -1,6 +1,6 @@
 /** Naming an entity on the command line: checked before anything is contacted. */
 import { LatticeError } from '../errors.js'
-import { DEFAULT_LINK, type EntityRef, entityIdProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem } from '../subjects/index.js'
 
 /** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_TOKEN for a bad ID or link. */
 export function checkEntity(entity: EntityRef): EntityRef {
@@ -12,8 +12,8 @@ export function checkEntity(entity: EntityRef): EntityRef {
     })
   }
   if (entity.kind === 'provider') {
-    const linkProblem = tokenProblem(entity.link ?? '')
-    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name "${entity.link}": ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default".' })
+    const linkProblem = routeTokenProblem(entity.link ?? '')
+    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name "${entity.link}": ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
   }
   return entity
 }
@@ -23,9 +23,9 @@ export function entityFromId(id: string, link = DEFAULT_LINK): EntityRef {
   return checkEntity(id.startsWith('V') ? { kind: 'provider', id, link } : { kind: 'actor', id })
 }
 
-/** Throws INVALID_VERSION naming the flag. */
+/** The version in NFC (see versionToken); throws INVALID_VERSION naming the flag. */
 export function checkVersion(flag: string, version: string): string {
   const problem = versionProblem(version)
   if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} "${version}": ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
-  return version
+  return normalizeVersion(version)
 }

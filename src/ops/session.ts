@@ -11,7 +11,7 @@ import { LatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
 import { StateStore } from '../state/store.js'
-import { DEFAULT_LATTICE, publicKeyProblem, tokenProblem } from '../subjects/index.js'
+import { DEFAULT_LATTICE, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 
 export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
 
@@ -60,10 +60,10 @@ export interface Target {
   signer?: KeyPair
 }
 
-/** `name` if it is one subject token; otherwise INVALID_TOKEN. */
+/** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
 export function checkLatticeName(name: string): string {
-  const problem = tokenProblem(name)
-  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${name}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default".' })
+  const problem = routeTokenProblem(name)
+  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${name}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
   return name
 }
 

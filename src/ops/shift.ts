@@ -1,7 +1,7 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
-import { type EntityRef, entityKey, entityLabel, tokenProblem } from '../subjects/index.js'
+import { type EntityRef, clusterNameProblem, entityKey, entityLabel } from '../subjects/index.js'
 import { checkEntity, checkVersion } from './entity.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
@@ -15,23 +15,23 @@ export interface ShiftInput {
   cluster?: string
 }
 
-/** Check every part of a shift request; throws the first problem. */
-export function validateShift(input: ShiftInput): void {
-  checkEntity(input.entity)
-  checkVersion('--to', input.to)
-  if (input.from !== undefined) checkVersion('--from', input.from)
+/** Check every part of a shift request; throws the first problem. Returns it with versions in NFC. */
+export function validateShift(request: ShiftInput): ShiftInput {
+  checkEntity(request.entity)
+  const input = { ...request, to: checkVersion('--to', request.to), ...(request.from === undefined ? {} : { from: checkVersion('--from', request.from) }) }
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }
-  const clusterProblem = input.cluster === undefined ? undefined : tokenProblem(input.cluster)
+  const clusterProblem = input.cluster === undefined ? undefined : clusterNameProblem(input.cluster)
   if (clusterProblem) {
     throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${input.cluster}": ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
   }
   assertWeight(input.weight)
+  return input
 }
 
-export async function shift(session: Session, input: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
-  validateShift(input)
+export async function shift(session: Session, request: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
+  const input = validateShift(request)
   return changeRoutes(
     session,
     (routes, live) => {

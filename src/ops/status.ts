@@ -1,11 +1,12 @@
 /** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
-import { destinationWeight, routesFromMappings } from '../plan/routes.js'
+import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
+import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import { countSubscribers } from '../resolver/subscriptions.js'
 import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
-import { decodeAndVerify } from '../account/jwt.js'
+import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
-import { accountOnServers } from '../resolver/servers.js'
+import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
 import { driftedSubjects } from '../state/journal.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
@@ -38,6 +39,13 @@ export interface ServerState {
   issuedAt?: number
   /** It runs the newest JWT any resolver holds (null when idle: it will load its stored copy). */
   latest: boolean | null
+  /**
+   * It runs every mapping of its JWT as written (null when idle). A server that cannot install a
+   * mapping keeps its previous one for that subject while storing the JWT (2.9, 2.10).
+   */
+  installed: boolean | null
+  /** The subjects it runs differently from its JWT. */
+  differences?: InstalledDifference[]
 }
 
 export interface StatusResult {
@@ -86,19 +94,36 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   if (perServer) {
     const [onServers, stored] = perServer
     const seen = new Map(onServers.map((a) => [a.server.name, a]))
-    result.servers = live.servers.map((s) => {
-      const on = seen.get(s.name)
-      const issuedAt = on?.jwt ? iatOf(on.jwt) : undefined
-      return { server: s.name, ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version, account: on?.loaded ? 'loaded' : 'idle', ...(issuedAt ? { issuedAt } : {}), latest: on?.loaded ? on.jwt === live.jwt : null }
-    })
+    result.servers = live.servers.map((s) => serverState(s, seen.get(s.name), live.jwt))
     result.storedCopies = { latest: stored.filter((j) => j === live.jwt).length, total: stored.length }
+    const off = result.servers.filter((s) => s.differences)
+    if (off.length > 0) {
+      const one = off.length === 1
+      result.warnings.push(`${off.map((s) => `${s.server} (${s.differences?.map((d) => d.subject).join(', ')})`).join(', ')} ${one ? 'does' : 'do'} not run every mapping of ${one ? 'its' : 'their'} JWT as written: a server that cannot install a mapping (e.g. a destination listed twice, an unknown {{function}}) keeps its previous one for that subject, while it answers "jwt updated" to the push.`)
+    }
   }
   return result
 }
 
-function iatOf(jwt: string): number | undefined {
+/** One server's view: which JWT it runs, and whether it runs that JWT's mappings as written. */
+function serverState(s: ServerIdentity, on: AccountOnServer | undefined, liveJwt: string): ServerState {
+  const base = { server: s.name, ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }
+  if (!on?.loaded) return { ...base, account: 'idle', latest: null, installed: null }
+  const claims = claimsOf(on.jwt)
+  const differences = claims ? installedDifferences(claims.nats?.mappings as Mappings | undefined, on.mappings) : []
+  return {
+    ...base,
+    account: 'loaded',
+    ...(claims?.iat ? { issuedAt: claims.iat } : {}),
+    latest: on.jwt === liveJwt,
+    installed: claims ? differences.length === 0 : null,
+    ...(differences.length > 0 ? { differences } : {}),
+  }
+}
+
+function claimsOf(jwt: string | undefined): Claims | undefined {
   try {
-    return decodeAndVerify(jwt).claims.iat
+    return jwt ? decodeAndVerify(jwt).claims : undefined
   } catch {
     return undefined
   }

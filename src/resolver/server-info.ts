@@ -14,6 +14,11 @@ export interface ServerFacts {
   trustedKeys: Set<string>
   /** False when the server did not list its trusted operators (nothing to check against). */
   knowsTrust: boolean
+  /**
+   * Identity keys of trusted operators in strict signing-key mode (`strict_signing_key_usage`):
+   * the servers refuse an account JWT such an operator signed with its identity key.
+   */
+  strictIdentityKeys: Set<string>
   maxPayload?: number
   /** The answering server's ID. */
   serverId?: string
@@ -23,7 +28,8 @@ export interface ServerFacts {
 
 interface OperatorClaim {
   sub?: string
-  nats?: { signing_keys?: (string | { key?: string })[] }
+  name?: string
+  nats?: { signing_keys?: (string | { key?: string })[]; strict_signing_key_usage?: boolean }
 }
 
 export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promise<ServerFacts> {
@@ -38,9 +44,11 @@ export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promis
     throw e
   }
   const trustedKeys = new Set<string>()
+  const strictIdentityKeys = new Set<string>()
   const claims = body.data?.trusted_operators_claim
   for (const op of claims ?? []) {
     if (op.sub) trustedKeys.add(op.sub)
+    if (op.sub && op.nats?.strict_signing_key_usage === true) strictIdentityKeys.add(op.sub)
     for (const k of op.nats?.signing_keys ?? []) {
       const key = typeof k === 'string' ? k : k.key
       if (key) trustedKeys.add(key)
@@ -51,14 +59,23 @@ export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promis
     version: body.data?.version ?? 'unknown',
     trustedKeys,
     knowsTrust: Array.isArray(claims) && claims.length > 0,
+    strictIdentityKeys,
     maxPayload: body.data?.max_payload,
     serverId: body.server?.id,
     beyondCluster: Boolean(body.data?.gateway?.name) || (body.data?.leafnodes ?? 0) > 0,
   }
 }
 
-/** Throws when the servers would store but not use a JWT issued by `key`. */
+/**
+ * Throws when the servers would store but not use a JWT issued by `key`, or refuse it: an
+ * operator in strict signing-key mode accepts account JWTs signed only by its signing keys.
+ */
 export function assertTrustedIssuer(facts: ServerFacts, key: string, what: string): void {
+  if (facts.strictIdentityKeys.has(key)) {
+    throw new LatticeError('UNTRUSTED_KEY', `${what} ${key} is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys (strict_signing_key_usage; server ${facts.server} would refuse the push).`, {
+      hint: 'Sign with an operator signing key: --signing-key (LATTICE_SIGNING_KEY) pointing at its seed file, or the seed in LATTICE_SIGNING_KEY_SEED (`nsc describe operator` lists the signing keys). Nothing was changed.',
+    })
+  }
   if (!facts.knowsTrust || facts.trustedKeys.has(key)) return
   throw new LatticeError('UNTRUSTED_KEY', `${what} ${key} is not trusted by the server's operator (server ${facts.server}).`, {
     hint: 'Use the seed of the operator these servers run with, or of one of its signing keys.',

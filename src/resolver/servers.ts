@@ -86,7 +86,7 @@ export interface AccountOnServer {
   loaded: boolean
   /** The JWT the account runs with on that server. */
   jwt?: string
-  /** Installed mappings, in the server's own form (weights cumulative, see installedWeights). */
+  /** Installed mappings, in the server's own form (weights cumulative, see plan/installed.ts). */
   mappings?: Record<string, { subject: string; weight?: number; cluster?: string }[]>
 }
 
@@ -105,26 +105,6 @@ export async function accountOnServers(nc: Connection, account: string, opts: Ga
     out.push({ server: identity(body.server), loaded: Boolean(detail), ...(detail?.jwt ? { jwt: detail.jwt } : {}), ...(detail?.mappings ? { mappings: detail.mappings } : {}) })
   }
   return out.sort((a, b) => a.server.name.localeCompare(b.server.name))
-}
-
-/**
- * Weights as the user wrote them, from a server's installed mapping. The server keeps
- * destinations sorted with cumulative weights (70/30 is listed as "v2 30, v1 100"; verified on
- * 2.9.10); take differences to get each one's own share.
- */
-export function installedWeights(dests: { subject: string; weight?: number; cluster?: string }[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  const byCluster = new Map<string, { subject: string; weight?: number }[]>()
-  for (const d of dests) byCluster.set(d.cluster ?? '', [...(byCluster.get(d.cluster ?? '') ?? []), d])
-  for (const [cluster, list] of byCluster) {
-    let previous = 0
-    for (const d of [...list].sort((a, b) => (a.weight ?? 100) - (b.weight ?? 100))) {
-      const cumulative = d.weight ?? 100
-      out[cluster ? `${d.subject}@${cluster}` : d.subject] = cumulative - previous
-      previous = cumulative
-    }
-  }
-  return out
 }
 
 /**

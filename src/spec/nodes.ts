@@ -3,7 +3,7 @@
  * (through the parser's context) instead of throwing, so that every problem is collected.
  */
 import { type Node, type Scalar, type YAMLMap, isMap, isScalar } from 'yaml'
-import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem } from '../subjects/index.js'
 
 export interface Ctx {
   at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
@@ -46,7 +46,7 @@ export function versionOf(node: Node, ctx: Ctx): string | undefined {
     ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is invalid: ${p}.`, 'A version is 1 to 128 bytes with no whitespace.')
     return undefined
   }
-  return node.value
+  return normalizeVersion(node.value)
 }
 
 export function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
@@ -65,9 +65,9 @@ export function providerRef(idNode: Node | undefined, linkNode: Node | undefined
   let link: string | undefined = DEFAULT_LINK
   if (linkNode) {
     link = str(linkNode, 'link', ctx)
-    const p = link === undefined ? undefined : tokenProblem(link)
+    const p = link === undefined ? undefined : routeTokenProblem(link)
     if (p) {
-      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
+      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token lattice can map: ${p}.`, 'Use a single token such as "default".')
       link = undefined
     }
   }

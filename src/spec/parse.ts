@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar } from 'yaml'
 import { LatticeError } from '../errors.js'
 import { weightProblem } from '../plan/weights.js'
-import { type EntityRef, entityKey, publicKeyProblem, tokenProblem } from '../subjects/index.js'
+import { type EntityRef, clusterNameProblem, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import { type Ctx, checkId, entityItem, entries, providerRef, str, versionOf } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
@@ -105,8 +105,8 @@ export function parseSpec(text: string, file: string): Spec {
   const lattice = top.get('lattice')
   if (lattice) {
     const v = str(lattice, 'lattice', ctx)
-    const p = v === undefined ? undefined : tokenProblem(v)
-    if (p) at(lattice, 'INVALID_TOKEN', `lattice "${v}" is not one subject token: ${p}.`, 'Use a single token such as "default".')
+    const p = v === undefined ? undefined : routeTokenProblem(v)
+    if (p) at(lattice, 'INVALID_TOKEN', `lattice "${v}" is not one subject token lattice can map: ${p}.`, 'Use a single token such as "default".')
     else spec.lattice = v
   }
   const account = top.get('account')
@@ -254,8 +254,9 @@ function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>
   for (const pair of node.items) {
     const keyNode = pair.key as Scalar
     const name = String(keyNode?.value)
-    if (!isScalar(keyNode) || tokenProblem(name)) {
-      ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is not a plain name.`, 'Use the cluster name the servers are configured with.')
+    const problem = isScalar(keyNode) ? clusterNameProblem(name) : 'it is not a plain name'
+    if (problem) {
+      ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is invalid: ${problem}.`, 'Use the cluster name the servers are configured with.')
       ok = false
       continue
     }
@@ -284,7 +285,10 @@ function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {
       ok = false
     }
     if (version === undefined) ok = false
-    else out.push([version, value as number])
+    else if (out.some(([v]) => v === version)) {
+      ctx.at(keyNode, 'DUPLICATE_VERSION', `Version "${version}" appears twice (lattice compares version names in Unicode NFC, so composed and decomposed spellings are one version).`, 'Keep one entry per version.')
+      ok = false
+    } else out.push([version, value as number])
   }
   if (!ok) return undefined
   const sum = out.reduce((a, [, w]) => a + w, 0)

@@ -18,14 +18,51 @@ export interface EntityRef {
 export const DEFAULT_LATTICE = 'default'
 export const DEFAULT_LINK = 'default'
 
-/** Why `name` is not a single NATS subject token, or undefined when it is. */
+/**
+ * Why `name` is not a single literal NATS subject token, or undefined when it is. nats-server
+ * takes any non-empty token without ".", ASCII whitespace (" \t\n\f\r") or NUL, and treats "*"
+ * and ">" as wildcards only as a whole token ("a*b" is a literal). Lattice is deliberately
+ * stricter on two points: no whitespace of any kind and no control characters, which are
+ * invisible in output and logs.
+ */
 export function tokenProblem(name: string): string | undefined {
   if (name.length === 0) return 'it is empty'
   if (name.includes('.')) return 'it contains "." (a subject token separator)'
-  if (/[*>]/.test(name)) return 'it contains a wildcard ("*" or ">")'
-  if (/\s/u.test(name)) return 'it contains whitespace'
+  if (name === '*' || name === '>') return `it is the wildcard "${name}" ("*" or ">" inside a longer name is fine)`
+  return textProblem(name, 'NATS subjects')
+}
+
+/**
+ * Why `name` cannot be a token of lattice's mapping destinations (a lattice or link name).
+ * Besides tokenProblem: nats-server reads a destination token "{{...}}" as a mapping function
+ * and "$<number>" as a wildcard reference; it would then refuse the mapping (2.15) or answer
+ * "jwt updated" and not install it (2.9, 2.10).
+ */
+export function routeTokenProblem(name: string): string | undefined {
+  const problem = tokenProblem(name)
+  if (problem) return problem
+  if (name.length > 4 && name.startsWith('{{') && name.endsWith('}}')) return 'nats-server reads a token "{{...}}" in a mapping destination as a mapping function'
+  if (/^\$[+-]?\d+$/.test(name)) return `nats-server reads "${name}" in a mapping destination as a wildcard reference`
+  return undefined
+}
+
+/**
+ * Why `name` is not a cluster name lattice can use, or undefined. nats-server refuses only
+ * spaces in a cluster name (so "eu.west" is fine: it is never part of a subject); lattice also
+ * refuses other whitespace and control characters, deliberately, as for tokens.
+ */
+export function clusterNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'it is empty'
+  return textProblem(name, 'nats-server cluster names')
+}
+
+/** Whitespace, control characters and broken Unicode; `what` names where the server refuses them. */
+function textProblem(name: string, what: string): string | undefined {
+  if (/[ \t\n\f\r]/.test(name)) return `it contains whitespace (${what} cannot)`
+  if (/\s/u.test(name)) return 'it contains whitespace (lattice refuses every kind, so that names read the same everywhere)'
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/u.test(name)) return 'it contains control characters'
+  if (/[\u0000-\u001f\u007f-\u009f]/u.test(name)) return 'it contains control characters (lattice refuses them: they are invisible in output)'
+  if (/[\uD800-\uDFFF]/u.test(name)) return 'it is not valid Unicode (a lone surrogate)'
   return undefined
 }
 

@@ -66,7 +66,22 @@ describe('input checks', () => {
   })
   it('lattice and link names that are not one token', async () => {
     await refused([...shiftArgs(), '--lattice', 'a.b'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /lattice name/)
-    await refused(['shift', 'provider', newProviderId(), '--link', 'x*', '--from', 'a', '--to', 'b', '--weight', '5'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /link name/)
+    await refused(['shift', 'provider', newProviderId(), '--link', '>', '--from', 'a', '--to', 'b', '--weight', '5'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /link name ">": it is the wildcard ">"/)
+  })
+  it('lattice and link names nats-server would read as a mapping function or a wildcard reference', async () => {
+    await refused(['shift', 'provider', newProviderId(), '--link', '{{foo()}}', '--from', 'a', '--to', 'b', '--weight', '5', '--force'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /link name "\{\{foo\(\)\}\}": nats-server reads a token "\{\{\.\.\.\}\}" in a mapping destination as a mapping function/)
+    await refused([...shiftArgs(), '--lattice', '$1'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /lattice name "\$1": nats-server reads "\$1" in a mapping destination as a wildcard reference/)
+  })
+  it('"*" or ">" inside a name is a literal to NATS and is accepted; a "." in a cluster name too', async () => {
+    const provider = newProviderId()
+    const ok = await lattice(['shift', 'provider', provider, '--link', 'a*b', '--lattice', 'lab>1', '--from', 'v1', '--to', 'v2', '--weight', '30', '--force'], l.env())
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/n1: jwt updated/)
+    const st = json<{ routes: { id: string; link: string; subject: string }[] }>(await lattice(['status', '--lattice', 'lab>1', '--json'], l.env()))
+    expect(st.routes.map((r) => [r.id, r.link, r.subject])).toEqual([[provider, 'a*b', `wasmbus.rpc.lab>1.${provider}.a*b`]])
+    // Past the name check: this server has no cluster of that name.
+    await refused([...shiftArgs(), '--cluster', 'eu.west'], l.env(), ExitCode.INVALID_INPUT, 'UNKNOWN_CLUSTER', /"eu\.west"/)
+    await refused([...shiftArgs(), '--cluster', 'eu west'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_TOKEN', /cluster name "eu west": it contains whitespace \(nats-server cluster names cannot\)/)
   })
   it('a shift with nowhere to put the remainder', async () => {
     await refused(['shift', 'actor', newActorId(), '--to', 'v2', '--weight', '30'], l.env(), ExitCode.INVALID_INPUT, 'MISSING_FROM', /--from/)

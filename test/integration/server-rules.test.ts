@@ -12,7 +12,8 @@ import type { MappingDestination, Mappings } from '../../src/plan/routes.js'
 import { type ProblemEffect, mappingIssues, rulesFor } from '../../src/plan/server-rules.js'
 import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
-import { accountOnServers, installedWeights } from '../../src/resolver/servers.js'
+import { accountOnServers } from '../../src/resolver/servers.js'
+import { installedShares } from '../../src/plan/installed.js'
 import { liveClaims } from '../helpers/live.js'
 import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
 import { serverVersion } from '../helpers/server-version.js'
@@ -89,7 +90,7 @@ async function push(mappings: Mappings) {
 
 /** The destinations a server runs for `source`, as "subject@cluster" keys (the auto-added remainder on the source left out). */
 function running(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>, source: string): string[] {
-  return Object.keys(installedWeights(installed[source] ?? [])).filter((k) => k !== source).sort()
+  return installedShares(installed[source] ?? []).map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject)).filter((k) => k !== source).sort()
 }
 const keys = (dests: MappingDestination[]) => dests.map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject)).sort()
 

@@ -7,6 +7,7 @@ import { readCreds } from '../../src/auth/creds.js'
 import { loadSigningKey } from '../../src/auth/signing-key.js'
 import { commandLine } from '../../src/cli/base.js'
 import { LatticeError } from '../../src/errors.js'
+import { type ServerFacts, assertTrustedIssuer } from '../../src/resolver/server-info.js'
 import { writeCreds } from '../helpers/nats-server.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'lattice-auth-'))
@@ -108,5 +109,28 @@ describe('the command line kept in the history', () => {
     expect(commandLine(['shift', 'actor', 'M1', '-s', 'nats://alice:s3cret@host:4222,nats://h2:4222', `--server=tls://tok@h3`, seed])).toBe(
       'lattice shift actor M1 -s nats://host:4222,nats://h2:4222 --server=tls://h3 <redacted>',
     )
+  })
+})
+
+describe('which operator key may sign', () => {
+  const [identity, signingKey, stranger] = [createOperator(), createOperator(), createOperator()].map((k) => k.getPublicKey())
+  const facts = (strict: boolean): ServerFacts => ({
+    server: 'n1',
+    version: '2.9.10',
+    trustedKeys: new Set([identity, signingKey]),
+    knowsTrust: true,
+    strictIdentityKeys: new Set(strict ? [identity] : []),
+    beyondCluster: false,
+  })
+  it('an operator in strict signing-key mode refuses its identity key, not its signing keys', () => {
+    const e = failure(() => assertTrustedIssuer(facts(true), identity, 'The signing key'))
+    expect(e.code).toBe('UNTRUSTED_KEY')
+    expect(e.message).toMatch(/is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys \(strict_signing_key_usage/)
+    expect(() => assertTrustedIssuer(facts(true), signingKey, 'The signing key')).not.toThrow()
+  })
+  it('without strict mode both keys sign; a key the operator does not know never does', () => {
+    expect(() => assertTrustedIssuer(facts(false), identity, 'The signing key')).not.toThrow()
+    expect(failure(() => assertTrustedIssuer(facts(false), stranger, 'The signing key')).message).toMatch(/is not trusted/)
+    expect(failure(() => assertTrustedIssuer(facts(true), stranger, 'The signing key')).message).toMatch(/is not trusted/)
   })
 })

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { mappingIssues, mappingProblems, oldestVersion, routesThatFit, rulesFor } from '../../src/plan/server-rules.js'
-import { installedWeights } from '../../src/resolver/servers.js'
 
 describe('server rules', () => {
   it('follow the server version; unknown versions get the strictest rules', () => {
@@ -51,13 +50,5 @@ describe('server rules', () => {
     // 1000 bytes of other claims, 10 routes of 200 bytes each.
     expect(routesThatFit(4000, 3000, 10, 1000)).toBe(15)
     expect(routesThatFit(500, 3000, 10, 1000)).toBe(0)
-  })
-})
-
-describe('installed mappings', () => {
-  it('turns the server cumulative form back into shares', () => {
-    // 70/30 as nats-server 2.9.10 reports it in ACCOUNTZ.
-    expect(installedWeights([{ subject: 's.djI', weight: 30 }, { subject: 's.djE', weight: 100 }])).toEqual({ 's.djI': 30, 's.djE': 70 })
-    expect(installedWeights([{ subject: 'x', weight: 100, cluster: 'w' }, { subject: 'y', weight: 40 }])).toEqual({ 'x@w': 100, y: 40 })
   })
 })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { LatticeError } from '../../src/errors.js'
 import { desiredRoutes } from '../../src/spec/compile.js'
 import { type SpecProblem, parseSpec, withLive } from '../../src/spec/parse.js'
-import { encodePublicKey } from '../../src/subjects/index.js'
+import { encodePublicKey, routeTokenProblem } from '../../src/subjects/index.js'
 
 const M = () => encodePublicKey('module', randomBytes(32))
 const V = () => encodePublicKey('service', randomBytes(32))
@@ -149,7 +149,31 @@ describe('cluster-scoped splits', () => {
     const spec = parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 100 }, east: { "2.0.0": 50, "3.0.0": 50 } }\n`, 'c.yaml')
     expect(desiredRoutes(spec)).toEqual([{ entity: { kind: 'actor', id }, weights: {}, clusters: { west: { '1.0.0': 100 }, east: { '2.0.0': 50, '3.0.0': 50 } } }])
     expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { west: { "1.0.0": 90 } }\n`, 'c.yaml')).toThrow(/c\.yaml:3:.*Weights sum to 90, not 100/s)
-    expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { "we st": { "1.0.0": 100 } }\n`, 'c.yaml')).toThrow(/INVALID_CLUSTER/)
+    expect(() => parseSpec(`splits:\n  - actor: ${id}\n    clusters: { "we st": { "1.0.0": 100 } }\n`, 'c.yaml')).toThrow(/INVALID_CLUSTER.*"we st" is invalid: it contains whitespace \(nats-server cluster names cannot\)/)
+    // A "." (or "*") in a cluster name is fine for nats-server; it never goes into a subject.
+    expect(desiredRoutes(parseSpec(`splits:\n  - actor: ${id}\n    clusters: { eu.west: { "1.0.0": 100 } }\n`, 'c.yaml'))[0].clusters).toEqual({ 'eu.west': { '1.0.0': 100 } })
+  })
+})
+
+describe('names nats-server would misread', () => {
+  const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
+  it('a lattice or link name the server reads as a mapping function or wildcard reference is refused, located', () => {
+    const ps = problems(`lattice: "$1"\nsplits:\n  - provider: ${V()}\n    link: "{{foo()}}"\n    weights: { "1.0.0": 100 }\n`)
+    expect(ps.map((p) => `${p.line}:${p.code}`)).toEqual(['1:INVALID_TOKEN', '4:INVALID_TOKEN'])
+    expect(ps[0].message).toMatch(/nats-server reads "\$1" in a mapping destination as a wildcard reference/)
+    expect(ps[1].message).toMatch(/reads a token "\{\{\.\.\.\}\}" in a mapping destination as a mapping function/)
+  })
+  it('"*" or ">" inside a name is a literal, and is accepted', () => {
+    const spec = parseSpec(`lattice: "lab*1"\nsplits:\n  - provider: ${V()}\n    link: "a>b"\n    weights: { "1.0.0": 100 }\n`, 'f.yaml')
+    expect(spec.lattice).toBe('lab*1')
+    expect(desiredRoutes(spec)[0].entity.link).toBe('a>b')
+  })
+  it('versions are read in Unicode NFC; the same version spelt both ways twice is a duplicate', () => {
+    const spec = parseSpec(`splits:\n  - actor: ${id}\n    weights: { "cafe\u0301": 100 }\n`, 'f.yaml')
+    expect(desiredRoutes(spec)[0].weights).toEqual({ 'caf\u00e9': 100 })
+    const ps = problems(`splits:\n  - actor: ${id}\n    weights: { "caf\u00e9": 50, "cafe\u0301": 50 }\n`)
+    expect(ps.map((p) => p.code)).toEqual(['DUPLICATE_VERSION'])
+    expect(ps[0].message).toMatch(/appears twice \(lattice compares version names in Unicode NFC/)
   })
 })
 
@@ -208,5 +232,13 @@ describe('published JSON Schema', () => {
     expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'clusters', 'link', 'provider', 'weights'])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])
     expect(schema.additionalProperties).toBe(false)
+  })
+  it('its token pattern agrees with the parser on lattice and link names', async () => {
+    const { readFileSync } = await import('node:fs')
+    const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
+    const pattern = new RegExp(schema.$defs.token.pattern, 'u')
+    for (const name of ['default', 'a*b', 'lab>1', '*', '>', 'a.b', 'a b', '{{foo()}}', '{{}}', '$1', '$-2', '$a', '']) {
+      expect(pattern.test(name), name).toBe(routeTokenProblem(name) === undefined)
+    }
   })
 })

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
+  clusterNameProblem,
   encodePublicKey,
   entityIdProblem,
+  routeTokenProblem,
   parseUnversionedSubject,
   publicKeyProblem,
   tokenProblem,
@@ -22,6 +24,18 @@ describe('version token', () => {
   it('round-trips', () => {
     for (const v of ['v1', '1.0.0', '2.0.0-rc.1+build.5', 'ü', 'a'.repeat(128)]) expect(versionFromToken(versionToken(v))).toBe(v)
   })
+  it('is the same for a version written composed or decomposed (Unicode NFC)', () => {
+    const composed = 'caf\u00e9-1'
+    const decomposed = 'cafe\u0301-1'
+    expect(composed).not.toBe(decomposed)
+    expect(versionToken(decomposed)).toBe(versionToken(composed))
+    expect(versionedSubject('default', { kind: 'actor', id: 'MX' }, decomposed)).toBe(versionedSubject('default', { kind: 'actor', id: 'MX' }, composed))
+    // The token reads back as the NFC name; a token of the decomposed bytes is not one of ours.
+    expect(versionFromToken(versionToken(decomposed))).toBe(composed)
+    expect(versionFromToken(Buffer.from(decomposed).toString('base64url'))).toBeUndefined()
+    // The byte limit counts the NFC form.
+    expect(versionProblem('e\u0301'.repeat(64))).toBeUndefined()
+  })
   it('does not decode tokens we could not have made', () => {
     expect(versionFromToken('_drop')).toBeUndefined() // length 1 mod 4
     expect(versionFromToken('dj=')).toBeUndefined()
@@ -34,6 +48,7 @@ describe('version token', () => {
     expect(versionProblem('a'.repeat(129))).toMatch(/128 bytes/)
     expect(versionProblem('ü'.repeat(65))).toMatch(/128 bytes/)
     expect(versionProblem('1.0.0')).toBeUndefined()
+    expect(versionProblem('v\uD800')).toMatch(/not valid Unicode/)
   })
 })
 
@@ -74,6 +89,30 @@ describe('subjects', () => {
   })
   it('validates single tokens', () => {
     expect(tokenProblem('default')).toBeUndefined()
-    for (const bad of ['', 'a.b', 'a*', '>', 'a b', 'a\tb']) expect(tokenProblem(bad)).toBeDefined()
+    for (const bad of ['', 'a.b', '*', '>', 'a b', 'a\tb', 'a\nb', 'a\rb', 'a\fb']) expect(tokenProblem(bad), JSON.stringify(bad)).toBeDefined()
+  })
+  it('follows nats-server: "*" and ">" inside a token are literals', () => {
+    for (const ok of ['a*b', 'a>', '*a', '>>', 'x*', 'ü', '{{', '$', '$x', 'a{{b}}']) expect(tokenProblem(ok), ok).toBeUndefined()
+    expect(tokenProblem('*')).toMatch(/wildcard "\*"/)
+  })
+  it('says where lattice is deliberately stricter than the server', () => {
+    expect(tokenProblem('a b')).toMatch(/whitespace \(NATS subjects cannot\)/)
+    expect(tokenProblem('a\u00a0b')).toMatch(/lattice refuses every kind/)
+    expect(tokenProblem('a\u0001b')).toMatch(/control characters \(lattice refuses them/)
+    expect(tokenProblem('a\u0085b')).toBeDefined()
+    expect(tokenProblem('a\uDC00')).toMatch(/not valid Unicode/)
+  })
+  it('refuses lattice and link names nats-server would read as a mapping function or wildcard reference', () => {
+    for (const fn of ['{{foo()}}', '{{wildcard(1)}}', '{{Partition(2)}}', '{{x}}']) expect(routeTokenProblem(fn), fn).toMatch(/as a mapping function/)
+    for (const ref of ['$1', '$0', '$+2', '$-1', '$12']) expect(routeTokenProblem(ref), ref).toMatch(/as a wildcard reference/)
+    // Not the server's forms: literals.
+    for (const ok of ['{{}}', '{{x}', 'a{{x}}', '$', '$a', '$1a', 'default']) expect(routeTokenProblem(ok), ok).toBeUndefined()
+    expect(routeTokenProblem('a.b')).toMatch(/contains "\."/)
+  })
+  it('cluster names follow the server: "." and wildcards are fine, spaces are not', () => {
+    for (const ok of ['eu.west', 'a*b', '>', 'test', 'c-1']) expect(clusterNameProblem(ok), ok).toBeUndefined()
+    expect(clusterNameProblem('we st')).toMatch(/nats-server cluster names cannot/)
+    expect(clusterNameProblem('')).toMatch(/empty/)
+    expect(clusterNameProblem('a\u0000')).toMatch(/control/)
   })
 })
