@@ -41,6 +41,7 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       throw new LatticeError('STATE_CONFLICT', `Other writers held the lattice state for over ${LOCK_WAIT_MS / 1000} s; nothing was changed.`, { hint: 'Run `lattice history` to see what they did, then retry.' })
     }
     if (attempt > 0) await sleep(50 + Math.random() * Math.min(400, 50 * attempt))
+    session.deadline.at('reading the lattice state')
     const head = await journal.head()
     if (!head) {
       const live = await steps.load()
@@ -49,6 +50,7 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
     }
     const pending = head.value.pending
     if (pending) {
+      session.deadline.at(`waiting for another writer (revision ${pending.record.revision}, by ${pending.record.who.user}@${pending.record.who.host}: ${pending.record.command})`, 'Another change held the lattice state: run `lattice history` to see it, then retry (or allow more time with --timeout).')
       if (pendingSeen?.kvRevision !== head.kvRevision) pendingSeen = { kvRevision: head.kvRevision, sinceMs: Date.now() }
       if (intentAbandoned(pending, Date.now() - pendingSeen.sinceMs)) repaired.push(await settleIntent(session, journal, head))
       continue // a live writer holds the lock: wait for it
@@ -94,6 +96,7 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       ...(firstBase !== head.value.revision ? { rebasedFrom: firstBase } : {}),
     }
     const intent: Intent = { record, jwt: planned.signed.jwt, owner: currentOwner(), startedMs: Date.now() }
+    session.deadline.at(`recording the intent of revision ${revision}`)
     const locked = await journal.begin(head, intent)
     if (locked === undefined) continue // another writer moved the head first: plan again on its result
     const mine: Versioned<Head> = { value: { ...head.value, pending: intent }, kvRevision: locked }
@@ -109,6 +112,7 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       throw e
     }
     debugPause('after-push')
+    session.deadline.at(`recording revision ${revision}`, 'The change is live; the next command with --state-creds records it (`lattice history` shows it as pending until then).')
     const stillDrifted = [...drifted].filter((s) => !result.changes.some((c) => c.subject === s))
     if (!(await journal.commit(mine, record, stillDrifted))) {
       const now = await journal.record(revision)
