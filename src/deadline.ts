@@ -40,6 +40,8 @@ export class Deadline {
 
   /** Name the step under way (and how to go on if time runs out in it). */
   at(step: string, hint?: string): void {
+    // LATTICE_TRACE=1: each step with a timestamp on stderr, to see where a slow command waits.
+    if (process.env.LATTICE_TRACE) process.stderr.write(`[${process.pid} ${new Date().toISOString().slice(11, 23)}] ${step}\n`)
     this.step = step
     this.hint = hint
   }

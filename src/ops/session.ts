@@ -103,11 +103,19 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
   let app: Connection | undefined
   const run = async () => {
     const connect = async () => {
+      // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
       // Without a deadline of the command's, each connection keeps its own default one.
-      conn = await openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline })
-      store = target.stateCreds ? await StateStore.open(target.server, target.stateCreds, target.deadline) : undefined
-      app = target.appCreds ? await openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline }) : undefined
-      return conn
+      const [c, s, a] = await Promise.allSettled([
+        openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline }),
+        target.stateCreds ? StateStore.open(target.server, target.stateCreds, target.deadline) : undefined,
+        target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline }) : undefined,
+      ])
+      if (c.status === 'fulfilled') conn = c.value
+      if (s.status === 'fulfilled') store = s.value
+      if (a.status === 'fulfilled') app = a.value
+      const failed = [c, s, a].find((r) => r.status === 'rejected')
+      if (failed) throw failed.reason
+      return conn as Connection
     }
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
