@@ -113,6 +113,11 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
       if (c.status === 'fulfilled') conn = c.value
       if (s.status === 'fulfilled') store = s.value
       if (a.status === 'fulfilled') app = a.value
+      if (closed) {
+        // The deadline passed first and the clean-up has run: these are nobody's now.
+        await closeAll()
+        throw new Error('abandoned after the deadline')
+      }
       const failed = [c, s, a].find((r) => r.status === 'rejected')
       if (failed) throw failed.reason
       return conn as Connection
@@ -121,13 +126,18 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     const journal = store ? new Journal(store, target.account) : undefined
     return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}) })
   }
-  try {
-    return await (deadline.mode === 'whole' ? deadline.within(run) : run())
-  } finally {
-    target.signer?.clear()
-    // A connection to a server that stopped answering closes at once: nothing waits on a flush.
+  let closed = false
+  // A connection to a server that stopped answering closes at once: nothing waits on a flush.
+  const closeAll = async () => {
     await store?.close()
     await app?.close().catch(() => undefined)
     await conn?.close().catch(() => undefined)
+  }
+  try {
+    return await (deadline.mode === 'whole' ? deadline.within(run) : run())
+  } finally {
+    closed = true
+    target.signer?.clear()
+    await closeAll()
   }
 }
