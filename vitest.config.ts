@@ -1,13 +1,19 @@
 import { defineConfig } from 'vitest/config'
 
+// The load test keeps every CPU busy on purpose: it runs alone, after everything else.
+const LOAD = 'test/integration/load.test.ts'
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // 2-core machines: integration files start real servers and child processes.
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [LOAD], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'load', include: [LOAD], sequence: { groupOrder: 1 } } },
+    ],
   },
 })

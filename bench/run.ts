@@ -10,11 +10,12 @@ import { NATS_SERVER } from '../test/helpers/nats-server.js'
 import type { Section } from './common.js'
 import { RUNS } from './common.js'
 import { benchCompile } from './compile.js'
+import { benchConcurrent } from './concurrent.js'
 import { benchHostCore } from './host-core.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore }
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent }
 const only = process.env.BENCH_ONLY?.split(',')
 
 const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
@@ -38,7 +39,16 @@ const NOTES = `## What changed because of these numbers
   host-core's code path stayed the same: the old method compared medians of runs minutes apart,
   and compared host-core behind a mapping with a plain responder without one. Now every round runs
   all four cases in a rotating order, ratios are taken within a round, and the plain responder is
-  behind the same mapping; three runs in a row gave 0.98x to 1.03x.`
+  behind the same mapping; three runs in a row gave 0.98x to 1.03x.
+- 50 \`lattice shift\` processes at once on a 2-core machine kept busy (issue #13): before, one
+  handshake of every process failed (20 in a run of 20 processes, 40 handshakes) with \`write EPIPE\` or the server's
+  "Authentication Timeout": nats.js derives the key and signs the server's nonce in pure
+  JavaScript inside the handshake, which on starved CPUs outlasted the server's 2 s auth timeout,
+  and each failure cost the 5 s connect timeout before it was seen. Now the nonce is signed with
+  Node's ed25519 (key prepared before connecting) and an attempt fails as soon as the server
+  closes the socket: 1 of the 100 handshakes of 50 processes needed a retry, with both CPUs kept busy. Writers take the
+  state lock before reading the live state, so the 49 waiting ones only poll the lock instead of
+  each reading the live state once per writer ahead of them.`
 
 const sections: Section[] = []
 for (const [name, run] of Object.entries(benches)) {
@@ -58,7 +68,7 @@ const doc = `# Benchmarks
 Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
 Every number is a median of ${RUNS} or more runs after a warm-up, and every target compares two
 things measured in the same run (these shared machines are noisy; absolute numbers vary).
-Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core\`
+Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core,concurrent\`
 for a subset); it starts its own \`nats-server\` processes and writes this file.
 
 ${NOTES}

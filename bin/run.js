@@ -16,4 +16,10 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   }
   const { execute } = await import(bundle.href)
   await execute({ dir: import.meta.url })
+  // The command is done (its output written, its exit code set). Anything still holding the event
+  // loop, such as work abandoned when --timeout passed, must not keep the process alive.
+  setTimeout(() => {
+    if (process.env.LATTICE_DEBUG) process.stderr.write(`lattice: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`)
+    process.exit()
+  }, 1000).unref()
 }

@@ -22,6 +22,7 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
 
   static override strict = false
   static override ndjson = true
+  static override longRunning = true
   static override args = { ids: Args.string({ description: 'Actor (M...) or provider (V...) IDs; default: every weighted entity.' }) }
   static override flags = {
     ...connectionFlags,

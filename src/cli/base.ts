@@ -4,6 +4,7 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { looksLikeSeed } from '../auth/signing-key.js'
+import { DEFAULT_TIMEOUT, Deadline, parseTimeout } from '../deadline.js'
 import { ExitCode, isLatticeError } from '../errors.js'
 import { type Paint, colourFor } from './colour.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
@@ -21,6 +22,11 @@ export const connectionFlags = {
   nsc: Flags.boolean({ summary: 'Take the account (--account may be its name) and the signing key from the nsc store; write pushed JWTs back into it.', default: false, helpGroup: 'CONNECTION' }),
   operator: Flags.string({ summary: 'With --nsc: the operator in the store [default: the only one].', helpGroup: 'CONNECTION' }),
   lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
+  timeout: Flags.string({
+    env: 'LATTICE_TIMEOUT',
+    summary: `Give up (exit 5, DEADLINE, naming the step under way) after this long (10s, 2m; 0 or none: never) [default: ${DEFAULT_TIMEOUT}]. Rollouts, watch, verify and fault --for: per connection and per change.`,
+    helpGroup: 'CONNECTION',
+  }),
 }
 
 /** For commands that observe or probe real traffic. */
@@ -65,8 +71,12 @@ export function commandLine(argv = process.argv.slice(2)): string {
 export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
-  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }): TargetOptions {
-    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'] }
+  /** Commands that run long by design bound each phase (connecting, each change) instead of the whole run. */
+  static longRunning = false
+
+  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
+    const deadline = new Deadline(parseTimeout(flags.timeout), longRunning ? 'per-phase' : 'whole')
+    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], deadline }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

@@ -29,7 +29,7 @@ export abstract class FaultCommand extends LatticeCommand {
     checkEntity(entity)
     const drop = parseWeight(flags.drop)
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
-    const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
+    const target = resolveTarget(this.targetOptions(flags, forMs !== undefined && !flags['dry-run']), flags['dry-run'] ? 'optional' : 'required')
     return withSession(target, async (session) => {
       const options = this.changeOptions(flags)
       const injected = await injectFault(session, entity, drop, options)

@@ -106,4 +106,5 @@ export abstract class RolloutRunner extends LatticeCommand {
   }
 
   static override ndjson = true
+  static override longRunning = true
 }

@@ -20,6 +20,8 @@ export const verifyFlags = {
 }
 
 export abstract class VerifyCommand extends LatticeCommand {
+  static override longRunning = true
+
   protected async verifyEntity(entity: EntityRef, flags: Interfaces.InferredFlags<typeof verifyFlags>): Promise<VerifyResult> {
     checkEntity(entity)
     const windowMs = parseDuration(flags.window, '--window')

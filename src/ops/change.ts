@@ -108,6 +108,7 @@ export interface LiveState {
  * and building on that would undo changes made while it was away.
  */
 export async function loadLiveAccount(session: Session): Promise<LiveState> {
+  session.deadline.at('reading the servers\' facts and the live account JWT')
   // Knowing how many servers there are (one VARZ, one ROUTEZ) lets every later gather stop as
   // soon as all have answered instead of waiting out a quiet period.
   const [facts, peers] = await Promise.all([fetchServerFacts(session.conn), routePeers(session.conn, session.conn.info?.server_id)])
@@ -139,10 +140,13 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
 }
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
-  if (session.journal && !opts.dryRun) {
-    return journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
-  }
-  return plainChange(session, plan, opts)
+  // A long-running command (a rollout) gives each change the whole --timeout.
+  return session.deadline.phase('changing the routes', () => {
+    if (session.journal && !opts.dryRun) {
+      return journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
+    }
+    return plainChange(session, plan, opts)
+  })
 }
 
 async function plainChange(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
@@ -173,6 +177,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (changes.length === 0) return { result }
 
   assertServerRules(mappings, live.rules)
+  session.deadline.at('checking which versions have running instances')
   const unready = unreadyVersions(session.lattice, changes, await live.subscriptions())
   if (unready.length > 0) {
     const error = notReadyError(unready)
@@ -197,6 +202,7 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   const { result, signed } = planned
   if (!signed) throw new Error('pushChange needs a signed JWT')
   result.issuedAt = signed.iat
+  session.deadline.at('pushing the account JWT', PUSH_HINT)
   const replies = await pushAccountJwt(session.conn, signed.jwt, { expected: live.servers.length })
   result.servers = mergeReplies(result.servers, replies)
   result.pushed = true
@@ -209,6 +215,7 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   }
   // Accepted JWTs go into the nsc store too, so a later `nsc push` carries our mappings.
   if (session.nsc) writeBack(session.nsc, signed.jwt)
+  session.deadline.at('checking what each server installed', PUSH_HINT)
   await verifyInstalled(session, signed.jwt, signed.claims.nats.mappings, result)
   const acks = result.servers.filter((s) => s.ok).length
   if (acks < result.minAcks) {
@@ -218,6 +225,8 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
     })
   }
 }
+
+const PUSH_HINT = 'The change may be live on some servers: `lattice status --servers` shows what each one runs (with --state-creds, the next change records it if it went live).'
 
 function mergeReplies(expected: ServerReport[], replies: ServerReply[]): ServerReport[] {
   const byName = new Map(expected.map((s) => [s.server, s]))

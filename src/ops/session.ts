@@ -7,6 +7,7 @@ import { loadContext } from '../auth/context.js'
 import { type NscAccount, loadNscAccount } from '../auth/nsc.js'
 import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
+import { Deadline } from '../deadline.js'
 import { LatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
@@ -33,6 +34,8 @@ export interface TargetOptions {
   nsc?: boolean
   /** The nsc operator (default: the store's only one). */
   operator?: string
+  /** --timeout: bounds the command (or, for long-running ones, each phase). Default: none. */
+  deadline?: Deadline
 }
 
 export interface Session {
@@ -47,6 +50,8 @@ export interface Session {
   app?: Connection
   /** The nsc store's account (with --nsc). */
   nsc?: NscAccount
+  /** Steps name themselves on it, so that running out of time says what was under way. */
+  deadline: Deadline
 }
 
 export interface Target {
@@ -58,6 +63,7 @@ export interface Target {
   account: string
   lattice: string
   signer?: KeyPair
+  deadline?: Deadline
 }
 
 /** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
@@ -87,22 +93,51 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp }
+  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(opts.deadline ? { deadline: opts.deadline } : {}) }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
-  const conn = await openConnection({ servers: target.server, creds: target.creds })
+  const deadline = target.deadline ?? Deadline.none()
+  let conn: Connection | undefined
   let store: StateStore | undefined
   let app: Connection | undefined
-  try {
-    store = target.stateCreds ? await StateStore.open(target.server, target.stateCreds) : undefined
-    app = target.appCreds ? await openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer' }) : undefined
+  const run = async () => {
+    const connect = async () => {
+      // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
+      // Without a deadline of the command's, each connection keeps its own default one.
+      const [c, s, a] = await Promise.allSettled([
+        openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline }),
+        target.stateCreds ? StateStore.open(target.server, target.stateCreds, target.deadline) : undefined,
+        target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline }) : undefined,
+      ])
+      if (c.status === 'fulfilled') conn = c.value
+      if (s.status === 'fulfilled') store = s.value
+      if (a.status === 'fulfilled') app = a.value
+      if (closed) {
+        // The deadline passed first and the clean-up has run: these are nobody's now.
+        await closeAll()
+        throw new Error('abandoned after the deadline')
+      }
+      const failed = [c, s, a].find((r) => r.status === 'rejected')
+      if (failed) throw failed.reason
+      return conn as Connection
+    }
+    const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
-    return await fn({ conn, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, ...(target.nsc ? { nsc: target.nsc } : {}) })
-  } finally {
-    target.signer?.clear()
+    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}) })
+  }
+  let closed = false
+  // A connection to a server that stopped answering closes at once: nothing waits on a flush.
+  const closeAll = async () => {
     await store?.close()
     await app?.close().catch(() => undefined)
-    await conn.close().catch(() => undefined)
+    await conn?.close().catch(() => undefined)
+  }
+  try {
+    return await (deadline.mode === 'whole' ? deadline.within(run) : run())
+  } finally {
+    closed = true
+    target.signer?.clear()
+    await closeAll()
   }
 }

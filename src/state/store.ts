@@ -8,6 +8,7 @@
  */
 import type { KV, NatsConnection } from 'nats'
 import type { Credentials } from '../auth/creds.js'
+import type { Deadline } from '../deadline.js'
 import { LatticeError, isLatticeError } from '../errors.js'
 import { openConnection } from '../resolver/connection.js'
 
@@ -26,9 +27,10 @@ export class StateStore {
   ) {}
 
   /** Connect as the state user and open (or create) the bucket. */
-  static async open(servers: string, creds: Credentials): Promise<StateStore> {
-    const nc = await openConnection({ servers, creds, name: 'lattice-state' })
+  static async open(servers: string, creds: Credentials, deadline?: Deadline): Promise<StateStore> {
+    const nc = await openConnection({ servers, creds, name: 'lattice-state', deadline })
     try {
+      deadline?.at(`opening the state bucket ${BUCKET}`)
       const replicas = Number(process.env.LATTICE_STATE_REPLICAS) || 1
       const kv = await nc.jetstream().views.kv(BUCKET, { history: 1, replicas })
       return new StateStore(nc, kv)
