@@ -179,7 +179,9 @@ function readManifest(file) {
 export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMirror(), refresh = false, log = () => {} } = {}) {
   mkdirSync(cache, { recursive: true })
   const manifestFile = join(cache, `${suite}.json`)
-  const manifest = readManifest(manifestFile)
+  const read = readManifest(manifestFile)
+  // The binary is where this cache keeps it now (a cache copied or moved elsewhere still works).
+  const manifest = read?.version ? { ...read, binary: join(cache, read.version, 'nats-server') } : undefined
   const cached = manifest && existsSync(manifest.binary) && binaryVersion(manifest.binary) === manifest.version ? manifest : undefined
   if (cached && !refresh && Date.now() - (cached.checkedAt ?? 0) < RECHECK_MS) return cached
 

@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -78,6 +78,11 @@ describe.skipIf(!tools)('scripts/fetch-nats-servers.js', () => {
     const again = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: cache })
     expect(again.stdout).toBe(r.stdout)
     expect(requests).toEqual([])
+    // A cache copied elsewhere (e.g. into a fresh clone) serves its own binaries, offline too.
+    const moved = join(dir, 'cache-moved')
+    cpSync(cache, moved, { recursive: true })
+    const offline = await run({ LATTICE_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian', LATTICE_NATS_SERVERS_CACHE: moved })
+    expect(offline.stdout).toBe(`2.10.99 ${moved}/2.10.99/nats-server\n2.99.1 ${moved}/2.99.1/nats-server\n`)
   })
 
   it('refuses a download whose SHA256 is not the index one', async () => {
