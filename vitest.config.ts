@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config'
 
 // The load test keeps every CPU busy on purpose: it runs alone, after everything else.
 const LOAD = 'test/integration/load.test.ts'
+// The server matrix (scripts/test-servers.js) skips the files that start no nats-server.
+const SERVERLESS = process.env.LATTICE_MATRIX ? ['test/integration/{bundle,docs,fetch-nats-servers}.test.ts'] : []
 
 export default defineConfig({
   test: {
@@ -12,7 +14,7 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [LOAD], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [LOAD, ...SERVERLESS], sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'load', include: [LOAD], sequence: { groupOrder: 1 } } },
     ],
   },
