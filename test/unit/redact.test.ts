@@ -2,6 +2,7 @@
 import { createAccount, createCluster, createCurve, createOperator, createServer, createUser } from 'nkeys.js'
 import { describe, expect, it } from 'vitest'
 import { findMisplacedSecret, misplacedSecretError } from '../../src/cli/misplaced-secret.js'
+import { guardStream } from '../../src/cli/output-guard.js'
 import { fmtCreds as fmtCredsBytes } from 'nats-jwt'
 import { CREDS_MARKER, SEED_MARKER, containsSecret, redact, redactDeep, secretIn } from '../../src/redact.js'
 
@@ -82,5 +83,20 @@ describe('a secret in the wrong place', () => {
     const s = misplacedSecretError(find(['--signing-key', op])!)
     expect(s.hint).toMatch(/LATTICE_SIGNING_KEY_SEED/)
     expect(JSON.stringify(s.toJSON())).not.toContain(op)
+  })
+})
+
+describe('the output guard', () => {
+  it('redacts strings and buffers written to a stream, passing the callback on', () => {
+    const written: string[] = []
+    const stream = { write: (chunk: unknown, ...rest: unknown[]) => { written.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : String(chunk)); const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined; cb?.(); return true } }
+    guardStream(stream as unknown as NodeJS.WriteStream)
+    guardStream(stream as unknown as NodeJS.WriteStream) // twice is once
+    let called = 0
+    stream.write(`Error: "${op}" is not an actor ID\n`)
+    stream.write(Buffer.from(`{"to":"${op}"}\n`), () => called++)
+    stream.write(new TextEncoder().encode('plain\n'), 'utf8', () => called++)
+    expect(written).toEqual([`Error: "${SEED_MARKER}" is not an actor ID\n`, `{"to":"${SEED_MARKER}"}\n`, 'plain\n'])
+    expect(called).toBe(2)
   })
 })
