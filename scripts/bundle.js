@@ -24,7 +24,7 @@ function commandFiles(dir) {
 
 const commands = commandFiles(commandsDir).sort((a, b) => a.id.localeCompare(b.id))
 const entry = [
-  "export { execute } from '@oclif/core'",
+  "export { execute } from './src/cli/main.ts'",
   ...commands.map((c, i) => `import C${i} from ${JSON.stringify(c.path)}`),
   `export const COMMANDS = {${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
 ].join('\n')

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { LatticeError } from '../errors.js'
+import { secretIn } from '../redact.js'
 
 export interface NatsContext {
   name: string
@@ -32,6 +33,15 @@ export function loadContext(name: string | undefined, env = process.env): NatsCo
     body = JSON.parse(readFileSync(file, 'utf8'))
   } catch {
     throw new LatticeError('CONTEXT_NOT_FOUND', `The nats context "${selected}" (${file}) is not valid JSON.`, { hint: 'Fix or recreate it with `nats context save`.' })
+  }
+  for (const field of ['url', 'creds'] as const) {
+    const kind = typeof body[field] === 'string' ? secretIn(body[field]) : undefined
+    if (kind) {
+      throw new LatticeError('SEED_MISPLACED', `The nats context "${selected}" (${file}) holds ${kind === 'creds' ? 'the contents of a creds file' : 'an nkey seed'} in "${field}", which does not belong there; nothing was used or sent.`, {
+        hint: field === 'creds' ? 'Set "creds" to the path of the creds file.' : 'Set "url" to the NATS server URL.',
+        details: { where: `${file}:${field}`, kind },
+      })
+    }
   }
   return { name: selected, ...(body.url ? { url: body.url } : {}), ...(body.creds ? { creds: body.creds.replace(/^~(?=\/)/, homedir()) } : {}) }
 }

@@ -3,10 +3,11 @@
  * and one way of reporting errors (code, message, hint; no stack trace for user errors).
  */
 import { Command, Flags, type Interfaces } from '@oclif/core'
-import { looksLikeSeed } from '../auth/signing-key.js'
 import { DEFAULT_TIMEOUT, Deadline, parseTimeout } from '../deadline.js'
 import { ExitCode, isLatticeError } from '../errors.js'
+import { containsSecret } from '../redact.js'
 import { type Paint, colourFor } from './colour.js'
+import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
 import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
@@ -60,13 +61,16 @@ export const specFlag = {
 /** The command line as typed, for the history: seeds hidden, and user/password taken out of URLs. */
 export function commandLine(argv = process.argv.slice(2)): string {
   const clean = (a: string) => {
-    if (looksLikeSeed(a)) return '<redacted>'
+    if (containsSecret(a)) return '<redacted>'
     if (!a.includes('://')) return a
     const eq = a.startsWith('--') ? a.indexOf('=') + 1 : 0
     return a.slice(0, eq) + a.slice(eq).split(',').map(redactUrl).join(',')
   }
   return ['lattice', ...argv.map(clean)].join(' ')
 }
+
+// oclif's FlagOutput / ArgOutput (not exported from its interfaces).
+type ParsedOutput = { [name: string]: any }
 
 export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
@@ -81,6 +85,16 @@ export abstract class LatticeCommand extends Command {
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {
     return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'], acceptDrift: flags['accept-drift'], command: commandLine() }
+  }
+
+  /** Every command refuses a seed or creds content in any flag, argument or flag env var before using any of them. */
+  protected override async parse<F extends ParsedOutput, B extends ParsedOutput, A extends ParsedOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv: string[] = this.argv,
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const ctor = this.constructor as typeof Command
+    refuseMisplacedSecrets(argv, (options?.flags ?? ctor.flags ?? {}) as Record<string, { char?: string; type: string; env?: string }>, Object.keys(options?.args ?? ctor.args ?? {}))
+    return super.parse(options, argv)
   }
 
   /** Commands that stream (rollouts, watch) print JSON as one object per line, errors included. */

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { LatticeError } from '../errors.js'
+import { redact } from '../redact.js'
 import type { RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
@@ -79,7 +80,7 @@ export function writeLive(spec: Spec, env: string): void {
     const text = withLive(spec, env)
     const real = realpathSync(spec.file)
     const tmp = `${real}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    writeFileSync(tmp, text, { mode: statSync(real).mode & 0o777 })
+    writeFileSync(tmp, redact(text), { mode: statSync(real).mode & 0o777 })
     renameSync(tmp, real)
   } catch (e) {
     if (e instanceof LatticeError) throw e

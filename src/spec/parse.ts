@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar } from 'yaml'
 import { LatticeError } from '../errors.js'
+import { secretIn } from '../redact.js'
 import { weightProblem } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../plan/rollout.js'
@@ -75,6 +76,7 @@ export function readSpec(file: string): Spec {
 
 /** Parse and check a spec; throws SPEC_INVALID listing every problem. */
 export function parseSpec(text: string, file: string): Spec {
+  refuseSecrets(text, file)
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   const problems: SpecProblem[] = []
@@ -338,4 +340,16 @@ function invalid(file: string, problems: SpecProblem[]): LatticeError {
 
 export function formatProblem(p: SpecProblem): string {
   return `  ${p.file}:${p.line}:${p.column} ${p.code} ${p.message}${p.hint ? ` ${p.hint}` : ''}`
+}
+
+/** A spec holds no secret anywhere: a seed or creds content in it is refused, by line, never shown. */
+function refuseSecrets(text: string, file: string): void {
+  const lines = text.split('\n')
+  const kind = secretIn(text)
+  if (!kind) return
+  const line = lines.findIndex((l) => secretIn(l) !== undefined || /BEGIN [A-Z ]*(JWT|SEED)/.test(l)) + 1
+  throw new LatticeError('SEED_MISPLACED', `${file}${line > 0 ? `:${line}` : ''} holds ${kind === 'creds' ? 'the contents of a creds file' : 'an nkey seed'}, which does not belong in a spec; nothing was used or sent.`, {
+    hint: 'Remove it from the spec (ids are public keys starting with M or V); seeds belong in files or in LATTICE_SIGNING_KEY_SEED.',
+    details: { file, ...(line > 0 ? { line } : {}), kind },
+  })
 }

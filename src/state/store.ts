@@ -10,6 +10,7 @@ import type { KV, NatsConnection } from 'nats'
 import type { Credentials } from '../auth/creds.js'
 import type { Deadline } from '../deadline.js'
 import { LatticeError, isLatticeError } from '../errors.js'
+import { redactDeep } from '../redact.js'
 import { openConnection } from '../resolver/connection.js'
 
 export const BUCKET = process.env.LATTICE_STATE_BUCKET ?? 'lattice-state'
@@ -50,7 +51,7 @@ export class StateStore {
 
   /** Write `value` only if the key is still at `kvRevision` (0: only if it does not exist). Undefined when someone else wrote first. */
   async compareAndSet<T>(key: string, value: T, kvRevision: number): Promise<number | undefined> {
-    const data = new TextEncoder().encode(JSON.stringify(value))
+    const data = encode(value)
     try {
       return await (kvRevision === 0 ? this.kv.create(key, data) : this.kv.update(key, data, kvRevision))
     } catch (e) {
@@ -60,7 +61,7 @@ export class StateStore {
   }
 
   async put<T>(key: string, value: T): Promise<void> {
-    await this.call(() => this.kv.put(key, new TextEncoder().encode(JSON.stringify(value))))
+    await this.call(() => this.kv.put(key, encode(value)))
   }
 
   async remove(key: string): Promise<void> {
@@ -93,4 +94,9 @@ export class StateStore {
       hint: 'Check that JetStream is up on the servers; `lattice history` and `lattice status` show what is recorded and what is live.',
     })
   }
+}
+
+/** Records are filed with any secret redacted: the history is read by everyone with state creds. */
+function encode(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(redactDeep(value)))
 }

@@ -118,9 +118,9 @@ describe('keys and creds', () => {
     await refused(['status'], { ...l.env(), NATS_CREDS: l.operatorSeedFile }, ExitCode.CREDENTIALS, 'CREDS_INVALID', /not a NATS credentials file/)
   })
   it('secrets in the wrong variable are never echoed', async () => {
-    await refused(shiftArgs(), { ...l.env(), LATTICE_SIGNING_KEY: secrets[0] }, ExitCode.CREDENTIALS, 'SIGNING_KEY_INVALID', /holds a seed, not the path/)
+    await refused(shiftArgs(), { ...l.env(), LATTICE_SIGNING_KEY: secrets[0] }, ExitCode.CREDENTIALS, 'SEED_MISPLACED', /LATTICE_SIGNING_KEY \(--signing-key\) holds an nkey seed/)
     const { readFileSync } = await import('node:fs')
-    await refused(['status'], { ...l.env(), NATS_CREDS: readFileSync(l.sysCredsFile, 'utf8') }, ExitCode.CREDENTIALS, 'CREDS_INVALID', /contents of a creds file/)
+    await refused(['status'], { ...l.env(), NATS_CREDS: readFileSync(l.sysCredsFile, 'utf8') }, ExitCode.CREDENTIALS, 'SEED_MISPLACED', /NATS_CREDS \(--creds\) holds the contents of a creds file/)
     const r = await lattice(['status'], { ...l.env(), NATS_URL: 'nats://admin:hunter2@127.0.0.1:1' })
     expect(r.code).toBe(ExitCode.CONNECTION)
     expect(r.stderr).not.toContain('hunter2')
