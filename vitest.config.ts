@@ -2,8 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 // The load test keeps every CPU busy on purpose: it runs alone, after everything else.
 const LOAD = 'test/integration/load.test.ts'
-// The server matrix (scripts/test-servers.js) skips the files that start no nats-server.
-const SERVERLESS = process.env.LATTICE_MATRIX ? ['test/integration/{bundle,docs,fetch-nats-servers}.test.ts'] : []
+// The server matrix (scripts/test-servers.js) skips the files whose outcome does not depend on the
+// server version: those that start no nats-server, and secrets (every case is refused before connecting).
+const SERVERLESS = process.env.LATTICE_MATRIX ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets}.test.ts'] : []
 
 export default defineConfig({
   test: {
