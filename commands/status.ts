@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
 import { renderServers, renderStatus } from '../src/cli/render.js'
+import { renderStateHealth } from '../src/cli/state-view.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 import { type StatusResult, status } from '../src/ops/status.js'
 
@@ -16,7 +17,7 @@ export default class Status extends LatticeCommand {
 
   static override flags = {
     ...connectionFlags,
-    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT and every mapping of it as written.', default: false }),
+    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT and every mapping of it as written (and, with --state-creds, the state bucket\'s replicas).', default: false }),
   }
 
   async run(): Promise<StatusResult> {
@@ -27,6 +28,7 @@ export default class Status extends LatticeCommand {
     this.log(renderStatus(result))
     if (result.state) this.log(`\nRevision ${result.state.revision}${result.state.pending === undefined ? '' : ` (revision ${result.state.pending} in flight)`}${result.state.drift.length ? `; changed outside lattice since: ${result.state.drift.length} subject(s)` : ''}.`)
     if (result.servers) this.log(`\n${renderServers(result)}`)
+    if (result.stateBucket) this.log(`\n${renderStateHealth(result.stateBucket)}`)
     return result
   }
 }

@@ -12,6 +12,7 @@ import { LatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
 import { StateStore } from '../state/store.js'
+import { replicasForNewBucket, withMissingServers } from '../state/placement.js'
 import { DEFAULT_LATTICE, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 
 export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
@@ -105,10 +106,13 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     const connect = async () => {
       // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
       // Without a deadline of the command's, each connection keeps its own default one.
+      // A long-running command rides out a server going away: its connections reconnect to another.
+      const reconnect = deadline.mode === 'per-phase'
+      const sys = openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline, reconnect })
       const [c, s, a] = await Promise.allSettled([
-        openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline }),
-        target.stateCreds ? StateStore.open(target.server, target.stateCreds, target.deadline) : undefined,
-        target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline }) : undefined,
+        sys,
+        target.stateCreds ? StateStore.open(target.server, target.stateCreds, { deadline: target.deadline, replicas: () => sys.then(replicasForNewBucket) }) : undefined,
+        target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline, reconnect }) : undefined,
       ])
       if (c.status === 'fulfilled') conn = c.value
       if (s.status === 'fulfilled') store = s.value
@@ -119,7 +123,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
         throw new Error('abandoned after the deadline')
       }
       const failed = [c, s, a].find((r) => r.status === 'rejected')
-      if (failed) throw failed.reason
+      if (failed) throw await withMissingServers(failed.reason, conn)
       return conn as Connection
     }
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)

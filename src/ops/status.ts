@@ -10,6 +10,7 @@ import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../
 import { driftedSubjects } from '../state/journal.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
+import { type StateHealth, stateHealth } from './state.js'
 
 export interface RouteStatus {
   kind: EntityKind
@@ -60,13 +61,16 @@ export interface StatusResult {
   storedCopies?: { latest: number; total: number }
   /** With --state-creds: the latest recorded revision, subjects changed outside lattice since, and a change in flight. */
   state?: { revision: number; drift: string[]; pending?: number }
+  /** With --servers and --state-creds: the state bucket's replicas and where they are. */
+  stateBucket?: StateHealth
   warnings: string[]
 }
 
 export async function status(session: Session, opts: { servers?: boolean } = {}): Promise<StatusResult> {
-  const [live, perServer] = await Promise.all([
+  const [live, perServer, bucket] = await Promise.all([
     loadLiveAccount(session),
     opts.servers ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)]) : undefined,
+    opts.servers && session.journal ? stateHealth(session) : undefined,
   ])
   const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
@@ -90,6 +94,10 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     const pending = head.value.pending?.record.revision
     result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
     if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
+  }
+  if (bucket) {
+    result.stateBucket = bucket
+    result.warnings.push(...bucket.warnings)
   }
   if (perServer) {
     const [onServers, stored] = perServer

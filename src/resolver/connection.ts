@@ -28,6 +28,11 @@ export interface ConnectOptions {
   timeoutMs?: number
   /** Attempts are retried until this passes (default: a deadline of its own, DEFAULT_TIMEOUT). */
   deadline?: Deadline
+  /**
+   * Once connected, reconnect (to any server of the list) when the server goes away, instead
+   * of failing: for the state bucket, whose leader may move, and for long-running commands.
+   */
+  reconnect?: boolean
 }
 
 /** One attempt waits this long for the server's handshake (less when the deadline is nearer). */
@@ -72,8 +77,8 @@ async function attempt(servers: string[], opts: ConnectOptions, timeoutMs: numbe
       servers,
       name: opts.name ?? 'lattice',
       timeout: timeoutMs,
-      reconnect: false,
-      maxReconnectAttempts: 0,
+      // Our own deadlines bound every wait, so reconnecting has no limit of its own.
+      ...(opts.reconnect ? { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 } : { reconnect: false, maxReconnectAttempts: 0 }),
       ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}),
     }),
   )

@@ -5,15 +5,22 @@
  * what the records mean.
  *   <account>.head          the latest committed revision, and an intent in flight
  *   <account>.rev.<n>       one record per revision (n zero-padded, so keys sort)
+ *
+ * Availability: the bucket is created with one replica per JetStream server, up to 3, so that
+ * losing any one server loses nothing. While its stream elects a new leader (seconds), requests
+ * fail or time out: each call is retried for up to STATE_WAIT_MS, on a connection that
+ * reconnects to another server. Reads go to the stream leader (no direct get from a replica
+ * that may lag), so a compare-and-set never starts from a stale read.
  */
-import type { KV, NatsConnection } from 'nats'
+import type { JetStreamManager, KV, NatsConnection } from 'nats'
 import type { Credentials } from '../auth/creds.js'
 import type { Deadline } from '../deadline.js'
-import { LatticeError, isLatticeError } from '../errors.js'
+import { isLatticeError } from '../errors.js'
 import { redactDeep } from '../redact.js'
 import { openConnection } from '../resolver/connection.js'
+import { BUCKET, STATE_WAIT_MS, STREAM, backoff, isTransient, stateUnavailable } from './availability.js'
 
-export const BUCKET = process.env.LATTICE_STATE_BUCKET ?? 'lattice-state'
+export { BUCKET, STREAM }
 
 export interface Versioned<T> {
   value: T
@@ -21,25 +28,59 @@ export interface Versioned<T> {
   kvRevision: number
 }
 
+export interface BucketReplica {
+  server: string
+  /** Caught up with the leader. */
+  current: boolean
+  offline: boolean
+}
+
+export interface BucketInfo {
+  bucket: string
+  stream: string
+  replicas: number
+  /** The server whose copy takes the writes (none while one is elected). */
+  leader?: string
+  /** The other copies. */
+  followers: BucketReplica[]
+  /** Keys held (history records, heads, rollouts). */
+  values: number
+}
+
+export interface OpenOptions {
+  deadline?: Deadline
+  /** How many replicas a bucket that does not exist yet gets (asked only then). */
+  replicas: () => Promise<number>
+}
+
 export class StateStore {
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
     private readonly kv: KV,
   ) {}
 
-  /** Connect as the state user and open (or create) the bucket. */
-  static async open(servers: string, creds: Credentials, deadline?: Deadline): Promise<StateStore> {
-    const nc = await openConnection({ servers, creds, name: 'lattice-state', deadline })
+  /** Connect as the state user and open the bucket, creating it if it does not exist. */
+  static async open(servers: string, creds: Credentials, opts: OpenOptions): Promise<StateStore> {
+    const nc = await openConnection({ servers, creds, name: 'lattice-state', deadline: opts.deadline, reconnect: true })
     try {
-      deadline?.at(`opening the state bucket ${BUCKET}`)
-      const replicas = Number(process.env.LATTICE_STATE_REPLICAS) || 1
-      const kv = await nc.jetstream().views.kv(BUCKET, { history: 1, replicas })
-      return new StateStore(nc, kv)
+      opts.deadline?.at(`opening the state bucket ${BUCKET}`)
+      return await retrying(nc, 'opened', async () => {
+        const jsm = await nc.jetstreamManager()
+        const js = nc.jetstream()
+        const exists = await jsm.streams.info(STREAM).then(
+          () => true,
+          (e: Error) => (/stream not found/i.test(e.message) ? false : Promise.reject(e)),
+        )
+        // allow_direct false: reads from the leader only (see above), whatever the stream allows.
+        const kv = exists
+          ? await js.views.kv(BUCKET, { bindOnly: true, allow_direct: false })
+          : await js.views.kv(BUCKET, { history: 1, replicas: await opts.replicas(), allow_direct: false })
+        return new StateStore(nc, jsm, kv)
+      })
     } catch (e) {
       await nc.close().catch(() => undefined)
-      throw new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} cannot be opened: ${(e as Error).message}.`, {
-        hint: 'Use --state-creds (LATTICE_STATE_CREDS) of a user in an account with JetStream enabled, on servers running JetStream.',
-      })
+      throw e
     }
   }
 
@@ -52,11 +93,24 @@ export class StateStore {
   /** Write `value` only if the key is still at `kvRevision` (0: only if it does not exist). Undefined when someone else wrote first. */
   async compareAndSet<T>(key: string, value: T, kvRevision: number): Promise<number | undefined> {
     const data = encode(value)
+    let unsure = false
     try {
-      return await (kvRevision === 0 ? this.kv.create(key, data) : this.kv.update(key, data, kvRevision))
+      return await retrying(this.nc, 'answered', async () => {
+        try {
+          return await (kvRevision === 0 ? this.kv.create(key, data) : this.kv.update(key, data, kvRevision))
+        } catch (e) {
+          if (isTransient(e)) unsure = true // it may have been written all the same: the next try tells
+          throw e
+        }
+      })
     } catch (e) {
-      if (/wrong last sequence|key exists/i.test((e as Error).message)) return undefined
-      throw this.unavailable(e)
+      if (!/wrong last sequence|key exists/i.test((e as Error).message)) throw e
+      // A write whose reply was lost (a leader change) fails its retry with a conflict: ours, if the key holds our bytes.
+      if (unsure) {
+        const entry = await this.call(() => this.kv.get(key))
+        if (entry && sameBytes(entry.value, data)) return entry.revision
+      }
+      return undefined
     }
   }
 
@@ -76,25 +130,52 @@ export class StateStore {
     })
   }
 
+  /** The bucket's replicas and where they are. */
+  async info(): Promise<BucketInfo> {
+    const si = await this.call(() => this.jsm.streams.info(STREAM))
+    return {
+      bucket: BUCKET,
+      stream: STREAM,
+      replicas: si.config.num_replicas,
+      ...(si.cluster?.leader ? { leader: si.cluster.leader } : {}),
+      followers: (si.cluster?.replicas ?? []).map((r) => ({ server: r.name, current: r.current, offline: Boolean(r.offline) })).sort((a, b) => a.server.localeCompare(b.server)),
+      values: si.state.messages,
+    }
+  }
+
+  /** Change the replica count in place (the servers copy every record to the new replicas). */
+  async scale(replicas: number): Promise<void> {
+    await this.call(async () => {
+      const si = await this.jsm.streams.info(STREAM)
+      if (si.config.num_replicas !== replicas) await this.jsm.streams.update(STREAM, { ...si.config, num_replicas: replicas })
+    })
+  }
+
   async close(): Promise<void> {
     await this.nc.close().catch(() => undefined)
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return retrying(this.nc, 'answered', fn)
+  }
+}
+
+/** Run `fn`, retrying what a leader election or a reconnect explains; anything else (or running out of time) is STATE_UNAVAILABLE. */
+async function retrying<T>(nc: NatsConnection, verb: 'opened' | 'answered', fn: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + STATE_WAIT_MS
+  for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (e) {
-      throw this.unavailable(e)
+      if (isLatticeError(e) || /wrong last sequence|key exists/i.test((e as Error).message)) throw e
+      const pause = backoff(attempt)
+      if (!isTransient(e) || nc.isClosed() || Date.now() + pause > giveUpAt) throw stateUnavailable(e as Error, verb)
+      await new Promise((r) => setTimeout(r, pause))
     }
   }
-
-  private unavailable(e: unknown): Error {
-    if (isLatticeError(e)) return e
-    return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} did not answer: ${(e as Error).message}.`, {
-      hint: 'Check that JetStream is up on the servers; `lattice history` and `lattice status` show what is recorded and what is live.',
-    })
-  }
 }
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
 /** Records are filed with any secret redacted: the history is read by everyone with state creds. */
 function encode(value: unknown): Uint8Array {

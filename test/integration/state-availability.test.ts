@@ -1,0 +1,193 @@
+/**
+ * The state bucket on a 3-node JetStream cluster: created with 3 replicas, so stopping any one
+ * node (the stream leader included) leaves shift, rollback, a rollout and an abort working,
+ * each recorded exactly once; a bucket with fewer replicas is reported and scaled in place;
+ * and when the state is truly unreachable, the error says which stream and which servers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { BIN, type CliResult, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { newActorId } from '../helpers/ids.js'
+import { liveJwt } from '../helpers/live.js'
+import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
+
+interface Health {
+  bucket: string
+  replicas: number
+  allowed: number
+  leader?: string
+  followers: { server: string; current: boolean; offline: boolean }[]
+  missingServers: string[]
+  warnings: string[]
+}
+interface Revision {
+  revision: number
+  kind: string
+  command: string
+  changes: { entity: { id: string }; after: Record<string, number> | null }[]
+}
+
+let l: TestLattice
+beforeAll(async () => {
+  l = await startLattice({ nodes: 3, jetstream: true })
+})
+afterAll(async () => {
+  await l?.stop()
+})
+
+/** The lattice env with the state in `bucket` (each test its own, so their replica counts differ). */
+const envFor = (bucket: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_STATE_BUCKET: bucket, ...extra })
+const nodeIndex = (name: string) => l.nodes.findIndex((n) => n.name === name)
+/** Nodes a test stopped; started again after each test, whatever happened. */
+const stopped = new Set<string>()
+const stop = async (name: string) => {
+  stopped.add(name)
+  await l.stopNode(nodeIndex(name))
+}
+const restart = async (name: string) => {
+  stopped.delete(name)
+  await l.startNode(nodeIndex(name))
+}
+afterEach(async () => {
+  for (const name of [...stopped]) await restart(name)
+})
+
+async function health(env: Record<string, string>): Promise<Health> {
+  return json<Health>(await lattice(['state', '--json'], env))
+}
+
+/** Wait until the bucket has a leader and every replica is current (after a node came back, or a scale). */
+async function settled(env: Record<string, string>, replicas: number): Promise<Health> {
+  const deadline = Date.now() + 60_000
+  let h: Health | undefined
+  while (Date.now() < deadline) {
+    h = await health(env).catch(() => undefined)
+    if (h?.leader && h.replicas === replicas && h.followers.length === replicas - 1 && h.followers.every((f) => f.current && !f.offline)) return h
+    await sleep(500)
+  }
+  throw new Error(`the bucket did not settle: ${JSON.stringify(h)}`)
+}
+
+/** Start `lattice` in the background; resolves its output and exit code when it ends. */
+function background(args: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string; done: Promise<CliResult> } {
+  const proc = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  proc.stdout?.on('data', (d) => (stdout += d.toString()))
+  proc.stderr?.on('data', (d) => (stderr += d.toString()))
+  const done = new Promise<CliResult>((resolve) => proc.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })))
+  return { proc, output: () => stdout + stderr, done }
+}
+
+async function waitForOutput(run: { output: () => string }, re: RegExp, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!re.test(run.output())) {
+    if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${run.output()}`)
+    await sleep(100)
+  }
+}
+
+describe('a replicated state bucket', () => {
+  it('is created with 3 replicas; stopping the stream leader mid-sequence stops nothing, and every change is recorded once', async () => {
+    const env = envFor('avail')
+    const [x, y, z] = [newActorId(), newActorId(), newActorId()]
+    const first = await lattice(['shift', 'actor', x, '--force', '--from', 'v1', '--to', 'v2', '--weight', '30'], env)
+    expect(first.code, first.stderr).toBe(0)
+    let h = await settled(env, 3)
+    expect(h.allowed).toBe(3)
+    expect(h.warnings).toEqual([])
+    const firstRev = Number(/Recorded as revision (\d+)/.exec(first.stdout)?.[1])
+
+    // The leader goes away: the next commands reach the new one.
+    const leader1 = h.leader as string
+    await stop(leader1)
+    const second = await lattice(['shift', 'actor', x, '--force', '--to', 'v2', '--weight', '60'], env)
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toMatch(/Recorded as revision \d+\./)
+    const back = await lattice(['rollback', '--to', String(firstRev), '--force'], env)
+    expect(back.code, back.stderr).toBe(0)
+    const down = json<{ warnings: string[]; stateBucket: Health }>(await lattice(['status', '--servers', '--json'], env))
+    expect(down.stateBucket.followers.find((f) => f.server === leader1)?.offline).toBe(true)
+    expect(down.warnings).toContain(`Replicas of avail offline: ${leader1}.`)
+    await restart(leader1)
+    h = await settled(env, 3)
+
+    // A rollout connected only to the stream leader's server, which is stopped between its steps,
+    // reconnects (to a server the cluster told it of) and runs to completion.
+    const leader2 = h.leader as string
+    const rollout = background(['rollout', 'actor', y, '--force', '--from', 'v1', '--to', 'v2', '--steps', '20,50,100', '--interval', '1500ms'], { ...env, NATS_URL: l.nodes[nodeIndex(leader2)].clientUrl })
+    await waitForOutput(rollout, /step 1\/3: set weight 20%/)
+    await stop(leader2)
+    const done = await rollout.done
+    expect(done.code, done.stdout + done.stderr).toBe(0)
+    expect(done.stdout).toMatch(/completed/)
+
+    // With that node still down, an abort of a paused rollout restores the stable weights.
+    const paused = background(['rollout', 'actor', z, '--force', '--from', 'v1', '--to', 'v2', '--steps', '10,pause,100', '--interval', '200ms'], env)
+    await waitForOutput(paused, /waiting for `lattice rollout promote`/)
+    const abort = await lattice(['rollout', 'abort', z], env)
+    expect(abort.code, abort.stderr).toBe(0)
+    expect((await paused.done).code).toBe(ExitCode.ROLLED_BACK)
+
+    await restart(leader2)
+    await settled(env, 3)
+    const revisions = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions
+    const numbers = revisions.map((r) => r.revision)
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i)) // consecutive: none lost, none twice
+    const of = (id: string) => revisions.filter((r) => r.changes.some((c) => c.entity.id === id)).map((r) => [r.kind, r.changes.find((c) => c.entity.id === id)?.after])
+    expect(of(x)).toEqual([
+      ['change', { v1: 70, v2: 30 }],
+      ['change', { v1: 40, v2: 60 }],
+      ['rollback', { v1: 70, v2: 30 }],
+    ])
+    expect(of(y)).toEqual([
+      ['change', { v1: 80, v2: 20 }],
+      ['change', { v1: 50, v2: 50 }],
+      ['change', { v2: 100 }],
+    ])
+    expect(of(z)).toEqual([
+      ['change', { v1: 90, v2: 10 }],
+      ['change', null],
+    ])
+  })
+
+  it('a bucket with fewer replicas than the cluster allows is reported, and `state scale` raises it with its history kept', async () => {
+    const env = envFor('scaled', { LATTICE_STATE_REPLICAS: '1' })
+    const actor = newActorId()
+    expect((await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], env)).code).toBe(0)
+    const before = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions
+    const st = await lattice(['status', '--servers'], env)
+    expect(st.stderr).toContain('Warning: The state bucket scaled has 1 replica where the cluster allows 3')
+    expect(st.stdout).toMatch(/State bucket scaled \(stream KV_scaled\): 1 replica of 3 the cluster allows/)
+
+    const bad = await lattice(['state', 'scale', '--replicas', '5'], env)
+    expect(bad.code).toBe(ExitCode.INVALID_INPUT)
+    expect(bad.stderr).toMatch(/INVALID_REPLICAS.*5 replicas need 5 JetStream servers/)
+
+    const scaled = await lattice(['state', 'scale'], env)
+    expect(scaled.code, scaled.stderr).toBe(0)
+    expect(scaled.stdout).toContain('scaled: 1 -> 3 replicas.')
+    await settled(env, 3)
+    expect(json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions).toEqual(before)
+    expect((await lattice(['state', 'scale'], env)).stdout).toContain('scaled already has 3 replicas.')
+  })
+
+  it('when the only replica is down, the error names the stream and the missing server, and nothing is pushed', async () => {
+    const env = envFor('single', { LATTICE_STATE_REPLICAS: '1', LATTICE_STATE_WAIT_MS: '3000' })
+    const actor = newActorId()
+    expect((await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], env)).code).toBe(0)
+    const holder = (await health(env)).leader as string
+    const others = l.nodes.filter((n) => n.name !== holder).map((n) => n.clientUrl).join(',')
+    const before = await liveJwt(l, others.split(',')[0])
+    await stop(holder)
+    {
+      const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50'], { ...env, NATS_URL: others })
+      expect(r.code, r.stdout).toBe(ExitCode.CONNECTION)
+      expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*stream KV_single.*History and locking are off/)
+      expect(r.stderr).toContain(`JetStream servers not answering: ${holder} (of n1, n2, n3).`)
+      expect(r.stderr).toContain('--without-state')
+      expect(await liveJwt(l, others.split(',')[0])).toBe(before)
+    }
+  })
+})
