@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, commandLine, connectionFlags, signingFlags } from '../../src/cli/base.js'
+import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderRollout } from '../../src/cli/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
 import { abortRollout } from '../../src/ops/rollout.js'
@@ -13,7 +13,7 @@ export default class RolloutAbort extends LatticeCommand {
   static override examples = [{ description: 'Abort the rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
 
   static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
-  static override flags = { ...connectionFlags, ...signingFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+  static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
 
   async run(): Promise<RolloutRecord> {
     const { args, flags } = await this.parse(RolloutAbort)

@@ -1,0 +1,17 @@
+/**
+ * The words of the emergency path (--without-state), in one place: the hint that errors about
+ * an unreachable state give, and the warning a push without the state carries.
+ */
+
+export const WITHOUT_STATE_FLAG = '--without-state'
+
+/** For STATE_UNAVAILABLE errors: the deliberate way through. */
+export const WITHOUT_STATE_HINT = `In an emergency, run the same command again with ${WITHOUT_STATE_FLAG}: it pushes the change with no lock and no history (loudly warned), saves it on this machine, and the next change made here with the state back records it in the history (see docs/safety.md, "When the state is down").`
+
+/** The loud warning of a change pushed without the state; `file` is where it was saved for the history. */
+export function withoutStateWarning(reason: string, file?: string): string {
+  return `PUSHED WITHOUT THE LATTICE STATE (${reason}): no lock against other writers, and no history until the state is back.${file ? ` The change is saved in ${file}; the next change made from this machine with the state available records it in the history (from other machines it shows up as a drift revision).` : ''}`
+}
+
+/** The note when the flag was given but the state opened: it changed nothing. */
+export const STATE_WAS_AVAILABLE = `The lattice state was available, so ${WITHOUT_STATE_FLAG} did nothing: this change is locked and recorded as usual.`
