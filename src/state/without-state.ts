@@ -6,7 +6,7 @@
 export const WITHOUT_STATE_FLAG = '--without-state'
 
 /** For STATE_UNAVAILABLE errors: the deliberate way through. */
-export const WITHOUT_STATE_HINT = `In an emergency, run the same command again with ${WITHOUT_STATE_FLAG}: it pushes the change with no lock and no history (loudly warned), saves it on this machine, and the next change made here with the state back records it in the history (see docs/safety.md, "When the state is down").`
+export const WITHOUT_STATE_HINT = `In an emergency, the commands that change routing (shift, apply, swap, fault, rollout abort) accept ${WITHOUT_STATE_FLAG}: the change is pushed with no lock and no history (loudly warned), saved on this machine, and recorded in the history by the next change made here once the state is back (docs/safety.md, "When the state is down").`
 
 /** The loud warning of a change pushed without the state; `file` is where it was saved for the history. */
 export function withoutStateWarning(reason: string, file?: string): string {
