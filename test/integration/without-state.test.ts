@@ -45,8 +45,8 @@ const down = (dir: string, extra: Record<string, string> = {}) => ({ ...l.env(),
 const shift = (env: Record<string, string>, actor: string, ...rest: string[]) => lattice(['shift', 'actor', actor, '--force', ...rest], env)
 const historyOf = async (env: Record<string, string>, id: string) => json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions.filter((r) => r.changes.some((c) => c.entity.id === id))
 const weightsOf = async (env: Record<string, string>, id: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env)).routes.find((r) => r.id === id)?.weights
-const savedIn = (dir: string) => {
-  const d = join(dir, 'unrecorded', l.appAccount)
+const savedIn = (dir: string, account = l.appAccount) => {
+  const d = join(dir, 'unrecorded', account)
   try {
     return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f))
   } catch {
@@ -272,6 +272,60 @@ describe('rollout abort --without-state', () => {
       expect(await weightsOf(up(here), actor)).toEqual({ v1: 100 })
     } finally {
       run.runner.kill('SIGKILL')
+    }
+  }, 120_000)
+})
+
+describe('--without-state on a cluster whose one-replica state stream is offline', () => {
+  it('the state stops changes until --without-state pushes past it; once the node is back the push is recorded', async () => {
+    const c = await startLattice({ nodes: 3, jetstream: true })
+    try {
+      const here = machine()
+      const actor = newActorId()
+      // One replica, on purpose: losing its server makes the bucket unreachable.
+      const env = (creds: string) => ({ ...c.env(), LATTICE_STATE_CREDS: creds, LATTICE_STATE_DIR: here, LATTICE_STATE_REPLICAS: '1', LATTICE_STATE_BUCKET: 'lattice-state-r1' })
+      expect((await lattice(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '30'], env(c.appCredsFile))).code).toBe(0)
+      const nc = await openConnection({ servers: c.urls, creds: readCreds(c.appCredsFile) })
+      let holder: number
+      try {
+        const info = await (await nc.jetstreamManager()).streams.info('KV_lattice-state-r1')
+        holder = c.nodes.findIndex((n) => n.name === info.cluster?.leader)
+      } finally {
+        await nc.close()
+      }
+      expect(holder).toBeGreaterThanOrEqual(0)
+      await c.stopNode(holder)
+      const live = c.nodes.filter((_, i) => i !== holder).map((n) => n.clientUrl).join(',')
+      const offline = { ...env(c.appCredsFile), NATS_URL: live }
+      const jwtBefore = await liveJwt(c, c.nodes[(holder + 1) % 3].clientUrl)
+
+      const refused = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50'], offline)
+      expect(refused.code, refused.stderr).toBe(ExitCode.CONNECTION)
+      expect(refused.stderr).toMatch(/STATE_UNAVAILABLE|DEADLINE/)
+      expect(await liveJwt(c, c.nodes[(holder + 1) % 3].clientUrl)).toBe(jwtBefore)
+
+      const pushed = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50', '--without-state'], offline)
+      expect(pushed.code, pushed.stderr).toBe(0)
+      expect(pushed.stderr).toMatch(/PUSHED WITHOUT THE LATTICE STATE/)
+      expect(savedIn(here, c.appAccount)).toHaveLength(1)
+
+      await c.startNode(holder)
+      // The stream comes back with its server; the next change records the push, then its own.
+      let back = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '60'], env(c.appCredsFile))
+      for (let i = 0; back.code !== 0 && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 500))
+        back = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '60'], env(c.appCredsFile))
+      }
+      expect(back.code, back.stderr).toBe(0)
+      const revs = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env(c.appCredsFile))).revisions.filter((r) => r.changes.some((x) => x.entity.id === actor))
+      expect(revs.map((x) => [x.kind, x.pushedWithoutState ?? false, x.changes[0].after])).toEqual([
+        ['change', false, { v1: 70, v2: 30 }],
+        ['change', true, { v1: 50, v2: 50 }],
+        ['change', false, { v1: 40, v2: 60 }],
+      ])
+      expect(savedIn(here, c.appAccount)).toEqual([])
+    } finally {
+      await c.stop()
     }
   }, 120_000)
 })
