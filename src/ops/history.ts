@@ -3,6 +3,7 @@ import { LatticeError } from '../errors.js'
 import { type RouteChange, routeIndex, routesFromMappings } from '../plan/routes.js'
 import type { Journal, RevisionRecord } from '../state/journal.js'
 import { listUnrecorded } from '../state/unrecorded.js'
+import { unrecordedNote } from '../state/without-state.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
@@ -42,9 +43,7 @@ export async function history(session: Session, opts: { limit?: number } = {}): 
   const mine = records.filter((r) => concerns(r, session.lattice))
   const pending = head?.value.pending
   const unrecorded = listUnrecorded(session.account).map(({ push }) => ({ time: push.time, who: push.who, command: push.command }))
-  const warnings = unrecorded.length
-    ? [`This machine holds ${unrecorded.length} change${unrecorded.length === 1 ? '' : 's'} pushed without the lattice state and not in the history yet (${unrecorded.map((u) => `${u.time} ${u.command}`).join('; ')}): the next change made from this machine with --state-creds records ${unrecorded.length === 1 ? 'it' : 'them'}.`]
-    : []
+  const warnings = unrecorded.length ? [unrecordedNote(unrecorded)] : []
   return {
     unrecorded,
     warnings,

@@ -8,6 +8,8 @@ import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
 import { driftedSubjects } from '../state/journal.js'
+import { listUnrecorded } from '../state/unrecorded.js'
+import { unrecordedNote } from '../state/without-state.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -91,6 +93,8 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
     if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
   }
+  const unrecorded = listUnrecorded(session.account).map((s) => s.push)
+  if (unrecorded.length > 0) result.warnings.push(unrecordedNote(unrecorded))
   if (perServer) {
     const [onServers, stored] = perServer
     const seen = new Map(onServers.map((a) => [a.server.name, a]))

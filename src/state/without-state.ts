@@ -15,3 +15,9 @@ export function withoutStateWarning(reason: string, file?: string): string {
 
 /** The note when the flag was given but the state opened: it changed nothing. */
 export const STATE_WAS_AVAILABLE = `The lattice state was available, so ${WITHOUT_STATE_FLAG} did nothing: this change is locked and recorded as usual.`
+
+/** `history` and `status`: this machine holds pushes made without the state that the history does not have yet. */
+export function unrecordedNote(pushes: { time: string; command: string }[]): string {
+  const n = pushes.length
+  return `This machine holds ${n} change${n === 1 ? '' : 's'} pushed without the lattice state and not in the history yet (${pushes.map((u) => `${u.time} ${u.command}`).join('; ')}): the next change made from this machine with --state-creds records ${n === 1 ? 'it' : 'them'}.`
+}

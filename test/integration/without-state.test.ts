@@ -95,9 +95,10 @@ describe('--without-state', () => {
       expect(JSON.parse(text)).toMatchObject({ account: l.appAccount, before: expect.any(Object), mappings: expect.any(Object), jwtHash: expect.any(String) })
     }
 
-    // `history` says this machine holds pushes not recorded yet.
+    // `history` and `status` say this machine holds pushes not recorded yet.
     const pendingHistory = await lattice(['history'], up(here))
     expect(pendingHistory.stderr).toMatch(/This machine holds 2 changes pushed without the lattice state and not in the history yet/)
+    expect((await lattice(['status'], up(here))).stderr).toMatch(/This machine holds 2 changes pushed without the lattice state/)
 
     const back = await shift(up(here), actor, '--to', 'v2', '--weight', '70')
     expect(back.code, back.stderr).toBe(0)
