@@ -5,7 +5,7 @@
  * "This machine" is a LATTICE_STATE_DIR; another machine is another one.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -32,12 +32,18 @@ let l: TestLattice
 beforeAll(async () => {
   l = await startLattice({ jetstream: true })
 })
+const machines: string[] = []
 afterAll(async () => {
   await l?.stop()
+  for (const dir of machines) rmSync(dir, { recursive: true, force: true })
 })
 
 /** A machine: its own local state dir. */
-const machine = () => mkdtempSync(join(tmpdir(), 'lattice-machine-'))
+const machine = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lattice-machine-'))
+  machines.push(dir)
+  return dir
+}
 /** The state reachable (app creds: JetStream) or not (system creds: no JetStream), from `dir`. */
 const up = (dir: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_STATE_DIR: dir, ...extra })
 const down = (dir: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.sysCredsFile, LATTICE_STATE_DIR: dir, ...extra })
