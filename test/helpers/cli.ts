@@ -1,6 +1,5 @@
 /** Run the real `lattice` binary (bin/run.js over the built dist/) as a user would. */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,9 +12,12 @@ export interface CliResult {
   stderr: string
 }
 
-/** The files lattice keeps on "this machine" (pushes made --without-state, rollout copies): one temp dir per test process, not the user's home. */
-export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'lattice-local-state-'))
-process.on('exit', () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }))
+/**
+ * The files lattice keeps on "this machine" (pushes made --without-state, rollout copies): in
+ * one temp dir shared by the tests, not the user's home (each test lattice has its own account,
+ * so their files never meet).
+ */
+export const TEST_STATE_DIR = join(tmpdir(), 'lattice-test-local-state')
 
 /** Env without the caller's NATS and lattice settings, so tests see only what they pass. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
