@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag } from '../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag, withoutStateFlag } from '../src/cli/base.js'
 import { renderChange } from '../src/cli/render.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -21,6 +21,8 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
   static override flags = {
     ...connectionFlags,
     ...signingFlags,
+    ...withoutStateFlag,
+  ...withoutStateFlag,
     ...specFlag,
     prune: Flags.boolean({ summary: 'Also remove lattice mappings of entities the file does not name.', default: false }),
     ...safetyFlags,

@@ -7,7 +7,8 @@ import { resolveTarget, withSession } from '../src/ops/session.js'
 export default class History extends LatticeCommand {
   static override summary = 'List the recorded revisions of the lattice: when, who, the command, and the change.'
   static override description = `Needs --state-creds (LATTICE_STATE_CREDS): revisions are kept in a JetStream KV bucket, so every machine sees the same history.
-Changes made outside lattice are listed as drift revisions when a lattice command finds them.`
+Changes made outside lattice are listed as drift revisions when a lattice command finds them.
+Changes pushed with --without-state while the state was down are listed with the kind "change*" (pushed without state, recorded later).`
 
   static override examples = [
     { description: 'Every revision', command: '<%= config.bin %> <%= command.id %>' },
@@ -23,6 +24,7 @@ Changes made outside lattice are listed as drift revisions when a lattice comman
     const { flags } = await this.parse(History)
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const result = await withSession(target, (s) => history(s, { limit: flags.limit }))
+    this.warnAll(result.warnings)
     this.log(renderHistory(result))
     return result
   }

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from '../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from '../src/cli/base.js'
 import { renderChange } from '../src/cli/render.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { rollback } from '../src/ops/history.js'
@@ -19,6 +19,8 @@ The same gates as any change apply: nothing is routed to a version nothing subsc
   static override flags = {
     ...connectionFlags,
     ...signingFlags,
+    ...withoutStateFlag,
+  ...withoutStateFlag,
     to: Flags.integer({ min: 0, summary: 'Revision to restore [default: the one before the latest].' }),
     ...safetyFlags,
     ...dryRunFlag,

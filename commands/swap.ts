@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag } from '../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag, withoutStateFlag } from '../src/cli/base.js'
 import { renderChange } from '../src/cli/render.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -24,6 +24,8 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
   static override flags = {
     ...connectionFlags,
     ...signingFlags,
+    ...withoutStateFlag,
+  ...withoutStateFlag,
     ...specFlag,
     'no-write': Flags.boolean({ summary: 'Do not rewrite live: in the spec file.', default: false }),
     ...safetyFlags,

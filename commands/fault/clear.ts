@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags } from '../../src/cli/base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderChange } from '../../src/cli/render.js'
 import type { ChangeResult } from '../../src/ops/change.js'
 import { entityFromId } from '../../src/ops/entity.js'
@@ -12,7 +12,7 @@ export default class FaultClear extends LatticeCommand {
   static override examples = [{ description: 'Clear the fault on an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
 
   static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
-  static override flags = { ...connectionFlags, ...signingFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }), ...dryRunFlag }
+  static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }), ...dryRunFlag }
 
   async run(): Promise<ChangeResult> {
     const { args, flags } = await this.parse(FaultClear)

@@ -1,25 +1,29 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, commandLine, connectionFlags, signingFlags } from '../../src/cli/base.js'
+import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderRollout } from '../../src/cli/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
-import { abortRollout } from '../../src/ops/rollout.js'
+import { type AbortResult, abortRollout } from '../../src/ops/rollout-control.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import type { RolloutRecord } from '../../src/state/rollouts.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutAbort extends LatticeCommand {
   static override summary = 'Stop a running rollout from any terminal: the stable weights come back in one push.'
-  static override description = 'The runner notices within a second and restores the stable weights. If it does not answer within 10 s (it was killed), the abort restores them itself.'
-  static override examples = [{ description: 'Abort the rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
+  static override description = `The runner notices within a second and restores the stable weights. If it does not answer within 10 s (it was killed), the abort restores them itself.
+When the state cannot be read, --without-state restores the stable weights from this machine's copy of the rollout record (a runner keeps one), or, with no copy, says exactly which \`lattice shift ... --without-state\` puts them back.`
+  static override examples = [
+    { description: 'Abort the rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
+    { description: 'The state is down: abort from the machine that ran the rollout', command: '<%= config.bin %> <%= command.id %> MBXYZ... --without-state' },
+  ]
 
   static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
-  static override flags = { ...connectionFlags, ...signingFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+  static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
 
-  async run(): Promise<RolloutRecord> {
+  async run(): Promise<AbortResult> {
     const { args, flags } = await this.parse(RolloutAbort)
     const entity = entityFromId(args.id, flags.link)
     const target = resolveTarget(this.targetOptions(flags), 'required')
     const record = await withSession(target, (s) => abortRollout(s, entity, { change: { dryRun: false, command: commandLine() } }))
+    this.warnAll(record.warnings ?? [])
     this.log(renderRollout(record))
     return record
   }

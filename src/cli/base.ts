@@ -30,6 +30,15 @@ export const connectionFlags = {
   }),
 }
 
+/** For commands that change routing: the deliberate way through when the state is down (docs/safety.md). */
+export const withoutStateFlag = {
+  'without-state': Flags.boolean({
+    summary: 'Emergency only: if the state (--state-creds) cannot be opened, push anyway, with no lock and no history (loudly warned); the change is saved here and recorded at the next change made with the state back.',
+    default: false,
+    helpGroup: 'CONNECTION',
+  }),
+}
+
 /** For commands that observe or probe real traffic. */
 export const appFlags = {
   'app-creds': Flags.string({ env: 'LATTICE_APP_CREDS', summary: 'Creds of an application-account user, to observe and probe real traffic.', helpGroup: 'CONNECTION' }),
@@ -78,9 +87,9 @@ export abstract class LatticeCommand extends Command {
   /** Commands that run long by design bound each phase (connecting, each change) instead of the whole run. */
   static longRunning = false
 
-  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
+  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string; 'without-state'?: boolean }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
     const deadline = new Deadline(parseTimeout(flags.timeout), longRunning ? 'per-phase' : 'whole')
-    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], deadline }
+    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], deadline, withoutState: flags['without-state'] }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

@@ -8,7 +8,7 @@ import { formatDuration, parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
 import { DEFAULT_LINK, type EntityRef } from '../subjects/index.js'
 import { untilInterrupted } from './interrupt.js'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from './base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from './base.js'
 import { renderChange } from './render.js'
 
 export const FAULT_DESCRIPTION = `Maps DROP percent of the entity's calls to <subject>._drop, which nobody serves: callers get "no responders". The versions' weights are scaled to the rest.
@@ -18,6 +18,7 @@ With --state-creds the weights from before are kept server-side, so \`fault clea
 export const faultFlags = {
   ...connectionFlags,
   ...signingFlags,
+  ...withoutStateFlag,
   drop: Flags.string({ summary: 'Percent of calls to drop: a whole number 1..100.', required: true }),
   for: Flags.string({ summary: 'Clear the fault after this long (10s, 10m, 1h); the command waits.' }),
   ...safetyFlags,

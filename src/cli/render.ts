@@ -38,6 +38,7 @@ export function renderChange(result: ChangeResult, paint: Paint = PLAIN): string
     lines.push(...result.servers.map((s) => serverLine(s, paint)))
     const acks = result.servers.filter((s) => s.ok).length
     if (result.confirmed) lines.push(`Live: ${acks} of ${result.servers.length} server${result.servers.length === 1 ? '' : 's'} acknowledged (${result.minAcks} required) and run or store the new JWT.`)
+    if (result.withoutState) lines.push(paint.bad('NOT RECORDED: pushed without the lattice state, with no lock (see the warning).'))
     if (result.revision !== undefined) {
       lines.push(`Recorded as revision ${result.revision}${result.rebasedFrom !== undefined ? ` (planned again on the latest state: another change landed after revision ${result.rebasedFrom})` : ''}.`)
     }
@@ -96,10 +97,11 @@ export function renderHistory(result: HistoryResult): string {
     const changes = r.changes.map(changeLine)
     const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
     const what = [...changes, ...other.map((s) => `${s} changed`)].join('; ') || '-'
-    const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
+    const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.pushedWithoutState ? 'change*' : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
     return [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), kind, who, r.command, what]
   })
   const lines = [table(['REV', 'TIME', 'KIND', 'WHO', 'COMMAND', 'CHANGE'], rows)]
+  if (result.revisions.some((r) => r.pushedWithoutState)) lines.push('change*: pushed with --without-state while the lattice state was down (no lock), recorded later from the copy saved on the pushing machine.')
   if (result.pending) lines.push(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`)
   return lines.join('\n')
 }

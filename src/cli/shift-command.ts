@@ -5,7 +5,7 @@ import { resolveTarget, withSession } from '../ops/session.js'
 import { shift, validateShift } from '../ops/shift.js'
 import { parseWeight } from '../plan/weights.js'
 import type { EntityRef } from '../subjects/index.js'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags } from './base.js'
+import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from './base.js'
 import { renderChange } from './render.js'
 
 export const SHIFT_DESCRIPTION = `Rewrites the subject mapping in the account JWT so that WEIGHT percent of calls go to --to.
@@ -15,6 +15,7 @@ Weight 0 removes a version; weight 100 keeps an explicit 100% mapping.`
 export const shiftFlags = {
   ...connectionFlags,
   ...signingFlags,
+  ...withoutStateFlag,
   to: Flags.string({ summary: 'Version that gets --weight percent.', required: true }),
   weight: Flags.string({ summary: 'Percent of traffic for --to: a whole number 0..100.', required: true }),
   from: Flags.string({ summary: 'Version that takes the remainder (required when there is no mapping yet).' }),

@@ -21,6 +21,8 @@ import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
 import type { Session } from './session.js'
 import { verifyInstalled } from './verify.js'
+import { savePushWithoutState } from './without-state.js'
+import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
 
 export type { EntityChange }
 
@@ -61,6 +63,8 @@ export interface ChangeResult {
   rebasedFrom?: number
   /** History and locking: on with --state-creds. */
   history: 'on' | 'off'
+  /** Pushed with --without-state while the state was unreachable: no lock, no history yet. */
+  withoutState?: true
   warnings: string[]
 }
 
@@ -141,9 +145,11 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   // A long-running command (a rollout) gives each change the whole --timeout.
-  return session.deadline.phase('changing the routes', () => {
+  return session.deadline.phase('changing the routes', async () => {
     if (session.journal && !opts.dryRun) {
-      return journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
+      const result = await journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
+      if (session.withoutState) result.warnings.push(STATE_WAS_AVAILABLE)
+      return result
     }
     return plainChange(session, plan, opts)
   })
@@ -152,10 +158,20 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
 async function plainChange(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   const live = await loadLiveAccount(session)
   const planned = await planChange(session, live, plan, opts)
+  const down = opts.dryRun ? undefined : session.withoutState?.reason
   if (session.journal) await warnOfDrift(session.journal, live, planned.result)
-  else if (!opts.dryRun) planned.result.warnings.push(NO_HISTORY_WARNING)
+  else if (!opts.dryRun && !down) planned.result.warnings.push(NO_HISTORY_WARNING)
   if (!planned.signed || opts.dryRun || planned.result.changes.length === 0) return planned.result
-  await pushChange(session, live, planned)
+  if (!down) {
+    await pushChange(session, live, planned)
+    return planned.result
+  }
+  try {
+    await pushChange(session, live, planned)
+  } finally {
+    // Saved even when the push partly failed: whatever reached a server is live there.
+    savePushWithoutState(session, live, planned, opts.command ?? 'lattice', down)
+  }
   return planned.result
 }
 

@@ -2,6 +2,8 @@
 import { LatticeError } from '../errors.js'
 import { type RouteChange, routeIndex, routesFromMappings } from '../plan/routes.js'
 import type { Journal, RevisionRecord } from '../state/journal.js'
+import { listUnrecorded } from '../state/unrecorded.js'
+import { unrecordedNote } from '../state/without-state.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
@@ -12,9 +14,18 @@ export interface HistoryResult {
   revisions: RevisionRecord[]
   /** A change in flight (or left by a writer that died), if any. */
   pending?: { revision: number; who: RevisionRecord['who']; command: string; started: string }
+  /** Changes this machine pushed --without-state, not in the history yet (the next change made here records them). */
+  unrecorded: { time: string; who: RevisionRecord['who']; command: string }[]
+  warnings: string[]
 }
 
-function requireJournal(session: Session): Journal {
+function requireJournal(session: Session, what = 'History'): Journal {
+  const down = session.withoutState?.reason
+  if (!session.journal && down) {
+    throw new LatticeError('STATE_UNAVAILABLE', `${what} needs the history, which is kept in the lattice state, and the state cannot be used (${down}); --without-state cannot help here. Nothing was changed.`, {
+      hint: 'To put routes back by hand while the state is down, read the live weights with `lattice status` and set them with `lattice shift actor|provider ... --without-state`.',
+    })
+  }
   if (!session.journal) {
     throw new LatticeError('NO_HISTORY', 'History is kept only with --state-creds (LATTICE_STATE_CREDS).', {
       hint: 'Pass creds of a user in an account with JetStream; every change made with them is recorded.',
@@ -31,7 +42,11 @@ export async function history(session: Session, opts: { limit?: number } = {}): 
   const [records, head] = await Promise.all([journal.records(), journal.head()])
   const mine = records.filter((r) => concerns(r, session.lattice))
   const pending = head?.value.pending
+  const unrecorded = listUnrecorded(session.account).map(({ push }) => ({ time: push.time, who: push.who, command: push.command }))
+  const warnings = unrecorded.length ? [unrecordedNote(unrecorded)] : []
   return {
+    unrecorded,
+    warnings,
     account: session.account,
     lattice: session.lattice,
     revisions: opts.limit ? mine.slice(-opts.limit) : mine,
@@ -41,7 +56,7 @@ export async function history(session: Session, opts: { limit?: number } = {}): 
 
 /** Restore the lattice's routes as they were at revision `to` (default: the one before the latest), as a new revision. */
 export async function rollback(session: Session, to: number | undefined, opts: ChangeOptions): Promise<ChangeResult & { rolledBackTo: number }> {
-  const journal = requireJournal(session)
+  const journal = requireJournal(session, 'A rollback')
   const head = await journal.head()
   const latest = head?.value.revision ?? 0
   const target = to ?? latest - 1

@@ -18,6 +18,7 @@ import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change.js'
+import { replayUnrecorded } from './replay.js'
 import type { Session } from './session.js'
 
 export interface ChangeSteps {
@@ -74,6 +75,11 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
     let live: LiveState
     let record: RevisionRecord
     try {
+      // Pushes this machine made without the state come first, each as its own revision.
+      if (await replayUnrecorded(journal, mine, who, repaired)) {
+        firstBase = undefined
+        continue
+      }
       live = await steps.load()
       const outside = changedSubjects(head.value.mappings, live.claims.nats.mappings ?? {})
       if (outside.length > 0) {

@@ -5,12 +5,14 @@
  * lives in the state bucket, so `rollout status | abort | promote` work from anywhere.
  */
 import { spawn } from 'node:child_process'
-import { LatticeError } from '../errors.js'
+import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, shiftWeights } from '../plan/weights.js'
 import { currentOwner, currentWho } from '../state/journal.js'
 import { type RolloutPlan, validatePlan } from '../plan/rollout.js'
+import { readRolloutCopy } from '../state/rollout-copy.js'
 import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
-import { type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
+import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
+import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { SplitObserver, observedShares } from '../traffic/observe.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
 import { routesFromMappings } from '../plan/routes.js'
@@ -38,9 +40,9 @@ export interface RunOptions {
   interrupted: () => boolean
 }
 
-const POLL_MS = 250
+export const POLL_MS = 250
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function rolloutsOf(session: Session): Rollouts {
   if (!session.journal) {
@@ -82,10 +84,15 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   }
   emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}` })
 
+  /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
+  const read = async () => {
+    const here = readRolloutCopy(session.account, entity)
+    return here?.abortedWithoutState && here.startedAt === record.startedAt ? here : readRecord(rollouts, entity)
+  }
   /** Is the rollout still ours to run? Throws Stop otherwise. */
   const checkpoint = async () => {
     if (opts.interrupted()) throw new Stop('interrupt')
-    const r = await readRecord(rollouts, entity)
+    const r = await read()
     if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
   }
   /** Record progress, unless an abort came in (then stop instead). */
@@ -107,7 +114,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       if (step === 'pause') {
         await progress({ step: index, phase: 'paused', promoteRequested: false })
         emit({ type: 'paused', step: n, steps: numbered, message: 'waiting for `lattice rollout promote`' })
-        await waitFor(rollouts, entity, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
+        await waitFor(read, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
         await progress({ phase: 'running', promoteRequested: false })
         emit({ type: 'promoted', step: n, steps: numbered })
         continue
@@ -120,7 +127,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
 
       await observer?.watch([{ key: 'e', subjects: Object.fromEntries([plan.from, plan.to].map((v) => [v, versionedSubject(session.lattice, entity, v)])) }])
       observer?.take()
-      await waitFor(rollouts, entity, opts, plan.intervalMs)
+      await waitFor(read, opts, plan.intervalMs)
       const observed = observer ? observedShares(observer.take().e ?? {})[plan.to] : undefined
       if (observed !== undefined) {
         await progress({ observedWeight: observed })
@@ -139,13 +146,17 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     emit({ type: 'completed', message: done.message })
     return done
   } catch (e) {
-    if (e instanceof Stop) return await stop(e.why)
+    try {
+      if (e instanceof Stop) return await stop(e.why)
+    } catch (failed) {
+      throw stateDownError(failed, plan, stable)
+    }
     // Whatever broke, the stable weights come back; if even that fails, say so in the record.
     try {
       return await rollBack(`stopped by an error: ${(e as Error).message}`)
-    } catch {
+    } catch (failed) {
       await finish({ phase: 'failed', message: `stopped by an error (${(e as Error).message}); restoring the stable weights failed too` }).catch(() => undefined)
-      throw e
+      throw stateDownError(isStateDown(e) ? e : failed, plan, stable, e)
     }
   } finally {
     clearInterval(heartbeat)
@@ -153,7 +164,9 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   }
 
   async function stop(why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
-    const current = await readRecord(rollouts, entity)
+    const current = await read()
+    // Restored without the state on this machine: put the outcome in the bucket record if it answers.
+    if (current?.abortedWithoutState) await finish({ phase: current.phase, message: current.message, setWeight: current.setWeight, abortedWithoutState: current.abortedWithoutState }).catch(() => undefined)
     // `rollout abort` restored the stable weights itself (it thought us gone): nothing to push.
     if (current && !isActive(current)) {
       emit({ type: current.phase === 'rolled-back' ? 'rolled-back' : 'held', message: current.message })
@@ -178,12 +191,29 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
 
 const HEARTBEAT_MS = 2000
 /** `rollout abort` restores the weights itself when the runner has shown no sign of life this long. */
-const RUNNER_SILENT_MS = 10_000
+export const RUNNER_SILENT_MS = 10_000
+
+const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
+
+/**
+ * The runner could not restore the stable weights because the state is down: say exactly what
+ * puts them back (an abort from this machine, which holds a copy of the record). Other errors pass.
+ */
+function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | null, first?: unknown): unknown {
+  if (!isStateDown(failed)) return first ?? failed
+  const e = plan.entity
+  const link = e.kind === 'provider' && e.link && e.link !== DEFAULT_LINK ? ` --link ${e.link}` : ''
+  const command = `lattice rollout abort ${e.id}${link} ${WITHOUT_STATE_FLAG}`
+  return new LatticeError('STATE_UNAVAILABLE', `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`, {
+    hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
+    details: { command, stable },
+  })
+}
 
 const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
 
 /** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
-async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
+export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
   try {
     return (await rollouts.get(entity))?.value
   } catch {
@@ -204,16 +234,16 @@ function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, 
 }
 
 /** One push back to the weights from before the rollout (no readiness gate: they were live; drift accepted: this is the way back). */
-function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
+export function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
   return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
 }
 
 /** Wait `ms` (or until `until` holds); throws Stop on an abort request or an interrupt. */
-async function waitFor(rollouts: Rollouts, entity: EntityRef, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<void> {
+async function waitFor(read: () => Promise<RolloutRecord | undefined>, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<void> {
   const end = Date.now() + ms
   for (;;) {
     if (opts.interrupted()) throw new Stop('interrupt')
-    const r = await readRecord(rollouts, entity)
+    const r = await read()
     if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
     if (until && r && until(r)) return
     const left = end - Date.now()
@@ -318,48 +348,4 @@ function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, sign
       resolve({ gate: 'command', pass: code === 0, detail: `${how}${last ? `: ${last.slice(0, 200)}` : ''}` })
     })
   })
-}
-
-export async function rolloutStatus(session: Session, entity: EntityRef): Promise<RolloutRecord> {
-  const found = await rolloutsOf(session).get(entity)
-  if (!found) throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is recorded.`, { hint: 'Start one with `lattice rollout actor|provider ...`.' })
-  return found.value
-}
-
-/**
- * Ask the runner to abort. It answers within a second; if it shows no sign of life (no
- * heartbeat) for RUNNER_SILENT_MS, or the rollout is held, the abort restores the stable weights itself.
- */
-export async function abortRollout(session: Session, entity: EntityRef, opts: { change: ChangeOptions }): Promise<RolloutRecord> {
-  const rollouts = rolloutsOf(session)
-  const found = await rollouts.get(entity)
-  const abortable = (r: RolloutRecord) => isActive(r) || r.phase === 'held'
-  if (!found || !abortable(found.value)) {
-    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is running${found ? ` (the last one is ${found.value.phase})` : ''}.`, { hint: 'See `lattice rollout status`.' })
-  }
-  const who = currentWho()
-  await rollouts.update(entity, (r) => ({ ...r, abortRequested: { who, at: new Date().toISOString() } }))
-  let seen = { heartbeat: found.value.heartbeat, since: Date.now() }
-  while (found.value.phase !== 'held') {
-    const r = await readRecord(rollouts, entity)
-    if (r && !isActive(r)) return r
-    if (r && r.heartbeat !== seen.heartbeat) seen = { heartbeat: r.heartbeat, since: Date.now() }
-    if (Date.now() - seen.since > RUNNER_SILENT_MS) break
-    await sleep(POLL_MS)
-  }
-  // No runner (held, or gone): do its last job for it.
-  const r = (await rollouts.get(entity))?.value as RolloutRecord
-  await restoreStable(session, entity, r.stable, opts.change)
-  const why = r.phase === 'held' ? 'the rollout was held' : 'the runner did not answer'
-  return (await rollouts.update(entity, (x) => ({ ...x, phase: 'rolled-back', setWeight: x.stable?.[x.plan.to] ?? 0, message: `aborted by ${who.user}@${who.host}; ${why}, so the abort restored the stable weights itself` }))) as RolloutRecord
-}
-
-export async function promoteRollout(session: Session, entity: EntityRef): Promise<RolloutRecord> {
-  const rollouts = rolloutsOf(session)
-  let promoted = false
-  const r = await rollouts.update(entity, (x) => (x.phase === 'paused' && !x.promoteRequested ? ((promoted = true), { ...x, promoteRequested: true }) : undefined))
-  if (!promoted) {
-    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is waiting at a pause${r ? ` (it is ${r.phase}${r.promoteRequested ? ', already promoted' : ''})` : ''}.`, { hint: 'See `lattice rollout status`.' })
-  }
-  return r as RolloutRecord
 }

@@ -8,7 +8,7 @@ import { type NscAccount, loadNscAccount } from '../auth/nsc.js'
 import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { Deadline } from '../deadline.js'
-import { LatticeError } from '../errors.js'
+import { LatticeError, isLatticeError } from '../errors.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
 import { StateStore } from '../state/store.js'
@@ -37,6 +37,8 @@ export interface TargetOptions {
   operator?: string
   /** --timeout: bounds the command (or, for long-running ones, each phase). Default: none. */
   deadline?: Deadline
+  /** --without-state: if the state cannot be opened, go on without it (an emergency). */
+  withoutState?: boolean
 }
 
 export interface Session {
@@ -53,6 +55,8 @@ export interface Session {
   nsc?: NscAccount
   /** Steps name themselves on it, so that running out of time says what was under way. */
   deadline: Deadline
+  /** --without-state was given; `reason` when the state (asked for with --state-creds) could not be opened. */
+  withoutState?: { reason?: string }
 }
 
 export interface Target {
@@ -65,6 +69,7 @@ export interface Target {
   lattice: string
   signer?: KeyPair
   deadline?: Deadline
+  withoutState?: boolean
 }
 
 /** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
@@ -94,7 +99,7 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(opts.deadline ? { deadline: opts.deadline } : {}) }
+  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -102,6 +107,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
   let conn: Connection | undefined
   let store: StateStore | undefined
   let app: Connection | undefined
+  let stateDown: string | undefined
   const run = async () => {
     const connect = async () => {
       // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
@@ -111,7 +117,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
       const sys = openConnection({ servers: target.server, creds: target.creds, deadline: target.deadline, reconnect })
       const [c, s, a] = await Promise.allSettled([
         sys,
-        target.stateCreds ? StateStore.open(target.server, target.stateCreds, { deadline: target.deadline, replicas: () => sys.then(replicasForNewBucket) }) : undefined,
+        target.stateCreds ? openState(target, sys, (why) => (stateDown = why)) : undefined,
         target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline, reconnect }) : undefined,
       ])
       if (c.status === 'fulfilled') conn = c.value
@@ -128,7 +134,8 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     }
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
-    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}) })
+    const withoutState = target.withoutState ? { withoutState: stateDown ? { reason: stateDown } : {} } : {}
+    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}), ...withoutState })
   }
   let closed = false
   // A connection to a server that stopped answering closes at once: nothing waits on a flush.
@@ -143,5 +150,34 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     closed = true
     target.signer?.clear()
     await closeAll()
+  }
+}
+
+/** --without-state tries the state for at most this long before going on without it. */
+const STATE_TRY_MS = Number(process.env.LATTICE_WITHOUT_STATE_TRY_MS) || 5000
+
+/**
+ * Open the state. With --without-state, a state that cannot be opened (STATE_UNAVAILABLE, or
+ * no answer within STATE_TRY_MS or what the deadline leaves) is reported through `down` instead
+ * of failing the command; a store that opens after that is closed.
+ */
+async function openState(target: Target, sys: Promise<Connection>, down: (why: string) => void): Promise<StateStore | undefined> {
+  const opening = StateStore.open(target.server, target.stateCreds as Credentials, { deadline: target.deadline, replicas: () => sys.then(replicasForNewBucket) })
+  if (!target.withoutState) return opening
+  const ms = Math.min(STATE_TRY_MS, target.deadline?.remainingMs() ?? Infinity)
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))
+  try {
+    const first = await Promise.race([opening, late])
+    if (first !== 'late') return first
+    opening.then((s) => s.close(), () => undefined)
+    down(`the state bucket did not open within ${Math.round(ms / 100) / 10} s`)
+    return undefined
+  } catch (e) {
+    if (!isLatticeError(e) || e.code !== 'STATE_UNAVAILABLE') throw e
+    down(e.message.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase()))
+    return undefined
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -8,6 +8,8 @@ import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
 import { driftedSubjects } from '../state/journal.js'
+import { listUnrecorded } from '../state/unrecorded.js'
+import { unrecordedNote } from '../state/without-state.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
@@ -99,6 +101,8 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     result.stateBucket = bucket
     result.warnings.push(...bucket.warnings)
   }
+  const unrecorded = listUnrecorded(session.account).map((s) => s.push)
+  if (unrecorded.length > 0) result.warnings.push(unrecordedNote(unrecorded))
   if (perServer) {
     const [onServers, stored] = perServer
     const seen = new Map(onServers.map((a) => [a.server.name, a]))

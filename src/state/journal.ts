@@ -41,8 +41,12 @@ export interface RevisionRecord {
   rolledBackTo?: number
   /** This change was planned again on a newer revision than the one it started from. */
   rebasedFrom?: number
-  /** The writer died after pushing; a later command found the JWT live and recorded it. */
+  /** The writer died after pushing; a later command found the JWT live and recorded it (or recorded a push made without the state). */
   completedBy?: Who
+  /** Pushed with --without-state while the state was unreachable; recorded later from the copy saved on the pushing machine. */
+  pushedWithoutState?: true
+  /** Why the state could not be used then. */
+  withoutStateReason?: string
 }
 
 export interface Owner {

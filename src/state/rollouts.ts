@@ -2,7 +2,8 @@
  * Rollouts in the state bucket, one key per entity (`<account>.rollout.<entity token>`), so
  * that `rollout status`, `abort` and `promote` work from any machine. Every update is a
  * compare-and-set that re-reads and re-applies on conflict, so a runner's progress and
- * another terminal's abort request never overwrite each other.
+ * another terminal's abort request never overwrite each other. Each record written is also
+ * copied to this machine (src/state/rollout-copy.ts), for an abort while the bucket is down.
  */
 import type { RolloutPlan } from '../plan/rollout.js'
 import type { Weights } from '../plan/weights.js'
@@ -10,6 +11,7 @@ import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
 
 export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout.js'
 import type { Owner, Who } from './journal.js'
+import { saveRolloutCopy } from './rollout-copy.js'
 import type { StateStore, Versioned } from './store.js'
 
 export interface GateResult {
@@ -43,6 +45,8 @@ export interface RolloutRecord {
   promoteRequested?: boolean
   /** The runner's last sign of life (its own clock; only its changing matters). */
   heartbeat?: number
+  /** `rollout abort --without-state` restored the stable weights while the state could not be read (from this machine's copy). */
+  abortedWithoutState?: { who: Who; at: string }
 }
 
 export const isActive = (r: RolloutRecord) => r.phase === 'running' || r.phase === 'paused'
@@ -65,7 +69,9 @@ export class Rollouts {
   async start(record: RolloutRecord): Promise<number | undefined> {
     const current = await this.get(record.plan.entity)
     if (current && isActive(current.value)) return undefined
-    return this.store.compareAndSet(this.key(record.plan.entity), record, current?.kvRevision ?? 0)
+    const started = await this.store.compareAndSet(this.key(record.plan.entity), record, current?.kvRevision ?? 0)
+    if (started !== undefined) saveRolloutCopy(this.account, record)
+    return started
   }
 
   /**
@@ -79,7 +85,10 @@ export class Rollouts {
       const changed = change(current.value)
       if (!changed) return current.value
       const next = { ...changed, updatedAt: new Date().toISOString() }
-      if ((await this.store.compareAndSet(this.key(entity), next, current.kvRevision)) !== undefined) return next
+      if ((await this.store.compareAndSet(this.key(entity), next, current.kvRevision)) !== undefined) {
+        saveRolloutCopy(this.account, next)
+        return next
+      }
     }
     throw new Error('rollout record kept changing under us')
   }

@@ -1,5 +1,7 @@
 /** Run the real `lattice` binary (bin/run.js over the built dist/) as a user would. */
 import { execFile } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -10,12 +12,20 @@ export interface CliResult {
   stderr: string
 }
 
+/**
+ * The files lattice keeps on "this machine" (pushes made --without-state, rollout copies): in
+ * one temp dir shared by the tests, not the user's home (each test lattice has its own account,
+ * so their files never meet).
+ */
+export const TEST_STATE_DIR = join(tmpdir(), 'lattice-test-local-state')
+
 /** Env without the caller's NATS and lattice settings, so tests see only what they pass. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) if (!/^(NATS_|LATTICE_)/.test(k)) env[k] = v
   // No nats context of the machine's user leaks in: tests name their own.
   env.XDG_CONFIG_HOME = '/nonexistent-lattice-test-config'
+  env.LATTICE_STATE_DIR = TEST_STATE_DIR
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v
   return env
 }

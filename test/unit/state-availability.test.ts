@@ -5,10 +5,10 @@ import { replicasOverride } from '../../src/state/placement.js'
 
 describe('state availability', () => {
   it('retries what a leader election or a reconnect explains, not a refusal', () => {
-    for (const e of [Object.assign(new Error('503'), { code: '503' }), Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline'), new Error('no responders available')]) {
+    for (const e of [Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline')]) {
       expect(isTransient(e), e.message).toBe(true)
     }
-    for (const e of [new Error('JetStream not enabled for account'), new Error('wrong last sequence: 4'), new Error('Permissions Violation for Publish to "$JS.API.STREAM.INFO.KV_x"'), new Error('insufficient resources')]) {
+    for (const e of [Object.assign(new Error('503'), { code: '503' }), new Error('no responders available'), new Error('JetStream not enabled for account'), new Error('wrong last sequence: 4'), new Error('Permissions Violation for Publish to "$JS.API.STREAM.INFO.KV_x"'), new Error('insufficient resources')]) {
       expect(isTransient(e), e.message).toBe(false)
     }
   })
@@ -20,6 +20,8 @@ describe('state availability', () => {
     expect(down.hint).toMatch(/--without-state/)
     const noJs = stateUnavailable(new Error('JetStream not enabled for account'), 'opened')
     expect(noJs.hint).toMatch(/--state-creds .* JetStream enabled/)
+    const noResponders = stateUnavailable(Object.assign(new Error('503'), { code: '503' }), 'opened')
+    expect(noResponders.message).toMatch(/cannot be opened: no JetStream answers for the --state-creds user's account\. History and locking are off\./)
   })
 
   it('replicas: one per JetStream server (those down included) up to 3; LATTICE_STATE_REPLICAS checked', () => {

@@ -1,0 +1,30 @@
+/**
+ * This machine's copy of each rollout record it wrote (the runner's progress above all), kept
+ * beside the state bucket so that `rollout abort --without-state` can still restore the stable
+ * weights when the bucket cannot be read. The bucket stays the record; this is a fallback.
+ */
+import { join } from 'node:path'
+import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
+import { localDir, readJson, writePrivateJson } from './local.js'
+import type { RolloutRecord } from './rollouts.js'
+
+const fileOf = (account: string, entity: EntityRef, create = false) => join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)
+
+const active = (r: RolloutRecord) => r.phase === 'running' || r.phase === 'paused'
+
+export function saveRolloutCopy(account: string, record: RolloutRecord): void {
+  try {
+    const file = fileOf(account, record.plan.entity, true)
+    const current = readJson<RolloutRecord>(file)
+    // An abort made here without the state stands until the runner has finished the rollout.
+    if (current?.abortedWithoutState && current.startedAt === record.startedAt && active(record)) return
+    writePrivateJson(file, record)
+  } catch {
+    // A copy is a convenience for emergencies: never a reason to stop a rollout.
+  }
+}
+
+export function readRolloutCopy(account: string, entity: EntityRef): RolloutRecord | undefined {
+  const r = readJson<RolloutRecord>(fileOf(account, entity))
+  return r?.plan && entityKey(r.plan.entity) === entityKey(entity) ? r : undefined
+}
