@@ -15,17 +15,26 @@ export const STATE_WAIT_MS = Number(process.env.LATTICE_STATE_WAIT_MS) || 20_000
 
 /**
  * Failures that say "not now" rather than "no": no reply yet, JetStream or the stream between
- * leaders, the connection between servers. Not "no responders": every JetStream server answers
- * the API of an account with JetStream, leader or not, so nobody answering means no JetStream
- * for this account (or no JetStream server left), which waiting does not fix.
+ * leaders, the connection between servers.
  */
 export function isTransient(e: unknown): boolean {
-  const code = String((e as { code?: unknown }).code ?? '')
   const message = (e as Error)?.message ?? String(e)
-  if (code === '503' || /no responders/i.test(message)) return false
+  const code = String((e as { code?: unknown }).code ?? '')
   if (code === 'TIMEOUT' || code === 'DISCONNECT' || code === 'CONNECTION_CLOSED') return true
-  return /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|disconnect|reconnect|connection (closed|draining)/i.test(message)
+  return isNoResponders(e) || /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|disconnect|reconnect|connection (closed|draining)/i.test(message)
 }
+
+/**
+ * Nobody answered the JetStream API. Right after an account is loaded on a server, its JetStream
+ * is being enabled (a moment, longer on a busy machine); if it lasts, the account has no
+ * JetStream at all (a system user's creds, say), which waiting does not fix.
+ */
+export function isNoResponders(e: unknown): boolean {
+  return String((e as { code?: unknown }).code ?? '') === '503' || /no responders/i.test((e as Error)?.message ?? '')
+}
+
+/** How long "no responders" is retried before it means "no JetStream for this account". */
+export const NO_RESPONDERS_WAIT_MS = 5000
 
 /** Full jitter on an exponential step, at most 1 s: waiting writers spread out. */
 export function backoff(attempt: number): number {

@@ -18,7 +18,7 @@ import type { Deadline } from '../deadline.js'
 import { isLatticeError } from '../errors.js'
 import { redactDeep } from '../redact.js'
 import { openConnection } from '../resolver/connection.js'
-import { BUCKET, STATE_WAIT_MS, STREAM, backoff, isTransient, stateUnavailable } from './availability.js'
+import { BUCKET, NO_RESPONDERS_WAIT_MS, STATE_WAIT_MS, STREAM, backoff, isNoResponders, isTransient, stateUnavailable } from './availability.js'
 
 export { BUCKET, STREAM }
 
@@ -162,13 +162,14 @@ export class StateStore {
 
 /** Run `fn`, retrying what a leader election or a reconnect explains; anything else (or running out of time) is STATE_UNAVAILABLE. */
 async function retrying<T>(nc: NatsConnection, verb: 'opened' | 'answered', fn: () => Promise<T>): Promise<T> {
-  const giveUpAt = Date.now() + STATE_WAIT_MS
+  const start = Date.now()
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (e) {
       if (isLatticeError(e) || /wrong last sequence|key exists/i.test((e as Error).message)) throw e
       const pause = backoff(attempt)
+      const giveUpAt = start + (isNoResponders(e) ? NO_RESPONDERS_WAIT_MS : STATE_WAIT_MS)
       if (!isTransient(e) || nc.isClosed() || Date.now() + pause > giveUpAt) throw stateUnavailable(e as Error, verb)
       await new Promise((r) => setTimeout(r, pause))
     }

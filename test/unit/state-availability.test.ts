@@ -4,11 +4,11 @@ import { isTransient, stateUnavailable } from '../../src/state/availability.js'
 import { replicasOverride } from '../../src/state/placement.js'
 
 describe('state availability', () => {
-  it('retries what a leader election or a reconnect explains, not a refusal', () => {
-    for (const e of [Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline')]) {
+  it('retries what a leader election, a reconnect or an account just loaded explains, not a refusal', () => {
+    for (const e of [Object.assign(new Error('503'), { code: '503' }), new Error('no responders available'), Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline')]) {
       expect(isTransient(e), e.message).toBe(true)
     }
-    for (const e of [Object.assign(new Error('503'), { code: '503' }), new Error('no responders available'), new Error('JetStream not enabled for account'), new Error('wrong last sequence: 4'), new Error('Permissions Violation for Publish to "$JS.API.STREAM.INFO.KV_x"'), new Error('insufficient resources')]) {
+    for (const e of [new Error('JetStream not enabled for account'), new Error('wrong last sequence: 4'), new Error('Permissions Violation for Publish to "$JS.API.STREAM.INFO.KV_x"'), new Error('insufficient resources')]) {
       expect(isTransient(e), e.message).toBe(false)
     }
   })
