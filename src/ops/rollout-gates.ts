@@ -1,0 +1,114 @@
+/**
+ * A rollout step's gates: a probe of the new version against the stable one, and the user's
+ * command with the step's facts in its environment. Either is cut short when the rollout is
+ * aborted or interrupted meanwhile.
+ */
+import { spawn } from 'node:child_process'
+import type { RolloutPlan } from '../plan/rollout.js'
+import type { GateResult } from '../state/rollouts.js'
+import { versionedSubject } from '../subjects/index.js'
+import { type ProbeResult, probe } from '../traffic/probe.js'
+import type { Session } from './session.js'
+
+/** How often a waiting rollout looks at its record (an abort, a promote). */
+export const POLL_MS = 250
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface StepFacts {
+  step: number
+  steps: number
+  weight: number
+  observed?: number
+}
+
+/** Run the gates, cutting the gate command short as soon as `shouldStop` says so (an abort or an interrupt). */
+export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, facts: StepFacts, shouldStop: () => Promise<boolean>): Promise<GateResult[]> {
+  const cut = new AbortController()
+  let running = true
+  const watcher = (async () => {
+    while (running && !cut.signal.aborted) {
+      await sleep(POLL_MS)
+      if (running && (await shouldStop())) cut.abort()
+    }
+  })()
+  try {
+    const out: GateResult[] = []
+    if (plan.probe && session.app) out.push(await probeGate(session, plan))
+    if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
+    return out
+  } finally {
+    running = false
+    await watcher
+  }
+}
+
+/** A gate command that hangs must not hold a rollout forever. */
+const GATE_TIMEOUT_MS = Number(process.env.LATTICE_GATE_TIMEOUT_MS) || 300_000
+
+async function probeGate(session: Session, plan: RolloutPlan): Promise<GateResult> {
+  const g = plan.probe!
+  const app = session.app!
+  const opts = { payload: g.payload, count: g.count, timeoutMs: g.timeoutMs }
+  const fresh = await probe(app, versionedSubject(session.lattice, plan.entity, plan.to), opts)
+  const stable = await probe(app, versionedSubject(session.lattice, plan.entity, plan.from), opts)
+  const problems: string[] = []
+  if (fresh.errorRate > g.maxErrorRate) problems.push(`error rate ${fmt(fresh.errorRate)}% > ${g.maxErrorRate}%`)
+  if (g.maxP95Ms !== undefined && fresh.p95Ms > g.maxP95Ms) problems.push(`p95 ${fmt(fresh.p95Ms)} ms > ${g.maxP95Ms} ms`)
+  if (fresh.errorRate > stable.errorRate + g.errorMargin) problems.push(`error rate ${fmt(fresh.errorRate)}% is worse than ${plan.from}'s ${fmt(stable.errorRate)}% by more than ${g.errorMargin} points`)
+  if (fresh.ok > 0 && stable.ok > 0 && fresh.p95Ms > stable.p95Ms + g.latencyMarginMs) problems.push(`p95 ${fmt(fresh.p95Ms)} ms is slower than ${plan.from}'s ${fmt(stable.p95Ms)} ms by more than ${g.latencyMarginMs} ms`)
+  const summary = `${plan.to}: ${describe(fresh)}; ${plan.from}: ${describe(stable)}`
+  return { gate: 'probe', pass: problems.length === 0, detail: problems.length ? `${problems.join('; ')} (${summary})` : summary }
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1))
+
+function describe(r: ProbeResult): string {
+  return `${r.ok}/${r.sent} ok, p95 ${fmt(r.p95Ms)} ms${r.failures.length ? ` (${r.failures.join(', ')})` : ''}`
+}
+
+/** Run the user's gate command with the step's details in its environment; exit 0 passes. */
+function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, signal: AbortSignal): Promise<GateResult> {
+  // The gate is the user's script: it gets no seed.
+  const { LATTICE_SIGNING_KEY_SEED: _seed, ...inherited } = process.env
+  const env = {
+    ...inherited,
+    LATTICE_ROLLOUT_KIND: plan.entity.kind,
+    LATTICE_ROLLOUT_ID: plan.entity.id,
+    LATTICE_ROLLOUT_LINK: plan.entity.link ?? '',
+    LATTICE_ROLLOUT_LATTICE: session.lattice,
+    LATTICE_ROLLOUT_FROM: plan.from,
+    LATTICE_ROLLOUT_TO: plan.to,
+    LATTICE_ROLLOUT_STEP: String(facts.step),
+    LATTICE_ROLLOUT_STEPS: String(facts.steps),
+    LATTICE_ROLLOUT_WEIGHT: String(facts.weight),
+    LATTICE_ROLLOUT_OBSERVED: facts.observed === undefined ? '' : facts.observed.toFixed(1),
+  }
+  return new Promise((resolve) => {
+    // Its own process group: a Ctrl-C in the terminal reaches the runner, which decides (and stops the gate).
+    const child = spawn('sh', ['-c', plan.gateCmd as string], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let timedOut = false
+    // Kill the whole group: the script's own children hold its output open.
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    const timer = setTimeout(() => ((timedOut = true), killGroup()), GATE_TIMEOUT_MS)
+    signal.addEventListener('abort', killGroup, { once: true })
+    let output = ''
+    const keep = (d: Buffer) => (output = (output + d.toString()).slice(-2000))
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    child.on('error', (e) => resolve({ gate: 'command', pass: false, detail: signal.aborted ? 'stopped' : `cannot run: ${e.message}` }))
+    child.on('close', (code, killedBy) => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', killGroup)
+      const last = output.trim().split('\n').at(-1) ?? ''
+      const how = signal.aborted ? 'stopped' : timedOut ? `timed out after ${GATE_TIMEOUT_MS / 1000} s` : code === null ? `killed by ${killedBy}` : `exit ${code}`
+      resolve({ gate: 'command', pass: code === 0, detail: `${how}${last ? `: ${last.slice(0, 200)}` : ''}` })
+    })
+  })
+}
