@@ -76,3 +76,42 @@ describe('spinner', () => {
     expect(out.at(-1)).toBe('\r\x1b[2K')
   })
 })
+
+describe('history view', () => {
+  const actor = 'MB3JS655IIQTGNWVWONAR5HWM2XO34P3VR5PO6AIEQNUGFASWREVFGIJ'
+  const who = { user: 'ops', host: 'laptop' }
+  const revision = (n: number, command: string) => ({
+    revision: n,
+    time: '2026-11-25T04:33:53.123Z',
+    kind: 'change' as const,
+    who,
+    command,
+    changes: [{ entity: { kind: 'actor' as const, id: actor }, subject: `wasmbus.rpc.default.${actor}`, before: { v1: 100 }, after: { v1: 90, v2: 10 } }],
+    mappings: {},
+  })
+  const result = (command: string) => ({ account: 'A', lattice: 'default', revisions: [revision(1, command)], unrecorded: [], warnings: [] })
+
+  it('cuts keys to 8 characters and puts the change under its revision; --full-keys keeps them', async () => {
+    const { renderHistory } = await import('../../src/cli/render.js')
+    const text = renderHistory(result(`lattice shift actor ${actor} --to v2 --weight 10`))
+    expect(text).toBe(
+      [
+        'REV  TIME                  KIND    WHO         COMMAND',
+        '1    2026-11-25T04:33:53Z  change  ops@laptop  lattice shift actor MB3JS655… --to v2 --weight 10',
+        '     actor MB3JS655…: v1 100% -> 90%, v2 0% -> 10%',
+      ].join('\n'),
+    )
+    expect(renderHistory(result(`lattice shift actor ${actor}`), { fullKeys: true })).toContain(`actor ${actor}: v1 100% -> 90%`)
+  })
+
+  it('wraps a long command under the COMMAND column to fit the width', async () => {
+    const { renderHistory } = await import('../../src/cli/render.js')
+    const long = `lattice apply lattice.yaml ${'--accept-drift '.repeat(8).trim()}`
+    const lines = renderHistory(result(long), { width: 80 }).split('\n')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    const at = lines[0].indexOf('COMMAND')
+    expect(lines[1].slice(at)).toMatch(/^lattice apply lattice\.yaml/)
+    expect(lines[2].slice(0, at).trim()).toBe('')
+    expect(lines[2].slice(at)).toMatch(/^--accept-drift/)
+  })
+})
