@@ -61,7 +61,8 @@ export function renderPlan(result: ChangeResult, file: string): string {
 }
 
 export function renderStatus(result: StatusResult): string {
-  if (result.routes.length === 0) return `No routes in lattice ${result.lattice}: every entity's traffic is spread over all its running versions.`
+  const unrouted = result.unrouted ?? []
+  if (result.routes.length === 0 && unrouted.length === 0) return `No routes in lattice ${result.lattice}, and no running instances (host-core) found.`
   const rows: string[][] = []
   for (const r of result.routes) {
     for (const [version, weight] of Object.entries(r.weights)) {
@@ -77,7 +78,15 @@ export function renderStatus(result: StatusResult): string {
     }
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
-  return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
+  for (const u of unrouted) {
+    for (const [version, n] of Object.entries(u.instances)) rows.push([u.id, u.kind, u.link ?? '-', version, 'unrouted', String(n), `${u.subject}.${versionToken(version)}`])
+  }
+  const lines = [table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)]
+  if (unrouted.length > 0) {
+    const none = result.routes.length === 0 ? `No routes in lattice ${result.lattice}. ` : ''
+    lines.push(`${none}unrouted: no mapping, so calls to the entity reach any of its running instances, whatever their version.`)
+  }
+  return lines.join('\n')
 }
 
 export function renderServers(result: StatusResult): string {
