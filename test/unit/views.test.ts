@@ -43,9 +43,19 @@ describe('watch and verify views', () => {
     expect(JSON.parse(out[0])).toEqual({ time: 't', entities: [] })
   })
   it('verify prints both splits and the verdict', () => {
-    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, match: true, warnings: [] })
+    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, method: 'chi-square', match: true, warnings: [] })
     expect(text).toMatch(/v1 +70% +70\.0% +700/)
     expect(text).toMatch(/consistent with the live weights/)
+  })
+  it('verify of one version at 100% says what was checked, not a chi-square of nothing', () => {
+    const base = { entity: 'actor MB', windowMs: 2000, weights: { v1: 100 }, statistic: 0, degreesOfFreedom: 0, alpha: 0.001, method: 'one-version' as const, warnings: [] }
+    const ok = renderVerify({ ...base, counts: { v1: 500, v2: 0 }, observed: { v1: 100, v2: 0 }, pValue: 1, match: true })
+    expect(ok).toMatch(/All 500 calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./)
+    expect(ok).not.toMatch(/chi-square/)
+    expect(renderVerify({ ...base, counts: { v1: 10 }, observed: { v1: 100 }, pValue: 1, match: true })).toMatch(/All 10 calls reached v1, as routed; no other version runs/)
+    const bad = renderVerify({ ...base, counts: { v1: 400, v2: 100 }, observed: { v1: 80, v2: 20 }, pValue: 0, match: false })
+    expect(bad).toMatch(/v2 +0% +20\.0% +100/)
+    expect(bad).toMatch(/100 of 500 calls reached v2, which the live weights give 0%: DIFFERS/)
   })
 })
 
