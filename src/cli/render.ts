@@ -76,6 +76,8 @@ export function renderStatus(result: StatusResult): string {
     for (const [cluster, weights] of Object.entries(r.clusters ?? {})) {
       for (const [version, weight] of Object.entries(weights)) rows.push([r.id, r.kind, r.link ?? '-', `${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
     }
+    const weighted = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))
+    for (const [version, n] of Object.entries(r.instances)) if (!weighted.has(version)) rows.push([r.id, r.kind, r.link ?? '-', version, '0%', String(n), `${r.subject}.${versionToken(version)}`])
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
   for (const u of unrouted) {
@@ -128,7 +130,8 @@ export function wrap(text: string, width: number): string[] {
 export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean; width?: number } = {}): string {
   if (result.revisions.length === 0) return `No revisions recorded for lattice ${result.lattice} yet.`
   const keys = opts.fullKeys ? (t: string) => t : shortenKeys
-  const width = Math.max(opts.width ?? 120, 60)
+  // Whole keys are for copying: lines are left unwrapped.
+  const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 60)
   const rows = result.revisions.map((r) => {
     const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
     const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.pushedWithoutState ? 'change*' : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind

@@ -53,7 +53,7 @@ describe('status lists running entities with no route', () => {
     expect(text.stdout).toContain('No routes in lattice default. unrouted: no mapping')
   })
 
-  it('once one entity is routed, it moves to the routes and the others stay unrouted', async () => {
+  it('once one entity is routed, it moves to the routes (a running version with no weight at 0%) and the others stay unrouted', async () => {
     const shift = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '20'], l.env())
     expect(shift.code, shift.stderr).toBe(0)
     const s = json<StatusJson>(await lattice(['status', '--json'], l.env()))
@@ -63,6 +63,12 @@ describe('status lists running entities with no route', () => {
     expect(text.stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v2\\s+20%\\s+1\\s+`))
     expect(text.stdout).toMatch(new RegExp(`${provider}\\s+provider\\s+db\\s+0\\.3\\.0\\s+unrouted\\s+1\\s+`))
     expect(text.stdout).not.toContain('No routes')
+
+    // A version that runs with no weight is shown at 0%, with its instances.
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '100'], l.env())).code).toBe(0)
+    const all = json<StatusJson & { routes: { weights: Record<string, number> }[] }>(await lattice(['status', '--json'], l.env()))
+    expect(all.routes.find((r) => r.id === actor)).toMatchObject({ weights: { v2: 100 }, instances: { v1: 2, v2: 1 } })
+    expect((await lattice(['status'], l.env())).stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v1\\s+0%\\s+2\\s+`))
   })
 
   it('an empty lattice says so', async () => {

@@ -123,5 +123,7 @@ describe('history view', () => {
     expect(lines[1].slice(at)).toMatch(/^lattice apply lattice\.yaml/)
     expect(lines[2].slice(0, at).trim()).toBe('')
     expect(lines[2].slice(at)).toMatch(/^--accept-drift/)
+    // Whole keys are for copying: not wrapped.
+    expect(renderHistory(result(long), { width: 80, fullKeys: true }).split('\n')).toHaveLength(3)
   })
 })
