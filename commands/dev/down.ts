@@ -3,7 +3,7 @@ import { devDown } from '../../src/dev/local.js'
 import { dirFlag } from './up.js'
 
 export default class DevDown extends LatticeCommand {
-  static override summary = 'Stop the local nats-server started by `lattice dev up` (its keys and data stay in --dir).'
+  static override summary = 'Stop the local nats-server started by `lattice dev up` and remove its nats CLI context (its keys, history and data stay in --dir: `lattice dev up` starts it again).'
   static override examples = [{ description: 'Stop it', command: '<%= config.bin %> <%= command.id %>' }]
   static override flags = dirFlag
 

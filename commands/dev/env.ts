@@ -1,6 +1,5 @@
 import { LatticeCommand } from '../../src/cli/base.js'
-import { devEnv, devState } from '../../src/dev/local.js'
-import { LatticeError } from '../../src/errors.js'
+import { devEnv, devState, notRunning } from '../../src/dev/local.js'
 import { dirFlag } from './up.js'
 
 export default class DevEnv extends LatticeCommand {
@@ -12,7 +11,7 @@ export default class DevEnv extends LatticeCommand {
   async run(): Promise<Record<string, string>> {
     const { flags } = await this.parse(DevEnv)
     const state = devState(flags.dir)
-    if (!state?.running) throw new LatticeError('NOT_RUNNING', `No local lattice is running in ${flags.dir}.`, { hint: 'Start it with `lattice dev up`.' })
+    if (!state?.running) throw notRunning(flags.dir, state)
     const env = devEnv(state)
     for (const [k, v] of Object.entries(env)) this.log(`export ${k}=${JSON.stringify(v)}`)
     return env

@@ -42,11 +42,22 @@ export class FrameView {
 
 export function renderVerify(r: VerifyResult): string {
   const calls = Object.values(r.counts).reduce((a, b) => a + b, 0)
-  const rows = Object.keys(r.weights).map((v) => [v, `${r.weights[v]}%`, r.observed[v] === undefined ? '-' : `${r.observed[v].toFixed(1)}%`, String(r.counts[v] ?? 0)])
+  const rows = [...new Set([...Object.keys(r.weights), ...Object.keys(r.counts)])].map((v) => [v, `${r.weights[v] ?? 0}%`, r.observed[v] === undefined ? '-' : `${r.observed[v].toFixed(1)}%`, String(r.counts[v] ?? 0)])
   const verdict = r.match ? 'consistent with the live weights' : 'DIFFERS from the live weights'
   return [
     `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s`,
     table(['VERSION', 'WEIGHT', 'OBSERVED', 'CALLS'], rows),
-    `chi-square ${r.statistic.toFixed(2)} (${r.degreesOfFreedom} df), p = ${r.pValue < 0.0001 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)}: ${verdict} (alpha ${r.alpha}).`,
+    r.method === 'one-version' ? oneVersionVerdict(r, calls) : `chi-square ${r.statistic.toFixed(2)} (${r.degreesOfFreedom} df), p = ${r.pValue < 0.0001 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)}: ${verdict} (alpha ${r.alpha}).`,
   ].join('\n')
+}
+
+/** One version at 100%: there is no split to test, so say what was checked. */
+function oneVersionVerdict(r: VerifyResult, calls: number): string {
+  const [version] = Object.keys(r.weights).filter((v) => r.weights[v] > 0)
+  const others = Object.keys(r.counts).filter((v) => v !== version)
+  const also = others.length === 0 ? 'no other version runs' : `none reached ${others.join(', ')}, which also run${others.length === 1 ? 's' : ''}`
+  if (r.match) return `All ${calls} calls reached ${version}, as routed; ${also} (one version: no split to compare).`
+  const stray = others.filter((v) => r.counts[v] > 0)
+  const n = stray.reduce((a, v) => a + r.counts[v], 0)
+  return `${n} of ${calls} calls reached ${stray.join(', ')}, which the live weights give 0%: DIFFERS from the live weights (callers bypassing the mapping, or a server not running it).`
 }

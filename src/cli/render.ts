@@ -61,7 +61,8 @@ export function renderPlan(result: ChangeResult, file: string): string {
 }
 
 export function renderStatus(result: StatusResult): string {
-  if (result.routes.length === 0) return `No routes in lattice ${result.lattice}: every entity's traffic is spread over all its running versions.`
+  const unrouted = result.unrouted ?? []
+  if (result.routes.length === 0 && unrouted.length === 0) return `No routes in lattice ${result.lattice}, and no running instances (host-core) found.`
   const rows: string[][] = []
   for (const r of result.routes) {
     for (const [version, weight] of Object.entries(r.weights)) {
@@ -75,9 +76,19 @@ export function renderStatus(result: StatusResult): string {
     for (const [cluster, weights] of Object.entries(r.clusters ?? {})) {
       for (const [version, weight] of Object.entries(weights)) rows.push([r.id, r.kind, r.link ?? '-', `${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
     }
+    const weighted = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))
+    for (const [version, n] of Object.entries(r.instances)) if (!weighted.has(version)) rows.push([r.id, r.kind, r.link ?? '-', version, '0%', String(n), `${r.subject}.${versionToken(version)}`])
     for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
   }
-  return table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)
+  for (const u of unrouted) {
+    for (const [version, n] of Object.entries(u.instances)) rows.push([u.id, u.kind, u.link ?? '-', version, 'unrouted', String(n), `${u.subject}.${versionToken(version)}`])
+  }
+  const lines = [table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)]
+  if (unrouted.length > 0) {
+    const none = result.routes.length === 0 ? `No routes in lattice ${result.lattice}. ` : ''
+    lines.push(`${none}unrouted: no mapping, so calls to the entity reach any of its running instances, whatever their version.`)
+  }
+  return lines.join('\n')
 }
 
 export function renderServers(result: StatusResult): string {
@@ -90,18 +101,58 @@ export function renderServers(result: StatusResult): string {
   return lines.join('\n')
 }
 
-export function renderHistory(result: HistoryResult): string {
+/** A public nkey (actor M…, provider V…, account A…, server N…, ...): 56 base32 characters. */
+const NKEY = /\b([ACMNOUVX][A-Z2-7]{7})[A-Z2-7]{48}\b/g
+
+/** Keys cut to their first 8 characters and `…`, so a line fits a terminal; --json keeps them whole. */
+export function shortenKeys(text: string): string {
+  return text.replace(NKEY, '$1…')
+}
+
+/** `text` cut at spaces into lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
+  }
+  return [...lines, line]
+}
+
+/**
+ * One row per revision (REV, TIME, KIND, WHO, COMMAND) with its changes on the lines below,
+ * indented, and long commands and changes wrapped to `width` (two full keys on one line made
+ * rows of 250 characters).
+ */
+export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean; width?: number } = {}): string {
   if (result.revisions.length === 0) return `No revisions recorded for lattice ${result.lattice} yet.`
+  const keys = opts.fullKeys ? (t: string) => t : shortenKeys
+  // Whole keys are for copying: lines are left unwrapped.
+  const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 60)
   const rows = result.revisions.map((r) => {
     const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
-    const changes = r.changes.map(changeLine)
-    const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
-    const what = [...changes, ...other.map((s) => `${s} changed`)].join('; ') || '-'
     const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.pushedWithoutState ? 'change*' : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
-    return [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), kind, who, r.command, what]
+    return [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), kind, who]
   })
-  const lines = [table(['REV', 'TIME', 'KIND', 'WHO', 'COMMAND', 'CHANGE'], rows)]
-  if (result.revisions.some((r) => r.pushedWithoutState)) lines.push('change*: pushed with --without-state while the lattice state was down (no lock), recorded later from the copy saved on the pushing machine.')
-  if (result.pending) lines.push(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`)
-  return lines.join('\n')
+  const headers = ['REV', 'TIME', 'KIND', 'WHO']
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const pad = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ') + '  '
+  const commandAt = pad(headers).length
+  const commandWidth = Math.max(width - commandAt, 30)
+  const changeIndent = ' '.repeat(widths[0] + 2)
+  const out = [`${pad(headers)}COMMAND`]
+  for (const [i, r] of result.revisions.entries()) {
+    const [first, ...rest] = wrap(keys(r.command), commandWidth)
+    out.push(`${pad(rows[i])}${first}`.trimEnd(), ...rest.map((l) => `${' '.repeat(commandAt)}${l}`))
+    const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
+    for (const what of [...r.changes.map(changeLine), ...other.map((s) => `${s} changed`)]) {
+      out.push(...wrap(keys(what), width - changeIndent.length).map((l, n) => `${changeIndent}${n ? '  ' : ''}${l}`))
+    }
+  }
+  if (result.revisions.some((r) => r.pushedWithoutState)) out.push('change*: pushed with --without-state while the lattice state was down (no lock), recorded later from the copy saved on the pushing machine.')
+  if (result.pending) out.push(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`)
+  return keys(out.join('\n'))
 }

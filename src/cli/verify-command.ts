@@ -9,7 +9,7 @@ import type { EntityRef } from '../subjects/index.js'
 import { LatticeCommand, appFlags, connectionFlags } from './base.js'
 import { renderVerify } from './observe-view.js'
 
-export const VERIFY_DESCRIPTION = `Observes the entity's real calls for --window (an application-account user subscribes to the versioned subjects; nothing is sent) and compares the split with the live weights (chi-square goodness of fit).
+export const VERIFY_DESCRIPTION = `Observes the entity's real calls for --window (an application-account user subscribes to the versioned subjects; nothing is sent) and compares the split with the live weights (chi-square goodness of fit). With one version at 100% there is no split: it checks that every call reached that version and none another running version.
 Exits 11 when they differ significantly (p < --alpha) or when no call was observed; prints both.`
 
 export const verifyFlags = {
@@ -32,7 +32,8 @@ export abstract class VerifyCommand extends LatticeCommand {
     this.warnAll(result.warnings)
     this.log(renderVerify(result))
     if (!result.match) {
-      throw new LatticeError('SPLIT_MISMATCH', `The observed split of ${result.entity} differs from the live weights (p = ${result.pValue.toExponential(1)} < ${alpha}).`, {
+      const why = result.method === 'one-version' ? 'calls reached a version with no weight' : `p = ${result.pValue.toExponential(1)} < ${alpha}`
+      throw new LatticeError('SPLIT_MISMATCH', `The observed split of ${result.entity} differs from the live weights (${why}).`, {
         hint: 'Check `lattice status --servers` (does every server run the latest JWT?) and that every version has instances.',
         details: { result },
       })

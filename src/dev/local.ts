@@ -1,34 +1,39 @@
 /**
  * `lattice dev up|down|status|env`: one local nats-server in operator mode (full resolver,
- * JetStream) with fresh operator, system and application accounts under a directory, running
+ * JetStream) with its own operator, system and application accounts under a directory, running
  * in the background, plus a `nats` CLI context for it. Everything lives in that directory
- * (seed and creds files mode 0600), so `dev down` leaves nothing running.
+ * (seed and creds files mode 0600), so `dev down` leaves nothing running, and `dev up` starts
+ * the same lattice again.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { LatticeError } from '../errors.js'
 import { JETSTREAM_LIMITS, makeIdentity, seedText, writeCreds } from './identity.js'
 
-export const CONTEXT_NAME = 'lattice-dev'
-
 export interface DevState {
   dir: string
+  /** The nats-server's pid; 0 once `dev down` stopped it. */
   pid: number
   url: string
   account: string
   operatorSeed: string
   sysCreds: string
   appCreds: string
+  /** This directory's own nats CLI context file (see contextName). */
   context: string
 }
 
 export const natsServerBinary = () => process.env.LATTICE_NATS_SERVER ?? 'nats-server'
 
 const stateFile = (dir: string) => join(dir, 'dev.json')
+/** What a local lattice keeps between runs: its keys and its server config (the data is in jwt/ and js/). */
+const KEPT = ['server.conf', 'operator.jwt', 'operator.nk', 'sys.creds', 'app.creds']
 
 function alive(pid: number): boolean {
+  if (!(pid > 0)) return false
   try {
     process.kill(pid, 0)
     return true
@@ -37,7 +42,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The running local lattice of `dir`, or undefined. */
+/** The local lattice of `dir` (running or stopped), or undefined when none was started there. */
 export function devState(dirArg: string): (DevState & { running: boolean }) | undefined {
   const dir = resolve(dirArg)
   if (!existsSync(stateFile(dir))) return undefined
@@ -45,32 +50,71 @@ export function devState(dirArg: string): (DevState & { running: boolean }) | un
   return { ...state, running: alive(state.pid) }
 }
 
-function contextFile(env = process.env): string {
-  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'nats', 'context', `${CONTEXT_NAME}.json`)
+/**
+ * The nats CLI context of the local lattice in `dir`: one per directory, so two projects'
+ * local lattices never overwrite (or `dev down`) each other's. Named after the project folder
+ * (the folder holding `.lattice`, or `dir` itself) and a hash of the absolute path, e.g.
+ * `lattice-dev-shop-1a2b3c`.
+ */
+export function contextName(dirArg: string): string {
+  const dir = resolve(dirArg)
+  const folder = basename(dir) === '.lattice' ? basename(dirname(dir)) : basename(dir)
+  const safe = folder.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'root'
+  return `lattice-dev-${safe}-${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`
 }
 
-export async function devUp(dirArg: string, port: number | undefined): Promise<DevState & { started: boolean }> {
+function contextFile(dir: string, env = process.env): string {
+  return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'nats', 'context', `${contextName(dir)}.json`)
+}
+
+export interface DevUpOptions {
+  /** Client port; 0 for any free one. Default: a new lattice takes any free port, a restart the port it had. */
+  port?: number
+  /** Throw away the keys, history and data of `dir` and make new ones. */
+  fresh?: boolean
+}
+
+export type DevUpResult = DevState & { started: boolean; restarted: boolean }
+
+/**
+ * Start the local lattice of `dir`. A directory that already has one (its server stopped or
+ * died) is restarted with its own keys and data, on its port: hosts connected to it reconnect,
+ * and the history stays. New keys only with `fresh`.
+ */
+export async function devUp(dirArg: string, opts: DevUpOptions = {}): Promise<DevUpResult> {
   const dir = resolve(dirArg)
   const existing = devState(dir)
-  if (existing?.running) return { ...existing, started: false }
+  if (existing?.running && !opts.fresh) return { ...existing, started: false, restarted: false }
   const check = spawnSync(natsServerBinary(), ['--version'], { encoding: 'utf8' })
   if (check.error || check.status !== 0) {
     throw new LatticeError('NATS_SERVER_MISSING', `${natsServerBinary()} is not installed (or not on PATH).`, {
       hint: 'Install it: `apt-get install -y nats-server` (Debian/Ubuntu), `brew install nats-server` (macOS), or download from https://github.com/nats-io/nats-server/releases; or set LATTICE_NATS_SERVER to the binary.',
     })
   }
-  mkdirSync(join(dir, 'jwt'), { recursive: true })
-  const id = await makeIdentity(JETSTREAM_LIMITS)
   const file = (name: string) => join(dir, name)
-  writeFileSync(file('operator.jwt'), id.operatorJwt)
-  writeFileSync(file('operator.nk'), seedText(id.operator), { mode: 0o600 })
-  await writeCreds(file('sys.creds'), id.sys, 'lattice-sys')
-  await writeCreds(file('app.creds'), id.app, 'lattice-app')
-  for (const f of readdirSync(dir)) if (f.endsWith('.ports')) rmSync(file(f))
-  writeFileSync(
-    file('server.conf'),
-    `server_name: "lattice-dev"
-listen: "127.0.0.1:${port ?? -1}"
+  if (opts.fresh) {
+    await devDown(dir)
+    for (const f of [...KEPT, 'dev.json', 'jwt', 'js']) rmSync(file(f), { recursive: true, force: true })
+  }
+  const restart = existsSync(file('server.conf'))
+  if (restart) {
+    const missing = KEPT.filter((f) => !existsSync(file(f)))
+    if (missing.length > 0) {
+      throw new LatticeError('DEV_INCOMPLETE', `The local lattice in ${dir} lacks ${missing.join(', ')}: it cannot be restarted with its keys.`, {
+        hint: `Restore the files, or start over with new keys (the history and data of ${dir} are lost): \`lattice dev up --fresh\`.`,
+      })
+    }
+  } else {
+    mkdirSync(join(dir, 'jwt'), { recursive: true })
+    const id = await makeIdentity(JETSTREAM_LIMITS)
+    writeFileSync(file('operator.jwt'), id.operatorJwt)
+    writeFileSync(file('operator.nk'), seedText(id.operator), { mode: 0o600 })
+    await writeCreds(file('sys.creds'), id.sys, 'lattice-sys')
+    await writeCreds(file('app.creds'), id.app, 'lattice-app')
+    writeFileSync(
+      file('server.conf'),
+      `server_name: "lattice-dev"
+listen: "127.0.0.1:-1"
 ports_file_dir: "${dir}"
 operator: "${file('operator.jwt')}"
 system_account: "${id.sys.getPublicKey()}"
@@ -81,20 +125,36 @@ resolver_preload: {
 }
 jetstream: { store_dir: "${file('js')}" }
 `,
-  )
+    )
+  }
+  if (opts.port !== undefined) setListenPort(file('server.conf'), opts.port === 0 ? -1 : opts.port)
+  for (const f of readdirSync(dir)) if (f.endsWith('.ports')) rmSync(file(f))
   // Detached, output to a log file: it keeps running after this command exits.
   const log = openSync(file('nats-server.log'), 'a')
   const child = spawn(natsServerBinary(), ['-c', file('server.conf')], { detached: true, stdio: ['ignore', log, log] })
   child.unref()
-  const url = await waitForPorts(dir, child.pid as number)
-  const state: DevState = { dir, pid: child.pid as number, url, account: id.app.getPublicKey(), operatorSeed: file('operator.nk'), sysCreds: file('sys.creds'), appCreds: file('app.creds'), context: contextFile() }
+  const url = await waitForPorts(dir, child.pid as number, restart)
+  // The next start (after `dev down` or a crash) comes back on this port, where hosts reconnect.
+  setListenPort(file('server.conf'), Number(new URL(url).port))
+  const state: DevState = { dir, pid: child.pid as number, url, account: accountOfCreds(file('app.creds')), operatorSeed: file('operator.nk'), sysCreds: file('sys.creds'), appCreds: file('app.creds'), context: contextFile(dir) }
   writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`)
   mkdirSync(join(state.context, '..'), { recursive: true })
   writeFileSync(state.context, `${JSON.stringify({ description: `lattice dev (${dir})`, url, creds: state.sysCreds }, null, 2)}\n`)
-  return { ...state, started: true }
+  return { ...state, started: true, restarted: restart }
 }
 
-async function waitForPorts(dir: string, pid: number): Promise<string> {
+function setListenPort(conf: string, port: number): void {
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^listen: .*$/m, `listen: "127.0.0.1:${port}"`))
+}
+
+/** The account a creds file's user belongs to (the issuer of its user JWT). */
+function accountOfCreds(path: string): string {
+  const jwt = /-----BEGIN NATS USER JWT-----\s*([^\s-]+)/.exec(readFileSync(path, 'utf8'))?.[1] ?? ''
+  const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iss?: string; nats?: { issuer_account?: string } }
+  return claims.nats?.issuer_account ?? claims.iss ?? ''
+}
+
+async function waitForPorts(dir: string, pid: number, restart: boolean): Promise<string> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     const ports = readdirSync(dir).find((f) => f.endsWith(`_${pid}.ports`))
@@ -110,10 +170,11 @@ async function waitForPorts(dir: string, pid: number): Promise<string> {
     await new Promise((r) => setTimeout(r, 50))
   }
   const log = existsSync(join(dir, 'nats-server.log')) ? readFileSync(join(dir, 'nats-server.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : ''
-  throw new LatticeError('CONNECTION_FAILED', `The local nats-server did not start:\n${log}`, { hint: 'Is the port free? Try `lattice dev up --port 0` for any free port.' })
+  const hint = restart ? 'Is its port taken by another program? `lattice dev up --port 0` restarts it on any free port (hosts must then be pointed at the new URL).' : 'Is the port free? Try `lattice dev up --port 0` for any free port.'
+  throw new LatticeError('CONNECTION_FAILED', `The local nats-server did not start:\n${log}`, { hint })
 }
 
-/** Stop the local server (and wait until it is gone); remove its nats context. */
+/** Stop the local server (and wait until it is gone); remove its own nats context. Keys and data stay. */
 export async function devDown(dirArg: string): Promise<{ stopped: boolean; dir: string }> {
   const state = devState(dirArg)
   if (!state) return { stopped: false, dir: resolve(dirArg) }
@@ -123,9 +184,25 @@ export async function devDown(dirArg: string): Promise<{ stopped: boolean; dir: 
     while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     if (alive(state.pid)) process.kill(state.pid, 'SIGKILL')
   }
-  rmSync(stateFile(state.dir), { force: true })
-  if (existsSync(state.context)) rmSync(state.context)
+  writeFileSync(stateFile(state.dir), `${JSON.stringify({ ...state, running: undefined, pid: 0 }, null, 2)}\n`)
+  if (ownContext(state)) rmSync(state.context)
   return { stopped: state.running, dir: state.dir }
+}
+
+/** The context file exists and still points at this directory's creds (never remove another lattice's). */
+function ownContext(state: DevState): boolean {
+  try {
+    return (JSON.parse(readFileSync(state.context, 'utf8')) as { creds?: string }).creds === state.sysCreds
+  } catch {
+    return false
+  }
+}
+
+/** NOT_RUNNING, saying whether the lattice was stopped, died, or never started there. */
+export function notRunning(dir: string, state: ReturnType<typeof devState>): LatticeError {
+  if (!state) return new LatticeError('NOT_RUNNING', `No local lattice in ${dir}.`, { hint: 'Start one with `lattice dev up`.' })
+  const why = state.pid ? `its nats-server (pid ${state.pid}) is not running any more (see ${join(state.dir, 'nats-server.log')})` : 'it was stopped with `lattice dev down`'
+  return new LatticeError('NOT_RUNNING', `The local lattice in ${dir} is not running: ${why}.`, { hint: '`lattice dev up` starts it again with its keys, history and data.' })
 }
 
 /** Shell exports that make every lattice command (and the nats CLI) use the local lattice. */

@@ -36,7 +36,7 @@ export interface DemoOptions {
 
 export async function runDemo(opts: DemoOptions): Promise<{ dir: string; url: string; actor: string; steps: DemoStep[] }> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'lattice-demo-'))
-  const state = await devUp(dir, undefined)
+  const state = await devUp(dir)
   opts.say(`local nats-server at ${state.url} (operator mode, full resolver, JetStream), keys in ${dir}`)
   const conns: Connection[] = []
   const hosts: Host[] = []

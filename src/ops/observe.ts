@@ -9,7 +9,7 @@ import type { Weights } from '../plan/weights.js'
 import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { chiSquareTest } from '../stats/chi-square.js'
-import { type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
+import { type EntityRef, entityKey, entityLabel, entityQueueGroup, parseVersionedSubject, versionedSubject } from '../subjects/index.js'
 import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
@@ -119,7 +119,13 @@ export interface VerifyResult {
   degreesOfFreedom: number
   pValue: number
   alpha: number
-  /** The observed split is consistent with the weights (p >= alpha). */
+  /**
+   * chi-square: the split among two or more versions was tested. one-version: one version has
+   * 100%, so there is no split; the check is that no call reached another running version
+   * (counts has those too), and statistic, degreesOfFreedom and pValue are 0, 0 and 1 (or 0 on a mismatch).
+   */
+  method: 'chi-square' | 'one-version'
+  /** The observed split is consistent with the weights (p >= alpha; one-version: no call reached another version). */
   match: boolean
   warnings: string[]
 }
@@ -135,17 +141,21 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   const warnings: string[] = []
   if (route.clusters) warnings.push('The entity has cluster-scoped weights; they are not part of this test (only the unscoped weights are).')
   if (route.drop) warnings.push(`${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`)
+  const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
+  // With one version there is no split: watch the entity's other running versions instead, which should get nothing.
+  const others = versions.length === 1 ? otherRunningVersions(session.lattice, entity, versions, subscriptions) : {}
   const observer = new SplitObserver(app)
   let counts: Record<string, number>
   try {
-    await observer.watch(watchedOf(session.lattice, [{ ...route, clusters: undefined }], subscriptions))
+    const [watched] = watchedOf(session.lattice, [{ ...route, clusters: undefined }], subscriptions)
+    await observer.watch([{ ...watched, subjects: { ...watched.subjects, ...others } }])
     observer.take()
     await new Promise((r) => setTimeout(r, windowMs))
     counts = observer.take()[entityKey(entity)] ?? {}
   } finally {
     observer.stop()
   }
-  const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
+  if (versions.length === 1) return oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings)
   const observedCounts = versions.map((v) => counts[v] ?? 0)
   const total = observedCounts.reduce((a, b) => a + b, 0)
   if (total === 0) {
@@ -166,8 +176,31 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
     counts: Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]])),
     observed: observedShares(Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]]))),
     ...test,
+    method: 'chi-square',
     alpha,
     match: test.pValue >= alpha,
     warnings,
   }
+}
+
+/** Versions of `entity` that instances serve (in the entity's queue group) besides `routed`: version -> versioned subject. */
+function otherRunningVersions(lattice: string, entity: EntityRef, routed: string[], subscriptions: Subscriber[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const sub of subscriptions) {
+    const parsed = parseVersionedSubject(lattice, sub.subject)
+    if (!parsed || sub.queue !== entityQueueGroup(entity) || entityKey(parsed.entity) !== entityKey(entity) || routed.includes(parsed.version)) continue
+    out[parsed.version] = sub.subject
+  }
+  return out
+}
+
+/** One version at 100%: every observed call should have reached it, and none another running version. */
+function oneVersion(label: string, windowMs: number, weights: Weights, version: string, others: string[], counts: Record<string, number>, alpha: number, warnings: string[]): VerifyResult {
+  const all = Object.fromEntries([version, ...others].map((v) => [v, counts[v] ?? 0]))
+  const total = Object.values(all).reduce((a, b) => a + b, 0)
+  if (total === 0) {
+    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to check.`, { hint: 'Verify while the entity has traffic, or use a longer --window.' })
+  }
+  const match = total === all[version]
+  return { entity: label, windowMs, weights, counts: all, observed: observedShares(all), statistic: 0, degreesOfFreedom: 0, pValue: match ? 1 : 0, alpha, method: 'one-version', match, warnings }
 }

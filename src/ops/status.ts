@@ -2,8 +2,8 @@
 import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
 import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { countSubscribers } from '../resolver/subscriptions.js'
-import { type EntityKind, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
+import { type Subscriber, countSubscribers } from '../resolver/subscriptions.js'
+import { type EntityKind, entityKey, entityQueueGroup, parseVersionedSubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
 import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
@@ -25,10 +25,21 @@ export interface RouteStatus {
   drop?: number
   /** Cluster-scoped weights: cluster -> version -> percent (servers of that cluster use these). */
   clusters?: Record<string, Weights>
-  /** version -> running instances (host-core subscriptions on the versioned subject). */
+  /** version -> running instances (host-core subscriptions on the versioned subject): every weighted version, and any other version that runs (it gets 0%). */
   instances: Record<string, number>
   /** Destinations lattice did not write, each with the share the servers give it (a weight of 0 or none is 100). */
   foreign?: { subject: string; weight: number; cluster?: string }[]
+}
+
+/** An entity that runs (host-core instances subscribe to its versioned subjects) with no route: calls reach any instance, whatever its version. */
+export interface UnroutedStatus {
+  kind: EntityKind
+  id: string
+  link?: string
+  /** The unversioned subject callers use. */
+  subject: string
+  /** version -> running instances. */
+  instances: Record<string, number>
 }
 
 /** One server's view of the account (`status --servers`). */
@@ -57,6 +68,8 @@ export interface StatusResult {
   /** iat of the live account JWT (seconds): the newest any resolver holds. */
   issuedAt?: number
   routes: RouteStatus[]
+  /** Running entities with no route, sorted like routes. */
+  unrouted: UnroutedStatus[]
   /** With --servers: each server's view. */
   servers?: ServerState[]
   /** With --servers: how many resolvers store the newest JWT, of how many answered. */
@@ -76,6 +89,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   ])
   const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
+  const running = new Map(runningEntities(subs, session.lattice).map((e) => [e.subject, e]))
   const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
@@ -86,12 +100,17 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       weights: r.weights,
       ...(r.drop ? { drop: r.drop } : {}),
       ...(r.clusters ? { clusters: r.clusters } : {}),
-      instances: Object.fromEntries(
-        [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
-      ),
+      instances: {
+        ...Object.fromEntries(
+          [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
+        ),
+        ...running.get(r.subject)?.instances,
+      },
       ...(r.foreign ? { foreign: r.foreign.map((d) => ({ ...d, weight: destinationWeight(d) })) } : {}),
     }))
-  const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, warnings: live.warnings }
+  const routed = new Set(routes.map((r) => r.subject))
+  const unrouted = [...running.values()].filter((e) => !routed.has(e.subject))
+  const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, unrouted, warnings: live.warnings }
   if (head) {
     const pending = head.value.pending?.record.revision
     result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
@@ -115,6 +134,22 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     }
   }
   return result
+}
+
+/** Entities whose instances subscribe to versioned subjects in the entity's queue group, with their instances per version. */
+export function runningEntities(subs: Subscriber[], lattice: string): UnroutedStatus[] {
+  const found = new Map<string, UnroutedStatus>()
+  for (const sub of subs) {
+    const parsed = parseVersionedSubject(lattice, sub.subject)
+    if (!parsed || sub.queue !== entityQueueGroup(parsed.entity)) continue
+    const { entity, version } = parsed
+    const key = entityKey(entity)
+    const entry = found.get(key) ?? { kind: entity.kind, id: entity.id, ...(entity.link ? { link: entity.link } : {}), subject: unversionedSubject(lattice, entity), instances: {} }
+    entry.instances[version] = (entry.instances[version] ?? 0) + 1
+    found.set(key, entry)
+  }
+  const byVersion = (i: Record<string, number>) => Object.fromEntries(Object.entries(i).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })))
+  return [...found.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => ({ ...e, instances: byVersion(e.instances) }))
 }
 
 /** One server's view: which JWT it runs, and whether it runs that JWT's mappings as written. */

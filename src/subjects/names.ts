@@ -4,7 +4,7 @@
  *   provider: wasmbus.rpc.{lattice}.{provider-pk}.{link}[.{vtoken}]
  */
 import { publicKeyProblem } from './entity-keys.js'
-import { versionToken } from './version-token.js'
+import { versionFromToken, versionToken } from './version-token.js'
 
 export type EntityKind = 'actor' | 'provider'
 
@@ -98,6 +98,18 @@ export function parseUnversionedSubject(lattice: string, subject: string): Entit
   if (rest.length === 1 && rest[0].startsWith('M')) return { kind: 'actor', id: rest[0] }
   if (rest.length === 2 && rest[0].startsWith('V') && rest[1].length > 0) return { kind: 'provider', id: rest[0], link: rest[1] }
   return undefined
+}
+
+/**
+ * The entity and version of a versioned subject of `lattice` (what host-core instances
+ * subscribe to besides the unversioned one), or undefined if it is not one.
+ */
+export function parseVersionedSubject(lattice: string, subject: string): { entity: EntityRef; version: string } | undefined {
+  const cut = subject.lastIndexOf('.')
+  const entity = parseUnversionedSubject(lattice, subject.slice(0, cut))
+  const version = versionFromToken(subject.slice(cut + 1))
+  if (!entity || version === undefined || entityIdProblem(entity.kind, entity.id)) return undefined
+  return { entity, version }
 }
 
 /** A stable key for maps and sorting: "actor M..." or "provider V... link". */

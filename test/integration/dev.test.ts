@@ -1,7 +1,7 @@
 /** `lattice dev up|status|env|down`: a real local nats-server in the background, and nothing left running after. */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { connect, credsAuthenticator } from 'nats'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
@@ -9,6 +9,7 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 
 const home = mkdtempSync(join(tmpdir(), 'lattice-dev-'))
+const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash')]
 const dir = join(home, '.lattice')
 const base = { XDG_CONFIG_HOME: join(home, 'config'), LATTICE_NATS_SERVER: process.env.LATTICE_NATS_SERVER }
 const alive = (pid: number) => {
@@ -21,7 +22,7 @@ const alive = (pid: number) => {
 }
 
 afterAll(async () => {
-  await lattice(['dev', 'down', '--dir', dir], base)
+  for (const d of dirs) await lattice(['dev', 'down', '--dir', d], base)
   rmSync(home, { recursive: true, force: true })
 })
 
@@ -29,10 +30,11 @@ describe('lattice dev', () => {
   it('up starts a local lattice every command works against, with a nats context; down leaves nothing running', async () => {
     const up = await lattice(['dev', 'up', '--dir', dir, '--json'], base)
     expect(up.code, up.stderr).toBe(0)
+    const upText = await lattice(['dev', 'up', '--dir', dir], base)
     const state = json<{ pid: number; url: string; context: string; started: boolean; env: Record<string, string> }>(up)
     expect(state.started).toBe(true)
     expect(alive(state.pid)).toBe(true)
-    expect((await lattice(['dev', 'up', '--dir', dir], base)).stdout).toMatch(/Already running/)
+    expect(upText.stdout).toMatch(/Already running/)
     for (const f of ['operator.nk', 'sys.creds', 'app.creds']) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600)
 
     const env = await lattice(['dev', 'env', '--dir', dir], base)
@@ -50,9 +52,12 @@ describe('lattice dev', () => {
 
     // nats contexts: named with --context, or the selected one; flags and NATS_URL/NATS_CREDS win.
     const account = { ...base, LATTICE_ACCOUNT: exports.LATTICE_ACCOUNT }
-    const named = await lattice(['status', '--context', 'lattice-dev', '--json'], account)
+    const name = basename(state.context, '.json')
+    expect(name).toMatch(/^lattice-dev-lattice-dev-[\w-]+-[0-9a-f]{6}$/) // after the folder holding .lattice
+    expect(upText.stdout).toContain(`nats CLI context "${name}"`)
+    const named = await lattice(['status', '--context', name, '--json'], account)
     expect(named.code, named.stderr).toBe(0)
-    writeFileSync(join(base.XDG_CONFIG_HOME, 'nats', 'context.txt'), 'lattice-dev\n')
+    writeFileSync(join(base.XDG_CONFIG_HOME, 'nats', 'context.txt'), `${name}\n`)
     expect((await lattice(['status'], account)).code).toBe(0)
     const wrong = await lattice(['status', '--context', 'nope'], account)
     expect(wrong.code).toBe(ExitCode.CREDENTIALS)
@@ -64,7 +69,12 @@ describe('lattice dev', () => {
     const down = await lattice(['dev', 'down', '--dir', dir], base)
     expect(down.stdout).toMatch(/Stopped/)
     expect(alive(state.pid)).toBe(false)
-    expect((await lattice(['dev', 'status', '--dir', dir], base)).stdout).toMatch(/Not running/)
+    const stopped = await lattice(['dev', 'status', '--dir', dir], base)
+    expect(stopped.code).toBe(ExitCode.LIVE_STATE)
+    expect(stopped.stderr).toMatch(/NOT_RUNNING.*it was stopped with `lattice dev down`/)
+    const never = await lattice(['dev', 'status', '--dir', join(home, 'never')], base)
+    expect(never.code).toBe(ExitCode.LIVE_STATE)
+    expect(never.stderr).toMatch(/NOT_RUNNING.*No local lattice in/)
     const noEnv = await lattice(['dev', 'env', '--dir', dir], base)
     expect(noEnv.code).toBe(ExitCode.LIVE_STATE)
     expect(() => statSync(state.context)).toThrow()
@@ -82,6 +92,64 @@ describe('lattice dev', () => {
     await expect(connect({ servers: demo.url, timeout: 1000, reconnect: false })).rejects.toThrow()
     expect(() => statSync(demo.dir)).toThrow()
   }, 60_000)
+
+  it('two folders get a nats context each; dev down removes only its own', async () => {
+    const [a, b] = [dirs[1], dirs[2]]
+    const upA = json<{ context: string; url: string }>(await lattice(['dev', 'up', '--dir', a, '--json'], base))
+    const upB = json<{ context: string; url: string }>(await lattice(['dev', 'up', '--dir', b, '--json'], base))
+    expect(basename(upA.context)).toMatch(/^lattice-dev-a-[0-9a-f]{6}\.json$/)
+    expect(basename(upB.context)).toMatch(/^lattice-dev-b-[0-9a-f]{6}\.json$/)
+    expect((JSON.parse(readFileSync(upA.context, 'utf8')) as { url: string }).url).toBe(upA.url)
+    expect((await lattice(['dev', 'down', '--dir', b], base)).code).toBe(0)
+    expect(() => statSync(upB.context)).toThrow()
+    expect((JSON.parse(readFileSync(upA.context, 'utf8')) as { url: string }).url).toBe(upA.url)
+    expect((await lattice(['status', '--context', basename(upA.context, '.json'), '--json'], { ...base, LATTICE_ACCOUNT: json<{ account: string }>(await lattice(['dev', 'up', '--dir', a, '--json'], base)).account })).code).toBe(0)
+  })
+
+  it('up after the server died restarts it with its keys, port and history (connected clients come back); --fresh makes new keys', async () => {
+    const d = dirs[3]
+    type Up = { pid: number; url: string; account: string; started: boolean; restarted: boolean; env: Record<string, string> }
+    const first = json<Up>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
+    expect(first.restarted).toBe(false)
+    const env = { ...base, ...first.env }
+    expect((await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], env)).code).toBe(0)
+    let runningPid = 0
+    const client = await connect({ servers: first.url, authenticator: credsAuthenticator(readFileSync(first.env.LATTICE_APP_CREDS)), maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+    try {
+      process.kill(first.pid, 'SIGKILL')
+      while (alive(first.pid)) await new Promise((r) => setTimeout(r, 20))
+      const dead = await lattice(['dev', 'status', '--dir', d], base)
+      expect(dead.code).toBe(ExitCode.LIVE_STATE)
+      expect(dead.stderr).toMatch(new RegExp(`NOT_RUNNING.*pid ${first.pid}\\) is not running any more`))
+
+      const again = await lattice(['dev', 'up', '--dir', d], base)
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stdout).toMatch(/Restarted \(same keys, history and data\) nats-server at /)
+      const second = json<Up>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
+      expect(second).toMatchObject({ url: first.url, account: first.account, started: false })
+      runningPid = second.pid
+      await client.flush() // the client reconnected to the same URL
+      const history = json<{ revisions: { revision: number }[] }>(await lattice(['history', '--json'], env))
+      expect(history.revisions.map((r) => r.revision)).toContain(1)
+    } finally {
+      await client.close()
+    }
+
+    const fresh = json<Up>(await lattice(['dev', 'up', '--dir', d, '--fresh', '--json'], base))
+    expect(fresh).toMatchObject({ started: true, restarted: false })
+    expect(fresh.account).not.toBe(first.account)
+    expect(alive(runningPid)).toBe(false) // --fresh stopped the running server first
+    expect(alive(fresh.pid)).toBe(true)
+  })
+
+  it('refuses to make new keys silently where a local lattice lacks some of its files', async () => {
+    const d = join(home, 'broken')
+    mkdirSync(d)
+    writeFileSync(join(d, 'server.conf'), 'listen: "127.0.0.1:-1"\n')
+    const r = await lattice(['dev', 'up', '--dir', d], base)
+    expect(r.code).toBe(ExitCode.LIVE_STATE)
+    expect(r.stderr).toMatch(/DEV_INCOMPLETE.*lacks operator\.jwt, operator\.nk, sys\.creds, app\.creds.*--fresh/s)
+  })
 
   it('says how to install nats-server when it is missing', async () => {
     const r = await lattice(['dev', 'up', '--dir', join(home, 'other')], { ...base, LATTICE_NATS_SERVER: join(home, 'no-such-binary') })

@@ -1,9 +1,9 @@
 /** host-core against a real server: dual subscriptions, mappings, control interface, drain. */
-import type { NatsConnection } from 'nats'
+import { type NatsConnection, connect, credsAuthenticator } from 'nats'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Host, HostError, type InventoryEntry } from '../../src/host-core/index.js'
+import { HOST_CONNECTION_DEFAULTS, Host, HostError, type InventoryEntry } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
@@ -269,6 +269,18 @@ describe('Host.start with servers and creds', () => {
     })
     await expect(Host.start({ nc: client, servers: l.url, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /either nc .* or servers/ })
     await expect(Host.start({ creds: l.appCredsFile, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /needs either nc, or servers/ })
+  })
+
+  it('on your own connection (as docs/host-core.md shows): HOST_CONNECTION_DEFAULTS spread in, and close() leaves it open', async () => {
+    const nc = await connect({ ...HOST_CONNECTION_DEFAULTS, servers: [l.url], authenticator: credsAuthenticator(readFileSync(l.appCredsFile)), name: 'orders-host-a' })
+    conns.push(nc)
+    const actor = newActorId()
+    const h = await Host.start({ nc, lattice: 'default', hostId: 'own-conn', logger: false })
+    await h.startActor({ id: actor, version: 'v1', handler: () => 'mine' })
+    expect((await client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 })).string()).toBe('mine')
+    await h.close()
+    expect(nc.isClosed()).toBe(false)
+    await nc.flush()
   })
 
   it('passes connectionOptions through, under servers and creds', async () => {

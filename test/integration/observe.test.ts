@@ -108,6 +108,37 @@ describe('watch and verify', () => {
     expect(quiet.code).toBe(ExitCode.MISMATCH)
     expect(quiet.stderr).toMatch(/NO_TRAFFIC/)
   })
+
+  it('verify of one version at 100% checks that every call reached it and none the other running version', async () => {
+    const one = newActorId()
+    await hosts[0].startActor({ id: one, version: 'v1', count: 1, handler: () => 'v1' })
+    await hosts[1].startActor({ id: one, version: 'v2', count: 1, handler: () => 'v2' })
+    const shift = await lattice(['shift', 'actor', one, '--to', 'v1', '--weight', '100'], env())
+    expect(shift.code, shift.stderr).toBe(0)
+    const t = traffic(`wasmbus.rpc.default.${one}`)
+    try {
+      const r = await lattice(['verify', 'actor', one, '--window', '1s'], env())
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toMatch(/All \d+ calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./)
+      expect(r.stdout).not.toMatch(/chi-square/)
+      const j = json<{ method: string; match: boolean; counts: Record<string, number> }>(await lattice(['verify', 'actor', one, '--window', '1s', '--json'], env()))
+      expect(j).toMatchObject({ method: 'one-version', match: true, counts: { v2: 0 } })
+      expect(j.counts.v1).toBeGreaterThan(0)
+    } finally {
+      await t.stop()
+    }
+    const t1 = traffic(`wasmbus.rpc.default.${one}`)
+    const t2 = traffic(versionedSubject('default', { kind: 'actor', id: one }, 'v2'))
+    try {
+      const r = await lattice(['verify', 'actor', one, '--window', '1s'], env())
+      expect(r.code).toBe(ExitCode.MISMATCH)
+      expect(r.stdout).toMatch(/\d+ of \d+ calls reached v2, which the live weights give 0%: DIFFERS/)
+      expect(r.stderr).toMatch(/SPLIT_MISMATCH.*calls reached a version with no weight/)
+    } finally {
+      await t1.stop()
+      await t2.stop()
+    }
+  })
 })
 
 describe('fault', () => {

@@ -72,8 +72,13 @@ describe('history', () => {
     const all = await historyOf()
     expect(all[0].kind).toBe('baseline')
     const text = await lattice(['history'], env())
-    expect(text.stdout).toMatch(/REV +TIME +KIND +WHO +COMMAND +CHANGE/)
-    expect(text.stdout).toContain(`actor ${actor}: v1 70% -> 50%, v2 30% -> 50%`)
+    expect(text.stdout).toMatch(/REV +TIME +KIND +WHO +COMMAND\n/)
+    const short = `${actor.slice(0, 8)}…`
+    expect(text.stdout).toContain(`lattice shift actor ${short} --force --to v2 --weight 50\n     actor ${short}: v1 70% -> 50%, v2 30% -> 50%`)
+    expect(text.stdout).not.toContain(actor)
+    for (const line of text.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120)
+    const full = await lattice(['history', '--full-keys'], env())
+    expect(full.stdout).toContain(`actor ${actor}: v1 70% -> 50%, v2 30% -> 50%`)
   })
 
   it('without --state-creds a change warns that history and locking are off; history says how to turn it on', async () => {

@@ -6,6 +6,7 @@ import {
   entityIdProblem,
   routeTokenProblem,
   parseUnversionedSubject,
+  parseVersionedSubject,
   publicKeyProblem,
   tokenProblem,
   unversionedSubject,
@@ -86,6 +87,13 @@ describe('subjects', () => {
     expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({ kind: 'provider', id: provider, link: 'db' })
     expect(parseUnversionedSubject('default', `wasmbus.rpc.other.${actor}`)).toBeUndefined()
     expect(parseUnversionedSubject('default', 'orders.new')).toBeUndefined()
+  })
+  it('parses versioned subjects (what status counts as running instances)', () => {
+    expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}.djI`)).toEqual({ entity: { kind: 'actor', id: actor }, version: 'v2' })
+    expect(parseVersionedSubject('lab', `wasmbus.rpc.lab.${provider}.db.MC40LjA`)).toEqual({ entity: { kind: 'provider', id: provider, link: 'db' }, version: '0.4.0' })
+    expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}._drop`)).toBeUndefined() // the fault subject
+    expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}`)).toBeUndefined()
+    expect(parseVersionedSubject('default', 'wasmbus.rpc.default.MNOTAKEY.djI')).toBeUndefined()
   })
   it('validates single tokens', () => {
     expect(tokenProblem('default')).toBeUndefined()

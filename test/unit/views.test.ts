@@ -43,9 +43,19 @@ describe('watch and verify views', () => {
     expect(JSON.parse(out[0])).toEqual({ time: 't', entities: [] })
   })
   it('verify prints both splits and the verdict', () => {
-    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, match: true, warnings: [] })
+    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, method: 'chi-square', match: true, warnings: [] })
     expect(text).toMatch(/v1 +70% +70\.0% +700/)
     expect(text).toMatch(/consistent with the live weights/)
+  })
+  it('verify of one version at 100% says what was checked, not a chi-square of nothing', () => {
+    const base = { entity: 'actor MB', windowMs: 2000, weights: { v1: 100 }, statistic: 0, degreesOfFreedom: 0, alpha: 0.001, method: 'one-version' as const, warnings: [] }
+    const ok = renderVerify({ ...base, counts: { v1: 500, v2: 0 }, observed: { v1: 100, v2: 0 }, pValue: 1, match: true })
+    expect(ok).toMatch(/All 500 calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./)
+    expect(ok).not.toMatch(/chi-square/)
+    expect(renderVerify({ ...base, counts: { v1: 10 }, observed: { v1: 100 }, pValue: 1, match: true })).toMatch(/All 10 calls reached v1, as routed; no other version runs/)
+    const bad = renderVerify({ ...base, counts: { v1: 400, v2: 100 }, observed: { v1: 80, v2: 20 }, pValue: 0, match: false })
+    expect(bad).toMatch(/v2 +0% +20\.0% +100/)
+    expect(bad).toMatch(/100 of 500 calls reached v2, which the live weights give 0%: DIFFERS/)
   })
 })
 
@@ -74,5 +84,46 @@ describe('spinner', () => {
     await withSpinner(true, 'slow', () => new Promise((r) => setTimeout(r, 500)), (s) => out.push(s))
     expect(out.some((s) => s.includes('slow'))).toBe(true)
     expect(out.at(-1)).toBe('\r\x1b[2K')
+  })
+})
+
+describe('history view', () => {
+  const actor = 'MB3JS655IIQTGNWVWONAR5HWM2XO34P3VR5PO6AIEQNUGFASWREVFGIJ'
+  const who = { user: 'ops', host: 'laptop' }
+  const revision = (n: number, command: string) => ({
+    revision: n,
+    time: '2026-11-25T04:33:53.123Z',
+    kind: 'change' as const,
+    who,
+    command,
+    changes: [{ entity: { kind: 'actor' as const, id: actor }, subject: `wasmbus.rpc.default.${actor}`, before: { v1: 100 }, after: { v1: 90, v2: 10 } }],
+    mappings: {},
+  })
+  const result = (command: string) => ({ account: 'A', lattice: 'default', revisions: [revision(1, command)], unrecorded: [], warnings: [] })
+
+  it('cuts keys to 8 characters and puts the change under its revision; --full-keys keeps them', async () => {
+    const { renderHistory } = await import('../../src/cli/render.js')
+    const text = renderHistory(result(`lattice shift actor ${actor} --to v2 --weight 10`))
+    expect(text).toBe(
+      [
+        'REV  TIME                  KIND    WHO         COMMAND',
+        '1    2026-11-25T04:33:53Z  change  ops@laptop  lattice shift actor MB3JS655… --to v2 --weight 10',
+        '     actor MB3JS655…: v1 100% -> 90%, v2 0% -> 10%',
+      ].join('\n'),
+    )
+    expect(renderHistory(result(`lattice shift actor ${actor}`), { fullKeys: true })).toContain(`actor ${actor}: v1 100% -> 90%`)
+  })
+
+  it('wraps a long command under the COMMAND column to fit the width', async () => {
+    const { renderHistory } = await import('../../src/cli/render.js')
+    const long = `lattice apply lattice.yaml ${'--accept-drift '.repeat(8).trim()}`
+    const lines = renderHistory(result(long), { width: 80 }).split('\n')
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
+    const at = lines[0].indexOf('COMMAND')
+    expect(lines[1].slice(at)).toMatch(/^lattice apply lattice\.yaml/)
+    expect(lines[2].slice(0, at).trim()).toBe('')
+    expect(lines[2].slice(at)).toMatch(/^--accept-drift/)
+    // Whole keys are for copying: not wrapped.
+    expect(renderHistory(result(long), { width: 80, fullKeys: true }).split('\n')).toHaveLength(3)
   })
 })
