@@ -23,7 +23,8 @@ export async function stateHealth(session: Session): Promise<StateHealth> {
   if (info.replicas < allowed) warnings.push(`The state bucket ${info.bucket} has ${info.replicas} replica${info.replicas === 1 ? '' : 's'} where the cluster allows ${allowed}: losing ${info.replicas === 1 ? 'the server that holds it' : 'servers that hold it'} stops history and locking. Raise it with \`lattice state scale\`.`)
   const offline = info.followers.filter((f) => f.offline).map((f) => f.server)
   if (offline.length) warnings.push(`Replicas of ${info.bucket} offline: ${offline.join(', ')}.`)
-  if (!info.leader) warnings.push(`The state bucket ${info.bucket} has no leader now: history and locking wait until one is elected.`)
+  // A single server's stream may name no leader: only a replicated one waits for an election.
+  if (!info.leader && info.replicas > 1) warnings.push(`The state bucket ${info.bucket} has no leader now: history and locking wait until one is elected.`)
   return { ...info, allowed, missingServers: servers.missing, warnings }
 }
 
