@@ -133,11 +133,13 @@ export class StateStore {
   /** The bucket's replicas and where they are. */
   async info(): Promise<BucketInfo> {
     const si = await this.call(() => this.jsm.streams.info(STREAM))
+    // A server outside any cluster names no leader: it is the server we are connected to.
+    const leader = si.cluster?.leader ?? (si.cluster?.replicas?.length ? undefined : this.nc.info?.server_name)
     return {
       bucket: BUCKET,
       stream: STREAM,
       replicas: si.config.num_replicas,
-      ...(si.cluster?.leader ? { leader: si.cluster.leader } : {}),
+      ...(leader ? { leader } : {}),
       followers: (si.cluster?.replicas ?? []).map((r) => ({ server: r.name, current: r.current, offline: Boolean(r.offline) })).sort((a, b) => a.server.localeCompare(b.server)),
       values: si.state.messages,
     }

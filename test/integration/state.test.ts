@@ -91,6 +91,14 @@ describe('history', () => {
   })
 })
 
+describe('the bucket on one server', () => {
+  it('has one replica, all the server allows, led by that server: nothing to warn about', async () => {
+    const r = await lattice(['state', '--json'], env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(json<{ replicas: number; allowed: number; leader?: string; warnings: string[] }>(r)).toMatchObject({ replicas: 1, allowed: 1, leader: l.nodes[0].name, warnings: [] })
+  })
+})
+
 describe('no lost update', () => {
   it('20 shifts started at once on 20 actors all end up live, each recorded once', async () => {
     const actors = Array.from({ length: 20 }, () => newActorId())
