@@ -124,8 +124,8 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   const [{ jwts: stored, without }, servers] = await Promise.all([lookupStored(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   if (stored.length === 0) {
     // `without`: how many servers said so (the rest, if any, said nothing before the quiet period ended).
-    const who = without > 0 ? `None of the ${without} server${without === 1 ? '' : 's'} has a` : 'The resolver has no'
-    throw new LatticeError('ACCOUNT_NOT_FOUND', `${who} JWT for account ${session.account}.`, {
+    const said = without === 0 ? '' : ` (${without === 1 ? 'the one server said so' : `all ${without} servers said so`})`
+    throw new LatticeError('ACCOUNT_NOT_FOUND', `${without > 0 ? 'No server has a' : 'The resolver has no'} JWT for account ${session.account}${said}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
       details: { serversWithoutJwt: without },
     })
