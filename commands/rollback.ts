@@ -33,10 +33,10 @@ The spec file (-f, default lattice.yaml when it exists) is kept true: when the r
   async run(): Promise<ChangeResult & { rolledBackTo: number }> {
     const { flags } = await this.parse(Rollback)
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
-    const spec = specAtHand(flags.file)
+    const { spec, warning } = specAtHand(flags.file)
     const result = await withSession(target, (s) => rollback(s, flags.to, this.changeOptions(flags), spec ? { spec, write: !flags['no-write'] } : undefined))
     const note = result.specLive ? specLiveNote(result.specLive, flags['dry-run']) : undefined
-    this.warnAll([...result.warnings, ...(note?.warning ? [note.warning] : [])])
+    this.warnAll([...result.warnings, ...(warning ? [warning] : []), ...(note?.warning ? [note.warning] : [])])
     this.log(`Rolling back lattice ${result.lattice} to revision ${result.rolledBackTo}.`)
     this.log(renderChange(result, this.paint()))
     if (note?.line) this.log(note.line)

@@ -34,8 +34,9 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
 
   async run(): Promise<ChangeResult & { from: string; to: string; wrote: boolean }> {
     const { args, flags } = await this.parse(Swap)
-    checkSwap(args.from, args.to)
+    // The file first (a secret pasted into it is refused before anything else), then the arguments; nothing is contacted yet.
     const spec = readSpec(flags.file)
+    checkSwap(args.from, args.to)
     const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) => swapEnvironments(s, spec, args.from, args.to, this.changeOptions(flags)))
     const write = !flags['no-write'] && !flags['dry-run'] && spec.live !== args.to

@@ -125,7 +125,7 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   if (stored.length === 0) {
     // `without`: how many servers said so (the rest, if any, said nothing before the quiet period ended).
     const said = without === 0 ? '' : ` (${without === 1 ? 'the one server said so' : `all ${without} servers said so`})`
-    throw new LatticeError('ACCOUNT_NOT_FOUND', `${without > 0 ? 'No server has a' : 'The resolver has no'} JWT for account ${session.account}${said}.`, {
+    throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}${said}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
       details: { serversWithoutJwt: without },
     })

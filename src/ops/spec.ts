@@ -127,10 +127,19 @@ export function liveAfterRollback(spec: Spec, routes: Map<string, Route>, write:
   return { file: spec.file, was: spec.live, ...(now !== undefined ? { now } : {}), wrote: now !== undefined && write }
 }
 
-/** The spec `file` names (it must be readable and valid), else lattice.yaml here when it exists. */
-export function specAtHand(file: string | undefined): Spec | undefined {
-  if (file !== undefined) return readSpec(file)
-  return existsSync(DEFAULT_SPEC) ? readSpec(DEFAULT_SPEC) : undefined
+/**
+ * The spec `file` names (it must be readable and valid), else lattice.yaml here when it exists;
+ * a lattice.yaml nobody named that cannot be read only earns a warning.
+ */
+export function specAtHand(file: string | undefined): { spec?: Spec; warning?: string } {
+  if (file !== undefined) return { spec: readSpec(file) }
+  if (!existsSync(DEFAULT_SPEC)) return {}
+  try {
+    return { spec: readSpec(DEFAULT_SPEC) }
+  } catch (e) {
+    if (!(e instanceof LatticeError)) throw e
+    return { warning: `${DEFAULT_SPEC} here cannot be used (${e.code}), so its live: is not checked; pass -f FILE to name the spec.` }
+  }
 }
 
 /** What to tell the user about `live:` after a rollback: a line when it was (or would be) rewritten, a warning when it is left wrong. */

@@ -161,6 +161,6 @@ describe('ACCOUNT_NOT_FOUND', () => {
     // Both servers answered "not mine" (their claims lists; newer servers also answer the lookup
     // empty): the answer did not wait for silence.
     expect(e.details).toEqual({ serversWithoutJwt: 2 })
-    expect(e.message).toBe(`No server has a JWT for account ${unknown} (all 2 servers said so).`)
+    expect(e.message).toBe(`The resolver has no JWT for account ${unknown} (all 2 servers said so).`)
   })
 })
