@@ -17,9 +17,11 @@ export interface NscAccount {
   jwtFile: string
   /** The seed file of the operator's signing key (or of the operator), when the store has one. */
   signingKeyFile?: string
+  /** The operator's system account (its JWT's system_account), when set. */
+  systemAccount?: string
 }
 
-const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.trim().split('.')[1] ?? '', 'base64url').toString()) as { sub?: string; nats?: { signing_keys?: (string | { key?: string })[] } }
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.trim().split('.')[1] ?? '', 'base64url').toString()) as { sub?: string; nats?: { signing_keys?: (string | { key?: string })[]; system_account?: string } }
 
 export function nscDir(env = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'nats', 'nsc')
@@ -55,7 +57,7 @@ export function loadNscAccount(opts: { operator?: string; account?: string }, en
   const keys = [...(op.nats?.signing_keys ?? []).map((k) => (typeof k === 'string' ? k : k.key ?? '')), op.sub ?? ''].filter(Boolean)
   const keyFile = (pk: string) => join(dir, 'keys', 'keys', pk[0], pk.slice(1, 3), `${pk}.nk`)
   const signing = keys.find((pk) => existsSync(keyFile(pk)))
-  return { operator, name, publicKey, jwtFile: jwtOf(name), ...(signing ? { signingKeyFile: keyFile(signing) } : {}) }
+  return { operator, name, publicKey, jwtFile: jwtOf(name), ...(signing ? { signingKeyFile: keyFile(signing) } : {}), ...(op.nats?.system_account ? { systemAccount: op.nats.system_account } : {}) }
 }
 
 export function storedAccountJwt(account: NscAccount): string {

@@ -2,11 +2,11 @@
 import { Flags, type Interfaces } from '@oclif/core'
 import type { ChangeResult } from '../ops/change.js'
 import { checkEntity } from '../ops/entity.js'
-import { clearFault, injectFault } from '../ops/fault.js'
+import { clearFault, faultClearCommand, injectFault } from '../ops/fault.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import { formatDuration, parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
-import { DEFAULT_LINK, type EntityRef } from '../subjects/index.js'
+import type { EntityRef } from '../subjects/index.js'
 import { untilInterrupted } from './interrupt.js'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from './base.js'
 import { renderChange } from './render.js'
@@ -28,7 +28,7 @@ export const faultFlags = {
 export abstract class FaultCommand extends LatticeCommand {
   protected async fault(entity: EntityRef, flags: Interfaces.InferredFlags<typeof faultFlags>): Promise<ChangeResult & { cleared?: ChangeResult }> {
     checkEntity(entity)
-    const drop = parseWeight(flags.drop)
+    const drop = parseWeight(flags.drop, '--drop')
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
     const target = resolveTarget(this.targetOptions(flags, forMs !== undefined && !flags['dry-run']), flags['dry-run'] ? 'optional' : 'required')
     return withSession(target, async (session) => {
@@ -43,7 +43,7 @@ export abstract class FaultCommand extends LatticeCommand {
         const end = Date.now() + forMs
         while (!interrupted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
         return { early: interrupted(), cleared: await clearFault(session, entity, { ...options, dryRun: false }, injected.restore) }
-      }, `The fault may still be live: \`lattice fault clear ${entity.id}${entity.kind === 'provider' && entity.link !== DEFAULT_LINK ? ` --link ${entity.link}` : ''}\` clears it.`)
+      }, `The fault may still be live: \`${faultClearCommand(entity)}\` clears it.`)
       this.log(`Fault cleared${early ? ' early' : ''}:`)
       this.log(renderChange(cleared, this.paint()))
       return { ...injected, cleared }

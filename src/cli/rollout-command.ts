@@ -56,7 +56,7 @@ export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags
     entity,
     from: checkVersion('--from', flags.from),
     to: checkVersion('--to', flags.to),
-    steps: parseSteps(flags.steps).map((s) => (s === 'pause' ? s : parseWeight(String(s)))),
+    steps: parseSteps(flags.steps).map((s) => (s === 'pause' ? s : parseWeight(String(s), '--steps'))),
     intervalMs: parseDuration(flags.interval, '--interval'),
     ...(flags['probe-payload'] !== undefined
       ? {

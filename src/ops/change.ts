@@ -12,7 +12,7 @@ import { type EntityChange, type Mappings, type Route, type RouteChange, destina
 import { sameWeights } from '../plan/weights.js'
 import type { InstalledDifference } from '../plan/installed.js'
 import { type ServerRules, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
-import { type ServerReply, pushAccountJwt, storedJwts } from '../resolver/claims.js'
+import { type ServerReply, lookupStored, pushAccountJwt } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
 import { type Subscriber, listSubscriptions } from '../resolver/subscriptions.js'
@@ -20,6 +20,7 @@ import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js
 import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
 import type { Session } from './session.js'
+import { systemAccountError } from './system-account.js'
 import { verifyInstalled } from './verify.js'
 import { savePushWithoutState } from './without-state.js'
 import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
@@ -47,7 +48,7 @@ export interface ChangeResult {
   changes: EntityChange[]
   dryRun: boolean
   pushed: boolean
-  /** Every server that answered the ping or the push, with its answer. */
+  /** Every server that answered the ping or the push, with its answer to the push; empty when nothing was pushed (plans, dry runs, no change). */
   servers: ServerReport[]
   /** Acknowledgements required (--min-acks; default every server that answered the ping). */
   minAcks: number
@@ -116,13 +117,17 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   // Knowing how many servers there are (one VARZ, one ROUTEZ) lets every later gather stop as
   // soon as all have answered instead of waiting out a quiet period.
   const [facts, peers] = await Promise.all([fetchServerFacts(session.conn), routePeers(session.conn, session.conn.info?.server_id)])
+  if (facts.systemAccount === session.account) throw systemAccountError(session.account, `server ${facts.server} says so`)
   const expected = facts.beyondCluster || peers === undefined ? undefined : peers + 1
   const subs = listSubscriptions(session.conn, session.account, { expected })
   subs.catch(() => undefined) // read (and its error raised) only if the gate needs it
-  const [stored, servers] = await Promise.all([storedJwts(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
+  const [{ jwts: stored, without }, servers] = await Promise.all([lookupStored(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   if (stored.length === 0) {
-    throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}.`, {
+    // `without`: how many servers said so (the rest, if any, said nothing before the quiet period ended).
+    const said = without === 0 ? '' : ` (${without === 1 ? 'the one server said so' : `all ${without} servers said so`})`
+    throw new LatticeError('ACCOUNT_NOT_FOUND', `The resolver has no JWT for account ${session.account}${said}.`, {
       hint: 'Check --account (LATTICE_ACCOUNT); the account must already be pushed to the resolver (e.g. with `nsc push`).',
+      details: { serversWithoutJwt: without },
     })
   }
   const copies = stored.map((jwt) => verifyAccountJwt(jwt, session.account))
@@ -187,8 +192,8 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
       .map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after, c.clusters?.after)]),
   )
   const minAcks = opts.minAcks ?? live.servers.length
-  const servers: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
-  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers, minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
+  // Servers are reported once something is pushed to them: a plan or dry run has no answers to give.
+  const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
   if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
   if (changes.length === 0) return { result }
 
@@ -220,7 +225,8 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   result.issuedAt = signed.iat
   session.deadline.at('pushing the account JWT', PUSH_HINT)
   const replies = await pushAccountJwt(session.conn, signed.jwt, { expected: live.servers.length })
-  result.servers = mergeReplies(result.servers, replies)
+  const asked: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
+  result.servers = mergeReplies(asked, replies)
   result.pushed = true
   const rejected = replies.filter((s) => !s.ok)
   if (rejected.length > 0) {

@@ -7,7 +7,7 @@
 import { LatticeError } from '../errors.js'
 import type { Route } from '../plan/routes.js'
 import { type Weights, assertWeight, sameWeights, scaleWeights, sumWeights } from '../plan/weights.js'
-import { type EntityRef, entityKey, entityLabel, versionToken } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel, versionToken } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 
@@ -18,6 +18,25 @@ interface FaultRecord {
 }
 
 const faultKey = (session: Session, entity: EntityRef) => `${session.account}.fault.${versionToken(entityKey(entity))}`
+
+/** The command that clears the fault on `entity`. */
+export function faultClearCommand(entity: EntityRef): string {
+  return `lattice fault clear ${entity.id}${entity.kind === 'provider' && entity.link && entity.link !== DEFAULT_LINK ? ` --link ${entity.link}` : ''}`
+}
+
+/**
+ * How to remove the fault live on `entity`: `lattice fault clear` when the state records that
+ * command set it, the spec when the state has no record, and both ways when there is no state.
+ */
+export async function faultRemedy(session: Session, entity: EntityRef): Promise<string> {
+  const clear = `\`${faultClearCommand(entity)}\``
+  const spec = 'remove it from the spec\'s faults: and run `lattice apply`'
+  const bothWays = `If \`lattice fault\` set it, run ${clear}; if the spec sets it, ${spec}`
+  if (!session.journal) return bothWays
+  const record = await session.journal.store.get<FaultRecord>(faultKey(session, entity)).catch(() => 'unknown' as const)
+  if (record === 'unknown') return bothWays
+  return record ? `Run ${clear}` : `It is not from \`lattice fault\` (the state has no record of it): ${spec}`
+}
 
 /**
  * The entity's weights without the fault: the saved ones when they still explain what is live
@@ -32,7 +51,7 @@ function weightsBefore(route: Route | undefined, saved: FaultRecord | undefined)
 }
 
 export async function injectFault(session: Session, entity: EntityRef, drop: number, opts: ChangeOptions): Promise<ChangeResult & { restore: Weights }> {
-  assertWeight(drop, String(drop))
+  assertWeight(drop, String(drop), '--drop')
   if (drop === 0) throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', { hint: 'To remove a fault, run `lattice fault clear`.' })
   const saved = session.journal ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value : undefined
   let restore: Weights = {}

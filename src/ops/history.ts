@@ -6,6 +6,9 @@ import { listUnrecorded } from '../state/unrecorded.js'
 import { unrecordedNote } from '../state/without-state.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
+import { type SpecLive, liveAfterRollback } from './spec.js'
+import type { Spec } from '../spec/parse.js'
+import { DEFAULT_LATTICE } from '../subjects/index.js'
 
 export interface HistoryResult {
   account: string
@@ -55,7 +58,7 @@ export async function history(session: Session, opts: { limit?: number } = {}): 
 }
 
 /** Restore the lattice's routes as they were at revision `to` (default: the one before the latest), as a new revision. */
-export async function rollback(session: Session, to: number | undefined, opts: ChangeOptions): Promise<ChangeResult & { rolledBackTo: number }> {
+export async function rollback(session: Session, to: number | undefined, opts: ChangeOptions, spec?: { spec: Spec; write: boolean }): Promise<ChangeResult & { rolledBackTo: number; specLive?: SpecLive }> {
   const journal = requireJournal(session, 'A rollback')
   const head = await journal.head()
   const latest = head?.value.revision ?? 0
@@ -80,5 +83,12 @@ export async function rollback(session: Session, to: number | undefined, opts: C
     // Restoring a recorded state is the answer to drift, so it may overwrite it.
     { ...opts, acceptDrift: true, rolledBackTo: target },
   )
-  return { ...result, rolledBackTo: target }
+  // A rollback across a swap leaves the file's live: naming what is no longer live; `plan` would swap back.
+  const specLive = spec && specConcerns(spec.spec, session) ? liveAfterRollback(spec.spec, wanted, spec.write && !opts.dryRun) : undefined
+  return { ...result, rolledBackTo: target, ...(specLive ? { specLive } : {}) }
+}
+
+/** A spec file concerns this session when it names no other account or lattice. */
+function specConcerns(spec: Spec, session: Session): boolean {
+  return (spec.account === undefined || spec.account === session.account) && (spec.lattice ?? DEFAULT_LATTICE) === session.lattice
 }

@@ -14,6 +14,7 @@ import { Journal } from '../state/journal.js'
 import { StateStore } from '../state/store.js'
 import { replicasForNewBucket, withMissingServers } from '../state/placement.js'
 import { DEFAULT_LATTICE, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
+import { systemAccountError } from './system-account.js'
 
 export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
 
@@ -94,6 +95,7 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const context = loadContext(opts.context, env)
   const credsFile = opts.creds ?? context?.creds
   const creds = credsFile ? readCreds(credsFile) : undefined
+  if (nsc?.systemAccount === opts.account) throw systemAccountError(opts.account, `the operator ${nsc.operator}'s system_account in the nsc store`)
   const stateCreds = opts.stateCreds ? readCreds(opts.stateCreds) : undefined
   const appCreds = opts.appCreds ? readCreds(opts.appCreds) : undefined
   const seed = env[SIGNING_KEY_SEED_ENV]

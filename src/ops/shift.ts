@@ -1,9 +1,10 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
-import { LatticeError } from '../errors.js'
+import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, entityLabel } from '../subjects/index.js'
 import { checkEntity, checkVersion } from './entity.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import { faultRemedy } from './fault.js'
 import type { Session } from './session.js'
 
 export interface ShiftInput {
@@ -32,13 +33,23 @@ export function validateShift(request: ShiftInput): ShiftInput {
 
 export async function shift(session: Session, request: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
   const input = validateShift(request)
+  try {
+    return await changeShift(session, input, opts)
+  } catch (e) {
+    // The planner cannot read the state; the hint for a fault is worked out here, when needed.
+    if (!isLatticeError(e) || e.code !== 'INVALID_SHIFT' || !e.details?.fault) throw e
+    throw new LatticeError(e.code, e.message, { hint: `Clear the fault first, then shift. ${await faultRemedy(session, input.entity)}.`, details: e.details })
+  }
+}
+
+function changeShift(session: Session, input: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
   return changeRoutes(
     session,
     (routes, live) => {
       const current = routes.get(entityKey(input.entity))
       if (current?.drop) {
         throw new LatticeError('INVALID_SHIFT', `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`, {
-          hint: 'Clear the fault first (remove it from the spec and `lattice apply`), then shift.',
+          details: { fault: { drop: current.drop } },
         })
       }
       const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)

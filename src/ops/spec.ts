@@ -1,15 +1,18 @@
 /** `lattice plan`, `apply`, `swap` and `env subjects`: the spec made live, in one JWT push. */
 import { randomBytes } from 'node:crypto'
-import { realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { LatticeError } from '../errors.js'
 import { redact } from '../redact.js'
-import type { RouteChange } from '../plan/routes.js'
+import type { Route, RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
-import { type PinnedEntity, type Spec, withLive } from '../spec/parse.js'
+import { type PinnedEntity, type Spec, readSpec, withLive } from '../spec/parse.js'
 import { type EntityKind, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session, TargetOptions } from './session.js'
+
+/** The spec file commands read when -f is not given. */
+export const DEFAULT_SPEC = 'lattice.yaml'
 
 /** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
 function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {
@@ -17,6 +20,15 @@ function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {
     throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
   }
   return spec.environments[env]
+}
+
+/** A swap names two different environments; checked before anything is contacted. */
+export function checkSwap(from: string, to: string): void {
+  if (from === to) {
+    throw new LatticeError('INVALID_SWAP', `FROM and TO are the same environment ("${from}"): a swap makes another environment live.`, {
+      hint: `Name the live environment first, then the one to make live, e.g. \`lattice swap ${from} <other>\`; \`lattice apply\` re-applies the live one.`,
+    })
+  }
 }
 
 /** Flags win; then the file; then defaults. */
@@ -46,6 +58,7 @@ export async function applySpec(session: Session, spec: Spec, opts: ChangeOption
  * went out but whose file write did not), nothing is pushed and the file is brought in line.
  */
 export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: ChangeOptions): Promise<ChangeResult> {
+  checkSwap(from, to)
   for (const env of opts.force ? [to] : [to, from]) requireEnvironment(spec, env)
   withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))
@@ -72,6 +85,70 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
     },
     opts,
   )
+}
+
+/**
+ * The environments of the file whose every entity `routes` sends where that environment says
+ * (its version at 100%, with the file's faults): the ones that are live in those routes.
+ */
+export function routedEnvironments(spec: Spec, routes: Map<string, Route>): string[] {
+  return Object.keys(spec.environments).filter((env) => {
+    const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
+    const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
+    return wanted.length > 0 && wanted.every((c) => {
+      const r = routes.get(entityKey(c.entity))
+      return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
+    })
+  })
+}
+
+/** What a rollback did to the spec file's `live:`. */
+export interface SpecLive {
+  file: string
+  /** `live:` in the file before the rollback. */
+  was: string
+  /** The environment the rolled-back routes make live, when exactly one is. */
+  now?: string
+  /** `live:` was rewritten to `now`. */
+  wrote: boolean
+}
+
+/**
+ * After a rollback to `routes`: does the file's `live:` still name what is live? When it does
+ * not and exactly one other environment is live, that one is the new `live:` (written unless
+ * `write` is false); otherwise the caller warns (`now` undefined).
+ */
+export function liveAfterRollback(spec: Spec, routes: Map<string, Route>, write: boolean): SpecLive | undefined {
+  if (spec.live === undefined) return undefined
+  const routed = routedEnvironments(spec, routes)
+  if (routed.includes(spec.live)) return undefined
+  const now = routed.length === 1 ? routed[0] : undefined
+  if (now !== undefined && write) writeLive(spec, now)
+  return { file: spec.file, was: spec.live, ...(now !== undefined ? { now } : {}), wrote: now !== undefined && write }
+}
+
+/**
+ * The spec `file` names (it must be readable and valid), else lattice.yaml here when it exists;
+ * a lattice.yaml nobody named that cannot be read only earns a warning.
+ */
+export function specAtHand(file: string | undefined): { spec?: Spec; warning?: string } {
+  if (file !== undefined) return { spec: readSpec(file) }
+  if (!existsSync(DEFAULT_SPEC)) return {}
+  try {
+    return { spec: readSpec(DEFAULT_SPEC) }
+  } catch (e) {
+    if (!(e instanceof LatticeError)) throw e
+    return { warning: `${DEFAULT_SPEC} here cannot be used (${e.code}), so its live: is not checked; pass -f FILE to name the spec.` }
+  }
+}
+
+/** What to tell the user about `live:` after a rollback: a line when it was (or would be) rewritten, a warning when it is left wrong. */
+export function specLiveNote(live: SpecLive, dryRun: boolean): { line?: string; warning?: string } {
+  if (live.now !== undefined && live.wrote) return { line: `${live.file}: live: ${live.now} (was ${live.was}; the rollback made ${live.now} live again).` }
+  if (live.now !== undefined && dryRun) return { line: `${live.file}: live: ${live.was} would become live: ${live.now}.` }
+  const fix = live.now !== undefined ? `Set live: ${live.now} in ${live.file}` : `Set live: in ${live.file} to the environment you want live and run \`lattice apply\`, or \`lattice swap\``
+  const what = live.now !== undefined ? `${live.now} is` : 'no single environment of the file is'
+  return { warning: `${live.file} says live: ${live.was}, but after this rollback ${what} live; \`lattice plan\` would route ${live.was} back. ${fix}.` }
 }
 
 /** Rewrite `live:` in the spec file in place (through symlinks, keeping its mode), comments and layout kept. */

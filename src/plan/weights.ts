@@ -12,16 +12,17 @@ export function weightProblem(weight: number): string | undefined {
   return undefined
 }
 
-/** Throws INVALID_WEIGHT unless `weight` is a whole number in 0..100. */
-export function assertWeight(weight: number, text = String(weight)): number {
+/** Throws INVALID_WEIGHT unless `weight` is a whole number in 0..100; the error names `flag`, the flag it came from. */
+export function assertWeight(weight: number, text = String(weight), flag = '--weight'): number {
   const problem = Number.isNaN(weight) ? `"${text}" is not a whole number` : weightProblem(weight)
-  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid weight: ${problem}.`, { hint: 'Pass --weight as a whole number from 0 to 100, e.g. --weight 30.' })
+  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid ${flag}: ${problem}.`, { hint: `Pass ${flag} as a whole number from 0 to 100, e.g. ${flag} 30.` })
   return weight
 }
 
-export function parseWeight(text: string): number {
+/** A percent typed on the command line as `flag` (--weight, --drop, --steps). */
+export function parseWeight(text: string, flag = '--weight'): number {
   const trimmed = text.trim()
-  return assertWeight(/^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN, text)
+  return assertWeight(/^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN, text, flag)
 }
 
 export function sumWeights(weights: Weights): number {

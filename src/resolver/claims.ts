@@ -38,13 +38,51 @@ export async function lookupAccountJwt(nc: Connection, account: string, timeoutM
   }
 }
 
+export const LIST_SUBJECT = '$SYS.REQ.CLAIMS.LIST'
+
+export interface StoredJwts {
+  /** The copies of the JWT the servers answered with. */
+  jwts: string[]
+  /** How many servers said they have none: an empty lookup reply (>= 2.10), or a claims list without it. */
+  without: number
+}
+
 /**
- * The JWT each full resolver has stored: every server answers a lookup (verified on 2.9.10),
- * without saying which server it is. An unknown account gets no answer at all: [].
+ * The JWT each full resolver has stored: every server that has one answers a lookup (verified
+ * on 2.9.10), without saying which server it is. For an account it does not have, 2.9.10 says
+ * nothing and newer servers answer empty; so the servers' claims lists are read at the same
+ * time, and once every expected server has answered one without the account, nobody waits out
+ * the lookup's quiet period.
  */
+export async function lookupStored(nc: Connection, account: string, opts: GatherOptions = {}): Promise<StoredJwts> {
+  let empty = 0
+  let absent: Promise<number> | undefined
+  if (opts.expected !== undefined) {
+    absent = gather(nc, LIST_SUBJECT, '', { expected: opts.expected, maxWaitMs: opts.maxWaitMs }).then((replies) => {
+      const lists = replies.map(parseClaimsList)
+      if (lists.length < (opts.expected as number) || lists.some((l) => l === undefined || l.includes(account))) return new Promise<number>(() => undefined)
+      return lists.length
+    }, () => new Promise<number>(() => undefined)) // no answer: the lookup alone decides
+  }
+  const replies = await gather(nc, lookupSubject(account), '', { ...opts, until: absent, onEmpty: () => empty++ })
+  const jwts = replies.map((r) => r.trim()).filter(Boolean)
+  const listed = jwts.length === 0 && absent ? await Promise.race([absent, Promise.resolve(0)]) : 0
+  return { jwts, without: Math.max(empty, listed) }
+}
+
+/** Just the copies (see lookupStored). */
 export async function storedJwts(nc: Connection, account: string, opts: GatherOptions = {}): Promise<string[]> {
-  const replies = await gather(nc, lookupSubject(account), '', opts)
-  return replies.map((r) => r.trim()).filter(Boolean)
+  return (await lookupStored(nc, account, opts)).jwts
+}
+
+/** The accounts a server's claims list names; undefined when the reply is not a list. */
+function parseClaimsList(text: string): string[] | undefined {
+  try {
+    const data = (JSON.parse(text) as { data?: unknown }).data
+    return Array.isArray(data) ? data.filter((a): a is string => typeof a === 'string') : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Send `jwt` to every resolver and collect each server's answer (stop early once `expected` answered). */

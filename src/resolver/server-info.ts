@@ -24,6 +24,8 @@ export interface ServerFacts {
   serverId?: string
   /** Gateways or leafnodes connect more servers than the cluster's routes show. */
   beyondCluster: boolean
+  /** The server's system account (VARZ system_account, on every version we test). */
+  systemAccount?: string
 }
 
 interface OperatorClaim {
@@ -33,7 +35,7 @@ interface OperatorClaim {
 }
 
 export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promise<ServerFacts> {
-  let body: { server?: { name?: string; id?: string }; data?: { version?: string; max_payload?: number; trusted_operators_claim?: OperatorClaim[]; gateway?: { name?: string }; leafnodes?: number } }
+  let body: { server?: { name?: string; id?: string }; data?: { version?: string; system_account?: string; max_payload?: number; trusted_operators_claim?: OperatorClaim[]; gateway?: { name?: string }; leafnodes?: number } }
   try {
     const reply = await nc.request('$SYS.REQ.SERVER.PING.VARZ', new TextEncoder().encode('{}'), { timeout: timeoutMs })
     body = JSON.parse(new TextDecoder().decode(reply.data))
@@ -63,6 +65,7 @@ export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promis
     maxPayload: body.data?.max_payload,
     serverId: body.server?.id,
     beyondCluster: Boolean(body.data?.gateway?.name) || (body.data?.leafnodes ?? 0) > 0,
+    ...(body.data?.system_account ? { systemAccount: body.data.system_account } : {}),
   }
 }
 

@@ -16,6 +16,10 @@ export interface GatherOptions {
   maxWaitMs?: number
   /** Stop as soon as this many have answered. */
   expected?: number
+  /** Stop when this settles (another question already told the answer). */
+  until?: Promise<unknown>
+  /** Called with each empty reply (a server saying it has nothing); those count toward `expected` too. */
+  onEmpty?: () => void
 }
 
 /** Default quiet period: servers of one cluster answer within milliseconds of each other. */
@@ -32,9 +36,14 @@ export async function gather(nc: Connection, subject: string, body: string, opts
       jitter: opts.quietMs ?? QUIET_MS,
       maxWait: opts.maxWaitMs ?? 3000,
     })
+    // nats.js hands back a QueuedIterator (typed as a plain AsyncIterable): stop() ends the loop below.
+    opts.until?.then(() => (iter as AsyncIterable<unknown> & { stop?: () => void }).stop?.(), () => undefined)
+    let answers = 0
     for await (const msg of iter) {
+      answers++
       if (msg.data.length > 0) out.push(new TextDecoder().decode(msg.data))
-      if (opts.expected !== undefined && out.length >= opts.expected) break
+      else opts.onEmpty?.()
+      if (opts.expected !== undefined && answers >= opts.expected) break
     }
   } catch (e) {
     const code = (e as { code?: string }).code

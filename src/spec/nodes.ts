@@ -38,7 +38,7 @@ export function versionOf(node: Node, ctx: Ctx): string | undefined {
   }
   if (typeof node.value !== 'string') {
     const text = node.source ?? String(node.value)
-    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads 1.0 as a number).`)
+    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads ${text} as a ${typeof node.value}).`)
     return undefined
   }
   const p = versionProblem(node.value)
@@ -119,6 +119,12 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]
+}
+
+/** A message as one sentence: the library's own messages end with ":" or nothing. */
+export function sentence(s: string): string {
+  const t = s.trim().replace(/[\s:;,]+$/, '')
+  return /[.?!]$/.test(t) ? t : `${t}.`
 }
 
 export function capital(s: string): string {

@@ -10,7 +10,7 @@ import { secretIn } from '../redact.js'
 import { weightProblem } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../plan/rollout.js'
-import { type Ctx, checkId, entityItem, entries, providerRef, str, versionOf } from './nodes.js'
+import { type Ctx, capital, checkId, entityItem, entries, providerRef, sentence, str, versionOf } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
 
 export interface SpecProblem {
@@ -86,7 +86,7 @@ export function parseSpec(text: string, file: string): Spec {
   }
   for (const e of [...doc.errors, ...doc.warnings]) {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
-    at(null, code, e.message.split('\n')[0], code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
+    at(null, code, sentence(capital(e.message.split('\n')[0])), code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
   }
   const spec: Spec = { file, environments: Object.create(null) as Record<string, PinnedEntity[]>, splits: [], faults: [], rollouts: [], document: doc, text }
   if (problems.length > 0) throw invalid(file, problems)
