@@ -9,7 +9,9 @@ import { suggest } from './suggest.js'
 
 export async function execute(opts: { dir: string; args?: string[] }): Promise<unknown> {
   guardOutput()
-  const argv = opts.args ?? process.argv.slice(2)
+  let argv = opts.args ?? process.argv.slice(2)
+  // `lattice help shift` as `lattice shift --help` (there is no help command).
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help']
   try {
     const result = await run(argv, opts.dir)
     flush()
@@ -29,7 +31,10 @@ function unknownCommand(argv: string[], config: Config): void {
   const words = firstFlag === -1 ? argv : argv.slice(0, firstFlag)
   const s = suggest(words, [...new Set(names)])
   let message: string
-  if (s.matches[0] === s.typed) {
+  if (argv[0]?.startsWith('-')) {
+    // oclif reads the first word as the command, so a flag there is one.
+    message = `"${argv[0]}" is not a command: the command comes first, then its flags (${config.bin} COMMAND ${argv[0]} ...).`
+  } else if (s.matches[0] === s.typed) {
     // A topic typed right with an unknown command after it: list the topic's commands.
     const under = [...new Set(names.filter((n) => n.startsWith(`${s.typed} `)))].sort()
     message = `Unknown command "${words.slice(0, s.typed.split(' ').length + 1).join(' ')}". "${s.typed}" has: ${under.join(', ')}.`

@@ -77,6 +77,22 @@ describe('typos: the nearest commands are suggested', () => {
   })
 })
 
+describe('the first word', () => {
+  it('a flag before the command: the command comes first', async () => {
+    const r = await lattice(['--json', 'status'])
+    expect(r.code).toBe(ExitCode.USAGE)
+    expect(json<{ error: { message: string } }>(r).error.message).toBe('"--json" is not a command: the command comes first, then its flags (lattice COMMAND --json ...).')
+    const t = await lattice(['--server', 'nats://x', 'status'])
+    expect(t.stderr).toMatch(/^Error \[USAGE\]: "--server" is not a command: the command comes first/)
+  })
+  it('lattice help TOPIC is lattice TOPIC --help', async () => {
+    const r = await lattice(['help', 'shift'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe((await lattice(['shift', '--help'])).stdout)
+    expect(r.stdout).toMatch(/\nEXAMPLES\n/)
+  })
+})
+
 describe('usage errors in lattice style', () => {
   it.each([
     [['status', '--bogus'], 'Nonexistent flag: --bogus', 'status'],
