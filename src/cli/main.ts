@@ -17,7 +17,7 @@ export async function execute(opts: { dir: string; args?: string[] }): Promise<u
     flush()
     return result
   } catch (err) {
-    if (err instanceof Error && /^command \S+ not found$/.test(err.message)) return unknownCommand(argv, await Config.load(opts.dir))
+    if (err instanceof Error && /^command .+ not found$/s.test(err.message)) return unknownCommand(argv, await Config.load(opts.dir))
     return handle(err as Error)
   }
 }
