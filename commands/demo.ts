@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand } from '../src/cli/base.js'
 import { untilInterrupted } from '../src/cli/interrupt.js'
+import { pathHint } from '../src/cli/path-hint.js'
 import { runDemo } from '../src/ops/demo.js'
 import { parseDuration } from '../src/plan/duration.js'
 
@@ -25,6 +26,9 @@ Needs nats-server on PATH (or LATTICE_NATS_SERVER).`
     const { flags } = await this.parse(Demo)
     const steps = [10, 50, 100]
     const stepMs = Math.max(200, Math.floor(parseDuration(flags.duration, '--duration') / (steps.length + 1)))
-    return untilInterrupted((stopped) => runDemo({ dir: flags.dir, stepMs, steps, keep: flags.keep, stopped, say: (l) => this.log(l) }))
+    const result = await untilInterrupted((stopped) => runDemo({ dir: flags.dir, stepMs, steps, keep: flags.keep, stopped, say: (l) => this.log(l) }))
+    const hint = this.jsonEnabled() ? undefined : pathHint()
+    if (hint) this.log(hint)
+    return result
   }
 }

@@ -2,7 +2,8 @@
 // Why: loading its ~400 source files one by one took longer than the whole network part of a
 // shift; one file loads in a fraction of that (see docs/benchmarks.md). esbuild reads the
 // TypeScript directly (tsc, which runs first in `npm run build`, does the type checking).
-// oclif finds the commands through the COMMANDS export ("explicit" discovery in package.json).
+// oclif finds the commands through the COMMANDS export ("explicit" discovery in package.json),
+// and the help class through the HELP export.
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,6 +26,8 @@ function commandFiles(dir) {
 const commands = commandFiles(commandsDir).sort((a, b) => a.id.localeCompare(b.id))
 const entry = [
   "export { execute } from './src/cli/main.ts'",
+  // package.json oclif.helpClass: lattice's help (examples on the root and topic helps).
+  "export { LatticeHelp as HELP } from './src/cli/help.ts'",
   ...commands.map((c, i) => `import C${i} from ${JSON.stringify(c.path)}`),
   `export const COMMANDS = {${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
 ].join('\n')

@@ -25,6 +25,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
 /** Every error code, with the exit code it maps to. */
 export const ErrorCodes = {
+  /** An unknown command, flag or option value, or a missing argument (also oclif's own parse errors). */
+  USAGE: ExitCode.USAGE,
   INVALID_WEIGHT: ExitCode.INVALID_INPUT,
   INVALID_ACTOR_ID: ExitCode.INVALID_INPUT,
   INVALID_PROVIDER_ID: ExitCode.INVALID_INPUT,

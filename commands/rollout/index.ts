@@ -11,7 +11,10 @@ A rollout that is rolled back stops the run (exit 10); the ones after it do not 
 
   static override examples = [
     { description: 'The rollouts of lattice.yaml', command: '<%= config.bin %> <%= command.id %> -f lattice.yaml' },
-    { description: 'In CI: one line per event', command: '<%= config.bin %> <%= command.id %> -f deploy/lattice.yaml --on-interrupt abort' },
+    { description: 'In CI: one JSON object per line, one line per event', command: '<%= config.bin %> <%= command.id %> -f deploy/lattice.yaml --json' },
+    { description: 'If interrupted (SIGINT/SIGTERM), leave the weights as they are instead of putting the stable ones back', command: '<%= config.bin %> <%= command.id %> -f lattice.yaml --on-interrupt hold' },
+    { description: 'One rollout from the command line: see `lattice rollout actor --help`', command: '<%= config.bin %> <%= command.id %> actor MBXYZ... --from 1.0.0 --to 1.1.0 --steps 10,50,100 --interval 1m' },
+    { description: 'From any terminal: where a rollout is, and stopping it', command: '<%= config.bin %> <%= command.id %> status MBXYZ... && <%= config.bin %> <%= command.id %> abort MBXYZ...' },
   ]
 
   static override flags = { ...runnerFlags, ...specFlag }

@@ -10,6 +10,7 @@ export default class State extends LatticeCommand {
   static override examples = [
     { description: 'Where the state lives', command: '<%= config.bin %> <%= command.id %> --state-creds state.creds' },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --state-creds state.creds --json' },
+    { description: 'Raise its replicas to 3 (see `lattice state scale --help`)', command: '<%= config.bin %> <%= command.id %> scale --replicas 3 --state-creds state.creds' },
   ]
 
   static override flags = { ...connectionFlags }

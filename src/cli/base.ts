@@ -78,6 +78,16 @@ export function commandLine(argv = process.argv.slice(2)): string {
   return ['lattice', ...argv.map(clean)].join(' ')
 }
 
+/** oclif's parse error text without its preamble and "See more help with --help" (our hint names the command). */
+function usageMessage(message: string): string {
+  return message
+    .split('\n')
+    .filter((line) => !/^(See more help with --help|The following errors? occurred:)$/.test(line.trim()))
+    .map((line) => line.trim())
+    .filter((line, i) => i > 0 || line !== '')
+    .join('\n')
+}
+
 // oclif's FlagOutput / ArgOutput (not exported from its interfaces).
 type ParsedOutput = { [name: string]: any }
 
@@ -136,14 +146,14 @@ export abstract class LatticeCommand extends Command {
       else this.logToStderr(`Error [${err.code}]: ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`)
       return
     }
-    // oclif's own parse errors (unknown flag, missing arg) are usage errors.
+    // oclif's own parse errors (unknown flag, missing arg, bad option value) are usage errors.
     if (err.oclif?.exit !== undefined || err.exitCode !== undefined) {
-      if (this.jsonEnabled()) {
-        process.exitCode = err.oclif?.exit ?? err.exitCode ?? ExitCode.USAGE
-        this.logJson({ error: { code: 'USAGE', message: err.message, exitCode: process.exitCode } })
-        return
-      }
-      return super.catch(err)
+      process.exitCode = err.oclif?.exit ?? err.exitCode ?? ExitCode.USAGE
+      const id = (this.id ?? '').split(':').join(this.config.topicSeparator)
+      const usage = { code: 'USAGE', message: usageMessage(err.message), hint: `\`${this.config.bin} ${id} --help\` lists its arguments and flags, with examples.`, exitCode: process.exitCode }
+      if (this.jsonEnabled()) this.logJson({ error: usage })
+      else this.logToStderr(`Error [USAGE]: ${usage.message.split('\n').join('\n  ')}\n  ${usage.hint}`)
+      return
     }
     process.exitCode = ExitCode.INTERNAL
     const detail = process.env.LATTICE_DEBUG ? `\n${err.stack}` : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'

@@ -163,10 +163,10 @@ describe('connection problems', () => {
 })
 
 describe('usage errors', () => {
-  it('missing required flags exit 2 with oclif help', async () => {
+  it('missing required flags exit 2, in lattice style with the help to read', async () => {
     const r = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2'], l.env())
     expect(r.code).toBe(ExitCode.USAGE)
-    expect(r.stderr).toMatch(/weight/)
+    expect(r.stderr).toMatch(/^Error \[USAGE\]: Missing required flag weight\n {2}`lattice shift actor --help` lists its arguments and flags/)
   })
   it('--from equal to --to is refused before connecting', async () => {
     await refused([...shiftArgs({ from: 'v2' }), '--server', 'nats://127.0.0.1:1'], l.env(), ExitCode.INVALID_INPUT, 'INVALID_SHIFT', /both "v2"/)
