@@ -122,12 +122,15 @@ export class StateStore {
     await this.call(() => this.kv.delete(key))
   }
 
+  /**
+   * Keys under `filter` still held by the stream (a deleted key may be listed: `get` says so).
+   * Asked of the stream leader (stream info), not with a consumer: a consumer may be placed on a
+   * replica still catching up (just after `scale`) and would list fewer keys.
+   */
   async keys(filter: string): Promise<string[]> {
-    return this.call(async () => {
-      const out: string[] = []
-      for await (const k of await this.kv.keys(filter)) out.push(k)
-      return out.sort()
-    })
+    const prefix = `$KV.${BUCKET}.`
+    const si = await this.call(() => this.jsm.streams.info(STREAM, { subjects_filter: prefix + filter }))
+    return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(prefix.length)).sort()
   }
 
   /** The bucket's replicas and where they are. */
