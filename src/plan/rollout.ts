@@ -20,6 +20,23 @@ export interface ProbeGate {
   latencyMarginMs: number
 }
 
+/** POST of the rollout's context as JSON after each wait; a 2xx answer passes (Flagger-style hook). */
+export interface WebhookGate {
+  url: string
+  timeoutMs: number
+}
+
+/** A PromQL query run `count` times, `intervalMs` apart; each result must meet `condition` (e.g. "< 0.05"). */
+export interface PrometheusGate {
+  url: string
+  query: string
+  condition: string
+  count: number
+  intervalMs: number
+  /** Measurements that may fail before the gate does (Argo's failureLimit). */
+  failureLimit: number
+}
+
 export interface RolloutPlan {
   entity: EntityRef
   from: string
@@ -28,6 +45,10 @@ export interface RolloutPlan {
   intervalMs: number
   probe?: ProbeGate
   gateCmd?: string
+  webhooks?: WebhookGate[]
+  prometheus?: PrometheusGate
+  /** Webhooks told of every rollout event (never waited for). */
+  notify?: string[]
 }
 
 /** Check a plan before anything is contacted. */

@@ -15,7 +15,7 @@ import { saveRolloutCopy } from './rollout-copy.js'
 import type { StateStore, Versioned } from './store.js'
 
 export interface GateResult {
-  gate: 'probe' | 'command'
+  gate: 'probe' | 'command' | 'webhook' | 'prometheus'
   pass: boolean
   detail: string
 }
