@@ -246,6 +246,8 @@ export class Host {
     this.closeCalled = true
     this.closing = true
     this.watcher.hostClosing()
+    // From here only the final report: it is the one that holds every call.
+    this.publisher?.stop()
     await Promise.all([...this.runtimes.values()].map((r) => r.scale(0)))
     this.runtimes.clear()
     await this.calls.idle()

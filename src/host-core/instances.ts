@@ -151,7 +151,9 @@ export class VersionRuntime {
       out.then(
         (r) => {
           const ms = performance.now() - start
-          counters?.record(ms, !reply(calls, msg, r))
+          // Reply first: `counters?.record(...)` would skip its arguments for a probe.
+          const ok = reply(calls, msg, r)
+          counters?.record(ms, !ok)
         },
         (e) => {
           counters?.record(performance.now() - start, true)
@@ -160,7 +162,8 @@ export class VersionRuntime {
       ).finally(() => calls.leave())
     } else {
       const ms = performance.now() - start
-      counters?.record(ms, !reply(calls, msg, out))
+      const ok = reply(calls, msg, out)
+      counters?.record(ms, !ok)
     }
   }
 }
