@@ -3,7 +3,9 @@
  * failing and slow handlers, probes left out, the reports on wasmbus.metrics.{lattice}.*, the
  * final report on close, and the Prometheus text over HTTP.
  */
-import { type Msg, type NatsConnection, headers } from 'nats'
+import { type Msg, type NatsConnection, connect, credsAuthenticator, headers } from 'nats'
+import { encodeUser, fmtCreds } from 'nats-jwt'
+import { createUser } from 'nkeys.js'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Host, LATENCY_BOUNDS_MS, type MetricsReport, PROBE_HEADER, type VersionMetrics, metricsWildcard, versionedSubject } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
@@ -199,6 +201,27 @@ describe('host-core metrics', () => {
     await waitFor('a second report', () => ((reports.get('metrics-default')?.length ?? 0) >= 2 ? true : undefined))
     expect(reports.has('metrics-off')).toBe(false)
     stop()
+  })
+
+  it('a user who may not publish the reports: calls are served, the denial is logged once, not per report', async () => {
+    const user = createUser()
+    const jwt = await encodeUser('no-metrics', user, l.id.app, { pub: { deny: ['wasmbus.metrics.>'] } })
+    const nc = await connect({ servers: l.url, authenticator: credsAuthenticator(fmtCreds(jwt, user)) })
+    conns.push(nc)
+    const lines: string[] = []
+    let errorEvents = 0
+    const log = (m: string) => void lines.push(m)
+    const host = await Host.start({ nc, hostId: 'metrics-denied', metrics: { intervalMs: 20 }, logger: { info: log, warn: log, error: log }, onConnectionEvent: (e) => void (e.type === 'error' && errorEvents++) })
+    hosts.push(host)
+    const actor = newActorId()
+    await host.startActor({ id: actor, version: 'v1', handler: () => 'ok' })
+    expect((await callMany(`wasmbus.rpc.default.${actor}`, 10)).bodies).toEqual({ ok: 10 })
+    await waitFor('five denied reports', () => (errorEvents >= 5 ? true : undefined))
+    const denied = lines.filter((x) => x.includes('could not publish the metrics report'))
+    expect(denied).toHaveLength(1)
+    expect(denied[0]).toMatch(/permission.*wasmbus\.metrics\.>/)
+    expect(lines.filter((x) => x.includes('NATS error'))).toEqual([])
+    expect(host.metrics().versions[0].calls).toBe(10)
   })
 
   it('rejects bad metrics options before connecting', async () => {
