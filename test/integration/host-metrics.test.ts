@@ -205,7 +205,7 @@ describe('host-core metrics', () => {
 
   it('a user who may not publish the reports: calls are served, the denial is logged once, not per report', async () => {
     const user = createUser()
-    const jwt = await encodeUser('no-metrics', user, l.id.app, { pub: { deny: ['wasmbus.metrics.>'] } })
+    const jwt = await encodeUser('no-metrics', user, l.id.app, { pub: { allow: ['>'], deny: ['wasmbus.metrics.>'] } })
     const nc = await connect({ servers: l.url, authenticator: credsAuthenticator(fmtCreds(jwt, user)) })
     conns.push(nc)
     const lines: string[] = []
