@@ -82,6 +82,8 @@ export class ConnectionWatcher {
   private closing = false
   private done = false
   private readonly reconnects: boolean
+  /** Takes a publish the server denied, if it wants to report it itself (true: handled, not logged here). */
+  publishDenied?: (subject: string) => boolean
 
   constructor(
     nc: NatsConnection,
@@ -140,6 +142,7 @@ export class ConnectionWatcher {
       case 'error': {
         const error = redact(String(s.data))
         const ctx = s.permissionContext
+        if (ctx?.operation === 'publish' && this.publishDenied?.(ctx.subject)) return this.emit({ type: 'error', error })
         this.log.error(`NATS error: ${error}`, ctx ? { operation: ctx.operation, subject: ctx.subject } : undefined)
         return this.emit({ type: 'error', error })
       }

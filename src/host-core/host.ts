@@ -11,6 +11,10 @@ import type { CredsInput } from './creds.js'
 import { HostError } from './errors.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
 import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
+import { MetricsRegistry } from './metrics.js'
+import { MetricsPublisher } from './metrics-publisher.js'
+import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from './metrics-report.js'
+import { type PrometheusEndpoint, servePrometheus } from './prometheus.js'
 import type { Artifact, ArtifactLoader, Handler, HandlerFactory, InventoryEntry } from './types.js'
 
 export interface HostOptions {
@@ -37,6 +41,21 @@ export interface HostOptions {
   handlerFactory?: HandlerFactory
   /** Answer the control interface (default true). */
   control?: boolean
+  /**
+   * Per-version figures of the real calls (see docs/host-core.md#metrics). Default: a report on
+   * `wasmbus.metrics.{lattice}.{hostId}` every DEFAULT_METRICS_INTERVAL_MS. false: nothing is
+   * published or served (host.metrics() still counts).
+   */
+  metrics?: MetricsOptions | false
+}
+
+export interface MetricsOptions {
+  /** How often the report is published (default DEFAULT_METRICS_INTERVAL_MS, at least 10 ms). */
+  intervalMs?: number
+  /** Serve the Prometheus text format on GET /metrics at this port (0: any free port; see host.metricsUrl). */
+  prometheusPort?: number
+  /** The address it listens on (default 127.0.0.1). */
+  prometheusHost?: string
 }
 
 export interface StartOptions {
@@ -65,6 +84,9 @@ export class Host {
   private closeCalled = false
   private lostReason?: string
   private subErrors = 0
+  private readonly registry: MetricsRegistry
+  private readonly publisher?: MetricsPublisher
+  private prometheus?: PrometheusEndpoint
 
   private constructor(
     readonly nc: NatsConnection,
@@ -85,7 +107,19 @@ export class Host {
     this.watcher = new ConnectionWatcher(nc, log, opts.onConnectionEvent, () => {
       this.closing = true
       this.lostReason = 'its connection closed for good'
+      this.publisher?.stop()
     })
+    const m = opts.metrics === false ? undefined : (opts.metrics ?? {})
+    this.registry = new MetricsRegistry(this.lattice, hostId, this.startedAt, m?.intervalMs ?? DEFAULT_METRICS_INTERVAL_MS)
+    if (m) {
+      const publisher = new MetricsPublisher(nc, this.registry, log)
+      this.watcher.publishDenied = (subject) => {
+        if (subject !== publisher.subject) return false
+        publisher.failed('permissions violation', true)
+        return true
+      }
+      this.publisher = publisher
+    }
   }
 
   static async start(opts: HostOptions): Promise<Host> {
@@ -94,6 +128,7 @@ export class Host {
       const problem = what === 'lattice' ? routeTokenProblem(value) : tokenProblem(value)
       if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
     }
+    checkMetricsOptions(opts.metrics)
     const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
     if (opts.nc && (opts.servers !== undefined || opts.creds !== undefined || opts.connectionOptions !== undefined)) {
       throw new HostError('INVALID_REQUEST', 'Give Host.start either nc (a connection you manage) or servers/creds/connectionOptions (the host connects), not both.')
@@ -102,6 +137,9 @@ export class Host {
     const host = new Host(nc, !opts.nc, opts, hostId, log)
     try {
       if (opts.control !== false) host.control = await ControlInterface.start(host)
+      const m = opts.metrics === false ? undefined : opts.metrics
+      if (m?.prometheusPort !== undefined) host.prometheus = await servePrometheus(m.prometheusPort, m.prometheusHost ?? '127.0.0.1', () => host.metrics())
+      host.publisher?.start()
     } catch (e) {
       await host.close().catch(() => undefined)
       throw e
@@ -127,6 +165,19 @@ export class Host {
   /** Calls received and answered so far, over every entity on this host. */
   stats(): HostStats {
     return this.calls.stats()
+  }
+
+  /**
+   * Every version that ran on this host since it started, with its calls, errors and latency
+   * histogram (cumulative). `seq` is the last published report's. Publishes nothing.
+   */
+  metrics(): MetricsReport {
+    return this.registry.report()
+  }
+
+  /** Where the Prometheus text is served (`http://127.0.0.1:<port>/metrics`), if it is. */
+  get metricsUrl(): string | undefined {
+    return this.prometheus?.url
   }
 
   /** Used by the control interface and instances: a subscription the server refused. */
@@ -195,9 +246,14 @@ export class Host {
     this.closeCalled = true
     this.closing = true
     this.watcher.hostClosing()
+    // From here only the final report: it is the one that holds every call.
+    this.publisher?.stop()
     await Promise.all([...this.runtimes.values()].map((r) => r.scale(0)))
     this.runtimes.clear()
     await this.calls.idle()
+    // The last calls' figures: published after every call finished, before the connection goes.
+    await this.publisher?.final(!this.ownsConnection)
+    await this.prometheus?.close()
     await this.control?.close()
     if (this.ownsConnection) await this.nc.drain().catch(() => undefined)
     this.watcher.hostClosed()
@@ -212,7 +268,8 @@ export class Host {
     const key = runtimeKey(entity, version)
     let runtime = this.runtimes.get(key)
     if (!runtime) {
-      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.calls, this.lattice, (subject, e) => this.subscriptionFailed(subject, e))
+      const counters = this.registry.counters(key, entity, version)
+      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.calls, counters, this.lattice, (subject, e) => this.subscriptionFailed(subject, e))
       this.runtimes.set(key, runtime)
     }
     await runtime.scale(runtime.count + count)
@@ -252,6 +309,17 @@ export class Host {
   private assertOpen(): void {
     if (this.closing) throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
   }
+}
+
+function checkMetricsOptions(m: HostOptions['metrics']): void {
+  if (m === undefined || m === false) return
+  const bad = (what: string) => {
+    throw new HostError('INVALID_REQUEST', `Invalid metrics option: ${what}.`)
+  }
+  if (typeof m !== 'object' || m === null) bad('give an object ({ intervalMs?, prometheusPort?, prometheusHost? }) or false')
+  if (m.intervalMs !== undefined && !(Number.isFinite(m.intervalMs) && m.intervalMs >= 10)) bad(`intervalMs must be a number of milliseconds >= 10, not ${m.intervalMs}`)
+  if (m.prometheusPort !== undefined && !(Number.isInteger(m.prometheusPort) && m.prometheusPort >= 0 && m.prometheusPort <= 65535)) bad(`prometheusPort must be a port number 0-65535 (0: any free port), not ${m.prometheusPort}`)
+  if (m.prometheusHost !== undefined && (typeof m.prometheusHost !== 'string' || m.prometheusHost === '')) bad('prometheusHost must be a host name or address')
 }
 
 function runtimeKey(entity: EntityRef, version: string): string {

@@ -2,7 +2,7 @@
  * host-core: the library a host embeds so that several versions of one entity can run in one
  * lattice. Depends on `nats` and lattice's subject module only.
  */
-export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
+export { Host, type HostOptions, type MetricsOptions, type StartOptions, type VersionSelector } from './host.js'
 export { HostError, type HostErrorCode } from './errors.js'
 export { HOST_CONNECTION_DEFAULTS, type ConnectionEvent, type ConnectionState, type HostClosed } from './connection.js'
 export type { CredsInput } from './creds.js'
@@ -11,3 +11,6 @@ export type { HostStats } from './instances.js'
 export type { Artifact, ArtifactLoader, ArtifactRef, Handler, HandlerFactory, InventoryEntry, RpcContext, RpcReply, RpcRequest } from './types.js'
 export { versionToken, versionFromToken, unversionedSubject, versionedSubject, controlCommandSubject, inventorySubject, pingHostsSubject } from '../subjects/index.js'
 export type { EntityKind, EntityRef } from '../subjects/index.js'
+export { DEFAULT_METRICS_INTERVAL_MS, LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, PROBE_HEADER, latencyBucket, metricsSubject, metricsWildcard } from './metrics-report.js'
+export type { MetricsReport, VersionMetrics } from './metrics-report.js'
+export { renderPrometheus } from './prometheus.js'

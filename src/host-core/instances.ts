@@ -4,8 +4,10 @@
  * queue group: with no mapping, unversioned traffic is balanced over every instance of every
  * version (as before versions existed); with a mapping, it follows the weights.
  */
-import { type Msg, type MsgHdrs, type NatsConnection, type Subscription, headers } from 'nats'
+import { Match, type Msg, type MsgHdrs, type NatsConnection, type Subscription, headers } from 'nats'
 import { type EntityRef, entityQueueGroup, unversionedSubject, versionedSubject } from '../subjects/index.js'
+import type { VersionCounters } from './metrics.js'
+import { PROBE_HEADER } from './metrics-report.js'
 import type { Handler, InventoryEntry, RpcContext, RpcReply } from './types.js'
 
 const EMPTY = new Uint8Array(0)
@@ -89,6 +91,8 @@ export class VersionRuntime {
     private readonly handler: Handler,
     private readonly hostId: string,
     private readonly calls: Calls,
+    /** Where this version's real calls are counted (kept when the version stops). */
+    private readonly counters: VersionCounters,
     lattice: string,
     /** Told when a subscription fails (e.g. a permissions violation). */
     private readonly onSubError: (subject: string, e: Error) => void = () => undefined,
@@ -131,31 +135,50 @@ export class VersionRuntime {
   private dispatch(msg: Msg, ctx: RpcContext): void {
     const calls = this.calls
     calls.received++
+    // A probe is answered as usual but not counted. Headers are parsed only if the message has some.
+    const counters = msg.headers?.has(PROBE_HEADER, Match.IgnoreCase) ? undefined : this.counters
+    const start = performance.now()
     let out: RpcReply | Promise<RpcReply>
     try {
       out = this.handler(msg, ctx)
     } catch (e) {
+      counters?.record(performance.now() - start, true)
       replyError(calls, msg, e)
       return
     }
     if (out instanceof Promise) {
       calls.enter()
       out.then(
-        (r) => reply(calls, msg, r),
-        (e) => replyError(calls, msg, e),
+        (r) => {
+          const ms = performance.now() - start
+          // Reply first: `counters?.record(...)` would skip its arguments for a probe.
+          const ok = reply(calls, msg, r)
+          counters?.record(ms, !ok)
+        },
+        (e) => {
+          counters?.record(performance.now() - start, true)
+          replyError(calls, msg, e)
+        },
       ).finally(() => calls.leave())
     } else {
-      reply(calls, msg, out)
+      const ms = performance.now() - start
+      const ok = reply(calls, msg, out)
+      counters?.record(ms, !ok)
     }
   }
 }
 
-function reply(calls: Calls, msg: Msg, out: RpcReply): void {
-  if (out === undefined || out === null) return calls.respond(msg, EMPTY)
-  if (typeof out === 'string') return calls.respond(msg, encoder.encode(out))
-  if (out instanceof Uint8Array) return calls.respond(msg, out)
-  // A wrong return type must still answer the caller, not leave it waiting.
-  replyError(calls, msg, new Error(`the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`))
+/** Answers the handler's result; false when it was of a wrong type (answered as an error). */
+function reply(calls: Calls, msg: Msg, out: RpcReply): boolean {
+  if (out === undefined || out === null) calls.respond(msg, EMPTY)
+  else if (typeof out === 'string') calls.respond(msg, encoder.encode(out))
+  else if (out instanceof Uint8Array) calls.respond(msg, out)
+  else {
+    // A wrong return type must still answer the caller, not leave it waiting.
+    replyError(calls, msg, new Error(`the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`))
+    return false
+  }
+  return true
 }
 
 /** A handler that throws answers the caller with an error (NATS service-error headers). */

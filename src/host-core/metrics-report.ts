@@ -52,6 +52,11 @@ export interface VersionMetrics {
   calls: number
   /** Of those, the calls whose handler failed (answered with a Nats-Service-Error header). */
   errors: number
+  /**
+   * Sum of the same calls' durations in milliseconds (optional: readers must do without it; host-core
+   * always sends it). With `calls` it gives the mean, and Prometheus' `_sum`.
+   */
+  sumMs?: number
   /** Sparse latency histogram of the same calls: [bucket index, calls], by index; counts sum to `calls`. */
   latency: [number, number][]
 }

@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { type KeyObject, createPrivateKey, sign } from 'node:crypto'
 import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import { type Authenticator, type NatsConnection, connect } from 'nats'
+import { type Authenticator, type MsgHdrs, type NatsConnection, connect, headers } from 'nats'
 import { fromSeed } from 'nkeys.js'
 import type { Credentials } from '../auth/creds.js'
 import { Deadline, parseTimeout } from '../deadline.js'
@@ -18,6 +18,13 @@ import { formatDuration } from '../plan/duration.js'
 import { probeConnectError } from './probe.js'
 
 export type Connection = NatsConnection
+
+/** Message headers for a request or publish (built here so that callers stay free of the client). */
+export function messageHeaders(fields: Record<string, string>): MsgHdrs {
+  const h = headers()
+  for (const [k, v] of Object.entries(fields)) h.set(k, v)
+  return h
+}
 
 export interface ConnectOptions {
   servers: string

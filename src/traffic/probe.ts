@@ -2,8 +2,11 @@
  * A probe: requests sent straight to one version's versioned subject (past the mapping), to
  * measure that version alone: how many succeed and how fast. A reply carrying a
  * Nats-Service-Error header (what host-core sends when a handler fails) counts as a failure.
+ * Every request carries the PROBE_HEADER, so hosts answer it but leave it out of the real
+ * calls' metrics that rollouts judge from.
  */
-import type { Connection } from '../resolver/connection.js'
+import { PROBE_HEADER } from '../host-core/metrics-report.js'
+import { type Connection, messageHeaders } from '../resolver/connection.js'
 
 export interface ProbeResult {
   subject: string
@@ -31,12 +34,13 @@ export async function probe(nc: Connection, subject: string, opts: ProbeOptions)
   let ok = 0
   let next = 0
   const data = new TextEncoder().encode(opts.payload)
+  const headers = messageHeaders({ [PROBE_HEADER]: 'lattice' })
   const worker = async () => {
     while (next < opts.count) {
       next++
       const start = performance.now()
       try {
-        const reply = await nc.request(subject, data, { timeout: opts.timeoutMs })
+        const reply = await nc.request(subject, data, { timeout: opts.timeoutMs, headers })
         latencies.push(performance.now() - start)
         const error = reply.headers?.get('Nats-Service-Error')
         if (error) failures.add(`error reply: ${error}`)
