@@ -86,6 +86,7 @@ export const ErrorCodes = {
   NO_ROLLOUT: ExitCode.LIVE_STATE,
   NO_FAULT: ExitCode.LIVE_STATE,
   NO_ROUTE: ExitCode.LIVE_STATE,
+  NO_METRICS: ExitCode.LIVE_STATE,
   ROLLED_BACK: ExitCode.ROLLED_BACK,
   ROLLOUT_HELD: ExitCode.HELD,
   SPLIT_MISMATCH: ExitCode.MISMATCH,

@@ -1,6 +1,7 @@
 /** Rendering observed traffic: `watch` frames (bars, refreshed in place on a terminal) and `verify` results. */
 import type { VerifyResult, WatchFrame } from '../ops/observe.js'
 import { inPlace } from './rollout-view.js'
+import { ms } from './analysis-view.js'
 import { table } from './table.js'
 
 const WIDTH = 20
@@ -17,8 +18,11 @@ export function renderFrame(f: WatchFrame): string {
   const lines: string[] = []
   for (const e of f.entities) {
     lines.push(`${f.time.slice(11, 19)}  ${e.entity}${e.drop ? `  (fault: ${e.drop}% dropped, not observable)` : ''}`)
-    const rows = e.versions.map((v) => [`  ${v.version}`, bar(v.observed, v.weight), `set ${v.weight}%`, `seen ${v.observed === undefined ? '-' : `${v.observed.toFixed(1)}%`}`, `${v.rate.toFixed(1)}/s`])
-    lines.push(table(['', '', '', '', ''], rows).split('\n').slice(1).join('\n'))
+    // With host metrics: each version's real calls, error rate and p50/p95/p99 over the frame.
+    const real = (v: (typeof e.versions)[number]) =>
+      v.metrics ? [`${v.metrics.calls} calls`, `err ${v.metrics.errorRate === null ? '-' : `${v.metrics.errorRate.toFixed(1)}%`}`, `p50/p95/p99 ${[v.metrics.p50, v.metrics.p95, v.metrics.p99].map(ms).join(' / ')}`] : []
+    const rows = e.versions.map((v) => [`  ${v.version}`, bar(v.observed, v.weight), `set ${v.weight}%`, `seen ${v.observed === undefined ? '-' : `${v.observed.toFixed(1)}%`}`, `${v.rate.toFixed(1)}/s`, ...real(v)])
+    lines.push(table(Array.from({ length: Math.max(...rows.map((r) => r.length)) }, () => ''), rows).split('\n').slice(1).join('\n'))
   }
   return lines.join('\n')
 }

@@ -1,5 +1,6 @@
 /** What `rollout actor` and `rollout provider` share: their flags and their run. */
 import { Flags, type Interfaces } from '@oclif/core'
+import { ANALYSIS_SETTINGS, type AnalysisInput, type AnalysisSetting, analysisPlan, flagName } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
@@ -15,7 +16,8 @@ import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } 
 import { untilInterrupted } from './interrupt.js'
 import { RolloutView, viewMode } from './rollout-view.js'
 
-export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each; then the gates decide:
+export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each. Real-traffic analysis then judges the canary (--to) against the stable version (--from) from the calls their hosts report (host-core publishes per-version metrics): error rate, latency (a rank test with a Hodges-Lehmann interval), optional p95/p99 maxima. A Fail rolls back; Inconclusive or NODATA past --analysis-inconclusive-limit holds for \`rollout promote\` or \`abort\`. It is on whenever the hosts report metrics; --no-analysis turns it off, --analysis-dry-run records verdicts and acts on none. See docs/analysis.md.
+Then the gates decide:
 a probe (--probe-payload: requests sent to each version's versioned subject; error rate and p95 within the limits and not worse than --from by more than the margins) and/or --gate-cmd (run with the step in LATTICE_ROLLOUT_* env vars; exit 0 passes).
 A "pause" step waits for \`lattice rollout promote\`. A failed gate, \`lattice rollout abort\` from any terminal, or SIGINT/SIGTERM (unless --on-interrupt hold) puts the stable weights back in one push and exits ${10}.
 Needs --state-creds (progress is kept server-side) and, for probes and the observed weight, --app-creds.`
@@ -43,6 +45,34 @@ export const rolloutFlags = {
   'error-margin': Flags.string({ default: String(PROBE_DEFAULTS.errorMargin), summary: 'How many percentage points more errors than --from the new version may have.', helpGroup: 'GATES' }),
   'latency-margin-ms': Flags.integer({ min: 0, default: PROBE_DEFAULTS.latencyMarginMs, summary: 'How many ms slower (p95) than --from the new version may be.', helpGroup: 'GATES' }),
   'gate-cmd': Flags.string({ summary: 'A command run after each wait (sh -c) with LATTICE_ROLLOUT_* in its environment; exit 0 passes.', helpGroup: 'GATES' }),
+  ...analysisFlags(),
+}
+
+/** --analysis / --no-analysis, --analysis-dry-run, and one --analysis-* flag per setting. */
+function analysisFlags() {
+  const settings = Object.fromEntries(
+    (Object.entries(ANALYSIS_SETTINGS) as [AnalysisSetting, string][]).map(([key, summary]) => [flagName(key).slice(2), Flags.string({ summary, helpGroup: 'ANALYSIS' })]),
+  ) as Record<string, Interfaces.OptionFlag<string | undefined>>
+  return {
+    analysis: Flags.boolean({
+      allowNo: true,
+      helpGroup: 'ANALYSIS',
+      summary: 'Judge each step from the real traffic the hosts report (default: on when they report metrics). --no-analysis: off.',
+    }),
+    'analysis-dry-run': Flags.boolean({ helpGroup: 'ANALYSIS', summary: 'Judge and record every step, act on no verdict.' }),
+    ...settings,
+  }
+}
+
+function analysisFromFlags(flags: Record<string, unknown>): RolloutPlan['analysis'] {
+  if (flags.analysis === false && flags['analysis-dry-run']) throw new LatticeError('INVALID_ROLLOUT', '--no-analysis and --analysis-dry-run contradict each other.', { hint: 'Keep one.' })
+  const mode = flags['analysis-dry-run'] ? 'dry-run' : flags.analysis === true ? 'on' : flags.analysis === false ? 'off' : 'auto'
+  const input: AnalysisInput = { mode }
+  for (const key of Object.keys(ANALYSIS_SETTINGS) as AnalysisSetting[]) {
+    const v = flags[flagName(key).slice(2)]
+    if (typeof v === 'string') input[key] = v
+  }
+  return analysisPlan(input, (k) => (k === 'mode' ? '--analysis' : flagName(k)))
 }
 
 function percentFlag(text: string, flag: string): number {
@@ -72,6 +102,7 @@ export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags
         }
       : {}),
     ...(flags['gate-cmd'] ? { gateCmd: flags['gate-cmd'] } : {}),
+    analysis: analysisFromFlags(flags),
   }
   validatePlan(plan)
   return plan
@@ -86,7 +117,7 @@ export abstract class RolloutRunner extends LatticeCommand {
     await untilInterrupted((interrupted) =>
       withSession(target, async (session) => {
         for (const plan of plans) {
-          const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`, this.paint())
+          const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`, this.paint(), { [plan.to]: 'canary', [plan.from]: 'stable' })
           const record: RolloutRecord = await runRollout(session, plan, {
             change: this.changeOptions({ ...flags, 'dry-run': false }),
             onEvent: (e) => view.event(e),

@@ -5,6 +5,7 @@
  */
 import type { RolloutEvent } from '../ops/rollout.js'
 import type { RolloutRecord } from '../state/rollouts.js'
+import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'
 
 export type ViewMode = 'json' | 'tty' | 'lines'
@@ -23,7 +24,9 @@ export function eventLine(e: RolloutEvent): string {
     case 'step':
       return `${at} ${step}: set weight ${e.weight}%`
     case 'observed':
-      return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%`
+      return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%${sharesText(e.shares)}`
+    case 'verdict':
+      return `${at} ${step}: analysis ${e.message}`
     case 'gate':
       return `${at} ${step}: ${e.gate?.gate} gate ${e.gate?.pass ? 'passed' : 'FAILED'}: ${e.gate?.detail}`
     case 'paused':
@@ -36,7 +39,15 @@ export function eventLine(e: RolloutEvent): string {
       return `${at} held: ${e.message}`
     case 'completed':
       return `${at} completed: ${e.message}`
+    case 'failed':
+      return `${at} FAILED: ${e.message}`
   }
+}
+
+/** Every version's share, when more than two serve (with two, to's share says it all). */
+function sharesText(shares: Record<string, number> | undefined): string {
+  const all = Object.entries(shares ?? {})
+  return all.length > 2 ? ` (${all.map(([v, x]) => `${v} ${x.toFixed(1)}%`).join(', ')})` : ''
 }
 
 /** Draws a block of text, each time over the previous one (a terminal's in-place view). */
@@ -53,12 +64,15 @@ export class RolloutView {
   private readonly draw: (text: string) => void
   private status = { phase: 'running', step: '-', set: '-', observed: '-' }
   private gates: string[] = []
+  private analysis: string[] = []
 
   constructor(
     private readonly mode: ViewMode,
     private readonly write: (text: string) => void,
     private readonly title: string,
     private readonly paint: Paint = PLAIN,
+    /** version -> its role, shown beside it (canary, stable). */
+    private readonly roles: Record<string, string> = {},
   ) {
     this.draw = inPlace(write)
   }
@@ -72,6 +86,8 @@ export class RolloutView {
       this.status.observed = '-'
       this.gates = []
     }
+    if (e.judgement) this.analysis = judgementLines(e.judgement, this.roles, this.paint)
+    if (e.type === 'started' && e.message) this.analysis = [e.message.replace(/^.*; analysis /, 'analysis ')]
     if (e.observed !== undefined) this.status.observed = `${e.observed.toFixed(1)}%`
     if (e.gate) this.gates.push(`${e.gate.pass ? this.paint.ok('✔') : this.paint.bad('✖')} ${e.gate.gate}: ${e.gate.detail}`)
     this.status.phase = { paused: 'paused', 'rolled-back': 'rolled back', held: 'held', completed: 'completed' }[e.type as string] ?? (e.type === 'promoted' ? 'running' : this.status.phase)
@@ -85,6 +101,7 @@ export class RolloutView {
       `Status:    ${this.status.phase}`,
       `Step:      ${this.status.step}`,
       `Set:       ${this.status.set}    Observed: ${this.status.observed}`,
+      `Analysis:  ${this.analysis.length ? this.analysis.join('\n           ') : '-'}`,
       `Gates:     ${this.gates.length ? this.gates.join('\n           ') : '-'}`,
       'Events:',
       ...this.lines.map((l) => `  ${l}`),
@@ -102,8 +119,9 @@ export function renderRollout(r: RolloutRecord): string {
     `Rollout:   ${r.plan.entity.kind} ${r.plan.entity.id}${r.plan.entity.link ? ` (link ${r.plan.entity.link})` : ''}: ${r.plan.from} -> ${r.plan.to}, steps ${r.plan.steps.join(',')}`,
     `Status:    ${r.phase}${r.message ? ` (${r.message})` : ''}`,
     `Step:      ${done} of ${numbered}`,
-    `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}`,
+    `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}${sharesText(r.observedShares)}`,
     `Stable:    ${r.stable ? Object.entries(r.stable).map(([v, w]) => `${v} ${w}%`).join(', ') : '(no mapping)'}`,
+    ...renderAnalysis(r.analysis, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }),
     `Gates:     ${r.gates.length ? r.gates.map((g) => `${g.pass ? '✔' : '✖'} ${g.gate}: ${g.detail}`).join('\n           ') : '-'}`,
     `Started:   ${r.startedAt} by ${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`,
     `Updated:   ${r.updatedAt}`,

@@ -3,6 +3,9 @@
  * application-account user subscribes to the versioned subjects; nothing is sent), next to
  * the live weights.
  */
+import { MetricsCollector } from '../analysis/collector.js'
+import { summarize } from '../analysis/judge.js'
+import type { VersionSummary } from '../analysis/record.js'
 import { LatticeError } from '../errors.js'
 import { type Route, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
@@ -42,6 +45,12 @@ function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]
   })
 }
 
+/** The versioned subjects of every version of `entity` that has weight (anywhere) and instances serving it. */
+export async function servedSubjects(session: Session, entity: EntityRef): Promise<Record<string, string>> {
+  const { routes, subscriptions } = await liveRoutes(session, [entity])
+  return watchedOf(session.lattice, routes, subscriptions)[0]?.subjects ?? {}
+}
+
 export interface VersionView {
   version: string
   /** Configured percent (unscoped weights). */
@@ -50,6 +59,8 @@ export interface VersionView {
   observed?: number
   /** Messages per second during the window. */
   rate: number
+  /** The real calls its hosts reported during the window (absent when no host reports metrics for it). */
+  metrics?: VersionSummary
 }
 
 export interface EntityView {
@@ -59,12 +70,18 @@ export interface EntityView {
   drop?: number
 }
 
-function viewOf(route: Route, counts: Record<string, number>, seconds: number): EntityView {
+function viewOf(route: Route, counts: Record<string, number>, seconds: number, reported: Map<string, VersionSummary>): EntityView {
   const shares = observedShares(counts)
-  const versions = [...new Set([...Object.keys(route.weights), ...Object.keys(counts)])]
+  const versions = [...new Set([...Object.keys(route.weights), ...Object.keys(counts), ...reported.keys()])]
   return {
     entity: entityLabel(route.entity),
-    versions: versions.map((v) => ({ version: v, weight: route.weights[v] ?? 0, ...(shares[v] === undefined ? {} : { observed: shares[v] }), rate: (counts[v] ?? 0) / seconds })),
+    versions: versions.map((v) => ({
+      version: v,
+      weight: route.weights[v] ?? 0,
+      ...(shares[v] === undefined ? {} : { observed: shares[v] }),
+      rate: (counts[v] ?? 0) / seconds,
+      ...(reported.has(v) ? { metrics: reported.get(v) } : {}),
+    })),
     ...(route.drop ? { drop: route.drop } : {}),
   }
 }
@@ -85,6 +102,9 @@ export interface WatchOptions {
 /** Observe every interval and call `onFrame`, until stopped. Routes are re-read every few frames. */
 export async function watch(session: Session, only: EntityRef[], opts: WatchOptions, onFrame: (f: WatchFrame) => void): Promise<void> {
   const observer = new SplitObserver(appOf(session))
+  // Hosts that report metrics (host-core) add each version's real calls, errors and latency.
+  const reports = new MetricsCollector(appOf(session), session.lattice)
+  await reports.start()
   try {
     let routes: Route[] = []
     for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
@@ -94,13 +114,16 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
         await observer.watch(watchedOf(session.lattice, routes, live.subscriptions))
       }
       const started = Date.now()
+      const mark = reports.mark()
       await sleepUnless(opts.intervalMs, opts.stopped)
       const counts: Counts = observer.take()
       const seconds = (Date.now() - started) / 1000
-      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds)) })
+      const reported = (e: EntityRef) => new Map([...reports.since(mark, e)].map(([v, w]) => [v, summarize(w)]))
+      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds, reported(r.entity))) })
     }
   } finally {
     observer.stop()
+    reports.stop()
   }
 }
 

@@ -19,7 +19,10 @@ export interface StepFacts {
   step: number
   steps: number
   weight: number
+  /** to's share of the calls observed during the wait, in percent. */
   observed?: number
+  /** Every serving version's share, in percent. */
+  shares?: Record<string, number>
 }
 
 /** Run the gates, cutting the gate command short as soon as `shouldStop` says so (an abort or an interrupt). */
@@ -83,6 +86,8 @@ function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, sign
     LATTICE_ROLLOUT_STEPS: String(facts.steps),
     LATTICE_ROLLOUT_WEIGHT: String(facts.weight),
     LATTICE_ROLLOUT_OBSERVED: facts.observed === undefined ? '' : facts.observed.toFixed(1),
+    // JSON: every serving version's observed share, e.g. {"v1":20.1,"v2":70.3,"v3":9.6}.
+    LATTICE_ROLLOUT_SHARES: JSON.stringify(Object.fromEntries(Object.entries(facts.shares ?? {}).map(([v, x]) => [v, Math.round(x * 10) / 10]))),
   }
   return new Promise((resolve) => {
     // Its own process group: a Ctrl-C in the terminal reaches the runner, which decides (and stops the gate).

@@ -11,17 +11,19 @@ import { type RolloutPlan, validatePlan } from '../plan/rollout.js'
 import { readRolloutCopy } from '../state/rollout-copy.js'
 import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
-import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { SplitObserver, observedShares } from '../traffic/observe.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
+import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement } from './rollout-analysis.js'
 import { POLL_MS, gatesUnlessStopped, sleep } from './rollout-gates.js'
+import { servedSubjects } from './observe.js'
 
 export { POLL_MS, sleep }
 import type { Session } from './session.js'
 
 export interface RolloutEvent {
-  type: 'started' | 'step' | 'observed' | 'gate' | 'paused' | 'promoted' | 'rolled-back' | 'held' | 'completed'
+  type: 'started' | 'step' | 'observed' | 'verdict' | 'gate' | 'paused' | 'promoted' | 'rolled-back' | 'held' | 'completed' | 'failed'
   time: string
   entity: string
   /** 1-based step number, and how many steps there are. */
@@ -29,7 +31,11 @@ export interface RolloutEvent {
   steps?: number
   weight?: number
   observed?: number
+  /** Every version's share of the observed calls, in percent (with `observed`). */
+  shares?: Record<string, number>
   gate?: GateResult
+  /** A real-traffic analysis judgement (type verdict). */
+  judgement?: Judgement
   message?: string
 }
 
@@ -74,12 +80,15 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   const top = Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
   if (top > room) throw refuse(`${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`, `Keep steps at or below ${room}, or move the other versions first.`)
 
+  // Whether the hosts report metrics is known before anything changes (`--analysis` refuses without them).
+  const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
   const now = new Date().toISOString()
-  const record: RolloutRecord = { plan, lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
+  const record: RolloutRecord = { plan, lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
   if ((await rollouts.start(record)) === undefined) {
+    analysis?.stop()
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
   }
-  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}` })
+  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
 
   /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
   const read = async () => {
@@ -118,19 +127,27 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       }
       n++
       await checkpoint()
-      await setWeights(session, entity, opts.change, (current) => shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from }))
-      await progress({ step: index, setWeight: step, observedWeight: undefined, gates: [] })
+      let weights: Weights | null = null
+      await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
+      await progress({ step: index, setWeight: step, observedWeight: undefined, observedShares: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
       emit({ type: 'step', step: n, steps: numbered, weight: step })
 
-      await observer?.watch([{ key: 'e', subjects: Object.fromEntries([plan.from, plan.to].map((v) => [v, versionedSubject(session.lattice, entity, v)])) }])
+      // Every version that serves the entity counts (not only from and to): the observed weight is to's share of them all.
+      if (observer) await observer.watch([{ key: 'e', subjects: await servedSubjects(session, entity) }])
       observer?.take()
+      analysis?.begin()
       await waitFor(read, opts, plan.intervalMs)
-      const observed = observer ? observedShares(observer.take().e ?? {})[plan.to] : undefined
+      const shares = observer ? observedShares(observer.take().e ?? {}) : {}
+      const observed = shares[plan.to]
       if (observed !== undefined) {
-        await progress({ observedWeight: observed })
-        emit({ type: 'observed', step: n, steps: numbered, weight: step, observed })
+        await progress({ observedWeight: observed, observedShares: shares })
+        emit({ type: 'observed', step: n, steps: numbered, weight: step, observed, shares })
       }
-      const gates = await gatesUnlessStopped(session, plan, { step: n, steps: numbered, weight: step, observed }, () => checkpoint().then(() => false, () => true))
+      if (analysis) {
+        const decided = await analyse(n, step, !((weights as Weights | null)?.[plan.from] ?? 0))
+        if (decided) return decided
+      }
+      const gates = await gatesUnlessStopped(session, plan, { step: n, steps: numbered, weight: step, observed, shares }, () => checkpoint().then(() => false, () => true))
       await checkpoint() // a gate cut short by an abort or interrupt decides nothing
       await progress({ gates })
       for (const gate of gates) emit({ type: 'gate', step: n, steps: numbered, gate })
@@ -152,12 +169,55 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     try {
       return await rollBack(`stopped by an error: ${(e as Error).message}`)
     } catch (failed) {
-      await finish({ phase: 'failed', message: `stopped by an error (${(e as Error).message}); restoring the stable weights failed too` }).catch(() => undefined)
+      const message = `stopped by an error (${(e as Error).message}); restoring the stable weights failed too`
+      await finish({ phase: 'failed', message }).catch(() => undefined)
+      emit({ type: 'failed', message })
       throw stateDownError(isStateDown(e) ? e : failed, plan, stable, e)
     }
   } finally {
     clearInterval(heartbeat)
     observer?.stop()
+    analysis?.stop()
+  }
+
+  /**
+   * Judge the step's real traffic until it passes `successes` times in a row. A Fail beyond the
+   * failure limit rolls back; Inconclusive beyond its limit holds the rollout for promote (go on)
+   * or abort. A dry run judges once, records, and acts on nothing. Returns the record when the
+   * rollout ended here, undefined to go on with the gates.
+   */
+  async function analyse(n: number, weight: number, alone: boolean): Promise<RolloutRecord | undefined> {
+    const a = analysis as RolloutAnalysis
+    const judgements: Judgement[] = []
+    let failures = 0
+    let inconclusive = 0
+    let passes = 0
+    for (let round = 0; ; round++) {
+      if (round > 0) await waitFor(read, opts, plan.intervalMs)
+      const j = await a.judge(alone)
+      judgements.push(j)
+      await progress({ analysis: { ...(record.analysis as AnalysisRecord), judgements: judgements.slice(-10) } })
+      emit({ type: 'verdict', step: n, steps: numbered, weight, judgement: j, message: describeJudgement(j) })
+      if (a.plan.mode === 'dry-run') return undefined
+      if (j.outcome === 'pass') {
+        if (++passes >= a.plan.successes) return undefined
+        continue
+      }
+      passes = 0
+      if (j.outcome === 'fail') {
+        if (++failures > a.plan.failureLimit) return rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
+        continue
+      }
+      if (++inconclusive > a.plan.inconclusiveLimit) {
+        const why = `analysis ${j.outcome === 'nodata' ? 'NODATA' : 'inconclusive'} at step ${n} after ${judgements.length} judgement${judgements.length === 1 ? '' : 's'}: ${undecided(j)}`
+        await progress({ phase: 'paused', promoteRequested: false, message: why })
+        emit({ type: 'paused', step: n, steps: numbered, message: `${why}; waiting for \`lattice rollout promote\` (go on) or \`lattice rollout abort\`` })
+        await waitFor(read, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
+        await progress({ phase: 'running', promoteRequested: false, message: undefined })
+        emit({ type: 'promoted', step: n, steps: numbered })
+        return undefined
+      }
+    }
   }
 
   async function stop(why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
@@ -206,6 +266,18 @@ function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | nu
     details: { command, stable },
   })
 }
+
+/** The failed critical metrics with their figures: the reason a rollback gives. */
+const failedMetrics = (j: Judgement) =>
+  j.verdicts
+    .filter((v) => v.outcome === 'fail' && v.critical)
+    .map((v) => `${v.metric}: ${v.summary}`)
+    .join('; ')
+const undecided = (j: Judgement) =>
+  j.verdicts
+    .filter((v) => v.outcome !== 'pass')
+    .map((v) => `${v.metric}: ${v.summary}`)
+    .join('; ')
 
 const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
 

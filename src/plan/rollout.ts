@@ -3,6 +3,7 @@
  * to wait after each, and which gates decide. Pure data and checks; running it is
  * ops/rollout.ts.
  */
+import type { AnalysisThresholds } from '../analysis/judge.js'
 import { LatticeError } from '../errors.js'
 import type { EntityRef } from '../subjects/index.js'
 
@@ -37,6 +38,22 @@ export interface PrometheusGate {
   failureLimit: number
 }
 
+/**
+ * Real-traffic analysis (src/analysis/): after each wait the canary (`to`) is judged against the
+ * stable version (`from`) from the hosts' metrics over the same window.
+ *   auto: on when the versions' hosts report metrics; on: required; off; dry-run: judge and record, act on nothing.
+ */
+export interface AnalysisPlan {
+  mode: 'auto' | 'on' | 'off' | 'dry-run'
+  thresholds: AnalysisThresholds
+  /** Failed judgements a step may have before the rollout rolls back (Argo's failureLimit). */
+  failureLimit: number
+  /** Inconclusive judgements (NODATA included) a step may have before the rollout holds for promote or abort. */
+  inconclusiveLimit: number
+  /** Consecutive passing judgements a step needs before the next step (Argo's consecutiveSuccessLimit). */
+  successes: number
+}
+
 export interface RolloutPlan {
   entity: EntityRef
   from: string
@@ -49,6 +66,8 @@ export interface RolloutPlan {
   prometheus?: PrometheusGate
   /** Webhooks told of every rollout event (never waited for). */
   notify?: string[]
+  /** Absent: the defaults (auto). */
+  analysis?: AnalysisPlan
 }
 
 /** Check a plan before anything is contacted. */

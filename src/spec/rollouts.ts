@@ -17,9 +17,10 @@ import { isLatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { type ProbeGate, type RolloutPlan, type Step, validatePlan } from '../plan/rollout.js'
 import { entityKey } from '../subjects/index.js'
+import { analysisOf } from './analysis.js'
 import { type Ctx, entityItem, entries, str, versionOf } from './nodes.js'
 
-const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates']
+const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis']
 const GATE_KEYS = ['probe', 'command']
 const PROBE_KEYS = ['payload', 'count', 'timeout', 'maxErrorRate', 'maxP95Ms', 'errorMargin', 'latencyMarginMs']
 
@@ -50,8 +51,10 @@ export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
     const intervalMs = durationOf(r.fields.get('interval'), DEFAULT_INTERVAL, 'interval', ctx)
     const gates = r.fields.get('gates')
     const gate = gates ? gatesOf(gates, ctx) : {}
-    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate) continue
-    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate }
+    const analysisNode = r.fields.get('analysis')
+    const analysis = analysisNode ? analysisOf(analysisNode, ctx) : undefined
+    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate || (analysisNode && !analysis)) continue
+    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate, ...(analysis ? { analysis } : {}) }
     try {
       validatePlan(plan)
       plans.push(plan)

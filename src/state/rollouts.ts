@@ -5,6 +5,7 @@
  * another terminal's abort request never overwrite each other. Each record written is also
  * copied to this machine (src/state/rollout-copy.ts), for an abort while the bucket is down.
  */
+import type { AnalysisRecord } from '../analysis/record.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import type { Weights } from '../plan/weights.js'
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
@@ -33,6 +34,10 @@ export interface RolloutRecord {
   setWeight: number
   /** Percent of traffic observed on `to` during the last wait (when there was traffic). */
   observedWeight?: number
+  /** Every serving version's share of the calls observed during the last wait, in percent. */
+  observedShares?: Record<string, number>
+  /** Real-traffic analysis: on or off (and why), and the current step's judgements. */
+  analysis?: AnalysisRecord
   /** The entity's weights before the rollout: what an abort restores. */
   stable: Weights | null
   gates: GateResult[]

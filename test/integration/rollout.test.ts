@@ -85,7 +85,7 @@ describe('rollout', () => {
   })
 
   it('a version whose probes fail is rolled back: exit 10, and the measured split returns to the stable version', async () => {
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v3', '--steps', '20,100', '--interval', '300ms', '--probe-payload', 'ping', '--json'], env())
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v3', '--steps', '20,100', '--interval', '300ms', '--probe-payload', 'ping', '--no-analysis', '--json'], env())
     expect(r.code).toBe(ExitCode.ROLLED_BACK)
     const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; gate?: { pass: boolean; detail: string }; error?: { code: string } })
     expect(events.map((e) => e.type ?? 'error')).toEqual(['started', 'step', 'gate', 'rolled-back', 'error'])
@@ -114,7 +114,7 @@ describe('rollout', () => {
 
   it('runs the rollouts of a spec file; a pause waits for `rollout promote` from another process', async () => {
     const file = join(l.dir, 'rollouts.yaml')
-    writeFileSync(file, `rollouts:\n  - actor: ${actor}\n    from: v2\n    to: v1\n    steps: [50, pause, 100]\n    interval: 300ms\n    gates:\n      command: test "$LATTICE_ROLLOUT_WEIGHT" -le 100\n`)
+    writeFileSync(file, `rollouts:\n  - actor: ${actor}\n    from: v2\n    to: v1\n    steps: [50, pause, 100]\n    interval: 300ms\n    analysis: off\n    gates:\n      command: test "$LATTICE_ROLLOUT_WEIGHT" -le 100\n`)
     const runner = spawn(process.execPath, [BIN, 'rollout', '-f', file], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     runner.stdout.on('data', (d) => (out += d.toString()))
@@ -134,7 +134,7 @@ describe('rollout', () => {
   it('an abort during a long gate command stops it at once, with no further step pushed', async () => {
     expect(await weightsOf()).toEqual({ v1: 100 })
     const started = Date.now()
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 30'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 30', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     runner.stdout.on('data', (d) => (out += d.toString()))
     const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
@@ -149,7 +149,7 @@ describe('rollout', () => {
   })
 
   it('an interrupt with --on-interrupt hold leaves the weights (exit 12); abort then restores them', async () => {
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '60s', '--on-interrupt', 'hold'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '60s', '--on-interrupt', 'hold', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     runner.stdout.on('data', (d) => (out += d.toString()))
     runner.stderr.on('data', (d) => (out += d.toString()))
@@ -169,7 +169,7 @@ describe('rollout', () => {
   it('refuses a plan the live weights cannot reach, before pushing anything', async () => {
     expect((await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '50', '--from', 'v1'], env())).code).toBe(0)
     const before = await weightsOf()
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms'], env())
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--no-analysis'], env())
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
     expect(r.stderr).toMatch(/INVALID_ROLLOUT.*v2 cannot reach 100%: other versions hold 50%/)
     expect(await weightsOf()).toEqual(before)

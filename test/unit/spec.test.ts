@@ -1,3 +1,4 @@
+import { ANALYSIS_SETTINGS } from '../../src/analysis/options.js'
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { LatticeError } from '../../src/errors.js'
@@ -194,6 +195,15 @@ describe('rollouts in a spec', () => {
     ])
     expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n`, 'r.yaml').rollouts[0]).toMatchObject({ steps: [10, 25, 50, 100], intervalMs: 30_000 })
   })
+  it('take analysis settings by their camelCase names; `analysis: off`; bad values located', () => {
+    const spec = parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      mode: dry-run\n      minCalls: 100\n      latencyTolerance: 5ms\n      critical: [error-rate]\n`, 'r.yaml')
+    expect(spec.rollouts[0].analysis).toMatchObject({ mode: 'dry-run', thresholds: { minCalls: 100, latencyTolerance: { ms: 5 }, critical: ['error-rate'] }, failureLimit: 0 })
+    expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis: off\n`, 'r.yaml').rollouts[0].analysis?.mode).toBe('off')
+    expect(problems(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      minCalls: 10\n      latencyTolerance: fast\n      colour: red\n`).map((p) => `${p.line}:${p.code}:${p.message}`)).toEqual([
+      '7:INVALID_ROLLOUT:analysis.latencyTolerance "fast" is neither a percent nor milliseconds.',
+      '8:UNKNOWN_KEY:Unknown key "colour" in analysis.',
+    ])
+  })
   it('report every problem, located', () => {
     const text = `rollouts:\n  - actor: ${id}\n    from: a\n    to: a\n  - actor: ${id}\n    to: b\n    steps: [50, 10]\n    interval: soon\n    gates: { probe: { count: 5 }, colour: red }\n`
     let problems: SpecProblem[] = []
@@ -227,7 +237,8 @@ describe('published JSON Schema', () => {
     const { readFileSync } = await import('node:fs')
     const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
     expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'rollouts', 'splits'])
-    expect(Object.keys(schema.properties.rollouts.items.properties).sort()).toEqual(['actor', 'from', 'gates', 'interval', 'link', 'provider', 'steps', 'to'])
+    expect(Object.keys(schema.properties.rollouts.items.properties).sort()).toEqual(['actor', 'analysis', 'from', 'gates', 'interval', 'link', 'provider', 'steps', 'to'])
+    expect(Object.keys(schema.properties.rollouts.items.properties.analysis.oneOf[2].properties).sort()).toEqual(['mode', ...Object.keys(ANALYSIS_SETTINGS)].sort())
     expect(Object.keys(schema.properties.environments.additionalProperties.properties).sort()).toEqual(['actors', 'providers'])
     expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'clusters', 'link', 'provider', 'weights'])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])

@@ -1,0 +1,110 @@
+/**
+ * Collects the hosts' metrics reports (host-core/metrics-report.ts) and gives each version's
+ * real calls over a window: the difference between the reports at the end and at the start,
+ * summed over hosts. Canary and stable come from the same reports, so they share the window.
+ * Counters are cumulative, so a lost report loses nothing; a host whose counters restarted
+ * (new startedAt) or that appeared during the window counts from zero.
+ */
+import { LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, type MetricsReport, metricsWildcard } from '../host-core/metrics-report.js'
+import type { Connection } from '../resolver/connection.js'
+import { type EntityRef, entityKey } from '../subjects/index.js'
+import type { WindowMetrics } from './judge.js'
+
+/** Each host's latest report. */
+export type Mark = ReadonlyMap<string, MetricsReport>
+
+export const emptyWindow = (): WindowMetrics => ({ calls: 0, errors: 0, latency: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0) })
+
+export class MetricsCollector {
+  private latest = new Map<string, MetricsReport>()
+  private sub?: { unsubscribe(): void }
+  private waiters: (() => void)[] = []
+
+  constructor(
+    private readonly nc: Connection,
+    private readonly lattice: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const decoder = new TextDecoder()
+    this.sub = this.nc.subscribe(metricsWildcard(this.lattice), {
+      callback: (err, msg) => {
+        if (err) return
+        try {
+          const r = JSON.parse(decoder.decode(msg.data)) as MetricsReport
+          if (r?.v !== METRICS_REPORT_VERSION || r.lattice !== this.lattice || typeof r.host !== 'string' || !Array.isArray(r.versions)) return
+          const seen = this.latest.get(r.host)
+          // Reports can overtake each other: keep the newest of a host's current run.
+          if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
+          this.latest.set(r.host, r)
+          for (const w of this.waiters.splice(0)) w()
+        } catch {
+          // not a report: ignored
+        }
+      },
+    })
+    await this.nc.flush()
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe()
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** The state now: the start of a window. */
+  mark(): Mark {
+    return new Map(this.latest)
+  }
+
+  /** Resolves at the next report from any host, or after `ms`. */
+  nextReport(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.waiters.push(done)
+    })
+  }
+
+  /** Versions of the entity that some host reports on (ever, in this run). */
+  reportingVersions(entity: EntityRef): Set<string> {
+    const key = entityKey(entity)
+    const out = new Set<string>()
+    for (const r of this.latest.values()) for (const v of r.versions) if (entityKey(v) === key) out.add(v.version)
+    return out
+  }
+
+  /** Each version's calls since `from` (or since the counters started), summed over hosts. */
+  since(from: Mark, entity: EntityRef): Map<string, WindowMetrics> {
+    return windowBetween(from, this.mark(), entity)
+  }
+}
+
+/** Per version of `entity`: the calls between two marks, summed over hosts. */
+export function windowBetween(from: Mark, to: Mark, entity: EntityRef): Map<string, WindowMetrics> {
+  const key = entityKey(entity)
+  const out = new Map<string, WindowMetrics>()
+  for (const [host, now] of to) {
+    const then = from.get(host)
+    const base = then && then.startedAt === now.startedAt ? then : undefined
+    for (const v of now.versions) {
+      if (entityKey(v) !== key) continue
+      const before = base?.versions.find((b) => b.version === v.version && entityKey(b) === key)
+      const w = out.get(v.version) ?? emptyWindow()
+      w.calls += v.calls - (before?.calls ?? 0)
+      w.errors += v.errors - (before?.errors ?? 0)
+      for (const [i, n] of v.latency) if (i >= 0 && i < w.latency.length) w.latency[i] += n
+      for (const [i, n] of before?.latency ?? []) if (i >= 0 && i < w.latency.length) w.latency[i] -= n
+      out.set(v.version, w)
+    }
+  }
+  return out
+}
+
+/** Every version's share of the calls in a window, in percent (empty when there were none). */
+export function sharesOf(windows: Map<string, WindowMetrics>): Record<string, number> {
+  const total = [...windows.values()].reduce((a, w) => a + w.calls, 0)
+  return total === 0 ? {} : Object.fromEntries([...windows].map(([v, w]) => [v, (w.calls / total) * 100]))
+}
