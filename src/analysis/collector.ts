@@ -10,8 +10,11 @@ import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
 
-/** Each host's latest report. */
+/** Each host's report at the start of a window. */
 export type Mark = ReadonlyMap<string, MetricsReport>
+
+/** Marks whose hosts have not all reported since: how many are kept up to date at most. */
+const OPEN_MARKS = 4
 
 export const emptyWindow = (): WindowMetrics => ({ calls: 0, errors: 0, latency: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0) })
 
@@ -19,6 +22,8 @@ export class MetricsCollector {
   private latest = new Map<string, MetricsReport>()
   private sub?: { unsubscribe(): void }
   private waiters: (() => void)[] = []
+  /** Recent marks, each with the hosts whose first report since has replaced their entry. */
+  private open: { mark: Map<string, MetricsReport>; settled: Set<string> }[] = []
 
   constructor(
     private readonly nc: Connection,
@@ -37,6 +42,11 @@ export class MetricsCollector {
           // Reports can overtake each other: keep the newest of a host's current run.
           if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
           this.latest.set(r.host, r)
+          for (const o of this.open) {
+            if (o.settled.has(r.host)) continue
+            o.settled.add(r.host)
+            o.mark.set(r.host, r)
+          }
           for (const w of this.waiters.splice(0)) w()
         } catch {
           // not a report: ignored
@@ -51,8 +61,20 @@ export class MetricsCollector {
     for (const w of this.waiters.splice(0)) w()
   }
 
-  /** The state now: the start of a window. */
+  /**
+   * The start of a window. A report covers the calls up to when it was made (up to an interval
+   * ago), so each host's entry is replaced by its first report after this call: calls from
+   * before the mark (e.g. before a step's push) stay out, and a host whose report has not
+   * reached us yet (we just subscribed) does not count everything since it started.
+   */
   mark(): Mark {
+    const mark = new Map(this.latest)
+    this.open = [...this.open.slice(1 - OPEN_MARKS), { mark, settled: new Set() }]
+    return mark
+  }
+
+  /** Each host's latest report, as it is now (the end of one window and the start of the next). */
+  snapshot(): Mark {
     return new Map(this.latest)
   }
 

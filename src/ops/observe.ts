@@ -3,7 +3,7 @@
  * application-account user subscribes to the versioned subjects; nothing is sent), next to
  * the live weights.
  */
-import { MetricsCollector } from '../analysis/collector.js'
+import { MetricsCollector, windowBetween } from '../analysis/collector.js'
 import { summarize } from '../analysis/judge.js'
 import type { VersionSummary } from '../analysis/record.js'
 import { LatticeError } from '../errors.js'
@@ -107,6 +107,8 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
   await reports.start()
   try {
     let routes: Route[] = []
+    // Frames follow each other: each starts where the last ended (the first, at the hosts' first reports).
+    let from = reports.mark()
     for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
       if (frame % 5 === 0) {
         const live = await liveRoutes(session, only)
@@ -114,11 +116,13 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
         await observer.watch(watchedOf(session.lattice, routes, live.subscriptions))
       }
       const started = Date.now()
-      const mark = reports.mark()
       await sleepUnless(opts.intervalMs, opts.stopped)
       const counts: Counts = observer.take()
       const seconds = (Date.now() - started) / 1000
-      const reported = (e: EntityRef) => new Map([...reports.since(mark, e)].map(([v, w]) => [v, summarize(w)]))
+      const to = reports.snapshot()
+      const start = from
+      from = to
+      const reported = (e: EntityRef) => new Map([...windowBetween(start, to, e)].map(([v, w]) => [v, summarize(w)]))
       onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds, reported(r.entity))) })
     }
   } finally {
