@@ -11,7 +11,7 @@ import type { CredsInput } from './creds.js'
 import { HostError } from './errors.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
 import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
-import { MetricsRegistry } from './metrics.js'
+import { type MetricsOptions, MetricsRegistry, checkMetricsOptions } from './metrics.js'
 import { MetricsPublisher } from './metrics-publisher.js'
 import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from './metrics-report.js'
 import { type PrometheusEndpoint, servePrometheus } from './prometheus.js'
@@ -47,15 +47,6 @@ export interface HostOptions {
    * published or served (host.metrics() still counts).
    */
   metrics?: MetricsOptions | false
-}
-
-export interface MetricsOptions {
-  /** How often the report is published (default DEFAULT_METRICS_INTERVAL_MS, at least 10 ms). */
-  intervalMs?: number
-  /** Serve the Prometheus text format on GET /metrics at this port (0: any free port; see host.metricsUrl). */
-  prometheusPort?: number
-  /** The address it listens on (default 127.0.0.1). */
-  prometheusHost?: string
 }
 
 export interface StartOptions {
@@ -309,17 +300,6 @@ export class Host {
   private assertOpen(): void {
     if (this.closing) throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
   }
-}
-
-function checkMetricsOptions(m: HostOptions['metrics']): void {
-  if (m === undefined || m === false) return
-  const bad = (what: string) => {
-    throw new HostError('INVALID_REQUEST', `Invalid metrics option: ${what}.`)
-  }
-  if (typeof m !== 'object' || m === null) bad('give an object ({ intervalMs?, prometheusPort?, prometheusHost? }) or false')
-  if (m.intervalMs !== undefined && !(Number.isFinite(m.intervalMs) && m.intervalMs >= 10)) bad(`intervalMs must be a number of milliseconds >= 10, not ${m.intervalMs}`)
-  if (m.prometheusPort !== undefined && !(Number.isInteger(m.prometheusPort) && m.prometheusPort >= 0 && m.prometheusPort <= 65535)) bad(`prometheusPort must be a port number 0-65535 (0: any free port), not ${m.prometheusPort}`)
-  if (m.prometheusHost !== undefined && (typeof m.prometheusHost !== 'string' || m.prometheusHost === '')) bad('prometheusHost must be a host name or address')
 }
 
 function runtimeKey(entity: EntityRef, version: string): string {

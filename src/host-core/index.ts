@@ -2,7 +2,8 @@
  * host-core: the library a host embeds so that several versions of one entity can run in one
  * lattice. Depends on `nats` and lattice's subject module only.
  */
-export { Host, type HostOptions, type MetricsOptions, type StartOptions, type VersionSelector } from './host.js'
+export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
+export type { MetricsOptions } from './metrics.js'
 export { HostError, type HostErrorCode } from './errors.js'
 export { HOST_CONNECTION_DEFAULTS, type ConnectionEvent, type ConnectionState, type HostClosed } from './connection.js'
 export type { CredsInput } from './creds.js'
