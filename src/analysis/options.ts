@@ -11,6 +11,21 @@ export const METRIC_NAMES: readonly MetricName[] = ['error-rate', 'latency', 'p9
 
 export const ANALYSIS_DEFAULTS = { failureLimit: 0, inconclusiveLimit: 2, successes: 1 }
 
+/** The default of each setting, as a person would write it (for help texts). */
+export const SETTING_DEFAULTS: Partial<Record<AnalysisSetting, string>> = {
+  minCalls: String(DEFAULT_THRESHOLDS.minCalls),
+  confidence: String(DEFAULT_THRESHOLDS.confidence),
+  maxErrorRate: String(DEFAULT_THRESHOLDS.maxErrorRate),
+  errorTolerance: String(DEFAULT_THRESHOLDS.errorTolerance),
+  latencyTolerance: '20%',
+  latencyFloorMs: String(DEFAULT_THRESHOLDS.latencyFloorMs),
+  effectFloor: String(DEFAULT_THRESHOLDS.effectFloor),
+  critical: 'all',
+  failureLimit: String(ANALYSIS_DEFAULTS.failureLimit),
+  inconclusiveLimit: String(ANALYSIS_DEFAULTS.inconclusiveLimit),
+  successes: String(ANALYSIS_DEFAULTS.successes),
+}
+
 /** Spec key -> what it is; the flag is `--analysis-` + the key in kebab case. */
 export const ANALYSIS_SETTINGS = {
   minCalls: 'Fewer calls of either version in a window: NODATA (never a pass).',

@@ -1,6 +1,6 @@
 /** What `rollout actor` and `rollout provider` share: their flags and their run. */
 import { Flags, type Interfaces } from '@oclif/core'
-import { ANALYSIS_SETTINGS, type AnalysisInput, type AnalysisSetting, analysisPlan, flagName } from '../analysis/options.js'
+import { ANALYSIS_SETTINGS, type AnalysisInput, type AnalysisSetting, SETTING_DEFAULTS, analysisPlan, flagName } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
@@ -51,7 +51,7 @@ export const rolloutFlags = {
 /** --analysis / --no-analysis, --analysis-dry-run, and one --analysis-* flag per setting. */
 function analysisFlags() {
   const settings = Object.fromEntries(
-    (Object.entries(ANALYSIS_SETTINGS) as [AnalysisSetting, string][]).map(([key, summary]) => [flagName(key).slice(2), Flags.string({ summary, helpGroup: 'ANALYSIS' })]),
+    (Object.entries(ANALYSIS_SETTINGS) as [AnalysisSetting, string][]).map(([key, summary]) => [flagName(key).slice(2), Flags.string({ summary: SETTING_DEFAULTS[key] ? `${summary} Default ${SETTING_DEFAULTS[key]}.` : summary, helpGroup: 'ANALYSIS' })]),
   ) as Record<string, Interfaces.OptionFlag<string | undefined>>
   return {
     analysis: Flags.boolean({
