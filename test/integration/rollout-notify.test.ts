@@ -1,0 +1,119 @@
+/**
+ * Rollout notifications: every event POSTed to --notify receivers (real local HTTP servers) in
+ * order, and published on lattice.rollout.<lattice>.<type> for a NATS subscriber with the state
+ * creds; a receiver that fails or never answers does not stop or break the rollout, and the
+ * runner says how many notifications it could not deliver.
+ */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { NatsConnection, Subscription } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { lattice } from '../helpers/cli.js'
+import { type Receiver, reply, startReceiver } from '../helpers/http-receiver.js'
+import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { appConnection } from '../helpers/traffic.js'
+
+let rl: RolloutLattice
+let recorder: Receiver
+let failing: Receiver
+let silent: Receiver
+let nc: NatsConnection
+
+beforeAll(async () => {
+  rl = await startRolloutLattice()
+  recorder = await startReceiver((_req, res) => reply(res, 204))
+  failing = await startReceiver((_req, res) => reply(res, 503, { message: 'down for maintenance' }))
+  silent = await startReceiver(() => undefined)
+  nc = await appConnection(rl.l.url, rl.l.appCredsFile) // the state user (tests use one user for both)
+})
+afterAll(async () => {
+  await nc?.close()
+  await Promise.all([recorder, failing, silent].map((r) => r?.close()))
+  await rl?.stop()
+})
+
+interface Note {
+  v: number
+  lattice: string
+  entity: { kind: string; id: string; link?: string }
+  from: string
+  to: string
+  event: { type: string; entity: string; time: string; step?: number; weight?: number; gate?: { gate: string; pass: boolean } }
+}
+
+const notesFor = (r: Receiver, id: string) => r.received.map((x) => JSON.parse(x.body) as Note).filter((n) => n.entity.id === id)
+
+/** Collect what is published on lattice.rollout.> about `id`. */
+function listen(id: string): { notes: { subject: string; note: Note }[]; sub: Subscription } {
+  const notes: { subject: string; note: Note }[] = []
+  const sub = nc.subscribe('lattice.rollout.>', {
+    callback: (_err, m) => {
+      const note = m.json<Note>()
+      if (note.entity.id === id) notes.push({ subject: m.subject, note })
+    },
+  })
+  return { notes, sub }
+}
+
+async function until(what: () => boolean, ms = 10_000) {
+  const deadline = Date.now() + ms
+  while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+}
+
+describe('rollout notifications', () => {
+  it('a receiver gets every event in order, and a NATS subscriber with the state creds sees them too', async () => {
+    const id = await rl.actor()
+    const bus = listen(id)
+    await nc.flush()
+    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--gate-cmd', 'true', '--notify', `${recorder.url}/hook`], rl.env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toMatch(/not delivered/)
+    const types = ['started', 'step', 'gate', 'step', 'gate', 'completed']
+    const notes = notesFor(recorder, id)
+    expect(notes.map((n) => n.event.type)).toEqual(types)
+    expect(notes[0]).toMatchObject({ v: 1, lattice: 'default', entity: { kind: 'actor', id }, from: 'v1', to: 'v2', event: { type: 'started' } })
+    expect(notes[3].event).toMatchObject({ type: 'step', step: 2, weight: 100 })
+    expect(notes[4].event.gate).toMatchObject({ gate: 'command', pass: true })
+    expect(recorder.received.find((x) => x.body.includes(id))?.headers['content-type']).toBe('application/json')
+
+    await until(() => bus.notes.length >= types.length)
+    bus.sub.unsubscribe()
+    expect(bus.notes.map((n) => n.note.event.type)).toEqual(types)
+    expect(bus.notes.map((n) => n.subject)).toEqual(types.map((t) => `lattice.rollout.default.${t}`))
+    expect(bus.notes[0].note).toEqual(notes[0])
+  })
+
+  it('a receiver that always fails and one that never answers neither stop nor break the rollout; the undelivered are counted', async () => {
+    const id = await rl.actor()
+    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--notify', failing.url, '--notify', silent.url, '--notify', recorder.url], rl.env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/completed: v2 has 100%/)
+    expect(notesFor(recorder, id).map((n) => n.event.type)).toEqual(['started', 'step', 'step', 'completed'])
+    expect(r.stderr).toMatch(/Warning: \d+ rollout notifications were not delivered \(to http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+\)\./)
+    const [, missed] = /Warning: (\d+) rollout/.exec(r.stderr) ?? []
+    // 4 events each to two receivers that took none of them; the failing one was retried meanwhile.
+    expect(Number(missed)).toBe(8)
+    expect(failing.received.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('a spec rollout notifies its notify: receivers, a rollback included', async () => {
+    const id = await rl.actor()
+    const file = join(rl.l.dir, `notify-${id.slice(0, 8)}.yaml`)
+    writeFileSync(file, `rollouts:\n  - actor: ${id}\n    from: v1\n    to: v2\n    steps: [20, 100]\n    interval: 100ms\n    gates:\n      command: exit 3\n    notify: [${recorder.url}/spec]\n`)
+    const r = await lattice(['rollout', '-f', file, '--json'], rl.env())
+    expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
+    const notes = notesFor(recorder, id)
+    expect(notes.map((n) => n.event.type)).toEqual(['started', 'step', 'gate', 'rolled-back'])
+    // The same events as the runner's own --json lines.
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string }).filter((e) => e.type)
+    expect(notes.map((n) => n.event)).toEqual(lines)
+  })
+
+  it('refuses a --notify URL that is not http(s), before anything is contacted', async () => {
+    const id = await rl.actor()
+    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--notify', 'nats://127.0.0.1:4222'], rl.env())
+    expect(r.code).toBe(ExitCode.INVALID_INPUT)
+    expect(r.stderr).toMatch(/INVALID_ROLLOUT.*--notify "nats:\/\/127\.0\.0\.1:4222" is not an http or https URL/)
+  })
+})
