@@ -49,6 +49,7 @@ const urlOf = (node: Node, what: string, ctx: Ctx) => checked(node, str(node, wh
 export function webhooksOf(node: Node, ctx: Ctx): WebhookGate[] | undefined {
   const items = isSeq(node) ? (node.items as Node[]) : [node]
   const out: WebhookGate[] = []
+  let wrong = false
   for (const item of items) {
     if (isMap(item)) {
       const w = entries(item, WEBHOOK_KEYS, 'webhook', ctx)
@@ -56,15 +57,15 @@ export function webhooksOf(node: Node, ctx: Ctx): WebhookGate[] | undefined {
       if (!urlNode) ctx.at(item, 'MISSING_KEY', 'A webhook needs url.', 'Add url: https://...')
       const url = urlNode ? urlOf(urlNode, 'webhook url', ctx) : undefined
       const timeoutMs = durationOf(w.get('timeout'), WEBHOOK_DEFAULTS.timeout, 'webhook timeout', ctx)
-      if (url === undefined || timeoutMs === undefined) return undefined
-      out.push({ url, timeoutMs })
+      if (url === undefined || timeoutMs === undefined) wrong = true
+      else out.push({ url, timeoutMs })
     } else {
       const url = urlOf(item, 'webhook', ctx)
-      if (url === undefined) return undefined
-      out.push({ url, timeoutMs: parseDuration(WEBHOOK_DEFAULTS.timeout, 'timeout') })
+      if (url === undefined) wrong = true
+      else out.push({ url, timeoutMs: parseDuration(WEBHOOK_DEFAULTS.timeout, 'timeout') })
     }
   }
-  return out
+  return wrong ? undefined : out
 }
 
 export function prometheusOf(node: Node, ctx: Ctx): PrometheusGate | undefined {

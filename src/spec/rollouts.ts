@@ -93,18 +93,13 @@ function gatesOf(node: Node, ctx: Ctx): Gates | undefined {
   }
   const g = entries(node, GATE_KEYS, 'gates', ctx)
   const out: Gates = {}
-  const hook = g.get('webhook')
-  if (hook) {
-    const webhooks = webhooksOf(hook, ctx)
-    if (!webhooks) return undefined
-    if (webhooks.length) out.webhooks = webhooks
-  }
-  const prom = g.get('prometheus')
-  if (prom) {
-    const prometheus = prometheusOf(prom, ctx)
-    if (!prometheus) return undefined
-    out.prometheus = prometheus
-  }
+  // Every gate is read (each problem reported) before giving up on any.
+  const [hook, prom] = [g.get('webhook'), g.get('prometheus')]
+  const webhooks = hook ? webhooksOf(hook, ctx) : []
+  const prometheus = prom ? prometheusOf(prom, ctx) : undefined
+  if (!webhooks || (prom && !prometheus)) return undefined
+  if (webhooks.length) out.webhooks = webhooks
+  if (prometheus) out.prometheus = prometheus
   const cmd = g.get('command')
   if (cmd) {
     const c = str(cmd, 'command', ctx)
