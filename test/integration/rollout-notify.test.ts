@@ -4,15 +4,20 @@
  * creds; a receiver that fails or never answers does not stop or break the rollout, and the
  * runner says how many notifications it could not deliver.
  */
-import { writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { NatsConnection, Subscription } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { lattice } from '../helpers/cli.js'
 import { type Receiver, reply, startReceiver } from '../helpers/http-receiver.js'
 import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { freePort } from '../helpers/nats-server.js'
 import { appConnection } from '../helpers/traffic.js'
+
+const EXAMPLE = (name: string) => fileURLToPath(new URL(`../../examples/notify/${name}`, import.meta.url))
 
 let rl: RolloutLattice
 let recorder: Receiver
@@ -115,5 +120,31 @@ describe('rollout notifications', () => {
     const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--notify', 'nats://127.0.0.1:4222'], rl.env())
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
     expect(r.stderr).toMatch(/INVALID_ROLLOUT.*--notify "nats:\/\/127\.0\.0\.1:4222" is not an http or https URL/)
+  })
+
+  it('the examples: chat-relay.mjs posts {"text"} lines to a chat webhook; ci-wait.mjs writes the status and exits 1 on a rollback', async () => {
+    const id = await rl.actor()
+    const chat = await startReceiver((_req, res) => reply(res, 200, { ok: true }))
+    const [relayPort, waitPort] = [await freePort(), await freePort()]
+    const statusFile = join(rl.l.dir, `status-${id.slice(0, 8)}.json`)
+    const relay = spawn(process.execPath, [EXAMPLE('chat-relay.mjs')], { env: { ...process.env, CHAT_WEBHOOK_URL: `${chat.url}/services/T0/B0/secret`, PORT: String(relayPort) }, stdio: ['ignore', 'ignore', 'pipe'] })
+    const waiter = spawn(process.execPath, [EXAMPLE('ci-wait.mjs')], { env: { ...process.env, ENTITY: id, STATUS_FILE: statusFile, PORT: String(waitPort), TIMEOUT: '2m' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const waited = new Promise<number>((resolve) => waiter.once('exit', (code) => resolve(code ?? -1)))
+    try {
+      // Both listen once they say so on stderr.
+      await Promise.all([relay, waiter].map((p) => new Promise((resolve) => p.stderr?.once('data', resolve))))
+      const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '100ms', '--gate-cmd', 'echo p99 too high; exit 1', '--notify', `http://127.0.0.1:${relayPort}/`, '--notify', `http://127.0.0.1:${waitPort}/`], rl.env())
+      expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
+      expect(r.stderr).not.toMatch(/not delivered/)
+      expect(await waited).toBe(1)
+      expect(JSON.parse(readFileSync(statusFile, 'utf8'))).toMatchObject({ phase: 'rolled-back', from: 'v1', to: 'v2', message: expect.stringMatching(/the command gate failed at step 1: exit 1: p99 too high/) })
+      const texts = chat.received.map((x) => (JSON.parse(x.body) as { text: string }).text)
+      expect(chat.received[0].url).toBe('/services/T0/B0/secret')
+      expect(texts).toEqual([expect.stringMatching(/^:rocket: Rollout of actor .* v1 → v2 in default started/), expect.stringMatching(/^:warning: command gate failed at step 1\/2 .*: exit 1: p99 too high/), expect.stringMatching(/^:rotating_light: Rollout of .* ROLLED BACK: the command gate failed/)])
+    } finally {
+      relay.kill()
+      waiter.kill()
+      await chat.close()
+    }
   })
 })
