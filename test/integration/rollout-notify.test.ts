@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { NatsConnection, Subscription } from 'nats'
+import { createUser } from 'nkeys.js'
+import { encodeUser, fmtCreds } from 'nats-jwt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { lattice } from '../helpers/cli.js'
@@ -146,5 +148,20 @@ describe('rollout notifications', () => {
       waiter.kill()
       await chat.close()
     }
+  })
+
+  it('a state user that may not publish on lattice.rollout.> still runs the rollout; the webhooks still get every event', async () => {
+    const id = await rl.actor()
+    const user = createUser()
+    const file = join(rl.l.dir, 'state-no-notify.creds')
+    writeFileSync(file, fmtCreds(await encodeUser('state-no-notify', user, rl.l.id.app, { pub: { allow: [], deny: ['lattice.rollout.>'] } }), user), { mode: 0o600 })
+    const bus = listen(id)
+    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--notify', recorder.url], { ...rl.env(), LATTICE_STATE_CREDS: file })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/completed: v2 has 100%/)
+    expect(notesFor(recorder, id).map((n) => n.event.type)).toEqual(['started', 'step', 'step', 'completed'])
+    await nc.flush()
+    bus.sub.unsubscribe()
+    expect(bus.notes).toEqual([])
   })
 })
