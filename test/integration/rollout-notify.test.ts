@@ -154,7 +154,8 @@ describe('rollout notifications', () => {
     const id = await rl.actor()
     const user = createUser()
     const file = join(rl.l.dir, 'state-no-notify.creds')
-    writeFileSync(file, fmtCreds(await encodeUser('state-no-notify', user, rl.l.id.app, { pub: { allow: [], deny: ['lattice.rollout.>'] } }), user), { mode: 0o600 })
+    // No allow list at all (an empty one would allow nothing): everything but lattice.rollout.>.
+    writeFileSync(file, fmtCreds(await encodeUser('state-no-notify', user, rl.l.id.app, { pub: { deny: ['lattice.rollout.>'] } as { allow: string[]; deny: string[] } }), user), { mode: 0o600 })
     const bus = listen(id)
     const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--notify', recorder.url], { ...rl.env(), LATTICE_STATE_CREDS: file })
     expect(r.code, r.stderr).toBe(0)
