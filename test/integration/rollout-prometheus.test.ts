@@ -4,11 +4,12 @@
  * an empty result fails as "no data", and a query Prometheus refuses fails with its error.
  * A machine without Prometheus fails here with the install hint (no silent skip).
  */
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { json, lattice } from '../helpers/cli.js'
+import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
 import { type TestPrometheus, startPrometheus } from '../helpers/prometheus.js'
 import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
 
@@ -102,6 +103,25 @@ describe('Prometheus gate', () => {
       expect(r.code).toBe(ExitCode.INVALID_INPUT)
       expect(r.stderr).toMatch(message)
     }
+    expect(await weightsOf(id)).toEqual({ v1: 100 })
+  })
+
+  it('`lattice rollout abort` cuts a long measurement series short', async () => {
+    const id = await rl.actor()
+    const args = ['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--gate-prometheus', prom.url, '--prometheus-query', QUERY, '--prometheus-condition', '< 1', '--prometheus-count', '20', '--prometheus-interval', '30s']
+    const runner = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(rl.env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout.on('data', (d) => (out += d.toString()))
+    runner.stderr.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    const deadline = Date.now() + 20_000
+    while (!/set weight 10%/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 1000)) // past the wait: between two measurements now
+    const abort = await lattice(['rollout', 'abort', id], rl.env())
+    expect(abort.code, abort.stderr).toBe(0)
+    expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
+    expect(out).toMatch(/ROLLED BACK to the stable weights: aborted by/)
+    expect(out).not.toMatch(/prometheus gate passed|set weight 100%/)
     expect(await weightsOf(id)).toEqual({ v1: 100 })
   })
 })
