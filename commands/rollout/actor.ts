@@ -13,6 +13,10 @@ export default class RolloutActor extends RolloutRunner {
     },
     { description: 'Wait for a human after 25%', command: '<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --steps 10,25,pause,100' },
     { description: 'Let a script decide (exit 0 passes)', command: '<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --gate-cmd ./check-dashboards.sh' },
+    {
+      description: 'Let Prometheus and a webhook decide, and tell a chat relay about every event',
+      command: `<%= config.bin %> <%= command.id %> MBXYZ... --from 1.0.0 --to 1.1.0 --gate-prometheus http://prometheus:9090 --prometheus-query 'sum(rate(errors_total{version="{{to}}"}[1m]))' --prometheus-condition '< 0.05' --gate-webhook https://ci.example.com/gate --notify http://relay:8787/`,
+    },
   ]
 
   static override args = {

@@ -6,7 +6,8 @@ import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
 import { checkVersion } from '../ops/entity.js'
 import { runRollout } from '../ops/rollout.js'
-import { parseSteps, validatePlan } from '../plan/rollout.js'
+import { PROMETHEUS_DEFAULTS, WEBHOOK_DEFAULTS, checkHttpUrl, checkQuery, parseCondition } from '../plan/gate-config.js'
+import { type PrometheusGate, parseSteps, validatePlan } from '../plan/rollout.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollouts.js'
@@ -15,10 +16,11 @@ import { type EntityRef, entityLabel } from '../subjects/index.js'
 import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } from './base.js'
 import { untilInterrupted } from './interrupt.js'
 import { RolloutView, viewMode } from './rollout-view.js'
+import { Notifier } from '../notify/notifier.js'
 
 export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each. Real-traffic analysis then judges the canary (--to) against the stable version (--from) from the calls their hosts report (host-core publishes per-version metrics): error rate, latency (a rank test with a Hodges-Lehmann interval), optional p95/p99 maxima. A Fail rolls back; Inconclusive or NODATA past --analysis-inconclusive-limit holds for \`rollout promote\` or \`abort\`. It is on whenever the hosts report metrics; --no-analysis turns it off, --analysis-dry-run records verdicts and acts on none. See docs/analysis.md.
-Then the gates decide:
-a probe (--probe-payload: requests sent to each version's versioned subject; error rate and p95 within the limits and not worse than --from by more than the margins) and/or --gate-cmd (run with the step in LATTICE_ROLLOUT_* env vars; exit 0 passes).
+Then the gates decide: a probe (--probe-payload: requests sent to each version's versioned subject; error rate and p95 within the limits and not worse than --from by more than the margins), --gate-cmd (run with the step in LATTICE_ROLLOUT_* env vars; exit 0 passes), --gate-webhook (the step's context POSTed as JSON; a 2xx answer passes) and --gate-prometheus (--prometheus-query must meet --prometheus-condition).
+Every event is published on lattice.rollout.<lattice>.<event> (as the state user) and POSTed to each --notify URL, in the background.
 A "pause" step waits for \`lattice rollout promote\`. A failed gate, \`lattice rollout abort\` from any terminal, or SIGINT/SIGTERM (unless --on-interrupt hold) puts the stable weights back in one push and exits ${10}.
 Needs --state-creds (progress is kept server-side) and, for probes and the observed weight, --app-creds.`
 
@@ -27,6 +29,7 @@ export const runnerFlags = {
   ...connectionFlags,
   ...appFlags,
   ...signingFlags,
+  notify: Flags.string({ multiple: true, multipleNonGreedy: true, summary: 'POST every rollout event as JSON to this URL (repeatable); delivered in the background, never delaying the rollout.' }),
   'on-interrupt': Flags.string({ options: ['abort', 'hold'], default: 'abort', summary: 'On SIGINT/SIGTERM: put the stable weights back (abort) or leave the weights as they are (hold).' }),
   ...safetyFlags,
 }
@@ -45,6 +48,14 @@ export const rolloutFlags = {
   'error-margin': Flags.string({ default: String(PROBE_DEFAULTS.errorMargin), summary: 'How many percentage points more errors than --from the new version may have.', helpGroup: 'GATES' }),
   'latency-margin-ms': Flags.integer({ min: 0, default: PROBE_DEFAULTS.latencyMarginMs, summary: 'How many ms slower (p95) than --from the new version may be.', helpGroup: 'GATES' }),
   'gate-cmd': Flags.string({ summary: 'A command run after each wait (sh -c) with LATTICE_ROLLOUT_* in its environment; exit 0 passes.', helpGroup: 'GATES' }),
+  'gate-webhook': Flags.string({ multiple: true, multipleNonGreedy: true, summary: "POST the step's context as JSON to this URL after each wait (repeatable); a 2xx answer passes.", helpGroup: 'GATES' }),
+  'webhook-timeout': Flags.string({ default: WEBHOOK_DEFAULTS.timeout, summary: 'How long a --gate-webhook may take to answer before it fails.', helpGroup: 'GATES' }),
+  'gate-prometheus': Flags.string({ summary: 'Turns on the Prometheus gate: the server URL (http://prometheus:9090).', helpGroup: 'GATES' }),
+  'prometheus-query': Flags.string({ summary: 'PromQL instant query; {{lattice}} {{id}} {{link}} {{from}} {{to}} are filled in.', helpGroup: 'GATES' }),
+  'prometheus-condition': Flags.string({ summary: 'What every sample must meet: an operator (< <= > >= == !=) and a number, e.g. "< 0.05".', helpGroup: 'GATES' }),
+  'prometheus-count': Flags.integer({ min: 1, default: PROMETHEUS_DEFAULTS.count, summary: 'Measurements (queries) per step.', helpGroup: 'GATES' }),
+  'prometheus-interval': Flags.string({ default: PROMETHEUS_DEFAULTS.interval, summary: 'Time between two measurements.', helpGroup: 'GATES' }),
+  'prometheus-failure-limit': Flags.integer({ min: 0, default: PROMETHEUS_DEFAULTS.failureLimit, summary: 'Failed measurements allowed before the gate fails (no data and errors count as failed).', helpGroup: 'GATES' }),
   ...analysisFlags(),
 }
 
@@ -102,10 +113,35 @@ export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags
         }
       : {}),
     ...(flags['gate-cmd'] ? { gateCmd: flags['gate-cmd'] } : {}),
+    ...(flags['gate-webhook']?.length ? { webhooks: flags['gate-webhook'].map((url) => ({ url: checkHttpUrl(url, '--gate-webhook'), timeoutMs: parseDuration(flags['webhook-timeout'], '--webhook-timeout') })) } : {}),
+    ...prometheusFromFlags(flags),
+    ...(flags.notify?.length ? { notify: flags.notify.map((url) => checkHttpUrl(url, '--notify')) } : {}),
     analysis: analysisFromFlags(flags),
   }
   validatePlan(plan)
   return plan
+}
+
+function prometheusFromFlags(flags: Interfaces.InferredFlags<typeof rolloutFlags>): { prometheus?: PrometheusGate } {
+  const url = flags['gate-prometheus']
+  const query = flags['prometheus-query']
+  const condition = flags['prometheus-condition']
+  if (url === undefined) {
+    if (query !== undefined || condition !== undefined) throw new LatticeError('INVALID_ROLLOUT', `${query !== undefined ? '--prometheus-query' : '--prometheus-condition'} needs --gate-prometheus (the server's URL).`, { hint: 'For example --gate-prometheus http://prometheus:9090.' })
+    return {}
+  }
+  if (query === undefined || condition === undefined) throw new LatticeError('INVALID_ROLLOUT', `--gate-prometheus needs ${query === undefined ? '--prometheus-query' : '--prometheus-condition'}.`, { hint: `For example --prometheus-query 'sum(rate(errors_total{version="{{to}}"}[1m]))' --prometheus-condition '< 0.05'.` })
+  parseCondition(condition, '--prometheus-condition')
+  return {
+    prometheus: {
+      url: checkHttpUrl(url, '--gate-prometheus'),
+      query: checkQuery(query, '--prometheus-query'),
+      condition,
+      count: flags['prometheus-count'],
+      intervalMs: parseDuration(flags['prometheus-interval'], '--prometheus-interval'),
+      failureLimit: flags['prometheus-failure-limit'],
+    },
+  }
 }
 
 /** Runs rollouts: streams progress, turns SIGINT/SIGTERM into an abort (or a hold), exits 10 when rolled back. */
@@ -114,16 +150,27 @@ export abstract class RolloutRunner extends LatticeCommand {
     const target = resolveTarget(targetOptions, 'required')
     // Every plan's needs are checked before the first one starts.
     if (!flags['app-creds'] && plans.some((p) => p.probe)) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+    const notify = (flags.notify ?? []).map((url) => checkHttpUrl(url, '--notify'))
     await untilInterrupted((interrupted) =>
       withSession(target, async (session) => {
         for (const plan of plans) {
           const view = new RolloutView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t), `${entityLabel(plan.entity)}: ${plan.from} -> ${plan.to}`, this.paint(), { [plan.to]: 'canary', [plan.from]: 'stable' })
-          const record: RolloutRecord = await runRollout(session, plan, {
-            change: this.changeOptions({ ...flags, 'dry-run': false }),
-            onEvent: (e) => view.event(e),
-            onInterrupt: flags['on-interrupt'] as 'abort' | 'hold',
-            interrupted,
-          })
+          const notifier = new Notifier(session.lattice, plan, [...(plan.notify ?? []), ...notify], session.journal?.store)
+          let record: RolloutRecord
+          try {
+            record = await runRollout(session, plan, {
+              change: this.changeOptions({ ...flags, 'dry-run': false }),
+              onEvent: (e) => {
+                view.event(e)
+                notifier.event(e)
+              },
+              onInterrupt: flags['on-interrupt'] as 'abort' | 'hold',
+              interrupted,
+            })
+          } finally {
+            const missed = await notifier.close()
+            if (missed.count) process.stderr.write(`Warning: ${missed.count} rollout notification${missed.count === 1 ? ' was' : 's were'} not delivered (to ${missed.receivers.join(', ')}).\n`)
+          }
           if (record.phase === 'rolled-back') {
             throw new LatticeError('ROLLED_BACK', `The rollout of ${entityLabel(plan.entity)} was rolled back: ${record.message}.`, { hint: 'The stable weights are live again; see `lattice rollout status` and `lattice history`.' })
           }

@@ -1,14 +1,17 @@
 /**
- * A rollout step's gates: a probe of the new version against the stable one, and the user's
- * command with the step's facts in its environment. Either is cut short when the rollout is
- * aborted or interrupted meanwhile.
+ * A rollout step's gates: a probe of the new version against the stable one, the user's
+ * command with the step's facts in its environment, webhooks (ops/webhook-gate.ts) and a
+ * Prometheus query (ops/prometheus-gate.ts). Each is cut short when the rollout is aborted or
+ * interrupted meanwhile.
  */
 import { spawn } from 'node:child_process'
 import type { RolloutPlan } from '../plan/rollout.js'
 import type { GateResult } from '../state/rollouts.js'
 import { versionedSubject } from '../subjects/index.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
+import { prometheusGate } from './prometheus-gate.js'
 import type { Session } from './session.js'
+import { webhookContext, webhookGate } from './webhook-gate.js'
 
 /** How often a waiting rollout looks at its record (an abort, a promote). */
 export const POLL_MS = 250
@@ -39,6 +42,8 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
     const out: GateResult[] = []
     if (plan.probe && session.app) out.push(await probeGate(session, plan))
     if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
+    for (const hook of plan.webhooks ?? []) if (!cut.signal.aborted) out.push(await webhookGate(hook, webhookContext(session.lattice, plan, facts), cut.signal))
+    if (plan.prometheus && !cut.signal.aborted) out.push(await prometheusGate(plan.prometheus, session.lattice, plan, cut.signal))
     return out
   } finally {
     running = false

@@ -11,17 +11,20 @@
  *       gates:
  *         probe: { payload: '{"ping":1}', maxErrorRate: 1, maxP95Ms: 50 }
  *         command: ./check.sh
+ *         webhook: https://ci.example.com/gate
+ *         prometheus: { url: http://prom:9090, query: ..., condition: '< 0.05' }
+ *       notify: [https://hooks.example.com/rollouts]
  */
 import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { isLatticeError } from '../errors.js'
-import { parseDuration } from '../plan/duration.js'
-import { type ProbeGate, type RolloutPlan, type Step, validatePlan } from '../plan/rollout.js'
+import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../plan/rollout.js'
 import { entityKey } from '../subjects/index.js'
 import { analysisOf } from './analysis.js'
 import { type Ctx, entityItem, entries, str, versionOf } from './nodes.js'
+import { durationOf, notifyOf, numberOf, prometheusOf, webhooksOf } from './rollout-gates.js'
 
-const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis']
-const GATE_KEYS = ['probe', 'command']
+const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis', 'notify']
+const GATE_KEYS = ['probe', 'command', 'webhook', 'prometheus']
 const PROBE_KEYS = ['payload', 'count', 'timeout', 'maxErrorRate', 'maxP95Ms', 'errorMargin', 'latencyMarginMs']
 
 export const DEFAULT_STEPS: Step[] = [10, 25, 50, 100]
@@ -53,8 +56,10 @@ export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
     const gate = gates ? gatesOf(gates, ctx) : {}
     const analysisNode = r.fields.get('analysis')
     const analysis = analysisNode ? analysisOf(analysisNode, ctx) : undefined
-    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate || (analysisNode && !analysis)) continue
-    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate, ...(analysis ? { analysis } : {}) }
+    const notifyNode = r.fields.get('notify')
+    const notify = notifyNode ? notifyOf(notifyNode, ctx) : []
+    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate || !notify || (analysisNode && !analysis)) continue
+    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate, ...(notify.length ? { notify } : {}), ...(analysis ? { analysis } : {}) }
     try {
       validatePlan(plan)
       plans.push(plan)
@@ -82,33 +87,22 @@ function stepsOf(node: Node, ctx: Ctx): Step[] | undefined {
   return out
 }
 
-function durationOf(node: Node | undefined, fallback: string, what: string, ctx: Ctx): number | undefined {
-  const text = node ? str(node, what, ctx) : fallback
-  if (text === undefined) return undefined
-  try {
-    return parseDuration(text, what)
-  } catch (e) {
-    if (!isLatticeError(e)) throw e
-    ctx.at(node, 'INVALID_DURATION', e.message, e.hint)
-    return undefined
-  }
-}
+type Gates = { probe?: ProbeGate; gateCmd?: string; webhooks?: WebhookGate[]; prometheus?: PrometheusGate }
 
-function numberOf(node: Node | undefined, fallback: number | undefined, what: string, ctx: Ctx, range: { min: number; max?: number; integer?: boolean }): number | undefined {
-  if (!node) return fallback
-  const v = isScalar(node) ? node.value : undefined
-  if (typeof v === 'number' && v >= range.min && (range.max === undefined || v <= range.max) && (!range.integer || Number.isInteger(v))) return v
-  ctx.at(node, 'WRONG_TYPE', `${what} must be a ${range.integer ? 'whole ' : ''}number from ${range.min}${range.max === undefined ? ' up' : ` to ${range.max}`}.`)
-  return Number.NaN
-}
-
-function gatesOf(node: Node, ctx: Ctx): { probe?: ProbeGate; gateCmd?: string } | undefined {
+function gatesOf(node: Node, ctx: Ctx): Gates | undefined {
   if (!isMap(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'gates must be a mapping with probe and/or command.')
+    ctx.at(node, 'WRONG_TYPE', 'gates must be a mapping with probe, command, webhook and/or prometheus.')
     return undefined
   }
   const g = entries(node, GATE_KEYS, 'gates', ctx)
-  const out: { probe?: ProbeGate; gateCmd?: string } = {}
+  const out: Gates = {}
+  // Every gate is read (each problem reported) before giving up on any.
+  const [hook, prom] = [g.get('webhook'), g.get('prometheus')]
+  const webhooks = hook ? webhooksOf(hook, ctx) : []
+  const prometheus = prom ? prometheusOf(prom, ctx) : undefined
+  if (!webhooks || (prom && !prometheus)) return undefined
+  if (webhooks.length) out.webhooks = webhooks
+  if (prometheus) out.prometheus = prometheus
   const cmd = g.get('command')
   if (cmd) {
     const c = str(cmd, 'command', ctx)

@@ -156,6 +156,16 @@ export class StateStore {
     })
   }
 
+  /** Publish a record (redacted, like everything filed) on a subject: fire-and-forget, for notifications. */
+  publish(subject: string, value: unknown): void {
+    this.nc.publish(subject, encode(value))
+  }
+
+  /** Until the server has everything published so far. */
+  async flush(): Promise<void> {
+    await this.nc.flush()
+  }
+
   async close(): Promise<void> {
     await this.nc.close().catch(() => undefined)
   }

@@ -216,6 +216,36 @@ describe('rollouts in a spec', () => {
   })
 })
 
+describe('webhook and Prometheus gates, and notify, in a spec', () => {
+  const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
+  it('parse with defaults', () => {
+    const text = `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    gates:\n      webhook: [https://ci.example/gate, { url: "http://h:8080/x", timeout: 3s }]\n      prometheus: { url: "http://prom:9090", query: 'sum(rate(errors{v="{{to}}"}[1m]))', condition: "< 0.05" }\n    notify: https://hooks.example/r\n`
+    expect(parseSpec(text, 'r.yaml').rollouts[0]).toMatchObject({
+      webhooks: [
+        { url: 'https://ci.example/gate', timeoutMs: 10_000 },
+        { url: 'http://h:8080/x', timeoutMs: 3000 },
+      ],
+      prometheus: { url: 'http://prom:9090', query: 'sum(rate(errors{v="{{to}}"}[1m]))', condition: '< 0.05', count: 1, intervalMs: 10_000, failureLimit: 0 },
+      notify: ['https://hooks.example/r'],
+    })
+  })
+  it('report every problem, located', () => {
+    const text = `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    gates:\n      webhook: ftp://x\n      prometheus: { url: "http://p", query: "up{x='{{nope}}'}", condition: "eval(1)", count: 0, colour: 1 }\n    notify: [https://u:p@h/x]\n  - actor: ${a2}\n    from: a\n    to: b\n    gates:\n      prometheus: { url: "http://p" }\n      webhook: { timeout: soon }\n`
+    expect(problems(text).map((p) => `${p.line}:${p.code}:${p.message}`)).toEqual([
+      '6:INVALID_ROLLOUT:webhook "ftp://x" is not an http or https URL (ftp).',
+      "7:INVALID_ROLLOUT:query has an unknown placeholder {{nope}}.",
+      '7:INVALID_ROLLOUT:condition "eval(1)" is not a condition.',
+      '7:WRONG_TYPE:count must be a whole number from 1 up.',
+      '7:UNKNOWN_KEY:Unknown key "colour" in prometheus.',
+      '8:INVALID_ROLLOUT:notify carries a user name or password in its URL.',
+      '13:MISSING_KEY:The prometheus gate needs query.',
+      '13:MISSING_KEY:The prometheus gate needs condition.',
+      '14:MISSING_KEY:A webhook needs url.',
+      '14:INVALID_DURATION:webhook timeout "soon" is not a duration.',
+    ])
+  })
+})
+
 describe('review regressions', () => {
   it('rejects environment names that YAML would not read back as the same string', () => {
     for (const name of ['"1"', 'true', '"a b"', '"-x"']) {
@@ -237,8 +267,10 @@ describe('published JSON Schema', () => {
     const { readFileSync } = await import('node:fs')
     const schema = JSON.parse(readFileSync(new URL('../../docs/lattice.schema.json', import.meta.url), 'utf8'))
     expect(Object.keys(schema.properties).sort()).toEqual(['account', 'environments', 'faults', 'lattice', 'live', 'rollouts', 'splits'])
-    expect(Object.keys(schema.properties.rollouts.items.properties).sort()).toEqual(['actor', 'analysis', 'from', 'gates', 'interval', 'link', 'provider', 'steps', 'to'])
+    expect(Object.keys(schema.properties.rollouts.items.properties).sort()).toEqual(['actor', 'analysis', 'from', 'gates', 'interval', 'link', 'notify', 'provider', 'steps', 'to'])
     expect(Object.keys(schema.properties.rollouts.items.properties.analysis.oneOf[2].properties).sort()).toEqual(['mode', ...Object.keys(ANALYSIS_SETTINGS)].sort())
+    expect(Object.keys(schema.properties.rollouts.items.properties.gates.properties).sort()).toEqual(['command', 'probe', 'prometheus', 'webhook'])
+    expect(Object.keys(schema.properties.rollouts.items.properties.gates.properties.prometheus.properties).sort()).toEqual(['condition', 'count', 'failureLimit', 'interval', 'query', 'url'])
     expect(Object.keys(schema.properties.environments.additionalProperties.properties).sort()).toEqual(['actors', 'providers'])
     expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual(['actor', 'clusters', 'link', 'provider', 'weights'])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual(['actor', 'drop', 'link', 'provider'])
