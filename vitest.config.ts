@@ -7,8 +7,11 @@ const LOAD = 'test/integration/load.test.ts'
 // first-run (help, typos, PATH); without-state (lattice's local emergency copies: what each server
 // version does when the state is unreachable is state-availability's, which the matrix runs); and
 // the load test (lattice's lock under CPU load: state.test's concurrent shifts cover each version's
-// compare-and-set). They run once, in npm test.
-const SERVERLESS = process.env.LATTICE_MATRIX ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts'] : []
+// compare-and-set); the webhook, Prometheus and notification gates (HTTP and Prometheus decide
+// there; the rollouts they steer are rollout.test's, which the matrix runs). They run once, in npm test.
+const SERVERLESS = process.env.LATTICE_MATRIX
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts']
+  : []
 
 export default defineConfig({
   test: {
