@@ -27,6 +27,9 @@ function text(n) {
       return `:rocket: Rollout of ${who} started (${e.message}).`
     case 'paused':
       return `:double_vertical_bar: Rollout of ${who} paused${step}: ${e.message}.`
+    case 'verdict':
+      // Real-traffic analysis: a message only when it did not pass (the figures are in e.message).
+      return e.judgement.outcome === 'pass' ? undefined : `:mag: Analysis ${e.judgement.outcome.toUpperCase()}${step} for ${who}: ${e.message}`
     case 'gate':
       return e.gate.pass ? undefined : `:warning: ${e.gate.gate} gate failed${step} for ${who}: ${e.gate.detail}`
     case 'completed':

@@ -181,7 +181,8 @@ describe('a secret in the wrong place', () => {
     for (const [id] of commands) expect(all.some((x) => x.label.startsWith(`${id} `))).toBe(true)
     // Each case is checked as it ends, so the first leak fails the test at once.
     await pool(all, 4, async (c) => expectRefused(c, await lattice(c.argv, { ...env, ...c.env })))
-  }, 300_000)
+    // One CLI process per case (about 200 of them): minutes on a loaded 2-core machine.
+  }, 600_000)
 
   it('--server <seed> fails before any lookup or connection: the seed error, not CONNECTION_FAILED', async () => {
     const seed = secrets[0].value
