@@ -63,12 +63,13 @@ describe('rollout', () => {
   it('a version that passes every gate reaches 100%', async () => {
     // A loaded 2-core CI box stalls single probes by tens of ms: the latency margin is not what this tests.
     expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
-    // Steady traffic while the rollout runs, so it observes the split.
+    // Steady traffic while the rollout runs, so it observes the split. The gates are what this tests
+    // (real-traffic analysis is analysis.test's: this closed-loop caller slows down on a loaded box).
     let traffic = true
     const caller = (async () => {
       while (traffic) await callSplit(20)
     })()
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '1s', '--probe-payload', 'ping', '--latency-margin-ms', '2000', '--gate-cmd', 'test "$LATTICE_ROLLOUT_TO" = v2'], env())
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '1s', '--probe-payload', 'ping', '--latency-margin-ms', '2000', '--gate-cmd', 'test "$LATTICE_ROLLOUT_TO" = v2', '--no-analysis'], env())
     traffic = false
     await caller
     expect(r.code, r.stderr).toBe(0)
