@@ -92,3 +92,17 @@ export function describeJudgement(j: Judgement): string {
   const metrics = j.verdicts.map((v) => `${v.metric} ${v.outcome.toUpperCase()}${v.critical ? '' : ' (not critical)'}: ${v.summary}`)
   return `${j.outcome.toUpperCase()}${j.alone ? ' (canary alone: the stable version has no weight)' : ''}; ${metrics.join('; ')}`
 }
+
+/** The failed critical metrics with their figures: the reason a rollback gives. */
+export const failedMetrics = (j: Judgement) =>
+  j.verdicts
+    .filter((v) => v.outcome === 'fail' && v.critical)
+    .map((v) => `${v.metric}: ${v.summary}`)
+    .join('; ')
+
+/** The metrics that did not pass, with their figures: the reason a hold gives. */
+export const undecided = (j: Judgement) =>
+  j.verdicts
+    .filter((v) => v.outcome !== 'pass')
+    .map((v) => `${v.metric}: ${v.summary}`)
+    .join('; ')

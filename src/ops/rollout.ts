@@ -15,7 +15,7 @@ import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subject
 import { SplitObserver, observedShares } from '../traffic/observe.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
-import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement } from './rollout-analysis.js'
+import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
 import { POLL_MS, gatesUnlessStopped, sleep } from './rollout-gates.js'
 import { servedSubjects } from './observe.js'
 
@@ -266,18 +266,6 @@ function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | nu
     details: { command, stable },
   })
 }
-
-/** The failed critical metrics with their figures: the reason a rollback gives. */
-const failedMetrics = (j: Judgement) =>
-  j.verdicts
-    .filter((v) => v.outcome === 'fail' && v.critical)
-    .map((v) => `${v.metric}: ${v.summary}`)
-    .join('; ')
-const undecided = (j: Judgement) =>
-  j.verdicts
-    .filter((v) => v.outcome !== 'pass')
-    .map((v) => `${v.metric}: ${v.summary}`)
-    .join('; ')
 
 const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
 
