@@ -1,6 +1,7 @@
 /**
  * host-core: the library a host embeds so that several versions of one entity can run in one
- * lattice. Depends on `nats` and lattice's subject module only.
+ * lattice. Depends on `nats` and lattice's subject module only. It implements the lattice host
+ * protocol 1.0 (docs/host-protocol.md), and is its reference implementation.
  */
 export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
 export type { MetricsOptions } from './metrics.js'

@@ -1,5 +1,5 @@
 /**
- * Subject names of versioned RPC (DESIGN.md section 2). The one place they are built and parsed.
+ * Subject names of versioned RPC (docs/host-protocol.md, section 3). The one place they are built and parsed.
  *   actor:    wasmbus.rpc.{lattice}.{actor-pk}[.{vtoken}]
  *   provider: wasmbus.rpc.{lattice}.{provider-pk}.{link}[.{vtoken}]
  */
