@@ -135,7 +135,7 @@ describe('rollout', () => {
   it('an abort during a long gate command stops it at once, with no further step pushed', async () => {
     expect(await weightsOf()).toEqual({ v1: 100 })
     const started = Date.now()
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 30', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 120', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     runner.stdout.on('data', (d) => (out += d.toString()))
     const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
@@ -144,10 +144,11 @@ describe('rollout', () => {
     const abort = await lattice(['rollout', 'abort', actor], env())
     expect(abort.code, abort.stderr).toBe(0)
     expect(await exited).toBe(ExitCode.ROLLED_BACK)
-    expect(Date.now() - started).toBeLessThan(15_000)
+    // Cut short: long before the gate command's two minutes (a loaded CI box takes seconds per CLI start).
+    expect(Date.now() - started).toBeLessThan(60_000)
     expect(out).not.toMatch(/set weight 100%/)
     expect(await weightsOf()).toEqual({ v1: 100 })
-  })
+  }, 120_000)
 
   it('an interrupt with --on-interrupt hold leaves the weights (exit 12); abort then restores them', async () => {
     const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '60s', '--on-interrupt', 'hold', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
