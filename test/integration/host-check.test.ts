@@ -1,0 +1,148 @@
+/**
+ * `lattice host check` against real hosts: host-core passes every MUST; hosts written here with
+ * plain nats.js that break one requirement fail with it named; the account JWT is untouched.
+ */
+import type { Msg, NatsConnection } from 'nats'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Host } from '../../src/host-core/index.js'
+import { entityQueueGroup, inventorySubject, unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
+import { json, lattice } from '../helpers/cli.js'
+import { newActorId, newProviderId } from '../helpers/ids.js'
+import { liveJwt } from '../helpers/live.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection } from '../helpers/traffic.js'
+
+interface Requirement {
+  id: string
+  level: string
+  outcome: string
+  observed: string
+}
+interface CheckJson {
+  conformant: boolean
+  requirements: Requirement[]
+}
+
+let l: TestLattice
+const hosts: Host[] = []
+const conns: NatsConnection[] = []
+
+beforeAll(async () => {
+  l = await startLattice()
+})
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.close()))
+  await Promise.all(conns.splice(0).map((c) => c.close()))
+})
+afterAll(async () => {
+  await l?.stop()
+})
+
+async function conn(): Promise<NatsConnection> {
+  const nc = await appConnection(l.url, l.appCredsFile)
+  conns.push(nc)
+  return nc
+}
+
+async function newHost(hostId: string): Promise<Host> {
+  const host = await Host.start({ nc: await conn(), lattice: 'default', hostId, metrics: { intervalMs: 250 } })
+  hosts.push(host)
+  return host
+}
+
+const slowEcho = async (_req: unknown, ctx: { version: string }) => {
+  await new Promise((r) => setTimeout(r, 30))
+  return ctx.version
+}
+
+function check(args: string[]) {
+  return lattice(['host', 'check', ...args], { ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
+}
+
+const byId = (rs: Requirement[]) => Object.fromEntries(rs.map((r) => [r.id, r]))
+
+/** The result of a check, from --json (a failed one sits in the error's details). */
+function resultOf(r: { stdout: string; stderr: string; code: number }): CheckJson {
+  const out = json<CheckJson & { error?: { code: string; details: { result: CheckJson } } }>(r)
+  return out.error ? { ...out.error.details.result, error: out.error.code } as CheckJson : out
+}
+
+describe('lattice host check', () => {
+  it('host-core passes every MUST; the drain check stops the version cleanly; the JWT is untouched', async () => {
+    const actor = newActorId()
+    const host = await newHost('host-ok')
+    await host.startActor({ id: actor, version: 'v2', count: 2, handler: slowEcho })
+    const before = await liveJwt(l)
+
+    const text = await check(['actor', actor, '--version', 'v2', '--host', 'host-ok'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(/^MUST\s+HP-QUEUE\s+pass\s+all 4 subscriptions in queue group/m)
+    expect(text.stdout).toMatch(/^MUST\s+HP-AMBIGUOUS\s+skipped\s+skipped: needs two versions/m)
+    expect(text.stdout).toMatch(/^MUST\s+HP-DRAIN\s+skipped\s+skipped \(pass --stop/m)
+    expect(text.stdout).toContain('conformant: every MUST passed')
+
+    const r = await check(['actor', actor, '--version', 'v2', '--host', 'host-ok', '--stop', '--requests', '50', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const res = byId(resultOf(r).requirements)
+    for (const id of ['HP-SUBJECTS', 'HP-QUEUE', 'HP-ANSWER', 'HP-ONLY-OWN', 'HP-INVENTORY', 'HP-DRAIN']) expect(res[id].outcome, `${id}: ${res[id].observed}`).toBe('pass')
+    expect(res['HP-METRICS'].outcome).toBe('pass')
+    expect(res['HP-DRAIN'].observed).toMatch(/^50\/50 requests sent just before the stop answered; stop accepted/)
+    expect(host.inventory().filter((e) => e.count > 0)).toEqual([])
+    expect(host.stats().inFlight).toBe(0)
+    expect(await liveJwt(l)).toBe(before)
+  }, 60_000)
+
+  it('with two versions on the host the ambiguity check runs and passes, changing nothing', async () => {
+    const provider = newProviderId()
+    const host = await newHost('host-two')
+    await host.startProvider({ id: provider, link: 'db', version: 'v1', count: 1, handler: slowEcho })
+    await host.startProvider({ id: provider, link: 'db', version: 'v2', count: 3, handler: slowEcho })
+    const r = await check(['provider', provider, '--link', 'db', '--version', 'v2', '--host', 'host-two', '--json'])
+    expect(r.code, r.stdout).toBe(0)
+    const res = byId(resultOf(r).requirements)
+    expect(res['HP-AMBIGUOUS']).toMatchObject({ outcome: 'pass', observed: expect.stringContaining('AMBIGUOUS_VERSION [v1, v2]') })
+    expect(res['HP-ONLY-OWN'].outcome).toBe('pass')
+    expect(host.inventory().map((e) => [e.version, e.count])).toEqual([['v1', 1], ['v2', 3]])
+  }, 60_000)
+
+  describe('a broken host (plain nats.js) fails with the requirement named', () => {
+    /** A minimal host: control subjects, and the RPC subscriptions `subscribe` makes. */
+    async function brokenHost(hostId: string, actor: string, version: string, opts: { versioned?: boolean; queue?: string; inventory?: boolean; foreign?: string }) {
+      const nc = await conn()
+      const entity = { kind: 'actor' as const, id: actor }
+      const unv = unversionedSubject('default', entity)
+      const ver = versionedSubject('default', entity, version)
+      const respond = (m: Msg) => m.respond(new TextEncoder().encode(version))
+      const queue = opts.queue ?? entityQueueGroup(entity)
+      nc.subscribe(unv, { queue, callback: (_e, m) => respond(m) })
+      if (opts.versioned !== false) nc.subscribe(ver, { queue, callback: (_e, m) => respond(m) })
+      if (opts.foreign) nc.subscribe(versionedSubject('default', entity, opts.foreign), { queue, callback: (_e, m) => respond(m) })
+      nc.subscribe(`wasmbus.ctl.default.cmd.${hostId}.*`, { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ accepted: false, code: 'UNSUPPORTED', error: 'no' }))) })
+      if (opts.inventory !== false) {
+        const entities = [{ kind: 'actor', id: actor, version, count: 1, subjects: [unv, ver] }]
+        nc.subscribe(inventorySubject('default', hostId), { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ accepted: true, hostId, lattice: 'default', entities }))) })
+      }
+      await nc.flush()
+    }
+
+    it.each([
+      ['no versioned subscription', { versioned: false }, ['HP-SUBJECTS', 'HP-ANSWER']],
+      ['the wrong queue group', { queue: 'workers' }, ['HP-QUEUE']],
+      ['no inventory', { inventory: false }, ['HP-INVENTORY']],
+      ['another version\'s subject', { foreign: 'v9' }, ['HP-ONLY-OWN']],
+    ] as const)('%s', async (_name, opts, failing) => {
+      const actor = newActorId()
+      const hostId = `broken-${Math.random().toString(36).slice(2, 8)}`
+      await brokenHost(hostId, actor, 'v1', opts)
+      const before = await liveJwt(l)
+      const r = await check(['actor', actor, '--version', 'v1', '--host', hostId, '--requests', '5', '--json'])
+      expect(r.code, r.stdout).toBe(11)
+      const out = json<{ error: { code: string; message: string; details: { result: CheckJson } } }>(r)
+      expect(out.error.code).toBe('HOST_NONCONFORMANT')
+      const failed = out.error.details.result.requirements.filter((q) => q.level !== 'SHOULD' && q.outcome === 'fail').map((q) => q.id)
+      expect(failed).toEqual([...failing])
+      for (const id of failing) expect(out.error.message).toContain(id)
+      expect(await liveJwt(l)).toBe(before)
+    }, 60_000)
+  })
+})
