@@ -141,9 +141,11 @@ function describeQueues(subs: { subject: string; queue?: string }[]): string {
 function judgeOnlyOwn(subs: { subject: string }[], lattice: string, entity: EntityRef, versions: string[], inventoryOk: boolean, version: string): Verdict {
   const own = new Set(inventoryOk ? [...versions, version] : [version])
   const key = entityKey(entity)
-  const foreign = [...new Set(subs.map((s) => parseVersionedSubject(lattice, s.subject)).filter((p) => p && entityKey(p.entity) === key && !own.has(p.version)).map((p) => p!.version))]
-  if (foreign.length > 0) return ['fail', `subscribes to the versioned subject of ${foreign.join(', ')}, which its inventory does not list`]
-  return ['pass', `versioned subscriptions only for ${[...own].join(', ')}${inventoryOk ? ' (what the inventory lists)' : ' (no inventory: judged against --version only)'}`]
+  const subscribed = [...new Set(subs.map((s) => parseVersionedSubject(lattice, s.subject)).filter((p) => p !== undefined && entityKey(p.entity) === key).map((p) => p!.version))]
+  const foreign = subscribed.filter((v) => !own.has(v))
+  const against = inventoryOk ? `the inventory lists ${versions.join(', ') || 'none'}, --version ${version}` : `no inventory: judged against --version ${version} only`
+  if (foreign.length > 0) return ['fail', `subscribes to the versioned subject of ${foreign.join(', ')} (${against})`]
+  return ['pass', subscribed.length > 0 ? `versioned subscriptions only of ${subscribed.join(', ')} (${against})` : `no versioned subscription of another version (${against})`]
 }
 
 function judgeAnswers(direct: Burst, shared: Burst, others: number): Verdict {

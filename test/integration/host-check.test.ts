@@ -107,20 +107,48 @@ describe('lattice host check', () => {
 
   describe('a broken host (plain nats.js) fails with the requirement named', () => {
     /** A minimal host: control subjects, and the RPC subscriptions `subscribe` makes. */
-    async function brokenHost(hostId: string, actor: string, version: string, opts: { versioned?: boolean; queue?: string; inventory?: boolean; foreign?: string }) {
+    interface Broken {
+      versioned?: boolean
+      queue?: string
+      inventory?: boolean
+      /** Subscribe to this other version's subject too. */
+      foreign?: string
+      /** Also run v0 (subscribed and listed), and accept a scale without a version. */
+      acceptAmbiguous?: boolean
+      /** Answer after 100 ms, and on stop drop whatever is not answered yet (unsubscribe, not drain). */
+      dropOnStop?: boolean
+    }
+
+    /** A minimal host of one actor: its RPC subscriptions, inventory and control subjects, each breakable. */
+    async function brokenHost(hostId: string, actor: string, version: string, opts: Broken) {
       const nc = await conn()
       const entity = { kind: 'actor' as const, id: actor }
       const unv = unversionedSubject('default', entity)
-      const ver = versionedSubject('default', entity, version)
-      const respond = (m: Msg) => m.respond(new TextEncoder().encode(version))
+      const sub = (v: string) => versionedSubject('default', entity, v)
+      const encode = (x: unknown) => new TextEncoder().encode(typeof x === 'string' ? x : JSON.stringify(x))
+      let stopped = false
+      const respond = (m: Msg) => {
+        if (!opts.dropOnStop) return m.respond(encode(version))
+        setTimeout(() => stopped || m.respond(encode(version)), 100)
+      }
       const queue = opts.queue ?? entityQueueGroup(entity)
-      nc.subscribe(unv, { queue, callback: (_e, m) => respond(m) })
-      if (opts.versioned !== false) nc.subscribe(ver, { queue, callback: (_e, m) => respond(m) })
-      if (opts.foreign) nc.subscribe(versionedSubject('default', entity, opts.foreign), { queue, callback: (_e, m) => respond(m) })
-      nc.subscribe(`wasmbus.ctl.default.cmd.${hostId}.*`, { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ accepted: false, code: 'UNSUPPORTED', error: 'no' }))) })
+      const rpc = [nc.subscribe(unv, { queue, callback: (_e, m) => respond(m) })]
+      if (opts.versioned !== false) rpc.push(nc.subscribe(sub(version), { queue, callback: (_e, m) => respond(m) }))
+      for (const v of [opts.foreign, opts.acceptAmbiguous ? 'v0' : undefined]) if (v) rpc.push(nc.subscribe(sub(v), { queue, callback: (_e, m) => respond(m) }))
+      nc.subscribe(`wasmbus.ctl.default.cmd.${hostId}.*`, {
+        callback: (_e, m) => {
+          const cmd = m.subject.split('.').at(-1)
+          if (cmd === 'stop' && opts.dropOnStop) {
+            stopped = true
+            for (const s of rpc) s.unsubscribe()
+            return m.respond(encode({ accepted: true, stopped: [] }))
+          }
+          m.respond(encode(cmd === 'scale' && opts.acceptAmbiguous ? { accepted: true, inventory: {} } : { accepted: false, code: 'UNSUPPORTED', error: 'no' }))
+        },
+      })
       if (opts.inventory !== false) {
-        const entities = [{ kind: 'actor', id: actor, version, count: 1, subjects: [unv, ver] }]
-        nc.subscribe(inventorySubject('default', hostId), { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ accepted: true, hostId, lattice: 'default', entities }))) })
+        const entities = [...(opts.acceptAmbiguous ? ['v0'] : []), version].map((v) => ({ kind: 'actor', id: actor, version: v, count: 1, subjects: [unv, sub(v)] }))
+        nc.subscribe(inventorySubject('default', hostId), { callback: (_e, m) => m.respond(encode({ accepted: true, hostId, lattice: 'default', entities })) })
       }
       await nc.flush()
     }
@@ -130,12 +158,14 @@ describe('lattice host check', () => {
       ['the wrong queue group', { queue: 'workers' }, ['HP-QUEUE']],
       ['no inventory', { inventory: false }, ['HP-INVENTORY']],
       ['another version\'s subject', { foreign: 'v9' }, ['HP-ONLY-OWN']],
-    ] as const)('%s', async (_name, opts, failing) => {
+      ['an ambiguous scale accepted', { acceptAmbiguous: true }, ['HP-AMBIGUOUS']],
+      ['a stop that drops delivered requests (--stop)', { dropOnStop: true }, ['HP-DRAIN']],
+    ] as const)('%s', async (name, opts: Broken, failing) => {
       const actor = newActorId()
       const hostId = `broken-${Math.random().toString(36).slice(2, 8)}`
       await brokenHost(hostId, actor, 'v1', opts)
       const before = await liveJwt(l)
-      const r = await check(['actor', actor, '--version', 'v1', '--host', hostId, '--requests', '5', '--json'])
+      const r = await check(['actor', actor, '--version', 'v1', '--host', hostId, '--requests', '5', '--json', ...(name.includes('--stop') ? ['--stop'] : [])])
       expect(r.code, r.stdout).toBe(11)
       const out = json<{ error: { code: string; message: string; details: { result: CheckJson } } }>(r)
       expect(out.error.code).toBe('HOST_NONCONFORMANT')
