@@ -141,7 +141,7 @@ function describeQueues(subs: { subject: string; queue?: string }[]): string {
 function judgeOnlyOwn(subs: { subject: string }[], lattice: string, entity: EntityRef, versions: string[], inventoryOk: boolean, version: string): Verdict {
   const own = new Set(inventoryOk ? [...versions, version] : [version])
   const key = entityKey(entity)
-  const subscribed = [...new Set(subs.map((s) => parseVersionedSubject(lattice, s.subject)).filter((p) => p !== undefined && entityKey(p.entity) === key).map((p) => p!.version))]
+  const subscribed = [...new Set(subs.map((s) => parseVersionedSubject(lattice, s.subject)).filter((p) => p !== undefined && entityKey(p.entity) === key).map((p) => p!.version))].sort()
   const foreign = subscribed.filter((v) => !own.has(v))
   const against = inventoryOk ? `the inventory lists ${versions.join(', ') || 'none'}, --version ${version}` : `no inventory: judged against --version ${version} only`
   if (foreign.length > 0) return ['fail', `subscribes to the versioned subject of ${foreign.join(', ')} (${against})`]
