@@ -3,7 +3,7 @@ import { LatticeCommand, appFlags, connectionFlags } from '../../src/cli/base.js
 import { renderHostCheck } from '../../src/cli/host-check-view.js'
 import { LatticeError } from '../../src/errors.js'
 import { checkEntity, checkVersion } from '../../src/ops/entity.js'
-import { type HostCheckResult, hostCheck, nonconformant } from '../../src/ops/host-check.js'
+import { type HostCheckResult, hostCheck, noAppCreds, nonconformant } from '../../src/ops/host-check.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { DEFAULT_LINK, type EntityRef, tokenProblem } from '../../src/subjects/index.js'
 
@@ -42,6 +42,7 @@ Exits 11 (HOST_NONCONFORMANT) when a MUST fails; skipped checks and SHOULDs do n
     const problem = tokenProblem(flags.host)
     if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid --host "${flags.host}": ${problem}.`, { hint: 'A host ID is one NATS subject token.' })
     const target = resolveTarget(this.targetOptions(flags), 'none')
+    if (!target.appCreds) throw noAppCreds()
     const opts = { hostId: flags.host, version, requests: flags.requests, stop: flags.stop }
     const result = await this.spin(`checking host ${flags.host}`, () => withSession(target, (s) => hostCheck(s, entity, opts)))
     this.log(renderHostCheck(result, this.paint()))

@@ -5,7 +5,7 @@
  * account JWT is touched; only --stop changes the host (it stops the version, to watch it drain).
  */
 import { LatticeError } from '../errors.js'
-import { listConnections } from '../resolver/connections.js'
+import { type ClientConnection, listConnections } from '../resolver/connections.js'
 import { type EntityRef, controlCommandSubject, entityKey, entityLabel, entityQueueGroup, inventorySubject, parseVersionedSubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
 import { type Burst, type InventoryLine, awaitMetrics, burst, controlRequest, linesOf } from './host-probes.js'
 import type { Session } from './session.js'
@@ -47,7 +47,7 @@ export interface HostCheckResult {
 
 export async function hostCheck(session: Session, entity: EntityRef, o: HostCheckOptions): Promise<HostCheckResult> {
   const app = session.app
-  if (!app) throw new LatticeError('NO_APP_CREDS', 'Checking a host needs an application-account user to send requests: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Use creds of a user of the account the host runs in.' })
+  if (!app) throw noAppCreds()
   const { lattice } = session
   const { hostId, version } = o
   const unv = unversionedSubject(lattice, entity)
@@ -64,10 +64,13 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
   const versions = lines.filter((l) => typeof l.version === 'string' && Number(l.count) > 0).map((l) => l.version as string)
 
   // Subscriptions, as the servers see them.
-  const all = await listConnections(session.conn, session.account)
   const controlPrefix = controlCommandSubject(lattice, hostId, 'start').replace(/start$/, '')
   const isControl = (s: string) => s.startsWith(controlPrefix) || s === inventorySubject(lattice, hostId)
-  const mine = all.filter((c) => c.subscriptions.some((s) => isControl(s.subject)))
+  const hostOf = (conns: ClientConnection[]) => conns.filter((c) => c.subscriptions.some((s) => isControl(s.subject)))
+  let all = await listConnections(session.conn, session.account)
+  // A server slower than the quiet period (a loaded machine) would hide the host: ask once more, waiting longer.
+  if (hostOf(all).length === 0) all = await listConnections(session.conn, session.account, { quietMs: 1000 })
+  const mine = hostOf(all)
   const named = all.filter((c) => c.name === `host-core ${hostId}`)
   const hostConns = mine.length > 0 ? mine : named
   const subs = hostConns.flatMap((c) => c.subscriptions)
@@ -168,7 +171,7 @@ async function checkAmbiguous(session: Session, entity: EntityRef, hostId: strin
   const a = await controlRequest(app, controlCommandSubject(session.lattice, hostId, 'scale'), { ...ref, count })
   const after = await controlRequest(app, inventorySubject(session.lattice, hostId), {})
   const now = after.ok ? JSON.stringify(linesOf(after.body.entities, entity).filter((l) => Number(l.count) > 0).map((l) => [l.version, l.count])) : undefined
-  const changed = now !== undefined && now !== before ? `; the inventory changed from ${before} to ${now}` : ''
+  const changed = now !== undefined && now !== before ? `; the inventory changed from ${before} to ${now}${await restore(session, ref, hostId, running)}` : ''
   if (!a.ok) return ['fail', `scale without a version: ${a.problem}`]
   const b = a.body
   const listed = Array.isArray(b.versions) ? (b.versions as unknown[]).map(String).sort() : []
@@ -177,6 +180,14 @@ async function checkAmbiguous(session: Session, entity: EntityRef, hostId: strin
   if (JSON.stringify(listed) !== JSON.stringify(expected)) return ['fail', `refused, but "versions" is ${JSON.stringify(b.versions)} (expected ${expected.join(', ')})${changed}`]
   if (changed) return ['fail', `refused, but${changed.slice(1)}`]
   return ['pass', `scale without a version refused: AMBIGUOUS_VERSION [${listed.join(', ')}], nothing changed`]
+}
+
+/** Scale each version back to the count it had (naming the version), after a host wrongly accepted a scale without one. */
+async function restore(session: Session, ref: Record<string, string>, hostId: string, running: InventoryLine[]): Promise<string> {
+  const subject = controlCommandSubject(session.lattice, hostId, 'scale')
+  const answers = await Promise.all(running.map((l) => controlRequest(session.app!, subject, { ...ref, version: l.version, count: l.count })))
+  const ok = answers.every((a) => a.ok && a.body.accepted === true)
+  return ok ? ' (restored: each version scaled back to its count)' : ' (restoring each version\'s count failed: check the host)'
 }
 
 async function checkDrain(session: Session, entity: EntityRef, hostId: string, version: string, ver: string, n: number): Promise<Verdict> {
@@ -189,6 +200,10 @@ async function checkDrain(session: Session, entity: EntityRef, hostId: string, v
   const stopped = s.ok ? (s.body.accepted === true ? 'stop accepted' : `stop refused: ${JSON.stringify(s.body.error ?? s.body.code)}`) : `stop: ${s.problem}`
   const observed = `${b.answered}/${b.sent} requests sent just before the stop answered${b.firstFailure ? ` (${b.firstFailure})` : ''}; ${stopped}`
   return b.answered === b.sent && s.ok && s.body.accepted === true ? ['pass', observed] : ['fail', observed]
+}
+
+export function noAppCreds(): LatticeError {
+  return new LatticeError('NO_APP_CREDS', 'Checking a host needs an application-account user to send requests: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Use creds of a user of the account the host runs in.' })
 }
 
 /** The error `host check` exits with when a MUST failed. */

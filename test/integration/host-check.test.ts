@@ -105,6 +105,19 @@ describe('lattice host check', () => {
     expect(host.inventory().map((e) => [e.version, e.count])).toEqual([['v1', 1], ['v2', 3]])
   }, 60_000)
 
+  it('bad input is refused before anything is sent', async () => {
+    const actor = newActorId()
+    const noApp = await lattice(['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'], l.env())
+    expect(noApp.code).toBe(3)
+    expect(json<{ error: { code: string } }>(noApp).error.code).toBe('NO_APP_CREDS')
+    const badHost = await check(['actor', actor, '--version', 'v1', '--host', 'a.b'])
+    expect(badHost.code).toBe(3)
+    expect(badHost.stderr).toContain('Invalid --host "a.b"')
+    const badKind = await check(['provider', actor, '--version', 'v1', '--host', 'h'])
+    expect(badKind.code).toBe(3)
+    expect(badKind.stderr).toContain('INVALID_PROVIDER_ID')
+  }, 60_000)
+
   describe('a broken host (plain nats.js) fails with the requirement named', () => {
     /** A minimal host: control subjects, and the RPC subscriptions `subscribe` makes. */
     interface Broken {
