@@ -105,6 +105,28 @@ describe('lattice host check', () => {
     expect(host.inventory().map((e) => [e.version, e.count])).toEqual([['v1', 1], ['v2', 3]])
   }, 60_000)
 
+  it('in a cluster: the host on another server than the CLI is found and passes', async () => {
+    const c = await startLattice({ nodes: 3 })
+    try {
+      const nc = await appConnection(c.nodes[2].clientUrl, c.appCredsFile)
+      const host = await Host.start({ nc, lattice: 'default', hostId: 'host-far', metrics: { intervalMs: 250 } })
+      try {
+        const actor = newActorId()
+        await host.startActor({ id: actor, version: '1.2.0', count: 1, handler: slowEcho })
+        const r = await lattice(['host', 'check', 'actor', actor, '--version', '1.2.0', '--host', 'host-far', '--json'], { ...c.env(), NATS_URL: c.nodes[0].clientUrl, LATTICE_APP_CREDS: c.appCredsFile })
+        expect(r.code, r.stdout).toBe(0)
+        const out = json<CheckJson & { connections: { server: string }[] }>(r)
+        expect(out.connections.map((x) => x.server)).toEqual([c.nodes[2].name])
+        expect(out.requirements.filter((q) => q.outcome === 'fail')).toEqual([])
+      } finally {
+        await host.close()
+        await nc.close()
+      }
+    } finally {
+      await c.stop()
+    }
+  }, 90_000)
+
   it('bad input is refused before anything is sent', async () => {
     const actor = newActorId()
     const noApp = await lattice(['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'], l.env())
