@@ -91,6 +91,7 @@ export const ErrorCodes = {
   ROLLOUT_HELD: ExitCode.HELD,
   SPLIT_MISMATCH: ExitCode.MISMATCH,
   NO_TRAFFIC: ExitCode.MISMATCH,
+  HOST_NONCONFORMANT: ExitCode.MISMATCH,
 } as const
 export type ErrorCode = keyof typeof ErrorCodes
 
