@@ -507,7 +507,7 @@ static void command(enum command cmd, const char *data, int len, sbuf *b) {
     if (cmd == CMD_SCALE) {
         if (fc < 0) { refuse(b, "INVALID_REQUEST", "\"count\" is required to scale an entity."); sb_str(b, "}"); goto out; }
         double d = o.nums[fc];
-        if (d != (double)(long long)d || d < 0 || d > MAX_COUNT) {
+        if (!(d >= 0 && d <= MAX_COUNT) || d != (double)(int)d) { /* range first: the cast needs it */
             char *m = fmt("count must be a whole number from 0 to %d, not %g.", MAX_COUNT, d);
             refuse(b, "INVALID_REQUEST", m);
             sb_str(b, "}");

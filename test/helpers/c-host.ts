@@ -24,7 +24,10 @@ process.on('exit', () => {
 const built = new Map<CHostVariant, Promise<string>>()
 let outDir: string | undefined
 
-/** Builds one variant (once per test process) and returns the binary's path. Fails with the install hint without libnats. */
+/**
+ * Builds one variant (once per test process) and returns the binary's path. Fails with the install
+ * hint without libnats. LATTICE_C_HOST_CFLAGS replaces the compiler flags (e.g. add -fsanitize=address).
+ */
 export function buildCHost(variant: CHostVariant = 'ok'): Promise<string> {
   let p = built.get(variant)
   if (!p) {
@@ -38,7 +41,7 @@ async function build(variant: CHostVariant): Promise<string> {
   if (!existsSync('/usr/include/nats/nats.h') && !existsSync('/usr/local/include/nats/nats.h')) throw new Error(`libnats-dev is not installed (no nats/nats.h).\n${LIBNATS_HINT}`)
   outDir ??= mkdtempSync(join(tmpdir(), 'lattice-host-c-'))
   const out = join(outDir, `host-c-${variant}`)
-  const args = ['-s', '-C', C_HOST_DIR, `OUT=${out}`, 'CFLAGS=-O2 -g -Wall -Wextra -Werror -std=gnu11', `BROKEN=${variant === 'ok' ? '' : `-D${variant}`}`]
+  const args = ['-s', '-C', C_HOST_DIR, `OUT=${out}`, `CFLAGS=${process.env.LATTICE_C_HOST_CFLAGS ?? '-O2 -g -Wall -Wextra -Werror -std=gnu11'}`, `BROKEN=${variant === 'ok' ? '' : `-D${variant}`}`]
   await new Promise<void>((resolve, reject) =>
     execFile('make', args, { timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`building the C host (${variant}) failed: ${err.message}\n${stdout}${stderr}\n${LIBNATS_HINT}`)) : resolve())),
   )

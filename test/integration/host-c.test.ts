@@ -69,16 +69,18 @@ async function control(subject: string, body: Record<string, unknown> = {}): Pro
   return r.json()
 }
 
-/** Replies to one message published on `subject` within `ms` (more than one: two queue groups got it). */
-async function repliesTo(subject: string, ms = 1000): Promise<number> {
+/** Replies to one message published on `subject` (more than one: two queue groups got it). */
+async function repliesTo(subject: string, expected: number): Promise<number> {
   const inbox = createInbox()
   let n = 0
   const sub = client.subscribe(inbox, { callback: () => n++ })
   await client.flush()
   client.publish(subject, undefined, { reply: inbox })
   await client.flush()
-  const until = Date.now() + ms
-  while (Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+  // Wait for the expected replies (a loaded box may be slow), then a little longer for extra ones.
+  const until = Date.now() + 10_000
+  while (n < expected && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+  await new Promise((r) => setTimeout(r, 500))
   sub.unsubscribe()
   return n
 }
@@ -137,6 +139,14 @@ describe('C host (libnats)', () => {
     const notJson = await client.request(cmd('stop'), new TextEncoder().encode('{"id": '), { timeout: 5000 })
     expect(notJson.json()).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
 
+    const raw = async (c: string, body: string) => (await client.request(cmd(c), new TextEncoder().encode(body), { timeout: 5000 })).json<Record<string, unknown>>()
+    expect(await raw('scale', `{"id":"${actor}","version":"v1","count":2,"extra":{"nested":1}}`)).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
+    expect(await raw('scale', `{"id":"${actor}","version":7,"count":2}`)).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
+    // JSON escapes are decoded ("\u0076\u0031" is "v1"), whitespace and unknown fields are fine.
+    expect(await raw('scale', ` { "id" : "${actor}", "version": "\\u0076\\u0031", "count": 2, "note": "a \\"quoted\\" \\ud83d\\ude00", "dry": false } `)).toMatchObject({
+      accepted: true,
+      inventory: { version: 'v1', count: 2 },
+    })
     expect(await control(cmd('scale'), { id: actor, version: 'v1', count: 3 })).toEqual({
       accepted: true,
       inventory: { kind: 'actor', id: actor, version: 'v1', count: 3, subjects: [u, `${u}.djE`] },
@@ -196,10 +206,10 @@ describe('C host (libnats)', () => {
     const a2 = newActorId()
     await coreHost('core-q', a2, 'v1')
     await cHost(['--host-id', 'c-q', '--actor', a2, '--version', 'v2'], wrongQueue)
-    expect(await repliesTo(`wasmbus.rpc.default.${a2}`)).toBe(2)
+    expect(await repliesTo(`wasmbus.rpc.default.${a2}`, 2)).toBe(2)
     const a3 = newActorId()
     await coreHost('core-ok', a3, 'v1')
     await cHost(['--host-id', 'c-ok', '--actor', a3, '--version', 'v2'])
-    expect(await repliesTo(`wasmbus.rpc.default.${a3}`)).toBe(1)
+    expect(await repliesTo(`wasmbus.rpc.default.${a3}`, 1)).toBe(1)
   })
 })
