@@ -36,6 +36,7 @@ typedef struct {
     char *queue;
     char *reply;
     long fail_every;        /* every Nth call fails; 0: never */
+    long delay_ms;          /* pretend work per call */
     long calls;             /* atomic */
     int count;              /* running instances (guarded by table_mu) */
     int initial_count;
@@ -317,6 +318,7 @@ static void on_rpc(natsConnection *c, natsSubscription *sub, natsMsg *msg, void 
     runtime *r = closure;
     const char *reply = natsMsg_GetReply(msg);
     long n = __atomic_add_fetch(&r->calls, 1, __ATOMIC_RELAXED);
+    if (r->delay_ms > 0) nats_Sleep(r->delay_ms);
     if (reply && *reply) {
         if (r->fail_every > 0 && n % r->fail_every == 0) {
             natsMsg *out = NULL;
@@ -584,9 +586,9 @@ static void on_command(natsConnection *c, natsSubscription *sub, natsMsg *msg, v
 static void usage(void) {
     fprintf(stderr,
             "usage: host-c --servers URL[,URL...] [--creds FILE] [--lattice L] [--host-id H]\n"
-            "              --actor ID --version V [--count N] [--reply TEXT] [--fail-every N]\n"
+            "              --actor ID --version V [--count N] [--reply TEXT] [--fail-every N] [--delay-ms N]\n"
             "              [--actor ID --version V ...]\n"
-            "--count, --reply and --fail-every apply to the --actor before them.\n");
+            "--count, --reply, --fail-every and --delay-ms apply to the --actor before them.\n");
     exit(2);
 }
 
@@ -617,12 +619,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--lattice")) lattice = v;
         else if (!strcmp(a, "--host-id")) host_id = v;
         else if (!strcmp(a, "--actor")) cur = add_runtime(v);
-        else if (!cur && (!strcmp(a, "--version") || !strcmp(a, "--count") || !strcmp(a, "--reply") || !strcmp(a, "--fail-every")))
+        else if (!cur && (!strcmp(a, "--version") || !strcmp(a, "--count") || !strcmp(a, "--reply") || !strcmp(a, "--fail-every") || !strcmp(a, "--delay-ms")))
             die("%s must follow an --actor", a);
         else if (!strcmp(a, "--version")) { if (cur->version) die("actor %s has two --version flags: give each version its own --actor", cur->id); cur->version = xstrdup(v); }
         else if (!strcmp(a, "--count")) cur->initial_count = (int)parse_long(a, v, 1, MAX_COUNT);
         else if (!strcmp(a, "--reply")) cur->reply = xstrdup(v);
         else if (!strcmp(a, "--fail-every")) cur->fail_every = parse_long(a, v, 0, 1000000000);
+        else if (!strcmp(a, "--delay-ms")) cur->delay_ms = parse_long(a, v, 0, 60000);
         else { fprintf(stderr, "host-c: unknown flag %s\n", a); usage(); }
     }
     if (!servers) { fprintf(stderr, "host-c: --servers is required\n"); usage(); }
