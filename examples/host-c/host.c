@@ -22,7 +22,7 @@
 
 #define MAX_RUNTIMES 32
 #define MAX_VERSION_BYTES 128
-#define MAX_COUNT 1000
+#define MAX_COUNT 64 /* instances per version: libnats gives each subscription a thread */
 
 typedef struct {
     natsSubscription *subs[2]; /* [unversioned, versioned] */

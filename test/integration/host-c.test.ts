@@ -136,6 +136,7 @@ describe('C host (libnats)', () => {
     expect(await control(cmd('start'), { id: actor, version: 'v3' })).toMatchObject({ accepted: false, code: 'NO_HANDLER' })
     expect(await control(cmd('scale'), { id: actor, version: 'v1' })).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
     expect(await control(cmd('scale'), { id: actor, version: 'v1', count: 1.5 })).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
+    expect(await control(cmd('scale'), { id: actor, version: 'v1', count: 65 })).toMatchObject({ accepted: false, code: 'INVALID_REQUEST', error: expect.stringMatching(/0 to 64/) })
     const notJson = await client.request(cmd('stop'), new TextEncoder().encode('{"id": '), { timeout: 5000 })
     expect(notJson.json()).toMatchObject({ accepted: false, code: 'INVALID_REQUEST' })
 
