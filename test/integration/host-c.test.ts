@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Host } from '../../src/host-core/index.js'
 import { versionToken } from '../../src/subjects/index.js'
 import { type CHost, buildCHost, startCHost } from '../helpers/c-host.js'
-import { lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { appConnection } from '../helpers/traffic.js'
@@ -213,4 +213,31 @@ describe('C host (libnats)', () => {
     await cHost(['--host-id', 'c-ok', '--actor', a3, '--version', 'v2'])
     expect(await repliesTo(`wasmbus.rpc.default.${a3}`, 1)).toBe(1)
   })
+
+  it('passes `lattice host check` (the ambiguity and drain checks too); each broken build fails, naming its requirement', async () => {
+    type Req = { id: string; level: string; outcome: string; observed: string }
+    const check = async (args: string[]) => {
+      const r = await lattice(['host', 'check', ...args, '--json'], { ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
+      const out = json<{ requirements?: Req[]; error?: { code: string; details: { result: { requirements: Req[] } } } }>(r)
+      return { code: r.code, error: out.error?.code, req: Object.fromEntries((out.requirements ?? out.error?.details.result.requirements ?? []).map((x) => [x.id, x])) }
+    }
+    const a = newActorId()
+    await cHost(['--host-id', 'c-check', '--actor', a, '--version', 'v1', '--actor', a, '--version', 'v2', '--count', '2'])
+    const ok = await check(['actor', a, '--version', 'v2', '--host', 'c-check', '--stop'])
+    expect(ok.code, JSON.stringify(ok.req)).toBe(0)
+    for (const id of ['HP-SUBJECTS', 'HP-QUEUE', 'HP-ANSWER', 'HP-ONLY-OWN', 'HP-INVENTORY', 'HP-AMBIGUOUS', 'HP-DRAIN']) expect(ok.req[id]?.outcome, `${id}: ${ok.req[id]?.observed}`).toBe('pass')
+    // The C host publishes no metrics: a SHOULD, reported, not a failure of the check.
+    expect(ok.req['HP-METRICS']).toMatchObject({ level: 'SHOULD' })
+    expect(ok.req['HP-METRICS'].outcome).not.toBe('pass')
+
+    for (const [variant, requirement] of [['BROKEN_NO_VERSIONED', 'HP-SUBJECTS'], ['BROKEN_QUEUE', 'HP-QUEUE']] as const) {
+      const id = newActorId()
+      const hostId = `c-${variant.toLowerCase().replace(/_/g, '-')}`
+      await cHost(['--host-id', hostId, '--actor', id, '--version', 'v2'], await buildCHost(variant))
+      const bad = await check(['actor', id, '--version', 'v2', '--host', hostId])
+      expect(bad.code, variant).toBe(11)
+      expect(bad.error).toBe('HOST_NONCONFORMANT')
+      expect(bad.req[requirement]?.outcome, `${variant}: ${JSON.stringify(bad.req[requirement])}`).toBe('fail')
+    }
+  }, 180_000)
 })
