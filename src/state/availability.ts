@@ -21,7 +21,9 @@ export function isTransient(e: unknown): boolean {
   const message = (e as Error)?.message ?? String(e)
   const code = String((e as { code?: unknown }).code ?? '')
   if (code === 'TIMEOUT' || code === 'DISCONNECT' || code === 'CONNECTION_CLOSED') return true
-  return isNoResponders(e) || /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|disconnect|reconnect|connection (closed|draining)/i.test(message)
+  // "no suitable peers for placement": a cluster whose JetStream servers all answer but whose meta
+  // group has not yet heard of every peer (just started, on a busy machine): it passes in seconds.
+  return isNoResponders(e) || /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|no suitable peers|disconnect|reconnect|connection (closed|draining)/i.test(message)
 }
 
 /**

@@ -56,8 +56,24 @@ export interface CHost {
   stop(): Promise<number | null>
 }
 
-/** Runs the binary with `args` and resolves on its ready line (rejects if it exits first or after 20 s). */
-export function startCHost(bin: string, args: string[]): Promise<CHost> {
+/**
+ * Runs the binary with `args` and resolves on its ready line (rejects if it exits first or after
+ * 20 s). The example host does not retry its first connect; a connect refused once on a loaded CI
+ * box (2.15.1 answered "Authorization Violation" to one start in a full matrix run, never alone)
+ * is tried again, twice at most.
+ */
+export async function startCHost(bin: string, args: string[]): Promise<CHost> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(bin, args)
+    } catch (e) {
+      if (attempt >= 3 || !/connecting to --servers failed/.test((e as Error).message)) throw e
+      await new Promise((r) => setTimeout(r, 500 * attempt))
+    }
+  }
+}
+
+function startOnce(bin: string, args: string[]): Promise<CHost> {
   const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(proc)
   proc.once('exit', () => running.delete(proc))

@@ -5,7 +5,7 @@ import { replicasOverride } from '../../src/state/placement.js'
 
 describe('state availability', () => {
   it('retries what a leader election, a reconnect or an account just loaded explains, not a refusal', () => {
-    for (const e of [Object.assign(new Error('503'), { code: '503' }), new Error('no responders available'), Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline')]) {
+    for (const e of [Object.assign(new Error('503'), { code: '503' }), new Error('no responders available'), Object.assign(new Error('TIMEOUT'), { code: 'TIMEOUT' }), new Error('JetStream system temporarily unavailable'), new Error('stream is offline'), new Error('no suitable peers for placement')]) {
       expect(isTransient(e), e.message).toBe(true)
     }
     for (const e of [new Error('JetStream not enabled for account'), new Error('wrong last sequence: 4'), new Error('Permissions Violation for Publish to "$JS.API.STREAM.INFO.KV_x"'), new Error('insufficient resources')]) {
