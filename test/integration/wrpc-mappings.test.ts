@@ -1,0 +1,174 @@
+/**
+ * Server facts the component scheme (issue #17) stands on, measured with an emulated wasmCloud
+ * 1.x host and caller (test/helpers/wasmcloud.ts, which names the wasmCloud/wRPC sources it
+ * follows): raw account JWTs with a wRPC mapping are pushed (signed with the operator key, as
+ * server-rules.test.ts does), and the push reply, ACCOUNTZ and real invocations are checked
+ * against the version the server says it is. Run per version by `npm run test:servers`.
+ */
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sign } from '../../src/account/jwt.js'
+import { readCreds } from '../../src/auth/creds.js'
+import type { Mappings } from '../../src/plan/routes.js'
+import { installedShares } from '../../src/plan/installed.js'
+import { parseVersion } from '../../src/plan/server-rules.js'
+import { pushAccountJwt } from '../../src/resolver/claims.js'
+import { type Connection, openConnection } from '../../src/resolver/connection.js'
+import { accountOnServers } from '../../src/resolver/servers.js'
+import { liveClaims } from '../helpers/live.js'
+import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
+import { serverAtLeast } from '../helpers/server-version.js'
+import { appConnection } from '../helpers/traffic.js'
+import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
+
+const LATTICE = 'default'
+const SOURCE = `${LATTICE}.hello.wrpc.>`
+const HELLO = `${LATTICE}.hello.wrpc.>`
+const HELLO_V2 = `${LATTICE}.hello-v2.wrpc.>`
+const DROP = `${LATTICE}.hello._drop.>`
+const SPLIT: Mappings = { [SOURCE]: [{ subject: HELLO, weight: 70 }, { subject: HELLO_V2, weight: 30 }] }
+
+let l: TestLattice
+let sys: Connection
+let hostConn: NatsConnection
+let callerConn: NatsConnection
+let host: EmulatedHost
+let caller: EmulatedCaller
+let hello: ServedComponent
+let helloV2: ServedComponent
+let version = ''
+let lastIat = 0
+
+/** The version the server under test reports (INFO), at least `min`? */
+function atLeast(min: string): boolean {
+  const v = parseVersion(version) as number[]
+  const m = parseVersion(min) as number[]
+  for (let i = 0; i < 3; i++) if (v[i] !== m[i]) return v[i] > m[i]
+  return true
+}
+
+beforeAll(async () => {
+  // A small max_payload, so a large call's params and results travel in several inbox messages.
+  l = await startLattice({ extraConfig: 'max_payload: 4096' })
+  sys = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile) })
+  hostConn = await appConnection(l.url, l.appCredsFile)
+  callerConn = await appConnection(l.url, l.appCredsFile)
+  version = hostConn.info?.version ?? ''
+  host = new EmulatedHost(hostConn)
+  hello = await host.serve('hello', { lattice: LATTICE })
+  helloV2 = await host.serve('hello-v2', { lattice: LATTICE })
+  caller = new EmulatedCaller(callerConn, { lattice: LATTICE, sourceId: 'frontend' })
+})
+afterAll(async () => {
+  caller?.close()
+  await host?.close()
+  await callerConn?.close()
+  await hostConn?.close()
+  await sys?.close()
+  await l?.stop()
+})
+
+/** Push the app account with these mappings; the reply, and (if the server took it) what it then runs. */
+async function push(mappings: Mappings) {
+  const claims = await liveClaims(l)
+  lastIat = Math.max(Math.floor(Date.now() / 1000), lastIat + 1, (claims.iat ?? 0) + 1)
+  const jwt = sign({ ...claims, nats: { ...claims.nats, mappings } }, l.id.operator, lastIat)
+  const [reply] = await pushAccountJwt(sys, jwt, { expected: 1 })
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const [server] = await accountOnServers(sys, l.appAccount, { expected: 1 })
+    if (!reply.ok || server?.jwt === jwt) return { reply, installed: server?.mappings ?? {} }
+    if (Date.now() > deadline) throw new Error(`the server replied ${reply.code} but does not run the pushed JWT after 10 s`)
+    await sleep(50)
+  }
+}
+
+/** Installed destinations of SOURCE as "subject=weight", the remainder left on the source included. */
+function shares(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>): string[] {
+  return installedShares(installed[SOURCE] ?? []).map((d) => `${d.subject}=${d.weight}`).sort()
+}
+
+const pct = (n: number | undefined, total: number) => (100 * (n ?? 0)) / total
+
+describe('wRPC component mappings (issue #17)', () => {
+  it('without a mapping, calls reach the component the caller names, over the reference flow', async () => {
+    await push({})
+    const t = await caller.invokeMany('hello', 200)
+    expect(t).toMatchObject({ total: 200, errors: 0, noResponders: 0, timeouts: 0, answered: { hello: 200 } })
+    // The caller's wasmCloud headers reach the host unchanged.
+    expect(hello.lastHeaders?.get('source-id')).toBe('frontend')
+    expect(hello.lastHeaders?.get('link-name')).toBe('default')
+    // Nobody serves this ID: the server's 503 on the reply inbox.
+    expect(await caller.invoke('nobody')).toEqual({ ok: false, error: 'no responders' })
+  })
+
+  it.skipIf(serverAtLeast('2.9.22'))('servers older than 2.9.22 refuse the push (a > destination); the previous mappings stay', async () => {
+    expect(atLeast('2.9.22'), `the server says ${version}`).toBe(false)
+    const { reply, installed } = await push(SPLIT)
+    expect(reply.ok, reply.message).toBe(false)
+    expect(reply.code).toBe(500)
+    // 2.9.10: 'jwt validation failed - validation errors: [Subject "default.hello.wrpc.>" in weighted mapping "default.hello.wrpc.>" is not allowed to contains wildcard ...]'
+    expect(reply.message).toMatch(/is not allowed to contains? wildcard/)
+    expect(installed[SOURCE]).toBeUndefined()
+    const t = await caller.invokeMany('hello', 100)
+    expect(t.answered).toEqual({ hello: 100 })
+  })
+
+  // skipIf needs its answer before beforeAll: the binary's version here, INFO's asserted inside.
+  describe.skipIf(!serverAtLeast('2.9.22'))('on 2.9.22 and newer', () => {
+    it('hello -> hello 70 / hello-v2 30 is accepted and installed (ACCOUNTZ)', async () => {
+      expect(atLeast('2.9.22'), `the server says ${version}`).toBe(true)
+      const { reply, installed } = await push(SPLIT)
+      expect(reply, reply.message).toMatchObject({ ok: true, code: 200 })
+      expect(shares(installed)).toEqual([`${HELLO}=70`, `${HELLO_V2}=30`].sort())
+    })
+
+    it('the split measured over 2000 invocations is 70/30 within 4 points; the source as its own destination does not loop', async () => {
+      const t = await caller.invokeMany('hello', 2000)
+      expect(t, JSON.stringify(t)).toMatchObject({ total: 2000, errors: 0, noResponders: 0, timeouts: 0 })
+      expect((t.answered.hello ?? 0) + (t.answered['hello-v2'] ?? 0)).toBe(2000)
+      // Re-mapped again, hello would keep 70% of 70% (49%).
+      expect(Math.abs(pct(t.answered.hello, 2000) - 70), JSON.stringify(t.answered)).toBeLessThanOrEqual(4)
+      expect(Math.abs(pct(t.answered['hello-v2'], 2000) - 30), JSON.stringify(t.answered)).toBeLessThanOrEqual(4)
+      // Calls addressed to hello-v2 itself are not mapped.
+      expect((await caller.invokeMany('hello-v2', 200)).answered).toEqual({ 'hello-v2': 200 })
+    })
+
+    it("an invocation's later messages (params, results over inboxes) are untouched by the mapping", async () => {
+      const name = 'x'.repeat(20_000) // several 4 KB messages each way
+      const before = { hello: hello.paramMessages, v2: helloV2.paramMessages }
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => caller.invoke('hello', name)))
+      for (const o of outcomes) expect(o).toMatchObject({ ok: true, text: `hello ${name}` })
+      const after = hello.paramMessages - before.hello + (helloV2.paramMessages - before.v2)
+      // The first ~3.8 KB ride on the invocation; the other ~16 KB come over the host's inbox (4+ messages a call).
+      expect(after).toBeGreaterThanOrEqual(20 * 4)
+      for (const o of outcomes) expect(['hello', 'hello-v2']).toContain(o.answeredBy)
+    })
+
+    it('a 100% swap sends every call to hello-v2', async () => {
+      const { reply, installed } = await push({ [SOURCE]: [{ subject: HELLO_V2, weight: 100 }] })
+      expect(reply.ok, reply.message).toBe(true)
+      expect(shares(installed)).toEqual([`${HELLO_V2}=100`])
+      const t = await caller.invokeMany('hello', 500)
+      expect(t).toMatchObject({ total: 500, errors: 0, noResponders: 0, answered: { 'hello-v2': 500 } })
+    })
+
+    it("the drop destination's share gets no responders; the rest is served", async () => {
+      const { reply, installed } = await push({ [SOURCE]: [{ subject: HELLO, weight: 50 }, { subject: DROP, weight: 50 }] })
+      expect(reply.ok, reply.message).toBe(true)
+      expect(shares(installed)).toEqual([`${DROP}=50`, `${HELLO}=50`].sort())
+      const t = await caller.invokeMany('hello', 2000)
+      expect(t.errors + t.timeouts, JSON.stringify(t)).toBe(0)
+      expect(t.noResponders + (t.answered.hello ?? 0)).toBe(2000)
+      expect(Math.abs(pct(t.noResponders, 2000) - 50), JSON.stringify(t)).toBeLessThanOrEqual(4)
+    })
+
+    it('removing the mapping sends every call back to hello', async () => {
+      const { reply, installed } = await push({})
+      expect(reply.ok).toBe(true)
+      expect(installed[SOURCE]).toBeUndefined()
+      expect((await caller.invokeMany('hello', 200)).answered).toEqual({ hello: 200 })
+    })
+  })
+})
+
