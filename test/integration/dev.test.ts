@@ -1,4 +1,5 @@
 /** `lattice dev up|status|env|down`: a real local nats-server in the background, and nothing left running after. */
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
@@ -9,15 +10,23 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 
 const home = mkdtempSync(join(tmpdir(), 'lattice-dev-'))
-const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash')]
+const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash'), join(home, 'reboot')]
 const dir = join(home, '.lattice')
 const base = { XDG_CONFIG_HOME: join(home, 'config'), LATTICE_NATS_SERVER: process.env.LATTICE_NATS_SERVER }
-const alive = (pid: number) => {
+const signalable = (pid: number) => {
   try {
     process.kill(pid, 0)
     return true
   } catch {
     return false
+  }
+}
+/** Running: a zombie (killed, not reaped yet) is not. */
+const alive = (pid: number) => {
+  try {
+    return signalable(pid) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false // gone between the two checks
   }
 }
 
@@ -140,6 +149,37 @@ describe('lattice dev', () => {
     expect(fresh.account).not.toBe(first.account)
     expect(alive(runningPid)).toBe(false) // --fresh stopped the running server first
     expect(alive(fresh.pid)).toBe(true)
+  })
+
+  it('a pid that is now a zombie nobody reaps (a container without init) or another program (after a reboot) is not running; down leaves that program alone', async () => {
+    const d = dirs[4]
+    const first = json<{ pid: number; url: string; account: string }>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
+    expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+    // `sleep` that never reaps its child: the child, killed, stays a zombie while the parent lives.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    try {
+      const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))))
+      process.kill(zombie, 'SIGKILL')
+      const stateOf = (pid: number) => {
+        const state = JSON.parse(readFileSync(join(d, 'dev.json'), 'utf8')) as Record<string, unknown>
+        writeFileSync(join(d, 'dev.json'), JSON.stringify({ ...state, pid }))
+      }
+      for (const pid of [zombie, parent.pid as number]) {
+        stateOf(pid)
+        expect(signalable(pid)).toBe(true) // signal 0 reaches it: a check by signal alone took it for the server
+        const status = await lattice(['dev', 'status', '--dir', d], base)
+        expect(status.code, `${pid}: ${status.stdout}`).toBe(ExitCode.LIVE_STATE)
+        expect(status.stderr).toMatch(new RegExp(`NOT_RUNNING.*pid ${pid}\\) is not running any more`))
+        const up = await lattice(['dev', 'up', '--dir', d, '--json'], base)
+        expect(json<{ restarted: boolean; url: string; account: string }>(up)).toMatchObject({ restarted: true, url: first.url, account: first.account })
+        expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+        stateOf(pid)
+        expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+        expect(alive(parent.pid as number)).toBe(true) // not lattice's to stop
+      }
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 
   it('refuses to make new keys silently where a local lattice lacks some of its files', async () => {
