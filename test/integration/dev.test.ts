@@ -1,6 +1,6 @@
 /** `lattice dev up|status|env|down`: a real local nats-server in the background, and nothing left running after. */
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { connect, credsAuthenticator } from 'nats'
@@ -101,6 +101,26 @@ describe('lattice dev', () => {
     await expect(connect({ servers: demo.url, timeout: 1000, reconnect: false })).rejects.toThrow()
     expect(() => statSync(demo.dir)).toThrow()
   }, 60_000)
+
+  it('demo as text: while `lattice` is not a command, it ends with the PATH line, which makes it one; once it is, not', async () => {
+    const server = process.env.LATTICE_NATS_SERVER ?? execFileSync('/bin/sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim()
+    const nodeOnly = mkdtempSync(join(home, 'node-only-'))
+    symlinkSync(process.execPath, join(nodeOnly, 'node'))
+    const PATH = `${nodeOnly}:/usr/bin:/bin` // node, and no lattice
+    const r = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH })
+    expect(r.code, r.stderr).toBe(0)
+    const last = r.stdout.trim().split('\n').at(-1) ?? ''
+    const m = /^To run lattice as `lattice` in this shell: (export PATH="(.+):\$PATH") \(or add that line to your shell's profile\)\.$/.exec(last)
+    expect(m, last).not.toBeNull()
+    const [, line, bin] = m as RegExpExecArray
+    const shell = spawnSync('/bin/sh', ['-c', `${line} && cd / && lattice --version`], { env: { PATH }, encoding: 'utf8' })
+    expect(shell.status, shell.stderr).toBe(0)
+    expect(shell.stdout).toMatch(/^lattice\/\d/)
+    const again = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH: `${bin}:${PATH}` })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/stopped the local server and hosts\.\n$/)
+    expect(again.stdout).not.toContain('export PATH')
+  }, 90_000)
 
   it('two folders get a nats context each; dev down removes only its own', async () => {
     const [a, b] = [dirs[1], dirs[2]]
