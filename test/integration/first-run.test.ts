@@ -111,6 +111,21 @@ describe('usage errors in lattice style', () => {
     expect(j.code).toBe(ExitCode.USAGE)
     expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: message.replace(/\n {2}/g, '\n'), hint: `\`lattice ${command} --help\` lists its arguments and flags, with examples.`, exitCode: ExitCode.USAGE })
   })
+  it('the autocomplete plugin\'s command too (oclif printed its errors in its own style); it has no --json, and says so as JSON', async () => {
+    const env = { NODE_ENV: 'production' }
+    const hint = '`lattice autocomplete --help` lists its arguments and flags, with examples.'
+    for (const [args, message] of [
+      [['autocomplete', '--bogus'], 'Nonexistent flag: --bogus'],
+      [['autocomplete', 'fish'], 'Expected fish to be one of: zsh, bash, powershell'],
+    ] as const) {
+      const r = await lattice([...args], env)
+      expect(r.code).toBe(ExitCode.USAGE)
+      expect(r.stderr).toBe(`Error [USAGE]: ${message}\n  ${hint}\n`)
+    }
+    const j = await lattice(['autocomplete', '--json'], env)
+    expect(j.code).toBe(ExitCode.USAGE)
+    expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: 'Nonexistent flag: --json', hint, exitCode: ExitCode.USAGE })
+  })
 })
 
 describe('help has examples', () => {
