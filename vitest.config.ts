@@ -8,9 +8,11 @@ const LOAD = 'test/integration/load.test.ts'
 // version does when the state is unreachable is state-availability's, which the matrix runs); and
 // the load test (lattice's lock under CPU load: state.test's concurrent shifts cover each version's
 // compare-and-set); the webhook, Prometheus and notification gates (HTTP and Prometheus decide
-// there; the rollouts they steer are rollout.test's, which the matrix runs). They run once, in npm test.
+// there; the rollouts they steer are rollout.test's, which the matrix runs); canary analysis (it judges
+// the hosts' metrics reports; the plain weighted mappings it steers are shift.test's and rollout.test's,
+// which the matrix runs). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts']
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/analysis.test.ts']
   : []
 
 export default defineConfig({

@@ -9,7 +9,7 @@ export default class History extends LatticeCommand {
   static override description = `Needs --state-creds (LATTICE_STATE_CREDS): revisions are kept in a JetStream KV bucket, so every machine sees the same history.
 Changes made outside lattice are listed as drift revisions when a lattice command finds them.
 Changes pushed with --without-state while the state was down are listed with the kind "change*" (pushed without state, recorded later).
-The text view cuts keys to their first 8 characters (MD4GAB2C…) and lists each revision's changes on the lines below it, wrapping long lines to the terminal's width (120 columns when not a terminal); --full-keys prints keys whole and does not wrap.`
+The text view cuts keys to their first 8 characters (MD4GAB2C…) and lists each revision's changes on the lines below it, wrapping long lines to the terminal's width (120 columns when not a terminal; the command goes below its row when the terminal is too narrow for it beside the columns); --full-keys prints keys whole and does not wrap.`
 
   static override examples = [
     { description: 'Every revision', command: '<%= config.bin %> <%= command.id %>' },

@@ -9,6 +9,7 @@ import { containsSecret } from '../redact.js'
 import { type Paint, colourFor } from './colour.js'
 import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
+import { usageHint, usageMessage } from './usage.js'
 import { redactUrl } from '../resolver/connection.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
@@ -78,16 +79,6 @@ export function commandLine(argv = process.argv.slice(2)): string {
   return ['lattice', ...argv.map(clean)].join(' ')
 }
 
-/** oclif's parse error text without its preamble and "See more help with --help" (our hint names the command). */
-function usageMessage(message: string): string {
-  return message
-    .split('\n')
-    .filter((line) => !/^(See more help with --help|The following errors? occurred:)$/.test(line.trim()))
-    .map((line) => line.trim())
-    .filter((line, i) => i > 0 || line !== '')
-    .join('\n')
-}
-
 // oclif's FlagOutput / ArgOutput (not exported from its interfaces).
 type ParsedOutput = { [name: string]: any }
 
@@ -150,7 +141,7 @@ export abstract class LatticeCommand extends Command {
     if (err.oclif?.exit !== undefined || err.exitCode !== undefined) {
       process.exitCode = err.oclif?.exit ?? err.exitCode ?? ExitCode.USAGE
       const id = (this.id ?? '').split(':').join(this.config.topicSeparator)
-      const usage = { code: 'USAGE', message: usageMessage(err.message), hint: `\`${this.config.bin} ${id} --help\` lists its arguments and flags, with examples.`, exitCode: process.exitCode }
+      const usage = { code: 'USAGE', message: usageMessage(err.message), hint: usageHint(this.config.bin, id), exitCode: process.exitCode }
       if (this.jsonEnabled()) this.logJson({ error: usage })
       else this.logToStderr(`Error [USAGE]: ${usage.message.split('\n').join('\n  ')}\n  ${usage.hint}`)
       return

@@ -34,6 +34,10 @@ export const TOPIC_EXAMPLES: Record<string, Example[]> = {
     { description: 'Stop it', command: '<%= config.bin %> dev down' },
   ],
   env: [{ description: 'The subjects environment green of lattice.yaml routes to', command: '<%= config.bin %> env subjects green' }],
+  host: [
+    { description: 'Check that host-a follows the host protocol for v2 of an actor', command: '<%= config.bin %> host check actor MBXYZ... --version v2 --host host-a' },
+    { description: 'The same for a provider link, draining included (stops it on host-b)', command: '<%= config.bin %> host check provider VAXYZ... --link default --version 1.2.0 --host host-b --stop' },
+  ],
 }
 
 export class LatticeHelp extends Help {

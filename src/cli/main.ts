@@ -6,6 +6,7 @@ import { Config, flush, handle, run } from '@oclif/core'
 import { ExitCode, LatticeError } from '../errors.js'
 import { guardOutput } from './output-guard.js'
 import { suggest } from './suggest.js'
+import { isParseError, usageHint, usageMessage } from './usage.js'
 
 export async function execute(opts: { dir: string; args?: string[] }): Promise<unknown> {
   guardOutput()
@@ -18,8 +19,30 @@ export async function execute(opts: { dir: string; args?: string[] }): Promise<u
     return result
   } catch (err) {
     if (err instanceof Error && /^command .+ not found$/s.test(err.message)) return unknownCommand(argv, await Config.load(opts.dir))
+    // lattice's commands print their own; this is a plugin's (autocomplete).
+    if (isParseError(err)) return pluginUsage(err, argv, await Config.load(opts.dir))
     return handle(err as Error)
   }
+}
+
+/** A usage error of a plugin's command, in lattice's style like every other. */
+function pluginUsage(err: Error & { oclif?: { exit?: number } }, argv: string[], config: Config): void {
+  const firstFlag = argv.findIndex((a) => a.startsWith('-'))
+  const words = firstFlag === -1 ? argv : argv.slice(0, firstFlag)
+  let name = words[0] ?? ''
+  for (let n = words.length; n > 0; n--) {
+    if (config.findCommand(words.slice(0, n).join(':'))) {
+      name = words.slice(0, n).join(config.topicSeparator)
+      break
+    }
+  }
+  printUsage(new LatticeError('USAGE', usageMessage(err.message), { hint: usageHint(config.bin, name) }), argv, err.oclif?.exit ?? ExitCode.USAGE)
+}
+
+function printUsage(err: LatticeError, argv: string[], exitCode: number): void {
+  process.exitCode = exitCode
+  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), exitCode } }, null, 2)}\n`)
+  else process.stderr.write(`Error [${err.code}]: ${err.message.split('\n').join('\n  ')}\n  ${err.hint}\n`)
 }
 
 /** `lattice shfit actor ...`: say so, with the nearest commands, as a USAGE error (exit 2). */
@@ -41,8 +64,5 @@ function unknownCommand(argv: string[], config: Config): void {
   } else {
     message = `Unknown command "${s.typed}".${s.matches.length > 0 ? ` Did you mean ${s.matches.map((m) => `"${m}"`).join(' or ')}?` : ''}`
   }
-  const err = new LatticeError('USAGE', message, { hint: `\`${config.bin} --help\` lists every command.` })
-  process.exitCode = ExitCode.USAGE
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`)
-  else process.stderr.write(`Error [${err.code}]: ${err.message}\n  ${err.hint}\n`)
+  printUsage(new LatticeError('USAGE', message, { hint: `\`${config.bin} --help\` lists every command.` }), argv, ExitCode.USAGE)
 }

@@ -131,7 +131,7 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
   if (result.revisions.length === 0) return `No revisions recorded for lattice ${result.lattice} yet.`
   const keys = opts.fullKeys ? (t: string) => t : shortenKeys
   // Whole keys are for copying: lines are left unwrapped.
-  const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 60)
+  const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 40)
   const rows = result.revisions.map((r) => {
     const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
     const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.pushedWithoutState ? 'change*' : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
@@ -141,18 +141,20 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const pad = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ') + '  '
   const commandAt = pad(headers).length
-  const commandWidth = Math.max(width - commandAt, 30)
+  // A terminal too narrow for the command beside the columns gets it on the lines below, as the changes.
+  const beside = width - commandAt >= 24
   const changeIndent = ' '.repeat(widths[0] + 2)
-  const out = [`${pad(headers)}COMMAND`]
+  const below = (text: string) => wrap(text, width - changeIndent.length - 2).map((l, n) => `${changeIndent}${n ? '  ' : ''}${l}`)
+  const out = [beside ? `${pad(headers)}COMMAND` : pad(headers).trimEnd()]
   for (const [i, r] of result.revisions.entries()) {
-    const [first, ...rest] = wrap(keys(r.command), commandWidth)
-    out.push(`${pad(rows[i])}${first}`.trimEnd(), ...rest.map((l) => `${' '.repeat(commandAt)}${l}`))
+    if (beside) {
+      const [first, ...rest] = wrap(keys(r.command), width - commandAt)
+      out.push(`${pad(rows[i])}${first}`.trimEnd(), ...rest.map((l) => `${' '.repeat(commandAt)}${l}`))
+    } else out.push(pad(rows[i]).trimEnd(), ...below(keys(r.command)))
     const other = (r.subjects ?? []).filter((s) => !r.changes.some((c) => c.subject === s))
-    for (const what of [...r.changes.map(changeLine), ...other.map((s) => `${s} changed`)]) {
-      out.push(...wrap(keys(what), width - changeIndent.length).map((l, n) => `${changeIndent}${n ? '  ' : ''}${l}`))
-    }
+    for (const what of [...r.changes.map(changeLine), ...other.map((s) => `${s} changed`)]) out.push(...below(keys(what)))
   }
-  if (result.revisions.some((r) => r.pushedWithoutState)) out.push('change*: pushed with --without-state while the lattice state was down (no lock), recorded later from the copy saved on the pushing machine.')
-  if (result.pending) out.push(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`)
+  if (result.revisions.some((r) => r.pushedWithoutState)) out.push(...wrap('change*: pushed with --without-state while the lattice state was down (no lock), recorded later from the copy saved on the pushing machine.', width))
+  if (result.pending) out.push(...wrap(keys(`In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`), width))
   return keys(out.join('\n'))
 }

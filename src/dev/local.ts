@@ -32,7 +32,7 @@ const stateFile = (dir: string) => join(dir, 'dev.json')
 /** What a local lattice keeps between runs: its keys and its server config (the data is in jwt/ and js/). */
 const KEPT = ['server.conf', 'operator.jwt', 'operator.nk', 'sys.creds', 'app.creds']
 
-function alive(pid: number): boolean {
+function signalable(pid: number): boolean {
   if (!(pid > 0)) return false
   try {
     process.kill(pid, 0)
@@ -42,12 +42,33 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Is `pid` a running local nats-server (started as `-c .../server.conf`)? Not when it is gone, a
+ * zombie nobody reaped (a container whose pid 1 does not reap keeps it for good), or a pid reused
+ * by another program after a reboot. Where there is no /proc (macOS), the signal check is all.
+ */
+export function serverRunning(pid: number): boolean {
+  if (!signalable(pid)) return false
+  let stat: string
+  let argv: string[]
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+  } catch {
+    return true
+  }
+  const state = stat.slice(stat.lastIndexOf(')') + 2)[0] // the name, in parentheses, may hold spaces
+  if (state === 'Z' || state === 'X') return false
+  const conf = argv.indexOf('-c')
+  return conf >= 0 && basename(argv[conf + 1] ?? '') === 'server.conf'
+}
+
 /** The local lattice of `dir` (running or stopped), or undefined when none was started there. */
 export function devState(dirArg: string): (DevState & { running: boolean }) | undefined {
   const dir = resolve(dirArg)
   if (!existsSync(stateFile(dir))) return undefined
   const state = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as DevState
-  return { ...state, running: alive(state.pid) }
+  return { ...state, running: serverRunning(state.pid) }
 }
 
 /**
@@ -166,7 +187,7 @@ async function waitForPorts(dir: string, pid: number, restart: boolean): Promise
         // being written
       }
     }
-    if (!alive(pid)) break
+    if (!signalable(pid)) break // our own child (node reaps it); its command line is node's until it has exec'd
     await new Promise((r) => setTimeout(r, 50))
   }
   const log = existsSync(join(dir, 'nats-server.log')) ? readFileSync(join(dir, 'nats-server.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : ''
@@ -181,8 +202,8 @@ export async function devDown(dirArg: string): Promise<{ stopped: boolean; dir: 
   if (state.running) {
     process.kill(state.pid, 'SIGTERM')
     const deadline = Date.now() + 5000
-    while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    if (alive(state.pid)) process.kill(state.pid, 'SIGKILL')
+    while (serverRunning(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    if (serverRunning(state.pid)) process.kill(state.pid, 'SIGKILL')
   }
   writeFileSync(stateFile(state.dir), `${JSON.stringify({ ...state, running: undefined, pid: 0 }, null, 2)}\n`)
   if (ownContext(state)) rmSync(state.context)

@@ -6,6 +6,7 @@ import { listUnrecorded } from '../state/unrecorded.js'
 import { unrecordedNote } from '../state/without-state.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
+import { refuseSystemAccount } from './system-account.js'
 import { type SpecLive, liveAfterRollback } from './spec.js'
 import type { Spec } from '../spec/parse.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
@@ -42,6 +43,7 @@ const concerns = (r: RevisionRecord, lattice: string) => r.lattice === undefined
 
 export async function history(session: Session, opts: { limit?: number } = {}): Promise<HistoryResult> {
   const journal = requireJournal(session)
+  await refuseSystemAccount(session.conn, session.account)
   const [records, head] = await Promise.all([journal.records(), journal.head()])
   const mine = records.filter((r) => concerns(r, session.lattice))
   const pending = head?.value.pending
@@ -60,6 +62,7 @@ export async function history(session: Session, opts: { limit?: number } = {}): 
 /** Restore the lattice's routes as they were at revision `to` (default: the one before the latest), as a new revision. */
 export async function rollback(session: Session, to: number | undefined, opts: ChangeOptions, spec?: { spec: Spec; write: boolean }): Promise<ChangeResult & { rolledBackTo: number; specLive?: SpecLive }> {
   const journal = requireJournal(session, 'A rollback')
+  await refuseSystemAccount(session.conn, session.account)
   const head = await journal.head()
   const latest = head?.value.revision ?? 0
   const target = to ?? latest - 1

@@ -1,5 +1,6 @@
 /** `lattice dev up|status|env|down`: a real local nats-server in the background, and nothing left running after. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { connect, credsAuthenticator } from 'nats'
@@ -9,15 +10,23 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 
 const home = mkdtempSync(join(tmpdir(), 'lattice-dev-'))
-const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash')]
+const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash'), join(home, 'reboot')]
 const dir = join(home, '.lattice')
 const base = { XDG_CONFIG_HOME: join(home, 'config'), LATTICE_NATS_SERVER: process.env.LATTICE_NATS_SERVER }
-const alive = (pid: number) => {
+const signalable = (pid: number) => {
   try {
     process.kill(pid, 0)
     return true
   } catch {
     return false
+  }
+}
+/** Running: a zombie (killed, not reaped yet) is not. */
+const alive = (pid: number) => {
+  try {
+    return signalable(pid) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false // gone between the two checks
   }
 }
 
@@ -93,6 +102,26 @@ describe('lattice dev', () => {
     expect(() => statSync(demo.dir)).toThrow()
   }, 60_000)
 
+  it('demo as text: while `lattice` is not a command, it ends with the PATH line, which makes it one; once it is, not', async () => {
+    const server = process.env.LATTICE_NATS_SERVER ?? execFileSync('/bin/sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim()
+    const nodeOnly = mkdtempSync(join(home, 'node-only-'))
+    symlinkSync(process.execPath, join(nodeOnly, 'node'))
+    const PATH = `${nodeOnly}:/usr/bin:/bin` // node, and no lattice
+    const r = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH })
+    expect(r.code, r.stderr).toBe(0)
+    const last = r.stdout.trim().split('\n').at(-1) ?? ''
+    const m = /^To run lattice as `lattice` in this shell: (export PATH="(.+):\$PATH") \(or add that line to your shell's profile\)\.$/.exec(last)
+    expect(m, last).not.toBeNull()
+    const [, line, bin] = m as RegExpExecArray
+    const shell = spawnSync('/bin/sh', ['-c', `${line} && cd / && lattice --version`], { env: { PATH }, encoding: 'utf8' })
+    expect(shell.status, shell.stderr).toBe(0)
+    expect(shell.stdout).toMatch(/^lattice\/\d/)
+    const again = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH: `${bin}:${PATH}` })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toMatch(/stopped the local server and hosts\.\n$/)
+    expect(again.stdout).not.toContain('export PATH')
+  }, 90_000)
+
   it('two folders get a nats context each; dev down removes only its own', async () => {
     const [a, b] = [dirs[1], dirs[2]]
     const upA = json<{ context: string; url: string }>(await lattice(['dev', 'up', '--dir', a, '--json'], base))
@@ -140,6 +169,37 @@ describe('lattice dev', () => {
     expect(fresh.account).not.toBe(first.account)
     expect(alive(runningPid)).toBe(false) // --fresh stopped the running server first
     expect(alive(fresh.pid)).toBe(true)
+  })
+
+  it('a pid that is now a zombie nobody reaps (a container without init) or another program (after a reboot) is not running; down leaves that program alone', async () => {
+    const d = dirs[4]
+    const first = json<{ pid: number; url: string; account: string }>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
+    expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+    // `sleep` that never reaps its child: the child, killed, stays a zombie while the parent lives.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    try {
+      const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))))
+      process.kill(zombie, 'SIGKILL')
+      const stateOf = (pid: number) => {
+        const state = JSON.parse(readFileSync(join(d, 'dev.json'), 'utf8')) as Record<string, unknown>
+        writeFileSync(join(d, 'dev.json'), JSON.stringify({ ...state, pid }))
+      }
+      for (const pid of [zombie, parent.pid as number]) {
+        stateOf(pid)
+        expect(signalable(pid)).toBe(true) // signal 0 reaches it: a check by signal alone took it for the server
+        const status = await lattice(['dev', 'status', '--dir', d], base)
+        expect(status.code, `${pid}: ${status.stdout}`).toBe(ExitCode.LIVE_STATE)
+        expect(status.stderr).toMatch(new RegExp(`NOT_RUNNING.*pid ${pid}\\) is not running any more`))
+        const up = await lattice(['dev', 'up', '--dir', d, '--json'], base)
+        expect(json<{ restarted: boolean; url: string; account: string }>(up)).toMatchObject({ restarted: true, url: first.url, account: first.account })
+        expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+        stateOf(pid)
+        expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
+        expect(alive(parent.pid as number)).toBe(true) // not lattice's to stop
+      }
+    } finally {
+      parent.kill('SIGKILL')
+    }
   })
 
   it('refuses to make new keys silently where a local lattice lacks some of its files', async () => {

@@ -12,6 +12,7 @@ import { ExitCode } from '../../src/errors.js'
 import { json, lattice } from '../helpers/cli.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const { topics } = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { oclif: { topics: Record<string, unknown> } }).oclif
 
 function sh(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -110,6 +111,21 @@ describe('usage errors in lattice style', () => {
     expect(j.code).toBe(ExitCode.USAGE)
     expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: message.replace(/\n {2}/g, '\n'), hint: `\`lattice ${command} --help\` lists its arguments and flags, with examples.`, exitCode: ExitCode.USAGE })
   })
+  it('the autocomplete plugin\'s command too (oclif printed its errors in its own style); it has no --json, and says so as JSON', async () => {
+    const env = { NODE_ENV: 'production' }
+    const hint = '`lattice autocomplete --help` lists its arguments and flags, with examples.'
+    for (const [args, message] of [
+      [['autocomplete', '--bogus'], 'Nonexistent flag: --bogus'],
+      [['autocomplete', 'fish'], 'Expected fish to be one of: zsh, bash, powershell'],
+    ] as const) {
+      const r = await lattice([...args], env)
+      expect(r.code).toBe(ExitCode.USAGE)
+      expect(r.stderr).toBe(`Error [USAGE]: ${message}\n  ${hint}\n`)
+    }
+    const j = await lattice(['autocomplete', '--json'], env)
+    expect(j.code).toBe(ExitCode.USAGE)
+    expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: 'Nonexistent flag: --json', hint, exitCode: ExitCode.USAGE })
+  })
 })
 
 describe('help has examples', () => {
@@ -118,7 +134,8 @@ describe('help has examples', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/EXAMPLES\n {2}See it work.*\n\n {4}\$ lattice demo\n/)
   })
-  it.each(['shift', 'fault', 'verify', 'dev', 'env', 'rollout', 'state'])('lattice %s --help', async (topic) => {
+  // Every topic package.json declares, so a new topic cannot come without examples.
+  it.each(Object.keys(topics))('lattice %s --help', async (topic) => {
     const r = await lattice([topic, '--help'])
     expect(r.code).toBe(0)
     const examples = r.stdout.slice(r.stdout.indexOf('\nEXAMPLES\n'))

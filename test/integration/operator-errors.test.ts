@@ -132,7 +132,7 @@ live: blue   # who gets the traffic
 })
 
 describe('the system account', () => {
-  it('is refused as --account, even with --force', async () => {
+  it('is refused as --account, even with --force, also by history and rollback', async () => {
     const r = await lattice(['shift', 'actor', newActorId(), '--to', 'v2', '--from', 'v1', '--weight', '10', '--force', '--json'], { ...l.env(), LATTICE_ACCOUNT: l.sysAccount })
     expect(r.code).toBe(3)
     const e = json<ErrorJson>(r).error
@@ -140,6 +140,13 @@ describe('the system account', () => {
     expect(e.message).toContain(`Account ${l.sysAccount} is the system account (server n1 says so)`)
     const status = json<ErrorJson>(await lattice(['status', '--json', '--account', l.sysAccount], l.env())).error
     expect(status.code).toBe('SYSTEM_ACCOUNT')
+    // history and rollback read only the state, which has nothing for it: they say why, not "no revisions"/"no revision 1".
+    expect((await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], withState())).code).toBe(0)
+    for (const args of [['history'], ['rollback', '--to', '1', '--force'], ['rollback', '--force']]) {
+      const r2 = await lattice([...args, '--json'], { ...withState(), LATTICE_ACCOUNT: l.sysAccount })
+      expect(r2.code, `${args.join(' ')}: ${r2.stdout}`).toBe(3)
+      expect(json<ErrorJson>(r2).error.code).toBe('SYSTEM_ACCOUNT')
+    }
   })
 })
 

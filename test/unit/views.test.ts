@@ -126,4 +126,34 @@ describe('history view', () => {
     // Whole keys are for copying: not wrapped.
     expect(renderHistory(result(long), { width: 80, fullKeys: true }).split('\n')).toHaveLength(3)
   })
+
+  it('no line is wider than the terminal: a wide KIND column, a change of three versions, a narrow terminal, a change in flight', async () => {
+    const { renderHistory } = await import('../../src/cli/render.js')
+    const provider = 'VAGZV5DWEPUGEMFO4YKCGKHY5YE7HYMPOBYRIR2LPQZ5R6TBPHDQO3KR'
+    const three = { entity: { kind: 'provider' as const, id: provider, link: 'default' }, subject: `wasmbus.rpc.default.${provider}.default`, before: { '1.0.0': 100 }, after: { '1.0.0': 34, '1.1.0-rc.1': 33, '1.2.0-beta.7': 33 } }
+    const many = {
+      account: 'A',
+      lattice: 'default',
+      revisions: [
+        { ...revision(1, `lattice shift provider ${provider} --link default --to 1.2.0-beta.7 --weight 33 --force`), changes: [three] },
+        { ...revision(12, `lattice rollback --to 1 --file deploy/lattice.yaml --force`), kind: 'rollback' as const, rolledBackTo: 1 },
+        { ...revision(13, `lattice apply -f deploy/lattice.yaml`), rebasedFrom: 12 },
+      ],
+      pending: { revision: 14, who, command: `lattice shift actor ${actor} --to v3 --weight 5`, started: '2026-11-25T04:40:00.000Z' },
+      unrecorded: [],
+      warnings: [],
+    }
+    for (const width of [120, 100, 80, 70, 60]) {
+      const lines = renderHistory(many, { width }).split('\n')
+      for (const line of lines) expect(line.length, `${width}: ${line}`).toBeLessThanOrEqual(width)
+      const text = lines.map((l) => l.trim()).join(' ')
+      expect(text, `${width}`).toContain('1.2.0-beta.7 0% -> 33%')
+      expect(text, `${width}`).toContain(`lattice shift actor ${actor.slice(0, 8)}… --to v3 --weight 5`)
+    }
+    // Too narrow for the command beside the columns: it goes below the row, indented like the changes.
+    const narrow = renderHistory(many, { width: 60 }).split('\n')
+    expect(narrow[0]).not.toContain('COMMAND')
+    expect(narrow[1]).toMatch(/^1 +2026-11-25T04:33:53Z +change +ops@laptop$/)
+    expect(narrow[2]).toMatch(/^ {5}lattice shift provider VAGZV5DW… --link default/)
+  })
 })
