@@ -1,0 +1,175 @@
+/**
+ * wasmCloud 1.x components (wRPC): lattice routes calls between component IDs with JWT mappings
+ * `{lattice}.{id}.wrpc.>` -> weighted `{lattice}.{V}.wrpc.>`. A minimal fake host subscribes as a
+ * wasmCloud host does (one subject per exported function, queue group `{lattice}.{V}`) and echoes;
+ * a caller requests `{lattice}.{id}.wrpc.…` as a linked component would. (The full emulation of
+ * wasmCloud's hosts is test/integration/wasmcloud*.test.ts.) `>` destinations need nats-server
+ * 2.9.22+: an older server under test must refuse, with nothing pushed.
+ */
+import { type NatsConnection, ErrorCode, type NatsError } from 'nats'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { json, lattice } from '../helpers/cli.js'
+import { liveClaims, liveJwt } from '../helpers/live.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
+import { appConnection } from '../helpers/traffic.js'
+
+const FN = 'wrpc.0.0.1.test:demo/echo@0.1.0.call'
+const routable = serverAtLeast('2.9.22')
+
+let l: TestLattice
+const conns: NatsConnection[] = []
+/** Calls each fake host served, by component ID. */
+const served: Record<string, number> = {}
+
+/** A fake wasmCloud host running component `id`: echoes every call on its wRPC subject. */
+async function fakeHost(nc: NatsConnection, id: string): Promise<void> {
+  served[id] = 0
+  nc.subscribe(`default.${id}.${FN}`, {
+    queue: `default.${id}`,
+    callback: (_err, msg) => {
+      served[id]++
+      msg.respond(msg.data)
+    },
+  })
+  await nc.flush()
+}
+
+/** `count` calls to component `id`, 50 at a time: how many were answered and how many got "no responders". */
+async function callMany(nc: NatsConnection, id: string, count: number): Promise<{ ok: number; noResponders: number }> {
+  const out = { ok: 0, noResponders: 0 }
+  for (let i = 0; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+        try {
+          const reply = await nc.request(`default.${id}.${FN}`, new TextEncoder().encode(`call ${i + j}`), { timeout: 10_000 })
+          if (new TextDecoder().decode(reply.data) === `call ${i + j}`) out.ok++
+        } catch (e) {
+          if ((e as NatsError).code === ErrorCode.NoResponders) out.noResponders++
+          else throw e
+        }
+      }),
+    )
+  }
+  return out
+}
+
+function resetServed(): void {
+  for (const k of Object.keys(served)) served[k] = 0
+}
+
+/** The claims lattice does not own: everything but the mappings, iat and jti. */
+async function otherFields(): Promise<unknown> {
+  const { iat: _iat, jti: _jti, nats, ...rest } = await liveClaims(l)
+  const { mappings: _m, ...others } = nats
+  return { ...rest, nats: others }
+}
+
+beforeAll(async () => {
+  l = await startLattice()
+  conns.push(...(await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))))
+  await fakeHost(conns[0], 'hello')
+  await fakeHost(conns[1], 'hello-v2')
+})
+afterAll(async () => {
+  await Promise.all(conns.map((c) => c.close()))
+  await l?.stop()
+})
+
+describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
+  it('status lists running components as unrouted, with their scheme', async () => {
+    const s = json<{ unrouted: unknown[] }>(await lattice(['status', '--json'], l.env()))
+    expect(s.unrouted).toContainEqual({ kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', instances: { hello: 1 } })
+    expect(s.unrouted).toContainEqual({ kind: 'component', scheme: 'wRPC', id: 'hello-v2', subject: 'default.hello-v2.wrpc.>', instances: { 'hello-v2': 1 } })
+    const text = await lattice(['status'], l.env())
+    expect(text.stdout).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello\s+unrouted\s+1\s+default\.hello\.wrpc\.>/)
+  })
+
+  it.skipIf(routable)('a server older than 2.9.22 refuses a component route before anything is pushed', async () => {
+    const before = await liveJwt(l)
+    const r = await lattice(['shift', 'component', 'hello', '--from', 'hello', '--to', 'hello-v2', '--weight', '30'], l.env())
+    expect(r.code).toBe(8)
+    expect(r.stderr).toContain(`routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; server ${l.nodes[0].name} runs ${serverVersion()}`.replace(/^r/, 'R'))
+    expect(r.stderr).toMatch(/Nothing was changed/)
+    expect(await liveJwt(l)).toBe(before)
+    const f = json<{ error: { code: string } }>(await lattice(['fault', 'component', 'hello', '--drop', '5', '--json'], l.env()))
+    expect(f.error.code).toBe('SERVER_RULES')
+    expect(await liveJwt(l)).toBe(before)
+  })
+
+  describe.skipIf(!routable)('on a server that routes them (2.9.22+)', () => {
+    let others: unknown
+    beforeAll(async () => {
+      others = await otherFields()
+    })
+
+    it('refuses weight for a component ID nothing serves', async () => {
+      const before = await liveJwt(l)
+      const r = await lattice(['shift', 'component', 'hello', '--from', 'hello', '--to', 'hello-v3', '--weight', '30', '--json'], l.env())
+      expect(r.code).toBe(8)
+      expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'VERSION_NOT_READY', message: expect.stringContaining('component hello version hello-v3') })
+      expect(await liveJwt(l)).toBe(before)
+    })
+
+    it('splits 70/30 between hello and hello-v2, measured over 2000 calls', async () => {
+      const r = await lattice(['shift', 'component', 'hello', '--from', 'hello', '--to', 'hello-v2', '--weight', '30'], l.env())
+      expect(r.code, r.stderr).toBe(0)
+      resetServed()
+      const calls = await callMany(conns[2], 'hello', 2000)
+      expect(calls).toEqual({ ok: 2000, noResponders: 0 })
+      const share = (served['hello-v2'] / 2000) * 100
+      expect(share, JSON.stringify(served)).toBeGreaterThanOrEqual(26)
+      expect(share, JSON.stringify(served)).toBeLessThanOrEqual(34)
+    })
+
+    it('status shows the route: scheme, weights, instances per component ID', async () => {
+      const s = json<{ routes: unknown[]; unrouted: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(s.routes).toContainEqual({ kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', weights: { hello: 70, 'hello-v2': 30 }, instances: { hello: 1, 'hello-v2': 1 } })
+      expect(s.unrouted.map((u) => u.id)).not.toContain('hello-v2')
+      const text = (await lattice(['status'], l.env())).stdout
+      expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello-v2\s+30%\s+1\s+default\.hello-v2\.wrpc\.>/)
+    })
+
+    it('100% to hello-v2: every call reaches it', async () => {
+      const r = await lattice(['shift', 'component', 'hello', '--to', 'hello-v2', '--weight', '100'], l.env())
+      expect(r.code, r.stderr).toBe(0)
+      resetServed()
+      expect(await callMany(conns[2], 'hello', 500)).toEqual({ ok: 500, noResponders: 0 })
+      expect(served).toEqual({ hello: 0, 'hello-v2': 500 })
+    })
+
+    it('fault drop 50: about half the calls get "no responders"; clear restores every call', async () => {
+      const f = await lattice(['fault', 'component', 'hello', '--drop', '50'], l.env())
+      expect(f.code, f.stderr).toBe(0)
+      const s = json<{ routes: { id: string; weights: unknown; drop?: number }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(s.routes.find((r) => r.id === 'hello')).toMatchObject({ weights: { 'hello-v2': 50 }, drop: 50 })
+      const dropped = await callMany(conns[2], 'hello', 2000)
+      expect(dropped.ok + dropped.noResponders).toBe(2000)
+      expect(dropped.noResponders).toBeGreaterThan(850)
+      expect(dropped.noResponders).toBeLessThan(1150)
+
+      const c = await lattice(['fault', 'clear', 'hello'], l.env())
+      expect(c.code, c.stderr).toBe(0)
+      expect(await callMany(conns[2], 'hello', 500)).toEqual({ ok: 500, noResponders: 0 })
+      const after = json<{ routes: { id: string; weights: unknown; drop?: number }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(after.routes.find((r) => r.id === 'hello')).toMatchObject({ weights: { 'hello-v2': 100 } })
+      expect(after.routes.find((r) => r.id === 'hello')?.drop).toBeUndefined()
+    })
+
+    it('a fault with no weights sends the rest to the component ID itself', async () => {
+      // hello-v2 has no route yet: its own ID is its only version.
+      const f = await lattice(['fault', 'component', 'hello-v2', '--drop', '20'], l.env())
+      expect(f.code, f.stderr).toBe(0)
+      const claims = await liveClaims(l)
+      expect((claims.nats.mappings as Record<string, unknown>)['default.hello-v2.wrpc.>']).toEqual([
+        { subject: 'default.hello-v2.wrpc.>', weight: 80 },
+        { subject: 'default.hello-v2._drop.>', weight: 20 },
+      ])
+      expect((await lattice(['fault', 'clear', 'hello-v2'], l.env())).code).toBe(0)
+    })
+
+    it('keeps every other field of the account JWT', async () => {
+      expect(await otherFields()).toEqual(others)
+    })
+  })
+})
