@@ -130,6 +130,30 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello-v2\s+30%\s+1\s+default\.hello-v2\.wrpc\.>/)
     })
 
+    it('verify and watch observe the split per component ID (one message per call on {lattice}.{V}.wrpc.>)', async () => {
+      const env = { ...l.env(), LATTICE_APP_CREDS: l.appCredsFile }
+      let on = true
+      const loop = (async () => {
+        while (on) await callMany(conns[2], 'hello', 100)
+      })()
+      try {
+        const r = await lattice(['verify', 'component', 'hello', '--window', '2s', '--json'], env)
+        expect(r.code, r.stderr).toBe(0)
+        const v = json<{ entity: string; match: boolean; observed: Record<string, number> }>(r)
+        expect(v).toMatchObject({ entity: 'component hello', match: true })
+        expect(Math.abs(v.observed['hello-v2'] - 30)).toBeLessThanOrEqual(6)
+        const w = await lattice(['watch', 'hello', '--json', '--count', '2', '--interval', '1s'], env)
+        expect(w.code, w.stderr).toBe(0)
+        const frames = w.stdout.trim().split('\n').map((line) => JSON.parse(line) as { entities: { entity: string; versions: { version: string; weight: number; rate: number }[] }[] })
+        expect(frames[1].entities[0].entity).toBe('component hello')
+        expect(frames[1].entities[0].versions.find((x) => x.version === 'hello-v2')).toMatchObject({ weight: 30, rate: expect.any(Number) })
+        expect(frames[1].entities[0].versions.find((x) => x.version === 'hello-v2')?.rate).toBeGreaterThan(0)
+      } finally {
+        on = false
+        await loop
+      }
+    })
+
     it('100% to hello-v2: every call reaches it', async () => {
       const r = await lattice(['shift', 'component', 'hello', '--to', 'hello-v2', '--weight', '100'], l.env())
       expect(r.code, r.stderr).toBe(0)
