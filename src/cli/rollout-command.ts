@@ -149,7 +149,7 @@ export abstract class RolloutRunner extends LatticeCommand {
   protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags)): Promise<void> {
     const target = resolveTarget(targetOptions, 'required')
     // Every plan's needs are checked before the first one starts.
-    if (!flags['app-creds'] && plans.some((p) => p.probe)) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+    if (!flags['app-creds'] && plans.some((p) => p.probe && p.entity.kind !== 'component')) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
     const notify = (flags.notify ?? []).map((url) => checkHttpUrl(url, '--notify'))
     await untilInterrupted((interrupted) =>
       withSession(target, async (session) => {

@@ -40,7 +40,8 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
   })()
   try {
     const out: GateResult[] = []
-    if (plan.probe && session.app) out.push(await probeGate(session, plan))
+    // Probes speak versioned RPC: a component (wRPC) has none (said once when the rollout starts).
+    if (plan.probe && session.app && plan.entity.kind !== 'component') out.push(await probeGate(session, plan))
     if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
     for (const hook of plan.webhooks ?? []) if (!cut.signal.aborted) out.push(await webhookGate(hook, webhookContext(session.lattice, plan, facts), cut.signal))
     if (plan.prometheus && !cut.signal.aborted) out.push(await prometheusGate(plan.prometheus, session.lattice, plan, cut.signal))

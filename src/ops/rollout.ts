@@ -56,6 +56,16 @@ export function rolloutsOf(session: Session): Rollouts {
   return new Rollouts(session.journal.store, session.account)
 }
 
+/**
+ * Probes speak lattice's versioned RPC, not wRPC, so a component rollout has none: said once,
+ * at the start. Without any other gate only the observed weight is checked, which is said too.
+ */
+export function componentGatesNote(plan: RolloutPlan): string {
+  if (plan.entity.kind !== 'component') return ''
+  const gated = plan.gateCmd || plan.webhooks?.length || plan.prometheus
+  return `; probes: not available for components (wRPC); gates: --gate-cmd/--gate-webhook/--gate-prometheus${gated ? '' : '; WARNING: no gate set, only the observed weight is checked'}`
+}
+
 /** Thrown inside the runner when it must stop: an abort request, or an interrupt. */
 class Stop {
   constructor(readonly why: 'abort' | 'interrupt') {}
@@ -64,7 +74,7 @@ class Stop {
 export async function runRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRecord> {
   validatePlan(plan)
   const rollouts = rolloutsOf(session)
-  if (!session.app && plan.probe) throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+  if (!session.app && plan.probe && plan.entity.kind !== 'component') throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
   const entity = plan.entity
   const label = entityLabel(entity)
   const numbered = plan.steps.filter((s) => s !== 'pause').length
@@ -88,7 +98,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     analysis?.stop()
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
   }
-  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
+  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
 
   /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
   const read = async () => {

@@ -7,6 +7,7 @@
  * 2.9.22+: an older server under test must refuse, with nothing pushed.
  */
 import { type NatsConnection, ErrorCode, type NatsError } from 'nats'
+import { ExitCode } from '../../src/errors.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, lattice } from '../helpers/cli.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
@@ -66,7 +67,7 @@ async function otherFields(): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  l = await startLattice()
+  l = await startLattice({ jetstream: true })
   conns.push(...(await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))))
   await fakeHost(conns[0], 'hello')
   await fakeHost(conns[1], 'hello-v2')
@@ -190,6 +191,31 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
         { subject: 'default.hello-v2._drop.>', weight: 20 },
       ])
       expect((await lattice(['fault', 'clear', 'hello-v2'], l.env())).code).toBe(0)
+    })
+
+    it('a rollout with a failing gate is rolled back; probes are skipped and said so; --analysis finds no metrics', async () => {
+      const env = { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile }
+      const r = await lattice(['rollout', 'component', 'hello', '--from', 'hello-v2', '--to', 'hello', '--steps', '20,100', '--interval', '300ms', '--probe-payload', 'ping', '--gate-cmd', 'test "$LATTICE_ROLLOUT_KIND $LATTICE_ROLLOUT_TO" = "component hello-v9"', '--json'], env)
+      expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
+      const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type?: string; message?: string; gate?: { gate: string; pass: boolean } })
+      expect(events.map((e) => e.type ?? 'error')).toEqual(['started', 'step', 'gate', 'rolled-back', 'error'])
+      expect(events[0].message).toContain('probes: not available for components (wRPC); gates: --gate-cmd/--gate-webhook/--gate-prometheus')
+      expect(events[0].message).toMatch(/analysis off: no host reports metrics for component hello/)
+      expect(events[2].gate).toMatchObject({ gate: 'command', pass: false })
+      const s = json<{ routes: { id: string; weights: unknown }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(s.routes.find((x) => x.id === 'hello')?.weights).toEqual({ 'hello-v2': 100 })
+
+      const before = await liveJwt(l)
+      const bare = await lattice(['rollout', 'component', 'hello', '--from', 'hello-v2', '--to', 'hello', '--steps', '100', '--interval', '100ms', '--analysis', '--json'], env)
+      expect(bare.code).toBe(8)
+      expect(json<{ error: { code: string } }>({ ...bare, stdout: bare.stdout.trim().split('\n').at(-1) ?? '' }).error.code).toBe('NO_METRICS')
+      expect(await liveJwt(l)).toBe(before)
+
+      const ok = await lattice(['rollout', 'component', 'hello', '--from', 'hello-v2', '--to', 'hello', '--steps', '100', '--interval', '100ms', '--json'], env)
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(ok.stdout).toContain('WARNING: no gate set, only the observed weight is checked')
+      const after = json<{ routes: { id: string; weights: unknown }[] }>(await lattice(['status', '--json'], l.env()))
+      expect(after.routes.find((x) => x.id === 'hello')?.weights).toEqual({ hello: 100 })
     })
 
     it('keeps every other field of the account JWT', async () => {
