@@ -6,6 +6,9 @@
  * wasmCloud's hosts is test/integration/wasmcloud*.test.ts.) `>` destinations need nats-server
  * 2.9.22+: an older server under test must refuse, with nothing pushed.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type NatsConnection, ErrorCode, type NatsError } from 'nats'
 import { ExitCode } from '../../src/errors.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -216,6 +219,21 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       expect(ok.stdout).toContain('WARNING: no gate set, only the observed weight is checked')
       const after = json<{ routes: { id: string; weights: unknown }[] }>(await lattice(['status', '--json'], l.env()))
       expect(after.routes.find((x) => x.id === 'hello')?.weights).toEqual({ hello: 100 })
+    })
+
+    it('a spec with blue/green environments of component IDs: apply, then swap blue green', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'lattice-components-')), 'lattice.yaml')
+      writeFileSync(file, 'environments:\n  blue:\n    components: { hello: hello }\n  green:\n    components: { hello: hello-v2 }\nlive: blue\n')
+      const a = await lattice(['apply', '-f', file], l.env())
+      expect(a.code, a.stderr).toBe(0)
+      const s = await lattice(['swap', 'blue', 'green', '-f', file], l.env())
+      expect(s.code, s.stderr).toBe(0)
+      expect(readFileSync(file, 'utf8')).toContain('live: green')
+      resetServed()
+      expect(await callMany(conns[2], 'hello', 300)).toEqual({ ok: 300, noResponders: 0 })
+      expect(served).toEqual({ hello: 0, 'hello-v2': 300 })
+      const subjects = json<{ subject: string }[]>(await lattice(['env', 'subjects', 'blue', '-f', file, '--json'], l.env()))
+      expect(JSON.stringify(subjects)).toContain('default.hello.wrpc.>')
     })
 
     it('keeps every other field of the account JWT', async () => {
