@@ -5,7 +5,7 @@ import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeT
 /** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_COMPONENT_ID / INVALID_TOKEN for a bad ID or link. */
 export function checkEntity(entity: EntityRef): EntityRef {
   if (entity.kind === 'component') {
-    checkComponentId('component ID', entity.id)
+    checkComponentId('The component', entity.id)
     return entity
   }
   const idProblem = entityIdProblem(entity.kind, entity.id)
@@ -38,7 +38,7 @@ export function entityFromId(id: string, link = DEFAULT_LINK): EntityRef {
 export function checkComponentId(what: string, id: string): string {
   const problem = routeTokenProblem(id)
   if (problem) {
-    throw new LatticeError('INVALID_COMPONENT_ID', `Invalid ${what} "${id}": ${problem}.`, {
+    throw new LatticeError('INVALID_COMPONENT_ID', `${what} "${id}" is not a component ID lattice can route: ${problem}.`, {
       hint: 'A component ID is one NATS subject token, as wasmCloud names it (e.g. hello, hello-v2, rust-hello-world-http_component); a version of a component is another component ID.',
     })
   }
@@ -47,7 +47,7 @@ export function checkComponentId(what: string, id: string): string {
 
 /** A version of `entity` from flag `flag`: a component ID for a component, else checkVersion. */
 export function checkEntityVersion(entity: EntityRef, flag: string, version: string): string {
-  return entity.kind === 'component' ? checkComponentId(`version ${flag} (a component ID)`, version) : checkVersion(flag, version)
+  return entity.kind === 'component' ? checkComponentId(`${flag} (a version of a component is a component ID)`, version) : checkVersion(flag, version)
 }
 
 /** The version in NFC (see versionToken); throws INVALID_VERSION naming the flag. */
