@@ -62,11 +62,36 @@ function resetServed(): void {
   for (const k of Object.keys(served)) served[k] = 0
 }
 
-/** The claims lattice does not own: everything but the mappings, iat and jti. */
-async function otherFields(): Promise<unknown> {
-  const { iat: _iat, jti: _jti, nats, ...rest } = await liveClaims(l)
-  const { mappings: _m, ...others } = nats
-  return { ...rest, nats: others }
+/**
+ * The members of a compact JSON object text, each as [key, raw value text], in order (as in
+ * fidelity.test.ts: raw text, so a number rounded anywhere shows as different text).
+ */
+function rawFields(text: string): [string, string][] {
+  const fields: [string, string][] = []
+  let [depth, inString, start, colon] = [0, false, 1, 0]
+  for (let i = 1; i < text.length; i++) {
+    const c = text[i]
+    if (inString) {
+      if (c === '\\') i++
+      else if (c === '"') inString = false
+    } else if (c === '"') inString = true
+    else if (c === '{' || c === '[') depth++
+    else if (depth > 0 && (c === '}' || c === ']')) depth--
+    else if (depth === 0 && c === ':' && colon < start) colon = i
+    else if (depth === 0 && (c === ',' || c === '}') && i > start) {
+      fields.push([JSON.parse(text.slice(start, colon)) as string, text.slice(colon + 1, i)])
+      start = i + 1
+    }
+  }
+  return fields
+}
+
+/** The claims lattice does not own, as raw JSON text: everything but the mappings, iat and jti. */
+async function otherFields(): Promise<[string, string][]> {
+  const payload = Buffer.from((await liveJwt(l)).split('.')[1], 'base64url').toString('utf8')
+  const top = rawFields(payload).filter(([k]) => k !== 'iat' && k !== 'jti')
+  const nats = rawFields(top.find(([k]) => k === 'nats')?.[1] ?? '{}').filter(([k]) => k !== 'mappings')
+  return [...top.filter(([k]) => k !== 'nats'), ...nats.map(([k, v]): [string, string] => [`nats.${k}`, v])]
 }
 
 beforeAll(async () => {
@@ -98,6 +123,11 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
     expect(await liveJwt(l)).toBe(before)
     const f = json<{ error: { code: string } }>(await lattice(['fault', 'component', 'hello', '--drop', '5', '--json'], l.env()))
     expect(f.error.code).toBe('SERVER_RULES')
+    const file = join(mkdtempSync(join(tmpdir(), 'lattice-components-')), 'lattice.yaml')
+    writeFileSync(file, 'splits:\n  - component: hello\n    weights: { hello: 90, hello-v2: 10 }\n')
+    const a = await lattice(['apply', '-f', file], l.env())
+    expect(a.code).toBe(8)
+    expect(a.stderr).toMatch(/needs nats-server 2\.9\.22 or newer/)
     expect(await liveJwt(l)).toBe(before)
   })
 
@@ -130,6 +160,9 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       const s = json<{ routes: unknown[]; unrouted: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
       expect(s.routes).toContainEqual({ kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', weights: { hello: 70, 'hello-v2': 30 }, instances: { hello: 1, 'hello-v2': 1 } })
       expect(s.unrouted.map((u) => u.id)).not.toContain('hello-v2')
+      // Every server runs the `>` mapping as written (ACCOUNTZ).
+      const servers = json<{ servers: { installed: boolean | null }[] }>(await lattice(['status', '--servers', '--json'], l.env())).servers
+      expect(servers.map((x) => x.installed)).toEqual([true])
       const text = (await lattice(['status'], l.env())).stdout
       expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello-v2\s+30%\s+1\s+default\.hello-v2\.wrpc\.>/)
     })
@@ -236,7 +269,8 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       expect(JSON.stringify(subjects)).toContain('default.hello.wrpc.>')
     })
 
-    it('keeps every other field of the account JWT', async () => {
+    it('keeps every other field of the account JWT, as the same JSON text', async () => {
+      expect((others as [string, string][]).map(([k]) => k)).toEqual(expect.arrayContaining(['name', 'nats.limits']))
       expect(await otherFields()).toEqual(others)
     })
   })
