@@ -153,3 +153,20 @@ describe('readiness and instances of components', () => {
     ])
   })
 })
+
+describe('status view of components', () => {
+  it('shows the scheme in KIND and each version subject, drop included', async () => {
+    const { renderStatus } = await import('../../src/cli/render.js')
+    const text = renderStatus({
+      account: 'A',
+      lattice: 'default',
+      routes: [{ kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', weights: { hello: 45, 'hello-v2': 45 }, drop: 10, instances: { hello: 2, 'hello-v2': 1 } }],
+      unrouted: [{ kind: 'component', scheme: 'wRPC', id: 'other', subject: 'default.other.wrpc.>', instances: { other: 1 } }],
+      warnings: [],
+    })
+    expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello\s+45%\s+2\s+default\.hello\.wrpc\.>/)
+    expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello-v2\s+45%\s+1\s+default\.hello-v2\.wrpc\.>/)
+    expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+\(dropped\)\s+10%\s+-\s+default\.hello\._drop\.>/)
+    expect(text).toMatch(/other\s+component \(wRPC\)\s+-\s+other\s+unrouted\s+1\s+default\.other\.wrpc\.>/)
+  })
+})
