@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { type NatsConnection, ErrorCode, type NatsError } from 'nats'
 import { ExitCode } from '../../src/errors.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { json, lattice } from '../helpers/cli.js'
+import { spawn } from 'node:child_process'
+import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
@@ -257,9 +258,10 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
     it('a spec with blue/green environments of component IDs: apply, then swap blue green', async () => {
       const file = join(mkdtempSync(join(tmpdir(), 'lattice-components-')), 'lattice.yaml')
       writeFileSync(file, 'environments:\n  blue:\n    components: { hello: hello }\n  green:\n    components: { hello: hello-v2 }\nlive: blue\n')
-      const a = await lattice(['apply', '-f', file], l.env())
+      const stateEnv = { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile }
+      const a = await lattice(['apply', '-f', file], stateEnv)
       expect(a.code, a.stderr).toBe(0)
-      const s = await lattice(['swap', 'blue', 'green', '-f', file], l.env())
+      const s = await lattice(['swap', 'blue', 'green', '-f', file], stateEnv)
       expect(s.code, s.stderr).toBe(0)
       expect(readFileSync(file, 'utf8')).toContain('live: green')
       resetServed()
@@ -267,6 +269,39 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       expect(served).toEqual({ hello: 0, 'hello-v2': 300 })
       const subjects = json<{ subject: string }[]>(await lattice(['env', 'subjects', 'blue', '-f', file, '--json'], l.env()))
       expect(JSON.stringify(subjects)).toContain('default.hello.wrpc.>')
+    })
+
+    it('a spec rollout of a component pauses for `rollout promote`; `rollout abort` restores the stable weights', async () => {
+      const env = { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile }
+      const weights = async () => json<{ routes: { id: string; weights: unknown }[] }>(await lattice(['status', '--json'], l.env())).routes.find((x) => x.id === 'hello')?.weights
+      const run = (args: string[]) => {
+        const runner = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+        const proc = { out: '', exited: new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1))) }
+        runner.stdout.on('data', (d) => (proc.out += d.toString()))
+        runner.stderr.on('data', (d) => (proc.out += d.toString()))
+        return proc
+      }
+      const until = async (proc: { out: string }, re: RegExp) => {
+        const deadline = Date.now() + 30_000
+        while (!re.test(proc.out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+        expect(proc.out).toMatch(re)
+      }
+      const file = join(mkdtempSync(join(tmpdir(), 'lattice-components-')), 'rollouts.yaml')
+      writeFileSync(file, 'rollouts:\n  - component: hello\n    from: hello-v2\n    to: hello\n    steps: [50, pause, 100]\n    interval: 300ms\n    gates: { command: "true" }\n')
+      const paused = run(['rollout', '-f', file])
+      await until(paused, /paused, waiting for `lattice rollout promote`/)
+      expect(await weights()).toEqual({ 'hello-v2': 50, hello: 50 })
+      expect((await lattice(['rollout', 'promote', 'hello'], env)).code).toBe(0)
+      expect(await paused.exited, paused.out).toBe(0)
+      expect(await weights()).toEqual({ hello: 100 })
+
+      const long = run(['rollout', 'component', 'hello', '--from', 'hello', '--to', 'hello-v2', '--steps', '10,100', '--interval', '60s', '--gate-cmd', 'true'])
+      await until(long, /set weight 10%/)
+      expect(await weights()).toEqual({ hello: 90, 'hello-v2': 10 })
+      const abort = await lattice(['rollout', 'abort', 'hello'], env)
+      expect(abort.code, abort.stderr).toBe(0)
+      expect(await long.exited).toBe(ExitCode.ROLLED_BACK)
+      expect(await weights()).toEqual({ hello: 100 })
     })
 
     it('keeps every other field of the account JWT, as the same JSON text', async () => {
