@@ -12,6 +12,7 @@ import { type EntityChange, type Mappings, type Route, type RouteChange, destina
 import { sameWeights } from '../plan/weights.js'
 import type { InstalledDifference } from '../plan/installed.js'
 import { type ServerRules, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
+import { componentServersProblem } from './readiness.js'
 import { type ServerReply, lookupStored, pushAccountJwt } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
@@ -197,7 +198,8 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
   if (changes.length === 0) return { result }
 
-  assertComponentServers(changes, mappings, live)
+  const tooOld = componentServersProblem(changes.filter((c) => mappings[c.subject]).map((c) => c.entity), live.servers, live.rules)
+  if (tooOld) throw tooOld
   assertServerRules(mappings, live.rules)
   session.deadline.at('checking which versions have running instances')
   const unready = unreadyVersions(session.lattice, changes, await live.subscriptions())
@@ -255,18 +257,6 @@ function mergeReplies(expected: ServerReport[], replies: ServerReply[]): ServerR
   const byName = new Map(expected.map((s) => [s.server, s]))
   for (const r of replies) byName.set(r.server, { ...byName.get(r.server), ...r })
   return [...byName.values()].sort((a, b) => a.server.localeCompare(b.server))
-}
-
-/** Component routes map `>` to `>` destinations: every server must accept wildcard destinations (2.9.22+). */
-function assertComponentServers(changes: EntityChange[], mappings: Mappings, live: LiveState): void {
-  const components = changes.filter((c) => c.entity.kind === 'component' && mappings[c.subject])
-  if (components.length === 0 || live.rules.wildcardDestinations) return
-  const old = live.servers.filter((s) => !rulesFor(s.version).wildcardDestinations)
-  const named = old.length > 0 ? old.map((s) => `server ${s.name} runs ${s.version}`).join(', ') : `the oldest server runs ${live.rules.version}`
-  throw new LatticeError('SERVER_RULES', `Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; ${named}. Nothing was changed.`, {
-    hint: `Upgrade ${old.length === 1 ? 'that server' : 'those servers'} to nats-server 2.9.22 or newer (e.g. 2.10.x): a component route maps ${components[0].subject} to ">" destinations, which older servers reject. Actors and providers (versioned RPC) work on older servers.`,
-    details: { servers: old.map((s) => ({ server: s.name, version: s.version })), needs: '2.9.22' },
-  })
 }
 
 function assertServerRules(mappings: Mappings, rules: ServerRules): void {

@@ -52,6 +52,16 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
   }
 }
 
+/**
+ * Probes speak lattice's versioned RPC, not wRPC, so a component rollout has none: said once,
+ * at the start. Without any other gate only the observed weight is checked, which is said too.
+ */
+export function componentGatesNote(plan: RolloutPlan): string {
+  if (plan.entity.kind !== 'component') return ''
+  const gated = plan.gateCmd || plan.webhooks?.length || plan.prometheus
+  return `; probes: not available for components (wRPC); gates: --gate-cmd/--gate-webhook/--gate-prometheus${gated ? '' : '; WARNING: no gate set, only the observed weight is checked'}`
+}
+
 /** A gate command that hangs must not hold a rollout forever. */
 const GATE_TIMEOUT_MS = Number(process.env.LATTICE_GATE_TIMEOUT_MS) || 300_000
 

@@ -16,7 +16,7 @@ import { SplitObserver, observedShares } from '../traffic/observe.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
 import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
-import { POLL_MS, gatesUnlessStopped, sleep } from './rollout-gates.js'
+import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
 import { servedSubjects } from './observe.js'
 
 export { POLL_MS, sleep }
@@ -54,16 +54,6 @@ export function rolloutsOf(session: Session): Rollouts {
     })
   }
   return new Rollouts(session.journal.store, session.account)
-}
-
-/**
- * Probes speak lattice's versioned RPC, not wRPC, so a component rollout has none: said once,
- * at the start. Without any other gate only the observed weight is checked, which is said too.
- */
-export function componentGatesNote(plan: RolloutPlan): string {
-  if (plan.entity.kind !== 'component') return ''
-  const gated = plan.gateCmd || plan.webhooks?.length || plan.prometheus
-  return `; probes: not available for components (wRPC); gates: --gate-cmd/--gate-webhook/--gate-prometheus${gated ? '' : '; WARNING: no gate set, only the observed weight is checked'}`
 }
 
 /** Thrown inside the runner when it must stop: an abort request, or an interrupt. */

@@ -170,3 +170,16 @@ describe('status view of components', () => {
     expect(text).toMatch(/other\s+component \(wRPC\)\s+-\s+other\s+unrouted\s+1\s+default\.other\.wrpc\.>/)
   })
 })
+
+describe('servers too old for component routes', () => {
+  it('names each server before 2.9.22; nothing for actors or new servers', async () => {
+    const { componentServersProblem } = await import('../../src/ops/readiness.js')
+    const { rulesFor } = await import('../../src/plan/server-rules.js')
+    const servers = [{ name: 'n1', version: '2.9.10' }, { name: 'n2', version: '2.10.27' }]
+    const e = componentServersProblem([hello], servers, rulesFor('2.9.10'))
+    expect(e?.code).toBe('SERVER_RULES')
+    expect(e?.message).toBe('Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; server n1 runs 2.9.10. Nothing was changed.')
+    expect(componentServersProblem([{ kind: 'actor', id: newActorId() }], servers, rulesFor('2.9.10'))).toBeUndefined()
+    expect(componentServersProblem([hello], [{ name: 'n2', version: '2.9.22' }], rulesFor('2.9.22'))).toBeUndefined()
+  })
+})
