@@ -125,10 +125,7 @@ export function dropSubject(lattice: string, entity: EntityRef): string {
 
 /** The version a mapping destination of `entity`'s route names, or undefined when it names none. */
 export function versionOfDestination(lattice: string, entity: EntityRef, subject: string): string | undefined {
-  if (entity.kind === 'component') {
-    const rest = subject.startsWith(`${lattice}.`) ? subject.slice(lattice.length + 1).split('.') : []
-    return rest.length === 3 && rest[1] === WRPC_TOKEN && rest[2] === '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
-  }
+  if (entity.kind === 'component') return componentOfSubject(lattice, subject)
   const source = unversionedSubject(lattice, entity)
   return subject.startsWith(`${source}.`) ? versionFromToken(subject.slice(source.length + 1)) : undefined
 }
@@ -149,6 +146,12 @@ export function versionQueueGroup(lattice: string, entity: EntityRef, version: s
   return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? DEFAULT_LINK}` : entity.id
 }
 
+/** The component ID of exactly `{lattice}.{id}.wrpc.>` (a component's source, or a version's destination), or undefined. */
+function componentOfSubject(lattice: string, subject: string): string | undefined {
+  const rest = subject.startsWith(`${lattice}.`) ? subject.slice(lattice.length + 1).split('.') : []
+  return rest.length === 3 && rest[1] === WRPC_TOKEN && rest[2] === '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
+}
+
 /**
  * The component ID a wasmCloud host's wRPC subscription serves (`{lattice}.{id}.wrpc.` and at
  * least one more token), or undefined.
@@ -161,8 +164,8 @@ export function parseComponentCall(lattice: string, subject: string): string | u
 
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
 export function parseUnversionedSubject(lattice: string, subject: string): EntityRef | undefined {
-  const component = subject.startsWith(`${lattice}.`) ? subject.slice(lattice.length + 1).split('.') : []
-  if (component.length === 3 && component[1] === WRPC_TOKEN && component[2] === '>' && !routeTokenProblem(component[0])) return { kind: 'component', id: component[0] }
+  const component = componentOfSubject(lattice, subject)
+  if (component !== undefined) return { kind: 'component', id: component }
   const prefix = rpcPrefix(lattice)
   if (!subject.startsWith(prefix)) return undefined
   const rest = subject.slice(prefix.length).split('.')
