@@ -7,8 +7,8 @@ import { type StatusResult, status } from '../src/ops/status.js'
 
 export default class Status extends LatticeCommand {
   static override summary = 'Show the live routes of the lattice: per entity, each version and its share of traffic.'
-  static override description = `Reads the live account JWT from the resolver, verifies it, and decodes the mappings under wasmbus.rpc.<lattice>.
-Entities that run (host-core instances subscribe to their versioned subjects) but have no route are listed too, with the weight "unrouted" and their instances per version.`
+  static override description = `Reads the live account JWT from the resolver, verifies it, and decodes the mappings under wasmbus.rpc.<lattice>. (actors and providers, versioned RPC) and <lattice>.<component-id>.wrpc.> (wasmCloud 1.x components, wRPC; KIND "component (wRPC)").
+Entities that run (host-core instances subscribe to their versioned subjects; wasmCloud hosts to a component ID's wRPC subjects) but have no route are listed too, with the weight "unrouted" and their instances per version.`
 
   static override examples = [
     { description: 'Table of live routes', command: '<%= config.bin %> <%= command.id %>' },

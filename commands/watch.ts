@@ -11,19 +11,20 @@ import { DEFAULT_LINK } from '../src/subjects/index.js'
 
 export default class Watch extends LatticeCommand {
   static override summary = 'Live view of the observed split per entity: bars with rates, refreshed in place.'
-  static override description = `Observes real calls passively (an application-account user subscribes to the versioned subjects of every weighted route; nothing is sent) and draws, per entity and version, the observed share next to the configured weight.
+  static override description = `Observes real calls passively (an application-account user subscribes to the versioned subjects of every weighted route, for a wasmCloud component {lattice}.VERSION.wrpc.>; nothing is sent) and draws, per entity and version, the observed share next to the configured weight.
 On a terminal the view is redrawn in place; otherwise (CI) one block per interval; --json prints one JSON object per interval (NDJSON). Ctrl-C stops.`
 
   static override examples = [
     { description: 'Every weighted entity of the lattice', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'Two actors, every 2 s', command: '<%= config.bin %> <%= command.id %> MBXYZ... MCABC... --interval 2s' },
+    { description: 'The wasmCloud component hello (its versions are component IDs, e.g. hello-v2)', command: '<%= config.bin %> <%= command.id %> hello' },
     { description: 'Ten frames of NDJSON for a script', command: '<%= config.bin %> <%= command.id %> --json --count 10' },
   ]
 
   static override strict = false
   static override ndjson = true
   static override longRunning = true
-  static override args = { ids: Args.string({ description: 'Actor (M...) or provider (V...) IDs; default: every weighted entity.' }) }
+  static override args = { ids: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component IDs (any other name); default: every weighted entity.' }) }
   static override flags = {
     ...connectionFlags,
     ...appFlags,

@@ -9,9 +9,12 @@ import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class FaultClear extends LatticeCommand {
   static override summary = 'Remove an injected fault: every call is served again, with the weights from before the fault.'
-  static override examples = [{ description: 'Clear the fault on an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
+  static override examples = [
+    { description: 'Clear the fault on an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
+    { description: 'Clear the fault on the wasmCloud component hello', command: '<%= config.bin %> <%= command.id %> hello' },
+  ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
   static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }), ...dryRunFlag }
 
   async run(): Promise<ChangeResult> {

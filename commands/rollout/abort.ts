@@ -15,7 +15,7 @@ When the state cannot be read, --without-state restores the stable weights from 
     { description: 'The state is down: abort from the machine that ran the rollout', command: '<%= config.bin %> <%= command.id %> MBXYZ... --without-state' },
   ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
   static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
 
   async run(): Promise<AbortResult> {

@@ -10,7 +10,7 @@ export default class RolloutPromote extends LatticeCommand {
   static override summary = 'Let a paused rollout continue with its next step.'
   static override examples = [{ description: 'Continue after the pause', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
 
-  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
   static override flags = { ...connectionFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
 
   async run(): Promise<RolloutRecord> {

@@ -14,7 +14,7 @@ export default class RolloutStatus extends LatticeCommand {
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> MBXYZ... --json' },
   ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...) or provider (V...) ID.', required: true }) }
+  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
   static override flags = { ...connectionFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
 
   async run(): Promise<RolloutRecord> {

@@ -19,14 +19,17 @@ export const TOPIC_EXAMPLES: Record<string, Example[]> = {
   shift: [
     { description: 'Start a canary: 30% to v2, the rest to v1', command: '<%= config.bin %> shift actor MBXYZ... --from v1 --to v2 --weight 30' },
     { description: 'The same for one link of a provider', command: '<%= config.bin %> shift provider VAXYZ... --link default --from 0.3.0 --to 0.4.0 --weight 10' },
+    { description: 'A wasmCloud 1.x component: 30% of the calls to hello go to component ID hello-v2', command: '<%= config.bin %> shift component hello --from hello --to hello-v2 --weight 30' },
   ],
   fault: [
     { description: 'Drop 5% of an actor\'s calls for ten minutes', command: '<%= config.bin %> fault actor MBXYZ... --drop 5 --for 10m' },
+    { description: 'Drop half of the calls to the wasmCloud component hello', command: '<%= config.bin %> fault component hello --drop 50' },
     { description: 'Take a fault away again', command: '<%= config.bin %> fault clear MBXYZ...' },
   ],
   verify: [
     { description: 'Does the observed split of an actor match its live weights?', command: '<%= config.bin %> verify actor MBXYZ... --window 10s' },
     { description: 'The same for one link of a provider', command: '<%= config.bin %> verify provider VAXYZ... --link default' },
+    { description: 'The same for a wasmCloud component', command: '<%= config.bin %> verify component hello' },
   ],
   dev: [
     { description: 'Start a local lattice and use it in this shell', command: '<%= config.bin %> dev up && eval "$(<%= config.bin %> dev env)"' },

@@ -5,7 +5,7 @@ import type { StatusResult } from '../ops/status.js'
 import { describeDifference } from '../plan/installed.js'
 import type { RecordedChange } from '../state/journal.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
-import { DROP_TOKEN, entityLabel, versionToken } from '../subjects/index.js'
+import { type EntityKind, type EntityRef, dropSubject, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
 
@@ -60,28 +60,35 @@ export function renderPlan(result: ChangeResult, file: string): string {
   return [`Plan for ${file} (lattice ${result.lattice}, account ${result.account}): ${n} entit${n === 1 ? 'y' : 'ies'} would change.`, ...result.changes.map((c) => `  ${changeLine(c)}`)].join('\n')
 }
 
+/** The KIND column: the scheme shows for components (wRPC); actors and providers use versioned RPC. */
+export function kindLabel(kind: EntityKind): string {
+  return kind === 'component' ? 'component (wRPC)' : kind
+}
+
 export function renderStatus(result: StatusResult): string {
   const unrouted = result.unrouted ?? []
-  if (result.routes.length === 0 && unrouted.length === 0) return `No routes in lattice ${result.lattice}, and no running instances (host-core) found.`
+  if (result.routes.length === 0 && unrouted.length === 0) return `No routes in lattice ${result.lattice}, and no running instances (host-core or wasmCloud components) found.`
   const rows: string[][] = []
+  const L = result.lattice
   for (const r of result.routes) {
-    for (const [version, weight] of Object.entries(r.weights)) {
-      rows.push([r.id, r.kind, r.link ?? '-', version, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
-    }
+    const e: EntityRef = { kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) }
+    const row = (version: string, weight: string, instances: string, subject: string) => rows.push([r.id, kindLabel(r.kind), r.link ?? '-', version, weight, instances, subject])
+    for (const [version, weight] of Object.entries(r.weights)) row(version, `${weight}%`, String(r.instances[version] ?? 0), versionedSubject(L, e, version))
     if (r.drop) {
       const rest = 100 - r.drop - sumWeights(r.weights)
-      if (rest > 0) rows.push([r.id, r.kind, r.link ?? '-', '(any)', `${rest}%`, '-', r.subject])
-      rows.push([r.id, r.kind, r.link ?? '-', '(dropped)', `${r.drop}%`, '-', `${r.subject}.${DROP_TOKEN}`])
+      if (rest > 0) row('(any)', `${rest}%`, '-', r.subject)
+      row('(dropped)', `${r.drop}%`, '-', dropSubject(L, e))
     }
     for (const [cluster, weights] of Object.entries(r.clusters ?? {})) {
-      for (const [version, weight] of Object.entries(weights)) rows.push([r.id, r.kind, r.link ?? '-', `${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), `${r.subject}.${versionToken(version)}`])
+      for (const [version, weight] of Object.entries(weights)) row(`${version} @${cluster}`, `${weight}%`, String(r.instances[version] ?? 0), versionedSubject(L, e, version))
     }
     const weighted = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))
-    for (const [version, n] of Object.entries(r.instances)) if (!weighted.has(version)) rows.push([r.id, r.kind, r.link ?? '-', version, '0%', String(n), `${r.subject}.${versionToken(version)}`])
-    for (const d of r.foreign ?? []) rows.push([r.id, r.kind, r.link ?? '-', '(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject])
+    for (const [version, n] of Object.entries(r.instances)) if (!weighted.has(version)) row(version, '0%', String(n), versionedSubject(L, e, version))
+    for (const d of r.foreign ?? []) row('(foreign)', `${d.weight}%${d.cluster ? ` @${d.cluster}` : ''}`, '-', d.subject)
   }
   for (const u of unrouted) {
-    for (const [version, n] of Object.entries(u.instances)) rows.push([u.id, u.kind, u.link ?? '-', version, 'unrouted', String(n), `${u.subject}.${versionToken(version)}`])
+    const e: EntityRef = { kind: u.kind, id: u.id, ...(u.link ? { link: u.link } : {}) }
+    for (const [version, n] of Object.entries(u.instances)) rows.push([u.id, kindLabel(u.kind), u.link ?? '-', version, 'unrouted', String(n), versionedSubject(L, e, version)])
   }
   const lines = [table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)]
   if (unrouted.length > 0) {

@@ -4,7 +4,7 @@ import { ANALYSIS_SETTINGS, type AnalysisInput, type AnalysisSetting, SETTING_DE
 import { LatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
-import { checkVersion } from '../ops/entity.js'
+import { checkEntityVersion } from '../ops/entity.js'
 import { runRollout } from '../ops/rollout.js'
 import { PROMETHEUS_DEFAULTS, WEBHOOK_DEFAULTS, checkHttpUrl, checkQuery, parseCondition } from '../plan/gate-config.js'
 import { type PrometheusGate, parseSteps, validatePlan } from '../plan/rollout.js'
@@ -95,8 +95,8 @@ function percentFlag(text: string, flag: string): number {
 export function planFromFlags(entity: EntityRef, flags: Interfaces.InferredFlags<typeof rolloutFlags>): RolloutPlan {
   const plan: RolloutPlan = {
     entity,
-    from: checkVersion('--from', flags.from),
-    to: checkVersion('--to', flags.to),
+    from: checkEntityVersion(entity, '--from', flags.from),
+    to: checkEntityVersion(entity, '--to', flags.to),
     steps: parseSteps(flags.steps).map((s) => (s === 'pause' ? s : parseWeight(String(s), '--steps'))),
     intervalMs: parseDuration(flags.interval, '--interval'),
     ...(flags['probe-payload'] !== undefined
@@ -149,7 +149,7 @@ export abstract class RolloutRunner extends LatticeCommand {
   protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags)): Promise<void> {
     const target = resolveTarget(targetOptions, 'required')
     // Every plan's needs are checked before the first one starts.
-    if (!flags['app-creds'] && plans.some((p) => p.probe)) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+    if (!flags['app-creds'] && plans.some((p) => p.probe && p.entity.kind !== 'component')) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
     const notify = (flags.notify ?? []).map((url) => checkHttpUrl(url, '--notify'))
     await untilInterrupted((interrupted) =>
       withSession(target, async (session) => {

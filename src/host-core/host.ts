@@ -269,6 +269,8 @@ export class Host {
   }
 
   private validate(entity: EntityRef, version: string, count: number): void {
+    // Components (wRPC) are served by wasmCloud hosts, not host-core.
+    if (entity.kind === 'component') throw new HostError('INVALID_REQUEST', 'host-core runs actors and providers, not wRPC components.')
     const idProblem = entityIdProblem(entity.kind, entity.id)
     if (idProblem) throw new HostError('INVALID_REQUEST', `Invalid ${entity.kind} ID "${entity.id}": ${idProblem}.`)
     const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'

@@ -55,7 +55,7 @@ export class VersionCounters {
     for (let i = 0; i < this.buckets.length; i++) if (this.buckets[i] > 0) latency.push([i, this.buckets[i]])
     const e = this.entity
     return {
-      kind: e.kind,
+      kind: e.kind === 'provider' ? 'provider' : 'actor', // host-core never runs a component
       id: e.id,
       ...(e.kind === 'provider' ? { link: e.link } : {}),
       version: this.version,

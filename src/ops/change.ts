@@ -12,6 +12,7 @@ import { type EntityChange, type Mappings, type Route, type RouteChange, destina
 import { sameWeights } from '../plan/weights.js'
 import type { InstalledDifference } from '../plan/installed.js'
 import { type ServerRules, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
+import { componentServersProblem } from './readiness.js'
 import { type ServerReply, lookupStored, pushAccountJwt } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
 import { type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
@@ -197,6 +198,8 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
   if (changes.length === 0) return { result }
 
+  const tooOld = componentServersProblem(changes.filter((c) => mappings[c.subject]).map((c) => c.entity), live.servers, live.rules)
+  if (tooOld) throw tooOld
   assertServerRules(mappings, live.rules)
   session.deadline.at('checking which versions have running instances')
   const unready = unreadyVersions(session.lattice, changes, await live.subscriptions())

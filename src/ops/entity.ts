@@ -2,8 +2,12 @@
 import { LatticeError } from '../errors.js'
 import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem } from '../subjects/index.js'
 
-/** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_TOKEN for a bad ID or link. */
+/** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_COMPONENT_ID / INVALID_TOKEN for a bad ID or link. */
 export function checkEntity(entity: EntityRef): EntityRef {
+  if (entity.kind === 'component') {
+    checkComponentId('The component', entity.id)
+    return entity
+  }
   const idProblem = entityIdProblem(entity.kind, entity.id)
   if (idProblem) {
     const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'
@@ -18,9 +22,32 @@ export function checkEntity(entity: EntityRef): EntityRef {
   return entity
 }
 
-/** An actor (M...) or provider (V...) named by its key alone. */
+/**
+ * An entity named by its ID alone: a valid module key (M...) is an actor, a valid service key
+ * (V...) a provider; something that looks like a key (56 characters from M or V) but is broken
+ * keeps the key's error; any other routable token is a wasmCloud component ID.
+ */
 export function entityFromId(id: string, link = DEFAULT_LINK): EntityRef {
-  return checkEntity(id.startsWith('V') ? { kind: 'provider', id, link } : { kind: 'actor', id })
+  if (!entityIdProblem('actor', id)) return { kind: 'actor', id }
+  if (!entityIdProblem('provider', id)) return checkEntity({ kind: 'provider', id, link })
+  if (id.length === 56 && (id.startsWith('M') || id.startsWith('V'))) return checkEntity(id.startsWith('V') ? { kind: 'provider', id, link } : { kind: 'actor', id })
+  return checkEntity({ kind: 'component', id })
+}
+
+/** A component ID (also what a component's versions are); throws INVALID_COMPONENT_ID naming `what`. */
+export function checkComponentId(what: string, id: string): string {
+  const problem = routeTokenProblem(id)
+  if (problem) {
+    throw new LatticeError('INVALID_COMPONENT_ID', `${what} "${id}" is not a component ID lattice can route: ${problem}.`, {
+      hint: 'A component ID is one NATS subject token, as wasmCloud names it (e.g. hello, hello-v2, rust-hello-world-http_component); a version of a component is another component ID.',
+    })
+  }
+  return id
+}
+
+/** A version of `entity` from flag `flag`: a component ID for a component, else checkVersion. */
+export function checkEntityVersion(entity: EntityRef, flag: string, version: string): string {
+  return entity.kind === 'component' ? checkComponentId(`${flag} (a version of a component is a component ID)`, version) : checkVersion(flag, version)
 }
 
 /** The version in NFC (see versionToken); throws INVALID_VERSION naming the flag. */

@@ -27,7 +27,7 @@ function requireJournal(session: Session, what = 'History'): Journal {
   const down = session.withoutState?.reason
   if (!session.journal && down) {
     throw new LatticeError('STATE_UNAVAILABLE', `${what} needs the history, which is kept in the lattice state, and the state cannot be used (${down}); --without-state cannot help here. Nothing was changed.`, {
-      hint: 'To put routes back by hand while the state is down, read the live weights with `lattice status` and set them with `lattice shift actor|provider ... --without-state`.',
+      hint: 'To put routes back by hand while the state is down, read the live weights with `lattice status` and set them with `lattice shift actor|provider|component ... --without-state`.',
     })
   }
   if (!session.journal) {

@@ -12,7 +12,7 @@ import type { Weights } from '../plan/weights.js'
 import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { chiSquareTest } from '../stats/chi-square.js'
-import { type EntityRef, entityKey, entityLabel, entityQueueGroup, parseVersionedSubject, versionedSubject } from '../subjects/index.js'
+import { type EntityRef, entityKey, entityLabel, entityQueueGroup, parseVersionedSubject, servesVersion, versionedSubject } from '../subjects/index.js'
 import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
@@ -32,15 +32,17 @@ async function liveRoutes(session: Session, only?: EntityRef[]): Promise<{ route
 
 /**
  * Versions given weight anywhere (unscoped or in a cluster) that instances serve: the subjects
- * worth watching. Instances subscribe in a queue group (host-core does); our watcher does not,
- * so it never counts itself, and it never sits alone on a subject where callers should get
- * "no responders".
+ * worth watching. Instances subscribe in a queue group (host-core and wasmCloud hosts do); our
+ * watcher does not, so it never counts itself, and it never sits alone on a subject where
+ * callers should get "no responders". A component's version V is watched on `{lattice}.{V}.wrpc.>`:
+ * wRPC sends one message per call there (the rest goes over inboxes). The count belongs to the
+ * route watched (a component ID alone does not say which entity it is a version of).
  */
 function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]): WatchedEntity[] {
-  const served = new Set(subscriptions.filter((s) => s.queue).map((s) => s.subject))
+  const served = [...new Set(subscriptions.filter((s) => s.queue).map((s) => s.subject))]
   return routes.map((r) => {
     const versions = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
-    const subjects = [...versions].map((v) => [v, versionedSubject(lattice, r.entity, v)]).filter(([, subject]) => served.has(subject))
+    const subjects = [...versions].filter((v) => served.some((subject) => servesVersion(lattice, r.entity, v, subject))).map((v) => [v, versionedSubject(lattice, r.entity, v)])
     return { key: entityKey(r.entity), subjects: Object.fromEntries(subjects) }
   })
 }
@@ -213,6 +215,12 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
 /** Versions of `entity` that instances serve (in the entity's queue group) besides `routed`: version -> versioned subject. */
 function otherRunningVersions(lattice: string, entity: EntityRef, routed: string[], subscriptions: Subscriber[]): Record<string, string> {
   const out: Record<string, string> = {}
+  // A component's other running version is the component ID itself, when it is not the one routed to.
+  if (entity.kind === 'component') {
+    const self = entity.id
+    if (!routed.includes(self) && subscriptions.some((s) => s.queue && servesVersion(lattice, entity, self, s.subject))) out[self] = versionedSubject(lattice, entity, self)
+    return out
+  }
   for (const sub of subscriptions) {
     const parsed = parseVersionedSubject(lattice, sub.subject)
     if (!parsed || sub.queue !== entityQueueGroup(entity) || entityKey(parsed.entity) !== entityKey(entity) || routed.includes(parsed.version)) continue

@@ -40,7 +40,8 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
   })()
   try {
     const out: GateResult[] = []
-    if (plan.probe && session.app) out.push(await probeGate(session, plan))
+    // Probes speak versioned RPC: a component (wRPC) has none (said once when the rollout starts).
+    if (plan.probe && session.app && plan.entity.kind !== 'component') out.push(await probeGate(session, plan))
     if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
     for (const hook of plan.webhooks ?? []) if (!cut.signal.aborted) out.push(await webhookGate(hook, webhookContext(session.lattice, plan, facts), cut.signal))
     if (plan.prometheus && !cut.signal.aborted) out.push(await prometheusGate(plan.prometheus, session.lattice, plan, cut.signal))
@@ -49,6 +50,16 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
     running = false
     await watcher
   }
+}
+
+/**
+ * Probes speak lattice's versioned RPC, not wRPC, so a component rollout has none: said once,
+ * at the start. Without any other gate only the observed weight is checked, which is said too.
+ */
+export function componentGatesNote(plan: RolloutPlan): string {
+  if (plan.entity.kind !== 'component') return ''
+  const gated = plan.gateCmd || plan.webhooks?.length || plan.prometheus
+  return `; probes: not available for components (wRPC); gates: --gate-cmd/--gate-webhook/--gate-prometheus${gated ? '' : '; WARNING: no gate set, only the observed weight is checked'}`
 }
 
 /** A gate command that hangs must not hold a rollout forever. */

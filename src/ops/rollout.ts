@@ -16,7 +16,7 @@ import { SplitObserver, observedShares } from '../traffic/observe.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
 import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
-import { POLL_MS, gatesUnlessStopped, sleep } from './rollout-gates.js'
+import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
 import { servedSubjects } from './observe.js'
 
 export { POLL_MS, sleep }
@@ -64,7 +64,7 @@ class Stop {
 export async function runRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRecord> {
   validatePlan(plan)
   const rollouts = rolloutsOf(session)
-  if (!session.app && plan.probe) throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+  if (!session.app && plan.probe && plan.entity.kind !== 'component') throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
   const entity = plan.entity
   const label = entityLabel(entity)
   const numbered = plan.steps.filter((s) => s !== 'pause').length
@@ -88,7 +88,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     analysis?.stop()
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
   }
-  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
+  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
 
   /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
   const read = async () => {

@@ -2,7 +2,7 @@
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, entityLabel } from '../subjects/index.js'
-import { checkEntity, checkVersion } from './entity.js'
+import { checkEntity, checkEntityVersion } from './entity.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import { faultRemedy } from './fault.js'
 import type { Session } from './session.js'
@@ -19,7 +19,7 @@ export interface ShiftInput {
 /** Check every part of a shift request; throws the first problem. Returns it with versions in NFC. */
 export function validateShift(request: ShiftInput): ShiftInput {
   checkEntity(request.entity)
-  const input = { ...request, to: checkVersion('--to', request.to), ...(request.from === undefined ? {} : { from: checkVersion('--from', request.from) }) }
+  const input = { ...request, to: checkEntityVersion(request.entity, '--to', request.to), ...(request.from === undefined ? {} : { from: checkEntityVersion(request.entity, '--from', request.from) }) }
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
   }

@@ -2,8 +2,9 @@
 import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
 import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { type Subscriber, countSubscribers } from '../resolver/subscriptions.js'
-import { type EntityKind, entityKey, entityQueueGroup, parseVersionedSubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
+import type { Subscriber } from '../resolver/subscriptions.js'
+import { type EntityKind, entityKey, entityQueueGroup, entityScheme, parseComponentCall, parseVersionedSubject, unversionedSubject } from '../subjects/index.js'
+import { instancesOf } from './readiness.js'
 import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
@@ -16,6 +17,8 @@ import { type StateHealth, stateHealth } from './state.js'
 
 export interface RouteStatus {
   kind: EntityKind
+  /** How the entity is addressed: wRPC (a wasmCloud component; versions are component IDs) or lattice's versioned RPC. */
+  scheme: 'wRPC' | 'versioned RPC'
   id: string
   link?: string
   subject: string
@@ -34,6 +37,7 @@ export interface RouteStatus {
 /** An entity that runs (host-core instances subscribe to its versioned subjects) with no route: calls reach any instance, whatever its version. */
 export interface UnroutedStatus {
   kind: EntityKind
+  scheme: 'wRPC' | 'versioned RPC'
   id: string
   link?: string
   /** The unversioned subject callers use. */
@@ -94,6 +98,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
       kind: r.entity.kind,
+      scheme: entityScheme(r.entity.kind),
       id: r.entity.id,
       ...(r.entity.link ? { link: r.entity.link } : {}),
       subject: r.subject,
@@ -102,13 +107,15 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       ...(r.clusters ? { clusters: r.clusters } : {}),
       instances: {
         ...Object.fromEntries(
-          [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, countSubscribers(subs, versionedSubject(session.lattice, r.entity, v), entityQueueGroup(r.entity))]),
+          [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, instancesOf(session.lattice, r.entity, v, subs)]),
         ),
         ...running.get(r.subject)?.instances,
       },
       ...(r.foreign ? { foreign: r.foreign.map((d) => ({ ...d, weight: destinationWeight(d) })) } : {}),
     }))
   const routed = new Set(routes.map((r) => r.subject))
+  // A component ID that is a version of a routed component is shown in that route, not as unrouted.
+  for (const r of routes) if (r.kind === 'component') for (const v of Object.keys(r.instances)) routed.add(unversionedSubject(session.lattice, { kind: 'component', id: v }))
   const unrouted = [...running.values()].filter((e) => !routed.has(e.subject))
   const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, unrouted, warnings: live.warnings }
   if (head) {
@@ -136,7 +143,11 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   return result
 }
 
-/** Entities whose instances subscribe to versioned subjects in the entity's queue group, with their instances per version. */
+/**
+ * Entities whose instances subscribe to versioned subjects in the entity's queue group, with
+ * their instances per version; and components (wasmCloud hosts subscribing to
+ * `{lattice}.{id}.wrpc.…` in queue group `{lattice}.{id}`), each its own version.
+ */
 export function runningEntities(subs: Subscriber[], lattice: string): UnroutedStatus[] {
   const found = new Map<string, UnroutedStatus>()
   for (const sub of subs) {
@@ -144,9 +155,15 @@ export function runningEntities(subs: Subscriber[], lattice: string): UnroutedSt
     if (!parsed || sub.queue !== entityQueueGroup(parsed.entity)) continue
     const { entity, version } = parsed
     const key = entityKey(entity)
-    const entry = found.get(key) ?? { kind: entity.kind, id: entity.id, ...(entity.link ? { link: entity.link } : {}), subject: unversionedSubject(lattice, entity), instances: {} }
+    const entry = found.get(key) ?? { kind: entity.kind, scheme: entityScheme(entity.kind), id: entity.id, ...(entity.link ? { link: entity.link } : {}), subject: unversionedSubject(lattice, entity), instances: {} }
     entry.instances[version] = (entry.instances[version] ?? 0) + 1
     found.set(key, entry)
+  }
+  for (const id of new Set(subs.map((s) => parseComponentCall(lattice, s.subject)))) {
+    if (id === undefined) continue
+    const entity = { kind: 'component' as const, id }
+    const count = instancesOf(lattice, entity, id, subs)
+    if (count > 0) found.set(entityKey(entity), { kind: 'component', scheme: 'wRPC', id, subject: unversionedSubject(lattice, entity), instances: { [id]: count } })
   }
   const byVersion = (i: Record<string, number>) => Object.fromEntries(Object.entries(i).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })))
   return [...found.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => ({ ...e, instances: byVersion(e.instances) }))

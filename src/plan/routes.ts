@@ -1,10 +1,11 @@
 /**
  * Routes: the lattice's view of subject mappings. A route is one entity's unversioned subject
- * mapped to weighted versioned subjects. Conversions both ways; nothing outside
- * `wasmbus.rpc.<lattice>.` is ever read as a route or written.
+ * mapped to weighted versioned subjects. Conversions both ways; nothing but a source under
+ * `wasmbus.rpc.<lattice>.` (versioned RPC) or exactly `<lattice>.<component-id>.wrpc.>` (wRPC)
+ * is ever read as a route or written.
  */
 import { type Weights, sumWeights } from './weights.js'
-import { DROP_TOKEN, type EntityRef, entityKey, parseUnversionedSubject, unversionedSubject, versionFromToken, versionToken } from '../subjects/index.js'
+import { type EntityRef, dropSubject, entityKey, parseUnversionedSubject, unversionedSubject, versionOfDestination, versionedSubject } from '../subjects/index.js'
 
 /** One destination of a subject mapping, as the account JWT spells it. */
 export interface MappingDestination {
@@ -46,17 +47,18 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     const foreign: MappingDestination[] = []
     let drop = 0
     let passthrough: MappingDestination | undefined
+    const dropTo = dropSubject(lattice, entity)
     for (const d of destinations ?? []) {
-      if (d.cluster === undefined && d.subject === `${subject}.${DROP_TOKEN}` && drop === 0) {
+      if (d.cluster === undefined && d.subject === dropTo && drop === 0) {
         drop = destinationWeight(d)
         continue
       }
-      if (d.cluster === undefined && d.subject === subject && !passthrough) {
+      // A component's source is also its own version (the component ID itself).
+      if (entity.kind !== 'component' && d.cluster === undefined && d.subject === subject && !passthrough) {
         passthrough = d
         continue
       }
-      const token = d.subject.startsWith(`${subject}.`) ? d.subject.slice(subject.length + 1) : undefined
-      const version = token === undefined ? undefined : versionFromToken(token)
+      const version = versionOfDestination(lattice, entity, d.subject)
       const list = d.cluster === undefined ? entries : (scoped.get(d.cluster) ?? [])
       if (version === undefined || list.some(([v]) => v === version)) foreign.push(d)
       else {
@@ -77,14 +79,17 @@ export function destinationsFor(lattice: string, entity: EntityRef, weights: Wei
   const source = unversionedSubject(lattice, entity)
   const out: MappingDestination[] = Object.entries(weights)
     .filter(([, w]) => w > 0)
-    .map(([version, weight]) => ({ subject: `${source}.${versionToken(version)}`, weight }))
+    .map(([version, weight]) => ({ subject: versionedSubject(lattice, entity, version), weight }))
   if (drop > 0) {
     const rest = 100 - drop - sumWeights(weights)
-    if (rest > 0) out.push({ subject: source, weight: rest })
-    out.push({ subject: `${source}.${DROP_TOKEN}`, weight: drop })
+    // The undisturbed rest stays on the source; a component's source is its own version (id).
+    const self = out.find((d) => d.subject === source)
+    if (rest > 0 && self) self.weight = (self.weight ?? 0) + rest
+    else if (rest > 0) out.push({ subject: source, weight: rest })
+    out.push({ subject: dropSubject(lattice, entity), weight: drop })
   }
   for (const [cluster, scoped] of Object.entries(clusters)) {
-    for (const [version, weight] of Object.entries(scoped)) if (weight > 0) out.push({ subject: `${source}.${versionToken(version)}`, weight, cluster })
+    for (const [version, weight] of Object.entries(scoped)) if (weight > 0) out.push({ subject: versionedSubject(lattice, entity, version), weight, cluster })
   }
   return out
 }

@@ -51,8 +51,28 @@ export function versionOf(node: Node, ctx: Ctx): string | undefined {
 
 export function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
   const p = entityIdProblem(kind, id)
-  if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
+  if (p && kind === 'component') ctx.at(node, 'INVALID_ID', `"${id}" is not a component ID lattice can route: ${p}.`, COMPONENT_ID_HINT)
+  else if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
   return !p
+}
+
+const COMPONENT_ID_HINT = 'A component ID is one NATS subject token, as wasmCloud names it, e.g. hello or hello-v2.'
+
+/** A version of `entity`: for a component (wRPC), another component ID; else versionOf. */
+export function versionFor(entity: EntityRef | EntityKind, node: Node, ctx: Ctx): string | undefined {
+  const kind = typeof entity === 'string' ? entity : entity.kind
+  if (kind !== 'component') return versionOf(node, ctx)
+  if (!isScalar(node) || typeof node.value !== 'string') {
+    const text = isScalar(node) ? (node.source ?? String(node.value)) : 'this'
+    ctx.at(node, 'WRONG_TYPE', `A version of a component is a component ID (a string), not ${text}.`, COMPONENT_ID_HINT)
+    return undefined
+  }
+  const p = routeTokenProblem(node.value)
+  if (p) {
+    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is not a component ID lattice can route: ${p}.`, `A version of a component is another component ID. ${COMPONENT_ID_HINT}`)
+    return undefined
+  }
+  return node.value
 }
 
 export function providerRef(idNode: Node | undefined, linkNode: Node | undefined, item: Node, ctx: Ctx): EntityRef | undefined {
@@ -74,7 +94,7 @@ export function providerRef(idNode: Node | undefined, linkNode: Node | undefined
   return idOk && link !== undefined ? { kind: 'provider', id: id as string, link } : undefined
 }
 
-/** A split or fault entry: exactly one of actor/provider (+ link for providers). */
+/** A split, fault or rollout entry: exactly one of actor/provider/component (+ link for providers). */
 export function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { entity: EntityRef; fields: Map<string, Node> } | undefined {
   if (!isMap(item)) {
     ctx.at(item, 'WRONG_TYPE', `${capital(what)} must be a mapping.`)
@@ -83,9 +103,16 @@ export function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx
   const fields = entries(item, allowed, what, ctx)
   const actor = fields.get('actor')
   const provider = fields.get('provider')
-  if ((actor ? 1 : 0) + (provider ? 1 : 0) !== 1) {
-    ctx.at(item, actor ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor or provider.`, 'Write actor: MB... or provider: VA... (with link).')
+  const component = fields.get('component')
+  const named = (actor ? 1 : 0) + (provider ? 1 : 0) + (component ? 1 : 0)
+  if (named !== 1) {
+    ctx.at(item, named > 1 ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor, provider or component.`, 'Write actor: MB..., provider: VA... (with link) or component: hello (a wasmCloud component ID).')
     return undefined
+  }
+  if (component) {
+    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this component entry.')
+    const id = str(component, 'component', ctx)
+    return id !== undefined && checkId('component', id, component, ctx) ? { entity: { kind: 'component', id }, fields } : undefined
   }
   if (actor) {
     if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')

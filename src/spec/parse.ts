@@ -10,7 +10,7 @@ import { secretIn } from '../redact.js'
 import { weightProblem } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../plan/rollout.js'
-import { type Ctx, capital, checkId, entityItem, entries, providerRef, sentence, str, versionOf } from './nodes.js'
+import { type Ctx, capital, checkId, entityItem, entries, providerRef, sentence, str, versionFor, versionOf } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
 
 export interface SpecProblem {
@@ -56,10 +56,10 @@ export interface Spec {
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults', 'rollouts']
-const ENV_KEYS = ['actors', 'providers']
+const ENV_KEYS = ['actors', 'providers', 'components']
 const PROVIDER_KEYS = ['id', 'link', 'version']
-const SPLIT_KEYS = ['actor', 'provider', 'link', 'weights', 'clusters']
-const FAULT_KEYS = ['actor', 'provider', 'link', 'drop']
+const SPLIT_KEYS = ['actor', 'provider', 'component', 'link', 'weights', 'clusters']
+const FAULT_KEYS = ['actor', 'provider', 'component', 'link', 'drop']
 
 export function readSpec(file: string): Spec {
   let text: string
@@ -143,7 +143,7 @@ export function parseSpec(text: string, file: string): Spec {
           pinned.push({ entity, version })
         }
         if (!isMap(envNode)) {
-          at(envNode ?? (pair.key as Scalar), 'WRONG_TYPE', `environment "${name}" must be a mapping with actors and/or providers.`)
+          at(envNode ?? (pair.key as Scalar), 'WRONG_TYPE', `environment "${name}" must be a mapping with actors, providers and/or components.`)
           continue
         }
         const env = entries(envNode, ENV_KEYS, `environment "${name}"`, ctx)
@@ -157,6 +157,18 @@ export function parseSpec(text: string, file: string): Spec {
               const idOk = checkId('actor', id, keyNode, ctx)
               const version = a.value ? versionOf(a.value as Node, ctx) : (at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
               if (idOk) pin({ kind: 'actor', id }, version, keyNode)
+            }
+        }
+        const components = env.get('components')
+        if (components) {
+          if (!isMap(components)) at(components, 'WRONG_TYPE', `components of "${name}" must map component IDs to the component ID serving them, e.g. { hello: hello-v2 }.`)
+          else
+            for (const c of components.items) {
+              const keyNode = c.key as Scalar
+              const id = String(keyNode.value)
+              const idOk = checkId('component', id, keyNode, ctx)
+              const version = c.value ? versionFor('component', c.value as Node, ctx) : (at(keyNode, 'MISSING_KEY', `component ${id} in "${name}" has no version (the component ID serving it).`), undefined)
+              if (idOk) pin({ kind: 'component', id }, version, keyNode)
             }
         }
         const providers = env.get('providers')
@@ -194,7 +206,7 @@ export function parseSpec(text: string, file: string): Spec {
 
   const splits = top.get('splits')
   if (splits) {
-    if (!isSeq(splits)) at(splits, 'WRONG_TYPE', 'splits must be a list of { actor | provider, link?, weights }.')
+    if (!isSeq(splits)) at(splits, 'WRONG_TYPE', 'splits must be a list of { actor | provider | component, link?, weights }.')
     else
       for (const item of splits.items as Node[]) {
         const s = entityItem(item, SPLIT_KEYS, 'a split', ctx)
@@ -209,15 +221,15 @@ export function parseSpec(text: string, file: string): Spec {
           at(item, 'MISSING_KEY', 'A split needs weights (and/or clusters).', 'Add weights: { "1.0.0": 90, "2.0.0": 10 }.')
           continue
         }
-        const weights = wNode ? weightsOf(wNode, ctx) : {}
-        const clusters = cNode ? clustersOf(cNode, ctx) : undefined
+        const weights = wNode ? weightsOf(wNode, ctx, s.entity) : {}
+        const clusters = cNode ? clustersOf(cNode, ctx, s.entity) : undefined
         if (weights && (clusters || !cNode)) spec.splits.push({ entity: s.entity, weights, ...(clusters ? { clusters } : {}) })
       }
   }
 
   const faults = top.get('faults')
   if (faults) {
-    if (!isSeq(faults)) at(faults, 'WRONG_TYPE', 'faults must be a list of { actor | provider, link?, drop }.')
+    if (!isSeq(faults)) at(faults, 'WRONG_TYPE', 'faults must be a list of { actor | provider | component, link?, drop }.')
     else {
       const seen = new Set<string>()
       for (const item of faults.items as Node[]) {
@@ -246,7 +258,7 @@ export function parseSpec(text: string, file: string): Spec {
   return spec
 }
 
-function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>> | undefined {
+function clustersOf(node: Node, ctx: Ctx, entity: EntityRef): Record<string, Record<string, number>> | undefined {
   if (!isMap(node)) {
     ctx.at(node, 'WRONG_TYPE', 'clusters must map cluster names to weights, e.g. { west: { "1.0.0": 100 } }.')
     return undefined
@@ -262,14 +274,14 @@ function clustersOf(node: Node, ctx: Ctx): Record<string, Record<string, number>
       ok = false
       continue
     }
-    const weights = pair.value ? weightsOf(pair.value as Node, ctx) : undefined
+    const weights = pair.value ? weightsOf(pair.value as Node, ctx, entity) : undefined
     if (weights) out[name] = weights
     else ok = false
   }
   return ok ? out : undefined
 }
 
-function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {
+function weightsOf(node: Node, ctx: Ctx, entity: EntityRef): Record<string, number> | undefined {
   if (!isMap(node)) {
     ctx.at(node, 'WRONG_TYPE', 'weights must map versions to whole percentages, e.g. { "1.0.0": 90, "2.0.0": 10 }.')
     return undefined
@@ -278,7 +290,7 @@ function weightsOf(node: Node, ctx: Ctx): Record<string, number> | undefined {
   let ok = true
   for (const pair of node.items) {
     const keyNode = pair.key as Scalar
-    const version = versionOf(keyNode, ctx)
+    const version = versionFor(entity, keyNode, ctx)
     const w = pair.value as Node | null
     const value = isScalar(w) ? w.value : undefined
     const p = typeof value !== 'number' ? 'it is not a number' : weightProblem(value)

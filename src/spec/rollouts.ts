@@ -3,7 +3,7 @@
  * `lattice rollout -f FILE`, with the same defaults as the command's flags.
  *
  *   rollouts:
- *     - actor: MB...
+ *     - actor: MB...          (or provider: VA... with link, or component: hello)
  *       from: 1.0.0
  *       to: 1.1.0
  *       steps: [10, 25, pause, 50, 100]
@@ -20,10 +20,10 @@ import { isLatticeError } from '../errors.js'
 import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../plan/rollout.js'
 import { entityKey } from '../subjects/index.js'
 import { analysisOf } from './analysis.js'
-import { type Ctx, entityItem, entries, str, versionOf } from './nodes.js'
+import { type Ctx, entityItem, entries, str, versionFor } from './nodes.js'
 import { durationOf, notifyOf, numberOf, prometheusOf, webhooksOf } from './rollout-gates.js'
 
-const ROLLOUT_KEYS = ['actor', 'provider', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis', 'notify']
+const ROLLOUT_KEYS = ['actor', 'provider', 'component', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis', 'notify']
 const GATE_KEYS = ['probe', 'command', 'webhook', 'prometheus']
 const PROBE_KEYS = ['payload', 'count', 'timeout', 'maxErrorRate', 'maxP95Ms', 'errorMargin', 'latencyMarginMs']
 
@@ -33,7 +33,7 @@ export const PROBE_DEFAULTS = { count: 20, timeout: '2s', maxErrorRate: 1, error
 
 export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
   if (!isSeq(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'rollouts must be a list of { actor | provider, from, to, steps, interval, gates }.')
+    ctx.at(node, 'WRONG_TYPE', 'rollouts must be a list of { actor | provider | component, from, to, steps, interval, gates }.')
     return []
   }
   const plans: RolloutPlan[] = []
@@ -47,7 +47,7 @@ export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
     const version = (k: 'from' | 'to') => {
       const n = r.fields.get(k)
       if (!n) ctx.at(item, 'MISSING_KEY', `A rollout needs ${k}.`, k === 'from' ? 'Add from: the stable version.' : 'Add to: the new version.')
-      return n ? versionOf(n, ctx) : undefined
+      return n ? versionFor(r.entity, n, ctx) : undefined
     }
     const [from, to] = [version('from'), version('to')]
     const steps = r.fields.has('steps') ? stepsOf(r.fields.get('steps') as Node, ctx) : DEFAULT_STEPS

@@ -11,6 +11,6 @@ export const inventorySubject = (lattice: string, hostId: string) => `wasmbus.ct
 export const pingHostsSubject = (lattice: string) => `wasmbus.ctl.${lattice}.ping.hosts`
 
 /** The queue group every instance of one entity joins, whatever its version or host. */
-export function entityQueueGroup(entity: { kind: 'actor' | 'provider'; id: string; link?: string }): string {
+export function entityQueueGroup(entity: { kind: 'actor' | 'provider' | 'component'; id: string; link?: string }): string {
   return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? 'default'}` : entity.id
 }

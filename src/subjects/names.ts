@@ -1,12 +1,22 @@
 /**
- * Subject names of versioned RPC (docs/host-protocol.md, section 3). The one place they are built and parsed.
- *   actor:    wasmbus.rpc.{lattice}.{actor-pk}[.{vtoken}]
- *   provider: wasmbus.rpc.{lattice}.{provider-pk}.{link}[.{vtoken}]
+ * Subject names lattice routes (docs/host-protocol.md, section 3; docs/wasmcloud.md). The one
+ * place they are built and parsed. Two schemes:
+ *   versioned RPC (host-core):
+ *     actor:    wasmbus.rpc.{lattice}.{actor-pk}[.{vtoken}]
+ *     provider: wasmbus.rpc.{lattice}.{provider-pk}.{link}[.{vtoken}]
+ *   wRPC (unmodified wasmCloud 1.x hosts): a component's versions are other component IDs.
+ *     component source:  {lattice}.{id}.wrpc.>
+ *     version V:         {lattice}.{V}.wrpc.>   (V may be the id itself)
+ *     drop:              {lattice}.{id}._drop.>
+ *     calls:             {lattice}.{V}.wrpc.{protocol}.{ns}:{pkg}/{iface}@{ver}.{function}, queue group {lattice}.{V}
  */
 import { publicKeyProblem } from './entity-keys.js'
 import { versionFromToken, versionToken } from './version-token.js'
 
-export type EntityKind = 'actor' | 'provider'
+export type EntityKind = 'actor' | 'provider' | 'component'
+
+/** The third token of every wRPC subject of wasmCloud 1.x. */
+export const WRPC_TOKEN = 'wrpc'
 
 export interface EntityRef {
   kind: EntityKind
@@ -68,7 +78,13 @@ function textProblem(name: string, what: string): string | undefined {
 
 /** Why `id` is not a valid ID for `kind`, or undefined when it is. */
 export function entityIdProblem(kind: EntityKind, id: string): string | undefined {
+  if (kind === 'component') return routeTokenProblem(id)
   return publicKeyProblem(id, kind === 'actor' ? 'module' : 'service')
+}
+
+/** The routing scheme of an entity: wRPC (component IDs) or lattice's versioned RPC. */
+export function entityScheme(kind: EntityKind): 'wRPC' | 'versioned RPC' {
+  return kind === 'component' ? 'wRPC' : 'versioned RPC'
 }
 
 export function rpcPrefix(lattice: string): string {
@@ -76,11 +92,19 @@ export function rpcPrefix(lattice: string): string {
 }
 
 export function unversionedSubject(lattice: string, entity: EntityRef): string {
+  if (entity.kind === 'component') return componentSubject(lattice, entity.id)
   const base = `${rpcPrefix(lattice)}${entity.id}`
   return entity.kind === 'provider' ? `${base}.${entity.link ?? DEFAULT_LINK}` : base
 }
 
+/** What one component ID's calls match: `{lattice}.{id}.wrpc.>`. */
+export function componentSubject(lattice: string, id: string): string {
+  return `${lattice}.${id}.${WRPC_TOKEN}.>`
+}
+
+/** The destination of `version`; for a component, the version is a component ID. */
 export function versionedSubject(lattice: string, entity: EntityRef, version: string): string {
+  if (entity.kind === 'component') return componentSubject(lattice, version)
   return `${unversionedSubject(lattice, entity)}.${versionToken(version)}`
 }
 
@@ -90,8 +114,58 @@ export function versionedSubject(lattice: string, entity: EntityRef, version: st
  */
 export const DROP_TOKEN = '_drop'
 
+/**
+ * The drop subject of `entity`: `<source>._drop`; for a component `{lattice}.{id}._drop.>` (a
+ * `>` source needs a `>` destination; no wasmCloud subject has `_drop` as its third token).
+ */
+export function dropSubject(lattice: string, entity: EntityRef): string {
+  if (entity.kind === 'component') return `${lattice}.${entity.id}.${DROP_TOKEN}.>`
+  return `${unversionedSubject(lattice, entity)}.${DROP_TOKEN}`
+}
+
+/** The version a mapping destination of `entity`'s route names, or undefined when it names none. */
+export function versionOfDestination(lattice: string, entity: EntityRef, subject: string): string | undefined {
+  if (entity.kind === 'component') return componentOfSubject(lattice, subject)
+  const source = unversionedSubject(lattice, entity)
+  return subject.startsWith(`${source}.`) ? versionFromToken(subject.slice(source.length + 1)) : undefined
+}
+
+/**
+ * Whether a subscription on `subject` serves `version` of `entity`: the versioned subject for
+ * actors and providers; for a component, any wRPC subject of that component ID (a host
+ * subscribes each function it exports: `{lattice}.{V}.wrpc.{...}`).
+ */
+export function servesVersion(lattice: string, entity: EntityRef, version: string, subject: string): boolean {
+  if (entity.kind === 'component') return subject.startsWith(`${lattice}.${version}.${WRPC_TOKEN}.`) && subject !== componentSubject(lattice, version)
+  return subject === versionedSubject(lattice, entity, version)
+}
+
+/** The queue group the instances serving `version` of `entity` join. */
+export function versionQueueGroup(lattice: string, entity: EntityRef, version: string): string {
+  if (entity.kind === 'component') return `${lattice}.${version}`
+  return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? DEFAULT_LINK}` : entity.id
+}
+
+/** The component ID of exactly `{lattice}.{id}.wrpc.>` (a component's source, or a version's destination), or undefined. */
+function componentOfSubject(lattice: string, subject: string): string | undefined {
+  const rest = subject.startsWith(`${lattice}.`) ? subject.slice(lattice.length + 1).split('.') : []
+  return rest.length === 3 && rest[1] === WRPC_TOKEN && rest[2] === '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
+}
+
+/**
+ * The component ID a wasmCloud host's wRPC subscription serves (`{lattice}.{id}.wrpc.` and at
+ * least one more token), or undefined.
+ */
+export function parseComponentCall(lattice: string, subject: string): string | undefined {
+  if (!subject.startsWith(`${lattice}.`)) return undefined
+  const rest = subject.slice(lattice.length + 1).split('.')
+  return rest.length >= 3 && rest[1] === WRPC_TOKEN && rest[2] !== '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
+}
+
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
 export function parseUnversionedSubject(lattice: string, subject: string): EntityRef | undefined {
+  const component = componentOfSubject(lattice, subject)
+  if (component !== undefined) return { kind: 'component', id: component }
   const prefix = rpcPrefix(lattice)
   if (!subject.startsWith(prefix)) return undefined
   const rest = subject.slice(prefix.length).split('.')
@@ -106,18 +180,21 @@ export function parseUnversionedSubject(lattice: string, subject: string): Entit
  */
 export function parseVersionedSubject(lattice: string, subject: string): { entity: EntityRef; version: string } | undefined {
   const cut = subject.lastIndexOf('.')
+  if (cut < 0) return undefined
   const entity = parseUnversionedSubject(lattice, subject.slice(0, cut))
   const version = versionFromToken(subject.slice(cut + 1))
-  if (!entity || version === undefined || entityIdProblem(entity.kind, entity.id)) return undefined
+  if (!entity || entity.kind === 'component' || version === undefined || entityIdProblem(entity.kind, entity.id)) return undefined
   return { entity, version }
 }
 
 /** A stable key for maps and sorting: "actor M..." or "provider V... link". */
 export function entityKey(entity: EntityRef): string {
+  if (entity.kind === 'component') return `component ${entity.id}`
   return entity.kind === 'provider' ? `provider ${entity.id} ${entity.link ?? DEFAULT_LINK}` : `actor ${entity.id}`
 }
 
 /** Human label: "actor MB…" or "provider VA… (link default)". */
 export function entityLabel(entity: EntityRef): string {
+  if (entity.kind === 'component') return `component ${entity.id}`
   return entity.kind === 'provider' ? `provider ${entity.id} (link ${entity.link ?? DEFAULT_LINK})` : `actor ${entity.id}`
 }

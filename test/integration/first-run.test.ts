@@ -74,7 +74,7 @@ describe('typos: the nearest commands are suggested', () => {
     expect(r.stderr).toBe('Error [USAGE]: Unknown command "xyzzy".\n  `lattice --help` lists every command.\n')
     const t = await lattice(['fault', 'nope', 'MBX'])
     expect(t.code).toBe(ExitCode.USAGE)
-    expect(t.stderr).toMatch(/^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault provider\.\n/)
+    expect(t.stderr).toMatch(/^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider\.\n/)
   })
 })
 

@@ -42,8 +42,8 @@ describe('status lists running entities with no route', () => {
     expect(r.code, r.stderr).toBe(0)
     const s = json<StatusJson>(r)
     expect(s.routes).toEqual([])
-    expect(s.unrouted).toContainEqual({ kind: 'actor', id: actor, subject: `wasmbus.rpc.default.${actor}`, instances: { v1: 2, v2: 1 } })
-    expect(s.unrouted).toContainEqual({ kind: 'provider', id: provider, link: 'db', subject: `wasmbus.rpc.default.${provider}.db`, instances: { '0.3.0': 1 } })
+    expect(s.unrouted).toContainEqual({ kind: 'actor', scheme: 'versioned RPC', id: actor, subject: `wasmbus.rpc.default.${actor}`, instances: { v1: 2, v2: 1 } })
+    expect(s.unrouted).toContainEqual({ kind: 'provider', scheme: 'versioned RPC', id: provider, link: 'db', subject: `wasmbus.rpc.default.${provider}.db`, instances: { '0.3.0': 1 } })
 
     const text = await lattice(['status'], l.env())
     expect(text.stdout).toMatch(/ENTITY\s+KIND\s+LINK\s+VERSION\s+WEIGHT\s+INSTANCES\s+SUBJECT/)
@@ -74,6 +74,6 @@ describe('status lists running entities with no route', () => {
   it('an empty lattice says so', async () => {
     const r = await lattice(['status', '--lattice', 'empty'], l.env())
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout.trim()).toBe('No routes in lattice empty, and no running instances (host-core) found.')
+    expect(r.stdout.trim()).toBe('No routes in lattice empty, and no running instances (host-core or wasmCloud components) found.')
   })
 })
