@@ -8,7 +8,7 @@
  * refusal test only.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,18 +20,6 @@ import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
 import { appConnection } from '../helpers/traffic.js'
 import { EmulatedCaller, EmulatedHost, type Tally } from '../helpers/wasmcloud.js'
-
-/**
- * The component commands come with the core of #17 (branch core17). Until it is merged they do not
- * exist and the CLI tests below are skipped; TODO(#17): drop this guard once it is.
- */
-const HAS_COMPONENTS = (() => {
-  try {
-    return 'shift:component' in (JSON.parse(readFileSync(fileURLToPath(new URL('../../oclif.manifest.json', import.meta.url)), 'utf8')).commands ?? {})
-  } catch {
-    return false
-  }
-})()
 
 const SMOKE = fileURLToPath(new URL('../fixtures/wasmcloud-smoke.ts', import.meta.url))
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))
@@ -71,7 +59,7 @@ function smokeCmd(calls = 50): string {
   return `SMOKE_NATS_URL='${l.url}' SMOKE_CREDS='${l.appCredsFile}' SMOKE_CALLS=${calls} '${process.execPath}' --import '${TSX}' '${SMOKE}'`
 }
 
-describe.skipIf(!HAS_COMPONENTS || serverAtLeast('2.9.22'))(`nats-server ${serverVersion()} (older than 2.9.22)`, () => {
+describe.skipIf(serverAtLeast('2.9.22'))(`nats-server ${serverVersion()} (older than 2.9.22)`, () => {
   it('shift component is refused before pushing, naming the version it needs', async () => {
     const before = await liveJwt(l)
     const r = await lattice(['shift', 'component', 'split', '--from', 'split', '--to', 'split-v2', '--weight', '30'], env())
@@ -99,7 +87,7 @@ describe('the smoke-test gate itself', () => {
   }, 60_000)
 })
 
-describe.skipIf(!HAS_COMPONENTS || !serverAtLeast('2.9.22'))(`components on nats-server ${serverVersion()}`, () => {
+describe.skipIf(!serverAtLeast('2.9.22'))(`components on nats-server ${serverVersion()}`, () => {
   it('shift component: 30% of real calls go to the new component ID', async () => {
     const r = await lattice(['shift', 'component', 'split', '--from', 'split', '--to', 'split-v2', '--weight', '30'], env())
     expect(r.code, r.stdout + r.stderr).toBe(0)
