@@ -17,7 +17,11 @@ export function weightChange(before: Weights | null, after: Weights | null): str
 function changeLine(c: EntityChange | RecordedChange): string {
   const clusters = [...new Set([...Object.keys(c.clusters?.before ?? {}), ...Object.keys(c.clusters?.after ?? {})])]
   const scoped = clusters.map((name) => `in cluster ${name}: ${weightChange(c.clusters?.before[name] ?? null, c.clusters?.after[name] ?? null)}`)
-  const parts = [c.before || c.after ? weightChange(c.before, c.after) : '', ...scoped, c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean)
+  // Unmapped, a component's calls all reach its own ID; an actor's spread over every running version.
+  const unmapped = c.entity.kind === 'component' ? { [c.entity.id]: 100 } : null
+  const before = c.before ?? (c.drop?.before ? null : unmapped)
+  const after = c.after ?? (c.drop?.after ? null : unmapped)
+  const parts = [c.before || c.after ? weightChange(before, after) : '', ...scoped, c.drop ? `dropped ${c.drop.before}% -> ${c.drop.after}%` : ''].filter(Boolean)
   const removed = !c.after && !c.drop?.after && Object.keys(c.clusters?.after ?? {}).length === 0
   return `${entityLabel(c.entity)}: ${parts.join(', ')}${removed ? ' (mapping removed)' : ''}`
 }
@@ -93,7 +97,11 @@ export function renderStatus(result: StatusResult): string {
   const lines = [table(['ENTITY', 'KIND', 'LINK', 'VERSION', 'WEIGHT', 'INSTANCES', 'SUBJECT'], rows)]
   if (unrouted.length > 0) {
     const none = result.routes.length === 0 ? `No routes in lattice ${result.lattice}. ` : ''
-    lines.push(`${none}unrouted: no mapping, so calls to the entity reach any of its running instances, whatever their version.`)
+    const kinds = new Set(unrouted.map((u) => u.kind === 'component'))
+    const versioned = 'calls to an actor or provider reach any of its running instances, whatever their version'
+    const components = 'calls to a component ID reach that ID'
+    const meaning = kinds.size === 2 ? `${versioned}; ${components}` : kinds.has(true) ? components : versioned
+    lines.push(`${none}unrouted: no mapping, so ${meaning}.`)
   }
   return lines.join('\n')
 }

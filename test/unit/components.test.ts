@@ -168,6 +168,18 @@ describe('status view of components', () => {
     expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello-v2\s+45%\s+1\s+default\.hello-v2\.wrpc\.>/)
     expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+\(dropped\)\s+10%\s+-\s+default\.hello\._drop\.>/)
     expect(text).toMatch(/other\s+component \(wRPC\)\s+-\s+other\s+unrouted\s+1\s+default\.other\.wrpc\.>/)
+    expect(text).toContain('unrouted: no mapping, so calls to a component ID reach that ID.')
+  })
+})
+
+describe('change lines of components', () => {
+  it('an unmapped component is shown as all of its calls on its own ID, before and after', async () => {
+    const { renderChange } = await import('../../src/cli/render.js')
+    const entity: EntityRef = { kind: 'component', id: 'hello' }
+    const result = (before: Record<string, number> | null, after: Record<string, number> | null) =>
+      renderChange({ account: 'A', lattice: 'default', dryRun: false, servers: [], warnings: [], changes: [{ entity, subject: 'default.hello.wrpc.>', before, after }] } as never)
+    expect(result(null, { hello: 90, 'hello-v2': 10 })).toContain('component hello: hello 100% -> 90%, hello-v2 0% -> 10%')
+    expect(result({ hello: 10, 'hello-v2': 90 }, null)).toContain('component hello: hello 10% -> 100%, hello-v2 90% -> 0% (mapping removed)')
   })
 })
 
