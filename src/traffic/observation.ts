@@ -97,7 +97,8 @@ export class Observation {
    * `entity`'s calls per version over about `windowMs`, from reports: each host that reports now
    * counts over the same number of its own intervals (round(windowMs / intervalMs), at least one),
    * from its latest report to the one that many later, so hosts reporting at different moments
-   * weigh alike; the window is quantised to the report interval. A host that starts meanwhile
+   * weigh alike (and each host's count is scaled to `windowMs` by its reports' own times); the
+   * window is quantised to the report interval. A host that starts meanwhile
    * counts every call it reports by the end; one that stops counts what it reported.
    */
   async reportWindow(entity: EntityRef, windowMs: number): Promise<Record<string, number>> {
@@ -127,7 +128,16 @@ export class Observation {
     }
     // Hosts that stopped before their last interval: what they reported last; new hosts: everything.
     for (const r of this.collector.snapshot().values()) if (!to.has(r.host) && (from.has(r.host) || r.startedAt >= started)) to.set(r.host, r)
-    return Object.fromEntries([...windowBetween(from, to, entity)].map(([v, w]) => [v, w.calls]))
+    // Each host's calls scaled to windowMs by its own reports' times: a host whose timer ran late
+    // under load (K intervals took longer) does not weigh more than one on time.
+    const out: Record<string, number> = {}
+    for (const [host, end] of to) {
+      const base = from.get(host)
+      const span = base && base.startedAt === end.startedAt ? end.time - base.time : 0
+      const scale = span > 0 ? windowMs / span : 1
+      for (const [v, w] of windowBetween(base ? new Map([[host, base]]) : new Map(), new Map([[host, end]]), entity)) out[v] = (out[v] ?? 0) + w.calls * scale
+    }
+    return Object.fromEntries(Object.entries(out).map(([v, n]) => [v, Math.round(n)]))
   }
 
   stop(): void {
