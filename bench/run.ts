@@ -12,10 +12,11 @@ import { RUNS } from './common.js'
 import { benchCompile } from './compile.js'
 import { benchConcurrent } from './concurrent.js'
 import { benchHostCore } from './host-core.js'
+import { benchObserve } from './observe.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent }
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve }
 const only = process.env.BENCH_ONLY?.split(',')
 
 const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
