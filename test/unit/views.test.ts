@@ -26,6 +26,10 @@ describe('rollout progress', () => {
     expect(out[1]).toMatch(/^\x1b\[\d+A\x1b\[0J/)
     expect(out[1]).toMatch(/Set: +10% +Observed: 9\.7%/)
   })
+  it('the observed line says where the calls were counted', () => {
+    expect(eventLine(ev({ type: 'observed', step: 1, steps: 2, weight: 10, observed: 9.7, observedBy: 'reports' }))).toMatch(/step 1\/2: observed weight 9\.7%, from host reports$/)
+    expect(eventLine(ev({ type: 'observed', step: 1, steps: 2, weight: 10, observed: 9.7, observedBy: 'subscription' }))).toMatch(/observed weight 9\.7%, by subscription$/)
+  })
   it('picks the mode: --json, a terminal, or lines', () => {
     expect(viewMode(true)).toBe('json')
     expect(viewMode(false, { isTTY: false } as NodeJS.WriteStream)).toBe('lines')
