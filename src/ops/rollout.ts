@@ -146,7 +146,8 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       observer?.take()
       analysis?.begin()
       await waitFor(read, opts, plan.intervalMs)
-      const shares = observer ? observedShares(observer.take()[entityKey(entity)] ?? {}) : {}
+      // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
+      const shares = observer ? observedShares(observer.takeRates(1)[entityKey(entity)] ?? {}) : {}
       const observed = shares[plan.to]
       const observedBy = observer?.source(entityKey(entity))?.by
       if (observed !== undefined) {

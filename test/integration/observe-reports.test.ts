@@ -30,8 +30,8 @@ const loops: { stop: () => Promise<void> }[] = []
 
 beforeAll(async () => {
   const bin = await buildCHost()
-  l = await startLattice()
-  env = () => ({ ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
+  l = await startLattice({ jetstream: true })
+  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
   conns = await Promise.all([0, 1, 2, 3].map(() => appConnection(l.url, l.appCredsFile)))
   sys = await appConnection(l.url, l.sysCredsFile)
   hosts = await Promise.all([
@@ -149,5 +149,18 @@ describe('observing from host reports', () => {
     expect(quiet.stdout).toMatch(/observed by subscription \(1 of 1 instances of v2 are on hosts that do not report\)/)
     const c = json<{ observedBy: string; match: boolean }>(await lattice(['verify', 'actor', inC, '--window', '2s', '--json'], env()))
     expect(c).toMatchObject({ observedBy: 'subscription', match: true })
+  })
+
+  it("a rollout's observed line and record say where the calls were counted", async () => {
+    const r = await lattice(['rollout', 'actor', reported, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis', '--json'], env())
+    expect(r.code, r.stderr).toBe(0)
+    const observed = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; observed?: number; observedBy?: string }).find((e) => e.type === 'observed')
+    expect(observed?.observedBy).toBe('reports')
+    expect(Math.abs((observed?.observed ?? 0) - 40)).toBeLessThanOrEqual(12)
+    const st = json<{ observedBy?: string }>(await lattice(['rollout', 'status', reported, '--json'], env()))
+    expect(st.observedBy).toBe('reports')
+    const text = await lattice(['rollout', 'actor', silent, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis'], env())
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(/step 1\/1: observed weight [\d.]+%, by subscription/)
   })
 })
