@@ -103,9 +103,9 @@ export class MetricsCollector {
     }
   }
 
-  /** The latest report of every host heard from within three of its intervals (and a second). */
-  fresh(now = Date.now()): MetricsReport[] {
-    return [...this.latest.values()].filter((r) => now - (this.arrived.get(r.host) ?? 0) <= 3 * r.intervalMs + 1000)
+  /** The latest report of every host heard from within `intervals` of its intervals (and half a second). */
+  fresh(intervals = 3, now = Date.now()): MetricsReport[] {
+    return [...this.latest.values()].filter((r) => now - (this.arrived.get(r.host) ?? 0) <= intervals * r.intervalMs + 500)
   }
 
   /** Versions of the entity that some host reports on (ever, in this run). */

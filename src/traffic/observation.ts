@@ -7,7 +7,7 @@ import { type MetricsCollector, windowBetween } from '../analysis/collector.js'
 import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from '../host-core/metrics-report.js'
 import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
-import type { EntityRef } from '../subjects/index.js'
+import { type EntityRef, entityKey } from '../subjects/index.js'
 import { type Counts, SplitObserver, type WatchedEntity } from './observe.js'
 import { ReportObserver, reportCoverage } from './reports.js'
 
@@ -87,7 +87,8 @@ export class Observation {
   takeRates(seconds: number): Counts {
     const bySub = this.subscribed.take()
     this.reported.take()
-    const rates = this.reported.rate(this.collector.fresh().map((r) => r.host))
+    // A host that stopped reporting stops counting after two of its intervals (its last rate until then).
+    const rates = this.reported.rate(this.collector.fresh(2).map((r) => r.host))
     const out: Counts = {}
     for (const [key, c] of this.choices) out[key] = c.by === 'reports' ? Object.fromEntries((this.versions.get(key) ?? []).map((v) => [v, (rates[key]?.[v] ?? 0) * seconds])) : (bySub[key] ?? {})
     return out
@@ -103,7 +104,9 @@ export class Observation {
    */
   async reportWindow(entity: EntityRef, windowMs: number): Promise<Record<string, number>> {
     const started = Date.now()
-    const from = new Map(this.collector.fresh().map((r) => [r.host, r]))
+    // Only the hosts that report the entity are waited for.
+    const key = entityKey(entity)
+    const from = new Map(this.collector.fresh().filter((r) => r.versions.some((v) => entityKey(v) === key)).map((r) => [r.host, r]))
     const to = new Map<string, MetricsReport>()
     const need = (r: MetricsReport) => Math.max(1, Math.round(windowMs / r.intervalMs))
     let wake = () => undefined as void
@@ -127,7 +130,7 @@ export class Observation {
       off()
     }
     // Hosts that stopped before their last interval: what they reported last; new hosts: everything.
-    for (const r of this.collector.snapshot().values()) if (!to.has(r.host) && (from.has(r.host) || r.startedAt >= started)) to.set(r.host, r)
+    for (const r of this.collector.snapshot().values()) if (!to.has(r.host) && (from.has(r.host) || (r.startedAt >= started && r.versions.some((v) => entityKey(v) === key)))) to.set(r.host, r)
     // Each host's calls scaled to windowMs by its own reports' times: a host whose timer ran late
     // under load (K intervals took longer) does not weigh more than one on time.
     const out: Record<string, number> = {}
