@@ -116,7 +116,7 @@ export class Observation {
       if (r.startedAt !== b.startedAt || r.seq >= b.seq + need(b)) to.set(r.host, r)
       if (to.size === from.size) wake()
     })
-    const longest = Math.max(DEFAULT_METRICS_INTERVAL_MS, ...[...from.values()].map((r) => r.intervalMs))
+    const longest = Math.max(...[...from.values()].map((r) => r.intervalMs))
     try {
       if (from.size > 0) await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, windowMs + 3 * longest + 1000)
@@ -129,14 +129,15 @@ export class Observation {
     } finally {
       off()
     }
-    // Hosts that stopped before their last interval: what they reported last; new hosts: everything.
+    // Hosts that stopped before their last interval: what they reported last (not scaled up); new hosts: everything.
+    const completed = new Set(to.keys())
     for (const r of this.collector.snapshot().values()) if (!to.has(r.host) && (from.has(r.host) || (r.startedAt >= started && r.versions.some((v) => entityKey(v) === key)))) to.set(r.host, r)
     // Each host's calls scaled to windowMs by its own reports' times: a host whose timer ran late
     // under load (K intervals took longer) does not weigh more than one on time.
     const out: Record<string, number> = {}
     for (const [host, end] of to) {
       const base = from.get(host)
-      const span = base && base.startedAt === end.startedAt ? end.time - base.time : 0
+      const span = completed.has(host) && base && base.startedAt === end.startedAt ? end.time - base.time : 0
       const scale = span > 0 ? windowMs / span : 1
       for (const [v, w] of windowBetween(base ? new Map([[host, base]]) : new Map(), new Map([[host, end]]), entity)) out[v] = (out[v] ?? 0) + w.calls * scale
     }

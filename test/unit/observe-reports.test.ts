@@ -42,3 +42,25 @@ describe('reportCoverage', () => {
     expect(reportCoverage('default', { kind: 'component', id: 'hello' }, ['hello'], [], []).covered).toBe(false)
   })
 })
+
+describe('Observation.reportWindow', () => {
+  it('hosts count over the same number of their own intervals; a host that starts meanwhile counts from zero; one that stops counts what it reported', async () => {
+    const { MetricsCollector } = await import('../../src/analysis/collector.js')
+    const { Observation } = await import('../../src/traffic/observation.js')
+    let deliver: (r: MetricsReport) => void = () => undefined
+    const nc = { subscribe: (_s: string, o: { callback: (e: unknown, m: { data: Uint8Array }) => void }) => ((deliver = (r) => o.callback(null, { data: new TextEncoder().encode(JSON.stringify(r)) })), { unsubscribe() {} }), flush: async () => undefined }
+    const collector = new MetricsCollector(nc as never, 'default')
+    await collector.start()
+    const o = new Observation(nc as never, 'default', collector, 'reports')
+    const at = (host: string, startedAt: number, seq: number, calls: number, version = 'v1') => ({ ...report(host, startedAt, seq, [v(version, calls, 1)]), intervalMs: 100, time: startedAt + seq * 100 })
+    deliver(at('a', 1000, 5, 100))
+    deliver(at('gone', 1000, 5, 50, 'v2'))
+    const window = o.reportWindow(A, 200)
+    deliver(at('gone', 1000, 6, 60, 'v2')) // its last report: it stops here
+    deliver(at('a', 1000, 6, 110))
+    deliver(at('new', Date.now(), 1, 7, 'v2'))
+    deliver(at('a', 1000, 7, 130)) // seq 5 + 2 intervals: a's window ends here
+    deliver(at('a', 1000, 8, 999)) // after its window: not counted
+    expect(await window).toEqual({ v1: 30, v2: 17 })
+  })
+})
