@@ -1,7 +1,8 @@
 /**
- * `lattice watch` and `lattice verify`: the split of real traffic, observed passively (an
- * application-account user subscribes to the versioned subjects; nothing is sent), next to
- * the live weights.
+ * `lattice watch` and `lattice verify`: the split of real traffic, observed passively (nothing is
+ * sent), next to the live weights. Each entity's calls are counted from the hosts' metrics
+ * reports where they cover every instance, by an application-account subscription to the
+ * versioned subjects otherwise (traffic/observation.ts).
  */
 import { MetricsCollector, windowBetween } from '../analysis/collector.js'
 import { summarize } from '../analysis/judge.js'
