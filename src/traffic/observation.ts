@@ -55,6 +55,8 @@ export class Observation {
     this.choices = new Map<string, SourceChoice>(
       entities.map((e): [string, SourceChoice] => {
         if (this.mode === 'subscribe') return [e.key, { by: 'subscription' }]
+        // wasmCloud hosts send no reports: a component is always observed directly.
+        if (e.entity.kind === 'component') return [e.key, { by: 'subscription', reason: 'wasmCloud components send no reports' }]
         if (this.mode === 'reports') return [e.key, { by: 'reports' }]
         const c = reportCoverage(this.lattice, e.entity, Object.keys(e.subjects), subscriptions, fresh)
         return [e.key, c.covered ? { by: 'reports' } : { by: 'subscription', reason: c.reason }]
