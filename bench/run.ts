@@ -12,10 +12,11 @@ import { RUNS } from './common.js'
 import { benchCompile } from './compile.js'
 import { benchConcurrent } from './concurrent.js'
 import { benchHostCore } from './host-core.js'
+import { benchObserve } from './observe.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent }
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve }
 const only = process.env.BENCH_ONLY?.split(',')
 
 const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
@@ -48,7 +49,10 @@ const NOTES = `## What changed because of these numbers
   Node's ed25519 (key prepared before connecting) and an attempt fails as soon as the server
   closes the socket: 1 of the 100 handshakes of 50 processes needed a retry, with both CPUs kept busy. Writers take the
   state lock before reading the live state, so the 49 waiting ones only poll the lock instead of
-  each reading the live state once per writer ahead of them.`
+  each reading the live state once per writer ahead of them.
+- Observing 100 entities at 10,000 calls/s (issue #19): lattice's CPU 106.6 ms/s by subscription
+  -> 19.7 ms/s from the hosts' metrics reports, the same at 1,000 calls/s; the server no longer
+  delivers each observed call twice (34 ms/s of its CPU). Details in the section below.`
 
 const sections: Section[] = []
 for (const [name, run] of Object.entries(benches)) {

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, appFlags, connectionFlags } from '../src/cli/base.js'
+import { LatticeCommand, appFlags, connectionFlags, observeFlags } from '../src/cli/base.js'
+import type { ObserveMode } from '../src/traffic/observation.js'
 import { FrameView } from '../src/cli/observe-view.js'
 import { untilInterrupted } from '../src/cli/interrupt.js'
 import { viewMode } from '../src/cli/rollout-view.js'
@@ -11,7 +12,7 @@ import { DEFAULT_LINK } from '../src/subjects/index.js'
 
 export default class Watch extends LatticeCommand {
   static override summary = 'Live view of the observed split per entity: bars with rates, refreshed in place.'
-  static override description = `Observes real calls passively (an application-account user subscribes to the versioned subjects of every weighted route, for a wasmCloud component {lattice}.VERSION.wrpc.>; nothing is sent) and draws, per entity and version, the observed share next to the configured weight.
+  static override description = `Observes real calls passively (nothing is sent): per entity, from the hosts' metrics reports when every instance serving its weighted versions runs on a host that reports (host-core), otherwise by subscribing to its versioned subjects (for a wasmCloud component {lattice}.VERSION.wrpc.>); each entity says which (--observe forces one). Draws, per entity and version, the observed share next to the configured weight.
 On a terminal the view is redrawn in place; otherwise (CI) one block per interval; --json prints one JSON object per interval (NDJSON). Ctrl-C stops.`
 
   static override examples = [
@@ -28,6 +29,7 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
   static override flags = {
     ...connectionFlags,
     ...appFlags,
+    ...observeFlags,
     link: Flags.string({ summary: 'Link name, for providers.', default: DEFAULT_LINK }),
     interval: Flags.string({ summary: 'Refresh interval.', default: '1s' }),
     count: Flags.integer({ min: 1, summary: 'Stop after N refreshes.' }),
@@ -39,6 +41,6 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
     const intervalMs = parseDuration(flags.interval, '--interval')
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const view = new FrameView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t))
-    await untilInterrupted((stopped) => withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped }, (f) => view.frame(f))))
+    await untilInterrupted((stopped) => withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped, observe: flags.observe as ObserveMode }, (f) => view.frame(f))))
   }
 }

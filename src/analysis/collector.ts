@@ -22,6 +22,9 @@ export class MetricsCollector {
   private latest = new Map<string, MetricsReport>()
   private sub?: { unsubscribe(): void }
   private waiters: (() => void)[] = []
+  /** When each host's latest report arrived (our clock): a host that stopped reporting goes stale. */
+  private arrived = new Map<string, number>()
+  private listeners: ((r: MetricsReport) => void)[] = []
   /** Recent marks, each with the hosts whose first report since has replaced their entry. */
   private open: { mark: Map<string, MetricsReport>; settled: Set<string> }[] = []
 
@@ -42,6 +45,8 @@ export class MetricsCollector {
           // Reports can overtake each other: keep the newest of a host's current run.
           if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
           this.latest.set(r.host, r)
+          this.arrived.set(r.host, Date.now())
+          for (const l of this.listeners) l(r)
           for (const o of this.open) {
             if (o.settled.has(r.host)) continue
             o.settled.add(r.host)
@@ -88,6 +93,19 @@ export class MetricsCollector {
       }
       this.waiters.push(done)
     })
+  }
+
+  /** Call `fn` with every new report (in order per host; overtaken ones are dropped). */
+  onReport(fn: (r: MetricsReport) => void): () => void {
+    this.listeners.push(fn)
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn)
+    }
+  }
+
+  /** The latest report of every host heard from within `intervals` of its intervals (and half a second). */
+  fresh(intervals = 3, now = Date.now()): MetricsReport[] {
+    return [...this.latest.values()].filter((r) => now - (this.arrived.get(r.host) ?? 0) <= intervals * r.intervalMs + 500)
   }
 
   /** Versions of the entity that some host reports on (ever, in this run). */

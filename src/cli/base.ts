@@ -45,6 +45,15 @@ export const appFlags = {
   'app-creds': Flags.string({ env: 'LATTICE_APP_CREDS', summary: 'Creds of an application-account user, to observe and probe real traffic.', helpGroup: 'CONNECTION' }),
 }
 
+/** Where observed calls are counted: the hosts' metrics reports, a subscription, or auto (reports where they cover every instance). */
+export const observeFlags = {
+  observe: Flags.string({
+    options: ['auto', 'reports', 'subscribe'],
+    default: 'auto',
+    summary: 'Count observed calls from host metrics reports, by subscribing to the versioned subjects, or auto (reports where every instance is on a reporting host).',
+  }),
+}
+
 export const signingFlags = {
   'signing-key': Flags.string({
     env: 'LATTICE_SIGNING_KEY',

@@ -3,6 +3,7 @@ import type { VerifyResult, WatchFrame } from '../ops/observe.js'
 import { inPlace } from './rollout-view.js'
 import { ms } from './analysis-view.js'
 import { table } from './table.js'
+import { describeSource } from '../traffic/observation.js'
 
 const WIDTH = 20
 
@@ -17,7 +18,7 @@ export function renderFrame(f: WatchFrame): string {
   if (f.entities.length === 0) return `${f.time.slice(11, 19)}  no weighted routes to watch`
   const lines: string[] = []
   for (const e of f.entities) {
-    lines.push(`${f.time.slice(11, 19)}  ${e.entity}${e.drop ? `  (fault: ${e.drop}% dropped, not observable)` : ''}`)
+    lines.push(`${f.time.slice(11, 19)}  ${e.entity}${e.drop ? `  (fault: ${e.drop}% dropped, not observable)` : ''}${e.observedBy ? `  ${describeSource({ by: e.observedBy, reason: e.observedByReason })}` : ''}`)
     // With host metrics: each version's real calls, error rate and p50/p95/p99 over the frame.
     const real = (v: (typeof e.versions)[number]) =>
       v.metrics ? [`${v.metrics.calls} calls`, `err ${v.metrics.errorRate === null ? '-' : `${v.metrics.errorRate.toFixed(1)}%`}`, `p50/p95/p99 ${[v.metrics.p50, v.metrics.p95, v.metrics.p99].map(ms).join(' / ')}`] : []
@@ -49,7 +50,7 @@ export function renderVerify(r: VerifyResult): string {
   const rows = [...new Set([...Object.keys(r.weights), ...Object.keys(r.counts)])].map((v) => [v, `${r.weights[v] ?? 0}%`, r.observed[v] === undefined ? '-' : `${r.observed[v].toFixed(1)}%`, String(r.counts[v] ?? 0)])
   const verdict = r.match ? 'consistent with the live weights' : 'DIFFERS from the live weights'
   return [
-    `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s`,
+    `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s, ${describeSource({ by: r.observedBy, reason: r.observedByReason })}${r.observedBy === 'reports' ? ' (window quantised to the report interval)' : ''}`,
     table(['VERSION', 'WEIGHT', 'OBSERVED', 'CALLS'], rows),
     r.method === 'one-version' ? oneVersionVerdict(r, calls) : `chi-square ${r.statistic.toFixed(2)} (${r.degreesOfFreedom} df), p = ${r.pValue < 0.0001 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)}: ${verdict} (alpha ${r.alpha}).`,
   ].join('\n')

@@ -13,7 +13,8 @@ import type { RolloutPlan } from '../plan/rollout.js'
 import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollouts.js'
 import type { RolloutRecord } from '../state/rollouts.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
-import { LatticeCommand, appFlags, connectionFlags, safetyFlags, signingFlags } from './base.js'
+import type { ObserveMode } from '../traffic/observation.js'
+import { LatticeCommand, appFlags, connectionFlags, observeFlags, safetyFlags, signingFlags } from './base.js'
 import { untilInterrupted } from './interrupt.js'
 import { RolloutView, viewMode } from './rollout-view.js'
 import { Notifier } from '../notify/notifier.js'
@@ -28,6 +29,7 @@ Needs --state-creds (progress is kept server-side) and, for probes and the obser
 export const runnerFlags = {
   ...connectionFlags,
   ...appFlags,
+  ...observeFlags,
   ...signingFlags,
   notify: Flags.string({ multiple: true, multipleNonGreedy: true, summary: 'POST every rollout event as JSON to this URL (repeatable); delivered in the background, never delaying the rollout.' }),
   'on-interrupt': Flags.string({ options: ['abort', 'hold'], default: 'abort', summary: 'On SIGINT/SIGTERM: put the stable weights back (abort) or leave the weights as they are (hold).' }),
@@ -166,6 +168,7 @@ export abstract class RolloutRunner extends LatticeCommand {
               },
               onInterrupt: flags['on-interrupt'] as 'abort' | 'hold',
               interrupted,
+              observe: flags.observe as ObserveMode,
             })
           } finally {
             const missed = await notifier.close()

@@ -24,7 +24,7 @@ export function eventLine(e: RolloutEvent): string {
     case 'step':
       return `${at} ${step}: set weight ${e.weight}%`
     case 'observed':
-      return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%${sharesText(e.shares)}`
+      return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%${sharesText(e.shares)}${byText(e.observedBy)}`
     case 'verdict':
       return `${at} ${step}: analysis ${e.message}`
     case 'gate':
@@ -45,6 +45,11 @@ export function eventLine(e: RolloutEvent): string {
 }
 
 /** Every version's share, when more than two serve (with two, to's share says it all). */
+/** Where the observed calls were counted. */
+function byText(by: 'reports' | 'subscription' | undefined): string {
+  return by === 'reports' ? ', from host reports' : by === 'subscription' ? ', by subscription' : ''
+}
+
 function sharesText(shares: Record<string, number> | undefined): string {
   const all = Object.entries(shares ?? {})
   return all.length > 2 ? ` (${all.map(([v, x]) => `${v} ${x.toFixed(1)}%`).join(', ')})` : ''
@@ -119,7 +124,7 @@ export function renderRollout(r: RolloutRecord): string {
     `Rollout:   ${r.plan.entity.kind} ${r.plan.entity.id}${r.plan.entity.link ? ` (link ${r.plan.entity.link})` : ''}: ${r.plan.from} -> ${r.plan.to}, steps ${r.plan.steps.join(',')}`,
     `Status:    ${r.phase}${r.message ? ` (${r.message})` : ''}`,
     `Step:      ${done} of ${numbered}`,
-    `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}${sharesText(r.observedShares)}`,
+    `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}${sharesText(r.observedShares)}${byText(r.observedBy)}`,
     `Stable:    ${r.stable ? Object.entries(r.stable).map(([v, w]) => `${v} ${w}%`).join(', ') : '(no mapping)'}`,
     ...renderAnalysis(r.analysis, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }),
     `Gates:     ${r.gates.length ? r.gates.map((g) => `${g.pass ? '✔' : '✖'} ${g.gate}: ${g.detail}`).join('\n           ') : '-'}`,

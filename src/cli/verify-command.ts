@@ -6,15 +6,18 @@ import { type VerifyResult, verify } from '../ops/observe.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import { parseDuration } from '../plan/duration.js'
 import type { EntityRef } from '../subjects/index.js'
-import { LatticeCommand, appFlags, connectionFlags } from './base.js'
+import type { ObserveMode } from '../traffic/observation.js'
+import { LatticeCommand, appFlags, connectionFlags, observeFlags } from './base.js'
 import { renderVerify } from './observe-view.js'
 
-export const VERIFY_DESCRIPTION = `Observes the entity's real calls for --window (an application-account user subscribes to the versioned subjects; nothing is sent) and compares the split with the live weights (chi-square goodness of fit). With one version at 100% there is no split: it checks that every call reached that version and none another running version.
+export const VERIFY_DESCRIPTION = `Observes the entity's real calls for --window (nothing is sent) and compares the split with the live weights (chi-square goodness of fit). With one version at 100% there is no split: it checks that every call reached that version and none another running version.
+Calls are counted from the hosts' metrics reports where every instance of the entity runs on a host that reports (host-core), otherwise by subscription; --observe forces one. From reports the window is quantised to the hosts' report interval (1 s).
 Exits 11 when they differ significantly (p < --alpha) or when no call was observed; prints both.`
 
 export const verifyFlags = {
   ...connectionFlags,
   ...appFlags,
+  ...observeFlags,
   window: Flags.string({ summary: 'How long to observe (10s, 1m).', default: '10s' }),
   alpha: Flags.string({ summary: 'Significance level: a p-value below it fails.', default: '0.001' }),
 }
@@ -28,7 +31,7 @@ export abstract class VerifyCommand extends LatticeCommand {
     const alpha = Number(flags.alpha)
     if (!(alpha > 0 && alpha < 1)) throw new LatticeError('INVALID_WEIGHT', `--alpha "${flags.alpha}" is not a probability between 0 and 1.`, { hint: 'For example --alpha 0.001.' })
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await this.spin(`observing calls for ${flags.window}`, () => withSession(target, (s) => verify(s, entity, windowMs, alpha)))
+    const result = await this.spin(`observing calls for ${flags.window}`, () => withSession(target, (s) => verify(s, entity, windowMs, alpha, flags.observe as ObserveMode)))
     this.warnAll(result.warnings)
     this.log(renderVerify(result))
     if (!result.match) {

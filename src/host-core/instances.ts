@@ -108,6 +108,7 @@ export class VersionRuntime {
   async scale(count: number): Promise<void> {
     while (this.instances.length < count) this.instances.push(this.startInstance())
     const removed = this.instances.splice(count)
+    this.counters.instances = this.instances.length
     await Promise.all(removed.flatMap((i) => i.subs.map((s) => s.drain().catch(() => undefined))))
   }
 

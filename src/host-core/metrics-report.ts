@@ -48,6 +48,12 @@ export interface VersionMetrics {
   /** Providers only. */
   link?: string
   version: string
+  /**
+   * Instances of this version running on the host when the report was made, each with one
+   * queue subscription on the versioned subject (optional: without it, readers cannot tell that
+   * the reports cover every instance, and `lattice watch` observes the entity by subscription).
+   */
+  instances?: number
   /** Calls a handler finished (answered, failed, or one-way), probes excluded. */
   calls: number
   /** Of those, the calls whose handler failed (answered with a Nats-Service-Error header). */

@@ -35,6 +35,8 @@ export class VersionCounters {
   errors = 0
   /** Sum of the durations, for a mean and Prometheus' `_sum`. */
   sumMs = 0
+  /** Instances running now (set by the version's runtime): readers check that the reports cover every subscriber. */
+  instances = 0
   /** Dense: calls per bucket, index as in latencyBucket(); the last holds the calls past every bound. */
   readonly buckets = new Float64Array(LATENCY_BOUNDS_MS.length + 1)
 
@@ -59,6 +61,7 @@ export class VersionCounters {
       id: e.id,
       ...(e.kind === 'provider' ? { link: e.link } : {}),
       version: this.version,
+      instances: this.instances,
       calls: this.calls,
       errors: this.errors,
       // Rounded to a microsecond: enough for a mean, and short on the wire.

@@ -1,7 +1,8 @@
 /**
- * `lattice watch` and `lattice verify`: the split of real traffic, observed passively (an
- * application-account user subscribes to the versioned subjects; nothing is sent), next to
- * the live weights.
+ * `lattice watch` and `lattice verify`: the split of real traffic, observed passively (nothing is
+ * sent), next to the live weights. Each entity's calls are counted from the hosts' metrics
+ * reports where they cover every instance, by an application-account subscription to the
+ * versioned subjects otherwise (traffic/observation.ts).
  */
 import { MetricsCollector, windowBetween } from '../analysis/collector.js'
 import { summarize } from '../analysis/judge.js'
@@ -13,7 +14,8 @@ import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { chiSquareTest } from '../stats/chi-square.js'
 import { type EntityRef, entityKey, entityLabel, entityQueueGroup, parseVersionedSubject, servesVersion, versionedSubject } from '../subjects/index.js'
-import { type Counts, SplitObserver, type WatchedEntity, observedShares } from '../traffic/observe.js'
+import { type Counts, observedShares } from '../traffic/observe.js'
+import { type ObserveMode, type ObservedBy, type ObservedEntity, Observation } from '../traffic/observation.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
@@ -38,19 +40,26 @@ async function liveRoutes(session: Session, only?: EntityRef[]): Promise<{ route
  * wRPC sends one message per call there (the rest goes over inboxes). The count belongs to the
  * route watched (a component ID alone does not say which entity it is a version of).
  */
-function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]): WatchedEntity[] {
+function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]): ObservedEntity[] {
   const served = [...new Set(subscriptions.filter((s) => s.queue).map((s) => s.subject))]
   return routes.map((r) => {
     const versions = new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
     const subjects = [...versions].filter((v) => served.some((subject) => servesVersion(lattice, r.entity, v, subject))).map((v) => [v, versionedSubject(lattice, r.entity, v)])
-    return { key: entityKey(r.entity), subjects: Object.fromEntries(subjects) }
+    return { key: entityKey(r.entity), entity: r.entity, subjects: Object.fromEntries(subjects) }
   })
 }
 
-/** The versioned subjects of every version of `entity` that has weight (anywhere) and instances serving it. */
-export async function servedSubjects(session: Session, entity: EntityRef): Promise<Record<string, string>> {
+/** Every version of `entity` that has weight (anywhere) and instances serving it, with the account's subscriptions. */
+export async function servedEntity(session: Session, entity: EntityRef): Promise<{ watched: ObservedEntity[]; subscriptions: Subscriber[] }> {
   const { routes, subscriptions } = await liveRoutes(session, [entity])
-  return watchedOf(session.lattice, routes, subscriptions)[0]?.subjects ?? {}
+  return { watched: watchedOf(session.lattice, routes, subscriptions), subscriptions }
+}
+
+/** An observation of real calls through the app connection (its MetricsCollector started). */
+export async function startObservation(session: Session, mode: ObserveMode): Promise<{ observation: Observation; reports: MetricsCollector }> {
+  const reports = new MetricsCollector(appOf(session), session.lattice)
+  await reports.start()
+  return { observation: new Observation(appOf(session), session.lattice, reports, mode), reports }
 }
 
 export interface VersionView {
@@ -67,16 +76,21 @@ export interface VersionView {
 
 export interface EntityView {
   entity: string
+  /** Where the observed counts came from: the hosts' metrics reports, or a subscription to the versioned subjects. */
+  observedBy?: ObservedBy
+  /** Why by subscription (auto mode). */
+  observedByReason?: string
   versions: VersionView[]
   /** Percent dropped by a fault (not observable passively). */
   drop?: number
 }
 
-function viewOf(route: Route, counts: Record<string, number>, seconds: number, reported: Map<string, VersionSummary>): EntityView {
+function viewOf(route: Route, counts: Record<string, number>, seconds: number, reported: Map<string, VersionSummary>, source?: { by: ObservedBy; reason?: string }): EntityView {
   const shares = observedShares(counts)
   const versions = [...new Set([...Object.keys(route.weights), ...Object.keys(counts), ...reported.keys()])]
   return {
     entity: entityLabel(route.entity),
+    ...(source ? { observedBy: source.by, ...(source.reason ? { observedByReason: source.reason } : {}) } : {}),
     versions: versions.map((v) => ({
       version: v,
       weight: route.weights[v] ?? 0,
@@ -99,14 +113,15 @@ export interface WatchOptions {
   frames?: number
   /** True once the user wants out (SIGINT). */
   stopped: () => boolean
+  /** Where counts come from (default auto: reports where they cover every instance). */
+  observe?: ObserveMode
 }
 
 /** Observe every interval and call `onFrame`, until stopped. Routes are re-read every few frames. */
 export async function watch(session: Session, only: EntityRef[], opts: WatchOptions, onFrame: (f: WatchFrame) => void): Promise<void> {
-  const observer = new SplitObserver(appOf(session))
-  // Hosts that report metrics (host-core) add each version's real calls, errors and latency.
-  const reports = new MetricsCollector(appOf(session), session.lattice)
-  await reports.start()
+  // Hosts that report metrics (host-core) add each version's real calls, errors and latency,
+  // and are where the split is counted when their reports cover every instance.
+  const { observation: observer, reports } = await startObservation(session, opts.observe ?? 'auto')
   try {
     let routes: Route[] = []
     // Frames follow each other: each starts where the last ended (the first, at the hosts' first reports).
@@ -115,17 +130,17 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
       if (frame % 5 === 0) {
         const live = await liveRoutes(session, only)
         routes = live.routes
-        await observer.watch(watchedOf(session.lattice, routes, live.subscriptions))
+        await observer.watch(watchedOf(session.lattice, routes, live.subscriptions), live.subscriptions)
       }
       const started = Date.now()
       await sleepUnless(opts.intervalMs, opts.stopped)
-      const counts: Counts = observer.take()
       const seconds = (Date.now() - started) / 1000
+      const counts: Counts = observer.takeRates(seconds)
       const to = reports.snapshot()
       const start = from
       from = to
       const reported = (e: EntityRef) => new Map([...windowBetween(start, to, e)].map(([v, w]) => [v, summarize(w)]))
-      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds, reported(r.entity))) })
+      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds, reported(r.entity), observer.source(entityKey(r.entity)))) })
     }
   } finally {
     observer.stop()
@@ -154,14 +169,17 @@ export interface VerifyResult {
    * (counts has those too), and statistic, degreesOfFreedom and pValue are 0, 0 and 1 (or 0 on a mismatch).
    */
   method: 'chi-square' | 'one-version'
+  /** Where the counts came from (reports: the window is quantised to the hosts' report interval). */
+  observedBy: ObservedBy
+  /** Why by subscription (auto mode). */
+  observedByReason?: string
   /** The observed split is consistent with the weights (p >= alpha; one-version: no call reached another version). */
   match: boolean
   warnings: string[]
 }
 
 /** Observe `entity` for `windowMs` and test the split against its live weights (chi-square). */
-export async function verify(session: Session, entity: EntityRef, windowMs: number, alpha: number): Promise<VerifyResult> {
-  const app = appOf(session)
+export async function verify(session: Session, entity: EntityRef, windowMs: number, alpha: number, mode: ObserveMode = 'auto'): Promise<VerifyResult> {
   const { routes: [route], subscriptions } = await liveRoutes(session, [entity])
   const label = entityLabel(entity)
   if (!route || Object.keys(route.weights).length === 0) {
@@ -173,18 +191,27 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
   // With one version there is no split: watch the entity's other running versions instead, which should get nothing.
   const others = versions.length === 1 ? otherRunningVersions(session.lattice, entity, versions, subscriptions) : {}
-  const observer = new SplitObserver(app)
+  const { observation: observer, reports } = await startObservation(session, mode)
   let counts: Record<string, number>
+  let source: { by: ObservedBy; reason?: string } | undefined
   try {
     const [watched] = watchedOf(session.lattice, [{ ...route, clusters: undefined }], subscriptions)
-    await observer.watch([{ ...watched, subjects: { ...watched.subjects, ...others } }])
-    observer.take()
-    await new Promise((r) => setTimeout(r, windowMs))
-    counts = observer.take()[entityKey(entity)] ?? {}
+    await observer.watch([{ ...watched, subjects: { ...watched.subjects, ...others } }], subscriptions)
+    source = observer.source(entityKey(entity))
+    if (source?.by === 'reports') {
+      const reported = await observer.reportWindow(entity, windowMs)
+      counts = Object.fromEntries([...versions, ...Object.keys(others)].map((v) => [v, reported[v] ?? 0]))
+    } else {
+      observer.take()
+      await new Promise((r) => setTimeout(r, windowMs))
+      counts = observer.take()[entityKey(entity)] ?? {}
+    }
   } finally {
     observer.stop()
+    reports.stop()
   }
-  if (versions.length === 1) return oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings)
+  const by = { observedBy: source?.by ?? 'subscription', ...(source?.reason ? { observedByReason: source.reason } : {}) } as const
+  if (versions.length === 1) return { ...oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings), ...by }
   const observedCounts = versions.map((v) => counts[v] ?? 0)
   const total = observedCounts.reduce((a, b) => a + b, 0)
   if (total === 0) {
@@ -206,6 +233,7 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
     observed: observedShares(Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]]))),
     ...test,
     method: 'chi-square',
+    ...by,
     alpha,
     match: test.pValue >= alpha,
     warnings,
@@ -230,7 +258,7 @@ function otherRunningVersions(lattice: string, entity: EntityRef, routed: string
 }
 
 /** One version at 100%: every observed call should have reached it, and none another running version. */
-function oneVersion(label: string, windowMs: number, weights: Weights, version: string, others: string[], counts: Record<string, number>, alpha: number, warnings: string[]): VerifyResult {
+function oneVersion(label: string, windowMs: number, weights: Weights, version: string, others: string[], counts: Record<string, number>, alpha: number, warnings: string[]): Omit<VerifyResult, 'observedBy'> {
   const all = Object.fromEntries([version, ...others].map((v) => [v, counts[v] ?? 0]))
   const total = Object.values(all).reduce((a, b) => a + b, 0)
   if (total === 0) {

@@ -12,12 +12,13 @@ import { readRolloutCopy } from '../state/rollout-copy.js'
 import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
-import { SplitObserver, observedShares } from '../traffic/observe.js'
+import { observedShares } from '../traffic/observe.js'
+import type { ObserveMode } from '../traffic/observation.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
 import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
 import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
-import { servedSubjects } from './observe.js'
+import { servedEntity, startObservation } from './observe.js'
 
 export { POLL_MS, sleep }
 import type { Session } from './session.js'
@@ -33,6 +34,8 @@ export interface RolloutEvent {
   observed?: number
   /** Every version's share of the observed calls, in percent (with `observed`). */
   shares?: Record<string, number>
+  /** Where the observed calls were counted (with `observed`): the hosts' metrics reports, or a subscription. */
+  observedBy?: 'reports' | 'subscription'
   gate?: GateResult
   /** A real-traffic analysis judgement (type verdict). */
   judgement?: Judgement
@@ -45,6 +48,8 @@ export interface RunOptions {
   /** What an interrupt (SIGINT/SIGTERM) does: put the stable weights back, or leave the weights as they are. */
   onInterrupt: 'abort' | 'hold'
   interrupted: () => boolean
+  /** Where the observed weight is counted (default auto). */
+  observe?: ObserveMode
 }
 
 export function rolloutsOf(session: Session): Rollouts {
@@ -113,7 +118,8 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     rollouts.update(entity, (r) => (isActive(r) ? { ...r, heartbeat: Date.now() } : undefined)).catch(() => undefined)
   }, HEARTBEAT_MS)
 
-  const observer = session.app ? new SplitObserver(session.app) : undefined
+  const observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
+  const observer = observing?.observation
   try {
     let n = 0
     for (const [index, step] of plan.steps.entries()) {
@@ -129,19 +135,24 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       await checkpoint()
       let weights: Weights | null = null
       await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
-      await progress({ step: index, setWeight: step, observedWeight: undefined, observedShares: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
+      await progress({ step: index, setWeight: step, observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
       emit({ type: 'step', step: n, steps: numbered, weight: step })
 
       // Every version that serves the entity counts (not only from and to): the observed weight is to's share of them all.
-      if (observer) await observer.watch([{ key: 'e', subjects: await servedSubjects(session, entity) }])
+      if (observer) {
+        const served = await servedEntity(session, entity)
+        await observer.watch(served.watched, served.subscriptions)
+      }
       observer?.take()
       analysis?.begin()
       await waitFor(read, opts, plan.intervalMs)
-      const shares = observer ? observedShares(observer.take().e ?? {}) : {}
+      // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
+      const shares = observer ? observedShares(observer.takeRates(1)[entityKey(entity)] ?? {}) : {}
       const observed = shares[plan.to]
+      const observedBy = observer?.source(entityKey(entity))?.by
       if (observed !== undefined) {
-        await progress({ observedWeight: observed, observedShares: shares })
-        emit({ type: 'observed', step: n, steps: numbered, weight: step, observed, shares })
+        await progress({ observedWeight: observed, observedShares: shares, ...(observedBy ? { observedBy } : {}) })
+        emit({ type: 'observed', step: n, steps: numbered, weight: step, observed, shares, ...(observedBy ? { observedBy } : {}) })
       }
       if (analysis) {
         const decided = await analyse(n, step, !((weights as Weights | null)?.[plan.from] ?? 0))
@@ -177,6 +188,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   } finally {
     clearInterval(heartbeat)
     observer?.stop()
+    observing?.reports.stop()
     analysis?.stop()
   }
 

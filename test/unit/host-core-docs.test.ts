@@ -29,6 +29,6 @@ describe('docs/host-core.md', () => {
     // The pasted report is one the current code could have published: every field it has, and no other.
     const pasted = JSON.parse(/```json\n(.*)\n```/.exec(section)![1])
     expect(Object.keys(pasted)).toEqual(['v', 'lattice', 'host', 'startedAt', 'seq', 'time', 'intervalMs', 'versions'])
-    expect(Object.keys(pasted.versions[0])).toEqual(['kind', 'id', 'version', 'calls', 'errors', 'sumMs', 'latency'])
+    expect(Object.keys(pasted.versions[0])).toEqual(['kind', 'id', 'version', 'instances', 'calls', 'errors', 'sumMs', 'latency'])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FrameView, bar, renderVerify } from '../../src/cli/observe-view.js'
+import { FrameView, bar, renderFrame, renderVerify } from '../../src/cli/observe-view.js'
 import { RolloutView, eventLine, viewMode } from '../../src/cli/rollout-view.js'
 import type { RolloutEvent } from '../../src/ops/rollout.js'
 
@@ -26,6 +26,10 @@ describe('rollout progress', () => {
     expect(out[1]).toMatch(/^\x1b\[\d+A\x1b\[0J/)
     expect(out[1]).toMatch(/Set: +10% +Observed: 9\.7%/)
   })
+  it('the observed line says where the calls were counted', () => {
+    expect(eventLine(ev({ type: 'observed', step: 1, steps: 2, weight: 10, observed: 9.7, observedBy: 'reports' }))).toMatch(/step 1\/2: observed weight 9\.7%, from host reports$/)
+    expect(eventLine(ev({ type: 'observed', step: 1, steps: 2, weight: 10, observed: 9.7, observedBy: 'subscription' }))).toMatch(/observed weight 9\.7%, by subscription$/)
+  })
   it('picks the mode: --json, a terminal, or lines', () => {
     expect(viewMode(true)).toBe('json')
     expect(viewMode(false, { isTTY: false } as NodeJS.WriteStream)).toBe('lines')
@@ -42,16 +46,27 @@ describe('watch and verify views', () => {
     new FrameView('json', (t) => out.push(t)).frame({ time: 't', entities: [] })
     expect(JSON.parse(out[0])).toEqual({ time: 't', entities: [] })
   })
+  it('each entity of a frame says where its calls were counted', () => {
+    const frame = { time: '2026-01-01T00:00:00.000Z', entities: [
+      { entity: 'actor MA', observedBy: 'reports' as const, versions: [{ version: 'v1', weight: 100, observed: 100, rate: 5 }] },
+      { entity: 'actor MB', observedBy: 'subscription' as const, observedByReason: 'host h1 reports no instance count', versions: [{ version: 'v1', weight: 100, observed: 100, rate: 5 }] },
+    ] }
+    const text = renderFrame(frame)
+    expect(text).toMatch(/actor MA +observed from host reports/)
+    expect(text).toMatch(/actor MB +observed by subscription \(host h1 reports no instance count\)/)
+  })
   it('verify prints both splits and the verdict', () => {
-    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, method: 'chi-square', match: true, warnings: [] })
+    const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, method: 'chi-square', observedBy: 'reports', match: true, warnings: [] })
     expect(text).toMatch(/v1 +70% +70\.0% +700/)
+    expect(text).toMatch(/observed from host reports \(window quantised to the report interval\)/)
     expect(text).toMatch(/consistent with the live weights/)
   })
   it('verify of one version at 100% says what was checked, not a chi-square of nothing', () => {
-    const base = { entity: 'actor MB', windowMs: 2000, weights: { v1: 100 }, statistic: 0, degreesOfFreedom: 0, alpha: 0.001, method: 'one-version' as const, warnings: [] }
+    const base = { entity: 'actor MB', windowMs: 2000, weights: { v1: 100 }, statistic: 0, degreesOfFreedom: 0, alpha: 0.001, method: 'one-version' as const, observedBy: 'subscription' as const, observedByReason: '1 of 2 instances of v1 are on hosts that do not report', warnings: [] }
     const ok = renderVerify({ ...base, counts: { v1: 500, v2: 0 }, observed: { v1: 100, v2: 0 }, pValue: 1, match: true })
     expect(ok).toMatch(/All 500 calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./)
     expect(ok).not.toMatch(/chi-square/)
+    expect(ok).toMatch(/observed by subscription \(1 of 2 instances of v1 are on hosts that do not report\)/)
     expect(renderVerify({ ...base, counts: { v1: 10 }, observed: { v1: 100 }, pValue: 1, match: true })).toMatch(/All 10 calls reached v1, as routed; no other version runs/)
     const bad = renderVerify({ ...base, counts: { v1: 400, v2: 100 }, observed: { v1: 80, v2: 20 }, pValue: 0, match: false })
     expect(bad).toMatch(/v2 +0% +20\.0% +100/)

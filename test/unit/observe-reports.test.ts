@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import type { MetricsReport, VersionMetrics } from '../../src/host-core/metrics-report.js'
+import type { Subscriber } from '../../src/resolver/subscriptions.js'
+import { entityKey, versionedSubject } from '../../src/subjects/index.js'
+import { ReportObserver, reportCoverage } from '../../src/traffic/reports.js'
+
+const A = { kind: 'actor' as const, id: 'MA' }
+const key = entityKey(A)
+const v = (version: string, calls: number, instances?: number): VersionMetrics => ({ kind: 'actor', id: 'MA', version, calls, errors: 0, latency: [], ...(instances === undefined ? {} : { instances }) })
+const report = (host: string, startedAt: number, seq: number, versions: VersionMetrics[]): MetricsReport => ({ v: 1, lattice: 'default', host, startedAt, seq, time: startedAt + seq * 1000, intervalMs: 1000, versions })
+
+describe('ReportObserver', () => {
+  it('counts differences between reports, a host seen first as a baseline', () => {
+    const o = new ReportObserver(10_000)
+    o.add(report('h1', 1000, 5, [v('v1', 100), v('v2', 50)]))
+    expect(o.take()).toEqual({})
+    o.add(report('h1', 1000, 6, [v('v1', 130), v('v2', 60)]))
+    o.add(report('h1', 1000, 8, [v('v1', 140), v('v2', 60)])) // seq 7 lost: nothing is lost with it
+    expect(o.take()).toEqual({ [key]: { v1: 40, v2: 10 } })
+  })
+  it('a host started during the watch counts from zero; a restart counts the new run from zero', () => {
+    const o = new ReportObserver(10_000)
+    o.add(report('h2', 12_000, 1, [v('v1', 7)]))
+    o.add(report('h1', 1000, 5, [v('v1', 100)]))
+    o.add(report('h1', 20_000, 1, [v('v1', 3)]))
+    expect(o.take()).toEqual({ [key]: { v1: 10 } })
+    // A host that stops reporting adds nothing more.
+    expect(o.take()).toEqual({})
+  })
+})
+
+describe('reportCoverage', () => {
+  const subs = (n: number, version: string): Subscriber[] => Array.from({ length: n }, () => ({ server: 's', subject: versionedSubject('default', A, version), queue: 'MA' }))
+  it('covered when the reports account for every queue subscriber of every version', () => {
+    const reports = [report('h1', 1, 1, [v('v1', 0, 2), v('v2', 0, 1)]), report('h2', 1, 1, [v('v2', 0, 1)])]
+    expect(reportCoverage('default', A, ['v1', 'v2'], [...subs(2, 'v1'), ...subs(2, 'v2'), { server: 's', subject: versionedSubject('default', A, 'v1') }], reports)).toEqual({ covered: true })
+  })
+  it('not covered when an instance is on a host that does not report, or a report has no count', () => {
+    const reports = [report('h1', 1, 1, [v('v1', 0, 2), v('v2', 0, 1)])]
+    expect(reportCoverage('default', A, ['v1', 'v2'], [...subs(2, 'v1'), ...subs(2, 'v2')], reports)).toEqual({ covered: false, reason: '1 of 2 instances of v2 are on hosts that do not report' })
+    expect(reportCoverage('default', A, ['v1'], subs(1, 'v1'), [report('h1', 1, 1, [v('v1', 0)])]).covered).toBe(false)
+    expect(reportCoverage('default', { kind: 'component', id: 'hello' }, ['hello'], [], []).covered).toBe(false)
+  })
+})
+
+describe('Observation.reportWindow', () => {
+  it('hosts count over the same number of their own intervals; a host that starts meanwhile counts from zero; one that stops counts what it reported', async () => {
+    const { MetricsCollector } = await import('../../src/analysis/collector.js')
+    const { Observation } = await import('../../src/traffic/observation.js')
+    let deliver: (r: MetricsReport) => void = () => undefined
+    const nc = { subscribe: (_s: string, o: { callback: (e: unknown, m: { data: Uint8Array }) => void }) => ((deliver = (r) => o.callback(null, { data: new TextEncoder().encode(JSON.stringify(r)) })), { unsubscribe() {} }), flush: async () => undefined }
+    const collector = new MetricsCollector(nc as never, 'default')
+    await collector.start()
+    const o = new Observation(nc as never, 'default', collector, 'reports')
+    const at = (host: string, startedAt: number, seq: number, calls: number, version = 'v1') => ({ ...report(host, startedAt, seq, [v(version, calls, 1)]), intervalMs: 100, time: startedAt + seq * 100 })
+    deliver(at('a', 1000, 5, 100))
+    deliver(at('gone', 1000, 5, 50, 'v2'))
+    const window = o.reportWindow(A, 200)
+    deliver(at('gone', 1000, 6, 60, 'v2')) // its last report: it stops here
+    deliver(at('a', 1000, 6, 110))
+    deliver(at('new', Date.now(), 1, 7, 'v2'))
+    deliver(at('a', 1000, 7, 130)) // seq 5 + 2 intervals: a's window ends here
+    deliver(at('a', 1000, 8, 999)) // after its window: not counted
+    expect(await window).toEqual({ v1: 30, v2: 17 })
+  })
+})
