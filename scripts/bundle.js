@@ -4,7 +4,7 @@
 // TypeScript directly (tsc, which runs first in `npm run build`, does the type checking).
 // oclif finds the commands through the COMMANDS export ("explicit" discovery in package.json),
 // and the help class through the HELP export.
-import { readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -24,25 +24,43 @@ function commandFiles(dir) {
 }
 
 const commands = commandFiles(commandsDir).sort((a, b) => a.id.localeCompare(b.id))
-const entry = [
-  "export { execute } from './src/cli/main.ts'",
-  // package.json oclif.helpClass: lattice's help (examples on the root and topic helps).
-  "export { LatticeHelp as HELP } from './src/cli/help.ts'",
-  ...commands.map((c, i) => `import C${i} from ${JSON.stringify(c.path)}`),
-  `export const COMMANDS = {${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
-].join('\n')
+
+// oclif's spinner (ux.action, which lattice does not use: src/cli/spinner.ts is its own) loads
+// cli-spinners' table of ~90 spinners at start-up; evaluating it cost about a tenth of
+// `--help`. Keep the two oclif falls back to.
+const spinners = JSON.parse(readFileSync(join(root, 'node_modules', 'cli-spinners', 'spinners.json'), 'utf8'))
+const fewSpinners = {
+  name: 'few-cli-spinners',
+  setup(b) {
+    b.onResolve({ filter: /^cli-spinners$/ }, () => ({ path: 'cli-spinners', namespace: 'few-cli-spinners' }))
+    b.onLoad({ filter: /.*/, namespace: 'few-cli-spinners' }, () => ({ contents: `module.exports = ${JSON.stringify({ dots2: spinners.dots2, line: spinners.line })}`, loader: 'js' }))
+  },
+}
+
+// Chunks are named by content hash: remove the last build's.
+rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true })
 
 await build({
-  stdin: { contents: entry, resolveDir: root, sourcefile: 'lattice-entry.js', loader: 'js' },
+  // dist/lattice.js: the CLI entry and the help class, which is all `--help` needs (oclif renders
+  // a command's help from oclif.manifest.json). dist/cli/commands/<id>.js: one entry per command
+  // ("pattern" discovery through the manifest), so a command loads only the code it uses; code
+  // shared between entries goes into dist/cli/chunks/.
+  entryPoints: [
+    { in: join(root, 'src', 'cli', 'entry.ts'), out: 'lattice' },
+    ...commands.map((c) => ({ in: c.path, out: join('cli', 'commands', relative(commandsDir, c.path).slice(0, -'.ts'.length)) })),
+  ],
   bundle: true,
+  splitting: true,
+  chunkNames: 'cli/chunks/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  outfile: join(root, 'dist', 'lattice.js'),
+  outdir: join(root, 'dist'),
   sourcemap: true,
   // Loaded only by oclif's TypeScript development mode, which a built CLI never uses.
   external: ['typescript', 'ts-node', 'tsx'],
   // Bundled CommonJS code calls require() for Node's built-ins and package.json files.
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
+  plugins: [fewSpinners],
   logLevel: 'warning',
 })
