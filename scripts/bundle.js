@@ -69,6 +69,27 @@ const asciiWidthFirst = {
   },
 }
 
+// oclif requires these at load for code paths lattice's start-up does not take: tinyglobby
+// finds commands when there is no manifest, minimatch matches plugin names, semver checks the
+// node version (a check that cannot run in a bundle: it reads __dirname, which ESM has not).
+// Each is evaluated on first call instead.
+const lazyForOclif = {
+  name: 'lazy-for-oclif',
+  setup(b) {
+    const lazy = { tinyglobby: ['glob'], minimatch: ['minimatch'], semver: ['satisfies'] }
+    b.onResolve({ filter: /^(tinyglobby|minimatch|semver)$/ }, async (args) => {
+      if (!args.importer.includes(`${sep}@oclif${sep}core${sep}lib${sep}`) || args.namespace === 'lazy-for-oclif') return undefined
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, namespace: 'lazy-for-oclif' })
+      return { path: real.path, namespace: 'lazy-for-oclif', pluginData: { names: lazy[args.path] } }
+    })
+    b.onLoad({ filter: /.*/, namespace: 'lazy-for-oclif' }, (args) => ({
+      contents: args.pluginData.names.map((n) => `exports.${n} = (...a) => require(${JSON.stringify(args.path)}).${n}(...a)`).join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
 // Chunks are named by content hash: remove the last build's.
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true })
 
@@ -93,6 +114,6 @@ await build({
   external: ['typescript', 'ts-node', 'tsx'],
   // Bundled CommonJS code calls require() for Node's built-ins and package.json files.
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
-  plugins: [fewSpinners, ejsOnlyForTemplates, asciiWidthFirst],
+  plugins: [fewSpinners, ejsOnlyForTemplates, asciiWidthFirst, lazyForOclif],
   logLevel: 'warning',
 })
