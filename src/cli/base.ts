@@ -12,7 +12,8 @@ import { spinnerEnabled, withSpinner } from './spinner.js'
 import { usageHint, usageMessage } from './usage.js'
 import { redactUrl } from '../resolver/url.js'
 import type { ChangeOptions } from '../ops/change.js'
-import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
+import { DEFAULT_SERVER } from '../ops/lattice-name.js'
+import type { TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
 export const connectionFlags = {

@@ -12,10 +12,12 @@ import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
 import type { StateStore } from '../state/store.js'
-import { DEFAULT_LATTICE, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
+import { DEFAULT_LATTICE, publicKeyProblem } from '../subjects/index.js'
+import { DEFAULT_SERVER, checkLatticeName } from './lattice-name.js'
 import { systemAccountError } from './system-account.js'
 
-export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
+export { DEFAULT_SERVER, checkLatticeName }
+
 
 export interface TargetOptions {
   /** Default: the nats context's URL, else DEFAULT_SERVER. */
@@ -70,13 +72,6 @@ export interface Target {
   signer?: KeyPair
   deadline?: Deadline
   withoutState?: boolean
-}
-
-/** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
-export function checkLatticeName(name: string): string {
-  const problem = routeTokenProblem(name)
-  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${name}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
-  return name
 }
 
 /** Check every local input; throws the first problem. Nothing is contacted. */
