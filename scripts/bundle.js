@@ -1,9 +1,10 @@
-// Bundles the CLI (commands, src, @oclif/core, nats, nkeys.js, yaml) into dist/lattice.js.
-// Why: loading its ~400 source files one by one took longer than the whole network part of a
-// shift; one file loads in a fraction of that (see docs/benchmarks.md). esbuild reads the
-// TypeScript directly (tsc, which runs first in `npm run build`, does the type checking).
-// oclif finds the commands through the COMMANDS export ("explicit" discovery in package.json),
-// and the help class through the HELP export.
+// Bundles the CLI (commands, src, @oclif/core, nats, nkeys.js, yaml) into dist/lattice.js (the
+// entry: oclif and the help class, HELP) and dist/cli/ (one file per command, and the chunks
+// they share). Why: loading its ~400 source files one by one took longer than the whole network
+// part of a shift; and with every command in one file, `--help` evaluated all of them. oclif
+// finds a command through oclif.manifest.json ("pattern" discovery in package.json) and loads
+// only its file. esbuild reads the TypeScript directly (tsc, which runs first in
+// `npm run build`, does the type checking).
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
