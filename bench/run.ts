@@ -83,8 +83,11 @@ const NOTES = `## What changed because of these numbers
     is not reached: 2.18x in the run below (\`env subjects\` 2.55x, which also parses YAML).
 - \`lattice shift\` after splitting loads nats.js but no yaml, spec or rollout code: in a run of
   each build side by side, without history 1.26x -> 1.00x the script on one server and
-  1.16x -> 0.99x on three; peak memory stays 1.04x-1.06x the script's without history and
-  1.07x-1.10x with. With history (--state-creds) the state bucket costs a second connection and
+  1.16x -> 0.99x on three (other runs: 1.15x -> 1.04x and 1.20x -> 1.32x; the load of this
+  machine moves these ratios more than the change). Peak memory without history went from 1.01x
+  to 1.06x the script's (61.0 -> 63.8 MiB): the split build holds about 3 MiB more once the
+  shift command is loaded, even before it connects (cause not found); with history 1.09x-1.10x
+  before and after, at the 1.1x target. With history (--state-creds) the state bucket costs a second connection and
   six round trips (head, lock, intent, still-ours check, commit; JetStream replicates each write
   to three servers on a cluster): 20 ms on one server and 40 ms on three when the machine was
   quiet (timestamps in the process), 54-272 ms on this loaded one. Binding the bucket no longer
