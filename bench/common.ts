@@ -27,3 +27,22 @@ export function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv 
     child.on('exit', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))))
   })
 }
+
+const RSS_PRELOAD = new URL('./max-rss.mjs', import.meta.url).href
+
+/** Like timeProcess for a node script, and the child's peak memory (maxRSS, KiB) as it exits. */
+export function measureNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; maxRssKiB: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn(process.execPath, ['--import', RSS_PRELOAD, ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    let err = ''
+    let rss = ''
+    child.stderr?.on('data', (d) => (err += d.toString()))
+    ;(child.stdio[3] as NodeJS.ReadableStream).on('data', (d) => (rss += d.toString()))
+    child.on('close', (code) => {
+      const ms = performance.now() - start
+      if (code !== 0) reject(new Error(`node ${args.join(' ')} exited ${code}: ${err}`))
+      else resolve({ ms, maxRssKiB: Number(rss.trim()) })
+    })
+  })
+}

@@ -52,7 +52,51 @@ const NOTES = `## What changed because of these numbers
   each reading the live state once per writer ahead of them.
 - Observing 100 entities at 10,000 calls/s (issue #19): lattice's CPU 106.6 ms/s by subscription
   -> 19.7 ms/s from the hosts' metrics reports, the same at 1,000 calls/s; the server no longer
-  delivers each observed call twice (34 ms/s of its CPU). Details in the section below.`
+  delivers each observed call twice (34 ms/s of its CPU). Details in the section below.
+- Start-up and memory (issue #19). Before: \`dist/lattice.js\` held every command, so even
+  \`lattice shift actor --help\` evaluated all of lattice, nats.js and yaml (2.82x \`node -e 0\`;
+  \`lattice env subjects\`, a command that contacts nothing, 4.87x, in one run on a loaded machine).
+  Measured with \`node --cpu-prof\`, then each attempt side by side with the build before it:
+  - One file per command (esbuild code splitting; oclif's "pattern" discovery through the
+    manifest, so \`--help\` loads no command code and a command loads only its own): \`--help\`
+    2.89x -> 2.14x, \`env subjects\` 2.91x -> 2.36x with the next change. Kept. oclif 4's
+    explicit discovery cannot load lazily: it needs every class in the COMMANDS export at once.
+  - The NATS client and the key code loaded only when a command connects (session.ts imports
+    them when it connects; \`env subjects\` no longer imports ops/spec.ts): \`env subjects\` loads
+    no nats.js, nkeys.js or tweetnacl. Kept (part of the 2.36x above).
+  - oclif's help passed every string (each flag's summary) through ejs, compiling each into a
+    function, and measured each word with string-width's regular expressions: only strings with
+    a template tag go to ejs, printable ASCII is measured by its length (every help page checked
+    byte for byte against the build before). \`--help\` 2.50x -> 2.04x (CPU 3.33x -> 2.47x). Kept.
+  - oclif evaluates cli-spinners' ~90 spinners, tinyglobby, minimatch and semver at load for
+    paths lattice does not take (ux.action, discovery without a manifest, plugin patterns, a node
+    version check that cannot run in a bundle): cut to the two spinners oclif uses, the others
+    evaluated on first call. Together with the above: 2.70x -> 1.70x in a run where the machine
+    was very loaded (CPU 3.54x -> 2.38x). Kept.
+  - V8's code cache (not available for ES modules in Node 20: \`module.enableCompileCache\` is
+    Node 22): loading oclif and the help as CommonJS through \`vm.Script\` with cached data took
+    the entry's load from 1.64x to 1.41x \`node -e 0\`, about 25 ms. Not kept: CommonJS has no
+    code splitting (every command again) and it needs a writable cache directory.
+  - A start-up snapshot (\`node --build-snapshot\`): a snapshot is used only with
+    \`node --snapshot-blob FILE\` on the command line, which a \`bin\` run through
+    \`#!/usr/bin/env node\` cannot pass without starting a second node (a whole \`node -e 0\` more),
+    and Node 20 builds one only from a single CommonJS script. Not tried further.
+  - What is left of \`--help\` (profile): evaluating @oclif/core itself (its index loads config,
+    command, parser, help, errors, ux, logger), compiling the ~700 kB chunk that holds it,
+    loading the autocomplete plugin's manifest, and the help's own wrapping. 1.5x \`node -e 0\`
+    is not reached: 2.18x in the run below (\`env subjects\` 2.55x, which also parses YAML).
+- \`lattice shift\` after splitting loads nats.js but no yaml, spec or rollout code: in a run of
+  each build side by side, without history 1.26x -> 1.00x the script on one server and
+  1.16x -> 0.99x on three (other runs: 1.15x -> 1.04x and 1.20x -> 1.32x; the load of this
+  machine moves these ratios more than the change). Peak memory without history went from 1.01x
+  to 1.06x the script's (61.0 -> 63.8 MiB): the split build holds about 3 MiB more once the
+  shift command is loaded, even before it connects (cause not found); with history 1.09x-1.10x
+  before and after, at the 1.1x target. With history (--state-creds) the state bucket costs a second connection and
+  six round trips (head, lock, intent, still-ours check, commit; JetStream replicates each write
+  to three servers on a cluster): 20 ms on one server and 40 ms on three when the machine was
+  quiet (timestamps in the process), 54-272 ms on this loaded one. Binding the bucket no longer
+  asks JetStream's account info a second time (one round trip less). None of the safety steps
+  was dropped; with history lattice stays above the script (which keeps no history).`
 
 const sections: Section[] = []
 for (const [name, run] of Object.entries(benches)) {

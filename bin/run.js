@@ -5,7 +5,8 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // One bundled file (scripts/bundle.js): loading oclif, nats and our modules file by file
+  // The bundled entry (scripts/bundle.js): oclif and the help; oclif loads the one command run
+  // (dist/cli/commands/, through the manifest). Loading oclif, nats and our modules file by file
   // cost more than a whole shift's network round trips.
   const bundle = new URL('../dist/lattice.js', import.meta.url)
   const { existsSync } = await import('node:fs')

@@ -1,10 +1,11 @@
-// Bundles the CLI (commands, src, @oclif/core, nats, nkeys.js, yaml) into dist/lattice.js.
-// Why: loading its ~400 source files one by one took longer than the whole network part of a
-// shift; one file loads in a fraction of that (see docs/benchmarks.md). esbuild reads the
-// TypeScript directly (tsc, which runs first in `npm run build`, does the type checking).
-// oclif finds the commands through the COMMANDS export ("explicit" discovery in package.json),
-// and the help class through the HELP export.
-import { readdirSync, statSync } from 'node:fs'
+// Bundles the CLI (commands, src, @oclif/core, nats, nkeys.js, yaml) into dist/lattice.js (the
+// entry: oclif and the help class, HELP) and dist/cli/ (one file per command, and the chunks
+// they share). Why: loading its ~400 source files one by one took longer than the whole network
+// part of a shift; and with every command in one file, `--help` evaluated all of them. oclif
+// finds a command through oclif.manifest.json ("pattern" discovery in package.json) and loads
+// only its file. esbuild reads the TypeScript directly (tsc, which runs first in
+// `npm run build`, does the type checking).
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -24,25 +25,96 @@ function commandFiles(dir) {
 }
 
 const commands = commandFiles(commandsDir).sort((a, b) => a.id.localeCompare(b.id))
-const entry = [
-  "export { execute } from './src/cli/main.ts'",
-  // package.json oclif.helpClass: lattice's help (examples on the root and topic helps).
-  "export { LatticeHelp as HELP } from './src/cli/help.ts'",
-  ...commands.map((c, i) => `import C${i} from ${JSON.stringify(c.path)}`),
-  `export const COMMANDS = {${commands.map((c, i) => `${JSON.stringify(c.id)}: C${i}`).join(', ')}}`,
-].join('\n')
+
+// oclif's spinner (ux.action, which lattice does not use: src/cli/spinner.ts is its own) loads
+// cli-spinners' table of ~90 spinners at start-up; evaluating it cost about a tenth of
+// `--help`. Keep the two oclif falls back to.
+const spinners = JSON.parse(readFileSync(join(root, 'node_modules', 'cli-spinners', 'spinners.json'), 'utf8'))
+const fewSpinners = {
+  name: 'few-cli-spinners',
+  setup(b) {
+    b.onResolve({ filter: /^cli-spinners$/ }, () => ({ path: 'cli-spinners', namespace: 'few-cli-spinners' }))
+    b.onLoad({ filter: /.*/, namespace: 'few-cli-spinners' }, () => ({ contents: `module.exports = ${JSON.stringify({ dots2: spinners.dots2, line: spinners.line })}`, loader: 'js' }))
+  },
+}
+
+// oclif's help passes every string it prints (each flag's summary too) through ejs.render, which
+// compiles each into a function: about a third of \`lattice shift actor --help\`. A string with no
+// template tag renders as itself, so only those with one go to ejs.
+const ejsPath = join(root, 'node_modules', 'ejs', 'lib', 'cjs', 'ejs.js')
+const ejsOnlyForTemplates = {
+  name: 'ejs-only-for-templates',
+  setup(b) {
+    b.onResolve({ filter: /^ejs$/ }, () => ({ path: 'ejs', namespace: 'ejs-only-for-templates' }))
+    b.onLoad({ filter: /.*/, namespace: 'ejs-only-for-templates' }, () => ({
+      contents: `const ejs = require(${JSON.stringify(ejsPath)})\nmodule.exports = { ...ejs, render: (template, data, options) => (template.includes('<%') ? ejs.render(template, data, options) : template) }`,
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
+// The help wraps its text, measuring each word with string-width, whose regular expressions
+// (ANSI codes, emoji) dominate the wrapping. A string of printable ASCII is as wide as it is
+// long, so only others go to string-width.
+const stringWidthPath = join(root, 'node_modules', 'string-width', 'index.js')
+const asciiWidthFirst = {
+  name: 'ascii-width-first',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, () => ({ path: 'string-width', namespace: 'ascii-width-first' }))
+    b.onLoad({ filter: /.*/, namespace: 'ascii-width-first' }, () => ({
+      contents: `const stringWidth = require(${JSON.stringify(stringWidthPath)})\nconst width = (s) => (typeof s === 'string' && /^[\\x20-\\x7e]*$/.test(s) ? s.length : stringWidth(s))\nmodule.exports = width\nmodule.exports.default = width`,
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
+// oclif requires these at load for code paths lattice's start-up does not take: tinyglobby
+// finds commands when there is no manifest, minimatch matches plugin names, semver checks the
+// node version (a check that cannot run in a bundle: it reads __dirname, which ESM has not).
+// Each is evaluated on first call instead.
+const lazyForOclif = {
+  name: 'lazy-for-oclif',
+  setup(b) {
+    const lazy = { tinyglobby: ['glob'], minimatch: ['minimatch'], semver: ['satisfies'] }
+    b.onResolve({ filter: /^(tinyglobby|minimatch|semver)$/ }, async (args) => {
+      if (!args.importer.includes(`${sep}@oclif${sep}core${sep}lib${sep}`) || args.namespace === 'lazy-for-oclif') return undefined
+      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, namespace: 'lazy-for-oclif' })
+      return { path: real.path, namespace: 'lazy-for-oclif', pluginData: { names: lazy[args.path] } }
+    })
+    b.onLoad({ filter: /.*/, namespace: 'lazy-for-oclif' }, (args) => ({
+      contents: args.pluginData.names.map((n) => `exports.${n} = (...a) => require(${JSON.stringify(args.path)}).${n}(...a)`).join('\n'),
+      loader: 'js',
+      resolveDir: root,
+    }))
+  },
+}
+
+// Chunks are named by content hash: remove the last build's.
+rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true })
 
 await build({
-  stdin: { contents: entry, resolveDir: root, sourcefile: 'lattice-entry.js', loader: 'js' },
+  // dist/lattice.js: the CLI entry and the help class, which is all `--help` needs (oclif renders
+  // a command's help from oclif.manifest.json). dist/cli/commands/<id>.js: one entry per command
+  // ("pattern" discovery through the manifest), so a command loads only the code it uses; code
+  // shared between entries goes into dist/cli/chunks/.
+  entryPoints: [
+    { in: join(root, 'src', 'cli', 'entry.ts'), out: 'lattice' },
+    ...commands.map((c) => ({ in: c.path, out: join('cli', 'commands', relative(commandsDir, c.path).slice(0, -'.ts'.length)) })),
+  ],
   bundle: true,
+  splitting: true,
+  chunkNames: 'cli/chunks/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  outfile: join(root, 'dist', 'lattice.js'),
+  outdir: join(root, 'dist'),
   sourcemap: true,
   // Loaded only by oclif's TypeScript development mode, which a built CLI never uses.
   external: ['typescript', 'ts-node', 'tsx'],
   // Bundled CommonJS code calls require() for Node's built-ins and package.json files.
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
+  plugins: [fewSpinners, ejsOnlyForTemplates, asciiWidthFirst, lazyForOclif],
   logLevel: 'warning',
 })

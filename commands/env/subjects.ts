@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, specFlag } from '../../src/cli/base.js'
 import { table } from '../../src/cli/table.js'
-import { type EnvSubject, environmentSubjects } from '../../src/ops/spec.js'
+import { type EnvSubject, environmentSubjects } from '../../src/spec/environments.js'
 import { readSpec } from '../../src/spec/parse.js'
-import { checkLatticeName } from '../../src/ops/session.js'
+import { checkLatticeName } from '../../src/ops/lattice-name.js'
 import { DEFAULT_LATTICE } from '../../src/subjects/index.js'
 
 export default class EnvSubjects extends LatticeCommand {

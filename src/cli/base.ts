@@ -10,9 +10,10 @@ import { type Paint, colourFor } from './colour.js'
 import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
 import { usageHint, usageMessage } from './usage.js'
-import { redactUrl } from '../resolver/connection.js'
+import { redactUrl } from '../resolver/url.js'
 import type { ChangeOptions } from '../ops/change.js'
-import { DEFAULT_SERVER, type TargetOptions } from '../ops/session.js'
+import { DEFAULT_SERVER } from '../ops/lattice-name.js'
+import type { TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
 export const connectionFlags = {

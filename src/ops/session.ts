@@ -9,14 +9,15 @@ import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { Deadline } from '../deadline.js'
 import { LatticeError, isLatticeError } from '../errors.js'
-import { type Connection, openConnection } from '../resolver/connection.js'
+import type { Connection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
-import { StateStore } from '../state/store.js'
-import { replicasForNewBucket, withMissingServers } from '../state/placement.js'
-import { DEFAULT_LATTICE, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
+import type { StateStore } from '../state/store.js'
+import { DEFAULT_LATTICE, publicKeyProblem } from '../subjects/index.js'
+import { DEFAULT_SERVER, checkLatticeName } from './lattice-name.js'
 import { systemAccountError } from './system-account.js'
 
-export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
+export { DEFAULT_SERVER, checkLatticeName }
+
 
 export interface TargetOptions {
   /** Default: the nats context's URL, else DEFAULT_SERVER. */
@@ -73,13 +74,6 @@ export interface Target {
   withoutState?: boolean
 }
 
-/** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
-export function checkLatticeName(name: string): string {
-  const problem = routeTokenProblem(name)
-  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name "${name}": ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
-  return name
-}
-
 /** Check every local input; throws the first problem. Nothing is contacted. */
 export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
   const lattice = checkLatticeName(opts.lattice ?? DEFAULT_LATTICE)
@@ -110,6 +104,9 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
   let store: StateStore | undefined
   let app: Connection | undefined
   let stateDown: string | undefined
+  // Loaded here, not at the top: commands that never connect (env subjects, a bad flag) then do
+  // not load the NATS client at start-up.
+  const [{ openConnection }, { withMissingServers }] = await Promise.all([import('../resolver/connection.js'), import('../state/placement.js')])
   const run = async () => {
     const connect = async () => {
       // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
@@ -164,6 +161,7 @@ const STATE_TRY_MS = Number(process.env.LATTICE_WITHOUT_STATE_TRY_MS) || 5000
  * of failing the command; a store that opens after that is closed.
  */
 async function openState(target: Target, sys: Promise<Connection>, down: (why: string) => void): Promise<StateStore | undefined> {
+  const [{ StateStore }, { replicasForNewBucket }] = await Promise.all([import('../state/store.js'), import('../state/placement.js')])
   const opening = StateStore.open(target.server, target.stateCreds as Credentials, { deadline: target.deadline, replicas: () => sys.then(replicasForNewBucket) })
   if (!target.withoutState) return opening
   const ms = Math.min(STATE_TRY_MS, target.deadline?.remainingMs() ?? Infinity)

@@ -6,21 +6,14 @@ import { redact } from '../redact.js'
 import type { Route, RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
 import { desiredRoutes } from '../spec/compile.js'
-import { type PinnedEntity, type Spec, readSpec, withLive } from '../spec/parse.js'
-import { type EntityKind, entityKey, entityLabel, versionedSubject } from '../subjects/index.js'
+import { requireEnvironment } from '../spec/environments.js'
+import { type Spec, readSpec, withLive } from '../spec/parse.js'
+import { entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session, TargetOptions } from './session.js'
 
 /** The spec file commands read when -f is not given. */
 export const DEFAULT_SPEC = 'lattice.yaml'
-
-/** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
-function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {
-  if (!Object.hasOwn(spec.environments, env)) {
-    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
-  }
-  return spec.environments[env]
-}
 
 /** A swap names two different environments; checked before anything is contacted. */
 export function checkSwap(from: string, to: string): void {
@@ -165,23 +158,4 @@ export function writeLive(spec: Spec, env: string): void {
       hint: `Set live: ${env} in the file by hand.`,
     })
   }
-}
-
-export interface EnvSubject {
-  kind: EntityKind
-  id: string
-  link?: string
-  version: string
-  subject: string
-}
-
-/** The versioned subjects of an environment: where acceptance tests reach it directly. */
-export function environmentSubjects(spec: Spec, env: string, lattice: string): EnvSubject[] {
-  return requireEnvironment(spec, env).map((p) => ({
-    kind: p.entity.kind,
-    id: p.entity.id,
-    ...(p.entity.link ? { link: p.entity.link } : {}),
-    version: p.version,
-    subject: versionedSubject(lattice, p.entity, p.version),
-  }))
 }

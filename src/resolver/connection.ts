@@ -16,6 +16,9 @@ import { Deadline, parseTimeout } from '../deadline.js'
 import { LatticeError } from '../errors.js'
 import { formatDuration } from '../plan/duration.js'
 import { probeConnectError } from './probe.js'
+import { redactUrl } from './url.js'
+
+export { redactUrl }
 
 export type Connection = NatsConnection
 
@@ -158,19 +161,6 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
       throw deadline.expired(`${n} attempt${n === 1 ? '' : 's'}, the last one failed: ${last}`)
     }
     await sleep(pause)
-  }
-}
-
-/** A server URL fit for messages: user and password removed. */
-export function redactUrl(server: string): string {
-  try {
-    const url = new URL(server.includes('://') ? server : `nats://${server}`)
-    if (!url.username && !url.password) return server
-    url.username = ''
-    url.password = ''
-    return url.toString().replace(/\/$/, '')
-  } catch {
-    return server.replace(/\/\/[^@/]*@/, '//')
   }
 }
 

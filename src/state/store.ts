@@ -67,7 +67,9 @@ export class StateStore {
       opts.deadline?.at(`opening the state bucket ${BUCKET}`)
       return await retrying(nc, 'opened', async () => {
         const jsm = await nc.jetstreamManager()
-        const js = nc.jetstream()
+        // checkAPI false: the manager above already asked whether JetStream answers; binding
+        // the bucket would ask again (one more round trip on every command with history).
+        const js = nc.jetstream({ checkAPI: false })
         const exists = await jsm.streams.info(STREAM).then(
           () => true,
           (e: Error) => (/stream not found/i.test(e.message) ? false : Promise.reject(e)),
