@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
+import { rawFields } from '../helpers/raw-json.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
 import { appConnection } from '../helpers/traffic.js'
@@ -61,30 +62,6 @@ async function callMany(nc: NatsConnection, id: string, count: number): Promise<
 
 function resetServed(): void {
   for (const k of Object.keys(served)) served[k] = 0
-}
-
-/**
- * The members of a compact JSON object text, each as [key, raw value text], in order (as in
- * fidelity.test.ts: raw text, so a number rounded anywhere shows as different text).
- */
-function rawFields(text: string): [string, string][] {
-  const fields: [string, string][] = []
-  let [depth, inString, start, colon] = [0, false, 1, 0]
-  for (let i = 1; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '{' || c === '[') depth++
-    else if (depth > 0 && (c === '}' || c === ']')) depth--
-    else if (depth === 0 && c === ':' && colon < start) colon = i
-    else if (depth === 0 && (c === ',' || c === '}') && i > start) {
-      fields.push([JSON.parse(text.slice(start, colon)) as string, text.slice(colon + 1, i)])
-      start = i + 1
-    }
-  }
-  return fields
 }
 
 /** The claims lattice does not own, as raw JSON text: everything but the mappings, iat and jti. */

@@ -17,6 +17,7 @@ import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
+import { rawFields } from '../helpers/raw-json.js'
 import { JETSTREAM_LIMITS, OPEN_LIMITS, type TestLattice, makeIdentity, startLattice } from '../helpers/nats-server.js'
 import { appConnection, measureSplit } from '../helpers/traffic.js'
 
@@ -31,30 +32,6 @@ function signedJwt(payload: string, signer: KeyPair): string {
 }
 
 const payloadOf = (jwt: string) => Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')
-
-/**
- * The members of a compact JSON object text, each as [key, raw value text], in order. Written
- * here rather than taken from src/, so that a number rounded anywhere shows as different text.
- */
-function rawFields(text: string): [string, string][] {
-  const fields: [string, string][] = []
-  let [depth, inString, start, colon] = [0, false, 1, 0]
-  for (let i = 1; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '{' || c === '[') depth++
-    else if (depth > 0 && (c === '}' || c === ']')) depth--
-    else if (depth === 0 && c === ':' && colon < start) colon = i
-    else if (depth === 0 && (c === ',' || c === '}') && i > start) {
-      fields.push([JSON.parse(text.slice(start, colon)) as string, text.slice(colon + 1, i)])
-      start = i + 1
-    }
-  }
-  return fields
-}
 
 const field = (fields: [string, string][], key: string) => fields.find(([k]) => k === key)?.[1] ?? '{}'
 

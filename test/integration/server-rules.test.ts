@@ -6,18 +6,15 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sign } from '../../src/account/jwt.js'
 import { readCreds } from '../../src/auth/creds.js'
 import type { MappingDestination, Mappings } from '../../src/plan/routes.js'
 import { type ProblemEffect, mappingIssues, rulesFor } from '../../src/plan/server-rules.js'
-import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
-import { accountOnServers } from '../../src/resolver/servers.js'
 import { installedShares } from '../../src/plan/installed.js'
-import { liveClaims } from '../helpers/live.js'
-import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { serverVersion } from '../helpers/server-version.js'
 import { appConnection } from '../helpers/traffic.js'
+import { mappingPusher } from '../helpers/push-mappings.js'
 
 type Outcome = 'installed' | ProblemEffect
 
@@ -58,7 +55,6 @@ const cases: Case[] = [
 let l: TestLattice
 let sys: Connection
 let app: NatsConnection
-let lastIat = 0
 const baselines: Mappings = Object.fromEntries(cases.filter((c) => c.baseline).map((c) => [c.source, [{ subject: c.baseline as string, weight: 100 }]]))
 
 beforeAll(async () => {
@@ -73,20 +69,7 @@ afterAll(async () => {
   await l?.stop()
 })
 
-/** Push the app account with these mappings; the reply, and once the server runs the JWT (if it took it), what it installed. */
-async function push(mappings: Mappings) {
-  const claims = await liveClaims(l)
-  lastIat = Math.max(Math.floor(Date.now() / 1000), lastIat + 1, (claims.iat ?? 0) + 1)
-  const jwt = sign({ ...claims, nats: { ...claims.nats, mappings } }, l.id.operator, lastIat)
-  const [reply] = await pushAccountJwt(sys, jwt, { expected: 1 })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const [server] = await accountOnServers(sys, l.appAccount, { expected: 1 })
-    if (!reply.ok || server?.jwt === jwt) return { reply, installed: server?.mappings ?? {} }
-    if (Date.now() > deadline) throw new Error(`the server replied ${reply.code} but does not run the pushed JWT after 10 s`)
-    await sleep(50)
-  }
-}
+const push = mappingPusher(() => l, () => sys)
 
 /** The destinations a server runs for `source`, as "subject@cluster" keys (the auto-added remainder on the source left out). */
 function running(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>, source: string): string[] {

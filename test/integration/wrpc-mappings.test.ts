@@ -7,18 +7,15 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sign } from '../../src/account/jwt.js'
 import { readCreds } from '../../src/auth/creds.js'
 import type { Mappings } from '../../src/plan/routes.js'
 import { installedShares } from '../../src/plan/installed.js'
 import { parseVersion } from '../../src/plan/server-rules.js'
-import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
-import { accountOnServers } from '../../src/resolver/servers.js'
-import { liveClaims } from '../helpers/live.js'
-import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { serverAtLeast } from '../helpers/server-version.js'
 import { appConnection } from '../helpers/traffic.js'
+import { mappingPusher } from '../helpers/push-mappings.js'
 import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
 
 const LATTICE = 'default'
@@ -37,7 +34,6 @@ let caller: EmulatedCaller
 let hello: ServedComponent
 let helloV2: ServedComponent
 let version = ''
-let lastIat = 0
 
 /** The version the server under test reports (INFO), at least `min`? */
 function atLeast(min: string): boolean {
@@ -68,20 +64,7 @@ afterAll(async () => {
   await l?.stop()
 })
 
-/** Push the app account with these mappings; the reply, and (if the server took it) what it then runs. */
-async function push(mappings: Mappings) {
-  const claims = await liveClaims(l)
-  lastIat = Math.max(Math.floor(Date.now() / 1000), lastIat + 1, (claims.iat ?? 0) + 1)
-  const jwt = sign({ ...claims, nats: { ...claims.nats, mappings } }, l.id.operator, lastIat)
-  const [reply] = await pushAccountJwt(sys, jwt, { expected: 1 })
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const [server] = await accountOnServers(sys, l.appAccount, { expected: 1 })
-    if (!reply.ok || server?.jwt === jwt) return { reply, installed: server?.mappings ?? {} }
-    if (Date.now() > deadline) throw new Error(`the server replied ${reply.code} but does not run the pushed JWT after 10 s`)
-    await sleep(50)
-  }
-}
+const push = mappingPusher(() => l, () => sys)
 
 /** Installed destinations of SOURCE as "subject=weight", the remainder left on the source included. */
 function shares(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>): string[] {
