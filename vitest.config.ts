@@ -10,9 +10,12 @@ const LOAD = 'test/integration/load.test.ts'
 // compare-and-set); the webhook, Prometheus and notification gates (HTTP and Prometheus decide
 // there; the rollouts they steer are rollout.test's, which the matrix runs); canary analysis (it judges
 // the hosts' metrics reports; the plain weighted mappings it steers are shift.test's and rollout.test's,
-// which the matrix runs). They run once, in npm test.
+// which the matrix runs); the observation from host reports (hosts publish, lattice reads: its
+// fallback, subscribing, is observe.test's, which the matrix runs); the C example host (a host's
+// conformance; its plain weighted mapping is shift.test's); deadlines (lattice's own timers and
+// retries around a connect). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/analysis.test.ts']
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines}.test.ts']
   : []
 
 export default defineConfig({
