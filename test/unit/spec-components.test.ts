@@ -1,18 +1,9 @@
 /** Specs with wasmCloud components (wRPC): environments, splits, faults and rollouts by component ID. */
 import { describe, expect, it } from 'vitest'
-import { LatticeError } from '../../src/errors.js'
+import { problems } from '../helpers/spec-problems.js'
 import { desiredRoutes } from '../../src/spec/compile.js'
-import { type SpecProblem, parseSpec } from '../../src/spec/parse.js'
+import { parseSpec } from '../../src/spec/parse.js'
 
-function problems(text: string): SpecProblem[] {
-  try {
-    parseSpec(text, 'f.yaml')
-  } catch (e) {
-    if (e instanceof LatticeError && e.code === 'SPEC_INVALID') return (e.details as { problems: SpecProblem[] }).problems
-    throw e
-  }
-  throw new Error('expected problems')
-}
 
 const spec = `environments:
   blue:

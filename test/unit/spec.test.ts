@@ -1,6 +1,7 @@
 import { ANALYSIS_SETTINGS } from '../../src/analysis/options.js'
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { problems } from '../helpers/spec-problems.js'
 import { LatticeError } from '../../src/errors.js'
 import { desiredRoutes } from '../../src/spec/compile.js'
 import { type SpecProblem, parseSpec, withLive } from '../../src/spec/parse.js'
@@ -10,15 +11,6 @@ const M = () => encodePublicKey('module', randomBytes(32))
 const V = () => encodePublicKey('service', randomBytes(32))
 const A = encodePublicKey('account', randomBytes(32))
 
-function problems(text: string): SpecProblem[] {
-  try {
-    parseSpec(text, 'f.yaml')
-  } catch (e) {
-    if (e instanceof LatticeError && e.code === 'SPEC_INVALID') return (e.details as { problems: SpecProblem[] }).problems
-    throw e
-  }
-  throw new Error('expected problems')
-}
 
 const [a1, a2, a3, a4] = [M(), M(), M(), M()]
 const [p1, p2] = [V(), V()]
