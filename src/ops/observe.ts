@@ -131,6 +131,7 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
         const live = await liveRoutes(session, only)
         routes = live.routes
         await observer.watch(watchedOf(session.lattice, routes, live.subscriptions), live.subscriptions)
+        if (frame === 0) await observer.ratesReady()
       }
       const started = Date.now()
       await sleepUnless(opts.intervalMs, opts.stopped)

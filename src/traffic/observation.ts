@@ -66,6 +66,17 @@ export class Observation {
     await this.subscribed.watch(entities.filter((e) => this.choices.get(e.key)?.by === 'subscription'))
   }
 
+  /**
+   * Wait (at most about three report intervals) until every fresh host has a rate: a host's first
+   * report is only a baseline, so a frame taken before its second would show its calls as none.
+   * On a busy machine the hosts' timers run late, and one report interval is not enough.
+   */
+  async ratesReady(): Promise<void> {
+    if (![...this.choices.values()].some((c) => c.by === 'reports')) return
+    const until = Date.now() + 3 * DEFAULT_METRICS_INTERVAL_MS
+    while (Date.now() < until && !this.collector.fresh().every((r) => this.reported.hasRate(r.host))) await new Promise((r) => setTimeout(r, 50))
+  }
+
   /** Each entity's source, as last chosen. */
   source(key: string): SourceChoice | undefined {
     return this.choices.get(key)

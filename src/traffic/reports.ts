@@ -62,6 +62,11 @@ export class ReportObserver {
     return out
   }
 
+  /** Has `host` been heard twice (or started after we began), so that rate() has its figures? */
+  hasRate(host: string): boolean {
+    return this.rates.has(host)
+  }
+
   /** The calls reported since the previous take, and start counting afresh. */
   take(): Counts {
     const out = this.counts

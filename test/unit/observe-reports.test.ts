@@ -27,6 +27,16 @@ describe('ReportObserver', () => {
     // A host that stops reporting adds nothing more.
     expect(o.take()).toEqual({})
   })
+  it('a host heard once (before the watch) has no rate yet; its second report gives one', () => {
+    // Regression: watch's first frame was taken before busy hosts' second report and showed 0 calls.
+    const o = new ReportObserver(10_000)
+    o.add(report('h1', 1000, 5, [v('v1', 100)]))
+    expect(o.hasRate('h1')).toBe(false)
+    expect(o.rate(['h1'])).toEqual({})
+    o.add(report('h1', 1000, 6, [v('v1', 130)]))
+    expect(o.hasRate('h1')).toBe(true)
+    expect(o.rate(['h1'])).toEqual({ [key]: { v1: 30 } })
+  })
 })
 
 describe('reportCoverage', () => {
