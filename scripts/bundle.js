@@ -5,7 +5,7 @@
 // finds a command through oclif.manifest.json ("pattern" discovery in package.json) and loads
 // only its file. esbuild reads the TypeScript directly (tsc, which runs first in
 // `npm run build`, does the type checking).
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -118,3 +118,7 @@ await build({
   plugins: [fewSpinners, ejsOnlyForTemplates, asciiWidthFirst, lazyForOclif],
   logLevel: 'warning',
 })
+
+// The dashboard's page (src/dashboard/page): served by `lattice dashboard` from dist/dashboard-page.
+rmSync(join(root, 'dist', 'dashboard-page'), { recursive: true, force: true })
+cpSync(join(root, 'src', 'dashboard', 'page'), join(root, 'dist', 'dashboard-page'), { recursive: true, filter: (src) => !src.endsWith('.ts') && !src.endsWith('tsconfig.json') })
