@@ -14,7 +14,7 @@ export function weightChange(before: Weights | null, after: Weights | null): str
   return versions.map((v) => `${v} ${weightOf(before, v)}% -> ${weightOf(after, v)}%`).join(', ')
 }
 
-function changeLine(c: EntityChange | RecordedChange): string {
+export function changeLine(c: EntityChange | RecordedChange): string {
   const clusters = [...new Set([...Object.keys(c.clusters?.before ?? {}), ...Object.keys(c.clusters?.after ?? {})])]
   const scoped = clusters.map((name) => `in cluster ${name}: ${weightChange(c.clusters?.before[name] ?? null, c.clusters?.after[name] ?? null)}`)
   // Unmapped, a component's calls all reach its own ID; an actor's spread over every running version.

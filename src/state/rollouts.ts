@@ -72,6 +72,13 @@ export class Rollouts {
     return this.store.get<RolloutRecord>(this.key(entity))
   }
 
+  /** Every rollout record of the account's lattices (the dashboard's list), oldest key first. */
+  async list(): Promise<RolloutRecord[]> {
+    const keys = await this.store.keys(`${this.account}.rollout.>`)
+    const found = await Promise.all(keys.map((k) => this.store.get<RolloutRecord>(k)))
+    return found.flatMap((f) => (f ? [f.value] : []))
+  }
+
   /** Start a record; undefined when another rollout of the entity is active. */
   async start(record: RolloutRecord): Promise<number | undefined> {
     const current = await this.get(record.plan.entity)
