@@ -76,6 +76,7 @@ export class Feed {
 
   private error(e: unknown): void {
     const err = isLatticeError(e) ? { code: e.code, message: e.message } : { code: 'FEED', message: e instanceof Error ? e.message : String(e) }
+    this.latest.feedError = err
     this.emit('feed-error', err)
   }
 
@@ -92,6 +93,7 @@ export class Feed {
   private frame(f: Frame): void {
     this.series.add(f)
     this.latest.frame = f
+    delete this.latest.feedError
     this.emit('frame', f)
   }
 

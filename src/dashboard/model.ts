@@ -38,6 +38,10 @@ export interface Hello {
   intervalMs: number
   /** How far back the charts go (15 minutes). */
   windowMs: number
+  /** The observed split is measured (--app-creds given); without it frames carry weights and instances only (optional, added by the server side). */
+  observing?: boolean
+  /** What the page should say once, e.g. no --app-creds, no --state-creds, no signing key (optional). */
+  warnings?: string[]
 }
 
 export interface VersionFrame {
@@ -185,6 +189,8 @@ export interface Snapshot {
   rollouts?: RolloutsEvent
   history?: HistoryEvent
   servers?: ServersEvent
+  /** The feed's last failure, until the next frame (optional, added by the server side). */
+  feedError?: FeedError
 }
 
 /** POST paths and their bodies. */

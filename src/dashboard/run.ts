@@ -70,7 +70,7 @@ export async function runDashboard(target: Target, opts: DashboardOptions, stopp
   if (!target.appCreds) warnings.push('No --app-creds (LATTICE_APP_CREDS): the dashboard shows weights and instances, but not the observed split (observing calls needs an application-account user).')
   if (!target.stateCreds) warnings.push('No --state-creds (LATTICE_STATE_CREDS): no rollouts and no history.')
   if (!opts.readOnly && !target.signer) warnings.push('No signing key: Abort (of a rollout whose runner is gone) and Roll back will be refused; pass --signing-key, or --read-only.')
-  const hello: Hello & { warnings: string[]; observing: boolean } = {
+  const hello: Hello = {
     lattice: target.lattice,
     account: target.account,
     readOnly: opts.readOnly,

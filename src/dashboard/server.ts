@@ -156,7 +156,10 @@ export class DashboardServer {
     try {
       body = JSON.parse(await readBody(req))
     } catch (e) {
-      return this.refuse(res, e instanceof TooLarge ? 413 : 400, 'BAD_BODY', e instanceof TooLarge ? 'The body is too large.' : 'The body is not JSON.')
+      if (!(e instanceof TooLarge)) return this.refuse(res, 400, 'BAD_BODY', 'The body is not JSON.')
+      // Answer, then hang up: the rest of the body is not read.
+      res.on('finish', () => req.destroy())
+      return this.refuse(res, 413, 'BAD_BODY', 'The body is too large.', { Connection: 'close' })
     }
     const answer = await this.opts.feed.act(path, body)
     this.send(res, answer.ok ? 200 : answer.error.code === 'USAGE' ? 400 : 409, answer)
@@ -220,10 +223,8 @@ function readBody(req: IncomingMessage): Promise<string> {
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > BODY_LIMIT) {
-        fail(new TooLarge())
-        req.destroy()
-      } else chunks.push(c)
+      if (size > BODY_LIMIT) fail(new TooLarge())
+      else chunks.push(c)
     })
     req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')))
     req.on('error', fail)

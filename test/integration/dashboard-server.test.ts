@@ -280,6 +280,47 @@ describe('lattice dashboard: flags', () => {
   })
 })
 
+describe('lattice dashboard: without state or app creds, and when NATS goes away', () => {
+  it('says what is missing, shows weights and instances, and a lost server is a feed error the feed recovers from', async () => {
+    const { LATTICE_STATE_CREDS: _s, LATTICE_APP_CREDS: _a, ...bare } = env()
+    const d = await startDashboard([], bare)
+    try {
+      const get = async () => {
+        const a = await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)
+        served.push(a.body)
+        return JSON.parse(a.body) as Snapshot
+      }
+      const until = async (ok: (s: Snapshot) => boolean, ms = 40_000) => {
+        const end = Date.now() + ms
+        let s = await get()
+        while (!ok(s) && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 250))
+          s = await get()
+        }
+        return s
+      }
+      const s = await until((x) => Boolean(x.frame && x.rollouts && x.history))
+      expect(s.hello.observing).toBe(false)
+      expect(s.hello.warnings?.join('\n')).toMatch(/--app-creds[\s\S]*--state-creds/)
+      expect(s.rollouts).toMatchObject({ rollouts: [], unavailable: expect.stringMatching(/--state-creds/) })
+      expect(s.history).toMatchObject({ revisions: [], unavailable: expect.stringMatching(/--state-creds/) })
+      const v1 = entityOf(s.frame)?.versions.find((v) => v.version === 'v1')
+      expect(v1).toMatchObject({ weight: 100, observed: null, instances: 2 })
+
+      await l.stopNode(0)
+      const down = await until((x) => x.feedError !== undefined)
+      expect(down.feedError?.code).toMatch(/\w/)
+      await l.startNode(0)
+      const restarted = Date.now()
+      const back = await until((x) => x.feedError === undefined && (x.frame?.t ?? 0) > restarted && entityOf(x.frame) !== undefined, 60_000)
+      expect(back.feedError).toBeUndefined()
+      expect(entityOf(back.frame)?.versions.find((v) => v.version === 'v1')?.weight).toBe(100)
+    } finally {
+      await d.stop()
+    }
+  }, 180_000)
+})
+
 describe('lattice dashboard: secrets', () => {
   it('no seed or creds content in anything served', () => {
     const text = served.join('\n')
