@@ -2,11 +2,13 @@
  * The last 15 minutes of frames, kept column-wise (one array per entity, version and measure,
  * aligned with the times), so that a page that connects late draws its charts at once. Memory
  * is bounded twice: points older than the window are trimmed, and at most `maxPoints` are kept
- * (500 entities x 4 versions x 900 points x 4 measures is ~7 M slots, tens of MB at worst).
+ * (measured: 500 entities x 3 versions x 901 points, ~30 MB of heap, ~1 ms per frame added;
+ * error rate and p95 are kept only for versions whose hosts report them).
  */
 import type { Backfill, Frame, VersionSeries } from './model.js'
 
-type Column = Required<VersionSeries>
+/** errorRate and p95Ms only once some host reported them (most lattices never do: half the memory). */
+type Column = VersionSeries
 
 /** Stale points are dropped this many at a time. */
 const SLACK = 60
@@ -36,17 +38,19 @@ export class Series {
       for (const v of e.versions) {
         let col = versions.get(v.version)
         // A column that appears late is null before it appeared.
-        if (!col) versions.set(v.version, (col = { weight: nulls(n), observed: nulls(n), errorRate: nulls(n), p95Ms: nulls(n) }))
+        if (!col) versions.set(v.version, (col = { weight: nulls(n), observed: nulls(n) }))
         col.weight.push(v.weight)
         col.observed.push(v.observed)
-        col.errorRate.push(v.errorRate ?? null)
-        col.p95Ms.push(v.p95Ms ?? null)
+        if (v.errorRate != null) col.errorRate ??= nulls(n)
+        if (v.p95Ms != null) col.p95Ms ??= nulls(n)
+        col.errorRate?.push(v.errorRate ?? null)
+        col.p95Ms?.push(v.p95Ms ?? null)
         seen.add(col)
       }
     }
     for (const versions of this.columns.values()) {
       for (const col of versions.values()) {
-        if (!seen.has(col)) for (const a of Object.values(col)) a.push(null)
+        if (!seen.has(col)) for (const a of Object.values(col) as (number | null)[][]) a.push(null)
       }
     }
     this.trim(frame.t)
@@ -69,7 +73,7 @@ export class Series {
     this.t.splice(0, cut)
     for (const [key, versions] of this.columns) {
       for (const [version, col] of versions) {
-        for (const a of Object.values(col)) a.splice(0, cut)
+        for (const a of Object.values(col) as (number | null)[][]) a.splice(0, cut)
         if (col.weight.every((x) => x === null)) versions.delete(version)
       }
       if (versions.size === 0) this.columns.delete(key)
@@ -87,8 +91,10 @@ export class Series {
         if (weight.every((x) => x === null)) continue
         const out: VersionSeries = { weight, observed: col.observed.slice(from) }
         // Only when some host reported them: the page then charts them.
-        if (col.errorRate.some((x) => x !== null)) out.errorRate = col.errorRate.slice(from)
-        if (col.p95Ms.some((x) => x !== null)) out.p95Ms = col.p95Ms.slice(from)
+        const errorRate = col.errorRate?.slice(from)
+        const p95Ms = col.p95Ms?.slice(from)
+        if (errorRate?.some((x) => x !== null)) out.errorRate = errorRate
+        if (p95Ms?.some((x) => x !== null)) out.p95Ms = p95Ms
         kept[version] = out
       }
       if (Object.keys(kept).length) series[key] = kept

@@ -12,6 +12,8 @@ export function entityIdOf(e: EntityRef): EntityId {
   return { kind: e.kind, id: e.id, ...(e.link ? { link: e.link } : {}) }
 }
 
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
+
 const refOf = (r: RouteStatus): EntityRef => ({ kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) })
 
 /** One entity's frame: its weights and instances from status, and what watch observed (when it did). */
@@ -27,8 +29,9 @@ function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]):
     return {
       version,
       weight: weights[version] ?? 0,
-      observed: v?.observed ?? null,
-      rate: v?.rate ?? 0,
+      // Rounded: the backfill of 500 entities is megabytes of JSON, and more digits say nothing.
+      observed: v?.observed === undefined ? null : round(v.observed, 1),
+      rate: v ? round(v.rate, 2) : 0,
       instances: route.instances[version] ?? 0,
       // Host reports: errorRate is a percent there, 0..1 here.
       ...(m ? { errorRate: m.errorRate === null ? null : m.errorRate / 100, p95Ms: m.p95 } : {}),
