@@ -83,7 +83,8 @@ export class Feed {
   /** Frames: watch's when there is an application connection to observe with, else weights and instances alone. */
   private async frames(s: Session, done: () => boolean): Promise<void> {
     await this.readStatus(s)
-    if (s.app) return watch(s, [], { intervalMs: this.opts.intervalMs, stopped: done, observe: this.opts.observe }, (f) => this.frame(frameOf(this.routes, f as WatchFrame)))
+    // Routes every 2 frames: a shift made elsewhere shows as the new set weight within about 2 s.
+    if (s.app) return watch(s, [], { intervalMs: this.opts.intervalMs, stopped: done, observe: this.opts.observe, routesEvery: 2 }, (f) => this.frame(frameOf(this.routes, f as WatchFrame)))
     while (!done()) {
       await sleepUnless(this.opts.intervalMs, done)
       if (!done()) this.frame(frameOf(this.routes, undefined))

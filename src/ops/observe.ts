@@ -115,6 +115,8 @@ export interface WatchOptions {
   stopped: () => boolean
   /** Where counts come from (default auto: reports where they cover every instance). */
   observe?: ObserveMode
+  /** Re-read the live routes every this many frames (default 5). */
+  routesEvery?: number
 }
 
 /** Observe every interval and call `onFrame`, until stopped. Routes are re-read every few frames. */
@@ -127,7 +129,7 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
     // Frames follow each other: each starts where the last ended (the first, at the hosts' first reports).
     let from = reports.mark()
     for (let frame = 0; frame < (opts.frames ?? Number.POSITIVE_INFINITY) && !opts.stopped(); frame++) {
-      if (frame % 5 === 0) {
+      if (frame % (opts.routesEvery ?? 5) === 0) {
         const live = await liveRoutes(session, only)
         routes = live.routes
         await observer.watch(watchedOf(session.lattice, routes, live.subscriptions), live.subscriptions)
