@@ -189,7 +189,7 @@ export class Entities {
     rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
     const table = el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, el('th', {}, 'version'), el('th', {}, 'set weight'), el('th', {}, 'observed'), el('th', {}, 'calls/s'), el('th', {}, 'instances'))), el('tbody', {}, ...rows))
     const main = el('div', { class: 'chart-main' })
-    const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % per version (solid) and set weight (dashed), last 15 minutes'), main]
+    const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'), main]
     if (ent.hasMetrics) parts.push(el('div', { class: 'chart-small-row' }, el('div', {}, el('p', { class: 'chart-title' }, 'error %'), el('div', { class: 'chart-err' })), el('div', {}, el('p', { class: 'chart-title' }, 'p95 ms'), el('div', { class: 'chart-p95' }))))
     ent.card.replaceChildren(...parts)
     if (ent.visible) this.createCharts(ent)
@@ -212,7 +212,9 @@ export class Entities {
       series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } })
       data.push(s.observed, s.weight)
     })
-    const common = { legend: { show: false }, cursor: { show: false }, axes: [axis, { ...axis, size: 44 }] }
+    const hhmm = uPlot.fmtDate('{HH}:{mm}')
+    const xAxis = { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((s) => hhmm(new Date(s * 1000))) }
+    const common = { legend: { show: false }, cursor: { show: false }, axes: [xAxis, { ...axis, size: 44 }] }
     ent.charts.push(new uPlot({ ...common, width, height: 160, scales: { x: xScale, y: { range: [0, 100] } }, series }, data as uPlot.AlignedData, main))
     if (ent.hasMetrics) {
       for (const [cls, field] of [['.chart-err', 'errorPct'], ['.chart-p95', 'p95Ms']] as const) {
@@ -221,7 +223,8 @@ export class Entities {
         const small: uPlot.Series[] = [{}, ...versions.map((v, i) => ({ label: v, stroke: colour(i), width: 1.5, points: { show: false } }))]
         const sd = [this.t, ...versions.map((v) => ent.series.get(v)![field])]
         const w = Math.max(120, box.clientWidth || (width - 8) / 2)
-        ent.charts.push(new uPlot({ ...common, width: w, height: 100, scales: { x: xScale, y: { range: (_u, _min, max) => [0, Math.max(field === 'errorPct' ? 1 : 10, max * 1.1)] } }, series: small }, sd as uPlot.AlignedData, box))
+        const axes = [{ ...xAxis, show: false }, { ...axis, size: 44 }]
+        ent.charts.push(new uPlot({ ...common, axes, width: w, height: 90, scales: { x: xScale, y: { range: (_u, _min, max) => [0, Math.max(field === 'errorPct' ? 1 : 10, max * 1.1)] } }, series: small }, sd as uPlot.AlignedData, box))
       }
     }
     this.chartsCreated += ent.charts.length
