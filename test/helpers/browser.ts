@@ -57,7 +57,7 @@ export interface DashboardStats {
 }
 
 /** window.__latticeDashboard of a dashboard page. */
-export const dashboardStats = (page: Page): Promise<DashboardStats> => page.evaluate(() => (window as unknown as { __latticeDashboard: DashboardStats }).__latticeDashboard)
+export const dashboardStats = (page: Page): Promise<DashboardStats> => page.evaluate(() => (globalThis as unknown as { __latticeDashboard: DashboardStats }).__latticeDashboard)
 
 /** Opens a dashboard URL (with its ?token=) and waits until the page has drawn its first frame. */
 export async function openDashboard(b: TestBrowser, url: string, viewport?: { width: number; height: number }): Promise<Page> {
@@ -66,7 +66,7 @@ export async function openDashboard(b: TestBrowser, url: string, viewport?: { wi
   page.on('pageerror', (e) => errors.push(e.message))
   await page.goto(url)
   try {
-    await page.waitForFunction(() => ((window as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0, undefined, { timeout: 30_000 })
+    await page.waitForFunction(() => ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0, undefined, { timeout: 30_000 })
   } catch (e) {
     throw new Error(`the dashboard drew no frame within 30 s${errors.length ? `; page errors: ${errors.join('; ')}` : ''}: ${(e as Error).message}`)
   }
