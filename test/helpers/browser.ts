@@ -54,6 +54,9 @@ export interface DashboardStats {
   chartsCreated: number
   chartsLive: number
   connects: number
+  recentApplyMs: number[]
+  recentLagMs: number[]
+  draws: number
 }
 
 /** window.__latticeDashboard of a dashboard page. */

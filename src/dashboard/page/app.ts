@@ -23,6 +23,11 @@ interface Stats {
   chartsCreated: number
   chartsLive: number
   connects: number
+  /** The last 1000 updates: their time (ms) and lag (ms), for the benchmark's percentiles. */
+  recentApplyMs: number[]
+  recentLagMs: number[]
+  /** Updates that drew at least one new frame. */
+  draws: number
 }
 
 declare global {
@@ -31,7 +36,7 @@ declare global {
   }
 }
 
-const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0 }
+const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], draws: 0 }
 window.__latticeDashboard = stats
 
 // The token comes in the URL lattice printed; keep it for this tab only and take it out of the
@@ -77,7 +82,10 @@ function connect(): void {
   const on = <K extends keyof DashboardEvents>(name: K, f: (d: DashboardEvents[K]) => void) =>
     es.addEventListener(name, (ev) => {
       if (source !== es) return
-      f(JSON.parse((ev as MessageEvent<string>).data) as DashboardEvents[K])
+      const t0 = performance.now()
+      const data = JSON.parse((ev as MessageEvent<string>).data) as DashboardEvents[K]
+      if (name === 'frame') pendingApplyMs += performance.now() - t0
+      f(data)
     })
   on('hello', onHello)
   on('backfill', (b) => {
@@ -172,10 +180,18 @@ function draw(): void {
   stats.frames = stats.framesReceived
   stats.chartsCreated = entities.chartsCreated
   stats.chartsLive = entities.chartsLive()
-  if (lastFrame) {
+  if (lastFrame && lastFrame.t !== stats.lastFrameT) {
     stats.lastFrameT = lastFrame.t
     stats.lastLagMs = Date.now() - lastFrame.t
+    stats.draws++
+    keep(stats.recentApplyMs, stats.lastApplyMs)
+    keep(stats.recentLagMs, stats.lastLagMs)
   }
+}
+
+function keep(a: number[], x: number): void {
+  a.push(x)
+  if (a.length > 1000) a.splice(0, a.length - 1000)
 }
 
 let resizeTimer: ReturnType<typeof setTimeout> | undefined
