@@ -37,6 +37,8 @@ interface Result {
   applyMed: number
   applyP95: number
   applyMax: number
+  redrawMed: number
+  redrawnMed: number
   lagMed: number
   lagP95: number
   busyPct: number
@@ -95,6 +97,8 @@ async function run(intervalMs: number, label: string): Promise<Result> {
     const drawnInRun = Math.min(1000, end.draws - start.draws)
     const apply = end.recentApplyMs.slice(-drawnInRun)
     const lag = end.recentLagMs.slice(-drawnInRun)
+    const redraw = end.recentRedrawMs.slice(-drawnInRun)
+    const redrawn = end.recentRedrawn.slice(-drawnInRun)
     return {
       label,
       intervalMs,
@@ -106,6 +110,8 @@ async function run(intervalMs: number, label: string): Promise<Result> {
       applyMed: pctl(apply, 0.5),
       applyP95: pctl(apply, 0.95),
       applyMax: Math.max(...apply),
+      redrawMed: pctl(redraw, 0.5),
+      redrawnMed: pctl(redrawn, 0.5),
       lagMed: pctl(lag, 0.5),
       lagP95: pctl(lag, 0.95),
       busyPct: ((task1 - task0) / wall) * 100,
@@ -130,7 +136,7 @@ export async function benchDashboard(): Promise<Section> {
     process.stderr.write(`  dashboard: frames every ${r.label}...\n`)
     results.push(await run(r.intervalMs, r.label))
   }
-  const headers = ['frames every', 'backfill on connect (MiB)', 'first draw (s)', 'frames received / drawn', 'backlog at end', 'update median / p95 / max (ms)', 'lag median / p95 (ms)', 'main thread busy', 'heap start -> end (MiB)', 'SSE KiB/s', 'charts created / live']
+  const headers = ['frames every', 'backfill on connect (MiB)', 'first draw (s)', 'frames received / drawn', 'backlog at end', 'update median / p95 / max (ms)', 'of which redrawing (median ms, charts)', 'lag median / p95 (ms)', 'main thread busy', 'heap start -> end (MiB)', 'SSE KiB/s', 'charts created / live']
   const rows = results.map((r) => [
     r.label,
     r.firstMiB.toFixed(1),
@@ -138,6 +144,7 @@ export async function benchDashboard(): Promise<Section> {
     `${r.received} / ${r.drawn}`,
     String(r.backlog),
     `${f1(r.applyMed)} / ${f1(r.applyP95)} / ${f1(r.applyMax)}`,
+    `${f1(r.redrawMed)}, ${r.redrawnMed}`,
     `${f1(r.lagMed)} / ${f1(r.lagP95)}`,
     `${r.busyPct.toFixed(0)}%`,
     `${r.heapStartMiB.toFixed(1)} -> ${r.heapEndMiB.toFixed(1)}`,

@@ -56,6 +56,8 @@ export interface DashboardStats {
   connects: number
   recentApplyMs: number[]
   recentLagMs: number[]
+  recentRedrawMs: number[]
+  recentRedrawn: number[]
   draws: number
 }
 

@@ -56,6 +56,8 @@ export interface DashboardFixture {
   send<K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]): void
   /** Page connections so far. */
   connections: number
+  /** Stops (true) or resumes the frames. */
+  pauseFrames(paused: boolean): void
   close(): Promise<void>
 }
 
@@ -91,6 +93,7 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
   })
   const byKey = new Map(ents.map((e) => [e.key, e]))
   let tick = 0
+  let paused = false
 
   const frameOf = (e: EntityState, t: number): EntityFrame => ({
     key: e.key,
@@ -145,6 +148,9 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     sseBytes: 0,
     keys: ents.map((e) => e.key),
     connections: 0,
+    pauseFrames(p: boolean) {
+      paused = p
+    },
     setWeights(key: string, weights: Record<string, number>) {
       const e = byKey.get(key)
       if (!e) throw new Error(`no entity ${key}`)
@@ -205,7 +211,7 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     plain(res, 404, 'not found')
   })
   const timer = setInterval(() => {
-    if (!clients.size) return
+    if (!clients.size || paused) return
     step()
     fx.send('frame', frame())
     fx.framesSent++

@@ -171,11 +171,15 @@ describe.skipIf(noBrowser)(`dashboard page in headless Chromium${noBrowser ? ` (
     await page.close()
   })
 
-  it('shows feed errors, and a banner when the server goes away', async () => {
+  it('shows feed errors until the next frame, and a banner when the server goes away', async () => {
     const f = await start({ entities: 1 })
     const page = await openDashboard(browser, f.url)
+    // A feed error shows until the next good event (no frames meanwhile, so it stays).
+    f.pauseFrames(true)
     f.send('feed-error', { code: 'NATS_DISCONNECTED', message: 'lost the connection to NATS' })
     await page.locator('#banner', { hasText: 'lost the connection to NATS' }).waitFor()
+    f.pauseFrames(false)
+    await page.locator('#banner').waitFor({ state: 'hidden' })
     await f.close()
     fx = undefined
     await page.locator('#banner', { hasText: 'Disconnected' }).waitFor()

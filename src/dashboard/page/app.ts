@@ -26,6 +26,9 @@ interface Stats {
   /** The last 1000 updates: their time (ms) and lag (ms), for the benchmark's percentiles. */
   recentApplyMs: number[]
   recentLagMs: number[]
+  /** Of the last 1000 updates: the part spent redrawing charts (ms), and how many were redrawn. */
+  recentRedrawMs: number[]
+  recentRedrawn: number[]
   /** Updates that drew at least one new frame. */
   draws: number
 }
@@ -36,7 +39,7 @@ declare global {
   }
 }
 
-const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], draws: 0 }
+const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], draws: 0 }
 window.__latticeDashboard = stats
 
 // The token comes in the URL lattice printed; keep it for this tab only and take it out of the
@@ -186,6 +189,8 @@ function draw(): void {
     stats.draws++
     keep(stats.recentApplyMs, stats.lastApplyMs)
     keep(stats.recentLagMs, stats.lastLagMs)
+    keep(stats.recentRedrawMs, entities.redrawMs)
+    keep(stats.recentRedrawn, entities.redrawn)
   }
 }
 

@@ -22,7 +22,16 @@ interface Entity {
   /** The version list the card's table and charts were built for. */
   builtFor: string
   hasMetrics: boolean
+  /** Near the viewport: has charts. */
   visible: boolean
+  /** In the viewport: its charts are redrawn with each update. */
+  onScreen: boolean
+  /** Its charts missed updates while off screen. */
+  stale: boolean
+  /** Its text missed updates while far from the screen. */
+  textStale: boolean
+  /** The version table's rows, by version. */
+  rows: Map<string, HTMLElement>
   charts: uPlot[]
 }
 
@@ -34,9 +43,13 @@ export class Entities {
   private readonly map = new Map<string, Entity>()
   private readonly list = byId('entity-list')
   private readonly observer: IntersectionObserver
+  private readonly screen: IntersectionObserver
   private filter = ''
   private windowS = 15 * 60
   chartsCreated = 0
+  /** Of the last render(): charts redrawn and the time that took (ms). */
+  redrawn = 0
+  redrawMs = 0
 
   constructor() {
     // Charts for cards within ~one screen of the viewport; others are destroyed (their data stays).
@@ -45,10 +58,22 @@ export class Entities {
         const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
         if (!ent) continue
         ent.visible = e.isIntersecting
-        if (ent.visible) this.createCharts(ent)
-        else this.destroyCharts(ent)
+        if (ent.visible) {
+          if (ent.textStale && ent.frame) this.updateCard(ent)
+          this.createCharts(ent)
+        } else this.destroyCharts(ent)
       }
-    }, { rootMargin: '600px 0px' })
+    }, { rootMargin: '400px 0px' })
+    // Redrawing costs most of an update: only charts actually on screen are redrawn each frame;
+    // the others (near the screen, ready for scrolling) catch up when they come into view.
+    this.screen = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
+        if (!ent) continue
+        ent.onScreen = e.isIntersecting
+        if (ent.onScreen && ent.stale && ent.charts.length) this.redraw(ent)
+      }
+    })
     byId<HTMLInputElement>('filter').addEventListener('input', (ev) => {
       this.filter = (ev.target as HTMLInputElement).value.trim().toLowerCase()
       for (const ent of this.map.values()) this.applyFilter(ent)
@@ -114,12 +139,13 @@ export class Entities {
     this.trim()
   }
 
-  /** Drops points older than the window, in batches (splicing ~1500 arrays every frame would cost more than drawing). */
+  /** Drops points older than the window, in batches (splicing thousands of arrays every frame would cost more than drawing). */
   private trim(): void {
     const last = this.t[this.t.length - 1]
     let cut = 0
     while (cut < this.t.length && this.t[cut] < last - this.windowS) cut++
-    if (cut < 30) return
+    // Cut a tenth of the window at a time: each cut moves every array's points once.
+    if (cut < Math.max(30, this.t.length / 10)) return
     this.t.splice(0, cut)
     for (const ent of this.map.values()) for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) a.splice(0, cut)
   }
@@ -127,13 +153,19 @@ export class Entities {
   /** Updates the cards' text and attributes, and redraws the charts on screen. */
   render(): void {
     let shown = 0
+    this.redrawn = 0
+    this.redrawMs = 0
     for (const ent of this.map.values()) {
       if (!ent.frame) continue
       if (!ent.card) this.createCard(ent)
       if (layoutOf(ent) !== ent.builtFor) this.rebuildCharts(ent)
-      this.updateCard(ent)
+      // Cards far from the screen keep their data but not their text (hundreds of cards'
+      // text would cost more than the charts); they catch up when they come near.
+      if (ent.visible || ent.textStale) this.updateCard(ent)
+      else ent.textStale = true
       if (!ent.card!.hidden) shown++
-      if (ent.charts.length) this.redraw(ent)
+      if (ent.charts.length && ent.onScreen) this.redraw(ent)
+      else ent.stale = true
     }
     setText(byId('entity-count'), this.map.size ? `(${shown === this.map.size ? this.map.size : `${shown} of ${this.map.size}`})` : '')
     byId('entities-empty').hidden = this.map.size > 0
@@ -146,7 +178,7 @@ export class Entities {
   private entity(key: string): Entity {
     let ent = this.map.get(key)
     if (!ent) {
-      ent = { key, series: new Map(), builtFor: '', hasMetrics: false, visible: false, charts: [] }
+      ent = { key, series: new Map(), builtFor: '', hasMetrics: false, visible: false, onScreen: false, stale: false, textStale: true, rows: new Map(), charts: [] }
       this.map.set(key, ent)
     }
     return ent
@@ -156,6 +188,7 @@ export class Entities {
     this.destroyCharts(ent)
     if (ent.card) {
       this.observer.unobserve(ent.card)
+      this.screen.unobserve(ent.card)
       ent.card.remove()
     }
     this.map.delete(ent.key)
@@ -174,6 +207,7 @@ export class Entities {
     this.list.append(card)
     this.applyFilter(ent)
     this.observer.observe(card)
+    this.screen.observe(card)
   }
 
   /** The card's static part (title, version table, chart boxes), rebuilt when the versions change. */
@@ -187,6 +221,7 @@ export class Entities {
       el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch', style: '' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
     )
     rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
+    ent.rows = new Map(f.versions.map((v, i) => [v.version, rows[i]]))
     const table = el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, el('th', {}, 'version'), el('th', {}, 'set weight'), el('th', {}, 'observed'), el('th', {}, 'calls/s'), el('th', {}, 'instances'))), el('tbody', {}, ...rows))
     const main = el('div', { class: 'chart-main' })
     const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'), main]
@@ -209,7 +244,7 @@ export class Entities {
     versions.forEach((v, i) => {
       const s = ent.series.get(v)!
       series.push({ label: `${v} observed`, stroke: colour(i), width: 2, spanGaps: false, points: { show: false } })
-      series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } })
+      series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: weightPath, points: { show: false } })
       data.push(s.observed, s.weight)
     })
     const hhmm = uPlot.fmtDate('{HH}:{mm}')
@@ -237,6 +272,7 @@ export class Entities {
   }
 
   private updateCard(ent: Entity): void {
+    ent.textStale = false
     const f = ent.frame!
     const card = ent.card!
     const ob = card.querySelector('.observed-by')
@@ -247,13 +283,16 @@ export class Entities {
       setText(drop, f.drop ? `fault: ${f.drop}% dropped` : '')
     }
     for (const v of f.versions) {
-      const row = card.querySelector(`tr[data-version="${CSS.escape(v.version)}"]`)
+      const row = ent.rows.get(v.version)
       if (row) updateRow(row, v)
     }
   }
 
   private redraw(ent: Entity): void {
-    for (const c of ent.charts) c.setData(c.data)
+    const t0 = performance.now()
+    ent.stale = false
+    // batch(): draw now rather than in uPlot's microtask, so the update's measured time includes it.
+    for (const c of ent.charts) c.batch(() => c.setData(c.data))
     // The values the chart now ends with, for tests ("the chart moved").
     const main = ent.charts[0]
     const last: Record<string, number | null> = {}
@@ -264,8 +303,18 @@ export class Entities {
       last[v.version] = x
     })
     setAttr(ent.card!, 'data-chart-observed', JSON.stringify(last))
+    this.redrawn += ent.charts.length
+    this.redrawMs += performance.now() - t0
   }
 }
+
+// The set weight is a stepped line. uPlot's stepped paths draw two segments per point, where its
+// linear paths merge the points that fall on one pixel: with more points than pixels (a 15-minute
+// window at a frame a second or faster) a step is narrower than a pixel and the linear path looks
+// the same at a fraction of the drawing (most of an update's time, measured by bench/dashboard.ts).
+const stepped = uPlot.paths.stepped!({ align: 1 })
+const linear = uPlot.paths.linear!()
+const weightPath: uPlot.Series.PathBuilder = (u, sidx, i0, i1) => (i1 - i0 > u.bbox.width / devicePixelRatio ? linear : stepped)(u, sidx, i0, i1)
 
 /** What the card's layout depends on: its versions, and whether it has the metrics charts. */
 const layoutOf = (ent: Entity): string => `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`
