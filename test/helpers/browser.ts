@@ -58,6 +58,7 @@ export interface DashboardStats {
   recentLagMs: number[]
   recentRedrawMs: number[]
   recentRedrawn: number[]
+  backfillMs: number
   draws: number
 }
 

@@ -29,6 +29,8 @@ interface Stats {
   /** Of the last 1000 updates: the part spent redrawing charts (ms), and how many were redrawn. */
   recentRedrawMs: number[]
   recentRedrawn: number[]
+  /** Parsing and taking in the last backfill (ms). */
+  backfillMs: number
   /** Updates that drew at least one new frame. */
   draws: number
 }
@@ -39,7 +41,7 @@ declare global {
   }
 }
 
-const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], draws: 0 }
+const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], backfillMs: 0, draws: 0 }
 window.__latticeDashboard = stats
 
 // The token comes in the URL lattice printed; keep it for this tab only and take it out of the
@@ -89,6 +91,7 @@ function connect(): void {
       const data = JSON.parse((ev as MessageEvent<string>).data) as DashboardEvents[K]
       if (name === 'frame') pendingApplyMs += performance.now() - t0
       f(data)
+      if (name === 'backfill') stats.backfillMs = performance.now() - t0
     })
   on('hello', onHello)
   on('backfill', (b) => {
