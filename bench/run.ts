@@ -11,12 +11,13 @@ import type { Section } from './common.js'
 import { RUNS } from './common.js'
 import { benchCompile } from './compile.js'
 import { benchConcurrent } from './concurrent.js'
+import { benchDashboard } from './dashboard.js'
 import { benchHostCore } from './host-core.js'
 import { benchObserve } from './observe.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve }
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve, dashboard: benchDashboard }
 const only = process.env.BENCH_ONLY?.split(',')
 
 const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
@@ -53,6 +54,11 @@ const NOTES = `## What changed because of these numbers
 - Observing 100 entities at 10,000 calls/s (issue #19): lattice's CPU 106.6 ms/s by subscription
   -> 19.7 ms/s from the hosts' metrics reports, the same at 1,000 calls/s; the server no longer
   delivers each observed call twice (34 ms/s of its CPU). Details in the section below.
+- The dashboard's page with 500 entities (issue #18): a Chromium profile at a frame every 250 ms
+  spent most of the page's script time drawing the set-weight lines (uPlot's stepped path, two
+  segments per point: 499 ms of 6 s in \`lineTo\`); drawn linear when a step is narrower than a
+  pixel, 50 ms. Off-screen cards are not laid out (\`content-visibility\`), only charts on screen
+  are redrawn. Figures in the dashboard section below.
 - Start-up and memory (issue #19). Before: \`dist/lattice.js\` held every command, so even
   \`lattice shift actor --help\` evaluated all of lattice, nats.js and yaml (2.82x \`node -e 0\`;
   \`lattice env subjects\`, a command that contacts nothing, 4.87x, in one run on a loaded machine).
@@ -116,7 +122,7 @@ const doc = `# Benchmarks
 Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
 Every number is a median of ${RUNS} or more runs after a warm-up, and every target compares two
 things measured in the same run (these shared machines are noisy; absolute numbers vary).
-Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core,concurrent\`
+Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core,concurrent,observe,dashboard\`
 for a subset); it starts its own \`nats-server\` processes and writes this file.
 
 ${NOTES}

@@ -1,0 +1,329 @@
+/// <reference types="uplot" />
+// The Entities section: one card per routed entity, the series behind its charts, and the
+// charts themselves. Scales to hundreds of entities: every card keeps its data arrays up to date
+// (cheap), but a uPlot chart exists only while its card is on screen or near it, and charts are
+// redrawn at most once per animation frame (see app.ts).
+import type { Backfill, EntityFrame, Frame, VersionFrame } from '../model.js'
+import { byId, colour, el, pct, setAttr, setText } from './dom.js'
+
+interface Series {
+  weight: (number | null)[]
+  observed: (number | null)[]
+  errorPct: (number | null)[]
+  p95Ms: (number | null)[]
+}
+
+interface Entity {
+  key: string
+  frame?: EntityFrame
+  /** Version -> series, aligned with Store.t. */
+  series: Map<string, Series>
+  card?: HTMLElement
+  /** The version list the card's table and charts were built for. */
+  builtFor: string
+  hasMetrics: boolean
+  /** Near the viewport: has charts. */
+  visible: boolean
+  /** In the viewport: its charts are redrawn with each update. */
+  onScreen: boolean
+  /** Its charts missed updates while off screen. */
+  stale: boolean
+  /** Its text missed updates while far from the screen. */
+  textStale: boolean
+  /** The version table's rows, by version. */
+  rows: Map<string, HTMLElement>
+  charts: uPlot[]
+}
+
+const CHART_PAD = 24
+
+export class Entities {
+  /** Epoch seconds of every point, shared by all charts' x axes. */
+  readonly t: number[] = []
+  private readonly map = new Map<string, Entity>()
+  private readonly list = byId('entity-list')
+  private readonly observer: IntersectionObserver
+  private readonly screen: IntersectionObserver
+  private filter = ''
+  private windowS = 15 * 60
+  chartsCreated = 0
+  /** Of the last render(): charts redrawn and the time that took (ms). */
+  redrawn = 0
+  redrawMs = 0
+
+  constructor() {
+    // Charts for cards within ~one screen of the viewport; others are destroyed (their data stays).
+    this.observer = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
+        if (!ent) continue
+        ent.visible = e.isIntersecting
+        if (ent.visible) {
+          if (ent.textStale && ent.frame) this.updateCard(ent)
+          this.createCharts(ent)
+        } else this.destroyCharts(ent)
+      }
+    }, { rootMargin: '400px 0px' })
+    // Redrawing costs most of an update: only charts actually on screen are redrawn each frame;
+    // the others (near the screen, ready for scrolling) catch up when they come into view.
+    this.screen = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
+        if (!ent) continue
+        ent.onScreen = e.isIntersecting
+        if (ent.onScreen && ent.stale && ent.charts.length) this.redraw(ent)
+      }
+    })
+    byId<HTMLInputElement>('filter').addEventListener('input', (ev) => {
+      this.filter = (ev.target as HTMLInputElement).value.trim().toLowerCase()
+      for (const ent of this.map.values()) this.applyFilter(ent)
+    })
+  }
+
+  setWindow(ms: number): void {
+    this.windowS = ms / 1000
+  }
+
+  chartsLive(): number {
+    let n = 0
+    for (const e of this.map.values()) n += e.charts.length
+    return n
+  }
+
+  /** Replaces every series with the server's (on each (re)connect). */
+  backfill(b: Backfill): void {
+    this.t.length = 0
+    this.t.push(...b.t.map((ms) => ms / 1000))
+    const n = this.t.length
+    for (const ent of this.map.values()) ent.series.clear()
+    for (const [key, versions] of Object.entries(b.series)) {
+      const ent = this.entity(key)
+      for (const [v, s] of Object.entries(versions)) {
+        const fit = (a: (number | null)[] | undefined, f = (x: number) => x) => Array.from({ length: n }, (_, i) => (a?.[i] === null || a?.[i] === undefined ? null : f(a[i] as number)))
+        ent.series.set(v, { weight: fit(s.weight), observed: fit(s.observed), errorPct: fit(s.errorRate, (x) => x * 100), p95Ms: fit(s.p95Ms) })
+        if (s.errorRate || s.p95Ms) ent.hasMetrics = true
+      }
+    }
+    for (const ent of this.map.values()) {
+      for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) while (a.length < n) a.push(null)
+      this.rebuildCharts(ent)
+    }
+  }
+
+  /** Appends a frame's point to every series (cheap; the DOM is updated in render()). */
+  addFrame(f: Frame): void {
+    this.t.push(f.t / 1000)
+    const n = this.t.length
+    const seen = new Set<string>()
+    for (const ef of f.entities) {
+      seen.add(ef.key)
+      const ent = this.entity(ef.key)
+      ent.frame = ef
+      for (const vf of ef.versions) {
+        let s = ent.series.get(vf.version)
+        if (!s) {
+          const nulls = () => new Array<number | null>(n - 1).fill(null)
+          s = { weight: nulls(), observed: nulls(), errorPct: nulls(), p95Ms: nulls() }
+          ent.series.set(vf.version, s)
+        }
+        s.weight.push(vf.weight)
+        s.observed.push(vf.observed)
+        s.errorPct.push(vf.errorRate === undefined || vf.errorRate === null ? null : vf.errorRate * 100)
+        s.p95Ms.push(vf.p95Ms ?? null)
+        if (vf.errorRate !== undefined || vf.p95Ms !== undefined) ent.hasMetrics = true
+      }
+      for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) if (a.length < n) a.push(null)
+    }
+    // An entity no longer in the frames is no longer routed.
+    for (const [key, ent] of this.map) if (!seen.has(key)) this.remove(ent)
+    this.trim()
+  }
+
+  /** Drops points older than the window, in batches (splicing thousands of arrays every frame would cost more than drawing). */
+  private trim(): void {
+    const last = this.t[this.t.length - 1]
+    let cut = 0
+    while (cut < this.t.length && this.t[cut] < last - this.windowS) cut++
+    // Cut a tenth of the window at a time: each cut moves every array's points once.
+    if (cut < Math.max(30, this.t.length / 10)) return
+    this.t.splice(0, cut)
+    for (const ent of this.map.values()) for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) a.splice(0, cut)
+  }
+
+  /** Updates the cards' text and attributes, and redraws the charts on screen. */
+  render(): void {
+    let shown = 0
+    this.redrawn = 0
+    this.redrawMs = 0
+    for (const ent of this.map.values()) {
+      if (!ent.frame) continue
+      if (!ent.card) this.createCard(ent)
+      if (layoutOf(ent) !== ent.builtFor) this.rebuildCharts(ent)
+      // Cards far from the screen keep their data but not their text (hundreds of cards'
+      // text would cost more than the charts); they catch up when they come near.
+      if (ent.visible || ent.textStale) this.updateCard(ent)
+      else ent.textStale = true
+      if (!ent.card!.hidden) shown++
+      if (ent.charts.length && ent.onScreen) this.redraw(ent)
+      else ent.stale = true
+    }
+    setText(byId('entity-count'), this.map.size ? `(${shown === this.map.size ? this.map.size : `${shown} of ${this.map.size}`})` : '')
+    byId('entities-empty').hidden = this.map.size > 0
+  }
+
+  resize(): void {
+    for (const ent of this.map.values()) if (ent.charts.length) this.rebuildCharts(ent)
+  }
+
+  private entity(key: string): Entity {
+    let ent = this.map.get(key)
+    if (!ent) {
+      ent = { key, series: new Map(), builtFor: '', hasMetrics: false, visible: false, onScreen: false, stale: false, textStale: true, rows: new Map(), charts: [] }
+      this.map.set(key, ent)
+    }
+    return ent
+  }
+
+  private remove(ent: Entity): void {
+    this.destroyCharts(ent)
+    if (ent.card) {
+      this.observer.unobserve(ent.card)
+      this.screen.unobserve(ent.card)
+      ent.card.remove()
+    }
+    this.map.delete(ent.key)
+  }
+
+  private applyFilter(ent: Entity): void {
+    if (!ent.card) return
+    const f = this.filter
+    ent.card.hidden = f !== '' && !ent.key.toLowerCase().includes(f) && !(ent.frame?.label ?? '').toLowerCase().includes(f)
+  }
+
+  private createCard(ent: Entity): void {
+    const card = el('article', { class: 'card', 'data-entity': ent.key })
+    ent.card = card
+    // Cards in the order the server sends them (it sorts): appended as they first appear.
+    this.list.append(card)
+    this.applyFilter(ent)
+    this.observer.observe(card)
+    this.screen.observe(card)
+  }
+
+  /** The card's static part (title, version table, chart boxes), rebuilt when the versions change. */
+  private rebuildCharts(ent: Entity): void {
+    const f = ent.frame
+    if (!f || !ent.card) return
+    this.destroyCharts(ent)
+    ent.builtFor = layoutOf(ent)
+    const head = el('div', { class: 'card-head' }, el('h3', {}, f.label), el('span', { class: 'badge' }, f.scheme), el('span', { class: 'muted observed-by' }), el('span', { class: 'badge warn drop', hidden: '' }))
+    const rows = f.versions.map((v) =>
+      el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch', style: '' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
+    )
+    rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
+    ent.rows = new Map(f.versions.map((v, i) => [v.version, rows[i]]))
+    const table = el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, el('th', {}, 'version'), el('th', {}, 'set weight'), el('th', {}, 'observed'), el('th', {}, 'calls/s'), el('th', {}, 'instances'))), el('tbody', {}, ...rows))
+    const main = el('div', { class: 'chart-main' })
+    const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'), main]
+    if (ent.hasMetrics) parts.push(el('div', { class: 'chart-small-row' }, el('div', {}, el('p', { class: 'chart-title' }, 'error %'), el('div', { class: 'chart-err' })), el('div', {}, el('p', { class: 'chart-title' }, 'p95 ms'), el('div', { class: 'chart-p95' }))))
+    ent.card.replaceChildren(...parts)
+    if (ent.visible) this.createCharts(ent)
+  }
+
+  private createCharts(ent: Entity): void {
+    if (ent.charts.length || !ent.card || !ent.frame || ent.card.hidden) return
+    const main = ent.card.querySelector<HTMLElement>('.chart-main')
+    if (!main) return
+    const versions = ent.frame.versions.map((v) => v.version)
+    const width = Math.max(200, main.clientWidth || ent.card.clientWidth - CHART_PAD)
+    const css = getComputedStyle(document.documentElement)
+    const axis = { stroke: css.getPropertyValue('--muted').trim(), grid: { stroke: css.getPropertyValue('--grid').trim(), width: 1 }, ticks: { show: false } }
+    const xScale = { time: true, range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [max - this.windowS, max] }
+    const series: uPlot.Series[] = [{}]
+    const data: (number | null)[][] = [this.t]
+    versions.forEach((v, i) => {
+      const s = ent.series.get(v)!
+      series.push({ label: `${v} observed`, stroke: colour(i), width: 2, spanGaps: false, points: { show: false } })
+      series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: weightPath, points: { show: false } })
+      data.push(s.observed, s.weight)
+    })
+    const hhmm = uPlot.fmtDate('{HH}:{mm}')
+    const xAxis = { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((s) => hhmm(new Date(s * 1000))) }
+    const common = { legend: { show: false }, cursor: { show: false }, axes: [xAxis, { ...axis, size: 44 }] }
+    ent.charts.push(new uPlot({ ...common, width, height: 160, scales: { x: xScale, y: { range: [0, 100] } }, series }, data as uPlot.AlignedData, main))
+    if (ent.hasMetrics) {
+      for (const [cls, field] of [['.chart-err', 'errorPct'], ['.chart-p95', 'p95Ms']] as const) {
+        const box = ent.card.querySelector<HTMLElement>(cls)
+        if (!box) continue
+        const small: uPlot.Series[] = [{}, ...versions.map((v, i) => ({ label: v, stroke: colour(i), width: 1.5, points: { show: false } }))]
+        const sd = [this.t, ...versions.map((v) => ent.series.get(v)![field])]
+        const w = Math.max(120, box.clientWidth || (width - 8) / 2)
+        const axes = [{ ...xAxis, show: false }, { ...axis, size: 44 }]
+        ent.charts.push(new uPlot({ ...common, axes, width: w, height: 90, scales: { x: xScale, y: { range: (_u, _min, max) => [0, Math.max(field === 'errorPct' ? 1 : 10, max * 1.1)] } }, series: small }, sd as uPlot.AlignedData, box))
+      }
+    }
+    this.chartsCreated += ent.charts.length
+  }
+
+  private destroyCharts(ent: Entity): void {
+    for (const c of ent.charts) c.destroy()
+    ent.charts = []
+    ent.card?.removeAttribute('data-chart-observed')
+  }
+
+  private updateCard(ent: Entity): void {
+    ent.textStale = false
+    const f = ent.frame!
+    const card = ent.card!
+    const ob = card.querySelector('.observed-by')
+    if (ob) setText(ob, f.observedBy ? `observed by ${f.observedBy}` : '')
+    const drop = card.querySelector<HTMLElement>('.drop')
+    if (drop) {
+      drop.hidden = !f.drop
+      setText(drop, f.drop ? `fault: ${f.drop}% dropped` : '')
+    }
+    for (const v of f.versions) {
+      const row = ent.rows.get(v.version)
+      if (row) updateRow(row, v)
+    }
+  }
+
+  private redraw(ent: Entity): void {
+    const t0 = performance.now()
+    ent.stale = false
+    // batch(): draw now rather than in uPlot's microtask, so the update's measured time includes it.
+    for (const c of ent.charts) c.batch(() => c.setData(c.data))
+    // The values the chart now ends with, for tests ("the chart moved").
+    const main = ent.charts[0]
+    const last: Record<string, number | null> = {}
+    ent.frame!.versions.forEach((v, i) => {
+      const a = main.data[1 + i * 2] as (number | null)[]
+      let x: number | null = null
+      for (let j = a.length - 1; j >= 0 && x === null; j--) x = a[j] ?? null
+      last[v.version] = x
+    })
+    setAttr(ent.card!, 'data-chart-observed', JSON.stringify(last))
+    this.redrawn += ent.charts.length
+    this.redrawMs += performance.now() - t0
+  }
+}
+
+// The set weight is a stepped line. uPlot's stepped paths draw two segments per point, where its
+// linear paths merge the points that fall on one pixel: with more points than pixels (a 15-minute
+// window at a frame a second or faster) a step is narrower than a pixel and the linear path looks
+// the same at a fraction of the drawing (most of an update's time, measured by bench/dashboard.ts).
+const stepped = uPlot.paths.stepped!({ align: 1 })
+const linear = uPlot.paths.linear!()
+const weightPath: uPlot.Series.PathBuilder = (u, sidx, i0, i1) => (i1 - i0 > u.bbox.width / devicePixelRatio ? linear : stepped)(u, sidx, i0, i1)
+
+/** What the card's layout depends on: its versions, and whether it has the metrics charts. */
+const layoutOf = (ent: Entity): string => `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`
+
+function updateRow(row: Element, v: VersionFrame): void {
+  setAttr(row, 'data-weight', String(v.weight))
+  setAttr(row, 'data-observed', v.observed === null ? '' : String(Math.round(v.observed * 100) / 100))
+  setText(row.querySelector('.weight')!, pct(v.weight, v.weight % 1 ? 1 : 0))
+  setText(row.querySelector('.observed')!, pct(v.observed))
+  setText(row.querySelector('.rate')!, v.rate.toFixed(v.rate < 10 ? 1 : 0))
+  setText(row.querySelector('.instances')!, String(v.instances))
+}
