@@ -1,0 +1,163 @@
+/**
+ * `lattice dashboard` end to end: headless Chromium (Debian's, test/helpers/browser.ts) on the
+ * page a real `lattice dashboard` serves, against a real nats-server with real hosts and real
+ * traffic. The page shows an entity's weights; after `lattice shift` its observed split (the
+ * numbers and the chart) moves to the new weight within seconds; Abort on a running rollout
+ * restores the stable weights; an action without the token is refused. With
+ * LATTICE_SCREENSHOTS=dir the page is photographed there (docs/dashboard.md's pictures).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { NatsConnection } from 'nats'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExitCode } from '../../src/errors.js'
+import { Host } from '../../src/host-core/index.js'
+import { type TestBrowser, launchBrowser, noBrowser, openDashboard } from '../helpers/browser.js'
+import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js'
+import { newActorId } from '../helpers/ids.js'
+import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { appConnection } from '../helpers/traffic.js'
+
+let l: TestLattice
+let conns: NatsConnection[] = []
+let hosts: Host[] = []
+let env: () => Record<string, string>
+let dash: RunningDashboard
+let browser: TestBrowser
+let page: Page
+let stopTraffic: () => Promise<void> = async () => {}
+const actor = newActorId()
+const key = `actor ${actor}`
+const shots = process.env.LATTICE_SCREENSHOTS
+
+/** Calls to the actor, 10 at a time, until stopped. */
+function traffic(): () => Promise<void> {
+  let on = true
+  const loop = (async () => {
+    while (on) await Promise.all(Array.from({ length: 10 }, () => conns[2].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 }).catch(() => undefined)))
+  })()
+  return async () => {
+    on = false
+    await loop
+  }
+}
+
+async function weights(): Promise<Record<string, number>> {
+  const r = await lattice(['status', '--json'], env())
+  expect(r.code, r.stderr).toBe(0)
+  return json<{ routes: { id: string; weights: Record<string, number> }[] }>(r).routes.find((x) => x.id === actor)?.weights ?? {}
+}
+
+/** The entity's rows as the page shows them, and the values its chart ends with. */
+async function shown(): Promise<{ rows: Record<string, { weight: number; observed: number | null }>; chart: Record<string, number | null> }> {
+  return page.$eval(`[data-entity="${key}"]`, (card) => ({
+    rows: Object.fromEntries(
+      [...card.querySelectorAll('tr[data-version]')].map((r) => [r.getAttribute('data-version'), { weight: Number(r.getAttribute('data-weight')), observed: r.getAttribute('data-observed') ? Number(r.getAttribute('data-observed')) : null }]),
+    ),
+    chart: JSON.parse(card.getAttribute('data-chart-observed') ?? '{}'),
+  }))
+}
+
+/** Poll the page until `ok` holds (a loaded machine: a deadline, not a sleep); the last reading either way. */
+async function until<T>(read: () => Promise<T>, ok: (x: T) => boolean, ms = 45_000): Promise<T> {
+  const end = Date.now() + ms
+  let x = await read().catch(() => undefined as T)
+  while ((x === undefined || !ok(x)) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 250))
+    x = await read().catch(() => undefined as T)
+  }
+  return x
+}
+
+async function shot(name: string): Promise<void> {
+  if (!shots) return
+  mkdirSync(shots, { recursive: true })
+  await page.screenshot({ path: join(shots, name), fullPage: false })
+}
+
+describe.skipIf(noBrowser)(`lattice dashboard in headless Chromium, against a real lattice${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, () => {
+  beforeAll(async () => {
+    l = await startLattice({ jetstream: true })
+    env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
+    conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
+    hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
+    await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+    await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
+    const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())
+    expect(r.code, r.stderr).toBe(0)
+    dash = await startDashboard([], env())
+    browser = await launchBrowser()
+    page = await openDashboard(browser, dash.url)
+    stopTraffic = traffic()
+  }, 180_000)
+
+  afterAll(async () => {
+    await stopTraffic()
+    await browser?.close()
+    await dash?.stop()
+    await Promise.all(hosts.map((h) => h.close()))
+    await Promise.all(conns.map((c) => c.close()))
+    await l?.stop()
+  })
+
+  it("shows the entity's weights; after `lattice shift` the observed split, numbers and chart, moves to the new weight", async () => {
+    const before = await until(shown, (s) => s.rows.v1?.weight === 100 && (s.rows.v1?.observed ?? 0) > 95)
+    expect(before.rows.v1).toMatchObject({ weight: 100 })
+    expect(before.rows.v1.observed).toBeGreaterThan(95)
+    expect(before.rows.v2?.weight).toBe(0)
+    await shot('dashboard-before-shift.png')
+
+    const r = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '40'], env())
+    expect(r.code, r.stderr).toBe(0)
+    // A frame is one second of calls: 40% give or take what 1 s of traffic allows.
+    const near = (x: number | null | undefined) => x !== null && x !== undefined && Math.abs(x - 40) <= 12
+    const after = await until(shown, (s) => s.rows.v2?.weight === 40 && near(s.rows.v2?.observed) && near(s.chart.v2))
+    expect(after.rows.v2.weight).toBe(40)
+    expect(after.rows.v1.weight).toBe(60)
+    expect(near(after.rows.v2.observed), JSON.stringify(after)).toBe(true)
+    expect(near(after.chart.v2), JSON.stringify(after)).toBe(true)
+    await shot('dashboard.png')
+  }, 120_000)
+
+  it('an action without the token, or with a wrong one, is refused and changes nothing', async () => {
+    const before = await weights()
+    const statuses = await page.evaluate(async (id) => {
+      const body = JSON.stringify({ entity: { kind: 'actor', id } })
+      const post = (headers: Record<string, string>) => fetch('/api/rollout/abort', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body }).then((a) => a.status)
+      const rollback = (headers: Record<string, string>) => fetch('/api/rollback', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ revision: 1 }) }).then((a) => a.status)
+      return [await post({}), await post({ 'X-Lattice-Token': 'not-the-token' }), await rollback({}), await rollback({ 'X-Lattice-Token': 'x' })]
+    }, actor)
+    // No token: 401 (who are you?); a wrong one: 403.
+    expect(statuses).toEqual([401, 403, 401, 403])
+    expect(await weights()).toEqual(before)
+  }, 60_000)
+
+  it('Abort on a running rollout restores the stable weights', async () => {
+    const stable = await weights()
+    const runner: ChildProcess = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '70,100', '--interval', '120s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    runner.stdout?.on('data', (d) => (out += d.toString()))
+    runner.stderr?.on('data', (d) => (out += d.toString()))
+    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    try {
+      const abort = `[data-rollout="${key}"][data-phase="running"] button[data-action="abort"]`
+      await page.waitForSelector(abort, { timeout: 60_000 })
+      expect(await weights()).toEqual({ v1: 30, v2: 70 })
+      await until(shown, (s) => s.rows.v2?.weight === 70, 20_000)
+      await shot('dashboard-rollout.png')
+      page.once('dialog', (d) => void d.accept())
+      await page.click(abort)
+      expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
+      expect(await weights()).toEqual(stable)
+      await page.waitForSelector(`[data-rollout="${key}"][data-phase="rolled-back"]`, { timeout: 30_000 })
+      const back = await until(shown, (s) => s.rows.v2?.weight === stable.v2, 20_000)
+      expect(back.rows.v2.weight).toBe(stable.v2)
+      await shot('dashboard-aborted.png')
+    } finally {
+      runner.kill('SIGKILL')
+    }
+  }, 180_000)
+})
