@@ -56,6 +56,8 @@ export interface DashboardFixture {
   send<K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]): void
   /** Page connections so far. */
   connections: number
+  /** Cuts every page's event stream (the pages reconnect). */
+  dropClients(): void
   /** Stops (true) or resumes the frames. */
   pauseFrames(paused: boolean): void
   close(): Promise<void>
@@ -148,6 +150,10 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     sseBytes: 0,
     keys: ents.map((e) => e.key),
     connections: 0,
+    dropClients() {
+      for (const c of clients) c.destroy()
+      clients.clear()
+    },
     pauseFrames(p: boolean) {
       paused = p
     },
