@@ -56,12 +56,14 @@ export interface DashboardFixture {
   send<K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]): void
   /** Page connections so far. */
   connections: number
+  /** Cuts every page's event stream (the pages reconnect). */
+  dropClients(): void
   /** Stops (true) or resumes the frames. */
   pauseFrames(paused: boolean): void
   close(): Promise<void>
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' }
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.svg': 'image/svg+xml' }
 const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 interface EntityState {
@@ -148,6 +150,10 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     sseBytes: 0,
     keys: ents.map((e) => e.key),
     connections: 0,
+    dropClients() {
+      for (const c of clients) c.destroy()
+      clients.clear()
+    },
     pauseFrames(p: boolean) {
       paused = p
     },

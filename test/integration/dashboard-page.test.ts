@@ -187,6 +187,22 @@ describe.skipIf(noBrowser)(`dashboard page in headless Chromium${noBrowser ? ` (
     await page.close()
   })
 
+  it('reconnects when the event stream drops, and goes on drawing', async () => {
+    const f = await start({ entities: 2, intervalMs: 250, backfillPoints: 10 })
+    const page = await openDashboard(browser, f.url)
+    f.dropClients()
+    await until(page, () => f.connections === 2, 'a second connection')
+    await until(page, async () => (await dashboardStats(page)).connects === 2, 'the second hello')
+    const before = await dashboardStats(page)
+    f.setWeights(f.keys[1], { v1: 0, v2: 100 })
+    await until(page, async () => (await versionAttrs(page, f.keys[1]))[1]?.observed > 95, 'v2 observed above 95% after the reconnect')
+    expect((await dashboardStats(page)).frames).toBeGreaterThan(before.frames)
+    expect(await page.locator('#conn').getAttribute('data-state')).toBe('live')
+    expect(await page.locator('#banner').isVisible()).toBe(false)
+    expect(await page.locator('[data-entity]').count()).toBe(2)
+    await page.close()
+  })
+
   it('filters entities, creates charts only for cards near the screen, and takes a screenshot', async () => {
     const f = await start({ entities: 120, versions: 2, metrics: true })
     const page = await openDashboard(browser, f.url)

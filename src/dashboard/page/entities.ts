@@ -120,12 +120,7 @@ export class Entities {
       const ent = this.entity(ef.key)
       ent.frame = ef
       for (const vf of ef.versions) {
-        let s = ent.series.get(vf.version)
-        if (!s) {
-          const nulls = () => new Array<number | null>(n - 1).fill(null)
-          s = { weight: nulls(), observed: nulls(), errorPct: nulls(), p95Ms: nulls() }
-          ent.series.set(vf.version, s)
-        }
+        const s = this.seriesOf(ent, vf.version, n - 1)
         s.weight.push(vf.weight)
         s.observed.push(vf.observed)
         s.errorPct.push(vf.errorRate === undefined || vf.errorRate === null ? null : vf.errorRate * 100)
@@ -137,6 +132,17 @@ export class Entities {
     // An entity no longer in the frames is no longer routed.
     for (const [key, ent] of this.map) if (!seen.has(key)) this.remove(ent)
     this.trim()
+  }
+
+  /** A version's series, made of `len` nulls when it has none yet (a new version, or none in the backfill). */
+  private seriesOf(ent: Entity, version: string, len = this.t.length): Series {
+    let s = ent.series.get(version)
+    if (!s) {
+      const nulls = () => new Array<number | null>(len).fill(null)
+      s = { weight: nulls(), observed: nulls(), errorPct: nulls(), p95Ms: nulls() }
+      ent.series.set(version, s)
+    }
+    return s
   }
 
   /** Drops points older than the window, in batches (splicing thousands of arrays every frame would cost more than drawing). */
@@ -218,7 +224,7 @@ export class Entities {
     ent.builtFor = layoutOf(ent)
     const head = el('div', { class: 'card-head' }, el('h3', {}, f.label), el('span', { class: 'badge' }, f.scheme), el('span', { class: 'muted observed-by' }), el('span', { class: 'badge warn drop', hidden: '' }))
     const rows = f.versions.map((v) =>
-      el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch', style: '' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
+      el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
     )
     rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
     ent.rows = new Map(f.versions.map((v, i) => [v.version, rows[i]]))
@@ -242,7 +248,7 @@ export class Entities {
     const series: uPlot.Series[] = [{}]
     const data: (number | null)[][] = [this.t]
     versions.forEach((v, i) => {
-      const s = ent.series.get(v)!
+      const s = this.seriesOf(ent, v)
       series.push({ label: `${v} observed`, stroke: colour(i), width: 2, spanGaps: false, points: { show: false } })
       series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: weightPath, points: { show: false } })
       data.push(s.observed, s.weight)
@@ -256,7 +262,7 @@ export class Entities {
         const box = ent.card.querySelector<HTMLElement>(cls)
         if (!box) continue
         const small: uPlot.Series[] = [{}, ...versions.map((v, i) => ({ label: v, stroke: colour(i), width: 1.5, points: { show: false } }))]
-        const sd = [this.t, ...versions.map((v) => ent.series.get(v)![field])]
+        const sd = [this.t, ...versions.map((v) => this.seriesOf(ent, v)[field])]
         const w = Math.max(120, box.clientWidth || (width - 8) / 2)
         const axes = [{ ...xAxis, show: false }, { ...axis, size: 44 }]
         ent.charts.push(new uPlot({ ...common, axes, width: w, height: 90, scales: { x: xScale, y: { range: (_u, _min, max) => [0, Math.max(field === 'errorPct' ? 1 : 10, max * 1.1)] } }, series: small }, sd as uPlot.AlignedData, box))
