@@ -13,9 +13,10 @@ const LOAD = 'test/integration/load.test.ts'
 // which the matrix runs); the observation from host reports (hosts publish, lattice reads: its
 // fallback, subscribing, is observe.test's, which the matrix runs); the C example host (a host's
 // conformance; its plain weighted mapping is shift.test's); deadlines (lattice's own timers and
-// retries around a connect); the dashboard's page (a browser against a stand-in server, no NATS). They run once, in npm test.
+// retries around a connect); the dashboard (its page against a stand-in server, no NATS; its server and
+// the page end to end: HTTP, SSE and a browser over status, watch, rollouts and history, which the matrix runs). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page}.test.ts']
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,without-state}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-browser}.test.ts']
   : []
 
 export default defineConfig({
