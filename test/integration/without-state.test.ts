@@ -80,7 +80,8 @@ describe('--without-state', () => {
 
     const first = await shift(down(here), actor, '--to', 'v2', '--weight', '50', '--without-state')
     expect(first.code, first.stderr).toBe(0)
-    expect(first.stderr).toMatch(/PUSHED WITHOUT THE LATTICE STATE \(.*cannot be opened.*\): no lock against other writers, and no history until the state is back/)
+    // Why the state is off: refused at once, or (a loaded machine) no answer within the 5 s --without-state allows it.
+    expect(first.stderr).toMatch(/PUSHED WITHOUT THE LATTICE STATE \(.*(cannot be opened|did not open within \d+(\.\d)? s).*\): no lock against other writers, and no history until the state is back/)
     expect(first.stdout).toMatch(/NOT RECORDED: pushed without the lattice state/)
     const second = json<{ withoutState?: boolean; history: string; warnings: string[]; revision?: number }>(await shift(down(here), actor, '--to', 'v2', '--weight', '60', '--without-state', '--json'))
     expect(second).toMatchObject({ withoutState: true, history: 'off' })
