@@ -11,7 +11,8 @@
  * application/json) to the paths of DashboardActions; the answer is ActionAnswer (2xx when
  * ok). Refused with 403 without the right token, a wrong Origin, or with --read-only.
  * GET /api/snapshot?token=T answers Snapshot (the latest of each event) for scripts and tests.
- * The page itself is GET /?token=T; its files (GET /assets/...) need no token (nothing in them is secret).
+ * The page itself is GET /?token=T (or GET / on a reload: the page keeps the token in the tab's
+ * sessionStorage); a wrong token is refused. Its files (GET /assets/...) need no token (nothing in them is secret).
  * Every request is refused (421) unless its Host header names the address lattice listens on
  * (a DNS-rebinding page cannot reach it under another name).
  * No seed or creds content is ever part of any of these.

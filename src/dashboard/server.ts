@@ -135,6 +135,9 @@ export class DashboardServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.refuse(res, 405, 'METHOD', 'Only GET here.', { Allow: 'GET' })
     if (path.startsWith('/assets/')) return this.asset(res, path.slice('/assets/'.length))
     const token = url.searchParams.get('token')
+    // The page itself holds no data: it loads without a token (a reload, after the page took the
+    // token out of the address bar, keeps it in the tab's sessionStorage), but not with a stale one.
+    if (path === '/' && !token) return this.page(res)
     if (path === '/' || path === '/events' || path === '/api/snapshot') {
       if (!token) return this.refuse(res, 401, 'NO_TOKEN', 'Open the URL lattice dashboard printed: it carries the token (?token=...).')
       if (!tokenMatches(token, this.opts.token)) return this.refuse(res, 403, 'WRONG_TOKEN', 'Wrong token: open the URL this run of lattice dashboard printed.')

@@ -135,6 +135,14 @@ describe.skipIf(noBrowser)(`lattice dashboard in headless Chromium, against a re
     expect(await weights()).toEqual(before)
   }, 60_000)
 
+  it('the token is out of the address bar, and a reload keeps working (the tab keeps the token)', async () => {
+    expect(page.url()).not.toContain('token')
+    await page.reload()
+    await page.waitForFunction(() => ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0, undefined, { timeout: 30_000 })
+    const s = await until(shown, (x) => x.rows.v2?.weight !== undefined)
+    expect(s.rows.v2.weight).toBe((await weights()).v2 ?? 0)
+  }, 60_000)
+
   it('Abort on a running rollout restores the stable weights', async () => {
     const stable = await weights()
     const runner: ChildProcess = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '70,100', '--interval', '120s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
