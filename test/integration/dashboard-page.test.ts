@@ -161,13 +161,17 @@ describe.skipIf(noBrowser)(`dashboard page in headless Chromium${noBrowser ? ` (
     await page.close()
   })
 
-  it('read-only hides every action', async () => {
+  it('read-only shows the rollouts and hides every action; an active rollout shows its live observed share', async () => {
+    // The fixture says canAbort/canPromote even in read-only: the page hides them on its own too.
     const f = await start({ entities: 2, readOnly: true, rollouts: ROLLOUTS, history: HISTORY })
     const page = await openDashboard(browser, f.url)
     await page.locator('[data-revision="11"]').waitFor()
     expect(await page.locator('#read-only').isVisible()).toBe(true)
-    expect(await page.locator('#rollouts').isVisible()).toBe(false)
+    expect(await page.locator('#rollouts').isVisible()).toBe(true)
+    expect(await page.locator('[data-rollout]').count()).toBe(3)
     expect(await page.locator('button[data-action]').count()).toBe(0)
+    await page.locator('[data-rollout="component echo-000"] .live', { hasText: /^v2 now: \d+(\.\d)?% of the calls$/ }).waitFor()
+    expect(await page.locator('[data-rollout="component echo-002"] .live').textContent()).toBe('')
     await page.close()
   })
 

@@ -5,7 +5,7 @@
 import type { DashboardEvents, Frame, Hello } from '../model.js'
 import { byId, setText, shortKey } from './dom.js'
 import { Entities } from './entities.js'
-import { type Ctx, renderHistory, renderRollouts, renderServers } from './panels.js'
+import { type Ctx, renderHistory, renderRollouts, renderServers, updateRolloutsLive } from './panels.js'
 
 /** Figures for tests and the benchmark. */
 interface Stats {
@@ -148,7 +148,6 @@ function onHello(h: Hello): void {
   setText(acct, `account ${shortKey(h.account)}`)
   acct.title = h.account
   byId('read-only').hidden = !h.readOnly
-  if (h.readOnly) byId('rollouts').hidden = true
   setText(byId('foot'), `lattice ${h.version} · a frame every ${h.intervalMs / 1000} s`)
 }
 
@@ -161,6 +160,7 @@ function onFrame(f: Frame): void {
     banner()
   }
   entities.addFrame(f)
+  updateRolloutsLive(f)
   lastFrame = f
   pendingApplyMs += performance.now() - t0
   schedule()

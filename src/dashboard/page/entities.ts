@@ -4,14 +4,8 @@
 // (cheap), but a uPlot chart exists only while its card is on screen or near it, and charts are
 // redrawn at most once per animation frame (see app.ts).
 import type { Backfill, EntityFrame, Frame, VersionFrame } from '../model.js'
+import { type Series, entityCharts } from './charts.js'
 import { byId, colour, el, pct, setAttr, setText } from './dom.js'
-
-interface Series {
-  weight: (number | null)[]
-  observed: (number | null)[]
-  errorPct: (number | null)[]
-  p95Ms: (number | null)[]
-}
 
 interface Entity {
   key: string
@@ -34,8 +28,6 @@ interface Entity {
   rows: Map<string, HTMLElement>
   charts: uPlot[]
 }
-
-const CHART_PAD = 24
 
 export class Entities {
   /** Epoch seconds of every point, shared by all charts' x axes. */
@@ -240,34 +232,7 @@ export class Entities {
     if (ent.charts.length || !ent.card || !ent.frame || ent.card.hidden) return
     const main = ent.card.querySelector<HTMLElement>('.chart-main')
     if (!main) return
-    const versions = ent.frame.versions.map((v) => v.version)
-    const width = Math.max(200, main.clientWidth || ent.card.clientWidth - CHART_PAD)
-    const css = getComputedStyle(document.documentElement)
-    const axis = { stroke: css.getPropertyValue('--muted').trim(), grid: { stroke: css.getPropertyValue('--grid').trim(), width: 1 }, ticks: { show: false } }
-    const xScale = { time: true, range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [max - this.windowS, max] }
-    const series: uPlot.Series[] = [{}]
-    const data: (number | null)[][] = [this.t]
-    versions.forEach((v, i) => {
-      const s = this.seriesOf(ent, v)
-      series.push({ label: `${v} observed`, stroke: colour(i), width: 2, spanGaps: false, points: { show: false } })
-      series.push({ label: `${v} weight`, stroke: colour(i), width: 1.5, dash: [6, 4], paths: weightPath, points: { show: false } })
-      data.push(s.observed, s.weight)
-    })
-    const hhmm = uPlot.fmtDate('{HH}:{mm}')
-    const xAxis = { ...axis, values: (_u: uPlot, splits: number[]) => splits.map((s) => hhmm(new Date(s * 1000))) }
-    const common = { legend: { show: false }, cursor: { show: false }, axes: [xAxis, { ...axis, size: 44 }] }
-    ent.charts.push(new uPlot({ ...common, width, height: 160, scales: { x: xScale, y: { range: [0, 100] } }, series }, data as uPlot.AlignedData, main))
-    if (ent.hasMetrics) {
-      for (const [cls, field] of [['.chart-err', 'errorPct'], ['.chart-p95', 'p95Ms']] as const) {
-        const box = ent.card.querySelector<HTMLElement>(cls)
-        if (!box) continue
-        const small: uPlot.Series[] = [{}, ...versions.map((v, i) => ({ label: v, stroke: colour(i), width: 1.5, points: { show: false } }))]
-        const sd = [this.t, ...versions.map((v) => this.seriesOf(ent, v)[field])]
-        const w = Math.max(120, box.clientWidth || (width - 8) / 2)
-        const axes = [{ ...xAxis, show: false }, { ...axis, size: 44 }]
-        ent.charts.push(new uPlot({ ...common, axes, width: w, height: 90, scales: { x: xScale, y: { range: (_u, _min, max) => [0, Math.max(field === 'errorPct' ? 1 : 10, max * 1.1)] } }, series: small }, sd as uPlot.AlignedData, box))
-      }
-    }
+    ent.charts = entityCharts({ card: ent.card, main, t: this.t, windowS: this.windowS, versions: ent.frame.versions.map((v) => v.version), hasMetrics: ent.hasMetrics, seriesOf: (v) => this.seriesOf(ent, v) })
     this.chartsCreated += ent.charts.length
   }
 
@@ -313,14 +278,6 @@ export class Entities {
     this.redrawMs += performance.now() - t0
   }
 }
-
-// The set weight is a stepped line. uPlot's stepped paths draw two segments per point, where its
-// linear paths merge the points that fall on one pixel: with more points than pixels (a 15-minute
-// window at a frame a second or faster) a step is narrower than a pixel and the linear path looks
-// the same at a fraction of the drawing (most of an update's time, measured by bench/dashboard.ts).
-const stepped = uPlot.paths.stepped!({ align: 1 })
-const linear = uPlot.paths.linear!()
-const weightPath: uPlot.Series.PathBuilder = (u, sidx, i0, i1) => (i1 - i0 > u.bbox.width / devicePixelRatio ? linear : stepped)(u, sidx, i0, i1)
 
 /** What the card's layout depends on: its versions, and whether it has the metrics charts. */
 const layoutOf = (ent: Entity): string => `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`

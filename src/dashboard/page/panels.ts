@@ -1,5 +1,5 @@
 // The Rollouts, History and Servers sections, and the actions their buttons send.
-import type { ActionAnswer, DashboardActions, HistoryEvent, RolloutView, RolloutsEvent, ServersEvent } from '../model.js'
+import type { ActionAnswer, DashboardActions, Frame, HistoryEvent, RolloutView, RolloutsEvent, ServersEvent } from '../model.js'
 import { byId, el, localTime, pct, setText } from './dom.js'
 
 export interface Ctx {
@@ -47,10 +47,12 @@ function note(id: string, text: string | undefined): void {
 // The answer of the last action on each rollout survives the re-render the next event causes.
 const rolloutAnswers = new Map<string, HTMLElement>()
 
+// Each active rollout's live line ("now 28.9% observed"), updated by every frame.
+const liveLines = new Map<string, { to: string; line: HTMLElement }>()
+
 export function renderRollouts(ctx: Ctx, ev: RolloutsEvent): void {
-  const section = byId('rollouts')
-  section.hidden = ctx.readOnly()
-  if (ctx.readOnly()) return
+  liveLines.clear()
+  byId('rollouts').hidden = false
   note('rollouts-note', ev.unavailable ?? (ev.rollouts.length ? undefined : 'No rollout running or recent.'))
   byId('rollout-list').replaceChildren(...ev.rollouts.map((r) => rolloutCard(ctx, r)))
 }
@@ -62,13 +64,18 @@ function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
   ;(bar.children[0] as HTMLElement).style.width = `${r.setWeight}%`
   ;(bar.children[1] as HTMLElement).style.width = `${r.observedWeight ?? 0}%`
   const buttons: HTMLElement[] = []
+  const live = el('div', { class: 'muted live' })
+  if (r.phase === 'running' || r.phase === 'paused') liveLines.set(r.key, { to: r.to, line: live })
+  // Read-only: the rollout is shown, with no button (the server refuses them anyway).
+  if (ctx.readOnly()) r = { ...r, canPromote: false, canAbort: false }
   if (r.canPromote) buttons.push(actionButton(ctx, 'promote', 'Promote', `Promote ${r.label} to ${r.to} now (skip the remaining steps)?`, () => act(ctx, '/api/rollout/promote', { entity: r.entity }), answer))
   if (r.canAbort) buttons.push(actionButton(ctx, 'abort', 'Abort', `Abort the rollout of ${r.label} and restore ${r.from}?`, () => act(ctx, '/api/rollout/abort', { entity: r.entity }), answer))
   return el(
     'article',
     { class: 'card rollout', 'data-rollout': r.key, 'data-phase': r.phase },
     el('div', { class: 'card-head' }, el('h3', {}, r.label), el('span', { class: 'phase' }, r.phase), el('span', { class: 'muted' }, `step ${r.step} of ${r.steps}`), el('span', { class: 'muted' }, `${r.from} → ${r.to}`)),
-    el('div', { class: 'muted' }, `${r.to}: set ${pct(r.setWeight, 0)}, observed ${pct(r.observedWeight)}${r.observedBy ? ` (by ${r.observedBy})` : ''}`),
+    el('div', { class: 'muted' }, `${r.to}: set ${pct(r.setWeight, 0)}, observed over the last step ${pct(r.observedWeight)}${r.observedBy ? ` (by ${r.observedBy})` : ''}`),
+    live,
     bar,
     ...(r.gates.length ? [el('ul', { class: 'gates' }, ...r.gates.map((g) => el('li', { class: g.pass ? 'pass' : 'fail' }, `${g.gate}: ${g.detail}`)))] : []),
     ...(r.analysis.length ? [el('ul', { class: 'analysis' }, ...r.analysis.map((a) => el('li', {}, a)))] : []),
@@ -77,6 +84,14 @@ function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
     el('div', { class: 'muted' }, `started by ${r.who} at ${localTime(r.startedAt)}`),
     el('div', { class: 'actions' }, ...buttons, answer),
   )
+}
+
+/** The share of the calls the new version gets now (the rollout's own figure comes at the end of each step). */
+export function updateRolloutsLive(f: Frame): void {
+  for (const [key, { to, line }] of liveLines) {
+    const observed = f.entities.find((e) => e.key === key)?.versions.find((v) => v.version === to)?.observed
+    setText(line, observed === null || observed === undefined ? '' : `${to} now: ${pct(observed)} of the calls`)
+  }
 }
 
 export function renderHistory(ctx: Ctx, ev: HistoryEvent): void {
