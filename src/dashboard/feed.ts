@@ -15,7 +15,7 @@ import { entityKey } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import type { DashboardEvents, Frame, RolloutEvent, Snapshot } from './model.js'
 import { Series } from './series.js'
-import { frameOf, revisionsOf, rolloutChange, rolloutOf, serversOf } from './views.js'
+import { frameOf, revisionsOf, rolloutEvents, rolloutOf, serversOf } from './views.js'
 
 export type Emit = <K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]) => void
 
@@ -143,11 +143,8 @@ export class Feed {
     const records = (await rolloutsOf(s).list()).filter((r) => r.lattice === s.lattice)
     for (const r of records) {
       const key = entityKey(r.plan.entity)
-      const text = rolloutChange(this.records.get(key), r)
+      this.events.set(key, rolloutEvents(this.records.get(key), r, this.events.get(key) ?? [], new Date().toISOString(), EVENTS_KEPT))
       this.records.set(key, r)
-      if (!text) continue
-      const kept = [...(this.events.get(key) ?? []), { time: new Date().toISOString(), text }]
-      this.events.set(key, kept.slice(-EVENTS_KEPT))
     }
     // Running ones first, then the most recently updated.
     const active = (r: RolloutRecord) => (r.phase === 'running' || r.phase === 'paused' || r.phase === 'held' ? 0 : 1)

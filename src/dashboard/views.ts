@@ -119,6 +119,16 @@ export function rolloutChange(before: RolloutRecord | undefined, now: RolloutRec
   return parts.length ? parts.join('; ') : undefined
 }
 
+/**
+ * The events list of an entity's rollout after reading `now` (`before` read last time): the change
+ * appended, at most `keep`. A new rollout of the entity (another startedAt) starts its own list.
+ */
+export function rolloutEvents(before: RolloutRecord | undefined, now: RolloutRecord, events: RolloutEvent[], time: string, keep: number): RolloutEvent[] {
+  const text = rolloutChange(before, now)
+  const earlier = before && before.startedAt === now.startedAt ? events : []
+  return text ? [...earlier, { time, text }].slice(-keep) : earlier
+}
+
 export function revisionsOf(h: HistoryResult, limit: number, readOnly: boolean): RevisionView[] {
   const latest = Math.max(-1, ...h.revisions.map((r) => r.revision))
   return h.revisions

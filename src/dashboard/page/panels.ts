@@ -74,7 +74,8 @@ function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
     'article',
     { class: 'card rollout', 'data-rollout': r.key, 'data-phase': r.phase },
     el('div', { class: 'card-head' }, el('h3', {}, r.label), el('span', { class: 'phase' }, r.phase), el('span', { class: 'muted' }, `step ${r.step} of ${r.steps}`), el('span', { class: 'muted' }, `${r.from} → ${r.to}`)),
-    el('div', { class: 'muted' }, `${r.to}: set ${pct(r.setWeight, 0)}, observed over the last step ${pct(r.observedWeight)}${r.observedBy ? ` (by ${r.observedBy})` : ''}`),
+    // The record's observed figure is the share over a step's wait: it is cleared when a step begins.
+    el('div', { class: 'muted' }, `${r.to}: set ${pct(r.setWeight, 0)}${r.observedWeight === undefined ? '' : `, ${pct(r.observedWeight)} observed over the step${r.observedBy ? ` (by ${r.observedBy})` : ''}`}`),
     live,
     bar,
     ...(r.gates.length ? [el('ul', { class: 'gates' }, ...r.gates.map((g) => el('li', { class: g.pass ? 'pass' : 'fail' }, `${g.gate}: ${g.detail}`)))] : []),
