@@ -17,12 +17,15 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 const refOf = (r: RouteStatus): EntityRef => ({ kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) })
 
 /** One entity's frame: its weights and instances from status, and what watch observed (when it did). */
+const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
+
 function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]): EntityFrame {
   const entity = refOf(route)
   const observed = new Map((seen?.versions ?? []).map((v) => [v.version, v]))
   const weights = seen ? Object.fromEntries(seen.versions.map((v) => [v.version, v.weight])) : route.weights
   // Every version with weight, calls or instances (a running version with 0% is worth seeing).
-  const names = [...new Set([...Object.keys(weights), ...observed.keys(), ...Object.keys(route.instances)])]
+  // In a fixed order (the page colours a version by its place): the mapping's order changes with its weights.
+  const names = [...new Set([...Object.keys(weights), ...observed.keys(), ...Object.keys(route.instances)])].sort(byVersion)
   const versions = names.map((version): VersionFrame => {
     const v = observed.get(version)
     const m = v?.metrics

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { rolloutEvents } from '../../src/dashboard/views.js'
+import { frameOf, rolloutEvents } from '../../src/dashboard/views.js'
+import type { RouteStatus } from '../../src/ops/status.js'
 import type { RolloutRecord } from '../../src/state/rollouts.js'
 
 const record = (startedAt: string, step: number, setWeight: number, phase: RolloutRecord['phase'] = 'running') =>
@@ -20,5 +21,15 @@ describe('rolloutEvents', () => {
     // Regression: the dashboard showed the previous rollout's last event in the next one's list.
     const next = rolloutEvents(record('t1', 2, 100, 'rolled-back'), record('t2', 0, 10), events, 'f', 3)
     expect(next).toEqual([{ time: 'f', text: 'running, step 1, set 10%' }])
+  })
+})
+
+describe('frameOf', () => {
+  it('lists versions in a fixed order whatever the order of the mapping (the page colours a version by its place)', () => {
+    // Regression: after a rollout the mapping listed v2 first, and v1 and v2 swapped colours mid-chart.
+    const route = (weights: Record<string, number>): RouteStatus => ({ kind: 'actor', scheme: 'versioned RPC', id: 'MA', subject: 'wasmbus.rpc.default.MA', weights, instances: { v10: 1 } })
+    for (const weights of [{ v1: 40, v2: 60 }, { v2: 60, v1: 40 }]) {
+      expect(frameOf([route(weights)], undefined, 0).entities[0].versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v10'])
+    }
   })
 })
