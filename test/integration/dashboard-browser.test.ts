@@ -9,47 +9,24 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NatsConnection } from 'nats'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { Host } from '../../src/host-core/index.js'
 import { type TestBrowser, launchBrowser, noBrowser, openDashboard } from '../helpers/browser.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { BIN, cleanEnv, lattice } from '../helpers/cli.js'
 import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js'
-import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { type TwoVersionActor, startTwoVersionActor } from '../helpers/two-version-actor.js'
 
-let l: TestLattice
-let conns: NatsConnection[] = []
-let hosts: Host[] = []
+let t2: TwoVersionActor
 let env: () => Record<string, string>
 let dash: RunningDashboard
 let browser: TestBrowser
 let page: Page
 let stopTraffic: () => Promise<void> = async () => {}
-const actor = newActorId()
-const key = `actor ${actor}`
+let actor: string
+let key: string
 const shots = process.env.LATTICE_SCREENSHOTS
-
-/** Calls to the actor, 10 at a time, until stopped. */
-function traffic(): () => Promise<void> {
-  let on = true
-  const loop = (async () => {
-    while (on) await Promise.all(Array.from({ length: 10 }, () => conns[2].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 }).catch(() => undefined)))
-  })()
-  return async () => {
-    on = false
-    await loop
-  }
-}
-
-async function weights(): Promise<Record<string, number>> {
-  const r = await lattice(['status', '--json'], env())
-  expect(r.code, r.stderr).toBe(0)
-  return json<{ routes: { id: string; weights: Record<string, number> }[] }>(r).routes.find((x) => x.id === actor)?.weights ?? {}
-}
+const weights = () => t2.weights()
 
 /** The entity's rows as the page shows them, and the values its chart ends with. */
 async function shown(): Promise<{ rows: Record<string, { weight: number; observed: number | null }>; chart: Record<string, number | null> }> {
@@ -80,27 +57,20 @@ async function shot(name: string): Promise<void> {
 
 describe.skipIf(noBrowser)(`lattice dashboard in headless Chromium, against a real lattice${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, () => {
   beforeAll(async () => {
-    l = await startLattice({ jetstream: true })
-    env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-    conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
-    hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
-    await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
-    await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
-    const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())
-    expect(r.code, r.stderr).toBe(0)
+    t2 = await startTwoVersionActor({ v1: 2, v2: 2 })
+    ;({ actor, env } = t2)
+    key = `actor ${actor}`
     dash = await startDashboard([], env())
     browser = await launchBrowser()
     page = await openDashboard(browser, dash.url)
-    stopTraffic = traffic()
+    stopTraffic = t2.traffic()
   }, 180_000)
 
   afterAll(async () => {
     await stopTraffic()
     await browser?.close()
     await dash?.stop()
-    await Promise.all(hosts.map((h) => h.close()))
-    await Promise.all(conns.map((c) => c.close()))
-    await l?.stop()
+    await t2?.stop()
   })
 
   it("shows the entity's weights; after `lattice shift` the observed split, numbers and chart, moves to the new weight", async () => {

@@ -5,66 +5,34 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ActionAnswer, Frame, HistoryEvent, RolloutsEvent, Snapshot } from '../../src/dashboard/model.js'
 import { ExitCode } from '../../src/errors.js'
-import { Host } from '../../src/host-core/index.js'
 import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
 import { type RunningDashboard, http, readEvents, startDashboard } from '../helpers/dashboard.js'
-import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import type { TestLattice } from '../helpers/nats-server.js'
+import { type TwoVersionActor, startTwoVersionActor } from '../helpers/two-version-actor.js'
 
+let t2: TwoVersionActor
 let l: TestLattice
-let conns: NatsConnection[] = []
-let hosts: Host[] = []
+let actor: string
 let env: () => Record<string, string>
 let dash: RunningDashboard
 /** Every byte the dashboard served in these tests, searched for secrets at the end. */
 const served: string[] = []
-const actor = newActorId()
 
 beforeAll(async () => {
-  l = await startLattice({ jetstream: true })
-  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-  conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
-  hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
-  await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
-  await hosts[1].startActor({ id: actor, version: 'v2', count: 1, handler: () => 'v2' })
-  const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())
-  expect(r.code, r.stderr).toBe(0)
+  t2 = await startTwoVersionActor({ v1: 2, v2: 1 })
+  ;({ l, actor, env } = t2)
   dash = await startDashboard([], env())
 }, 120_000)
 
 afterAll(async () => {
   await dash?.stop()
-  await Promise.all(hosts.map((h) => h.close()))
-  await Promise.all(conns.map((c) => c.close()))
-  await l?.stop()
+  await t2?.stop()
 })
 
-/** Calls to the actor, 10 at a time, until stopped. */
-function traffic(): { stop: () => Promise<void> } {
-  let on = true
-  const loop = (async () => {
-    while (on) {
-      await Promise.all(Array.from({ length: 10 }, () => conns[2].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 }).catch(() => undefined)))
-    }
-  })()
-  return {
-    stop: async () => {
-      on = false
-      await loop
-    },
-  }
-}
-
-async function weights(): Promise<Record<string, number>> {
-  const r = await lattice(['status', '--json'], env())
-  expect(r.code, r.stderr).toBe(0)
-  return json<{ routes: { id: string; weights: Record<string, number> }[] }>(r).routes.find((x) => x.id === actor)?.weights ?? {}
-}
+const weights = () => t2.weights()
 
 async function revisionCount(): Promise<number> {
   const r = await lattice(['history', '--json'], env())
@@ -115,7 +83,7 @@ describe('lattice dashboard: what the page gets', () => {
     expect(backfill.t.length).toBeGreaterThan(0)
     expect(backfill.series[`actor ${actor}`].v1.weight.length).toBe(backfill.t.length)
 
-    const t = traffic()
+    const stopTraffic = t2.traffic()
     try {
       const before = await snapshotUntil((x) => (entityOf(x.frame)?.versions.find((v) => v.version === 'v1')?.observed ?? 0) > 95)
       expect(entityOf(before.frame)?.versions.find((v) => v.version === 'v1')?.observed).toBeGreaterThan(95)
@@ -131,7 +99,7 @@ describe('lattice dashboard: what the page gets', () => {
       expect(Math.abs((v2?.observed ?? 0) - 50)).toBeLessThan(15)
       expect(v2?.rate).toBeGreaterThan(0)
     } finally {
-      await t.stop()
+      await stopTraffic()
     }
     expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
   }, 180_000)
