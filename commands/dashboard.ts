@@ -17,7 +17,7 @@ The server listens on 127.0.0.1 only. Another --host needs --allow-remote: the t
   static override examples = [
     { description: 'Serve it on http://127.0.0.1:7420 and open a browser', command: '<%= config.bin %> <%= command.id %> --open' },
     { description: 'Look, never act', command: '<%= config.bin %> <%= command.id %> --read-only' },
-    { description: 'Any free port; print {url, host, port, readOnly} as one JSON line for a script', command: '<%= config.bin %> <%= command.id %> --port 0 --json' },
+    { description: 'Any free port; print {url, host, port, readOnly, warnings} as one JSON line for a script', command: '<%= config.bin %> <%= command.id %> --port 0 --json' },
     { description: 'From another machine, through an SSH tunnel (keeps the default 127.0.0.1)', command: 'ssh -L 7420:127.0.0.1:7420 ops-box <%= config.bin %> <%= command.id %>' },
   ]
 
@@ -46,10 +46,10 @@ The server listens on 127.0.0.1 only. Another --host needs --allow-remote: the t
     const opts = { host: flags.host, port: flags.port, allowRemote: flags['allow-remote'], readOnly: flags['read-only'], intervalMs, observe: flags.observe as ObserveMode, version: this.config.version }
     await untilInterrupted((stopped) =>
       runDashboard(target, opts, stopped, (l) => {
-        for (const w of l.warnings) this.logToStderr(`Warning: ${w}`)
-        if (this.jsonEnabled()) this.logJson({ url: l.url, host: l.host, port: l.port, readOnly: l.readOnly })
+        this.warnAll(l.warnings)
+        if (this.jsonEnabled()) this.logJson({ url: l.url, host: l.host, port: l.port, readOnly: l.readOnly, warnings: l.warnings })
         else this.log(`lattice dashboard: ${l.url}${l.readOnly ? ' (read-only)' : ''}\nCtrl-C stops it.`)
-        if (flags.open) openBrowser(l.url, (w) => this.logToStderr(`Warning: ${w}`))
+        if (flags.open) openBrowser(l.url, (w) => this.warnAll([w]))
       }),
     )
   }

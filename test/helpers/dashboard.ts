@@ -8,6 +8,8 @@ export interface RunningDashboard {
   port: number
   token: string
   readOnly: boolean
+  /** What the command warned about when it started (in its JSON line). */
+  warnings: string[]
   proc: ChildProcess
   stderr: () => string
   stop(): Promise<number | null>
@@ -31,7 +33,7 @@ export async function startDashboard(args: string[], env: Record<string, string>
     })
     proc.once('exit', (code) => reject(new Error(`dashboard exited (${code}) before listening:\n${out}\n${err}`)))
   })
-  const info = JSON.parse(line) as { url: string; port: number; readOnly: boolean }
+  const info = JSON.parse(line) as { url: string; port: number; readOnly: boolean; warnings: string[] }
   return {
     ...info,
     token: new URL(info.url).searchParams.get('token') as string,

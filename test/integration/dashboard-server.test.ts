@@ -4,7 +4,9 @@
  * Host, Origin, --read-only), and that the actions do what the commands do.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ActionAnswer, Frame, HistoryEvent, RolloutsEvent, Snapshot } from '../../src/dashboard/model.js'
 import { ExitCode } from '../../src/errors.js'
@@ -244,6 +246,24 @@ describe('lattice dashboard: flags', () => {
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
     expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'REMOTE_NOT_ALLOWED', message: expect.stringMatching(/plain HTTP/) })
   })
+
+  it('--allow-remote listens beyond loopback with a warning; --open hands the URL to the desktop opener (xdg-open)', async () => {
+    // A stand-in xdg-open on PATH records what it was given.
+    const bin = mkdtempSync(join(tmpdir(), 'lattice-open-'))
+    const got = join(bin, 'opened')
+    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > ${got}\n`, { mode: 0o755 })
+    const d = await startDashboard(['--host', '0.0.0.0', '--allow-remote', '--read-only', '--open'], { ...env(), PATH: `${bin}:${process.env.PATH}` })
+    try {
+      expect((await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)).status).toBe(200)
+      const end = Date.now() + 20_000
+      while (!existsSync(got) && Date.now() < end) await new Promise((r) => setTimeout(r, 100))
+      expect(d.warnings).toEqual([expect.stringMatching(/^Listening on 0\.0\.0\.0 \(--allow-remote\): .*plain HTTP/)])
+      expect(readFileSync(got, 'utf8').trim()).toBe(d.url)
+    } finally {
+      await d.stop()
+      rmSync(bin, { recursive: true, force: true })
+    }
+  }, 120_000)
 
   it('a port in use is refused (PORT_IN_USE)', async () => {
     const r = await lattice(['dashboard', '--port', String(dash.port), '--json'], env())
