@@ -136,7 +136,8 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 })
-// uPlot (npm "uplot", MIT, no dependencies) draws the charts: served as the package ships it,
+// uPlot (npm "uplot", MIT, no dependencies; a build-time dependency: its files are copied into
+// dist) draws the charts: served as the package ships it,
 // nothing fetched at build or run time.
 const uplotDist = join(root, 'node_modules', 'uplot', 'dist')
 for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(join(uplotDist, f), join(pageOut, f))
