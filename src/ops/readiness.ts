@@ -6,7 +6,6 @@
  * subject starts with `{lattice}.{V}.wrpc.` (a wasmCloud host subscribes each function).
  */
 import { LatticeError } from '../errors.js'
-import { rulesFor, type ServerRules } from '../plan/server-rules.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { type EntityRef, entityLabel, servesVersion, versionQueueGroup, versionedSubject } from '../subjects/index.js'
 import type { EntityChange } from './change.js'
@@ -49,20 +48,5 @@ export function notReadyError(unready: UnreadyVersion[]): LatticeError {
       ? 'Deploy that component ID first (e.g. with wadm) and wait until its hosts subscribe, or pass --force to route to it anyway.'
       : 'Start instances of that version first (host-core subscribes them), or pass --force to route to it anyway.',
     details: { unready },
-  })
-}
-
-/**
- * Component routes map `>` to `>` destinations, which servers before 2.9.22 reject: the refusal
- * for the entities a change writes mappings for, naming each server too old, or undefined.
- */
-export function componentServersProblem(written: EntityRef[], servers: { name: string; version: string }[], rules: ServerRules): LatticeError | undefined {
-  const component = written.find((e) => e.kind === 'component')
-  if (!component || rules.wildcardDestinations) return undefined
-  const old = servers.filter((s) => !rulesFor(s.version).wildcardDestinations)
-  const named = old.length > 0 ? old.map((s) => `server ${s.name} runs ${s.version}`).join(', ') : `the oldest server runs ${rules.version}`
-  return new LatticeError('SERVER_RULES', `Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; ${named}. Nothing was changed.`, {
-    hint: `Upgrade ${old.length === 1 ? 'that server' : 'those servers'} to nats-server 2.9.22 or newer (e.g. 2.10.x): a route of ${entityLabel(component)} maps to ">" destinations, which older servers reject. Actors and providers (versioned RPC) work on older servers.`,
-    details: { servers: old.map((s) => ({ server: s.name, version: s.version })), needs: '2.9.22' },
   })
 }

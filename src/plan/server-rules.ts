@@ -23,6 +23,8 @@
  *   - the push-time check of every mapping came with nats-server PR #8627 (after 2.14.5, in
  *     2.15.1; 2.15.0 not checked, taken to have it).
  */
+import { LatticeError } from '../errors.js'
+import { type EntityRef, entityLabel } from '../subjects/index.js'
 import { type Mappings, destinationWeight } from './routes.js'
 
 export interface ServerRules {
@@ -137,4 +139,19 @@ export function routesThatFit(maxPayload: number, jwtBytes: number, routes: numb
   if (routes === 0) return 0
   const perRoute = (jwtBytes - otherBytes) / routes
   return Math.max(0, Math.floor((maxPayload - otherBytes) / perRoute))
+}
+
+/**
+ * Component routes map `>` to `>` destinations, which servers before 2.9.22 reject: the refusal
+ * for the entities a change writes mappings for, naming each server too old, or undefined.
+ */
+export function componentServersProblem(written: EntityRef[], servers: { name: string; version: string }[], rules: ServerRules): LatticeError | undefined {
+  const component = written.find((e) => e.kind === 'component')
+  if (!component || rules.wildcardDestinations) return undefined
+  const old = servers.filter((s) => !rulesFor(s.version).wildcardDestinations)
+  const named = old.length > 0 ? old.map((s) => `server ${s.name} runs ${s.version}`).join(', ') : `the oldest server runs ${rules.version}`
+  return new LatticeError('SERVER_RULES', `Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; ${named}. Nothing was changed.`, {
+    hint: `Upgrade ${old.length === 1 ? 'that server' : 'those servers'} to nats-server 2.9.22 or newer (e.g. 2.10.x): a route of ${entityLabel(component)} maps to ">" destinations, which older servers reject. Actors and providers (versioned RPC) work on older servers.`,
+    details: { servers: old.map((s) => ({ server: s.name, version: s.version })), needs: '2.9.22' },
+  })
 }

@@ -185,7 +185,7 @@ describe('change lines of components', () => {
 
 describe('servers too old for component routes', () => {
   it('names each server before 2.9.22; nothing for actors or new servers', async () => {
-    const { componentServersProblem } = await import('../../src/ops/readiness.js')
+    const { componentServersProblem } = await import('../../src/plan/server-rules.js')
     const { rulesFor } = await import('../../src/plan/server-rules.js')
     const servers = [{ name: 'n1', version: '2.9.10' }, { name: 'n2', version: '2.10.27' }]
     const e = componentServersProblem([hello], servers, rulesFor('2.9.10'))
