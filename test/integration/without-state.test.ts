@@ -28,6 +28,12 @@ interface Revision {
   completedBy?: { user: string }
 }
 
+/**
+ * Each test runs up to ten CLI commands, and a command that cannot open the state waits up to
+ * 5 s for it: on a loaded 2-core machine (the CI) that is more than vitest's 60 s per test.
+ */
+const LOADED_MS = 180_000
+
 let l: TestLattice
 beforeAll(async () => {
   l = await startLattice({ jetstream: true })
@@ -71,7 +77,7 @@ describe('--without-state', () => {
     expect(json<{ error: { code: string } }>(r).error.code).toBe('STATE_UNAVAILABLE')
     expect(await liveJwt(l)).toBe(before)
     expect(savedIn(here)).toEqual([])
-  })
+  }, LOADED_MS)
 
   it('with the flag, pushes loudly warned and saved here; the next change with the state back records each push as its own revision, then its own', async () => {
     const here = machine()
@@ -126,7 +132,7 @@ describe('--without-state', () => {
     expect(text.stdout).toMatch(new RegExp(`${revs[1].revision} +\\S+ +change\\* `))
     expect(text.stdout).toMatch(/change\*: pushed with --without-state while the lattice state was down/)
     expect(text.stderr).toBe('')
-  })
+  }, LOADED_MS)
 
   it('another machine records a push made without the state as drift; the pushing machine then finds its copy off the chain, warns and drops it', async () => {
     const here = machine()
@@ -151,7 +157,7 @@ describe('--without-state', () => {
     revs = await historyOf(up(here), actor)
     expect(revs.filter((x) => x.pushedWithoutState)).toEqual([])
     expect(revs.at(-1)?.changes[0].after).toEqual({ v1: 30, v2: 70 })
-  })
+  }, LOADED_MS)
 
   it('a push replayed from this machine, then one made elsewhere without the state: change*, then drift', async () => {
     const here = machine()
@@ -174,7 +180,7 @@ describe('--without-state', () => {
     expect(later.code, later.stderr).toBe(0)
     expect(savedIn(elsewhere)).toEqual([])
     expect((await historyOf(up(here), actor)).map((x) => x.kind)).toEqual(['change', 'change', 'drift', 'change', 'change'])
-  })
+  }, LOADED_MS)
 
   it('with the state up the flag does nothing (noted); rollback cannot work without the history and says so', async () => {
     const here = machine()
@@ -190,7 +196,7 @@ describe('--without-state', () => {
     expect(rb.code).toBe(ExitCode.CONNECTION)
     expect(rb.stderr).toMatch(/STATE_UNAVAILABLE.*A rollback needs the history.*--without-state cannot help here. Nothing was changed/)
     expect(await liveJwt(l)).toBe(before)
-  })
+  }, LOADED_MS)
 })
 
 /** Start a rollout runner from `env`; resolves once `until` shows in its output. */
@@ -230,7 +236,7 @@ describe('rollout abort --without-state', () => {
     } finally {
       run.runner.kill('SIGKILL')
     }
-  })
+  }, LOADED_MS)
 
   it('with no copy here, says exactly what to run (both candidates and what decides), and changes nothing', async () => {
     const runnerMachine = machine()
@@ -254,7 +260,7 @@ describe('rollout abort --without-state', () => {
       await lattice(['rollout', 'abort', actor], up(here))
       run.runner.kill('SIGKILL')
     }
-  })
+  }, LOADED_MS)
 
   it('a runner whose state goes away mid-rollout says exactly what to run, and that abort restores the stable weights', async () => {
     const here = machine()
