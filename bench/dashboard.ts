@@ -9,7 +9,7 @@
  * SSE bytes/s. Target: at 1 frame/s the page keeps up (no backlog, p95 update well under the interval).
  */
 import type { Page } from 'playwright-core'
-import { type DashboardStats, dashboardStats, launchBrowser, noBrowser, openDashboard } from '../test/helpers/browser.js'
+import { type DashboardStats, type TestBrowser, dashboardStats, launchBrowser, noBrowser, openDashboard } from '../test/helpers/browser.js'
 import { startDashboardFixture } from '../test/helpers/dashboard-fixture.js'
 import type { Section } from './common.js'
 
@@ -20,17 +20,37 @@ const RUNS = [
   { intervalMs: 250, label: '250 ms (stress)' },
 ]
 
-const pctl = (xs: number[], p: number) => {
+export const pctl = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b)
   return s.length ? s[Math.min(s.length - 1, Math.floor(s.length * p))] : NaN
 }
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : '–')
+export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : '–')
 
-interface Result {
+interface Result extends PageResult {
   label: string
   intervalMs: number
-  firstDrawS: number
   firstMiB: number
+  sseKiBs: number
+}
+
+export async function heapMiB(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('HeapProfiler.collectGarbage')
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+  await cdp.detach()
+  return usedSize / 2 ** 20
+}
+
+/** Chromium's main-thread task time so far (s), through one CDP session kept for the run. */
+export async function taskClock(page: Page): Promise<() => Promise<number>> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  return async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
+}
+
+/** What the page did over a measured period (window.__latticeDashboard and Chromium's metrics). */
+export interface PageResult {
+  firstDrawS: number
   backfillS: number
   received: number
   drawn: number
@@ -45,24 +65,69 @@ interface Result {
   busyPct: number
   heapStartMiB: number
   heapEndMiB: number
-  sseKiBs: number
   chartsCreated: number
   chartsLive: number
+  /** Length of the measured period (s). */
+  wall: number
 }
 
-async function heapMiB(page: Page): Promise<number> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('HeapProfiler.collectGarbage')
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
-  await cdp.detach()
-  return usedSize / 2 ** 20
-}
-
-/** Chromium's main-thread task time so far (s), through one CDP session kept for the run. */
-async function taskClock(page: Page): Promise<() => Promise<number>> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Performance.enable')
-  return async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
+/**
+ * Opens `url` (waiting for the first drawn frame), lets the backfill's garbage go, then browses
+ * for `seconds` (down a screen every 2 s). `mark` is read at the first draw and just before and
+ * just after the measured period (the caller's own counters: bytes served, a process's CPU).
+ */
+export async function measurePage<T>(browser: TestBrowser, url: string, seconds: number, mark: () => T): Promise<PageResult & { marks: { firstDraw: T; start: T; end: T } }> {
+  const t0 = performance.now()
+  const page = await openDashboard(browser, url, { width: 1280, height: 800 })
+  const firstDrawS = (performance.now() - t0) / 1000
+  const firstDraw = mark()
+  const taskSeconds = await taskClock(page)
+  await page.waitForTimeout(2000)
+  const backfillS = (await dashboardStats(page)).backfillMs / 1000
+  const heapStart = await heapMiB(page)
+  const start: DashboardStats = await dashboardStats(page)
+  const task0 = await taskSeconds()
+  const markStart = mark()
+  const w0 = performance.now()
+  let scrolled = 0
+  while (performance.now() - w0 < seconds * 1000) {
+    await page.waitForTimeout(2000)
+    // Down a screen, back to the top after ~12 screens.
+    scrolled = scrolled >= 12 ? 0 : scrolled + 1
+    await page.evaluate(`scrollTo(0, ${scrolled * 800})`)
+  }
+  const wall = (performance.now() - w0) / 1000
+  const end = await dashboardStats(page)
+  const task1 = await taskSeconds()
+  const markEnd = mark()
+  const heapEnd = await heapMiB(page)
+  // Only the updates of the measured period.
+  const drawnInRun = Math.min(1000, end.draws - start.draws)
+  const apply = end.recentApplyMs.slice(-drawnInRun)
+  const lag = end.recentLagMs.slice(-drawnInRun)
+  const redraw = end.recentRedrawMs.slice(-drawnInRun)
+  const redrawn = end.recentRedrawn.slice(-drawnInRun)
+  return {
+    firstDrawS,
+    backfillS,
+    received: end.framesReceived - start.framesReceived,
+    drawn: end.draws - start.draws,
+    backlog: end.framesReceived - end.frames,
+    applyMed: pctl(apply, 0.5),
+    applyP95: pctl(apply, 0.95),
+    applyMax: Math.max(...apply),
+    redrawMed: pctl(redraw, 0.5),
+    redrawnMed: pctl(redrawn, 0.5),
+    lagMed: pctl(lag, 0.5),
+    lagP95: pctl(lag, 0.95),
+    busyPct: ((task1 - task0) / wall) * 100,
+    heapStartMiB: heapStart,
+    heapEndMiB: heapEnd,
+    chartsCreated: end.chartsCreated - start.chartsCreated,
+    chartsLive: end.chartsLive,
+    wall,
+    marks: { firstDraw, start: markStart, end: markEnd },
+  }
 }
 
 async function run(intervalMs: number, label: string): Promise<Result> {
@@ -70,60 +135,8 @@ async function run(intervalMs: number, label: string): Promise<Result> {
   const fx = await startDashboardFixture({ entities: ENTITIES, versions: 3, intervalMs, backfillPoints, metrics: false })
   const browser = await launchBrowser()
   try {
-    const t0 = performance.now()
-    const page = await openDashboard(browser, fx.url, { width: 1280, height: 800 })
-    const firstDrawS = (performance.now() - t0) / 1000
-    const firstMiB = fx.sseBytes / 2 ** 20
-    const taskSeconds = await taskClock(page)
-    // Let the backfill's garbage go, then measure from a steady start.
-    await page.waitForTimeout(2000)
-    const backfillS = (await dashboardStats(page)).backfillMs / 1000
-    const heapStart = await heapMiB(page)
-    const start: DashboardStats = await dashboardStats(page)
-    const task0 = await taskSeconds()
-    const bytes0 = fx.sseBytes
-    const w0 = performance.now()
-    let scrolled = 0
-    while (performance.now() - w0 < SECONDS * 1000) {
-      await page.waitForTimeout(2000)
-      // Down a screen, back to the top after ~12 screens.
-      scrolled = scrolled >= 12 ? 0 : scrolled + 1
-      await page.evaluate(`scrollTo(0, ${scrolled * 800})`)
-    }
-    const wall = (performance.now() - w0) / 1000
-    const end = await dashboardStats(page)
-    const task1 = await taskSeconds()
-    const bytes1 = fx.sseBytes
-    const heapEnd = await heapMiB(page)
-    // Only the updates of the measured period.
-    const drawnInRun = Math.min(1000, end.draws - start.draws)
-    const apply = end.recentApplyMs.slice(-drawnInRun)
-    const lag = end.recentLagMs.slice(-drawnInRun)
-    const redraw = end.recentRedrawMs.slice(-drawnInRun)
-    const redrawn = end.recentRedrawn.slice(-drawnInRun)
-    return {
-      label,
-      intervalMs,
-      firstDrawS,
-      firstMiB,
-      backfillS,
-      received: end.framesReceived - start.framesReceived,
-      drawn: end.draws - start.draws,
-      backlog: end.framesReceived - end.frames,
-      applyMed: pctl(apply, 0.5),
-      applyP95: pctl(apply, 0.95),
-      applyMax: Math.max(...apply),
-      redrawMed: pctl(redraw, 0.5),
-      redrawnMed: pctl(redrawn, 0.5),
-      lagMed: pctl(lag, 0.5),
-      lagP95: pctl(lag, 0.95),
-      busyPct: ((task1 - task0) / wall) * 100,
-      heapStartMiB: heapStart,
-      heapEndMiB: heapEnd,
-      sseKiBs: (bytes1 - bytes0) / 1024 / wall,
-      chartsCreated: end.chartsCreated - start.chartsCreated,
-      chartsLive: end.chartsLive,
-    }
+    const r = await measurePage(browser, fx.url, SECONDS, () => fx.sseBytes)
+    return { ...r, label, intervalMs, firstMiB: r.marks.firstDraw / 2 ** 20, sseKiBs: (r.marks.end - r.marks.start) / 1024 / r.wall }
   } finally {
     await browser.close()
     await fx.close()

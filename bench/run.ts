@@ -11,13 +11,14 @@ import type { Section } from './common.js'
 import { RUNS } from './common.js'
 import { benchCompile } from './compile.js'
 import { benchConcurrent } from './concurrent.js'
+import { benchDashboardServer } from './dashboard-server.js'
 import { benchDashboard } from './dashboard.js'
 import { benchHostCore } from './host-core.js'
 import { benchObserve } from './observe.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve, dashboard: benchDashboard }
+const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve, dashboard: benchDashboard, 'dashboard-server': benchDashboardServer }
 const only = process.env.BENCH_ONLY?.split(',')
 
 const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
@@ -122,7 +123,7 @@ const doc = `# Benchmarks
 Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}.
 Every number is a median of ${RUNS} or more runs after a warm-up, and every target compares two
 things measured in the same run (these shared machines are noisy; absolute numbers vary).
-Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core,concurrent,observe,dashboard\`
+Reproduce with \`npm run bench\` (\`BENCH_RUNS=N\` for more runs, \`BENCH_ONLY=startup,compile,shift,host-core,concurrent,observe,dashboard,dashboard-server\`
 for a subset); it starts its own \`nats-server\` processes and writes this file.
 
 ${NOTES}
