@@ -50,7 +50,7 @@ export function renderVerify(r: VerifyResult): string {
   const rows = [...new Set([...Object.keys(r.weights), ...Object.keys(r.counts)])].map((v) => [v, `${r.weights[v] ?? 0}%`, r.observed[v] === undefined ? '-' : `${r.observed[v].toFixed(1)}%`, String(r.counts[v] ?? 0)])
   const verdict = r.match ? 'consistent with the live weights' : 'DIFFERS from the live weights'
   return [
-    `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s, ${describeSource({ by: r.observedBy, reason: r.observedByReason })}${r.observedBy === 'reports' ? ' (window quantised to the report interval)' : ''}`,
+    `${r.entity}: ${calls} calls observed over ${r.windowMs / 1000} s, ${describeSource({ by: r.observedBy, reason: r.observedByReason })}${r.observedBy === 'reports' ? ' (reports apportioned to the window)' : ''}`,
     table(['VERSION', 'WEIGHT', 'OBSERVED', 'CALLS'], rows),
     r.method === 'one-version' ? oneVersionVerdict(r, calls) : `chi-square ${r.statistic.toFixed(2)} (${r.degreesOfFreedom} df), p = ${r.pValue < 0.0001 ? r.pValue.toExponential(1) : r.pValue.toFixed(4)}: ${verdict} (alpha ${r.alpha}).`,
   ].join('\n')

@@ -172,7 +172,7 @@ export interface VerifyResult {
    * (counts has those too), and statistic, degreesOfFreedom and pValue are 0, 0 and 1 (or 0 on a mismatch).
    */
   method: 'chi-square' | 'one-version'
-  /** Where the counts came from (reports: the window is quantised to the hosts' report interval). */
+  /** Where the counts came from (reports: each host's report pairs apportioned to the window). */
   observedBy: ObservedBy
   /** Why by subscription (auto mode). */
   observedByReason?: string

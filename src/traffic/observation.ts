@@ -3,7 +3,7 @@
  * reports where they cover every instance (reportCoverage), a subscription to its versioned
  * subjects otherwise. `--observe reports|subscribe|auto` forces one or lets it choose.
  */
-import { type MetricsCollector, windowBetween } from '../analysis/collector.js'
+import type { MetricsCollector } from '../analysis/collector.js'
 import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from '../host-core/metrics-report.js'
 import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
@@ -108,51 +108,60 @@ export class Observation {
   }
 
   /**
-   * `entity`'s calls per version over about `windowMs`, from reports: each host that reports now
-   * counts over the same number of its own intervals (round(windowMs / intervalMs), at least one),
-   * from its latest report to the one that many later, so hosts reporting at different moments
-   * weigh alike (and each host's count is scaled to `windowMs` by its reports' own times); the
-   * window is quantised to the report interval. A host that starts meanwhile
-   * counts every call it reports by the end; one that stops counts what it reported.
+   * `entity`'s calls per version from `start` (now) to `start + windowMs`, from reports, on one
+   * clock for every host: each pair of a host's consecutive reports adds its calls in proportion
+   * to how much of the pair's span lies in the window. Hosts report at their own moments; counting
+   * each over its own whole intervals (as before) let hosts cover different seconds, and when the
+   * traffic was unsteady (a loaded machine) the split came out skewed enough for chi-square to
+   * call it a mismatch. A host that starts meanwhile counts from its start; one that stops counts
+   * what it reported. Waits until every host has reported past the window's end (or about three
+   * intervals more).
    */
-  async reportWindow(entity: EntityRef, windowMs: number): Promise<Record<string, number>> {
-    const started = Date.now()
-    // Only the hosts that report the entity are waited for.
+  async reportWindow(entity: EntityRef, windowMs: number, start = Date.now()): Promise<Record<string, number>> {
     const key = entityKey(entity)
-    const from = new Map(this.collector.fresh().filter((r) => r.versions.some((v) => entityKey(v) === key)).map((r) => [r.host, r]))
-    const to = new Map<string, MetricsReport>()
-    const need = (r: MetricsReport) => Math.max(1, Math.round(windowMs / r.intervalMs))
+    const end = start + windowMs
+    const concerns = (r: MetricsReport) => r.versions.some((v) => entityKey(v) === key)
+    const byHost = new Map<string, MetricsReport[]>()
+    for (const r of this.collector.fresh()) if (concerns(r)) byHost.set(r.host, [r])
+    const past = () => byHost.size > 0 && [...byHost.values()].every((rs) => (rs.at(-1) as MetricsReport).time >= end)
     let wake = () => undefined as void
     const off = this.collector.onReport((r) => {
-      const b = from.get(r.host)
-      if (!b || to.has(r.host)) return
-      if (r.startedAt !== b.startedAt || r.seq >= b.seq + need(b)) to.set(r.host, r)
-      if (to.size === from.size) wake()
+      const rs = byHost.get(r.host)
+      if (rs) rs.push(r)
+      else if (concerns(r)) byHost.set(r.host, [r])
+      if (past()) wake()
     })
-    const longest = Math.max(...[...from.values()].map((r) => r.intervalMs))
+    const longest = Math.max(0, ...[...byHost.values()].map((rs) => rs[0].intervalMs))
     try {
-      if (from.size > 0) await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, windowMs + 3 * longest + 1000)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, end - Date.now()) + (byHost.size > 0 ? 3 * longest + 1000 : 0))
         wake = () => {
           clearTimeout(timer)
           resolve()
         }
       })
-      else await new Promise((r) => setTimeout(r, windowMs))
     } finally {
       off()
     }
-    // Hosts that stopped before their last interval: what they reported last (not scaled up); new hosts: everything.
-    const completed = new Set(to.keys())
-    for (const r of this.collector.snapshot().values()) if (!to.has(r.host) && (from.has(r.host) || (r.startedAt >= started && r.versions.some((v) => entityKey(v) === key)))) to.set(r.host, r)
-    // Each host's calls scaled to windowMs by its own reports' times: a host whose timer ran late
-    // under load (K intervals took longer) does not weigh more than one on time.
     const out: Record<string, number> = {}
-    for (const [host, end] of to) {
-      const base = from.get(host)
-      const span = completed.has(host) && base && base.startedAt === end.startedAt ? end.time - base.time : 0
-      const scale = span > 0 ? windowMs / span : 1
-      for (const [v, w] of windowBetween(base ? new Map([[host, base]]) : new Map(), new Map([[host, end]]), entity)) out[v] = (out[v] ?? 0) + w.calls * scale
+    const add = (r: MetricsReport, base: MetricsReport | undefined, from: number) => {
+      const span = r.time - from
+      const share = span > 0 ? Math.max(0, Math.min(r.time, end) - Math.max(from, start)) / span : 0
+      if (share <= 0) return
+      for (const v of r.versions) {
+        if (entityKey(v) !== key) continue
+        const before = base?.versions.find((b) => entityKey(b) === key && b.version === v.version)?.calls ?? 0
+        out[v.version] = (out[v.version] ?? 0) + Math.max(0, v.calls - before) * share
+      }
+    }
+    for (const rs of byHost.values()) {
+      rs.forEach((r, i) => {
+        const prev = rs[i - 1]
+        if (prev && prev.startedAt === r.startedAt) add(r, prev, prev.time)
+        // A new run (a host started, or restarted): its calls since its start. The first report
+        // of a host running since before the window is only a baseline.
+        else if (prev || r.startedAt >= start) add(r, undefined, r.startedAt)
+      })
     }
     return Object.fromEntries(Object.entries(out).map(([v, n]) => [v, Math.round(n)]))
   }

@@ -130,7 +130,7 @@ describe('observing from host reports', () => {
     expect(text.stdout).toMatch(new RegExp(`${silent} +observed by subscription \\(1 of 1 instances of v2 are on hosts that do not report\\)`))
   })
 
-  it('verify: from reports (window quantised), consistent with the weights; metrics: false and the C host by subscription', async () => {
+  it('verify: from reports (apportioned to the window), consistent with the weights; metrics: false and the C host by subscription', async () => {
     const r = await lattice(['verify', 'actor', reported, '--window', '3s', '--json'], env())
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const v = json<{ match: boolean; observedBy: string; observed: Record<string, number>; counts: Record<string, number> }>(r)
@@ -143,7 +143,7 @@ describe('observing from host reports', () => {
 
     const text = await lattice(['verify', 'actor', reported, '--window', '2s'], env())
     expect(text.code, text.stderr).toBe(0)
-    expect(text.stdout).toMatch(/calls observed over 2 s, observed from host reports \(window quantised to the report interval\)/)
+    expect(text.stdout).toMatch(/calls observed over 2 s, observed from host reports \(reports apportioned to the window\)/)
     const quiet = await lattice(['verify', 'actor', silent, '--window', '2s'], env())
     expect(quiet.code, quiet.stderr).toBe(0)
     expect(quiet.stdout).toMatch(/observed by subscription \(1 of 1 instances of v2 are on hosts that do not report\)/)

@@ -54,7 +54,7 @@ describe('reportCoverage', () => {
 })
 
 describe('Observation.reportWindow', () => {
-  it('hosts count over the same number of their own intervals; a host that starts meanwhile counts from zero; one that stops counts what it reported', async () => {
+  it('counts every host over the same seconds (its report pairs in proportion to their overlap with the window); a host that starts meanwhile counts from its start; one that stops counts what it reported', async () => {
     const { MetricsCollector } = await import('../../src/analysis/collector.js')
     const { Observation } = await import('../../src/traffic/observation.js')
     let deliver: (r: MetricsReport) => void = () => undefined
@@ -62,15 +62,18 @@ describe('Observation.reportWindow', () => {
     const collector = new MetricsCollector(nc as never, 'default')
     await collector.start()
     const o = new Observation(nc as never, 'default', collector, 'reports')
-    const at = (host: string, startedAt: number, seq: number, calls: number, version = 'v1') => ({ ...report(host, startedAt, seq, [v(version, calls, 1)]), intervalMs: 100, time: startedAt + seq * 100 })
-    deliver(at('a', 1000, 5, 100))
-    deliver(at('gone', 1000, 5, 50, 'v2'))
-    const window = o.reportWindow(A, 200)
-    deliver(at('gone', 1000, 6, 60, 'v2')) // its last report: it stops here
-    deliver(at('a', 1000, 6, 110))
-    deliver(at('new', Date.now(), 1, 7, 'v2'))
-    deliver(at('a', 1000, 7, 130)) // seq 5 + 2 intervals: a's window ends here
-    deliver(at('a', 1000, 8, 999)) // after its window: not counted
-    expect(await window).toEqual({ v1: 30, v2: 17 })
+    const now = Date.now()
+    // Reports at explicit times (ms after `now`), 100 ms apart; the window is [now, now + 200].
+    const at = (host: string, startedAt: number, time: number, calls: number, version = 'v1') => ({ ...report(host, now + startedAt, Math.round((time - startedAt) / 100), [v(version, calls, 1)]), intervalMs: 100, time: now + time })
+    deliver(at('a', -5000, -50, 100))
+    deliver(at('gone', -5000, -50, 50, 'v2'))
+    const window = o.reportWindow(A, 200, now)
+    deliver(at('gone', -5000, 50, 60, 'v2')) // its last report: it stops here; half its last pair is in the window
+    deliver(at('a', -5000, 50, 110)) // half in the window: 5
+    deliver(at('new', 100, 150, 7, 'v2')) // started in the window: all 7
+    deliver(at('a', -5000, 150, 130)) // all in: 20
+    deliver(at('a', -5000, 250, 150)) // half in: 10; every host but "gone" is past the end
+    deliver(at('a', -5000, 350, 999)) // after the window: not counted
+    expect(await window).toEqual({ v1: 35, v2: 12 })
   })
 })

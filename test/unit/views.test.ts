@@ -58,7 +58,7 @@ describe('watch and verify views', () => {
   it('verify prints both splits and the verdict', () => {
     const text = renderVerify({ entity: 'actor MB', windowMs: 2000, weights: { v1: 70, v2: 30 }, counts: { v1: 700, v2: 300 }, observed: { v1: 70, v2: 30 }, statistic: 0, degreesOfFreedom: 1, pValue: 1, alpha: 0.001, method: 'chi-square', observedBy: 'reports', match: true, warnings: [] })
     expect(text).toMatch(/v1 +70% +70\.0% +700/)
-    expect(text).toMatch(/observed from host reports \(window quantised to the report interval\)/)
+    expect(text).toMatch(/observed from host reports \(reports apportioned to the window\)/)
     expect(text).toMatch(/consistent with the live weights/)
   })
   it('verify of one version at 100% says what was checked, not a chi-square of nothing', () => {
