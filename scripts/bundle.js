@@ -38,22 +38,6 @@ const fewSpinners = {
   },
 }
 
-// oclif's help passes every string it prints (each flag's summary too) through ejs.render, which
-// compiles each into a function: about a third of \`lattice shift actor --help\`. A string with no
-// template tag renders as itself, so only those with one go to ejs.
-const ejsPath = join(root, 'node_modules', 'ejs', 'lib', 'cjs', 'ejs.js')
-const ejsOnlyForTemplates = {
-  name: 'ejs-only-for-templates',
-  setup(b) {
-    b.onResolve({ filter: /^ejs$/ }, () => ({ path: 'ejs', namespace: 'ejs-only-for-templates' }))
-    b.onLoad({ filter: /.*/, namespace: 'ejs-only-for-templates' }, () => ({
-      contents: `const ejs = require(${JSON.stringify(ejsPath)})\nmodule.exports = { ...ejs, render: (template, data, options) => (template.includes('<%') ? ejs.render(template, data, options) : template) }`,
-      loader: 'js',
-      resolveDir: root,
-    }))
-  },
-}
-
 // The help wraps its text, measuring each word with string-width, whose regular expressions
 // (ANSI codes, emoji) dominate the wrapping. A string of printable ASCII is as wide as it is
 // long, so only others go to string-width.
@@ -70,24 +54,42 @@ const asciiWidthFirst = {
   },
 }
 
-// oclif requires these at load for code paths lattice's start-up does not take: tinyglobby
+// oclif requires these at load for code paths lattice's runs seldom or never take: tinyglobby
 // finds commands when there is no manifest, minimatch matches plugin names, semver checks the
-// node version (a check that cannot run in a bundle: it reads __dirname, which ESM has not).
-// Each is evaluated on first call instead.
+// node version (a check that cannot run in a bundle: it reads __dirname, which ESM has not),
+// lilconfig reads an .oclifrc (oclif's own config is in package.json), ejs renders help
+// templates (only strings with a template tag, such as examples with <%= config.bin %>, need
+// it: passing each flag's summary through it compiled each into a function, a third of
+// `--help`), and debug prints only with DEBUG set. Each is built into its own file,
+// dist/cli/lazy/<name>.cjs, required on first call: start-up neither compiles nor evaluates
+// their ~250 kB.
+const LAZY = {
+  tinyglobby: 'exports.glob = (...a) => lazy().glob(...a)',
+  minimatch: 'exports.minimatch = (...a) => lazy().minimatch(...a)',
+  semver: 'exports.satisfies = (...a) => lazy().satisfies(...a)',
+  lilconfig: 'exports.lilconfig = (...a) => lazy().lilconfig(...a)',
+  ejs: "exports.render = (template, data, options) => (template.includes('<%') ? lazy().render(template, data, options) : template)",
+  // Without DEBUG, a debug function that is off (all oclif asks of it).
+  debug: `const off = () => { const d = () => {}; d.enabled = false; d.extend = () => d; return d }
+module.exports = process.env.DEBUG ? lazy() : Object.assign(off, { enable() {}, disable: () => '', enabled: () => false })`,
+}
+const lazyDir = join(root, 'dist', 'cli', 'lazy')
 const lazyForOclif = {
   name: 'lazy-for-oclif',
   setup(b) {
-    const lazy = { tinyglobby: ['glob'], minimatch: ['minimatch'], semver: ['satisfies'] }
-    b.onResolve({ filter: /^(tinyglobby|minimatch|semver)$/ }, async (args) => {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY).join('|')})$`) }, async (args) => {
       if (!args.importer.includes(`${sep}@oclif${sep}core${sep}lib${sep}`) || args.namespace === 'lazy-for-oclif') return undefined
       const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, namespace: 'lazy-for-oclif' })
-      return { path: real.path, namespace: 'lazy-for-oclif', pluginData: { names: lazy[args.path] } }
+      return { path: args.path, namespace: 'lazy-for-oclif', pluginData: { real: real.path } }
     })
-    b.onLoad({ filter: /.*/, namespace: 'lazy-for-oclif' }, (args) => ({
-      contents: args.pluginData.names.map((n) => `exports.${n} = (...a) => require(${JSON.stringify(args.path)}).${n}(...a)`).join('\n'),
-      loader: 'js',
-      resolveDir: root,
-    }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy-for-oclif' }, async (args) => {
+      await build({ entryPoints: [args.pluginData.real], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(lazyDir, `${args.path}.cjs`), logLevel: 'warning' })
+      // Relative to the chunk that holds oclif (the banner's require); checked after the build.
+      return { contents: `let loaded
+const lazy = () => (loaded ??= require('../lazy/${args.path}.cjs'))
+${LAZY[args.path]}`, loader: 'js', resolveDir: root }
+    })
+    b.onResolve({ filter: /^\.\.\/lazy\// }, (args) => ({ path: args.path, external: true }))
   },
 }
 
@@ -115,9 +117,16 @@ await build({
   external: ['typescript', 'ts-node', 'tsx'],
   // Bundled CommonJS code calls require() for Node's built-ins and package.json files.
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
-  plugins: [fewSpinners, ejsOnlyForTemplates, asciiWidthFirst, lazyForOclif],
+  plugins: [fewSpinners, asciiWidthFirst, lazyForOclif],
   logLevel: 'warning',
 })
+
+// The lazy files are required relative to the file that requires them: that must be a chunk.
+for (const file of readdirSync(join(root, 'dist'), { recursive: true })) {
+  if (!String(file).endsWith('.js') || String(file).startsWith(join('cli', 'chunks'))) continue
+  if (readFileSync(join(root, 'dist', String(file)), 'utf8').includes("'../lazy/")) throw new Error(`dist/${file} requires ../lazy/ but is not in dist/cli/chunks/: the lazy files would not be found`)
+}
+for (const name of Object.keys(LAZY)) statSync(join(lazyDir, `${name}.cjs`))
 
 // The dashboard's page (src/dashboard/page): served by `lattice dashboard` from dist/dashboard-page.
 rmSync(join(root, 'dist', 'dashboard-page'), { recursive: true, force: true })

@@ -1,6 +1,7 @@
 /** The CLI runs from bundled files (scripts/bundle.js): an entry, and one file per command. */
 import { execFile } from 'node:child_process'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +32,34 @@ describe('the bundled CLI', () => {
     const entry = (await import(join(ROOT, 'dist', 'lattice.js'))) as Record<string, unknown>
     expect(typeof entry.execute).toBe('function')
     expect(typeof entry.HELP).toBe('function')
+  })
+
+  it('loads the packages oclif seldom uses from their own files, and they work when called', async () => {
+    const lazy = join(ROOT, 'dist', 'cli', 'lazy')
+    const load = (name: string) => createRequire(import.meta.url)(join(lazy, `${name}.cjs`)) as Record<string, (...a: unknown[]) => unknown>
+    expect(load('semver').satisfies('20.1.0', '>=20')).toBe(true)
+    expect(load('minimatch').minimatch('@oclif/plugin-x', '@oclif/plugin-*')).toBe(true)
+    expect(load('ejs').render('<%= a %>!', { a: 'lattice' })).toBe('lattice!')
+    expect(typeof load('tinyglobby').glob).toBe('function')
+    expect(typeof load('lilconfig').lilconfig).toBe('function')
+    // The chunk holding oclif does not hold them (they are what start-up no longer compiles).
+    const chunks = readdirSync(join(ROOT, 'dist', 'cli', 'chunks')).filter((f) => f.endsWith('.js'))
+    const oclif = chunks.map((f) => readFileSync(join(ROOT, 'dist', 'cli', 'chunks', f), 'utf8')).find((s) => s.includes('node_modules/@oclif/core/lib/config/config.js'))
+    expect(oclif).toBeDefined()
+    expect(oclif).not.toContain('node_modules/semver/')
+    expect(oclif).not.toContain('node_modules/minimatch/')
+  })
+
+  it('prints oclif\'s debug lines with DEBUG set (debug is loaded only then), and the help renders its templates', async () => {
+    const run = (env: NodeJS.ProcessEnv) =>
+      new Promise<{ stdout: string; stderr: string }>((resolve) => execFile(process.execPath, [BIN, '--help'], { env: { ...process.env, ...env } }, (_err, stdout, stderr) => resolve({ stdout, stderr })))
+    const debug = await run({ DEBUG: 'oclif:*' })
+    expect(debug.stderr).toMatch(/oclif:config/)
+    const quiet = await run({ DEBUG: '', NODE_ENV: 'production' })
+    expect(quiet.stderr).toBe('')
+    // <%= config.bin %> in the root help's examples, rendered by ejs.
+    expect(quiet.stdout).toContain('$ lattice shift actor --help')
+    expect(quiet.stdout).not.toContain('<%')
   })
 
   it('says how to build when the bundle is missing', async () => {
