@@ -4,7 +4,7 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
   const { readFileSync } = await import('node:fs')
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
-} else {
+} else if (!(await fastHelp(process.argv.slice(2)))) {
   // The bundled entry (scripts/bundle.js): oclif and the help; oclif loads the one command run
   // (dist/cli/commands/, through the manifest). Loading oclif, nats and our modules file by file
   // cost more than a whole shift's network round trips.
@@ -23,4 +23,22 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
     if (process.env.LATTICE_DEBUG) process.stderr.write(`lattice: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`)
     process.exit()
   }, 1000).unref()
+}
+
+/**
+ * The help (`--help`, `help ...`, bare `lattice`, a topic alone) answered without oclif, exactly as
+ * oclif would (src/cli/fast-help.ts); false to leave it to oclif. Only argv that may ask for help
+ * load it: other commands do not pay for it.
+ */
+async function fastHelp(argv) {
+  const end = argv.indexOf('--')
+  if (!(argv.length <= 1 || argv[0] === 'help' || argv.slice(0, end === -1 ? undefined : end).includes('--help'))) return false
+  if (process.env.LATTICE_OCLIF_HELP) return false
+  try {
+    const { fileURLToPath } = await import('node:url')
+    const { fastHelp } = await import(new URL('../dist/fast-help.js', import.meta.url).href)
+    return fastHelp(argv, fileURLToPath(new URL('..', import.meta.url)))
+  } catch {
+    return false // not built, or built by an older lattice: oclif answers
+  }
 }

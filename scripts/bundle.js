@@ -121,6 +121,23 @@ await build({
   logLevel: 'warning',
 })
 
+// dist/fast-help.js: the help without oclif (src/cli/fast-help.ts), which bin/run.js tries first.
+// Built alone (no chunk shared with oclif's): it must not load any of oclif.
+const fastHelp = await build({
+  entryPoints: [join(root, 'src', 'cli', 'fast-help.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outfile: join(root, 'dist', 'fast-help.js'),
+  banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
+  plugins: [asciiWidthFirst],
+  metafile: true,
+  logLevel: 'warning',
+})
+const oclifInFastHelp = Object.keys(fastHelp.metafile.inputs).filter((input) => input.includes('@oclif'))
+if (oclifInFastHelp.length > 0) throw new Error(`dist/fast-help.js bundles oclif code: ${oclifInFastHelp.join(', ')}`)
+
 // The lazy files are required relative to the file that requires them: that must be a chunk.
 for (const file of readdirSync(join(root, 'dist'), { recursive: true })) {
   if (!String(file).endsWith('.js') || String(file).startsWith(join('cli', 'chunks'))) continue

@@ -1,0 +1,253 @@
+// Writes dist/help/: every piece of every help page (root, topics, commands) that does not depend
+// on the terminal's width, computed by oclif's own help code and lattice's help class, one file per
+// page, and help.json, the index (which page each id names; what the pages were built from).
+// src/cli/fast-help.ts lays them out at the width of the terminal, as oclif does, so that
+// `lattice ... --help` answers without loading oclif (issue #19). Runs after `oclif manifest`
+// (`npm run build`): oclif reads the commands from the manifest.
+//
+// Colour: the pieces are computed with colour on (FORCE_COLOR, set before oclif loads), so the
+// flag values carry oclif's underline; fast-help strips it when the terminal has no colour (the
+// only codes in the file, checked below).
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+process.env.FORCE_COLOR = '3'
+delete process.env.NO_COLOR
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const { Config } = await import('@oclif/core')
+const { HELP } = await import(pathToFileURL(join(root, 'dist', 'lattice.js')).href)
+const { HELP_DATA_FORMAT, fileStamp } = await import(pathToFileURL(join(root, 'dist', 'fast-help.js')).href)
+
+const config = await Config.load(root)
+const pjson = config.pjson
+const fail = (what) => {
+  throw new Error(`scripts/help-data.js: ${what}; src/cli/fast-help.ts does not render that: teach it, or leave the help to oclif`)
+}
+// What fast-help assumes of the CLI; anything else must be taught to it first.
+if (config.topicSeparator !== ' ') fail('topicSeparator is not " "')
+if (pjson.oclif.helpOptions || pjson.helpOptions) fail('there are helpOptions')
+if (pjson.oclif.additionalHelpFlags || pjson.oclif.additionalVersionFlags) fail('there are additional help/version flags')
+if (pjson.oclif.state || pjson.oclif.theme || pjson.oclif.flexibleTaxonomy || pjson.oclif.description) fail('oclif.state/theme/flexibleTaxonomy/description is set')
+if (config.isSingleCommandCLI) fail('a single-command CLI')
+if (config.theme) fail(`a theme is loaded (${config.configDir}/theme.json?): build without it`)
+for (const plugin of config.plugins.values()) {
+  for (const hook of ['init', 'finally']) if (plugin.hooks?.[hook]?.length) fail(`plugin ${plugin.name} has a ${hook} hook`)
+}
+
+const help = new HELP(config, {})
+const render = (s) => help.render(s)
+
+// oclif's help renames commands and topics in place (shift:actor -> "shift actor"): put them back
+// after each use.
+function keepingNames(fn) {
+  const saved = [...config.commands.map((c) => [c, 'id', c.id]), ...config.topics.map((t) => [t, 'name', t.name])]
+  try {
+    return fn()
+  } finally {
+    for (const [obj, key, value] of saved) obj[key] = value
+  }
+}
+
+/** The rows oclif's Help.formatTopics/formatCommands hands to renderList. */
+function listRows(method, items) {
+  if (items.length === 0) return null
+  return keepingNames(() => {
+    let rows
+    help.renderList = (input) => {
+      rows = input
+      return ''
+    }
+    try {
+      help[method](items)
+    } finally {
+      delete help.renderList
+    }
+    return rows
+  })
+}
+
+/** Children one level below `name` (topics, commands), as Help.showCommandHelp/showTopicHelp list them. */
+function children(name) {
+  const depth = name.split(':').length
+  const below = (id) => id.startsWith(`${name}:`) && id.split(':').length === depth + 1
+  return {
+    topics: listRows('formatTopics', help.sortedTopics.filter((t) => below(t.name))),
+    commands: listRows('formatCommands', help.sortedCommands.filter((c) => below(c.id))),
+  }
+}
+
+/** An example as CommandHelp.examples() lays it out: fixed text, or a description and commands to wrap. */
+function examplePieces(ch, examples) {
+  if (!examples || examples.length === 0) return null
+  return (Array.isArray(examples) ? examples : [examples]).map((a) => {
+    if (typeof a === 'string') {
+      const lines = a.split(/\r\n|\n/).filter(Boolean)
+      if (!(lines.length >= 2 && !ch.isCommand(lines[0]) && lines.slice(1).every((l) => ch.isCommand(l)))) return { text: lines.map((l) => ch.formatIfCommand(l)).join('\n') }
+      return { description: render(lines[0]), commands: lines.slice(1).map((c) => ch.formatIfCommand(c)) }
+    }
+    return { description: render(a.description), commands: [ch.formatIfCommand(a.command)] }
+  })
+}
+
+/** The pieces of one command's page, from CommandHelp.generate() run with its layout stubbed out. */
+function commandPage(cmd) {
+  const command = { ...cmd, id: cmd.id.replaceAll(':', ' ') }
+  const ch = help.getCommandHelpClass(command)
+  // No width: usage() keeps its line whole; wrap() returns its text as it is (unrendered: the
+  // usage line's length counts `<%= command.id %>` as oclif counts it).
+  ch.opts = { ...ch.opts, maxWidth: Number.POSITIVE_INFINITY }
+  ch.wrap = (body) => body
+  let examples
+  let described
+  ch.examples = (ex) => {
+    examples = examplePieces(ch, ex)
+    return examples ? 'EXAMPLES' : undefined
+  }
+  ch.flagsDescriptions = (flags) => {
+    described = flags.filter((f) => f.summary && f.description)
+    return described.length > 0 ? 'FLAG DESCRIPTIONS' : undefined
+  }
+  const sections = []
+  ch.section = (header, body) => {
+    if (header === 'USAGE') {
+      if (body.includes('\n')) fail(`${cmd.id} has several usage lines`)
+      sections.push({ header, usage: body })
+    } else if (header === 'DESCRIPTION') sections.push({ header, text: render(body) })
+    else if (header === 'EXAMPLES') sections.push({ header, examples })
+    else if (header === 'FLAG DESCRIPTIONS') {
+      sections.push({
+        header,
+        flags: described.map((flag) => ({
+          label: flag.char ? ch.flagHelpLabel(flag, true) : ch.flagHelpLabel(flag, true).replace('    ', ''),
+          summary: flag.summary,
+          description: flag.description || '',
+        })),
+      })
+    } else if (Array.isArray(body)) sections.push({ header, rows: body })
+    else fail(`${cmd.id} has a ${header} section`)
+    return header
+  }
+  ch.generate()
+  const summary = help.summary(cmd)
+  return { id: command.id, summary: summary || null, sections, ...children(cmd.id) }
+}
+
+function topicPage(topic) {
+  const description = render(topic.description || '')
+  let examples = null
+  help.getCommandHelpClass = (stub) => {
+    const ch = Object.getPrototypeOf(help).getCommandHelpClass.call(help, stub)
+    ch.examples = (ex) => {
+      examples = examplePieces(ch, ex)
+      return ''
+    }
+    return ch
+  }
+  try {
+    help.formatTopic({ ...topic })
+  } finally {
+    delete help.getCommandHelpClass
+  }
+  return {
+    summary: description.split('\n')[0],
+    usage: `$ ${config.bin} ${`${topic.name}:COMMAND`.replaceAll(':', config.topicSeparator)}`,
+    description: description.split('\n').slice(1).join('\n'),
+    examples,
+    ...children(topic.name),
+  }
+}
+
+function rootPage() {
+  const description = render(pjson.oclif.description || pjson.description || '')
+  let examples = null
+  help.getCommandHelpClass = (stub) => {
+    const ch = Object.getPrototypeOf(help).getCommandHelpClass.call(help, stub)
+    ch.examples = (ex) => {
+      examples = examplePieces(ch, ex)
+      return ''
+    }
+    return ch
+  }
+  try {
+    help.formatRoot()
+  } finally {
+    delete help.getCommandHelpClass
+  }
+  if (!examples) fail('the root help has no examples')
+  return {
+    summary: description.split('\n')[0],
+    usage: `$ ${config.bin} [COMMAND]`,
+    description: description.split('\n').slice(1).join('\n'),
+    examples,
+    topics: listRows('formatTopics', help.sortedTopics.filter((t) => !t.name.includes(':'))),
+    commands: listRows('formatCommands', help.sortedCommands.filter((c) => !c.id.includes(':') && c.id)),
+  }
+}
+
+// What `lattice WORDS --help` names: oclif's findCommand, else findTopic, for every id oclif can
+// assemble from the words (collateSpacedCmdIDFromArgs: the command ids and their prefixes).
+const usable = [...new Set(config.commandIDs.flatMap((id) => id.split(':').map((_, i, a) => a.slice(0, i + 1).join(':'))))]
+const commands = {}
+const topics = {}
+const subjects = {}
+for (const id of [...usable, ...config.topics.map((t) => t.name)]) {
+  const cmd = config.findCommand(id)
+  if (cmd) {
+    // Pages fast-help does not render: oclif answers them.
+    if ((cmd.hasDynamicHelp && cmd.pluginType !== 'jit') || cmd.state || cmd.deprecationOptions || cmd.aliases?.length || cmd.hiddenAliases?.length || cmd.usage) continue
+    commands[cmd.id] ??= keepingNames(() => commandPage(cmd))
+    subjects[id] = ['command', cmd.id]
+    continue
+  }
+  const topic = config.findTopic(id)
+  if (!topic) continue
+  topics[topic.name] ??= keepingNames(() => topicPage(topic))
+  subjects[id] = ['topic', topic.name]
+}
+
+// The files the help comes from: fast-help answers only while they are the ones seen here (size,
+// then mtime, else a checksum of the content: npm resets every mtime when it packs).
+const sources = ['package.json', 'oclif.manifest.json', 'dist/lattice.js']
+for (const plugin of config.plugins.values()) {
+  if (plugin.root === config.root) continue
+  for (const name of ['package.json', 'oclif.manifest.json']) if (name === 'package.json' || existsSync(join(plugin.root, name))) sources.push(`node_modules/${plugin.name}/${name}`)
+}
+const stamp = sources.map((path) => fileStamp(path, root))
+
+// One file per page (a help parses only its own), and the index, help.json, written last.
+const pages = {}
+const file = (kind, key) => `${kind}.${key.replaceAll(':', '.') || 'root'}.json`
+for (const [key, page] of Object.entries(commands)) pages[file('command', key)] = page
+for (const [key, page] of Object.entries(topics)) pages[file('topic', key)] = page
+pages['root.json'] = keepingNames(rootPage)
+const index = {
+  format: HELP_DATA_FORMAT,
+  stamp,
+  bin: config.bin,
+  name: config.name,
+  version: config.version,
+  usable,
+  withArgs: usable.filter((id) => {
+    const cmd = config.findCommand(id)
+    return Boolean(cmd && (cmd.strict === false || Object.keys(cmd.args ?? {}).length > 0))
+  }),
+  subjects: Object.fromEntries(Object.entries(subjects).map(([id, [kind, key]]) => [id, file(kind, key)])),
+}
+
+// fast-help renders nothing but `<%= command.id %>` in usage lines (ejs would escape nothing in an id).
+const text = JSON.stringify(pages)
+const tags = text.match(/<%/g)?.length ?? 0
+const usageTags = Object.values(commands).reduce((n, c) => n + c.sections.filter((s) => s.usage?.includes('<%= command.id %>')).length, 0)
+if (tags !== usageTags) fail('a help text still holds a template after rendering')
+for (const c of Object.values(commands)) if (help.getCommandHelpClass({ ...c, id: c.id }).render('<%= command.id %>') !== c.id) fail(`${c.id} renders differently in a template`)
+const codes = new Set(text.match(/\\u001b\[[0-9;]*m/g) ?? [])
+if ([...codes].some((c) => c !== '\\u001b[4m' && c !== '\\u001b[24m')) fail(`colour codes other than underline: ${[...codes].join(' ')}`)
+if (!codes.has('\\u001b[4m')) fail('no underlined flag value: was colour on?')
+
+const out = join(root, 'dist', 'help')
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out, { recursive: true })
+for (const [name, page] of Object.entries(pages)) writeFileSync(join(out, name), JSON.stringify(page))
+writeFileSync(join(out, 'help.json'), JSON.stringify(index))
