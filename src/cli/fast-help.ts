@@ -45,7 +45,7 @@ export function fastHelp(argv: string[], root: string): boolean {
   const width = terminalWidth()
   // oclif has no lower bound for OCLIF_COLUMNS; fast-help is tested from 40 columns.
   if (width === undefined || width < 40) return false
-  const lines = renderHelp(argv, { root, width, colour: colourOn() })
+  const lines = renderHelp(argv, { root, width, colour: helpColour() })
   if (!lines) return false
   guardOutput()
   // oclif's Help.log: console.log(format(...args)).
@@ -188,8 +188,8 @@ function terminalWidth(): number | undefined {
   return width < 1 ? 80 : Math.max(width, 40)
 }
 
-/** oclif's colorize: supports-color on stdout and stderr, then ansis's own decision. */
-function colourOn(): boolean {
+/** Whether oclif's help would be in colour: its colorize asks supports-color (stdout and stderr), then ansis. */
+export function helpColour(): boolean {
   return Boolean(supportsColor.stdout) && Boolean(supportsColor.stderr) && ansis.isSupported()
 }
 
