@@ -121,6 +121,27 @@ await build({
   logLevel: 'warning',
 })
 
+const noColorConvert = {
+  name: 'no-color-convert',
+  setup(b) {
+    b.onResolve({ filter: /^color-convert$/ }, () => ({ path: 'color-convert', namespace: 'no-color-convert' }))
+    b.onLoad({ filter: /.*/, namespace: 'no-color-convert' }, () => ({ contents: "throw new Error('color-convert is not in dist/fast-help.js')", loader: 'js' }))
+  },
+}
+// wrap-ansi ends each wrap by copying its result character by character, to carry colour codes
+// across line breaks: most of the help's time (and garbage). A result holding no escape character
+// (ESC or CSI, its ESCAPES) comes out of that loop unchanged: return it as it is.
+const WRAP_LOOP = "const pre = [...rows.join('\\n')];"
+const wrapAnsiNoEscapesFast = {
+  name: 'wrap-ansi-no-escapes-fast',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]wrap-ansi[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8')
+      if (!source.includes(WRAP_LOOP) || !source.includes("const ESCAPES = new Set([\n\t'\\u001B',\n\t'\\u009B'\n]);")) throw new Error(`${args.path}: not the wrap-ansi scripts/bundle.js patches (version ${JSON.parse(readFileSync(join(args.path, '..', 'package.json'), 'utf8')).version})`)
+      return { contents: source.replace(WRAP_LOOP, "const joined = rows.join('\\n');\n\tif (!joined.includes('\\u001B') && !joined.includes('\\u009B')) return joined;\n\tconst pre = [...joined];"), loader: 'js' }
+    })
+  },
+}
 // dist/fast-help.js: the help without oclif (src/cli/fast-help.ts), which bin/run.js tries first.
 // Built alone (no chunk shared with oclif's): it must not load any of oclif.
 const fastHelp = await build({
@@ -131,7 +152,10 @@ const fastHelp = await build({
   format: 'esm',
   outfile: join(root, 'dist', 'fast-help.js'),
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
-  plugins: [asciiWidthFirst],
+  // wrap-ansi's ansi-styles requires color-convert only for colour models the help never asks for.
+  plugins: [asciiWidthFirst, noColorConvert, wrapAnsiNoEscapesFast],
+  minify: true,
+  sourcemap: true,
   metafile: true,
   logLevel: 'warning',
 })

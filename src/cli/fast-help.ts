@@ -8,14 +8,19 @@
  * build; a user theme; Windows), it returns false and oclif answers. LATTICE_OCLIF_HELP=1 always
  * leaves the help to oclif. Bundled alone as dist/fast-help.js (scripts/bundle.js): no oclif code.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { arch, homedir, platform, release } from 'node:os'
-import { dirname, join } from 'node:path'
-import { format } from 'node:util'
+import { createRequire } from 'node:module'
 import ansis from 'ansis'
 import supportsColor from 'supports-color'
 import { type CommandPage, HelpLayout, type RootPage, type TopicPage } from './help-layout.js'
 import { guardOutput } from './output-guard.js'
+
+// Node's modules through require: importing node:fs as an ES module loads fs/promises, readline
+// and the streams (a tenth of the help's time).
+const nodeRequire = createRequire(import.meta.url)
+const { existsSync, readFileSync, statSync } = nodeRequire('node:fs') as typeof import('node:fs')
+const { arch, homedir, platform, release } = nodeRequire('node:os') as typeof import('node:os')
+const { dirname, join } = nodeRequire('node:path') as typeof import('node:path')
+const { format } = nodeRequire('node:util') as typeof import('node:util')
 
 /** The layout of dist/help/ (scripts/help-data.js writes it, this module reads it). */
 export const HELP_DATA_FORMAT = 1
