@@ -37,7 +37,7 @@ async function fastHelp(argv) {
   try {
     const { fileURLToPath } = await import('node:url')
     const { fastHelp } = await import(new URL('../dist/fast-help.js', import.meta.url).href)
-    return fastHelp(argv, fileURLToPath(new URL('..', import.meta.url)))
+    return await fastHelp(argv, fileURLToPath(new URL('..', import.meta.url)))
   } catch {
     return false // not built, or built by an older lattice: oclif answers
   }

@@ -144,13 +144,18 @@ const wrapAnsiNoEscapesFast = {
 }
 // dist/fast-help.js: the help without oclif (src/cli/fast-help.ts), which bin/run.js tries first.
 // Built alone (no chunk shared with oclif's): it must not load any of oclif.
+// Its layout (help-layout.ts and the libraries) is a chunk of its own, dist/fast-help/, loaded
+// only when there is a help to lay out.
+rmSync(join(root, 'dist', 'fast-help'), { recursive: true, force: true })
 const fastHelp = await build({
-  entryPoints: [join(root, 'src', 'cli', 'fast-help.ts')],
+  entryPoints: [{ in: join(root, 'src', 'cli', 'fast-help.ts'), out: 'fast-help' }],
   bundle: true,
+  splitting: true,
+  chunkNames: 'fast-help/[name]-[hash]',
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  outfile: join(root, 'dist', 'fast-help.js'),
+  outdir: join(root, 'dist'),
   banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
   // wrap-ansi's ansi-styles requires color-convert only for colour models the help never asks for.
   plugins: [asciiWidthFirst, noColorConvert, wrapAnsiNoEscapesFast],

@@ -6,12 +6,10 @@
  * as oclif would print it. Whenever it cannot be sure of that (a word that is neither a command
  * nor a topic, so oclif's error and suggestions must run; a help.json missing or from another
  * build; a user theme; Windows), it returns false and oclif answers. LATTICE_OCLIF_HELP=1 always
- * leaves the help to oclif. Bundled alone as dist/fast-help.js (scripts/bundle.js): no oclif code.
+ * leaves the help to oclif. Bundled alone as dist/fast-help.js and its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
  */
 import { createRequire } from 'node:module'
-import ansis from 'ansis'
-import supportsColor from 'supports-color'
-import { type CommandPage, HelpLayout, type RootPage, type TopicPage } from './help-layout.js'
+import type { CommandPage, RootPage, TopicPage } from './help-layout.js'
 import { guardOutput } from './output-guard.js'
 
 // Node's modules through require: importing node:fs as an ES module loads fs/promises, readline
@@ -45,12 +43,12 @@ type HelpIndex = {
 type Stamp = [string, number, number, number]
 
 /** Answer `argv`'s help on stdout as oclif would; false (nothing written) to leave it to oclif. */
-export function fastHelp(argv: string[], root: string): boolean {
+export async function fastHelp(argv: string[], root: string): Promise<boolean> {
   if (process.env.LATTICE_OCLIF_HELP || process.platform === 'win32' || userTheme()) return false
   const width = terminalWidth()
   // oclif has no lower bound for OCLIF_COLUMNS; fast-help is tested from 40 columns.
   if (width === undefined || width < 40) return false
-  const lines = renderHelp(argv, { root, width, colour: helpColour() })
+  const lines = await renderHelp(argv, { root, width })
   if (!lines) return false
   guardOutput()
   // oclif's Help.log: console.log(format(...args)).
@@ -58,22 +56,28 @@ export function fastHelp(argv: string[], root: string): boolean {
   return true
 }
 
-/** The strings oclif's help would log for `argv` (after main.ts's `help` rewrite), or undefined. */
-export function renderHelp(argv: string[], opts: { root: string; width: number; colour: boolean }): string[] | undefined {
+/**
+ * The strings oclif's help would log for `argv` (after main.ts's `help` rewrite), or undefined.
+ * Colour as oclif would decide it here, unless given. The layout (its libraries: most of this
+ * code) is loaded only once there is a page to lay out: a command run alone does not pay for it.
+ */
+export async function renderHelp(argv: string[], opts: { root: string; width: number; colour?: boolean }): Promise<string[] | undefined> {
   const index = loadIndex(opts.root)
   if (!index) return undefined
   const file = helpPage(argv, index)
   if (!file) return undefined
+  const { HelpLayout, helpColour } = await import('./help-layout.js')
+  const colour = opts.colour ?? helpColour()
   let page: unknown
   try {
     let text = readFileSync(join(opts.root, 'dist', 'help', file), 'utf8')
     // The only codes in it are oclif's underline of flag values (help-data.js checks).
-    if (!opts.colour) text = text.replace(/\\u001b\[(?:4|24)m/g, '')
+    if (!colour) text = text.replace(/\\u001b\[(?:4|24)m/g, '')
     page = JSON.parse(text)
   } catch {
     return undefined
   }
-  const layout = new HelpLayout(opts.width, opts.colour)
+  const layout = new HelpLayout(opts.width, colour)
   if (file === 'root.json') {
     if (looksLikeWsl()) return undefined // oclif names the platform "wsl" in the VERSION
     const userAgent = `${index.name}/${index.version} ${platform()}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}`
@@ -193,9 +197,9 @@ function terminalWidth(): number | undefined {
   return width < 1 ? 80 : Math.max(width, 40)
 }
 
-/** Whether oclif's help would be in colour: its colorize asks supports-color (stdout and stderr), then ansis. */
-export function helpColour(): boolean {
-  return Boolean(supportsColor.stdout) && Boolean(supportsColor.stderr) && ansis.isSupported()
+/** Whether oclif's help would be in colour here (help-layout.ts). */
+export async function helpColour(): Promise<boolean> {
+  return (await import('./help-layout.js')).helpColour()
 }
 
 /** A theme.json in lattice's config directory (oclif would colour the help with it). */

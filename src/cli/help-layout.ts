@@ -10,6 +10,7 @@
 import ansis from 'ansis'
 import indentString from 'indent-string'
 import stringWidth from 'string-width'
+import supportsColor from 'supports-color'
 import widestLine from 'widest-line'
 import wrapAnsi from 'wrap-ansi'
 
@@ -26,6 +27,11 @@ export type Section =
 export type CommandPage = { id: string; summary: string | null; sections: Section[]; topics: Row[] | null; commands: Row[] | null }
 export type TopicPage = { summary: string; usage: string; description: string; examples: Example[] | null; topics: Row[] | null; commands: Row[] | null }
 export type RootPage = TopicPage & { examples: Example[] }
+
+/** Whether oclif's help would be in colour: its colorize asks supports-color (stdout and stderr), then ansis. */
+export function helpColour(): boolean {
+  return Boolean(supportsColor.stdout) && Boolean(supportsColor.stderr) && ansis.isSupported()
+}
 
 const LINE_FEED = /\r\n|\n/
 const INDENT = 2

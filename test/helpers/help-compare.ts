@@ -26,11 +26,11 @@ export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
   const { Config } = await import('@oclif/core')
   const { HELP } = (await import(pathToFileURL(join(ROOT, 'dist', 'lattice.js')).href)) as { HELP: new (config: unknown, opts: { maxWidth: number }) => Help }
   const fast = (await import(pathToFileURL(join(ROOT, 'dist', 'fast-help.js')).href)) as {
-    renderHelp(argv: string[], opts: { root: string; width: number; colour: boolean }): string[] | undefined
-    helpColour(): boolean
+    renderHelp(argv: string[], opts: { root: string; width: number; colour: boolean }): Promise<string[] | undefined>
+    helpColour(): Promise<boolean>
   }
   const config = await Config.load(ROOT)
-  const colour = fast.helpColour()
+  const colour = await fast.helpColour()
   // oclif renames commands and topics in place while it renders (shift:actor -> "shift actor").
   const names: [Named, 'id' | 'name', string][] = [
     ...config.commands.map((c) => [c, 'id', c.id] as [Named, 'id', string]),
@@ -50,7 +50,7 @@ export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
       } finally {
         for (const [obj, key, value] of names) obj[key] = value
       }
-      const lines = fast.renderHelp(argv, { root: ROOT, width, colour })
+      const lines = await fast.renderHelp(argv, { root: ROOT, width, colour })
       const fastText = lines?.map((l) => `${format(l)}\n`).join('')
       if (fastText !== out.join('')) mismatches.push({ argv, width, oclif: out.join(''), fast: fastText })
     }
