@@ -5,8 +5,9 @@
  * own help at build time) laid out at this terminal's width by src/cli/help-layout.ts, exactly
  * as oclif would print it. Whenever it cannot be sure of that (a word that is neither a command
  * nor a topic, so oclif's error and suggestions must run; a help.json missing or from another
- * build; a user theme; Windows), it returns false and oclif answers. LATTICE_OCLIF_HELP=1 always
- * leaves the help to oclif. Bundled alone as dist/fast-help.js and its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
+ * build; a user theme; DEBUG set; Windows), it returns false and oclif answers.
+ * LATTICE_OCLIF_HELP=1 always leaves the help to oclif. Bundled alone as dist/fast-help.js and
+ * its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
  */
 import { createRequire } from 'node:module'
 import type { CommandPage, RootPage, TopicPage } from './help-layout.js'
@@ -44,7 +45,8 @@ type Stamp = [string, number, number, number]
 
 /** Answer `argv`'s help on stdout as oclif would; false (nothing written) to leave it to oclif. */
 export async function fastHelp(argv: string[], root: string): Promise<boolean> {
-  if (process.env.LATTICE_OCLIF_HELP || process.platform === 'win32' || userTheme()) return false
+  // DEBUG asks for oclif's debug lines: only oclif prints them.
+  if (process.env.LATTICE_OCLIF_HELP || process.env.DEBUG || process.platform === 'win32' || userTheme()) return false
   const width = terminalWidth()
   // oclif has no lower bound for OCLIF_COLUMNS; fast-help is tested from 40 columns.
   if (width === undefined || width < 40) return false

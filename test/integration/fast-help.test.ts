@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { CommandHelp, Config } from '@oclif/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { HelpLayout } from '../../src/cli/help-layout.js'
-import { cleanEnv, lattice } from '../helpers/cli.js'
+import { cleanEnv, lattice as latticeCli } from '../helpers/cli.js'
 import { type Comparison, WIDTHS, compareHelp } from '../helpers/help-compare.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -19,9 +19,12 @@ const COMPARE = fileURLToPath(new URL('../helpers/help-compare.ts', import.meta.
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }
 
+/** DEBUG (oclif's debug lines) leaves the help to oclif: not from the caller's shell here. */
+const lattice = (args: string[], env: Record<string, string | undefined> = {}) => latticeCli(args, { DEBUG: '', ...env })
+
 function run(file: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { env: cleanEnv(env), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [file, ...args], { env: cleanEnv({ DEBUG: '', ...env }), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
     })
   })
