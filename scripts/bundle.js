@@ -65,7 +65,9 @@ const asciiWidthFirst = {
 // their ~250 kB.
 const LAZY = {
   tinyglobby: 'exports.glob = (...a) => lazy().glob(...a)',
-  minimatch: 'exports.minimatch = (...a) => lazy().minimatch(...a)',
+  // oclif matches its plugin list against the dependencies at every start: a pattern with no
+  // glob syntax matches only itself.
+  minimatch: String.raw`exports.minimatch = (path, pattern, options) => (options === undefined && /^[^!#]/.test(pattern) && !/[*?[\]{}\]|[!+@]\(/.test(pattern) ? path === pattern : lazy().minimatch(path, pattern, options))`,
   semver: 'exports.satisfies = (...a) => lazy().satisfies(...a)',
   lilconfig: 'exports.lilconfig = (...a) => lazy().lilconfig(...a)',
   ejs: "exports.render = (template, data, options) => (template.includes('<%') ? lazy().render(template, data, options) : template)",
