@@ -76,6 +76,16 @@ Module._load = function (request, ...rest) { if (String(request).includes('/lazy
     expect(quiet.stdout).not.toContain('<%')
   })
 
+  it('runs its bundle without a word about TypeScript sources when NODE_ENV is development or test', async () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const r = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, 'shift', 'actor', '--help'], { env: { ...process.env, NODE_ENV, LATTICE_OCLIF_HELP: '1' } }, (_err, stdout, stderr) => resolve({ stdout, stderr })),
+      )
+      expect(r.stderr, NODE_ENV).toBe('')
+      expect(r.stdout).toContain('USAGE')
+    }
+  })
+
   it('says how to build when the bundle is missing', async () => {
     const copy = mkdtempSync(join(tmpdir(), 'lattice-unbuilt-'))
     mkdirSync(join(copy, 'bin'))
