@@ -19,7 +19,7 @@ import { appConnection } from '../test/helpers/traffic.js'
 import type { Section } from './common.js'
 
 const ENTITIES = 100
-const RATES = (process.env.BENCH_OBSERVE_RATES ?? '10000,1000').split(',').map(Number)
+const RATES = (process.env.BENCH_OBSERVE_RATES ?? '30000,10000,1000,100').split(',').map(Number)
 /** Frames of a watch: CPU is counted from the 2nd to the last. */
 const FRAMES = 7
 const TICK_MS = 1000 / 100 // USER_HZ: Linux reports utime/stime in 1/100 s

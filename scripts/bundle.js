@@ -9,6 +9,7 @@ import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { LAZY } from './lazy-oclif.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const commandsDir = join(root, 'commands')
@@ -54,25 +55,6 @@ const asciiWidthFirst = {
   },
 }
 
-// oclif requires these at load for code paths lattice's runs seldom or never take: tinyglobby
-// finds commands when there is no manifest, minimatch matches plugin names, semver checks the
-// node version (a check that cannot run in a bundle: it reads __dirname, which ESM has not),
-// lilconfig reads an .oclifrc (oclif's own config is in package.json), ejs renders help
-// templates (only strings with a template tag, such as examples with <%= config.bin %>, need
-// it: passing each flag's summary through it compiled each into a function, a third of
-// `--help`), and debug prints only with DEBUG set. Each is built into its own file,
-// dist/cli/lazy/<name>.cjs, required on first call: start-up neither compiles nor evaluates
-// their ~250 kB.
-const LAZY = {
-  tinyglobby: 'exports.glob = (...a) => lazy().glob(...a)',
-  minimatch: 'exports.minimatch = (...a) => lazy().minimatch(...a)',
-  semver: 'exports.satisfies = (...a) => lazy().satisfies(...a)',
-  lilconfig: 'exports.lilconfig = (...a) => lazy().lilconfig(...a)',
-  ejs: "exports.render = (template, data, options) => (template.includes('<%') ? lazy().render(template, data, options) : template)",
-  // Without DEBUG, a debug function that is off (all oclif asks of it).
-  debug: `const off = () => { const d = () => {}; d.enabled = false; d.extend = () => d; return d }
-module.exports = process.env.DEBUG ? lazy() : Object.assign(off, { enable() {}, disable: () => '', enabled: () => false })`,
-}
 const lazyDir = join(root, 'dist', 'cli', 'lazy')
 const lazyForOclif = {
   name: 'lazy-for-oclif',

@@ -2,7 +2,7 @@
  * The CLI entry the bundle exports (scripts/bundle.js): guard every output stream against
  * secrets, then hand over to oclif; an unknown command is answered in lattice's error style.
  */
-import { Config, flush, handle, run } from '@oclif/core'
+import { Config, flush, handle, run, settings } from '@oclif/core'
 import { ExitCode, LatticeError } from '../errors.js'
 import { guardOutput } from './output-guard.js'
 import { suggest } from './suggest.js'
@@ -10,6 +10,9 @@ import { isParseError, usageHint, usageMessage } from './usage.js'
 
 export async function execute(opts: { dir: string; args?: string[] }): Promise<unknown> {
   guardOutput()
+  // lattice runs its bundle, never TypeScript sources: without this, NODE_ENV=development or
+  // test (common in a user's shell) made oclif look for them and warn on every help.
+  settings.enableAutoTranspile = false
   let argv = opts.args ?? process.argv.slice(2)
   // `lattice help shift` as `lattice shift --help` (there is no help command).
   if (argv[0] === 'help') argv = [...argv.slice(1), '--help']

@@ -205,3 +205,31 @@ export type ActionAnswer = { ok: true; message: string } | { ok: false; error: {
 
 export const TOKEN_HEADER = 'x-lattice-token'
 export const WINDOW_MS = 15 * 60_000
+
+/** Figures the page keeps on `window.__latticeDashboard`, for the tests and the benchmark. */
+export interface PageStats {
+  /** Frames applied (drawn). */
+  frames: number
+  /** Frames received. */
+  framesReceived: number
+  /** `t` of the last frame applied. */
+  lastFrameT: number
+  /** Time of the last update (data + DOM + redraws), ms. */
+  lastApplyMs: number
+  maxApplyMs: number
+  /** Date.now() - frame.t when the frame was drawn, ms (includes clock skew to the server). */
+  lastLagMs: number
+  chartsCreated: number
+  chartsLive: number
+  connects: number
+  /** The last 1000 updates: their time (ms) and lag (ms), for the benchmark's percentiles. */
+  recentApplyMs: number[]
+  recentLagMs: number[]
+  /** Of the last 1000 updates: the part spent redrawing charts (ms), and how many were redrawn. */
+  recentRedrawMs: number[]
+  recentRedrawn: number[]
+  /** Parsing and taking in the last backfill (ms). */
+  backfillMs: number
+  /** Updates that drew at least one new frame. */
+  draws: number
+}

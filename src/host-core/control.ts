@@ -2,10 +2,24 @@
  * The control interface over NATS, JSON in and out. Every request gets an answer:
  * `{ "accepted": true, ... }` or `{ "accepted": false, "error": "...", "code": "..." }`.
  */
-import type { Msg, Subscription } from 'nats'
+import type { Msg, NatsConnection, Subscription } from 'nats'
 import { type EntityKind, type EntityRef, controlCommandSubject, inventorySubject, pingHostsSubject } from '../subjects/index.js'
 import { HostError } from './errors.js'
-import type { Host } from './host.js'
+import type { HostStats } from './instances.js'
+import type { InventoryEntry } from './types.js'
+
+/** What the control interface drives: the host (host.ts), which starts it with itself. */
+export interface ControlledHost {
+  readonly nc: NatsConnection
+  readonly lattice: string
+  readonly hostId: string
+  readonly startedAt: number
+  subscriptionFailed(subject: string, e: Error): void
+  startFromControl(entity: EntityRef, version: string, count: number): Promise<InventoryEntry>
+  scale(entity: EntityRef, count: number, version?: string): Promise<InventoryEntry>
+  inventory(): InventoryEntry[]
+  stats(): HostStats
+}
 
 interface CommandBody {
   kind?: EntityKind
@@ -20,7 +34,7 @@ const encoder = new TextEncoder()
 export class ControlInterface {
   private constructor(private readonly subs: Subscription[]) {}
 
-  static async start(host: Host): Promise<ControlInterface> {
+  static async start(host: ControlledHost): Promise<ControlInterface> {
     const { nc, lattice, hostId } = host
     const on = (subject: string, fn: (body: CommandBody) => Promise<Record<string, unknown>> | Record<string, unknown>, parse = true) =>
       nc.subscribe(subject, { callback: (err, msg) => (err ? host.subscriptionFailed(subject, err) : void answer(msg, fn, parse)) })

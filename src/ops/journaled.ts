@@ -17,7 +17,7 @@ import { routesFromMappings } from '../plan/routes.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
 import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
-import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change.js'
+import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change-types.js'
 import { replayUnrecorded } from './replay.js'
 import type { Session } from './session.js'
 

@@ -8,7 +8,7 @@
 import { LatticeError } from '../errors.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { type EntityRef, entityLabel, servesVersion, versionQueueGroup, versionedSubject } from '../subjects/index.js'
-import type { EntityChange } from './change.js'
+import type { EntityChange } from './change-types.js'
 
 export interface UnreadyVersion {
   entity: string

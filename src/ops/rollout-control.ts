@@ -9,11 +9,11 @@ import { type RolloutRecord, isActive } from '../state/rollouts.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { ChangeOptions } from './change.js'
 import { abortWithoutState } from './rollout-emergency.js'
-import { POLL_MS, RUNNER_SILENT_MS, readRecord, restoreStable, rolloutsOf, sleep } from './rollout.js'
+import { POLL_MS, RUNNER_SILENT_MS, rolloutsOf, sleep } from './rollout.js'
+import { type AbortResult, readRecord, restoreStable } from './rollout-steps.js'
 import type { Session } from './session.js'
 
-/** What `rollout abort` returns: the record, and with --without-state, whether the state was bypassed. */
-export type AbortResult = RolloutRecord & { withoutState?: true; warnings?: string[] }
+export type { AbortResult }
 
 export async function rolloutStatus(session: Session, entity: EntityRef): Promise<RolloutRecord> {
   const found = await rolloutsOf(session).get(entity)

@@ -13,8 +13,7 @@ import { type RolloutRecord, isActive } from '../state/rollouts.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, loadLiveAccount } from './change.js'
-import type { AbortResult } from './rollout-control.js'
-import { restoreStable } from './rollout.js'
+import { type AbortResult, restoreStable } from './rollout-steps.js'
 import type { Session } from './session.js'
 
 const describe = (w: Weights | null) => (w && Object.keys(w).length ? Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ') : 'no mapping (every running version shares the traffic)')

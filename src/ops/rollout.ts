@@ -4,21 +4,21 @@
  * abort from any terminal, or an interrupt puts the stable weights back in one push. Progress
  * lives in the state bucket, so `rollout status | abort | promote` work from anywhere.
  */
-import { LatticeError, isLatticeError } from '../errors.js'
+import { LatticeError } from '../errors.js'
 import { type Weights, shiftWeights } from '../plan/weights.js'
 import { currentOwner, currentWho } from '../state/journal.js'
 import { type RolloutPlan, validatePlan } from '../plan/rollout.js'
 import { readRolloutCopy } from '../state/rollout-copy.js'
 import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
-import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
-import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import { entityKey, entityLabel } from '../subjects/index.js'
 import { observedShares } from '../traffic/observe.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { routesFromMappings } from '../plan/routes.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
+import { type ChangeOptions, loadLiveAccount } from './change.js'
 import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
 import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
 import { servedEntity, startObservation } from './observe.js'
+import { describeWeights, isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './rollout-steps.js'
 
 export { POLL_MS, sleep }
 import type { Session } from './session.js'
@@ -261,51 +261,6 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
 const HEARTBEAT_MS = 2000
 /** `rollout abort` restores the weights itself when the runner has shown no sign of life this long. */
 export const RUNNER_SILENT_MS = 10_000
-
-const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
-
-/**
- * The runner could not restore the stable weights because the state is down: say exactly what
- * puts them back (an abort from this machine, which holds a copy of the record). Other errors pass.
- */
-function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | null, first?: unknown): unknown {
-  if (!isStateDown(failed)) return first ?? failed
-  const e = plan.entity
-  const link = e.kind === 'provider' && e.link && e.link !== DEFAULT_LINK ? ` --link ${e.link}` : ''
-  const command = `lattice rollout abort ${e.id}${link} ${WITHOUT_STATE_FLAG}`
-  return new LatticeError('STATE_UNAVAILABLE', `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`, {
-    hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
-    details: { command, stable },
-  })
-}
-
-const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
-
-/** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
-export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
-  try {
-    return (await rollouts.get(entity))?.value
-  } catch {
-    return undefined
-  }
-}
-
-/** One push of the entity's weights (its cluster-scoped weights kept). */
-function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, weightsOf: (current: Weights | undefined) => Weights | null, force = change.force): Promise<ChangeResult> {
-  return changeRoutes(
-    session,
-    (routes) => {
-      const current = routes.get(entityKey(entity))
-      return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
-    },
-    { ...change, dryRun: false, force },
-  )
-}
-
-/** One push back to the weights from before the rollout (no readiness gate: they were live; drift accepted: this is the way back). */
-export function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
-  return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
-}
 
 /** Wait `ms` (or until `until` holds); throws Stop on an abort request or an interrupt. */
 async function waitFor(read: () => Promise<RolloutRecord | undefined>, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<void> {

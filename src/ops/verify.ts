@@ -11,7 +11,7 @@ import { LatticeError } from '../errors.js'
 import { describeDifference, installedDifferences } from '../plan/installed.js'
 import type { Mappings } from '../plan/routes.js'
 import { type AccountOnServer, accountOnServers } from '../resolver/servers.js'
-import type { ChangeResult, ServerReport } from './change.js'
+import type { ChangeResult, ServerReport } from './change-types.js'
 import type { Session } from './session.js'
 
 const ATTEMPTS = 4

@@ -6,7 +6,7 @@
 import { currentWho, jwtHash } from '../state/journal.js'
 import { saveUnrecorded } from '../state/unrecorded.js'
 import { withoutStateWarning } from '../state/without-state.js'
-import type { LiveState, PlannedChange } from './change.js'
+import type { LiveState, PlannedChange } from './change-types.js'
 import type { Session } from './session.js'
 
 /** Save a push that reached at least one server, and add the loud warning to its result. */

@@ -4,14 +4,15 @@
  * All problems are collected; nothing stops at the first.
  */
 import { readFileSync } from 'node:fs'
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument, type Scalar } from 'yaml'
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml'
 import { LatticeError } from '../errors.js'
 import { secretIn } from '../redact.js'
 import { weightProblem } from '../plan/weights.js'
-import { type EntityRef, clusterNameProblem, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
+import { type EntityRef, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../plan/rollout.js'
-import { type Ctx, capital, checkId, entityItem, entries, providerRef, sentence, str, versionFor, versionOf } from './nodes.js'
+import { capital, checkId, entityItem, entries, providerRef, sentence, str, versionFor, versionOf } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
+import { clustersOf, weightsOf } from './split-weights.js'
 
 export interface SpecProblem {
   file: string
@@ -256,90 +257,6 @@ export function parseSpec(text: string, file: string): Spec {
 
   if (problems.length > 0) throw invalid(file, problems)
   return spec
-}
-
-function clustersOf(node: Node, ctx: Ctx, entity: EntityRef): Record<string, Record<string, number>> | undefined {
-  if (!isMap(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'clusters must map cluster names to weights, e.g. { west: { "1.0.0": 100 } }.')
-    return undefined
-  }
-  const out: Record<string, Record<string, number>> = {}
-  let ok = true
-  for (const pair of node.items) {
-    const keyNode = pair.key as Scalar
-    const name = String(keyNode?.value)
-    const problem = isScalar(keyNode) ? clusterNameProblem(name) : 'it is not a plain name'
-    if (problem) {
-      ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is invalid: ${problem}.`, 'Use the cluster name the servers are configured with.')
-      ok = false
-      continue
-    }
-    const weights = pair.value ? weightsOf(pair.value as Node, ctx, entity) : undefined
-    if (weights) out[name] = weights
-    else ok = false
-  }
-  return ok ? out : undefined
-}
-
-function weightsOf(node: Node, ctx: Ctx, entity: EntityRef): Record<string, number> | undefined {
-  if (!isMap(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'weights must map versions to whole percentages, e.g. { "1.0.0": 90, "2.0.0": 10 }.')
-    return undefined
-  }
-  const out: [string, number][] = []
-  let ok = true
-  for (const pair of node.items) {
-    const keyNode = pair.key as Scalar
-    const version = versionFor(entity, keyNode, ctx)
-    const w = pair.value as Node | null
-    const value = isScalar(w) ? w.value : undefined
-    const p = typeof value !== 'number' ? 'it is not a number' : weightProblem(value)
-    if (p) {
-      ctx.at(w ?? keyNode, 'INVALID_WEIGHT', `Weight ${JSON.stringify(value ?? null)} for ${String(keyNode.value)} is invalid: ${p}.`, 'Use a whole number from 0 to 100.')
-      ok = false
-    }
-    if (version === undefined) ok = false
-    else if (out.some(([v]) => v === version)) {
-      ctx.at(keyNode, 'DUPLICATE_VERSION', `Version "${version}" appears twice (lattice compares version names in Unicode NFC, so composed and decomposed spellings are one version).`, 'Keep one entry per version.')
-      ok = false
-    } else out.push([version, value as number])
-  }
-  if (!ok) return undefined
-  const sum = out.reduce((a, [, w]) => a + w, 0)
-  if (sum !== 100) {
-    ctx.at(node, 'WEIGHTS_SUM', `Weights sum to ${sum}, not 100.`, 'Make the weights of a split add up to exactly 100.')
-    return undefined
-  }
-  return Object.fromEntries(out.filter(([, w]) => w > 0))
-}
-
-/**
- * The spec's text with `live:` set to `env`: only the value's characters change, so comments,
- * quoting and layout stay byte for byte (the Document's own toString would re-wrap long lines).
- */
-export function withLive(spec: Spec, env: string): string {
-  const root = spec.document.contents
-  const pair = isMap(root) ? root.items.find((p) => isScalar(p.key) && p.key.value === 'live') : undefined
-  const value = pair?.value as Scalar | null | undefined
-  const plain = /^[A-Za-z][A-Za-z0-9_-]*$/.test(env) && parse(env) === env
-  const quoted = plain ? env : JSON.stringify(env)
-  const range = value && isScalar(value) && (value.type === 'PLAIN' || value.type === 'QUOTE_DOUBLE' || value.type === 'QUOTE_SINGLE') ? value.range : undefined
-  const text = range
-    ? spec.text.slice(0, range[0]) + quoted + spec.text.slice(range[1])
-    : `${spec.text}${spec.text.length === 0 || spec.text.endsWith('\n') ? '' : '\n'}live: ${quoted}\n`
-  // Never write a file that does not read back as the same spec with the new live.
-  let check: Spec | undefined
-  try {
-    check = parseSpec(text, spec.file)
-  } catch {
-    check = undefined
-  }
-  if (!check || check.live !== env) {
-    throw new LatticeError('SPEC_INVALID', `Cannot set live: ${env} in ${spec.file} without changing its meaning (unusual layout of the live key).`, {
-      hint: `Write live: ${env} as a plain line at the top level of the file, then run again.`,
-    })
-  }
-  return text
 }
 
 function invalid(file: string, problems: SpecProblem[]): LatticeError {

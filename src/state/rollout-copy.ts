@@ -6,18 +6,16 @@
 import { join } from 'node:path'
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
 import { localDir, readJson, writePrivateJson } from './local.js'
-import type { RolloutRecord } from './rollouts.js'
+import { type RolloutRecord, isActive } from './rollout-record.js'
 
 const fileOf = (account: string, entity: EntityRef, create = false) => join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)
-
-const active = (r: RolloutRecord) => r.phase === 'running' || r.phase === 'paused'
 
 export function saveRolloutCopy(account: string, record: RolloutRecord): void {
   try {
     const file = fileOf(account, record.plan.entity, true)
     const current = readJson<RolloutRecord>(file)
     // An abort made here without the state stands until the runner has finished the rollout.
-    if (current?.abortedWithoutState && current.startedAt === record.startedAt && active(record)) return
+    if (current?.abortedWithoutState && current.startedAt === record.startedAt && isActive(record)) return
     writePrivateJson(file, record)
   } catch {
     // A copy is a convenience for emergencies: never a reason to stop a rollout.

@@ -5,58 +5,14 @@
  * another terminal's abort request never overwrite each other. Each record written is also
  * copied to this machine (src/state/rollout-copy.ts), for an abort while the bucket is down.
  */
-import type { AnalysisRecord } from '../analysis/record.js'
-import type { RolloutPlan } from '../plan/rollout.js'
-import type { Weights } from '../plan/weights.js'
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
 
 export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout.js'
-import type { Owner, Who } from './journal.js'
 import { saveRolloutCopy } from './rollout-copy.js'
+import { type RolloutRecord, isActive } from './rollout-record.js'
 import type { StateStore, Versioned } from './store.js'
 
-export interface GateResult {
-  gate: 'probe' | 'command' | 'webhook' | 'prometheus'
-  pass: boolean
-  detail: string
-}
-
-/** held: interrupted with --on-interrupt hold; failed: the stable weights could not be restored. */
-export type Phase = 'running' | 'paused' | 'completed' | 'rolled-back' | 'held' | 'failed'
-
-export interface RolloutRecord {
-  plan: RolloutPlan
-  lattice: string
-  phase: Phase
-  /** Index of the step being run (0-based). */
-  step: number
-  /** Percent of traffic set for `to`. */
-  setWeight: number
-  /** Percent of traffic observed on `to` during the last wait (when there was traffic). */
-  observedWeight?: number
-  /** Every serving version's share of the calls observed during the last wait, in percent. */
-  observedShares?: Record<string, number>
-  /** Where those calls were counted: the hosts' metrics reports, or a subscription to the versioned subjects. */
-  observedBy?: 'reports' | 'subscription'
-  /** Real-traffic analysis: on or off (and why), and the current step's judgements. */
-  analysis?: AnalysisRecord
-  /** The entity's weights before the rollout: what an abort restores. */
-  stable: Weights | null
-  gates: GateResult[]
-  message?: string
-  who: Who
-  owner: Owner
-  startedAt: string
-  updatedAt: string
-  abortRequested?: { who: Who; at: string }
-  promoteRequested?: boolean
-  /** The runner's last sign of life (its own clock; only its changing matters). */
-  heartbeat?: number
-  /** `rollout abort --without-state` restored the stable weights while the state could not be read (from this machine's copy). */
-  abortedWithoutState?: { who: Who; at: string }
-}
-
-export const isActive = (r: RolloutRecord) => r.phase === 'running' || r.phase === 'paused'
+export { type GateResult, type Phase, type RolloutRecord, isActive } from './rollout-record.js'
 
 export class Rollouts {
   constructor(

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
+import type { PageStats } from '../../src/dashboard/model.js'
 
 export const CHROMIUM = process.env.LATTICE_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -44,23 +45,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
   }
 }
 
-export interface DashboardStats {
-  frames: number
-  framesReceived: number
-  lastFrameT: number
-  lastApplyMs: number
-  maxApplyMs: number
-  lastLagMs: number
-  chartsCreated: number
-  chartsLive: number
-  connects: number
-  recentApplyMs: number[]
-  recentLagMs: number[]
-  recentRedrawMs: number[]
-  recentRedrawn: number[]
-  backfillMs: number
-  draws: number
-}
+/** What the page keeps for tests and benchmarks (src/dashboard/model.ts). */
+export type DashboardStats = PageStats
 
 /** window.__latticeDashboard of a dashboard page. */
 export const dashboardStats = (page: Page): Promise<DashboardStats> => page.evaluate(() => (globalThis as unknown as { __latticeDashboard: DashboardStats }).__latticeDashboard)

@@ -1,6 +1,6 @@
 /** The CLI runs from bundled files (scripts/bundle.js): an entry, and one file per command. */
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative, sep } from 'node:path'
@@ -50,6 +50,20 @@ describe('the bundled CLI', () => {
     expect(oclif).not.toContain('node_modules/minimatch/')
   })
 
+  it('a command that needs none of them loads none of them (oclif matches its plugin list without minimatch)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lattice-lazy-'))
+    const hook = join(dir, 'record.cjs')
+    writeFileSync(hook, `const Module = require('node:module'); const load = Module._load
+Module._load = function (request, ...rest) { if (String(request).includes('/lazy/')) process.stderr.write('LOADED ' + request + '\\n'); return load.call(this, request, ...rest) }\n`)
+    const loaded = (args: string[]) =>
+      new Promise<string[]>((resolve) =>
+        execFile(process.execPath, ['-r', hook, BIN, ...args], { env: { ...process.env, DEBUG: '', NODE_ENV: 'production' } }, (_err, _out, stderr) => resolve([...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]))),
+      )
+    expect(await loaded(['env', 'subjects', 'blue', '-f', join(ROOT, 'bench', 'fixtures', 'lattice.yaml')])).toEqual([])
+    // The help's examples hold <%= config.bin %>: ejs renders them.
+    expect(await loaded(['shift', 'actor', '--help'])).toEqual(['../lazy/ejs.cjs'])
+  })
+
   it('prints oclif\'s debug lines with DEBUG set (debug is loaded only then), and the help renders its templates', async () => {
     const run = (env: NodeJS.ProcessEnv) =>
       new Promise<{ stdout: string; stderr: string }>((resolve) => execFile(process.execPath, [BIN, '--help'], { env: { ...process.env, ...env } }, (_err, stdout, stderr) => resolve({ stdout, stderr })))
@@ -60,6 +74,16 @@ describe('the bundled CLI', () => {
     // <%= config.bin %> in the root help's examples, rendered by ejs.
     expect(quiet.stdout).toContain('$ lattice shift actor --help')
     expect(quiet.stdout).not.toContain('<%')
+  })
+
+  it('runs its bundle without a word about TypeScript sources when NODE_ENV is development or test', async () => {
+    for (const NODE_ENV of ['development', 'test']) {
+      const r = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, 'shift', 'actor', '--help'], { env: { ...process.env, NODE_ENV, LATTICE_OCLIF_HELP: '1' } }, (_err, stdout, stderr) => resolve({ stdout, stderr })),
+      )
+      expect(r.stderr, NODE_ENV).toBe('')
+      expect(r.stdout).toContain('USAGE')
+    }
   })
 
   it('says how to build when the bundle is missing', async () => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { problems } from '../helpers/spec-problems.js'
 import { LatticeError } from '../../src/errors.js'
 import { desiredRoutes } from '../../src/spec/compile.js'
-import { type SpecProblem, parseSpec, withLive } from '../../src/spec/parse.js'
+import { withLive } from '../../src/spec/live.js'
+import { type SpecProblem, parseSpec } from '../../src/spec/parse.js'
 import { encodePublicKey, routeTokenProblem } from '../../src/subjects/index.js'
 
 const M = () => encodePublicKey('module', randomBytes(32))

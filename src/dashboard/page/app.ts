@@ -2,46 +2,18 @@
 // draws it. Frames only append to data arrays when they arrive; the DOM and the charts are
 // updated at most once per animation frame, so frames that arrive while the page is busy are
 // coalesced into one update instead of queueing.
-import type { DashboardEvents, Frame, Hello } from '../model.js'
+import type { DashboardEvents, Frame, Hello, PageStats } from '../model.js'
 import { byId, setText, shortKey } from './dom.js'
 import { Entities } from './entities.js'
 import { type Ctx, renderHistory, renderRollouts, renderServers, updateRolloutsLive } from './panels.js'
 
-/** Figures for tests and the benchmark. */
-interface Stats {
-  /** Frames applied (drawn). */
-  frames: number
-  /** Frames received. */
-  framesReceived: number
-  /** `t` of the last frame applied. */
-  lastFrameT: number
-  /** Time of the last update (data + DOM + redraws), ms. */
-  lastApplyMs: number
-  maxApplyMs: number
-  /** Date.now() - frame.t when the frame was drawn, ms (includes clock skew to the server). */
-  lastLagMs: number
-  chartsCreated: number
-  chartsLive: number
-  connects: number
-  /** The last 1000 updates: their time (ms) and lag (ms), for the benchmark's percentiles. */
-  recentApplyMs: number[]
-  recentLagMs: number[]
-  /** Of the last 1000 updates: the part spent redrawing charts (ms), and how many were redrawn. */
-  recentRedrawMs: number[]
-  recentRedrawn: number[]
-  /** Parsing and taking in the last backfill (ms). */
-  backfillMs: number
-  /** Updates that drew at least one new frame. */
-  draws: number
-}
-
 declare global {
   interface Window {
-    __latticeDashboard: Stats
+    __latticeDashboard: PageStats
   }
 }
 
-const stats: Stats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], backfillMs: 0, draws: 0 }
+const stats: PageStats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], backfillMs: 0, draws: 0 }
 window.__latticeDashboard = stats
 
 // The token comes in the URL lattice printed; keep it for this tab only and take it out of the

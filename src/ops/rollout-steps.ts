@@ -1,0 +1,60 @@
+/**
+ * What a rollout pushes (a step's weights, the way back to the stable ones) and how it reads its
+ * record, for the runner (rollout.ts) and for abort/promote from any terminal (rollout-control.ts).
+ */
+import { LatticeError, isLatticeError } from '../errors.js'
+import type { Weights } from '../plan/weights.js'
+import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutRecord, Rollouts } from '../state/rollouts.js'
+import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
+import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import type { Session } from './session.js'
+
+export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
+
+/**
+ * The runner could not restore the stable weights because the state is down: say exactly what
+ * puts them back (an abort from this machine, which holds a copy of the record). Other errors pass.
+ */
+export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | null, first?: unknown): unknown {
+  if (!isStateDown(failed)) return first ?? failed
+  const e = plan.entity
+  const link = e.kind === 'provider' && e.link && e.link !== DEFAULT_LINK ? ` --link ${e.link}` : ''
+  const command = `lattice rollout abort ${e.id}${link} ${WITHOUT_STATE_FLAG}`
+  return new LatticeError('STATE_UNAVAILABLE', `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`, {
+    hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
+    details: { command, stable },
+  })
+}
+
+export const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
+
+/** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
+export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
+  try {
+    return (await rollouts.get(entity))?.value
+  } catch {
+    return undefined
+  }
+}
+
+/** One push of the entity's weights (its cluster-scoped weights kept). */
+export function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, weightsOf: (current: Weights | undefined) => Weights | null, force = change.force): Promise<ChangeResult> {
+  return changeRoutes(
+    session,
+    (routes) => {
+      const current = routes.get(entityKey(entity))
+      return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
+    },
+    { ...change, dryRun: false, force },
+  )
+}
+
+/** One push back to the weights from before the rollout (no readiness gate: they were live; drift accepted: this is the way back). */
+export function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
+  return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
+}
+
+/** What `rollout abort` returns: the record, and with --without-state, whether the state was bypassed. */
+export type AbortResult = RolloutRecord & { withoutState?: true; warnings?: string[] }
