@@ -55,13 +55,15 @@ describe('the bundled CLI', () => {
     const hook = join(dir, 'record.cjs')
     writeFileSync(hook, `const Module = require('node:module'); const load = Module._load
 Module._load = function (request, ...rest) { if (String(request).includes('/lazy/')) process.stderr.write('LOADED ' + request + '\\n'); return load.call(this, request, ...rest) }\n`)
-    const loaded = (args: string[]) =>
+    const loaded = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       new Promise<string[]>((resolve) =>
-        execFile(process.execPath, ['-r', hook, BIN, ...args], { env: { ...process.env, DEBUG: '', NODE_ENV: 'production' } }, (_err, _out, stderr) => resolve([...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]))),
+        execFile(process.execPath, ['-r', hook, BIN, ...args], { env: { ...process.env, DEBUG: '', NODE_ENV: 'production', ...env } }, (_err, _out, stderr) => resolve([...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]))),
       )
     expect(await loaded(['env', 'subjects', 'blue', '-f', join(ROOT, 'bench', 'fixtures', 'lattice.yaml')])).toEqual([])
-    // The help's examples hold <%= config.bin %>: ejs renders them.
-    expect(await loaded(['shift', 'actor', '--help'])).toEqual(['../lazy/ejs.cjs'])
+    // oclif's help (the fast help, src/cli/fast-help.ts, loads no oclif at all): the examples hold
+    // <%= config.bin %>, which ejs renders.
+    expect(await loaded(['shift', 'actor', '--help'], { LATTICE_OCLIF_HELP: '1' })).toEqual(['../lazy/ejs.cjs'])
+    expect(await loaded(['shift', 'actor', '--help'])).toEqual([])
   })
 
   it('prints oclif\'s debug lines with DEBUG set (debug is loaded only then), and the help renders its templates', async () => {
