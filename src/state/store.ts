@@ -66,6 +66,9 @@ export class StateStore {
     try {
       opts.deadline?.at(`opening the state bucket ${BUCKET}`)
       return await retrying(nc, 'opened', async () => {
+        // The manager's API check ($JS.API.INFO) stays, round trip and all: for state creds of an
+        // account without JetStream (the system account's) it says so at once, where the stream
+        // info below would only time out (state-availability.test, every server version).
         const jsm = await nc.jetstreamManager()
         // checkAPI false: the manager above already asked whether JetStream answers; binding
         // the bucket would ask again (one more round trip on every command with history).

@@ -175,6 +175,17 @@ describe('a replicated state bucket', () => {
     expect((await lattice(['state', 'scale'], env)).stdout).toContain('scaled already has 3 replicas.')
   })
 
+  it("state creds of an account without JetStream (the system account's, a common slip) are refused as such, and nothing is pushed", async () => {
+    const actor = newActorId()
+    const before = await liveJwt(l)
+    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], { ...l.env(), LATTICE_STATE_CREDS: l.sysCredsFile, LATTICE_STATE_BUCKET: 'sys-account' })
+    expect(r.code, r.stdout).toBe(ExitCode.CONNECTION)
+    // Not a TIMEOUT after the 20 s a stream leader election is given: JetStream's API check says "not here" at once.
+    expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*cannot be opened: no JetStream answers for the --state-creds user's account/)
+    expect(r.stderr).toContain('JetStream enabled')
+    expect(await liveJwt(l)).toBe(before)
+  })
+
   it('when the only replica is down, the error names the stream and the missing server, and nothing is pushed', async () => {
     const env = envFor('single', { LATTICE_STATE_REPLICAS: '1', LATTICE_STATE_WAIT_MS: '3000' })
     const actor = newActorId()
