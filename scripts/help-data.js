@@ -134,8 +134,8 @@ function commandPage(cmd) {
   return { id: command.id, summary: summary || null, sections, ...children(cmd.id) }
 }
 
-function topicPage(topic) {
-  const description = render(topic.description || '')
+/** The EXAMPLES pieces lattice's help class adds to a root or topic page (src/cli/help.ts), caught as `format` renders it. */
+function examplesOf(format) {
   let examples = null
   help.getCommandHelpClass = (stub) => {
     const ch = Object.getPrototypeOf(help).getCommandHelpClass.call(help, stub)
@@ -146,10 +146,16 @@ function topicPage(topic) {
     return ch
   }
   try {
-    help.formatTopic({ ...topic })
+    format()
   } finally {
     delete help.getCommandHelpClass
   }
+  return examples
+}
+
+function topicPage(topic) {
+  const description = render(topic.description || '')
+  const examples = examplesOf(() => help.formatTopic({ ...topic }))
   return {
     summary: description.split('\n')[0],
     usage: `$ ${config.bin} ${`${topic.name}:COMMAND`.replaceAll(':', config.topicSeparator)}`,
@@ -161,20 +167,7 @@ function topicPage(topic) {
 
 function rootPage() {
   const description = render(pjson.oclif.description || pjson.description || '')
-  let examples = null
-  help.getCommandHelpClass = (stub) => {
-    const ch = Object.getPrototypeOf(help).getCommandHelpClass.call(help, stub)
-    ch.examples = (ex) => {
-      examples = examplePieces(ch, ex)
-      return ''
-    }
-    return ch
-  }
-  try {
-    help.formatRoot()
-  } finally {
-    delete help.getCommandHelpClass
-  }
+  const examples = examplesOf(() => help.formatRoot())
   if (!examples) fail('the root help has no examples')
   return {
     summary: description.split('\n')[0],
