@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, credsAuthenticator } from 'nats'
+import { StorageType, connect, credsAuthenticator } from 'nats'
 import { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, seedText, writeCreds } from '../../src/dev/identity.js'
 
 export { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, writeCreds }
@@ -165,7 +165,7 @@ ${opts.extraConfig ?? ''}
     lattice.url = nodes[0].clientUrl
     lattice.urls = nodes.map((x) => x.clientUrl).join(',')
     if (n > 1) await waitForRoutes(nodes, n - 1)
-    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile)
+    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile, n)
   } catch (e) {
     await lattice.stop()
     throw e
@@ -227,21 +227,33 @@ async function waitForRoutes(nodes: ServerNode[], expected: number): Promise<voi
   throw new Error('cluster routes did not form within 15 s')
 }
 
-/** A clustered JetStream answers only once its meta leader is elected (seconds after start). */
-async function waitForJetStream(urls: string, credsFile: string): Promise<void> {
+/**
+ * A clustered JetStream answers only once its meta leader is elected (seconds after start), and
+ * places a stream on every server only once the leader has heard from each of them: until then
+ * creating one with a replica per server fails with "no suitable peers for placement" (seen on
+ * 2.10 for over 40 s on a loaded machine). Tests start once a probe stream with `replicas`
+ * replicas can be created (then deleted): lattice's own wait for that (a leader election's 20 s)
+ * is for clusters that have run for a while.
+ */
+async function waitForJetStream(urls: string, credsFile: string, replicas: number): Promise<void> {
   const nc = await connect({ servers: urls.split(','), authenticator: credsAuthenticator(readFileSync(credsFile)) })
+  const deadline = Date.now() + 90_000
+  let last = ''
   try {
-    const deadline = Date.now() + 30_000
     while (Date.now() < deadline) {
       try {
-        const reply = JSON.parse(new TextDecoder().decode((await nc.request('$JS.API.INFO', undefined, { timeout: 1000 })).data)) as { error?: unknown }
-        if (!reply.error) return
-      } catch {
-        // not ready yet
+        const jsm = await nc.jetstreamManager()
+        if (replicas <= 1) return
+        const name = 'test-placement-probe'
+        await jsm.streams.add({ name, subjects: [`${name}.>`], num_replicas: replicas, storage: StorageType.Memory })
+        await jsm.streams.delete(name)
+        return
+      } catch (e) {
+        last = (e as Error).message // not ready yet
       }
       await sleep(250)
     }
-    throw new Error('JetStream did not become ready within 30 s')
+    throw new Error(`JetStream could not place a stream on all ${replicas} servers within 90 s (last: ${last})`)
   } finally {
     await nc.close()
   }
