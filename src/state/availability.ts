@@ -48,7 +48,7 @@ export function stateUnavailable(cause: Error, verb: 'opened' | 'answered'): Lat
   if (/jetstream not enabled|no responders/i.test(why) || String((cause as { code?: unknown }).code) === '503') {
     return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} cannot be opened: ${/no responders|^503$/i.test(why) ? 'no JetStream answers for the --state-creds user\'s account' : why}. History and locking are off.`, {
       hint: `Use --state-creds (LATTICE_STATE_CREDS) of a user in an account with JetStream enabled, on servers running JetStream. ${WITHOUT_STATE_HINT}`,
-      details: { bucket: BUCKET, stream: STREAM, cause: why },
+      details: { bucket: BUCKET, stream: STREAM, cause: why, noJetStreamAnswer: true },
     })
   }
   return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} (stream ${STREAM}) ${verb === 'opened' ? 'cannot be opened' : 'did not answer'}: ${why}. History and locking are off while it is unreachable.`, {

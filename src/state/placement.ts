@@ -6,6 +6,8 @@
 import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
 import { MAX_REPLICAS, jetStreamServers } from '../resolver/jetstream.js'
+import { BUCKET } from './availability.js'
+import { WITHOUT_STATE_HINT } from './without-state.js'
 
 /** LATTICE_STATE_REPLICAS, when set: the replica count a new bucket gets, whatever the cluster. */
 export function replicasOverride(env = process.env): number | undefined {
@@ -34,8 +36,23 @@ export async function replicasForNewBucket(conn: Connection): Promise<number> {
 export async function withMissingServers(e: unknown, conn: Connection | undefined): Promise<unknown> {
   if (!isLatticeError(e) || e.code !== 'STATE_UNAVAILABLE' || !conn) return e
   const servers = await jetStreamServers(conn).catch(() => undefined)
-  if (!servers) return e
+  return servers ? namingMissingServers(e, servers) : e
+}
+
+/**
+ * The error with the servers named. JetStream silent while servers are missing is a cluster
+ * between meta leaders (the leader was on a server that went away) or without a majority, not
+ * an account without JetStream: say that, and how to go on.
+ */
+export function namingMissingServers(e: LatticeError, servers: { online: string[]; missing: string[] }): LatticeError {
   const known = [...servers.online, ...servers.missing].sort()
   const missing = servers.missing.length ? `JetStream servers not answering: ${servers.missing.join(', ')} (of ${known.join(', ')}).` : `Every JetStream server answers (${known.join(', ') || 'none'}).`
-  return new LatticeError('STATE_UNAVAILABLE', `${e.message} ${missing}`, { hint: e.hint, details: { ...e.details, jetStreamServers: servers.online, missingServers: servers.missing } })
+  const details = { ...e.details, jetStreamServers: servers.online, missingServers: servers.missing }
+  if (servers.missing.length > 0 && e.details?.noJetStreamAnswer) {
+    return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} cannot be opened: JetStream did not answer while servers are missing (the cluster electing a new leader after losing one, or without a majority of its servers). History and locking are off while it is unreachable. ${missing}`, {
+      hint: `Bring the missing servers back (\`lattice status --servers\` shows them), or retry in a few seconds if one has just gone away. ${WITHOUT_STATE_HINT}`,
+      details,
+    })
+  }
+  return new LatticeError('STATE_UNAVAILABLE', `${e.message} ${missing}`, { hint: e.hint, details })
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { allowedReplicas } from '../../src/resolver/jetstream.js'
 import { isTransient, stateUnavailable } from '../../src/state/availability.js'
-import { replicasOverride } from '../../src/state/placement.js'
+import { namingMissingServers, replicasOverride } from '../../src/state/placement.js'
 
 describe('state availability', () => {
   it('retries what a leader election, a reconnect or an account just loaded explains, not a refusal', () => {
@@ -22,6 +22,22 @@ describe('state availability', () => {
     expect(noJs.hint).toMatch(/--state-creds .* JetStream enabled/)
     const noResponders = stateUnavailable(Object.assign(new Error('503'), { code: '503' }), 'opened')
     expect(noResponders.message).toMatch(/cannot be opened: no JetStream answers for the --state-creds user's account\. History and locking are off\./)
+  })
+
+  it('names the missing servers; JetStream silent while servers are missing is a cluster between leaders, not creds without JetStream', () => {
+    const silent = () => stateUnavailable(Object.assign(new Error('503'), { code: '503' }), 'opened')
+    const named = namingMissingServers(silent(), { online: ['n1', 'n3'], missing: ['n2'] })
+    expect(named.message).toMatch(/cannot be opened: JetStream did not answer while servers are missing .*History and locking are off while it is unreachable\. JetStream servers not answering: n2 \(of n1, n2, n3\)\./)
+    expect(named.message).not.toMatch(/--state-creds/)
+    expect(named.hint).toMatch(/Bring the missing servers back .*--without-state/)
+    expect(named.details).toMatchObject({ missingServers: ['n2'], jetStreamServers: ['n1', 'n3'] })
+    // Every server there and still silent: the account has no JetStream, as before.
+    const allThere = namingMissingServers(silent(), { online: ['n1', 'n2', 'n3'], missing: [] })
+    expect(allThere.message).toMatch(/no JetStream answers for the --state-creds user's account\. .*Every JetStream server answers \(n1, n2, n3\)\./)
+    expect(allThere.hint).toMatch(/--state-creds .* JetStream enabled/)
+    // A stream offline keeps its own reason, with the servers named.
+    const offline = namingMissingServers(stateUnavailable(new Error('stream is offline'), 'opened'), { online: ['n1'], missing: ['n2'] })
+    expect(offline.message).toMatch(/stream KV_lattice-state\) cannot be opened: stream is offline\..* JetStream servers not answering: n2 \(of n1, n2\)\./)
   })
 
   it('replicas: one per JetStream server (those down included) up to 3; LATTICE_STATE_REPLICAS checked', () => {
