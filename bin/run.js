@@ -34,6 +34,11 @@ async function fastHelp(argv) {
   const end = argv.indexOf('--')
   if (!(argv.length <= 1 || argv[0] === 'help' || argv.slice(0, end === -1 ? undefined : end).includes('--help'))) return false
   if (process.env.LATTICE_OCLIF_HELP) return false
+  // One word is a help only when it names a topic (`lattice shift`): `lattice status` is a command to run.
+  if (argv.length === 1 && argv[0] !== 'help' && argv[0] !== '--help') {
+    const { existsSync } = await import('node:fs')
+    if (!/^[a-z][a-z0-9-]*$/.test(argv[0]) || !existsSync(new URL(`../dist/help/topic.${argv[0]}.json`, import.meta.url))) return false
+  }
   try {
     const { fileURLToPath } = await import('node:url')
     const { fastHelp } = await import(new URL('../dist/fast-help.js', import.meta.url).href)

@@ -104,6 +104,12 @@ describe('lattice with the fast help, run end to end', () => {
     expect(fast.filter((m) => /\/dist\/(lattice\.js|cli\/)|@oclif/.test(m))).toEqual([])
     const oclif = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm', LATTICE_OCLIF_HELP: '1' })).stderr)
     expect(oclif.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
+    // One word that names a command, not a topic, is a command to run: the fast help is not even loaded.
+    const command = modules((await lattice(['status'], { NODE_DEBUG: 'esm' })).stderr)
+    expect(command.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
+    expect(command.some((m) => m.includes('/dist/fast-help'))).toBe(false)
+    const topic = modules((await lattice(['shift'], { NODE_DEBUG: 'esm' })).stderr)
+    expect(topic.some((m) => m.endsWith('/dist/fast-help.js'))).toBe(true)
   })
 
   describe('in a copy of the package', () => {
