@@ -29,9 +29,11 @@ interface Revision {
 }
 
 let l: TestLattice
+// A 3-node JetStream cluster just started may take over 30 s (seen on 2.10.27 in the CI matrix)
+// before it can place a stream on every server; the helper waits up to 90 s for that.
 beforeAll(async () => {
   l = await startLattice({ nodes: 3, jetstream: true })
-})
+}, 120_000)
 afterAll(async () => {
   await l?.stop()
 })
