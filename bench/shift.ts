@@ -136,7 +136,7 @@ export async function benchShift(): Promise<Section[]> {
       rows: results.map(({ nodes, e2e: r }) => [String(nodes), ms(r.baseline.ms), ms(r.lattice.ms), x(r.lattice.ms, r.baseline.ms), ms(r.history.ms), x(r.history.ms, r.lattice.ms), x(r.history.ms, r.baseline.ms)]),
       checks: results.flatMap(({ nodes, e2e: r }) => [
         { label: `${servers(nodes)}, without history: at most 1.0x the script (${x(r.lattice.ms, r.baseline.ms)})`, pass: r.lattice.ms <= r.baseline.ms },
-        { label: `${servers(nodes)}, with history: at most 1.0x the script (${x(r.history.ms, r.baseline.ms)}; the state bucket costs ${ms(r.history.ms - r.lattice.ms)})`, pass: r.history.ms <= r.baseline.ms },
+        { label: `${servers(nodes)}, with history: at most 1.0x the script (${x(r.history.ms, r.baseline.ms)}; ${stateCost(r.history.ms - r.lattice.ms)})`, pass: r.history.ms <= r.baseline.ms },
       ]),
     },
     {
@@ -157,4 +157,9 @@ export async function benchShift(): Promise<Section[]> {
       checks: [],
     },
   ]
+}
+
+/** The state bucket's cost, the difference of two medians: below zero it is lost in the noise. */
+function stateCost(diff: number): string {
+  return diff > 0 ? `the state bucket costs ${ms(diff)}` : `the state bucket's cost is within the noise (${ms(diff)})`
 }

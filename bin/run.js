@@ -1,24 +1,46 @@
 #!/usr/bin/env node
-// `lattice --version` answers without loading oclif or any command: it must be instant.
-if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-v')) {
-  const { readFileSync } = await import('node:fs')
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
-} else if (!(await fastHelp(process.argv.slice(2)))) {
+// CommonJS (bin/package.json): Node starts a CommonJS main without its ES module loader, ~8 ms
+// sooner (issue #19). The ES module parts (the help, oclif) are imported when needed.
+'use strict'
+const { join } = require('node:path')
+
+const root = join(__dirname, '..')
+const argv = process.argv.slice(2)
+
+main().catch((err) => {
+  // lattice's commands report their own errors; this is a fault of the entry itself.
+  process.stderr.write(`Internal error: ${err?.stack ?? err}\n`)
+  process.exitCode = 1 // INTERNAL (docs/exit-codes.md)
+})
+
+async function main() {
+  // `lattice --version` answers without loading oclif or any command: it must be instant.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+    const pkg = JSON.parse(require('node:fs').readFileSync(join(root, 'package.json'), 'utf8'))
+    process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    return
+  }
+  if ((await fastHelp()) || (await directRun())) return exitSoon()
   // The bundled entry (scripts/bundle.js): oclif and the help; oclif loads the one command run
   // (dist/cli/commands/, through the manifest). Loading oclif, nats and our modules file by file
   // cost more than a whole shift's network round trips.
-  const bundle = new URL('../dist/lattice.js', import.meta.url)
-  const { existsSync } = await import('node:fs')
-  if (!existsSync(bundle)) {
-    const { fileURLToPath } = await import('node:url')
-    process.stderr.write(`lattice is not built: ${fileURLToPath(bundle)} is missing.\n  Run \`npm run build\` in ${fileURLToPath(new URL('..', import.meta.url))}\n`)
+  const bundle = join(root, 'dist', 'lattice.js')
+  if (!require('node:fs').existsSync(bundle)) {
+    process.stderr.write(`lattice is not built: ${bundle} is missing.\n  Run \`npm run build\` in ${root}\n`)
     process.exit(1)
   }
-  const { execute } = await import(bundle.href)
-  await execute({ dir: import.meta.url })
-  // The command is done (its output written, its exit code set). Anything still holding the event
-  // loop, such as work abandoned when --timeout passed, must not keep the process alive.
+  const { pathToFileURL } = require('node:url')
+  const { execute } = await import(pathToFileURL(bundle).href)
+  // The package's root: oclif looks for its package.json from there up (bin/ has one of its own).
+  await execute({ dir: root })
+  exitSoon()
+}
+
+/**
+ * The command is done (its output written, its exit code set). Anything still holding the event
+ * loop, such as work abandoned when --timeout passed, must not keep the process alive.
+ */
+function exitSoon() {
   setTimeout(() => {
     if (process.env.LATTICE_DEBUG) process.stderr.write(`lattice: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`)
     process.exit()
@@ -30,20 +52,32 @@ if (process.argv.length === 3 && (process.argv[2] === '--version' || process.arg
  * oclif would (src/cli/fast-help.ts); false to leave it to oclif. Only argv that may ask for help
  * load it: other commands do not pay for it.
  */
-async function fastHelp(argv) {
+async function fastHelp() {
   const end = argv.indexOf('--')
   if (!(argv.length <= 1 || argv[0] === 'help' || argv.slice(0, end === -1 ? undefined : end).includes('--help'))) return false
   if (process.env.LATTICE_OCLIF_HELP) return false
   // One word is a help only when it names a topic (`lattice shift`): `lattice status` is a command to run.
   if (argv.length === 1 && argv[0] !== 'help' && argv[0] !== '--help') {
-    const { existsSync } = await import('node:fs')
-    if (!/^[a-z][a-z0-9-]*$/.test(argv[0]) || !existsSync(new URL(`../dist/help/topic.${argv[0]}.json`, import.meta.url))) return false
+    if (!/^[a-z][a-z0-9-]*$/.test(argv[0]) || !require('node:fs').existsSync(join(root, 'dist', 'help', `topic.${argv[0]}.json`))) return false
   }
   try {
-    const { fileURLToPath } = await import('node:url')
-    const { fastHelp } = await import(new URL('../dist/fast-help.js', import.meta.url).href)
-    return await fastHelp(argv, fileURLToPath(new URL('..', import.meta.url)))
+    const { fastHelp } = await import(require('node:url').pathToFileURL(join(root, 'dist', 'fast-help.js')).href)
+    return await fastHelp(argv, root)
   } catch {
     return false // not built, or built by an older lattice: oclif answers
   }
+}
+
+/**
+ * The command run without oclif's runtime (src/cli/direct/run.ts), when it is sure to run it as
+ * oclif would; false to leave it to oclif (then nothing was done).
+ */
+async function directRun() {
+  let run
+  try {
+    run = require(join(root, 'dist', 'direct', 'run.cjs')).directRun
+  } catch {
+    return false // not built, or built by an older lattice: oclif runs it
+  }
+  return run(argv, root)
 }

@@ -9,6 +9,7 @@ import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { bundleDirect } from './bundle-direct.js'
 import { LAZY } from './lazy-oclif.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -148,6 +149,9 @@ const fastHelp = await build({
 })
 const oclifInFastHelp = Object.keys(fastHelp.metafile.inputs).filter((input) => input.includes('@oclif'))
 if (oclifInFastHelp.length > 0) throw new Error(`dist/fast-help.js bundles oclif code: ${oclifInFastHelp.join(', ')}`)
+
+// dist/direct/: the commands again, run without oclif's runtime (scripts/bundle-direct.js).
+await bundleDirect(root, commands)
 
 // The lazy files are required relative to the file that requires them: that must be a chunk.
 for (const file of readdirSync(join(root, 'dist'), { recursive: true })) {

@@ -1,7 +1,7 @@
 // Writes dist/help/: every piece of every help page (root, topics, commands) that does not depend
 // on the terminal's width, computed by oclif's own help code and lattice's help class, one file per
-// page, and help.json, the index (which page each id names; what the pages were built from).
-// src/cli/fast-help.ts lays them out at the width of the terminal, as oclif does, so that
+// page, and help.json, the index (which page each id names, which command src/cli/direct/run.ts
+// may run without oclif; what the pages were built from). src/cli/fast-help.ts lays them out at the width of the terminal, as oclif does, so that
 // `lattice ... --help` answers without loading oclif (issue #19). Runs after `oclif manifest`
 // (`npm run build`): oclif reads the commands from the manifest.
 //
@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { directModule } from './bundle-direct.js'
 
 process.env.FORCE_COLOR = '3'
 delete process.env.NO_COLOR
@@ -227,6 +228,32 @@ const index = {
     return Boolean(cmd && (cmd.strict === false || Object.keys(cmd.args ?? {}).length > 0))
   }),
   subjects: Object.fromEntries(Object.entries(subjects).map(([id, [kind, key]]) => [id, file(kind, key)])),
+  direct: directCommands(),
+}
+
+/**
+ * lattice's own commands and their modules in dist/direct/ (scripts/bundle-direct.js), which
+ * src/cli/direct/run.ts runs without oclif: only what it does as oclif would is allowed.
+ */
+function directCommands() {
+  const failDirect = (what) => {
+    throw new Error(`scripts/help-data.js: ${what}; src/cli/direct/ does not do that: teach it, or leave the command to oclif`)
+  }
+  for (const plugin of config.plugins.values()) {
+    for (const [hook, files] of Object.entries(plugin.hooks ?? {})) if (files.length > 0 && hook !== 'plugins:postinstall' && hook !== 'plugins:postuninstall') failDirect(`plugin ${plugin.name} has a ${hook} hook`)
+  }
+  const direct = {}
+  for (const cmd of config.commands) {
+    if (cmd.pluginName !== config.name) continue // a plugin's (autocomplete): oclif runs it
+    if (cmd.aliases?.length || cmd.hiddenAliases?.length) failDirect(`${cmd.id} has aliases`)
+    if (cmd.state === 'deprecated' || cmd.deprecationOptions) failDirect(`${cmd.id} is deprecated`)
+    for (const [name, flag] of Object.entries(cmd.flags)) if (flag.deprecated || flag.deprecateAliases) failDirect(`--${name} of ${cmd.id} is deprecated`)
+    const module = `${directModule(cmd.id)}.cjs`
+    if (!existsSync(join(root, 'dist', 'direct', module))) failDirect(`dist/direct/${module} (${cmd.id}) was not built`)
+    direct[cmd.id] = module
+  }
+  if (Object.keys(direct).length === 0) failDirect('no command found')
+  return direct
 }
 
 // fast-help renders nothing but `<%= command.id %>` in usage lines (ejs would escape nothing in an id).

@@ -10,38 +10,20 @@
  * its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
  */
 import { createRequire } from 'node:module'
+import { type HelpIndex, collate, loadIndex, userTheme, wantsHelp } from './build-index.js'
 import type { CommandPage, RootPage, TopicPage } from './help-layout.js'
 import { guardOutput } from './output-guard.js'
+
+// scripts/help-data.js writes the index with these (it imports dist/fast-help.js).
+export { HELP_DATA_FORMAT, fileStamp } from './build-index.js'
 
 // Node's modules through require: importing node:fs as an ES module loads fs/promises, readline
 // and the streams (a tenth of the help's time).
 const nodeRequire = createRequire(import.meta.url)
-const { existsSync, readFileSync, statSync } = nodeRequire('node:fs') as typeof import('node:fs')
-const { arch, homedir, platform, release } = nodeRequire('node:os') as typeof import('node:os')
-const { dirname, join } = nodeRequire('node:path') as typeof import('node:path')
+const { existsSync, readFileSync } = nodeRequire('node:fs') as typeof import('node:fs')
+const { arch, platform, release } = nodeRequire('node:os') as typeof import('node:os')
+const { join } = nodeRequire('node:path') as typeof import('node:path')
 const { format } = nodeRequire('node:util') as typeof import('node:util')
-
-/** The layout of dist/help/ (scripts/help-data.js writes it, this module reads it). */
-export const HELP_DATA_FORMAT = 1
-
-/** dist/help/help.json: what the pages were built from, and which page each id names. */
-type HelpIndex = {
-  format: number
-  stamp: Stamp[]
-  bin: string
-  name: string
-  version: string
-  usable: string[]
-  withArgs: string[]
-  /** Command or topic id -> its page's file in dist/help/ (root.json is the root's). */
-  subjects: Record<string, string>
-}
-
-/**
- * [path, size, mtimeMs, checksum of the content]. The path is relative to the package; one under
- * node_modules/ is looked up there as Node finds a package (in this package's, or a parent's).
- */
-type Stamp = [string, number, number, number]
 
 /** Answer `argv`'s help on stdout as oclif would; false (nothing written) to leave it to oclif. */
 export async function fastHelp(argv: string[], root: string): Promise<boolean> {
@@ -102,16 +84,6 @@ function helpPage(argv: string[], index: HelpIndex): string | undefined {
   return file?.startsWith('topic.') ? file : undefined
 }
 
-/** oclif's helpAddition: no words at all, or --help before any `--`. */
-function wantsHelp(args: string[]): boolean {
-  if (args.length === 0) return true
-  for (const arg of args) {
-    if (arg === '--help') return true
-    if (arg === '--') return false
-  }
-  return false
-}
-
 /** oclif's getHelpSubject: the first word that is not `help`; none if a flag or `--` comes first. */
 function helpSubject(args: string[]): string | undefined {
   for (const arg of args) {
@@ -121,73 +93,6 @@ function helpSubject(args: string[]): string | undefined {
     return arg
   }
   return undefined
-}
-
-/** oclif's collateSpacedCmdIDFromArgs: the leading words joined into a command id ("shift actor" -> "shift:actor"). */
-function collate(argv: string[], index: HelpIndex): string[] {
-  if (argv.length <= 1) return argv
-  const usable = new Set(index.usable)
-  const withArgs = new Set(index.withArgs)
-  const final: string[] = []
-  const idWith = (s?: string) => (s ? [...final, s] : final).filter(Boolean).join(':')
-  for (const arg of argv) {
-    if (usable.has(idWith(arg))) final.push(arg)
-    // After a command that takes arguments, the next word is one of them.
-    else if (arg.includes('=') || arg.startsWith('-') || (idWith() !== '' && withArgs.has(idWith()))) break
-    else final.push(arg)
-  }
-  const id = idWith()
-  return id ? [id, ...argv.slice(id.split(':').length)] : argv
-}
-
-let loaded: { root: string; index: HelpIndex | undefined } | undefined
-
-/** dist/help/help.json, if it was built from the files the CLI runs now. */
-function loadIndex(root: string): HelpIndex | undefined {
-  if (loaded?.root === root) return loaded.index
-  let index: HelpIndex | undefined
-  try {
-    index = JSON.parse(readFileSync(join(root, 'dist', 'help', 'help.json'), 'utf8')) as HelpIndex
-    if (index.format !== HELP_DATA_FORMAT || !index.stamp.every((s) => sameFile(s, root))) index = undefined
-  } catch {
-    index = undefined
-  }
-  loaded = { root, index }
-  return index
-}
-
-function sameFile([path, size, mtimeMs, sum]: Stamp, root: string): boolean {
-  const full = stampedPath(path, root)
-  const s = full === undefined ? undefined : statSync(full, { throwIfNoEntry: false })
-  if (s?.size !== size) return false
-  // The mtime the build saw, else (npm packs every file with one fixed mtime) the same content.
-  return s.mtimeMs === mtimeMs || checksum(readFileSync(full as string)) === sum
-}
-
-function stampedPath(path: string, root: string): string | undefined {
-  if (!path.startsWith('node_modules/')) return join(root, path)
-  for (let dir = root; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, path))) return join(dir, path)
-    if (dirname(dir) === dir) return undefined
-  }
-}
-
-/** A file's stamp for help.json (scripts/help-data.js). */
-export function fileStamp(path: string, root: string): Stamp {
-  const full = stampedPath(path, root)
-  if (full === undefined) throw new Error(`${path} not found from ${root}`)
-  const s = statSync(full)
-  return [path, s.size, s.mtimeMs, checksum(readFileSync(full))]
-}
-
-/** FNV-1a over 32-bit words: no node:crypto to load (it cost more than the whole check). */
-function checksum(buf: Buffer): number {
-  const words = buf.length >>> 2
-  const view = buf.byteOffset % 4 === 0 ? new Int32Array(buf.buffer, buf.byteOffset, words) : new Int32Array(Uint8Array.prototype.slice.call(buf, 0, words * 4).buffer)
-  let h = 0x811c9dc5 ^ buf.length
-  for (let i = 0; i < words; i++) h = Math.imul(h ^ view[i], 16777619)
-  for (let i = words * 4; i < buf.length; i++) h = Math.imul(h ^ buf[i], 16777619)
-  return h >>> 0
 }
 
 /** oclif's lib/screen.js: OCLIF_COLUMNS, else the terminal's columns (at least 40), else 80. */
@@ -202,13 +107,6 @@ function terminalWidth(): number | undefined {
 /** Whether oclif's help would be in colour here (help-layout.ts). */
 export async function helpColour(): Promise<boolean> {
   return (await import('./help-layout.js')).helpColour()
-}
-
-/** A theme.json in lattice's config directory (oclif would colour the help with it). */
-function userTheme(): boolean {
-  const home = process.env.HOME || homedir()
-  const dir = process.env.LATTICE_CONFIG_DIR || join(process.env.XDG_CONFIG_HOME || join(home, '.config'), 'lattice')
-  return existsSync(join(dir, 'theme.json'))
 }
 
 /** What oclif's platform check (wsl-utils) would call WSL, or more. */

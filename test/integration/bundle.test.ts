@@ -60,6 +60,8 @@ Module._load = function (request, ...rest) { if (String(request).includes('/lazy
         execFile(process.execPath, ['-r', hook, BIN, ...args], { env: { ...process.env, DEBUG: '', NODE_ENV: 'production', ...env } }, (_err, _out, stderr) => resolve([...stderr.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1]))),
       )
     expect(await loaded(['env', 'subjects', 'blue', '-f', join(ROOT, 'bench', 'fixtures', 'lattice.yaml')])).toEqual([])
+    // The same through oclif (a command runs without oclif's runtime unless told).
+    expect(await loaded(['env', 'subjects', 'blue', '-f', join(ROOT, 'bench', 'fixtures', 'lattice.yaml')], { LATTICE_OCLIF_RUN: '1' })).toEqual([])
     // oclif's help (the fast help, src/cli/fast-help.ts, loads no oclif at all): the examples hold
     // <%= config.bin %>, which ejs renders.
     expect(await loaded(['shift', 'actor', '--help'], { LATTICE_OCLIF_HELP: '1' })).toEqual(['../lazy/ejs.cjs'])
@@ -92,6 +94,7 @@ Module._load = function (request, ...rest) { if (String(request).includes('/lazy
     const copy = mkdtempSync(join(tmpdir(), 'lattice-unbuilt-'))
     mkdirSync(join(copy, 'bin'))
     copyFileSync(BIN, join(copy, 'bin', 'run.js'))
+    copyFileSync(join(ROOT, 'bin', 'package.json'), join(copy, 'bin', 'package.json'))
     copyFileSync(join(ROOT, 'package.json'), join(copy, 'package.json'))
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
       execFile(process.execPath, [join(copy, 'bin', 'run.js'), 'status'], (err, _out, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr })),

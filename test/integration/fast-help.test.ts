@@ -4,8 +4,7 @@
  * stale or missing data, LATTICE_OCLIF_HELP=1) oclif answers; and it does not load oclif.
  */
 import { execFile } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CommandHelp, Config } from '@oclif/core'
@@ -13,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { HelpLayout } from '../../src/cli/help-layout.js'
 import { cleanEnv, lattice as latticeCli } from '../helpers/cli.js'
 import { type Comparison, WIDTHS, compareHelp } from '../helpers/help-compare.js'
+import { packageCopies } from '../helpers/package-copy.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const COMPARE = fileURLToPath(new URL('../helpers/help-compare.ts', import.meta.url))
@@ -104,27 +104,20 @@ describe('lattice with the fast help, run end to end', () => {
     expect(fast.filter((m) => /\/dist\/(lattice\.js|cli\/)|@oclif/.test(m))).toEqual([])
     const oclif = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm', LATTICE_OCLIF_HELP: '1' })).stderr)
     expect(oclif.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
-    // One word that names a command, not a topic, is a command to run: the fast help is not even loaded.
-    const command = modules((await lattice(['status'], { NODE_DEBUG: 'esm' })).stderr)
+    // One word that names a command, not a topic, is a command to run: the fast help is not even
+    // loaded (the command runs without oclif, src/cli/direct/, or through oclif when told).
+    const command = modules((await lattice(['status'], { NODE_DEBUG: 'esm', LATTICE_OCLIF_RUN: '1' })).stderr)
     expect(command.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
     expect(command.some((m) => m.includes('/dist/fast-help'))).toBe(false)
+    expect(modules((await lattice(['status'], { NODE_DEBUG: 'esm' })).stderr)).toEqual([])
     const topic = modules((await lattice(['shift'], { NODE_DEBUG: 'esm' })).stderr)
     expect(topic.some((m) => m.endsWith('/dist/fast-help.js'))).toBe(true)
   })
 
   describe('in a copy of the package', () => {
-    const dirs: string[] = []
-    afterAll(() => {
-      for (const d of dirs) rmSync(d, { recursive: true, force: true })
-    })
-    /** bin, dist, package.json and the manifest copied (new mtimes, as npm gives them), node_modules linked. */
-    function copy(): string {
-      const dir = mkdtempSync(join(tmpdir(), 'lattice-fast-help-'))
-      dirs.push(dir)
-      for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-      return dir
-    }
+    const copies = packageCopies('lattice-fast-help-')
+    afterAll(copies.removeAll)
+    const copy = copies.copy
     const loadsOclif = (stderr: string) => /Translating StandardModule \S+\/dist\/lattice\.js/.test(stderr)
 
     it('answers with the same content under other mtimes (an npm install), and falls back to oclif when help.json is missing', async () => {
