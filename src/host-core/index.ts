@@ -3,7 +3,8 @@
  * lattice. Depends on `nats` and lattice's subject module only. It implements the lattice host
  * protocol 1.0 (docs/host-protocol.md), and is its reference implementation.
  */
-export { Host, type HostOptions, type StartOptions, type VersionSelector } from './host.js'
+export { Host } from './host.js'
+export type { HostOptions, StartOptions, VersionSelector } from './host-options.js'
 export type { MetricsOptions } from './metrics.js'
 export { HostError, type HostErrorCode } from './errors.js'
 export { HOST_CONNECTION_DEFAULTS, type ConnectionEvent, type ConnectionState, type HostClosed } from './connection.js'
