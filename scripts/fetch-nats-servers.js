@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Newer nats-server binaries for the server matrix (npm run test:servers), taken from Debian's
 // own packages: trixie (2.10.x) and sid (the newest). Each .deb is found through the suite's
-// Packages index on the machine's Debian mirror (read from its apt sources, never changed),
-// checked against the index's SHA256, and its binary extracted to
-// <cache>/<version>/nats-server. A binary already there with that version is not fetched again.
+// Packages index on the machine's Debian mirror (read from its apt sources, never changed), as
+// apt trusts it: the suite's InRelease signature checked with gpgv against Debian's archive
+// keyring, the index checked against the SHA256 that signed file gives it, the .deb against the
+// index's SHA256. Its binary is extracted to <cache>/<version>/nats-server. A binary already
+// there with that version is not fetched again.
 //
 //   node scripts/fetch-nats-servers.js          fetch if needed, print "<version> <path>" lines
 //   LATTICE_NATS_SERVERS_CACHE=<dir>            cache folder (default .cache/nats-servers here)
 //   LATTICE_DEBIAN_MIRROR=<uri>                 mirror to use instead of the apt sources' one
+//   LATTICE_DEBIAN_KEYRING=<file>               keyring to check InRelease with (default Debian's)
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -125,12 +128,41 @@ function compareDebian(a, b) {
   return 0
 }
 
+function keyring() {
+  return process.env.LATTICE_DEBIAN_KEYRING || '/usr/share/keyrings/debian-archive-keyring.gpg'
+}
+
+/**
+ * The SHA256 a suite's Release gives one of its files (`main/binary-amd64/Packages.xz`), read
+ * from InRelease once gpgv has checked its signature against Debian's archive keyring.
+ */
+export async function releaseSha256(mirror, suite, path, work) {
+  need('gpgv', 'gpgv')
+  const keys = keyring()
+  if (!existsSync(keys)) throw new FetchError(`the keyring ${keys} is missing, so Debian's signed index cannot be checked: install it (apt-get install -y debian-archive-keyring) or name another with LATTICE_DEBIAN_KEYRING. ${HOW_TO_PROVIDE}`)
+  const url = `${mirror}/dists/${suite}/InRelease`
+  const signed = join(work, `InRelease-${suite}`)
+  const release = join(work, `Release-${suite}`)
+  await download(url, signed)
+  const r = spawnSync('gpgv', ['--keyring', keys, '--output', release, signed], { encoding: 'utf8' })
+  if (r.status !== 0) throw new FetchError(`${url}: its signature does not check out against ${keys}; not used.\n${r.stderr.trim()}`)
+  const sums = /^SHA256:\n((?:[ \t].*\n?)*)/m.exec(readFileSync(release, 'utf8'))?.[1] ?? ''
+  for (const line of sums.split('\n')) {
+    const [sha, , name] = line.trim().split(/\s+/)
+    if (name === path) return sha
+  }
+  throw new FetchError(`${url} lists no SHA256 for ${path}; not used. ${HOW_TO_PROVIDE}`)
+}
+
 /** The nats-server entry of a suite's Packages index: Version, Filename, SHA256, Size. */
 export async function packageEntry(mirror, suite, arch, work) {
   need('xz', 'xz-utils')
-  const url = `${mirror}/dists/${suite}/main/binary-${arch}/Packages.xz`
+  const path = `main/binary-${arch}/Packages.xz`
+  const expected = await releaseSha256(mirror, suite, path, work)
+  const url = `${mirror}/dists/${suite}/${path}`
   const file = join(work, `Packages-${suite}.xz`)
-  await download(url, file)
+  const sha = createHash('sha256').update(await download(url, file)).digest('hex')
+  if (sha !== expected) throw new FetchError(`${url}: SHA256 ${sha} is not the one the signed InRelease gives, ${expected}; not used`)
   const r = spawnSync('xz', ['-dc', file], { maxBuffer: 1 << 30, encoding: 'utf8' })
   if (r.status !== 0) throw new FetchError(`cannot decompress ${url}: ${r.stderr.trim()}`)
   const found = []

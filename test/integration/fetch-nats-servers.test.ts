@@ -1,7 +1,8 @@
 /**
  * scripts/fetch-nats-servers.js against a local stand-in for a Debian mirror (a real .deb built
- * with dpkg-deb, a real Packages.xz), so the whole path runs with no network: index, SHA256,
- * extraction, cache, and the errors a user sees.
+ * with dpkg-deb, a real Packages.xz, an InRelease signed with gpg by a key made for the test), so
+ * the whole path runs with no network: signature, index, SHA256s, extraction, cache, and the
+ * errors a user sees.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/fetch-nats-servers.js', import.meta.url))
-const tools = ['dpkg-deb', 'xz', 'dpkg'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0)
+const tools = ['dpkg-deb', 'xz', 'dpkg', 'gpg', 'gpgv'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0)
 const arch = tools ? execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim() : ''
 
 let dir: string
@@ -21,6 +22,27 @@ let http: Server
 let mirror: string
 let requests: string[] = []
 let corrupt = false
+/** The keyring holding the test's signing key (LATTICE_DEBIAN_KEYRING), and one holding another key. */
+let keyring: string
+let otherKeyring: string
+let files: Map<string, Buffer>
+
+/** A new signing key in its own GnuPG home, and a keyring file holding its public key. */
+function signingKey(name: string): { home: string; keyring: string } {
+  const home = mkdtempSync(join(tmpdir(), 'lattice-gpg-'))
+  chmodSync(home, 0o700)
+  execFileSync('gpg', ['--homedir', home, '--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name}@example.org>`, 'ed25519', 'sign', 'never'], { stdio: 'ignore' })
+  const ring = join(dir, `${name}.gpg`)
+  writeFileSync(ring, execFileSync('gpg', ['--homedir', home, '--export']))
+  return { home, keyring: ring }
+}
+
+/** A suite's InRelease: a Release listing each file's SHA256 and size, clear-signed with `home`'s key. */
+function inRelease(home: string, suite: string, listed: Record<string, Buffer>): Buffer {
+  const sums = Object.entries(listed).map(([path, body]) => ` ${createHash('sha256').update(body).digest('hex')} ${body.length} ${path}`)
+  const release = `Origin: Debian\nSuite: ${suite}\nSHA256:\n${sums.join('\n')}\n`
+  return execFileSync('gpg', ['--homedir', home, '--batch', '--clearsign', '--output', '-'], { input: release })
+}
 
 /** A .deb whose usr/sbin/nats-server is a script that reports `version`. */
 function fakeDeb(version: string): Buffer {
@@ -36,14 +58,17 @@ function fakeDeb(version: string): Buffer {
 
 function run(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+    execFile(process.execPath, [SCRIPT], { env: { ...process.env, LATTICE_DEBIAN_KEYRING: keyring, ...env }, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
   })
 }
 
 beforeAll(async () => {
   if (!tools) return
   dir = mkdtempSync(join(tmpdir(), 'lattice-fetch-'))
-  const files = new Map<string, Buffer>()
+  const signer = signingKey('lattice-test')
+  keyring = signer.keyring
+  otherKeyring = signingKey('someone-else').keyring
+  files = new Map<string, Buffer>()
   for (const [suite, version] of [['trixie', '2.10.99'], ['sid', '2.99.1']]) {
     const deb = fakeDeb(version)
     const filename = `pool/main/n/nats-server/nats-server_${version}-1_${arch}.deb`
@@ -51,7 +76,10 @@ beforeAll(async () => {
     const sha = createHash('sha256').update(deb).digest('hex')
     // Another package first and an older nats-server too: the newest nats-server is picked.
     const index = `Package: nats-server-extra\nVersion: 9.9.9\nFilename: nope\nSHA256: 00\nSize: 1\n\nPackage: nats-server\nVersion: 2.0.0-1\nFilename: old\nSHA256: 00\nSize: 1\n\nPackage: nats-server\nVersion: ${version}-1\nFilename: ${filename}\nSize: ${deb.length}\nSHA256: ${sha}\n\n`
-    files.set(`/debian/dists/${suite}/main/binary-${arch}/Packages.xz`, execFileSync('xz', ['-c'], { input: index }))
+    const packages = execFileSync('xz', ['-c'], { input: index })
+    files.set(`/debian/dists/${suite}/main/binary-${arch}/Packages.xz`, packages)
+    // The Release lists the index (and another file before it, as Debian's does).
+    files.set(`/debian/dists/${suite}/InRelease`, inRelease(signer.home, suite, { 'main/Contents-all.gz': Buffer.from('x'), [`main/binary-${arch}/Packages.xz`]: packages }))
   }
   http = createServer((req, res) => {
     requests.push(req.url ?? '')
@@ -96,10 +124,37 @@ describe.skipIf(!tools)('scripts/fetch-nats-servers.js', () => {
     }
   })
 
+  it('refuses an index whose InRelease is not signed by a key of the keyring', async () => {
+    requests = []
+    const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-other-key'), LATTICE_DEBIAN_KEYRING: otherKeyring })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/\/dists\/trixie\/InRelease: its signature does not check out against .*someone-else\.gpg; not used/)
+    expect(requests.some((u) => u.endsWith('.deb'))).toBe(false)
+  })
+
+  it('refuses a Packages.xz whose SHA256 is not the one the signed InRelease gives', async () => {
+    const path = `/debian/dists/trixie/main/binary-${arch}/Packages.xz`
+    const good = files.get(path) as Buffer
+    files.set(path, execFileSync('xz', ['-c'], { input: 'Package: nats-server\nVersion: 9.9.9-1\nFilename: evil.deb\nSHA256: 00\nSize: 1\n\n' }))
+    try {
+      const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-tampered') })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/Packages\.xz: SHA256 [0-9a-f]{64} is not the one the signed InRelease gives, [0-9a-f]{64}; not used/)
+    } finally {
+      files.set(path, good)
+    }
+  })
+
+  it('without the keyring, says how to get it', async () => {
+    const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-no-keyring'), LATTICE_DEBIAN_KEYRING: join(dir, 'none.gpg') })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/the keyring .*none\.gpg is missing, so Debian's signed index cannot be checked: install it \(apt-get install -y debian-archive-keyring\)/)
+  })
+
   it('offline: says what failed and how to give the binaries instead', async () => {
     const r = await run({ LATTICE_DEBIAN_MIRROR: 'http://127.0.0.1:9/debian', LATTICE_NATS_SERVERS_CACHE: join(dir, 'cache-off') })
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/debian\/dists\/trixie\/main\/binary-\w+\/Packages\.xz/)
+    expect(r.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/debian\/dists\/trixie\/InRelease/)
     expect(r.stderr).toMatch(/LATTICE_NATS_SERVERS=\/path\/to\/nats-server-2\.10\.x,\/path\/to\/nats-server-newest npm run test:servers/)
   })
 
