@@ -8,8 +8,10 @@ const root = join(__dirname, '..')
 const argv = process.argv.slice(2)
 
 main().catch((err) => {
-  // lattice's commands report their own errors; this is a fault of the entry itself.
-  process.stderr.write(`Internal error: ${err?.stack ?? err}\n`)
+  // lattice's commands report their own errors; this is a fault of the entry itself, reported as
+  // LatticeCommand reports an internal error (src/cli/base.ts).
+  const detail = process.env.LATTICE_DEBUG ? `\n${err?.stack}` : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
+  process.stderr.write(`Internal error: ${err?.message ?? err}${detail}\n`)
   process.exitCode = 1 // INTERNAL (docs/exit-codes.md)
 })
 

@@ -6,7 +6,7 @@
  * through this path too.
  */
 import { execFile } from 'node:child_process'
-import { appendFileSync, readdirSync, rmSync } from 'node:fs'
+import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -105,6 +105,16 @@ console.log(JSON.stringify(r.cacheUse))`
       expect(changed.code).toBe(0)
       const use = await node(['-e', `const r = require(${JSON.stringify(join(dir, 'dist', 'direct', 'run.cjs'))}); r.loadDirect(${JSON.stringify(join(dir, 'dist', 'direct', 'env.subjects.cjs'))}); console.log(JSON.stringify(r.cacheUse))`])
       expect(JSON.parse(use.stdout)[0]).toEqual([join(dir, 'dist', 'direct', 'env.subjects.cjs'), 'rejected'])
+    })
+
+    it('a fault of the entry itself is an internal error, with its stack only under LATTICE_DEBUG', async () => {
+      const dir = copy()
+      writeFileSync(join(dir, 'dist', 'direct', 'run.cjs'), "exports.directRun = async () => { throw new Error('boom') }\n")
+      const r = await node([join(dir, 'bin', 'run.js'), 'status'])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toBe('Internal error: boom\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.\n')
+      const debug = await node([join(dir, 'bin', 'run.js'), 'status'], { LATTICE_DEBUG: '1' })
+      expect(debug.stderr).toMatch(/^Internal error: boom\nError: boom\n {4}at /)
     })
 
     it('without dist/direct/ (an older build), oclif runs the command', async () => {
