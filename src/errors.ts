@@ -18,6 +18,8 @@ export const ExitCode = {
   ROLLED_BACK: 10,
   MISMATCH: 11,
   HELD: 12,
+  /** Pushed and live, but a leaf node or a known server does not run it (it routes the old way). */
+  PARTLY_LIVE: 13,
   /** A second SIGINT/SIGTERM: exited without waiting for the clean-up (128 + SIGINT, as shells do). */
   INTERRUPTED: 130,
 } as const
@@ -73,11 +75,14 @@ export const ErrorCodes = {
   DRIFT: ExitCode.LIVE_STATE,
   STATE_CONFLICT: ExitCode.LIVE_STATE,
   TOO_FEW_ACKS: ExitCode.NOT_CONFIRMED,
+  PARTLY_LIVE: ExitCode.PARTLY_LIVE,
+  DOUBLE_EXECUTION: ExitCode.LIVE_STATE,
   STATE_UNAVAILABLE: ExitCode.CONNECTION,
   ROLLOUT_RECORD_UNAVAILABLE: ExitCode.CONNECTION,
   NO_HISTORY: ExitCode.INVALID_INPUT,
   UNKNOWN_REVISION: ExitCode.INVALID_INPUT,
   UNKNOWN_CLUSTER: ExitCode.INVALID_INPUT,
+  UNKNOWN_SERVER: ExitCode.INVALID_INPUT,
   INVALID_DURATION: ExitCode.INVALID_INPUT,
   INVALID_ROLLOUT: ExitCode.INVALID_INPUT,
   INVALID_REPLICAS: ExitCode.INVALID_INPUT,

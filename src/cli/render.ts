@@ -113,6 +113,13 @@ export function renderServers(result: StatusResult): string {
   for (const s of result.servers ?? []) for (const d of s.differences ?? []) lines.push(`${s.server} does not run its JWT's mapping of ${describeDifference(d)}.`)
   const copies = result.storedCopies
   if (copies) lines.push(`Stored copies: ${copies.latest} of ${copies.total} resolvers hold the newest JWT (iat ${result.issuedAt}).`)
+  if (result.clusters?.length) lines.push(`Clusters (gateways): ${result.clusters.map((c) => `${c.name}: ${c.servers.join(', ') || 'NO SERVER ANSWERED'}`).join('; ')}.`)
+  if (result.leaves?.length) {
+    // Keys cut short: a leaf often serves several versions of one entity (--json has them whole).
+    const serves = (l: NonNullable<StatusResult['leaves']>[number]) => shortenKeys(l.serves.map((x) => `${x.entity} ${x.version}`).join(', ')) || '-'
+    lines.push('', table(['LEAF NODE', 'HUB', 'SYSTEM', 'HOLDS JWT', 'SERVES'], result.leaves.map((l) => [l.name, l.hubs.join(', '), l.answersSystem ? 'yes' : 'no', l.holdsJwt ? 'yes' : 'NO', serves(l)])))
+  }
+  if (result.missing?.length) lines.push(`Seen in earlier changes, not answering now: ${result.missing.map((m) => `${m.kind} ${m.name} (last seen ${m.lastSeen})`).join(', ')}.`)
   return lines.join('\n')
 }
 

@@ -22,7 +22,7 @@ export function eventLine(e: RolloutEvent): string {
     case 'started':
       return `${at} ${e.entity}: rollout started (${e.message})`
     case 'step':
-      return `${at} ${step}: set weight ${e.weight}%`
+      return `${at} ${step}: set weight ${e.weight}%${e.message ? `; warning: ${e.message}` : ''}`
     case 'observed':
       return `${at} ${step}: observed weight ${e.observed?.toFixed(1)}%${sharesText(e.shares)}${byText(e.observedBy)}`
     case 'verdict':

@@ -7,12 +7,13 @@ import type { ServerReply } from '../resolver/claims.js'
 import type { ServerFacts } from '../resolver/server-info.js'
 import type { ServerIdentity } from '../resolver/servers.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
+import type { KnownServer } from '../state/known-servers.js'
+import type { Bypass, TopologyView } from './topology.js'
 
 export type { EntityChange }
 
 /** One server's part in a change: its answer to the push and what it has installed since. */
 export interface ServerReport extends ServerReply {
-  cluster?: string
   version?: string
   /**
    * yes: the server runs the account with our JWT and mappings; idle: no client of the account
@@ -49,6 +50,8 @@ export interface ChangeResult {
   history: 'on' | 'off'
   /** Pushed with --without-state while the state was unreachable: no lock, no history yet. */
   withoutState?: true
+  /** Leaves and servers that do not run the pushed JWT (the command then fails with PARTLY_LIVE). */
+  bypassed?: Bypass[]
   warnings: string[]
 }
 
@@ -67,6 +70,8 @@ export interface ChangeOptions {
   command?: string
   /** A rollback records which revision it restored. */
   rolledBackTo?: number
+  /** A change that part of the lattice bypasses: fail with PARTLY_LIVE (default), or only warn (the way back of a rollout). */
+  partlyLive?: 'fail' | 'warn'
 }
 
 /** A change worked out against one live state, ready to push. */
@@ -86,6 +91,10 @@ export interface LiveState {
   rules: ServerRules
   /** Every subscription in the account (asked for up front, with the rest; the readiness gate reads it). */
   subscriptions: () => Promise<Subscriber[]>
+  /** Leaves and gateways (asked for up front too). */
+  topology: () => Promise<TopologyView>
+  /** Servers and leaves seen in earlier changes (with --state-creds; empty without). */
+  known: () => Promise<KnownServer[]>
   /** Things the user should know that do not stop the command. */
   warnings: string[]
 }

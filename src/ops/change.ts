@@ -13,14 +13,17 @@ import { sameWeights } from '../plan/weights.js'
 import { type ServerRules, componentServersProblem, mappingIssues, oldestVersion, routesThatFit, rulesFor } from '../plan/server-rules.js'
 import { type ServerReply, lookupStored, pushAccountJwt } from '../resolver/claims.js'
 import { type ServerFacts, assertTrustedIssuer, fetchServerFacts } from '../resolver/server-info.js'
-import { pingServers, routePeers } from '../resolver/servers.js'
-import { listSubscriptions } from '../resolver/subscriptions.js'
+import { PATIENT_QUIET_MS, type ServerIdentity, pingServers, routePeers } from '../resolver/servers.js'
+import { type Subscriber, listSubscriptions } from '../resolver/subscriptions.js'
+import { discoverTopology } from '../resolver/topology.js'
+import { KnownServers } from '../state/known-servers.js'
 import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js'
 import { notReadyError, unreadyVersions } from './readiness.js'
 import { journaledChange, warnOfDrift } from './journaled.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange, Planner, ServerReport } from './change-types.js'
 import type { Session } from './session.js'
 import { systemAccountError } from './system-account.js'
+import { type TopologyView, bypasses, doubleRunError, doubleRuns, missingLeaves, partlyLiveError, subscribersBehindLeaves, viewTopology } from './topology.js'
 import { verifyInstalled } from './verify.js'
 import { savePushWithoutState } from './without-state.js'
 import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
@@ -41,7 +44,12 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   const expected = facts.beyondCluster || peers === undefined ? undefined : peers + 1
   const subs = listSubscriptions(session.conn, session.account, { expected })
   subs.catch(() => undefined) // read (and its error raised) only if the gate needs it
+  const places = discoverTopology(session.conn, { expected })
+  places.catch(() => undefined)
+  const known = session.journal ? new KnownServers(session.journal.store, session.account).list() : Promise.resolve([])
+  known.catch(() => undefined)
   const [{ jwts: stored, without }, servers] = await Promise.all([lookupStored(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
+  const topology = places.then((t) => viewTopology(t, session.account, servers))
   if (stored.length === 0) {
     // `without`: how many servers said so (the rest, if any, said nothing before the quiet period ended).
     const said = without === 0 ? '' : ` (${without === 1 ? 'the one server said so' : `all ${without} servers said so`})`
@@ -65,12 +73,12 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
       ? `The nsc store holds a newer JWT for ${session.nsc.name} than the servers (an \`nsc push\` not done yet?); lattice changes the servers' one and writes it back, replacing the store's.`
       : `The nsc store's JWT for ${session.nsc.name} is older than the servers'; lattice writes the live one (with this change) back into it.`)
   }
-  return { ...live, facts, servers, rules, warnings, subscriptions: () => subs }
+  return { ...live, facts, servers, rules, warnings, subscriptions: () => subs, topology: () => topology, known: () => known }
 }
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   // A long-running command (a rollout) gives each change the whole --timeout.
-  return session.deadline.phase('changing the routes', async () => {
+  const result = await session.deadline.phase('changing the routes', async () => {
     if (session.journal && !opts.dryRun) {
       const result = await journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
       if (session.withoutState) result.warnings.push(STATE_WAS_AVAILABLE)
@@ -78,6 +86,13 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
     }
     return plainChange(session, plan, opts)
   })
+  // Checked once the change is recorded: it is live, only not everywhere.
+  if (result.bypassed?.length) {
+    const error = partlyLiveError(result.bypassed, { servers: result.servers, ...(result.revision === undefined ? {} : { revision: result.revision }) }, result.revision)
+    if (opts.partlyLive !== 'warn') throw error
+    result.warnings.push(error.message)
+  }
+  return result
 }
 
 async function plainChange(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
@@ -111,7 +126,10 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
       .filter((c) => c.after || c.drop?.after || Object.keys(c.clusters?.after ?? {}).length)
       .map((c) => [c.subject, destinationsFor(session.lattice, c.entity, c.after ?? {}, c.drop?.after, c.clusters?.after)]),
   )
-  const minAcks = opts.minAcks ?? live.servers.length
+  let topology = await live.topology()
+  // Leaves are judged by whether they run the JWT (PARTLY_LIVE), not counted among the acknowledgements required.
+  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
+  const minAcks = opts.minAcks ?? Math.max(1, live.servers.filter((s) => !leaves.has(s.name)).length)
   // Servers are reported once something is pushed to them: a plan or dry run has no answers to give.
   const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
   if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
@@ -121,9 +139,16 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   if (tooOld) throw tooOld
   assertServerRules(mappings, live.rules)
   session.deadline.at('checking which versions have running instances')
-  const unready = unreadyVersions(session.lattice, changes, await live.subscriptions())
+  // Hosts behind a leaf that does not answer SUBSZ are seen only in the interest it sent its hub.
+  let subscriptions = [...(await live.subscriptions()), ...subscribersBehindLeaves(topology)]
+  let unready = unreadyVersions(session.lattice, changes, subscriptions)
   if (unready.length > 0) {
-    const error = notReadyError(unready)
+    // A second, patient look before refusing: a reply may have come after the quiet period.
+    ;[subscriptions, topology] = await lookAgain(session, live.servers)
+    unready = unreadyVersions(session.lattice, changes, subscriptions)
+  }
+  const refusals = [...(unready.length > 0 ? [notReadyError(unready)] : []), ...checkDoubleRuns(session.lattice, changes, mappings, topology, subscriptions)]
+  for (const error of refusals) {
     if (opts.dryRun) result.warnings.push(`${error.message} The change would be refused without --force.`)
     else if (opts.force) result.warnings.push(`${error.message} Going ahead because of --force.`)
     else throw error
@@ -161,13 +186,50 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   if (session.nsc) writeBack(session.nsc, signed.jwt)
   session.deadline.at('checking what each server installed', PUSH_HINT)
   await verifyInstalled(session, signed.jwt, signed.claims.nats.mappings, result)
-  const acks = result.servers.filter((s) => s.ok).length
+  const topology = await live.topology()
+  const known = await live.known()
+  let answering = live.servers
+  const seen = new Set([...answering.map((s) => s.name), ...result.servers.filter((s) => s.code !== 0).map((s) => s.server)])
+  // A known server is named missing only after a second, patient ping.
+  if (known.some((k) => k.kind === 'server' && !seen.has(k.name))) answering = await pingServers(session.conn, { quietMs: PATIENT_QUIET_MS }).catch(() => answering)
+  const { bypassed, unheld } = bypasses(topology, result.servers, known, answering, { lattice: session.lattice, changes: result.changes, mappings: result.mappings })
+  if (bypassed.length > 0) result.bypassed = bypassed
+  if (unheld.length) result.warnings.push(`${unheld.map((l) => `Leaf ${l}`).join(', ')} ${unheld.length === 1 ? 'does' : 'do'} not hold the account JWT: calls made there follow the split only because ${unheld.length === 1 ? 'it serves' : 'they serve'} no instance of the changed entities (the hub maps them). A host started behind ${unheld.length === 1 ? 'it' : 'them'} would bypass the split (docs/topologies.md).`)
+  const gone = missingLeaves(topology, known)
+  if (gone.length) result.warnings.push(`Leaves seen in earlier changes did not show now: ${gone.map((k) => `${k.name} (last seen ${k.lastSeen})`).join(', ')}.`)
+  if (session.journal) await rememberServers(session, live, topology).catch(() => undefined)
+  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
+  const acks = result.servers.filter((s) => s.ok && !leaves.has(s.server)).length
   if (acks < result.minAcks) {
     throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${result.minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {
       hint: 'A server that comes back takes the newest JWT at its next resolver sync; `lattice status --servers` shows when every server has it.',
       details: { servers: result.servers },
     })
   }
+}
+
+/** Remember what this change saw, so that the next one can tell what is missing. */
+async function rememberServers(session: Session, live: LiveState, topology: TopologyView): Promise<void> {
+  if (!session.journal) return
+  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
+  await new KnownServers(session.journal.store, session.account).remember([
+    ...live.servers.filter((s) => !leaves.has(s.name)).map((s) => ({ name: s.name, kind: 'server' as const, ...(s.cluster ? { cluster: s.cluster } : {}) })),
+    // 2.9 names no leaf that does not answer: an address changes with every reconnect, so it is not remembered.
+    ...topology.leaves.filter((l) => !l.name.startsWith('leaf at ')).map((l) => ({ name: l.name, kind: 'leaf' as const })),
+  ])
+}
+
+/** The subscriptions (with those behind leaves) and the topology again, waiting out a longer quiet period. */
+async function lookAgain(session: Session, servers: ServerIdentity[]): Promise<[Subscriber[], TopologyView]> {
+  const opts = { quietMs: PATIENT_QUIET_MS }
+  const [subs, places] = await Promise.all([listSubscriptions(session.conn, session.account, opts), discoverTopology(session.conn, opts)])
+  const topology = viewTopology(places, session.account, servers)
+  return [[...subs, ...subscribersBehindLeaves(topology)], topology]
+}
+
+function checkDoubleRuns(lattice: string, changes: EntityChange[], mappings: Mappings, topology: TopologyView, subscriptions: Subscriber[]) {
+  const runs = doubleRuns(lattice, changes, mappings, topology, subscriptions)
+  return runs.length > 0 ? [doubleRunError(runs)] : []
 }
 
 const PUSH_HINT = 'The change may be live on some servers: `lattice status --servers` shows what each one runs (with --state-creds, the next change records it if it went live).'

@@ -49,6 +49,9 @@ function watchedOf(lattice: string, routes: Route[], subscriptions: Subscriber[]
   })
 }
 
+/** Why traffic can flow and still not be seen: verify watches the versioned subjects the mapping sends calls to. */
+const UNMAPPED_HINT = 'Calls made on a leaf node that does not hold the account JWT reach its own instances unmapped and are not seen here (`lattice status --servers` lists the leaves).'
+
 /** Every version of `entity` that has weight (anywhere) and instances serving it, with the account's subscriptions. */
 export async function servedEntity(session: Session, entity: EntityRef): Promise<{ watched: ObservedEntity[]; subscriptions: Subscriber[] }> {
   const { routes, subscriptions } = await liveRoutes(session, [entity])
@@ -218,7 +221,7 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
   const observedCounts = versions.map((v) => counts[v] ?? 0)
   const total = observedCounts.reduce((a, b) => a + b, 0)
   if (total === 0) {
-    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`, { hint: 'Verify while the entity has traffic, or use a longer --window.' })
+    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`, { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` })
   }
   // The chi-square approximation needs every expected count to be 5 or more.
   const shares = versions.map((v) => route.weights[v])
@@ -265,7 +268,7 @@ function oneVersion(label: string, windowMs: number, weights: Weights, version: 
   const all = Object.fromEntries([version, ...others].map((v) => [v, counts[v] ?? 0]))
   const total = Object.values(all).reduce((a, b) => a + b, 0)
   if (total === 0) {
-    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to check.`, { hint: 'Verify while the entity has traffic, or use a longer --window.' })
+    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to check.`, { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` })
   }
   const match = total === all[version]
   return { entity: label, windowMs, weights, counts: all, observed: observedShares(all), statistic: 0, degreesOfFreedom: 0, pValue: match ? 1 : 0, alpha, method: 'one-version', match, warnings }

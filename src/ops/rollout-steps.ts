@@ -39,7 +39,12 @@ export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise
   }
 }
 
-/** One push of the entity's weights (its cluster-scoped weights kept). */
+/**
+ * One push of the entity's weights (its cluster-scoped weights kept). Part of the lattice not
+ * following it (PARTLY_LIVE) is a warning of the step, not the end of the rollout: a server
+ * away for maintenance would otherwise roll back every rollout. (A leaf that would run calls
+ * twice is refused before the first push all the same: DOUBLE_EXECUTION.)
+ */
 export function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, weightsOf: (current: Weights | undefined) => Weights | null, force = change.force): Promise<ChangeResult> {
   return changeRoutes(
     session,
@@ -47,7 +52,7 @@ export function setWeights(session: Session, entity: EntityRef, change: ChangeOp
       const current = routes.get(entityKey(entity))
       return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
     },
-    { ...change, dryRun: false, force },
+    { partlyLive: 'warn', ...change, dryRun: false, force },
   )
 }
 

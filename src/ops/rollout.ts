@@ -134,9 +134,10 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       n++
       await checkpoint()
       let weights: Weights | null = null
-      await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
+      const set = await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
       await progress({ step: index, setWeight: step, observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
-      emit({ type: 'step', step: n, steps: numbered, weight: step })
+      // Live, but not everywhere (a leaf or a known server): said at every step; the next step pushes again.
+      emit({ type: 'step', step: n, steps: numbered, weight: step, ...(set.bypassed ? { message: set.warnings.at(-1) } : {}) })
 
       // Every version that serves the entity counts (not only from and to): the observed weight is to's share of them all.
       if (observer) {

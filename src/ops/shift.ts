@@ -7,25 +7,30 @@ import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js
 import { faultRemedy } from './fault.js'
 import type { Session } from './session.js'
 
-export interface ShiftInput {
-  entity: EntityRef
-  to: string
-  weight: number
-  from?: string
-  /** Shift only the weights servers of this cluster use (cluster-scoped mapping). */
-  cluster?: string
-}
+export type ShiftInput =
+  | {
+      entity: EntityRef
+      to: string
+      weight: number
+      from?: string
+      /** Shift only the weights servers of this cluster use (cluster-scoped mapping). */
+      cluster?: string
+      clear?: undefined
+    }
+  /** Remove the cluster's scoped weights. */
+  | { entity: EntityRef; cluster: string; clear: true }
 
 /** Check every part of a shift request; throws the first problem. Returns it with versions in NFC. */
 export function validateShift(request: ShiftInput): ShiftInput {
   checkEntity(request.entity)
+  const clusterProblem = request.cluster === undefined ? undefined : clusterNameProblem(request.cluster)
+  if (clusterProblem) {
+    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${request.cluster}": ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
+  }
+  if (request.clear) return request
   const input = { ...request, to: checkEntityVersion(request.entity, '--to', request.to), ...(request.from === undefined ? {} : { from: checkEntityVersion(request.entity, '--from', request.from) }) }
   if (input.from !== undefined && input.from === input.to) {
     throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
-  }
-  const clusterProblem = input.cluster === undefined ? undefined : clusterNameProblem(input.cluster)
-  if (clusterProblem) {
-    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${input.cluster}": ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
   }
   assertWeight(input.weight)
   return input
@@ -53,6 +58,11 @@ function changeShift(session: Session, input: ShiftInput, opts: ChangeOptions): 
         })
       }
       const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)
+      if (input.clear) {
+        // Nothing scoped to that cluster: "no change" (a cluster that is down may still be cleared).
+        const { [input.cluster]: _cleared, ...rest } = current?.clusters ?? {}
+        return [{ entity: input.entity, weights: current?.weights ?? null, clusters: rest }]
+      }
       if (input.cluster === undefined) return [{ entity: input.entity, weights: shiftWeights(nonEmpty(current?.weights), input), clusters: current?.clusters }]
       const known = [...new Set(live.servers.flatMap((s) => (s.cluster ? [s.cluster] : [])))]
       if (!known.includes(input.cluster)) {

@@ -4,6 +4,7 @@
  */
 import { LatticeError } from '../errors.js'
 import { allowedReplicas, jetStreamServers } from '../resolver/jetstream.js'
+import { KnownServers } from '../state/known-servers.js'
 import type { BucketInfo } from '../state/store.js'
 import type { Session } from './session.js'
 
@@ -61,6 +62,25 @@ async function settled(session: Session, replicas: number): Promise<StateHealth>
 }
 
 const SETTLE_MS = 15_000
+
+export interface ForgetResult {
+  forgotten: string[]
+  /** What is still remembered. */
+  known: string[]
+}
+
+/** Forget a server or leaf removed for good: later changes no longer name it as missing. */
+export async function forgetServer(session: Session, name: string): Promise<ForgetResult> {
+  const known = new KnownServers(requireState(session), session.account)
+  const before = (await known.list()).map((k) => k.name)
+  if (!before.includes(name)) {
+    throw new LatticeError('UNKNOWN_SERVER', `${name} is not among the servers and leaves remembered for account ${session.account}${before.length ? ` (${before.join(', ')})` : ' (none is)'}. Nothing was changed.`, {
+      hint: 'Pass a name as `lattice status --servers` shows it.',
+    })
+  }
+  const forgotten = await known.forget([name])
+  return { forgotten, known: before.filter((n) => !forgotten.includes(n)) }
+}
 
 function requireState(session: Session) {
   if (!session.journal) {

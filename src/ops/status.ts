@@ -14,6 +14,8 @@ import { unrecordedNote } from '../state/without-state.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
+import type { KnownServer } from '../state/known-servers.js'
+import { type ClusterPlace, type LeafNode, missingLeaves } from './topology.js'
 
 export interface RouteStatus {
   kind: EntityKind
@@ -66,6 +68,19 @@ export interface ServerState {
   differences?: InstalledDifference[]
 }
 
+/** A leaf node that carries the account (`status --servers`). */
+export interface LeafState {
+  name: string
+  /** The servers it connects to. */
+  hubs: string[]
+  /** It is itself a server that answers the system account. */
+  answersSystem: boolean
+  /** It runs the newest account JWT, so its callers follow the mappings; false: they bypass them. */
+  holdsJwt: boolean
+  /** Versions of entities served behind it (from the interest it sends its hubs). */
+  serves: { entity: string; version: string }[]
+}
+
 export interface StatusResult {
   account: string
   lattice: string
@@ -82,6 +97,12 @@ export interface StatusResult {
   state?: { revision: number; drift: string[]; pending?: number }
   /** With --servers and --state-creds: the state bucket's replicas and where they are. */
   stateBucket?: StateHealth
+  /** With --servers: the leaf nodes that carry the account. */
+  leaves?: LeafState[]
+  /** With --servers: the clusters of a supercluster (gateways), each with its servers that answered. */
+  clusters?: ClusterPlace[]
+  /** With --servers and --state-creds: servers and leaves seen in earlier changes that did not answer now. */
+  missing?: KnownServer[]
   warnings: string[]
 }
 
@@ -134,6 +155,16 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     const seen = new Map(onServers.map((a) => [a.server.name, a]))
     result.servers = live.servers.map((s) => serverState(s, seen.get(s.name), live.jwt))
     result.storedCopies = { latest: stored.filter((j) => j === live.jwt).length, total: stored.length }
+    const topology = await live.topology()
+    const known = await live.known()
+    result.leaves = topology.leaves.map((l) => leafState(l, result.servers ?? [], session.lattice))
+    result.clusters = topology.clusters
+    const here = new Set([...live.servers.map((s) => s.name), ...topology.leaves.map((l) => l.name)])
+    result.missing = [...known.filter((k) => k.kind === 'server' && !here.has(k.name)), ...missingLeaves(topology, known)]
+    for (const l of result.leaves.filter((x) => !x.holdsJwt && x.serves.length > 0)) {
+      result.warnings.push(`Leaf ${l.name} does not hold the newest account JWT: calls made on it reach the instances it serves itself unmapped (docs/topologies.md).`)
+    }
+    if (result.missing.length > 0) result.warnings.push(`Seen in earlier changes and not answering now: ${result.missing.map((m) => m.name).join(', ')}.`)
     const off = result.servers.filter((s) => s.differences)
     if (off.length > 0) {
       const one = off.length === 1
@@ -167,6 +198,15 @@ export function runningEntities(subs: Subscriber[], lattice: string): UnroutedSt
   }
   const byVersion = (i: Record<string, number>) => Object.fromEntries(Object.entries(i).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })))
   return [...found.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => ({ ...e, instances: byVersion(e.instances) }))
+}
+
+function leafState(l: LeafNode, servers: ServerState[], lattice: string): LeafState {
+  const serves = l.subjects.flatMap((subject) => {
+    const parsed = parseVersionedSubject(lattice, subject)
+    return parsed ? [{ entity: parsed.entity.id, version: parsed.version }] : []
+  })
+  const own = servers.find((s) => s.server === l.name)
+  return { name: l.name, hubs: l.hubs, answersSystem: l.answersSystem, holdsJwt: l.canHoldJwt && own?.latest === true, serves }
 }
 
 /** One server's view: which JWT it runs, and whether it runs that JWT's mappings as written. */

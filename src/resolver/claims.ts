@@ -14,6 +14,7 @@ export interface ServerReply {
   code: number
   /** "jwt updated", or the server's reason for rejecting. */
   message: string
+  cluster?: string
 }
 
 export const lookupSubject = (account: string) => `$SYS.REQ.ACCOUNT.${account}.CLAIMS.LOOKUP`
@@ -99,13 +100,14 @@ export async function pushAccountJwt(nc: Connection, jwt: string, opts: GatherOp
 }
 
 export function parseUpdateReply(text: string): ServerReply {
-  let body: { server?: { name?: string; id?: string }; data?: { code?: number; message?: string }; error?: { code?: number; description?: string } }
+  let body: { server?: { name?: string; id?: string; cluster?: string }; data?: { code?: number; message?: string }; error?: { code?: number; description?: string } }
   try {
     body = JSON.parse(text)
   } catch {
     return { server: 'unknown', ok: false, code: 0, message: `unreadable reply: ${text.slice(0, 200)}` }
   }
   const server = body.server?.name || body.server?.id || 'unknown'
-  if (body.error) return { server, ok: false, code: body.error.code ?? 500, message: body.error.description ?? 'rejected' }
-  return { server, ok: (body.data?.code ?? 200) === 200, code: body.data?.code ?? 200, message: body.data?.message ?? '' }
+  const cluster = typeof body.server?.cluster === 'string' && body.server.cluster ? { cluster: body.server.cluster } : {}
+  if (body.error) return { server, ...cluster, ok: false, code: body.error.code ?? 500, message: body.error.description ?? 'rejected' }
+  return { server, ...cluster, ok: (body.data?.code ?? 200) === 200, code: body.data?.code ?? 200, message: body.data?.message ?? '' }
 }

@@ -14,10 +14,12 @@ export interface JetStreamServers {
   missing: string[]
   /** The meta group's leader, when one answered. */
   leader?: string
+  /** Online servers in the cluster that has most: a stream's replicas are placed within one cluster (a supercluster has several). */
+  largestCluster: number
 }
 
 interface JszReply {
-  server?: { name?: string; id?: string }
+  server?: { name?: string; id?: string; cluster?: string }
   data?: {
     disabled?: boolean
     config?: unknown
@@ -34,6 +36,7 @@ export async function jetStreamServers(nc: Connection, opts: GatherOptions = {})
   const online = new Set<string>()
   const peers = new Set<string>()
   let leader: string | undefined
+  const perCluster = new Map<string, number>()
   for (const text of replies) {
     let reply: JszReply
     try {
@@ -44,16 +47,22 @@ export async function jetStreamServers(nc: Connection, opts: GatherOptions = {})
     const name = reply.server?.name || reply.server?.id
     if (!name || reply.error || !reply.data || reply.data.disabled || !reply.data.config) continue
     online.add(name)
+    const cluster = reply.server?.cluster ?? name
+    perCluster.set(cluster, (perCluster.get(cluster) ?? 0) + 1)
     const meta = reply.data.meta_cluster
     if (meta?.leader) leader = meta.leader
     if (meta?.leader) peers.add(meta.leader)
     for (const peer of meta?.replicas ?? []) peers.add(peer.name)
   }
   const missing = [...peers].filter((p) => !online.has(p)).sort()
-  return { online: [...online].sort(), missing, ...(leader ? { leader } : {}) }
+  return { online: [...online].sort(), missing, ...(leader ? { leader } : {}), largestCluster: Math.max(0, ...perCluster.values()) }
 }
 
-/** The replicas a bucket should have: one per JetStream server (those down included), up to MAX_REPLICAS. */
+/**
+ * The replicas a bucket should have: one per JetStream server (those down included), up to
+ * MAX_REPLICAS, and no more than one cluster holds (those down counted in, as their cluster is unknown).
+ */
 export function allowedReplicas(servers: JetStreamServers): number {
-  return Math.max(1, Math.min(MAX_REPLICAS, servers.online.length + servers.missing.length))
+  const total = servers.online.length + servers.missing.length
+  return Math.max(1, Math.min(MAX_REPLICAS, total, servers.largestCluster + servers.missing.length))
 }

@@ -25,6 +25,13 @@ export interface GatherOptions {
 /** Default quiet period: servers of one cluster answer within milliseconds of each other. */
 export const QUIET_MS = Number(process.env.LATTICE_QUIET_MS) || 150
 
+/**
+ * The quiet period of a second look, before lattice refuses a change or names a server missing
+ * on the strength of a reply that did not come: over gateways on a loaded machine a server can
+ * answer later than QUIET_MS after the others.
+ */
+export const PATIENT_QUIET_MS = Math.max(QUIET_MS, 1000)
+
 const NO_SYSTEM_HINT = 'Use --creds (NATS_CREDS) of a system-account user.'
 
 /** Send one request to every server and collect the raw replies. */

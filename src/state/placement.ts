@@ -20,13 +20,17 @@ export function replicasOverride(env = process.env): number | undefined {
   return n
 }
 
-/** The replicas a new bucket gets: one per JetStream server that answers, up to 3 (a server down now cannot take a replica). */
+/**
+ * The replicas a new bucket gets: one per JetStream server that answers, up to 3 (a server down
+ * now cannot take a replica), and no more than one cluster of a supercluster has: JetStream
+ * places a stream's replicas within one cluster.
+ */
 export async function replicasForNewBucket(conn: Connection): Promise<number> {
   const override = replicasOverride()
   if (override !== undefined) return override
   try {
     const servers = await jetStreamServers(conn)
-    return Math.max(1, Math.min(MAX_REPLICAS, servers.online.length))
+    return Math.max(1, Math.min(MAX_REPLICAS, servers.largestCluster))
   } catch {
     return 1 // cannot ask (not a system user?): one replica, which `status --servers` then reports
   }

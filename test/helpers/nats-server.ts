@@ -25,6 +25,11 @@ export interface ServerNode {
   name: string
   clientUrl: string
   clusterPort?: number
+  /** The cluster it belongs to (a supercluster: one per gateway). */
+  cluster?: string
+  gatewayPort?: number
+  /** Where leaf nodes connect (with `leafnodes: true`). */
+  leafUrl?: string
   proc?: ChildProcess
   configFile: string
 }
@@ -70,10 +75,16 @@ export interface StartOptions {
   jetstream?: boolean
   /** How often each full resolver syncs with the others (nats-server default 2m). */
   resolverInterval?: string
+  /**
+   * A supercluster: clusters joined by gateways, e.g. `{ east: 2, west: 2 }` (nodes e1, e2, w1,
+   * w2: the first letter of the cluster's name and a number). Replaces `nodes`.
+   */
+  clusters?: Record<string, number>
+  /** Every server accepts leaf node connections (`ServerNode.leafUrl`). */
+  leafnodes?: boolean
 }
 
 export async function startLattice(opts: StartOptions = {}): Promise<TestLattice> {
-  const n = opts.nodes ?? 1
   const dir = mkdtempSync(join(tmpdir(), 'lattice-test-'))
   const id = opts.identity ?? (await makeIdentity(opts.jetstream ? JETSTREAM_LIMITS : OPEN_LIMITS))
   const operatorSeedFile = join(dir, 'operator.nk')
@@ -86,20 +97,35 @@ export async function startLattice(opts: StartOptions = {}): Promise<TestLattice
   await writeCreds(sysCredsFile, id.sys, 'sys-user')
   await writeCreds(appCredsFile, id.app, 'app-user')
 
-  const clusterPorts = n > 1 ? await Promise.all(Array.from({ length: n }, () => freePort())) : []
-  const nodes: ServerNode[] = Array.from({ length: n }, (_, i) => ({ name: `n${i + 1}`, clientUrl: '', clusterPort: clusterPorts[i], configFile: join(dir, `n${i + 1}.conf`) }))
+  const layout = opts.clusters ? Object.entries(opts.clusters) : [['test', opts.nodes ?? 1] as const]
+  const nodes: ServerNode[] = []
+  for (const [cluster, size] of layout) {
+    for (let i = 1; i <= size; i++) {
+      const name = opts.clusters ? `${cluster[0]}${i}` : `n${i}`
+      nodes.push({ name, clientUrl: '', configFile: join(dir, `${name}.conf`), ...(opts.clusters || size > 1 ? { cluster } : {}) })
+    }
+  }
+  const n = nodes.length
+  for (const node of nodes) {
+    if (node.cluster) node.clusterPort = await freePort()
+    if (opts.clusters) node.gatewayPort = await freePort()
+    // The ports file does not list the leafnode port: pick it here.
+    if (opts.leafnodes) node.leafUrl = `nats://127.0.0.1:${await freePort()}`
+  }
 
   const writeConfig = (i: number, clientPort: string) => {
     const node = nodes[i]
     const nodeDir = join(dir, node.name)
     mkdirSync(join(nodeDir, 'jwt'), { recursive: true })
-    const cluster =
-      n > 1
-        ? `cluster { name: "test", listen: "127.0.0.1:${node.clusterPort}", routes: [${clusterPorts
-            .filter((_, j) => j !== i)
-            .map((p) => `"nats-route://127.0.0.1:${p}"`)
-            .join(', ')}] }`
-        : ''
+    const peers = nodes.filter((x) => x !== node && x.cluster === node.cluster)
+    const cluster = node.cluster && (peers.length > 0 || opts.clusters)
+      ? `cluster { name: "${node.cluster}", listen: "127.0.0.1:${node.clusterPort}", routes: [${peers.map((x) => `"nats-route://127.0.0.1:${x.clusterPort}"`).join(', ')}] }`
+      : ''
+    // Each gateway lists every cluster (its own too, as the NATS docs do) by one of its servers' gateway ports.
+    const gateway = opts.clusters
+      ? `gateway { name: "${node.cluster}", listen: "127.0.0.1:${node.gatewayPort}", gateways: [${layout.map(([c]) => `{ name: "${c}", urls: [${nodes.filter((x) => x.cluster === c).map((x) => `"nats://127.0.0.1:${x.gatewayPort}"`).join(', ')}] }`).join(', ')}] }`
+      : ''
+    const leafnodes = node.leafUrl ? `leafnodes { listen: "127.0.0.1:${new URL(node.leafUrl).port}" }` : ''
     writeFileSync(
       node.configFile,
       `server_name: "${node.name}"
@@ -114,6 +140,8 @@ resolver_preload: {
   ${id.app.getPublicKey()}: "${id.appJwt}"
 }
 ${cluster}
+${gateway}
+${leafnodes}
 ${opts.jetstream ? `jetstream: { store_dir: "${join(nodeDir, 'js')}" }` : ''}
 ${opts.extraConfig ?? ''}
 `,
@@ -153,7 +181,7 @@ ${opts.extraConfig ?? ''}
     },
     async startNode(i) {
       await launch(i)
-      if (n > 1) await waitForRoutes(nodes, n - 1)
+      await waitForMesh(nodes)
     },
     async stop() {
       await Promise.all(nodes.map((node) => stopProc(node.proc)))
@@ -164,8 +192,8 @@ ${opts.extraConfig ?? ''}
     for (let i = 0; i < n; i++) await launch(i)
     lattice.url = nodes[0].clientUrl
     lattice.urls = nodes.map((x) => x.clientUrl).join(',')
-    if (n > 1) await waitForRoutes(nodes, n - 1)
-    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile, n)
+    await waitForMesh(nodes)
+    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile, opts.clusters ? Math.max(...Object.values(opts.clusters)) : n)
   } catch (e) {
     await lattice.stop()
     throw e
@@ -180,7 +208,7 @@ interface PortsFile {
 }
 
 /** Start nats-server and wait for its ports file; fail fast with its output if it exits first. */
-async function spawnServer(configFile: string, portsDir: string): Promise<{ proc: ChildProcess; ports: PortsFile }> {
+export async function spawnServer(configFile: string, portsDir: string): Promise<{ proc: ChildProcess; ports: PortsFile }> {
   const proc = spawn(NATS_SERVER, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
   running.add(proc)
   proc.once('exit', () => running.delete(proc))
@@ -210,21 +238,28 @@ async function spawnServer(configFile: string, portsDir: string): Promise<{ proc
   throw new Error(`nats-server did not start within 10 s:\n${output}`)
 }
 
-async function waitForRoutes(nodes: ServerNode[], expected: number): Promise<void> {
-  const deadline = Date.now() + 15_000
+/** Every running server has its routes to the rest of its cluster, and a gateway to every other cluster. */
+async function waitForMesh(nodes: ServerNode[]): Promise<void> {
+  const up = () => nodes.filter((x) => x.proc)
+  const clusters = new Set(nodes.map((x) => x.cluster))
+  const ready = async (x: ServerNode): Promise<boolean> => {
+    const monitor = (x as ServerNode & { monitorUrl?: string }).monitorUrl
+    const peers = up().filter((y) => y !== x && y.cluster === x.cluster).length
+    const routes = await fetch(`${monitor}/routez`).then((r) => r.json() as Promise<{ num_routes: number }>).catch(() => ({ num_routes: -1 }))
+    // 2.10 pools several routes per peer: at least one each.
+    if (peers > 0 && routes.num_routes < peers) return false
+    if (!x.gatewayPort) return true
+    const gw = await fetch(`${monitor}/gatewayz`).then((r) => r.json() as Promise<{ outbound_gateways?: Record<string, unknown> }>).catch((): { outbound_gateways?: Record<string, unknown> } => ({}))
+    const others = new Set(up().filter((y) => y.cluster !== x.cluster).map((y) => y.cluster))
+    return [...others].every((c) => c && gw.outbound_gateways?.[c])
+  }
+  if (nodes.length < 2 && clusters.size < 2) return
+  const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    const counts = await Promise.all(
-      nodes.filter((x) => x.proc).map(async (x) => {
-        const monitor = (x as ServerNode & { monitorUrl?: string }).monitorUrl
-        const res = await fetch(`${monitor}/routez`).then((r) => r.json() as Promise<{ num_routes: number }>).catch(() => ({ num_routes: -1 }))
-        return res.num_routes
-      }),
-    )
-    const live = nodes.filter((x) => x.proc).length
-    if (counts.every((c) => c >= Math.min(expected, live - 1))) return
+    if ((await Promise.all(up().map(ready))).every(Boolean)) return
     await sleep(50)
   }
-  throw new Error('cluster routes did not form within 15 s')
+  throw new Error('cluster routes or gateways did not form within 30 s')
 }
 
 /**
@@ -259,7 +294,7 @@ async function waitForJetStream(urls: string, credsFile: string, replicas: numbe
   }
 }
 
-async function stopProc(proc: ChildProcess | undefined): Promise<void> {
+export async function stopProc(proc: ChildProcess | undefined): Promise<void> {
   if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
   const done = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
   proc.kill('SIGTERM')

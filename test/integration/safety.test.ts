@@ -130,6 +130,21 @@ describe('cluster-scoped weights', () => {
     expect(unknown.code).toBe(ExitCode.INVALID_INPUT)
     expect(unknown.stderr).toMatch(/UNKNOWN_CLUSTER.*"nope".*Clusters: test/s)
     expect(await liveJwt(l)).toBe(before)
+
+    // --clear removes the cluster's scoped weights without a spec: unmapped again, no cluster left.
+    const mixed = await lattice(['shift', 'actor', scoped, '--cluster', 'test', '--clear', '--to', 'v2'], l.env())
+    expect(mixed.code).toBe(ExitCode.USAGE)
+    expect(mixed.stderr).toMatch(/--to=v2 cannot also be provided when using --clear/)
+    const bare = await lattice(['shift', 'actor', scoped, '--clear'], l.env())
+    expect(bare.code).toBe(ExitCode.USAGE)
+    expect(bare.stderr).toMatch(/All of the following must be provided when using --clear: --cluster/)
+    const cleared = await lattice(['shift', 'actor', scoped, '--cluster', 'test', '--clear'], l.env())
+    expect(cleared.code, cleared.stderr).toBe(0)
+    expect(cleared.stdout).toContain(`actor ${scoped}: in cluster test: v2 100% -> 0% (mapping removed)`)
+    const after = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
+    expect(after.routes.find((x) => x.id === scoped)).toBeUndefined()
+    const again = await lattice(['shift', 'actor', scoped, '--cluster', 'test', '--clear'], l.env())
+    expect(again.stdout).toMatch(/No change/)
   })
 })
 

@@ -41,9 +41,9 @@ describe('state availability', () => {
   })
 
   it('replicas: one per JetStream server (those down included) up to 3; LATTICE_STATE_REPLICAS checked', () => {
-    expect(allowedReplicas({ online: ['n1'], missing: [] })).toBe(1)
-    expect(allowedReplicas({ online: ['n1', 'n2'], missing: ['n3'] })).toBe(3)
-    expect(allowedReplicas({ online: ['a', 'b', 'c', 'd', 'e'], missing: [] })).toBe(3)
+    expect(allowedReplicas({ online: ['n1'], missing: [], largestCluster: 1 })).toBe(1)
+    expect(allowedReplicas({ online: ['n1', 'n2'], missing: ['n3'], largestCluster: 2 })).toBe(3)
+    expect(allowedReplicas({ online: ['a', 'b', 'c', 'd', 'e'], missing: [], largestCluster: 5 })).toBe(3)
     expect(replicasOverride({})).toBeUndefined()
     expect(replicasOverride({ LATTICE_STATE_REPLICAS: '3' })).toBe(3)
     expect(() => replicasOverride({ LATTICE_STATE_REPLICAS: '0' })).toThrow(/LATTICE_STATE_REPLICAS=0 is not a replica count/)
