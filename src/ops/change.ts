@@ -23,7 +23,8 @@ import { journaledChange, warnOfDrift } from './journaled.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange, Planner, ServerReport } from './change-types.js'
 import type { Session } from './session.js'
 import { systemAccountError } from './system-account.js'
-import { type TopologyView, bypasses, doubleRunError, doubleRuns, missingLeaves, partlyLiveError, subscribersBehindLeaves, viewTopology } from './topology.js'
+import { type TopologyView, doubleRunError, doubleRuns, leafNames, partlyLiveError, subscribersBehindLeaves, viewTopology } from './topology.js'
+import { checkReach } from './reach.js'
 import { verifyInstalled } from './verify.js'
 import { savePushWithoutState } from './without-state.js'
 import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
@@ -46,8 +47,8 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   subs.catch(() => undefined) // read (and its error raised) only if the gate needs it
   const places = discoverTopology(session.conn, { expected })
   places.catch(() => undefined)
-  const known = session.journal ? new KnownServers(session.journal.store, session.account).list() : Promise.resolve([])
-  known.catch(() => undefined)
+  // A state glitch here costs only the names of servers gone since earlier changes.
+  const known = session.journal ? new KnownServers(session.journal.store, session.account).list().catch(() => []) : Promise.resolve([])
   const [{ jwts: stored, without }, servers] = await Promise.all([lookupStored(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   const topology = places.then((t) => viewTopology(t, session.account, servers))
   if (stored.length === 0) {
@@ -128,7 +129,7 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   )
   let topology = await live.topology()
   // Leaves are judged by whether they run the JWT (PARTLY_LIVE), not counted among the acknowledgements required.
-  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
+  const leaves = leafNames(topology)
   const minAcks = opts.minAcks ?? Math.max(1, live.servers.filter((s) => !leaves.has(s.name)).length)
   // Servers are reported once something is pushed to them: a plan or dry run has no answers to give.
   const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
@@ -186,19 +187,7 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
   if (session.nsc) writeBack(session.nsc, signed.jwt)
   session.deadline.at('checking what each server installed', PUSH_HINT)
   await verifyInstalled(session, signed.jwt, signed.claims.nats.mappings, result)
-  const topology = await live.topology()
-  const known = await live.known()
-  let answering = live.servers
-  const seen = new Set([...answering.map((s) => s.name), ...result.servers.filter((s) => s.code !== 0).map((s) => s.server)])
-  // A known server is named missing only after a second, patient ping.
-  if (known.some((k) => k.kind === 'server' && !seen.has(k.name))) answering = await pingServers(session.conn, { quietMs: PATIENT_QUIET_MS }).catch(() => answering)
-  const { bypassed, unheld } = bypasses(topology, result.servers, known, answering, { lattice: session.lattice, changes: result.changes, mappings: result.mappings })
-  if (bypassed.length > 0) result.bypassed = bypassed
-  if (unheld.length) result.warnings.push(`${unheld.map((l) => `Leaf ${l}`).join(', ')} ${unheld.length === 1 ? 'does' : 'do'} not hold the account JWT: calls made there follow the split only because ${unheld.length === 1 ? 'it serves' : 'they serve'} no instance of the changed entities (the hub maps them). A host started behind ${unheld.length === 1 ? 'it' : 'them'} would bypass the split (docs/topologies.md).`)
-  const gone = missingLeaves(topology, known)
-  if (gone.length) result.warnings.push(`Leaves seen in earlier changes did not show now: ${gone.map((k) => `${k.name} (last seen ${k.lastSeen})`).join(', ')}.`)
-  if (session.journal) await rememberServers(session, live, topology).catch(() => undefined)
-  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
+  const leaves = leafNames(await checkReach(session, live, result))
   const acks = result.servers.filter((s) => s.ok && !leaves.has(s.server)).length
   if (acks < result.minAcks) {
     throw new LatticeError('TOO_FEW_ACKS', `Only ${acks} of the ${result.minAcks} acknowledgements required arrived (${result.servers.filter((s) => !s.ok).map((s) => `${s.server}: ${s.message}`).join(', ')}). The change is live on the servers that acknowledged it.`, {
@@ -206,17 +195,6 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
       details: { servers: result.servers },
     })
   }
-}
-
-/** Remember what this change saw, so that the next one can tell what is missing. */
-async function rememberServers(session: Session, live: LiveState, topology: TopologyView): Promise<void> {
-  if (!session.journal) return
-  const leaves = new Set([...topology.leaves.map((l) => l.name), ...topology.spokes])
-  await new KnownServers(session.journal.store, session.account).remember([
-    ...live.servers.filter((s) => !leaves.has(s.name)).map((s) => ({ name: s.name, kind: 'server' as const, ...(s.cluster ? { cluster: s.cluster } : {}) })),
-    // 2.9 names no leaf that does not answer: an address changes with every reconnect, so it is not remembered.
-    ...topology.leaves.filter((l) => !l.name.startsWith('leaf at ')).map((l) => ({ name: l.name, kind: 'leaf' as const })),
-  ])
 }
 
 /** The subscriptions (with those behind leaves) and the topology again, waiting out a longer quiet period. */

@@ -80,6 +80,11 @@ export function viewTopology(t: Topology, account: string, answering: ServerIden
   }
 }
 
+/** Leaves of the account and answering servers that are leaves themselves: judged by what they run, not counted among the acknowledgements required. */
+export function leafNames(view: TopologyView): Set<string> {
+  return new Set([...view.leaves.map((l) => l.name), ...view.spokes])
+}
+
 /**
  * Subscriptions behind leaves that cannot hold the JWT, as subscribers (no queue group: a link
  * does not tell). Leaves that can hold it answer SUBSZ themselves.

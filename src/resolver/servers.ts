@@ -57,6 +57,10 @@ export async function gather(nc: Connection, subject: string, body: string, opts
     if (code === '503' || /no responders/i.test((e as Error).message ?? '')) {
       throw new LatticeError('NO_RESOLVER', `No NATS server answered ${subject}.`, { hint: NO_SYSTEM_HINT })
     }
+    // The client ends every pending request with TIMEOUT when its connection closes under it.
+    if (code === 'TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'DISCONNECT') {
+      throw new LatticeError('TIMEOUT', `The connection ended while asking the servers (${subject}): ${(e as Error).message}.`, { hint: 'Check the server\'s health; `lattice status --servers` shows what each server runs.', cause: e })
+    }
     throw e
   }
   return out

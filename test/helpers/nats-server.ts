@@ -71,7 +71,11 @@ export interface StartOptions {
   /** Extra config lines for every server. */
   extraConfig?: string
   identity?: Identity
-  /** Run JetStream, and give the application account JetStream limits (its creds are the state creds). */
+  /**
+   * Run JetStream, and give the application account JetStream limits (its creds are the state
+   * creds). In a supercluster only the first cluster runs it: clusters that start apart elect
+   * meta leaders apart, and the joined meta group then answered nothing for minutes (seen on 2.9).
+   */
   jetstream?: boolean
   /** How often each full resolver syncs with the others (nats-server default 2m). */
   resolverInterval?: string
@@ -142,7 +146,7 @@ resolver_preload: {
 ${cluster}
 ${gateway}
 ${leafnodes}
-${opts.jetstream ? `jetstream: { store_dir: "${join(nodeDir, 'js')}" }` : ''}
+${opts.jetstream && (!opts.clusters || node.cluster === layout[0][0]) ? `jetstream: { store_dir: "${join(nodeDir, 'js')}" }` : ''}
 ${opts.extraConfig ?? ''}
 `,
     )
@@ -193,7 +197,7 @@ ${opts.extraConfig ?? ''}
     lattice.url = nodes[0].clientUrl
     lattice.urls = nodes.map((x) => x.clientUrl).join(',')
     await waitForMesh(nodes)
-    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile, opts.clusters ? Math.max(...Object.values(opts.clusters)) : n)
+    if (opts.jetstream) await waitForJetStream(lattice.urls, appCredsFile, opts.clusters ? layout[0][1] : n)
   } catch (e) {
     await lattice.stop()
     throw e

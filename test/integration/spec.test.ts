@@ -138,7 +138,7 @@ describe('spec workflow', () => {
     // The file says green, but the servers were changed behind its back.
     await lattice(['shift', 'actor', '--force', web, '--to', '1.0.0', '--weight', '50'], l.env())
     const drifted = await lattice(['swap', 'green', 'blue', '-f', file(), '--no-write'], l.env())
-    expect(drifted.code).toBe(ExitCode.LIVE_STATE)
+    expect(drifted.code, drifted.stderr).toBe(ExitCode.LIVE_STATE)
     expect(drifted.stderr).toMatch(/green is not what is live: actor .* is not routed as green says/)
     const forced = await lattice(['swap', 'green', 'blue', '-f', file(), '--no-write', '--force'], l.env())
     expect(forced.code, forced.stderr).toBe(0)

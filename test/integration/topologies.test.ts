@@ -177,8 +177,8 @@ describe('a supercluster (east 2 + west 2, gateways)', () => {
     hosts = await countingActor(actor, [{ version: 'v1', nc: east }, { version: 'v2', nc: west }])
     open.push(hosts)
     await new Promise((r) => setTimeout(r, 500)) // interest crosses the gateways
-    // One replica of the state, so that a server that does not hold it can go away (a 2-server cluster has no majority without either).
-    const env = { ...sc.env(), NATS_URL: sc.nodes[0].clientUrl, LATTICE_STATE_CREDS: sc.appCredsFile, LATTICE_STATE_REPLICAS: '1' }
+    // JetStream (the state) runs in east only: w2, which serves neither the state, a host nor the caller, goes away below.
+    const env = { ...sc.env(), NATS_URL: sc.nodes[0].clientUrl, LATTICE_STATE_CREDS: sc.appCredsFile }
     const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], env)
     expect(r.code, r.stdout + r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Live: 4 of 4 servers acknowledged/)
@@ -189,9 +189,8 @@ describe('a supercluster (east 2 + west 2, gateways)', () => {
     const st = json<{ clusters: { name: string; servers: string[] }[] }>(await lattice(['status', '--servers', '--json'], env))
     expect(st.clusters).toEqual([{ name: 'east', servers: ['e1', 'e2'] }, { name: 'west', servers: ['w1', 'w2'] }])
 
-    // A server away (e2, or w2 when e2 holds the state); the next change must not say "Live: 3 of 3".
-    const bucket = json<{ stateBucket: { leader?: string } }>(await lattice(['status', '--servers', '--json'], env)).stateBucket.leader
-    const victim = bucket === 'e2' ? 3 : 1
+    // A server away; the next change must not say "Live: 3 of 3".
+    const victim = 3
     const gone = sc.nodes[victim].name
     await sc.stopNode(victim)
     // Gateways to the stopped server's cluster reconnect to its other server first (seconds on a loaded machine).
