@@ -9,6 +9,18 @@
  * checksum is not checked: a mistyped seed is still a secret.
  */
 
+/** A URL as output, records and history show it: its origin only (a chat webhook's path or a `?token=` is a secret). */
+export const urlOrigin = (text: string): string => {
+  try {
+    return new URL(text).origin
+  } catch {
+    return '(invalid URL)'
+  }
+}
+
+/** What a gate command is recorded and shown as: the command itself may carry secrets (tokens, URLs). */
+export const UNRECORDED_COMMAND = '(a command: not recorded)'
+
 export const SEED_MARKER = '<seed redacted>'
 export const CREDS_MARKER = '<creds redacted>'
 

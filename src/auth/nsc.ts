@@ -19,6 +19,8 @@ export interface NscAccount {
   signingKeyFile?: string
   /** The operator's system account (its JWT's system_account), when set. */
   systemAccount?: string
+  /** The operator's JWT in the store: whose keys may issue the account JWT lattice re-signs. */
+  operatorJwtFile: string
 }
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.trim().split('.')[1] ?? '', 'base64url').toString()) as { sub?: string; nats?: { signing_keys?: (string | { key?: string })[]; system_account?: string } }
@@ -53,11 +55,12 @@ export function loadNscAccount(opts: { operator?: string; account?: string }, en
   const byKey = opts.account?.startsWith('A') && opts.account.length === 56 ? names.find((n) => existsSync(jwtOf(n)) && claimsOf(readFileSync(jwtOf(n), 'utf8')).sub === opts.account) : undefined
   const name = byKey ?? pick(names.filter((n) => n !== 'SYS'), opts.account, 'account', '--account NAME')
   const publicKey = claimsOf(readFileSync(jwtOf(name), 'utf8')).sub as string
-  const op = claimsOf(readFileSync(join(stores, operator, `${operator}.jwt`), 'utf8'))
+  const operatorJwtFile = join(stores, operator, `${operator}.jwt`)
+  const op = claimsOf(readFileSync(operatorJwtFile, 'utf8'))
   const keys = [...(op.nats?.signing_keys ?? []).map((k) => (typeof k === 'string' ? k : k.key ?? '')), op.sub ?? ''].filter(Boolean)
   const keyFile = (pk: string) => join(dir, 'keys', 'keys', pk[0], pk.slice(1, 3), `${pk}.nk`)
   const signing = keys.find((pk) => existsSync(keyFile(pk)))
-  return { operator, name, publicKey, jwtFile: jwtOf(name), ...(signing ? { signingKeyFile: keyFile(signing) } : {}), ...(op.nats?.system_account ? { systemAccount: op.nats.system_account } : {}) }
+  return { operator, name, publicKey, jwtFile: jwtOf(name), operatorJwtFile, ...(signing ? { signingKeyFile: keyFile(signing) } : {}), ...(op.nats?.system_account ? { systemAccount: op.nats.system_account } : {}) }
 }
 
 export function storedAccountJwt(account: NscAccount): string {

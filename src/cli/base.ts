@@ -5,7 +5,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core'
 import { DEFAULT_TIMEOUT, Deadline, parseTimeout } from '../deadline.js'
 import { ExitCode, isLatticeError } from '../errors.js'
-import { containsSecret } from '../redact.js'
+import { UNRECORDED_COMMAND, containsSecret, urlOrigin } from '../redact.js'
 import { type Paint, colourFor } from './colour.js'
 import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
@@ -61,6 +61,11 @@ export const signingFlags = {
     summary: 'Operator (or operator signing key) seed file. LATTICE_SIGNING_KEY_SEED may hold the seed itself.',
     helpGroup: 'CONNECTION',
   }),
+  'operator-jwt': Flags.string({
+    env: 'LATTICE_OPERATOR_JWT',
+    summary: 'The operator\'s JWT: its identity and signing keys, the only issuers whose account JWT lattice re-signs [default: the nsc store\'s with --nsc, else the signing key alone].',
+    helpGroup: 'CONNECTION',
+  }),
 }
 
 export const dryRunFlag = {
@@ -80,11 +85,15 @@ export const specFlag = {
 
 /** The command line as typed, for the history: seeds hidden, and user/password taken out of URLs. */
 export function commandLine(argv = process.argv.slice(2)): string {
-  const clean = (a: string) => {
+  // An http(s) URL keeps its origin only (webhook paths and ?token= are secrets); a server URL loses its user and password.
+  const url = (u: string) => (/^https?:\/\//i.test(u) ? urlOrigin(u) : redactUrl(u))
+  const clean = (a: string, i: number) => {
     if (containsSecret(a)) return '<redacted>'
+    // A gate command may carry tokens: recorded as a marker.
+    if (argv[i - 1] === '--gate-cmd' || a.startsWith('--gate-cmd=')) return a.startsWith('--gate-cmd=') ? `--gate-cmd=${UNRECORDED_COMMAND}` : UNRECORDED_COMMAND
     if (!a.includes('://')) return a
     const eq = a.startsWith('--') ? a.indexOf('=') + 1 : 0
-    return a.slice(0, eq) + a.slice(eq).split(',').map(redactUrl).join(',')
+    return a.slice(0, eq) + a.slice(eq).split(',').map(url).join(',')
   }
   return ['lattice', ...argv.map(clean)].join(' ')
 }
@@ -98,9 +107,9 @@ export abstract class LatticeCommand extends Command {
   /** Commands that run long by design bound each phase (connecting, each change) instead of the whole run. */
   static longRunning = false
 
-  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'app-creds'?: string; 'without-state'?: boolean }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
+  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'operator-jwt'?: string; 'app-creds'?: string; 'without-state'?: boolean }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
     const deadline = new Deadline(parseTimeout(flags.timeout), longRunning ? 'per-phase' : 'whole')
-    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], deadline, withoutState: flags['without-state'] }
+    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], operatorJwt: flags['operator-jwt'], deadline, withoutState: flags['without-state'] }
   }
 
   protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {

@@ -232,6 +232,7 @@ export function devEnv(state: DevState): Record<string, string> {
     NATS_URL: state.url,
     NATS_CREDS: state.sysCreds,
     LATTICE_SIGNING_KEY: state.operatorSeed,
+    LATTICE_OPERATOR_JWT: join(state.dir, 'operator.jwt'),
     LATTICE_ACCOUNT: state.account,
     LATTICE_STATE_CREDS: state.appCreds,
     LATTICE_APP_CREDS: state.appCreds,

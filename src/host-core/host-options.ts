@@ -6,6 +6,9 @@ import type { HostLogger } from './logging.js'
 import type { MetricsOptions } from './metrics.js'
 import type { ArtifactLoader, Handler, HandlerFactory } from './types.js'
 
+/** Instances a host runs at most unless told otherwise (each costs a subscription pair and a little memory). */
+export const DEFAULT_MAX_INSTANCES = 100
+
 export interface HostOptions {
   /** An open connection (an application-account user). The host does not close it. */
   nc?: NatsConnection
@@ -30,6 +33,12 @@ export interface HostOptions {
   handlerFactory?: HandlerFactory
   /** Answer the control interface (default true). */
   control?: boolean
+  /**
+   * The most instances this host runs at once, all entities and versions together (default
+   * DEFAULT_MAX_INSTANCES). A start or scale beyond it is refused (TOO_MANY_INSTANCES), over the
+   * control interface too: any user who may publish there could otherwise exhaust the host.
+   */
+  maxInstances?: number
   /**
    * Per-version figures of the real calls (see docs/host-core.md#metrics). Default: a report on
    * `wasmbus.metrics.{lattice}.{hostId}` every DEFAULT_METRICS_INTERVAL_MS. false: nothing is

@@ -14,7 +14,7 @@ import { MetricsRegistry, checkMetricsOptions } from './metrics.js'
 import { MetricsPublisher } from './metrics-publisher.js'
 import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from './metrics-report.js'
 import { type PrometheusEndpoint, servePrometheus } from './prometheus.js'
-import type { HostOptions, StartOptions, VersionSelector } from './host-options.js'
+import { DEFAULT_MAX_INSTANCES, type HostOptions, type StartOptions, type VersionSelector } from './host-options.js'
 import type { Artifact, Handler, InventoryEntry } from './types.js'
 
 export class Host {
@@ -181,6 +181,7 @@ export class Host {
     this.assertOpen()
     if (!Number.isInteger(count) || count < 0) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 0, not ${count}.`)
     const runtime = this.pick(entity, version)
+    this.assertRoom(count - runtime.count)
     await runtime.scale(count)
     const entry = runtime.inventory()
     if (runtime.count === 0) this.runtimes.delete(runtimeKey(entity, runtime.version))
@@ -213,6 +214,7 @@ export class Host {
     // Cache this version's claims and binary (a loader failure stops the start).
     await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
     const key = runtimeKey(entity, version)
+    this.assertRoom(count)
     let runtime = this.runtimes.get(key)
     if (!runtime) {
       const counters = this.registry.counters(key, entity, version)
@@ -222,6 +224,15 @@ export class Host {
     await runtime.scale(runtime.count + count)
     await this.nc.flush()
     return runtime.inventory()
+  }
+
+  /** Refuse `more` instances beyond maxInstances (all entities and versions of this host together). */
+  private assertRoom(more: number): void {
+    const max = this.opts.maxInstances ?? DEFAULT_MAX_INSTANCES
+    const running = [...this.runtimes.values()].reduce((n, r) => n + r.count, 0)
+    if (more > 0 && running + more > max) {
+      throw new HostError('TOO_MANY_INSTANCES', `Host ${this.hostId} runs ${running} instance${running === 1 ? '' : 's'}; ${more} more would pass its limit of ${max} (maxInstances).`, { running, requested: more, maxInstances: max })
+    }
   }
 
   private validate(entity: EntityRef, version: string, count: number): void {

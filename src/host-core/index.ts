@@ -5,6 +5,7 @@
  */
 export { Host } from './host.js'
 export type { HostOptions, StartOptions, VersionSelector } from './host-options.js'
+export { DEFAULT_MAX_INSTANCES } from './host-options.js'
 export type { MetricsOptions } from './metrics.js'
 export { HostError, type HostErrorCode } from './errors.js'
 export { HOST_CONNECTION_DEFAULTS, type ConnectionEvent, type ConnectionState, type HostClosed } from './connection.js'

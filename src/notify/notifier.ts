@@ -6,7 +6,7 @@
  * still queued, then gives up and says how much was not delivered.
  */
 import type { RolloutEvent } from '../ops/rollout.js'
-import { urlOrigin } from '../plan/gate-config.js'
+import { urlOrigin } from '../redact.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import { notificationOf, rolloutSubject } from './message.js'
 import { DELIVERY, Receiver } from './receiver.js'

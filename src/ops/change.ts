@@ -7,6 +7,7 @@
 import { type AccountClaims, signSuccessor, verifyAccountJwt, withRouteChanges } from '../account/account.js'
 import { signerPublicKey } from '../account/jwt.js'
 import { storedAccountJwt, writeBack } from '../auth/nsc.js'
+import { assertOwnClaims, issuerTrust } from '../auth/operator.js'
 import { LatticeError } from '../errors.js'
 import { type EntityChange, type Mappings, type Route, type RouteChange, destinationsFor, liveClusters, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
@@ -133,7 +134,11 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   const minAcks = opts.minAcks ?? Math.max(1, live.servers.filter((s) => !leaves.has(s.name)).length)
   // Servers are reported once something is pushed to them: a plan or dry run has no answers to give.
   const result: ChangeResult = { account: session.account, lattice: session.lattice, changes, dryRun: opts.dryRun, pushed: false, servers: [], minAcks, confirmed: false, mappings, history: session.journal ? 'on' : 'off', warnings: [...live.warnings] }
-  if (session.signer) assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
+  if (session.signer) {
+    assertTrustedIssuer(live.facts, signerPublicKey(session.signer), 'The signing key')
+    // Never launder: the claims re-signed below must be the operator's own (--force does not bypass this).
+    assertOwnClaims(live.claims, session.trust ?? issuerTrust(signerPublicKey(session.signer), undefined, ''))
+  }
   if (changes.length === 0) return { result }
 
   const tooOld = componentServersProblem(changes.filter((c) => mappings[c.subject]).map((c) => c.entity), live.servers, live.rules)

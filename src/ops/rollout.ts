@@ -7,7 +7,7 @@
 import { LatticeError } from '../errors.js'
 import { type Weights, shiftWeights } from '../plan/weights.js'
 import { currentOwner, currentWho } from '../state/journal.js'
-import { type RolloutPlan, validatePlan } from '../plan/rollout.js'
+import { type RolloutPlan, recordablePlan, validatePlan } from '../plan/rollout.js'
 import { readRolloutCopy } from '../state/rollout-copy.js'
 import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
 import { entityKey, entityLabel } from '../subjects/index.js'
@@ -88,7 +88,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   // Whether the hosts report metrics is known before anything changes (`--analysis` refuses without them).
   const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
   const now = new Date().toISOString()
-  const record: RolloutRecord = { plan, lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
+  const record: RolloutRecord = { plan: recordablePlan(plan), lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
   if ((await rollouts.start(record)) === undefined) {
     analysis?.stop()
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })

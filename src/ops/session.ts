@@ -7,6 +7,8 @@ import { loadContext } from '../auth/context.js'
 import { type NscAccount, loadNscAccount } from '../auth/nsc.js'
 import { type Credentials, readCreds } from '../auth/creds.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
+import { type IssuerTrust, issuerTrust } from '../auth/operator.js'
+import { signerPublicKey } from '../account/jwt.js'
 import { Deadline } from '../deadline.js'
 import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
@@ -26,6 +28,8 @@ export interface TargetOptions {
   context?: string
   creds?: string
   signingKey?: string
+  /** The operator's JWT (--operator-jwt): the issuers whose account JWT may be re-signed. */
+  operatorJwt?: string
   account?: string
   /** Default: "default". */
   lattice?: string
@@ -49,6 +53,8 @@ export interface Session {
   lattice: string
   /** Present when the command changes things (and is not a dry run without a key). */
   signer?: KeyPair
+  /** With a signer: the issuers whose live account JWT it may re-sign. */
+  trust?: IssuerTrust
   /** History and locking (with --state-creds). */
   journal?: Journal
   /** An application-account connection (with --app-creds), to observe and probe traffic. */
@@ -70,6 +76,7 @@ export interface Target {
   account: string
   lattice: string
   signer?: KeyPair
+  trust?: IssuerTrust
   deadline?: Deadline
   withoutState?: boolean
 }
@@ -95,7 +102,9 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
-  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
+  const operatorJwt = opts.operatorJwt ?? nsc?.operatorJwtFile
+  const trust = kp ? issuerTrust(signerPublicKey(kp), operatorJwt, opts.operatorJwt ? `--operator-jwt ${opts.operatorJwt}` : `the nsc store's operator ${nsc?.operator}`) : undefined
+  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(trust ? { trust } : {}), ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -134,7 +143,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
     const withoutState = target.withoutState ? { withoutState: stateDown ? { reason: stateDown } : {} } : {}
-    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}), ...withoutState })
+    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, ...(target.trust ? { trust: target.trust } : {}), journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}), ...withoutState })
   }
   let closed = false
   // A connection to a server that stopped answering closes at once: nothing waits on a flush.

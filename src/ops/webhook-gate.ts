@@ -4,7 +4,7 @@
  * error fails. The answer's message (JSON `message`, else its first 200 characters) is shown.
  */
 import { answerMessage, httpRequest } from '../http/request.js'
-import { urlOrigin } from '../plan/gate-config.js'
+import { urlOrigin } from '../redact.js'
 import type { RolloutPlan, WebhookGate } from '../plan/rollout.js'
 import type { GateResult } from '../state/rollouts.js'
 

@@ -24,14 +24,6 @@ export function checkHttpUrl(text: string, where: string): string {
   return text
 }
 
-/** A URL shown in output and warnings: its origin only (chat webhook paths are secrets). */
-export const urlOrigin = (text: string): string => {
-  try {
-    return new URL(text).origin
-  } catch {
-    return '(invalid URL)'
-  }
-}
 
 export type ConditionOp = '<' | '<=' | '>' | '>=' | '==' | '!='
 

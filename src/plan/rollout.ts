@@ -5,6 +5,7 @@
  */
 import type { AnalysisThresholds } from '../analysis/judge.js'
 import { LatticeError } from '../errors.js'
+import { UNRECORDED_COMMAND, urlOrigin } from '../redact.js'
 import type { EntityRef } from '../subjects/index.js'
 
 export type Step = number | 'pause'
@@ -68,6 +69,22 @@ export interface RolloutPlan {
   notify?: string[]
   /** Absent: the defaults (auto). */
   analysis?: AnalysisPlan
+}
+
+/**
+ * The plan as the rollout record keeps it (state bucket, this machine's copy) and every reader
+ * shows it (`rollout status`, the dashboard): URLs reduced to their origin (a chat webhook's path
+ * or a `?token=` is a secret), the gate command to a marker. The full plan lives only in the
+ * process that runs the rollout.
+ */
+export function recordablePlan(plan: RolloutPlan): RolloutPlan {
+  return {
+    ...plan,
+    ...(plan.gateCmd ? { gateCmd: UNRECORDED_COMMAND } : {}),
+    ...(plan.webhooks ? { webhooks: plan.webhooks.map((w) => ({ ...w, url: urlOrigin(w.url) })) } : {}),
+    ...(plan.prometheus ? { prometheus: { ...plan.prometheus, url: urlOrigin(plan.prometheus.url) } } : {}),
+    ...(plan.notify ? { notify: plan.notify.map(urlOrigin) } : {}),
+  }
 }
 
 /** Check a plan before anything is contacted. */

@@ -177,7 +177,7 @@ ${opts.extraConfig ?? ''}
     sysCredsFile,
     appCredsFile,
     env() {
-      return { NATS_URL: lattice.urls, NATS_CREDS: sysCredsFile, LATTICE_SIGNING_KEY: operatorSeedFile, LATTICE_ACCOUNT: lattice.appAccount }
+      return { NATS_URL: lattice.urls, NATS_CREDS: sysCredsFile, LATTICE_SIGNING_KEY: operatorSeedFile, LATTICE_OPERATOR_JWT: join(dir, 'operator.jwt'), LATTICE_ACCOUNT: lattice.appAccount }
     },
     async stopNode(i) {
       await stopProc(nodes[i].proc)

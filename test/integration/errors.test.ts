@@ -135,7 +135,7 @@ describe('keys and creds', () => {
     // The resolver would answer "jwt updated" and keep using the old claims.
     const file = join(l.dir, 'stranger.nk')
     writeFileSync(file, new TextDecoder().decode(createOperator().getSeed()))
-    await refused(shiftArgs({ id: newActorId() }), { ...l.env(), LATTICE_SIGNING_KEY: file }, ExitCode.CREDENTIALS, 'UNTRUSTED_KEY', /not trusted by the server's operator/)
+    await refused(shiftArgs({ id: newActorId() }), { ...l.env(), LATTICE_SIGNING_KEY: file, LATTICE_OPERATOR_JWT: undefined }, ExitCode.CREDENTIALS, 'UNTRUSTED_KEY', /not trusted by the server's operator/)
   })
 })
 

@@ -54,6 +54,21 @@ describe('webhook gate', () => {
     expect(JSON.parse(calls[1].body)).toMatchObject({ step: 2, steps: 2, weight: 100 })
   })
 
+  it('the record and the history keep only the origin of each URL and no gate command (a webhook path or ?token= is a secret)', async () => {
+    const id = await rl.actor()
+    const secretUrl = `${ok.url}/hooks/T0/s3cretPath?token=abc`
+    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '100', '--interval', '100ms', '--gate-webhook', secretUrl, '--notify', secretUrl, '--gate-cmd', 'test s3cret = s3cret'], rl.env())
+    expect(r.code, r.stderr).toBe(0)
+    const status = await lattice(['rollout', 'status', id, '--json'], rl.env())
+    const history = await lattice(['history', '--json'], rl.env())
+    for (const out of [status.stdout, history.stdout]) {
+      expect(out).not.toMatch(/s3cret|token=/)
+    }
+    const plan = json<{ plan: { webhooks: { url: string }[]; notify: string[]; gateCmd: string } }>(status).plan
+    expect(plan).toMatchObject({ webhooks: [{ url: ok.url }], notify: [ok.url], gateCmd: '(a command: not recorded)' })
+    expect(ok.received.at(-1)?.url).toBe('/hooks/T0/s3cretPath?token=abc') // the runner used the whole URL
+  })
+
   it("a 500 rolls back (exit 10), with the receiver's message in the output", async () => {
     const id = await rl.actor()
     const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '200ms', '--gate-webhook', ok.url, '--gate-webhook', failing.url], rl.env())

@@ -110,6 +110,12 @@ describe('the command line kept in the history', () => {
       'lattice shift actor M1 -s nats://host:4222,nats://h2:4222 --server=tls://h3 <redacted>',
     )
   })
+  it('keeps only the origin of http(s) URLs (webhook paths and ?token= are secrets), and no gate command', () => {
+    const argv = ['rollout', 'actor', 'M1', '--gate-webhook', 'https://hooks.example:8443/services/T0/B1/s3cretPath?token=abc', '--notify=http://chat.example/hook/s3cret', '--gate-prometheus', 'http://prom:9090/api?token=abc', '--gate-cmd', 'curl -H "Authorization: Bearer s3cret" x', '--gate-cmd=echo s3cret']
+    const line = commandLine(argv)
+    expect(line).toBe('lattice rollout actor M1 --gate-webhook https://hooks.example:8443 --notify=http://chat.example --gate-prometheus http://prom:9090 --gate-cmd (a command: not recorded) --gate-cmd=(a command: not recorded)')
+    expect(line).not.toMatch(/s3cret|token/)
+  })
 })
 
 describe('which operator key may sign', () => {
