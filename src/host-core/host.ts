@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { NatsConnection } from 'nats'
-import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem } from '../subjects/index.js'
+import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem, quoted } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
 import { type ConnectionState, ConnectionWatcher, type HostClosed, openConnection } from './connection.js'
 import { ControlInterface } from './control.js'
@@ -73,7 +73,7 @@ export class Host {
     const hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
     for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', hostId]] as const) {
       const problem = what === 'lattice' ? routeTokenProblem(value) : tokenProblem(value)
-      if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} "${value}": ${problem}.`)
+      if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} ${quoted(value)}: ${problem}.`)
     }
     checkMetricsOptions(opts.metrics)
     const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
@@ -239,12 +239,12 @@ export class Host {
     // Components (wRPC) are served by wasmCloud hosts, not host-core.
     if (entity.kind === 'component') throw new HostError('INVALID_REQUEST', 'host-core runs actors and providers, not wRPC components.')
     const idProblem = entityIdProblem(entity.kind, entity.id)
-    if (idProblem) throw new HostError('INVALID_REQUEST', `Invalid ${entity.kind} ID "${entity.id}": ${idProblem}.`)
+    if (idProblem) throw new HostError('INVALID_REQUEST', `Invalid ${entity.kind} ID ${quoted(entity.id)}: ${idProblem}.`)
     const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'
-    if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version "${version}": ${vProblem}.`)
+    if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version ${quoted(version)}: ${vProblem}.`)
     if (entity.kind === 'provider') {
       const linkProblem = routeTokenProblem(entity.link ?? '')
-      if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link "${entity.link}": ${linkProblem}.`)
+      if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link ${quoted(entity.link ?? '')}: ${linkProblem}.`)
     }
     if (!Number.isInteger(count) || count < 1) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 1, not ${count}.`)
   }

@@ -1,6 +1,6 @@
 /** Naming an entity on the command line: checked before anything is contacted. */
 import { LatticeError } from '../errors.js'
-import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem, quoted } from '../subjects/index.js'
 
 /** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_COMPONENT_ID / INVALID_TOKEN for a bad ID or link. */
 export function checkEntity(entity: EntityRef): EntityRef {
@@ -17,7 +17,7 @@ export function checkEntity(entity: EntityRef): EntityRef {
   }
   if (entity.kind === 'provider') {
     const linkProblem = routeTokenProblem(entity.link ?? '')
-    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name "${entity.link}": ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
+    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name ${quoted(entity.link ?? '')}: ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
   }
   return entity
 }
@@ -53,6 +53,6 @@ export function checkEntityVersion(entity: EntityRef, flag: string, version: str
 /** The version in NFC (see versionToken); throws INVALID_VERSION naming the flag. */
 export function checkVersion(flag: string, version: string): string {
   const problem = versionProblem(version)
-  if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} "${version}": ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
+  if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} ${quoted(version)}: ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
   return normalizeVersion(version)
 }

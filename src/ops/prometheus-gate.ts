@@ -46,12 +46,14 @@ export async function measure(base: string, query: string, condition: Condition,
   } catch {
     return { pass: false, text: `HTTP ${out.answer.status}, not a Prometheus answer: ${out.answer.text.trim().slice(0, 120)}` }
   }
-  if (body.status !== 'success') return { pass: false, text: `error: ${body.error ?? `HTTP ${out.answer.status}`}` }
+  // A server's error text can be long (64 KiB seen): a line of the output and the record gets its start.
+  if (body.status !== 'success') return { pass: false, text: `error: ${String(body.error ?? `HTTP ${out.answer.status}`).slice(0, 200)}` }
   const samples = valuesOf(body.data)
   if (typeof samples === 'string') return { pass: false, text: samples }
   if (samples.length === 0) return { pass: false, text: 'no data' }
   const values = samples.map(Number)
-  return { pass: values.every((v) => meets(v, condition)), text: samples.join(', ') }
+  const text = samples.join(', ')
+  return { pass: values.every((v) => meets(v, condition)), text: text.length > 300 ? `${text.slice(0, 300)}… (${samples.length} samples)` : text }
 }
 
 interface PromAnswer {

@@ -14,7 +14,7 @@ import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
 import { Journal } from '../state/journal.js'
 import type { StateStore } from '../state/store.js'
-import { DEFAULT_LATTICE, publicKeyProblem } from '../subjects/index.js'
+import { DEFAULT_LATTICE, publicKeyProblem, quoted } from '../subjects/index.js'
 import { DEFAULT_SERVER, checkLatticeName } from './lattice-name.js'
 import { systemAccountError } from './system-account.js'
 
@@ -91,7 +91,7 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
     throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', { hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).' })
   }
   const accountProblem = publicKeyProblem(opts.account, 'account')
-  if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account "${opts.account}": ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
+  if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account ${quoted(opts.account)}: ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
   // Flags (and their env vars) win; then the nats context; then the defaults.
   const context = loadContext(opts.context, env)
   const credsFile = opts.creds ?? context?.creds

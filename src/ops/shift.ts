@@ -1,7 +1,7 @@
 /** `lattice shift`: give one version of one entity an exact share of its traffic. */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
-import { type EntityRef, clusterNameProblem, entityKey, entityLabel } from '../subjects/index.js'
+import { type EntityRef, clusterNameProblem, entityKey, entityLabel, quoted } from '../subjects/index.js'
 import { checkEntity, checkEntityVersion } from './entity.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import { faultRemedy } from './fault.js'
@@ -25,7 +25,7 @@ export function validateShift(request: ShiftInput): ShiftInput {
   checkEntity(request.entity)
   const clusterProblem = request.cluster === undefined ? undefined : clusterNameProblem(request.cluster)
   if (clusterProblem) {
-    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name "${request.cluster}": ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
+    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name ${quoted(request.cluster ?? '')}: ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
   }
   if (request.clear) return request
   const input = { ...request, to: checkEntityVersion(request.entity, '--to', request.to), ...(request.from === undefined ? {} : { from: checkEntityVersion(request.entity, '--from', request.from) }) }

@@ -66,8 +66,18 @@ export function clusterNameProblem(name: string): string | undefined {
   return textProblem(name, 'nats-server cluster names')
 }
 
-/** Whitespace, control characters and broken Unicode; `what` names where the server refuses them. */
+/** A name as an error quotes it: cut to its first 60 characters, so that a refused 5 MB name is not printed whole. */
+export function quoted(text: string): string {
+  return text.length > 60 ? `"${text.slice(0, 60)}…" (${text.length} characters)` : `"${text}"`
+}
+
+/** The longest lattice, link, cluster or component name lattice takes (a subject stays readable, a plan printable). */
+export const MAX_NAME_BYTES = 128
+
+/** Whitespace, control characters, broken Unicode and length; `what` names where the server refuses them. */
 function textProblem(name: string, what: string): string | undefined {
+  const bytes = Buffer.byteLength(name)
+  if (bytes > MAX_NAME_BYTES) return `it is ${bytes} bytes long (lattice takes at most ${MAX_NAME_BYTES})`
   if (/[ \t\n\f\r]/.test(name)) return `it contains whitespace (${what} cannot)`
   if (/\s/u.test(name)) return 'it contains whitespace (lattice refuses every kind, so that names read the same everywhere)'
   // eslint-disable-next-line no-control-regex
