@@ -5,13 +5,17 @@
  * Counters are cumulative, so a lost report loses nothing; a host whose counters restarted
  * (new startedAt) or that appeared during the window counts from zero.
  */
-import { LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, type MetricsReport, metricsWildcard } from '../host-core/metrics-report.js'
+import { LATENCY_BOUNDS_MS, type MetricsReport, metricsSubject, metricsWildcard } from '../host-core/metrics-report.js'
+import { intakeReport } from './report-intake.js'
 import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
 
 /** Each host's report at the start of a window. */
 export type Mark = ReadonlyMap<string, MetricsReport>
+
+/** A host silent this long is forgotten (a long watch or dashboard would otherwise keep every host it ever heard). */
+export const HOST_EXPIRY_MS = 60_000
 
 /** Marks whose hosts have not all reported since: how many are kept up to date at most. */
 const OPEN_MARKS = 4
@@ -25,6 +29,7 @@ export class MetricsCollector {
   /** When each host's latest report arrived (our clock): a host that stopped reporting goes stale. */
   private arrived = new Map<string, number>()
   private listeners: ((r: MetricsReport) => void)[] = []
+  private forgetters: ((host: string) => void)[] = []
   /** Recent marks, each with the hosts whose first report since has replaced their entry. */
   private open: { mark: Map<string, MetricsReport>; settled: Set<string> }[] = []
 
@@ -35,12 +40,16 @@ export class MetricsCollector {
 
   async start(): Promise<void> {
     const decoder = new TextDecoder()
+    const prefix = metricsSubject(this.lattice, '')
+    let swept = Date.now()
     this.sub = this.nc.subscribe(metricsWildcard(this.lattice), {
       callback: (err, msg) => {
         if (err) return
         try {
-          const r = JSON.parse(decoder.decode(msg.data)) as MetricsReport
-          if (r?.v !== METRICS_REPORT_VERSION || r.lattice !== this.lattice || typeof r.host !== 'string' || !Array.isArray(r.versions)) return
+          // The host is the one the subject names: a report in another host's name is not counted.
+          const r = intakeReport(JSON.parse(decoder.decode(msg.data)), this.lattice, msg.subject.slice(prefix.length))
+          if (!r) return
+          if (Date.now() - swept > HOST_EXPIRY_MS / 4) swept = this.expire()
           const seen = this.latest.get(r.host)
           // Reports can overtake each other: keep the newest of a host's current run.
           if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
@@ -59,6 +68,22 @@ export class MetricsCollector {
       },
     })
     await this.nc.flush()
+  }
+
+  /** Forget hosts silent for HOST_EXPIRY_MS; returns now. */
+  private expire(now = Date.now()): number {
+    for (const [host, at] of this.arrived) {
+      if (now - at <= HOST_EXPIRY_MS) continue
+      this.arrived.delete(host)
+      this.latest.delete(host)
+      for (const l of this.forgetters) l(host)
+    }
+    return now
+  }
+
+  /** Called with each host forgotten (observers drop what they keep of it). */
+  onForget(fn: (host: string) => void): void {
+    this.forgetters.push(fn)
   }
 
   stop(): void {

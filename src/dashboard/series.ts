@@ -85,7 +85,7 @@ export class Series {
     const from = this.t.length ? this.stale(this.t[this.t.length - 1]) : 0
     const series: Backfill['series'] = {}
     for (const [key, versions] of this.columns) {
-      const kept: Record<string, VersionSeries> = {}
+      const kept: Record<string, VersionSeries> = Object.create(null) // a version may be named "__proto__"
       for (const [version, col] of versions) {
         const weight = col.weight.slice(from)
         if (weight.every((x) => x === null)) continue

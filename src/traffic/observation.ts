@@ -43,6 +43,7 @@ export class Observation {
     this.subscribed = new SplitObserver(nc)
     this.reported = new ReportObserver()
     collector.onReport((r) => this.reported.add(r))
+    collector.onForget((host) => this.reported.forget(host))
   }
 
   /**
@@ -143,7 +144,8 @@ export class Observation {
     } finally {
       off()
     }
-    const out: Record<string, number> = {}
+    // Versions are the hosts' words: a null-prototype table counts "__proto__" like any other.
+    const out: Record<string, number> = Object.create(null)
     const add = (r: MetricsReport, base: MetricsReport | undefined, from: number) => {
       const span = r.time - from
       const share = span > 0 ? Math.max(0, Math.min(r.time, end) - Math.max(from, start)) / span : 0

@@ -18,13 +18,19 @@ import type { Counts } from './observe.js'
  * hosts' report interval (1 s by default).
  */
 export class ReportObserver {
-  private counts: Counts = {}
+  private counts: Counts = Object.create(null)
   /** host -> its last report's calls by `${entityKey}\n${version}`, its startedAt and time. */
   private seen = new Map<string, { startedAt: number; time: number; calls: Map<string, number> }>()
   /** host -> calls per second of each entity's versions between its last two reports. */
   private rates = new Map<string, Counts>()
 
   constructor(private readonly since = Date.now()) {}
+
+  /** Drop what is kept of a host that stopped reporting. */
+  forget(host: string): void {
+    this.seen.delete(host)
+    this.rates.delete(host)
+  }
 
   add(r: MetricsReport): void {
     const prev = this.seen.get(r.host)
@@ -34,13 +40,14 @@ export class ReportObserver {
     if (!prev && r.startedAt < this.since) return
     const base = prev?.startedAt === r.startedAt ? prev : undefined
     const span = (r.time - (base?.time ?? r.startedAt)) / 1000
-    const rates: Counts = {}
+    // Null-prototype tables: a version named "__proto__" or "constructor" is counted like any other.
+    const rates: Counts = Object.create(null)
     for (const v of r.versions) {
       const key = entityKey(v)
       const n = v.calls - (base?.calls.get(`${key}\n${v.version}`) ?? 0)
-      if (span > 0) (rates[key] ??= {})[v.version] = Math.max(0, n) / span
+      if (span > 0) (rates[key] ??= Object.create(null))[v.version] = Math.max(0, n) / span
       if (n <= 0) continue
-      const bucket = (this.counts[key] ??= {})
+      const bucket = (this.counts[key] ??= Object.create(null))
       bucket[v.version] = (bucket[v.version] ?? 0) + n
     }
     this.rates.set(r.host, rates)
@@ -52,10 +59,10 @@ export class ReportObserver {
    * interval can hold two reports of one host and none of another).
    */
   rate(hosts: Iterable<string>): Counts {
-    const out: Counts = {}
+    const out: Counts = Object.create(null)
     for (const host of hosts) {
       for (const [key, versions] of Object.entries(this.rates.get(host) ?? {})) {
-        const bucket = (out[key] ??= {})
+        const bucket = (out[key] ??= Object.create(null))
         for (const [v, n] of Object.entries(versions)) bucket[v] = (bucket[v] ?? 0) + n
       }
     }
@@ -70,7 +77,7 @@ export class ReportObserver {
   /** The calls reported since the previous take, and start counting afresh. */
   take(): Counts {
     const out = this.counts
-    this.counts = {}
+    this.counts = Object.create(null)
     return out
   }
 }

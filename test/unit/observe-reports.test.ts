@@ -58,7 +58,8 @@ describe('Observation.reportWindow', () => {
     const { MetricsCollector } = await import('../../src/analysis/collector.js')
     const { Observation } = await import('../../src/traffic/observation.js')
     let deliver: (r: MetricsReport) => void = () => undefined
-    const nc = { subscribe: (_s: string, o: { callback: (e: unknown, m: { data: Uint8Array }) => void }) => ((deliver = (r) => o.callback(null, { data: new TextEncoder().encode(JSON.stringify(r)) })), { unsubscribe() {} }), flush: async () => undefined }
+    // Each report on its host's subject: the collector takes the host from it.
+    const nc = { subscribe: (_s: string, o: { callback: (e: unknown, m: { subject: string; data: Uint8Array }) => void }) => ((deliver = (r) => o.callback(null, { subject: `wasmbus.metrics.default.${r.host}`, data: new TextEncoder().encode(JSON.stringify(r)) })), { unsubscribe() {} }), flush: async () => undefined }
     const collector = new MetricsCollector(nc as never, 'default')
     await collector.start()
     const o = new Observation(nc as never, 'default', collector, 'reports')
