@@ -61,3 +61,11 @@ export function redactDeep<T>(value: T): T {
   }
   return value
 }
+
+/**
+ * The environment handed to a program lattice starts (a gate command, the browser): without
+ * LATTICE_SIGNING_KEY_SEED and without any variable whose value holds a seed or creds.
+ */
+export function envWithoutSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => k !== 'LATTICE_SIGNING_KEY_SEED' && !(v && containsSecret(v))))
+}

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { fromSeed } from 'nkeys.js'
 import { LatticeError } from '../errors.js'
+import { assertPrivateFile } from './private-file.js'
 import { looksLikeSeed } from './signing-key.js'
 
 export interface Credentials {
@@ -44,6 +45,7 @@ export function readCreds(file: string): Credentials {
       hint: 'Generate the creds again; the file may have been truncated or edited.',
     })
   }
+  assertPrivateFile(file, 'Creds file')
   let user: Credentials['user'] = {}
   try {
     const claims = JSON.parse(Buffer.from(match[1].split('.')[1] ?? '', 'base64url').toString('utf8'))

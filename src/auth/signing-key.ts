@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { type KeyPair, fromSeed } from 'nkeys.js'
 import { LatticeError } from '../errors.js'
+import { assertPrivateFile } from './private-file.js'
 
 export const SIGNING_KEY_SEED_ENV = 'LATTICE_SIGNING_KEY_SEED'
 
@@ -49,7 +50,9 @@ export function loadSigningKey(source: SigningKeySource): KeyPair {
   } else {
     throw new LatticeError('SIGNING_KEY_MISSING', 'No signing key: lattice needs the operator key to sign the account JWT.', { hint: HINT })
   }
-  return parseOperatorSeed(text, where)
+  const kp = parseOperatorSeed(text, where)
+  if (source.file) assertPrivateFile(source.file, 'Signing key file')
+  return kp
 }
 
 /** The operator key pair in `text` (a bare seed, or a file holding one among other lines). */

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { LatticeError } from '../errors.js'
+import { envWithoutSecrets } from '../redact.js'
 import type { Target } from '../ops/session.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { runAction } from './actions.js'
@@ -54,7 +55,8 @@ export function pageDir(from = fileURLToPath(import.meta.url)): string {
 export function openBrowser(url: string, warn: (text: string) => void): void {
   const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]]
   try {
-    const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore' })
+    // The browser gets no seed: it is a program of its own, with child processes and crash reports.
+    const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore', env: envWithoutSecrets() })
     child.on('error', (e) => warn(`Could not open a browser (${cmd}: ${e.message}); open the URL yourself.`))
     child.unref()
   } catch (e) {

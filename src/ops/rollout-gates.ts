@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { RolloutPlan } from '../plan/rollout.js'
+import { envWithoutSecrets } from '../redact.js'
 import type { GateResult } from '../state/rollouts.js'
 import { versionedSubject } from '../subjects/index.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
@@ -89,9 +90,8 @@ function describe(r: ProbeResult): string {
 /** Run the user's gate command with the step's details in its environment; exit 0 passes. */
 function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, signal: AbortSignal): Promise<GateResult> {
   // The gate is the user's script: it gets no seed.
-  const { LATTICE_SIGNING_KEY_SEED: _seed, ...inherited } = process.env
   const env = {
-    ...inherited,
+    ...envWithoutSecrets(),
     LATTICE_ROLLOUT_KIND: plan.entity.kind,
     LATTICE_ROLLOUT_ID: plan.entity.id,
     LATTICE_ROLLOUT_LINK: plan.entity.link ?? '',

@@ -72,7 +72,12 @@ export function checkQuery(query: string, where: string): string {
   return query
 }
 
-/** The query with its placeholders filled in. */
+/**
+ * The query with its placeholders filled in, each escaped as the content of a double-quoted
+ * PromQL string (backslash, quote, newline): placeholders go inside a label matcher's quotes
+ * (`version="{{to}}"`), and a version such as `v2",job="x` must not add a matcher of its own.
+ */
 export function fillQuery(query: string, values: Record<Placeholder, string>): string {
-  return query.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (all, name: string) => (name in values ? values[name as Placeholder] : all))
+  const quoted = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
+  return query.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (all, name: string) => (Object.hasOwn(values, name) ? quoted(values[name as Placeholder]) : all))
 }

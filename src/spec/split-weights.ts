@@ -14,7 +14,8 @@ export function clustersOf(node: Node, ctx: Ctx, entity: EntityRef): Record<stri
   for (const pair of node.items) {
     const keyNode = pair.key as Scalar
     const name = String(keyNode?.value)
-    const problem = isScalar(keyNode) ? clusterNameProblem(name) : 'it is not a plain name'
+    // "__proto__" would be taken as the table's prototype, not as a cluster: refused, with its place.
+    const problem = !isScalar(keyNode) ? 'it is not a plain name' : name === '__proto__' ? 'it is the name JavaScript gives an object\'s prototype, which lattice cannot keep as a cluster' : clusterNameProblem(name)
     if (problem) {
       ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is invalid: ${problem}.`, 'Use the cluster name the servers are configured with.')
       ok = false

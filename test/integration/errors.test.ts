@@ -134,7 +134,7 @@ describe('keys and creds', () => {
   it('a key the operator does not trust is refused before pushing', async () => {
     // The resolver would answer "jwt updated" and keep using the old claims.
     const file = join(l.dir, 'stranger.nk')
-    writeFileSync(file, new TextDecoder().decode(createOperator().getSeed()))
+    writeFileSync(file, new TextDecoder().decode(createOperator().getSeed()), { mode: 0o600 })
     await refused(shiftArgs({ id: newActorId() }), { ...l.env(), LATTICE_SIGNING_KEY: file, LATTICE_OPERATOR_JWT: undefined }, ExitCode.CREDENTIALS, 'UNTRUSTED_KEY', /not trusted by the server's operator/)
   })
 })

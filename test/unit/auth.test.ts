@@ -27,7 +27,7 @@ describe('signing key', () => {
   it('loads an operator seed from a file or from the env value', () => {
     const op = createOperator()
     const file = join(dir, 'op.nk')
-    writeFileSync(file, `# operator\n${seed(op)}\n`)
+    writeFileSync(file, `# operator\n${seed(op)}\n`, { mode: 0o600 })
     expect(loadSigningKey({ file }).getPublicKey()).toBe(op.getPublicKey())
     expect(loadSigningKey({ seed: seed(op) }).getPublicKey()).toBe(op.getPublicKey())
   })
