@@ -52,6 +52,9 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
   const known = session.journal ? new KnownServers(session.journal.store, session.account).list().catch(() => []) : Promise.resolve([])
   const [{ jwts: stored, without }, servers] = await Promise.all([lookupStored(session.conn, session.account, { expected }), pingServers(session.conn, { expected })])
   const topology = places.then((t) => viewTopology(t, session.account, servers))
+  // Read only if the change gets that far: a command refused earlier closes the connection, which
+  // ends this request; unwatched, its rejection would end the process after the real error (exit 1).
+  topology.catch(() => undefined)
   if (stored.length === 0) {
     // `without`: how many servers said so (the rest, if any, said nothing before the quiet period ended).
     const said = without === 0 ? '' : ` (${without === 1 ? 'the one server said so' : `all ${without} servers said so`})`

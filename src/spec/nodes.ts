@@ -3,7 +3,7 @@
  * (through the parser's context) instead of throwing, so that every problem is collected.
  */
 import { type Node, type Scalar, type YAMLMap, isMap, isScalar } from 'yaml'
-import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem, quoted } from '../subjects/index.js'
 
 export interface Ctx {
   at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
@@ -17,7 +17,7 @@ export function entries(map: YAMLMap, allowed: string[], where: string, ctx: Ctx
     const key = String(keyNode?.value)
     if (!allowed.includes(key)) {
       const guess = closest(key, allowed)
-      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key "${key}" in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
+      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key ${quoted(key)} in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
       continue
     }
     out.set(key, (pair.value ?? keyNode) as Node)

@@ -53,6 +53,19 @@ describe('a spec cluster named __proto__', () => {
   })
 })
 
+describe('a spec key lattice does not know', () => {
+  it('is quoted cut short: a 10,000-character key does not print itself whole', () => {
+    let message = ''
+    try {
+      parseSpec(`? ${'k'.repeat(10_000)}\n: 1\n`, 'long.yaml') // an explicit key: YAML allows 1,024 characters to an implicit one
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/UNKNOWN_KEY Unknown key "k{60}…" \(10000 characters\)/)
+    expect(message.length).toBeLessThan(600)
+  })
+})
+
 describe('programs lattice starts (a gate command, the browser)', () => {
   it('get no seed: neither LATTICE_SIGNING_KEY_SEED nor any variable holding one', () => {
     const env = envWithoutSecrets({ PATH: '/bin', LATTICE_SIGNING_KEY_SEED: seed, SOMETHING: `x ${seed}`, HOME: '/root' })
