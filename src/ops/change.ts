@@ -151,8 +151,8 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
   // Hosts behind a leaf that does not answer SUBSZ are seen only in the interest it sent its hub.
   let subscriptions = [...(await live.subscriptions()), ...subscribersBehindLeaves(topology)]
   let unready = unreadyVersions(session.lattice, changes, subscriptions)
-  if (unready.length > 0) {
-    // A second, patient look before refusing: a reply may have come after the quiet period.
+  if (unready.length > 0 && !opts.force && !opts.dryRun) {
+    // A second, patient look before refusing (not when it would only warn): a reply may have come after the quiet period.
     ;[subscriptions, topology] = await lookAgain(session, live.servers)
     unready = unreadyVersions(session.lattice, changes, subscriptions)
   }
