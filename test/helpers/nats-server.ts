@@ -3,23 +3,18 @@
  * generated operator / system / application accounts with creds and key files.
  * Always stop them in `finally` / `afterEach`.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StorageType, connect, credsAuthenticator } from 'nats'
 import { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, seedText, writeCreds } from '../../src/dev/identity.js'
 
 export { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, writeCreds }
+import { freePort, sleep, spawnServer, stopProc } from './server-process.js'
 
-export const NATS_SERVER = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
+export { NATS_SERVER, freePort, sleep, spawnServer, stopProc } from './server-process.js'
 
-// Servers a crashed test left behind die with the test process.
-const running = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const p of running) p.kill('SIGKILL')
-})
 
 export interface ServerNode {
   name: string
@@ -52,18 +47,6 @@ export interface TestLattice {
   stopNode(i: number): Promise<void>
   startNode(i: number): Promise<void>
   stop(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 export interface StartOptions {
@@ -205,43 +188,6 @@ ${opts.extraConfig ?? ''}
   return lattice
 }
 
-interface PortsFile {
-  nats: string[]
-  monitoring?: string[]
-  cluster?: string[]
-}
-
-/** Start nats-server and wait for its ports file; fail fast with its output if it exits first. */
-export async function spawnServer(configFile: string, portsDir: string): Promise<{ proc: ChildProcess; ports: PortsFile }> {
-  const proc = spawn(NATS_SERVER, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] })
-  running.add(proc)
-  proc.once('exit', () => running.delete(proc))
-  let output = ''
-  proc.stderr?.on('data', (d) => {
-    output = (output + d.toString()).slice(-4000)
-  })
-  const exited = new Promise<never>((_, reject) => {
-    proc.once('error', (e) => reject(new Error(`cannot start ${NATS_SERVER}: ${e.message}`)))
-    proc.once('exit', (code) => reject(new Error(`nats-server exited early (code ${code}):\n${output}`)))
-  })
-  exited.catch(() => undefined)
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
-    const file = readdirSync(portsDir).find((f) => f.endsWith(`_${proc.pid}.ports`))
-    if (file) {
-      try {
-        const ports = JSON.parse(readFileSync(join(portsDir, file), 'utf8')) as PortsFile
-        if (ports.nats?.length) return { proc, ports }
-      } catch {
-        // being written; read again
-      }
-    }
-    await Promise.race([exited, sleep(25)])
-  }
-  proc.kill('SIGKILL')
-  throw new Error(`nats-server did not start within 10 s:\n${output}`)
-}
-
 /** Every running server has its routes to the rest of its cluster, and a gateway to every other cluster. */
 async function waitForMesh(nodes: ServerNode[]): Promise<void> {
   const up = () => nodes.filter((x) => x.proc)
@@ -296,17 +242,4 @@ async function waitForJetStream(urls: string, credsFile: string, replicas: numbe
   } finally {
     await nc.close()
   }
-}
-
-export async function stopProc(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
-  const done = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
-  proc.kill('SIGTERM')
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000)
-  await done
-  clearTimeout(timer)
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }
