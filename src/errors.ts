@@ -99,10 +99,12 @@ export const ErrorCodes = {
   NO_FAULT: ExitCode.LIVE_STATE,
   NO_ROUTE: ExitCode.LIVE_STATE,
   NO_METRICS: ExitCode.LIVE_STATE,
+  NO_SUBSCRIBER: ExitCode.LIVE_STATE,
   ROLLED_BACK: ExitCode.ROLLED_BACK,
   ROLLOUT_HELD: ExitCode.HELD,
   SPLIT_MISMATCH: ExitCode.MISMATCH,
   NO_TRAFFIC: ExitCode.MISMATCH,
+  NO_ANSWER: ExitCode.MISMATCH,
   HOST_NONCONFORMANT: ExitCode.MISMATCH,
 } as const
 export type ErrorCode = keyof typeof ErrorCodes

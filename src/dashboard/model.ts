@@ -102,6 +102,13 @@ export interface RolloutEvent {
   text: string
 }
 
+export interface AnalysisView {
+  /** "on; this step: pass", "off (why)" or "-". */
+  summary: string
+  /** The step's last judgement: its outcome line, its versions' figures, one line per metric. */
+  judgement?: { head: string; columns: string[]; rows: string[][]; verdicts: string[] }
+}
+
 export interface RolloutView {
   key: string
   entity: EntityId
@@ -116,8 +123,8 @@ export interface RolloutView {
   observedWeight?: number
   observedBy?: 'reports' | 'subscription'
   gates: { gate: string; pass: boolean; detail: string }[]
-  /** The current step's analysis verdicts, one line each (as the terminal view prints them). */
-  analysis: string[]
+  /** The current step's analysis: drawn as the terminal view prints it, the versions as a table. */
+  analysis: AnalysisView
   message?: string
   who: string
   startedAt: string

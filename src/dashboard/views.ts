@@ -1,12 +1,12 @@
 /** lattice's own results (status, watch frames, rollout records, history) as the page's model. */
-import { renderAnalysis } from '../cli/analysis-view.js'
+import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../cli/analysis-view.js'
 import { changeLine } from '../cli/render.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { WatchFrame } from '../ops/observe.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
 import type { RolloutRecord } from '../state/rollouts.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'
-import type { EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
+import type { AnalysisView, EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
 
 export function entityIdOf(e: EntityRef): EntityId {
   return { kind: e.kind, id: e.id, ...(e.link ? { link: e.link } : {}) }
@@ -77,11 +77,18 @@ export function serversOf(s: StatusResult): ServersEvent {
 
 const whoOf = (w: { user: string; host: string; ci?: string }) => `${w.user}@${w.host}${w.ci ? ` (${w.ci})` : ''}`
 
+/** The analysis as the page draws it: the terminal's lines, with the versions' figures as table rows. */
+export function analysisOf(r: RolloutRecord): AnalysisView {
+  const last = r.analysis?.active ? r.analysis.judgements.at(-1) : undefined
+  const summary = analysisSummary(r.analysis)
+  if (!last) return { summary }
+  return { summary, judgement: { head: judgementHead(last), columns: VERSION_COLUMNS, rows: versionRows(last.versions, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }), verdicts: verdictLines(last) } }
+}
+
 export function rolloutOf(r: RolloutRecord, events: RolloutEvent[], readOnly: boolean): RolloutView {
   const entity = r.plan.entity
   const numbered = r.plan.steps.filter((s) => s !== 'pause').length
   const done = r.plan.steps.slice(0, r.step + 1).filter((s) => s !== 'pause').length
-  const analysis = renderAnalysis(r.analysis, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }).map((l) => l.replace(/^Analysis: +/, ''))
   return {
     key: entityKey(entity),
     entity: entityIdOf(entity),
@@ -95,7 +102,7 @@ export function rolloutOf(r: RolloutRecord, events: RolloutEvent[], readOnly: bo
     ...(r.observedWeight === undefined ? {} : { observedWeight: r.observedWeight }),
     ...(r.observedBy ? { observedBy: r.observedBy } : {}),
     gates: r.gates.map((g) => ({ gate: g.gate, pass: g.pass, detail: g.detail })),
-    analysis,
+    analysis: analysisOf(r),
     ...(r.message ? { message: r.message } : {}),
     who: whoOf(r.who),
     startedAt: r.startedAt,

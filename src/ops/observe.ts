@@ -19,7 +19,7 @@ import { type ObserveMode, type ObservedBy, type ObservedEntity, Observation } f
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 
-function appOf(session: Session): Connection {
+export function appOf(session: Session): Connection {
   if (!session.app) throw new LatticeError('NO_APP_CREDS', 'Observing traffic needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Use creds of a user of the account the actors run in; it only subscribes.' })
   return session.app
 }
@@ -247,7 +247,7 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
 }
 
 /** Versions of `entity` that instances serve (in the entity's queue group) besides `routed`: version -> versioned subject. */
-function otherRunningVersions(lattice: string, entity: EntityRef, routed: string[], subscriptions: Subscriber[]): Record<string, string> {
+export function otherRunningVersions(lattice: string, entity: EntityRef, routed: string[], subscriptions: Subscriber[]): Record<string, string> {
   const out: Record<string, string> = {}
   // A component's other running version is the component ID itself, when it is not the one routed to.
   if (entity.kind === 'component') {

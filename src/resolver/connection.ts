@@ -21,6 +21,7 @@ import { redactUrl } from './url.js'
 export { redactUrl }
 
 export type Connection = NatsConnection
+export type { Msg, Subscription } from 'nats'
 
 /** Message headers for a request or publish (built here so that callers stay free of the client). */
 export function messageHeaders(fields: Record<string, string>): MsgHdrs {

@@ -24,6 +24,8 @@ export interface FixtureOptions {
   metrics?: boolean
   /** Points of backfill sent on connect (one per interval, ending now). */
   backfillPoints?: number
+  /** Start with the frames stopped (as a dashboard still connecting to NATS); pauseFrames(false) starts them. */
+  framesPaused?: boolean
   token?: string
   rollouts?: RolloutsEvent
   history?: HistoryEvent
@@ -95,7 +97,7 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
   })
   const byKey = new Map(ents.map((e) => [e.key, e]))
   let tick = 0
-  let paused = false
+  let paused = o.framesPaused ?? false
 
   const frameOf = (e: EntityState, t: number): EntityFrame => ({
     key: e.key,
@@ -191,7 +193,7 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
       if (o.rollouts) first.push(['rollouts', o.rollouts])
       if (o.history) first.push(['history', o.history])
       if (o.servers) first.push(['servers', o.servers])
-      first.push(['frame', frame()])
+      if (!paused) first.push(['frame', frame()])
       for (const [ev, data] of first) {
         const msg = `event: ${ev}\ndata: ${JSON.stringify(data)}\n\n`
         res.write(msg)

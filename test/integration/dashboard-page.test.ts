@@ -27,7 +27,10 @@ const rollout = (id: string, over: Partial<RolloutView>): RolloutView => ({
   setWeight: 25,
   observedWeight: 24.1,
   gates: [{ gate: 'error-rate', pass: true, detail: '0.1% <= 1%' }],
-  analysis: ['v2 p95 12 ms vs v1 11 ms: pass'],
+  analysis: {
+    summary: 'on; this step: pass',
+    judgement: { head: 'PASS over 10.0 s', columns: ['VERSION', 'CALLS', 'ERRORS', 'P50', 'P95', 'P99'], rows: [['v2 (canary)', '512', '0.2%', '4.1 ms', '12 ms', '20 ms'], ['v1 (stable)', '1530', '0.1%', '4.0 ms', '11 ms', '19 ms']], verdicts: ['PASS p95: v2 12 ms vs v1 11 ms'] },
+  },
   who: 'ann@box',
   startedAt: now(),
   updatedAt: now(),
@@ -149,6 +152,39 @@ describe.skipIf(noBrowser)(`dashboard page in headless Chromium${noBrowser ? ` (
     await until(page, () => f.posted.length === 2, 'the rollback POST')
     expect(f.posted[1]).toMatchObject({ path: '/api/rollback', body: { revision: 11 } })
     expect(f.posted[1].headers['x-lattice-token']).toBe(f.token)
+    await page.close()
+  })
+
+  it("draws a rollout's analysis, running or completed, as a table of the versions' figures", async () => {
+    // Regression: the analysis came as the terminal's lines, one bullet each, the table's columns run together.
+    const f = await start({ entities: 1, rollouts: ROLLOUTS })
+    const page = await openDashboard(browser, f.url)
+    for (const key of ['component echo-000', 'component echo-002']) {
+      const box = page.locator(`[data-rollout="${key}"] .analysis`)
+      await box.waitFor()
+      expect(await box.locator('li').count()).toBe(0)
+      expect(await box.locator('th').allTextContents()).toEqual(['version', 'calls', 'errors', 'p50', 'p95', 'p99'])
+      const rows = await box.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))
+      expect(rows).toEqual([['v2 (canary)', '512', '0.2%', '4.1 ms', '12 ms', '20 ms'], ['v1 (stable)', '1530', '0.1%', '4.0 ms', '11 ms', '19 ms']])
+      expect(await box.textContent()).toContain('Analysis: on; this step: pass')
+      expect(await box.locator('.pass').textContent()).toBe('PASS p95: v2 12 ms vs v1 11 ms')
+    }
+    await page.close()
+  })
+
+  it('says "connecting…" until the first frame, "No routed entity yet." after it, and when the connection is lost', async () => {
+    // Regression: "No routed entity yet." while the dashboard had not yet heard from NATS.
+    const f = await start({ entities: 0, framesPaused: true })
+    const page = await browser.newPage()
+    await page.goto(f.url)
+    await until(page, async () => (await page.locator('#conn').getAttribute('data-state')) === 'live', 'the hello')
+    await page.waitForTimeout(300)
+    expect(await page.locator('#entities-empty').textContent()).toBe('connecting…')
+    f.pauseFrames(false)
+    await page.locator('#entities-empty', { hasText: 'No routed entity yet.' }).waitFor()
+    await f.close()
+    fx = undefined
+    await page.locator('#entities-empty', { hasText: "Connection to lattice dashboard's server lost; retrying…" }).waitFor()
     await page.close()
   })
 

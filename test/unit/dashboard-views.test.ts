@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { frameOf, rolloutEvents } from '../../src/dashboard/views.js'
+import { analysisOf, frameOf, rolloutEvents } from '../../src/dashboard/views.js'
 import type { RouteStatus } from '../../src/ops/status.js'
 import type { RolloutRecord } from '../../src/state/rollouts.js'
 
@@ -31,5 +31,23 @@ describe('frameOf', () => {
     for (const weights of [{ v1: 40, v2: 60 }, { v2: 60, v1: 40 }]) {
       expect(frameOf([route(weights)], undefined, 0).entities[0].versions.map((v) => v.version)).toEqual(['v1', 'v2', 'v10'])
     }
+  })
+})
+
+describe('analysisOf', () => {
+  it("gives the last judgement's versions as table rows (the page draws a table, not the terminal's padded lines)", () => {
+    const summary = (calls: number, p95: number) => ({ calls, errors: 1, errorRate: (100 * 1) / calls, p50: 4, p95, p99: 20 })
+    const judgement = { time: 't', windowMs: 10_000, versions: { v2: summary(500, 12), v1: summary(1000, 11) }, verdicts: [{ metric: 'p95', outcome: 'pass', critical: true, summary: 'v2 12 ms vs v1 11 ms' }], outcome: 'pass' }
+    const r = { ...record('t1', 2, 100, 'completed'), analysis: { mode: 'on', active: true, judgements: [judgement] } } as unknown as RolloutRecord
+    expect(analysisOf(r)).toEqual({
+      summary: 'on; this step: pass',
+      judgement: {
+        head: 'PASS over 10.0 s',
+        columns: ['VERSION', 'CALLS', 'ERRORS', 'P50', 'P95', 'P99'],
+        rows: [['v2 (canary)', '500', '0.20%', '4.0 ms', '12.0 ms', '20.0 ms'], ['v1 (stable)', '1000', '0.10%', '4.0 ms', '11.0 ms', '20.0 ms']],
+        verdicts: ['PASS p95: v2 12 ms vs v1 11 ms'],
+      },
+    })
+    expect(analysisOf(record('t1', 0, 10))).toEqual({ summary: '-' })
   })
 })

@@ -46,10 +46,29 @@ function banner(): void {
   setText(b, lines.join('\n'))
 }
 
-function connState(state: 'connecting' | 'live' | 'disconnected', text: string): void {
+let conn: 'connecting' | 'live' | 'disconnected' = 'connecting'
+// Until the first frame (or a backfill with points) the server may still be connecting to NATS:
+// "no routed entity" would be a guess.
+let dataArrived = false
+
+function connState(state: typeof conn, text: string): void {
+  conn = state
   const c = byId('conn')
   c.dataset.state = state
   setText(c, text)
+  emptyNote()
+}
+
+/** What the entity list says while it is empty. */
+function emptyNote(): void {
+  const text = conn === 'disconnected' ? "Connection to lattice dashboard's server lost; retrying…" : dataArrived ? 'No routed entity yet.' : 'connecting…'
+  setText(byId('entities-empty'), text)
+}
+
+function arrived(): void {
+  if (dataArrived) return
+  dataArrived = true
+  emptyNote()
 }
 
 function connect(): void {
@@ -67,6 +86,7 @@ function connect(): void {
     })
   on('hello', onHello)
   on('backfill', (b) => {
+    if (b.t.length > 0) arrived()
     entities.backfill(b)
     schedule()
   })
@@ -127,6 +147,7 @@ let lastFrame: Frame | undefined
 function onFrame(f: Frame): void {
   const t0 = performance.now()
   stats.framesReceived++
+  arrived()
   if (feedError) {
     feedError = undefined
     banner()

@@ -1,5 +1,5 @@
 // The Rollouts, History and Servers sections, and the actions their buttons send.
-import type { ActionAnswer, DashboardActions, Frame, HistoryEvent, RolloutView, RolloutsEvent, ServersEvent } from '../model.js'
+import type { ActionAnswer, AnalysisView, DashboardActions, Frame, HistoryEvent, RolloutView, RolloutsEvent, ServersEvent } from '../model.js'
 import { byId, el, localTime, pct, setText } from './dom.js'
 
 export interface Ctx {
@@ -79,12 +79,26 @@ function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
     live,
     bar,
     ...(r.gates.length ? [el('ul', { class: 'gates' }, ...r.gates.map((g) => el('li', { class: g.pass ? 'pass' : 'fail' }, `${g.gate}: ${g.detail}`)))] : []),
-    ...(r.analysis.length ? [el('ul', { class: 'analysis' }, ...r.analysis.map((a) => el('li', {}, a)))] : []),
+    analysisBlock(r.analysis),
     ...(r.message ? [el('p', {}, r.message)] : []),
     el('ul', { class: 'events muted' }, ...r.events.slice(-5).map((e) => el('li', {}, `${localTime(e.time)}  ${e.text}`))),
     el('div', { class: 'muted' }, `started by ${r.who} at ${localTime(r.startedAt)}`),
     el('div', { class: 'actions' }, ...buttons, answer),
   )
+}
+
+/** "Analysis: on; this step: pass", then the last judgement: its line, the versions' table, one line per metric. */
+function analysisBlock(a: AnalysisView): HTMLElement {
+  const j = a.judgement
+  const parts: Node[] = [el('div', {}, `Analysis: ${a.summary}`)]
+  if (j) {
+    parts.push(
+      el('div', {}, j.head),
+      el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, ...j.columns.map((c) => el('th', {}, c.toLowerCase())))), el('tbody', {}, ...j.rows.map((row) => el('tr', {}, ...row.map((c) => el('td', {}, c)))))),
+      ...j.verdicts.map((v) => el('div', { class: v.startsWith('PASS') ? 'pass' : v.startsWith('FAIL') ? 'fail' : '' }, v)),
+    )
+  }
+  return el('div', { class: 'analysis' }, ...parts)
 }
 
 /** The share of the calls the new version gets now (the rollout's own figure comes at the end of each step). */
