@@ -5,7 +5,7 @@ const LOAD = 'test/integration/load.test.ts'
 // The server matrix (scripts/test-servers.js) skips the files whose outcome does not depend on the
 // server version: those that start no nats-server; secrets and errors (bad input is refused before
 // anything is pushed); dev (lattice's own management of a local server process);
-// first-run (help, typos, PATH); fast-help and direct-run (the help and commands answered without
+// first-run (help, typos, PATH); package (npm pack and an install of it; the shift it runs is shift.test's); fast-help and direct-run (the help and commands answered without
 // oclif, compared with oclif's; no server); without-state (lattice's local emergency copies: what each server
 // version does when the state is unreachable is state-availability's, which the matrix runs); and
 // the load test (lattice's lock under CPU load: state.test's concurrent shifts cover each version's
@@ -18,7 +18,7 @@ const LOAD = 'test/integration/load.test.ts'
 // retries around a connect); the dashboard (its page against a stand-in server, no NATS; its server and
 // the page end to end: HTTP, SSE and a browser over status, watch, rollouts and history, which the matrix runs). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,errors,dev}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-browser}.test.ts']
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,errors,dev,package}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-browser}.test.ts']
   : []
 
 export default defineConfig({

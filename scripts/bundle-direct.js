@@ -60,6 +60,10 @@ export async function bundleDirect(root, commands) {
     format: 'cjs',
     outdir: out,
     outExtension: { '.js': '.cjs' },
+    // Each command file holds its own copy of lattice's code (CommonJS bundles share no chunks),
+    // most of the package's size: whitespace and syntax minified (names kept, for stack traces).
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: true,
     metafile: true,
     // The sources are ES modules (strict, import.meta.url): so is their CommonJS here.

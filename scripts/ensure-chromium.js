@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Make sure Chromium is there for the dashboard page tests (test/helpers/browser.ts): use
-// LATTICE_CHROMIUM or /usr/bin/chromium; on Debian as root, install the distribution's package;
-// otherwise say how. Nothing downloads a browser of its own (playwright-core never does).
-import { execFileSync, spawnSync } from 'node:child_process'
+// LATTICE_CHROMIUM or /usr/bin/chromium; on Debian as root (unless LATTICE_NO_INSTALL is set),
+// install the distribution's package; otherwise say how (those tests are then skipped). Nothing
+// downloads a browser of its own (playwright-core never does).
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { aptInstall, mayInstall } from './apt-install.js'
 
 const bin = process.env.LATTICE_CHROMIUM ?? '/usr/bin/chromium'
 
@@ -14,10 +16,8 @@ function version() {
 }
 
 let found = version()
-if (!found && !process.env.LATTICE_CHROMIUM && existsSync('/etc/debian_version') && process.getuid?.() === 0) {
-  console.error('chromium not found: installing the Debian package (apt-get install -y chromium)...')
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+if (!found && !process.env.LATTICE_CHROMIUM && mayInstall()) {
+  aptInstall(['chromium'], 'chromium not found (the dashboard page tests drive it)')
   found = version()
 }
 if (!found) {

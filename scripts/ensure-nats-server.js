@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Make sure a nats-server binary is there before the tests run: use LATTICE_NATS_SERVER or the
-// one on PATH; on Debian as root, install the distribution's package; otherwise say how.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+// one on PATH; on Debian as root (unless LATTICE_NO_INSTALL is set), install the distribution's
+// package; otherwise say how.
+import { spawnSync } from 'node:child_process'
+import { aptInstall, mayInstall } from './apt-install.js'
 
 const bin = process.env.LATTICE_NATS_SERVER ?? 'nats-server'
 
@@ -12,10 +13,8 @@ function version() {
 }
 
 let found = version()
-if (!found && !process.env.LATTICE_NATS_SERVER && existsSync('/etc/debian_version') && process.getuid?.() === 0) {
-  console.error('nats-server not found: installing the Debian package (apt-get install -y nats-server)...')
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+if (!found && !process.env.LATTICE_NATS_SERVER && mayInstall()) {
+  aptInstall(['nats-server'], 'nats-server not found (every NATS test starts one)')
   found = version()
 }
 if (!found) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Make sure a Prometheus binary is there before the tests run (the Prometheus gate tests start a
 // real one): LATTICE_PROMETHEUS or /usr/bin/prometheus; on Debian as root, install the
-// distribution's package; otherwise say how, and fail (the tests would fail anyway).
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+// distribution's package; otherwise say how, and fail (the tests would fail), unless
+// LATTICE_NO_INSTALL is set (then they are skipped).
+import { spawnSync } from 'node:child_process'
+import { NO_INSTALL, aptInstall, mayInstall } from './apt-install.js'
 
 const bin = process.env.LATTICE_PROMETHEUS ?? '/usr/bin/prometheus'
 
@@ -13,18 +14,18 @@ function version() {
 }
 
 let found = version()
-if (!found && !process.env.LATTICE_PROMETHEUS && existsSync('/etc/debian_version') && process.getuid?.() === 0) {
-  console.error('prometheus not found: installing the Debian package (apt-get install -y --no-install-recommends prometheus)...')
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+if (!found && !process.env.LATTICE_PROMETHEUS && mayInstall()) {
+  // Debian's package also enables and starts a prometheus systemd service (port 9090) where systemd runs.
+  aptInstall(['prometheus'], 'prometheus not found (the Prometheus gate tests start one)', { noRecommends: true })
   found = version()
 }
 if (!found) {
   console.error(`prometheus is needed for the Prometheus gate tests and was not found (looked for "${bin}").
-Install it, then run again:
+${NO_INSTALL ? 'LATTICE_NO_INSTALL is set: those tests are skipped. To run them, install' : 'Install'} it, then run again:
   Debian/Ubuntu:  sudo apt-get install -y --no-install-recommends prometheus
   macOS:          brew install prometheus   (then LATTICE_PROMETHEUS=$(command -v prometheus))
   Any system:     download a release from prometheus.io and point LATTICE_PROMETHEUS at the binary.`)
-  process.exit(1)
+  // LATTICE_NO_INSTALL: the user chose not to install; those tests are skipped (test/helpers/skips.ts).
+  process.exit(NO_INSTALL ? 0 : 1)
 }
 console.error(`using ${found}`)

@@ -18,7 +18,7 @@
  *
  * stdout gets one JSON line when ready and one with the call counts when stopped; logs go to stderr.
  */
-import { Host, HostError, stderrLogger } from 'lattice/host-core'
+import { Host, HostError, stderrLogger } from 'lattice-shift/host-core'
 
 const env = process.env
 const actorId = env.ACTOR_ID

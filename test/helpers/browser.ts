@@ -4,16 +4,17 @@
  * browser of its own. Each launch gets a fresh profile directory, removed on close. Works
  * against any base URL (the fixture of dashboard-fixture.ts or a real `lattice dashboard`).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core'
 import type { PageStats } from '../../src/dashboard/model.js'
+import { CHROMIUM, skips } from './skips.js'
 
-export const CHROMIUM = process.env.LATTICE_CHROMIUM ?? '/usr/bin/chromium'
+export { CHROMIUM }
 
-/** Why browser tests cannot run here, or undefined when they can (for describe.skipIf / a skip message). */
-export const noBrowser: string | undefined = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM}: run node scripts/ensure-chromium.js (or set LATTICE_CHROMIUM)`
+/** Why browser tests cannot run here, or undefined when they can (test/helpers/skips.ts). */
+export const noBrowser: string | undefined = skips.noChromium()
 
 // Without the background-networking flags Chromium keeps trying to reach Google's services,
 // which a closed network refuses many times a second.

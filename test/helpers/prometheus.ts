@@ -1,15 +1,17 @@
 /**
  * A real Prometheus server for tests: its own config and temp storage, a free port, a 1 s scrape
  * interval. The binary is LATTICE_PROMETHEUS or /usr/bin/prometheus (Debian package
- * `prometheus`); when it is missing the test fails with the install hint (never a silent skip).
+ * `prometheus`); when it is missing the test fails with the install hint, unless LATTICE_NO_INSTALL
+ * is set (then it is skipped with its reason: test/helpers/skips.ts).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './nats-server.js'
+import { PROMETHEUS } from './skips.js'
 
-export const PROMETHEUS = process.env.LATTICE_PROMETHEUS ?? '/usr/bin/prometheus'
+export { PROMETHEUS }
 
 export const PROMETHEUS_HINT = `Prometheus is needed for the Prometheus gate tests and was not found (looked for "${PROMETHEUS}").
 Install it, then run again:

@@ -17,11 +17,11 @@ import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
 import { rawFields } from '../helpers/raw-json.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
+import { serverVersion } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { appConnection } from '../helpers/traffic.js'
 
 const FN = 'wrpc.0.0.1.test:demo/echo@0.1.0.call'
-const routable = serverAtLeast('2.9.22')
 
 let l: TestLattice
 const conns: NatsConnection[] = []
@@ -92,7 +92,7 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
     expect(text.stdout).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello\s+unrouted\s+1\s+default\.hello\.wrpc\.>/)
   })
 
-  it.skipIf(routable)('a server older than 2.9.22 refuses a component route before anything is pushed', async () => {
+  it('a server older than 2.9.22 refuses a component route before anything is pushed', skipIf(skips.serverAtLeast('2.9.22')), async () => {
     const before = await liveJwt(l)
     const r = await lattice(['shift', 'component', 'hello', '--from', 'hello', '--to', 'hello-v2', '--weight', '30'], l.env())
     expect(r.code).toBe(8)
@@ -109,7 +109,7 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
     expect(await liveJwt(l)).toBe(before)
   })
 
-  describe.skipIf(!routable)('on a server that routes them (2.9.22+)', () => {
+  describe('on a server that routes them (2.9.22+)', skipIf(skips.serverOlderThan('2.9.22')), () => {
     let others: unknown
     beforeAll(async () => {
       others = await otherFields()

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
+import { skipIf } from '../helpers/skips.js'
 import { type TestBrowser, launchBrowser, noBrowser, openDashboard } from '../helpers/browser.js'
 import { BIN, cleanEnv, lattice } from '../helpers/cli.js'
 import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js'
@@ -55,7 +56,7 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(shots, name), fullPage: false })
 }
 
-describe.skipIf(noBrowser)(`lattice dashboard in headless Chromium, against a real lattice${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, () => {
+describe('lattice dashboard in headless Chromium, against a real lattice', skipIf(noBrowser), () => {
   beforeAll(async () => {
     t2 = await startTwoVersionActor({ v1: 2, v2: 2 })
     ;({ actor, env } = t2)

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { HistoryEvent, RolloutView, RolloutsEvent } from '../../src/dashboard/model.js'
+import { skipIf } from '../helpers/skips.js'
 import { type TestBrowser, dashboardStats, launchBrowser, noBrowser, openDashboard } from '../helpers/browser.js'
 import { type DashboardFixture, type FixtureOptions, startDashboardFixture } from '../helpers/dashboard-fixture.js'
 
@@ -67,7 +68,7 @@ async function until<T>(page: Page, fn: () => T | Promise<T>, what: string, ms =
 const versionAttrs = (page: Page, key: string) =>
   page.$$eval(`[data-entity="${key}"] tr[data-version]`, (rows) => rows.map((r) => ({ version: r.getAttribute('data-version'), weight: Number(r.getAttribute('data-weight')), observed: Number(r.getAttribute('data-observed')) })))
 
-describe.skipIf(noBrowser)(`dashboard page in headless Chromium${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, () => {
+describe('dashboard page in headless Chromium', skipIf(noBrowser), () => {
   beforeAll(async () => {
     browser = await launchBrowser()
   })

@@ -115,7 +115,7 @@ describe('lattice dev', () => {
     const [, line, bin] = m as RegExpExecArray
     const shell = spawnSync('/bin/sh', ['-c', `${line} && cd / && lattice --version`], { env: { PATH }, encoding: 'utf8' })
     expect(shell.status, shell.stderr).toBe(0)
-    expect(shell.stdout).toMatch(/^lattice\/\d/)
+    expect(shell.stdout).toMatch(/^lattice-shift\/\d/)
     const again = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH: `${bin}:${PATH}` })
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toMatch(/stopped the local server and hosts\.\n$/)

@@ -4,7 +4,7 @@
  * the whole path runs with no network: signature, index, SHA256s, extraction, cache, and the
  * errors a user sees.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { skipIf, skips } from '../helpers/skips.js'
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/fetch-nats-servers.js', import.meta.url))
-const tools = ['dpkg-deb', 'xz', 'dpkg', 'gpg', 'gpgv'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0)
+const tools = skips.noDebTools() === undefined
 const arch = tools ? execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim() : ''
 
 let dir: string
@@ -95,7 +96,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-describe.skipIf(!tools)('scripts/fetch-nats-servers.js', () => {
+describe('scripts/fetch-nats-servers.js', skipIf(skips.noDebTools()), () => {
   it('fetches each suite newest nats-server, checks it and extracts it; a second run downloads nothing', async () => {
     const cache = join(dir, 'cache')
     const r = await run({ LATTICE_DEBIAN_MIRROR: mirror, LATTICE_NATS_SERVERS_CACHE: cache })

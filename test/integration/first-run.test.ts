@@ -39,7 +39,7 @@ describe('the lattice command after the quick start', () => {
     const before = await sh('lattice --version', env, tmpdir())
     expect(before.code).not.toBe(0) // no lattice on that PATH before the recipe
     const r = await sh(`${recipe} && cd / && lattice --version && lattice shfit`, env, ROOT)
-    expect(r.stdout).toMatch(/^lattice\/\d+\.\d+\.\d+ /)
+    expect(r.stdout).toMatch(/^lattice-shift\/\d+\.\d+\.\d+ /)
     // Past the --version shortcut too: the whole CLI loads.
     expect(r.stderr).toMatch(/Error \[USAGE\]: Unknown command "shfit"\. Did you mean "shift"\?/)
     expect(r.code).toBe(ExitCode.USAGE)

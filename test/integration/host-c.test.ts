@@ -2,10 +2,12 @@
  * A host written in C (examples/host-c, libnats) from the host protocol alone, in one lattice
  * with a host-core host: lattice steers traffic between them, the control interface answers as
  * host-core's does, failures carry the NATS service-error headers. Needs libnats-dev: without it
- * this file fails with the install hint (scripts/ensure-libnats.js installs it for npm test).
+ * this file fails with the install hint (scripts/ensure-libnats.js installs it for npm test), or,
+ * with LATTICE_NO_INSTALL set, is skipped (test/helpers/skips.ts).
  */
 import { type NatsConnection, createInbox } from 'nats'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { skipIf, skips } from '../helpers/skips.js'
 import { Host } from '../../src/host-core/index.js'
 import { versionToken } from '../../src/subjects/index.js'
 import { type CHost, buildCHost, startCHost } from '../helpers/c-host.js'
@@ -85,7 +87,7 @@ async function repliesTo(subject: string, expected: number): Promise<number> {
   return n
 }
 
-describe('C host (libnats)', () => {
+describe('C host (libnats)', skipIf(skips.noLibnats()), () => {
   it('serves v2 beside a host-core v1: lattice shift steers 30% then 100% to it', async () => {
     const actor = newActorId()
     await coreHost('core-a', actor, 'v1')

@@ -6,6 +6,7 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { skipIf, skips } from '../helpers/skips.js'
 import { Host } from '../../src/host-core/index.js'
 import { listSubscriptions } from '../../src/resolver/subscriptions.js'
 import { type CHost, buildCHost, startCHost } from '../helpers/c-host.js'
@@ -93,7 +94,7 @@ async function observerSubjects(work: Promise<unknown>): Promise<Set<string>> {
   return seen
 }
 
-describe('observing from host reports', () => {
+describe('observing from host reports', skipIf(skips.noLibnats()), () => {
   it('watch: mixed sources in one watch, the same split as by subscription, and no subscription on versioned subjects from reports', async () => {
     const auto = lattice(['watch', reported, silent, inC, '--json', '--count', '4', '--interval', '1s'], env())
     const subjects = await observerSubjects(auto)

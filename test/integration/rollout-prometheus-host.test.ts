@@ -6,6 +6,7 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { skipIf, skips } from '../helpers/skips.js'
 import { ExitCode } from '../../src/errors.js'
 import { Host } from '../../src/host-core/index.js'
 import { json, lattice } from '../helpers/cli.js'
@@ -66,7 +67,7 @@ function traffic(): () => Promise<void> {
 const QUERY = 'sum(rate(lattice_call_errors_total{id="{{id}}",version="{{to}}"}[5s])) or vector(0)'
 const weights = async () => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env())).routes.find((r) => r.id === actor)?.weights
 
-describe('Prometheus gate on host-core metrics', () => {
+describe('Prometheus gate on host-core metrics', skipIf(skips.noPrometheus()), () => {
   it('errors per second of the canary, scraped from the hosts: a healthy canary completes, a failing one is rolled back', async () => {
     expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
     const stop = traffic()

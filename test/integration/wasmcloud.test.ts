@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { json, lattice } from '../helpers/cli.js'
 import { liveJwt } from '../helpers/live.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { serverAtLeast, serverVersion } from '../helpers/server-version.js'
+import { serverVersion } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { appConnection } from '../helpers/traffic.js'
 import { EmulatedCaller, EmulatedHost, type Tally } from '../helpers/wasmcloud.js'
 
@@ -59,7 +60,7 @@ function smokeCmd(calls = 50): string {
   return `SMOKE_NATS_URL='${l.url}' SMOKE_CREDS='${l.appCredsFile}' SMOKE_CALLS=${calls} '${process.execPath}' --import '${TSX}' '${SMOKE}'`
 }
 
-describe.skipIf(serverAtLeast('2.9.22'))(`nats-server ${serverVersion()} (older than 2.9.22)`, () => {
+describe(`nats-server ${serverVersion()} (older than 2.9.22)`, skipIf(skips.serverAtLeast('2.9.22')), () => {
   it('shift component is refused before pushing, naming the version it needs', async () => {
     const before = await liveJwt(l)
     const r = await lattice(['shift', 'component', 'split', '--from', 'split', '--to', 'split-v2', '--weight', '30'], env())
@@ -87,7 +88,7 @@ describe('the smoke-test gate itself', () => {
   }, 60_000)
 })
 
-describe.skipIf(!serverAtLeast('2.9.22'))(`components on nats-server ${serverVersion()}`, () => {
+describe(`components on nats-server ${serverVersion()}`, skipIf(skips.serverOlderThan('2.9.22')), () => {
   it('shift component: 30% of real calls go to the new component ID', async () => {
     const r = await lattice(['shift', 'component', 'split', '--from', 'split', '--to', 'split-v2', '--weight', '30'], env())
     expect(r.code, r.stdout + r.stderr).toBe(0)

@@ -13,7 +13,7 @@ import { installedShares } from '../../src/plan/installed.js'
 import { parseVersion } from '../../src/plan/server-rules.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { serverAtLeast } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { appConnection } from '../helpers/traffic.js'
 import { mappingPusher } from '../helpers/push-mappings.js'
 import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
@@ -85,7 +85,7 @@ describe('wRPC component mappings (issue #17)', () => {
     expect(await caller.invoke('nobody')).toEqual({ ok: false, error: 'no responders' })
   })
 
-  it.skipIf(serverAtLeast('2.9.22'))('servers older than 2.9.22 refuse the push (a > destination); the previous mappings stay', async () => {
+  it('servers older than 2.9.22 refuse the push (a > destination); the previous mappings stay', skipIf(skips.serverAtLeast('2.9.22')), async () => {
     expect(atLeast('2.9.22'), `the server says ${version}`).toBe(false)
     const { reply, installed } = await push(SPLIT)
     expect(reply.ok, reply.message).toBe(false)
@@ -98,7 +98,7 @@ describe('wRPC component mappings (issue #17)', () => {
   })
 
   // skipIf needs its answer before beforeAll: the binary's version here, INFO's asserted inside.
-  describe.skipIf(!serverAtLeast('2.9.22'))('on 2.9.22 and newer', () => {
+  describe('on 2.9.22 and newer', skipIf(skips.serverOlderThan('2.9.22')), () => {
     it('hello -> hello 70 / hello-v2 30 is accepted and installed (ACCOUNTZ)', async () => {
       expect(atLeast('2.9.22'), `the server says ${version}`).toBe(true)
       const { reply, installed } = await push(SPLIT)
