@@ -22,8 +22,8 @@ export class Deadline {
   /** How to go on when time runs out during this step (default: check the servers, or more time). */
   hint?: string
   private endMs: number
-  /** What the connections saw go wrong (lost, not regained), by connection: said when time runs out. */
-  private readonly seen = new Map<object, string>()
+  /** What the connections saw go wrong (lost, not regained), by connection or server: said when time runs out. */
+  private readonly seen = new Map<unknown, string>()
 
   /** `ms` undefined: no deadline. */
   constructor(
@@ -51,7 +51,7 @@ export class Deadline {
   }
 
   /** A connection's trouble (`fact` undefined: it is fine again). */
-  observe(connection: object, fact: string | undefined): void {
+  observe(connection: unknown, fact: string | undefined): void {
     if (fact === undefined) this.seen.delete(connection)
     else this.seen.set(connection, fact)
   }

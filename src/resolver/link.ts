@@ -31,16 +31,14 @@ export function watchLink(nc: NatsConnection, given: string[], deadline?: Deadli
       if (s.type === 'disconnect') {
         link.lostAt = Date.now()
         link.lostFrom = String(s.data)
-        deadline?.observe(nc, `the connection to NATS at ${where} was lost${nc.isClosed() ? '' : ' and not regained'}`)
+        // Keyed by the servers, not the connection: two connections lost from one server are one fact.
+        deadline?.observe(where, `the connection to NATS at ${where} was lost and not regained`)
       } else if (s.type === 'reconnect') {
         link.lostAt = undefined
-        deadline?.observe(nc, undefined)
+        deadline?.observe(where, undefined)
       }
     }
   })().catch(() => undefined)
-  nc.closed().then(() => {
-    if (link.lostAt !== undefined) deadline?.observe(nc, `the connection to NATS at ${where} was lost`)
-  }, () => undefined)
   return link
 }
 
@@ -49,7 +47,7 @@ export function linkOf(nc: NatsConnection): Link | undefined {
 }
 
 /** How long a lost connection may take to come back before lattice asks whether any server takes connections. */
-export const LOST_GRACE_MS = Number(process.env.LATTICE_LOST_GRACE_MS) || 1500
+export const LOST_GRACE_MS = 1500
 
 /**
  * A lost connection that will not come back soon: lost for over LOST_GRACE_MS and every server

@@ -4,6 +4,9 @@
  * with a documented code, within seconds, saying what may be live; the next change settles
  * what was left, and lattice's own unfinished change is never reported as drift.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { type CliResult, json, lattice } from '../helpers/cli.js'
@@ -88,4 +91,76 @@ describe('the server killed at each step of a shift', () => {
       expect(history.revisions.filter((x) => x.kind === 'drift')).toEqual([])
     }, 120_000)
   }
+})
+
+describe('a server gone from the network (its port accepts and says nothing)', () => {
+  it('DEADLINE says the connection was lost and not regained, not that a server does not answer', async () => {
+    const actor = newActorId()
+    const shift = (weight: number, more: Record<string, string> = {}) => lattice(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight), '--timeout', '4s'], { ...env(), ...more })
+    expect((await shift(10)).code).toBe(0)
+    let heads = 0
+    const proxy = await startProxy(l.url, () => 'forward', {
+      killAt: { when: (op, s) => op !== 'SUB' && s === kv('head') && ++heads === 2, kill: () => l.nodes[0].proc?.kill('SIGKILL'), then: 'blackhole' },
+    })
+    let r: CliResult
+    try {
+      r = await shift(20, { NATS_URL: proxy.url })
+    } finally {
+      await proxy.close()
+      await l.startNode(0)
+    }
+    expect(proxy.killed).toBe(true)
+    expect(r.code, r.stderr).toBe(ExitCode.CONNECTION)
+    expect(r.stderr).toMatch(/Error \[DEADLINE\]: Gave up after 4s \(--timeout\) while recording the intent of revision \d+: the connection to NATS at nats:\/\/127\.0\.0\.1:\d+ was lost and not regained\./)
+    expect(r.stderr).toMatch(/The server went away/)
+    expect(r.stderr).not.toMatch(/accepts connections but does not answer/)
+    const next = await shift(30)
+    expect(next.code, next.stderr).toBe(0)
+    expect(next.stderr).not.toMatch(/outside lattice|DRIFT/)
+  }, 120_000)
+})
+
+describe('a URL that is not NATS', () => {
+  const monitor = () => (l.nodes[0] as { monitorUrl?: string }).monitorUrl as string
+  const refused = /Error \[USAGE\]: .* names http:\/\/127\.0\.0\.1:\d+, which is not a NATS URL: its scheme http:\/\/ is not one of nats:\/\/, tls:\/\/, ws:\/\/, wss:\/\/\./
+
+  it('http:// is refused at once as USAGE (exit 2), from --server, NATS_URL or a nats context, without its credentials', async () => {
+    const url = monitor().replace('http://', 'http://ops:hunter2@')
+    const started = Date.now()
+    const flag = await lattice(['status', '--server', url], env())
+    const fromEnv = await lattice(['status'], { ...env(), NATS_URL: url })
+    const config = mkdtempSync(join(tmpdir(), 'lattice-ctx-'))
+    try {
+      mkdirSync(join(config, 'nats', 'context'), { recursive: true })
+      writeFileSync(join(config, 'nats', 'context', 'mon.json'), JSON.stringify({ url, creds: l.sysCredsFile }))
+      const ctx = await lattice(['status'], { ...env(), NATS_URL: undefined, XDG_CONFIG_HOME: config, NATS_CONTEXT: 'mon' })
+      for (const r of [flag, fromEnv, ctx]) {
+        expect(r.code, r.stderr).toBe(ExitCode.USAGE)
+        expect(r.stderr).toMatch(refused)
+        expect(r.stderr).toMatch(/monitoring port .*nats:\/\/127\.0\.0\.1:4222/)
+        expect(r.stderr).not.toMatch(/hunter2|ops:/)
+      }
+      expect(flag.stderr).toMatch(/^Error \[USAGE\]: --server \(NATS_URL\) names/)
+      expect(ctx.stderr).toMatch(/^Error \[USAGE\]: The nats context "mon" \(its "url"\) names/)
+    } finally {
+      rmSync(config, { recursive: true, force: true })
+    }
+    // Nothing was contacted: three runs take what starting lattice takes, not 30 s of retries.
+    expect(Date.now() - started).toBeLessThan(15_000)
+  })
+
+  it('nats:// pointed at the real monitoring port is recognised as HTTP within a second (NOT_NATS, exit 5)', async () => {
+    const url = monitor().replace('http://', 'nats://')
+    const started = Date.now()
+    const r = await lattice(['status', '--json'], { ...env(), NATS_URL: url })
+    const took = Date.now() - started
+    expect(r.code, r.stderr).toBe(ExitCode.CONNECTION)
+    expect(json<{ error: { code: string; message: string; hint: string } }>(r).error).toMatchObject({
+      code: 'NOT_NATS',
+      message: `${url} answers HTTP, not the NATS protocol.`,
+      hint: expect.stringMatching(/monitoring port \(http_port, 8222 by default\).*nats:\/\/127\.0\.0\.1:4222/),
+    })
+    // The sniff starts 300 ms into the handshake and takes a round trip; the rest is lattice starting up.
+    expect(took, r.stderr).toBeLessThan(5000)
+  })
 })
