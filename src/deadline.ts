@@ -12,7 +12,9 @@ export const DEFAULT_TIMEOUT = '30s'
 
 export type DeadlineMode = 'whole' | 'per-phase'
 
-const DEFAULT_HINT = 'A server that accepts connections but does not answer (overloaded, paused, half-up) looks like this: check the servers, or allow more time with --timeout (LATTICE_TIMEOUT).'
+/** The connections stayed up and no answer came. */
+const SILENT_HINT = 'The connection stayed up but no answer came: a server that accepts connections but does not answer (overloaded, paused, half-up) looks like this. Check the servers, or allow more time with --timeout (LATTICE_TIMEOUT).'
+const LOST_HINT = 'The server went away (stopped, crashed, or the network in between): check that it runs (`lattice status --servers` once it is back), then run the command again.'
 
 export class Deadline {
   /** What is under way now, for the error ("connecting to NATS at ..."). */
@@ -20,6 +22,8 @@ export class Deadline {
   /** How to go on when time runs out during this step (default: check the servers, or more time). */
   hint?: string
   private endMs: number
+  /** What the connections saw go wrong (lost, not regained), by connection or server: said when time runs out. */
+  private readonly seen = new Map<unknown, string>()
 
   /** `ms` undefined: no deadline. */
   constructor(
@@ -46,11 +50,19 @@ export class Deadline {
     this.hint = hint
   }
 
-  /** The error for running out of time in the current step. */
+  /** A connection's trouble (`fact` undefined: it is fine again). */
+  observe(connection: unknown, fact: string | undefined): void {
+    if (fact === undefined) this.seen.delete(connection)
+    else this.seen.set(connection, fact)
+  }
+
+  /** The error for running out of time in the current step, saying what was observed. */
   expired(cause?: string): LatticeError {
-    return new LatticeError('DEADLINE', `Gave up after ${formatDuration(this.ms ?? 0)} (--timeout) while ${this.step}${cause ? `: ${cause}` : ''}.`, {
-      hint: this.hint ?? DEFAULT_HINT,
-      details: { step: this.step, timeoutMs: this.ms },
+    const observed = [...new Set(this.seen.values())]
+    const why = [cause, ...observed].filter(Boolean).join('; ')
+    return new LatticeError('DEADLINE', `Gave up after ${formatDuration(this.ms ?? 0)} (--timeout) while ${this.step}${why ? `: ${why}` : ': no answer came'}.`, {
+      hint: this.hint ?? (observed.length > 0 ? LOST_HINT : SILENT_HINT),
+      details: { step: this.step, timeoutMs: this.ms, observed: observed.length > 0 ? 'connection lost' : 'no answer' },
     })
   }
 

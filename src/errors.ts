@@ -59,6 +59,10 @@ export const ErrorCodes = {
   NSC_NOT_FOUND: ExitCode.CREDENTIALS,
   AUTHORIZATION: ExitCode.CREDENTIALS,
   CONNECTION_FAILED: ExitCode.CONNECTION,
+  /** A connection failed during a command (the server went away); the message says what may be live. */
+  CONNECTION_LOST: ExitCode.CONNECTION,
+  /** A server URL answers HTTP (a monitoring port), not NATS. */
+  NOT_NATS: ExitCode.CONNECTION,
   NATS_SERVER_MISSING: ExitCode.CONNECTION,
   NOT_RUNNING: ExitCode.LIVE_STATE,
   DEV_INCOMPLETE: ExitCode.LIVE_STATE,

@@ -10,6 +10,7 @@ import { type Paint, colourFor } from './colour.js'
 import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
 import { usageHint, usageMessage } from './usage.js'
+import { connectionLost, isNetworkFault } from '../resolver/link.js'
 import { redactUrl } from '../resolver/url.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { DEFAULT_SERVER } from '../ops/lattice-name.js'
@@ -107,8 +108,12 @@ export abstract class LatticeCommand extends Command {
   /** Commands that run long by design bound each phase (connecting, each change) instead of the whole run. */
   static longRunning = false
 
+  /** The command's deadline, once its target is resolved: names the step under way in errors. */
+  private deadline?: Deadline
+
   protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'operator-jwt'?: string; 'app-creds'?: string; 'without-state'?: boolean }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
     const deadline = new Deadline(parseTimeout(flags.timeout), longRunning ? 'per-phase' : 'whole')
+    this.deadline = deadline
     return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], operatorJwt: flags['operator-jwt'], deadline, withoutState: flags['without-state'] }
   }
 
@@ -150,6 +155,8 @@ export abstract class LatticeCommand extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    // A client error from a connection that failed under a request is the network's fault, not a bug.
+    if (!isLatticeError(err) && isNetworkFault(err)) err = connectionLost(err, this.deadline?.step ?? 'talking to NATS')
     if (isLatticeError(err)) {
       process.exitCode = err.exitCode
       if (this.jsonEnabled()) this.logJson({ error: err.toJSON() })

@@ -26,6 +26,7 @@ import type { Session } from './session.js'
 import { systemAccountError } from './system-account.js'
 import { type TopologyView, doubleRunError, doubleRuns, leafNames, partlyLiveError, subscribersBehindLeaves, viewTopology } from './topology.js'
 import { checkReach } from './reach.js'
+import { type ChangeStage, unfinishedChange } from './unfinished.js'
 import { verifyInstalled } from './verify.js'
 import { savePushWithoutState } from './without-state.js'
 import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
@@ -83,14 +84,15 @@ export async function loadLiveAccount(session: Session): Promise<LiveState> {
 
 export async function changeRoutes(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
   // A long-running command (a rollout) gives each change the whole --timeout.
+  const progress: { stage: ChangeStage } = { stage: 'before-push' }
   const result = await session.deadline.phase('changing the routes', async () => {
     if (session.journal && !opts.dryRun) {
-      const result = await journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned) })
+      const result = await journaledChange(session, session.journal, opts, { load: () => loadLiveAccount(session), plan: (live) => planChange(session, live, plan, opts), push: (live, planned) => pushChange(session, live, planned, progress) })
       if (session.withoutState) result.warnings.push(STATE_WAS_AVAILABLE)
       return result
     }
-    return plainChange(session, plan, opts)
-  })
+    return plainChange(session, plan, opts, progress)
+  }).catch((e) => Promise.reject(unfinishedChange(e, progress.stage, session.deadline.step, Boolean(session.journal))))
   // Checked once the change is recorded: it is live, only not everywhere.
   if (result.bypassed?.length) {
     const error = partlyLiveError(result.bypassed, { servers: result.servers, ...(result.revision === undefined ? {} : { revision: result.revision }) }, result.revision)
@@ -100,7 +102,7 @@ export async function changeRoutes(session: Session, plan: Planner, opts: Change
   return result
 }
 
-async function plainChange(session: Session, plan: Planner, opts: ChangeOptions): Promise<ChangeResult> {
+async function plainChange(session: Session, plan: Planner, opts: ChangeOptions, progress: { stage: ChangeStage }): Promise<ChangeResult> {
   const live = await loadLiveAccount(session)
   const planned = await planChange(session, live, plan, opts)
   const down = opts.dryRun ? undefined : session.withoutState?.reason
@@ -108,11 +110,11 @@ async function plainChange(session: Session, plan: Planner, opts: ChangeOptions)
   else if (!opts.dryRun && !down) planned.result.warnings.push(NO_HISTORY_WARNING)
   if (!planned.signed || opts.dryRun || planned.result.changes.length === 0) return planned.result
   if (!down) {
-    await pushChange(session, live, planned)
+    await pushChange(session, live, planned, progress)
     return planned.result
   }
   try {
-    await pushChange(session, live, planned)
+    await pushChange(session, live, planned, progress)
   } finally {
     // Saved even when the push partly failed: whatever reached a server is live there.
     savePushWithoutState(session, live, planned, opts.command ?? 'lattice', down)
@@ -175,12 +177,14 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
 }
 
 /** Push the signed successor to every server and check what each one installed. */
-export async function pushChange(session: Session, live: LiveState, planned: PlannedChange): Promise<void> {
+export async function pushChange(session: Session, live: LiveState, planned: PlannedChange, progress: { stage: ChangeStage }): Promise<void> {
   const { result, signed } = planned
   if (!signed) throw new Error('pushChange needs a signed JWT')
   result.issuedAt = signed.iat
   session.deadline.at('pushing the account JWT', PUSH_HINT)
+  progress.stage = 'pushing'
   const replies = await pushAccountJwt(session.conn, signed.jwt, { expected: live.servers.length })
+  if (replies.some((r) => r.ok)) progress.stage = 'pushed'
   const asked: ServerReport[] = live.servers.map((s) => ({ server: s.name, ok: false, code: 0, message: 'no reply', ...(s.cluster ? { cluster: s.cluster } : {}), version: s.version }))
   result.servers = mergeReplies(asked, replies)
   result.pushed = true

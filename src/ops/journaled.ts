@@ -15,7 +15,7 @@ import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
-import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash } from '../state/journal.js'
+import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash, ownUnfinishedNote } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change-types.js'
 import { replayUnrecorded } from './replay.js'
@@ -164,6 +164,12 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
   const stored = await storedJwts(session.conn, session.account)
   const n = intent.record.revision
   const by = `revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}`
+  // No answer says nothing about whether it went live: dropping it then would turn it into drift.
+  if (stored.length === 0) {
+    throw new LatticeError('NO_RESOLVER', `No resolver answered the lookup of the account JWT, so whether an unfinished change (${by}) went live is unknown; it is left pending.`, {
+      hint: 'Check that the servers run (`lattice status --servers`), then run the command again: it settles the change then.',
+    })
+  }
   if (!stored.includes(intent.jwt)) {
     if (!(await journal.abort(head))) return `An unfinished change (${by}) was settled by another writer.`
     return `An unfinished change (${by}) never went live; it was dropped.`
@@ -209,6 +215,8 @@ export async function warnOfDrift(journal: Journal, live: LiveState, result: Cha
   if (!head) return
   const outside = driftedSubjects(head.value, live.claims.nats.mappings ?? {})
   if (outside.length > 0) result.warnings.push(`Changed outside lattice: ${outside.join(', ')}.`)
+  const own = ownUnfinishedNote(head.value, live.claims.nats.mappings ?? {})
+  if (own) result.warnings.push(own.replace(/^./, (c) => c.toUpperCase()))
 }
 
 /** Tests stop the process between steps with LATTICE_DEBUG_PAUSE=<step> to check recovery. */

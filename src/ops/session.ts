@@ -12,6 +12,7 @@ import { signerPublicKey } from '../account/jwt.js'
 import { Deadline } from '../deadline.js'
 import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
+import { checkServerUrls } from '../resolver/url.js'
 import { Journal } from '../state/journal.js'
 import type { StateStore } from '../state/store.js'
 import { DEFAULT_LATTICE, publicKeyProblem, quoted } from '../subjects/index.js'
@@ -94,6 +95,8 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account ${quoted(opts.account)}: ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
   // Flags (and their env vars) win; then the nats context; then the defaults.
   const context = loadContext(opts.context, env)
+  const server = opts.server ?? context?.url ?? DEFAULT_SERVER
+  checkServerUrls(server, opts.server ? '--server (NATS_URL)' : `The nats context "${context?.name}" (its "url")`)
   const credsFile = opts.creds ?? context?.creds
   const creds = credsFile ? readCreds(credsFile) : undefined
   if (nsc?.systemAccount === opts.account) throw systemAccountError(opts.account, `the operator ${nsc.operator}'s system_account in the nsc store`)
@@ -104,7 +107,7 @@ export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optiona
   const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
   const operatorJwt = opts.operatorJwt ?? nsc?.operatorJwtFile
   const trust = kp ? issuerTrust(signerPublicKey(kp), operatorJwt, opts.operatorJwt ? `--operator-jwt ${opts.operatorJwt}` : `the nsc store's operator ${nsc?.operator}`) : undefined
-  return { server: opts.server ?? context?.url ?? DEFAULT_SERVER, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(trust ? { trust } : {}), ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
+  return { server, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(trust ? { trust } : {}), ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {

@@ -8,7 +8,7 @@ import { instancesOf } from './readiness.js'
 import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
-import { driftedSubjects } from '../state/journal.js'
+import { driftedSubjects, ownUnfinishedNote } from '../state/journal.js'
 import { listUnrecorded } from '../state/unrecorded.js'
 import { unrecordedNote } from '../state/without-state.js'
 import { loadLiveAccount } from './change.js'
@@ -143,6 +143,8 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     const pending = head.value.pending?.record.revision
     result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
     if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
+    const own = ownUnfinishedNote(head.value, live.claims.nats.mappings ?? {})
+    if (own) result.warnings.push(own.replace(/^./, (c) => c.toUpperCase()))
   }
   if (bucket) {
     result.stateBucket = bucket

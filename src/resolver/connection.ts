@@ -15,8 +15,9 @@ import type { Credentials } from '../auth/creds.js'
 import { Deadline, parseTimeout } from '../deadline.js'
 import { LatticeError } from '../errors.js'
 import { formatDuration } from '../plan/duration.js'
-import { probeConnectError } from './probe.js'
-import { redactUrl } from './url.js'
+import { watchLink } from './link.js'
+import { probeConnectError, speaksHttp } from './probe.js'
+import { checkServerUrls, redactUrl } from './url.js'
 
 export { redactUrl }
 
@@ -79,10 +80,26 @@ class CutShort extends Error {
   }
 }
 
+/** A server of the list answered HTTP (found while the handshake was still awaited). */
+class NotNats extends Error {
+  constructor(readonly server: string) {
+    super(`${redactUrl(server)} answers HTTP`)
+  }
+}
+
+/** An attempt still waiting for a NATS handshake this long asks whether the server speaks HTTP instead. */
+const HTTP_SNIFF_AFTER_MS = 300
+
+async function httpServer(servers: string[]): Promise<string | undefined> {
+  const found = await Promise.all(servers.map((s) => speaksHttp(s)))
+  return servers[found.indexOf(true)]
+}
+
 async function attempt(servers: string[], opts: ConnectOptions, timeoutMs: number): Promise<Connection> {
   noteSockets()
   const sockets: Socket[] = []
   let poll: NodeJS.Timeout | undefined
+  let sniff: NodeJS.Timeout | undefined
   const connecting = attemptSockets.run(sockets, () =>
     connect({
       servers,
@@ -103,14 +120,19 @@ async function attempt(servers: string[], opts: ConnectOptions, timeoutMs: numbe
       reject(new CutShort(cause?.code ?? 'CONNECTION_CLOSED', cause?.message ?? 'the server closed the connection during the handshake'))
     }, CLOSED_POLL_MS)
   })
+  // A NATS server speaks first; an HTTP one (a monitoring port) would leave the handshake waiting out the attempt.
+  const http = new Promise<never>((_, reject) => {
+    sniff = setTimeout(() => void httpServer(servers).then((s) => s && reject(new NotNats(s)), () => undefined), HTTP_SNIFF_AFTER_MS)
+  })
   try {
-    return await Promise.race([connecting, closed])
+    return await Promise.race([connecting, closed, http])
   } catch (e) {
     connecting.then((nc) => nc.close(), () => undefined) // given up on: whatever it still does ends here
     for (const s of sockets) s.destroy()
     throw e
   } finally {
     clearInterval(poll)
+    clearTimeout(sniff)
   }
 }
 
@@ -142,6 +164,7 @@ export function backoffMs(attemptNo: number, random = Math.random): number {
 }
 
 export async function openConnection(opts: ConnectOptions): Promise<Connection> {
+  checkServerUrls(opts.servers, 'The server list (--server, NATS_URL or the nats context)')
   const servers = splitServers(opts.servers)
   const where = servers.map(redactUrl).join(', ')
   const deadline = opts.deadline ?? new Deadline(parseTimeout(undefined))
@@ -150,7 +173,9 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
     deadline.at(`connecting to NATS at ${where}${last ? ` (attempt ${n}; the last one failed: ${last})` : ''}`)
     const timeoutMs = Math.min(opts.timeoutMs ?? CONNECT_ATTEMPT_MS, deadline.remainingMs())
     try {
-      return await attempt(servers, opts, timeoutMs)
+      const nc = await attempt(servers, opts, timeoutMs)
+      watchLink(nc, servers, deadline)
+      return nc
     } catch (e) {
       const failure = await explainConnectError(e, servers, opts, timeoutMs, deadline)
       if (!failure.transient) throw failure.error
@@ -182,6 +207,12 @@ async function explainConnectError(e: unknown, servers: string[], opts: ConnectO
   const message = (e as Error).message ?? String(e)
   const where = servers.map(redactUrl).join(', ')
   const failed = (error: LatticeError, transient: boolean, why: string): ConnectFailure => ({ error, transient, why })
+  if (e instanceof NotNats) {
+    return failed(new LatticeError('NOT_NATS', `${redactUrl(e.server)} answers HTTP, not the NATS protocol.`, {
+      hint: `That is likely nats-server's HTTP monitoring port (http_port, 8222 by default): give its client port in --server (or NATS_URL), e.g. nats://${new URL(e.server.includes('://') ? e.server : `nats://${e.server}`).hostname}:4222.`,
+      details: { server: redactUrl(e.server) },
+    }), false, 'answers HTTP')
+  }
   // The server closes a handshake whose CONNECT came after its auth timeout: a busy client, not bad creds.
   if (code === 'AUTHENTICATION_TIMEOUT' || /authentication timeout/i.test(message)) {
     return failed(new LatticeError('CONNECTION_FAILED', `NATS at ${where} closed the connection: Authentication Timeout.`, { hint: 'The client was too slow to authenticate (a busy machine?); run the command again.' }), true, 'Authentication Timeout')

@@ -63,3 +63,32 @@ function connectFields(nonce: string | undefined, creds: Uint8Array | undefined)
   }
   return fields
 }
+
+/**
+ * Does `server` answer HTTP rather than NATS (an http_port, 8222, given as nats://)? A NATS
+ * server speaks first (its INFO); an HTTP server waits for a request, so one is sent when
+ * nothing came within `quietMs`. True only when the answer starts like HTTP.
+ */
+export async function speaksHttp(server: string, quietMs = 250, timeoutMs = 1000): Promise<boolean> {
+  let url: URL
+  try {
+    url = new URL(server.includes('://') ? server : `nats://${server}`)
+  } catch {
+    return false
+  }
+  if (url.protocol !== 'nats:' && url.protocol !== 'tls:') return false
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 4222) })
+    let asked: NodeJS.Timeout | undefined
+    const done = (result: boolean) => {
+      clearTimeout(timer)
+      clearTimeout(asked)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(() => done(false), timeoutMs)
+    socket.once('connect', () => (asked = setTimeout(() => socket.write(`GET / HTTP/1.0\r\nHost: ${url.host}\r\n\r\n`), quietMs)))
+    socket.once('data', (d) => done(d.subarray(0, 5).toString('latin1') === 'HTTP/'))
+    socket.once('error', () => done(false))
+  })
+}

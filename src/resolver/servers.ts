@@ -58,8 +58,11 @@ export async function gather(nc: Connection, subject: string, body: string, opts
       throw new LatticeError('NO_RESOLVER', `No NATS server answered ${subject}.`, { hint: NO_SYSTEM_HINT })
     }
     // The client ends every pending request with TIMEOUT when its connection closes under it.
-    if (code === 'TIMEOUT' || code === 'CONNECTION_CLOSED' || code === 'DISCONNECT') {
-      throw new LatticeError('TIMEOUT', `The connection ended while asking the servers (${subject}): ${(e as Error).message}.`, { hint: 'Check the server\'s health; `lattice status --servers` shows what each server runs.', cause: e })
+    if (nc.isClosed() || code === 'CONNECTION_CLOSED' || code === 'DISCONNECT') {
+      throw new LatticeError('CONNECTION_LOST', `The connection to NATS was lost while asking the servers (${subject}).`, { hint: 'Check that the servers run (`lattice status --servers` shows what each one runs), then run the command again.', cause: e, details: { subject } })
+    }
+    if (code === 'TIMEOUT') {
+      throw new LatticeError('TIMEOUT', `No answer while asking the servers (${subject}): ${(e as Error).message}.`, { hint: 'Check the server\'s health; `lattice status --servers` shows what each server runs.', cause: e })
     }
     throw e
   }

@@ -185,7 +185,26 @@ export function intentAbandoned(intent: Intent, unchangedForMs: number): boolean
 
 /** Subjects whose routing lattice did not make: recorded drift not yet dealt with, and any since. */
 export function driftedSubjects(head: Head, liveMappings: Mappings): string[] {
-  return [...new Set([...(head.drift ?? []), ...changedSubjects(head.mappings, liveMappings)])].sort()
+  const own = ownUnfinishedSubjects(head, liveMappings)
+  return [...new Set([...(head.drift ?? []), ...changedSubjects(head.mappings, liveMappings).filter((s) => !own.includes(s))])].sort()
+}
+
+/**
+ * Subjects that differ from the head only as lattice's own unfinished change (an intent with
+ * its JWT, cut short after or during its push) wrote them: not drift, the next change records it.
+ */
+export function ownUnfinishedSubjects(head: Head, liveMappings: Mappings): string[] {
+  const intent = head.pending?.jwt ? head.pending.record.mappings : undefined
+  if (!intent) return []
+  return changedSubjects(head.mappings, liveMappings).filter((s) => changedSubjects({ [s]: intent[s] } as Mappings, { [s]: liveMappings[s] } as Mappings).length === 0)
+}
+
+/** Says so when lattice's own unfinished change is live (see ownUnfinishedSubjects). */
+export function ownUnfinishedNote(head: Head, liveMappings: Mappings): string | undefined {
+  const subjects = ownUnfinishedSubjects(head, liveMappings)
+  const intent = head.pending
+  if (subjects.length === 0 || !intent) return undefined
+  return `lattice's own change of revision ${intent.record.revision} (by ${intent.record.who.user}@${intent.record.who.host}: ${intent.record.command}) is live but not recorded yet: it was cut short; the next change made with --state-creds records it.`
 }
 
 /** Who is making the change: user, host and CI job, from the environment. */

@@ -18,6 +18,7 @@ import type { Deadline } from '../deadline.js'
 import { isLatticeError } from '../errors.js'
 import { redactDeep } from '../redact.js'
 import { openConnection } from '../resolver/connection.js'
+import { LinkGone, goneForGood, unlessGone } from '../resolver/link.js'
 import { BUCKET, NO_RESPONDERS_WAIT_MS, STATE_WAIT_MS, STREAM, backoff, isNoResponders, isTransient, stateUnavailable } from './availability.js'
 
 export { BUCKET, STREAM }
@@ -180,17 +181,24 @@ export class StateStore {
   }
 }
 
-/** Run `fn`, retrying what a leader election or a reconnect explains; anything else (or running out of time) is STATE_UNAVAILABLE. */
+/**
+ * Run `fn`, retrying what a leader election or a reconnect explains; anything else (or running
+ * out of time) is STATE_UNAVAILABLE. A connection lost with no server left that takes new ones
+ * is not waited out: that ends it at once, saying so.
+ */
 async function retrying<T>(nc: NatsConnection, verb: 'opened' | 'answered', fn: () => Promise<T>): Promise<T> {
   const start = Date.now()
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn()
+      return await unlessGone(nc, fn())
     } catch (e) {
       if (isLatticeError(e) || /wrong last sequence|key exists/i.test((e as Error).message)) throw e
+      if (e instanceof LinkGone) throw stateUnavailable(e, verb)
       const pause = backoff(attempt)
       const giveUpAt = start + (isNoResponders(e) ? NO_RESPONDERS_WAIT_MS : STATE_WAIT_MS)
-      if (!isTransient(e) || nc.isClosed() || Date.now() + pause > giveUpAt) throw stateUnavailable(e as Error, verb)
+      if (!isTransient(e) || Date.now() + pause > giveUpAt) throw stateUnavailable(e as Error, verb)
+      const gone = await goneForGood(nc)
+      if (gone) throw stateUnavailable(new Error(gone), verb)
       await new Promise((r) => setTimeout(r, pause))
     }
   }
