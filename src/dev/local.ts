@@ -236,5 +236,7 @@ export function devEnv(state: DevState): Record<string, string> {
     LATTICE_ACCOUNT: state.account,
     LATTICE_STATE_CREDS: state.appCreds,
     LATTICE_APP_CREDS: state.appCreds,
+    // For hosts (examples/host/host.mjs): an application user. NATS_CREDS is the system user, where a host gets no call.
+    HOST_CREDS: state.appCreds,
   }
 }
