@@ -4,14 +4,16 @@
  * logs every connection change to stderr, drains on SIGINT/SIGTERM, and exits non-zero only if
  * its connection is lost for good. Copy it and replace the handler.
  *
- *   NATS_URL=nats://127.0.0.1:4222 NATS_CREDS=./app.creds ACTOR_ID=MB... ACTOR_VERSION=v2 node host.mjs
+ *   NATS_URL=nats://127.0.0.1:4222 HOST_CREDS=./host.creds ACTOR_ID=$(lattice dev id actor) ACTOR_VERSION=v2 node host.mjs
  *
  * Environment:
  *   NATS_URL          server(s), comma-separated (default nats://127.0.0.1:4222)
- *   NATS_CREDS        creds file path, or the creds contents themselves (optional)
+ *   HOST_CREDS        creds of an application-account user: a path, or the contents themselves
+ *                     (optional; `lattice dev env` and `lattice init` give one). Not NATS_CREDS:
+ *                     that is the system user lattice pushes with, and a host there gets no call.
  *   LATTICE           lattice name (default "default")
  *   HOST_ID           this host's ID (default: random)
- *   ACTOR_ID          the actor's public key (required; starts with M)
+ *   ACTOR_ID          the actor's public key (required; starts with M; `lattice dev id actor` makes one)
  *   ACTOR_VERSION     the version this host runs (default v1)
  *   INSTANCES         instances of it (default 2; they share the actor's queue group)
  *   HANDLER_DELAY_MS  pretend work per call (default 0)
@@ -23,7 +25,7 @@ import { Host, HostError, stderrLogger } from 'lattice-shift/host-core'
 const env = process.env
 const actorId = env.ACTOR_ID
 if (!actorId) {
-  console.error('host: set ACTOR_ID to the actor public key (M...)')
+  console.error('host: set ACTOR_ID to the actor public key (M...; `lattice dev id actor` makes one)')
   process.exit(2)
 }
 const version = env.ACTOR_VERSION ?? 'v1'
@@ -35,7 +37,7 @@ try {
   host = await Host.start({
     servers: (env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','),
     // A path or the contents: host-core tells them apart and never logs either.
-    ...(env.NATS_CREDS ? { creds: env.NATS_CREDS } : {}),
+    ...(env.HOST_CREDS ? { creds: env.HOST_CREDS } : {}),
     lattice: env.LATTICE ?? 'default',
     ...(env.HOST_ID ? { hostId: env.HOST_ID } : {}),
     // host-core's defaults already reconnect forever (1-2 s apart); anything here is passed to nats.js.
@@ -49,7 +51,7 @@ try {
     },
   })
 } catch (e) {
-  // HostError codes: BAD_CREDS (path missing / not creds), CONNECT_FAILED, INVALID_REQUEST.
+  // HostError codes: BAD_CREDS (path missing / not creds), CONNECT_FAILED, SYSTEM_ACCOUNT (a system user), INVALID_REQUEST.
   console.error(`host: cannot start: ${e instanceof HostError ? `${e.message} [${e.code}]` : e}`)
   process.exit(1)
 }

@@ -2,7 +2,7 @@
  * Keys, JWTs and creds for a local lattice (lattice dev up, the quick start, the tests): an
  * operator (with a signing key), a system account and an application account.
  */
-import { writeFileSync } from 'node:fs'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from 'nats-jwt'
 import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.js'
 
@@ -22,12 +22,12 @@ export interface Identity {
   appJwt: string
 }
 
-export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIMITS, sysLimits: Record<string, unknown> = OPEN_LIMITS): Promise<Identity> {
+export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIMITS, sysLimits: Record<string, unknown> = OPEN_LIMITS, operatorName = 'lattice-local'): Promise<Identity> {
   const operator = createOperator()
   const operatorSigningKey = createOperator()
   const sys = createAccount()
   const app = createAccount()
-  const operatorJwt = await encodeOperator('lattice-local', operator, {
+  const operatorJwt = await encodeOperator(operatorName, operator, {
     signing_keys: [operatorSigningKey.getPublicKey()],
     system_account: sys.getPublicKey(),
   } as never)
@@ -36,10 +36,14 @@ export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIM
   return { operator, operatorJwt, operatorSigningKey, sys, sysJwt, app, appJwt }
 }
 
-export async function writeCreds(file: string, account: KeyPair, name: string): Promise<void> {
+/** Write a new user of `account` as a creds file (mode 0600); returns the user's public key. */
+export async function writeCreds(file: string, account: KeyPair, name: string): Promise<string> {
   const user = createUser()
   const jwt = await encodeUser(name, user, account)
+  rmSync(file, { force: true }) // a file that existed keeps its mode: write a new one
   writeFileSync(file, fmtCreds(jwt, user), { mode: 0o600 })
+  chmodSync(file, 0o600) // whatever the umask
+  return user.getPublicKey()
 }
 
 export function seedText(kp: KeyPair): string {

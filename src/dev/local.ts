@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { LatticeError } from '../errors.js'
-import { JETSTREAM_LIMITS, makeIdentity, seedText, writeCreds } from './identity.js'
+import { DEPLOYMENT_FILES, SERVER_DIRS, latticeEnv, writeDeployment } from './deployment.js'
 
 export interface DevState {
   dir: string
@@ -29,7 +29,7 @@ export interface DevState {
 export const natsServerBinary = () => process.env.LATTICE_NATS_SERVER ?? 'nats-server'
 
 const stateFile = (dir: string) => join(dir, 'dev.json')
-/** What a local lattice keeps between runs: its keys and its server config (the data is in jwt/ and js/). */
+/** What a local lattice needs to restart: its keys and its server config (the data is in jwt/ and js/); older ones have no more. */
 const KEPT = ['server.conf', 'operator.jwt', 'operator.nk', 'sys.creds', 'app.creds']
 
 function signalable(pid: number): boolean {
@@ -115,7 +115,7 @@ export async function devUp(dirArg: string, opts: DevUpOptions = {}): Promise<De
   const file = (name: string) => join(dir, name)
   if (opts.fresh) {
     await devDown(dir)
-    for (const f of [...KEPT, 'dev.json', 'jwt', 'js']) rmSync(file(f), { recursive: true, force: true })
+    for (const f of [...Object.values(DEPLOYMENT_FILES), 'dev.json', ...SERVER_DIRS]) rmSync(file(f), { recursive: true, force: true })
   }
   const restart = existsSync(file('server.conf'))
   if (restart) {
@@ -126,27 +126,7 @@ export async function devUp(dirArg: string, opts: DevUpOptions = {}): Promise<De
       })
     }
   } else {
-    mkdirSync(join(dir, 'jwt'), { recursive: true })
-    const id = await makeIdentity(JETSTREAM_LIMITS)
-    writeFileSync(file('operator.jwt'), id.operatorJwt)
-    writeFileSync(file('operator.nk'), seedText(id.operator), { mode: 0o600 })
-    await writeCreds(file('sys.creds'), id.sys, 'lattice-sys')
-    await writeCreds(file('app.creds'), id.app, 'lattice-app')
-    writeFileSync(
-      file('server.conf'),
-      `server_name: "lattice-dev"
-listen: "127.0.0.1:-1"
-ports_file_dir: "${dir}"
-operator: "${file('operator.jwt')}"
-system_account: "${id.sys.getPublicKey()}"
-resolver: { type: full, dir: "${file('jwt')}", allow_delete: false, interval: "2m" }
-resolver_preload: {
-  ${id.sys.getPublicKey()}: "${id.sysJwt}"
-  ${id.app.getPublicKey()}: "${id.appJwt}"
-}
-jetstream: { store_dir: "${file('js')}" }
-`,
-    )
+    await writeDeployment(dir, { listen: '127.0.0.1:-1', serverName: 'lattice-dev', operatorName: 'lattice-local', portsFileDir: dir })
   }
   if (opts.port !== undefined) setListenPort(file('server.conf'), opts.port === 0 ? -1 : opts.port)
   for (const f of readdirSync(dir)) if (f.endsWith('.ports')) rmSync(file(f))
@@ -226,15 +206,9 @@ export function notRunning(dir: string, state: ReturnType<typeof devState>): Lat
   return new LatticeError('NOT_RUNNING', `The local lattice in ${dir} is not running: ${why}.`, { hint: '`lattice dev up` starts it again with its keys, history and data.' })
 }
 
-/** Shell exports that make every lattice command (and the nats CLI) use the local lattice. */
+/** Shell exports that make every lattice command (and the nats CLI, and hosts) use the local lattice. */
 export function devEnv(state: DevState): Record<string, string> {
-  return {
-    NATS_URL: state.url,
-    NATS_CREDS: state.sysCreds,
-    LATTICE_SIGNING_KEY: state.operatorSeed,
-    LATTICE_OPERATOR_JWT: join(state.dir, 'operator.jwt'),
-    LATTICE_ACCOUNT: state.account,
-    LATTICE_STATE_CREDS: state.appCreds,
-    LATTICE_APP_CREDS: state.appCreds,
-  }
+  // The application user does everything there: older local lattices have no state.creds or host.creds.
+  const app = state.appCreds
+  return latticeEnv(state.url, { sysCreds: state.sysCreds, signingKey: state.operatorSeed, operatorJwt: join(state.dir, 'operator.jwt'), account: state.account, stateCreds: app, appCreds: app, hostCreds: app })
 }

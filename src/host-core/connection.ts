@@ -3,7 +3,7 @@
  * creds from a path or contents, and a watcher that turns the client's status stream into log
  * lines, events and a `closed` promise, so that a host never goes quiet without saying why.
  */
-import { type ConnectionOptions, type NatsConnection, type Status, connect, credsAuthenticator } from 'nats'
+import { type ConnectionOptions, Empty, type NatsConnection, type Status, connect, credsAuthenticator } from 'nats'
 import { type CredsInput, credsSource } from './creds.js'
 import { HostError } from './errors.js'
 import { type HostLogger, redact } from './logging.js'
@@ -46,6 +46,22 @@ export async function openConnection(o: ConnectInput): Promise<NatsConnection> {
     // nats.js reports a server -ERR during connect (e.g. too many connections) as a bare TIMEOUT.
     const hint = err.code === 'TIMEOUT' ? ' (a timeout can also mean the server refused the connection: see its log)' : ''
     throw new HostError('CONNECT_FAILED', `Cannot connect to ${where}: ${redact(err.message)}${hint}.`, { natsCode: err.code })
+  }
+}
+
+/**
+ * Is `nc` a user of the system account? Calls to actors and providers travel in the application
+ * account, so such a host would say it is ready and never receive one. One round trip tells, on
+ * 2.9.10 and newer: only in the system account does a server answer `$SYS.REQ.SERVER.PING`
+ * (statsz); elsewhere nobody does (no responders), or the user may not publish or subscribe
+ * there (a permissions error). Without mux, so a denial fails this request at once.
+ */
+export async function inSystemAccount(nc: NatsConnection): Promise<boolean> {
+  try {
+    const reply = await nc.request('$SYS.REQ.SERVER.PING', Empty, { timeout: 2000, noMux: true })
+    return typeof (reply.json() as { server?: { id?: unknown } }).server?.id === 'string'
+  } catch {
+    return false
   }
 }
 

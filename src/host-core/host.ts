@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import type { NatsConnection } from 'nats'
 import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem, quoted } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
-import { type ConnectionState, ConnectionWatcher, type HostClosed, openConnection } from './connection.js'
+import { type ConnectionState, ConnectionWatcher, type HostClosed, inSystemAccount, openConnection } from './connection.js'
 import { ControlInterface } from './control.js'
 import { HostError } from './errors.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
@@ -81,6 +81,13 @@ export class Host {
       throw new HostError('INVALID_REQUEST', 'Give Host.start either nc (a connection you manage) or servers/creds/connectionOptions (the host connects), not both.')
     }
     const nc = opts.nc ?? (await openConnection({ servers: opts.servers, creds: opts.creds, connectionOptions: opts.connectionOptions, hostId }))
+    if (await inSystemAccount(nc)) {
+      if (!opts.nc) await nc.close()
+      throw new HostError(
+        'SYSTEM_ACCOUNT',
+        `Host ${hostId} is connected as a user of the NATS system account: calls to actors and providers travel in the application account, so it would never receive one. Connect with a user of the application account (HOST_CREDS of \`lattice dev env\`, or host.creds of \`lattice init\`), not the system user lattice pushes with (NATS_CREDS).`,
+      )
+    }
     const host = new Host(nc, !opts.nc, opts, hostId, log)
     try {
       if (opts.control !== false) host.control = await ControlInterface.start(host)

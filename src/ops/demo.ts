@@ -4,7 +4,6 @@
  * traffic, and a canary 10% -> 50% -> 100% through the same code path as `lattice shift`,
  * printing the observed split after each step. Everything is stopped at the end unless kept.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +11,7 @@ import { readCreds } from '../auth/creds.js'
 import { devDown, devUp } from '../dev/local.js'
 import { Host } from '../host-core/index.js'
 import { type Connection, openConnection } from '../resolver/connection.js'
-import { encodePublicKey } from '../subjects/index.js'
+import { newEntityId } from '../subjects/index.js'
 import { resolveTarget, withSession } from './session.js'
 import { shift } from './shift.js'
 
@@ -40,7 +39,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ dir: string; url: st
   opts.say(`local nats-server at ${state.url} (operator mode, full resolver, JetStream), keys in ${dir}`)
   const conns: Connection[] = []
   const hosts: Host[] = []
-  const actor = encodePublicKey('module', randomBytes(32))
+  const actor = newEntityId('actor')
   try {
     const appCreds = readCreds(state.appCreds)
     for (let i = 0; i < 3; i++) conns.push(await openConnection({ servers: state.url, creds: appCreds, name: 'lattice-demo' }))

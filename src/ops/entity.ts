@@ -12,7 +12,7 @@ export function checkEntity(entity: EntityRef): EntityRef {
   if (idProblem) {
     const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'
     throw new LatticeError(entity.kind === 'actor' ? 'INVALID_ACTOR_ID' : 'INVALID_PROVIDER_ID', `"${entity.id}" is not ${what}: ${idProblem}.`, {
-      hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`).`,
+      hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`); to try lattice out, \`lattice dev id ${entity.kind}\` prints a valid one.`,
     })
   }
   if (entity.kind === 'provider') {

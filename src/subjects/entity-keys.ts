@@ -73,6 +73,11 @@ export function rawPublicKey(key: string): Uint8Array | undefined {
   return raw?.length === 35 ? raw.slice(1, 33) : undefined
 }
 
+/** A fresh, valid actor (M...) or provider (V...) ID: 32 random bytes as a public key (`lattice dev id`, the demo, tests). */
+export function newEntityId(kind: 'actor' | 'provider'): string {
+  return encodePublicKey(kind === 'actor' ? 'module' : 'service', globalThis.crypto.getRandomValues(new Uint8Array(32)))
+}
+
 /** A public key of `kind` for the given 32 raw bytes (used by tests and demos to make IDs). */
 export function encodePublicKey(kind: KeyKind, raw: Uint8Array): string {
   if (raw.length !== 32) throw new Error('a public key is 32 bytes')

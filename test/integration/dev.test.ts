@@ -48,7 +48,7 @@ describe('lattice dev', () => {
 
     const env = await lattice(['dev', 'env', '--dir', dir], base)
     const exports = Object.fromEntries([...env.stdout.matchAll(/^export (\w+)="(.*)"$/gm)].map((m) => [m[1], m[2]]))
-    expect(Object.keys(exports).sort()).toEqual(['LATTICE_ACCOUNT', 'LATTICE_APP_CREDS', 'LATTICE_OPERATOR_JWT', 'LATTICE_SIGNING_KEY', 'LATTICE_STATE_CREDS', 'NATS_CREDS', 'NATS_URL'])
+    expect(Object.keys(exports).sort()).toEqual(['HOST_CREDS', 'LATTICE_ACCOUNT', 'LATTICE_APP_CREDS', 'LATTICE_OPERATOR_JWT', 'LATTICE_SIGNING_KEY', 'LATTICE_STATE_CREDS', 'NATS_CREDS', 'NATS_URL'])
     expect(env.stdout).not.toMatch(/SO[A-Z2-7]{50,}/) // no seed printed
     const shift = await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], { ...base, ...exports })
     expect(shift.code, shift.stderr).toBe(0)

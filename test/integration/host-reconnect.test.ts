@@ -92,7 +92,7 @@ describe('host-core across a server restart', () => {
     const actor = newActorId()
     const base = { NATS_URL: l.url, ACTOR_ID: actor, INSTANCES: '2', HANDLER_DELAY_MS: '20' }
     // One host gets its creds as a path, the other as the contents themselves.
-    const hosts = [spawnHost('host-a', { ...base, ACTOR_VERSION: 'v1', NATS_CREDS: l.appCredsFile }), spawnHost('host-b', { ...base, ACTOR_VERSION: 'v2', NATS_CREDS: credsText })]
+    const hosts = [spawnHost('host-a', { ...base, ACTOR_VERSION: 'v1', HOST_CREDS: l.appCredsFile }), spawnHost('host-b', { ...base, ACTOR_VERSION: 'v2', HOST_CREDS: credsText })]
     // An in-process host too, to see what a custom logger and the event callback get.
     const logged: string[] = []
     const logger: HostLogger = { info: (m) => logged.push(`INFO ${m}`), warn: (m) => logged.push(`WARN ${m}`), error: (m) => logged.push(`ERROR ${m}`) }
