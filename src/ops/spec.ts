@@ -5,7 +5,7 @@ import { LatticeError } from '../errors.js'
 import { redact } from '../redact.js'
 import type { Route, RouteChange } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
-import { desiredRoutes } from '../spec/compile.js'
+import { desiredRoutes, routedEnvironments } from '../spec/compile.js'
 import { requireEnvironment } from '../spec/environments.js'
 import { withLive } from '../spec/live.js'
 import { type Spec, readSpec } from '../spec/parse.js'
@@ -42,7 +42,8 @@ export async function applySpec(session: Session, spec: Spec, opts: ChangeOption
       const pruned: RouteChange[] = [...routes.values()].filter((r) => !named.has(entityKey(r.entity)) && !r.foreign).map((r) => ({ entity: r.entity, weights: null }))
       return [...desired, ...pruned]
     },
-    opts,
+    // The spec may be older than a completed rollout: applying it would undo that (LIVE_NEWER).
+    { ...opts, spec },
   )
 }
 
@@ -79,21 +80,6 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
     },
     opts,
   )
-}
-
-/**
- * The environments of the file whose every entity `routes` sends where that environment says
- * (its version at 100%, with the file's faults): the ones that are live in those routes.
- */
-export function routedEnvironments(spec: Spec, routes: Map<string, Route>): string[] {
-  return Object.keys(spec.environments).filter((env) => {
-    const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
-    const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
-    return wanted.length > 0 && wanted.every((c) => {
-      const r = routes.get(entityKey(c.entity))
-      return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
-    })
-  })
 }
 
 /** What a rollback did to the spec file's `live:`. */
