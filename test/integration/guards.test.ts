@@ -5,7 +5,7 @@
  * refused with nothing pushed, and goes ahead with --force.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
@@ -133,6 +133,21 @@ describe('a spec older than a completed rollout', () => {
     const again = await lattice(['apply', '-f', spec], env())
     expect(again.code, again.stderr).toBe(0)
     expect(again.stderr).not.toMatch(/newer/)
+  }, 120_000)
+})
+
+describe('the rollouts of a spec file', () => {
+  it('once completed, rewrite live: to the environment they made live, so plan proposes nothing', async () => {
+    const actor = await rl.actor()
+    const spec = join(rl.l.dir, 'declared.yaml')
+    writeFileSync(spec, `# kept\nenvironments:\n  blue:\n    actors: { ${actor}: v1 }\n  green:\n    actors: { ${actor}: v2 }\nlive: blue # the live one\nrollouts:\n  - actor: ${actor}\n    from: v1\n    to: v2\n    steps: [50, 100]\n    interval: 200ms\n    analysis: off\n`)
+    const r = await lattice(['rollout', '-f', spec], env())
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`${spec}: live: green (was blue; the rollouts made green live).`)
+    expect(readFileSync(spec, 'utf8')).toMatch(/^# kept\n[\s\S]*\nlive: green # the live one\n/)
+    const plan = await lattice(['plan', '-f', spec, '--detailed-exitcode'], env())
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0)
+    expect(plan.stderr).not.toMatch(/newer/)
   }, 120_000)
 })
 
