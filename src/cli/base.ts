@@ -75,7 +75,7 @@ export const dryRunFlag = {
 
 /** The gates every change passes; see docs/safety.md. */
 export const safetyFlags = {
-  force: Flags.boolean({ summary: 'Give weight to versions nothing subscribes to (skips the readiness gate).', default: false }),
+  force: Flags.boolean({ summary: 'Go past the safety refusals: a version nothing subscribes to, a rollout of the entity running (or undone by apply, or started below the live weight).', default: false }),
   'accept-drift': Flags.boolean({ summary: 'Change entities whose routing was changed outside lattice (the drift stays in the history).', default: false }),
   'min-acks': Flags.integer({ min: 1, summary: 'Fail unless at least N servers acknowledge [default: every server that answers the ping].', helpGroup: 'CONNECTION' }),
 }

@@ -5,7 +5,7 @@
 import { Config, flush, handle, run, settings } from '@oclif/core'
 import { ExitCode, LatticeError } from '../errors.js'
 import { guardOutput } from './output-guard.js'
-import { suggest } from './suggest.js'
+import { suggest } from '../suggest.js'
 import { isParseError, usageHint, usageMessage } from './usage.js'
 
 export async function execute(opts: { dir: string; args?: string[] }): Promise<unknown> {

@@ -8,7 +8,7 @@ import { checkEntityVersion } from '../ops/entity.js'
 import { runRollout } from '../ops/rollout.js'
 import { PROMETHEUS_DEFAULTS, WEBHOOK_DEFAULTS, checkHttpUrl, checkQuery, parseCondition } from '../plan/gate-config.js'
 import { type PrometheusGate, parseSteps, validatePlan } from '../plan/rollout.js'
-import { resolveTarget, withSession } from '../ops/session.js'
+import { type Session, resolveTarget, withSession } from '../ops/session.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollouts.js'
 import type { RolloutRecord } from '../state/rollouts.js'
@@ -148,7 +148,8 @@ function prometheusFromFlags(flags: Interfaces.InferredFlags<typeof rolloutFlags
 
 /** Runs rollouts: streams progress, turns SIGINT/SIGTERM into an abort (or a hold), exits 10 when rolled back. */
 export abstract class RolloutRunner extends LatticeCommand {
-  protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags)): Promise<void> {
+  /** `after` runs in the same session once every plan completed. */
+  protected async runPlans(plans: RolloutPlan[], flags: Interfaces.InferredFlags<typeof runnerFlags>, targetOptions = this.targetOptions(flags), after?: (session: Session) => Promise<void>): Promise<void> {
     const target = resolveTarget(targetOptions, 'required')
     // Every plan's needs are checked before the first one starts.
     if (!flags['app-creds'] && plans.some((p) => p.probe && p.entity.kind !== 'component')) throw new LatticeError('NO_APP_CREDS', 'Probe gates need an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
@@ -181,6 +182,7 @@ export abstract class RolloutRunner extends LatticeCommand {
             throw new LatticeError('ROLLOUT_HELD', `The rollout of ${entityLabel(plan.entity)} was interrupted and held at ${record.setWeight}%.`, { hint: '`lattice rollout abort` puts the stable weights back; `lattice shift` moves on by hand.' })
           }
         }
+        await after?.(session)
       }),
       'The stable weights may not be back: `lattice rollout status` shows the rollout, `lattice rollout abort` puts them back.',
     )

@@ -3,6 +3,7 @@ import type { AccountClaims } from '../account/account.js'
 import type { InstalledDifference } from '../plan/installed.js'
 import type { EntityChange, Mappings, Route, RouteChange } from '../plan/routes.js'
 import type { ServerRules } from '../plan/server-rules.js'
+import type { Spec } from '../spec/parse.js'
 import type { ServerReply } from '../resolver/claims.js'
 import type { ServerFacts } from '../resolver/server-info.js'
 import type { ServerIdentity } from '../resolver/servers.js'
@@ -72,6 +73,10 @@ export interface ChangeOptions {
   rolledBackTo?: number
   /** A change that part of the lattice bypasses: fail with PARTLY_LIVE (default), or only warn (the way back of a rollout). */
   partlyLive?: 'fail' | 'warn'
+  /** A rollout's own step or its way back: a running rollout of the entity does not stop it. */
+  rolloutStep?: boolean
+  /** The spec file being applied: a change that would undo a completed rollout is refused (LIVE_NEWER). */
+  spec?: Spec
 }
 
 /** A change worked out against one live state, ready to push. */

@@ -27,6 +27,7 @@ import { systemAccountError } from './system-account.js'
 import { type TopologyView, doubleRunError, doubleRuns, leafNames, partlyLiveError, subscribersBehindLeaves, viewTopology } from './topology.js'
 import { checkReach } from './reach.js'
 import { type ChangeStage, unfinishedChange } from './unfinished.js'
+import { rolloutConflicts } from './rollout-guard.js'
 import { verifyInstalled } from './verify.js'
 import { savePushWithoutState } from './without-state.js'
 import { STATE_WAS_AVAILABLE } from '../state/without-state.js'
@@ -145,6 +146,10 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
     assertOwnClaims(live.claims, session.trust ?? issuerTrust(signerPublicKey(session.signer), undefined, ''))
   }
   if (changes.length === 0) return { result }
+  // A rollout of a changed entity: refused first, before the slower checks.
+  const conflicts = await rolloutConflicts(session, changes, routes, opts)
+  result.warnings.push(...conflicts.warnings)
+  for (const error of conflicts.refusals) refuseUnlessForced(error, opts, result)
 
   const tooOld = componentServersProblem(changes.filter((c) => mappings[c.subject]).map((c) => c.entity), live.servers, live.rules)
   if (tooOld) throw tooOld
@@ -158,12 +163,8 @@ export async function planChange(session: Session, live: LiveState, plan: Planne
     ;[subscriptions, topology] = await lookAgain(session, live.servers)
     unready = unreadyVersions(session.lattice, changes, subscriptions)
   }
-  const refusals = [...(unready.length > 0 ? [notReadyError(unready)] : []), ...checkDoubleRuns(session.lattice, changes, mappings, topology, subscriptions)]
-  for (const error of refusals) {
-    if (opts.dryRun) result.warnings.push(`${error.message} The change would be refused without --force.`)
-    else if (opts.force) result.warnings.push(`${error.message} Going ahead because of --force.`)
-    else throw error
-  }
+  const refusals = [...(unready.length > 0 ? [notReadyError(unready, { account: session.account, ...(live.claims.name ? { accountName: live.claims.name } : {}), lattice: session.lattice })] : []), ...checkDoubleRuns(session.lattice, changes, mappings, topology, subscriptions)]
+  for (const error of refusals) refuseUnlessForced(error, opts, result)
   if (live.servers.length < minAcks) {
     throw new LatticeError('TOO_FEW_SERVERS', `Only ${live.servers.length} server${live.servers.length === 1 ? '' : 's'} answered (${live.servers.map((s) => s.name).join(', ')}); --min-acks ${minAcks} needs ${minAcks}. Nothing was changed.`, {
       hint: 'Bring the missing servers back, or lower --min-acks if going ahead without them is acceptable.',
@@ -207,6 +208,15 @@ export async function pushChange(session: Session, live: LiveState, planned: Pla
       details: { servers: result.servers },
     })
   }
+}
+
+/** A safety refusal: thrown, or only a warning on a dry run and with --force. */
+function refuseUnlessForced(error: LatticeError, opts: ChangeOptions, result: ChangeResult): void {
+  const said = error.message.replace(/ Nothing was changed\.$/, '')
+  // A dry run (`plan` too) says how to resolve it, not only that it would be refused.
+  if (opts.dryRun) result.warnings.push(`${said} The change would be refused without --force.${error.hint ? ` ${error.hint}` : ''}`)
+  else if (opts.force) result.warnings.push(`${said} Going ahead because of --force.`)
+  else throw error
 }
 
 /** The subscriptions (with those behind leaves) and the topology again, waiting out a longer quiet period. */

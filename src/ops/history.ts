@@ -7,7 +7,7 @@ import { unrecordedNote } from '../state/without-state.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
 import { refuseSystemAccount } from './system-account.js'
-import { type SpecLive, liveAfterRollback } from './spec.js'
+import { type SpecLive, liveAfter } from './spec.js'
 import type { Spec } from '../spec/parse.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
@@ -87,7 +87,7 @@ export async function rollback(session: Session, to: number | undefined, opts: C
     { ...opts, acceptDrift: true, rolledBackTo: target },
   )
   // A rollback across a swap leaves the file's live: naming what is no longer live; `plan` would swap back.
-  const specLive = spec && specConcerns(spec.spec, session) ? liveAfterRollback(spec.spec, wanted, spec.write && !opts.dryRun) : undefined
+  const specLive = spec && specConcerns(spec.spec, session) ? liveAfter(spec.spec, wanted, spec.write && !opts.dryRun) : undefined
   return { ...result, rolledBackTo: target, ...(specLive ? { specLive } : {}) }
 }
 

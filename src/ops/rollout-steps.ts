@@ -3,12 +3,13 @@
  * record, for the runner (rollout.ts) and for abort/promote from any terminal (rollout-control.ts).
  */
 import { LatticeError, isLatticeError } from '../errors.js'
-import type { Weights } from '../plan/weights.js'
+import { type Weights, describeWeights } from '../plan/weights.js'
 import type { RolloutPlan } from '../plan/rollout.js'
 import type { RolloutRecord, Rollouts } from '../state/rollouts.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
-import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import { rolloutCommand } from './rollout-guard.js'
 import type { Session } from './session.js'
 
 export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
@@ -20,15 +21,12 @@ export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STAT
 export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weights | null, first?: unknown): unknown {
   if (!isStateDown(failed)) return first ?? failed
   const e = plan.entity
-  const link = e.kind === 'provider' && e.link && e.link !== DEFAULT_LINK ? ` --link ${e.link}` : ''
-  const command = `lattice rollout abort ${e.id}${link} ${WITHOUT_STATE_FLAG}`
+  const command = `${rolloutCommand('abort', e)} ${WITHOUT_STATE_FLAG}`
   return new LatticeError('STATE_UNAVAILABLE', `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`, {
     hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
     details: { command, stable },
   })
 }
-
-export const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
 
 /** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
 export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
@@ -52,7 +50,7 @@ export function setWeights(session: Session, entity: EntityRef, change: ChangeOp
       const current = routes.get(entityKey(entity))
       return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
     },
-    { partlyLive: 'warn', ...change, dryRun: false, force },
+    { partlyLive: 'warn', ...change, dryRun: false, force, rolloutStep: true },
   )
 }
 

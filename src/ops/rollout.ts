@@ -5,7 +5,7 @@
  * lives in the state bucket, so `rollout status | abort | promote` work from anywhere.
  */
 import { LatticeError } from '../errors.js'
-import { type Weights, shiftWeights } from '../plan/weights.js'
+import { type Weights, describeWeights, shiftWeights } from '../plan/weights.js'
 import { currentOwner, currentWho } from '../state/journal.js'
 import { type RolloutPlan, recordablePlan, validatePlan } from '../plan/rollout.js'
 import { readRolloutCopy } from '../state/rollout-copy.js'
@@ -18,7 +18,8 @@ import { type ChangeOptions, loadLiveAccount } from './change.js'
 import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
 import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
 import { servedEntity, startObservation } from './observe.js'
-import { describeWeights, isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './rollout-steps.js'
+import { startsBelowLive } from './rollout-guard.js'
+import { isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './rollout-steps.js'
 
 export { POLL_MS, sleep }
 import type { Session } from './session.js'
@@ -84,6 +85,8 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
   const room = stable ? (stable[plan.from] ?? 0) + (stable[plan.to] ?? 0) : 100
   const top = Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
   if (top > room) throw refuse(`${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`, `Keep steps at or below ${room}, or move the other versions first.`)
+  const backwards = startsBelowLive(plan, stable)
+  if (backwards && !opts.change.force) throw backwards
 
   // Whether the hosts report metrics is known before anything changes (`--analysis` refuses without them).
   const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
@@ -93,7 +96,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
     analysis?.stop()
     throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
   }
-  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
+  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
 
   /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
   const read = async () => {
@@ -135,7 +138,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       await checkpoint()
       let weights: Weights | null = null
       const set = await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
-      await progress({ step: index, setWeight: step, observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
+      await progress({ step: index, setWeight: step, ...(set.revision === undefined ? {} : { revision: set.revision }), observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
       // Live, but not everywhere (a leaf or a known server): said at every step; the next step pushes again.
       emit({ type: 'step', step: n, steps: numbered, weight: step, ...(set.bypassed ? { message: set.warnings.at(-1) } : {}) })
 

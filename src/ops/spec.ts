@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { LatticeError } from '../errors.js'
 import { redact } from '../redact.js'
-import type { Route, RouteChange } from '../plan/routes.js'
+import { type Route, type RouteChange, routeIndex, routesFromMappings } from '../plan/routes.js'
 import { sameWeights } from '../plan/weights.js'
-import { desiredRoutes } from '../spec/compile.js'
+import { desiredRoutes, routedEnvironments } from '../spec/compile.js'
 import { requireEnvironment } from '../spec/environments.js'
 import { withLive } from '../spec/live.js'
 import { type Spec, readSpec } from '../spec/parse.js'
 import { entityKey, entityLabel } from '../subjects/index.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
 import type { Session, TargetOptions } from './session.js'
 
 /** The spec file commands read when -f is not given. */
@@ -42,7 +42,8 @@ export async function applySpec(session: Session, spec: Spec, opts: ChangeOption
       const pruned: RouteChange[] = [...routes.values()].filter((r) => !named.has(entityKey(r.entity)) && !r.foreign).map((r) => ({ entity: r.entity, weights: null }))
       return [...desired, ...pruned]
     },
-    opts,
+    // The spec may be older than a completed rollout: applying it would undo that (LIVE_NEWER).
+    { ...opts, spec },
   )
 }
 
@@ -81,21 +82,6 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
   )
 }
 
-/**
- * The environments of the file whose every entity `routes` sends where that environment says
- * (its version at 100%, with the file's faults): the ones that are live in those routes.
- */
-export function routedEnvironments(spec: Spec, routes: Map<string, Route>): string[] {
-  return Object.keys(spec.environments).filter((env) => {
-    const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
-    const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
-    return wanted.length > 0 && wanted.every((c) => {
-      const r = routes.get(entityKey(c.entity))
-      return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
-    })
-  })
-}
-
 /** What a rollback did to the spec file's `live:`. */
 export interface SpecLive {
   file: string
@@ -108,17 +94,23 @@ export interface SpecLive {
 }
 
 /**
- * After a rollback to `routes`: does the file's `live:` still name what is live? When it does
- * not and exactly one other environment is live, that one is the new `live:` (written unless
- * `write` is false); otherwise the caller warns (`now` undefined).
+ * After a rollback (or a rollout) to `routes`: does the file's `live:` still name what is live?
+ * When it does not and exactly one other environment is live, that one is the new `live:`
+ * (written unless `write` is false); otherwise the caller warns (`now` undefined).
  */
-export function liveAfterRollback(spec: Spec, routes: Map<string, Route>, write: boolean): SpecLive | undefined {
+export function liveAfter(spec: Spec, routes: Map<string, Route>, write: boolean): SpecLive | undefined {
   if (spec.live === undefined) return undefined
   const routed = routedEnvironments(spec, routes)
   if (routed.includes(spec.live)) return undefined
   const now = routed.length === 1 ? routed[0] : undefined
   if (now !== undefined && write) writeLive(spec, now)
   return { file: spec.file, was: spec.live, ...(now !== undefined ? { now } : {}), wrote: now !== undefined && write }
+}
+
+/** After the rollouts of a spec file: its `live:` brought in line with what they made live (as a rollback does). */
+export async function liveAfterRollouts(session: Session, spec: Spec): Promise<SpecLive | undefined> {
+  const live = await loadLiveAccount(session)
+  return liveAfter(spec, routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice)), true)
 }
 
 /**

@@ -2,9 +2,8 @@
 import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
 import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import type { Subscriber } from '../resolver/subscriptions.js'
-import { type EntityKind, entityKey, entityQueueGroup, entityScheme, parseComponentCall, parseVersionedSubject, unversionedSubject } from '../subjects/index.js'
-import { instancesOf } from './readiness.js'
+import { type EntityKind, entityKey, entityScheme, parseVersionedSubject, unversionedSubject } from '../subjects/index.js'
+import { type UnroutedStatus, instancesOf, runningEntities } from './running.js'
 import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
@@ -16,6 +15,8 @@ import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
 import type { KnownServer } from '../state/known-servers.js'
 import { type ClusterPlace, type LeafNode, missingLeaves } from './topology.js'
+
+export type { UnroutedStatus }
 
 export interface RouteStatus {
   kind: EntityKind
@@ -34,18 +35,6 @@ export interface RouteStatus {
   instances: Record<string, number>
   /** Destinations lattice did not write, each with the share the servers give it (a weight of 0 or none is 100). */
   foreign?: { subject: string; weight: number; cluster?: string }[]
-}
-
-/** An entity that runs (host-core instances subscribe to its versioned subjects) with no route: calls reach any instance, whatever its version. */
-export interface UnroutedStatus {
-  kind: EntityKind
-  scheme: 'wRPC' | 'versioned RPC'
-  id: string
-  link?: string
-  /** The unversioned subject callers use. */
-  subject: string
-  /** version -> running instances. */
-  instances: Record<string, number>
 }
 
 /** One server's view of the account (`status --servers`). */
@@ -174,32 +163,6 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     }
   }
   return result
-}
-
-/**
- * Entities whose instances subscribe to versioned subjects in the entity's queue group, with
- * their instances per version; and components (wasmCloud hosts subscribing to
- * `{lattice}.{id}.wrpc.…` in queue group `{lattice}.{id}`), each its own version.
- */
-export function runningEntities(subs: Subscriber[], lattice: string): UnroutedStatus[] {
-  const found = new Map<string, UnroutedStatus>()
-  for (const sub of subs) {
-    const parsed = parseVersionedSubject(lattice, sub.subject)
-    if (!parsed || sub.queue !== entityQueueGroup(parsed.entity)) continue
-    const { entity, version } = parsed
-    const key = entityKey(entity)
-    const entry = found.get(key) ?? { kind: entity.kind, scheme: entityScheme(entity.kind), id: entity.id, ...(entity.link ? { link: entity.link } : {}), subject: unversionedSubject(lattice, entity), instances: {} }
-    entry.instances[version] = (entry.instances[version] ?? 0) + 1
-    found.set(key, entry)
-  }
-  for (const id of new Set(subs.map((s) => parseComponentCall(lattice, s.subject)))) {
-    if (id === undefined) continue
-    const entity = { kind: 'component' as const, id }
-    const count = instancesOf(lattice, entity, id, subs)
-    if (count > 0) found.set(entityKey(entity), { kind: 'component', scheme: 'wRPC', id, subject: unversionedSubject(lattice, entity), instances: { [id]: count } })
-  }
-  const byVersion = (i: Record<string, number>) => Object.fromEntries(Object.entries(i).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })))
-  return [...found.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, e]) => ({ ...e, instances: byVersion(e.instances) }))
 }
 
 function leafState(l: LeafNode, servers: ServerState[], lattice: string): LeafState {

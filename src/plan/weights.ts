@@ -106,3 +106,6 @@ export function sameWeights(a: Weights | undefined, b: Weights | undefined): boo
   const eb = Object.entries(b ?? {}).filter(([, w]) => w > 0)
   return ea.length === eb.length && ea.every(([v, w]) => weightOf(b, v) === w)
 }
+
+/** Weights as text: "v1 70%, v2 30%". */
+export const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')

@@ -5,8 +5,8 @@
  *   fault              -> drop% to the drop subject; the entity's other weights scaled to the rest
  *   named, nothing else -> no mapping (traffic spread over every running version)
  */
-import type { RouteChange } from '../plan/routes.js'
-import { type Weights, scaleWeights } from '../plan/weights.js'
+import type { Route, RouteChange } from '../plan/routes.js'
+import { type Weights, sameWeights, scaleWeights } from '../plan/weights.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { Spec } from './parse.js'
 
@@ -31,4 +31,19 @@ export function desiredRoutes(spec: Spec, live: string | undefined = spec.live):
     if (route.weights && Object.keys(route.weights).length > 0) route.weights = f.drop === 100 ? {} : (scaleWeights(route.weights, 100 - f.drop) as Weights)
   }
   return [...out.values()]
+}
+
+/**
+ * The environments of the file whose every entity `routes` sends where that environment says
+ * (its version at 100%, with the file's faults): the ones that are live in those routes.
+ */
+export function routedEnvironments(spec: Spec, routes: Map<string, Route>): string[] {
+  return Object.keys(spec.environments).filter((env) => {
+    const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
+    const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
+    return wanted.length > 0 && wanted.every((c) => {
+      const r = routes.get(entityKey(c.entity))
+      return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
+    })
+  })
 }

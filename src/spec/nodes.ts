@@ -4,6 +4,7 @@
  */
 import { type Node, type Scalar, type YAMLMap, isMap, isScalar } from 'yaml'
 import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem, quoted } from '../subjects/index.js'
+import { editDistance } from '../suggest.js'
 
 export interface Ctx {
   at: (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string) => void
@@ -132,20 +133,6 @@ function closest(word: string, allowed: string[]): string | undefined {
     if (d < bestD) [best, bestD] = [a, d]
   }
   return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = cur
-    }
-  }
-  return row[b.length]
 }
 
 /** A message as one sentence: the library's own messages end with ":" or nothing. */

@@ -21,6 +21,8 @@ export interface RolloutRecord {
   step: number
   /** Percent of traffic set for `to`. */
   setWeight: number
+  /** The lattice revision the last step was recorded as. */
+  revision?: number
   /** Percent of traffic observed on `to` during the last wait (when there was traffic). */
   observedWeight?: number
   /** Every serving version's share of the calls observed during the last wait, in percent. */

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { LatticeError } from '../../src/errors.js'
 import { checkEntity, checkEntityVersion, entityFromId } from '../../src/ops/entity.js'
-import { instancesOf, unreadyVersions } from '../../src/ops/readiness.js'
-import { runningEntities } from '../../src/ops/status.js'
+import { unreadyVersions } from '../../src/ops/readiness.js'
+import { instancesOf, runningEntities } from '../../src/ops/running.js'
 import { type Mappings, applyRouteChanges, destinationsFor, routesFromMappings } from '../../src/plan/routes.js'
 import type { Subscriber } from '../../src/resolver/subscriptions.js'
 import { type EntityRef, dropSubject, entityIdProblem, entityKey, parseComponentCall, parseUnversionedSubject, parseVersionedSubject, servesVersion, unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
@@ -144,7 +144,7 @@ describe('readiness and instances of components', () => {
   it('a version nothing serves is not ready', () => {
     const change = (after: Record<string, number>) => [{ entity: hello, subject: 'default.hello.wrpc.>', before: null, after }]
     expect(unreadyVersions('default', change({ hello: 70, 'hello-v2': 30 }), subs)).toEqual([])
-    expect(unreadyVersions('default', change({ hello: 70, 'hello-v3': 30 }), subs)).toEqual([{ entity: 'component hello', version: 'hello-v3', subject: 'default.hello-v3.wrpc.>' }])
+    expect(unreadyVersions('default', change({ hello: 70, 'hello-v3': 30 }), subs)).toEqual([{ entity: 'component hello', version: 'hello-v3', subject: 'default.hello-v3.wrpc.>', running: { hello: 2, 'hello-v2': 1 }, didYouMean: [] }])
   })
   it('running components show as entities of their own', () => {
     expect(runningEntities(subs, 'default')).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { editDistance, suggest } from '../../src/cli/suggest.js'
+import { editDistance, suggest } from '../../src/suggest.js'
 
 const NAMES = ['shift', 'shift actor', 'shift provider', 'status', 'state', 'state scale', 'dev', 'dev up', 'dev down', 'dev env', 'swap']
 

@@ -1,6 +1,7 @@
 /**
  * "Did you mean": the commands and topics nearest to what was typed, so that a typo such as
- * `lattice shfit actor` points at `shift actor` instead of a bare "not found".
+ * `lattice shfit actor` points at `shift actor` instead of a bare "not found"; the versions
+ * nearest to one nothing runs (`V2` for `v2`); the spec keys nearest to an unknown one.
  */
 
 /** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
@@ -43,4 +44,21 @@ export function suggest(words: string[], names: string[]): Suggestion {
   if (scored.length === 0) return { typed: words.slice(0, 1).join(' '), matches: [] }
   const best = scored.filter((s) => s.k === scored[0].k && s.distance === scored[0].distance)
   return { typed: best[0].typed, matches: best.slice(0, 3).map((s) => s.name) }
+}
+
+/**
+ * The names a mistyped `word` most likely meant: those equal to it but for case, else the closest
+ * within a typo's distance. Names whose digits differ are other versions, not typos (v3 is not v2).
+ */
+export function didYouMean(word: string, names: string[]): string[] {
+  const others = names.filter((n) => n !== word)
+  const sameButCase = others.filter((n) => n.toLowerCase() === word.toLowerCase())
+  if (sameButCase.length > 0) return sameButCase.slice(0, 3)
+  const digits = (s: string) => s.replace(/\D/g, '')
+  const close = others
+    .filter((n) => digits(n) === digits(word))
+    .map((name) => ({ name, distance: editDistance(word.toLowerCase(), name.toLowerCase()) }))
+    .filter((c) => c.distance <= Math.max(1, Math.floor(word.length / 3)))
+  const best = Math.min(...close.map((c) => c.distance))
+  return close.filter((c) => c.distance === best).map((c) => c.name).slice(0, 3)
 }
