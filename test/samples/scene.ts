@@ -95,6 +95,7 @@ export async function startScene(opts: StartOptions = {}): Promise<Scene> {
 
 /** A fixed entity ID (the same in every run, so a regenerated sample keeps it): the n-th actor. */
 export const fixedActor = (n: number) => encodePublicKey('module', new Uint8Array(32).fill(n))
+export const fixedProvider = (n: number) => encodePublicKey('service', new Uint8Array(32).fill(n))
 
 /** The body of a doc's n-th fenced block in language `lang` (a spec the doc shows, used as written). */
 export function docBlock(file: string, lang: string, n = 0): string {
