@@ -23,12 +23,7 @@ export const EXCLUDED: Exclusion[] = [
  */
 const TODO = 'not yet produced by a sample test'
 export const PENDING: Exclusion[] = [
-  { file: 'docs/safety.md', first: "$ lattice shift actor MADQ", reason: TODO },
-  { file: 'docs/safety.md', first: "$ lattice status --servers", reason: TODO },
-  { file: 'docs/safety.md', first: "$ lattice history", reason: TODO },
-  { file: 'docs/safety.md', first: "$ lattice state", reason: TODO },
   { file: 'docs/safety.md', first: "$ lattice shift actor MBCF", reason: TODO },
-  { file: 'docs/safety.md', first: "$ lattice shift actor SOAN", reason: TODO },
   { file: 'docs/wasmcloud.md', first: "$ lattice shift component hello --from hello --to hello-v2 --weight 10 --dry-run", reason: TODO },
   { file: 'docs/wasmcloud.md', first: "$ lattice shift component hello --from hello --to hello-v2 --weight 10\n", reason: TODO },
   { file: 'docs/wasmcloud.md', first: "$ lattice rollout component hello", reason: TODO },

@@ -16,8 +16,8 @@ const RULES: [RegExp, string][] = [
   [/\bpid \d+/g, 'pid <pid>'],
   [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>'],
   [/\b\d\d:\d\d:\d\d\b/g, '<time>'],
-  // Who started a rollout: user@host.
-  [/\bby [\w.-]+@[\w.-]+/g, 'by <user>@<host>'],
+  // Who made a change or started a rollout: user@host.
+  [/(?<=^|\s)[a-z_][\w.-]*@[\w.-]+(?=\s|$)/gm, '<user>@<host>'],
   // Measured durations: "5.5 ms", "1258 ms", "29 s" after a measurement.
   [/(?<![\w.])\d+(\.\d+)? ?ms\b/g, '<ms>'],
   // Decimal numbers (observed shares, rates, statistics), not versions like 1.0.0 or addresses.

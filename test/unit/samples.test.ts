@@ -80,6 +80,7 @@ describe('normalise', () => {
         '  1.1.0     ███████████████|░░░░  set 70%     seen 71.0%   9.1/s   ',
     )
     expect(a.replace('devdemo', 'lattice-test-Xy12ab')).toBe(b)
+    expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe('0  <date>  baseline  <user>@<host>  found by')
     expect(normalise('seed SUAKYRHVIOREXV7EUZTBHUHL7NUMHPMAS7QMDU3GTIUWEI5LDNOXD43IZY')).toBe('seed <seed>')
   })
 
