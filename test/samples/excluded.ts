@@ -24,12 +24,7 @@ export const EXCLUDED: Exclusion[] = [
 const TODO = 'not yet produced by a sample test'
 export const PENDING: Exclusion[] = [
   { file: 'docs/safety.md', first: "$ lattice shift actor MBCF", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ lattice shift component hello --from hello --to hello-v2 --weight 10 --dry-run", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ lattice shift component hello --from hello --to hello-v2 --weight 10\n", reason: TODO },
   { file: 'docs/wasmcloud.md', first: "$ lattice rollout component hello", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ cat empty.yaml", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ lattice swap blue green", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ lattice fault component hello", reason: TODO },
   { file: 'docs/analysis.md', first: "$ lattice rollout actor", reason: TODO },
   { file: 'docs/analysis.md', first: "$ lattice watch", reason: TODO },
   { file: 'docs/compatibility.md', first: "Error [SERVER_RULES]: The servers", reason: TODO },

@@ -25,6 +25,11 @@ const RULES: [RegExp, string][] = [
   // Counts of calls: four digits or more, or any number before "calls".
   [/(?<![\w.])\d{4,}(?![\w.])/g, '<n>'],
   [/(?<![\w.])\d+(?= calls\b)/g, '<n>'],
+  // Which server leads a stream is elected; how many values the state holds differs by server version.
+  [/^\S+(?=\s+(leader|replica)\s)/gm, '<server>'],
+  [/\b\d+ values\b/g, '<n> values'],
+  // The nats-server version under test (2.9.x, 2.1x.x), in status --servers and SERVER_RULES.
+  [/\b2\.(9|1\d)\.\d+\b/g, '<nats-server>'],
   // A share drawn as a bar: its length follows the measurement.
   [/[█░|]+/g, '<bar>'],
 ]
