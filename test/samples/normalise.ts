@@ -14,6 +14,8 @@ const RULES: [RegExp, string][] = [
   // nats CLI context names end in a hash of the lattice's folder.
   [/(lattice-dev-[\w.-]*?)-[0-9a-f]{6}\b/g, '$1-<hash>'],
   [/\bpid \d+/g, 'pid <pid>'],
+  // A client's connection id on its server.
+  [/\bcid \d+/g, 'cid <cid>'],
   [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>'],
   [/\b\d\d:\d\d:\d\d\b/g, '<time>'],
   // Who made a change or started a rollout: user@host.
