@@ -29,5 +29,4 @@ export const PENDING: Exclusion[] = [
   { file: 'docs/analysis.md', first: "$ lattice watch", reason: TODO },
   { file: 'docs/dashboard.md', first: "$ eval \"$(lattice dev env)\"", reason: TODO },
   { file: 'docs/notifications.md', first: "$ ENTITY=", reason: TODO },
-  { file: 'docs/topologies.md', first: "$ lattice shift actor", reason: TODO },
 ]
