@@ -27,6 +27,5 @@ export const PENDING: Exclusion[] = [
   { file: 'docs/wasmcloud.md', first: "$ lattice rollout component hello", reason: TODO },
   { file: 'docs/analysis.md', first: "$ lattice rollout actor", reason: TODO },
   { file: 'docs/analysis.md', first: "$ lattice watch", reason: TODO },
-  { file: 'docs/dashboard.md', first: "$ eval \"$(lattice dev env)\"", reason: TODO },
   { file: 'docs/notifications.md', first: "$ ENTITY=", reason: TODO },
 ]

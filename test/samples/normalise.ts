@@ -14,6 +14,8 @@ const RULES: [RegExp, string][] = [
   // nats CLI context names end in a hash of the lattice's folder.
   [/(lattice-dev-[\w.-]*?)-[0-9a-f]{6}\b/g, '$1-<hash>'],
   [/\bpid \d+/g, 'pid <pid>'],
+  // The dashboard's secret per run (a doc may shorten it).
+  [/\btoken=[\w-]+(\.\.\.)?/g, 'token=<token>'],
   // A client's connection id on its server.
   [/\bcid \d+/g, 'cid <cid>'],
   [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>'],
