@@ -24,6 +24,5 @@ export const EXCLUDED: Exclusion[] = [
 const TODO = 'not yet produced by a sample test'
 export const PENDING: Exclusion[] = [
   { file: 'docs/safety.md', first: "$ lattice shift actor MBCF", reason: TODO },
-  { file: 'docs/wasmcloud.md', first: "$ lattice rollout component hello", reason: TODO },
   { file: 'docs/analysis.md', first: "$ lattice rollout actor", reason: 'not yet produced by a sample test: its verdicts (an equal canary passes, a 50 ms slower one fails) come from real latencies, which a loaded 2-core machine can tip; it needs a scenario whose verdicts hold there' },
 ]

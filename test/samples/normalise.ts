@@ -26,6 +26,8 @@ const RULES: [RegExp, string][] = [
   [/(?<![\w.])\d+(\.\d+)? ?ms\b/g, '<ms>'],
   // Decimal numbers (observed shares, rates, statistics), not versions like 1.0.0 or addresses.
   [/(?<![\w.])\d+\.\d+(?![\w.])/g, '<x>'],
+  // A smoke test's tally of calls to a failing canary.
+  [/\b\d+ of (\d+) calls answered, \d+ failed/g, '<n> of $1 calls answered, <n> failed'],
   // Counts of calls: four digits or more, or any number before "calls".
   [/(?<![\w.])\d{4,}(?![\w.])/g, '<n>'],
   [/(?<![\w.])\d+(?= calls\b)/g, '<n>'],

@@ -5,11 +5,14 @@
  * 2.10.27): on an older server under test this file is skipped, and
  * `LATTICE_NATS_SERVER=.cache/nats-servers/2.10.27/nats-server npm run docs:samples` regenerates them.
  */
+import { chmodSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { serverAtLeast } from '../helpers/server-version.js'
 import { appConnection } from '../helpers/traffic.js'
-import { EmulatedCaller, EmulatedHost } from '../helpers/wasmcloud.js'
+import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
 import { expectSample } from './sample.js'
 import { type Scene, startScene } from './scene.js'
 
@@ -17,6 +20,7 @@ describe.skipIf(!serverAtLeast('2.9.22'))('wasmCloud 1.x components (nats-server
   let s: Scene
   const conns: NatsConnection[] = []
   const hosts: EmulatedHost[] = []
+  const canaries: ServedComponent[] = []
   let caller: EmulatedCaller
   let calling = true
   let calls: Promise<void>
@@ -26,7 +30,7 @@ describe.skipIf(!serverAtLeast('2.9.22'))('wasmCloud 1.x components (nats-server
     for (const nc of conns.slice(0, 2)) {
       const host = new EmulatedHost(nc)
       await host.serve('hello')
-      await host.serve('hello-v2')
+      canaries.push(await host.serve('hello-v2'))
       hosts.push(host)
     }
     caller = new EmulatedCaller(conns[2])
@@ -56,6 +60,22 @@ describe.skipIf(!serverAtLeast('2.9.22'))('wasmCloud 1.x components (nats-server
     t.gap()
     await t.run('lattice verify component hello --window 5s')
     expectSample('wasmcloud/shift', t.text())
+  }, 60_000)
+
+  it('a rollout whose canary fails 3 calls in 10, rolled back by its smoke test', async () => {
+    // The smoke test: test/fixtures/wasmcloud-smoke.ts, 50 calls straight to the canary's ID.
+    const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))
+    const smoke = fileURLToPath(new URL('../fixtures/wasmcloud-smoke.ts', import.meta.url))
+    s.write('smoke-test.sh', `#!/bin/sh\nSMOKE_NATS_URL='${s.l.url}' SMOKE_CREDS='${s.l.appCredsFile}' exec '${process.execPath}' --import '${tsx}' '${smoke}'\n`)
+    chmodSync(join(s.dir, 'smoke-test.sh'), 0o755)
+    for (const c of canaries) c.failRate = 0.3
+    try {
+      const t = s.transcript()
+      await t.run('lattice rollout component hello --from hello --to hello-v2 --steps 10,25,50,100 --interval 3s --gate-cmd ./smoke-test.sh', { code: 10, showExit: true })
+      expectSample('wasmcloud/rollout', t.text())
+    } finally {
+      for (const c of canaries) c.failRate = 0
+    }
   }, 60_000)
 
   it('blue/green swap, a fault and its clearing, the mapping pruned', async () => {

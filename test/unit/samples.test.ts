@@ -82,6 +82,7 @@ describe('normalise', () => {
     expect(a.replace('devdemo', 'lattice-test-Xy12ab')).toBe(b)
     expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe('0  <date>  baseline  <user>@<host>  found by')
     expect(normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes')).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
+    expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(normalise('hello-v2: 33 of 50 calls answered, 17 failed'))
     expect(normalise('seed SUAKYRHVIOREXV7EUZTBHUHL7NUMHPMAS7QMDU3GTIUWEI5LDNOXD43IZY')).toBe('seed <seed>')
   })
 
