@@ -13,7 +13,7 @@ const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const VITEST = resolve(PROJECT, 'node_modules', 'vitest', 'vitest.mjs')
 // Integration files that start no nats-server run once, in npm test: vitest.config.ts leaves them
 // out when LATTICE_MATRIX is set (a CLI --exclude does not reach its projects).
-const DEFAULT_ARGS = ['test/integration']
+const DEFAULT_ARGS = ['test/integration', 'test/samples']
 
 async function servers() {
   const list = [{ version: binaryVersion('nats-server'), binary: 'nats-server', from: 'PATH' }]

@@ -127,6 +127,9 @@ export abstract class LatticeCommand extends Command {
     argv: string[] = this.argv,
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const ctor = this.constructor as typeof Command
+    // The command line was read, and refused: without this, oclif (run from a clone) adds a
+    // Node warning that the command "did not parse its arguments" under the error.
+    this.parsed = true
     refuseMisplacedSecrets(argv, (options?.flags ?? ctor.flags ?? {}) as Record<string, { char?: string; type: string; env?: string }>, Object.keys(options?.args ?? ctor.args ?? {}))
     return super.parse(options, argv)
   }

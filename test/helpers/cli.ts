@@ -33,9 +33,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 /** How long one CLI run may take before the helper kills it. */
 const CLI_LIMIT_MS = 60_000
 
-export function lattice(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+/** `cwd`: where it runs (default: the test's own directory). */
+export function lattice(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
       // Say so when this helper killed it: otherwise a starved machine reads as "exit 1, no output".
       const killed = err && (err as { killed?: boolean }).killed ? `\n[test helper: lattice ${args.slice(0, 2).join(' ')} killed after ${CLI_LIMIT_MS / 1000} s, still running]` : ''

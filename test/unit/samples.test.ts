@@ -1,0 +1,102 @@
+/**
+ * Doc samples cannot go stale unnoticed: every block of README.md and docs/*.md that shows
+ * command output is marked as a sample and produced by a sample test (test/samples/), or listed
+ * with its reason in test/samples/excluded.ts. And the normaliser that lets a doc's output and a
+ * fresh run's be compared hides only what varies between runs.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { type Block, ROOT, blocks, docFiles, docOf, showsOutput } from '../samples/doc-blocks.js'
+import { EXCLUDED, type Exclusion, PENDING } from '../samples/excluded.js'
+import { normalise } from '../samples/normalise.js'
+import { words } from '../samples/sample.js'
+
+const matches = (e: Exclusion, b: Block) => e.file === b.file && (e.first === undefined || b.body.startsWith(e.first))
+
+/** The sample IDs the sample tests check: `expectSample('ID'` in test/samples/*.ts. */
+function testedIds(): Set<string> {
+  const dir = join(ROOT, 'test', 'samples')
+  const ids = new Set<string>()
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.ts'))) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/expectSample\(\s*'([\w./-]+)'/g)) ids.add(m[1])
+  }
+  return ids
+}
+
+describe('doc samples', () => {
+  const all = docFiles().flatMap((f) => blocks(f))
+
+  it('every output block is a marked sample or excluded with a reason', () => {
+    const unchecked = all.filter((b) => showsOutput(b) && !b.marker && ![...EXCLUDED, ...PENDING].some((e) => matches(e, b)))
+    expect(unchecked.map((b) => `${b.file}:${b.open + 1}: ${b.body.split('\n')[0]}`), 'add <!-- sample: DOC/NAME --> above each and a test in test/samples/ that produces it').toEqual([])
+  })
+
+  it('every marker is unique, named for its doc, and checked by a sample test', () => {
+    const tested = testedIds()
+    const marked = all.filter((b) => b.marker)
+    const problems = marked.flatMap((b) => {
+      const id = b.marker as string
+      const where = `${b.file}:${b.open}: ${id}`
+      if (docOf(id) !== b.file) return [`${where}: an ID starts with its doc's name (${docOf(id)} is another doc)`]
+      if (marked.filter((x) => x.marker === id).length > 1) return [`${where}: used twice`]
+      return tested.has(id) ? [] : [`${where}: no test in test/samples/ calls expectSample('${id}', ...)`]
+    })
+    expect(problems).toEqual([])
+    const markers = new Set(marked.map((b) => b.marker))
+    expect([...tested].filter((id) => !markers.has(id)), 'sample tests whose block has no marker').toEqual([])
+  })
+
+  it('every exclusion names a doc block that exists, with a reason', () => {
+    const files = docFiles()
+    for (const e of [...EXCLUDED, ...PENDING]) {
+      expect(files, e.file).toContain(e.file)
+      expect(e.reason.length, `${e.file}: a reason`).toBeGreaterThan(10)
+      if (e.first !== undefined) expect(all.some((b) => matches(e, b)), `${e.file}: no block starts with ${e.first}`).toBe(true)
+    }
+  })
+
+  it('the marker check sees a new unmarked output block', () => {
+    const doc = 'text\n\n```\n$ lattice status\nNo routes in lattice default.\n```\n\n<!-- sample: readme/x -->\n```\n$ lattice plan\n```\n'
+    const found = blocks('README.md', doc)
+    expect(found.map((b) => [showsOutput(b), b.marker])).toEqual([[true, undefined], [true, 'readme/x']])
+    expect(showsOutput(blocks('README.md', '```yaml\nlattice: default\n```\n')[0])).toBe(false)
+    expect(showsOutput(blocks('README.md', '```\nError [USAGE]: bad\n```\n')[0])).toBe(true)
+  })
+})
+
+describe('normalise', () => {
+  it('hides keys, seeds, ports, temp dirs, pids, times, measured numbers and padding', () => {
+    const a = normalise(
+      'Started nats-server at nats://127.0.0.1:36389 (pid 13828), keys in /tmp/devdemo/.lattice\n' +
+        'Account ABCPJHKBD3OZFXVRZW6WQ3Y47RYGGU4ANJOALMJRKH227BTBXODJC2MQ; context "lattice-dev-devdemo-20fd78"\n' +
+        '05:04:37 step 1/3: observed weight 9.9%, p95 5.5 ms over 50760 calls at 2026-11-25T05:04:35.092Z by root@vm\n' +
+        '  1.1.0  ██████████████|░░░░░  set 70%  seen 70.2%  2340.8/s\n\n',
+    )
+    const b = normalise(
+      'Started nats-server at nats://127.0.0.1:41000 (pid 7), keys in /tmp/lattice-test-Xy12ab/.lattice\n' +
+        'Account AAAAJHKBD3OZFXVRZW6WQ3Y47RYGGU4ANJOALMJRKH227BTBXODJC2MQ; context "lattice-dev-lattice-test-Xy12ab-0a1b2c"\n' +
+        '23:59:01 step 1/3: observed weight 10.25%, p95 15 ms over 312 calls at 2026-12-06T23:59:01.000Z by ci@runner-1\n' +
+        '  1.1.0     ███████████████|░░░░  set 70%     seen 71.0%   9.1/s   ',
+    )
+    expect(a.replace('devdemo', 'lattice-test-Xy12ab')).toBe(b)
+    expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe('0  <date>  baseline  <user>@<host>  found by')
+    expect(normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes')).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
+    expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(normalise('hello-v2: 33 of 50 calls answered, 17 failed'))
+    expect(normalise('seed SUAKYRHVIOREXV7EUZTBHUHL7NUMHPMAS7QMDU3GTIUWEI5LDNOXD43IZY')).toBe('seed <seed>')
+  })
+
+  it('keeps what a change means: versions, weights, revisions, codes, words', () => {
+    const real = 'actor MADQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQPLGX: v1 0% -> 70%, 1.0.0 0% -> 30%\nRecorded as revision 1.'
+    for (const stale of [real.replace('70%', '60%'), real.replace('1.0.0', '1.0.1'), real.replace('revision 1', 'revision 2'), real.replace('actor M', 'provider V'), `${real}\nLive: 1 of 1 server acknowledged.`]) {
+      expect(normalise(stale)).not.toBe(normalise(real))
+    }
+    expect(normalise(real)).toBe('actor M<key>: v1 0% -> 70%, 1.0.0 0% -> 30%\nRecorded as revision 1.')
+  })
+})
+
+describe('words', () => {
+  it('splits a command line as sh does for the quoting the docs use', () => {
+    expect(words(`lattice rollout actor M --probe-payload '{"ping":1}' --q "a b" \\\n    --x 'v="{{to}}"'`)).toEqual(['lattice', 'rollout', 'actor', 'M', '--probe-payload', '{"ping":1}', '--q', 'a b', '--x', 'v="{{to}}"'])
+  })
+})
