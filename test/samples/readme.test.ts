@@ -22,14 +22,14 @@ const old = pathServer()
 const tooNew = !old || !/^2\.9\.(\d|1\d|2[01])$/.test(old.version) ? 'the nats-server on PATH is not older than 2.9.22' : undefined
 
 describe('README', () => {
-  it('the summary of a test run says why tests were skipped', skipIf(tooNew), () => {
+  it('the summary of a test run says why tests were skipped', { ...skipIf(tooNew), timeout: 60_000 }, () => {
     // A real vitest run with npm test's summary reporter, on the server of PATH: the doc samples that need a newer one are skipped.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|LATTICE_)/.test(k)))
     const args = ['run', 'test/samples/wasmcloud.test.ts', 'test/samples/topologies.test.ts', '--reporter=./test/support/summary-reporter.ts']
     const r = spawnSync(join(ROOT, 'node_modules/.bin/vitest'), args, { cwd: ROOT, env: { ...env, LATTICE_NATS_SERVER: old?.path }, encoding: 'utf8' })
     expect(r.status, r.stderr).toBe(0)
     expectSample('readme/skipped', `$ npx vitest ${args.join(' ')}\n${r.stdout.trim()}`)
-  }, 60_000)
+  })
 
   it('the quick start: npm run quickstart builds lattice and runs lattice demo', async () => {
     // The clone's path, in the PATH hint the demo prints, as a reader's clone would be.
