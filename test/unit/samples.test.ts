@@ -86,7 +86,7 @@ describe('normalise', () => {
     expect(normalise('5.0 s: 501 sent; v1 340 (68.0%), v2 160 (32.0%); no answer 0\nv1       814       0       67.8%')).toBe('<x> s: <n> sent; v1 <n> (<x>%), v2 <n> (<x>%); no answer 0\nv1  <n>  0  <x>%')
     expect(normalise("(0/345) vs 0.0% (0/1428), p=1 (Fisher); shift +106 ms [95% CI +106, +107], p=0.0e+0, p=2.1e-68 -> pass (significant but within the tolerance")).toBe("(0/<n>) vs <x>% (0/<n>), p=<p> (Fisher); shift +<ms> [95% CI <ci>], p=<p>, p=<p> -> pass (within the tolerance")
     expect(normalise('  1.1.0 (canary)  89736  0.0%\n  1.0.0 (stable)  0      -')).toBe('  1.1.0 (canary)  <n>  <x>%\n  1.0.0 (stable)  <n>  -')
-    expect(normalise('not answering: n2 (of n1, n2, n3).')).toBe('not answering: <server> (of n1, n2, n3).')
+    expect(normalise('JetStream servers not answering: n2 (of n1, n2, n3).')).toBe('JetStream servers not answering: <server> (of n1, n2, n3).')
     expect(normalise('seed SUAKYRHVIOREXV7EUZTBHUHL7NUMHPMAS7QMDU3GTIUWEI5LDNOXD43IZY')).toBe('seed <seed>')
   })
 
