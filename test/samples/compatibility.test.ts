@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { serverAtLeast } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { expectSample } from './sample.js'
 import { type Scene, fixedActor, startScene } from './scene.js'
 
@@ -11,7 +12,7 @@ const A = fixedActor(1)
 /** The error lattice printed, without the command (the doc shows the error alone). */
 const errorOf = (stderr: string) => stderr.slice(stderr.indexOf('Error [')).replace(/\n+$/, '')
 
-describe.skipIf(serverAtLeast('2.9.22'))('what nats-server 2.9 refuses', () => {
+describe('what nats-server 2.9 refuses', skipIf(skips.serverAtLeast('2.9.22')), () => {
   let s: Scene
   beforeAll(async () => {
     s = await startScene({ nodes: 2 })

@@ -24,6 +24,13 @@ const RULES: [RegExp, string][] = [
   [/(?<=^|\s)[a-z_][\w.-]*@[\w.-]+(?=\s|$)/gm, '<user>@<host>'],
   // Measured durations: "5.5 ms", "1258 ms", "29 s" after a measurement.
   [/(?<![\w.])\d+(\.\d+)? ?ms\b/g, '<ms>'],
+  // Analysis figures measured from real calls: p-values (also 2.1e-68), calls behind an error rate "(0/609)", a version's calls in status.
+  [/\bp=[\d.]+(e[+-]?\d+)?/g, 'p=<p>'],
+  [/(?<=\(\d+\/)\d+(?=\))/g, '<n>'],
+  [/\[95% CI [^\]]+\]/g, '[95% CI <ci>]'],
+  [/^(\s*\S+ \((?:stable|canary)\) {2,})\d+/gm, '$1<n>'],
+  // Whether an equal canary's tiny latency shift is significant is chance; both pass.
+  [/\(significant but within the tolerance/g, '(within the tolerance'],
   // Decimal numbers (observed shares, rates, statistics), not versions like 1.0.0 or addresses.
   [/(?<![\w.])\d+\.\d+(?![\w.])/g, '<x>'],
   // A smoke test's tally of calls to a failing canary.
@@ -31,9 +38,14 @@ const RULES: [RegExp, string][] = [
   // Counts of calls: four digits or more, or any number before "calls".
   [/(?<![\w.])\d{4,}(?![\w.])/g, '<n>'],
   [/(?<![\w.])\d+(?= calls\b)/g, '<n>'],
+  // dev traffic's running counts: "501 sent; v1 340 (<x>%)", and its table's answered calls.
+  [/(?<![\w.])\d+(?= sent\b| \(<x>%\))/g, '<n>'],
+  [/^(\S+ {2,})\d+(?= {2,}\d+ {2,}<x>%$)/gm, '$1<n>'],
   // Which server leads a stream is elected; how many values the state holds differs by server version.
   [/^\S+(?=\s+(leader|replica)\s)/gm, '<server>'],
   [/\b\d+ values\b/g, '<n> values'],
+  // Which server holds a bucket's one replica is JetStream's choice (STATE_UNAVAILABLE names it).
+  [/(?<=servers not answering: )\S+(?= \(of )/g, '<server>'],
   // The nats-server version under test (2.9.x, 2.1x.x), in status --servers and SERVER_RULES.
   [/\b2\.(9|1\d)\.\d+\b/g, '<nats-server>'],
   // A share drawn as a bar: its length follows the measurement.

@@ -1,17 +1,36 @@
-/** README.md's samples: the quick start's demo, a local lattice's life, a shift on three servers, usage errors. */
+/** README.md's samples: the quick start's demo, the test summary's skipped line, a local lattice's life, a shift on three servers, usage errors. */
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Host } from '../../src/host-core/index.js'
 import { json } from '../helpers/cli.js'
+import { skipIf } from '../helpers/skips.js'
 import { newActorId } from '../helpers/ids.js'
 import { appConnection } from '../helpers/traffic.js'
 import { ROOT } from './doc-blocks.js'
 import { Transcript, expectSample } from './sample.js'
 import { startScene } from './scene.js'
 
+/** The path and version of the nats-server on PATH (Debian 12's is 2.9.10), whatever server is under test. */
+function pathServer(): { path: string; version: string } | undefined {
+  const path = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim()
+  return path ? { path, version: /v?(\d+\.\d+\.\d+)/.exec(execFileSync(path, ['--version'], { encoding: 'utf8' }))?.[1] ?? '' } : undefined
+}
+const old = pathServer()
+const tooNew = !old || !/^2\.9\.(\d|1\d|2[01])$/.test(old.version) ? 'the nats-server on PATH is not older than 2.9.22' : undefined
+
 describe('README', () => {
+  it('the summary of a test run says why tests were skipped', { ...skipIf(tooNew), timeout: 60_000 }, () => {
+    // A real vitest run with npm test's summary reporter, on the server of PATH: the doc samples that need a newer one are skipped.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|LATTICE_)/.test(k)))
+    const args = ['run', 'test/samples/wasmcloud.test.ts', 'test/samples/topologies.test.ts', '--reporter=./test/support/summary-reporter.ts']
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/vitest'), args, { cwd: ROOT, env: { ...env, LATTICE_NATS_SERVER: old?.path }, encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    expectSample('readme/skipped', `$ npx vitest ${args.join(' ')}\n${r.stdout.trim()}`)
+  })
+
   it('the quick start: npm run quickstart builds lattice and runs lattice demo', async () => {
     // The clone's path, in the PATH hint the demo prints, as a reader's clone would be.
     const t = new Transcript(() => ({}), undefined, [[ROOT.replace(/\/$/, ''), '/home/me/lattice']])

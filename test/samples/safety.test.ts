@@ -55,6 +55,24 @@ describe('safe changes', () => {
     expectSample('safety/state', t.text())
   }, 180_000)
 
+  it('the state truly unreachable: the one replica of a bucket on a stopped server', async () => {
+    const t = s.transcript()
+    const LONE = { LATTICE_STATE_BUCKET: 'lone', LATTICE_STATE_REPLICAS: '1' }
+    await t.run(`lattice shift actor ${E} --to v2 --weight 10`, { hidden: true, env: LONE })
+    // JetStream places the one replica: stop the server it chose (the doc's error names it; the normaliser hides which).
+    const state = await t.run('lattice state', { hidden: true, env: LONE })
+    const server = /^n(\d)\s+leader\b/m.exec(state.stdout)?.[1]
+    expect(server, state.stdout).toBeDefined()
+    await s.l.stopNode(Number(server) - 1)
+    try {
+      await expect.poll(async () => (await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { hidden: true, code: 'any', env: LONE })).stderr, { timeout: 60_000, interval: 1000 }).toMatch(/STATE_UNAVAILABLE.*stream is offline/)
+      await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { code: 5, env: LONE })
+      expectSample('safety/state-unavailable', t.text())
+    } finally {
+      await s.l.startNode(Number(server) - 1)
+    }
+  }, 120_000)
+
   it('a seed pasted as an argument is refused and never printed', async () => {
     const t = s.transcript()
     const seed = new TextDecoder().decode(createUser().getSeed())

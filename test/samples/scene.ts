@@ -21,7 +21,7 @@ export interface Running {
   versions: string[]
   count?: number
   /** What each version answers (default: its version); throwing makes an error reply. */
-  handler?: (version: string) => () => string
+  handler?: (version: string) => () => string | Promise<string>
 }
 
 export interface Scene {

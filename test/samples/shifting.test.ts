@@ -22,6 +22,8 @@ describe('shifting', () => {
     await t.run(`lattice shift provider ${P} --link default --from 0.3.0 --to 0.4.0 --weight 10`)
     expectSample('shifting/shift', t.text())
     t.reset()
+    await t.run(`lattice shift actor ${A} --to V2 --weight 10`, { code: 8 })
+    t.gap()
     await t.run(`lattice shift actor ${A} --to v3 --weight 10`, { code: 8 })
     expectSample('shifting/not-ready', t.text())
     t.reset()

@@ -9,13 +9,13 @@ import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { Host } from '../../src/host-core/index.js'
 import { type TestLeaf, startLeaf } from '../helpers/leaf.js'
-import { serverAtLeast } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { expectSample } from './sample.js'
 import { type Scene, fixedActor, startScene } from './scene.js'
 
 const A = fixedActor(7)
 
-describe.skipIf(!serverAtLeast('2.10.0'))('a hub and two leaves (nats-server 2.10+)', () => {
+describe('a hub and two leaves (nats-server 2.10+)', skipIf(skips.serverOlderThan('2.10.0')), () => {
   let s: Scene
   const leaves: TestLeaf[] = []
   let nc: NatsConnection

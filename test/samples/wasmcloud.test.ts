@@ -10,13 +10,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { serverAtLeast } from '../helpers/server-version.js'
+import { skipIf, skips } from '../helpers/skips.js'
 import { appConnection } from '../helpers/traffic.js'
 import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
 import { expectSample } from './sample.js'
 import { type Scene, startScene } from './scene.js'
 
-describe.skipIf(!serverAtLeast('2.9.22'))('wasmCloud 1.x components (nats-server 2.9.22+)', () => {
+describe('wasmCloud 1.x components (nats-server 2.9.22+)', skipIf(skips.serverOlderThan('2.9.22')), () => {
   let s: Scene
   const conns: NatsConnection[] = []
   const hosts: EmulatedHost[] = []
