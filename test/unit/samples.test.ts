@@ -81,6 +81,8 @@ describe('normalise', () => {
     )
     expect(a.replace('devdemo', 'lattice-test-Xy12ab')).toBe(b)
     expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe('0  <date>  baseline  <user>@<host>  found by')
+    // A run under CI (CI=true) names its job after the user; the doc shows a terminal's run.
+    expect(normalise('Started:   2026-12-06T10:31:03.586Z by root@vm (ci)\n1  <date>  change  me@box (github o/r run 7 job t)  lattice')).toBe('Started:  <date> by <user>@<host>\n1  <date>  change  <user>@<host>  lattice')
     expect(normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes')).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
     expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(normalise('hello-v2: 33 of 50 calls answered, 17 failed'))
     expect(normalise('5.0 s: 501 sent; v1 340 (68.0%), v2 160 (32.0%); no answer 0\nv1       814       0       67.8%')).toBe('<x> s: <n> sent; v1 <n> (<x>%), v2 <n> (<x>%); no answer 0\nv1  <n>  0  <x>%')
