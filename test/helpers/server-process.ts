@@ -15,7 +15,45 @@ process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL')
 })
 
+/**
+ * A port for a server to listen on later (cluster, gateway, leaf node). Picked below the kernel's
+ * ephemeral range: a port from bind(0) was released until the server bound it, and meanwhile an
+ * ephemeral port (a client's socket, a monitor on -1) could take it ("address already in use").
+ */
 export async function freePort(): Promise<number> {
+  const [low] = ephemeralRange()
+  for (let tries = 0; low > 11_000 && tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000))
+    if (handedOut.has(port)) continue
+    handedOut.add(port) // before the await: concurrent callers never get the same port
+    if (await canBind(port)) return port
+    handedOut.delete(port)
+  }
+  return bindAny()
+}
+
+const handedOut = new Set<number>()
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number)
+    if (low > 0 && high >= low) return [low, high]
+  } catch {
+    // not Linux: no known range
+  }
+  return [0, 0]
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.unref()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+  })
+}
+
+function bindAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.unref()

@@ -33,7 +33,8 @@ interface Init {
   keys: { operator: string; signingKey: string; systemAccount: string; appAccount: string; users: Record<string, string> }
   env: Record<string, string>
 }
-const SEED = /S[OAUNC][A-Z2-7]{50,}/
+// A whole seed (S, its type, 56 more): unanchored, {50,} also matched inside a public key holding "SA" near its start.
+const SEED = /\bS[OAUNC][A-Z2-7]{56}\b/
 
 describe('lattice init', () => {
   it('writes a deployment that a real nats-server runs, and lattice and hosts work through with its files', async () => {
