@@ -3,7 +3,7 @@
  * `rollouts[].analysis` (`minCalls: 50`): one list of settings, one check, so both say the same.
  */
 import { LatticeError } from '../errors.js'
-import type { AnalysisPlan } from '../plan/rollout.js'
+import type { AnalysisPlan } from '../plan/rollout-plan.js'
 import { type AnalysisThresholds, DEFAULT_THRESHOLDS, type MetricName } from './judge.js'
 
 export const ANALYSIS_MODES = ['auto', 'on', 'off', 'dry-run'] as const

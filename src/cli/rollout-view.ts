@@ -4,7 +4,7 @@
  * `kubectl argo rollouts get rollout --watch`).
  */
 import type { RolloutEvent } from '../ops/rollout.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'
 

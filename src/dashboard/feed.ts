@@ -6,11 +6,11 @@
  */
 import { isLatticeError } from '../errors.js'
 import { history } from '../ops/history.js'
-import { type WatchFrame, watch } from '../ops/observe.js'
+import { type WatchFrame, watch } from '../ops/observed-split.js'
 import { rolloutsOf } from '../ops/rollout.js'
 import { type Session, type Target, withSession } from '../ops/session.js'
 import { type RouteStatus, status } from '../ops/status.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { entityKey } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import type { DashboardEvents, Frame, RolloutEvent, Snapshot } from './model.js'

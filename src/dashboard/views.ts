@@ -2,9 +2,9 @@
 import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../cli/analysis-view.js'
 import { changeLine } from '../cli/render.js'
 import type { HistoryResult } from '../ops/history.js'
-import type { WatchFrame } from '../ops/observe.js'
+import type { WatchFrame } from '../ops/observed-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'
 import type { AnalysisView, EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
 

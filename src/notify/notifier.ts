@@ -7,7 +7,7 @@
  */
 import type { RolloutEvent } from '../ops/rollout.js'
 import { urlOrigin } from '../redact.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import { notificationOf, rolloutSubject } from './message.js'
 import { DELIVERY, Receiver } from './receiver.js'
 

@@ -6,12 +6,12 @@
  * and its way back pass. And a rollout whose first step is below the live weight goes backwards.
  */
 import { LatticeError } from '../errors.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import type { Route } from '../plan/routes.js'
 import { type Weights, describeWeights, sameWeights, shiftWeights } from '../plan/weights.js'
 import { routedEnvironments } from '../spec/compile.js'
 import type { Spec } from '../spec/parse.js'
-import { type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
+import { type RolloutRecord, Rollouts, isActive } from '../state/rollout-store.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import type { ChangeOptions, EntityChange } from './change-types.js'
 import type { Session } from './session.js'

@@ -4,9 +4,9 @@
  */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, describeWeights } from '../plan/weights.js'
-import type { RolloutPlan } from '../plan/rollout.js'
-import type { RolloutRecord, Rollouts } from '../state/rollouts.js'
-import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutRecord, Rollouts } from '../state/rollout-store.js'
+import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import { rolloutCommand } from './rollout-guard.js'
