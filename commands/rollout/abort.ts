@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
-import { renderRollout } from '../../src/cli/rollout-view.js'
+import { renderRollout } from '../../src/views/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
 import { type AbortResult, abortRollout } from '../../src/ops/rollout-control.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'

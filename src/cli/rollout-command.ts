@@ -16,7 +16,7 @@ import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { LatticeCommand, appFlags, connectionFlags, observeFlags, safetyFlags, signingFlags } from './base.js'
 import { untilInterrupted } from './interrupt.js'
-import { RolloutView, viewMode } from './rollout-view.js'
+import { RolloutView, viewMode } from '../views/rollout-view.js'
 import { Notifier } from '../notify/notifier.js'
 
 export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each. Real-traffic analysis then judges the canary (--to) against the stable version (--from) from the calls their hosts report (host-core publishes per-version metrics): error rate, latency (a rank test with a Hodges-Lehmann interval), optional p95/p99 maxima. A Fail rolls back; Inconclusive or NODATA past --analysis-inconclusive-limit holds for \`rollout promote\` or \`abort\`. It is on whenever the hosts report metrics; --no-analysis turns it off, --analysis-dry-run records verdicts and acts on none. See docs/analysis.md.

@@ -15,7 +15,7 @@ import { entityKey } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import type { DashboardEvents, Frame, RolloutEvent, Snapshot } from './model.js'
 import { Series } from './series.js'
-import { frameOf, revisionsOf, rolloutEvents, rolloutOf, serversOf } from './views.js'
+import { frameOf, revisionsOf, rolloutEvents, rolloutOf, serversOf } from './results-to-model.js'
 
 export type Emit = <K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]) => void
 

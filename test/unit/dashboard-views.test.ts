@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { analysisOf, frameOf, rolloutEvents } from '../../src/dashboard/views.js'
+import { analysisOf, frameOf, rolloutEvents } from '../../src/dashboard/results-to-model.js'
 import type { RouteStatus } from '../../src/ops/status.js'
 import type { RolloutRecord } from '../../src/state/rollout-store.js'
 
