@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { EntityChange } from '../../src/ops/change-types.js'
 import { notReadyError, unreadyVersions } from '../../src/ops/readiness.js'
-import { liveNewerError, rolloutResult, runningRolloutError, startsBelowLive } from '../../src/ops/rollout-guard.js'
+import { liveNewerError, rolloutResult, runningRolloutError, startsBelowLive } from '../../src/ops/rollout-conflicts.js'
 import type { RolloutPlan } from '../../src/plan/rollout-plan.js'
 import type { Route } from '../../src/plan/routes.js'
 import { parseSpec } from '../../src/spec/parse.js'

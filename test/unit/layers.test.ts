@@ -15,6 +15,7 @@ const SRC = fileURLToPath(new URL('../../src', import.meta.url))
 const LAYERS = [
   ['cli', 'dashboard', 'index.ts'],
   ['views', 'notify'],
+  ['rollout'],
   ['ops'],
   ['spec', 'state', 'traffic', 'dev'],
   ['analysis'],

@@ -8,9 +8,9 @@ import type { RolloutPlan } from '../plan/rollout-plan.js'
 import type { RolloutRecord, Rollouts } from '../state/rollout-store.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
-import { rolloutCommand } from './rollout-guard.js'
-import type { Session } from './session.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from '../ops/change.js'
+import { rolloutCommand } from '../ops/rollout-conflicts.js'
+import type { Session } from '../ops/session.js'
 
 export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
 

@@ -14,15 +14,15 @@ import { entityKey, entityLabel } from '../subjects/index.js'
 import { observedShares } from '../traffic/passive-subscription.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { routesFromMappings } from '../plan/routes.js'
-import { type ChangeOptions, loadLiveAccount } from './change.js'
-import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './rollout-analysis.js'
-import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './rollout-gates.js'
-import { servedEntity, startObservation } from './observed-split.js'
-import { startsBelowLive } from './rollout-guard.js'
-import { isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './rollout-steps.js'
+import { type ChangeOptions, loadLiveAccount } from '../ops/change.js'
+import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './traffic-analysis.js'
+import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './gates.js'
+import { servedEntity, startObservation } from '../ops/observed-split.js'
+import { startsBelowLive } from '../ops/rollout-conflicts.js'
+import { isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './weight-pushes.js'
 
 export { POLL_MS, sleep }
-import type { Session } from './session.js'
+import type { Session } from '../ops/session.js'
 
 export interface RolloutEvent {
   type: 'started' | 'step' | 'observed' | 'verdict' | 'gate' | 'paused' | 'promoted' | 'rolled-back' | 'held' | 'completed' | 'failed'

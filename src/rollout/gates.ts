@@ -11,7 +11,7 @@ import type { GateResult } from '../state/rollout-store.js'
 import { versionedSubject } from '../subjects/index.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
 import { prometheusGate } from './prometheus-gate.js'
-import type { Session } from './session.js'
+import type { Session } from '../ops/session.js'
 import { webhookContext, webhookGate } from './webhook-gate.js'
 
 /** How often a waiting rollout looks at its record (an abort, a promote). */

@@ -11,7 +11,7 @@ import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
 import type { AnalysisPlan, RolloutPlan } from '../plan/rollout-plan.js'
 import { entityLabel } from '../subjects/index.js'
-import type { Session } from './session.js'
+import type { Session } from '../ops/session.js'
 
 export type { AnalysisRecord, Judgement }
 
