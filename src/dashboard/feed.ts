@@ -7,7 +7,7 @@
 import { isLatticeError } from '../errors.js'
 import { history } from '../ops/history.js'
 import { type WatchFrame, watch } from '../ops/observed-split.js'
-import { rolloutsOf } from '../rollout/runner.js'
+import { rolloutsOf } from '../rollout/record-access.js'
 import { type Session, type Target, withSession } from '../ops/session.js'
 import { type RouteStatus, status } from '../ops/status.js'
 import type { RolloutRecord } from '../state/rollout-store.js'

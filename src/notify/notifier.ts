@@ -5,7 +5,7 @@
  * (src/notify/receiver.ts). When the rollout ends, `close` waits a short grace for what is
  * still queued, then gives up and says how much was not delivered.
  */
-import type { RolloutEvent } from '../rollout/runner.js'
+import type { RolloutEvent } from '../rollout/rollout-event.js'
 import { urlOrigin } from '../redact.js'
 import type { RolloutPlan } from '../plan/rollout-plan.js'
 import { notificationOf, rolloutSubject } from './message.js'

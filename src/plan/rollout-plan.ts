@@ -1,7 +1,7 @@
 /**
  * A rollout plan: which entity moves from which version to which, in what steps, how long
- * to wait after each, and which gates decide. Pure data and checks; running it is
- * ops/rollout.ts.
+ * to wait after each, and which gates decide. Pure data and checks, read by the spec, the state
+ * and the analysis below the runner; running it is src/rollout/.
  */
 import { LatticeError } from '../errors.js'
 import { UNRECORDED_COMMAND, urlOrigin } from '../redact.js'

@@ -1,47 +1,28 @@
 /**
- * Progressive rollouts: steps of weight for the new version, a wait after each, then gates
- * (a probe of the new version against the stable one, and/or a command). A failed gate, an
- * abort from any terminal, or an interrupt puts the stable weights back in one push. Progress
- * lives in the state bucket, so `rollout status | abort | promote` work from anywhere.
+ * Progressive rollouts, run as docs/rollouts.md tells them: start (check the plan against the
+ * live weights, record it in the state bucket), then for each step set the weight, wait and
+ * observe the real calls, judge them (real-traffic analysis) and run the gates; at the end
+ * complete, or, on a failure, an abort from any terminal or an interrupt, put the stable weights
+ * back in one push. Progress lives in the state bucket, so `rollout status | abort | promote`
+ * work from anywhere.
  */
 import { LatticeError } from '../errors.js'
-import { type Weights, describeWeights, shiftWeights } from '../plan/weights.js'
-import { currentOwner, currentWho } from '../state/journal.js'
-import { type RolloutPlan, recordablePlan, validatePlan } from '../plan/rollout-plan.js'
-import { readRolloutCopy } from '../state/rollout-copy.js'
-import { type GateResult, type RolloutRecord, Rollouts, isActive } from '../state/rollout-store.js'
-import { entityKey, entityLabel } from '../subjects/index.js'
-import { observedShares } from '../traffic/passive-subscription.js'
-import type { ObserveMode } from '../traffic/observation.js'
-import { routesFromMappings } from '../plan/routes.js'
-import { type ChangeOptions, loadLiveAccount } from '../ops/change.js'
-import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './traffic-analysis.js'
-import { POLL_MS, componentGatesNote, gatesUnlessStopped, sleep } from './gates.js'
+import type { ChangeOptions } from '../ops/change.js'
 import { servedEntity, startObservation } from '../ops/observed-split.js'
-import { startsBelowLive } from '../ops/rollout-conflicts.js'
-import { isStateDown, readRecord, restoreStable, setWeights, stateDownError } from './weight-pushes.js'
-
-export { POLL_MS, sleep }
 import type { Session } from '../ops/session.js'
-
-export interface RolloutEvent {
-  type: 'started' | 'step' | 'observed' | 'verdict' | 'gate' | 'paused' | 'promoted' | 'rolled-back' | 'held' | 'completed' | 'failed'
-  time: string
-  entity: string
-  /** 1-based step number, and how many steps there are. */
-  step?: number
-  steps?: number
-  weight?: number
-  observed?: number
-  /** Every version's share of the observed calls, in percent (with `observed`). */
-  shares?: Record<string, number>
-  /** Where the observed calls were counted (with `observed`): the hosts' metrics reports, or a subscription. */
-  observedBy?: 'reports' | 'subscription'
-  gate?: GateResult
-  /** A real-traffic analysis judgement (type verdict). */
-  judgement?: Judgement
-  message?: string
-}
+import { type RolloutPlan, recordablePlan, validatePlan } from '../plan/rollout-plan.js'
+import { type Weights, shiftWeights } from '../plan/weights.js'
+import { currentOwner, currentWho } from '../state/journal.js'
+import { type RolloutRecord, type Rollouts, isActive } from '../state/rollout-store.js'
+import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import type { ObserveMode } from '../traffic/observation.js'
+import { observedShares } from '../traffic/passive-subscription.js'
+import { type StepFacts, componentGatesNote, gatesUnlessStopped } from './gates.js'
+import { stableWeights, topStep } from './start-checks.js'
+import { type AnalysisRecord, type Judgement, RolloutAnalysis, describeJudgement, failedMetrics, undecided } from './traffic-analysis.js'
+import { RunnerRecord, Stop, rolloutsOf } from './record-access.js'
+import type { RolloutEvent } from './rollout-event.js'
+import { isStateDown, restoreStable, setWeights, stateDownError } from './weight-pushes.js'
 
 export interface RunOptions {
   change: ChangeOptions
@@ -53,167 +34,145 @@ export interface RunOptions {
   observe?: ObserveMode
 }
 
-export function rolloutsOf(session: Session): Rollouts {
-  if (!session.journal) {
-    throw new LatticeError('NO_STATE', 'Rollouts keep their progress in the state bucket: pass --state-creds (LATTICE_STATE_CREDS).', {
-      hint: 'Use creds of a user in an account with JetStream, so status and abort work from any machine.',
-    })
-  }
-  return new Rollouts(session.journal.store, session.account)
-}
-
-/** Thrown inside the runner when it must stop: an abort request, or an interrupt. */
-class Stop {
-  constructor(readonly why: 'abort' | 'interrupt') {}
-}
-
+/** Run a rollout to its end: completed, rolled back or held (the record says which). */
 export async function runRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRecord> {
-  validatePlan(plan)
-  const rollouts = rolloutsOf(session)
-  if (!session.app && plan.probe && plan.entity.kind !== 'component') throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
-  const entity = plan.entity
-  const label = entityLabel(entity)
-  const numbered = plan.steps.filter((s) => s !== 'pause').length
-  const emit = (e: Omit<RolloutEvent, 'time' | 'entity'>) => opts.onEvent({ time: new Date().toISOString(), entity: label, ...e })
-
-  // What is live before the first step is what an abort restores; check now that every step can be set.
-  const before = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice).find((r) => entityKey(r.entity) === entityKey(entity))
-  const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null
-  const refuse = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
-  if (before?.drop) throw refuse(`${label} has a fault injected (${before.drop}% dropped).`, 'Clear it first with `lattice fault clear`.')
-  if (stable && !(stable[plan.from] > 0)) throw refuse(`${label} gives ${plan.from} no traffic now (live: ${describeWeights(stable)}).`, 'Roll out from the version that serves the traffic now.')
-  const room = stable ? (stable[plan.from] ?? 0) + (stable[plan.to] ?? 0) : 100
-  const top = Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
-  if (top > room) throw refuse(`${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`, `Keep steps at or below ${room}, or move the other versions first.`)
-  const backwards = startsBelowLive(plan, stable)
-  if (backwards && !opts.change.force) throw backwards
-
-  // Whether the hosts report metrics is known before anything changes (`--analysis` refuses without them).
-  const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
-  const now = new Date().toISOString()
-  const record: RolloutRecord = { plan: recordablePlan(plan), lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
-  if ((await rollouts.start(record)) === undefined) {
-    analysis?.stop()
-    throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
-  }
-  emit({ type: 'started', steps: numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`}` })
-
-  /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
-  const read = async () => {
-    const here = readRolloutCopy(session.account, entity)
-    return here?.abortedWithoutState && here.startedAt === record.startedAt ? here : readRecord(rollouts, entity)
-  }
-  /** Is the rollout still ours to run? Throws Stop otherwise. */
-  const checkpoint = async () => {
-    if (opts.interrupted()) throw new Stop('interrupt')
-    const r = await read()
-    if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
-  }
-  /** Record progress, unless an abort came in (then stop instead). */
-  const progress = async (change: Partial<RolloutRecord>) => {
-    let stopped = false
-    await rollouts.update(entity, (r) => (r.abortRequested || !isActive(r) ? ((stopped = true), undefined) : { ...r, ...change }))
-    if (stopped) throw new Stop('abort')
-  }
-  const finish = (change: Partial<RolloutRecord>) => rollouts.update(entity, (r) => ({ ...r, ...change })) as Promise<RolloutRecord>
-  // A heartbeat tells `rollout abort` that the runner is alive and will do the restoring itself.
-  const heartbeat = setInterval(() => {
-    rollouts.update(entity, (r) => (isActive(r) ? { ...r, heartbeat: Date.now() } : undefined)).catch(() => undefined)
-  }, HEARTBEAT_MS)
-
-  const observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
-  const observer = observing?.observation
+  const rollout = await Rollout.start(session, plan, opts)
   try {
-    let n = 0
     for (const [index, step] of plan.steps.entries()) {
       if (step === 'pause') {
-        await progress({ step: index, phase: 'paused', promoteRequested: false })
-        emit({ type: 'paused', step: n, steps: numbered, message: 'waiting for `lattice rollout promote`' })
-        await waitFor(read, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
-        await progress({ phase: 'running', promoteRequested: false })
-        emit({ type: 'promoted', step: n, steps: numbered })
+        await rollout.waitForPromote(index)
         continue
       }
-      n++
-      await checkpoint()
-      let weights: Weights | null = null
-      const set = await setWeights(session, entity, opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight: step, from: plan.from })))
-      await progress({ step: index, setWeight: step, ...(set.revision === undefined ? {} : { revision: set.revision }), observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...(record.analysis?.active ? { analysis: { ...(record.analysis as AnalysisRecord), judgements: [] } } : {}) })
-      // Live, but not everywhere (a leaf or a known server): said at every step; the next step pushes again.
-      emit({ type: 'step', step: n, steps: numbered, weight: step, ...(set.bypassed ? { message: set.warnings.at(-1) } : {}) })
-
-      // Every version that serves the entity counts (not only from and to): the observed weight is to's share of them all.
-      if (observer) {
-        const served = await servedEntity(session, entity)
-        await observer.watch(served.watched, served.subscriptions)
-      }
-      observer?.take()
-      analysis?.begin()
-      await waitFor(read, opts, plan.intervalMs)
-      // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
-      const shares = observer ? observedShares(observer.takeRates(1)[entityKey(entity)] ?? {}) : {}
-      const observed = shares[plan.to]
-      const observedBy = observer?.source(entityKey(entity))?.by
-      if (observed !== undefined) {
-        await progress({ observedWeight: observed, observedShares: shares, ...(observedBy ? { observedBy } : {}) })
-        emit({ type: 'observed', step: n, steps: numbered, weight: step, observed, shares, ...(observedBy ? { observedBy } : {}) })
-      }
-      if (analysis) {
-        const decided = await analyse(n, step, !((weights as Weights | null)?.[plan.from] ?? 0))
-        if (decided) return decided
-      }
-      const gates = await gatesUnlessStopped(session, plan, { step: n, steps: numbered, weight: step, observed, shares }, () => checkpoint().then(() => false, () => true))
-      await checkpoint() // a gate cut short by an abort or interrupt decides nothing
-      await progress({ gates })
-      for (const gate of gates) emit({ type: 'gate', step: n, steps: numbered, gate })
-      const failed = gates.find((g) => !g.pass)
-      if (failed) return await rollBack(`the ${failed.gate} gate failed at step ${n}: ${failed.detail}`)
+      const alone = await rollout.setWeight(index, step)
+      const seen = await rollout.waitAndObserve(step)
+      const ended = (await rollout.judgeTraffic(step, alone)) ?? (await rollout.runGates(seen))
+      if (ended) return ended
     }
-    let completed = false
-    const done = (await rollouts.update(entity, (r) => (r.abortRequested || !isActive(r) ? undefined : ((completed = true), { ...r, phase: 'completed', message: `${plan.to} has ${top}%` })))) as RolloutRecord
-    if (!completed) throw new Stop('abort')
-    emit({ type: 'completed', message: done.message })
-    return done
+    return await rollout.complete()
   } catch (e) {
-    try {
-      if (e instanceof Stop) return await stop(e.why)
-    } catch (failed) {
-      throw stateDownError(failed, plan, stable)
-    }
-    // Whatever broke, the stable weights come back; if even that fails, say so in the record.
-    try {
-      return await rollBack(`stopped by an error: ${(e as Error).message}`)
-    } catch (failed) {
-      const message = `stopped by an error (${(e as Error).message}); restoring the stable weights failed too`
-      await finish({ phase: 'failed', message }).catch(() => undefined)
-      emit({ type: 'failed', message })
-      throw stateDownError(isStateDown(e) ? e : failed, plan, stable, e)
-    }
+    return await rollout.stopped(e)
   } finally {
-    clearInterval(heartbeat)
-    observer?.stop()
-    observing?.reports.stop()
-    analysis?.stop()
+    rollout.close()
+  }
+}
+
+/** A rollout this process runs: its plan, its record in the state bucket, and what watches its steps. */
+class Rollout {
+  private readonly entity: EntityRef
+  private readonly label: string
+  private readonly numbered: number
+  /** The number of the step being run (pauses are not steps). */
+  private n = 0
+  /** The rollout's record as this runner keeps it: progress, abort requests, its heartbeat. */
+  private readonly runnerRecord: RunnerRecord
+  private observing?: Awaited<ReturnType<typeof startObservation>>
+
+  private constructor(
+    private readonly session: Session,
+    private readonly plan: RolloutPlan,
+    private readonly opts: RunOptions,
+    private readonly rollouts: Rollouts,
+    /** The weights before the first step: what a rollback restores. */
+    private readonly stable: Weights | null,
+    private readonly analysis: RolloutAnalysis | undefined,
+    private readonly record: RolloutRecord,
+  ) {
+    this.entity = plan.entity
+    this.label = entityLabel(plan.entity)
+    this.numbered = plan.steps.filter((s) => s !== 'pause').length
+    this.runnerRecord = new RunnerRecord(rollouts, session.account, record, opts.interrupted)
+  }
+
+  /**
+   * Check the plan against the live weights, learn whether the hosts report metrics (`--analysis`
+   * refuses without them) before anything changes, record the rollout (refused while another of
+   * the entity runs), then start the heartbeat and the observation.
+   */
+  static async start(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<Rollout> {
+    validatePlan(plan)
+    const rollouts = rolloutsOf(session)
+    if (!session.app && plan.probe && plan.entity.kind !== 'component') throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+    const { stable, backwards } = await stableWeights(session, plan, opts.change)
+    const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
+    const now = new Date().toISOString()
+    const record: RolloutRecord = { plan: recordablePlan(plan), lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
+    if ((await rollouts.start(record)) === undefined) {
+      analysis?.stop()
+      throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${entityLabel(plan.entity)} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
+    }
+    const rollout = new Rollout(session, plan, opts, rollouts, stable, analysis, record)
+    const analysisNote = analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`
+    rollout.emit({ type: 'started', steps: rollout.numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}` })
+    rollout.runnerRecord.startHeartbeat()
+    rollout.observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
+    return rollout
+  }
+
+  /** A `pause` step: wait for `lattice rollout promote` (or an abort). */
+  async waitForPromote(index: number): Promise<void> {
+    await this.runnerRecord.progress({ step: index, phase: 'paused', promoteRequested: false })
+    this.emit({ type: 'paused', step: this.n, steps: this.numbered, message: 'waiting for `lattice rollout promote`' })
+    await this.runnerRecord.waitFor(Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
+    await this.runnerRecord.progress({ phase: 'running', promoteRequested: false })
+    this.emit({ type: 'promoted', step: this.n, steps: this.numbered })
+  }
+
+  /** Push the step's weight for `to` (`from` takes the rest) and record it; true when `from` is left with no weight. */
+  async setWeight(index: number, weight: number): Promise<boolean> {
+    const { session, plan } = this
+    this.n++
+    await this.runnerRecord.checkpoint()
+    let weights: Weights | null = null
+    const set = await setWeights(session, this.entity, this.opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight, from: plan.from })))
+    const freshAnalysis = this.record.analysis?.active ? { analysis: { ...(this.record.analysis as AnalysisRecord), judgements: [] } } : {}
+    await this.runnerRecord.progress({ step: index, setWeight: weight, ...(set.revision === undefined ? {} : { revision: set.revision }), observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...freshAnalysis })
+    // Live, but not everywhere (a leaf or a known server): said at every step; the next step pushes again.
+    this.emit({ type: 'step', step: this.n, steps: this.numbered, weight, ...(set.bypassed ? { message: set.warnings.at(-1) } : {}) })
+    return !((weights as Weights | null)?.[plan.from] ?? 0)
+  }
+
+  /** The wait after a step, counting the real calls of every version that serves the entity: the observed weight is `to`'s share of them all. */
+  async waitAndObserve(weight: number): Promise<StepFacts> {
+    const key = entityKey(this.entity)
+    const observer = this.observing?.observation
+    if (observer) {
+      const served = await servedEntity(this.session, this.entity)
+      await observer.watch(served.watched, served.subscriptions)
+    }
+    observer?.take()
+    this.analysis?.begin()
+    await this.runnerRecord.waitFor(this.plan.intervalMs)
+    // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
+    const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : {}
+    const observed = shares[this.plan.to]
+    const observedBy = observer?.source(key)?.by
+    if (observed !== undefined) {
+      await this.runnerRecord.progress({ observedWeight: observed, observedShares: shares, ...(observedBy ? { observedBy } : {}) })
+      this.emit({ type: 'observed', step: this.n, steps: this.numbered, weight, observed, shares, ...(observedBy ? { observedBy } : {}) })
+    }
+    return { step: this.n, steps: this.numbered, weight, observed, shares }
   }
 
   /**
    * Judge the step's real traffic until it passes `successes` times in a row. A Fail beyond the
    * failure limit rolls back; Inconclusive beyond its limit holds the rollout for promote (go on)
    * or abort. A dry run judges once, records, and acts on nothing. Returns the record when the
-   * rollout ended here, undefined to go on with the gates.
+   * rollout ended here, undefined to go on with the gates (and when there is no analysis).
    */
-  async function analyse(n: number, weight: number, alone: boolean): Promise<RolloutRecord | undefined> {
-    const a = analysis as RolloutAnalysis
+  async judgeTraffic(weight: number, alone: boolean): Promise<RolloutRecord | undefined> {
+    const a = this.analysis
+    if (!a) return undefined
+    const n = this.n
     const judgements: Judgement[] = []
     let failures = 0
     let inconclusive = 0
     let passes = 0
     for (let round = 0; ; round++) {
-      if (round > 0) await waitFor(read, opts, plan.intervalMs)
+      if (round > 0) await this.runnerRecord.waitFor(this.plan.intervalMs)
       const j = await a.judge(alone)
       judgements.push(j)
-      await progress({ analysis: { ...(record.analysis as AnalysisRecord), judgements: judgements.slice(-10) } })
-      emit({ type: 'verdict', step: n, steps: numbered, weight, judgement: j, message: describeJudgement(j) })
+      await this.runnerRecord.progress({ analysis: { ...(this.record.analysis as AnalysisRecord), judgements: judgements.slice(-10) } })
+      this.emit({ type: 'verdict', step: n, steps: this.numbered, weight, judgement: j, message: describeJudgement(j) })
       if (a.plan.mode === 'dry-run') return undefined
       if (j.outcome === 'pass') {
         if (++passes >= a.plan.successes) return undefined
@@ -221,61 +180,92 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       }
       passes = 0
       if (j.outcome === 'fail') {
-        if (++failures > a.plan.failureLimit) return rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
+        if (++failures > a.plan.failureLimit) return this.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
         continue
       }
       if (++inconclusive > a.plan.inconclusiveLimit) {
         const why = `analysis ${j.outcome === 'nodata' ? 'NODATA' : 'inconclusive'} at step ${n} after ${judgements.length} judgement${judgements.length === 1 ? '' : 's'}: ${undecided(j)}`
-        await progress({ phase: 'paused', promoteRequested: false, message: why })
-        emit({ type: 'paused', step: n, steps: numbered, message: `${why}; waiting for \`lattice rollout promote\` (go on) or \`lattice rollout abort\`` })
-        await waitFor(read, opts, Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
-        await progress({ phase: 'running', promoteRequested: false, message: undefined })
-        emit({ type: 'promoted', step: n, steps: numbered })
+        await this.runnerRecord.progress({ phase: 'paused', promoteRequested: false, message: why })
+        this.emit({ type: 'paused', step: n, steps: this.numbered, message: `${why}; waiting for \`lattice rollout promote\` (go on) or \`lattice rollout abort\`` })
+        await this.runnerRecord.waitFor(Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
+        await this.runnerRecord.progress({ phase: 'running', promoteRequested: false, message: undefined })
+        this.emit({ type: 'promoted', step: n, steps: this.numbered })
         return undefined
       }
     }
   }
 
-  async function stop(why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
-    const current = await read()
+  /** The step's gates, cut short by an abort or an interrupt; a failed one rolls back (the record is returned), else undefined to go on. */
+  async runGates(facts: StepFacts): Promise<RolloutRecord | undefined> {
+    const gates = await gatesUnlessStopped(this.session, this.plan, facts, () => this.runnerRecord.checkpoint().then(() => false, () => true))
+    await this.runnerRecord.checkpoint() // a gate cut short by an abort or interrupt decides nothing
+    await this.runnerRecord.progress({ gates })
+    for (const gate of gates) this.emit({ type: 'gate', step: this.n, steps: this.numbered, gate })
+    const failed = gates.find((g) => !g.pass)
+    if (failed) return await this.rollBack(`the ${failed.gate} gate failed at step ${this.n}: ${failed.detail}`)
+    return undefined
+  }
+
+  /** Every step passed: `to` keeps the top step's weight. */
+  async complete(): Promise<RolloutRecord> {
+    let completed = false
+    const done = (await this.rollouts.update(this.entity, (r) => (r.abortRequested || !isActive(r) ? undefined : ((completed = true), { ...r, phase: 'completed', message: `${this.plan.to} has ${topStep(this.plan)}%` })))) as RolloutRecord
+    if (!completed) throw new Stop('abort')
+    this.emit({ type: 'completed', message: done.message })
+    return done
+  }
+
+  /** The rollout stopped before completing: an abort or an interrupt, or an error. Whatever broke, the stable weights come back; if even that fails, the record says so. */
+  async stopped(e: unknown): Promise<RolloutRecord> {
+    const { plan, stable } = this
+    try {
+      if (e instanceof Stop) return await this.stop(e.why)
+    } catch (failed) {
+      throw stateDownError(failed, plan, stable)
+    }
+    try {
+      return await this.rollBack(`stopped by an error: ${(e as Error).message}`)
+    } catch (failed) {
+      const message = `stopped by an error (${(e as Error).message}); restoring the stable weights failed too`
+      await this.runnerRecord.finish({ phase: 'failed', message }).catch(() => undefined)
+      this.emit({ type: 'failed', message })
+      throw stateDownError(isStateDown(e) ? e : failed, plan, stable, e)
+    }
+  }
+
+  close(): void {
+    this.runnerRecord.stopHeartbeat()
+    this.observing?.observation?.stop()
+    this.observing?.reports.stop()
+    this.analysis?.stop()
+  }
+
+  private async stop(why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
+    const current = await this.runnerRecord.read()
     // Restored without the state on this machine: put the outcome in the bucket record if it answers.
-    if (current?.abortedWithoutState) await finish({ phase: current.phase, message: current.message, setWeight: current.setWeight, abortedWithoutState: current.abortedWithoutState }).catch(() => undefined)
+    if (current?.abortedWithoutState) await this.runnerRecord.finish({ phase: current.phase, message: current.message, setWeight: current.setWeight, abortedWithoutState: current.abortedWithoutState }).catch(() => undefined)
     // `rollout abort` restored the stable weights itself (it thought us gone): nothing to push.
     if (current && !isActive(current)) {
-      emit({ type: current.phase === 'rolled-back' ? 'rolled-back' : 'held', message: current.message })
+      this.emit({ type: current.phase === 'rolled-back' ? 'rolled-back' : 'held', message: current.message })
       return current
     }
-    if (why === 'interrupt' && opts.onInterrupt === 'hold') {
-      const held = await finish({ phase: 'held', message: 'interrupted; weights left as they were' })
-      emit({ type: 'held', message: held.message })
+    if (why === 'interrupt' && this.opts.onInterrupt === 'hold') {
+      const held = await this.runnerRecord.finish({ phase: 'held', message: 'interrupted; weights left as they were' })
+      this.emit({ type: 'held', message: held.message })
       return held
     }
     const by = current?.abortRequested
-    return rollBack(why === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted')
+    return this.rollBack(why === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted')
   }
 
-  async function rollBack(reason: string): Promise<RolloutRecord> {
-    await restoreStable(session, entity, stable, opts.change)
-    const back = await finish({ phase: 'rolled-back', message: reason, setWeight: stable?.[plan.to] ?? 0 })
-    emit({ type: 'rolled-back', message: reason })
+  private async rollBack(reason: string): Promise<RolloutRecord> {
+    await restoreStable(this.session, this.entity, this.stable, this.opts.change)
+    const back = await this.runnerRecord.finish({ phase: 'rolled-back', message: reason, setWeight: this.stable?.[this.plan.to] ?? 0 })
+    this.emit({ type: 'rolled-back', message: reason })
     return back
   }
-}
 
-const HEARTBEAT_MS = 2000
-/** `rollout abort` restores the weights itself when the runner has shown no sign of life this long. */
-export const RUNNER_SILENT_MS = 10_000
-
-/** Wait `ms` (or until `until` holds); throws Stop on an abort request or an interrupt. */
-async function waitFor(read: () => Promise<RolloutRecord | undefined>, opts: RunOptions, ms: number, until?: (r: RolloutRecord) => boolean): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    if (opts.interrupted()) throw new Stop('interrupt')
-    const r = await read()
-    if (r && (r.abortRequested || !isActive(r))) throw new Stop('abort')
-    if (until && r && until(r)) return
-    const left = end - Date.now()
-    if (left <= 0) return
-    await sleep(Math.min(POLL_MS, left))
+  private emit(e: Omit<RolloutEvent, 'time' | 'entity'>): void {
+    this.opts.onEvent({ time: new Date().toISOString(), entity: this.label, ...e })
   }
 }

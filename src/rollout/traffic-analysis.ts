@@ -1,7 +1,7 @@
 /**
  * A rollout's real-traffic analysis: the hosts' metrics reports (src/analysis/collector.ts) over
  * one window, canary (`to`) against stable (`from`), judged per metric (src/analysis/judge.ts).
- * What the rollout does with a judgement (go on, roll back, hold) is decided in ops/rollout.ts.
+ * What the rollout does with a judgement (go on, roll back, hold) is decided in runner.ts.
  */
 import { type Mark, MetricsCollector, emptyWindow } from '../analysis/collector.js'
 import { judge, overall, summarize } from '../analysis/judge.js'

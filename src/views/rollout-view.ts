@@ -3,7 +3,7 @@
  * stdout is not a terminal (CI logs), and a block redrawn in place on a terminal (like
  * `kubectl argo rollouts get rollout --watch`).
  */
-import type { RolloutEvent } from '../rollout/runner.js'
+import type { RolloutEvent } from '../rollout/rollout-event.js'
 import type { RolloutRecord } from '../state/rollout-store.js'
 import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'

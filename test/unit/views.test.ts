@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { FrameView, bar, renderFrame, renderVerify } from '../../src/views/observe-view.js'
 import { RolloutView, eventLine, viewMode } from '../../src/views/rollout-view.js'
-import type { RolloutEvent } from '../../src/rollout/runner.js'
+import type { RolloutEvent } from '../../src/rollout/rollout-event.js'
 
 const ev = (e: Partial<RolloutEvent>): RolloutEvent => ({ type: 'step', time: '2026-11-25T05:00:01.000Z', entity: 'actor MB', ...e })
 
