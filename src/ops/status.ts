@@ -9,12 +9,12 @@ import { storedJwts } from '../resolver/claims.js'
 import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../resolver/servers.js'
 import { driftedSubjects, ownUnfinishedNote } from '../state/journal.js'
 import { listUnrecorded } from '../state/unrecorded.js'
-import { unrecordedNote } from '../state/without-state.js'
+import { unrecordedNote } from '../state/without-state-words.js'
 import { loadLiveAccount } from './change.js'
 import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
 import type { KnownServer } from '../state/known-servers.js'
-import { type ClusterPlace, type LeafNode, missingLeaves } from './topology.js'
+import { type ClusterPlace, type LeafNode, missingLeaves } from './topology-view.js'
 
 export type { UnroutedStatus }
 

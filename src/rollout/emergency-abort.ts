@@ -9,12 +9,12 @@ import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
 import { currentWho } from '../state/journal.js'
 import { readRolloutCopy, saveRolloutCopy } from '../state/rollout-copy.js'
-import { type RolloutRecord, isActive } from '../state/rollouts.js'
-import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
+import { type RolloutRecord, isActive } from '../state/rollout-store.js'
+import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
-import { type ChangeOptions, loadLiveAccount } from './change.js'
-import { type AbortResult, restoreStable } from './rollout-steps.js'
-import type { Session } from './session.js'
+import { type ChangeOptions, loadLiveAccount } from '../ops/change.js'
+import { type AbortResult, restoreStable } from './weight-pushes.js'
+import type { Session } from '../ops/session.js'
 
 const describe = (w: Weights | null) => (w && Object.keys(w).length ? Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ') : 'no mapping (every running version shares the traffic)')
 
