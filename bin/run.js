@@ -68,8 +68,9 @@ async function fastHelp() {
 /** Every lattice command, run the same way everywhere (src/cli/direct/run.ts); false when the words name none. */
 async function directRun() {
   const run = join(root, 'dist', 'direct', 'run.cjs')
-  if (!require('node:fs').existsSync(run)) {
-    process.stderr.write(`lattice is not built: ${run} is missing.\n  Run \`npm run build\` in ${root}\n`)
+  for (const file of [run, join(root, 'dist', 'help', 'help.json')]) {
+    if (require('node:fs').existsSync(file)) continue
+    process.stderr.write(`lattice is not built: ${file} is missing.\n  Run \`npm run build\` in ${root}\n`)
     process.exit(1)
   }
   return require(run).directRun(argv, root)
