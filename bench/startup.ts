@@ -13,16 +13,15 @@ const BASE = 'node -e 0 (baseline)'
 const VERSION = 'lattice --version'
 const HELP = 'lattice shift actor --help'
 const NO_NETWORK = 'lattice env subjects blue -f lattice.yaml'
-const THROUGH_OCLIF = 'the same through oclif (LATTICE_OCLIF_RUN=1)'
+const WITH_DEBUG = 'the same with DEBUG=* and LATTICE_OCLIF_RUN=1 (one runtime: no change)'
 
 export async function benchStartup(): Promise<Section> {
-  const oclif = { ...process.env, LATTICE_OCLIF_RUN: '1' }
   const cases: [string, string[], NodeJS.ProcessEnv?][] = [
     [BASE, ['-e', '0']],
     [VERSION, [BIN, '--version']],
     [HELP, [BIN, 'shift', 'actor', '--help']],
     [NO_NETWORK, [BIN, 'env', 'subjects', 'blue', '-f', SPEC]],
-    [THROUGH_OCLIF, [BIN, 'env', 'subjects', 'blue', '-f', SPEC], oclif],
+    [WITH_DEBUG, [BIN, 'env', 'subjects', 'blue', '-f', SPEC], { ...process.env, DEBUG: '*', LATTICE_OCLIF_RUN: '1' }],
   ]
   for (const [, args, env] of cases) await timeProcess(process.execPath, args, env) // warm-up (disk cache)
   const times: Record<string, number[]> = Object.fromEntries(cases.map(([n]) => [n, []]))

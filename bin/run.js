@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json): Node starts a CommonJS main without its ES module loader, ~8 ms
 // sooner (issue #19). The ES module parts (the help, oclif) are imported when needed.
+// The paths: --version; the help (fast-help); every lattice command (direct/run.ts); oclif for the rest.
 'use strict'
 const { join } = require('node:path')
 
@@ -23,16 +24,10 @@ async function main() {
     return
   }
   if ((await fastHelp()) || (await directRun())) return exitSoon()
-  // The bundled entry (scripts/bundle.js): oclif and the help; oclif loads the one command run
-  // (dist/cli/commands/, through the manifest). Loading oclif, nats and our modules file by file
-  // cost more than a whole shift's network round trips.
-  const bundle = join(root, 'dist', 'lattice.js')
-  if (!require('node:fs').existsSync(bundle)) {
-    process.stderr.write(`lattice is not built: ${bundle} is missing.\n  Run \`npm run build\` in ${root}\n`)
-    process.exit(1)
-  }
+  // What names none of lattice's commands (a typo, a plugin's command such as autocomplete) and
+  // a help the fast help leaves: oclif (src/cli/main.ts, as tsc built it).
   const { pathToFileURL } = require('node:url')
-  const { execute } = await import(pathToFileURL(bundle).href)
+  const { execute } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href)
   // The package's root: oclif looks for its package.json from there up (bin/ has one of its own).
   await execute({ dir: root })
   exitSoon()
@@ -70,16 +65,13 @@ async function fastHelp() {
   }
 }
 
-/**
- * The command run without oclif's runtime (src/cli/direct/run.ts), when it is sure to run it as
- * oclif would; false to leave it to oclif (then nothing was done).
- */
+/** Every lattice command, run the same way everywhere (src/cli/direct/run.ts); false when the words name none. */
 async function directRun() {
-  let run
-  try {
-    run = require(join(root, 'dist', 'direct', 'run.cjs')).directRun
-  } catch {
-    return false // not built, or built by an older lattice: oclif runs it
+  const run = join(root, 'dist', 'direct', 'run.cjs')
+  for (const file of [run, join(root, 'dist', 'help', 'help.json')]) {
+    if (require('node:fs').existsSync(file)) continue
+    process.stderr.write(`lattice is not built: ${file} is missing.\n  Run \`npm run build\` in ${root}\n`)
+    process.exit(1)
   }
-  return run(argv, root)
+  return require(run).directRun(argv, root)
 }

@@ -1,19 +1,20 @@
-// dist/direct/: lattice's commands built to run without oclif's runtime (src/cli/direct/run.ts,
-// which bin/run.js tries after the help; issue #19). Evaluating oclif and loading its config took
-// longer than a whole `lattice env subjects`.
+// dist/direct/: lattice's commands, each built to run over lattice's Command (src/cli/direct/,
+// which bin/run.js runs for every command; issues #19, #31). Evaluating oclif and loading its
+// config took longer than a whole `lattice env subjects`.
 //
 // CommonJS, one file per command: Node 20 loads each ES module through an asynchronous pipeline
 // (resolve, read, compile, link), which cost more per chunk than the chunk's code; required
 // CommonJS files are read and compiled in one synchronous step. What several commands share and
 // is large goes into a vendor file of its own, required by all of them (vendor.<name>.cjs):
-// nats.js, nkeys.js, tweetnacl, yaml, nats-jwt, and the oclif stand-in. Every file sits in
-// dist/direct/ itself, so each finds the others as ./vendor.<name>.cjs.
+// nats.js, nkeys.js, tweetnacl, yaml, nats-jwt, and oclif's part (vendor.oclif.cjs). Every file
+// sits in dist/direct/ itself, so each finds the others as ./vendor.<name>.cjs.
 //
-// The oclif stand-in (vendor.oclif.cjs, src/cli/direct/oclif.ts) is what '@oclif/core' is to
-// lattice's code here: oclif's own flag and argument builders and its parser, under a Command of
-// lattice's own. What those oclif files require only to word an error or a help (oclif's errors,
-// help, ux and debug logger, which load its config and most of the rest) is a stand-in: a
-// command line oclif's parser refuses is run again through oclif, which words it.
+// vendor.oclif.cjs (src/cli/direct/oclif.ts) is what '@oclif/core' is to lattice's code here:
+// oclif's own flag and argument builders and its parser, and lattice's Command. What those oclif
+// files require only to word an error (oclif's errors, ux and debug logger, which load its config
+// and most of the rest) is a stand-in; the list and colours a parse error is worded with are
+// oclif's own, built into vendor.oclif-ux.cjs and required only when there is an error to word.
+// Patched oclif files are checked below: @oclif/core is pinned exactly in package.json.
 import { spawnSync } from 'node:child_process'
 import { readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -29,9 +30,9 @@ const OCLIF_STAND_INS = {
 }
 module.exports = { CLIError }`,
   'help/index.js': 'module.exports = {}',
-  'ux/index.js': 'module.exports = { ux: { colorize: (_colour, text) => text } }',
-  'ux/list.js': 'module.exports = { __esModule: true, default: () => "" }',
-  'ux/theme.js': 'module.exports = { colorize: (_colour, text) => text }',
+  'ux/index.js': 'const colorize = (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text)\nmodule.exports = { colorize, ux: { colorize } }',
+  'ux/list.js': 'module.exports = { __esModule: true, default: (items) => require("./vendor.oclif-ux.cjs").list(items) }',
+  'ux/theme.js': 'module.exports = { colorize: (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text) }',
   'logger.js': 'module.exports = { makeDebug: () => () => {} }',
 }
 
@@ -51,6 +52,7 @@ export async function bundleDirect(root, commands) {
   // Where Node finds oclif from the package, as esbuild reports it (symlinks resolved).
   const oclifLib = join(realpathSync(dirname(createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'))), 'lib')
   const standIn = join(root, 'src', 'cli', 'direct', 'oclif.ts')
+  const command = join(root, 'src', 'cli', 'direct', 'command.ts')
   rmSync(out, { recursive: true, force: true })
 
   const common = {
@@ -61,10 +63,10 @@ export async function bundleDirect(root, commands) {
     outdir: out,
     outExtension: { '.js': '.cjs' },
     // Each command file holds its own copy of lattice's code (CommonJS bundles share no chunks),
-    // most of the package's size: whitespace and syntax minified (names kept, for stack traces).
+    // most of the package's size: whitespace and syntax minified.
     minifyWhitespace: true,
     minifySyntax: true,
-    sourcemap: true,
+    // No source maps: 17 MB for 34 copies of the same sources; names are kept for stack traces.
     metafile: true,
     // The sources are ES modules (strict, import.meta.url): so is their CommonJS here.
     define: { 'import.meta.url': '__latticeModuleUrl' },
@@ -82,13 +84,15 @@ export async function bundleDirect(root, commands) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'vendored' || args.kind === 'entry-point') return undefined
         if (args.path === '@oclif/core' && !args.importer.includes(`${sep}node_modules${sep}`)) return self === 'oclif' ? { path: standIn } : { path: './vendor.oclif.cjs', external: true }
-        if (self !== 'oclif' && args.path.startsWith('.') && join(args.resolveDir, args.path).replace(/\.js$/, '.ts') === standIn) return { path: './vendor.oclif.cjs', external: true }
+        // lattice's Command (src/cli/base.ts imports it) is vendor.oclif.cjs's: one copy of it and of oclif's parser.
+        if (self !== 'oclif' && args.path.startsWith('.') && [standIn, command].includes(join(args.resolveDir, args.path).replace(/\.js$/, '.ts'))) return { path: './vendor.oclif.cjs', external: true }
         if (!VENDOR_PACKAGES.includes(args.path) || args.path === self) return undefined
         const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'vendored' })
         // Another copy of the package (a nested version) stays in the bundle that uses it.
         return real.path === vendorEntries.get(args.path) ? { path: `./vendor.${args.path}.cjs`, external: true } : undefined
       })
       if (self !== 'oclif') return
+      b.onResolve({ filter: /^\.\/vendor\.oclif-ux\.cjs$/ }, (args) => ({ path: args.path, external: true }))
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         if (!args.importer.startsWith(oclifLib + sep)) return undefined
         const target = relative(oclifLib, join(args.resolveDir, args.path)).split(sep).join('/')
@@ -120,6 +124,8 @@ export async function bundleDirect(root, commands) {
     const result = await build({ ...common, entryPoints: [{ in: name === 'oclif' ? standIn : vendorEntries.get(name), out: `vendor.${name}` }], plugins: [vendored(name)] })
     inputs.push(...Object.keys(result.metafile.inputs).map((input) => [`vendor.${name}`, input]))
   }
+  // oclif's list and colours, for the words of a parse error (the stand-ins above require it).
+  await build({ ...common, metafile: false, stdin: { contents: `exports.list = require('./ux/list.js').default\nexports.colorize = require('./ux/theme.js').colorize`, resolveDir: oclifLib, sourcefile: 'oclif-ux.js' }, outfile: join(out, 'vendor.oclif-ux.cjs'), outdir: undefined })
   const result = await build({
     ...common,
     entryPoints: [

@@ -1,16 +1,13 @@
-// Bundles the CLI (commands, src, @oclif/core, nats, nkeys.js, yaml) into dist/lattice.js (the
-// entry: oclif and the help class, HELP) and dist/cli/ (one file per command, and the chunks
-// they share). Why: loading its ~400 source files one by one took longer than the whole network
-// part of a shift; and with every command in one file, `--help` evaluated all of them. oclif
-// finds a command through oclif.manifest.json ("pattern" discovery in package.json) and loads
-// only its file. esbuild reads the TypeScript directly (tsc, which runs first in
-// `npm run build`, does the type checking).
+// Builds what `npm run build` adds to tsc's output (dist/src, dist/commands): dist/direct/, every
+// lattice command bundled with the code it uses (scripts/bundle-direct.js: bin/run.js runs every
+// command from there); dist/fast-help.js, the help without oclif; the dashboard's page. Why
+// bundles: loading ~400 source files one by one took longer than the whole network part of a
+// shift. esbuild reads the TypeScript directly (tsc, which runs first, does the type checking).
 import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { bundleDirect } from './bundle-direct.js'
-import { LAZY } from './lazy-oclif.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const commandsDir = join(root, 'commands')
@@ -28,18 +25,6 @@ function commandFiles(dir) {
 
 const commands = commandFiles(commandsDir).sort((a, b) => a.id.localeCompare(b.id))
 
-// oclif's spinner (ux.action, which lattice does not use: src/cli/spinner.ts is its own) loads
-// cli-spinners' table of ~90 spinners at start-up; evaluating it cost about a tenth of
-// `--help`. Keep the two oclif falls back to.
-const spinners = JSON.parse(readFileSync(join(root, 'node_modules', 'cli-spinners', 'spinners.json'), 'utf8'))
-const fewSpinners = {
-  name: 'few-cli-spinners',
-  setup(b) {
-    b.onResolve({ filter: /^cli-spinners$/ }, () => ({ path: 'cli-spinners', namespace: 'few-cli-spinners' }))
-    b.onLoad({ filter: /.*/, namespace: 'few-cli-spinners' }, () => ({ contents: `module.exports = ${JSON.stringify({ dots2: spinners.dots2, line: spinners.line })}`, loader: 'js' }))
-  },
-}
-
 // The help wraps its text, measuring each word with string-width, whose regular expressions
 // (ANSI codes, emoji) dominate the wrapping. A string of printable ASCII is as wide as it is
 // long, so only others go to string-width.
@@ -55,54 +40,6 @@ const asciiWidthFirst = {
     }))
   },
 }
-
-const lazyDir = join(root, 'dist', 'cli', 'lazy')
-const lazyForOclif = {
-  name: 'lazy-for-oclif',
-  setup(b) {
-    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY).join('|')})$`) }, async (args) => {
-      if (!args.importer.includes(`${sep}@oclif${sep}core${sep}lib${sep}`) || args.namespace === 'lazy-for-oclif') return undefined
-      const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, namespace: 'lazy-for-oclif' })
-      return { path: args.path, namespace: 'lazy-for-oclif', pluginData: { real: real.path } }
-    })
-    b.onLoad({ filter: /.*/, namespace: 'lazy-for-oclif' }, async (args) => {
-      await build({ entryPoints: [args.pluginData.real], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(lazyDir, `${args.path}.cjs`), logLevel: 'warning' })
-      // Relative to the chunk that holds oclif (the banner's require); checked after the build.
-      return { contents: `let loaded
-const lazy = () => (loaded ??= require('../lazy/${args.path}.cjs'))
-${LAZY[args.path]}`, loader: 'js', resolveDir: root }
-    })
-    b.onResolve({ filter: /^\.\.\/lazy\// }, (args) => ({ path: args.path, external: true }))
-  },
-}
-
-// Chunks are named by content hash: remove the last build's.
-rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true })
-
-await build({
-  // dist/lattice.js: the CLI entry and the help class, which is all `--help` needs (oclif renders
-  // a command's help from oclif.manifest.json). dist/cli/commands/<id>.js: one entry per command
-  // ("pattern" discovery through the manifest), so a command loads only the code it uses; code
-  // shared between entries goes into dist/cli/chunks/.
-  entryPoints: [
-    { in: join(root, 'src', 'cli', 'entry.ts'), out: 'lattice' },
-    ...commands.map((c) => ({ in: c.path, out: join('cli', 'commands', relative(commandsDir, c.path).slice(0, -'.ts'.length)) })),
-  ],
-  bundle: true,
-  splitting: true,
-  chunkNames: 'cli/chunks/[name]-[hash]',
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  outdir: join(root, 'dist'),
-  sourcemap: true,
-  // Loaded only by oclif's TypeScript development mode, which a built CLI never uses.
-  external: ['typescript', 'ts-node', 'tsx'],
-  // Bundled CommonJS code calls require() for Node's built-ins and package.json files.
-  banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
-  plugins: [fewSpinners, asciiWidthFirst, lazyForOclif],
-  logLevel: 'warning',
-})
 
 const noColorConvert = {
   name: 'no-color-convert',
@@ -150,15 +87,7 @@ const fastHelp = await build({
 const oclifInFastHelp = Object.keys(fastHelp.metafile.inputs).filter((input) => input.includes('@oclif'))
 if (oclifInFastHelp.length > 0) throw new Error(`dist/fast-help.js bundles oclif code: ${oclifInFastHelp.join(', ')}`)
 
-// dist/direct/: the commands again, run without oclif's runtime (scripts/bundle-direct.js).
 await bundleDirect(root, commands)
-
-// The lazy files are required relative to the file that requires them: that must be a chunk.
-for (const file of readdirSync(join(root, 'dist'), { recursive: true })) {
-  if (!String(file).endsWith('.js') || String(file).startsWith(join('cli', 'chunks'))) continue
-  if (readFileSync(join(root, 'dist', String(file)), 'utf8').includes("'../lazy/")) throw new Error(`dist/${file} requires ../lazy/ but is not in dist/cli/chunks/: the lazy files would not be found`)
-}
-for (const name of Object.keys(LAZY)) statSync(join(lazyDir, `${name}.cjs`))
 
 // The dashboard's page (src/dashboard/page): served by `lattice dashboard` from dist/dashboard-page.
 rmSync(join(root, 'dist', 'dashboard-page'), { recursive: true, force: true })

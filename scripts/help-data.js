@@ -1,7 +1,7 @@
 // Writes dist/help/: every piece of every help page (root, topics, commands) that does not depend
 // on the terminal's width, computed by oclif's own help code and lattice's help class, one file per
-// page, and help.json, the index (which page each id names, which command src/cli/direct/run.ts
-// may run without oclif; what the pages were built from). src/cli/fast-help.ts lays them out at the width of the terminal, as oclif does, so that
+// page, and help.json, the index (which page each id names, each lattice command's file for
+// src/cli/direct/run.ts; what the pages were built from). src/cli/fast-help.ts lays them out at the width of the terminal, as oclif does, so that
 // `lattice ... --help` answers without loading oclif (issue #19). Runs after `oclif manifest`
 // (`npm run build`): oclif reads the commands from the manifest.
 //
@@ -18,7 +18,7 @@ delete process.env.NO_COLOR
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const { Config } = await import('@oclif/core')
-const { HELP } = await import(pathToFileURL(join(root, 'dist', 'lattice.js')).href)
+const { LatticeHelp: HELP } = await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'help.js')).href)
 const { HELP_DATA_FORMAT, fileStamp } = await import(pathToFileURL(join(root, 'dist', 'fast-help.js')).href)
 
 const config = await Config.load(root)
@@ -203,7 +203,7 @@ for (const id of [...usable, ...config.topics.map((t) => t.name)]) {
 
 // The files the help comes from: fast-help answers only while they are the ones seen here (size,
 // then mtime, else a checksum of the content: npm resets every mtime when it packs).
-const sources = ['package.json', 'oclif.manifest.json', 'dist/lattice.js']
+const sources = ['package.json', 'oclif.manifest.json', 'dist/src/cli/help.js']
 for (const plugin of config.plugins.values()) {
   if (plugin.root === config.root) continue
   for (const name of ['package.json', 'oclif.manifest.json']) if (name === 'package.json' || existsSync(join(plugin.root, name))) sources.push(`node_modules/${plugin.name}/${name}`)
@@ -232,8 +232,8 @@ const index = {
 }
 
 /**
- * lattice's own commands and their modules in dist/direct/ (scripts/bundle-direct.js), which
- * src/cli/direct/run.ts runs without oclif: only what it does as oclif would is allowed.
+ * lattice's own commands and their files in dist/direct/ (scripts/bundle-direct.js), which
+ * src/cli/direct/run.ts runs: only what it does as oclif would is allowed (no hook runs there).
  */
 function directCommands() {
   const failDirect = (what) => {

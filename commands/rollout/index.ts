@@ -31,7 +31,7 @@ Once all completed, when the file's live: no longer names what is live and exact
       const { file, was, now } = moved
       if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ type: 'spec', file, live: now ?? null, was })}\n`)
       else if (now !== undefined) this.log(`${file}: live: ${now} (was ${was}; the rollouts made ${now} live).`)
-      else this.warn(`${file} says live: ${was}, but after these rollouts no single environment of it is live; \`lattice plan\` would route ${was} back. Make the file say what is live (\`lattice status\`).`)
+      else this.logToStderr(`Warning: ${file} says live: ${was}, but after these rollouts no single environment of it is live; \`lattice plan\` would route ${was} back. Make the file say what is live (\`lattice status\`).`)
     })
   }
 }

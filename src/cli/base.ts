@@ -2,11 +2,12 @@
  * The base of every lattice command: the global NATS flags (each with its env var), --json,
  * and one way of reporting errors (code, message, hint; no stack trace for user errors).
  */
-import { Command, Flags, type Interfaces } from '@oclif/core'
+import { Flags, type Interfaces } from '@oclif/core'
 import { DEFAULT_TIMEOUT, Deadline, parseTimeout } from '../deadline.js'
 import { ExitCode, isLatticeError } from '../errors.js'
 import { UNRECORDED_COMMAND, containsSecret, urlOrigin } from '../redact.js'
 import { type Paint, colourFor } from '../views/colour.js'
+import { Command, type ParsedOutput } from './direct/command.js'
 import { refuseMisplacedSecrets } from './misplaced-secret.js'
 import { spinnerEnabled, withSpinner } from './spinner.js'
 import { usageHint, usageMessage } from './usage.js'
@@ -99,9 +100,6 @@ export function commandLine(argv = process.argv.slice(2)): string {
   return ['lattice', ...argv.map(clean)].join(' ')
 }
 
-// oclif's FlagOutput / ArgOutput (not exported from its interfaces).
-type ParsedOutput = { [name: string]: any }
-
 export abstract class LatticeCommand extends Command {
   static override enableJsonFlag = true
 
@@ -126,7 +124,7 @@ export abstract class LatticeCommand extends Command {
     options?: Interfaces.Input<F, B, A>,
     argv: string[] = this.argv,
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
-    const ctor = this.constructor as typeof Command
+    const ctor = this.ctor
     // The command line was read, and refused: without this, oclif (run from a clone) adds a
     // Node warning that the command "did not parse its arguments" under the error.
     this.parsed = true

@@ -1,9 +1,9 @@
 /**
  * dist/help/help.json, what the build recorded about the CLI (scripts/help-data.js writes it):
- * every command and topic id, which commands take arguments, each help page, and each command
- * that runs without oclif. Read by the two paths that answer without loading oclif (issue #19):
- * the help (fast-help.ts) and a command run (direct/run.ts). Either answers only while the index
- * was built from the files the CLI runs now (the stamps), and as oclif would decide.
+ * every command and topic id, which commands take arguments, each help page, and each command's
+ * file in dist/direct/. Read by the two paths that answer without loading oclif (issue #19): the
+ * help (fast-help.ts), which answers only while the index was built from the files the CLI runs
+ * now (the stamps), and a command run (direct/run.ts), which resolves the words as oclif would.
  */
 import { createRequire } from 'node:module'
 
@@ -27,7 +27,7 @@ export type HelpIndex = {
   withArgs: string[]
   /** Command or topic id -> its page's file in dist/help/ (root.json is the root's). */
   subjects: Record<string, string>
-  /** lattice's own command id -> its module in dist/direct/ (direct/run.ts). */
+  /** lattice's own command id -> its file in dist/direct/ (direct/run.ts). */
   direct: Record<string, string>
 }
 
@@ -39,13 +39,21 @@ type Stamp = [string, number, number, number]
 
 let loaded: { root: string; index: HelpIndex | undefined } | undefined
 
-/** dist/help/help.json, if it was built from the files the CLI runs now. */
+/** dist/help/help.json as the build wrote it (its stamps unchecked: a command's id and file are the build's). */
+export function readIndex(root: string): HelpIndex {
+  const file = join(root, 'dist', 'help', 'help.json')
+  const index = JSON.parse(readFileSync(file, 'utf8')) as HelpIndex
+  if (index.format !== HELP_DATA_FORMAT) throw new Error(`${file} was written by another version of lattice: run \`npm run build\` in ${root}`)
+  return index
+}
+
+/** dist/help/help.json, if it was built from the files the CLI runs now (the help's pages depend on them). */
 export function loadIndex(root: string): HelpIndex | undefined {
   if (loaded?.root === root) return loaded.index
   let index: HelpIndex | undefined
   try {
-    index = JSON.parse(readFileSync(join(root, 'dist', 'help', 'help.json'), 'utf8')) as HelpIndex
-    if (index.format !== HELP_DATA_FORMAT || !index.stamp.every((s) => sameFile(s, root))) index = undefined
+    index = readIndex(root)
+    if (!index.stamp.every((s) => sameFile(s, root))) index = undefined
   } catch {
     index = undefined
   }

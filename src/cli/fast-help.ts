@@ -5,7 +5,7 @@
  * own help at build time) laid out at this terminal's width by src/cli/help-layout.ts, exactly
  * as oclif would print it. Whenever it cannot be sure of that (a word that is neither a command
  * nor a topic, so oclif's error and suggestions must run; a help.json missing or from another
- * build; a user theme; DEBUG set; Windows), it returns false and oclif answers.
+ * build; a user theme), it returns false and oclif answers. The same on every platform.
  * LATTICE_OCLIF_HELP=1 always leaves the help to oclif. Bundled alone as dist/fast-help.js and
  * its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
  */
@@ -27,8 +27,8 @@ const { format } = nodeRequire('node:util') as typeof import('node:util')
 
 /** Answer `argv`'s help on stdout as oclif would; false (nothing written) to leave it to oclif. */
 export async function fastHelp(argv: string[], root: string): Promise<boolean> {
-  // DEBUG asks for oclif's debug lines: only oclif prints them.
-  if (process.env.LATTICE_OCLIF_HELP || process.env.DEBUG || process.platform === 'win32' || userTheme()) return false
+  // A theme colours oclif's help as fast-help cannot.
+  if (process.env.LATTICE_OCLIF_HELP || userTheme()) return false
   const width = terminalWidth()
   // oclif has no lower bound for OCLIF_COLUMNS; fast-help is tested from 40 columns.
   if (width === undefined || width < 40) return false

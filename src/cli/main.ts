@@ -1,6 +1,7 @@
 /**
- * The CLI entry the bundle exports (scripts/bundle.js): guard every output stream against
- * secrets, then hand over to oclif; an unknown command is answered in lattice's error style.
+ * oclif's entry, for what bin/run.js does not answer itself (words that name no lattice command,
+ * a plugin's command, a help the fast help leaves): guard every output stream against secrets,
+ * then hand over to oclif; an unknown command is answered in lattice's error style.
  */
 import { Config, flush, handle, run, settings } from '@oclif/core'
 import { ExitCode, LatticeError } from '../errors.js'
@@ -10,7 +11,7 @@ import { isParseError, usageHint, usageMessage } from './usage.js'
 
 export async function execute(opts: { dir: string; args?: string[] }): Promise<unknown> {
   guardOutput()
-  // lattice runs its bundle, never TypeScript sources: without this, NODE_ENV=development or
+  // lattice runs its build, never TypeScript sources: without this, NODE_ENV=development or
   // test (common in a user's shell) made oclif look for them and warn on every help.
   settings.enableAutoTranspile = false
   let argv = opts.args ?? process.argv.slice(2)

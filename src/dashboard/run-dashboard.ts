@@ -43,7 +43,7 @@ export function checkHost(host: string, allowRemote: boolean): string | undefine
   return `Listening on ${host} (--allow-remote): ${why}.`
 }
 
-/** dist/dashboard-page, from the bundle (dist/cli/...), tsc's output (dist/src/...) or the sources (tests). */
+/** dist/dashboard-page, from a command's bundle (dist/direct/...), tsc's output (dist/src/...) or the sources (tests). */
 export function pageDir(from = fileURLToPath(import.meta.url)): string {
   for (let dir = dirname(from), i = 0; i < 5; i++, dir = dirname(dir)) {
     for (const candidate of [join(dir, 'dashboard-page'), join(dir, 'dist', 'dashboard-page')]) if (existsSync(join(candidate, 'index.html'))) return candidate

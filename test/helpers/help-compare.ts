@@ -1,6 +1,6 @@
 /**
  * Every help page (root, each topic, each command) at each width, rendered twice in this process:
- * by oclif (lattice's help class, dist/lattice.js HELP, over oclif's Config) and by the fast
+ * by oclif (lattice's help class, dist/src/cli/help.js, over oclif's Config) and by the fast
  * help (dist/fast-help.js). Both decide colour from this process's environment (FORCE_COLOR...).
  * Run as a script (`node --import tsx test/helpers/help-compare.ts`), it prints the result as JSON:
  * test/integration/fast-help.test.ts runs it with colour forced on and off.
@@ -24,7 +24,7 @@ export interface Comparison {
 
 export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
   const { Config } = await import('@oclif/core')
-  const { HELP } = (await import(pathToFileURL(join(ROOT, 'dist', 'lattice.js')).href)) as { HELP: new (config: unknown, opts: { maxWidth: number }) => Help }
+  const { LatticeHelp: HELP } = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'cli', 'help.js')).href)) as { LatticeHelp: new (config: unknown, opts: { maxWidth: number }) => Help }
   const fast = (await import(pathToFileURL(join(ROOT, 'dist', 'fast-help.js')).href)) as {
     renderHelp(argv: string[], opts: { root: string; width: number; colour: boolean }): Promise<string[] | undefined>
     helpColour(): Promise<boolean>

@@ -97,19 +97,19 @@ describe('lattice with the fast help, run end to end', () => {
   })
 
   it('does not load oclif (nor any command); LATTICE_OCLIF_HELP=1 does', async () => {
-    // NODE_DEBUG=esm names each ES module as Node translates it.
-    const modules = (stderr: string) => [...stderr.matchAll(/Translating StandardModule (\S+)/g)].map((m) => m[1])
-    const fast = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm' })).stderr)
+    // NODE_DEBUG=esm names each ES module Node translates; =module each CommonJS file it loads.
+    const modules = (stderr: string) => [...stderr.matchAll(/(?:Translating StandardModule|load) "?(\S+?)"?(?: for module|\s|$)/g)].map((m) => m[1])
+    const oclifCode = (m: string) => /\/dist\/src\/cli\/main\.js|@oclif\/core\/lib\/(config|help)\//.test(m)
+    const fast = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm,module' })).stderr)
     expect(fast.some((m) => m.endsWith('/dist/fast-help.js'))).toBe(true)
-    expect(fast.filter((m) => /\/dist\/(lattice\.js|cli\/)|@oclif/.test(m))).toEqual([])
-    const oclif = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm', LATTICE_OCLIF_HELP: '1' })).stderr)
-    expect(oclif.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
+    expect(fast.filter(oclifCode)).toEqual([])
+    const oclif = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm,module', LATTICE_OCLIF_HELP: '1' })).stderr)
+    expect(oclif.some((m) => m.endsWith('/dist/src/cli/main.js'))).toBe(true)
     // One word that names a command, not a topic, is a command to run: the fast help is not even
-    // loaded (the command runs without oclif, src/cli/direct/, or through oclif when told).
-    const command = modules((await lattice(['status'], { NODE_DEBUG: 'esm', LATTICE_OCLIF_RUN: '1' })).stderr)
-    expect(command.some((m) => m.endsWith('/dist/lattice.js'))).toBe(true)
+    // loaded, nor oclif's runtime (src/cli/direct/).
+    const command = modules((await lattice(['status'], { NODE_DEBUG: 'esm,module' })).stderr)
     expect(command.some((m) => m.includes('/dist/fast-help'))).toBe(false)
-    expect(modules((await lattice(['status'], { NODE_DEBUG: 'esm' })).stderr)).toEqual([])
+    expect(command.filter(oclifCode)).toEqual([])
     const topic = modules((await lattice(['shift'], { NODE_DEBUG: 'esm' })).stderr)
     expect(topic.some((m) => m.endsWith('/dist/fast-help.js'))).toBe(true)
   })
@@ -118,7 +118,7 @@ describe('lattice with the fast help, run end to end', () => {
     const copies = packageCopies('lattice-fast-help-')
     afterAll(copies.removeAll)
     const copy = copies.copy
-    const loadsOclif = (stderr: string) => /Translating StandardModule \S+\/dist\/lattice\.js/.test(stderr)
+    const loadsOclif = (stderr: string) => /Translating StandardModule \S+\/dist\/src\/cli\/main\.js/.test(stderr)
 
     it('answers with the same content under other mtimes (an npm install), and falls back to oclif when help.json is missing', async () => {
       const dir = copy()

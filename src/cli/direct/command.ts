@@ -1,16 +1,17 @@
 /**
- * oclif's Command as lattice's commands use it, without oclif's runtime (issue #19: evaluating
- * oclif, its config and its plugins cost more than the start-up target allows). In the direct
- * build (dist/direct/, scripts/bundle-direct.js) this class stands in for '@oclif/core''s Command under
- * LatticeCommand; the oclif build keeps oclif's. Each member does what oclif 4's does
- * (lib/command.js), for what lattice uses: parse with oclif's own parser, --json and
- * LATTICE_CONTENT_TYPE, log, logToStderr, logJson, catch. Parsing that fails throws
- * OclifNeeded before the command has done anything, and bin/run.js runs the command again
- * through oclif, which words the error exactly as always.
+ * The Command every lattice command runs on, on every platform and however it is entered
+ * (issue #31): oclif's Command as lattice uses it, without oclif's runtime (issue #19: evaluating
+ * oclif, its config and its plugins cost more than the start-up target allows). Each member does
+ * what oclif 4's does (lib/command.js): parse with oclif's own parser, --json and
+ * LATTICE_CONTENT_TYPE, log, logToStderr, logJson, catch. It is lattice's base class in the type
+ * check too (src/cli/base.ts), so a member of oclif's it lacks (this.warn, this.exit,
+ * this.config.configDir) does not compile. The static `run` is oclif's entry to a command class:
+ * oclif's manifest finds the commands by it, and oclif would run one through it.
  */
 import { format, inspect } from 'node:util'
-import { parse as oclifParse } from '@oclif/core/parser'
+import type { Interfaces } from '@oclif/core'
 import { boolean } from '@oclif/core/flags'
+import { parse as oclifParse } from '@oclif/core/parser'
 
 // oclif's Command swallows EPIPE on stdout (`lattice status | head`).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -18,36 +19,35 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err
 })
 
-/** What lattice's commands read of oclif's Config. */
+/** What lattice's commands may read of oclif's Config (oclif's own Config has all of it). */
 export type DirectConfig = { bin: string; name: string; version: string; topicSeparator: string; root: string }
 
-/** Thrown when only oclif can go on (its parser refused the command line). */
-export class OclifNeeded extends Error {
-  constructor(readonly reason: unknown) {
-    super('oclif is needed for this command line')
-  }
-}
+// oclif's FlagOutput / ArgOutput (not exported from its interfaces).
+export type ParsedOutput = { [name: string]: any }
 
 /** oclif's ux.stdout and ux.stderr, for a string. */
 function write(to: (text: string) => void, text: string, args: unknown[]): void {
   to(text ? format(text, ...args) : format(...args))
 }
 
-type Flag = object
 // oclif's aggregateFlags: --json first, then the base flags, then the command's.
 const json = boolean({ description: 'Format output as json.', helpGroup: 'GLOBAL' })
-type Options = { flags?: Record<string, Flag>; baseFlags?: Record<string, Flag>; enableJsonFlag?: boolean; args?: object; strict?: boolean; '--'?: boolean }
 
 export abstract class Command {
   static id: string
   static summary?: string
   static description?: string
-  static examples?: unknown
-  static args: object = {}
-  static flags?: Record<string, Flag>
-  static baseFlags?: Record<string, Flag>
+  static examples?: Array<string | { description: string; command: string }>
+  static args: Interfaces.ArgInput = {}
+  static flags?: Interfaces.FlagInput
+  static baseFlags?: Interfaces.FlagInput
   static strict = true
   static enableJsonFlag = false
+
+  /** oclif's Command.run: `config` is oclif's when oclif calls it, bin/run.js's otherwise. */
+  static async run(this: new (argv: string[], config: DirectConfig) => Command, argv: string[], config: DirectConfig): Promise<unknown> {
+    return new this(argv, config)._run()
+  }
 
   id: string
   parsed = false
@@ -61,12 +61,12 @@ export abstract class Command {
 
   abstract run(): Promise<unknown>
 
-  get ctor(): typeof Command {
+  protected get ctor(): typeof Command {
     return this.constructor as typeof Command
   }
 
   /** oclif's Command._run. */
-  async _run(): Promise<unknown> {
+  protected async _run(): Promise<unknown> {
     let err: unknown
     let result: unknown
     try {
@@ -74,7 +74,6 @@ export abstract class Command {
       await this.init()
       result = await this.run()
     } catch (error) {
-      if (error instanceof OclifNeeded) throw error
       err = error
       await this.catch(error as Error)
     } finally {
@@ -87,11 +86,11 @@ export abstract class Command {
     return result
   }
 
-  async init(): Promise<void> {}
+  protected async init(): Promise<void> {}
 
-  async finally(_err: unknown): Promise<void> {}
+  protected async finally(_err: unknown): Promise<void> {}
 
-  async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+  protected async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     process.exitCode = process.exitCode ?? err.exitCode ?? 1
     if (!this.jsonEnabled()) throw err
     this.logJson(this.toErrorJson(err))
@@ -114,29 +113,29 @@ export abstract class Command {
     if (!this.jsonEnabled()) write(console.error, typeof message === 'string' ? message : inspect(message), args)
   }
 
-  /** oclif's logJson with no theme (direct/run.ts leaves a user theme to oclif): pretty JSON. */
-  logJson(json: unknown): void {
+  /** oclif's logJson without a theme (lattice reads none): pretty JSON. */
+  protected logJson(json: unknown): void {
     write(console.log, JSON.stringify(typeof json === 'string' ? JSON.parse(json) : json, undefined, 2) ?? '', [])
   }
 
-  toSuccessJson(result: unknown): unknown {
+  protected toSuccessJson(result: unknown): unknown {
     return result
   }
 
-  toErrorJson(err: unknown): unknown {
+  protected toErrorJson(err: unknown): unknown {
     return err instanceof Error ? { error: { ...err, message: err.message, name: err.name } } : { error: err }
   }
 
-  async parse(options: Options = this.ctor as Options, argv: string[] = this.argv): Promise<any> {
-    const flags = { ...(options.enableJsonFlag ? { json } : {}), ...options.baseFlags, ...options.flags }
+  /** oclif's Command.parse; its errors (oclif's parser's) reach catch() as oclif's do. */
+  protected async parse<F extends ParsedOutput, B extends ParsedOutput, A extends ParsedOutput>(
+    options: Interfaces.Input<F, B, A> = this.ctor as unknown as Interfaces.Input<F, B, A>,
+    argv: string[] = this.argv,
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const { enableJsonFlag, baseFlags } = options as { enableJsonFlag?: boolean; baseFlags?: Interfaces.FlagInput }
+    const flags = { ...(enableJsonFlag ? { json } : {}), ...baseFlags, ...options.flags }
     this.argv = [...argv]
-    let results
-    try {
-      results = await oclifParse(argv, { context: this, ...options, flags } as never)
-    } catch (error) {
-      throw new OclifNeeded(error)
-    }
+    const results = await oclifParse(argv, { context: this, ...options, flags } as never)
     this.parsed = true
-    return results
+    return results as Interfaces.ParserOutput<F, B, A>
   }
 }

@@ -4,16 +4,12 @@
  * them was about a fifth of a command's start-up, and Node 20 has no compile cache of its own
  * (module.enableCompileCache is Node 22's). V8 checks a cache against the source and its own
  * version and flags; one it rejects (another Node, a changed file) costs only the read, and the
- * file is compiled as require() would. Anything else is required as usual.
+ * file is compiled as require() would. Anything else is required as usual. Public APIs only
+ * (vm.Script, createRequire): the file runs in the wrapper Node gives a CommonJS module.
  */
 import { createRequire } from 'node:module'
 
 const nodeRequire = createRequire(import.meta.url)
-const Module = nodeRequire('node:module') as typeof import('node:module') & {
-  new (id: string, parent?: unknown): NodeModule & { paths: string[] }
-  wrap(source: string): string
-  _nodeModulePaths(dir: string): string[]
-}
 const { readFileSync } = nodeRequire('node:fs') as typeof import('node:fs')
 const { dirname, join } = nodeRequire('node:path') as typeof import('node:path')
 const { Script } = nodeRequire('node:vm') as typeof import('node:vm')
@@ -21,7 +17,7 @@ type Script = import('node:vm').Script
 
 export type CacheUse = 'accepted' | 'rejected' | 'missing'
 
-const loaded = new Map<string, NodeModule>()
+const loaded = new Map<string, { exports: unknown }>()
 /** How each file's cache was used, in load order: for the test that the build's caches are taken. */
 export const cacheUse: Array<[string, CacheUse]> = []
 
@@ -39,21 +35,19 @@ export function loadDirect(file: string, produce?: (file: string, script: Script
       cachedData = readFileSync(`${file}.v8cache`)
     } catch {}
   }
-  const script = new Script(Module.wrap(source), { filename: file, cachedData })
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData })
   cacheUse.push([file, cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted'])
-  const mod = new Module(file)
-  mod.filename = file
-  mod.paths = Module._nodeModulePaths(dirname(file))
+  const mod = { exports: {} }
   loaded.set(file, mod)
   const dir = dirname(file)
-  const requireHere = Object.assign((id: string) => (id.startsWith('./vendor.') ? loadDirect(join(dir, id), produce) : mod.require(id)), { cache: nodeRequire.cache, main: nodeRequire.main, resolve: nodeRequire.resolve })
+  const fileRequire = createRequire(file)
+  const requireHere = Object.assign((id: string) => (id.startsWith('./vendor.') ? loadDirect(join(dir, id), produce) : fileRequire(id)), { cache: fileRequire.cache, main: fileRequire.main, resolve: fileRequire.resolve })
   try {
     script.runInThisContext({ displayErrors: true }).call(mod.exports, mod.exports, requireHere, mod, file, dir)
   } catch (err) {
     loaded.delete(file)
     throw err
   }
-  mod.loaded = true
   produce?.(file, script)
   return mod.exports
 }

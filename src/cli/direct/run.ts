@@ -1,47 +1,36 @@
 /**
- * A lattice command run without oclif's runtime (issue #19): evaluating oclif, loading its config
- * and its plugins took longer than a whole `lattice env subjects`. bin/run.js calls directRun for
- * every command line the help did not take; it runs the command from dist/direct/ (the commands
- * built over command.ts instead of oclif's Command, scripts/bundle-direct.js) when it is sure oclif would
- * run the same command with the same words, and answers false (nothing written, nothing done) for
- * anything else: a word oclif must resolve (a typo, a plugin's command, `id:with:colons`), help,
- * --version, a command line oclif's parser refuses (its error is oclif's to word), an index from
- * another build, a user theme, DEBUG, Windows, LATTICE_OCLIF_RUN=1. oclif then runs it as always.
+ * Runs a lattice command: bin/run.js calls directRun for every command line the help did not
+ * take. The command the words name (resolved as oclif resolves them, from the build's index) runs
+ * from dist/direct/ (scripts/bundle-direct.js) over lattice's Command (command.ts), the same way
+ * on every platform and in every environment. False (nothing done) when the words name none of
+ * lattice's commands (a typo, a plugin's command such as autocomplete): oclif answers those.
  */
 import { createRequire } from 'node:module'
-import { collate, loadIndex, userTheme, wantsHelp } from '../build-index.js'
+import { collate, readIndex, wantsHelp } from '../build-index.js'
 import { guardOutput } from '../output-guard.js'
 import { loadDirect } from './load.js'
-// Types only: at run time the stand-in is the command's own (vendor.oclif.cjs, through loadDirect).
-import type { Command, DirectConfig, OclifNeeded } from './oclif.js'
+// Types only: at run time the Command is the command's own (vendor.oclif.cjs, through loadDirect).
+import type { DirectConfig } from './oclif.js'
+
+type CommandClass = { id: string; run(argv: string[], config: DirectConfig): Promise<unknown> }
 
 const nodeRequire = createRequire(import.meta.url)
 const { join } = nodeRequire('node:path') as typeof import('node:path')
 
-type CommandClass = (new (argv: string[], config: DirectConfig) => Command) & { id: string }
-
-/** Run the command `argv` names, as oclif would; false (nothing done) to leave it to oclif. */
+/** Run the command `argv` names; false (nothing done) when it names none of lattice's. */
 export async function directRun(argv: string[], root: string): Promise<boolean> {
-  // DEBUG asks for oclif's debug lines; on Windows oclif's config differs (paths, shell).
-  if (process.env.LATTICE_OCLIF_RUN || process.env.DEBUG || process.platform === 'win32') return false
   const first = argv[0]
-  if (first === undefined || first.startsWith('-') || first.includes(':') || first === 'help' || wantsHelp(argv)) return false
-  const index = loadIndex(root)
-  if (!index) return false
-  const [id, ...rest] = collate(argv, index)
+  if (first === undefined || first.startsWith('-') || first === 'help' || wantsHelp(argv)) return false
+  const index = readIndex(root)
+  // `lattice env:subjects` is oclif's spelling of `lattice env subjects`.
+  const [id, ...rest] = first.includes(':') ? argv : collate(argv, index)
   const file = Object.hasOwn(index.direct, id) ? index.direct[id] : undefined
-  if (!file || userTheme()) return false
+  if (!file) return false
   guardOutput()
-  const dir = join(root, 'dist', 'direct')
-  const C = (loadDirect(join(dir, file)) as { default: CommandClass }).default
+  const C = (loadDirect(join(root, 'dist', 'direct', file)) as { default: CommandClass }).default
   C.id = id
   const config: DirectConfig = { bin: index.bin, name: index.name, version: index.version, topicSeparator: ' ', root }
-  try {
-    await new C(rest, config)._run()
-  } catch (err) {
-    if (err instanceof (loadDirect(join(dir, 'vendor.oclif.cjs')) as { OclifNeeded: typeof OclifNeeded }).OclifNeeded) return false
-    throw err
-  }
+  await C.run(rest, config)
   return true
 }
 
