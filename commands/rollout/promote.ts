@@ -3,7 +3,7 @@ import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
 import { entityFromId } from '../../src/ops/entity.js'
 import { promoteRollout } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import type { RolloutRecord } from '../../src/state/rollout-store.js'
+import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutPromote extends LatticeCommand {

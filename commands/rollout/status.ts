@@ -4,7 +4,7 @@ import { renderRollout } from '../../src/views/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
 import { rolloutStatus } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import type { RolloutRecord } from '../../src/state/rollout-store.js'
+import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutStatus extends LatticeCommand {

@@ -28,7 +28,7 @@
  *             inconclusive.
  */
 import { LATENCY_BOUNDS_MS } from '../host-core/metrics-report.js'
-import type { AnalysisThresholds, MetricName } from '../plan/rollout-plan.js'
+import type { AnalysisThresholds, MetricName } from '../rollout/plan/rollout-plan.js'
 import { histogramCount, histogramMean, histogramPercentile, representativeValues } from '../stats/histogram.js'
 import { hodgesLehmannBinned } from '../stats/hodges-lehmann.js'
 import { mannWhitneyBinned } from '../stats/mann-whitney.js'

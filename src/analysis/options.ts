@@ -3,7 +3,7 @@
  * `rollouts[].analysis` (`minCalls: 50`): one list of settings, one check, so both say the same.
  */
 import { LatticeError } from '../errors.js'
-import type { AnalysisPlan, AnalysisThresholds, MetricName } from '../plan/rollout-plan.js'
+import type { AnalysisPlan, AnalysisThresholds, MetricName } from '../rollout/plan/rollout-plan.js'
 import { DEFAULT_THRESHOLDS } from './judge.js'
 
 export const ANALYSIS_MODES = ['auto', 'on', 'off', 'dry-run'] as const

@@ -5,7 +5,7 @@ import { whoText } from '../views/who.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { WatchFrame } from '../ops/observed-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
-import type { RolloutRecord } from '../state/rollout-store.js'
+import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'
 import type { AnalysisView, EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
 

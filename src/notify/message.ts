@@ -3,7 +3,7 @@
  * subject and in a --notify POST. `v` is the format's version (a new field is not a new v).
  */
 import type { RolloutEvent } from '../rollout/rollout-event.js'
-import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutPlan } from '../rollout/plan/rollout-plan.js'
 import type { EntityKind } from '../subjects/index.js'
 
 export interface RolloutNotification {

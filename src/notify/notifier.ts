@@ -7,7 +7,7 @@
  */
 import type { RolloutEvent } from '../rollout/rollout-event.js'
 import { urlOrigin } from '../redact.js'
-import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutPlan } from '../rollout/plan/rollout-plan.js'
 import { notificationOf, rolloutSubject } from './message.js'
 import { DELIVERY, Receiver } from './receiver.js'
 

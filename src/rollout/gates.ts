@@ -5,9 +5,9 @@
  * interrupted meanwhile.
  */
 import { spawn } from 'node:child_process'
-import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutPlan } from './plan/rollout-plan.js'
 import { envWithoutSecrets } from '../redact.js'
-import type { GateResult } from '../state/rollout-store.js'
+import type { GateResult } from './records/rollout-store.js'
 import { versionedSubject } from '../subjects/index.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
 import { prometheusGate } from './prometheus-gate.js'

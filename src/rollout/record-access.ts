@@ -4,8 +4,8 @@
  */
 import { LatticeError } from '../errors.js'
 import type { Session } from '../ops/session.js'
-import { readRolloutCopy } from '../state/rollout-copy.js'
-import { type RolloutRecord, Rollouts, isActive } from '../state/rollout-store.js'
+import { readRolloutCopy } from './records/rollout-copy.js'
+import { type RolloutRecord, Rollouts, isActive } from './records/rollout-store.js'
 import type { EntityRef } from '../subjects/index.js'
 
 /** How often a waiting rollout looks at its record (an abort, a promote). */

@@ -1,5 +1,5 @@
 /** What a rollout runner tells as it goes: the terminal view, the notifications and --json read it. */
-import type { GateResult } from '../state/rollout-store.js'
+import type { GateResult } from './records/rollout-store.js'
 import type { Judgement } from './traffic-analysis.js'
 
 export interface RolloutEvent {

@@ -7,7 +7,7 @@
 import { LatticeError } from '../errors.js'
 import { type ChangeOptions, loadLiveAccount } from '../ops/change.js'
 import type { Session } from '../ops/session.js'
-import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutPlan } from './plan/rollout-plan.js'
 import { routesFromMappings } from '../plan/routes.js'
 import { type Weights, describeWeights } from '../plan/weights.js'
 import { entityKey, entityLabel } from '../subjects/index.js'

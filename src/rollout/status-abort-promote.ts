@@ -5,7 +5,7 @@
  */
 import { LatticeError } from '../errors.js'
 import { currentWho } from '../state/journal.js'
-import { type RolloutRecord, isActive } from '../state/rollout-store.js'
+import { type RolloutRecord, isActive } from './records/rollout-store.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { abortWithoutState } from './emergency-abort.js'

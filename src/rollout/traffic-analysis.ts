@@ -9,7 +9,7 @@ import type { AnalysisRecord, Judgement } from '../analysis/record.js'
 import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
-import type { AnalysisPlan, RolloutPlan } from '../plan/rollout-plan.js'
+import type { AnalysisPlan, RolloutPlan } from './plan/rollout-plan.js'
 import { entityLabel } from '../subjects/index.js'
 import type { Session } from '../ops/session.js'
 

@@ -4,8 +4,8 @@
  */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, describeWeights } from '../plan/weights.js'
-import type { RolloutPlan } from '../plan/rollout-plan.js'
-import type { RolloutRecord } from '../state/rollout-store.js'
+import type { RolloutPlan } from './plan/rollout-plan.js'
+import type { RolloutRecord } from './records/rollout-store.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from '../ops/change.js'

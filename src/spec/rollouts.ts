@@ -17,7 +17,7 @@
  */
 import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { isLatticeError } from '../errors.js'
-import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../plan/rollout-plan.js'
+import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../rollout/plan/rollout-plan.js'
 import { entityKey } from '../subjects/index.js'
 import { analysisOf } from './analysis.js'
 import { type Ctx, entityItem, entries, str, versionFor } from './nodes.js'

@@ -4,7 +4,7 @@
  * `kubectl argo rollouts get rollout --watch`).
  */
 import type { RolloutEvent } from '../rollout/rollout-event.js'
-import type { RolloutRecord } from '../state/rollout-store.js'
+import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'
 import { whoText } from './who.js'

@@ -2,7 +2,8 @@
  * The folders of src/ stand in layers: a module imports only from layers below its own, never
  * sideways or up (type-only imports included: types two modules share live in a third). The
  * views (src/views) stand below both the CLI and the dashboard, which import them; the plan
- * below the analysis that judges it; host-core, the library hosts embed, on the subjects alone.
+ * below the analysis that judges it (a rollout's plan and records, nested in src/rollout, stand
+ * lower than the runner, as the spec, the analysis and every change read them); host-core, the library hosts embed, on the subjects alone.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -17,12 +18,13 @@ const LAYERS = [
   ['views', 'notify'],
   ['rollout'],
   ['ops'],
+  ['rollout/records'],
   ['spec', 'state', 'traffic', 'dev'],
   ['analysis'],
   ['resolver'],
   ['auth', 'stats'],
   ['account', 'deadline.ts', 'host-core'],
-  ['plan', 'http'],
+  ['plan', 'http', 'rollout/plan'],
   ['subjects', 'errors.ts', 'redact.ts', 'suggest.ts'],
 ]
 const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, LAYERS.length - i] as const)))
@@ -31,8 +33,14 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []))
 }
 
-/** The top-level folder (or file) of src/ that a path lies in. */
-const placeOf = (file: string) => relative(SRC, file).split(sep)[0]
+/** Folders below their parent's layer: a rollout's plan (read by the spec and the analysis) and its records. */
+const NESTED = [...layerOf.keys()].filter((n) => n.includes('/'))
+
+/** The place of src/ that a path lies in: a nested folder above, else its top-level folder (or file). */
+const placeOf = (file: string) => {
+  const rel = relative(SRC, file).split(sep).join('/')
+  return NESTED.find((n) => rel.startsWith(`${n}/`)) ?? rel.split('/')[0]
+}
 
 /** Each relative import, re-export and dynamic import() of a file, as the .ts file it names. */
 function importsOf(file: string): string[] {

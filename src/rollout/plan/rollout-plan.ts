@@ -3,9 +3,9 @@
  * to wait after each, and which gates decide. Pure data and checks, read by the spec, the state
  * and the analysis below the runner; running it is src/rollout/.
  */
-import { LatticeError } from '../errors.js'
-import { UNRECORDED_COMMAND, urlOrigin } from '../redact.js'
-import type { EntityRef } from '../subjects/index.js'
+import { LatticeError } from '../../errors.js'
+import { UNRECORDED_COMMAND, urlOrigin } from '../../redact.js'
+import type { EntityRef } from '../../subjects/index.js'
 
 export type Step = number | 'pause'
 

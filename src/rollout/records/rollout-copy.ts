@@ -4,8 +4,8 @@
  * weights when the bucket cannot be read. The bucket stays the record; this is a fallback.
  */
 import { join } from 'node:path'
-import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
-import { localDir, readJson, writePrivateJson } from './machine-files.js'
+import { type EntityRef, entityKey, versionToken } from '../../subjects/index.js'
+import { localDir, readJson, writePrivateJson } from '../../state/machine-files.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
 
 const fileOf = (account: string, entity: EntityRef, create = false) => join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)

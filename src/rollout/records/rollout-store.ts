@@ -3,14 +3,14 @@
  * that `rollout status`, `abort` and `promote` work from any machine. Every update is a
  * compare-and-set that re-reads and re-applies on conflict, so a runner's progress and
  * another terminal's abort request never overwrite each other. Each record written is also
- * copied to this machine (src/state/rollout-copy.ts), for an abort while the bucket is down.
+ * copied to this machine (rollout-copy.ts), for an abort while the bucket is down.
  */
-import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
+import { type EntityRef, entityKey, versionToken } from '../../subjects/index.js'
 
 export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout-plan.js'
 import { saveRolloutCopy } from './rollout-copy.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
-import type { StateStore, Versioned } from './store.js'
+import type { StateStore, Versioned } from '../../state/store.js'
 
 export { type GateResult, type Phase, type RolloutRecord, isActive } from './rollout-record.js'
 
