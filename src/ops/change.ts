@@ -4,7 +4,8 @@
  * successor that differs only in our mappings, push it to every server, and check on every
  * server what it installed.
  */
-import { journaledChange, warnOfDrift } from './journaled.js'
+import { journaledChange } from './journaled.js'
+import { warnOfDrift } from './journal-drift.js'
 import type { ChangeOptions, ChangeResult, Planner } from './change-types.js'
 import type { Session } from './session.js'
 import { partlyLiveError } from './topology.js'
