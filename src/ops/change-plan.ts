@@ -18,7 +18,8 @@ import { entityKey, entityLabel, unversionedSubject } from '../subjects/index.js
 import { notReadyError, unreadyVersions } from './readiness.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange, Planner } from './change-types.js'
 import type { Session } from './session.js'
-import { type TopologyView, doubleRunError, doubleRuns, leafNames, subscribersBehindLeaves, viewTopology } from './topology.js'
+import { doubleRunError, doubleRuns } from './double-runs.js'
+import { type TopologyView, leafNames, subscribersBehindLeaves, viewTopology } from './topology-view.js'
 import { rolloutConflicts } from './rollout-guard.js'
 
 /** Work out the change against `live` and run every check that needs no push. */

@@ -15,7 +15,7 @@ import { KnownServers } from '../state/known-servers.js'
 import type { LiveState } from './change-types.js'
 import type { Session } from './session.js'
 import { systemAccountError } from './system-account.js'
-import { viewTopology } from './topology.js'
+import { viewTopology } from './topology-view.js'
 
 /**
  * The live account JWT, verified, with the facts of the cluster. Every resolver is asked for

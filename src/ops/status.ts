@@ -14,7 +14,7 @@ import { loadLiveAccount } from './live-account.js'
 import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
 import type { KnownServer } from '../state/known-servers.js'
-import { type ClusterPlace, type LeafNode, missingLeaves } from './topology.js'
+import { type ClusterPlace, type LeafNode, missingLeaves } from './topology-view.js'
 
 export type { UnroutedStatus }
 
