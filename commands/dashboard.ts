@@ -40,7 +40,7 @@ The server listens on 127.0.0.1 only. Another --host needs --allow-remote: the t
     const { flags } = await this.parse(Dashboard)
     const intervalMs = parseDuration(flags.interval, '--interval')
     // Loaded here: the dashboard's code stays out of every other command's start-up.
-    const { checkHost, openBrowser, runDashboard } = await import('../src/dashboard/run.js')
+    const { checkHost, openBrowser, runDashboard } = await import('../src/dashboard/run-dashboard.js')
     checkHost(flags.host, flags['allow-remote'])
     const target = resolveTarget(this.targetOptions(flags), flags['read-only'] ? 'none' : 'optional')
     const opts = { host: flags.host, port: flags.port, allowRemote: flags['allow-remote'], readOnly: flags['read-only'], intervalMs, observe: flags.observe as ObserveMode, version: this.config.version }

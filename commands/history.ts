@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
-import { renderHistory } from '../src/cli/render.js'
+import { renderHistory } from '../src/views/routing-view.js'
 import { type HistoryResult, history } from '../src/ops/history.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from '../src/cli/base.js'
-import { renderChange } from '../src/cli/render.js'
+import { renderChange } from '../src/views/routing-view.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { rollback } from '../src/ops/history.js'
 import { specAtHand, specLiveNote } from '../src/ops/spec.js'

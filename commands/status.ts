@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../src/cli/base.js'
-import { renderServers, renderStatus } from '../src/cli/render.js'
-import { renderStateHealth } from '../src/cli/state-view.js'
+import { renderServers, renderStatus } from '../src/views/routing-view.js'
+import { renderStateHealth } from '../src/views/state-view.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 import { type StatusResult, status } from '../src/ops/status.js'
 

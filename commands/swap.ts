@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag, withoutStateFlag } from '../src/cli/base.js'
-import { renderChange } from '../src/cli/render.js'
+import { renderChange } from '../src/views/routing-view.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 import { checkSwap, specTarget, swapEnvironments, writeLive } from '../src/ops/spec.js'

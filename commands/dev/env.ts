@@ -1,5 +1,5 @@
 import { LatticeCommand } from '../../src/cli/base.js'
-import { devEnv, devState, notRunning } from '../../src/dev/local.js'
+import { devEnv, devState, notRunning } from '../../src/dev/local-lattice.js'
 import { dirFlag } from './up.js'
 
 export default class DevEnv extends LatticeCommand {

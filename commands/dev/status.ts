@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import { LatticeCommand } from '../../src/cli/base.js'
-import { devState, notRunning } from '../../src/dev/local.js'
+import { devState, notRunning } from '../../src/dev/local-lattice.js'
 import { dirFlag } from './up.js'
 
 export default class DevStatus extends LatticeCommand {

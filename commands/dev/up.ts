@@ -1,7 +1,7 @@
 import { basename } from 'node:path'
 import { Flags } from '@oclif/core'
 import { LatticeCommand } from '../../src/cli/base.js'
-import { type DevUpResult, devEnv, devUp } from '../../src/dev/local.js'
+import { type DevUpResult, devEnv, devUp } from '../../src/dev/local-lattice.js'
 
 export const dirFlag = { dir: Flags.string({ summary: 'Where the local lattice keeps its keys, config and data.', default: '.lattice' }) }
 

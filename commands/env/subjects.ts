@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, specFlag } from '../../src/cli/base.js'
-import { table } from '../../src/cli/table.js'
+import { table } from '../../src/views/table.js'
 import { type EnvSubject, environmentSubjects } from '../../src/spec/environments.js'
 import { readSpec } from '../../src/spec/parse.js'
 import { checkLatticeName } from '../../src/ops/lattice-name.js'

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
-import { renderChange } from '../../src/cli/render.js'
+import { renderChange } from '../../src/views/routing-view.js'
 import type { ChangeResult } from '../../src/ops/change.js'
 import { entityFromId } from '../../src/ops/entity.js'
 import { clearFault } from '../../src/ops/fault.js'

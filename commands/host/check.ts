@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, appFlags, connectionFlags } from '../../src/cli/base.js'
-import { renderHostCheck } from '../../src/cli/host-check-view.js'
+import { renderHostCheck } from '../../src/views/host-check-view.js'
 import { LatticeError } from '../../src/errors.js'
 import { checkEntity, checkVersion } from '../../src/ops/entity.js'
 import { type HostCheckResult, hostCheck, noAppCreds, nonconformant } from '../../src/ops/host-check.js'

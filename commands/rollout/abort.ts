@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
-import { renderRollout } from '../../src/cli/rollout-view.js'
+import { renderRollout } from '../../src/views/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
-import { type AbortResult, abortRollout } from '../../src/ops/rollout-control.js'
+import { type AbortResult, abortRollout } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 

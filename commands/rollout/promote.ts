@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
 import { entityFromId } from '../../src/ops/entity.js'
-import { promoteRollout } from '../../src/ops/rollout-control.js'
+import { promoteRollout } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import type { RolloutRecord } from '../../src/state/rollouts.js'
+import type { RolloutRecord } from '../../src/state/rollout-store.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutPromote extends LatticeCommand {

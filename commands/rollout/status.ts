@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
-import { renderRollout } from '../../src/cli/rollout-view.js'
+import { renderRollout } from '../../src/views/rollout-view.js'
 import { entityFromId } from '../../src/ops/entity.js'
-import { rolloutStatus } from '../../src/ops/rollout-control.js'
+import { rolloutStatus } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import type { RolloutRecord } from '../../src/state/rollouts.js'
+import type { RolloutRecord } from '../../src/state/rollout-store.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutStatus extends LatticeCommand {

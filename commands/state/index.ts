@@ -1,5 +1,5 @@
 import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
-import { renderStateHealth } from '../../src/cli/state-view.js'
+import { renderStateHealth } from '../../src/views/state-view.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { type StateHealth, stateHealth } from '../../src/ops/state.js'
 

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
-import { renderStateHealth } from '../../src/cli/state-view.js'
+import { renderStateHealth } from '../../src/views/state-view.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { type ScaleResult, scaleState } from '../../src/ops/state.js'
 

@@ -28,6 +28,7 @@
  *             inconclusive.
  */
 import { LATENCY_BOUNDS_MS } from '../host-core/metrics-report.js'
+import type { AnalysisThresholds, MetricName } from '../plan/rollout-plan.js'
 import { histogramCount, histogramMean, histogramPercentile, representativeValues } from '../stats/histogram.js'
 import { hodgesLehmannBinned } from '../stats/hodges-lehmann.js'
 import { mannWhitneyBinned } from '../stats/mann-whitney.js'
@@ -39,27 +40,7 @@ export interface WindowMetrics {
   /** Dense histogram, length LATENCY_BOUNDS_MS.length + 1 (the last is overflow). */
   latency: number[]
 }
-export type MetricName = 'error-rate' | 'latency' | 'p95' | 'p99'
 export type Outcome = 'pass' | 'fail' | 'inconclusive' | 'nodata'
-export interface AnalysisThresholds {
-  /** Fewer calls of either version in the window: nodata. */
-  minCalls: number
-  /** α = 1 - confidence. */
-  confidence: number
-  /** Percent: a canary above it fails. */
-  maxErrorRate: number
-  /** Percentage points the canary may exceed the stable rate by. */
-  errorTolerance: number
-  /** Of the stable median when in percent. */
-  latencyTolerance: { ms: number } | { percent: number }
-  /** A shift below this never fails (host timing noise). */
-  latencyFloorMs: number
-  /** Cliff's delta below which a shift is negligible. */
-  effectFloor: number
-  maxP95Ms?: number
-  maxP99Ms?: number
-  critical: MetricName[]
-}
 export const DEFAULT_THRESHOLDS: AnalysisThresholds = Object.freeze({
   minCalls: 50,
   confidence: 0.95,

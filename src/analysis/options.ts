@@ -3,8 +3,8 @@
  * `rollouts[].analysis` (`minCalls: 50`): one list of settings, one check, so both say the same.
  */
 import { LatticeError } from '../errors.js'
-import type { AnalysisPlan } from '../plan/rollout.js'
-import { type AnalysisThresholds, DEFAULT_THRESHOLDS, type MetricName } from './judge.js'
+import type { AnalysisPlan, AnalysisThresholds, MetricName } from '../plan/rollout-plan.js'
+import { DEFAULT_THRESHOLDS } from './judge.js'
 
 export const ANALYSIS_MODES = ['auto', 'on', 'off', 'dry-run'] as const
 export const METRIC_NAMES: readonly MetricName[] = ['error-rate', 'latency', 'p95', 'p99']

@@ -1,8 +1,8 @@
 /**
  * What a rollout keeps of its real-traffic analysis (in its record, its events and --json):
- * shared by the runner (ops/), the state (state/rollouts.ts) and the views (cli/).
+ * shared by the runner (ops/), the state (state/rollout-store.ts) and the views (cli/).
  */
-import type { AnalysisPlan } from '../plan/rollout.js'
+import type { AnalysisPlan } from '../plan/rollout-plan.js'
 import type { MetricVerdict, Outcome, summarize } from './judge.js'
 
 export type VersionSummary = ReturnType<typeof summarize>

@@ -9,7 +9,7 @@ import { parseWeight } from '../plan/weights.js'
 import type { EntityRef } from '../subjects/index.js'
 import { untilInterrupted } from './interrupt.js'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from './base.js'
-import { renderChange } from './render.js'
+import { renderChange } from '../views/routing-view.js'
 
 export const FAULT_DESCRIPTION = `Maps DROP percent of the entity's calls to <subject>._drop, which nobody serves: callers get "no responders". The versions' weights are scaled to the rest.
 With --for, the command waits and clears the fault when the time is up (Ctrl-C clears it early); without it, the fault stays until \`lattice fault clear\`.

@@ -8,7 +8,7 @@ import { usageHint } from './usage.js'
 import { parseWeight } from '../plan/weights.js'
 import type { EntityRef } from '../subjects/index.js'
 import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from './base.js'
-import { renderChange } from './render.js'
+import { renderChange } from '../views/routing-view.js'
 
 export const SHIFT_DESCRIPTION = `Rewrites the subject mapping in the account JWT so that WEIGHT percent of calls go to --to.
 With --from, --from takes the remainder and other versions keep their weights; without it, the other versions keep their relative shares.

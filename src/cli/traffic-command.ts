@@ -7,8 +7,8 @@ import { parseDuration } from '../plan/duration.js'
 import type { EntityRef } from '../subjects/index.js'
 import { LatticeCommand, appFlags, connectionFlags } from './base.js'
 import { untilInterrupted } from './interrupt.js'
-import { inPlace, viewMode } from './rollout-view.js'
-import { table } from './table.js'
+import { inPlace, viewMode } from '../views/rollout-view.js'
+import { table } from '../views/table.js'
 
 export const TRAFFIC_DESCRIPTION = `Sends --rate calls per second to the entity's unversioned subject through an application-account user (--app-creds, as watch and verify use), for --duration or until Ctrl-C, and counts which version answered each: on a terminal one line refreshed every second, otherwise a line every 5 s; at the end a summary (calls, answered per version, errors, no answer). --json prints the summary as one object.
 The version is told the way watch observes traffic: lattice subscribes to each running version's versioned subject and recognises its own calls there. Before any shift there is no mapping: calls go to the unversioned subject, where every version's instances share one queue group, and count as "unversioned".

@@ -2,13 +2,13 @@
 import { Flags, type Interfaces } from '@oclif/core'
 import { LatticeError } from '../errors.js'
 import { checkEntity } from '../ops/entity.js'
-import { type VerifyResult, verify } from '../ops/observe.js'
+import { type VerifyResult, verify } from '../ops/observed-split.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import { parseDuration } from '../plan/duration.js'
 import type { EntityRef } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { LatticeCommand, appFlags, connectionFlags, observeFlags } from './base.js'
-import { renderVerify } from './observe-view.js'
+import { renderVerify } from '../views/observe-view.js'
 
 export const VERIFY_DESCRIPTION = `Observes the entity's real calls for --window (nothing is sent) and compares the split with the live weights (chi-square goodness of fit). With one version at 100% there is no split: it checks that every call reached that version and none another running version.
 Calls are counted from the hosts' metrics reports where every instance of the entity runs on a host that reports (host-core), otherwise by subscription; --observe forces one. From reports each host's calls between two of its reports count in proportion to how much of that span lies in the window (reports come every second).

@@ -5,7 +5,7 @@
  */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { rollback } from '../ops/history.js'
-import { abortRollout, promoteRollout } from '../ops/rollout-control.js'
+import { abortRollout, promoteRollout } from '../rollout/status-abort-promote.js'
 import type { ChangeOptions } from '../ops/change.js'
 import type { Session } from '../ops/session.js'
 import { specAtHand } from '../ops/spec.js'

@@ -6,16 +6,16 @@
  */
 import { isLatticeError } from '../errors.js'
 import { history } from '../ops/history.js'
-import { type WatchFrame, watch } from '../ops/observe.js'
-import { rolloutsOf } from '../ops/rollout.js'
+import { type WatchFrame, watch } from '../ops/observed-split.js'
+import { rolloutsOf } from '../rollout/record-access.js'
 import { type Session, type Target, withSession } from '../ops/session.js'
 import { type RouteStatus, status } from '../ops/status.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { entityKey } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import type { DashboardEvents, Frame, RolloutEvent, Snapshot } from './model.js'
 import { Series } from './series.js'
-import { frameOf, revisionsOf, rolloutEvents, rolloutOf, serversOf } from './views.js'
+import { frameOf, revisionsOf, rolloutEvents, rolloutOf, serversOf } from './results-to-model.js'
 
 export type Emit = <K extends keyof DashboardEvents>(event: K, data: DashboardEvents[K]) => void
 

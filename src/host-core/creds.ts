@@ -4,7 +4,7 @@
  * path but never echo contents (a creds file holds a seed).
  */
 import { readFileSync } from 'node:fs'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 
 const JWT_HEADER = '-----BEGIN NATS USER JWT-----'
 const SEED_HEADER = /-----BEGIN USER NKEY SEED-----/

@@ -3,7 +3,7 @@
  * (unless metrics: false), and the Prometheus endpoint when a port is given.
  */
 import type { NatsConnection } from 'nats'
-import type { ConnectionWatcher } from './connection.js'
+import type { ConnectionWatcher } from './host-connection.js'
 import type { HostLogger } from './logging.js'
 import { type MetricsOptions, MetricsRegistry } from './metrics.js'
 import { MetricsPublisher } from './metrics-publisher.js'

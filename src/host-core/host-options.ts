@@ -1,6 +1,6 @@
 /** What a host is given: its options, and what starting or selecting a version takes. */
 import type { ConnectionOptions, NatsConnection } from 'nats'
-import type { ConnectionEvent } from './connection.js'
+import type { ConnectionEvent } from './host-connection.js'
 import type { CredsInput } from './creds.js'
 import type { HostLogger } from './logging.js'
 import type { MetricsOptions } from './metrics.js'

@@ -2,7 +2,7 @@
  * The checks a host makes on what it is asked to run, and the runtime a stop or scale means.
  */
 import { type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem, quoted } from '../subjects/index.js'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 import type { HostOptions } from './host-options.js'
 import type { VersionRuntime } from './instances.js'
 

@@ -4,7 +4,7 @@
  * call on a counter object each version holds from its start: no lookup, no allocation.
  */
 import type { EntityRef } from '../subjects/index.js'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 import { LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, type MetricsReport, type VersionMetrics, latencyBucket } from './metrics-report.js'
 
 /** Host.start({ metrics }); see docs/host-core.md#metrics. */

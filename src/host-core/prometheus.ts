@@ -4,7 +4,7 @@
  */
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 import { LATENCY_BOUNDS_MS, type MetricsReport, type VersionMetrics } from './metrics-report.js'
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'

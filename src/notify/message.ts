@@ -2,8 +2,8 @@
  * What a rollout notification is: one JSON object per rollout event, the same on the NATS
  * subject and in a --notify POST. `v` is the format's version (a new field is not a new v).
  */
-import type { RolloutEvent } from '../ops/rollout.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutEvent } from '../rollout/rollout-event.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import type { EntityKind } from '../subjects/index.js'
 
 export interface RolloutNotification {

@@ -5,9 +5,9 @@
  * (src/notify/receiver.ts). When the rollout ends, `close` waits a short grace for what is
  * still queued, then gives up and says how much was not delivered.
  */
-import type { RolloutEvent } from '../ops/rollout.js'
+import type { RolloutEvent } from '../rollout/rollout-event.js'
 import { urlOrigin } from '../redact.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import { notificationOf, rolloutSubject } from './message.js'
 import { DELIVERY, Receiver } from './receiver.js'
 

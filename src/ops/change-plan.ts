@@ -20,7 +20,7 @@ import type { ChangeOptions, ChangeResult, LiveState, PlannedChange, Planner } f
 import type { Session } from './session.js'
 import { doubleRunError, doubleRuns } from './double-runs.js'
 import { type TopologyView, leafNames, subscribersBehindLeaves, viewTopology } from './topology-view.js'
-import { rolloutConflicts } from './rollout-guard.js'
+import { rolloutConflicts } from './rollout-conflicts.js'
 
 /** Work out the change against `live` and run every check that needs no push. */
 export async function planChange(session: Session, live: LiveState, plan: Planner, opts: ChangeOptions): Promise<PlannedChange> {

@@ -5,7 +5,7 @@
  * dropped with a warning; whatever they changed that is still live is then recorded as drift.
  */
 import type { Head, Journal, Who } from '../state/journal.js'
-import { removeFile } from '../state/local.js'
+import { removeFile } from '../state/machine-files.js'
 import type { Versioned } from '../state/store.js'
 import { listUnrecorded, planReplay, replayedRecord } from '../state/unrecorded.js'
 

@@ -5,7 +5,7 @@
 import type { KeyPair } from 'nkeys.js'
 import { loadContext } from '../auth/context.js'
 import { type NscAccount, loadNscAccount } from '../auth/nsc.js'
-import { type Credentials, readCreds } from '../auth/creds.js'
+import { type Credentials, readCreds } from '../auth/creds-file.js'
 import { SIGNING_KEY_SEED_ENV, loadSigningKey } from '../auth/signing-key.js'
 import { type IssuerTrust, issuerTrust } from '../auth/operator.js'
 import { signerPublicKey } from '../account/jwt.js'

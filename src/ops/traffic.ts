@@ -7,7 +7,7 @@ import { LatticeError } from '../errors.js'
 import { countSubscribers, listSubscriptions } from '../resolver/subscriptions.js'
 import { type EntityRef, entityLabel, entityQueueGroup, unversionedSubject } from '../subjects/index.js'
 import { Caller, type TrafficTally } from '../traffic/caller.js'
-import { appOf, otherRunningVersions } from './observe.js'
+import { appOf, otherRunningVersions } from './observed-split.js'
 import type { Session } from './session.js'
 
 export interface TrafficOptions {

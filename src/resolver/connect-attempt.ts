@@ -8,8 +8,8 @@ import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { type Authenticator, type NatsConnection, connect } from 'nats'
 import { fromSeed } from 'nkeys.js'
-import type { Credentials } from '../auth/creds.js'
-import { speaksHttp } from './probe.js'
+import type { Credentials } from '../auth/creds-file.js'
+import { speaksHttp } from './connect-diagnosis.js'
 import { redactUrl } from './url.js'
 
 /** An attempt with less time than this left is not worth starting. */

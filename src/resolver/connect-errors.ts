@@ -2,12 +2,12 @@
  * Why a connection attempt failed, in the server's own words where it gave any, and whether
  * the next attempt may succeed.
  */
-import type { Credentials } from '../auth/creds.js'
+import type { Credentials } from '../auth/creds-file.js'
 import type { Deadline } from '../deadline.js'
 import { LatticeError } from '../errors.js'
 import { formatDuration } from '../plan/duration.js'
 import { MIN_ATTEMPT_MS, NotNats } from './connect-attempt.js'
-import { probeConnectError } from './probe.js'
+import { probeConnectError } from './connect-diagnosis.js'
 import { redactUrl } from './url.js'
 
 export interface ConnectFailure {

@@ -11,7 +11,7 @@
 import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { ANALYSIS_SETTINGS, type AnalysisInput, analysisPlan } from '../analysis/options.js'
 import { isLatticeError } from '../errors.js'
-import type { AnalysisPlan } from '../plan/rollout.js'
+import type { AnalysisPlan } from '../plan/rollout-plan.js'
 import { type Ctx, entries } from './nodes.js'
 
 const KEYS = ['mode', ...Object.keys(ANALYSIS_SETTINGS)]

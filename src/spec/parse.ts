@@ -8,7 +8,7 @@ import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, 
 import { LatticeError } from '../errors.js'
 import { secretIn } from '../redact.js'
 import { entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import { capital, entries, sentence, str } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
 import { type PinnedEntity, parseEnvironments } from './parse-environments.js'

@@ -17,11 +17,11 @@
  */
 import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { isLatticeError } from '../errors.js'
-import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../plan/rollout.js'
+import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../plan/rollout-plan.js'
 import { entityKey } from '../subjects/index.js'
 import { analysisOf } from './analysis.js'
 import { type Ctx, entityItem, entries, str, versionFor } from './nodes.js'
-import { durationOf, notifyOf, numberOf, prometheusOf, webhooksOf } from './rollout-gates.js'
+import { durationOf, notifyOf, numberOf, prometheusOf, webhooksOf } from './rollout-gate-fields.js'
 
 const ROLLOUT_KEYS = ['actor', 'provider', 'component', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis', 'notify']
 const GATE_KEYS = ['probe', 'command', 'webhook', 'prometheus']

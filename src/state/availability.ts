@@ -4,7 +4,7 @@
  * says what is off and how to go on.
  */
 import { LatticeError } from '../errors.js'
-import { WITHOUT_STATE_HINT } from './without-state.js'
+import { WITHOUT_STATE_HINT } from './without-state-words.js'
 
 export const BUCKET = process.env.LATTICE_STATE_BUCKET ?? 'lattice-state'
 /** JetStream names a KV bucket's stream KV_<bucket>. */

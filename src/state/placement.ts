@@ -7,7 +7,7 @@ import { LatticeError, isLatticeError } from '../errors.js'
 import type { Connection } from '../resolver/connection.js'
 import { MAX_REPLICAS, jetStreamServers } from '../resolver/jetstream.js'
 import { BUCKET } from './availability.js'
-import { WITHOUT_STATE_HINT } from './without-state.js'
+import { WITHOUT_STATE_HINT } from './without-state-words.js'
 
 /** LATTICE_STATE_REPLICAS, when set: the replica count a new bucket gets, whatever the cluster. */
 export function replicasOverride(env = process.env): number | undefined {

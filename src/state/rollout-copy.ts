@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
-import { localDir, readJson, writePrivateJson } from './local.js'
+import { localDir, readJson, writePrivateJson } from './machine-files.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
 
 const fileOf = (account: string, entity: EntityRef, create = false) => join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)

@@ -1,6 +1,6 @@
 /** A rollout's record (its plan, where it is, what its gates and analysis found), as kept in the state bucket and in this machine's copy. */
 import type { AnalysisRecord } from '../analysis/record.js'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import type { Weights } from '../plan/weights.js'
 import type { Owner, Who } from './journal.js'
 

@@ -13,7 +13,7 @@
  * that may lag), so a compare-and-set never starts from a stale read.
  */
 import type { JetStreamManager, KV, NatsConnection } from 'nats'
-import type { Credentials } from '../auth/creds.js'
+import type { Credentials } from '../auth/creds-file.js'
 import type { Deadline } from '../deadline.js'
 import { isLatticeError } from '../errors.js'
 import { redactDeep } from '../redact.js'

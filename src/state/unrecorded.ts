@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { basename, join } from 'node:path'
 import type { Mappings } from '../plan/routes.js'
 import { type Head, type RecordedChange, type RevisionRecord, type Who, changedSubjects } from './journal.js'
-import { jsonFiles, localDir, readJson, writePrivateJson } from './local.js'
+import { jsonFiles, localDir, readJson, writePrivateJson } from './machine-files.js'
 
 export interface UnrecordedPush {
   account: string

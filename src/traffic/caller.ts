@@ -1,7 +1,7 @@
 /**
  * Calls made for `lattice dev traffic`, counted by the version that answered. A reply does not
  * say which version sent it (host-core answers with the handler's bytes alone), so versions are
- * told as `watch` tells them (observe.ts): a plain subscription to each running version's
+ * told as `watch` tells them (passive-subscription.ts): a plain subscription to each running version's
  * versioned subject sees every call the mapping sends there. Ours are told apart from other
  * callers' by their reply subject, an inbox of our own. The call is delivered to that
  * subscription while the server handles our publish, so it is always seen before its reply.

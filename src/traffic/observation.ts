@@ -8,7 +8,7 @@ import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from '../host-core/me
 import type { Connection } from '../resolver/connection.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
-import { type Counts, SplitObserver, type WatchedEntity } from './observe.js'
+import { type Counts, SplitObserver, type WatchedEntity } from './passive-subscription.js'
 import { ReportObserver, reportCoverage } from './reports.js'
 
 export type ObserveMode = 'auto' | 'reports' | 'subscribe'

@@ -6,7 +6,7 @@
 import type { MetricsReport } from '../host-core/metrics-report.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import { type EntityRef, entityKey, entityQueueGroup, versionedSubject } from '../subjects/index.js'
-import type { Counts } from './observe.js'
+import type { Counts } from './passive-subscription.js'
 
 /**
  * Calls per version from reports, since the last take(). Counters are cumulative, so each new

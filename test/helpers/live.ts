@@ -1,5 +1,5 @@
 /** Read the live account JWT of a test lattice through our own resolver module. */
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { verifyAccountJwt } from '../../src/account/account.js'
 import { lookupAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'

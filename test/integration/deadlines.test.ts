@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { Deadline } from '../../src/deadline.js'
 import { ExitCode } from '../../src/errors.js'
 import { openConnection } from '../../src/resolver/connection.js'

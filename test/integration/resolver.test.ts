@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyAccountJwt } from '../../src/account/account.js'
 import { sign } from '../../src/account/jwt.js'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { lookupAccountJwt, pushAccountJwt } from '../../src/resolver/claims.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
 import { fetchServerFacts } from '../../src/resolver/server-info.js'

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import type { MappingDestination, Mappings } from '../../src/plan/routes.js'
 import { type ProblemEffect, mappingIssues, rulesFor } from '../../src/plan/server-rules.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'

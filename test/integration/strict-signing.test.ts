@@ -9,7 +9,7 @@ import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.j
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { verifyAccountJwt } from '../../src/account/account.js'
 import { nextIat, sign } from '../../src/account/jwt.js'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { ExitCode } from '../../src/errors.js'
 import { lookupAccountJwt, pushAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'

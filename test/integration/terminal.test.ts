@@ -5,7 +5,7 @@
  * is refused before anything is printed or contacted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
 import { unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import { ExitCode } from '../../src/errors.js'
 import { containsSecret } from '../../src/redact.js'
 import { openConnection } from '../../src/resolver/connection.js'

@@ -7,7 +7,7 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds.js'
+import { readCreds } from '../../src/auth/creds-file.js'
 import type { Mappings } from '../../src/plan/routes.js'
 import { installedShares } from '../../src/plan/installed.js'
 import { parseVersion } from '../../src/plan/server-rules.js'

@@ -156,7 +156,7 @@ describe('readiness and instances of components', () => {
 
 describe('status view of components', () => {
   it('shows the scheme in KIND and each version subject, drop included', async () => {
-    const { renderStatus } = await import('../../src/cli/render.js')
+    const { renderStatus } = await import('../../src/views/routing-view.js')
     const text = renderStatus({
       account: 'A',
       lattice: 'default',
@@ -174,7 +174,7 @@ describe('status view of components', () => {
 
 describe('change lines of components', () => {
   it('an unmapped component is shown as all of its calls on its own ID, before and after', async () => {
-    const { renderChange } = await import('../../src/cli/render.js')
+    const { renderChange } = await import('../../src/views/routing-view.js')
     const entity: EntityRef = { kind: 'component', id: 'hello' }
     const result = (before: Record<string, number> | null, after: Record<string, number> | null) =>
       renderChange({ account: 'A', lattice: 'default', dryRun: false, servers: [], warnings: [], changes: [{ entity, subject: 'default.hello.wrpc.>', before, after }] } as never)

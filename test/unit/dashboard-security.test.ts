@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkHost } from '../../src/dashboard/run.js'
+import { checkHost } from '../../src/dashboard/run-dashboard.js'
 import { allowedHosts, hostAllowed, isLoopback, newToken, originAllowed, tokenMatches } from '../../src/dashboard/security.js'
 import { isLatticeError } from '../../src/errors.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { analysisOf, frameOf, rolloutEvents } from '../../src/dashboard/views.js'
+import { analysisOf, frameOf, rolloutEvents } from '../../src/dashboard/results-to-model.js'
 import type { RouteStatus } from '../../src/ops/status.js'
-import type { RolloutRecord } from '../../src/state/rollouts.js'
+import type { RolloutRecord } from '../../src/state/rollout-store.js'
 
 const record = (startedAt: string, step: number, setWeight: number, phase: RolloutRecord['phase'] = 'running') =>
   ({ plan: { entity: { kind: 'actor', id: 'MA' }, from: 'v1', to: 'v2', steps: [10, 30, 100] }, lattice: 'default', phase, step, setWeight, stable: { v1: 100 }, gates: [], startedAt, updatedAt: startedAt }) as unknown as RolloutRecord

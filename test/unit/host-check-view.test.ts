@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { COLOUR } from '../../src/cli/colour.js'
-import { renderHostCheck } from '../../src/cli/host-check-view.js'
+import { COLOUR } from '../../src/views/colour.js'
+import { renderHostCheck } from '../../src/views/host-check-view.js'
 import type { HostCheckResult } from '../../src/ops/host-check.js'
 
 const result = (outcome: 'pass' | 'fail'): HostCheckResult => ({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_THRESHOLDS, judge, overall, summarize, type AnalysisThresholds, type MetricVerdict, type WindowMetrics } from '../../src/analysis/judge.js'
+import { DEFAULT_THRESHOLDS, judge, overall, summarize, type MetricVerdict, type WindowMetrics } from '../../src/analysis/judge.js'
+import type { AnalysisThresholds } from '../../src/plan/rollout-plan.js'
 import { LATENCY_BOUNDS_MS, latencyBucket } from '../../src/host-core/metrics-report.js'
 
 /** Deterministic pseudo-random numbers (Park-Miller), so every run judges the same calls. */

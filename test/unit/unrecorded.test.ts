@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Mappings } from '../../src/plan/routes.js'
-import { localStateDir } from '../../src/state/local.js'
+import { localStateDir } from '../../src/state/machine-files.js'
 import { type SavedPush, type UnrecordedPush, listUnrecorded, planReplay, replayedRecord, saveUnrecorded } from '../../src/state/unrecorded.js'
 
 const ACCOUNT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ2345'

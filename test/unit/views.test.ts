@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { FrameView, bar, renderFrame, renderVerify } from '../../src/cli/observe-view.js'
-import { RolloutView, eventLine, viewMode } from '../../src/cli/rollout-view.js'
-import type { RolloutEvent } from '../../src/ops/rollout.js'
+import { FrameView, bar, renderFrame, renderVerify } from '../../src/views/observe-view.js'
+import { RolloutView, eventLine, viewMode } from '../../src/views/rollout-view.js'
+import type { RolloutEvent } from '../../src/rollout/rollout-event.js'
 
 const ev = (e: Partial<RolloutEvent>): RolloutEvent => ({ type: 'step', time: '2026-11-25T05:00:01.000Z', entity: 'actor MB', ...e })
 
@@ -76,13 +76,13 @@ describe('watch and verify views', () => {
 
 describe('colour', () => {
   it('only for a terminal, never with NO_COLOR, TERM=dumb or --json', async () => {
-    const { colourFor, COLOUR, PLAIN } = await import('../../src/cli/colour.js')
+    const { colourFor, COLOUR, PLAIN } = await import('../../src/views/colour.js')
     expect(colourFor(false, { isTTY: true }, {})).toBe(COLOUR)
     expect(colourFor(false, { isTTY: true }, { NO_COLOR: '' })).toBe(PLAIN)
     expect(colourFor(false, { isTTY: true }, { TERM: 'dumb' })).toBe(PLAIN)
     expect(colourFor(true, { isTTY: true }, {})).toBe(PLAIN)
     expect(colourFor(false, { isTTY: false }, {})).toBe(PLAIN)
-    const { serverLine } = await import('../../src/cli/render.js')
+    const { serverLine } = await import('../../src/views/routing-view.js')
     expect(serverLine({ server: 'n1', ok: false, code: 500, message: 'exceeds 100%' }, COLOUR)).toBe('  n1: \x1b[31mREJECTED (exceeds 100%)\x1b[39m')
     expect(serverLine({ server: 'n1', ok: false, code: 500, message: 'exceeds 100%' })).toBe('  n1: REJECTED (exceeds 100%)')
   })
@@ -117,7 +117,7 @@ describe('history view', () => {
   const result = (command: string) => ({ account: 'A', lattice: 'default', revisions: [revision(1, command)], unrecorded: [], warnings: [] })
 
   it('cuts keys to 8 characters and puts the change under its revision; --full-keys keeps them', async () => {
-    const { renderHistory } = await import('../../src/cli/render.js')
+    const { renderHistory } = await import('../../src/views/routing-view.js')
     const text = renderHistory(result(`lattice shift actor ${actor} --to v2 --weight 10`))
     expect(text).toBe(
       [
@@ -130,7 +130,7 @@ describe('history view', () => {
   })
 
   it('wraps a long command under the COMMAND column to fit the width', async () => {
-    const { renderHistory } = await import('../../src/cli/render.js')
+    const { renderHistory } = await import('../../src/views/routing-view.js')
     const long = `lattice apply lattice.yaml ${'--accept-drift '.repeat(8).trim()}`
     const lines = renderHistory(result(long), { width: 80 }).split('\n')
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80)
@@ -143,7 +143,7 @@ describe('history view', () => {
   })
 
   it('no line is wider than the terminal: a wide KIND column, a change of three versions, a narrow terminal, a change in flight', async () => {
-    const { renderHistory } = await import('../../src/cli/render.js')
+    const { renderHistory } = await import('../../src/views/routing-view.js')
     const provider = 'VAGZV5DWEPUGEMFO4YKCGKHY5YE7HYMPOBYRIR2LPQZ5R6TBPHDQO3KR'
     const three = { entity: { kind: 'provider' as const, id: provider, link: 'default' }, subject: `wasmbus.rpc.default.${provider}.default`, before: { '1.0.0': 100 }, after: { '1.0.0': 34, '1.1.0-rc.1': 33, '1.2.0-beta.7': 33 } }
     const many = {

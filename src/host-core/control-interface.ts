@@ -4,7 +4,7 @@
  */
 import type { Msg, NatsConnection, Subscription } from 'nats'
 import { type EntityKind, type EntityRef, controlCommandSubject, inventorySubject, pingHostsSubject } from '../subjects/index.js'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 import type { HostStats } from './instances.js'
 import type { InventoryEntry } from './types.js'
 

@@ -1,10 +1,11 @@
 /** lattice's own results (status, watch frames, rollout records, history) as the page's model. */
-import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../cli/analysis-view.js'
-import { changeLine } from '../cli/render.js'
+import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../views/analysis-view.js'
+import { changeLine } from '../views/routing-view.js'
+import { whoText } from '../views/who.js'
 import type { HistoryResult } from '../ops/history.js'
-import type { WatchFrame } from '../ops/observe.js'
+import type { WatchFrame } from '../ops/observed-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'
 import type { AnalysisView, EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
 
@@ -75,8 +76,6 @@ export function serversOf(s: StatusResult): ServersEvent {
   }
 }
 
-const whoOf = (w: { user: string; host: string; ci?: string }) => `${w.user}@${w.host}${w.ci ? ` (${w.ci})` : ''}`
-
 /** The analysis as the page draws it: the terminal's lines, with the versions' figures as table rows. */
 export function analysisOf(r: RolloutRecord): AnalysisView {
   const last = r.analysis?.active ? r.analysis.judgements.at(-1) : undefined
@@ -104,7 +103,7 @@ export function rolloutOf(r: RolloutRecord, events: RolloutEvent[], readOnly: bo
     gates: r.gates.map((g) => ({ gate: g.gate, pass: g.pass, detail: g.detail })),
     analysis: analysisOf(r),
     ...(r.message ? { message: r.message } : {}),
-    who: whoOf(r.who),
+    who: whoText(r.who),
     startedAt: r.startedAt,
     updatedAt: r.updatedAt,
     events,
@@ -150,7 +149,7 @@ export function revisionsOf(h: HistoryResult, limit: number, readOnly: boolean):
       return {
         revision: r.revision,
         time: r.time,
-        who: r.kind === 'drift' ? `outside lattice (found by ${r.completedBy ? whoOf(r.completedBy) : 'lattice'})` : whoOf(r.who),
+        who: r.kind === 'drift' ? `outside lattice (found by ${r.completedBy ? whoText(r.completedBy) : 'lattice'})` : whoText(r.who),
         command: r.command,
         changes: [...r.changes.map(changeLine), ...other.map((s) => `${s} changed`)],
         canRollBack: !readOnly && r.revision !== latest,

@@ -3,10 +3,11 @@
  * stdout is not a terminal (CI logs), and a block redrawn in place on a terminal (like
  * `kubectl argo rollouts get rollout --watch`).
  */
-import type { RolloutEvent } from '../ops/rollout.js'
-import type { RolloutRecord } from '../state/rollouts.js'
+import type { RolloutEvent } from '../rollout/rollout-event.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
 import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'
+import { whoText } from './who.js'
 
 export type ViewMode = 'json' | 'tty' | 'lines'
 
@@ -128,7 +129,7 @@ export function renderRollout(r: RolloutRecord): string {
     `Stable:    ${r.stable ? Object.entries(r.stable).map(([v, w]) => `${v} ${w}%`).join(', ') : '(no mapping)'}`,
     ...renderAnalysis(r.analysis, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }),
     `Gates:     ${r.gates.length ? r.gates.map((g) => `${g.pass ? '✔' : '✖'} ${g.gate}: ${g.detail}`).join('\n           ') : '-'}`,
-    `Started:   ${r.startedAt} by ${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`,
+    `Started:   ${r.startedAt} by ${whoText(r.who)}`,
     `Updated:   ${r.updatedAt}`,
   ]
   if (r.abortRequested) lines.push(`Abort:     requested by ${r.abortRequested.who.user}@${r.abortRequested.who.host} at ${r.abortRequested.at}`)

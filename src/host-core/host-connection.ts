@@ -5,7 +5,7 @@
  */
 import { type ConnectionOptions, Empty, type NatsConnection, type Status, connect, credsAuthenticator } from 'nats'
 import { type CredsInput, credsSource } from './creds.js'
-import { HostError } from './errors.js'
+import { HostError } from './host-error.js'
 import { type HostLogger, redact } from './logging.js'
 
 /**

@@ -1,9 +1,8 @@
 /**
  * A rollout plan: which entity moves from which version to which, in what steps, how long
- * to wait after each, and which gates decide. Pure data and checks; running it is
- * ops/rollout.ts.
+ * to wait after each, and which gates decide. Pure data and checks, read by the spec, the state
+ * and the analysis below the runner; running it is src/rollout/.
  */
-import type { AnalysisThresholds } from '../analysis/judge.js'
 import { LatticeError } from '../errors.js'
 import { UNRECORDED_COMMAND, urlOrigin } from '../redact.js'
 import type { EntityRef } from '../subjects/index.js'
@@ -39,6 +38,29 @@ export interface PrometheusGate {
   failureLimit: number
 }
 
+/** The metrics the canary judge (src/analysis/judge.ts) gives verdicts on. */
+export type MetricName = 'error-rate' | 'latency' | 'p95' | 'p99'
+
+/** What the judge holds a canary to: the plan's side of real-traffic analysis. */
+export interface AnalysisThresholds {
+  /** Fewer calls of either version in the window: nodata. */
+  minCalls: number
+  /** α = 1 - confidence. */
+  confidence: number
+  /** Percent: a canary above it fails. */
+  maxErrorRate: number
+  /** Percentage points the canary may exceed the stable rate by. */
+  errorTolerance: number
+  /** Of the stable median when in percent. */
+  latencyTolerance: { ms: number } | { percent: number }
+  /** A shift below this never fails (host timing noise). */
+  latencyFloorMs: number
+  /** Cliff's delta below which a shift is negligible. */
+  effectFloor: number
+  maxP95Ms?: number
+  maxP99Ms?: number
+  critical: MetricName[]
+}
 /**
  * Real-traffic analysis (src/analysis/): after each wait the canary (`to`) is judged against the
  * stable version (`from`) from the hosts' metrics over the same window.

@@ -1,17 +1,17 @@
 /**
  * `rollout status | abort | promote`: the other terminals' side of a rollout, through the
  * record in the state bucket (and, for an abort while the state is down, through this
- * machine's copy: src/ops/rollout-emergency.ts).
+ * machine's copy: emergency-abort.ts).
  */
 import { LatticeError } from '../errors.js'
 import { currentWho } from '../state/journal.js'
-import { type RolloutRecord, isActive } from '../state/rollouts.js'
+import { type RolloutRecord, isActive } from '../state/rollout-store.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
-import type { ChangeOptions } from './change.js'
-import { abortWithoutState } from './rollout-emergency.js'
-import { POLL_MS, RUNNER_SILENT_MS, rolloutsOf, sleep } from './rollout.js'
-import { type AbortResult, readRecord, restoreStable } from './rollout-steps.js'
-import type { Session } from './session.js'
+import type { ChangeOptions } from '../ops/change.js'
+import { abortWithoutState } from './emergency-abort.js'
+import { POLL_MS, RUNNER_SILENT_MS, readRecord, rolloutsOf, sleep } from './record-access.js'
+import { type AbortResult, restoreStable } from './weight-pushes.js'
+import type { Session } from '../ops/session.js'
 
 export type { AbortResult }
 

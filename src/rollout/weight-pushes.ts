@@ -1,16 +1,16 @@
 /**
- * What a rollout pushes (a step's weights, the way back to the stable ones) and how it reads its
- * record, for the runner (rollout.ts) and for abort/promote from any terminal (rollout-control.ts).
+ * What a rollout pushes (a step's weights, the way back to the stable ones), for the runner
+ * (runner.ts) and for abort from any terminal (status-abort-promote.ts, emergency-abort.ts).
  */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, describeWeights } from '../plan/weights.js'
-import type { RolloutPlan } from '../plan/rollout.js'
-import type { RolloutRecord, Rollouts } from '../state/rollouts.js'
-import { WITHOUT_STATE_FLAG } from '../state/without-state.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
+import type { RolloutRecord } from '../state/rollout-store.js'
+import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
-import { rolloutCommand } from './rollout-guard.js'
-import type { Session } from './session.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from '../ops/change.js'
+import { rolloutCommand } from '../ops/rollout-conflicts.js'
+import type { Session } from '../ops/session.js'
 
 export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
 
@@ -26,15 +26,6 @@ export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weigh
     hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
     details: { command, stable },
   })
-}
-
-/** The record, or undefined when the state bucket did not answer this time (a glitch must not end a rollout). */
-export async function readRecord(rollouts: Rollouts, entity: EntityRef): Promise<RolloutRecord | undefined> {
-  try {
-    return (await rollouts.get(entity))?.value
-  } catch {
-    return undefined
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A rollout's real-traffic analysis: the hosts' metrics reports (src/analysis/collector.ts) over
  * one window, canary (`to`) against stable (`from`), judged per metric (src/analysis/judge.ts).
- * What the rollout does with a judgement (go on, roll back, hold) is decided in ops/rollout.ts.
+ * What the rollout does with a judgement (go on, roll back, hold) is decided in runner.ts.
  */
 import { type Mark, MetricsCollector, emptyWindow } from '../analysis/collector.js'
 import { judge, overall, summarize } from '../analysis/judge.js'
@@ -9,9 +9,9 @@ import type { AnalysisRecord, Judgement } from '../analysis/record.js'
 import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
-import type { AnalysisPlan, RolloutPlan } from '../plan/rollout.js'
+import type { AnalysisPlan, RolloutPlan } from '../plan/rollout-plan.js'
 import { entityLabel } from '../subjects/index.js'
-import type { Session } from './session.js'
+import type { Session } from '../ops/session.js'
 
 export type { AnalysisRecord, Judgement }
 

@@ -6,8 +6,8 @@
  */
 import { httpRequest } from '../http/request.js'
 import { type Condition, fillQuery, meets, parseCondition } from '../plan/gate-config.js'
-import type { PrometheusGate, RolloutPlan } from '../plan/rollout.js'
-import type { GateResult } from '../state/rollouts.js'
+import type { PrometheusGate, RolloutPlan } from '../plan/rollout-plan.js'
+import type { GateResult } from '../state/rollout-store.js'
 
 /** One query must not hold the gate longer than this. */
 const QUERY_TIMEOUT_MS = 10_000

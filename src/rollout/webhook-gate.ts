@@ -5,8 +5,8 @@
  */
 import { answerMessage, httpRequest } from '../http/request.js'
 import { urlOrigin } from '../redact.js'
-import type { RolloutPlan, WebhookGate } from '../plan/rollout.js'
-import type { GateResult } from '../state/rollouts.js'
+import type { RolloutPlan, WebhookGate } from '../plan/rollout-plan.js'
+import type { GateResult } from '../state/rollout-store.js'
 
 /** What the webhook receives: who, where, from and to, and every fact of the step (StepFacts: more may come). */
 export function webhookContext(lattice: string, plan: RolloutPlan, facts: object): Record<string, unknown> {

@@ -1,23 +1,19 @@
 /**
  * A rollout step's gates: a probe of the new version against the stable one, the user's
- * command with the step's facts in its environment, webhooks (ops/webhook-gate.ts) and a
- * Prometheus query (ops/prometheus-gate.ts). Each is cut short when the rollout is aborted or
+ * command with the step's facts in its environment, webhooks (webhook-gate.ts) and a
+ * Prometheus query (prometheus-gate.ts). Each is cut short when the rollout is aborted or
  * interrupted meanwhile.
  */
 import { spawn } from 'node:child_process'
-import type { RolloutPlan } from '../plan/rollout.js'
+import type { RolloutPlan } from '../plan/rollout-plan.js'
 import { envWithoutSecrets } from '../redact.js'
-import type { GateResult } from '../state/rollouts.js'
+import type { GateResult } from '../state/rollout-store.js'
 import { versionedSubject } from '../subjects/index.js'
 import { type ProbeResult, probe } from '../traffic/probe.js'
 import { prometheusGate } from './prometheus-gate.js'
-import type { Session } from './session.js'
+import type { Session } from '../ops/session.js'
+import { POLL_MS, sleep } from './record-access.js'
 import { webhookContext, webhookGate } from './webhook-gate.js'
-
-/** How often a waiting rollout looks at its record (an abort, a promote). */
-export const POLL_MS = 250
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export interface StepFacts {
   step: number

@@ -5,7 +5,7 @@
  */
 import { currentWho, jwtHash } from '../state/journal.js'
 import { saveUnrecorded } from '../state/unrecorded.js'
-import { withoutStateWarning } from '../state/without-state.js'
+import { withoutStateWarning } from '../state/without-state-words.js'
 import type { LiveState, PlannedChange } from './change-types.js'
 import type { Session } from './session.js'
 

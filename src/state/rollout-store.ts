@@ -7,7 +7,7 @@
  */
 import { type EntityRef, entityKey, versionToken } from '../subjects/index.js'
 
-export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout.js'
+export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout-plan.js'
 import { saveRolloutCopy } from './rollout-copy.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
 import type { StateStore, Versioned } from './store.js'

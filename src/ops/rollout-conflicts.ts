@@ -3,15 +3,14 @@
  * whose rollout runs is overwritten by the rollout's next step or its abort; applying a spec
  * written before a completed rollout puts the old weights back. Both are refused unless
  * --force; a rollback only warns (the emergency path: docs/rollouts.md); a rollout's own steps
- * and its way back pass. And a rollout whose first step is below the live weight goes backwards.
+ * and its way back pass. Every change consults this, so it stands below the rollout runner.
  */
 import { LatticeError } from '../errors.js'
-import type { RolloutPlan } from '../plan/rollout.js'
 import type { Route } from '../plan/routes.js'
 import { type Weights, describeWeights, sameWeights, shiftWeights } from '../plan/weights.js'
 import { routedEnvironments } from '../spec/compile.js'
 import type { Spec } from '../spec/parse.js'
-import { type RolloutRecord, Rollouts, isActive } from '../state/rollouts.js'
+import { type RolloutRecord, Rollouts, isActive } from '../state/rollout-store.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import type { ChangeOptions, EntityChange } from './change-types.js'
 import type { Session } from './session.js'
@@ -44,22 +43,6 @@ export function runningRolloutError(r: RolloutRecord): LatticeError {
   return new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is ${where} (${r.plan.from} -> ${r.plan.to}, ${stepOf(r)}: ${r.plan.to} at ${r.setWeight}%; started ${r.startedAt} by ${r.who.user}@${r.who.host}): ${next} would overwrite this change. Nothing was changed.`, {
     hint: `See it with \`${rolloutCommand('status', e)}\`${promote}, or stop it with \`${rolloutCommand('abort', e)}\` (puts back ${back}) and then change the weights; --force changes them now anyway, and the rollout overwrites them later.`,
     details: { rollout: { entity: label, phase: r.phase, from: r.plan.from, to: r.plan.to, setWeight: r.setWeight, startedAt: r.startedAt, who: r.who } },
-  })
-}
-
-/**
- * A first step below the weight `to` has now would take traffic away from it before giving it
- * back: refused (unless --force), saying where to start instead.
- */
-export function startsBelowLive(plan: RolloutPlan, stable: Weights | null): LatticeError | undefined {
-  const now = stable?.[plan.to] ?? 0
-  const numbered = plan.steps.filter((s): s is number => s !== 'pause')
-  if (numbered[0] >= now) return undefined
-  const above = numbered.filter((s) => s > now)
-  const start = above.length > 0 ? `Start from it: steps above ${now}, e.g. --steps ${above.join(',')}` : now < 100 ? `Every step is below it: e.g. --steps 100` : `${plan.to} already has all the traffic`
-  return new LatticeError('INVALID_ROLLOUT', `${plan.to} has ${now}% now (live: ${describeWeights(stable as Weights)}): the first step, ${numbered[0]}%, would take traffic away from it. Nothing was changed.`, {
-    hint: `${start}; or pass --force to go down to ${numbered[0]}% first (an abort puts back ${describeWeights(stable as Weights)}).`,
-    details: { live: stable, firstStep: numbered[0] },
   })
 }
 

@@ -11,7 +11,7 @@ import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { isLatticeError } from '../errors.js'
 import { parseDuration } from '../plan/duration.js'
 import { PROMETHEUS_DEFAULTS, WEBHOOK_DEFAULTS, checkHttpUrl, checkQuery, parseCondition } from '../plan/gate-config.js'
-import type { PrometheusGate, WebhookGate } from '../plan/rollout.js'
+import type { PrometheusGate, WebhookGate } from '../plan/rollout-plan.js'
 import { type Ctx, entries, str } from './nodes.js'
 
 const WEBHOOK_KEYS = ['url', 'timeout']

@@ -1,5 +1,5 @@
 /** Rendering observed traffic: `watch` frames (bars, refreshed in place on a terminal) and `verify` results. */
-import type { VerifyResult, WatchFrame } from '../ops/observe.js'
+import type { VerifyResult, WatchFrame } from '../ops/observed-split.js'
 import { inPlace } from './rollout-view.js'
 import { ms } from './analysis-view.js'
 import { table } from './table.js'

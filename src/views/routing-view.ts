@@ -8,6 +8,7 @@ import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { type EntityKind, type EntityRef, dropSubject, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
+import { whoText } from './who.js'
 
 export function weightChange(before: Weights | null, after: Weights | null): string {
   const versions = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])]
@@ -155,7 +156,7 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
   // Whole keys are for copying: lines are left unwrapped.
   const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 40)
   const rows = result.revisions.map((r) => {
-    const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : `${r.who.user}@${r.who.host}${r.who.ci ? ` (${r.who.ci})` : ''}`
+    const who = r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : whoText(r.who)
     const kind = r.kind === 'rollback' ? `rollback to ${r.rolledBackTo}` : r.pushedWithoutState ? 'change*' : r.rebasedFrom !== undefined ? 'change (rebased)' : r.kind
     return [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), kind, who]
   })
