@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FetchError, binaryVersion, fetchAll } from './fetch-nats-servers.js'
+import { binaryVersion, fetchAll } from './fetch-nats-servers.js'
+import { FetchError } from './nats-server-deb.js'
 
 const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const VITEST = resolve(PROJECT, 'node_modules', 'vitest', 'vitest.mjs')

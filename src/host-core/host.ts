@@ -3,17 +3,19 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { NatsConnection } from 'nats'
-import { type EntityKind, type EntityRef, entityIdProblem, entityKey, routeTokenProblem, tokenProblem, versionProblem, quoted } from '../subjects/index.js'
+import type { EntityKind, EntityRef } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
 import { type ConnectionState, ConnectionWatcher, type HostClosed, inSystemAccount, openConnection } from './host-connection.js'
 import { ControlInterface } from './control-interface.js'
 import { HostError } from './host-error.js'
+import { checkHostIdentity, checkRoom, checkStartRequest, pickRuntime, runtimeKey, systemAccountError } from './host-requests.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
 import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
-import { MetricsRegistry, checkMetricsOptions } from './metrics.js'
-import { MetricsPublisher } from './metrics-publisher.js'
-import { DEFAULT_METRICS_INTERVAL_MS, type MetricsReport } from './metrics-report.js'
-import { type PrometheusEndpoint, servePrometheus } from './prometheus.js'
+import { hostMetrics, servePrometheusIfAsked } from './host-metrics.js'
+import { type MetricsRegistry, checkMetricsOptions } from './metrics.js'
+import type { MetricsPublisher } from './metrics-publisher.js'
+import type { MetricsReport } from './metrics-report.js'
+import type { PrometheusEndpoint } from './prometheus.js'
 import { DEFAULT_MAX_INSTANCES, type HostOptions, type StartOptions, type VersionSelector } from './host-options.js'
 import type { Artifact, Handler, InventoryEntry } from './types.js'
 
@@ -56,43 +58,25 @@ export class Host {
       this.lostReason = 'its connection closed for good'
       this.publisher?.stop()
     })
-    const m = opts.metrics === false ? undefined : (opts.metrics ?? {})
-    this.registry = new MetricsRegistry(this.lattice, hostId, this.startedAt, m?.intervalMs ?? DEFAULT_METRICS_INTERVAL_MS)
-    if (m) {
-      const publisher = new MetricsPublisher(nc, this.registry, log)
-      this.watcher.publishDenied = (subject) => {
-        if (subject !== publisher.subject) return false
-        publisher.failed('permissions violation', true)
-        return true
-      }
-      this.publisher = publisher
-    }
+    const metrics = hostMetrics({ nc, watcher: this.watcher, log, lattice: this.lattice, hostId, startedAt: this.startedAt }, opts.metrics)
+    this.registry = metrics.registry
+    this.publisher = metrics.publisher
   }
 
   static async start(opts: HostOptions): Promise<Host> {
     const hostId = opts.hostId ?? `host-${randomUUID().slice(0, 8)}`
-    for (const [what, value] of [['lattice', opts.lattice ?? 'default'], ['hostId', hostId]] as const) {
-      const problem = what === 'lattice' ? routeTokenProblem(value) : tokenProblem(value)
-      if (problem) throw new HostError('INVALID_REQUEST', `Invalid ${what} ${quoted(value)}: ${problem}.`)
-    }
+    checkHostIdentity(opts, hostId)
     checkMetricsOptions(opts.metrics)
     const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
-    if (opts.nc && (opts.servers !== undefined || opts.creds !== undefined || opts.connectionOptions !== undefined)) {
-      throw new HostError('INVALID_REQUEST', 'Give Host.start either nc (a connection you manage) or servers/creds/connectionOptions (the host connects), not both.')
-    }
     const nc = opts.nc ?? (await openConnection({ servers: opts.servers, creds: opts.creds, connectionOptions: opts.connectionOptions, hostId }))
     if (await inSystemAccount(nc)) {
       if (!opts.nc) await nc.close()
-      throw new HostError(
-        'SYSTEM_ACCOUNT',
-        `Host ${hostId} is connected as a user of the NATS system account: calls to actors and providers travel in the application account, so it would never receive one. Connect with a user of the application account (HOST_CREDS of \`lattice dev env\`, or host.creds of \`lattice init\`), not the system user lattice pushes with (NATS_CREDS).`,
-      )
+      throw systemAccountError(hostId)
     }
     const host = new Host(nc, !opts.nc, opts, hostId, log)
     try {
       if (opts.control !== false) host.control = await ControlInterface.start(host)
-      const m = opts.metrics === false ? undefined : opts.metrics
-      if (m?.prometheusPort !== undefined) host.prometheus = await servePrometheus(m.prometheusPort, m.prometheusHost ?? '127.0.0.1', () => host.metrics())
+      host.prometheus = await servePrometheusIfAsked(opts.metrics, () => host.metrics())
       host.publisher?.start()
     } catch (e) {
       await host.close().catch(() => undefined)
@@ -178,7 +162,7 @@ export class Host {
   async startFromControl(entity: EntityRef, version: string, count: number): Promise<InventoryEntry> {
     const factory = this.opts.handlerFactory
     if (!factory) throw new HostError('NO_HANDLER', `Host ${this.hostId} cannot start entities over the control interface: it has no handler factory.`)
-    this.validate(entity, version, count)
+    checkStartRequest(entity, version, count)
     const artifact = await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
     const handler = await factory({ kind: entity.kind, id: entity.id, version, ...(entity.link ? { link: entity.link } : {}) }, artifact)
     return this.start(entity, version, count, handler)
@@ -187,8 +171,8 @@ export class Host {
   async scale(entity: EntityRef, count: number, version?: string): Promise<InventoryEntry> {
     this.assertOpen()
     if (!Number.isInteger(count) || count < 0) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 0, not ${count}.`)
-    const runtime = this.pick(entity, version)
-    this.assertRoom(count - runtime.count)
+    const runtime = pickRuntime(this.hostId, this.runtimes.values(), entity, version)
+    checkRoom(this.hostId, this.runtimes.values(), count - runtime.count, this.maxInstances)
     await runtime.scale(count)
     const entry = runtime.inventory()
     if (runtime.count === 0) this.runtimes.delete(runtimeKey(entity, runtime.version))
@@ -216,12 +200,12 @@ export class Host {
 
   private async start(entity: EntityRef, version: string, count: number, handler: Handler): Promise<InventoryEntry> {
     this.assertOpen()
-    this.validate(entity, version, count)
+    checkStartRequest(entity, version, count)
     if (typeof handler !== 'function') throw new HostError('INVALID_REQUEST', 'handler must be a function.')
     // Cache this version's claims and binary (a loader failure stops the start).
     await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
     const key = runtimeKey(entity, version)
-    this.assertRoom(count)
+    checkRoom(this.hostId, this.runtimes.values(), count, this.maxInstances)
     let runtime = this.runtimes.get(key)
     if (!runtime) {
       const counters = this.registry.counters(key, entity, version)
@@ -233,51 +217,11 @@ export class Host {
     return runtime.inventory()
   }
 
-  /** Refuse `more` instances beyond maxInstances (all entities and versions of this host together). */
-  private assertRoom(more: number): void {
-    const max = this.opts.maxInstances ?? DEFAULT_MAX_INSTANCES
-    const running = [...this.runtimes.values()].reduce((n, r) => n + r.count, 0)
-    if (more > 0 && running + more > max) {
-      throw new HostError('TOO_MANY_INSTANCES', `Host ${this.hostId} runs ${running} instance${running === 1 ? '' : 's'}; ${more} more would pass its limit of ${max} (maxInstances).`, { running, requested: more, maxInstances: max })
-    }
-  }
-
-  private validate(entity: EntityRef, version: string, count: number): void {
-    // Components (wRPC) are served by wasmCloud hosts, not host-core.
-    if (entity.kind === 'component') throw new HostError('INVALID_REQUEST', 'host-core runs actors and providers, not wRPC components.')
-    const idProblem = entityIdProblem(entity.kind, entity.id)
-    if (idProblem) throw new HostError('INVALID_REQUEST', `Invalid ${entity.kind} ID ${quoted(entity.id)}: ${idProblem}.`)
-    const vProblem = typeof version === 'string' ? versionProblem(version) : 'it is missing'
-    if (vProblem) throw new HostError('INVALID_REQUEST', `Invalid version ${quoted(version)}: ${vProblem}.`)
-    if (entity.kind === 'provider') {
-      const linkProblem = routeTokenProblem(entity.link ?? '')
-      if (linkProblem) throw new HostError('INVALID_REQUEST', `Invalid link ${quoted(entity.link ?? '')}: ${linkProblem}.`)
-    }
-    if (!Number.isInteger(count) || count < 1) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 1, not ${count}.`)
-  }
-
-  /** The runtime a stop/scale means: the given version, or the only one running. */
-  private pick(entity: EntityRef, version?: string): VersionRuntime {
-    const running = [...this.runtimes.values()].filter((r) => entityKey(r.entity) === entityKey(entity))
-    const label = entity.kind === 'provider' ? `provider ${entity.id} (link ${entity.link})` : `actor ${entity.id}`
-    if (running.length === 0) throw new HostError('NOT_RUNNING', `No version of ${label} runs on host ${this.hostId}.`)
-    if (version !== undefined) {
-      const r = running.find((x) => x.version === version)
-      if (!r) throw new HostError('NOT_RUNNING', `Version ${version} of ${label} does not run on host ${this.hostId} (running: ${running.map((x) => x.version).join(', ')}).`, { versions: running.map((x) => x.version) })
-      return r
-    }
-    if (running.length > 1) {
-      const versions = running.map((x) => x.version)
-      throw new HostError('AMBIGUOUS_VERSION', `Several versions of ${label} run on host ${this.hostId}: ${versions.join(', ')}. Say which one with a version.`, { versions })
-    }
-    return running[0]
+  private get maxInstances(): number {
+    return this.opts.maxInstances ?? DEFAULT_MAX_INSTANCES
   }
 
   private assertOpen(): void {
     if (this.closing) throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
   }
-}
-
-function runtimeKey(entity: EntityRef, version: string): string {
-  return `${entityKey(entity)}\u0000${version}`
 }

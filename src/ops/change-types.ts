@@ -9,7 +9,8 @@ import type { ServerFacts } from '../resolver/server-info.js'
 import type { ServerIdentity } from '../resolver/servers.js'
 import type { Subscriber } from '../resolver/subscriptions.js'
 import type { KnownServer } from '../state/known-servers.js'
-import type { Bypass, TopologyView } from './topology-view.js'
+import type { Bypass } from './bypasses.js'
+import type { TopologyView } from './topology-view.js'
 
 export type { EntityChange }
 

@@ -6,12 +6,13 @@
  */
 import { LatticeError } from '../errors.js'
 import { type ClientConnection, listConnections } from '../resolver/connections.js'
-import { type EntityRef, controlCommandSubject, entityKey, entityLabel, entityQueueGroup, inventorySubject, parseVersionedSubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
-import { type Burst, type InventoryLine, awaitMetrics, burst, controlRequest, linesOf } from './host-probes.js'
+import { type EntityRef, controlCommandSubject, entityLabel, entityQueueGroup, inventorySubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
+import { awaitMetrics, burst, controlRequest, linesOf } from './host-probes.js'
 import type { Session } from './session.js'
+import { type Outcome, describeQueues, judgeAnswers, judgeInventory, judgeOnlyOwn, judgeSubjects } from './host-check-verdicts.js'
+import { checkAmbiguous, checkDrain } from './host-check-control.js'
 
 export type Level = 'MUST' | 'MUST NOT' | 'SHOULD'
-export type Outcome = 'pass' | 'fail' | 'skipped' | 'not checked'
 
 export interface RequirementResult {
   id: string
@@ -113,93 +114,6 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
     requirements: results,
     conformant,
   }
-}
-
-type Verdict = readonly [Outcome, string]
-
-function judgeInventory(inv: Awaited<ReturnType<typeof controlRequest>>, lines: InventoryLine[], w: { lattice: string; hostId: string; version: string; unv: string; ver: string }): Verdict {
-  if (!inv.ok) return ['fail', inv.problem]
-  const b = inv.body
-  if (b.accepted !== true) return ['fail', `answered accepted: ${JSON.stringify(b.accepted)}`]
-  if (b.hostId !== w.hostId || b.lattice !== w.lattice) return ['fail', `answered hostId ${JSON.stringify(b.hostId)}, lattice ${JSON.stringify(b.lattice)}`]
-  if (!Array.isArray(b.entities)) return ['fail', 'the answer has no "entities" array']
-  const line = lines.find((l) => l.version === w.version)
-  if (!line) return ['fail', `no entry for version ${w.version} (versions listed: ${lines.map((l) => String(l.version)).join(', ') || 'none'})`]
-  if (!(typeof line.count === 'number' && line.count >= 1)) return ['fail', `${w.version} is listed with count ${JSON.stringify(line.count)}`]
-  const subjects = line.subjects
-  if (!Array.isArray(subjects) || subjects[0] !== w.unv || subjects[1] !== w.ver) return ['fail', `${w.version} lists subjects ${JSON.stringify(subjects)}, expected [${w.unv}, ${w.ver}]`]
-  return ['pass', `lists ${w.version} with count ${line.count} and both subjects`]
-}
-
-function judgeSubjects(unv: number, ver: number, unvSubject: string, verSubject: string): Verdict {
-  const observed = `${unv} on ${unvSubject}, ${ver} on ${verSubject}`
-  return unv > 0 && ver > 0 ? ['pass', observed] : ['fail', `${observed} (each instance subscribes to both)`]
-}
-
-function describeQueues(subs: { subject: string; queue?: string }[]): string {
-  const groups = [...new Set(subs.map((s) => (s.queue === undefined ? 'in no queue group' : `in queue group "${s.queue}"`)))]
-  return groups.join(' or ')
-}
-
-function judgeOnlyOwn(subs: { subject: string }[], lattice: string, entity: EntityRef, versions: string[], inventoryOk: boolean, version: string): Verdict {
-  const own = new Set(inventoryOk ? [...versions, version] : [version])
-  const key = entityKey(entity)
-  const subscribed = [...new Set(subs.map((s) => parseVersionedSubject(lattice, s.subject)).filter((p) => p !== undefined && entityKey(p.entity) === key).map((p) => p!.version))].sort()
-  const foreign = subscribed.filter((v) => !own.has(v))
-  const against = inventoryOk ? `the inventory lists ${versions.join(', ') || 'none'}, --version ${version}` : `no inventory: judged against --version ${version} only`
-  if (foreign.length > 0) return ['fail', `subscribes to the versioned subject of ${foreign.join(', ')} (${against})`]
-  return ['pass', subscribed.length > 0 ? `versioned subscriptions only of ${subscribed.join(', ')} (${against})` : `no versioned subscription of another version (${against})`]
-}
-
-function judgeAnswers(direct: Burst, shared: Burst, others: number): Verdict {
-  const part = (b: Burst, what: string) => `${what} ${b.answered}/${b.sent} answered${b.firstFailure ? ` (${b.firstFailure})` : ''}`
-  const observed = `${part(direct, 'versioned')}; ${part(shared, 'unversioned')}`
-  const who = others > 0 ? ` (${others} other connection${others === 1 ? '' : 's'} also serve the unversioned subject: which host answered it cannot be told from outside)` : ' (only this host serves the unversioned subject)'
-  return direct.answered === direct.sent && shared.answered === shared.sent ? ['pass', observed + who] : ['fail', observed + who]
-}
-
-async function checkAmbiguous(session: Session, entity: EntityRef, hostId: string, lines: InventoryLine[], version: string): Promise<Verdict> {
-  const running = lines.filter((l) => typeof l.version === 'string' && Number(l.count) > 0)
-  if (running.length < 2) {
-    return ['skipped', `skipped: needs two versions on the host (${running.length} runs); start a second version of the entity on ${hostId} and run again`]
-  }
-  const app = session.app!
-  const ref = { kind: entity.kind, id: entity.id, ...(entity.link ? { link: entity.link } : {}) }
-  // The count of --version: were the refusal missing, the least a wrong host could change.
-  const count = Number(running.find((l) => l.version === version)?.count ?? running[0].count)
-  const before = JSON.stringify(running.map((l) => [l.version, l.count]))
-  const a = await controlRequest(app, controlCommandSubject(session.lattice, hostId, 'scale'), { ...ref, count })
-  const after = await controlRequest(app, inventorySubject(session.lattice, hostId), {})
-  const now = after.ok ? JSON.stringify(linesOf(after.body.entities, entity).filter((l) => Number(l.count) > 0).map((l) => [l.version, l.count])) : undefined
-  const changed = now !== undefined && now !== before ? `; the inventory changed from ${before} to ${now}${await restore(session, ref, hostId, running)}` : ''
-  if (!a.ok) return ['fail', `scale without a version: ${a.problem}`]
-  const b = a.body
-  const listed = Array.isArray(b.versions) ? (b.versions as unknown[]).map(String).sort() : []
-  const expected = running.map((l) => l.version as string).sort()
-  if (b.accepted !== false || b.code !== 'AMBIGUOUS_VERSION') return ['fail', `scale without a version (${running.length} versions run) answered accepted ${JSON.stringify(b.accepted)}, code ${JSON.stringify(b.code)}${changed}`]
-  if (JSON.stringify(listed) !== JSON.stringify(expected)) return ['fail', `refused, but "versions" is ${JSON.stringify(b.versions)} (expected ${expected.join(', ')})${changed}`]
-  if (changed) return ['fail', `refused, but${changed.slice(1)}`]
-  return ['pass', `scale without a version refused: AMBIGUOUS_VERSION [${listed.join(', ')}], nothing changed`]
-}
-
-/** Scale each version back to the count it had (naming the version), after a host wrongly accepted a scale without one. */
-async function restore(session: Session, ref: Record<string, string>, hostId: string, running: InventoryLine[]): Promise<string> {
-  const subject = controlCommandSubject(session.lattice, hostId, 'scale')
-  const answers = await Promise.all(running.map((l) => controlRequest(session.app!, subject, { ...ref, version: l.version, count: l.count })))
-  const ok = answers.every((a) => a.ok && a.body.accepted === true)
-  return ok ? ' (restored: each version scaled back to its count)' : ' (restoring each version\'s count failed: check the host)'
-}
-
-async function checkDrain(session: Session, entity: EntityRef, hostId: string, version: string, ver: string, n: number): Promise<Verdict> {
-  const app = session.app!
-  const ref = { kind: entity.kind, id: entity.id, ...(entity.link ? { link: entity.link } : {}), version }
-  // The burst goes out first on the same connection, so the host has it before the stop.
-  const inFlight = burst(app, ver, n)
-  const stop = controlRequest(app, controlCommandSubject(session.lattice, hostId, 'stop'), ref)
-  const [b, s] = await Promise.all([inFlight, stop])
-  const stopped = s.ok ? (s.body.accepted === true ? 'stop accepted' : `stop refused: ${JSON.stringify(s.body.error ?? s.body.code)}`) : `stop: ${s.problem}`
-  const observed = `${b.answered}/${b.sent} requests sent just before the stop answered${b.firstFailure ? ` (${b.firstFailure})` : ''}; ${stopped}`
-  return b.answered === b.sent && s.ok && s.body.accepted === true ? ['pass', observed] : ['fail', observed]
 }
 
 export function noAppCreds(): LatticeError {

@@ -13,13 +13,13 @@
  */
 import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
-import { routesFromMappings } from '../plan/routes.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
-import { type Head, type Intent, type Journal, type RecordedChange, type RevisionRecord, type Who, changedSubjects, currentOwner, currentWho, driftedSubjects, intentAbandoned, jwtHash, ownUnfinishedNote } from '../state/journal.js'
+import { type Head, type Intent, type Journal, type RevisionRecord, changedSubjects, currentOwner, currentWho, intentAbandoned, jwtHash } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change-types.js'
 import { replayUnrecorded } from './replay.js'
 import type { Session } from './session.js'
+import { recordDrift } from './journal-drift.js'
 
 export interface ChangeSteps {
   load(): Promise<LiveState>
@@ -178,45 +178,6 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
   if (newest <= (intent.record.jwtIat ?? 0)) await pushAccountJwt(session.conn, intent.jwt)
   if (!(await journal.commit(head, { ...intent.record, completedBy: currentWho() }))) return `An unfinished change (${by}) was settled by another writer.`
   return `An unfinished change (${by}) had gone live; it is now recorded.`
-}
-
-/** Record the live mappings as a drift revision; false when another writer moved the head first. */
-async function recordDrift(session: Session, journal: Journal, head: Versioned<Head>, live: LiveState, subjects: string[], who: Who, command: string): Promise<boolean> {
-  const liveMappings = live.claims.nats.mappings ?? {}
-  const before = new Map(routesFromMappings(head.value.mappings, session.lattice).map((r) => [r.subject, r]))
-  const after = new Map(routesFromMappings(liveMappings, session.lattice).map((r) => [r.subject, r]))
-  const changes: RecordedChange[] = subjects.flatMap((subject) => {
-    const route = after.get(subject) ?? before.get(subject)
-    if (!route) return []
-    const b = before.get(subject)
-    const a = after.get(subject)
-    const drop = { before: b?.drop ?? 0, after: a?.drop ?? 0 }
-    return [{ entity: route.entity, subject, before: b ? b.weights : null, after: a ? a.weights : null, ...(drop.before || drop.after ? { drop } : {}) }]
-  })
-  const record: RevisionRecord = {
-    revision: head.value.revision + 1,
-    time: new Date().toISOString(),
-    kind: 'drift',
-    who: { user: 'unknown (outside lattice)', host: 'unknown' },
-    command: `found by: ${command}`,
-    changes,
-    subjects,
-    mappings: liveMappings,
-    ...(live.claims.iat ? { jwtIat: live.claims.iat } : {}),
-    jwtHash: jwtHash(live.jwt),
-    completedBy: who,
-  }
-  return journal.commit(head, record, [...new Set([...(head.value.drift ?? []), ...subjects])].sort())
-}
-
-/** Warn about drift on a dry run (nothing is recorded). */
-export async function warnOfDrift(journal: Journal, live: LiveState, result: ChangeResult): Promise<void> {
-  const head = await journal.head()
-  if (!head) return
-  const outside = driftedSubjects(head.value, live.claims.nats.mappings ?? {})
-  if (outside.length > 0) result.warnings.push(`Changed outside lattice: ${outside.join(', ')}.`)
-  const own = ownUnfinishedNote(head.value, live.claims.nats.mappings ?? {})
-  if (own) result.warnings.push(own.replace(/^./, (c) => c.toUpperCase()))
 }
 
 /** Tests stop the process between steps with LATTICE_DEBUG_PAUSE=<step> to check recovery. */

@@ -16,7 +16,7 @@ import { chiSquareTest } from '../stats/chi-square.js'
 import { type EntityRef, entityKey, entityLabel, entityQueueGroup, parseVersionedSubject, servesVersion, versionedSubject } from '../subjects/index.js'
 import { type Counts, observedShares } from '../traffic/passive-subscription.js'
 import { type ObserveMode, type ObservedBy, type ObservedEntity, Observation } from '../traffic/observation.js'
-import { loadLiveAccount } from './change.js'
+import { loadLiveAccount } from './live-account.js'
 import type { Session } from './session.js'
 
 export function appOf(session: Session): Connection {

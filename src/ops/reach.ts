@@ -7,7 +7,8 @@ import { PATIENT_QUIET_MS, pingServers } from '../resolver/servers.js'
 import { KnownServers } from '../state/known-servers.js'
 import type { ChangeResult, LiveState } from './change-types.js'
 import type { Session } from './session.js'
-import { type TopologyView, bypasses, leafNames, missingLeaves } from './topology-view.js'
+import { bypasses } from './bypasses.js'
+import { type TopologyView, leafNames, missingLeaves } from './topology-view.js'
 
 export async function checkReach(session: Session, live: LiveState, result: ChangeResult): Promise<TopologyView> {
   const [topology, known] = await Promise.all([live.topology(), live.known()])

@@ -10,7 +10,8 @@ import { requireEnvironment } from '../spec/environments.js'
 import { withLive } from '../spec/live.js'
 import { type Spec, readSpec } from '../spec/parse.js'
 import { entityKey, entityLabel } from '../subjects/index.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes, loadLiveAccount } from './change.js'
+import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import { loadLiveAccount } from './live-account.js'
 import type { Session, TargetOptions } from './session.js'
 
 /** The spec file commands read when -f is not given. */

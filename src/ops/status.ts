@@ -10,7 +10,7 @@ import { type AccountOnServer, type ServerIdentity, accountOnServers } from '../
 import { driftedSubjects, ownUnfinishedNote } from '../state/journal.js'
 import { listUnrecorded } from '../state/unrecorded.js'
 import { unrecordedNote } from '../state/without-state-words.js'
-import { loadLiveAccount } from './change.js'
+import { loadLiveAccount } from './live-account.js'
 import type { Session } from './session.js'
 import { type StateHealth, stateHealth } from './state.js'
 import type { KnownServer } from '../state/known-servers.js'

@@ -5,7 +5,8 @@
  * traffic away from `to`.
  */
 import { LatticeError } from '../errors.js'
-import { type ChangeOptions, loadLiveAccount } from '../ops/change.js'
+import type { ChangeOptions } from '../ops/change.js'
+import { loadLiveAccount } from '../ops/live-account.js'
 import type { Session } from '../ops/session.js'
 import type { RolloutPlan } from './plan/rollout-plan.js'
 import { routesFromMappings } from '../plan/routes.js'

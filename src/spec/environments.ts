@@ -4,7 +4,8 @@
  */
 import { LatticeError } from '../errors.js'
 import { type EntityKind, versionedSubject } from '../subjects/index.js'
-import type { PinnedEntity, Spec } from './parse.js'
+import type { Spec } from './parse.js'
+import type { PinnedEntity } from './parse-environments.js'
 
 /** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
 export function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {

@@ -4,15 +4,15 @@
  * All problems are collected; nothing stops at the first.
  */
 import { readFileSync } from 'node:fs'
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml'
+import { type Document, isMap, isScalar, LineCounter, type Node, parseDocument, type Scalar } from 'yaml'
 import { LatticeError } from '../errors.js'
 import { secretIn } from '../redact.js'
-import { weightProblem } from '../plan/weights.js'
-import { type EntityRef, entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
+import { entityKey, publicKeyProblem, routeTokenProblem } from '../subjects/index.js'
 import type { RolloutPlan } from '../rollout/plan/rollout-plan.js'
-import { capital, checkId, entityItem, entries, providerRef, sentence, str, versionFor, versionOf } from './nodes.js'
+import { capital, entries, sentence, str } from './nodes.js'
 import { parseRollouts } from './rollouts.js'
-import { clustersOf, weightsOf } from './split-weights.js'
+import { type PinnedEntity, parseEnvironments } from './parse-environments.js'
+import { type Fault, type Split, parseFaults, parseSplits } from './parse-splits-faults.js'
 
 export interface SpecProblem {
   file: string
@@ -21,23 +21,6 @@ export interface SpecProblem {
   code: string
   message: string
   hint?: string
-}
-
-export interface PinnedEntity {
-  entity: EntityRef
-  version: string
-}
-
-export interface Split {
-  entity: EntityRef
-  weights: Record<string, number>
-  /** Cluster-scoped weights: servers of cluster C use clusters[C] instead of weights. */
-  clusters?: Record<string, Record<string, number>>
-}
-
-export interface Fault {
-  entity: EntityRef
-  drop: number
 }
 
 export interface Spec {
@@ -55,12 +38,7 @@ export interface Spec {
   text: string
 }
 
-const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 const TOP_KEYS = ['lattice', 'account', 'environments', 'live', 'splits', 'faults', 'rollouts']
-const ENV_KEYS = ['actors', 'providers', 'components']
-const PROVIDER_KEYS = ['id', 'link', 'version']
-const SPLIT_KEYS = ['actor', 'provider', 'component', 'link', 'weights', 'clusters']
-const FAULT_KEYS = ['actor', 'provider', 'component', 'link', 'drop']
 
 export function readSpec(file: string): Spec {
   let text: string
@@ -89,7 +67,7 @@ export function parseSpec(text: string, file: string): Spec {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
     at(null, code, sentence(capital(e.message.split('\n')[0])), code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
   }
-  const spec: Spec = { file, environments: Object.create(null) as Record<string, PinnedEntity[]>, splits: [], faults: [], rollouts: [], document: doc, text }
+  const spec: Spec = { file, environments: {}, splits: [], faults: [], rollouts: [], document: doc, text }
   if (problems.length > 0) throw invalid(file, problems)
 
   const root = doc.contents
@@ -120,78 +98,8 @@ export function parseSpec(text: string, file: string): Spec {
     else spec.account = v
   }
 
-  const envs = top.get('environments')
-  const envNamed = new Set<string>()
-  if (envs) {
-    if (!isMap(envs)) at(envs, 'WRONG_TYPE', 'environments must be a mapping of environment name to its entities.')
-    else {
-      for (const pair of envs.items) {
-        const keyNode = pair.key as Scalar
-        const name = String(keyNode?.value)
-        if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !ENV_NAME.test(keyNode.value)) {
-          at(keyNode, 'INVALID_ENVIRONMENT', `Environment name ${keyNode?.source ?? name} is not a plain name.`, 'Use letters, digits, "_" and "-", starting with a letter, e.g. blue.')
-          continue
-        }
-        const envNode = pair.value as Node | null
-        const pinned: PinnedEntity[] = []
-        const seen = new Set<string>()
-        const pin = (entity: EntityRef, version: string | undefined, node: Node) => {
-          envNamed.add(entityKey(entity))
-          if (version === undefined) return
-          const key = entityKey(entity)
-          if (seen.has(key)) at(node, 'DUPLICATE_ENTITY', `${entity.kind} ${entity.id}${entity.link ? ` (link ${entity.link})` : ''} appears twice in environment "${name}".`, 'Keep one entry.')
-          seen.add(key)
-          pinned.push({ entity, version })
-        }
-        if (!isMap(envNode)) {
-          at(envNode ?? (pair.key as Scalar), 'WRONG_TYPE', `environment "${name}" must be a mapping with actors, providers and/or components.`)
-          continue
-        }
-        const env = entries(envNode, ENV_KEYS, `environment "${name}"`, ctx)
-        const actors = env.get('actors')
-        if (actors) {
-          if (!isMap(actors)) at(actors, 'WRONG_TYPE', `actors of "${name}" must map actor IDs to versions, e.g. { MB...: "1.0.0" }.`)
-          else
-            for (const a of actors.items) {
-              const keyNode = a.key as Scalar
-              const id = String(keyNode.value)
-              const idOk = checkId('actor', id, keyNode, ctx)
-              const version = a.value ? versionOf(a.value as Node, ctx) : (at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
-              if (idOk) pin({ kind: 'actor', id }, version, keyNode)
-            }
-        }
-        const components = env.get('components')
-        if (components) {
-          if (!isMap(components)) at(components, 'WRONG_TYPE', `components of "${name}" must map component IDs to the component ID serving them, e.g. { hello: hello-v2 }.`)
-          else
-            for (const c of components.items) {
-              const keyNode = c.key as Scalar
-              const id = String(keyNode.value)
-              const idOk = checkId('component', id, keyNode, ctx)
-              const version = c.value ? versionFor('component', c.value as Node, ctx) : (at(keyNode, 'MISSING_KEY', `component ${id} in "${name}" has no version (the component ID serving it).`), undefined)
-              if (idOk) pin({ kind: 'component', id }, version, keyNode)
-            }
-        }
-        const providers = env.get('providers')
-        if (providers) {
-          if (!isSeq(providers)) at(providers, 'WRONG_TYPE', `providers of "${name}" must be a list of { id, link, version }.`)
-          else
-            for (const item of providers.items as Node[]) {
-              if (!isMap(item)) {
-                at(item, 'WRONG_TYPE', 'A provider entry must be a mapping { id, link, version }.')
-                continue
-              }
-              const p = entries(item, PROVIDER_KEYS, 'a provider entry', ctx)
-              const entity = providerRef(p.get('id'), p.get('link'), item, ctx)
-              const vNode = p.get('version')
-              const version = vNode ? versionOf(vNode, ctx) : (at(item, 'MISSING_KEY', 'A provider entry needs a version.', 'Add version: "x.y.z".'), undefined)
-              if (entity) pin(entity, version, item)
-            }
-        }
-        spec.environments[name] = pinned
-      }
-    }
-  }
+  const envs = parseEnvironments(top.get('environments'), ctx)
+  spec.environments = envs.environments
 
   const live = top.get('live')
   if (live) {
@@ -203,55 +111,11 @@ export function parseSpec(text: string, file: string): Spec {
 
   const claimed = new Map<string, string>() // entity key -> where it is routed
   if (spec.live) for (const p of spec.environments[spec.live] ?? []) claimed.set(entityKey(p.entity), `environment "${spec.live}"`)
-  const inAnyEnv = envNamed
 
   const splits = top.get('splits')
-  if (splits) {
-    if (!isSeq(splits)) at(splits, 'WRONG_TYPE', 'splits must be a list of { actor | provider | component, link?, weights }.')
-    else
-      for (const item of splits.items as Node[]) {
-        const s = entityItem(item, SPLIT_KEYS, 'a split', ctx)
-        if (!s) continue
-        const key = entityKey(s.entity)
-        if (inAnyEnv.has(key)) at(item, 'ENTITY_CONFLICT', `${s.entity.kind} ${s.entity.id} is both in splits and in an environment.`, 'Route an entity either by environment (blue/green) or by split (A/B), not both.')
-        else if (claimed.has(key)) at(item, 'DUPLICATE_ENTITY', `${s.entity.kind} ${s.entity.id} has more than one split.`, 'Keep one split per entity.')
-        claimed.set(key, 'splits')
-        const wNode = s.fields.get('weights')
-        const cNode = s.fields.get('clusters')
-        if (!wNode && !cNode) {
-          at(item, 'MISSING_KEY', 'A split needs weights (and/or clusters).', 'Add weights: { "1.0.0": 90, "2.0.0": 10 }.')
-          continue
-        }
-        const weights = wNode ? weightsOf(wNode, ctx, s.entity) : {}
-        const clusters = cNode ? clustersOf(cNode, ctx, s.entity) : undefined
-        if (weights && (clusters || !cNode)) spec.splits.push({ entity: s.entity, weights, ...(clusters ? { clusters } : {}) })
-      }
-  }
-
+  if (splits) spec.splits = parseSplits(splits, ctx, claimed, envs.named)
   const faults = top.get('faults')
-  if (faults) {
-    if (!isSeq(faults)) at(faults, 'WRONG_TYPE', 'faults must be a list of { actor | provider | component, link?, drop }.')
-    else {
-      const seen = new Set<string>()
-      for (const item of faults.items as Node[]) {
-        const f = entityItem(item, FAULT_KEYS, 'a fault', ctx)
-        if (!f) continue
-        const key = entityKey(f.entity)
-        if (seen.has(key)) at(item, 'DUPLICATE_ENTITY', `${f.entity.kind} ${f.entity.id} has more than one fault.`, 'Keep one fault per entity.')
-        seen.add(key)
-        const dNode = f.fields.get('drop')
-        if (!dNode) {
-          at(item, 'MISSING_KEY', 'A fault needs drop (the percent of calls to drop).', 'Add drop: 5.')
-          continue
-        }
-        const drop = isScalar(dNode) && typeof dNode.value === 'number' ? dNode.value : Number.NaN
-        const p = Number.isNaN(drop) ? 'it is not a number' : weightProblem(drop)
-        if (p) at(dNode, 'INVALID_DROP', `drop ${isScalar(dNode) ? JSON.stringify(dNode.value) : ''} is invalid: ${p}.`, 'Use a whole number from 0 to 100.')
-        else spec.faults.push({ entity: f.entity, drop })
-      }
-    }
-  }
-
+  if (faults) spec.faults = parseFaults(faults, ctx)
   const rollouts = top.get('rollouts')
   if (rollouts) spec.rollouts = parseRollouts(rollouts, ctx)
 

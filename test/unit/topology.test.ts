@@ -1,6 +1,8 @@
 /** Reading LEAFZ/VARZ as each server version writes them, and what a change makes of it (no server: the replies as measured). */
 import { describe, expect, it } from 'vitest'
-import { bypasses, doubleRuns, subscribersBehindLeaves, viewTopology } from '../../src/ops/topology-view.js'
+import { bypasses } from '../../src/ops/bypasses.js'
+import { doubleRuns } from '../../src/ops/double-runs.js'
+import { subscribersBehindLeaves, viewTopology } from '../../src/ops/topology-view.js'
 import type { Topology } from '../../src/resolver/topology.js'
 import { unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
 import { newActorId } from '../helpers/ids.js'

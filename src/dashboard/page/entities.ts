@@ -3,31 +3,10 @@
 // charts themselves. Scales to hundreds of entities: every card keeps its data arrays up to date
 // (cheap), but a uPlot chart exists only while its card is on screen or near it, and charts are
 // redrawn at most once per animation frame (see app.ts).
-import type { Backfill, EntityFrame, Frame, VersionFrame } from '../model.js'
+import type { Backfill, Frame } from '../model.js'
 import { type Series, entityCharts } from './charts.js'
-import { byId, colour, el, pct, setAttr, setText } from './dom.js'
-
-interface Entity {
-  key: string
-  frame?: EntityFrame
-  /** Version -> series, aligned with Store.t. */
-  series: Map<string, Series>
-  card?: HTMLElement
-  /** The version list the card's table and charts were built for. */
-  builtFor: string
-  hasMetrics: boolean
-  /** Near the viewport: has charts. */
-  visible: boolean
-  /** In the viewport: its charts are redrawn with each update. */
-  onScreen: boolean
-  /** Its charts missed updates while off screen. */
-  stale: boolean
-  /** Its text missed updates while far from the screen. */
-  textStale: boolean
-  /** The version table's rows, by version. */
-  rows: Map<string, HTMLElement>
-  charts: uPlot[]
-}
+import { byId, el, setAttr, setText } from './dom.js'
+import { type Entity, cardContent, chartEnds, layoutOf, updateCardText } from './entity-card.js'
 
 export class Entities {
   /** Epoch seconds of every point, shared by all charts' x axes. */
@@ -214,16 +193,8 @@ export class Entities {
     if (!f || !ent.card) return
     this.destroyCharts(ent)
     ent.builtFor = layoutOf(ent)
-    const head = el('div', { class: 'card-head' }, el('h3', {}, f.label), el('span', { class: 'badge' }, f.scheme), el('span', { class: 'muted observed-by' }), el('span', { class: 'badge warn drop', hidden: '' }))
-    const rows = f.versions.map((v) =>
-      el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
-    )
-    rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
-    ent.rows = new Map(f.versions.map((v, i) => [v.version, rows[i]]))
-    const table = el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, el('th', {}, 'version'), el('th', {}, 'set weight'), el('th', {}, 'observed'), el('th', {}, 'calls/s'), el('th', {}, 'instances'))), el('tbody', {}, ...rows))
-    const main = el('div', { class: 'chart-main' })
-    const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'), main]
-    if (ent.hasMetrics) parts.push(el('div', { class: 'chart-small-row' }, el('div', {}, el('p', { class: 'chart-title' }, 'error %'), el('div', { class: 'chart-err' })), el('div', {}, el('p', { class: 'chart-title' }, 'p95 ms'), el('div', { class: 'chart-p95' }))))
+    const { parts, rows } = cardContent(f, ent.hasMetrics)
+    ent.rows = rows
     ent.card.replaceChildren(...parts)
     if (ent.visible) this.createCharts(ent)
   }
@@ -244,19 +215,7 @@ export class Entities {
 
   private updateCard(ent: Entity): void {
     ent.textStale = false
-    const f = ent.frame!
-    const card = ent.card!
-    const ob = card.querySelector('.observed-by')
-    if (ob) setText(ob, f.observedBy ? `observed by ${f.observedBy}` : '')
-    const drop = card.querySelector<HTMLElement>('.drop')
-    if (drop) {
-      drop.hidden = !f.drop
-      setText(drop, f.drop ? `fault: ${f.drop}% dropped` : '')
-    }
-    for (const v of f.versions) {
-      const row = ent.rows.get(v.version)
-      if (row) updateRow(row, v)
-    }
+    updateCardText(ent.card!, ent.frame!, ent.rows)
   }
 
   private redraw(ent: Entity): void {
@@ -265,28 +224,8 @@ export class Entities {
     // batch(): draw now rather than in uPlot's microtask, so the update's measured time includes it.
     for (const c of ent.charts) c.batch(() => c.setData(c.data))
     // The values the chart now ends with, for tests ("the chart moved").
-    const main = ent.charts[0]
-    const last: Record<string, number | null> = {}
-    ent.frame!.versions.forEach((v, i) => {
-      const a = main.data[1 + i * 2] as (number | null)[]
-      let x: number | null = null
-      for (let j = a.length - 1; j >= 0 && x === null; j--) x = a[j] ?? null
-      last[v.version] = x
-    })
-    setAttr(ent.card!, 'data-chart-observed', JSON.stringify(last))
+    setAttr(ent.card!, 'data-chart-observed', JSON.stringify(chartEnds(ent.charts[0], ent.frame!)))
     this.redrawn += ent.charts.length
     this.redrawMs += performance.now() - t0
   }
-}
-
-/** What the card's layout depends on: its versions, and whether it has the metrics charts. */
-const layoutOf = (ent: Entity): string => `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`
-
-function updateRow(row: Element, v: VersionFrame): void {
-  setAttr(row, 'data-weight', String(v.weight))
-  setAttr(row, 'data-observed', v.observed === null ? '' : String(Math.round(v.observed * 100) / 100))
-  setText(row.querySelector('.weight')!, pct(v.weight, v.weight % 1 ? 1 : 0))
-  setText(row.querySelector('.observed')!, pct(v.observed))
-  setText(row.querySelector('.rate')!, v.rate.toFixed(v.rate < 10 ? 1 : 0))
-  setText(row.querySelector('.instances')!, String(v.instances))
 }
