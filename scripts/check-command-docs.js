@@ -15,7 +15,8 @@ try {
   copyFileSync(committed, fresh)
   execFileSync(join(root, 'node_modules', '.bin', 'oclif'), ['readme', '--readme-path', fresh, '--no-source-links', '--no-aliases'], {
     cwd: root,
-    env: { ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+    // NODE_ENV test or development (vitest sets test) makes oclif load the help class from src/*.ts.
+    env: { ...process.env, NODE_ENV: 'production', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
     stdio: 'ignore',
   })
   if (readFileSync(fresh, 'utf8') !== readFileSync(committed, 'utf8')) {

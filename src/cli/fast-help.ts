@@ -10,12 +10,12 @@
  * its chunks, dist/fast-help/ (scripts/bundle.js): no oclif code.
  */
 import { createRequire } from 'node:module'
-import { type HelpIndex, collate, loadIndex, userTheme, wantsHelp } from './build-index.js'
+import { type HelpIndex, collate, loadIndex, userTheme, wantsHelp } from './command-index.js'
 import type { CommandPage, RootPage, TopicPage } from './help-layout.js'
 import { guardOutput } from './output-guard.js'
 
 // scripts/help-data.js writes the index with these (it imports dist/fast-help.js).
-export { HELP_DATA_FORMAT, fileStamp } from './build-index.js'
+export { HELP_DATA_FORMAT, fileStamp } from './command-index.js'
 
 // Node's modules through require: importing node:fs as an ES module loads fs/promises, readline
 // and the streams (a tenth of the help's time).

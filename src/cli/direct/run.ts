@@ -6,7 +6,7 @@
  * lattice's commands (a typo, a plugin's command such as autocomplete): oclif answers those.
  */
 import { createRequire } from 'node:module'
-import { collate, readIndex, wantsHelp } from '../build-index.js'
+import { collate, readIndex, wantsHelp } from '../command-index.js'
 import { guardOutput } from '../output-guard.js'
 import { loadDirect } from './load.js'
 // Types only: at run time the Command is the command's own (vendor.oclif.cjs, through loadDirect).
