@@ -62,6 +62,11 @@ export class LatticeFixture {
     return host
   }
 
+  /** `n` hosts h0, h1, ... (each on its own connection). */
+  hosts(n: number, opts: Partial<HostStartOptions> = {}): Promise<Host[]> {
+    return Promise.all(Array.from({ length: n }, (_, i) => this.host(`h${i}`, opts)))
+  }
+
   /** Calls on `subject` until stopped (see traffic.ts), on a connection of their own. */
   async traffic(subject: string, opts: TrafficOptions = {}): Promise<Traffic> {
     const t = traffic(await this.connect(), subject, opts)
