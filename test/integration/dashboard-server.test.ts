@@ -3,14 +3,13 @@
  * traffic, the CLI as a child process. What the page gets (snapshot, SSE), who may act (token,
  * Host, Origin, --read-only), and that the actions do what the commands do.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ActionAnswer, Frame, HistoryEvent, RolloutsEvent, Snapshot } from '../../src/dashboard/model.js'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
 import { type RunningDashboard, http, readEvents, startDashboard } from '../helpers/dashboard.js'
 import type { TestLattice } from '../helpers/nats-server.js'
 import { type TwoVersionActor, startTwoVersionActor } from '../helpers/two-version-actor.js'
@@ -85,7 +84,7 @@ describe('lattice dashboard: what the page gets', () => {
     expect(backfill.t.length).toBeGreaterThan(0)
     expect(backfill.series[`actor ${actor}`].v1.weight.length).toBe(backfill.t.length)
 
-    const stopTraffic = t2.traffic()
+    const stopTraffic = await t2.traffic()
     try {
       const before = await snapshotUntil((x) => (entityOf(x.frame)?.versions.find((v) => v.version === 'v1')?.observed ?? 0) > 95)
       expect(entityOf(before.frame)?.versions.find((v) => v.version === 'v1')?.observed).toBeGreaterThan(95)
@@ -163,10 +162,7 @@ describe('lattice dashboard: who may act', () => {
 
 describe('lattice dashboard: the actions do what the commands do', () => {
   it('Abort of a running rollout restores the stable weights', async () => {
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '60s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    runner.stdout?.on('data', (d) => (out += d.toString()))
-    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    const runner = t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '60s', '--no-analysis'])
     try {
       const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'running' && r.setWeight === 20) ?? false)
       const view = (s.rollouts as RolloutsEvent).rollouts.find((r) => r.entity.id === actor)
@@ -175,7 +171,7 @@ describe('lattice dashboard: the actions do what the commands do', () => {
       const a = await post('/api/rollout/abort', { entity: { kind: 'actor', id: actor } })
       expect(a.status, a.body).toBe(200)
       expect(a.answer.ok).toBe(true)
-      expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
+      expect((await runner.done).code, runner.stdout()).toBe(ExitCode.ROLLED_BACK)
       expect(await weights()).toEqual({ v1: 100 })
       const after = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'rolled-back') ?? false)
       const r = after.rollouts?.rollouts.find((x) => x.entity.id === actor)
@@ -186,22 +182,21 @@ describe('lattice dashboard: the actions do what the commands do', () => {
       expect(again.status).toBe(409)
       expect(again.answer).toMatchObject({ ok: false, error: { code: 'NO_ROLLOUT' } })
     } finally {
-      runner.kill('SIGKILL')
+      await runner.stop()
     }
   }, 120_000)
 
   it('Promote of a paused rollout lets it go on', async () => {
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,pause,100', '--interval', '300ms', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    const runner = t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,pause,100', '--interval', '300ms', '--no-analysis'])
     try {
       const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'paused') ?? false)
       expect(s.rollouts?.rollouts.find((r) => r.entity.id === actor)).toMatchObject({ phase: 'paused', canPromote: true })
       const a = await post('/api/rollout/promote', { entity: { kind: 'actor', id: actor } })
       expect(a.answer.ok, a.body).toBe(true)
-      expect(await exited).toBe(0)
+      expect((await runner.done).code).toBe(0)
       expect(await weights()).toEqual({ v2: 100 })
     } finally {
-      runner.kill('SIGKILL')
+      await runner.stop()
     }
   }, 120_000)
 
