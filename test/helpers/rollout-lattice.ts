@@ -1,25 +1,42 @@
-/** A test lattice with JetStream (rollouts keep their state there) and a host that runs actor versions on demand. */
-import type { CliRun } from './cli.js'
-import { lattice } from './cli.js'
+/**
+ * A test lattice for this file with JetStream (rollouts keep their state there) and a host that
+ * runs actor versions on demand; HTTP receivers (webhooks, notifications) closed with it.
+ */
+import type { ServerResponse } from 'node:http'
+import type { NatsConnection } from 'nats'
+import { afterAll, beforeAll } from 'vitest'
+import type { Host } from '../../src/host-core/index.js'
+import { type CliRun, lattice } from './cli.js'
+import { type Received, type Receiver, startReceiver } from './http-receiver.js'
 import { newActorId } from './ids.js'
 import type { TestLattice } from './nats-server.js'
-import { startTestLattice } from './test-lattice.js'
+import { LatticeFixture } from './test-lattice.js'
 
 export interface RolloutLattice {
-  l: TestLattice
+  readonly l: TestLattice
   env(): Record<string, string>
   /** A new actor with v1 and v2 running, v1 at 100%. */
   actor(): Promise<string>
-  /** `lattice` in the background with `env()`, killed at `stop()` if still running. */
+  /** `lattice` in the background with `env()`, killed after the file if still running. */
   background(args: string[]): CliRun
-  stop(): Promise<void>
+  /** A connection with the app creds (also the state user's). */
+  connect(): Promise<NatsConnection>
+  /** An HTTP receiver answering with `answer`. */
+  receiver(answer: (req: Received, res: ServerResponse) => void): Promise<Receiver>
 }
 
-export async function startRolloutLattice(): Promise<RolloutLattice> {
-  const t = await startTestLattice({ state: true })
-  const host = await t.host('h0')
+export function useRolloutLattice(): RolloutLattice {
+  const t = new LatticeFixture({ state: true })
+  let host: Host
+  beforeAll(async () => {
+    await t.start()
+    host = await t.host('h0')
+  })
+  afterAll(() => t.stop())
   return {
-    l: t.l,
+    get l() {
+      return t.l
+    },
     env: () => t.env(),
     async actor() {
       const id = newActorId()
@@ -30,6 +47,11 @@ export async function startRolloutLattice(): Promise<RolloutLattice> {
       return id
     },
     background: (args) => t.background(args),
-    stop: () => t.stop(),
+    connect: () => t.connect(),
+    async receiver(answer) {
+      const r = await startReceiver(answer)
+      t.track('run', () => r.close())
+      return r
+    },
   }
 }

@@ -6,20 +6,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { json, lattice } from '../helpers/cli.js'
 import { weightsOf as liveWeights } from '../helpers/cli-json.js'
 import { liveJwt } from '../helpers/live.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
-beforeAll(async () => {
-  rl = await startRolloutLattice()
-})
-afterAll(async () => {
-  await rl?.stop()
-})
+const rl = useRolloutLattice()
 
 const env = () => rl.env()
 const weightsOf = (actor: string) => liveWeights(env(), actor)

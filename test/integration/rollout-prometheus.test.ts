@@ -13,9 +13,9 @@ import { ExitCode } from '../../src/errors.js'
 import { lattice } from '../helpers/cli.js'
 import { weightsOf as liveWeights } from '../helpers/cli-json.js'
 import { type TestPrometheus, startPrometheus } from '../helpers/prometheus.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
+const rl = useRolloutLattice()
 let prom: TestPrometheus
 const metrics = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
@@ -24,14 +24,11 @@ const metrics = createServer((_req, res) => {
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve))
-  const [r, p] = await Promise.all([startRolloutLattice(), startPrometheus([`127.0.0.1:${(metrics.address() as AddressInfo).port}`])])
-  rl = r
-  prom = p
+  prom = await startPrometheus([`127.0.0.1:${(metrics.address() as AddressInfo).port}`])
   await prom.waitForData('lattice_test_error_ratio')
 }, 60_000)
 afterAll(async () => {
   await prom?.stop()
-  await rl?.stop()
   metrics.closeAllConnections()
   await new Promise((resolve) => metrics.close(resolve))
 })

@@ -5,32 +5,27 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { json, lattice } from '../helpers/cli.js'
 import { weightsOf as liveWeights } from '../helpers/cli-json.js'
-import { type Receiver, reply, startReceiver } from '../helpers/http-receiver.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { type Receiver, reply } from '../helpers/http-receiver.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
+const rl = useRolloutLattice()
 let ok: Receiver
 let failing: Receiver
 let hanging: Receiver
 let redirecting: Receiver
 
 beforeAll(async () => {
-  rl = await startRolloutLattice()
-  ok = await startReceiver((_req, res) => reply(res, 200, { message: 'dashboards green' }))
-  failing = await startReceiver((_req, res) => reply(res, 500, { message: 'error budget burnt' }))
-  hanging = await startReceiver(() => undefined)
-  redirecting = await startReceiver((_req, res) => {
+  ok = await rl.receiver((_req, res) => reply(res, 200, { message: 'dashboards green' }))
+  failing = await rl.receiver((_req, res) => reply(res, 500, { message: 'error budget burnt' }))
+  hanging = await rl.receiver(() => undefined)
+  redirecting = await rl.receiver((_req, res) => {
     res.writeHead(302, { location: `${ok.url}/elsewhere` })
     res.end()
   })
-})
-afterAll(async () => {
-  await Promise.all([ok, failing, hanging, redirecting].map((r) => r?.close()))
-  await rl?.stop()
 })
 
 const weightsOf = (id: string) => liveWeights(rl.env(), id)
