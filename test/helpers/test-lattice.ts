@@ -129,3 +129,12 @@ export function useTestLattice(opts: FixtureOptions = {}, startTimeoutMs?: numbe
   afterAll(() => t.stop())
   return t
 }
+
+/** A handler answering `version` that fails every `n`th call (1: every call) with `message`. */
+export function failingEvery(n: number, version: string, message = `${version} failed this call`): () => string {
+  let calls = 0
+  return () => {
+    if (++calls % n === 0) throw new Error(message)
+    return version
+  }
+}

@@ -9,7 +9,7 @@ import type { Host } from '../../src/host-core/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { weightsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
-import { useTestLattice } from '../helpers/test-lattice.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice({ state: true, appCreds: true })
 let hosts: Host[] = []
@@ -21,19 +21,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** v1 (stable) and v-same answer at once; v-slow after 100 ms; v-flaky fails every tenth call. */
 async function startVersions(actor: string): Promise<void> {
-  let n = 0
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v-same', count: 2, handler: () => 'v-same' })
   await hosts[1].startActor({ id: actor, version: 'v-slow', count: 2, handler: () => sleep(100).then(() => 'v-slow') })
-  await hosts[2].startActor({
-    id: actor,
-    version: 'v-flaky',
-    count: 2,
-    handler: () => {
-      if (++n % 10 === 0) throw new Error('v-flaky failed this call')
-      return 'v-flaky'
-    },
-  })
+  await hosts[2].startActor({ id: actor, version: 'v-flaky', count: 2, handler: failingEvery(10, 'v-flaky') })
 }
 
 /** Callers on the unversioned subject, open loop (a slow version does not slow the callers): about 160 calls a second. */

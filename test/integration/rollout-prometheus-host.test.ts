@@ -11,7 +11,7 @@ import { lattice } from '../helpers/cli.js'
 import { weightsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
 import { type TestPrometheus, startPrometheus } from '../helpers/prometheus.js'
-import { useTestLattice } from '../helpers/test-lattice.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice({ state: true, appCreds: true })
 let prom: TestPrometheus
@@ -19,18 +19,9 @@ const actor = newActorId()
 
 beforeAll(async () => {
   const hosts = await Promise.all([0, 1].map((i) => t.host(`p${i}`, { logger: false, metrics: { prometheusPort: 0 } })))
-  let n = 0
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
-  await hosts[1].startActor({
-    id: actor,
-    version: 'v3',
-    count: 2,
-    handler: () => {
-      if (++n % 5 === 0) throw new Error('v3 failed this call')
-      return 'v3'
-    },
-  })
+  await hosts[1].startActor({ id: actor, version: 'v3', count: 2, handler: failingEvery(5, 'v3') })
   prom = await startPrometheus(hosts.map((h) => new URL(h.metricsUrl as string).host))
   await prom.waitForData('lattice_calls_total')
 }, 90_000)

@@ -13,10 +13,7 @@ import { type Receiver, reply } from '../helpers/http-receiver.js'
 import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
 const rl = useRolloutLattice()
-let ok: Receiver
-let failing: Receiver
-let hanging: Receiver
-let redirecting: Receiver
+let ok: Receiver, failing: Receiver, hanging: Receiver, redirecting: Receiver
 
 beforeAll(async () => {
   ok = await rl.receiver((_req, res) => reply(res, 200, { message: 'dashboards green' }))

@@ -11,7 +11,7 @@ import { ExitCode } from '../../src/errors.js'
 import { json, lattice } from '../helpers/cli.js'
 import { weightsOf as liveWeights } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
-import { useTestLattice } from '../helpers/test-lattice.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice({ state: true, appCreds: true })
 let caller: NatsConnection
@@ -23,14 +23,7 @@ beforeAll(async () => {
   const hosts = await Promise.all([0, 1, 2].map((i) => t.host(`h${i}`)))
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
-  await hosts[2].startActor({
-    id: actor,
-    version: 'v3',
-    count: 2,
-    handler: () => {
-      throw new Error('v3 is broken')
-    },
-  })
+  await hosts[2].startActor({ id: actor, version: 'v3', count: 2, handler: failingEvery(1, 'v3', 'v3 is broken') })
 })
 
 /** Who answers `n` calls on the unversioned subject (errors counted as "error"). */
