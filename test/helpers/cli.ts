@@ -49,12 +49,13 @@ export function lattice(args: string[], env: Record<string, string | undefined> 
 export interface CliRun {
   proc: ChildProcess
   stdout(): string
+  stderr(): string
   /** stdout then stderr, as read so far. */
   output(): string
   /** Its exit code (-1 when killed by a signal) and all it printed. */
   done: Promise<CliResult>
-  /** Resolves once `re` shows in its output; fails with the output if it ends first or `ms` pass. */
-  waitFor(re: RegExp, ms?: number): Promise<void>
+  /** Resolves once `re` shows in its output (or in `text()`); fails with the output if it ends first or `ms` pass. */
+  waitFor(re: RegExp, ms?: number, text?: () => string): Promise<void>
   /** Kill it (if still running) and wait for it to end. */
   stop(signal?: NodeJS.Signals): Promise<CliResult>
 }
@@ -65,9 +66,9 @@ process.on('exit', () => {
   for (const p of running) p.kill('SIGKILL')
 })
 
-/** Start `lattice` in the background with the same env as `lattice()`. */
-export function background(args: string[], env: Record<string, string | undefined> = {}): CliRun {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
+/** Start `lattice` in the background with the same env as `lattice()`; `cwd`: where it runs. */
+export function background(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): CliRun {
+  const proc = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(proc)
   let stdout = ''
   let stderr = ''
@@ -85,11 +86,12 @@ export function background(args: string[], env: Record<string, string | undefine
   return {
     proc,
     stdout: () => stdout,
+    stderr: () => stderr,
     output,
     done,
-    async waitFor(re, ms = 60_000) {
+    async waitFor(re, ms = 60_000, text = output) {
       const deadline = Date.now() + ms
-      while (!re.test(output())) {
+      while (!re.test(text())) {
         if (ended) throw new Error(`lattice ${args.slice(0, 2).join(' ')} ended (${proc.exitCode ?? proc.signalCode}) before ${re}:\n${output()}`)
         if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${output()}`)
         await new Promise((r) => setTimeout(r, 100))
