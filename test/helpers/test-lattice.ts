@@ -7,7 +7,7 @@
 import type { NatsConnection } from 'nats'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { Host } from '../../src/host-core/index.js'
-import { type CliResult, type CliRun, background, lattice } from './cli.js'
+import { type CliRun, background } from './cli.js'
 import { type StartOptions, type TestLattice, startLattice } from './nats-server.js'
 import { type Traffic, type TrafficOptions, appConnection, traffic } from './traffic.js'
 
@@ -72,11 +72,6 @@ export class LatticeFixture {
     const t = traffic(await this.connect(), subject, opts)
     this.track('traffic', () => t.stop())
     return t
-  }
-
-  /** Run `lattice` to its end, with `env()` unless given another env. */
-  cli(args: string[], env: Record<string, string> = this.env()): Promise<CliResult> {
-    return lattice(args, env)
   }
 
   /** Start `lattice` in the background (killed at cleanup if still running). */
