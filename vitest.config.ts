@@ -18,7 +18,7 @@ const LOAD = 'test/integration/load.test.ts'
 // retries around a connect); the dashboard (its page against a stand-in server, no NATS; its server and
 // the page end to end: HTTP, SSE and a browser over status, watch, rollouts and history, which the matrix runs). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,errors,dev,package}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-browser}.test.ts']
+  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,without-state-abort,errors,dev,package}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-flags,dashboard-browser}.test.ts']
   : []
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 /** Run `lattice dashboard --port 0 --json` as a child process and talk HTTP to it. */
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
-import { BIN, cleanEnv } from './cli.js'
+import { background } from './cli.js'
 
 export interface RunningDashboard {
   url: string
@@ -12,37 +12,21 @@ export interface RunningDashboard {
   warnings: string[]
   proc: ChildProcess
   stderr: () => string
-  stop(): Promise<number | null>
+  stop(): Promise<number>
 }
 
 export async function startDashboard(args: string[], env: Record<string, string>): Promise<RunningDashboard> {
-  const proc = spawn(process.execPath, [BIN, 'dashboard', '--port', '0', '--json', '--interval', '1s', ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  let err = ''
-  proc.stderr?.on('data', (d) => (err += d.toString()))
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)))
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dashboard did not print its URL within 60 s:\n${out}\n${err}`)), 60_000)
-    proc.stdout?.on('data', (d) => {
-      out += d.toString()
-      const nl = out.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        resolve(out.slice(0, nl))
-      }
-    })
-    proc.once('exit', (code) => reject(new Error(`dashboard exited (${code}) before listening:\n${out}\n${err}`)))
-  })
-  const info = JSON.parse(line) as { url: string; port: number; readOnly: boolean; warnings: string[] }
+  const run = background(['dashboard', '--port', '0', '--json', '--interval', '1s', ...args], env)
+  await run.waitFor(/\n/, 60_000, run.stdout)
+  const info = JSON.parse(run.stdout().split('\n')[0]) as { url: string; port: number; readOnly: boolean; warnings: string[] }
   return {
     ...info,
     token: new URL(info.url).searchParams.get('token') as string,
-    proc,
-    stderr: () => err,
+    proc: run.proc,
+    stderr: run.stderr,
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGINT')
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
-      const code = await exited
+      const timer = setTimeout(() => run.proc.kill('SIGKILL'), 15_000)
+      const { code } = await run.stop('SIGINT')
       clearTimeout(timer)
       return code
     },

@@ -1,5 +1,5 @@
 /** Measure where real messages go: subscribers on versioned subjects, a publisher on the unversioned one. */
-import { type NatsConnection, connect, credsAuthenticator } from 'nats'
+import { type MsgHdrs, type NatsConnection, connect, credsAuthenticator } from 'nats'
 import { readFileSync } from 'node:fs'
 
 export async function appConnection(url: string, credsFile: string): Promise<NatsConnection> {
@@ -41,4 +41,80 @@ export async function measureSplit(
     for (const s of subs) s.unsubscribe()
   }
   return counts
+}
+
+export interface TrafficOptions {
+  /** Calls sent together (default 10). */
+  batch?: number
+  /** Pause after each batch (default none). */
+  pauseMs?: number
+  /** Open loop: send the next batch without waiting for the last one's replies (a slow version does not slow the callers). */
+  openLoop?: boolean
+  timeoutMs?: number
+  payload?: Uint8Array
+}
+
+export interface Traffic {
+  /** Stop calling, wait for the calls in flight; who answered how often (or 'no responders' / 'other error'). */
+  stop(): Promise<Record<string, number>>
+}
+
+/** Call `subject` in batches until stopped. */
+export function traffic(nc: NatsConnection, subject: string, opts: TrafficOptions = {}): Traffic {
+  const { batch = 10, pauseMs = 0, openLoop = false, timeoutMs = 2000, payload } = opts
+  const seen: Record<string, number> = {}
+  const pending = new Set<Promise<void>>()
+  let on = true
+  const call = async () => {
+    let who: string
+    try {
+      who = (await nc.request(subject, payload, { timeout: timeoutMs })).string()
+    } catch (e) {
+      who = (e as { code?: string }).code === '503' ? 'no responders' : 'other error'
+    }
+    seen[who] = (seen[who] ?? 0) + 1
+  }
+  const loop = (async () => {
+    while (on) {
+      const calls = Array.from({ length: batch }, () => {
+        const p = call()
+        pending.add(p)
+        void p.finally(() => pending.delete(p))
+        return p
+      })
+      if (!openLoop) await Promise.all(calls)
+      if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs))
+    }
+  })()
+  let stopped: Promise<Record<string, number>> | undefined
+  return {
+    stop() {
+      on = false
+      stopped ??= loop.then(() => Promise.all(pending)).then(() => seen)
+      return stopped
+    },
+  }
+}
+
+/** Send `n` requests, `concurrency` at a time; count replies by body, and error replies (Nats-Service-Error) apart. */
+export async function callMany(
+  nc: NatsConnection,
+  subject: string,
+  n: number,
+  opts: { concurrency?: number; timeoutMs?: number; payload?: string | Uint8Array; headers?: MsgHdrs } = {},
+): Promise<{ bodies: Record<string, number>; errors: number }> {
+  const { concurrency = 100, timeoutMs = 5000, payload, headers } = opts
+  const bodies: Record<string, number> = {}
+  let errors = 0
+  let sent = 0
+  const worker = async () => {
+    while (sent < n) {
+      sent++
+      const r = await nc.request(subject, payload, { timeout: timeoutMs, ...(headers ? { headers } : {}) })
+      if (r.headers?.get('Nats-Service-Error')) errors++
+      else bodies[r.string()] = (bodies[r.string()] ?? 0) + 1
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker))
+  return { bodies, errors }
 }

@@ -3,13 +3,11 @@
  * host-core hosts, v1 routed at 100%, a caller for real traffic, and the live weights as
  * `lattice status --json` reads them. Shared by the dashboard's server and browser tests.
  */
-import type { NatsConnection } from 'nats'
 import { expect } from 'vitest'
-import { Host } from '../../src/host-core/index.js'
-import { json, lattice } from './cli.js'
+import { type CliRun, json, lattice } from './cli.js'
 import { newActorId } from './ids.js'
-import { type TestLattice, startLattice } from './nats-server.js'
-import { appConnection } from './traffic.js'
+import type { TestLattice } from './nats-server.js'
+import { startTestLattice } from './test-lattice.js'
 
 export interface TwoVersionActor {
   l: TestLattice
@@ -17,45 +15,38 @@ export interface TwoVersionActor {
   /** Connection env with state and app creds. */
   env(): Record<string, string>
   /** Calls to the actor, 10 at a time, until the returned function is awaited. */
-  traffic(): () => Promise<void>
+  traffic(): Promise<() => Promise<void>>
+  /** `lattice` in the background with `env()`, killed at `stop()` if still running. */
+  background(args: string[]): CliRun
   /** The actor's live weights. */
   weights(): Promise<Record<string, number>>
   stop(): Promise<void>
 }
 
 export async function startTwoVersionActor(instances: { v1: number; v2: number }): Promise<TwoVersionActor> {
-  const l = await startLattice({ jetstream: true })
+  const t = await startTestLattice({ state: true, appCreds: true })
   const actor = newActorId()
-  const env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-  const conns: NatsConnection[] = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
-  const hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
+  const hosts = await t.hosts(2)
   await hosts[0].startActor({ id: actor, version: 'v1', count: instances.v1, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v2', count: instances.v2, handler: () => 'v2' })
-  const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())
+  const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())
   expect(r.code, r.stderr).toBe(0)
   return {
-    l,
+    l: t.l,
     actor,
-    env,
-    traffic() {
-      let on = true
-      const loop = (async () => {
-        while (on) await Promise.all(Array.from({ length: 10 }, () => conns[2].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 }).catch(() => undefined)))
-      })()
+    env: () => t.env(),
+    async traffic() {
+      const calls = await t.traffic(`wasmbus.rpc.default.${actor}`, { payload: new TextEncoder().encode('x') })
       return async () => {
-        on = false
-        await loop
+        await calls.stop()
       }
     },
+    background: (args) => t.background(args),
     async weights() {
-      const s = await lattice(['status', '--json'], env())
+      const s = await lattice(['status', '--json'], t.env())
       expect(s.code, s.stderr).toBe(0)
       return json<{ routes: { id: string; weights: Record<string, number> }[] }>(s).routes.find((x) => x.id === actor)?.weights ?? {}
     },
-    async stop() {
-      await Promise.all(hosts.map((h) => h.close()))
-      await Promise.all(conns.map((c) => c.close()))
-      await l.stop()
-    },
+    stop: () => t.stop(),
   }
 }

@@ -3,108 +3,49 @@
  * and real callers on the unversioned subject: no probe payload is given, so only the hosts'
  * reports of the calls they served can roll a canary back.
  */
-import { spawn } from 'node:child_process'
-import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { Host } from '../../src/host-core/index.js'
-import { BIN, type CliResult, cleanEnv, json, lattice } from '../helpers/cli.js'
+import type { Host } from '../../src/host-core/index.js'
+import { json, lattice } from '../helpers/cli.js'
+import { weightsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
-let conns: NatsConnection[] = []
+const t = useTestLattice({ state: true, appCreds: true })
 let hosts: Host[] = []
-let env: () => Record<string, string>
+beforeAll(async () => {
+  hosts = await Promise.all([0, 1, 2].map((i) => t.host(`h${i}`, { logger: false })))
+})
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** v1 (stable) and v-same answer at once; v-slow after 100 ms; v-flaky fails every tenth call. */
 async function startVersions(actor: string): Promise<void> {
-  let n = 0
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v-same', count: 2, handler: () => 'v-same' })
   await hosts[1].startActor({ id: actor, version: 'v-slow', count: 2, handler: () => sleep(100).then(() => 'v-slow') })
-  await hosts[2].startActor({
-    id: actor,
-    version: 'v-flaky',
-    count: 2,
-    handler: () => {
-      if (++n % 10 === 0) throw new Error('v-flaky failed this call')
-      return 'v-flaky'
-    },
-  })
+  await hosts[2].startActor({ id: actor, version: 'v-flaky', count: 2, handler: failingEvery(10, 'v-flaky') })
 }
-
-beforeAll(async () => {
-  l = await startLattice({ jetstream: true })
-  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-  conns = await Promise.all([0, 1, 2, 3].map(() => appConnection(l.url, l.appCredsFile)))
-  hosts = await Promise.all([0, 1, 2].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}`, logger: false })))
-})
-afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()))
-  await Promise.all(conns.map((c) => c.close()))
-  await l?.stop()
-})
 
 /** Callers on the unversioned subject, open loop (a slow version does not slow the callers): about 160 calls a second. */
-function traffic(actor: string): () => Promise<void> {
-  let on = true
-  const pending = new Set<Promise<unknown>>()
-  const loop = (async () => {
-    while (on) {
-      for (let i = 0; i < 4; i++) {
-        const p = conns[3].request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 5000 }).catch(() => undefined)
-        pending.add(p)
-        p.finally(() => pending.delete(p))
-      }
-      await sleep(25)
-    }
-  })()
-  return async () => {
-    on = false
-    await loop
-    await Promise.all(pending)
-  }
-}
+const traffic = (actor: string) => t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 4, pauseMs: 25, openLoop: true, timeoutMs: 5000, payload: new TextEncoder().encode('x') })
 
 const rollout = (actor: string, to: string, extra: string[] = [], steps = '20,50,100') =>
-  lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', to, '--steps', steps, '--interval', '3s', '--analysis-min-calls', '30', ...extra], env())
-
-/** Start `lattice` in the background; resolves its output and exit code when it ends. */
-function background(args: string[]): { output: () => string; done: Promise<CliResult> } {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env() }), stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  proc.stdout?.on('data', (d) => (stdout += d.toString()))
-  proc.stderr?.on('data', (d) => (stderr += d.toString()))
-  const done = new Promise<CliResult>((resolve) => proc.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })))
-  return { output: () => stdout + stderr, done }
-}
-
-async function waitForOutput(run: { output: () => string }, re: RegExp, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!re.test(run.output())) {
-    if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${run.output()}`)
-    await sleep(200)
-  }
-}
+  lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', to, '--steps', steps, '--interval', '3s', '--analysis-min-calls', '30', ...extra], t.env())
 
 async function stableAt100(actor: string): Promise<void> {
   await startVersions(actor)
-  const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())
+  const r = await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())
   expect(r.code, r.stderr).toBe(0)
 }
 
-const liveWeights = async (actor: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env())).routes.find((r) => r.id === actor)?.weights
+const liveWeights = (actor: string) => weightsOf(t.env(), actor)
 
 describe('real-traffic analysis', () => {
   it('a canary 100 ms slower is rolled back by the latency verdict alone, with the figures in the reason', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const stop = traffic(actor)
+    const { stop } = await traffic(actor)
     const r = await rollout(actor, 'v-slow')
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
@@ -112,7 +53,7 @@ describe('real-traffic analysis', () => {
     expect(r.stderr).toMatch(/real-traffic analysis failed at step 1: latency: /)
     expect(await liveWeights(actor)).toEqual({ v1: 100 })
     const st = json<{ analysis: { active: boolean; judgements: { outcome: string; verdicts: { metric: string; outcome: string; figures: Record<string, number | null> }[] }[] } }>(
-      await lattice(['rollout', 'status', actor, '--json'], env()),
+      await lattice(['rollout', 'status', actor, '--json'], t.env()),
     )
     const latency = st.analysis.judgements.at(-1)?.verdicts.find((v) => v.metric === 'latency')
     expect(latency?.outcome).toBe('fail')
@@ -121,7 +62,7 @@ describe('real-traffic analysis', () => {
   it('a canary failing one call in ten is rolled back by the error-rate verdict', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const stop = traffic(actor)
+    const { stop } = await traffic(actor)
     const r = await rollout(actor, 'v-flaky')
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
@@ -132,7 +73,7 @@ describe('real-traffic analysis', () => {
   it('an equal canary passes every step and completes; the canary is judged alone at 100%', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const stop = traffic(actor)
+    const { stop } = await traffic(actor)
     const r = await rollout(actor, 'v-same')
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -145,13 +86,13 @@ describe('real-traffic analysis', () => {
   it('a canary with no traffic holds as NODATA and never completes; abort puts the stable weights back', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const run = background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v-same', '--steps', '50,100', '--interval', '1s', '--analysis-inconclusive-limit', '1'])
-    await waitForOutput(run, /paused, analysis NODATA at step 1 after 2 judgements/)
-    const st = await lattice(['rollout', 'status', actor], env())
+    const run = t.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v-same', '--steps', '50,100', '--interval', '1s', '--analysis-inconclusive-limit', '1'])
+    await run.waitFor(/paused, analysis NODATA at step 1 after 2 judgements/, 90_000)
+    const st = await lattice(['rollout', 'status', actor], t.env())
     expect(st.stdout).toMatch(/Status: +paused \(analysis NODATA/)
     expect(st.stdout).toMatch(/NODATA error-rate: /)
     expect(await liveWeights(actor)).toEqual({ v1: 50, 'v-same': 50 })
-    expect((await lattice(['rollout', 'abort', actor], env())).code).toBe(0)
+    expect((await lattice(['rollout', 'abort', actor], t.env())).code).toBe(0)
     expect((await run.done).code).toBe(ExitCode.ROLLED_BACK)
     expect(run.output()).not.toMatch(/completed/)
     expect(await liveWeights(actor)).toEqual({ v1: 100 })
@@ -160,7 +101,7 @@ describe('real-traffic analysis', () => {
   it('a dry run records the verdicts and acts on none: the slow canary completes', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const stop = traffic(actor)
+    const { stop } = await traffic(actor)
     const r = await rollout(actor, 'v-slow', ['--analysis-dry-run'], '50,100')
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -172,11 +113,11 @@ describe('real-traffic analysis', () => {
   it('the observed weight counts every version that serves the entity; gate commands get each share', async () => {
     const actor = newActorId()
     await startVersions(actor)
-    expect((await lattice(['shift', 'actor', actor, '--to', 'v-same', '--weight', '70', '--from', 'v1'], env())).code).toBe(0)
-    const stop = traffic(actor)
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v-same', '--weight', '70', '--from', 'v1'], t.env())).code).toBe(0)
+    const { stop } = await traffic(actor)
     const r = await lattice(
       ['rollout', 'actor', actor, '--from', 'v1', '--to', 'v-flaky', '--steps', '10', '--interval', '4s', '--no-analysis', '--gate-cmd', 'echo "observed=$LATTICE_ROLLOUT_OBSERVED shares=$LATTICE_ROLLOUT_SHARES"'],
-      env(),
+      t.env(),
     )
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -192,21 +133,17 @@ describe('real-traffic analysis', () => {
 
   it('--analysis where no host reports metrics is refused before anything changes (NO_METRICS)', async () => {
     const actor = newActorId()
-    const quiet = await Host.start({ nc: conns[2], lattice: 'default', hostId: 'quiet', logger: false, metrics: false, control: false })
-    try {
-      await quiet.startActor({ id: actor, version: 'v1', handler: () => 'v1' })
-      await quiet.startActor({ id: actor, version: 'v2', handler: () => 'v2' })
-      expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
-      const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--interval', '1s', '--analysis'], { ...env(), LATTICE_ANALYSIS_DISCOVERY_MS: '1500' })
-      expect(r.code).toBe(ExitCode.LIVE_STATE)
-      expect(r.stderr).toMatch(/NO_METRICS.*No host reports metrics for actor/)
-      expect(await liveWeights(actor)).toEqual({ v1: 100 })
-      // auto: off, said why, and the gates alone decide
-      const auto = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '100', '--interval', '500ms'], { ...env(), LATTICE_ANALYSIS_DISCOVERY_MS: '1500' })
-      expect(auto.code, auto.stderr).toBe(0)
-      expect(auto.stdout).toMatch(/analysis off: no host reports metrics for actor/)
-    } finally {
-      await quiet.close()
-    }
+    const quiet = await t.host('quiet', { logger: false, metrics: false, control: false })
+    await quiet.startActor({ id: actor, version: 'v1', handler: () => 'v1' })
+    await quiet.startActor({ id: actor, version: 'v2', handler: () => 'v2' })
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())).code).toBe(0)
+    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--interval', '1s', '--analysis'], t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }))
+    expect(r.code).toBe(ExitCode.LIVE_STATE)
+    expect(r.stderr).toMatch(/NO_METRICS.*No host reports metrics for actor/)
+    expect(await liveWeights(actor)).toEqual({ v1: 100 })
+    // auto: off, said why, and the gates alone decide
+    const auto = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '100', '--interval', '500ms'], t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }))
+    expect(auto.code, auto.stderr).toBe(0)
+    expect(auto.stdout).toMatch(/analysis off: no host reports metrics for actor/)
   })
 })

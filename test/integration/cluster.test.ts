@@ -1,40 +1,33 @@
 /** shift on a 3-node cluster: every server answers, and traffic published anywhere follows the weights. */
 import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Host } from '../../src/host-core/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection, measureSplit } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
+import { measureSplit } from '../helpers/traffic.js'
 
-let l: TestLattice
+const t = useTestLattice({ nodes: 3 })
 let sub: NatsConnection
 let pub: NatsConnection
 
 beforeAll(async () => {
-  l = await startLattice({ nodes: 3 })
-  sub = await appConnection(l.nodes[0].clientUrl, l.appCredsFile)
-  pub = await appConnection(l.nodes[2].clientUrl, l.appCredsFile)
-})
-afterAll(async () => {
-  await sub?.close()
-  await pub?.close()
-  await l?.stop()
+  sub = await t.connect(t.l.appCredsFile, t.l.nodes[0].clientUrl)
+  pub = await t.connect(t.l.appCredsFile, t.l.nodes[2].clientUrl)
 })
 
 describe('3-node cluster', () => {
   it('reports one line per server and the split holds on every node', async () => {
     const actor = newActorId()
-    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl })
+    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], { ...t.l.env(), NATS_URL: t.l.nodes[1].clientUrl })
     expect(r.code, r.stderr).toBe(0)
     for (const name of ['n1', 'n2', 'n3']) expect(r.stdout).toMatch(new RegExp(`  ${name} \\[test\\]: jwt updated, (installed|stored)`))
     expect(r.stdout).toMatch(/3 of 3 servers acknowledged \(3 required\)/)
-    const j = json<{ servers: { server: string; ok: boolean }[] }>(await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '40', '--json'], l.env()))
+    const j = json<{ servers: { server: string; ok: boolean }[] }>(await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '40', '--json'], t.l.env()))
     expect(j.servers.map((s) => [s.server, s.ok])).toEqual([['n1', true], ['n2', true], ['n3', true]])
 
-    const jwts = await Promise.all(l.nodes.map((n) => liveJwt(l, n.clientUrl)))
+    const jwts = await Promise.all(t.l.nodes.map((n) => liveJwt(t.l, n.clientUrl)))
     expect(new Set(jwts).size).toBe(1)
 
     const entity = { kind: 'actor' as const, id: actor }
@@ -45,17 +38,12 @@ describe('3-node cluster', () => {
 
   it('status counts the instances serving each version on every server', async () => {
     const actor = newActorId()
-    const a = await Host.start({ nc: sub, hostId: 'host-a', control: false })
-    const b = await Host.start({ nc: pub, hostId: 'host-b', control: false })
-    try {
-      await a.startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
-      await b.startActor({ id: actor, version: 'v2', count: 3, handler: () => 'v2' })
-      await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
-      const st = json<{ routes: { id: string; instances: Record<string, number> }[] }>(await lattice(['status', '--json'], { ...l.env(), NATS_URL: l.nodes[1].clientUrl }))
-      expect(st.routes.find((r) => r.id === actor)?.instances).toEqual({ v1: 2, v2: 3 })
-    } finally {
-      await a.close()
-      await b.close()
-    }
+    const a = await t.host('host-a', { nc: sub, control: false })
+    const b = await t.host('host-b', { nc: pub, control: false })
+    await a.startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+    await b.startActor({ id: actor, version: 'v2', count: 3, handler: () => 'v2' })
+    await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], t.l.env())
+    const st = json<{ routes: { id: string; instances: Record<string, number> }[] }>(await lattice(['status', '--json'], { ...t.l.env(), NATS_URL: t.l.nodes[1].clientUrl }))
+    expect(st.routes.find((r) => r.id === actor)?.instances).toEqual({ v1: 2, v2: 3 })
   })
 })

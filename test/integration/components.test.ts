@@ -12,8 +12,7 @@ import { join } from 'node:path'
 import { type NatsConnection, ErrorCode, type NatsError } from 'nats'
 import { ExitCode } from '../../src/errors.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { type CliRun, background, json, lattice } from '../helpers/cli.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
 import { rawFields } from '../helpers/raw-json.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
@@ -251,25 +250,15 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
     it('a spec rollout of a component pauses for `rollout promote`; `rollout abort` restores the stable weights', async () => {
       const env = { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile }
       const weights = async () => json<{ routes: { id: string; weights: unknown }[] }>(await lattice(['status', '--json'], l.env())).routes.find((x) => x.id === 'hello')?.weights
-      const run = (args: string[]) => {
-        const runner = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-        const proc = { out: '', exited: new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1))) }
-        runner.stdout.on('data', (d) => (proc.out += d.toString()))
-        runner.stderr.on('data', (d) => (proc.out += d.toString()))
-        return proc
-      }
-      const until = async (proc: { out: string }, re: RegExp) => {
-        const deadline = Date.now() + 30_000
-        while (!re.test(proc.out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-        expect(proc.out).toMatch(re)
-      }
+      const run = (args: string[]) => background(args, env)
+      const until = (proc: CliRun, re: RegExp) => proc.waitFor(re, 30_000)
       const file = join(mkdtempSync(join(tmpdir(), 'lattice-components-')), 'rollouts.yaml')
       writeFileSync(file, 'rollouts:\n  - component: hello\n    from: hello-v2\n    to: hello\n    steps: [50, pause, 100]\n    interval: 300ms\n    gates: { command: "true" }\n')
       const paused = run(['rollout', '-f', file])
       await until(paused, /paused, waiting for `lattice rollout promote`/)
       expect(await weights()).toEqual({ 'hello-v2': 50, hello: 50 })
       expect((await lattice(['rollout', 'promote', 'hello'], env)).code).toBe(0)
-      expect(await paused.exited, paused.out).toBe(0)
+      expect((await paused.done).code, paused.output()).toBe(0)
       expect(await weights()).toEqual({ hello: 100 })
 
       const long = run(['rollout', 'component', 'hello', '--from', 'hello', '--to', 'hello-v2', '--steps', '10,100', '--interval', '60s', '--gate-cmd', 'true'])
@@ -277,7 +266,7 @@ describe(`components (wRPC) on nats-server ${serverVersion()}`, () => {
       expect(await weights()).toEqual({ hello: 90, 'hello-v2': 10 })
       const abort = await lattice(['rollout', 'abort', 'hello'], env)
       expect(abort.code, abort.stderr).toBe(0)
-      expect(await long.exited).toBe(ExitCode.ROLLED_BACK)
+      expect((await long.done).code).toBe(ExitCode.ROLLED_BACK)
       expect(await weights()).toEqual({ hello: 100 })
     })
 

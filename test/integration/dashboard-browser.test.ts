@@ -6,7 +6,6 @@
  * restores the stable weights; an action without the token is refused. With
  * LATTICE_SCREENSHOTS=dir the page is photographed there (docs/dashboard.md's pictures).
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { skipIf } from '../helpers/skips.js'
 import { type TestBrowser, launchBrowser, noBrowser, openDashboard } from '../helpers/browser.js'
-import { BIN, cleanEnv, lattice } from '../helpers/cli.js'
+import { lattice } from '../helpers/cli.js'
 import { type RunningDashboard, startDashboard } from '../helpers/dashboard.js'
 import { type TwoVersionActor, startTwoVersionActor } from '../helpers/two-version-actor.js'
 
@@ -64,7 +63,7 @@ describe('lattice dashboard in headless Chromium, against a real lattice', skipI
     dash = await startDashboard([], env())
     browser = await launchBrowser()
     page = await openDashboard(browser, dash.url)
-    stopTraffic = t2.traffic()
+    stopTraffic = await t2.traffic()
   }, 180_000)
 
   afterAll(async () => {
@@ -116,11 +115,7 @@ describe('lattice dashboard in headless Chromium, against a real lattice', skipI
 
   it('Abort on a running rollout restores the stable weights', async () => {
     const stable = await weights()
-    const runner: ChildProcess = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '70,100', '--interval', '120s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    runner.stdout?.on('data', (d) => (out += d.toString()))
-    runner.stderr?.on('data', (d) => (out += d.toString()))
-    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    const runner = t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '70,100', '--interval', '120s', '--no-analysis'])
     try {
       const abort = `[data-rollout="${key}"][data-phase="running"] button[data-action="abort"]`
       await page.waitForSelector(abort, { timeout: 60_000 })
@@ -129,14 +124,14 @@ describe('lattice dashboard in headless Chromium, against a real lattice', skipI
       await shot('dashboard-rollout.png')
       page.once('dialog', (d) => void d.accept())
       await page.click(abort)
-      expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
+      expect((await runner.done).code, runner.output()).toBe(ExitCode.ROLLED_BACK)
       expect(await weights()).toEqual(stable)
       await page.waitForSelector(`[data-rollout="${key}"][data-phase="rolled-back"]`, { timeout: 30_000 })
       const back = await until(shown, (s) => s.rows.v2?.weight === stable.v2, 20_000)
       expect(back.rows.v2.weight).toBe(stable.v2)
       await shot('dashboard-aborted.png')
     } finally {
-      runner.kill('SIGKILL')
+      await runner.stop()
     }
   }, 180_000)
 })

@@ -1,71 +1,27 @@
 /**
  * `lattice dashboard`'s server at the HTTP level (no browser): a real lattice, real hosts, real
  * traffic, the CLI as a child process. What the page gets (snapshot, SSE), who may act (token,
- * Host, Origin, --read-only), and that the actions do what the commands do.
+ * Host, Origin), and that the actions do what the commands do. Its flags and a lost server:
+ * dashboard-flags.test.ts.
  */
-import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ActionAnswer, Frame, HistoryEvent, RolloutsEvent, Snapshot } from '../../src/dashboard/model.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Frame, HistoryEvent, RolloutsEvent } from '../../src/dashboard/model.js'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
-import { type RunningDashboard, http, readEvents, startDashboard } from '../helpers/dashboard.js'
+import { json, lattice } from '../helpers/cli.js'
+import { type RunningDashboard, http, readEvents } from '../helpers/dashboard.js'
+import { useDashboardSuite } from '../helpers/dashboard-suite.js'
 import type { TestLattice } from '../helpers/nats-server.js'
-import { type TwoVersionActor, startTwoVersionActor } from '../helpers/two-version-actor.js'
 
-let t2: TwoVersionActor
-let l: TestLattice
-let actor: string
-let env: () => Record<string, string>
-let dash: RunningDashboard
-/** Every byte the dashboard served in these tests, searched for secrets at the end. */
-const served: string[] = []
-
-beforeAll(async () => {
-  t2 = await startTwoVersionActor({ v1: 2, v2: 1 })
-  ;({ l, actor, env } = t2)
-  dash = await startDashboard([], env())
-}, 120_000)
-
-afterAll(async () => {
-  await dash?.stop()
-  await t2?.stop()
-})
-
-const weights = () => t2.weights()
+const suite = useDashboardSuite({ v1: 2, v2: 1 })
+const { served, snapshotUntil, post, entityOf, env, weights } = suite
+let l: TestLattice, actor: string, dash: RunningDashboard
+beforeAll(() => void ({ l, actor, dash } = suite))
 
 async function revisionCount(): Promise<number> {
   const r = await lattice(['history', '--json'], env())
   expect(r.code, r.stderr).toBe(0)
   return json<{ revisions: unknown[] }>(r).revisions.length
 }
-
-async function snapshot(d = dash): Promise<Snapshot> {
-  const a = await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)
-  served.push(a.body)
-  expect(a.status, a.body).toBe(200)
-  return JSON.parse(a.body) as Snapshot
-}
-
-/** Poll the snapshot until `ok` holds (a loaded machine: a deadline, not a sleep). */
-async function snapshotUntil(ok: (s: Snapshot) => boolean, ms = 40_000): Promise<Snapshot> {
-  const end = Date.now() + ms
-  let s = await snapshot()
-  while (!ok(s) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 250))
-    s = await snapshot()
-  }
-  return s
-}
-
-const entityOf = (f: Frame | undefined) => f?.entities.find((e) => e.entity.id === actor)
-const post = (path: string, body: unknown, headers: Record<string, string> = {}, d = dash) =>
-  http(d.port, 'POST', path, { headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': d.token, ...headers }, body: JSON.stringify(body) }).then((a) => {
-    served.push(a.body)
-    return { ...a, answer: JSON.parse(a.body) as ActionAnswer }
-  })
 
 describe('lattice dashboard: what the page gets', () => {
   it('the snapshot and the SSE stream carry the weights and instances; the observed split follows a shift within seconds', async () => {
@@ -85,7 +41,7 @@ describe('lattice dashboard: what the page gets', () => {
     expect(backfill.t.length).toBeGreaterThan(0)
     expect(backfill.series[`actor ${actor}`].v1.weight.length).toBe(backfill.t.length)
 
-    const stopTraffic = t2.traffic()
+    const stopTraffic = await suite.t2.traffic()
     try {
       const before = await snapshotUntil((x) => (entityOf(x.frame)?.versions.find((v) => v.version === 'v1')?.observed ?? 0) > 95)
       expect(entityOf(before.frame)?.versions.find((v) => v.version === 'v1')?.observed).toBeGreaterThan(95)
@@ -163,10 +119,7 @@ describe('lattice dashboard: who may act', () => {
 
 describe('lattice dashboard: the actions do what the commands do', () => {
   it('Abort of a running rollout restores the stable weights', async () => {
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '60s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    runner.stdout?.on('data', (d) => (out += d.toString()))
-    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    const runner = suite.t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '60s', '--no-analysis'])
     try {
       const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'running' && r.setWeight === 20) ?? false)
       const view = (s.rollouts as RolloutsEvent).rollouts.find((r) => r.entity.id === actor)
@@ -175,7 +128,7 @@ describe('lattice dashboard: the actions do what the commands do', () => {
       const a = await post('/api/rollout/abort', { entity: { kind: 'actor', id: actor } })
       expect(a.status, a.body).toBe(200)
       expect(a.answer.ok).toBe(true)
-      expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
+      expect((await runner.done).code, runner.stdout()).toBe(ExitCode.ROLLED_BACK)
       expect(await weights()).toEqual({ v1: 100 })
       const after = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'rolled-back') ?? false)
       const r = after.rollouts?.rollouts.find((x) => x.entity.id === actor)
@@ -186,22 +139,21 @@ describe('lattice dashboard: the actions do what the commands do', () => {
       expect(again.status).toBe(409)
       expect(again.answer).toMatchObject({ ok: false, error: { code: 'NO_ROLLOUT' } })
     } finally {
-      runner.kill('SIGKILL')
+      await runner.stop()
     }
   }, 120_000)
 
   it('Promote of a paused rollout lets it go on', async () => {
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,pause,100', '--interval', '300ms', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    const exited = new Promise<number>((r) => runner.once('exit', (code) => r(code ?? -1)))
+    const runner = suite.t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,pause,100', '--interval', '300ms', '--no-analysis'])
     try {
       const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'paused') ?? false)
       expect(s.rollouts?.rollouts.find((r) => r.entity.id === actor)).toMatchObject({ phase: 'paused', canPromote: true })
       const a = await post('/api/rollout/promote', { entity: { kind: 'actor', id: actor } })
       expect(a.answer.ok, a.body).toBe(true)
-      expect(await exited).toBe(0)
+      expect((await runner.done).code).toBe(0)
       expect(await weights()).toEqual({ v2: 100 })
     } finally {
-      runner.kill('SIGKILL')
+      await runner.stop()
     }
   }, 120_000)
 
@@ -223,104 +175,6 @@ describe('lattice dashboard: the actions do what the commands do', () => {
   }, 120_000)
 })
 
-describe('lattice dashboard: flags', () => {
-  it('--read-only: hello says so and every POST is 403', async () => {
-    const ro = await startDashboard(['--read-only'], env())
-    try {
-      expect(ro.readOnly).toBe(true)
-      const s = await http(ro.port, 'GET', `/api/snapshot?token=${ro.token}`)
-      served.push(s.body)
-      expect((JSON.parse(s.body) as Snapshot).hello.readOnly).toBe(true)
-      const before = await weights()
-      for (const [path, body] of [['/api/rollout/abort', { entity: { kind: 'actor', id: actor } }], ['/api/rollout/promote', { entity: { kind: 'actor', id: actor } }], ['/api/rollback', { revision: 0 }]] as const) {
-        expect((await post(path, body, {}, ro)).status, path).toBe(403)
-      }
-      expect(await weights()).toEqual(before)
-    } finally {
-      await ro.stop()
-    }
-  }, 120_000)
-
-  it('--host 0.0.0.0 without --allow-remote is refused (REMOTE_NOT_ALLOWED, exit 3)', async () => {
-    const r = await lattice(['dashboard', '--host', '0.0.0.0', '--port', '0', '--json'], env())
-    expect(r.code).toBe(ExitCode.INVALID_INPUT)
-    expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'REMOTE_NOT_ALLOWED', message: expect.stringMatching(/plain HTTP/) })
-  })
-
-  it('--allow-remote listens beyond loopback with a warning; --open hands the URL to the desktop opener (xdg-open)', async () => {
-    // A stand-in xdg-open on PATH records what it was given.
-    const bin = mkdtempSync(join(tmpdir(), 'lattice-open-'))
-    const got = join(bin, 'opened')
-    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > ${got}\n`, { mode: 0o755 })
-    const d = await startDashboard(['--host', '0.0.0.0', '--allow-remote', '--read-only', '--open'], { ...env(), PATH: `${bin}:${process.env.PATH}` })
-    try {
-      expect((await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)).status).toBe(200)
-      const end = Date.now() + 20_000
-      while (!existsSync(got) && Date.now() < end) await new Promise((r) => setTimeout(r, 100))
-      expect(d.warnings).toEqual([expect.stringMatching(/^Listening on 0\.0\.0\.0 \(--allow-remote\): .*plain HTTP/)])
-      expect(readFileSync(got, 'utf8').trim()).toBe(d.url)
-    } finally {
-      await d.stop()
-      rmSync(bin, { recursive: true, force: true })
-    }
-  }, 120_000)
-
-  it('a port in use is refused (PORT_IN_USE)', async () => {
-    const r = await lattice(['dashboard', '--port', String(dash.port), '--json'], env())
-    expect(r.code).toBe(ExitCode.INVALID_INPUT)
-    expect(json<{ error: { code: string } }>(r).error.code).toBe('PORT_IN_USE')
-  })
-})
-
-describe('lattice dashboard: without state or app creds, and when NATS goes away', () => {
-  it('says what is missing, shows weights and instances, and a lost server is a feed error the feed recovers from', async () => {
-    const { LATTICE_STATE_CREDS: _s, LATTICE_APP_CREDS: _a, ...bare } = env()
-    const d = await startDashboard([], bare)
-    try {
-      const get = async () => {
-        const a = await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)
-        served.push(a.body)
-        return JSON.parse(a.body) as Snapshot
-      }
-      const until = async (ok: (s: Snapshot) => boolean, ms = 40_000) => {
-        const end = Date.now() + ms
-        let s = await get()
-        while (!ok(s) && Date.now() < end) {
-          await new Promise((r) => setTimeout(r, 250))
-          s = await get()
-        }
-        return s
-      }
-      const s = await until((x) => Boolean(x.frame && x.rollouts && x.history))
-      expect(s.hello.observing).toBe(false)
-      expect(s.hello.warnings?.join('\n')).toMatch(/--app-creds[\s\S]*--state-creds/)
-      expect(s.rollouts).toMatchObject({ rollouts: [], unavailable: expect.stringMatching(/--state-creds/) })
-      expect(s.history).toMatchObject({ revisions: [], unavailable: expect.stringMatching(/--state-creds/) })
-      const v1 = entityOf(s.frame)?.versions.find((v) => v.version === 'v1')
-      expect(v1).toMatchObject({ weight: 100, observed: null, instances: 2 })
-
-      await l.stopNode(0)
-      const down = await until((x) => x.feedError !== undefined)
-      expect(down.feedError?.code).toMatch(/\w/)
-      await l.startNode(0)
-      const restarted = Date.now()
-      const back = await until((x) => x.feedError === undefined && (x.frame?.t ?? 0) > restarted && entityOf(x.frame) !== undefined, 60_000)
-      expect(back.feedError).toBeUndefined()
-      expect(entityOf(back.frame)?.versions.find((v) => v.version === 'v1')?.weight).toBe(100)
-    } finally {
-      await d.stop()
-    }
-  }, 180_000)
-})
-
 describe('lattice dashboard: secrets', () => {
-  it('no seed or creds content in anything served', () => {
-    const text = served.join('\n')
-    expect(text.length).toBeGreaterThan(1000)
-    expect(text).not.toMatch(/S[OAU][A-Z2-7]{56}/)
-    for (const file of [l.operatorSeedFile, l.signingKeySeedFile]) expect(text).not.toContain(readFileSync(file, 'utf8').trim())
-    for (const file of [l.sysCredsFile, l.appCredsFile]) {
-      for (const line of readFileSync(file, 'utf8').split('\n').filter((x) => x.length > 20)) expect(text).not.toContain(line.trim())
-    }
-  })
+  it('no seed or creds content in anything served', () => suite.expectNoSecrets())
 })

@@ -3,13 +3,12 @@
  * silent after the handshake makes commands exit 5 with DEADLINE, naming the step, and exit
  * promptly; a handshake the server cut short is retried; a refusal is not.
  */
-import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readCreds } from '../../src/auth/creds-file.js'
 import { Deadline } from '../../src/deadline.js'
 import { ExitCode } from '../../src/errors.js'
 import { openConnection } from '../../src/resolver/connection.js'
-import { BIN, type CliResult, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { type CliResult, background, json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { type Behaviour, startProxy } from '../helpers/proxy.js'
@@ -24,20 +23,13 @@ afterAll(async () => {
 })
 
 /** Run the CLI; kill it if it outlives `boundMs` (then `hung` is true). */
-function run(args: string[], env: Record<string, string | undefined>, boundMs: number): Promise<CliResult & { hung: boolean }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let hung = false
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => ((hung = true), child.kill('SIGKILL')), boundMs)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? -1, stdout, stderr, hung })
-    })
-  })
+async function run(args: string[], env: Record<string, string | undefined>, boundMs: number): Promise<CliResult & { hung: boolean }> {
+  const child = background(args, env)
+  let hung = false
+  const timer = setTimeout(() => ((hung = true), child.proc.kill('SIGKILL')), boundMs)
+  const result = await child.done
+  clearTimeout(timer)
+  return { ...result, hung }
 }
 
 const shiftArgs = () => ['shift', 'actor', newActorId(), '--force', '--from', 'v1', '--to', 'v2', '--weight', '10']

@@ -4,37 +4,25 @@
  * older than a completed rollout, and a version nothing runs (a typo, a wrong lattice). Each is
  * refused with nothing pushed, and goes ahead with --force.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
+import { weightsOf as liveWeights } from '../helpers/cli-json.js'
 import { liveJwt } from '../helpers/live.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
-beforeAll(async () => {
-  rl = await startRolloutLattice()
-})
-afterAll(async () => {
-  await rl?.stop()
-})
+const rl = useRolloutLattice()
 
 const env = () => rl.env()
-const weightsOf = async (actor: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env())).routes.find((r) => r.id === actor)?.weights
+const weightsOf = (actor: string) => liveWeights(env(), actor)
 
 /** A rollout in a second process, waiting 60 s after its first step; resolves once that step is set. */
-async function backgroundRollout(actor: string): Promise<{ runner: ChildProcess; exited: Promise<number>; out: () => string }> {
-  const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '60s', '--no-analysis'], { env: cleanEnv(env()), stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  runner.stdout?.on('data', (d) => (out += d.toString()))
-  runner.stderr?.on('data', (d) => (out += d.toString()))
-  const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
-  const deadline = Date.now() + 30_000
-  while (!/set weight 10%/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  expect(out).toMatch(/set weight 10%/)
-  return { runner, exited, out: () => out }
+async function backgroundRollout(actor: string) {
+  const runner = rl.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '60s', '--no-analysis'])
+  await runner.waitFor(/set weight 10%/, 30_000)
+  return runner
 }
 
 describe('a change during a running rollout', () => {
@@ -42,7 +30,7 @@ describe('a change during a running rollout', () => {
     const actor = await rl.actor()
     const spec = join(rl.l.dir, 'during.yaml')
     writeFileSync(spec, `environments:\n  blue:\n    actors: { ${actor}: v1 }\nlive: blue\n`)
-    const { exited, out } = await backgroundRollout(actor)
+    const runner = await backgroundRollout(actor)
     const before = await liveJwt(rl.l)
 
     const shift = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '50'], env())
@@ -76,7 +64,7 @@ describe('a change during a running rollout', () => {
     // The rollout's own way back is never refused.
     const abort = await lattice(['rollout', 'abort', actor], env())
     expect(abort.code, abort.stderr).toBe(0)
-    expect(await exited, out()).toBe(ExitCode.ROLLED_BACK)
+    expect((await runner.done).code, runner.output()).toBe(ExitCode.ROLLED_BACK)
     expect(await weightsOf(actor)).toEqual({ v1: 100 })
     // Once it is over, shifts pass again.
     expect((await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '20'], env())).code).toBe(0)

@@ -6,65 +6,44 @@
  * with LATTICE_NO_INSTALL set, is skipped (test/helpers/skips.ts).
  */
 import { type NatsConnection, createInbox } from 'nats'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { skipIf, skips } from '../helpers/skips.js'
 import { Host } from '../../src/host-core/index.js'
 import { versionToken } from '../../src/subjects/index.js'
 import { type CHost, buildCHost, startCHost } from '../helpers/c-host.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
+import { callMany as callManyOn } from '../helpers/traffic.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let client: NatsConnection
 let bin: string
 const cHosts: CHost[] = []
-const hosts: Host[] = []
 
 beforeAll(async () => {
   bin = await buildCHost()
-  l = await startLattice()
-  client = await appConnection(l.url, l.appCredsFile)
+  client = await t.connect()
 }, 180_000)
 afterEach(async () => {
   const codes = await Promise.all(cHosts.splice(0).map((h) => h.stop()))
-  await Promise.all(hosts.splice(0).map((h) => h.close()))
   // SIGTERM is a clean stop: everything drained, exit 0.
   for (const c of codes) expect(c).toBe(0)
 })
-afterAll(async () => {
-  await client?.close()
-  await l?.stop()
-})
 
 async function cHost(args: string[], binary = bin): Promise<CHost> {
-  const h = await startCHost(binary, ['--servers', l.url, '--creds', l.appCredsFile, '--lattice', 'default', ...args])
+  const h = await startCHost(binary, ['--servers', t.l.url, '--creds', t.l.appCredsFile, '--lattice', 'default', ...args])
   cHosts.push(h)
   return h
 }
 
 async function coreHost(hostId: string, actor: string, version: string): Promise<Host> {
-  const host = await Host.start({ servers: l.url, creds: l.appCredsFile, lattice: 'default', hostId, logger: false, metrics: false })
-  hosts.push(host)
+  const host = await t.host(hostId, { servers: t.l.url, creds: t.l.appCredsFile, logger: false, metrics: false })
   await host.startActor({ id: actor, version, handler: (_m, ctx) => ctx.version })
   return host
 }
 
-/** Send `n` requests, `concurrency` at a time; count replies by body. */
-async function callMany(subject: string, n: number, concurrency = 50): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  let sent = 0
-  const worker = async () => {
-    while (sent < n) {
-      sent++
-      const body = (await client.request(subject, undefined, { timeout: 10_000 })).string()
-      counts[body] = (counts[body] ?? 0) + 1
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return counts
-}
+const callMany = async (subject: string, n: number) => (await callManyOn(client, subject, n, { concurrency: 50, timeoutMs: 10_000 })).bodies
 
 async function control(subject: string, body: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const r = await client.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 10_000 })
@@ -96,14 +75,14 @@ describe('C host (libnats)', skipIf(skips.noLibnats()), () => {
     const subject = `wasmbus.rpc.default.${actor}`
 
     // No --force: the readiness gate must see subscribers on both versioned subjects (one from C).
-    const shift = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
+    const shift = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.l.env())
     expect(shift.code, shift.stderr).toBe(0)
     const n = 4000
     const counts = await callMany(subject, n)
     expect(counts.v1 + counts.v2).toBe(n)
     expect(Math.abs((100 * counts.v2) / n - 30)).toBeLessThanOrEqual(3)
 
-    const all = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '100'], l.env())
+    const all = await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '100'], t.l.env())
     expect(all.code, all.stderr).toBe(0)
     expect(await callMany(subject, 500)).toEqual({ v2: 500 })
   })
@@ -193,7 +172,7 @@ describe('C host (libnats)', skipIf(skips.noLibnats()), () => {
   })
 
   it('refuses a version that is not ASCII, saying why', async () => {
-    await expect(startCHost(bin, ['--servers', l.url, '--creds', l.appCredsFile, '--actor', newActorId(), '--version', 'caf\u00e9'])).rejects.toThrow(/not ASCII.*NFC/)
+    await expect(startCHost(bin, ['--servers', t.l.url, '--creds', t.l.appCredsFile, '--actor', newActorId(), '--version', 'caf\u00e9'])).rejects.toThrow(/not ASCII.*NFC/)
   })
 
   it('the broken builds are observably broken (for host checks)', async () => {
@@ -219,7 +198,7 @@ describe('C host (libnats)', skipIf(skips.noLibnats()), () => {
   it('passes `lattice host check` (the ambiguity and drain checks too); each broken build fails, naming its requirement', async () => {
     type Req = { id: string; level: string; outcome: string; observed: string }
     const check = async (args: string[]) => {
-      const r = await lattice(['host', 'check', ...args, '--json'], { ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
+      const r = await lattice(['host', 'check', ...args, '--json'], { ...t.l.env(), LATTICE_APP_CREDS: t.l.appCredsFile })
       const out = json<{ requirements?: Req[]; error?: { code: string; details: { result: { requirements: Req[] } } } }>(r)
       return { code: r.code, error: out.error?.code, req: Object.fromEntries((out.requirements ?? out.error?.details.result.requirements ?? []).map((x) => [x.id, x])) }
     }

@@ -2,15 +2,13 @@
  * `lattice host check` against real hosts: host-core passes every MUST; hosts written here with
  * plain nats.js that break one requirement fail with it named; the account JWT is untouched.
  */
-import type { Msg, NatsConnection } from 'nats'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { Host } from '../../src/host-core/index.js'
+import type { Msg } from 'nats'
+import { describe, expect, it } from 'vitest'
 import { entityQueueGroup, inventorySubject, unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { startTestLattice, useTestLattice } from '../helpers/test-lattice.js'
 
 interface Requirement {
   id: string
@@ -23,32 +21,9 @@ interface CheckJson {
   requirements: Requirement[]
 }
 
-let l: TestLattice
-const hosts: Host[] = []
-const conns: NatsConnection[] = []
-
-beforeAll(async () => {
-  l = await startLattice()
-})
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.close()))
-  await Promise.all(conns.splice(0).map((c) => c.close()))
-})
-afterAll(async () => {
-  await l?.stop()
-})
-
-async function conn(): Promise<NatsConnection> {
-  const nc = await appConnection(l.url, l.appCredsFile)
-  conns.push(nc)
-  return nc
-}
-
-async function newHost(hostId: string): Promise<Host> {
-  const host = await Host.start({ nc: await conn(), lattice: 'default', hostId, metrics: { intervalMs: 250 } })
-  hosts.push(host)
-  return host
-}
+const t = useTestLattice({ appCreds: true })
+const conn = () => t.connect()
+const newHost = (hostId: string) => t.host(hostId, { metrics: { intervalMs: 250 } })
 
 const slowEcho = async (_req: unknown, ctx: { version: string }) => {
   await new Promise((r) => setTimeout(r, 30))
@@ -56,7 +31,7 @@ const slowEcho = async (_req: unknown, ctx: { version: string }) => {
 }
 
 function check(args: string[]) {
-  return lattice(['host', 'check', ...args], { ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
+  return lattice(['host', 'check', ...args], t.env())
 }
 
 const byId = (rs: Requirement[]) => Object.fromEntries(rs.map((r) => [r.id, r]))
@@ -72,7 +47,7 @@ describe('lattice host check', () => {
     const actor = newActorId()
     const host = await newHost('host-ok')
     await host.startActor({ id: actor, version: 'v2', count: 2, handler: slowEcho })
-    const before = await liveJwt(l)
+    const before = await liveJwt(t.l)
 
     const text = await check(['actor', actor, '--version', 'v2', '--host', 'host-ok'])
     expect(text.code, text.stderr).toBe(0)
@@ -89,7 +64,7 @@ describe('lattice host check', () => {
     expect(res['HP-DRAIN'].observed).toMatch(/^50\/50 requests sent just before the stop answered; stop accepted/)
     expect(host.inventory().filter((e) => e.count > 0)).toEqual([])
     expect(host.stats().inFlight).toBe(0)
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
   }, 60_000)
 
   it('with two versions on the host the ambiguity check runs and passes, changing nothing', async () => {
@@ -106,30 +81,26 @@ describe('lattice host check', () => {
   }, 60_000)
 
   it('in a cluster: the host on another server than the CLI is found and passes', async () => {
-    const c = await startLattice({ nodes: 3 })
+    const cluster = await startTestLattice({ nodes: 3, appCreds: true })
     try {
-      const nc = await appConnection(c.nodes[2].clientUrl, c.appCredsFile)
-      const host = await Host.start({ nc, lattice: 'default', hostId: 'host-far', metrics: { intervalMs: 250 } })
-      try {
-        const actor = newActorId()
-        await host.startActor({ id: actor, version: '1.2.0', count: 1, handler: slowEcho })
-        const r = await lattice(['host', 'check', 'actor', actor, '--version', '1.2.0', '--host', 'host-far', '--json'], { ...c.env(), NATS_URL: c.nodes[0].clientUrl, LATTICE_APP_CREDS: c.appCredsFile })
-        expect(r.code, r.stdout).toBe(0)
-        const out = json<CheckJson & { connections: { server: string }[] }>(r)
-        expect(out.connections.map((x) => x.server)).toEqual([c.nodes[2].name])
-        expect(out.requirements.filter((q) => q.outcome === 'fail')).toEqual([])
-      } finally {
-        await host.close()
-        await nc.close()
-      }
+      const c = cluster.l
+      const nc = await cluster.connect(c.appCredsFile, c.nodes[2].clientUrl)
+      const host = await cluster.host('host-far', { nc, metrics: { intervalMs: 250 } })
+      const actor = newActorId()
+      await host.startActor({ id: actor, version: '1.2.0', count: 1, handler: slowEcho })
+      const r = await lattice(['host', 'check', 'actor', actor, '--version', '1.2.0', '--host', 'host-far', '--json'], cluster.env({ NATS_URL: c.nodes[0].clientUrl }))
+      expect(r.code, r.stdout).toBe(0)
+      const out = json<CheckJson & { connections: { server: string }[] }>(r)
+      expect(out.connections.map((x) => x.server)).toEqual([c.nodes[2].name])
+      expect(out.requirements.filter((q) => q.outcome === 'fail')).toEqual([])
     } finally {
-      await c.stop()
+      await cluster.stop()
     }
   }, 90_000)
 
   it('bad input is refused before anything is sent', async () => {
     const actor = newActorId()
-    const noApp = await lattice(['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'], l.env())
+    const noApp = await lattice(['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'], t.l.env())
     expect(noApp.code).toBe(3)
     expect(json<{ error: { code: string } }>(noApp).error.code).toBe('NO_APP_CREDS')
     const badHost = await check(['actor', actor, '--version', 'v1', '--host', 'a.b'])
@@ -199,7 +170,7 @@ describe('lattice host check', () => {
       const actor = newActorId()
       const hostId = `broken-${Math.random().toString(36).slice(2, 8)}`
       await brokenHost(hostId, actor, 'v1', opts)
-      const before = await liveJwt(l)
+      const before = await liveJwt(t.l)
       const r = await check(['actor', actor, '--version', 'v1', '--host', hostId, '--requests', '5', '--json', ...(name.includes('--stop') ? ['--stop'] : [])])
       expect(r.code, r.stdout).toBe(11)
       const out = json<{ error: { code: string; message: string; details: { result: CheckJson } } }>(r)
@@ -207,7 +178,7 @@ describe('lattice host check', () => {
       const failed = out.error.details.result.requirements.filter((q) => q.level !== 'SHOULD' && q.outcome === 'fail').map((q) => q.id)
       expect(failed).toEqual([...failing])
       for (const id of failing) expect(out.error.message).toContain(id)
-      expect(await liveJwt(l)).toBe(before)
+      expect(await liveJwt(t.l)).toBe(before)
     }, 60_000)
   })
 })

@@ -2,68 +2,35 @@
 import { type NatsConnection, connect, credsAuthenticator } from 'nats'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { HOST_CONNECTION_DEFAULTS, Host, HostError, type InventoryEntry } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { type TestLattice, freePort, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { freePort } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
+import { callMany as callManyOn } from '../helpers/traffic.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let client: NatsConnection
-const hosts: Host[] = []
-const conns: NatsConnection[] = []
-
 beforeAll(async () => {
-  l = await startLattice()
-  client = await appConnection(l.url, l.appCredsFile)
+  client = await t.connect()
 })
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.close()))
-  await Promise.all(conns.splice(0).map((c) => c.close()))
-})
-afterAll(async () => {
-  await client?.close()
-  await l?.stop()
-})
-
-async function newHost(hostId: string, extra: Partial<Parameters<typeof Host.start>[0]> = {}): Promise<Host> {
-  const nc = await appConnection(l.url, l.appCredsFile)
-  conns.push(nc)
-  const host = await Host.start({ nc, lattice: 'default', hostId, ...extra })
-  hosts.push(host)
-  return host
-}
 
 const echoVersion = (_req: unknown, ctx: { version: string }) => ctx.version
 
 async function pushWeights(actor: string, to: string, weight: number, from?: string) {
-  const target = resolveTarget({ server: l.url, creds: l.sysCredsFile, signingKey: l.operatorSeedFile, account: l.appAccount, lattice: 'default' }, 'required')
+  const target = resolveTarget({ server: t.l.url, creds: t.l.sysCredsFile, signingKey: t.l.operatorSeedFile, account: t.l.appAccount, lattice: 'default' }, 'required')
   await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: actor }, to, weight, from }, { dryRun: false }))
 }
 
-/** Send `n` requests, `concurrency` at a time; count replies by body. */
-async function callMany(subject: string, n: number, concurrency = 100): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  let sent = 0
-  const worker = async () => {
-    while (sent < n) {
-      sent++
-      const r = await client.request(subject, undefined, { timeout: 5000 })
-      const body = r.string()
-      counts[body] = (counts[body] ?? 0) + 1
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return counts
-}
+const callMany = async (subject: string, n: number) => (await callManyOn(client, subject, n)).bodies
 
 describe('host-core', () => {
   it('serves v1 and v2 from two hosts; mappings then steer the traffic', async () => {
     const actor = newActorId()
-    const a = await newHost('host-a')
-    const b = await newHost('host-b')
+    const a = await t.host('host-a')
+    const b = await t.host('host-b')
     await a.startActor({ id: actor, version: 'v1', count: 2, handler: echoVersion })
     await b.startActor({ id: actor, version: 'v2', count: 2, handler: echoVersion })
     const subject = `wasmbus.rpc.default.${actor}`
@@ -83,7 +50,7 @@ describe('host-core', () => {
 
   it('tells the handler which subject and version served the call', async () => {
     const provider = newProviderId()
-    const h = await newHost('host-ctx')
+    const h = await t.host('host-ctx')
     await h.startProvider({ id: provider, link: 'db', version: '0.4.0', handler: (_r, ctx) => JSON.stringify(ctx) })
     const direct = JSON.parse((await client.request(`wasmbus.rpc.default.${provider}.db.MC40LjA`)).string())
     expect(direct).toMatchObject({ version: '0.4.0', versioned: true, subject: `wasmbus.rpc.default.${provider}.db.MC40LjA`, hostId: 'host-ctx' })
@@ -93,7 +60,7 @@ describe('host-core', () => {
 
   it('rejects stop and scale without a version when several run, listing them', async () => {
     const actor = newActorId()
-    const h = await newHost('host-amb')
+    const h = await t.host('host-amb')
     await h.startActor({ id: actor, version: '1.0.0', handler: echoVersion })
     await h.startActor({ id: actor, version: '2.0.0', count: 2, handler: echoVersion })
     const err = await h.stopActor(actor).catch((e) => e)
@@ -119,7 +86,7 @@ describe('host-core', () => {
         return { claims: { version: ref.version }, binary: new TextEncoder().encode(`wasm-${ref.version}`) }
       },
     }
-    const h = await newHost('host-cache', { loader })
+    const h = await t.host('host-cache', { loader })
     await h.startActor({ id: actor, version: 'v1', handler: echoVersion })
     await h.startActor({ id: actor, version: 'v2', handler: echoVersion })
     await h.startActor({ id: actor, version: 'v1', handler: echoVersion })
@@ -132,13 +99,13 @@ describe('host-core', () => {
 
   it('answers a throwing handler with an error and keeps serving', async () => {
     const actor = newActorId()
-    const h = await newHost('host-err')
+    const h = await t.host('host-err')
     let calls = 0
     await h.startActor({ id: actor, version: 'v1', handler: (req) => { calls++; if (req.string() === 'boom') throw new Error('exploded\nbadly'); return 'ok' } })
     const bad = await client.request(`wasmbus.rpc.default.${actor}`, 'boom')
     expect(bad.headers?.get('Nats-Service-Error')).toBe('exploded badly')
     expect(bad.headers?.get('Nats-Service-Error-Code')).toBe('500')
-    const asyncBad = await newHost('host-err2')
+    const asyncBad = await t.host('host-err2')
     const other = newActorId()
     await asyncBad.startActor({ id: other, version: 'v1', handler: async () => { throw new Error('async fail') } })
     expect((await client.request(`wasmbus.rpc.default.${other}`)).headers?.get('Nats-Service-Error')).toBe('async fail')
@@ -156,7 +123,7 @@ describe('host-core', () => {
 
   it('close() answers every request already delivered', async () => {
     const actor = newActorId()
-    const h = await newHost('host-drain')
+    const h = await t.host('host-drain')
     let started = 0
     await h.startActor({ id: actor, version: 'v1', count: 2, handler: async () => { started++; await new Promise((r) => setTimeout(r, 300)); return 'done' } })
     const pending = Array.from({ length: 50 }, () => client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 }).then((m) => m.string()))
@@ -173,8 +140,8 @@ describe('control interface', () => {
   it('round trips start, scale, stop, inventory and ping', async () => {
     const actor = newActorId()
     const made: string[] = []
-    const h = await newHost('host-ctl', { handlerFactory: (ref) => { made.push(ref.version); return () => `from ${ref.version}` } })
-    await newHost('host-other')
+    const h = await t.host('host-ctl', { handlerFactory: (ref) => { made.push(ref.version); return () => `from ${ref.version}` } })
+    await t.host('host-other')
 
     let r = await ctl('wasmbus.ctl.default.cmd.host-ctl.start', { id: actor, version: '1.0.0', count: 2 })
     expect(r).toMatchObject({ accepted: true, inventory: { id: actor, version: '1.0.0', count: 2 } })
@@ -202,7 +169,7 @@ describe('control interface', () => {
   })
 
   it('answers bad requests with an error, never with silence', async () => {
-    await newHost('host-bad')
+    await t.host('host-bad')
     const cases: [string, unknown, RegExp][] = [
       ['start', '{not json', /not valid JSON/],
       ['start', '[1,2]', /JSON object/],
@@ -224,36 +191,35 @@ describe('control interface', () => {
 describe('Host.start with servers and creds', () => {
   const serveOne = async (creds: string | Uint8Array) => {
     const actor = newActorId()
-    const h = await Host.start({ servers: l.url, creds, logger: false })
-    hosts.push(h)
+    const h = await t.host(undefined, { servers: t.l.url, creds, logger: false })
     await h.startActor({ id: actor, version: 'v1', handler: () => 'served' })
     expect((await client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 })).string()).toBe('served')
   }
 
   it('takes creds as a file path, as contents (string) and as bytes', async () => {
-    await serveOne(l.appCredsFile)
-    await serveOne(readFileSync(l.appCredsFile, 'utf8'))
-    await serveOne(readFileSync(l.appCredsFile))
+    await serveOne(t.l.appCredsFile)
+    await serveOne(readFileSync(t.l.appCredsFile, 'utf8'))
+    await serveOne(readFileSync(t.l.appCredsFile))
   })
 
   it('rejects a missing or non-creds file and broken contents clearly, never echoing them', async () => {
-    const text = readFileSync(l.appCredsFile, 'utf8')
+    const text = readFileSync(t.l.appCredsFile, 'utf8')
     const secretLines = text.split('\n').filter((x) => /^(eyJ|SU)/.test(x.trim()))
     expect(secretLines).toHaveLength(2) // the JWT and the seed
-    const notCreds = join(l.dir, 'operator.jwt')
+    const notCreds = join(t.l.dir, 'operator.jwt')
     const jwtOnly = text.slice(0, text.indexOf('------END NATS USER JWT------') + 30)
-    writeFileSync(join(l.dir, 'seed-only.txt'), text.slice(text.indexOf('-----BEGIN USER NKEY SEED')))
+    writeFileSync(join(t.l.dir, 'seed-only.txt'), text.slice(text.indexOf('-----BEGIN USER NKEY SEED')))
     const cases: [string | Uint8Array, RegExp][] = [
-      [join(l.dir, 'nope.creds'), /creds file ".*nope\.creds" does not exist/],
-      [l.dir, /is a directory/],
+      [join(t.l.dir, 'nope.creds'), /creds file ".*nope\.creds" does not exist/],
+      [t.l.dir, /is a directory/],
       [notCreds, /The file ".*operator\.jwt" is not a NATS creds file: it must start with "-----BEGIN NATS USER JWT-----"/],
-      [join(l.dir, 'seed-only.txt'), /is not a NATS creds file/],
+      [join(t.l.dir, 'seed-only.txt'), /is not a NATS creds file/],
       [jwtOnly, /no "-----BEGIN USER NKEY SEED-----" block/],
       [new TextEncoder().encode('hello'), /not the contents of a NATS creds file/],
       [secretLines[1].trim(), /creds file \(not shown: it looks like a secret, not a path\) does not exist/],
     ]
     for (const [creds, message] of cases) {
-      const err = await Host.start({ servers: l.url, creds, logger: false }).catch((e) => e)
+      const err = await Host.start({ servers: t.l.url, creds, logger: false }).catch((e) => e)
       expect(err, String(message)).toBeInstanceOf(HostError)
       expect(err.code).toBe('BAD_CREDS')
       expect(err.message).toMatch(message)
@@ -267,13 +233,13 @@ describe('Host.start with servers and creds', () => {
       code: 'CONNECT_FAILED',
       message: expect.not.stringContaining('hunter2'),
     })
-    await expect(Host.start({ nc: client, servers: l.url, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /either nc .* or servers/ })
-    await expect(Host.start({ creds: l.appCredsFile, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /needs either nc, or servers/ })
+    await expect(Host.start({ nc: client, servers: t.l.url, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /either nc .* or servers/ })
+    await expect(Host.start({ creds: t.l.appCredsFile, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /needs either nc, or servers/ })
   })
 
   it('on your own connection (as docs/host-core.md shows): HOST_CONNECTION_DEFAULTS spread in, and close() leaves it open', async () => {
-    const nc = await connect({ ...HOST_CONNECTION_DEFAULTS, servers: [l.url], authenticator: credsAuthenticator(readFileSync(l.appCredsFile)), name: 'orders-host-a' })
-    conns.push(nc)
+    const nc = await connect({ ...HOST_CONNECTION_DEFAULTS, servers: [t.l.url], authenticator: credsAuthenticator(readFileSync(t.l.appCredsFile)), name: 'orders-host-a' })
+    t.track('conn', () => nc.close())
     const actor = newActorId()
     const h = await Host.start({ nc, lattice: 'default', hostId: 'own-conn', logger: false })
     await h.startActor({ id: actor, version: 'v1', handler: () => 'mine' })
@@ -284,9 +250,8 @@ describe('Host.start with servers and creds', () => {
   })
 
   it('passes connectionOptions through, under servers and creds', async () => {
-    const h = await Host.start({ servers: l.url, creds: l.appCredsFile, connectionOptions: { name: 'my-host', servers: 'nats://127.0.0.1:1' }, logger: false })
-    hosts.push(h)
-    const monitor = (l.nodes[0] as { monitorUrl?: string }).monitorUrl
+    await t.host(undefined, { servers: t.l.url, creds: t.l.appCredsFile, connectionOptions: { name: 'my-host', servers: 'nats://127.0.0.1:1' }, logger: false })
+    const monitor = (t.l.nodes[0] as { monitorUrl?: string }).monitorUrl
     const names = ((await (await fetch(`${monitor}/connz?limit=1000`)).json()) as { connections: { name?: string }[] }).connections.map((c) => c.name)
     expect(names).toContain('my-host')
   })

@@ -7,44 +7,23 @@ import { encodeUser, fmtCreds } from 'nats-jwt'
 import { createUser } from 'nkeys.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_MAX_INSTANCES, Host } from '../../src/host-core/index.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_MAX_INSTANCES } from '../../src/host-core/index.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let client: NatsConnection
-const hosts: Host[] = []
-const conns: NatsConnection[] = []
-
 beforeAll(async () => {
-  l = await startLattice()
-  client = await appConnection(l.url, l.appCredsFile)
+  client = await t.connect()
 })
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.close()))
-  await Promise.all(conns.splice(0).map((c) => c.close()))
-})
-afterAll(async () => {
-  await client?.close()
-  await l?.stop()
-})
-
-async function newHost(hostId: string, extra: Partial<Parameters<typeof Host.start>[0]> = {}): Promise<Host> {
-  const nc = await appConnection(l.url, l.appCredsFile)
-  conns.push(nc)
-  const host = await Host.start({ nc, lattice: 'default', hostId, ...extra })
-  hosts.push(host)
-  return host
-}
 
 describe('host limits and permissions', () => {
   const ctl = async (subject: string, body: unknown) => JSON.parse((await client.request(subject, JSON.stringify(body), { timeout: 3000 })).string())
 
   it('refuses a start or scale beyond maxInstances (default DEFAULT_MAX_INSTANCES), changing nothing', async () => {
     const actor = newActorId()
-    await newHost('host-max', { handlerFactory: () => () => 'ok' })
+    await t.host('host-max', { handlerFactory: () => () => 'ok' })
     let r = await ctl('wasmbus.ctl.default.cmd.host-max.start', { id: actor, version: 'v1', count: 2 })
     expect(r).toMatchObject({ accepted: true })
     r = await ctl('wasmbus.ctl.default.cmd.host-max.scale', { id: actor, count: 20_000 })
@@ -53,22 +32,22 @@ describe('host limits and permissions', () => {
     r = await ctl('wasmbus.ctl.default.cmd.host-max.start', { id: newActorId(), version: 'v1', count: DEFAULT_MAX_INSTANCES - 1 })
     expect(r).toMatchObject({ accepted: false, code: 'TOO_MANY_INSTANCES' })
     expect((await ctl('wasmbus.ctl.default.get.host-max.inv', {})).entities).toEqual([expect.objectContaining({ id: actor, count: 2 })])
-    const small = await newHost('host-small', { maxInstances: 3, handlerFactory: () => () => 'ok' })
+    const small = await t.host('host-small', { maxInstances: 3, handlerFactory: () => () => 'ok' })
     await expect(small.startActor({ id: newActorId(), version: 'v1', count: 4, handler: () => 'x' })).rejects.toMatchObject({ code: 'TOO_MANY_INSTANCES' })
     expect((await ctl('wasmbus.ctl.default.cmd.host-small.start', { id: actor, version: 'v1', count: 3 })).accepted).toBe(true)
   })
 
   it('a caller user with the allow lists of docs/host-core.md calls the actor and cannot reach the control subjects', async () => {
     const actor = newActorId()
-    const h = await newHost('host-perm')
+    const h = await t.host('host-perm')
     await h.startActor({ id: actor, version: 'v1', handler: () => 'v1' })
     const user = createUser()
-    const jwt = await encodeUser('caller', user, l.id.app, { pub: { allow: ['wasmbus.rpc.default.>'] }, sub: { allow: ['_INBOX.>'] } } as never)
-    const creds = join(l.dir, 'caller.creds')
+    const jwt = await encodeUser('caller', user, t.l.id.app, { pub: { allow: ['wasmbus.rpc.default.>'] }, sub: { allow: ['_INBOX.>'] } } as never)
+    const creds = join(t.l.dir, 'caller.creds')
     writeFileSync(creds, fmtCreds(jwt, user), { mode: 0o600 })
     const errors: string[] = []
-    const caller = await connect({ servers: l.url, authenticator: credsAuthenticator(readFileSync(creds)) })
-    conns.push(caller)
+    const caller = await connect({ servers: t.l.url, authenticator: credsAuthenticator(readFileSync(creds)) })
+    t.track('conn', () => caller.close())
     ;(async () => {
       for await (const s of caller.status()) {
         // The server's -ERR 'Permissions Violation for Publish to ...', as nats.js hands it on.

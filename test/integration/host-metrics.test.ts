@@ -3,43 +3,26 @@
  * failing and slow handlers, probes left out, the reports on wasmbus.metrics.{lattice}.*, the
  * final report on close, and the Prometheus text over HTTP.
  */
-import { type Msg, type NatsConnection, connect, credsAuthenticator, headers } from 'nats'
+import { type Msg, type MsgHdrs, type NatsConnection, connect, credsAuthenticator, headers } from 'nats'
 import { encodeUser, fmtCreds } from 'nats-jwt'
 import { createUser } from 'nkeys.js'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { Host, LATENCY_BOUNDS_MS, type MetricsReport, PROBE_HEADER, type VersionMetrics, metricsWildcard, versionedSubject } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { probe } from '../../src/traffic/probe.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { sleep } from '../helpers/nats-server.js'
+import { type HostStartOptions, useTestLattice } from '../helpers/test-lattice.js'
+import { callMany as callManyOn } from '../helpers/traffic.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let client: NatsConnection
-const hosts: Host[] = []
-const conns: NatsConnection[] = []
-
 beforeAll(async () => {
-  l = await startLattice()
-  client = await appConnection(l.url, l.appCredsFile)
-})
-afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.close()))
-  await Promise.all(conns.splice(0).map((c) => c.close()))
-})
-afterAll(async () => {
-  await client?.close()
-  await l?.stop()
+  client = await t.connect()
 })
 
-async function newHost(hostId: string, extra: Partial<Parameters<typeof Host.start>[0]> = {}): Promise<Host> {
-  const nc = await appConnection(l.url, l.appCredsFile)
-  conns.push(nc)
-  const host = await Host.start({ nc, lattice: 'default', hostId, logger: false, ...extra })
-  hosts.push(host)
-  return host
-}
+const newHost = (hostId: string, extra: Partial<HostStartOptions> = {}) => t.host(hostId, { logger: false, ...extra })
 
 /** Every report published in the lattice, per host, in arrival order. */
 function collectReports(): { reports: Map<string, MetricsReport[]>; stop: () => void } {
@@ -64,21 +47,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined, ms = 15_000): P
 }
 
 /** Send `n` requests (20 at a time); count replies by body, and error replies. */
-async function callMany(subject: string, n: number, payload = '', hdrs?: ReturnType<typeof headers>): Promise<{ bodies: Record<string, number>; errors: number }> {
-  const bodies: Record<string, number> = {}
-  let errors = 0
-  let sent = 0
-  const worker = async () => {
-    while (sent < n) {
-      sent++
-      const r = await client.request(subject, payload, { timeout: 10_000, ...(hdrs ? { headers: hdrs } : {}) })
-      if (r.headers?.get('Nats-Service-Error')) errors++
-      else bodies[r.string()] = (bodies[r.string()] ?? 0) + 1
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(20, n) }, worker))
-  return { bodies, errors }
-}
+const callMany = (subject: string, n: number, payload = '', headers?: MsgHdrs) => callManyOn(client, subject, n, { concurrency: 20, timeoutMs: 10_000, payload, headers })
 
 /** A Node timer can fire a little early (its clock is the event loop's, read before the callback ran). */
 async function sleepAtLeast(ms: number): Promise<void> {
@@ -103,7 +72,7 @@ describe('host-core metrics', () => {
     // A wrong return type is answered as an error, and counted as one.
     await host.startProvider({ id: provider, link: 'db', version: '0.1.0', handler: (req) => (req.string() === 'bad' ? ({} as unknown as string) : 'p') })
 
-    const target = resolveTarget({ server: l.url, creds: l.sysCredsFile, signingKey: l.operatorSeedFile, account: l.appAccount, lattice: 'default' }, 'required')
+    const target = resolveTarget({ server: t.l.url, creds: t.l.sysCredsFile, signingKey: t.l.operatorSeedFile, account: t.l.appAccount, lattice: 'default' }, 'required')
     await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: actor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false }))
 
     const mapped = await callMany(`wasmbus.rpc.default.${actor}`, 200)
@@ -211,14 +180,13 @@ describe('host-core metrics', () => {
 
   it('a user who may not publish the reports: calls are served, the denial is logged once, not per report', async () => {
     const user = createUser()
-    const jwt = await encodeUser('no-metrics', user, l.id.app, { pub: { allow: ['>'], deny: ['wasmbus.metrics.>'] } })
-    const nc = await connect({ servers: l.url, authenticator: credsAuthenticator(fmtCreds(jwt, user)) })
-    conns.push(nc)
+    const jwt = await encodeUser('no-metrics', user, t.l.id.app, { pub: { allow: ['>'], deny: ['wasmbus.metrics.>'] } })
+    const nc = await connect({ servers: t.l.url, authenticator: credsAuthenticator(fmtCreds(jwt, user)) })
+    t.track('conn', () => nc.close())
     const lines: string[] = []
     let errorEvents = 0
     const log = (m: string) => void lines.push(m)
-    const host = await Host.start({ nc, hostId: 'metrics-denied', metrics: { intervalMs: 20 }, logger: { info: log, warn: log, error: log }, onConnectionEvent: (e) => void (e.type === 'error' && errorEvents++) })
-    hosts.push(host)
+    const host = await t.host('metrics-denied', { nc, metrics: { intervalMs: 20 }, logger: { info: log, warn: log, error: log }, onConnectionEvent: (e) => void (e.type === 'error' && errorEvents++) })
     const actor = newActorId()
     await host.startActor({ id: actor, version: 'v1', handler: () => 'ok' })
     expect((await callMany(`wasmbus.rpc.default.${actor}`, 10)).bodies).toEqual({ ok: 10 })
@@ -231,7 +199,7 @@ describe('host-core metrics', () => {
   })
 
   it('rejects bad metrics options before connecting', async () => {
-    await expect(Host.start({ servers: l.url, metrics: { intervalMs: 0 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /intervalMs/ })
-    await expect(Host.start({ servers: l.url, metrics: { prometheusPort: 70000 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /prometheusPort/ })
+    await expect(Host.start({ servers: t.l.url, metrics: { intervalMs: 0 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /intervalMs/ })
+    await expect(Host.start({ servers: t.l.url, metrics: { prometheusPort: 70000 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /prometheusPort/ })
   })
 })

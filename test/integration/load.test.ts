@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { cpus } from 'node:os'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { BIN, type CliResult, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { type CliResult, background, json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveClaims } from '../helpers/live.js'
 import { type TestLattice, startLattice } from '../helpers/nats-server.js'
@@ -36,14 +36,7 @@ async function stop(procs: ChildProcess[]): Promise<void> {
 }
 
 function shift(actor: string, weight: number, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight), '--timeout', '4m'], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+  return background(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight), '--timeout', '4m'], env).done
 }
 
 it(`${N} shifts at once on a machine with every CPU busy: all succeed, all live, each recorded once`, async () => {

@@ -5,74 +5,41 @@
  * host with metrics off, or on the C host, is observed by subscription, in the same watch.
  */
 import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { skipIf, skips } from '../helpers/skips.js'
-import { Host } from '../../src/host-core/index.js'
 import { listSubscriptions } from '../../src/resolver/subscriptions.js'
-import { type CHost, buildCHost, startCHost } from '../helpers/c-host.js'
+import { buildCHost, startCHost } from '../helpers/c-host.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { sleep } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
-let conns: NatsConnection[] = []
+const t = useTestLattice({ state: true, appCreds: true })
 let sys: NatsConnection
-let hosts: Host[] = []
-let cHost: CHost | undefined
-let env: () => Record<string, string>
 /** Every instance on a reporting host. */
 const reported = newActorId()
 /** v2 on a host-core host with metrics: false. */
 const silent = newActorId()
 /** v2 on the C host. */
 const inC = newActorId()
-const loops: { stop: () => Promise<void> }[] = []
 
 beforeAll(async () => {
   const bin = await buildCHost()
-  l = await startLattice({ jetstream: true })
-  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-  conns = await Promise.all([0, 1, 2, 3].map(() => appConnection(l.url, l.appCredsFile)))
-  sys = await appConnection(l.url, l.sysCredsFile)
-  hosts = await Promise.all([
-    Host.start({ nc: conns[0], lattice: 'default', hostId: 'h0' }),
-    Host.start({ nc: conns[1], lattice: 'default', hostId: 'h1' }),
-    Host.start({ nc: conns[2], lattice: 'default', hostId: 'quiet', metrics: false }),
-  ])
+  sys = await t.connect(t.l.sysCredsFile)
+  const hosts = await Promise.all([t.host('h0'), t.host('h1'), t.host('quiet', { metrics: false })])
   await hosts[0].startActor({ id: reported, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: reported, version: 'v2', count: 2, handler: () => 'v2' })
   await hosts[0].startActor({ id: silent, version: 'v1', handler: () => 'v1' })
   await hosts[2].startActor({ id: silent, version: 'v2', handler: () => 'v2' })
   await hosts[1].startActor({ id: inC, version: 'v1', handler: () => 'v1' })
-  cHost = await startCHost(bin, ['--servers', l.url, '--creds', l.appCredsFile, '--lattice', 'default', '--host-id', 'c1', '--actor', inC, '--version', 'v2'])
+  const cHost = await startCHost(bin, ['--servers', t.l.url, '--creds', t.l.appCredsFile, '--lattice', 'default', '--host-id', 'c1', '--actor', inC, '--version', 'v2'])
+  t.track('host', () => cHost.stop())
   for (const id of [reported, silent, inC]) {
-    const r = await lattice(['shift', 'actor', id, '--from', 'v1', '--to', 'v2', '--weight', '30'], env())
+    const r = await lattice(['shift', 'actor', id, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.env())
     expect(r.code, r.stderr).toBe(0)
-    loops.push(traffic(`wasmbus.rpc.default.${id}`))
+    await t.traffic(`wasmbus.rpc.default.${id}`)
   }
 }, 180_000)
-afterAll(async () => {
-  await Promise.all(loops.map((t) => t.stop()))
-  await cHost?.stop()
-  await Promise.all(hosts.map((h) => h.close()))
-  await Promise.all([...conns, sys].map((c) => c?.close()))
-  await l?.stop()
-})
-
-/** Call `to` 10 calls at a time until stopped. */
-function traffic(to: string): { stop: () => Promise<void> } {
-  let on = true
-  const loop = (async () => {
-    while (on) await Promise.all(Array.from({ length: 10 }, () => conns[3].request(to, undefined, { timeout: 2000 }).catch(() => undefined)))
-  })()
-  return {
-    stop: async () => {
-      on = false
-      await loop
-    },
-  }
-}
 
 interface Frame {
   entities: { entity: string; observedBy?: string; observedByReason?: string; versions: { version: string; observed?: number; rate: number }[] }[]
@@ -87,7 +54,7 @@ async function observerSubjects(work: Promise<unknown>): Promise<Set<string>> {
   let done = false
   void work.finally(() => (done = true))
   while (!done) {
-    for (const s of await listSubscriptions(sys, l.appAccount, { expected: 1 })) if (!s.queue && s.subject.startsWith('wasmbus.')) seen.add(s.subject)
+    for (const s of await listSubscriptions(sys, t.l.appAccount, { expected: 1 })) if (!s.queue && s.subject.startsWith('wasmbus.')) seen.add(s.subject)
     await sleep(300)
   }
   await work
@@ -96,7 +63,7 @@ async function observerSubjects(work: Promise<unknown>): Promise<Set<string>> {
 
 describe('observing from host reports', skipIf(skips.noLibnats()), () => {
   it('watch: mixed sources in one watch, the same split as by subscription, and no subscription on versioned subjects from reports', async () => {
-    const auto = lattice(['watch', reported, silent, inC, '--json', '--count', '4', '--interval', '1s'], env())
+    const auto = lattice(['watch', reported, silent, inC, '--json', '--count', '4', '--interval', '1s'], t.env())
     const subjects = await observerSubjects(auto)
     const r = await auto
     expect(r.code, r.stderr).toBe(0)
@@ -114,7 +81,7 @@ describe('observing from host reports', skipIf(skips.noLibnats()), () => {
     for (const share of fromReports) expect(Math.abs(share - 30), JSON.stringify(fromReports)).toBeLessThanOrEqual(10)
     for (const f of fs.slice(1)) expect(Math.abs(v2Share(f, inC) - 30)).toBeLessThanOrEqual(12)
 
-    const forced = lattice(['watch', reported, '--json', '--count', '3', '--interval', '1s', '--observe', 'subscribe'], env())
+    const forced = lattice(['watch', reported, '--json', '--count', '3', '--interval', '1s', '--observe', 'subscribe'], t.env())
     const forcedSubjects = await observerSubjects(forced)
     const s = await forced
     expect(s.code, s.stderr).toBe(0)
@@ -126,41 +93,41 @@ describe('observing from host reports', skipIf(skips.noLibnats()), () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
     expect(Math.abs(mean(fromReports) - mean(bySub))).toBeLessThanOrEqual(8)
 
-    const text = await lattice(['watch', reported, silent, '--count', '1', '--interval', '1s'], env())
+    const text = await lattice(['watch', reported, silent, '--count', '1', '--interval', '1s'], t.env())
     expect(text.stdout).toMatch(new RegExp(`${reported} +observed from host reports`))
     expect(text.stdout).toMatch(new RegExp(`${silent} +observed by subscription \\(1 of 1 instances of v2 are on hosts that do not report\\)`))
   })
 
   it('verify: from reports (apportioned to the window), consistent with the weights; metrics: false and the C host by subscription', async () => {
-    const r = await lattice(['verify', 'actor', reported, '--window', '3s', '--json'], env())
+    const r = await lattice(['verify', 'actor', reported, '--window', '3s', '--json'], t.env())
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const v = json<{ match: boolean; observedBy: string; observed: Record<string, number>; counts: Record<string, number> }>(r)
     expect(v.observedBy).toBe('reports')
     expect(v.match).toBe(true)
     expect(Math.abs(v.observed.v2 - 30)).toBeLessThanOrEqual(5)
-    const bySub = json<{ match: boolean; observedBy: string; observed: Record<string, number> }>(await lattice(['verify', 'actor', reported, '--window', '3s', '--json', '--observe', 'subscribe'], env()))
+    const bySub = json<{ match: boolean; observedBy: string; observed: Record<string, number> }>(await lattice(['verify', 'actor', reported, '--window', '3s', '--json', '--observe', 'subscribe'], t.env()))
     expect(bySub).toMatchObject({ observedBy: 'subscription', match: true })
     expect(Math.abs(bySub.observed.v2 - v.observed.v2)).toBeLessThanOrEqual(5)
 
-    const text = await lattice(['verify', 'actor', reported, '--window', '2s'], env())
+    const text = await lattice(['verify', 'actor', reported, '--window', '2s'], t.env())
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/calls observed over 2 s, observed from host reports \(reports apportioned to the window\)/)
-    const quiet = await lattice(['verify', 'actor', silent, '--window', '2s'], env())
+    const quiet = await lattice(['verify', 'actor', silent, '--window', '2s'], t.env())
     expect(quiet.code, quiet.stderr).toBe(0)
     expect(quiet.stdout).toMatch(/observed by subscription \(1 of 1 instances of v2 are on hosts that do not report\)/)
-    const c = json<{ observedBy: string; match: boolean }>(await lattice(['verify', 'actor', inC, '--window', '2s', '--json'], env()))
+    const c = json<{ observedBy: string; match: boolean }>(await lattice(['verify', 'actor', inC, '--window', '2s', '--json'], t.env()))
     expect(c).toMatchObject({ observedBy: 'subscription', match: true })
   })
 
   it("a rollout's observed line and record say where the calls were counted", async () => {
-    const r = await lattice(['rollout', 'actor', reported, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis', '--json'], env())
+    const r = await lattice(['rollout', 'actor', reported, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis', '--json'], t.env())
     expect(r.code, r.stderr).toBe(0)
     const observed = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; observed?: number; observedBy?: string }).find((e) => e.type === 'observed')
     expect(observed?.observedBy).toBe('reports')
     expect(Math.abs((observed?.observed ?? 0) - 40)).toBeLessThanOrEqual(12)
-    const st = json<{ observedBy?: string }>(await lattice(['rollout', 'status', reported, '--json'], env()))
+    const st = json<{ observedBy?: string }>(await lattice(['rollout', 'status', reported, '--json'], t.env()))
     expect(st.observedBy).toBe('reports')
-    const text = await lattice(['rollout', 'actor', silent, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis'], env())
+    const text = await lattice(['rollout', 'actor', silent, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis'], t.env())
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/step 1\/1: observed weight [\d.]+%, by subscription/)
   })

@@ -11,33 +11,26 @@ import { fileURLToPath } from 'node:url'
 import type { NatsConnection, Subscription } from 'nats'
 import { createUser } from 'nkeys.js'
 import { encodeUser, fmtCreds } from 'nats-jwt'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { lattice } from '../helpers/cli.js'
 import { type Receiver, reply, startReceiver } from '../helpers/http-receiver.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 import { freePort } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
 
 const EXAMPLE = (name: string) => fileURLToPath(new URL(`../../examples/notify/${name}`, import.meta.url))
 
-let rl: RolloutLattice
+const rl = useRolloutLattice()
 let recorder: Receiver
 let failing: Receiver
 let silent: Receiver
 let nc: NatsConnection
 
 beforeAll(async () => {
-  rl = await startRolloutLattice()
-  recorder = await startReceiver((_req, res) => reply(res, 204))
-  failing = await startReceiver((_req, res) => reply(res, 503, { message: 'down for maintenance' }))
-  silent = await startReceiver(() => undefined)
-  nc = await appConnection(rl.l.url, rl.l.appCredsFile) // the state user (tests use one user for both)
-})
-afterAll(async () => {
-  await nc?.close()
-  await Promise.all([recorder, failing, silent].map((r) => r?.close()))
-  await rl?.stop()
+  recorder = await rl.receiver((_req, res) => reply(res, 204))
+  failing = await rl.receiver((_req, res) => reply(res, 503, { message: 'down for maintenance' }))
+  silent = await rl.receiver(() => undefined)
+  nc = await rl.connect() // the state user (tests use one user for both)
 })
 
 interface Note {

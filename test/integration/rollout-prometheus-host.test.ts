@@ -4,79 +4,47 @@
  * a PromQL query on lattice_call_errors_total decides (real-traffic analysis off, so the query
  * alone rolls the failing canary back).
  */
-import type { NatsConnection } from 'nats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { skipIf, skips } from '../helpers/skips.js'
 import { ExitCode } from '../../src/errors.js'
-import { Host } from '../../src/host-core/index.js'
-import { json, lattice } from '../helpers/cli.js'
+import { lattice } from '../helpers/cli.js'
+import { weightsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
 import { type TestPrometheus, startPrometheus } from '../helpers/prometheus.js'
-import { appConnection } from '../helpers/traffic.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
+const t = useTestLattice({ state: true, appCreds: true })
 let prom: TestPrometheus
-let conns: NatsConnection[] = []
-let hosts: Host[] = []
 const actor = newActorId()
-const env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 beforeAll(async () => {
-  l = await startLattice({ jetstream: true })
-  conns = await Promise.all([0, 1, 2].map(() => appConnection(l.url, l.appCredsFile)))
-  hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], hostId: `p${i}`, logger: false, metrics: { prometheusPort: 0 } })))
-  let n = 0
+  const hosts = await Promise.all([0, 1].map((i) => t.host(`p${i}`, { logger: false, metrics: { prometheusPort: 0 } })))
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
   await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
-  await hosts[1].startActor({
-    id: actor,
-    version: 'v3',
-    count: 2,
-    handler: () => {
-      if (++n % 5 === 0) throw new Error('v3 failed this call')
-      return 'v3'
-    },
-  })
+  await hosts[1].startActor({ id: actor, version: 'v3', count: 2, handler: failingEvery(5, 'v3') })
   prom = await startPrometheus(hosts.map((h) => new URL(h.metricsUrl as string).host))
   await prom.waitForData('lattice_calls_total')
 }, 90_000)
 afterAll(async () => {
   await prom?.stop()
-  await Promise.all(hosts.map((h) => h.close()))
-  await Promise.all(conns.map((c) => c.close()))
-  await l?.stop()
 })
 
 /** About 120 calls a second on the unversioned subject until stopped. */
-function traffic(): () => Promise<void> {
-  let on = true
-  const loop = (async () => {
-    while (on) {
-      await Promise.all(Array.from({ length: 3 }, () => conns[2].request(`wasmbus.rpc.default.${actor}`, new Uint8Array(), { timeout: 5000 }).catch(() => undefined)))
-      await sleep(25)
-    }
-  })()
-  return async () => {
-    on = false
-    await loop
-  }
-}
+const traffic = () => t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 3, pauseMs: 25, timeoutMs: 5000, payload: new Uint8Array() })
 
 const QUERY = 'sum(rate(lattice_call_errors_total{id="{{id}}",version="{{to}}"}[5s])) or vector(0)'
-const weights = async () => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env())).routes.find((r) => r.id === actor)?.weights
+const weights = () => weightsOf(t.env(), actor)
 
 describe('Prometheus gate on host-core metrics', skipIf(skips.noPrometheus()), () => {
   it('errors per second of the canary, scraped from the hosts: a healthy canary completes, a failing one is rolled back', async () => {
-    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], env())).code).toBe(0)
-    const stop = traffic()
+    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())).code).toBe(0)
+    const { stop } = await traffic()
     try {
       const args = (to: string, from: string) => ['rollout', 'actor', actor, '--from', from, '--to', to, '--steps', '50,100', '--interval', '6s', '--no-analysis', '--gate-prometheus', prom.url, '--prometheus-query', QUERY, '--prometheus-condition', '== 0']
-      const good = await lattice(args('v2', 'v1'), env())
+      const good = await lattice(args('v2', 'v1'), t.env())
       expect(good.code, good.stdout + good.stderr).toBe(0)
       expect(good.stdout).toMatch(/step 1\/2: prometheus gate passed: 0 of 1 measurements failed \(limit 0\), condition == 0: #1 0/)
-      const bad = await lattice(args('v3', 'v2'), env())
+      const bad = await lattice(args('v3', 'v2'), t.env())
       expect(bad.code, bad.stdout + bad.stderr).toBe(ExitCode.ROLLED_BACK)
       expect(bad.stdout).toMatch(/step 1\/2: prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition == 0: #1 [\d.]+ ✖/)
       expect(await weights()).toEqual({ v2: 100 })

@@ -5,17 +5,17 @@
  * A machine without Prometheus fails here with the install hint; with LATTICE_NO_INSTALL set it
  * is skipped instead, the reason counted in the summary (test/helpers/skips.ts).
  */
-import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { skipIf, skips } from '../helpers/skips.js'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { lattice } from '../helpers/cli.js'
+import { weightsOf as liveWeights } from '../helpers/cli-json.js'
 import { type TestPrometheus, startPrometheus } from '../helpers/prometheus.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
+const rl = useRolloutLattice()
 let prom: TestPrometheus
 const metrics = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
@@ -24,19 +24,16 @@ const metrics = createServer((_req, res) => {
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => metrics.listen(0, '127.0.0.1', resolve))
-  const [r, p] = await Promise.all([startRolloutLattice(), startPrometheus([`127.0.0.1:${(metrics.address() as AddressInfo).port}`])])
-  rl = r
-  prom = p
+  prom = await startPrometheus([`127.0.0.1:${(metrics.address() as AddressInfo).port}`])
   await prom.waitForData('lattice_test_error_ratio')
 }, 60_000)
 afterAll(async () => {
   await prom?.stop()
-  await rl?.stop()
   metrics.closeAllConnections()
   await new Promise((resolve) => metrics.close(resolve))
 })
 
-const weightsOf = async (id: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], rl.env())).routes.find((r) => r.id === id)?.weights
+const weightsOf = (id: string) => liveWeights(rl.env(), id)
 const QUERY = 'lattice_test_error_ratio{lattice="{{lattice}}",version="{{to}}"}'
 const rollout = (id: string, query: string, condition: string, extra: string[] = []) =>
   lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '100ms', '--gate-prometheus', prom.url, '--prometheus-query', query, '--prometheus-condition', condition, ...extra], rl.env())
@@ -111,19 +108,14 @@ describe('Prometheus gate', skipIf(skips.noPrometheus()), () => {
   it('`lattice rollout abort` cuts a long measurement series short', async () => {
     const id = await rl.actor()
     const args = ['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--gate-prometheus', prom.url, '--prometheus-query', QUERY, '--prometheus-condition', '< 1', '--prometheus-count', '20', '--prometheus-interval', '30s']
-    const runner = spawn(process.execPath, [BIN, ...args], { env: cleanEnv(rl.env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    runner.stdout.on('data', (d) => (out += d.toString()))
-    runner.stderr.on('data', (d) => (out += d.toString()))
-    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
-    const deadline = Date.now() + 20_000
-    while (!/set weight 10%/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    const runner = rl.background(args)
+    await runner.waitFor(/set weight 10%/, 20_000)
     await new Promise((r) => setTimeout(r, 1000)) // past the wait: between two measurements now
     const abort = await lattice(['rollout', 'abort', id], rl.env())
     expect(abort.code, abort.stderr).toBe(0)
-    expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
-    expect(out).toMatch(/ROLLED BACK to the stable weights: aborted by/)
-    expect(out).not.toMatch(/prometheus gate passed|set weight 100%/)
+    expect((await runner.done).code, runner.output()).toBe(ExitCode.ROLLED_BACK)
+    expect(runner.output()).toMatch(/ROLLED BACK to the stable weights: aborted by/)
+    expect(runner.output()).not.toMatch(/prometheus gate passed|set weight 100%/)
     expect(await weightsOf(id)).toEqual({ v1: 100 })
   })
 })

@@ -3,37 +3,29 @@
  * step's context as JSON), a 500 rolls back with the receiver's message shown, a redirect fails,
  * and a receiver that never answers is cut short by the timeout and by `lattice rollout abort`.
  */
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
-import { type Receiver, reply, startReceiver } from '../helpers/http-receiver.js'
-import { type RolloutLattice, startRolloutLattice } from '../helpers/rollout-lattice.js'
+import { json, lattice } from '../helpers/cli.js'
+import { weightsOf as liveWeights } from '../helpers/cli-json.js'
+import { type Receiver, reply } from '../helpers/http-receiver.js'
+import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 
-let rl: RolloutLattice
-let ok: Receiver
-let failing: Receiver
-let hanging: Receiver
-let redirecting: Receiver
+const rl = useRolloutLattice()
+let ok: Receiver, failing: Receiver, hanging: Receiver, redirecting: Receiver
 
 beforeAll(async () => {
-  rl = await startRolloutLattice()
-  ok = await startReceiver((_req, res) => reply(res, 200, { message: 'dashboards green' }))
-  failing = await startReceiver((_req, res) => reply(res, 500, { message: 'error budget burnt' }))
-  hanging = await startReceiver(() => undefined)
-  redirecting = await startReceiver((_req, res) => {
+  ok = await rl.receiver((_req, res) => reply(res, 200, { message: 'dashboards green' }))
+  failing = await rl.receiver((_req, res) => reply(res, 500, { message: 'error budget burnt' }))
+  hanging = await rl.receiver(() => undefined)
+  redirecting = await rl.receiver((_req, res) => {
     res.writeHead(302, { location: `${ok.url}/elsewhere` })
     res.end()
   })
 })
-afterAll(async () => {
-  await Promise.all([ok, failing, hanging, redirecting].map((r) => r?.close()))
-  await rl?.stop()
-})
 
-const weightsOf = async (id: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], rl.env())).routes.find((r) => r.id === id)?.weights
+const weightsOf = (id: string) => liveWeights(rl.env(), id)
 
 describe('webhook gate', () => {
   it('a 2xx answer passes: the rollout completes, and the receiver got each step as JSON', async () => {
@@ -100,17 +92,13 @@ describe('webhook gate', () => {
   it('`lattice rollout abort` cuts a hanging webhook short: the request is dropped and no further step is pushed', async () => {
     const id = await rl.actor()
     const before = hanging.received.length
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--gate-webhook', hanging.url, '--webhook-timeout', '10m'], { env: cleanEnv(rl.env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    runner.stdout.on('data', (d) => (out += d.toString()))
-    runner.stderr.on('data', (d) => (out += d.toString()))
-    const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
+    const runner = rl.background(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--gate-webhook', hanging.url, '--webhook-timeout', '10m'])
     await hanging.waitFor(before + 1)
     const abort = await lattice(['rollout', 'abort', id], rl.env())
     expect(abort.code, abort.stderr).toBe(0)
-    expect(await exited, out).toBe(ExitCode.ROLLED_BACK)
-    expect(out).toMatch(/ROLLED BACK to the stable weights: aborted by/)
-    expect(out).not.toMatch(/set weight 100%/)
+    expect((await runner.done).code, runner.output()).toBe(ExitCode.ROLLED_BACK)
+    expect(runner.output()).toMatch(/ROLLED BACK to the stable weights: aborted by/)
+    expect(runner.output()).not.toMatch(/set weight 100%/)
     // The receiver sees the connection drop (an event of its own, shortly after).
     const seen = Date.now() + 5000
     while (!hanging.received[before].cutShort && Date.now() < seen) await new Promise((r) => setTimeout(r, 50))

@@ -4,16 +4,14 @@
  * server then runs (ACCOUNTZ) are compared with what rulesFor(<that version>) predicts.
  * Run per version by `npm run test:servers`; src/plan/server-rules.ts lists what was observed.
  */
-import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { readCreds } from '../../src/auth/creds-file.js'
 import type { MappingDestination, Mappings } from '../../src/plan/routes.js'
 import { type ProblemEffect, mappingIssues, rulesFor } from '../../src/plan/server-rules.js'
 import { type Connection, openConnection } from '../../src/resolver/connection.js'
 import { installedShares } from '../../src/plan/installed.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 import { serverVersion } from '../helpers/server-version.js'
-import { appConnection } from '../helpers/traffic.js'
 import { mappingPusher } from '../helpers/push-mappings.js'
 
 type Outcome = 'installed' | ProblemEffect
@@ -52,24 +50,18 @@ const cases: Case[] = [
   { name: 'an unknown {{function()}}', source: 't.fn.*', baseline: 't.fn.base.{{wildcard(1)}}', dests: [{ subject: 't.fn.{{nosuch(1)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' } },
 ]
 
-let l: TestLattice
+const t = useTestLattice()
 let sys: Connection
-let app: NatsConnection
 const baselines: Mappings = Object.fromEntries(cases.filter((c) => c.baseline).map((c) => [c.source, [{ subject: c.baseline as string, weight: 100 }]]))
 
 beforeAll(async () => {
-  l = await startLattice()
-  sys = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile) })
+  sys = await openConnection({ servers: t.l.url, creds: readCreds(t.l.sysCredsFile) })
+  t.track('conn', () => sys.close())
   // The server installs mappings only for an account in use: keep one client of it connected.
-  app = await appConnection(l.url, l.appCredsFile)
-})
-afterAll(async () => {
-  await app?.close()
-  await sys?.close()
-  await l?.stop()
+  await t.connect()
 })
 
-const push = mappingPusher(() => l, () => sys)
+const push = mappingPusher(() => t.l, () => sys)
 
 /** The destinations a server runs for `source`, as "subject@cluster" keys (the auto-added remainder on the source left out). */
 function running(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>, source: string): string[] {

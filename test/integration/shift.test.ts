@@ -1,24 +1,19 @@
 /** `lattice shift` and `lattice status` end to end: the real binary against a real nats-server. */
 import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeAndVerify } from '../../src/account/jwt.js'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
-import { appConnection, measureSplit } from '../helpers/traffic.js'
+import { measureSplit } from '../helpers/traffic.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let app: NatsConnection
 
 beforeAll(async () => {
-  l = await startLattice()
-  app = await appConnection(l.url, l.appCredsFile)
-})
-afterAll(async () => {
-  await app?.close()
-  await l?.stop()
+  app = await t.connect()
 })
 
 function expectWithin(counts: Record<string, number>, version: string, weight: number, total = 10_000) {
@@ -32,7 +27,7 @@ describe('shift actor', () => {
     const subject = `wasmbus.rpc.default.${actor}`
     const dest = { v1: versionedSubject('default', { kind: 'actor', id: actor }, 'v1'), v2: versionedSubject('default', { kind: 'actor', id: actor }, 'v2') }
 
-    const first = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
+    const first = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.l.env())
     expect(first.code, first.stderr).toBe(0)
     expect(first.stdout).toContain('v1 0% -> 70%, v2 0% -> 30%')
     expect(first.stdout).toMatch(/n1: jwt updated/)
@@ -41,68 +36,68 @@ describe('shift actor', () => {
     expectWithin(counts, 'v2', 30)
     expectWithin(counts, 'v1', 70)
 
-    const second = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '60'], l.env())
+    const second = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '60'], t.l.env())
     expect(second.code, second.stderr).toBe(0)
     counts = await measureSplit(app, subject, dest)
     expectWithin(counts, 'v2', 60)
     expectWithin(counts, 'v1', 40)
 
-    const status = json<{ routes: { kind: string; id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], l.env()))
+    const status = json<{ routes: { kind: string; id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], t.l.env()))
     expect(status.routes.find((r) => r.id === actor)).toMatchObject({ kind: 'actor', id: actor, weights: { v1: 40, v2: 60 } })
-    const table = await lattice(['status'], l.env())
+    const table = await lattice(['status'], t.l.env())
     expect(table.stdout).toMatch(/ENTITY\s+KIND\s+LINK\s+VERSION\s+WEIGHT\s+INSTANCES\s+SUBJECT/)
     expect(table.stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v2\\s+60%\\s+0\\s+${dest.v2.replace(/\./g, '\\.')}`))
   })
 
   it('weight 0 removes a version and weight 100 keeps an explicit mapping', async () => {
     const actor = newActorId()
-    await lattice(['shift', 'actor', '--force', actor, '--from', '1.0.0', '--to', '1.1.0', '--weight', '50'], l.env())
-    const r = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '100', '--json'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--from', '1.0.0', '--to', '1.1.0', '--weight', '50'], t.l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '100', '--json'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(json<{ changes: { after: unknown }[] }>(r).changes[0].after).toEqual({ '1.1.0': 100 })
-    const mappings = (await liveClaims(l)).nats.mappings as Record<string, unknown[]>
+    const mappings = (await liveClaims(t.l)).nats.mappings as Record<string, unknown[]>
     expect(mappings[`wasmbus.rpc.default.${actor}`]).toEqual([{ subject: `wasmbus.rpc.default.${actor}.MS4xLjA`, weight: 100 }])
-    const back = await lattice(['shift', 'actor', '--force', actor, '--from', '1.1.0', '--to', '1.0.0', '--weight', '100'], l.env())
+    const back = await lattice(['shift', 'actor', '--force', actor, '--from', '1.1.0', '--to', '1.0.0', '--weight', '100'], t.l.env())
     expect(back.code, back.stderr).toBe(0)
     expect(back.stdout).toContain('1.1.0 100% -> 0%, 1.0.0 0% -> 100%')
-    await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '20'], l.env())
-    const zero = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '0'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '20'], t.l.env())
+    const zero = await lattice(['shift', 'actor', '--force', actor, '--to', '1.1.0', '--weight', '0'], t.l.env())
     expect(zero.code, zero.stderr).toBe(0)
     expect(zero.stdout).toContain('1.0.0 80% -> 100%, 1.1.0 20% -> 0%')
-    expect(((await liveClaims(l)).nats.mappings as Record<string, unknown[]>)[`wasmbus.rpc.default.${actor}`]).toEqual([
+    expect(((await liveClaims(t.l)).nats.mappings as Record<string, unknown[]>)[`wasmbus.rpc.default.${actor}`]).toEqual([
       { subject: `wasmbus.rpc.default.${actor}.MS4wLjA`, weight: 100 },
     ])
   })
 
   it('says so and pushes nothing when nothing changes', async () => {
     const actor = newActorId()
-    await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '10'], l.env())
-    const iat = (await liveClaims(l)).iat
-    const r = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '10'], l.env())
+    await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '10'], t.l.env())
+    const iat = (await liveClaims(t.l)).iat
+    const r = await lattice(['shift', 'actor', '--force', actor, '--to', 'v2', '--weight', '10'], t.l.env())
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/No change/)
-    expect((await liveClaims(l)).iat).toBe(iat)
+    expect((await liveClaims(t.l)).iat).toBe(iat)
   })
 
   it('--dry-run prints the exact change and pushes nothing', async () => {
     const actor = newActorId()
-    const before = await liveClaims(l)
-    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run'], l.env())
+    const before = await liveClaims(t.l)
+    const r = await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/Dry run: nothing pushed/)
     expect(r.stdout).toContain(`-> wasmbus.rpc.default.${actor}.djI weight 25`)
-    expect(await liveClaims(l)).toEqual(before)
+    expect(await liveClaims(t.l)).toEqual(before)
     const j = json<{ dryRun: boolean; pushed: boolean; mappings: Record<string, unknown> }>(
-      await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run', '--json'], l.env()),
+      await lattice(['shift', 'actor', '--force', actor, '--from', 'v1', '--to', 'v2', '--weight', '25', '--dry-run', '--json'], t.l.env()),
     )
     expect(j).toMatchObject({ dryRun: true, pushed: false })
     expect(j.mappings[`wasmbus.rpc.default.${actor}`]).toHaveLength(2)
   })
 
   it('keeps every field it does not own and issues iat after the live one', async () => {
-    const before = await liveClaims(l)
-    await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5'], l.env())
-    const after = await liveClaims(l)
+    const before = await liveClaims(t.l)
+    await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5'], t.l.env())
+    const after = await liveClaims(t.l)
     expect(after.iat).toBeGreaterThan(before.iat as number)
     const { jti: _1, iat: _2, nats: n1, ...rest1 } = before
     const { jti: _3, iat: _4, nats: n2, ...rest2 } = after
@@ -114,16 +109,16 @@ describe('shift actor', () => {
   })
 
   it('signs with an operator signing key', async () => {
-    const r = await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5', '--signing-key', l.signingKeySeedFile], l.env())
+    const r = await lattice(['shift', 'actor', '--force', newActorId(), '--from', 'a', '--to', 'b', '--weight', '5', '--signing-key', t.l.signingKeySeedFile], t.l.env())
     expect(r.code, r.stderr).toBe(0)
-    expect((await liveClaims(l)).iss).toBe(l.id.operatorSigningKey.getPublicKey())
+    expect((await liveClaims(t.l)).iss).toBe(t.l.id.operatorSigningKey.getPublicKey())
   })
 })
 
 describe('shift provider', () => {
   it('routes a link of a provider by weight', async () => {
     const provider = newProviderId()
-    const r = await lattice(['shift', 'provider', '--force', provider, '--link', 'db', '--from', '0.3.0', '--to', '0.4.0', '--weight', '10', '--json'], l.env())
+    const r = await lattice(['shift', 'provider', '--force', provider, '--link', 'db', '--from', '0.3.0', '--to', '0.4.0', '--weight', '10', '--json'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
     const entity = { kind: 'provider' as const, id: provider, link: 'db' }
     const counts = await measureSplit(app, `wasmbus.rpc.default.${provider}.db`, {
@@ -131,7 +126,7 @@ describe('shift provider', () => {
       new: versionedSubject('default', entity, '0.4.0'),
     })
     expectWithin(counts, 'new', 10)
-    const status = json<{ routes: Record<string, unknown>[] }>(await lattice(['status', '--json'], l.env()))
+    const status = json<{ routes: Record<string, unknown>[] }>(await lattice(['status', '--json'], t.l.env()))
     expect(status.routes.find((x) => x.id === provider)).toMatchObject({ kind: 'provider', link: 'db', weights: { '0.3.0': 90, '0.4.0': 10 } })
   })
 })
@@ -139,19 +134,19 @@ describe('shift provider', () => {
 describe('lattices', () => {
   it('--lattice scopes routes to one lattice', async () => {
     const actor = newActorId()
-    const r = await lattice(['shift', 'actor', '--force', actor, '--lattice', 'lab', '--from', 'v1', '--to', 'v2', '--weight', '50'], l.env())
+    const r = await lattice(['shift', 'actor', '--force', actor, '--lattice', 'lab', '--from', 'v1', '--to', 'v2', '--weight', '50'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
-    const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], { ...l.env(), LATTICE_ID: 'lab' }))
+    const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], { ...t.l.env(), LATTICE_ID: 'lab' }))
     expect(lab.routes.map((x) => x.id)).toEqual([actor])
-    const def = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], l.env()))
+    const def = json<{ routes: { id: string }[] }>(await lattice(['status', '--json'], t.l.env()))
     expect(def.routes.map((x) => x.id)).not.toContain(actor)
   })
 })
 
 describe('the JWT itself', () => {
   it('is one that the resolver verifies and stores', async () => {
-    const claims = await liveClaims(l)
-    expect(claims.sub).toBe(l.appAccount)
-    expect(decodeAndVerify(await liveJwt(l)).claims.iss).toMatch(/^O/)
+    const claims = await liveClaims(t.l)
+    expect(claims.sub).toBe(t.l.appAccount)
+    expect(decodeAndVerify(await liveJwt(t.l)).claims.iss).toMatch(/^O/)
   })
 })

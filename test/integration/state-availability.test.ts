@@ -4,13 +4,14 @@
  * each recorded exactly once; a bucket with fewer replicas is reported and scaled in place;
  * and when the state is truly unreachable, the error says which stream and which servers.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { BIN, type CliResult, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
+import { historyOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
-import { type TestLattice, sleep, startLattice } from '../helpers/nats-server.js'
+import { sleep } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
 interface Health {
   bucket: string
@@ -21,35 +22,23 @@ interface Health {
   missingServers: string[]
   warnings: string[]
 }
-interface Revision {
-  revision: number
-  kind: string
-  command: string
-  changes: { entity: { id: string }; after: Record<string, number> | null }[]
-}
 
-let l: TestLattice
 // A 3-node JetStream cluster just started may take over 30 s (seen on 2.10.27 in the CI matrix)
 // before it can place a stream on every server; the helper waits up to 90 s for that.
-beforeAll(async () => {
-  l = await startLattice({ nodes: 3, jetstream: true })
-}, 120_000)
-afterAll(async () => {
-  await l?.stop()
-})
+const t = useTestLattice({ nodes: 3, jetstream: true }, 120_000)
 
 /** The lattice env with the state in `bucket` (each test its own, so their replica counts differ). */
-const envFor = (bucket: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_STATE_BUCKET: bucket, ...extra })
-const nodeIndex = (name: string) => l.nodes.findIndex((n) => n.name === name)
+const envFor = (bucket: string, extra: Record<string, string> = {}) => ({ ...t.l.env(), LATTICE_STATE_CREDS: t.l.appCredsFile, LATTICE_STATE_BUCKET: bucket, ...extra })
+const nodeIndex = (name: string) => t.l.nodes.findIndex((n) => n.name === name)
 /** Nodes a test stopped; started again after each test, whatever happened. */
 const stopped = new Set<string>()
 const stop = async (name: string) => {
   stopped.add(name)
-  await l.stopNode(nodeIndex(name))
+  await t.l.stopNode(nodeIndex(name))
 }
 const restart = async (name: string) => {
   stopped.delete(name)
-  await l.startNode(nodeIndex(name))
+  await t.l.startNode(nodeIndex(name))
 }
 afterEach(async () => {
   for (const name of [...stopped]) await restart(name)
@@ -69,25 +58,6 @@ async function settled(env: Record<string, string>, replicas: number): Promise<H
     await sleep(500)
   }
   throw new Error(`the bucket did not settle: ${JSON.stringify(h)}`)
-}
-
-/** Start `lattice` in the background; resolves its output and exit code when it ends. */
-function background(args: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string; done: Promise<CliResult> } {
-  const proc = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  proc.stdout?.on('data', (d) => (stdout += d.toString()))
-  proc.stderr?.on('data', (d) => (stderr += d.toString()))
-  const done = new Promise<CliResult>((resolve) => proc.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })))
-  return { proc, output: () => stdout + stderr, done }
-}
-
-async function waitForOutput(run: { output: () => string }, re: RegExp, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!re.test(run.output())) {
-    if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${run.output()}`)
-    await sleep(100)
-  }
 }
 
 describe('a replicated state bucket', () => {
@@ -119,23 +89,23 @@ describe('a replicated state bucket', () => {
     // A rollout connected only to the stream leader's server, which is stopped between its steps,
     // reconnects (to a server the cluster told it of) and runs to completion.
     const leader2 = h.leader as string
-    const rollout = background(['rollout', 'actor', y, '--force', '--from', 'v1', '--to', 'v2', '--steps', '20,50,100', '--interval', '1500ms'], { ...env, NATS_URL: l.nodes[nodeIndex(leader2)].clientUrl })
-    await waitForOutput(rollout, /step 1\/3: set weight 20%/)
+    const rollout = t.background(['rollout', 'actor', y, '--force', '--from', 'v1', '--to', 'v2', '--steps', '20,50,100', '--interval', '1500ms'], { ...env, NATS_URL: t.l.nodes[nodeIndex(leader2)].clientUrl })
+    await rollout.waitFor(/step 1\/3: set weight 20%/)
     await stop(leader2)
     const done = await rollout.done
     expect(done.code, done.stdout + done.stderr).toBe(0)
     expect(done.stdout).toMatch(/completed/)
 
     // With that node still down, an abort of a paused rollout restores the stable weights.
-    const paused = background(['rollout', 'actor', z, '--force', '--from', 'v1', '--to', 'v2', '--steps', '10,pause,100', '--interval', '200ms'], env)
-    await waitForOutput(paused, /waiting for `lattice rollout promote`/)
+    const paused = t.background(['rollout', 'actor', z, '--force', '--from', 'v1', '--to', 'v2', '--steps', '10,pause,100', '--interval', '200ms'], env)
+    await paused.waitFor(/waiting for `lattice rollout promote`/)
     const abort = await lattice(['rollout', 'abort', z], env)
     expect(abort.code, abort.stderr).toBe(0)
     expect((await paused.done).code).toBe(ExitCode.ROLLED_BACK)
 
     await restart(leader2)
     await settled(env, 3)
-    const revisions = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions
+    const revisions = await historyOf(env)
     const numbers = revisions.map((r) => r.revision)
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i)) // consecutive: none lost, none twice
     const of = (id: string) => revisions.filter((r) => r.changes.some((c) => c.entity.id === id)).map((r) => [r.kind, r.changes.find((c) => c.entity.id === id)?.after])
@@ -159,7 +129,7 @@ describe('a replicated state bucket', () => {
     const env = envFor('scaled', { LATTICE_STATE_REPLICAS: '1' })
     const actor = newActorId()
     expect((await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], env)).code).toBe(0)
-    const before = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions
+    const before = await historyOf(env)
     const st = await lattice(['status', '--servers'], env)
     expect(st.stderr).toContain('Warning: The state bucket scaled has 1 replica where the cluster allows 3')
     expect(st.stdout).toMatch(/State bucket scaled \(stream KV_scaled\): 1 replica of 3 the cluster allows/)
@@ -172,21 +142,21 @@ describe('a replicated state bucket', () => {
     expect(scaled.code, scaled.stderr).toBe(0)
     expect(scaled.stdout).toContain('scaled: 1 -> 3 replicas.')
     // Read at once too: the new replicas may still be catching up (a listing from one of them lost revision 0 once).
-    expect(json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions).toEqual(before)
+    expect(await historyOf(env)).toEqual(before)
     await settled(env, 3)
-    expect(json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions).toEqual(before)
+    expect(await historyOf(env)).toEqual(before)
     expect((await lattice(['state', 'scale'], env)).stdout).toContain('scaled already has 3 replicas.')
   })
 
   it("state creds of an account without JetStream (the system account's, a common slip) are refused as such, and nothing is pushed", async () => {
     const actor = newActorId()
-    const before = await liveJwt(l)
-    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], { ...l.env(), LATTICE_STATE_CREDS: l.sysCredsFile, LATTICE_STATE_BUCKET: 'sys-account' })
+    const before = await liveJwt(t.l)
+    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], { ...t.l.env(), LATTICE_STATE_CREDS: t.l.sysCredsFile, LATTICE_STATE_BUCKET: 'sys-account' })
     expect(r.code, r.stdout).toBe(ExitCode.CONNECTION)
     // Not a TIMEOUT after the 20 s a stream leader election is given: JetStream's API check says "not here" at once.
     expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*cannot be opened: no JetStream answers for the --state-creds user's account/)
     expect(r.stderr).toContain('JetStream enabled')
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
   })
 
   it('when the only replica is down, the error names the stream and the missing server, and nothing is pushed', async () => {
@@ -194,8 +164,8 @@ describe('a replicated state bucket', () => {
     const actor = newActorId()
     expect((await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], env)).code).toBe(0)
     const holder = (await health(env)).leader as string
-    const others = l.nodes.filter((n) => n.name !== holder).map((n) => n.clientUrl).join(',')
-    const before = await liveJwt(l, others.split(',')[0])
+    const others = t.l.nodes.filter((n) => n.name !== holder).map((n) => n.clientUrl).join(',')
+    const before = await liveJwt(t.l, others.split(',')[0])
     await stop(holder)
     {
       const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50'], { ...env, NATS_URL: others })
@@ -205,7 +175,7 @@ describe('a replicated state bucket', () => {
       expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*(stream KV_single.*|JetStream did not answer while servers are missing.*)History and locking are off/)
       expect(r.stderr).toContain(`JetStream servers not answering: ${holder} (of n1, n2, n3).`)
       expect(r.stderr).toContain('--without-state')
-      expect(await liveJwt(l, others.split(',')[0])).toBe(before)
+      expect(await liveJwt(t.l, others.split(',')[0])).toBe(before)
     }
   })
 })

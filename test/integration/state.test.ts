@@ -3,9 +3,8 @@
  * concurrent writers, conflicting writers, drift, rollback of a measured split, and recovery
  * after the CLI is killed between its steps.
  */
-import { spawn } from 'node:child_process'
 import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { verifyAccountJwt } from '../../src/account/account.js'
 import { sign } from '../../src/account/jwt.js'
 import { readCreds } from '../../src/auth/creds-file.js'
@@ -13,46 +12,21 @@ import { ExitCode } from '../../src/errors.js'
 import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'
 import { versionedSubject } from '../../src/subjects/index.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
+import { type HistoryJson, historyOf as revisionsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection, measureSplit } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
+import { measureSplit } from '../helpers/traffic.js'
 
-interface Revision {
-  revision: number
-  kind: string
-  who: { user: string; host: string }
-  command: string
-  changes: { entity: { id: string }; before: Record<string, number> | null; after: Record<string, number> | null }[]
-  rebasedFrom?: number
-  completedBy?: unknown
-  rolledBackTo?: number
-}
-interface HistoryJson {
-  revisions: Revision[]
-  pending?: { revision: number }
-}
-
-let l: TestLattice
+const t = useTestLattice({ state: true })
 let app: NatsConnection
-let env: () => Record<string, string>
-
 beforeAll(async () => {
-  l = await startLattice({ jetstream: true })
-  app = await appConnection(l.url, l.appCredsFile)
-  env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile })
-})
-afterAll(async () => {
-  await app?.close()
-  await l?.stop()
+  app = await t.connect()
 })
 
-const shift = (actor: string, ...rest: string[]) => lattice(['shift', 'actor', actor, ...rest], env())
-const historyOf = async (id?: string) => {
-  const h = json<HistoryJson>(await lattice(['history', '--json'], env()))
-  return id ? h.revisions.filter((r) => r.changes.some((c) => c.entity.id === id)) : h.revisions
-}
+const shift = (actor: string, ...rest: string[]) => lattice(['shift', 'actor', actor, ...rest], t.env())
+const historyOf = (id?: string) => revisionsOf(t.env(), id)
 
 describe('history', () => {
   it('records each change with who, the command, and old -> new weights', async () => {
@@ -71,21 +45,21 @@ describe('history', () => {
     expect(revs[1].revision).toBe(revs[0].revision + 1)
     const all = await historyOf()
     expect(all[0].kind).toBe('baseline')
-    const text = await lattice(['history'], env())
+    const text = await lattice(['history'], t.env())
     expect(text.stdout).toMatch(/REV +TIME +KIND +WHO +COMMAND\n/)
     const short = `${actor.slice(0, 8)}…`
     expect(text.stdout).toContain(`lattice shift actor ${short} --force --to v2 --weight 50\n     actor ${short}: v1 70% -> 50%, v2 30% -> 50%`)
     expect(text.stdout).not.toContain(actor)
     for (const line of text.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120)
-    const full = await lattice(['history', '--full-keys'], env())
+    const full = await lattice(['history', '--full-keys'], t.env())
     expect(full.stdout).toContain(`actor ${actor}: v1 70% -> 50%, v2 30% -> 50%`)
   })
 
   it('without --state-creds a change warns that history and locking are off; history says how to turn it on', async () => {
-    const r = await lattice(['shift', 'actor', newActorId(), '--force', '--to', 'v1', '--weight', '100'], l.env())
+    const r = await lattice(['shift', 'actor', newActorId(), '--force', '--to', 'v1', '--weight', '100'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/History and locking are off \(no --state-creds/)
-    const h = await lattice(['history'], l.env())
+    const h = await lattice(['history'], t.l.env())
     expect(h.code).toBe(ExitCode.INVALID_INPUT)
     expect(h.stderr).toMatch(/NO_HISTORY.*--state-creds/)
   })
@@ -93,9 +67,9 @@ describe('history', () => {
 
 describe('the bucket on one server', () => {
   it('has one replica, all the server allows, led by that server: nothing to warn about', async () => {
-    const r = await lattice(['state', '--json'], env())
+    const r = await lattice(['state', '--json'], t.env())
     expect(r.code, r.stderr).toBe(0)
-    expect(json<{ replicas: number; allowed: number; leader?: string; warnings: string[] }>(r)).toMatchObject({ replicas: 1, allowed: 1, leader: l.nodes[0].name, warnings: [] })
+    expect(json<{ replicas: number; allowed: number; leader?: string; warnings: string[] }>(r)).toMatchObject({ replicas: 1, allowed: 1, leader: t.l.nodes[0].name, warnings: [] })
   })
 })
 
@@ -104,7 +78,7 @@ describe('no lost update', () => {
     const actors = Array.from({ length: 20 }, () => newActorId())
     const results = await Promise.all(actors.map((a, i) => shift(a, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(i + 1))))
     for (const r of results) expect(r.code, r.stderr).toBe(0)
-    const mappings = (await liveClaims(l)).nats.mappings as Record<string, { weight: number }[]>
+    const mappings = (await liveClaims(t.l)).nats.mappings as Record<string, { weight: number }[]>
     for (const [i, a] of actors.entries()) expect(mappings[`wasmbus.rpc.default.${a}`]?.map((d) => d.weight).sort((x, y) => x - y), a).toEqual([i + 1, 99 - i].sort((x, y) => x - y))
     const revs = await historyOf()
     for (const a of actors) expect(revs.filter((r) => r.changes.some((c) => c.entity.id === a))).toHaveLength(1)
@@ -137,32 +111,32 @@ describe('drift', () => {
     const actor = newActorId()
     expect((await shift(actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '20')).code).toBe(0)
     // Another tool rewrites the mapping with the operator key.
-    const live = verifyAccountJwt(await liveJwt(l), l.appAccount).claims
+    const live = verifyAccountJwt(await liveJwt(t.l), t.l.appAccount).claims
     const subject = `wasmbus.rpc.default.${actor}`
     const edited = { ...live, nats: { ...live.nats, mappings: { ...live.nats.mappings, [subject]: [{ subject: `${subject}.djE`, weight: 100 }] } } }
-    const nc = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile) })
-    await pushAccountJwt(nc, sign(edited, l.id.operator, (live.iat ?? 0) + 1))
+    const nc = await openConnection({ servers: t.l.url, creds: readCreds(t.l.sysCredsFile) })
+    await pushAccountJwt(nc, sign(edited, t.l.id.operator, (live.iat ?? 0) + 1))
     await nc.close()
 
-    const seen = json<{ state: { drift: string[] } }>(await lattice(['status', '--json'], env()))
+    const seen = json<{ state: { drift: string[] } }>(await lattice(['status', '--json'], t.env()))
     expect(seen.state.drift).toContain(subject)
-    const before = await liveJwt(l)
+    const before = await liveJwt(t.l)
     const r = await shift(actor, '--force', '--to', 'v2', '--weight', '40')
     expect(r.code).toBe(ExitCode.LIVE_STATE)
     expect(r.stderr).toMatch(/DRIFT.*changed outside lattice \(recorded in the history\); nothing was changed/)
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
     const revs = await historyOf(actor)
     expect(revs.at(-1)).toMatchObject({ kind: 'drift', changes: [{ before: { v1: 80, v2: 20 }, after: { v1: 100 } }] })
     // Still refused on the next try: the drift stays unaccepted until someone says so.
     const again = await shift(actor, '--force', '--to', 'v2', '--weight', '40')
     expect(again.code).toBe(ExitCode.LIVE_STATE)
     expect(again.stderr).toMatch(/DRIFT/)
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
 
     const ok = await shift(actor, '--force', '--to', 'v2', '--weight', '40', '--accept-drift')
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain(`actor ${actor}: v1 100% -> 60%, v2 0% -> 40%`)
-    const after = json<{ state: { drift: string[] } }>(await lattice(['status', '--json'], env()))
+    const after = json<{ state: { drift: string[] } }>(await lattice(['status', '--json'], t.env()))
     expect(after.state.drift).not.toContain(subject)
   })
 })
@@ -178,7 +152,7 @@ describe('rollback', () => {
     try {
       expect((await shift(actor, '--from', 'v1', '--to', 'v2', '--weight', '30')).code).toBe(0)
       expect((await shift(actor, '--to', 'v2', '--weight', '90')).code).toBe(0)
-      const r = await lattice(['rollback'], env())
+      const r = await lattice(['rollback'], t.env())
       expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain(`actor ${actor}: v1 10% -> 70%, v2 90% -> 30%`)
       const revs = await historyOf(actor)
@@ -189,7 +163,7 @@ describe('rollback', () => {
     const counts = await measureSplit(app, `wasmbus.rpc.default.${actor}`, dest, 4000)
     expect(Math.abs(counts.v2 / 40 - 30)).toBeLessThanOrEqual(4)
 
-    const unknown = await lattice(['rollback', '--to', '99999'], env())
+    const unknown = await lattice(['rollback', '--to', '99999'], t.env())
     expect(unknown.code).toBe(ExitCode.INVALID_INPUT)
     expect(unknown.stderr).toMatch(/UNKNOWN_REVISION.*no revision 99999/)
   })
@@ -198,23 +172,15 @@ describe('rollback', () => {
 describe('interrupted', () => {
   /** Start a shift that pauses at `step`, kill -9 it there. */
   async function killAt(step: string, args: string[]): Promise<void> {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({ ...env(), LATTICE_DEBUG_PAUSE: step }), stdio: ['ignore', 'ignore', 'pipe'] })
-    await new Promise<void>((resolve, reject) => {
-      let err = ''
-      child.stderr.on('data', (d) => {
-        err += d.toString()
-        if (err.includes(`paused at ${step}`)) resolve()
-      })
-      child.once('exit', (code) => reject(new Error(`exited (${code}) before ${step}: ${err}`)))
-    })
-    child.kill('SIGKILL')
-    await new Promise((r) => child.once('exit', r))
+    const run = t.background(args, t.env({ LATTICE_DEBUG_PAUSE: step }))
+    await run.waitFor(new RegExp(`paused at ${step}`))
+    await run.stop('SIGKILL')
   }
 
   it('killed after pushing: the next command records the live change, then does its own', async () => {
     const actor = newActorId()
     await killAt('after-push', ['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '25'])
-    const h = json<HistoryJson>(await lattice(['history', '--json'], env()))
+    const h = json<HistoryJson>(await lattice(['history', '--json'], t.env()))
     expect(h.pending?.revision).toBeGreaterThan(0)
     const r = await shift(actor, '--force', '--to', 'v2', '--weight', '35')
     expect(r.code, r.stderr).toBe(0)
@@ -226,9 +192,9 @@ describe('interrupted', () => {
 
   it('killed after recording its intent but before pushing: the next command drops it; nothing went live', async () => {
     const actor = newActorId()
-    const before = await liveJwt(l)
+    const before = await liveJwt(t.l)
     await killAt('after-intent', ['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '25'])
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
     const r = await shift(actor, '--force', '--from', 'v1', '--to', 'v3', '--weight', '10')
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/never went live; it was dropped/)

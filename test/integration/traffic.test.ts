@@ -2,20 +2,16 @@
  * `lattice dev traffic` against real hosts (host-core) on a real server: each handler counts the
  * calls it answers, so the versions lattice reports are checked call for call.
  */
-import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
-import { Host } from '../../src/host-core/index.js'
+import type { Host } from '../../src/host-core/index.js'
 import type { TrafficResult } from '../../src/ops/traffic.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
-let conns: NatsConnection[] = []
+const t = useTestLattice({ appCreds: true })
 let hosts: Host[] = []
-let env: () => Record<string, string>
 const actor = newActorId()
 /** Calls each version's handler answered. */
 const handled: Record<string, number> = { v1: 0, v2: 0 }
@@ -25,20 +21,12 @@ const handler = (v: string) => () => {
 }
 
 beforeAll(async () => {
-  l = await startLattice()
-  env = () => ({ ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
-  conns = await Promise.all([0, 1].map(() => appConnection(l.url, l.appCredsFile)))
-  hosts = await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `h${i}` })))
+  hosts = await t.hosts(2)
   await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: handler('v1') })
   await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: handler('v2') })
 })
-afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.close()))
-  await Promise.all(conns.map((c) => c.close()))
-  await l?.stop()
-})
 
-const traffic = (args: string[]) => lattice(['dev', 'traffic', ...args], env())
+const traffic = (args: string[]) => lattice(['dev', 'traffic', ...args], t.env())
 
 describe('dev traffic', () => {
   it('with no mapping, counts the answers as unversioned; after a 30% shift, per version as the handlers answered, while verify sees the split', async () => {
@@ -49,13 +37,13 @@ describe('dev traffic', () => {
     expect(b.unversioned.answered).toBe(b.sent)
     expect(b.answered).toEqual({})
 
-    const shift = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], env())
+    const shift = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.env())
     expect(shift.code, shift.stderr).toBe(0)
     const start = { ...handled }
     // verify observes the calls dev traffic makes (what the docs tell people to do).
     const [run, verify] = await Promise.all([
       traffic(['actor', actor, '--rate', '300', '--duration', '4s', '--json']),
-      new Promise((r) => setTimeout(r, 800)).then(() => lattice(['verify', 'actor', actor, '--window', '2s', '--json'], env())),
+      new Promise((r) => setTimeout(r, 800)).then(() => lattice(['verify', 'actor', actor, '--window', '2s', '--json'], t.env())),
     ])
     expect(run.code, run.stderr).toBe(0)
     const r = json<TrafficResult>(run)
@@ -75,7 +63,7 @@ describe('dev traffic', () => {
     await hosts[1].startActor({ id: failing, version: 'v2', count: 1, handler: () => {
       throw new Error('v2 is broken')
     } })
-    expect((await lattice(['shift', 'actor', failing, '--from', 'v1', '--to', 'v2', '--weight', '50'], env())).code).toBe(0)
+    expect((await lattice(['shift', 'actor', failing, '--from', 'v1', '--to', 'v2', '--weight', '50'], t.env())).code).toBe(0)
     const r = await traffic(['actor', failing, '--rate', '40', '--duration', '5.5s'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^5\.\d s: \d+ sent; v1 \d+ \(\d+\.\d%\), v2 \d+ \(\d+\.\d%\); errors \d+; no answer 0$/m)
@@ -90,7 +78,7 @@ describe('dev traffic', () => {
     const provider = newProviderId()
     await hosts[0].startProvider({ id: provider, link: 'backend', version: '0.3.0', count: 1, handler: () => 'old' })
     await hosts[1].startProvider({ id: provider, link: 'backend', version: '0.4.0', count: 1, handler: () => 'new' })
-    expect((await lattice(['shift', 'provider', provider, '--link', 'backend', '--to', '0.4.0', '--weight', '100'], env())).code).toBe(0)
+    expect((await lattice(['shift', 'provider', provider, '--link', 'backend', '--to', '0.4.0', '--weight', '100'], t.env())).code).toBe(0)
     const r = json<TrafficResult>(await traffic(['provider', provider, '--link', 'backend', '--rate', '50', '--duration', '1s', '--json']))
     expect(r.subject).toBe(`wasmbus.rpc.default.${provider}.backend`)
     expect(r.answered).toEqual({ '0.4.0': r.sent })
@@ -104,16 +92,16 @@ describe('dev traffic', () => {
     const nobody = newActorId()
     const none = await traffic(['actor', nobody, '--duration', '1s', '--json'])
     expect(none.code).toBe(ExitCode.LIVE_STATE)
-    expect(json<{ error: { code: string; message: string } }>(none).error).toMatchObject({ code: 'NO_SUBSCRIBER', message: expect.stringContaining(`Nothing subscribes to actor ${nobody} in lattice default of account ${l.appAccount}`) })
+    expect(json<{ error: { code: string; message: string } }>(none).error).toMatchObject({ code: 'NO_SUBSCRIBER', message: expect.stringContaining(`Nothing subscribes to actor ${nobody} in lattice default of account ${t.l.appAccount}`) })
 
-    const noApp = await lattice(['dev', 'traffic', 'actor', actor, '--duration', '1s'], l.env())
+    const noApp = await lattice(['dev', 'traffic', 'actor', actor, '--duration', '1s'], t.l.env())
     expect(noApp.code).toBe(ExitCode.INVALID_INPUT)
     expect(noApp.stderr).toMatch(/NO_APP_CREDS/)
 
     // Every call routed to a version nothing serves: no responders.
     const lost = newActorId()
     await hosts[0].startActor({ id: lost, version: 'v1', count: 1, handler: () => 'v1' })
-    expect((await lattice(['shift', 'actor', lost, '--to', 'v9', '--weight', '100', '--force'], env())).code).toBe(0)
+    expect((await lattice(['shift', 'actor', lost, '--to', 'v9', '--weight', '100', '--force'], t.env())).code).toBe(0)
     const r = await traffic(['actor', lost, '--rate', '50', '--duration', '1s', '--json'])
     expect(r.code).toBe(ExitCode.MISMATCH)
     const e = json<{ error: { code: string; details: { result: TrafficResult } } }>(r).error

@@ -1,81 +1,38 @@
 /**
- * The emergency path (--without-state) on a real server. The state is made unreachable for
- * real by giving --state-creds of a user whose account has no JetStream (the system account):
- * opening the bucket fails with STATE_UNAVAILABLE, as it does when its stream is offline.
- * "This machine" is a LATTICE_STATE_DIR; another machine is another one.
+ * The emergency path (--without-state) of a change on a real server: refused without the flag,
+ * pushed and saved on this machine with it, recorded once the state is back (here or as drift
+ * elsewhere); on a cluster whose one-replica state stream is offline. "This machine" is a
+ * LATTICE_STATE_DIR; another machine is another one (test/helpers/machines.ts).
  */
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readCreds } from '../../src/auth/creds-file.js'
 import { ExitCode } from '../../src/errors.js'
 import { containsSecret } from '../../src/redact.js'
 import { openConnection } from '../../src/resolver/connection.js'
-import { BIN, cleanEnv, json, lattice } from '../helpers/cli.js'
+import { json, lattice } from '../helpers/cli.js'
+import { historyOf, weightsOf } from '../helpers/cli-json.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { LOADED_MS, useMachines } from '../helpers/machines.js'
+import { startTestLattice, useTestLattice } from '../helpers/test-lattice.js'
 
-interface Revision {
-  revision: number
-  kind: string
-  who: { user: string; host: string }
-  command: string
-  changes: { entity: { id: string }; before: Record<string, number> | null; after: Record<string, number> | null }[]
-  pushedWithoutState?: boolean
-  completedBy?: { user: string }
-}
-
-/**
- * Each test runs up to ten CLI commands, and a command that cannot open the state waits up to
- * 5 s for it: on a loaded 2-core machine (the CI) that is more than vitest's 60 s per test.
- */
-const LOADED_MS = 180_000
-
-let l: TestLattice
-beforeAll(async () => {
-  l = await startLattice({ jetstream: true })
-})
-const machines: string[] = []
-afterAll(async () => {
-  await l?.stop()
-  for (const dir of machines) rmSync(dir, { recursive: true, force: true })
-})
-
-/** A machine: its own local state dir. */
-const machine = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lattice-machine-'))
-  machines.push(dir)
-  return dir
-}
-/** The state reachable (app creds: JetStream) or not (system creds: no JetStream), from `dir`. */
-const up = (dir: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_STATE_DIR: dir, ...extra })
-const down = (dir: string, extra: Record<string, string> = {}) => ({ ...l.env(), LATTICE_STATE_CREDS: l.sysCredsFile, LATTICE_STATE_DIR: dir, ...extra })
+const t = useTestLattice({ jetstream: true })
+const { machine, up, down, savedIn } = useMachines(t)
 
 const shift = (env: Record<string, string>, actor: string, ...rest: string[]) => lattice(['shift', 'actor', actor, '--force', ...rest], env)
-const historyOf = async (env: Record<string, string>, id: string) => json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env)).revisions.filter((r) => r.changes.some((c) => c.entity.id === id))
-const weightsOf = async (env: Record<string, string>, id: string) => json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env)).routes.find((r) => r.id === id)?.weights
-const savedIn = (dir: string, account = l.appAccount) => {
-  const d = join(dir, 'unrecorded', account)
-  try {
-    return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f))
-  } catch {
-    return []
-  }
-}
 
 describe('--without-state', () => {
   it('without the flag, an unreachable state stops the change (STATE_UNAVAILABLE, exit 5) and nothing is pushed', async () => {
     const here = machine()
     const actor = newActorId()
     expect((await shift(up(here), actor, '--from', 'v1', '--to', 'v2', '--weight', '30')).code).toBe(0)
-    const before = await liveJwt(l)
+    const before = await liveJwt(t.l)
     const r = await shift(down(here), actor, '--to', 'v2', '--weight', '50', '--json')
     expect(r.code, r.stderr).toBe(ExitCode.CONNECTION)
     expect(json<{ error: { code: string } }>(r).error.code).toBe('STATE_UNAVAILABLE')
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
     expect(savedIn(here)).toEqual([])
   }, LOADED_MS)
 
@@ -98,14 +55,14 @@ describe('--without-state', () => {
     // Saved here, private, and free of secrets.
     const files = savedIn(here)
     expect(files).toHaveLength(2)
-    expect(statSync(join(here, 'unrecorded', l.appAccount)).mode & 0o777).toBe(0o700)
-    const operatorSeed = readFileSync(l.operatorSeedFile, 'utf8').trim()
+    expect(statSync(join(here, 'unrecorded', t.l.appAccount)).mode & 0o777).toBe(0o700)
+    const operatorSeed = readFileSync(t.l.operatorSeedFile, 'utf8').trim()
     for (const f of files) {
       expect(statSync(f).mode & 0o777).toBe(0o600)
       const text = readFileSync(f, 'utf8')
       expect(containsSecret(text)).toBe(false)
       expect(text).not.toContain(operatorSeed)
-      expect(JSON.parse(text)).toMatchObject({ account: l.appAccount, before: expect.any(Object), mappings: expect.any(Object), jwtHash: expect.any(String) })
+      expect(JSON.parse(text)).toMatchObject({ account: t.l.appAccount, before: expect.any(Object), mappings: expect.any(Object), jwtHash: expect.any(String) })
     }
 
     // `history` and `status` say this machine holds pushes not recorded yet.
@@ -191,108 +148,18 @@ describe('--without-state', () => {
     expect(r.stderr).toMatch(/The lattice state was available, so --without-state did nothing/)
     expect(savedIn(here)).toEqual([])
 
-    const before = await liveJwt(l)
+    const before = await liveJwt(t.l)
     const rb = await lattice(['rollback', '--without-state'], down(here))
     expect(rb.code).toBe(ExitCode.CONNECTION)
     expect(rb.stderr).toMatch(/STATE_UNAVAILABLE.*A rollback needs the history.*--without-state cannot help here. Nothing was changed/)
-    expect(await liveJwt(l)).toBe(before)
+    expect(await liveJwt(t.l)).toBe(before)
   }, LOADED_MS)
-})
-
-/** Start a rollout runner from `env`; resolves once `until` shows in its output. */
-async function startRunner(env: Record<string, string>, actor: string, until: RegExp, ...rest: string[]) {
-  const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', actor, '--force', ...rest], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  runner.stdout.on('data', (d) => (out += d.toString()))
-  runner.stderr.on('data', (d) => (out += d.toString()))
-  const exited = new Promise<number>((resolve) => runner.once('exit', (code) => resolve(code ?? -1)))
-  const deadline = Date.now() + 30_000
-  while (!until.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-  return { runner, exited, out: () => out }
-}
-
-describe('rollout abort --without-state', () => {
-  it('restores the stable weights from the runner machine’s copy of the record; the runner stops without pushing', async () => {
-    const here = machine()
-    const actor = newActorId()
-    expect((await shift(up(here), actor, '--to', 'v1', '--weight', '100', '--from', 'v0')).code).toBe(0)
-    const run = await startRunner(up(here), actor, /set weight 10%/, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '60s')
-    try {
-      expect(await weightsOf(up(here), actor)).toEqual({ v1: 90, v2: 10 })
-      expect(readdirSync(join(here, 'rollouts', l.appAccount))).toHaveLength(1)
-
-      const abort = await lattice(['rollout', 'abort', actor, '--without-state'], down(here))
-      expect(abort.code, abort.stderr).toBe(0)
-      expect(abort.stderr).toMatch(/PUSHED WITHOUT THE LATTICE STATE/)
-      expect(abort.stdout).toMatch(/rolled-back \(aborted by .* without the lattice state .* restored from this machine's copy of the rollout record/)
-      expect(await weightsOf(up(here), actor)).toEqual({ v1: 100 })
-      // The runner sees the abort made here and stops, pushing nothing more; the bucket record says what happened.
-      expect(await run.exited, run.out()).toBe(ExitCode.ROLLED_BACK)
-      expect(run.out()).not.toMatch(/set weight 100%/)
-      const st = json<{ phase: string; abortedWithoutState?: unknown }>(await lattice(['rollout', 'status', actor, '--json'], up(here)))
-      expect(st.phase).toBe('rolled-back')
-      expect(st.abortedWithoutState).toBeDefined()
-      expect(await weightsOf(up(here), actor)).toEqual({ v1: 100 })
-    } finally {
-      run.runner.kill('SIGKILL')
-    }
-  }, LOADED_MS)
-
-  it('with no copy here, says exactly what to run (both candidates and what decides), and changes nothing', async () => {
-    const runnerMachine = machine()
-    const here = machine()
-    const actor = newActorId()
-    expect((await shift(up(here), actor, '--to', 'v1', '--weight', '100', '--from', 'v0')).code).toBe(0)
-    const run = await startRunner(up(runnerMachine), actor, /set weight 10%/, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '60s')
-    try {
-      const before = await liveJwt(l)
-      const r = await lattice(['rollout', 'abort', actor, '--without-state'], down(here))
-      expect(r.code).toBe(ExitCode.CONNECTION)
-      expect(r.stderr).toMatch(/ROLLOUT_RECORD_UNAVAILABLE/)
-      expect(r.stderr).toMatch(/Live weights of actor \S+: v1 90%, v2 10%/)
-      expect(r.stderr).toContain(`If v1 was the stable version, run:\n    lattice shift actor ${actor} --to v1 --weight 100 --without-state`)
-      expect(r.stderr).toContain(`lattice shift actor ${actor} --to v2 --weight 100 --without-state`)
-      expect(r.stderr).toMatch(/What decides: which version served the traffic before the rollout/)
-      const j = json<{ error: { code: string; details: { commands: string[] } } }>(await lattice(['rollout', 'abort', actor, '--without-state', '--json'], down(here)))
-      expect(j.error.details.commands).toEqual([`lattice shift actor ${actor} --to v1 --weight 100 --without-state`, `lattice shift actor ${actor} --to v2 --weight 100 --without-state`])
-      expect(await liveJwt(l)).toBe(before)
-    } finally {
-      await lattice(['rollout', 'abort', actor], up(here))
-      run.runner.kill('SIGKILL')
-    }
-  }, LOADED_MS)
-
-  it('a runner whose state goes away mid-rollout says exactly what to run, and that abort restores the stable weights', async () => {
-    const here = machine()
-    const actor = newActorId()
-    // A bucket of its own, so that removing it leaves the other tests' history alone.
-    const bucket = { LATTICE_STATE_BUCKET: 'lattice-state-doomed' }
-    expect((await shift(up(here, bucket), actor, '--to', 'v1', '--weight', '100', '--from', 'v0')).code).toBe(0)
-    const run = await startRunner(up(here, bucket), actor, /set weight 10%/, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '2s')
-    try {
-      const nc = await openConnection({ servers: l.url, creds: readCreds(l.appCredsFile) })
-      try {
-        await (await nc.jetstreamManager()).streams.delete('KV_lattice-state-doomed')
-      } finally {
-        await nc.close()
-      }
-      // Each read of the lost bucket waits out the JetStream request timeout: this takes a while.
-      expect(await run.exited, run.out()).toBe(ExitCode.CONNECTION)
-      expect(run.out()).toMatch(/STATE_UNAVAILABLE.*the rollout of actor \S+ stopped, and the stable weights \(v1 100%\) could not be restored/)
-      expect(run.out()).toContain(`Run \`lattice rollout abort ${actor} --without-state\` on this machine`)
-      expect(await weightsOf(up(here), actor)).toEqual({ v1: 90, v2: 10 })
-      const abort = await lattice(['rollout', 'abort', actor, '--without-state'], down(here, bucket))
-      expect(abort.code, abort.stderr).toBe(0)
-      expect(await weightsOf(up(here), actor)).toEqual({ v1: 100 })
-    } finally {
-      run.runner.kill('SIGKILL')
-    }
-  }, 120_000)
 })
 
 describe('--without-state on a cluster whose one-replica state stream is offline', () => {
   it('the state stops changes until --without-state pushes past it; once the node is back the push is recorded', async () => {
-    const c = await startLattice({ nodes: 3, jetstream: true })
+    const cluster = await startTestLattice({ nodes: 3, jetstream: true })
+    const c = cluster.l
     try {
       const here = machine()
       const actor = newActorId()
@@ -331,7 +198,7 @@ describe('--without-state on a cluster whose one-replica state stream is offline
         back = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '60'], env(c.appCredsFile))
       }
       expect(back.code, back.stderr).toBe(0)
-      const revs = json<{ revisions: Revision[] }>(await lattice(['history', '--json'], env(c.appCredsFile))).revisions.filter((r) => r.changes.some((x) => x.entity.id === actor))
+      const revs = await historyOf(env(c.appCredsFile), actor)
       expect(revs.map((x) => [x.kind, x.pushedWithoutState ?? false, x.changes[0].after])).toEqual([
         ['change', false, { v1: 70, v2: 30 }],
         ['change', true, { v1: 50, v2: 50 }],
@@ -339,7 +206,7 @@ describe('--without-state on a cluster whose one-replica state stream is offline
       ])
       expect(savedIn(here, c.appAccount)).toEqual([])
     } finally {
-      await c.stop()
+      await cluster.stop()
     }
   }, 120_000)
 })

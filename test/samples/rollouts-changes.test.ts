@@ -3,9 +3,8 @@
  * rollback going ahead with a warning, a rollout starting below the live weight, and a spec older
  * than a completed rollout (plan's warning, apply's LIVE_NEWER); and `lattice dev traffic`.
  */
-import { spawn } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, cleanEnv } from '../helpers/cli.js'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { background } from '../helpers/cli.js'
 import { expectSample } from './sample.js'
 import { type Scene, fixedActor, startScene } from './scene.js'
 
@@ -23,18 +22,15 @@ describe('changes during and after a rollout', () => {
     const t = s.transcript()
     await t.run(`lattice shift actor ${R} --to v1 --weight 100`, { hidden: true })
     // The rollout runs in another shell, waiting after its first step.
-    const runner = spawn(process.execPath, [BIN, 'rollout', 'actor', R, '--from', 'v1', '--to', 'v2', '--steps', '10,50,100', '--interval', '60s', '--no-analysis'], { env: cleanEnv(s.env()), stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    for (const stream of [runner.stdout, runner.stderr]) stream.on('data', (d) => (out += d.toString()))
-    const exited = new Promise((resolve) => runner.once('exit', resolve))
-    await expect.poll(() => out, { timeout: 30_000 }).toMatch(/set weight 10%/)
+    const runner = background(['rollout', 'actor', R, '--from', 'v1', '--to', 'v2', '--steps', '10,50,100', '--interval', '60s', '--no-analysis'], s.env())
+    await runner.waitFor(/set weight 10%/, 30_000)
     await t.run(`lattice shift actor ${R} --to v2 --weight 50`, { code: 8 })
     expectSample('rollouts/during', t.text())
     t.reset()
     await t.run('lattice rollback')
     expectSample('rollouts/rollback-during', t.text())
     await t.run(`lattice rollout abort ${R}`, { hidden: true })
-    await exited
+    await runner.done
   }, 120_000)
 
   it('a rollout whose first step is below the live weight is refused', async () => {

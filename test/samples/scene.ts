@@ -1,16 +1,17 @@
 /**
- * The set-up the doc samples share: a real nats-server (operator mode, full resolver,
- * JetStream), one host-core host running the entity versions a sample needs, steady callers,
- * a working dir for spec files, and a Transcript over the lattice's env.
+ * The set-up the doc samples share, on the test fixture (test/helpers/test-lattice.ts): a real
+ * nats-server (operator mode, full resolver, JetStream), one host-core host running the entity
+ * versions a sample needs, steady callers, a working dir for spec files, and a Transcript over
+ * the lattice's env.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NatsConnection } from 'nats'
-import { Host } from '../../src/host-core/index.js'
+import type { Host } from '../../src/host-core/index.js'
 import { encodePublicKey } from '../../src/subjects/index.js'
-import { type StartOptions, type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import type { StartOptions, TestLattice } from '../helpers/nats-server.js'
+import { startTestLattice } from '../helpers/test-lattice.js'
+import { traffic } from '../helpers/traffic.js'
 import { blocks } from './doc-blocks.js'
 import { Transcript } from './sample.js'
 
@@ -36,26 +37,25 @@ export interface Scene {
   /** A transcript of commands run in `dir`. */
   transcript(): Transcript
   write(file: string, text: string): void
-  /** Calls to `subject`, `parallel` at a time, until the returned function is awaited. */
-  traffic(subject: string, parallel?: number): () => Promise<void>
+  /** Calls to `subject`, `parallel` at a time, until the scene stops. */
+  traffic(subject: string, parallel?: number): void
   stop(): Promise<void>
 }
 
 export async function startScene(opts: StartOptions = {}): Promise<Scene> {
-  const l = await startLattice({ jetstream: true, ...opts })
+  const t = await startTestLattice({ state: true, appCreds: true, ...opts })
   const dir = mkdtempSync(join(tmpdir(), 'lattice-sample-'))
-  const conns: NatsConnection[] = [await appConnection(l.url, l.appCredsFile), await appConnection(l.url, l.appCredsFile)]
-  const host = await Host.start({ nc: conns[0], lattice: 'default', hostId: 'host-a' })
-  const hosts = new Map<string, Host>([['host-a', host]])
+  // One connection for the hosts, one for the callers.
+  const [hostConn, callerConn] = [await t.connect(), await t.connect()]
+  const hosts = new Map<string, Host>()
   const hostFor = async (on: { hostId: string; metrics?: false }) => {
-    if (!hosts.has(on.hostId)) hosts.set(on.hostId, await Host.start({ nc: conns[0], lattice: 'default', hostId: on.hostId, metrics: on.metrics }))
+    if (!hosts.has(on.hostId)) hosts.set(on.hostId, await t.host(on.hostId, { nc: hostConn, metrics: on.metrics }))
     return hosts.get(on.hostId) as Host
   }
-  const env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile })
-  const loops: Promise<void>[] = []
-  let stopped = false
+  const host = await hostFor({ hostId: 'host-a' })
+  const env = () => t.env()
   return {
-    l,
+    l: t.l,
     host,
     dir,
     env,
@@ -72,22 +72,11 @@ export async function startScene(opts: StartOptions = {}): Promise<Scene> {
     transcript: () => new Transcript(env, dir, [[dir, '/tmp/demo']]),
     write: (file, text) => writeFileSync(join(dir, file), text),
     traffic(subject, parallel = 10) {
-      let on = true
-      const loop = (async () => {
-        while (on && !stopped) await Promise.all(Array.from({ length: parallel }, () => conns[1].request(subject, new TextEncoder().encode('{"ping":1}'), { timeout: 2000 }).catch(() => undefined)))
-      })()
-      loops.push(loop)
-      return async () => {
-        on = false
-        await loop
-      }
+      const calls = traffic(callerConn, subject, { batch: parallel, payload: new TextEncoder().encode('{"ping":1}') })
+      t.track('traffic', () => calls.stop())
     },
     async stop() {
-      stopped = true
-      await Promise.all(loops)
-      for (const h of hosts.values()) await h.close()
-      await Promise.all(conns.map((c) => c.close()))
-      await l.stop()
+      await t.stop()
       rmSync(dir, { recursive: true, force: true })
     },
   }
