@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core'
-import { ROLLOUT_DESCRIPTION, RolloutRunner, planFromFlags, rolloutFlags } from '../../src/cli/rollout-command.js'
+import { RolloutRunner } from '../../src/cli/rollout-command.js'
+import { ROLLOUT_DESCRIPTION, planFromFlags, rolloutFlags } from '../../src/cli/rollout-flags.js'
 import { checkEntity } from '../../src/ops/entity.js'
 
 export default class RolloutComponent extends RolloutRunner {

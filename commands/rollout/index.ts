@@ -1,4 +1,5 @@
-import { RolloutRunner, runnerFlags } from '../../src/cli/rollout-command.js'
+import { RolloutRunner } from '../../src/cli/rollout-command.js'
+import { runnerFlags } from '../../src/cli/rollout-flags.js'
 import { specFlag } from '../../src/cli/base.js'
 import { LatticeError } from '../../src/errors.js'
 import { liveAfterRollouts, specTarget } from '../../src/ops/spec.js'

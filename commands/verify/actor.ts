@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { VERIFY_DESCRIPTION, VerifyCommand, verifyFlags } from '../../src/cli/verify-command.js'
-import type { VerifyResult } from '../../src/ops/observed-split.js'
+import type { VerifyResult } from '../../src/ops/verify-split.js'
 
 export default class VerifyActor extends VerifyCommand {
   static override summary = "Does the actor's observed split match its live weights?"

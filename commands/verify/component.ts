@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { VERIFY_DESCRIPTION, VerifyCommand, verifyFlags } from '../../src/cli/verify-command.js'
-import type { VerifyResult } from '../../src/ops/observed-split.js'
+import type { VerifyResult } from '../../src/ops/verify-split.js'
 
 export default class VerifyComponent extends VerifyCommand {
   static override summary = "Does a wasmCloud component's observed split (per component ID) match its live weights?"

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { VERIFY_DESCRIPTION, VerifyCommand, verifyFlags } from '../../src/cli/verify-command.js'
-import type { VerifyResult } from '../../src/ops/observed-split.js'
+import type { VerifyResult } from '../../src/ops/verify-split.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class VerifyProvider extends VerifyCommand {

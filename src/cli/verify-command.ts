@@ -2,7 +2,7 @@
 import { Flags, type Interfaces } from '@oclif/core'
 import { LatticeError } from '../errors.js'
 import { checkEntity } from '../ops/entity.js'
-import { type VerifyResult, verify } from '../ops/observed-split.js'
+import { type VerifyResult, verify } from '../ops/verify-split.js'
 import { resolveTarget, withSession } from '../ops/session.js'
 import { parseDuration } from '../plan/duration.js'
 import type { EntityRef } from '../subjects/index.js'

@@ -6,7 +6,7 @@
  */
 import { isLatticeError } from '../errors.js'
 import { history } from '../ops/history.js'
-import { type WatchFrame, watch } from '../ops/observed-split.js'
+import { type WatchFrame, watch } from '../ops/watch-split.js'
 import { rolloutsOf } from '../rollout/record-access.js'
 import { type Session, type Target, withSession } from '../ops/session.js'
 import { type RouteStatus, status } from '../ops/status.js'

@@ -3,7 +3,7 @@ import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionR
 import { changeLine } from '../views/routing-view.js'
 import { whoText } from '../views/who.js'
 import type { HistoryResult } from '../ops/history.js'
-import type { WatchFrame } from '../ops/observed-split.js'
+import type { WatchFrame } from '../ops/watch-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
 import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'

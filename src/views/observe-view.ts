@@ -1,5 +1,6 @@
 /** Rendering observed traffic: `watch` frames (bars, refreshed in place on a terminal) and `verify` results. */
-import type { VerifyResult, WatchFrame } from '../ops/observed-split.js'
+import type { VerifyResult } from '../ops/verify-split.js'
+import type { WatchFrame } from '../ops/watch-split.js'
 import { inPlace } from './rollout-view.js'
 import { ms } from './analysis-view.js'
 import { table } from './table.js'
