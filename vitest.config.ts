@@ -18,7 +18,11 @@ const LOAD = 'test/integration/load.test.ts'
 // retries around a connect); the dashboard (its page against a stand-in server, no NATS; its server and
 // the page end to end: HTTP, SSE and a browser over status, watch, rollouts and history, which the matrix runs). They run once, in npm test.
 const SERVERLESS = process.env.LATTICE_MATRIX
-  ? ['test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,without-state-abort,errors,dev,package}.test.ts', 'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts', 'test/integration/{analysis,observe-reports,host-c,deadlines,dashboard-page,dashboard-server,dashboard-flags,dashboard-browser}.test.ts']
+  ? [
+      'test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,without-state-abort,errors-input,errors-credentials,dev,package}.test.ts',
+      'test/integration/rollout-{webhook,prometheus,prometheus-host,notify}.test.ts',
+      'test/integration/{analysis,observe-reports,host-c,host-c-control,host-c-check,deadlines,dashboard-page,dashboard-page-rollouts,dashboard-page-connection,dashboard-server,dashboard-flags,dashboard-browser}.test.ts',
+    ]
   : []
 
 export default defineConfig({
@@ -30,8 +34,24 @@ export default defineConfig({
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: [LOAD, ...SERVERLESS], sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'load', include: process.env.LATTICE_MATRIX ? [] : [LOAD], passWithNoTests: true, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [LOAD, ...SERVERLESS],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          include: process.env.LATTICE_MATRIX ? [] : [LOAD],
+          passWithNoTests: true,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 })

@@ -8,10 +8,18 @@ import { fromSeed } from 'nkeys.js'
 
 const [servers, creds, seedFile, account, subject, d1, d2, weight, count] = process.argv.slice(2)
 const nc = await connect({ servers: servers.split(','), authenticator: credsAuthenticator(readFileSync(creds)) })
-const jwt = new TextDecoder().decode((await nc.request(`$SYS.REQ.ACCOUNT.${account}.CLAIMS.LOOKUP`, undefined, { timeout: 2000 })).data)
+const jwt = new TextDecoder().decode(
+  (await nc.request(`$SYS.REQ.ACCOUNT.${account}.CLAIMS.LOOKUP`, undefined, { timeout: 2000 })).data,
+)
 const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
 const w = Number(weight)
-claims.nats.mappings = { ...claims.nats.mappings, [subject]: [{ subject: d1, weight: 100 - w }, { subject: d2, weight: w }] }
+claims.nats.mappings = {
+  ...claims.nats.mappings,
+  [subject]: [
+    { subject: d1, weight: 100 - w },
+    { subject: d2, weight: w },
+  ],
+}
 const kp = fromSeed(new TextEncoder().encode(readFileSync(seedFile, 'utf8').trim()))
 claims.iat = Math.max(Math.floor(Date.now() / 1000), claims.iat + 1)
 claims.iss = kp.getPublicKey()
@@ -19,7 +27,11 @@ const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' })).
 const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
 const signed = `${header}.${payload}.${Buffer.from(kp.sign(new TextEncoder().encode(`${header}.${payload}`))).toString('base64url')}`
 let acks = 0
-for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(signed), { strategy: RequestStrategy.Count, maxMessages: Number(count), maxWait: 5000 })) {
+for await (const m of await nc.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(signed), {
+  strategy: RequestStrategy.Count,
+  maxMessages: Number(count),
+  maxWait: 5000,
+})) {
   if (m.data.length) acks++
 }
 if (acks < Number(count)) process.exit(1)

@@ -24,17 +24,27 @@ export function timeProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv 
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
     child.stderr.on('data', (d) => (err += d.toString()))
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`))))
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(performance.now() - start)
+        : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`)),
+    )
   })
 }
 
 const RSS_PRELOAD = new URL('./max-rss.mjs', import.meta.url).href
 
 /** Like timeProcess for a node script, and the child's peak memory (maxRSS, KiB) as it exits. */
-export function measureNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; maxRssKiB: number }> {
+export function measureNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ms: number; maxRssKiB: number }> {
   return new Promise((resolve, reject) => {
     const start = performance.now()
-    const child = spawn(process.execPath, ['--import', RSS_PRELOAD, ...args], { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', RSS_PRELOAD, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    })
     let err = ''
     let rss = ''
     child.stderr?.on('data', (d) => (err += d.toString()))

@@ -20,7 +20,10 @@ export async function benchCompile(): Promise<Section> {
   const perSize: Record<number, number> = {}
   let perRoute = 0
   for (const n of SIZES) {
-    const changes: RouteChange[] = Array.from({ length: n }, () => ({ entity: { kind: 'actor', id: newActorId() }, weights: { '1.0.0': 90, '1.1.0': 10 } }))
+    const changes: RouteChange[] = Array.from({ length: n }, () => ({
+      entity: { kind: 'actor', id: newActorId() },
+      weights: { '1.0.0': 90, '1.1.0': 10 },
+    }))
     const once = () => {
       const t = performance.now()
       const jwt = sign(withRouteChanges(base, 'default', changes), signer, 1_800_000_000)
@@ -32,7 +35,14 @@ export async function benchCompile(): Promise<Section> {
     const bytes = runs[0].bytes
     const empty = sign(base, signer, 1_800_000_000).length
     perRoute = (bytes - empty) / n
-    rows.push([String(n), ms(perSize[n]), `${((perSize[n] / n) * 1000).toFixed(1)} µs`, String(bytes), perRoute.toFixed(0), String(Math.floor((MB - empty) / perRoute))])
+    rows.push([
+      String(n),
+      ms(perSize[n]),
+      `${((perSize[n] / n) * 1000).toFixed(1)} µs`,
+      String(bytes),
+      perRoute.toFixed(0),
+      String(Math.floor((MB - empty) / perRoute)),
+    ])
   }
   const growth = perSize[5000] / perSize[1000]
   return {

@@ -14,18 +14,41 @@ import { RUNS, type Section, median, ms, timeProcess } from './common.js'
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const N = 50
 
-const shiftArgs = (actor: string, weight: number) => [BIN, 'shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight), '--timeout', '5m']
+const shiftArgs = (actor: string, weight: number) => [
+  BIN,
+  'shift',
+  'actor',
+  actor,
+  '--force',
+  '--from',
+  'v1',
+  '--to',
+  'v2',
+  '--weight',
+  String(weight),
+  '--timeout',
+  '5m',
+]
 
 /** Start N shifts at once; the time each one exited, from the common start. */
 function all(env: NodeJS.ProcessEnv): Promise<number[]> {
   const start = performance.now()
   return Promise.all(
-    Array.from({ length: N }, (_, i) => new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, shiftArgs(newActorId(), i + 1), { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      let err = ''
-      child.stderr.on('data', (d) => (err += d))
-      child.on('exit', (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`shift exited ${code}: ${err}`))))
-    })),
+    Array.from(
+      { length: N },
+      (_, i) =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn(process.execPath, shiftArgs(newActorId(), i + 1), {
+            env,
+            stdio: ['ignore', 'ignore', 'pipe'],
+          })
+          let err = ''
+          child.stderr.on('data', (d) => (err += d))
+          child.on('exit', (code) =>
+            code === 0 ? resolve(performance.now() - start) : reject(new Error(`shift exited ${code}: ${err}`)),
+          )
+        }),
+    ),
   )
 }
 

@@ -78,19 +78,28 @@ export async function benchDashboardServer(): Promise<Section> {
   try {
     const env = { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile, LATTICE_APP_CREDS: l.appCredsFile }
     const ids = Array.from({ length: ENTITIES }, () => newActorId())
-    hosts.push(...(await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `bench-${i}` })))))
+    hosts.push(
+      ...(await Promise.all([0, 1].map((i) => Host.start({ nc: conns[i], lattice: 'default', hostId: `bench-${i}` })))),
+    )
     for (const id of ids.slice(0, SERVED)) {
       await hosts[0].startActor({ id, version: 'v1', handler: () => undefined })
       await hosts[0].startActor({ id, version: 'v2', handler: () => undefined })
       await hosts[1].startActor({ id, version: 'v3', handler: () => undefined })
     }
     const spec = join(l.dir, 'dashboard-bench.yaml')
-    writeFileSync(spec, `lattice: default\nsplits:\n${ids.map((id) => `  - actor: ${id}\n    weights: { v1: 70, v2: 20, v3: 10 }\n`).join('')}`)
+    writeFileSync(
+      spec,
+      `lattice: default\nsplits:\n${ids.map((id) => `  - actor: ${id}\n    weights: { v1: 70, v2: 20, v3: 10 }\n`).join('')}`,
+    )
     const a0 = performance.now()
     const applied = await lattice(['apply', '-f', spec, '--force'], env)
     const applyS = (performance.now() - a0) / 1000
     if (applied.code !== 0) throw new Error(`lattice apply exited ${applied.code}: ${applied.stderr}`)
-    stopTraffic = traffic(conns[2], ids.slice(0, SERVED).map((id) => `wasmbus.rpc.default.${id}`), CALLS_PER_S).stop
+    stopTraffic = traffic(
+      conns[2],
+      ids.slice(0, SERVED).map((id) => `wasmbus.rpc.default.${id}`),
+      CALLS_PER_S,
+    ).stop
 
     const s0 = performance.now()
     const dash = await startDashboard([], env)
@@ -108,7 +117,8 @@ export async function benchDashboardServer(): Promise<Section> {
         break
       }
     }
-    if (!Number.isFinite(allS)) throw new Error(`the dashboard's snapshot never held all ${ENTITIES} entities within 120 s: ${dash.stderr()}`)
+    if (!Number.isFinite(allS))
+      throw new Error(`the dashboard's snapshot never held all ${ENTITIES} entities within 120 s: ${dash.stderr()}`)
 
     const phases: Phase[] = []
     const cpuOver = async (name: string, work: () => Promise<unknown>) => {
@@ -124,7 +134,8 @@ export async function benchDashboardServer(): Promise<Section> {
     const backfill = events.find((e) => e.event === 'backfill')?.data as { t: number[] } | undefined
     const backfillKiB = Buffer.byteLength(JSON.stringify(backfill ?? {})) / 1024
     const frames = events.filter((e) => e.event === 'frame')
-    const frameKiB = frames.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.data)), 0) / 1024 / Math.max(1, frames.length)
+    const frameKiB =
+      frames.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.data)), 0) / 1024 / Math.max(1, frames.length)
     const sseKiBs = (Buffer.byteLength(sse?.text ?? '') / 1024 - backfillKiB) / PHASE_S
 
     const browser = await launchBrowser()
@@ -143,22 +154,40 @@ export async function benchDashboardServer(): Promise<Section> {
 
     const rows = [
       ['`lattice apply` of the spec (s)', applyS.toFixed(1)],
-      ['dashboard start: URL printed / all entities in /api/snapshot (s)', `${listenS.toFixed(1)} / ${allS.toFixed(1)}`],
+      [
+        'dashboard start: URL printed / all entities in /api/snapshot (s)',
+        `${listenS.toFixed(1)} / ${allS.toFixed(1)}`,
+      ],
       ['snapshot size (KiB)', (snapshotBytes / 1024).toFixed(0)],
-      ...phases.map((p) => [`process CPU (ms/s) and RSS (MiB): ${p.name}`, `${p.cpuPerS.toFixed(0)}, ${p.rssMiB.toFixed(0)}`]),
+      ...phases.map((p) => [
+        `process CPU (ms/s) and RSS (MiB): ${p.name}`,
+        `${p.cpuPerS.toFixed(0)}, ${p.rssMiB.toFixed(0)}`,
+      ]),
       ['process peak RSS (MiB)', peak.toFixed(0)],
       [`backfill on connect (KiB, points)`, `${backfillKiB.toFixed(0)}, ${backfill?.t.length ?? 0}`],
-      ['SSE after the backfill (KiB/s; KiB per frame; frames/s)', `${sseKiBs.toFixed(0)}; ${frameKiB.toFixed(0)}; ${(frames.length / PHASE_S).toFixed(2)}`],
+      [
+        'SSE after the backfill (KiB/s; KiB per frame; frames/s)',
+        `${sseKiBs.toFixed(0)}; ${frameKiB.toFixed(0)}; ${(frames.length / PHASE_S).toFixed(2)}`,
+      ],
       ['page: first draw (s) (of which the backfill)', `${page.firstDrawS.toFixed(1)} (${page.backfillS.toFixed(1)})`],
       ['page: frames received / updates drawn, backlog at end', `${page.received} / ${page.drawn}, ${page.backlog}`],
       ['page: update median / p95 / max (ms)', `${f1(page.applyMed)} / ${f1(page.applyP95)} / ${f1(page.applyMax)}`],
       ['page: lag median / p95 (ms)', `${f1(page.lagMed)} / ${f1(page.lagP95)}`],
-      ['page: main thread busy; heap start -> end (MiB)', `${page.busyPct.toFixed(0)}%; ${page.heapStartMiB.toFixed(1)} -> ${page.heapEndMiB.toFixed(1)}`],
+      [
+        'page: main thread busy; heap start -> end (MiB)',
+        `${page.busyPct.toFixed(0)}%; ${page.heapStartMiB.toFixed(1)} -> ${page.heapEndMiB.toFixed(1)}`,
+      ],
       ['calls the hosts counted', String(calls)],
     ]
     const checks = [
-      { label: `all ${ENTITIES} entities in the dashboard's snapshot ${allS.toFixed(1)} s after it was started`, pass: allS < 60 },
-      { label: `the page keeps up with the real server at a frame every second: no backlog (${page.backlog}), p95 update ${f1(page.applyP95)} ms < 250 ms`, pass: page.backlog <= 1 && page.applyP95 < 250 },
+      {
+        label: `all ${ENTITIES} entities in the dashboard's snapshot ${allS.toFixed(1)} s after it was started`,
+        pass: allS < 60,
+      },
+      {
+        label: `the page keeps up with the real server at a frame every second: no backlog (${page.backlog}), p95 update ${f1(page.applyP95)} ms < 250 ms`,
+        pass: page.backlog <= 1 && page.applyP95 < 250,
+      },
       {
         label: `the dashboard process with the page open uses ${withPage.toFixed(0)} ms of CPU per second < ${CPU_BOUND} ms/s (a quarter of one core: each 1 s frame costs under a quarter of its interval, so it cannot fall behind even when the machine is busy, and leaves the rest of a core to the hosts and server it watches)`,
         pass: withPage < CPU_BOUND,

@@ -9,7 +9,14 @@
  * SSE bytes/s. Target: at 1 frame/s the page keeps up (no backlog, p95 update well under the interval).
  */
 import type { Page } from 'playwright-core'
-import { type DashboardStats, type TestBrowser, dashboardStats, launchBrowser, noBrowser, openDashboard } from '../test/helpers/browser.js'
+import {
+  type DashboardStats,
+  type TestBrowser,
+  dashboardStats,
+  launchBrowser,
+  noBrowser,
+  openDashboard,
+} from '../test/helpers/browser.js'
 import { startDashboardFixture } from '../test/helpers/dashboard-fixture.js'
 import type { Section } from './common.js'
 
@@ -45,7 +52,8 @@ export async function heapMiB(page: Page): Promise<number> {
 export async function taskClock(page: Page): Promise<() => Promise<number>> {
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
-  return async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
+  return async () =>
+    (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN
 }
 
 /** What the page did over a measured period (window.__latticeDashboard and Chromium's metrics). */
@@ -76,7 +84,12 @@ export interface PageResult {
  * for `seconds` (down a screen every 2 s). `mark` is read at the first draw and just before and
  * just after the measured period (the caller's own counters: bytes served, a process's CPU).
  */
-export async function measurePage<T>(browser: TestBrowser, url: string, seconds: number, mark: () => T): Promise<PageResult & { marks: { firstDraw: T; start: T; end: T } }> {
+export async function measurePage<T>(
+  browser: TestBrowser,
+  url: string,
+  seconds: number,
+  mark: () => T,
+): Promise<PageResult & { marks: { firstDraw: T; start: T; end: T } }> {
   const t0 = performance.now()
   const page = await openDashboard(browser, url, { width: 1280, height: 800 })
   const firstDrawS = (performance.now() - t0) / 1000
@@ -132,11 +145,23 @@ export async function measurePage<T>(browser: TestBrowser, url: string, seconds:
 
 async function run(intervalMs: number, label: string): Promise<Result> {
   const backfillPoints = Math.round((15 * 60_000) / intervalMs)
-  const fx = await startDashboardFixture({ entities: ENTITIES, versions: 3, intervalMs, backfillPoints, metrics: false })
+  const fx = await startDashboardFixture({
+    entities: ENTITIES,
+    versions: 3,
+    intervalMs,
+    backfillPoints,
+    metrics: false,
+  })
   const browser = await launchBrowser()
   try {
     const r = await measurePage(browser, fx.url, SECONDS, () => fx.sseBytes)
-    return { ...r, label, intervalMs, firstMiB: r.marks.firstDraw / 2 ** 20, sseKiBs: (r.marks.end - r.marks.start) / 1024 / r.wall }
+    return {
+      ...r,
+      label,
+      intervalMs,
+      firstMiB: r.marks.firstDraw / 2 ** 20,
+      sseKiBs: (r.marks.end - r.marks.start) / 1024 / r.wall,
+    }
   } finally {
     await browser.close()
     await fx.close()
@@ -152,7 +177,20 @@ export async function benchDashboard(): Promise<Section> {
     process.stderr.write(`  dashboard: frames every ${r.label}...\n`)
     results.push(await run(r.intervalMs, r.label))
   }
-  const headers = ['frames every', 'backfill on connect (MiB)', 'first draw (s) (of which the page took in the backfill)', 'frames received / updates drawn', 'backlog at end', 'update median / p95 / max (ms)', 'of which redrawing (median ms, charts)', 'lag median / p95 (ms)', 'main thread busy', 'heap start -> end (MiB)', 'SSE KiB/s', 'charts created / live']
+  const headers = [
+    'frames every',
+    'backfill on connect (MiB)',
+    'first draw (s) (of which the page took in the backfill)',
+    'frames received / updates drawn',
+    'backlog at end',
+    'update median / p95 / max (ms)',
+    'of which redrawing (median ms, charts)',
+    'lag median / p95 (ms)',
+    'main thread busy',
+    'heap start -> end (MiB)',
+    'SSE KiB/s',
+    'charts created / live',
+  ]
   const rows = results.map((r) => [
     r.label,
     r.firstMiB.toFixed(1),
@@ -169,8 +207,14 @@ export async function benchDashboard(): Promise<Section> {
   ])
   const one = results[0]
   const checks = [
-    { label: `at a frame every second the page keeps up: no backlog (${one.backlog}), p95 update ${f1(one.applyP95)} ms < 250 ms, p95 lag ${f1(one.lagP95)} ms < 1000 ms`, pass: one.backlog <= 1 && one.applyP95 < 250 && one.lagP95 < 1000 },
-    { label: `heap does not grow by more than 20% over ${SECONDS} s at a frame every second (${one.heapStartMiB.toFixed(1)} -> ${one.heapEndMiB.toFixed(1)} MiB)`, pass: one.heapEndMiB <= one.heapStartMiB * 1.2 },
+    {
+      label: `at a frame every second the page keeps up: no backlog (${one.backlog}), p95 update ${f1(one.applyP95)} ms < 250 ms, p95 lag ${f1(one.lagP95)} ms < 1000 ms`,
+      pass: one.backlog <= 1 && one.applyP95 < 250 && one.lagP95 < 1000,
+    },
+    {
+      label: `heap does not grow by more than 20% over ${SECONDS} s at a frame every second (${one.heapStartMiB.toFixed(1)} -> ${one.heapEndMiB.toFixed(1)} MiB)`,
+      pass: one.heapEndMiB <= one.heapStartMiB * 1.2,
+    },
   ]
   return { title, method, headers, rows, checks }
 }

@@ -53,12 +53,30 @@ export async function benchHostCore(): Promise<Section> {
   const hosts: Host[] = []
   // Proof that reporting was on: the reports the hosts published, and the calls they counted.
   const reports = new Map<string, MetricsReport>()
-  const reportSub = client.subscribe(metricsWildcard('default'), { callback: (_e, m) => { const r = m.json<MetricsReport>(); reports.set(`${r.host} ${r.seq}`, r) } })
+  const reportSub = client.subscribe(metricsWildcard('default'), {
+    callback: (_e, m) => {
+      const r = m.json<MetricsReport>()
+      reports.set(`${r.host} ${r.seq}`, r)
+    },
+  })
   try {
     const body = new TextEncoder().encode('ok')
     // A session clears its signing key when it ends: a fresh target for each split.
-    const target = () => resolveTarget({ server: l.url, creds: l.sysCredsFile, signingKey: l.operatorSeedFile, account: l.appAccount, lattice: 'default' }, 'required')
-    const split = (id: string) => withSession(target(), (s) => shift(s, { entity: { kind: 'actor', id }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false, force: false }))
+    const target = () =>
+      resolveTarget(
+        {
+          server: l.url,
+          creds: l.sysCredsFile,
+          signingKey: l.operatorSeedFile,
+          account: l.appAccount,
+          lattice: 'default',
+        },
+        'required',
+      )
+    const split = (id: string) =>
+      withSession(target(), (s) =>
+        shift(s, { entity: { kind: 'actor', id }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false, force: false }),
+      )
     // Each case serves an actor's subjects; the mapped ones get a 50/50 split, so the server
     // does the same routing work for host-core and for the plain responder it is compared to.
     const cases: { name: string; routing: Routing; plain: boolean; subject: string }[] = []
@@ -67,7 +85,13 @@ export async function benchHostCore(): Promise<Section> {
       const plainConn = conns[i * 2]
       const versions = routing === 'no mapping' ? ['v1'] : ['v1', 'v2']
       // A plain responder: one queue subscription per subject the traffic can land on.
-      for (const v of versions) plainConn.subscribe(routing === 'no mapping' ? `wasmbus.rpc.default.${plainActor}` : versionedSubject('default', { kind: 'actor', id: plainActor }, v), { queue: 'q', callback: (_e, m) => m.respond(body) })
+      for (const v of versions)
+        plainConn.subscribe(
+          routing === 'no mapping'
+            ? `wasmbus.rpc.default.${plainActor}`
+            : versionedSubject('default', { kind: 'actor', id: plainActor }, v),
+          { queue: 'q', callback: (_e, m) => m.respond(body) },
+        )
       await plainConn.flush()
       const hostActor = newActorId()
       // Metrics are left at the default (on, a report every second).
@@ -78,8 +102,18 @@ export async function benchHostCore(): Promise<Section> {
         await split(plainActor)
         await split(hostActor)
       }
-      cases.push({ name: `plain nats.js queue responder, ${routing}`, routing, plain: true, subject: `wasmbus.rpc.default.${plainActor}` })
-      cases.push({ name: `host-core (metrics on), ${routing}`, routing, plain: false, subject: `wasmbus.rpc.default.${hostActor}` })
+      cases.push({
+        name: `plain nats.js queue responder, ${routing}`,
+        routing,
+        plain: true,
+        subject: `wasmbus.rpc.default.${plainActor}`,
+      })
+      cases.push({
+        name: `host-core (metrics on), ${routing}`,
+        routing,
+        plain: false,
+        subject: `wasmbus.rpc.default.${hostActor}`,
+      })
     }
     for (const c of cases) await drive(client, c.subject, 2000) // warm-up
     const samples = new Map(cases.map((c) => [c, [] as Sample[]]))
@@ -95,13 +129,21 @@ export async function benchHostCore(): Promise<Section> {
       }
       // Compared within the round: both ran seconds apart, under the same machine load.
       for (const routing of ROUTINGS) {
-        const [plain, hosted] = [true, false].map((p) => rps.get(cases.find((c) => c.routing === routing && c.plain === p)!)!)
+        const [plain, hosted] = [true, false].map((p) =>
+          rps.get(cases.find((c) => c.routing === routing && c.plain === p)!)!,
+        )
         ratios.get(routing)!.push(hosted / plain)
       }
     }
     const rows = cases.map((c) => {
       const ss = samples.get(c)!
-      return [c.name, Math.round(median(ss.map((s) => s.rps))).toString(), c.plain ? '1.00x' : `${median(ratios.get(c.routing)!).toFixed(2)}x`, median(ss.map((s) => s.p50)).toFixed(2), median(ss.map((s) => s.p99)).toFixed(2)]
+      return [
+        c.name,
+        Math.round(median(ss.map((s) => s.rps))).toString(),
+        c.plain ? '1.00x' : `${median(ratios.get(c.routing)!).toFixed(2)}x`,
+        median(ss.map((s) => s.p50)).toFixed(2),
+        median(ss.map((s) => s.p99)).toFixed(2),
+      ]
     })
     const worst = Math.min(...ROUTINGS.map((r) => median(ratios.get(r)!)))
     const counted = hosts.reduce((n, h) => n + h.metrics().versions.reduce((k, v) => k + v.calls, 0), 0)
@@ -112,8 +154,14 @@ export async function benchHostCore(): Promise<Section> {
       headers: ['case', 'req/s', 'vs plain', 'p50 ms', 'p99 ms'],
       rows,
       checks: [
-        { label: `host-core at least 0.95x the plain responder, with and without a mapping, metrics on (worst ${worst.toFixed(2)}x)`, pass: worst >= 0.95 },
-        { label: `host-core counted every call it served in its metrics (${counted} of ${served})`, pass: counted === served && served > 0 },
+        {
+          label: `host-core at least 0.95x the plain responder, with and without a mapping, metrics on (worst ${worst.toFixed(2)}x)`,
+          pass: worst >= 0.95,
+        },
+        {
+          label: `host-core counted every call it served in its metrics (${counted} of ${served})`,
+          pass: counted === served && served > 0,
+        },
       ],
     }
   } finally {

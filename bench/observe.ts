@@ -44,9 +44,17 @@ function traffic(nc: NatsConnection, subjects: string[], rate: number): { stop: 
 }
 
 /** Runs a watch; resolves to its CPU and the server's between its 2nd and last frame, and how long that was. */
-function watchCpu(env: NodeJS.ProcessEnv, mode: string, serverPid: number): Promise<{ lattice: number; server: number; seconds: number; observedBy: string[] }> {
+function watchCpu(
+  env: NodeJS.ProcessEnv,
+  mode: string,
+  serverPid: number,
+): Promise<{ lattice: number; server: number; seconds: number; observedBy: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'watch', '--json', '--interval', '1s', '--count', String(FRAMES), '--observe', mode], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [BIN, 'watch', '--json', '--interval', '1s', '--count', String(FRAMES), '--observe', mode],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
     let err = ''
     let frames = 0
@@ -63,11 +71,18 @@ function watchCpu(env: NodeJS.ProcessEnv, mode: string, serverPid: number): Prom
         if (frames === 2) from = now
         if (frames === FRAMES && from) {
           const f = JSON.parse(line) as { entities: { observedBy?: string }[] }
-          result = { lattice: now.lattice - from.lattice, server: now.server - from.server, seconds: (now.t - from.t) / 1000, observedBy: [...new Set(f.entities.map((e) => e.observedBy ?? '-'))] }
+          result = {
+            lattice: now.lattice - from.lattice,
+            server: now.server - from.server,
+            seconds: (now.t - from.t) / 1000,
+            observedBy: [...new Set(f.entities.map((e) => e.observedBy ?? '-'))],
+          }
         }
       }
     })
-    child.on('exit', (code) => (code === 0 && result ? resolve(result) : reject(new Error(`watch --observe ${mode} exited ${code}: ${err}`))))
+    child.on('exit', (code) =>
+      code === 0 && result ? resolve(result) : reject(new Error(`watch --observe ${mode} exited ${code}: ${err}`)),
+    )
   })
 }
 
@@ -77,15 +92,32 @@ export async function benchObserve(): Promise<Section> {
   const hosts: Host[] = []
   try {
     const serverPid = l.nodes[0].proc!.pid!
-    hosts.push(await Host.start({ nc: conns[0], hostId: 'obs-0', control: false }), await Host.start({ nc: conns[1], hostId: 'obs-1', control: false }))
+    hosts.push(
+      await Host.start({ nc: conns[0], hostId: 'obs-0', control: false }),
+      await Host.start({ nc: conns[1], hostId: 'obs-1', control: false }),
+    )
     const ids = Array.from({ length: ENTITIES }, () => newActorId())
     for (const id of ids) {
       await hosts[0].startActor({ id, version: 'v1', handler: () => undefined })
       await hosts[1].startActor({ id, version: 'v2', handler: () => undefined })
     }
-    const target = resolveTarget({ server: l.url, creds: l.sysCredsFile, signingKey: l.operatorSeedFile, account: l.appAccount, lattice: 'default' }, 'required')
+    const target = resolveTarget(
+      {
+        server: l.url,
+        creds: l.sysCredsFile,
+        signingKey: l.operatorSeedFile,
+        account: l.appAccount,
+        lattice: 'default',
+      },
+      'required',
+    )
     await withSession(target, async (s) => {
-      for (const id of ids) await shift(s, { entity: { kind: 'actor', id }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false, force: false })
+      for (const id of ids)
+        await shift(
+          s,
+          { entity: { kind: 'actor', id }, from: 'v1', to: 'v2', weight: 50 },
+          { dryRun: false, force: false },
+        )
     })
     const env = cleanEnv({ ...l.env(), LATTICE_APP_CREDS: l.appCredsFile })
     const subjects = ids.map((id) => `wasmbus.rpc.default.${id}`)
@@ -116,7 +148,16 @@ export async function benchObserve(): Promise<Section> {
           const extraServer = w.server / w.seconds - baseServer
           const per10k = (x: number) => ((x * 10_000) / actual).toFixed(1)
           ;(mode === 'reports' ? reportCpu : subCpu).set(rate, latticePerS)
-          rows.push([String(rate), Math.round(actual).toString(), mode === 'reports' ? 'host reports' : 'subscription', w.observedBy.join(','), latticePerS.toFixed(1), per10k(latticePerS), extraServer.toFixed(1), per10k(extraServer)])
+          rows.push([
+            String(rate),
+            Math.round(actual).toString(),
+            mode === 'reports' ? 'host reports' : 'subscription',
+            w.observedBy.join(','),
+            latticePerS.toFixed(1),
+            per10k(latticePerS),
+            extraServer.toFixed(1),
+            per10k(extraServer),
+          ])
         }
       } finally {
         t.stop()
@@ -127,11 +168,26 @@ export async function benchObserve(): Promise<Section> {
     return {
       title: 'Observing traffic (watch, verify, rollouts)',
       method: `\`lattice watch --json --interval 1s\` over ${ENTITIES} actors, each v1/v2 50/50 on two host-core hosts (reports every second), while the bench publishes one-way calls at a steady rate (the "calls/s" column is what the hosts counted). CPU from /proc/<pid>/stat (10 ms ticks) between the watch's 2nd and ${FRAMES}th frame; the server's extra CPU is nats-server's during those frames minus its mean CPU over as long with no watcher at the same rate, just before and just after (a shared machine: differences of a few ms/s are noise). "per 10k/s" scales each figure to 10,000 observed calls a second.`,
-      headers: ['rate', 'calls/s', 'observed by', 'entities by', 'lattice CPU ms/s', 'per 10k/s', 'server extra CPU ms/s', 'per 10k/s'],
+      headers: [
+        'rate',
+        'calls/s',
+        'observed by',
+        'entities by',
+        'lattice CPU ms/s',
+        'per 10k/s',
+        'server extra CPU ms/s',
+        'per 10k/s',
+      ],
       rows,
       checks: [
-        { label: `from host reports, lattice's CPU does not grow with the rate: at ${high / low}x the rate ${growth.toFixed(2)}x the CPU (at most 1.5x)`, pass: growth <= 1.5 },
-        { label: `at ${high} calls/s, reports cost lattice less than subscription (${(reportCpu.get(high) ?? 0).toFixed(1)} vs ${(subCpu.get(high) ?? 0).toFixed(1)} ms/s)`, pass: (reportCpu.get(high) ?? 0) < (subCpu.get(high) ?? 0) },
+        {
+          label: `from host reports, lattice's CPU does not grow with the rate: at ${high / low}x the rate ${growth.toFixed(2)}x the CPU (at most 1.5x)`,
+          pass: growth <= 1.5,
+        },
+        {
+          label: `at ${high} calls/s, reports cost lattice less than subscription (${(reportCpu.get(high) ?? 0).toFixed(1)} vs ${(subCpu.get(high) ?? 0).toFixed(1)} ms/s)`,
+          pass: (reportCpu.get(high) ?? 0) < (subCpu.get(high) ?? 0),
+        },
       ],
     }
   } finally {

@@ -20,12 +20,26 @@ import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 import { updatedDoc } from './doc.js'
 
-const benches: Record<string, () => Promise<Section | Section[]>> = { startup: benchStartup, compile: benchCompile, shift: benchShift, 'host-core': benchHostCore, concurrent: benchConcurrent, observe: benchObserve, dashboard: benchDashboard, 'dashboard-server': benchDashboardServer }
+const benches: Record<string, () => Promise<Section | Section[]>> = {
+  startup: benchStartup,
+  compile: benchCompile,
+  shift: benchShift,
+  'host-core': benchHostCore,
+  concurrent: benchConcurrent,
+  observe: benchObserve,
+  dashboard: benchDashboard,
+  'dashboard-server': benchDashboardServer,
+}
 const only = process.env.BENCH_ONLY?.split(',')
 const DOC = new URL('../docs/benchmarks.md', import.meta.url)
 const loadAtStart = loadavg()
 
-const table = (s: Section) => [`| ${s.headers.join(' | ')} |`, `|${s.headers.map(() => '---').join('|')}|`, ...s.rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+const table = (s: Section) =>
+  [
+    `| ${s.headers.join(' | ')} |`,
+    `|${s.headers.map(() => '---').join('|')}|`,
+    ...s.rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
 
 const sections: Section[] = []
 for (const [name, run] of Object.entries(benches)) {
@@ -34,15 +48,29 @@ for (const [name, run] of Object.entries(benches)) {
   const out = await run()
   for (const s of Array.isArray(out) ? out : [out]) {
     sections.push(s)
-    console.log(`\n${s.title}\n${table(s)}\n${s.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}: ${c.label}`).join('\n')}`)
+    console.log(
+      `\n${s.title}\n${table(s)}\n${s.checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}: ${c.label}`).join('\n')}`,
+    )
   }
 }
 
 const natsVersion = execFileSync(NATS_SERVER, ['--version'], { encoding: 'utf8' }).trim()
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${natsVersion}`
 const measured = `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}${only ? ` (\`BENCH_ONLY=${only.join(',')}\`)` : ''}: ${machine}; load average ${loadAtStart.map((l) => l.toFixed(1)).join(', ')} at the start.`
-const render = (s: Section) => [`## ${s.title}`, `${s.method}\n${measured}`, table(s), ...(s.checks.length ? [s.checks.map((c) => `- ${c.pass ? '✔' : '✖'} ${c.label}`).join('\n')] : [])].join('\n\n')
-writeFileSync(DOC, updatedDoc(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n', sections.map((s) => ({ title: s.title, text: render(s) }))))
+const render = (s: Section) =>
+  [
+    `## ${s.title}`,
+    `${s.method}\n${measured}`,
+    table(s),
+    ...(s.checks.length ? [s.checks.map((c) => `- ${c.pass ? '✔' : '✖'} ${c.label}`).join('\n')] : []),
+  ].join('\n\n')
+writeFileSync(
+  DOC,
+  updatedDoc(
+    existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Benchmarks\n',
+    sections.map((s) => ({ title: s.title, text: render(s) })),
+  ),
+)
 const failed = sections.flatMap((s) => s.checks).filter((c) => !c.pass)
 if (failed.length) {
   console.log(`\n${failed.length} target(s) missed.`)

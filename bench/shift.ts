@@ -50,10 +50,25 @@ async function endToEnd(l: TestLattice): Promise<EndToEnd> {
   const other = await secondAccount(l)
   const otherEnv = { ...l.env(), LATTICE_ACCOUNT: other }
   const weightAt = (i: number) => String(10 + ((i * 7) % 80))
-  const shift = (actor: string, i: number, env: Record<string, string>) => measureNode([BIN, 'shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', weightAt(i), '--force'], cleanEnv(env))
+  const shift = (actor: string, i: number, env: Record<string, string>) =>
+    measureNode(
+      [BIN, 'shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', weightAt(i), '--force'],
+      cleanEnv(env),
+    )
   const cases: Record<keyof EndToEnd, (i: number) => Promise<Measured>> = {
     baseline: (i) =>
-      measureNode([BASELINE, l.urls, l.sysCredsFile, l.operatorSeedFile, other, source, `${source}.${versionToken('v1')}`, `${source}.${versionToken('v2')}`, weightAt(i), String(l.nodes.length)]),
+      measureNode([
+        BASELINE,
+        l.urls,
+        l.sysCredsFile,
+        l.operatorSeedFile,
+        other,
+        source,
+        `${source}.${versionToken('v1')}`,
+        `${source}.${versionToken('v2')}`,
+        weightAt(i),
+        String(l.nodes.length),
+      ]),
     lattice: (i) => shift(plain, i, otherEnv),
     history: (i) => shift(recorded, i, { ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile }),
   }
@@ -72,7 +87,12 @@ async function secondAccount(l: TestLattice): Promise<string> {
   const sys = await appConnection(l.urls, l.sysCredsFile)
   try {
     let acks = 0
-    for await (const m of await sys.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(jwt), { strategy: RequestStrategy.Count, maxMessages: l.nodes.length, maxWait: 5000 })) if (m.data.length) acks++
+    for await (const m of await sys.requestMany('$SYS.REQ.CLAIMS.UPDATE', new TextEncoder().encode(jwt), {
+      strategy: RequestStrategy.Count,
+      maxMessages: l.nodes.length,
+      maxWait: 5000,
+    }))
+      if (m.data.length) acks++
     if (acks < l.nodes.length) throw new Error(`only ${acks} of ${l.nodes.length} servers took the second account`)
   } finally {
     await sys.close()
@@ -98,8 +118,14 @@ async function toEffect(l: TestLattice): Promise<{ effect: number; exit: number 
       await lattice(l, ['shift', 'actor', actor, '--to', 'v1', '--weight', '100', '--from', 'v2'])
       await new Promise((r) => setTimeout(r, 50)) // in-flight messages to v2 drain
       const start = performance.now()
-      const seen = new Promise<number>((resolve) => (firstOnV2 = () => ((firstOnV2 = undefined), resolve(performance.now() - start))))
-      const child = spawn(process.execPath, [BIN, 'shift', 'actor', actor, '--to', 'v2', '--weight', '100', '--from', 'v1'], { env: cleanEnv(l.env()), stdio: 'ignore' })
+      const seen = new Promise<number>(
+        (resolve) => (firstOnV2 = () => ((firstOnV2 = undefined), resolve(performance.now() - start))),
+      )
+      const child = spawn(
+        process.execPath,
+        [BIN, 'shift', 'actor', actor, '--to', 'v2', '--weight', '100', '--from', 'v1'],
+        { env: cleanEnv(l.env()), stdio: 'ignore' },
+      )
       const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now() - start)))
       const [effect, exit] = await Promise.all([seen, exited])
       if (i >= 0) {
@@ -133,20 +159,48 @@ export async function benchShift(): Promise<Section[]> {
       title: 'lattice shift, end to end',
       method: `Process start to exit: \`lattice shift\` (reads every resolver's JWT, pings the servers, readiness gate skipped with --force, signs, pushes, checks what every server installed) against bench/baseline-shift.mjs (lookup, sign, push, wait for every acknowledgement; no history). Without history, and with it (--state-creds: the lock, the intent and the record in the state bucket, the bucket's connection). The script and lattice without history change a second account made like the first, so that the runs with history do not find their pushes as drift to record. ${RUNS} rounds of the three in turn after a warm-up; medians.`,
       headers: ['servers', 'baseline script', 'lattice shift', 'vs script', 'with history', 'vs without', 'vs script'],
-      rows: results.map(({ nodes, e2e: r }) => [String(nodes), ms(r.baseline.ms), ms(r.lattice.ms), x(r.lattice.ms, r.baseline.ms), ms(r.history.ms), x(r.history.ms, r.lattice.ms), x(r.history.ms, r.baseline.ms)]),
+      rows: results.map(({ nodes, e2e: r }) => [
+        String(nodes),
+        ms(r.baseline.ms),
+        ms(r.lattice.ms),
+        x(r.lattice.ms, r.baseline.ms),
+        ms(r.history.ms),
+        x(r.history.ms, r.lattice.ms),
+        x(r.history.ms, r.baseline.ms),
+      ]),
       checks: results.flatMap(({ nodes, e2e: r }) => [
-        { label: `${servers(nodes)}, without history: at most 1.0x the script (${x(r.lattice.ms, r.baseline.ms)})`, pass: r.lattice.ms <= r.baseline.ms },
-        { label: `${servers(nodes)}, with history: at most 1.0x the script (${x(r.history.ms, r.baseline.ms)}; ${stateCost(r.history.ms - r.lattice.ms)})`, pass: r.history.ms <= r.baseline.ms },
+        {
+          label: `${servers(nodes)}, without history: at most 1.0x the script (${x(r.lattice.ms, r.baseline.ms)})`,
+          pass: r.lattice.ms <= r.baseline.ms,
+        },
+        {
+          label: `${servers(nodes)}, with history: at most 1.0x the script (${x(r.history.ms, r.baseline.ms)}; ${stateCost(r.history.ms - r.lattice.ms)})`,
+          pass: r.history.ms <= r.baseline.ms,
+        },
       ]),
     },
     {
       title: 'lattice shift, peak memory',
-      method: 'maxRSS of each process of the runs above, as it exits (process.resourceUsage(), preloaded with bench/max-rss.mjs on both sides); medians.',
+      method:
+        'maxRSS of each process of the runs above, as it exits (process.resourceUsage(), preloaded with bench/max-rss.mjs on both sides); medians.',
       headers: ['servers', 'baseline script', 'lattice shift', 'vs script', 'with history', 'vs script'],
-      rows: results.map(({ nodes, e2e: r }) => [String(nodes), mib(r.baseline.maxRssKiB), mib(r.lattice.maxRssKiB), x(r.lattice.maxRssKiB, r.baseline.maxRssKiB), mib(r.history.maxRssKiB), x(r.history.maxRssKiB, r.baseline.maxRssKiB)]),
+      rows: results.map(({ nodes, e2e: r }) => [
+        String(nodes),
+        mib(r.baseline.maxRssKiB),
+        mib(r.lattice.maxRssKiB),
+        x(r.lattice.maxRssKiB, r.baseline.maxRssKiB),
+        mib(r.history.maxRssKiB),
+        x(r.history.maxRssKiB, r.baseline.maxRssKiB),
+      ]),
       checks: results.flatMap(({ nodes, e2e: r }) => [
-        { label: `${servers(nodes)}, without history: at most 1.1x the script's (${x(r.lattice.maxRssKiB, r.baseline.maxRssKiB)})`, pass: r.lattice.maxRssKiB <= 1.1 * r.baseline.maxRssKiB },
-        { label: `${servers(nodes)}, with history: at most 1.1x the script's (${x(r.history.maxRssKiB, r.baseline.maxRssKiB)})`, pass: r.history.maxRssKiB <= 1.1 * r.baseline.maxRssKiB },
+        {
+          label: `${servers(nodes)}, without history: at most 1.1x the script's (${x(r.lattice.maxRssKiB, r.baseline.maxRssKiB)})`,
+          pass: r.lattice.maxRssKiB <= 1.1 * r.baseline.maxRssKiB,
+        },
+        {
+          label: `${servers(nodes)}, with history: at most 1.1x the script's (${x(r.history.maxRssKiB, r.baseline.maxRssKiB)})`,
+          pass: r.history.maxRssKiB <= 1.1 * r.baseline.maxRssKiB,
+        },
       ]),
     },
     {

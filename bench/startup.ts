@@ -25,10 +25,14 @@ export async function benchStartup(): Promise<Section> {
   ]
   for (const [, args, env] of cases) await timeProcess(process.execPath, args, env) // warm-up (disk cache)
   const times: Record<string, number[]> = Object.fromEntries(cases.map(([n]) => [n, []]))
-  for (let i = 0; i < RUNS * 2; i++) for (const [name, args, env] of cases) times[name].push(await timeProcess(process.execPath, args, env))
+  for (let i = 0; i < RUNS * 2; i++)
+    for (const [name, args, env] of cases) times[name].push(await timeProcess(process.execPath, args, env))
   const base = median(times[BASE])
   const ratio = (n: string) => median(times[n]) / base
-  const check = (n: string, target: number) => ({ label: `${n} at most ${target}x node -e 0 (${ratio(n).toFixed(2)}x)`, pass: ratio(n) <= target })
+  const check = (n: string, target: number) => ({
+    label: `${n} at most ${target}x node -e 0 (${ratio(n).toFixed(2)}x)`,
+    pass: ratio(n) <= target,
+  })
   return {
     title: 'Start-up',
     method: `${RUNS * 2} runs of each, alternating, after a warm-up; wall time from spawn to exit. \`env subjects\` reads a spec (bench/fixtures/lattice.yaml) and contacts nothing; it runs without oclif's runtime (dist/direct/), and once more through oclif for comparison.`,

@@ -11,7 +11,9 @@ const argv = process.argv.slice(2)
 main().catch((err) => {
   // lattice's commands report their own errors; this is a fault of the entry itself, reported as
   // LatticeCommand reports an internal error (src/cli/base.ts).
-  const detail = process.env.LATTICE_DEBUG ? `\n${err?.stack}` : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
+  const detail = process.env.LATTICE_DEBUG
+    ? `\n${err?.stack}`
+    : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
   process.stderr.write(`Internal error: ${err?.message ?? err}${detail}\n`)
   process.exitCode = 1 // INTERNAL (docs/exit-codes.md)
 })
@@ -39,7 +41,8 @@ async function main() {
  */
 function exitSoon() {
   setTimeout(() => {
-    if (process.env.LATTICE_DEBUG) process.stderr.write(`lattice: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`)
+    if (process.env.LATTICE_DEBUG)
+      process.stderr.write(`lattice: exiting with handles still open: ${process.getActiveResourcesInfo().join(', ')}\n`)
     process.exit()
   }, 1000).unref()
 }
@@ -51,11 +54,16 @@ function exitSoon() {
  */
 async function fastHelp() {
   const end = argv.indexOf('--')
-  if (!(argv.length <= 1 || argv[0] === 'help' || argv.slice(0, end === -1 ? undefined : end).includes('--help'))) return false
+  if (!(argv.length <= 1 || argv[0] === 'help' || argv.slice(0, end === -1 ? undefined : end).includes('--help')))
+    return false
   if (process.env.LATTICE_OCLIF_HELP) return false
   // One word is a help only when it names a topic (`lattice shift`): `lattice status` is a command to run.
   if (argv.length === 1 && argv[0] !== 'help' && argv[0] !== '--help') {
-    if (!/^[a-z][a-z0-9-]*$/.test(argv[0]) || !require('node:fs').existsSync(join(root, 'dist', 'help', `topic.${argv[0]}.json`))) return false
+    if (
+      !/^[a-z][a-z0-9-]*$/.test(argv[0]) ||
+      !require('node:fs').existsSync(join(root, 'dist', 'help', `topic.${argv[0]}.json`))
+    )
+      return false
   }
   try {
     const { fastHelp } = await import(require('node:url').pathToFileURL(join(root, 'dist', 'fast-help.js')).href)

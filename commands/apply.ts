@@ -1,5 +1,13 @@
 import { Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag, withoutStateFlag } from '../src/cli/base.js'
+import {
+  LatticeCommand,
+  connectionFlags,
+  dryRunFlag,
+  safetyFlags,
+  signingFlags,
+  specFlag,
+  withoutStateFlag,
+} from '../src/cli/base.js'
 import { renderChange } from '../src/views/routing-view.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -14,7 +22,10 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
 
   static override examples = [
     { description: 'Apply lattice.yaml', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Apply another file and remove routes it does not name', command: '<%= config.bin %> <%= command.id %> -f prod.yaml --prune' },
+    {
+      description: 'Apply another file and remove routes it does not name',
+      command: '<%= config.bin %> <%= command.id %> -f prod.yaml --prune',
+    },
     { description: 'Show the exact mappings, push nothing', command: '<%= config.bin %> <%= command.id %> --dry-run' },
   ]
 
@@ -22,9 +33,12 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
     ...connectionFlags,
     ...signingFlags,
     ...withoutStateFlag,
-  ...withoutStateFlag,
+    ...withoutStateFlag,
     ...specFlag,
-    prune: Flags.boolean({ summary: 'Also remove lattice mappings of entities the file does not name.', default: false }),
+    prune: Flags.boolean({
+      summary: 'Also remove lattice mappings of entities the file does not name.',
+      default: false,
+    }),
     ...safetyFlags,
     ...dryRunFlag,
   }
@@ -32,8 +46,13 @@ Mappings of entities the file does not name are kept, unless --prune; mappings o
   async run(): Promise<ChangeResult> {
     const { flags } = await this.parse(Apply)
     const spec = readSpec(flags.file)
-    const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
-    const result = await this.spin('applying the spec', () => withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune })))
+    const target = resolveTarget(
+      specTarget(this.targetOptions(flags), spec),
+      flags['dry-run'] ? 'optional' : 'required',
+    )
+    const result = await this.spin('applying the spec', () =>
+      withSession(target, (s) => applySpec(s, spec, { ...this.changeOptions(flags), prune: flags.prune })),
+    )
     this.warnAll(result.warnings)
     this.log(renderChange(result, this.paint()))
     return result

@@ -20,7 +20,10 @@ The text view cuts keys to their first 8 characters (MD4GAB2C…) and lists each
   static override flags = {
     ...connectionFlags,
     limit: Flags.integer({ min: 1, summary: 'Show only the latest N revisions.' }),
-    'full-keys': Flags.boolean({ summary: 'Print keys whole, lines unwrapped (the text view cuts keys to 8 characters and …; --json always has them whole).' }),
+    'full-keys': Flags.boolean({
+      summary:
+        'Print keys whole, lines unwrapped (the text view cuts keys to 8 characters and …; --json always has them whole).',
+    }),
   }
 
   async run(): Promise<HistoryResult> {
@@ -28,7 +31,12 @@ The text view cuts keys to their first 8 characters (MD4GAB2C…) and lists each
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const result = await withSession(target, (s) => history(s, { limit: flags.limit }))
     this.warnAll(result.warnings)
-    this.log(renderHistory(result, { fullKeys: flags['full-keys'], width: process.stdout.isTTY ? process.stdout.columns : undefined }))
+    this.log(
+      renderHistory(result, {
+        fullKeys: flags['full-keys'],
+        width: process.stdout.isTTY ? process.stdout.columns : undefined,
+      }),
+    )
     return result
   }
 }

@@ -8,18 +8,28 @@ import { readSpec } from '../src/spec/parse.js'
 
 export default class Plan extends LatticeCommand {
   static override summary = 'Show what `lattice apply` would change, per entity; push nothing.'
-  static override description = 'Compares the spec with the live routing. With --detailed-exitcode: exit 0 when nothing would change, 2 when something would, 1 on error (Terraform\'s convention).'
+  static override description =
+    "Compares the spec with the live routing. With --detailed-exitcode: exit 0 when nothing would change, 2 when something would, 1 on error (Terraform's convention)."
 
   static override examples = [
     { description: 'What would change', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Gate a CI job on pending changes', command: '<%= config.bin %> <%= command.id %> -f prod.yaml --detailed-exitcode' },
+    {
+      description: 'Gate a CI job on pending changes',
+      command: '<%= config.bin %> <%= command.id %> -f prod.yaml --detailed-exitcode',
+    },
   ]
 
   static override flags = {
     ...connectionFlags,
     ...specFlag,
-    prune: Flags.boolean({ summary: 'Also show lattice mappings of entities the file does not name as removed.', default: false }),
-    'detailed-exitcode': Flags.boolean({ summary: 'Exit 0 for no change, 2 for changes, 1 for errors.', default: false }),
+    prune: Flags.boolean({
+      summary: 'Also show lattice mappings of entities the file does not name as removed.',
+      default: false,
+    }),
+    'detailed-exitcode': Flags.boolean({
+      summary: 'Exit 0 for no change, 2 for changes, 1 for errors.',
+      default: false,
+    }),
   }
 
   async run(): Promise<ChangeResult> {

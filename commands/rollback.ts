@@ -1,5 +1,12 @@
 import { Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, withoutStateFlag } from '../src/cli/base.js'
+import {
+  LatticeCommand,
+  connectionFlags,
+  dryRunFlag,
+  safetyFlags,
+  signingFlags,
+  withoutStateFlag,
+} from '../src/cli/base.js'
 import { renderChange } from '../src/views/routing-view.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { rollback } from '../src/ops/history.js'
@@ -16,7 +23,10 @@ The spec file (-f, default lattice.yaml when it exists) is kept true: when the r
     { description: 'Undo the latest change', command: '<%= config.bin %> <%= command.id %>' },
     { description: 'Go back to revision 12', command: '<%= config.bin %> <%= command.id %> --to 12' },
     { description: 'Show what would change', command: '<%= config.bin %> <%= command.id %> --to 12 --dry-run' },
-    { description: 'Undo a swap, keeping live: of prod.yaml in step', command: '<%= config.bin %> <%= command.id %> -f prod.yaml' },
+    {
+      description: 'Undo a swap, keeping live: of prod.yaml in step',
+      command: '<%= config.bin %> <%= command.id %> -f prod.yaml',
+    },
   ]
 
   static override flags = {
@@ -24,8 +34,14 @@ The spec file (-f, default lattice.yaml when it exists) is kept true: when the r
     ...signingFlags,
     ...withoutStateFlag,
     to: Flags.integer({ min: 0, summary: 'Revision to restore [default: the one before the latest].' }),
-    file: Flags.string({ char: 'f', summary: 'Spec file whose live: to keep in step [default: lattice.yaml, when it exists].' }),
-    'no-write': Flags.boolean({ summary: 'Do not rewrite live: in the spec file (a warning says when it no longer names what is live).', default: false }),
+    file: Flags.string({
+      char: 'f',
+      summary: 'Spec file whose live: to keep in step [default: lattice.yaml, when it exists].',
+    }),
+    'no-write': Flags.boolean({
+      summary: 'Do not rewrite live: in the spec file (a warning says when it no longer names what is live).',
+      default: false,
+    }),
     ...safetyFlags,
     ...dryRunFlag,
   }
@@ -34,7 +50,9 @@ The spec file (-f, default lattice.yaml when it exists) is kept true: when the r
     const { flags } = await this.parse(Rollback)
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const { spec, warning } = specAtHand(flags.file)
-    const result = await withSession(target, (s) => rollback(s, flags.to, this.changeOptions(flags), spec ? { spec, write: !flags['no-write'] } : undefined))
+    const result = await withSession(target, (s) =>
+      rollback(s, flags.to, this.changeOptions(flags), spec ? { spec, write: !flags['no-write'] } : undefined),
+    )
     const note = result.specLive ? specLiveNote(result.specLive, flags['dry-run']) : undefined
     this.warnAll([...result.warnings, ...(warning ? [warning] : []), ...(note?.warning ? [note.warning] : [])])
     this.log(`Rolling back lattice ${result.lattice} to revision ${result.rolledBackTo}.`)

@@ -12,22 +12,34 @@ Entities that run (host-core instances subscribe to their versioned subjects; wa
 
   static override examples = [
     { description: 'Table of live routes', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Has every server caught up with the latest change?', command: '<%= config.bin %> <%= command.id %> --servers' },
+    {
+      description: 'Has every server caught up with the latest change?',
+      command: '<%= config.bin %> <%= command.id %> --servers',
+    },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json' },
   ]
 
   static override flags = {
     ...connectionFlags,
-    servers: Flags.boolean({ summary: 'Also show, per server, whether it runs the newest account JWT and every mapping of it as written (and, with --state-creds, the state bucket\'s replicas).', default: false }),
+    servers: Flags.boolean({
+      summary:
+        "Also show, per server, whether it runs the newest account JWT and every mapping of it as written (and, with --state-creds, the state bucket's replicas).",
+      default: false,
+    }),
   }
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status)
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await this.spin('reading the live state', () => withSession(target, (s) => status(s, { servers: flags.servers })))
+    const result = await this.spin('reading the live state', () =>
+      withSession(target, (s) => status(s, { servers: flags.servers })),
+    )
     this.warnAll(result.warnings)
     this.log(renderStatus(result))
-    if (result.state) this.log(`\nRevision ${result.state.revision}${result.state.pending === undefined ? '' : ` (revision ${result.state.pending} in flight)`}${result.state.drift.length ? `; changed outside lattice since: ${result.state.drift.length} subject(s)` : ''}.`)
+    if (result.state)
+      this.log(
+        `\nRevision ${result.state.revision}${result.state.pending === undefined ? '' : ` (revision ${result.state.pending} in flight)`}${result.state.drift.length ? `; changed outside lattice since: ${result.state.drift.length} subject(s)` : ''}.`,
+      )
     if (result.servers) this.log(`\n${renderServers(result)}`)
     if (result.stateBucket) this.log(`\n${renderStateHealth(result.stateBucket)}`)
     return result

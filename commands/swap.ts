@@ -1,5 +1,13 @@
 import { Args, Flags } from '@oclif/core'
-import { LatticeCommand, connectionFlags, dryRunFlag, safetyFlags, signingFlags, specFlag, withoutStateFlag } from '../src/cli/base.js'
+import {
+  LatticeCommand,
+  connectionFlags,
+  dryRunFlag,
+  safetyFlags,
+  signingFlags,
+  specFlag,
+  withoutStateFlag,
+} from '../src/cli/base.js'
 import { renderChange } from '../src/views/routing-view.js'
 import type { ChangeResult } from '../src/ops/change.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
@@ -13,7 +21,10 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
 
   static override examples = [
     { description: 'Swap blue for green', command: '<%= config.bin %> <%= command.id %> blue green' },
-    { description: 'Swap back, without touching the file', command: '<%= config.bin %> <%= command.id %> green blue --no-write' },
+    {
+      description: 'Swap back, without touching the file',
+      command: '<%= config.bin %> <%= command.id %> green blue --no-write',
+    },
   ]
 
   static override args = {
@@ -28,7 +39,10 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
     ...specFlag,
     'no-write': Flags.boolean({ summary: 'Do not rewrite live: in the spec file.', default: false }),
     ...safetyFlags,
-    force: Flags.boolean({ summary: 'Swap even when FROM is not what is live, and route to versions nothing subscribes to.', default: false }),
+    force: Flags.boolean({
+      summary: 'Swap even when FROM is not what is live, and route to versions nothing subscribes to.',
+      default: false,
+    }),
     ...dryRunFlag,
   }
 
@@ -37,8 +51,13 @@ Refuses when FROM is not what is live (in the file and on the servers) unless --
     // The file first (a secret pasted into it is refused before anything else), then the arguments; nothing is contacted yet.
     const spec = readSpec(flags.file)
     checkSwap(args.from, args.to)
-    const target = resolveTarget(specTarget(this.targetOptions(flags), spec), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => swapEnvironments(s, spec, args.from, args.to, this.changeOptions(flags)))
+    const target = resolveTarget(
+      specTarget(this.targetOptions(flags), spec),
+      flags['dry-run'] ? 'optional' : 'required',
+    )
+    const result = await withSession(target, (s) =>
+      swapEnvironments(s, spec, args.from, args.to, this.changeOptions(flags)),
+    )
     const write = !flags['no-write'] && !flags['dry-run'] && spec.live !== args.to
     if (write) writeLive(spec, args.to)
     this.warnAll(result.warnings)

@@ -17,15 +17,29 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
 
   static override examples = [
     { description: 'Every weighted entity of the lattice', command: '<%= config.bin %> <%= command.id %>' },
-    { description: 'Two actors, every 2 s', command: '<%= config.bin %> <%= command.id %> MBXYZ... MCABC... --interval 2s' },
-    { description: 'The wasmCloud component hello (its versions are component IDs, e.g. hello-v2)', command: '<%= config.bin %> <%= command.id %> hello' },
-    { description: 'Ten frames of NDJSON for a script', command: '<%= config.bin %> <%= command.id %> --json --count 10' },
+    {
+      description: 'Two actors, every 2 s',
+      command: '<%= config.bin %> <%= command.id %> MBXYZ... MCABC... --interval 2s',
+    },
+    {
+      description: 'The wasmCloud component hello (its versions are component IDs, e.g. hello-v2)',
+      command: '<%= config.bin %> <%= command.id %> hello',
+    },
+    {
+      description: 'Ten frames of NDJSON for a script',
+      command: '<%= config.bin %> <%= command.id %> --json --count 10',
+    },
   ]
 
   static override strict = false
   static override ndjson = true
   static override longRunning = true
-  static override args = { ids: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component IDs (any other name); default: every weighted entity.' }) }
+  static override args = {
+    ids: Args.string({
+      description:
+        'Actor (M...), provider (V...) or wasmCloud component IDs (any other name); default: every weighted entity.',
+    }),
+  }
   static override flags = {
     ...connectionFlags,
     ...appFlags,
@@ -41,6 +55,12 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
     const intervalMs = parseDuration(flags.interval, '--interval')
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const view = new FrameView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t))
-    await untilInterrupted((stopped) => withSession(target, (s) => watch(s, only, { intervalMs, frames: flags.count, stopped, observe: flags.observe as ObserveMode }, (f) => view.frame(f))))
+    await untilInterrupted((stopped) =>
+      withSession(target, (s) =>
+        watch(s, only, { intervalMs, frames: flags.count, stopped, observe: flags.observe as ObserveMode }, (f) =>
+          view.frame(f),
+        ),
+      ),
+    )
   }
 }

@@ -13,7 +13,12 @@ export function mayInstall() {
 /** apt-get install `packages` (what and why said first: it runs as root). */
 export function aptInstall(packages, why, { noRecommends = false } = {}) {
   const options = noRecommends ? ['--no-install-recommends'] : []
-  console.error(`${why}: installing the Debian package${packages.length > 1 ? 's' : ''} (apt-get install -y ${[...options, ...packages].join(' ')}; LATTICE_NO_INSTALL=1 skips this)...`)
+  console.error(
+    `${why}: installing the Debian package${packages.length > 1 ? 's' : ''} (apt-get install -y ${[...options, ...packages].join(' ')}; LATTICE_NO_INSTALL=1 skips this)...`,
+  )
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
-  execFileSync('apt-get', ['install', '-y', '-qq', ...options, ...packages], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  execFileSync('apt-get', ['install', '-y', '-qq', ...options, ...packages], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
 }

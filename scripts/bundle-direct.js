@@ -30,15 +30,29 @@ const OCLIF_STAND_INS = {
 }
 module.exports = { CLIError }`,
   'help/index.js': 'module.exports = {}',
-  'ux/index.js': 'const colorize = (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text)\nmodule.exports = { colorize, ux: { colorize } }',
-  'ux/list.js': 'module.exports = { __esModule: true, default: (items) => require("./vendor.oclif-ux.cjs").list(items) }',
-  'ux/theme.js': 'module.exports = { colorize: (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text) }',
+  'ux/index.js':
+    'const colorize = (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text)\nmodule.exports = { colorize, ux: { colorize } }',
+  'ux/list.js':
+    'module.exports = { __esModule: true, default: (items) => require("./vendor.oclif-ux.cjs").list(items) }',
+  'ux/theme.js':
+    'module.exports = { colorize: (colour, text) => require("./vendor.oclif-ux.cjs").colorize(colour, text) }',
   'logger.js': 'module.exports = { makeDebug: () => () => {} }',
 }
 
 // The oclif files the stand-in may hold; another one means an oclif upgrade reaches further
 // (start-up would grow unseen): look at what it needs, then add it here or a stand-in above.
-const OCLIF_FILES = ['args.js', 'cache.js', 'flags.js', 'parser/errors.js', 'parser/help.js', 'parser/index.js', 'parser/parse.js', 'parser/validate.js', 'util/fs.js', 'util/util.js']
+const OCLIF_FILES = [
+  'args.js',
+  'cache.js',
+  'flags.js',
+  'parser/errors.js',
+  'parser/help.js',
+  'parser/index.js',
+  'parser/parse.js',
+  'parser/validate.js',
+  'util/fs.js',
+  'util/util.js',
+]
 
 const VENDOR_PACKAGES = ['nats', 'nkeys.js', 'tweetnacl', 'yaml', 'nats-jwt']
 
@@ -50,7 +64,10 @@ const LAZY_BUILTINS = { 'parser/parse.js': ['node:readline'], 'util/fs.js': ['no
 export async function bundleDirect(root, commands) {
   const out = join(root, 'dist', 'direct')
   // Where Node finds oclif from the package, as esbuild reports it (symlinks resolved).
-  const oclifLib = join(realpathSync(dirname(createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'))), 'lib')
+  const oclifLib = join(
+    realpathSync(dirname(createRequire(join(root, 'package.json')).resolve('@oclif/core/package.json'))),
+    'lib',
+  )
   const standIn = join(root, 'src', 'cli', 'direct', 'oclif.ts')
   const command = join(root, 'src', 'cli', 'direct', 'command.ts')
   rmSync(out, { recursive: true, force: true })
@@ -83,49 +100,98 @@ export async function bundleDirect(root, commands) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'vendored' || args.kind === 'entry-point') return undefined
-        if (args.path === '@oclif/core' && !args.importer.includes(`${sep}node_modules${sep}`)) return self === 'oclif' ? { path: standIn } : { path: './vendor.oclif.cjs', external: true }
+        if (args.path === '@oclif/core' && !args.importer.includes(`${sep}node_modules${sep}`))
+          return self === 'oclif' ? { path: standIn } : { path: './vendor.oclif.cjs', external: true }
         // lattice's Command (src/cli/base.ts imports it) is vendor.oclif.cjs's: one copy of it and of oclif's parser.
-        if (self !== 'oclif' && args.path.startsWith('.') && [standIn, command].includes(join(args.resolveDir, args.path).replace(/\.js$/, '.ts'))) return { path: './vendor.oclif.cjs', external: true }
+        if (
+          self !== 'oclif' &&
+          args.path.startsWith('.') &&
+          [standIn, command].includes(join(args.resolveDir, args.path).replace(/\.js$/, '.ts'))
+        )
+          return { path: './vendor.oclif.cjs', external: true }
         if (!VENDOR_PACKAGES.includes(args.path) || args.path === self) return undefined
-        const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'vendored' })
+        const real = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'vendored',
+        })
         // Another copy of the package (a nested version) stays in the bundle that uses it.
-        return real.path === vendorEntries.get(args.path) ? { path: `./vendor.${args.path}.cjs`, external: true } : undefined
+        return real.path === vendorEntries.get(args.path)
+          ? { path: `./vendor.${args.path}.cjs`, external: true }
+          : undefined
       })
       if (self !== 'oclif') return
       b.onResolve({ filter: /^\.\/vendor\.oclif-ux\.cjs$/ }, (args) => ({ path: args.path, external: true }))
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         if (!args.importer.startsWith(oclifLib + sep)) return undefined
         const target = relative(oclifLib, join(args.resolveDir, args.path)).split(sep).join('/')
-        for (const name of [target, `${target}.js`, `${target}/index.js`]) if (OCLIF_STAND_INS[name] !== undefined) return { path: name, namespace: 'oclif-stand-in' }
+        for (const name of [target, `${target}.js`, `${target}/index.js`])
+          if (OCLIF_STAND_INS[name] !== undefined) return { path: name, namespace: 'oclif-stand-in' }
         return undefined
       })
-      b.onLoad({ filter: /.*/, namespace: 'oclif-stand-in' }, (args) => ({ contents: OCLIF_STAND_INS[args.path], loader: 'js' }))
+      b.onLoad({ filter: /.*/, namespace: 'oclif-stand-in' }, (args) => ({
+        contents: OCLIF_STAND_INS[args.path],
+        loader: 'js',
+      }))
       b.onLoad({ filter: /\.js$/ }, (args) => {
-        const builtins = args.path.startsWith(oclifLib + sep) && LAZY_BUILTINS[relative(oclifLib, args.path).split(sep).join('/')]
+        const builtins =
+          args.path.startsWith(oclifLib + sep) && LAZY_BUILTINS[relative(oclifLib, args.path).split(sep).join('/')]
         if (!builtins) return undefined
         let source = readFileSync(args.path, 'utf8')
         for (const id of builtins) {
           const eager = new RegExp(`^const (\\w+) = require\\("${id}"\\);$`, 'm')
-          if (!eager.test(source)) throw new Error(`${args.path} no longer requires ${id} as scripts/bundle-direct.js expects`)
-          source = source.replace(eager, (_, name) => `let ${name}_loaded; const ${name} = new Proxy({}, { get: (_, key) => (${name}_loaded ??= require("${id}"))[key] });`)
+          if (!eager.test(source))
+            throw new Error(`${args.path} no longer requires ${id} as scripts/bundle-direct.js expects`)
+          source = source.replace(
+            eager,
+            (_, name) =>
+              `let ${name}_loaded; const ${name} = new Proxy({}, { get: (_, key) => (${name}_loaded ??= require("${id}"))[key] });`,
+          )
         }
         return { contents: source, loader: 'js' }
       })
     },
   })
 
-  const resolver = await build({ ...common, write: false, metafile: false, stdin: { contents: '', resolveDir: root }, plugins: [{ name: 'entries', setup: (b) => b.onStart(async () => {
-    for (const name of VENDOR_PACKAGES) vendorEntries.set(name, (await b.resolve(name, { kind: 'import-statement', resolveDir: root })).path)
-  }) }] })
+  const resolver = await build({
+    ...common,
+    write: false,
+    metafile: false,
+    stdin: { contents: '', resolveDir: root },
+    plugins: [
+      {
+        name: 'entries',
+        setup: (b) =>
+          b.onStart(async () => {
+            for (const name of VENDOR_PACKAGES)
+              vendorEntries.set(name, (await b.resolve(name, { kind: 'import-statement', resolveDir: root })).path)
+          }),
+      },
+    ],
+  })
   if (resolver.errors.length > 0) throw new Error('scripts/bundle-direct.js: could not resolve the vendor packages')
 
   const inputs = []
   for (const name of [...VENDOR_PACKAGES, 'oclif']) {
-    const result = await build({ ...common, entryPoints: [{ in: name === 'oclif' ? standIn : vendorEntries.get(name), out: `vendor.${name}` }], plugins: [vendored(name)] })
+    const result = await build({
+      ...common,
+      entryPoints: [{ in: name === 'oclif' ? standIn : vendorEntries.get(name), out: `vendor.${name}` }],
+      plugins: [vendored(name)],
+    })
     inputs.push(...Object.keys(result.metafile.inputs).map((input) => [`vendor.${name}`, input]))
   }
   // oclif's list and colours, for the words of a parse error (the stand-ins above require it).
-  await build({ ...common, metafile: false, stdin: { contents: `exports.list = require('./ux/list.js').default\nexports.colorize = require('./ux/theme.js').colorize`, resolveDir: oclifLib, sourcefile: 'oclif-ux.js' }, outfile: join(out, 'vendor.oclif-ux.cjs'), outdir: undefined })
+  await build({
+    ...common,
+    metafile: false,
+    stdin: {
+      contents: `exports.list = require('./ux/list.js').default\nexports.colorize = require('./ux/theme.js').colorize`,
+      resolveDir: oclifLib,
+      sourcefile: 'oclif-ux.js',
+    },
+    outfile: join(out, 'vendor.oclif-ux.cjs'),
+    outdir: undefined,
+  })
   const result = await build({
     ...common,
     entryPoints: [
@@ -136,11 +202,19 @@ export async function bundleDirect(root, commands) {
   })
   inputs.push(...Object.keys(result.metafile.inputs).map((input) => ['commands', input]))
 
-  const oclifInputs = inputs.filter(([, input]) => input.includes('@oclif/core/lib/')).map(([file, input]) => [file, input.slice(input.indexOf('@oclif/core/lib/') + '@oclif/core/lib/'.length)])
+  const oclifInputs = inputs
+    .filter(([, input]) => input.includes('@oclif/core/lib/'))
+    .map(([file, input]) => [file, input.slice(input.indexOf('@oclif/core/lib/') + '@oclif/core/lib/'.length)])
   const extra = oclifInputs.filter(([file, input]) => file !== 'vendor.oclif' || !OCLIF_FILES.includes(input))
-  if (extra.length > 0) throw new Error(`dist/direct/ bundles more of oclif than scripts/bundle-direct.js allows: ${extra.map(([f, i]) => `${i} (${f})`).join(', ')}`)
-  const runtime = inputs.filter(([, input]) => /node_modules\/(@oclif\/(?!core\/)|ansis\/|wrap-ansi\/|ejs\/|debug\/|string-width\/)/.test(input))
-  if (runtime.length > 0) throw new Error(`dist/direct/ bundles oclif's runtime: ${runtime.map(([f, i]) => `${i} (${f})`).join(', ')}`)
+  if (extra.length > 0)
+    throw new Error(
+      `dist/direct/ bundles more of oclif than scripts/bundle-direct.js allows: ${extra.map(([f, i]) => `${i} (${f})`).join(', ')}`,
+    )
+  const runtime = inputs.filter(([, input]) =>
+    /node_modules\/(@oclif\/(?!core\/)|ansis\/|wrap-ansi\/|ejs\/|debug\/|string-width\/)/.test(input),
+  )
+  if (runtime.length > 0)
+    throw new Error(`dist/direct/ bundles oclif's runtime: ${runtime.map(([f, i]) => `${i} (${f})`).join(', ')}`)
 
   // The code cache, in a process of its own: it runs every file it caches.
   const cache = spawnSync(process.execPath, [join(root, 'scripts', 'code-cache.js')], { stdio: 'inherit' })

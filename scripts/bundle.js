@@ -18,7 +18,11 @@ function commandFiles(dir) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return commandFiles(path)
     if (!name.endsWith('.ts') || name.endsWith('.d.ts')) return []
-    const id = relative(commandsDir, path).slice(0, -'.ts'.length).split(sep).filter((part, i, all) => !(part === 'index' && i === all.length - 1)).join(':')
+    const id = relative(commandsDir, path)
+      .slice(0, -'.ts'.length)
+      .split(sep)
+      .filter((part, i, all) => !(part === 'index' && i === all.length - 1))
+      .join(':')
     return [{ id, path }]
   })
 }
@@ -45,7 +49,10 @@ const noColorConvert = {
   name: 'no-color-convert',
   setup(b) {
     b.onResolve({ filter: /^color-convert$/ }, () => ({ path: 'color-convert', namespace: 'no-color-convert' }))
-    b.onLoad({ filter: /.*/, namespace: 'no-color-convert' }, () => ({ contents: "throw new Error('color-convert is not in dist/fast-help.js')", loader: 'js' }))
+    b.onLoad({ filter: /.*/, namespace: 'no-color-convert' }, () => ({
+      contents: "throw new Error('color-convert is not in dist/fast-help.js')",
+      loader: 'js',
+    }))
   },
 }
 // wrap-ansi ends each wrap by copying its result character by character, to carry colour codes
@@ -57,8 +64,17 @@ const wrapAnsiNoEscapesFast = {
   setup(b) {
     b.onLoad({ filter: /[\\/]wrap-ansi[\\/]index\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(WRAP_LOOP) || !source.includes("const ESCAPES = new Set([\n\t'\\u001B',\n\t'\\u009B'\n]);")) throw new Error(`${args.path}: not the wrap-ansi scripts/bundle.js patches (version ${JSON.parse(readFileSync(join(args.path, '..', 'package.json'), 'utf8')).version})`)
-      return { contents: source.replace(WRAP_LOOP, "const joined = rows.join('\\n');\n\tif (!joined.includes('\\u001B') && !joined.includes('\\u009B')) return joined;\n\tconst pre = [...joined];"), loader: 'js' }
+      if (!source.includes(WRAP_LOOP) || !source.includes("const ESCAPES = new Set([\n\t'\\u001B',\n\t'\\u009B'\n]);"))
+        throw new Error(
+          `${args.path}: not the wrap-ansi scripts/bundle.js patches (version ${JSON.parse(readFileSync(join(args.path, '..', 'package.json'), 'utf8')).version})`,
+        )
+      return {
+        contents: source.replace(
+          WRAP_LOOP,
+          "const joined = rows.join('\\n');\n\tif (!joined.includes('\\u001B') && !joined.includes('\\u009B')) return joined;\n\tconst pre = [...joined];",
+        ),
+        loader: 'js',
+      }
     })
   },
 }
@@ -76,7 +92,9 @@ const fastHelp = await build({
   target: 'node20',
   format: 'esm',
   outdir: join(root, 'dist'),
-  banner: { js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __latticeRequire } from 'node:module'; const require = __latticeRequire(import.meta.url);",
+  },
   // wrap-ansi's ansi-styles requires color-convert only for colour models the help never asks for.
   plugins: [asciiWidthFirst, noColorConvert, wrapAnsiNoEscapesFast],
   minify: true,
@@ -92,7 +110,10 @@ await bundleDirect(root, commands)
 // The dashboard's page (src/dashboard/page): served by `lattice dashboard` from dist/dashboard-page.
 rmSync(join(root, 'dist', 'dashboard-page'), { recursive: true, force: true })
 const pageOut = join(root, 'dist', 'dashboard-page')
-cpSync(join(root, 'src', 'dashboard', 'page'), pageOut, { recursive: true, filter: (src) => !src.endsWith('.ts') && !src.endsWith('tsconfig.json') })
+cpSync(join(root, 'src', 'dashboard', 'page'), pageOut, {
+  recursive: true,
+  filter: (src) => !src.endsWith('.ts') && !src.endsWith('tsconfig.json'),
+})
 // The page's script, for the browser (its types are checked by src/dashboard/page/tsconfig.json
 // in `npm run typecheck`). One file, no eval: the server's CSP is default-src 'self'.
 await build({

@@ -13,12 +13,16 @@ const dir = mkdtempSync(join(tmpdir(), 'lattice-docs-'))
 const fresh = join(dir, 'commands.md')
 try {
   copyFileSync(committed, fresh)
-  execFileSync(join(root, 'node_modules', '.bin', 'oclif'), ['readme', '--readme-path', fresh, '--no-source-links', '--no-aliases'], {
-    cwd: root,
-    // NODE_ENV test or development (vitest sets test) makes oclif load the help class from src/*.ts.
-    env: { ...process.env, NODE_ENV: 'production', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
-    stdio: 'ignore',
-  })
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'oclif'),
+    ['readme', '--readme-path', fresh, '--no-source-links', '--no-aliases'],
+    {
+      cwd: root,
+      // NODE_ENV test or development (vitest sets test) makes oclif load the help class from src/*.ts.
+      env: { ...process.env, NODE_ENV: 'production', OCLIF_SKIP_NEW_VERSION_CHECK: 'true' },
+      stdio: 'ignore',
+    },
+  )
   if (readFileSync(fresh, 'utf8') !== readFileSync(committed, 'utf8')) {
     console.error(`${committed} is stale: the commands changed. Run \`npm run docs:commands\` and commit the result.`)
     process.exit(1)

@@ -26,9 +26,12 @@ for (const name of readdirSync(dir).sort()) {
 
 // The warm-up. The specs of docs/specs.md, parsed as src/spec/parse.ts parses a spec:
 const { parseDocument, LineCounter } = load('vendor.yaml.cjs')
-const specs = [...readFileSync(join(root, 'docs', 'specs.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1])
+const specs = [...readFileSync(join(root, 'docs', 'specs.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
+  (m) => m[1],
+)
 if (specs.length === 0) throw new Error('scripts/code-cache.js: no yaml example in docs/specs.md')
-for (const text of specs) parseDocument(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true }).toJS()
+for (const text of specs)
+  parseDocument(text, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true }).toJS()
 // Each command's flags and arguments through oclif's parser, as the stand-in parses them; a
 // command line it refuses (a missing argument) still runs most of the parser.
 const config = { bin: 'lattice', name: 'lattice', version: '0', topicSeparator: ' ', root }

@@ -9,7 +9,11 @@ import { NO_INSTALL, aptInstall, mayInstall } from './apt-install.js'
 
 const ok = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 const header = () => ['/usr/include/nats/nats.h', '/usr/local/include/nats/nats.h'].find((f) => existsSync(f))
-const missing = () => [...(header() ? [] : ['libnats-dev']), ...(ok('cc') || ok('gcc') ? [] : ['gcc', 'libc6-dev']), ...(ok('make') ? [] : ['make'])]
+const missing = () => [
+  ...(header() ? [] : ['libnats-dev']),
+  ...(ok('cc') || ok('gcc') ? [] : ['gcc', 'libc6-dev']),
+  ...(ok('make') ? [] : ['make']),
+]
 
 let need = missing()
 if (need.length > 0 && mayInstall()) {

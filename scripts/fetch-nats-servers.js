@@ -13,11 +13,29 @@
 //   LATTICE_DEBIAN_KEYRING=<file>               keyring to check InRelease with (default Debian's)
 import { createHash } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FetchError, HOW_TO_PROVIDE, debArch, download, extractBinary, packageEntry, upstreamVersion } from './nats-server-deb.js'
+import {
+  FetchError,
+  HOW_TO_PROVIDE,
+  debArch,
+  download,
+  extractBinary,
+  packageEntry,
+  upstreamVersion,
+} from './nats-server-deb.js'
 
 export const SUITES = ['trixie', 'sid']
 const FALLBACK_MIRROR = 'http://deb.debian.org/debian'
@@ -42,7 +60,8 @@ export function aptSourceEntries(root = '/etc/apt') {
   const files = []
   if (existsSync(join(root, 'sources.list'))) files.push(join(root, 'sources.list'))
   const dir = join(root, 'sources.list.d')
-  if (existsSync(dir)) for (const f of readdirSync(dir).sort()) if (f.endsWith('.list') || f.endsWith('.sources')) files.push(join(dir, f))
+  if (existsSync(dir))
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.list') || f.endsWith('.sources')) files.push(join(dir, f))
   for (const file of files) {
     let text
     try {
@@ -58,7 +77,8 @@ export function aptSourceEntries(root = '/etc/apt') {
           if (m) fields[m[1].toLowerCase()] = m[2].trim()
         }
         if (!(fields.types ?? '').split(/\s+/).includes('deb') || /^no$/i.test(fields.enabled ?? '')) continue
-        for (const uri of (fields.uris ?? '').split(/\s+/).filter(Boolean)) entries.push({ uri, suites: (fields.suites ?? '').split(/\s+/).filter(Boolean) })
+        for (const uri of (fields.uris ?? '').split(/\s+/).filter(Boolean))
+          entries.push({ uri, suites: (fields.suites ?? '').split(/\s+/).filter(Boolean) })
       }
     } else {
       for (const raw of text.split('\n')) {
@@ -92,13 +112,19 @@ function readManifest(file) {
 }
 
 /** The binary of one suite's nats-server, fetched unless the cache has it. */
-export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMirror(), refresh = false, log = () => {} } = {}) {
+export async function fetchSuite(
+  suite,
+  { cache = cacheDir(), mirror = debianMirror(), refresh = false, log = () => {} } = {},
+) {
   mkdirSync(cache, { recursive: true })
   const manifestFile = join(cache, `${suite}.json`)
   const read = readManifest(manifestFile)
   // The binary is where this cache keeps it now (a cache copied or moved elsewhere still works).
   const manifest = read?.version ? { ...read, binary: join(cache, read.version, 'nats-server') } : undefined
-  const cached = manifest && existsSync(manifest.binary) && binaryVersion(manifest.binary) === manifest.version ? manifest : undefined
+  const cached =
+    manifest && existsSync(manifest.binary) && binaryVersion(manifest.binary) === manifest.version
+      ? manifest
+      : undefined
   if (cached && !refresh && Date.now() - (cached.checkedAt ?? 0) < RECHECK_MS) return cached
 
   const work = mkdtempSync(join(tmpdir(), 'nats-servers-'))
@@ -109,7 +135,9 @@ export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMir
       entry = await packageEntry(mirror, suite, arch, work)
     } catch (e) {
       if (cached && e instanceof FetchError) {
-        log(`${suite}: cannot check for a newer package (${e.message.split('. ')[0]}); using the cached ${cached.version}`)
+        log(
+          `${suite}: cannot check for a newer package (${e.message.split('. ')[0]}); using the cached ${cached.version}`,
+        )
         return cached
       }
       throw e
@@ -134,7 +162,9 @@ export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMir
     const runs = binaryVersion(`${binary}.part`)
     if (runs !== version) {
       rmSync(`${binary}.part`, { force: true })
-      throw new FetchError(`the nats-server ${version} of Debian ${suite} does not run here (it reported ${runs ?? 'nothing'}). ${HOW_TO_PROVIDE}`)
+      throw new FetchError(
+        `the nats-server ${version} of Debian ${suite} does not run here (it reported ${runs ?? 'nothing'}). ${HOW_TO_PROVIDE}`,
+      )
     }
     spawnSync('mv', ['-f', `${binary}.part`, binary])
     writeFileSync(manifestFile, `${JSON.stringify(result, null, 2)}\n`)
@@ -145,7 +175,8 @@ export async function fetchSuite(suite, { cache = cacheDir(), mirror = debianMir
 }
 
 export async function fetchAll(opts = {}) {
-  if (process.platform !== 'linux') throw new FetchError(`Debian's packages hold Linux binaries and this is ${process.platform}. ${HOW_TO_PROVIDE}`)
+  if (process.platform !== 'linux')
+    throw new FetchError(`Debian's packages hold Linux binaries and this is ${process.platform}. ${HOW_TO_PROVIDE}`)
   const results = []
   for (const suite of SUITES) results.push(await fetchSuite(suite, opts))
   return results

@@ -26,17 +26,22 @@ const { HELP_DATA_FORMAT, fileStamp } = await import(pathToFileURL(join(root, 'd
 const config = await Config.load(root)
 const pjson = config.pjson
 const fail = (what) => {
-  throw new Error(`scripts/help-data.js: ${what}; src/cli/fast-help.ts does not render that: teach it, or leave the help to oclif`)
+  throw new Error(
+    `scripts/help-data.js: ${what}; src/cli/fast-help.ts does not render that: teach it, or leave the help to oclif`,
+  )
 }
 // What fast-help assumes of the CLI; anything else must be taught to it first.
 if (config.topicSeparator !== ' ') fail('topicSeparator is not " "')
 if (pjson.oclif.helpOptions || pjson.helpOptions) fail('there are helpOptions')
-if (pjson.oclif.additionalHelpFlags || pjson.oclif.additionalVersionFlags) fail('there are additional help/version flags')
-if (pjson.oclif.state || pjson.oclif.theme || pjson.oclif.flexibleTaxonomy || pjson.oclif.description) fail('oclif.state/theme/flexibleTaxonomy/description is set')
+if (pjson.oclif.additionalHelpFlags || pjson.oclif.additionalVersionFlags)
+  fail('there are additional help/version flags')
+if (pjson.oclif.state || pjson.oclif.theme || pjson.oclif.flexibleTaxonomy || pjson.oclif.description)
+  fail('oclif.state/theme/flexibleTaxonomy/description is set')
 if (config.isSingleCommandCLI) fail('a single-command CLI')
 if (config.theme) fail(`a theme is loaded (${config.configDir}/theme.json?): build without it`)
 for (const plugin of config.plugins.values()) {
-  for (const hook of ['init', 'finally']) if (plugin.hooks?.[hook]?.length) fail(`plugin ${plugin.name} has a ${hook} hook`)
+  for (const hook of ['init', 'finally'])
+    if (plugin.hooks?.[hook]?.length) fail(`plugin ${plugin.name} has a ${hook} hook`)
 }
 
 const help = new HELP(config, {})
@@ -44,7 +49,9 @@ const { keepingNames, commandPage, topicPage, rootPage } = helpPages(config, hel
 
 // What `lattice WORDS --help` names: oclif's findCommand, else findTopic, for every id oclif can
 // assemble from the words (collateSpacedCmdIDFromArgs: the command ids and their prefixes).
-const usable = [...new Set(config.commandIDs.flatMap((id) => id.split(':').map((_, i, a) => a.slice(0, i + 1).join(':'))))]
+const usable = [
+  ...new Set(config.commandIDs.flatMap((id) => id.split(':').map((_, i, a) => a.slice(0, i + 1).join(':')))),
+]
 const commands = {}
 const topics = {}
 const subjects = {}
@@ -52,7 +59,15 @@ for (const id of [...usable, ...config.topics.map((t) => t.name)]) {
   const cmd = config.findCommand(id)
   if (cmd) {
     // Pages fast-help does not render: oclif answers them.
-    if ((cmd.hasDynamicHelp && cmd.pluginType !== 'jit') || cmd.state || cmd.deprecationOptions || cmd.aliases?.length || cmd.hiddenAliases?.length || cmd.usage) continue
+    if (
+      (cmd.hasDynamicHelp && cmd.pluginType !== 'jit') ||
+      cmd.state ||
+      cmd.deprecationOptions ||
+      cmd.aliases?.length ||
+      cmd.hiddenAliases?.length ||
+      cmd.usage
+    )
+      continue
     commands[cmd.id] ??= keepingNames(() => commandPage(cmd))
     subjects[id] = ['command', cmd.id]
     continue
@@ -68,7 +83,9 @@ for (const id of [...usable, ...config.topics.map((t) => t.name)]) {
 const sources = ['package.json', 'oclif.manifest.json', 'dist/src/cli/help.js']
 for (const plugin of config.plugins.values()) {
   if (plugin.root === config.root) continue
-  for (const name of ['package.json', 'oclif.manifest.json']) if (name === 'package.json' || existsSync(join(plugin.root, name))) sources.push(`node_modules/${plugin.name}/${name}`)
+  for (const name of ['package.json', 'oclif.manifest.json'])
+    if (name === 'package.json' || existsSync(join(plugin.root, name)))
+      sources.push(`node_modules/${plugin.name}/${name}`)
 }
 const stamp = sources.map((path) => fileStamp(path, root))
 
@@ -99,17 +116,22 @@ const index = {
  */
 function directCommands() {
   const failDirect = (what) => {
-    throw new Error(`scripts/help-data.js: ${what}; src/cli/direct/ does not do that: teach it, or leave the command to oclif`)
+    throw new Error(
+      `scripts/help-data.js: ${what}; src/cli/direct/ does not do that: teach it, or leave the command to oclif`,
+    )
   }
   for (const plugin of config.plugins.values()) {
-    for (const [hook, files] of Object.entries(plugin.hooks ?? {})) if (files.length > 0 && hook !== 'plugins:postinstall' && hook !== 'plugins:postuninstall') failDirect(`plugin ${plugin.name} has a ${hook} hook`)
+    for (const [hook, files] of Object.entries(plugin.hooks ?? {}))
+      if (files.length > 0 && hook !== 'plugins:postinstall' && hook !== 'plugins:postuninstall')
+        failDirect(`plugin ${plugin.name} has a ${hook} hook`)
   }
   const direct = {}
   for (const cmd of config.commands) {
     if (cmd.pluginName !== config.name) continue // a plugin's (autocomplete): oclif runs it
     if (cmd.aliases?.length || cmd.hiddenAliases?.length) failDirect(`${cmd.id} has aliases`)
     if (cmd.state === 'deprecated' || cmd.deprecationOptions) failDirect(`${cmd.id} is deprecated`)
-    for (const [name, flag] of Object.entries(cmd.flags)) if (flag.deprecated || flag.deprecateAliases) failDirect(`--${name} of ${cmd.id} is deprecated`)
+    for (const [name, flag] of Object.entries(cmd.flags))
+      if (flag.deprecated || flag.deprecateAliases) failDirect(`--${name} of ${cmd.id} is deprecated`)
     const module = `${directModule(cmd.id)}.cjs`
     if (!existsSync(join(root, 'dist', 'direct', module))) failDirect(`dist/direct/${module} (${cmd.id}) was not built`)
     direct[cmd.id] = module
@@ -121,11 +143,17 @@ function directCommands() {
 // fast-help renders nothing but `<%= command.id %>` in usage lines (ejs would escape nothing in an id).
 const text = JSON.stringify(pages)
 const tags = text.match(/<%/g)?.length ?? 0
-const usageTags = Object.values(commands).reduce((n, c) => n + c.sections.filter((s) => s.usage?.includes('<%= command.id %>')).length, 0)
+const usageTags = Object.values(commands).reduce(
+  (n, c) => n + c.sections.filter((s) => s.usage?.includes('<%= command.id %>')).length,
+  0,
+)
 if (tags !== usageTags) fail('a help text still holds a template after rendering')
-for (const c of Object.values(commands)) if (help.getCommandHelpClass({ ...c, id: c.id }).render('<%= command.id %>') !== c.id) fail(`${c.id} renders differently in a template`)
+for (const c of Object.values(commands))
+  if (help.getCommandHelpClass({ ...c, id: c.id }).render('<%= command.id %>') !== c.id)
+    fail(`${c.id} renders differently in a template`)
 const codes = new Set(text.match(/\\u001b\[[0-9;]*m/g) ?? [])
-if ([...codes].some((c) => c !== '\\u001b[4m' && c !== '\\u001b[24m')) fail(`colour codes other than underline: ${[...codes].join(' ')}`)
+if ([...codes].some((c) => c !== '\\u001b[4m' && c !== '\\u001b[24m'))
+  fail(`colour codes other than underline: ${[...codes].join(' ')}`)
 if (!codes.has('\\u001b[4m')) fail('no underlined flag value: was colour on?')
 
 const out = join(root, 'dist', 'help')

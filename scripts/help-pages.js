@@ -41,8 +41,14 @@ export function helpPages(config, help, fail) {
     const depth = name.split(':').length
     const below = (id) => id.startsWith(`${name}:`) && id.split(':').length === depth + 1
     return {
-      topics: listRows('formatTopics', help.sortedTopics.filter((t) => below(t.name))),
-      commands: listRows('formatCommands', help.sortedCommands.filter((c) => below(c.id))),
+      topics: listRows(
+        'formatTopics',
+        help.sortedTopics.filter((t) => below(t.name)),
+      ),
+      commands: listRows(
+        'formatCommands',
+        help.sortedCommands.filter((c) => below(c.id)),
+      ),
     }
   }
 
@@ -52,7 +58,8 @@ export function helpPages(config, help, fail) {
     return (Array.isArray(examples) ? examples : [examples]).map((a) => {
       if (typeof a === 'string') {
         const lines = a.split(/\r\n|\n/).filter(Boolean)
-        if (!(lines.length >= 2 && !ch.isCommand(lines[0]) && lines.slice(1).every((l) => ch.isCommand(l)))) return { text: lines.map((l) => ch.formatIfCommand(l)).join('\n') }
+        if (!(lines.length >= 2 && !ch.isCommand(lines[0]) && lines.slice(1).every((l) => ch.isCommand(l))))
+          return { text: lines.map((l) => ch.formatIfCommand(l)).join('\n') }
         return { description: render(lines[0]), commands: lines.slice(1).map((c) => ch.formatIfCommand(c)) }
       }
       return { description: render(a.description), commands: [ch.formatIfCommand(a.command)] }
@@ -142,8 +149,14 @@ export function helpPages(config, help, fail) {
       usage: `$ ${config.bin} [COMMAND]`,
       description: description.split('\n').slice(1).join('\n'),
       examples,
-      topics: listRows('formatTopics', help.sortedTopics.filter((t) => !t.name.includes(':'))),
-      commands: listRows('formatCommands', help.sortedCommands.filter((c) => !c.id.includes(':') && c.id)),
+      topics: listRows(
+        'formatTopics',
+        help.sortedTopics.filter((t) => !t.name.includes(':')),
+      ),
+      commands: listRows(
+        'formatCommands',
+        help.sortedCommands.filter((c) => !c.id.includes(':') && c.id),
+      ),
     }
   }
 

@@ -21,7 +21,8 @@ export function debArch() {
 }
 
 function need(cmd, pkg) {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new FetchError(`the ${cmd} command is needed (Debian package ${pkg}). ${HOW_TO_PROVIDE}`)
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0)
+    throw new FetchError(`the ${cmd} command is needed (Debian package ${pkg}). ${HOW_TO_PROVIDE}`)
 }
 
 export async function download(url, file) {
@@ -29,7 +30,9 @@ export async function download(url, file) {
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(300_000) })
   } catch (e) {
-    throw new FetchError(`cannot reach ${url} (${e.cause?.code ?? e.cause?.message ?? e.message}): offline, or no Debian mirror reachable from here. ${HOW_TO_PROVIDE}`)
+    throw new FetchError(
+      `cannot reach ${url} (${e.cause?.code ?? e.cause?.message ?? e.message}): offline, or no Debian mirror reachable from here. ${HOW_TO_PROVIDE}`,
+    )
   }
   if (!res.ok) throw new FetchError(`${url} answered ${res.status} ${res.statusText}. ${HOW_TO_PROVIDE}`)
   const bytes = Buffer.from(await res.arrayBuffer())
@@ -63,13 +66,17 @@ function keyring() {
 export async function releaseSha256(mirror, suite, path, work) {
   need('gpgv', 'gpgv')
   const keys = keyring()
-  if (!existsSync(keys)) throw new FetchError(`the keyring ${keys} is missing, so Debian's signed index cannot be checked: install it (apt-get install -y debian-archive-keyring) or name another with LATTICE_DEBIAN_KEYRING. ${HOW_TO_PROVIDE}`)
+  if (!existsSync(keys))
+    throw new FetchError(
+      `the keyring ${keys} is missing, so Debian's signed index cannot be checked: install it (apt-get install -y debian-archive-keyring) or name another with LATTICE_DEBIAN_KEYRING. ${HOW_TO_PROVIDE}`,
+    )
   const url = `${mirror}/dists/${suite}/InRelease`
   const signed = join(work, `InRelease-${suite}`)
   const release = join(work, `Release-${suite}`)
   await download(url, signed)
   const r = spawnSync('gpgv', ['--keyring', keys, '--output', release, signed], { encoding: 'utf8' })
-  if (r.status !== 0) throw new FetchError(`${url}: its signature does not check out against ${keys}; not used.\n${r.stderr.trim()}`)
+  if (r.status !== 0)
+    throw new FetchError(`${url}: its signature does not check out against ${keys}; not used.\n${r.stderr.trim()}`)
   const sums = /^SHA256:\n((?:[ \t].*\n?)*)/m.exec(readFileSync(release, 'utf8'))?.[1] ?? ''
   for (const line of sums.split('\n')) {
     const [sha, , name] = line.trim().split(/\s+/)
@@ -85,17 +92,26 @@ export async function packageEntry(mirror, suite, arch, work) {
   const expected = await releaseSha256(mirror, suite, path, work)
   const url = `${mirror}/dists/${suite}/${path}`
   const file = join(work, `Packages-${suite}.xz`)
-  const sha = createHash('sha256').update(await download(url, file)).digest('hex')
-  if (sha !== expected) throw new FetchError(`${url}: SHA256 ${sha} is not the one the signed InRelease gives, ${expected}; not used`)
+  const sha = createHash('sha256')
+    .update(await download(url, file))
+    .digest('hex')
+  if (sha !== expected)
+    throw new FetchError(`${url}: SHA256 ${sha} is not the one the signed InRelease gives, ${expected}; not used`)
   const r = spawnSync('xz', ['-dc', file], { maxBuffer: 1 << 30, encoding: 'utf8' })
   if (r.status !== 0) throw new FetchError(`cannot decompress ${url}: ${r.stderr.trim()}`)
   const found = []
   for (const stanza of r.stdout.split('\n\n')) {
     if (!stanza.startsWith('Package: nats-server\n')) continue
     const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(stanza)?.[1]?.trim()
-    found.push({ version: field('Version'), filename: field('Filename'), sha256: field('SHA256'), size: Number(field('Size')) })
+    found.push({
+      version: field('Version'),
+      filename: field('Filename'),
+      sha256: field('SHA256'),
+      size: Number(field('Size')),
+    })
   }
-  if (found.length === 0) throw new FetchError(`${suite} has no nats-server package for ${arch} (${url}). ${HOW_TO_PROVIDE}`)
+  if (found.length === 0)
+    throw new FetchError(`${suite} has no nats-server package for ${arch} (${url}). ${HOW_TO_PROVIDE}`)
   return found.sort((a, b) => compareDebian(a.version, b.version)).at(-1)
 }
 

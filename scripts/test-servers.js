@@ -18,16 +18,23 @@ const DEFAULT_ARGS = ['test/integration', 'test/samples']
 
 async function servers() {
   const list = [{ version: binaryVersion('nats-server'), binary: 'nats-server', from: 'PATH' }]
-  if (!list[0].version) throw new FetchError('nats-server is not on PATH (npm run test:servers installs the Debian package as root, like npm test).')
+  if (!list[0].version)
+    throw new FetchError(
+      'nats-server is not on PATH (npm run test:servers installs the Debian package as root, like npm test).',
+    )
   const given = process.env.LATTICE_NATS_SERVERS
   if (given) {
-    for (const binary of given.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const binary of given
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const version = binaryVersion(binary)
       if (!version) throw new FetchError(`LATTICE_NATS_SERVERS: ${binary} does not run as nats-server --version`)
       list.push({ version, binary: resolve(binary), from: 'LATTICE_NATS_SERVERS' })
     }
   } else {
-    for (const r of await fetchAll({ log: (m) => console.error(m) })) list.push({ version: r.version, binary: r.binary, from: `Debian ${r.suite}` })
+    for (const r of await fetchAll({ log: (m) => console.error(m) }))
+      list.push({ version: r.version, binary: r.binary, from: `Debian ${r.suite}` })
   }
   const seen = new Set()
   const distinct = list.filter((s) => !seen.has(s.version) && seen.add(s.version))
@@ -50,7 +57,9 @@ function run(server, args) {
     })
     child.on('close', (code) => {
       const m = [...tail.matchAll(/^(\d+) passed, (\d+) failed, (\d+) skipped$/gm)].at(-1)
-      const counts = m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) } : { passed: 0, failed: 1, skipped: 0 }
+      const counts = m
+        ? { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3]) }
+        : { passed: 0, failed: 1, skipped: 0 }
       // A run that exits non-zero has failed even if no test did (e.g. an error outside tests).
       if (code !== 0 && counts.failed === 0) counts.failed = 1
       done({ ...server, ...counts, code })
@@ -66,7 +75,10 @@ try {
     results.push(await run(server, process.argv.slice(2)))
   }
   console.log('\nServer matrix:')
-  for (const r of results) console.log(`  nats-server ${r.version.padEnd(8)} ${r.failed === 0 ? 'ok  ' : 'FAIL'}  ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped  (${r.from})`)
+  for (const r of results)
+    console.log(
+      `  nats-server ${r.version.padEnd(8)} ${r.failed === 0 ? 'ok  ' : 'FAIL'}  ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped  (${r.from})`,
+    )
   const sum = (k) => results.reduce((n, r) => n + r[k], 0)
   console.log(`\n${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`)
   process.exit(results.every((r) => r.failed === 0) ? 0 : 1)

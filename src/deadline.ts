@@ -13,8 +13,10 @@ export const DEFAULT_TIMEOUT = '30s'
 export type DeadlineMode = 'whole' | 'per-phase'
 
 /** The connections stayed up and no answer came. */
-const SILENT_HINT = 'The connection stayed up but no answer came: a server that accepts connections but does not answer (overloaded, paused, half-up) looks like this. Check the servers, or allow more time with --timeout (LATTICE_TIMEOUT).'
-const LOST_HINT = 'The server went away (stopped, crashed, or the network in between): check that it runs (`lattice status --servers` once it is back), then run the command again.'
+const SILENT_HINT =
+  'The connection stayed up but no answer came: a server that accepts connections but does not answer (overloaded, paused, half-up) looks like this. Check the servers, or allow more time with --timeout (LATTICE_TIMEOUT).'
+const LOST_HINT =
+  'The server went away (stopped, crashed, or the network in between): check that it runs (`lattice status --servers` once it is back), then run the command again.'
 
 export class Deadline {
   /** What is under way now, for the error ("connecting to NATS at ..."). */
@@ -45,7 +47,8 @@ export class Deadline {
   /** Name the step under way (and how to go on if time runs out in it). */
   at(step: string, hint?: string): void {
     // LATTICE_TRACE=1: each step with a timestamp on stderr, to see where a slow command waits.
-    if (process.env.LATTICE_TRACE) process.stderr.write(`[${process.pid} ${new Date().toISOString().slice(11, 23)}] ${step}\n`)
+    if (process.env.LATTICE_TRACE)
+      process.stderr.write(`[${process.pid} ${new Date().toISOString().slice(11, 23)}] ${step}\n`)
     this.step = step
     this.hint = hint
   }
@@ -60,10 +63,18 @@ export class Deadline {
   expired(cause?: string): LatticeError {
     const observed = [...new Set(this.seen.values())]
     const why = [cause, ...observed].filter(Boolean).join('; ')
-    return new LatticeError('DEADLINE', `Gave up after ${formatDuration(this.ms ?? 0)} (--timeout) while ${this.step}${why ? `: ${why}` : ': no answer came'}.`, {
-      hint: this.hint ?? (observed.length > 0 ? LOST_HINT : SILENT_HINT),
-      details: { step: this.step, timeoutMs: this.ms, observed: observed.length > 0 ? 'connection lost' : 'no answer' },
-    })
+    return new LatticeError(
+      'DEADLINE',
+      `Gave up after ${formatDuration(this.ms ?? 0)} (--timeout) while ${this.step}${why ? `: ${why}` : ': no answer came'}.`,
+      {
+        hint: this.hint ?? (observed.length > 0 ? LOST_HINT : SILENT_HINT),
+        details: {
+          step: this.step,
+          timeoutMs: this.ms,
+          observed: observed.length > 0 ? 'connection lost' : 'no answer',
+        },
+      },
+    )
   }
 
   /**
@@ -76,7 +87,10 @@ export class Deadline {
     const running = work()
     running.catch(() => undefined) // its late failure, after we gave up, is not news
     try {
-      return await Promise.race([running, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(this.expired()), this.remainingMs())))])
+      return await Promise.race([
+        running,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(this.expired()), this.remainingMs()))),
+      ])
     } finally {
       clearTimeout(timer)
     }

@@ -124,7 +124,11 @@ export class LatticeError extends Error {
   /** Extra machine-readable facts (never secrets). */
   readonly details?: Record<string, unknown>
 
-  constructor(code: ErrorCode, message: string, opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.code = code
     this.hint = opts.hint
@@ -136,7 +140,13 @@ export class LatticeError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, hint: this.hint, exitCode: this.exitCode, ...(this.details ? { details: this.details } : {}) }
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      exitCode: this.exitCode,
+      ...(this.details ? { details: this.details } : {}),
+    }
   }
 }
 

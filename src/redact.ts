@@ -67,5 +67,7 @@ export function redactDeep<T>(value: T): T {
  * LATTICE_SIGNING_KEY_SEED and without any variable whose value holds a seed or creds.
  */
 export function envWithoutSecrets(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k, v]) => k !== 'LATTICE_SIGNING_KEY_SEED' && !(v && containsSecret(v))))
+  return Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k !== 'LATTICE_SIGNING_KEY_SEED' && !(v && containsSecret(v))),
+  )
 }

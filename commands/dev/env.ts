@@ -5,7 +5,9 @@ import { dirFlag } from './up.js'
 export default class DevEnv extends LatticeCommand {
   static override summary = 'Print the shell exports that point every lattice command at the local lattice.'
   static override description = 'Paths and public keys only: the files hold the secrets, nothing secret is printed.'
-  static override examples = [{ description: 'Use it in this shell', command: '$ eval "$(<%= config.bin %> <%= command.id %>)"' }]
+  static override examples = [
+    { description: 'Use it in this shell', command: '$ eval "$(<%= config.bin %> <%= command.id %>)"' },
+  ]
   static override flags = dirFlag
 
   async run(): Promise<Record<string, string>> {

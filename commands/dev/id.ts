@@ -8,11 +8,16 @@ export default class DevId extends LatticeCommand {
 Components (wasmCloud 1.x) need none: their IDs are the names you give them in wadm (e.g. hello).`
 
   static override examples = [
-    { description: 'An actor ID for a host and a shift', command: 'ACTOR_ID=$(<%= config.bin %> <%= command.id %> actor)' },
+    {
+      description: 'An actor ID for a host and a shift',
+      command: 'ACTOR_ID=$(<%= config.bin %> <%= command.id %> actor)',
+    },
     { description: 'A provider ID, as JSON', command: '<%= config.bin %> <%= command.id %> provider --json' },
   ]
 
-  static override args = { kind: Args.string({ description: 'actor or provider', required: true, options: ['actor', 'provider'] }) }
+  static override args = {
+    kind: Args.string({ description: 'actor or provider', required: true, options: ['actor', 'provider'] }),
+  }
 
   async run(): Promise<{ kind: string; id: string }> {
     const { args } = await this.parse(DevId)

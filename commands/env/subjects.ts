@@ -7,7 +7,8 @@ import { checkLatticeName } from '../../src/ops/lattice-name.js'
 import { DEFAULT_LATTICE } from '../../src/subjects/index.js'
 
 export default class EnvSubjects extends LatticeCommand {
-  static override summary = 'List the versioned subjects of an environment, to reach it directly (e.g. acceptance tests on the staging side).'
+  static override summary =
+    'List the versioned subjects of an environment, to reach it directly (e.g. acceptance tests on the staging side).'
   static override examples = [
     { description: 'Where green answers before it is live', command: '<%= config.bin %> <%= command.id %> green' },
     { description: 'For a test harness', command: '<%= config.bin %> <%= command.id %> green --json' },
@@ -19,7 +20,10 @@ export default class EnvSubjects extends LatticeCommand {
 
   static override flags = {
     ...specFlag,
-    lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name [default: the file's, else ${DEFAULT_LATTICE}].` }),
+    lattice: Flags.string({
+      env: 'LATTICE_ID',
+      summary: `Lattice name [default: the file's, else ${DEFAULT_LATTICE}].`,
+    }),
   }
 
   async run(): Promise<{ environment: string; subjects: EnvSubject[] }> {
@@ -27,7 +31,12 @@ export default class EnvSubjects extends LatticeCommand {
     const spec = readSpec(flags.file)
     const lattice = checkLatticeName(flags.lattice ?? spec.lattice ?? DEFAULT_LATTICE)
     const subjects = environmentSubjects(spec, args.env, lattice)
-    this.log(table(['KIND', 'ID', 'LINK', 'VERSION', 'SUBJECT'], subjects.map((s) => [s.kind, s.id, s.link ?? '-', s.version, s.subject])))
+    this.log(
+      table(
+        ['KIND', 'ID', 'LINK', 'VERSION', 'SUBJECT'],
+        subjects.map((s) => [s.kind, s.id, s.link ?? '-', s.version, s.subject]),
+      ),
+    )
     return { environment: args.env, subjects }
   }
 }

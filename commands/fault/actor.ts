@@ -3,10 +3,14 @@ import { FAULT_DESCRIPTION, FaultCommand, faultFlags } from '../../src/cli/fault
 import type { ChangeResult } from '../../src/ops/change.js'
 
 export default class FaultActor extends FaultCommand {
-  static override summary = "Drop a share of an actor's calls (callers get \"no responders\"), for a while or until cleared."
+  static override summary =
+    'Drop a share of an actor\'s calls (callers get "no responders"), for a while or until cleared.'
   static override description = FAULT_DESCRIPTION
   static override examples = [
-    { description: 'Drop 5% for ten minutes', command: '<%= config.bin %> <%= command.id %> MBXYZ... --drop 5 --for 10m' },
+    {
+      description: 'Drop 5% for ten minutes',
+      command: '<%= config.bin %> <%= command.id %> MBXYZ... --drop 5 --for 10m',
+    },
     { description: 'Drop 20% until `fault clear`', command: '<%= config.bin %> <%= command.id %> MBXYZ... --drop 20' },
   ]
 

@@ -8,20 +8,37 @@ import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class FaultClear extends LatticeCommand {
-  static override summary = 'Remove an injected fault: every call is served again, with the weights from before the fault.'
+  static override summary =
+    'Remove an injected fault: every call is served again, with the weights from before the fault.'
   static override examples = [
     { description: 'Clear the fault on an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
-    { description: 'Clear the fault on the wasmCloud component hello', command: '<%= config.bin %> <%= command.id %> hello' },
+    {
+      description: 'Clear the fault on the wasmCloud component hello',
+      command: '<%= config.bin %> <%= command.id %> hello',
+    },
   ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
-  static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }), ...dryRunFlag }
+  static override args = {
+    id: Args.string({
+      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      required: true,
+    }),
+  }
+  static override flags = {
+    ...connectionFlags,
+    ...signingFlags,
+    ...withoutStateFlag,
+    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+    ...dryRunFlag,
+  }
 
   async run(): Promise<ChangeResult> {
     const { args, flags } = await this.parse(FaultClear)
     const entity = entityFromId(args.id, flags.link)
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
-    const result = await withSession(target, (s) => clearFault(s, entity, this.changeOptions({ ...flags, force: true })))
+    const result = await withSession(target, (s) =>
+      clearFault(s, entity, this.changeOptions({ ...flags, force: true })),
+    )
     this.warnAll(result.warnings)
     this.log(renderChange(result, this.paint()))
     return result

@@ -12,17 +12,32 @@ export default class RolloutAbort extends LatticeCommand {
 When the state cannot be read, --without-state restores the stable weights from this machine's copy of the rollout record (a runner keeps one), or, with no copy, says exactly which \`lattice shift ... --without-state\` puts them back.`
   static override examples = [
     { description: 'Abort the rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
-    { description: 'The state is down: abort from the machine that ran the rollout', command: '<%= config.bin %> <%= command.id %> MBXYZ... --without-state' },
+    {
+      description: 'The state is down: abort from the machine that ran the rollout',
+      command: '<%= config.bin %> <%= command.id %> MBXYZ... --without-state',
+    },
   ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
-  static override flags = { ...connectionFlags, ...signingFlags, ...withoutStateFlag, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+  static override args = {
+    id: Args.string({
+      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      required: true,
+    }),
+  }
+  static override flags = {
+    ...connectionFlags,
+    ...signingFlags,
+    ...withoutStateFlag,
+    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+  }
 
   async run(): Promise<AbortResult> {
     const { args, flags } = await this.parse(RolloutAbort)
     const entity = entityFromId(args.id, flags.link)
     const target = resolveTarget(this.targetOptions(flags), 'required')
-    const record = await withSession(target, (s) => abortRollout(s, entity, { change: { dryRun: false, command: commandLine() } }))
+    const record = await withSession(target, (s) =>
+      abortRollout(s, entity, { change: { dryRun: false, command: commandLine() } }),
+    )
     this.warnAll(record.warnings ?? [])
     this.log(renderRollout(record))
     return record

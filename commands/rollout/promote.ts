@@ -8,10 +8,20 @@ import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutPromote extends LatticeCommand {
   static override summary = 'Let a paused rollout continue with its next step.'
-  static override examples = [{ description: 'Continue after the pause', command: '<%= config.bin %> <%= command.id %> MBXYZ...' }]
+  static override examples = [
+    { description: 'Continue after the pause', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
+  ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
-  static override flags = { ...connectionFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+  static override args = {
+    id: Args.string({
+      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      required: true,
+    }),
+  }
+  static override flags = {
+    ...connectionFlags,
+    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+  }
 
   async run(): Promise<RolloutRecord> {
     const { args, flags } = await this.parse(RolloutPromote)

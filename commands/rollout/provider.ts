@@ -5,11 +5,15 @@ import { checkEntity } from '../../src/ops/entity.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutProvider extends RolloutRunner {
-  static override summary = 'Progressive rollout of a provider version on one link: steps, waits, health gates, automatic rollback.'
+  static override summary =
+    'Progressive rollout of a provider version on one link: steps, waits, health gates, automatic rollback.'
   static override description = ROLLOUT_DESCRIPTION
 
   static override examples = [
-    { description: 'Move the default link from 0.3.0 to 0.4.0', command: `<%= config.bin %> <%= command.id %> VAXYZ... --link default --from 0.3.0 --to 0.4.0 --steps 10,50,100 --interval 1m --probe-payload '{}'` },
+    {
+      description: 'Move the default link from 0.3.0 to 0.4.0',
+      command: `<%= config.bin %> <%= command.id %> VAXYZ... --link default --from 0.3.0 --to 0.4.0 --steps 10,50,100 --interval 1m --probe-payload '{}'`,
+    },
   ]
 
   static override args = {

@@ -8,14 +8,23 @@ import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
 import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutStatus extends LatticeCommand {
-  static override summary = 'Show the rollout of an entity, from any terminal: step, set and observed weight, gate results.'
+  static override summary =
+    'Show the rollout of an entity, from any terminal: step, set and observed weight, gate results.'
   static override examples = [
     { description: 'The rollout of an actor', command: '<%= config.bin %> <%= command.id %> MBXYZ...' },
     { description: 'For scripts', command: '<%= config.bin %> <%= command.id %> MBXYZ... --json' },
   ]
 
-  static override args = { id: Args.string({ description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).', required: true }) }
-  static override flags = { ...connectionFlags, link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }) }
+  static override args = {
+    id: Args.string({
+      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      required: true,
+    }),
+  }
+  static override flags = {
+    ...connectionFlags,
+    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+  }
 
   async run(): Promise<RolloutRecord> {
     const { args, flags } = await this.parse(RolloutStatus)

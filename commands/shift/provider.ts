@@ -8,7 +8,10 @@ export default class ShiftProvider extends ShiftCommand {
   static override description = SHIFT_DESCRIPTION
 
   static override examples = [
-    { description: 'Send 10% of the default link to 0.4.0, the rest to 0.3.0', command: '<%= config.bin %> <%= command.id %> VAXYZ... --link default --from 0.3.0 --to 0.4.0 --weight 10' },
+    {
+      description: 'Send 10% of the default link to 0.4.0, the rest to 0.3.0',
+      command: '<%= config.bin %> <%= command.id %> VAXYZ... --link default --from 0.3.0 --to 0.4.0 --weight 10',
+    },
     { description: 'Finish the move', command: '<%= config.bin %> <%= command.id %> VAXYZ... --to 0.4.0 --weight 100' },
   ]
 

@@ -8,11 +8,17 @@ export default class StateForget extends LatticeCommand {
   static override description = `With --state-creds, every change remembers the servers and leaf nodes it saw, and a later change made while one of them does not answer ends with PARTLY_LIVE (exit 13), naming it: it would run the old weights when it comes back. A server taken out of the lattice for good is forgotten here. \`lattice status --servers\` lists the remembered ones that are missing.`
 
   static override examples = [
-    { description: 'Server e2 was decommissioned', command: '<%= config.bin %> <%= command.id %> e2 --state-creds state.creds' },
+    {
+      description: 'Server e2 was decommissioned',
+      command: '<%= config.bin %> <%= command.id %> e2 --state-creds state.creds',
+    },
   ]
 
   static override args = {
-    name: Args.string({ required: true, description: 'The server or leaf node name, as `lattice status --servers` shows it.' }),
+    name: Args.string({
+      required: true,
+      description: 'The server or leaf node name, as `lattice status --servers` shows it.',
+    }),
   }
 
   static override flags = { ...connectionFlags }

@@ -62,7 +62,12 @@ await host.startActor({
   count: Number(env.INSTANCES ?? 2),
   handler: async (req, ctx) => {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs))
-    return JSON.stringify({ version: ctx.version, hostId: ctx.hostId, instance: ctx.instance, versioned: ctx.versioned })
+    return JSON.stringify({
+      version: ctx.version,
+      hostId: ctx.hostId,
+      instance: ctx.instance,
+      versioned: ctx.versioned,
+    })
   },
 })
 console.log(JSON.stringify({ event: 'ready', hostId: host.hostId, actorId, version }))

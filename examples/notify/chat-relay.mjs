@@ -29,7 +29,9 @@ function text(n) {
       return `:double_vertical_bar: Rollout of ${who} paused${step}: ${e.message}.`
     case 'verdict':
       // Real-traffic analysis: a message only when it did not pass (the figures are in e.message).
-      return e.judgement.outcome === 'pass' ? undefined : `:mag: Analysis ${e.judgement.outcome.toUpperCase()}${step} for ${who}: ${e.message}`
+      return e.judgement.outcome === 'pass'
+        ? undefined
+        : `:mag: Analysis ${e.judgement.outcome.toUpperCase()}${step} for ${who}: ${e.message}`
     case 'gate':
       return e.gate.pass ? undefined : `:warning: ${e.gate.gate} gate failed${step} for ${who}: ${e.gate.detail}`
     case 'completed':
@@ -59,7 +61,11 @@ createServer((req, res) => {
     const line = n?.v === 1 ? text(n) : undefined
     if (line) {
       // Answer lattice only once the chat took it: a failure here makes lattice retry.
-      const out = await fetch(chat, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: line }) }).catch((e) => ({ ok: false, status: e.message }))
+      const out = await fetch(chat, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: line }),
+      }).catch((e) => ({ ok: false, status: e.message }))
       if (!out.ok) {
         console.error(`chat webhook refused: ${out.status}`)
         res.writeHead(502).end()
@@ -68,4 +74,6 @@ createServer((req, res) => {
     }
     res.writeHead(204).end()
   })
-}).listen(port, host, () => console.error(`relaying rollout notifications from http://${host}:${port}/ to the chat webhook`))
+}).listen(port, host, () =>
+  console.error(`relaying rollout notifications from http://${host}:${port}/ to the chat webhook`),
+)

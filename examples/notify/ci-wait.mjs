@@ -37,8 +37,13 @@ const server = createServer((req, res) => {
     res.writeHead(204).end()
     if (n?.v !== 1 || n.entity?.id !== entity) return
     const e = n.event
-    writeFileSync(statusFile, `${JSON.stringify({ phase: e.type, step: e.step, steps: e.steps, weight: e.weight, message: e.message, gate: e.gate, at: e.time, from: n.from, to: n.to }, null, 2)}\n`)
-    console.log(`${e.time} ${e.type}${e.step !== undefined ? ` ${e.step}/${e.steps}` : ''}${e.gate ? ` ${e.gate.gate} ${e.gate.pass ? 'passed' : 'FAILED'}: ${e.gate.detail}` : ''}${e.message ? `: ${e.message}` : ''}`)
+    writeFileSync(
+      statusFile,
+      `${JSON.stringify({ phase: e.type, step: e.step, steps: e.steps, weight: e.weight, message: e.message, gate: e.gate, at: e.time, from: n.from, to: n.to }, null, 2)}\n`,
+    )
+    console.log(
+      `${e.time} ${e.type}${e.step !== undefined ? ` ${e.step}/${e.steps}` : ''}${e.gate ? ` ${e.gate.gate} ${e.gate.pass ? 'passed' : 'FAILED'}: ${e.gate.detail}` : ''}${e.message ? `: ${e.message}` : ''}`,
+    )
     if (e.type in ENDS) {
       console.log(`rollout ${e.type}`)
       server.close()
@@ -46,7 +51,9 @@ const server = createServer((req, res) => {
     }
   })
 })
-server.listen(port, host, () => console.error(`waiting for the rollout of ${entity} (notifications on http://${host}:${port}/)`))
+server.listen(port, host, () =>
+  console.error(`waiting for the rollout of ${entity} (notifications on http://${host}:${port}/)`),
+)
 setTimeout(() => {
   console.error(`no outcome within ${process.env.TIMEOUT ?? '30m'}`)
   process.exit(2)

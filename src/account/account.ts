@@ -39,13 +39,22 @@ export function verifyAccountJwt(jwt: string, account: string): LiveAccount {
     })
   }
   if (claims.sub !== account) {
-    throw new LatticeError('LIVE_JWT_INVALID', `The resolver returned a JWT for ${claims.sub}, not for account ${account}.`)
+    throw new LatticeError(
+      'LIVE_JWT_INVALID',
+      `The resolver returned a JWT for ${claims.sub}, not for account ${account}.`,
+    )
   }
   if (claims.nats?.type !== 'account') {
-    throw new LatticeError('LIVE_JWT_INVALID', `The resolver's JWT for ${account} is of type "${claims.nats?.type}", not an account JWT.`)
+    throw new LatticeError(
+      'LIVE_JWT_INVALID',
+      `The resolver's JWT for ${account} is of type "${claims.nats?.type}", not an account JWT.`,
+    )
   }
   if (!claims.iss.startsWith('O')) {
-    throw new LatticeError('LIVE_JWT_INVALID', `The account JWT for ${account} is issued by ${claims.iss}, which is not an operator key.`)
+    throw new LatticeError(
+      'LIVE_JWT_INVALID',
+      `The account JWT for ${account} is issued by ${claims.iss}, which is not an operator key.`,
+    )
   }
   return { jwt, claims }
 }
@@ -60,7 +69,12 @@ export function withRouteChanges(claims: AccountClaims, lattice: string, changes
 }
 
 /** Sign the successor of `live`: iat strictly after the live one so resyncing servers keep ours. */
-export function signSuccessor(claims: AccountClaims, live: AccountClaims, signer: KeyPair, nowMs = Date.now()): { jwt: string; iat: number } {
+export function signSuccessor(
+  claims: AccountClaims,
+  live: AccountClaims,
+  signer: KeyPair,
+  nowMs = Date.now(),
+): { jwt: string; iat: number } {
   const iat = nextIat(live.iat, nowMs)
   return { jwt: sign(claims, signer, iat), iat }
 }

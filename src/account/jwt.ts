@@ -2,7 +2,14 @@
  * NATS JWT decode, verify and sign (ed25519-nkey). We sign with nkeys.js directly because
  * nats-jwt's encode() always stamps iat = now, and we need iat = max(now, live iat + 1).
  */
-import { type KeyObject, createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
+import {
+  type KeyObject,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto'
 import { type KeyPair, fromPublic } from 'nkeys.js'
 import { base32Encode, encodePublicKey, rawPublicKey } from '../subjects/entity-keys.js'
 import { parseLossless, stringifyLossless } from './lossless-json.js'
@@ -79,7 +86,12 @@ const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex')
 function ed25519Verify(issuer: KeyPair, key: string, data: Buffer, signature: Buffer): boolean {
   const raw = rawPublicKey(key)
   if (!raw) return issuer.verify(data, signature)
-  return cryptoVerify(null, data, createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' }), signature)
+  return cryptoVerify(
+    null,
+    data,
+    createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' }),
+    signature,
+  )
 }
 
 // PKCS#8 header of a raw 32-byte ed25519 seed.
@@ -100,7 +112,11 @@ function privateKeyOf(signer: KeyPair): KeyObject | undefined {
   const raw = (signer as KeyPair & { getRawSeed?: () => Uint8Array }).getRawSeed?.()
   if (raw?.length !== 32) return undefined
   let key = privateKeys.get(signer)
-  if (!key) privateKeys.set(signer, (key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: 'der', type: 'pkcs8' })))
+  if (!key)
+    privateKeys.set(
+      signer,
+      (key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, raw]), format: 'der', type: 'pkcs8' })),
+    )
   return key
 }
 
@@ -112,7 +128,9 @@ export function signerPublicKey(signer: KeyPair): string {
   let known = publicKeys.get(signer)
   if (!known) {
     const key = privateKeyOf(signer)
-    const pk = key ? (createPublicKey(key).export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length) : undefined
+    const pk = key
+      ? (createPublicKey(key).export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length)
+      : undefined
     // Signing keys are operator keys (loadSigningKey accepts nothing else).
     known = pk?.length === 32 ? encodePublicKey('operator', pk) : signer.getPublicKey()
     publicKeys.set(signer, known)

@@ -20,7 +20,11 @@ export const HOST_EXPIRY_MS = 60_000
 /** Marks whose hosts have not all reported since: how many are kept up to date at most. */
 const OPEN_MARKS = 4
 
-export const emptyWindow = (): WindowMetrics => ({ calls: 0, errors: 0, latency: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0) })
+export const emptyWindow = (): WindowMetrics => ({
+  calls: 0,
+  errors: 0,
+  latency: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0),
+})
 
 export class MetricsCollector {
   private latest = new Map<string, MetricsReport>()
@@ -130,7 +134,9 @@ export class MetricsCollector {
 
   /** The latest report of every host heard from within `intervals` of its intervals (and half a second). */
   fresh(intervals = 3, now = Date.now()): MetricsReport[] {
-    return [...this.latest.values()].filter((r) => now - (this.arrived.get(r.host) ?? 0) <= intervals * r.intervalMs + 500)
+    return [...this.latest.values()].filter(
+      (r) => now - (this.arrived.get(r.host) ?? 0) <= intervals * r.intervalMs + 500,
+    )
   }
 
   /** Versions of the entity that some host reports on (ever, in this run). */

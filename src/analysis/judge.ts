@@ -66,7 +66,8 @@ const REPRESENTATIVES = representativeValues(LATENCY_BOUNDS_MS)
 export function judge(canary: WindowMetrics, stable: WindowMetrics, t: AnalysisThresholds): MetricVerdict[] {
   checkWindow('canary', canary)
   checkWindow('stable', stable)
-  if (!(t.confidence > 0 && t.confidence < 1)) throw new Error(`confidence must be between 0 and 1, not ${t.confidence}`)
+  if (!(t.confidence > 0 && t.confidence < 1))
+    throw new Error(`confidence must be between 0 and 1, not ${t.confidence}`)
   const verdicts = [errorRateVerdict(canary, stable, t), latencyVerdict(canary, stable, t)]
   if (t.maxP95Ms !== undefined) verdicts.push(percentileVerdict('p95', 0.95, t.maxP95Ms, canary, stable, t))
   if (t.maxP99Ms !== undefined) verdicts.push(percentileVerdict('p99', 0.99, t.maxP99Ms, canary, stable, t))
@@ -82,7 +83,14 @@ export function overall(verdicts: MetricVerdict[]): Outcome {
 }
 
 /** errorRate in percent; percentiles in ms (bucket upper bounds); null when there are no calls. */
-export function summarize(w: WindowMetrics): { calls: number; errors: number; errorRate: number | null; p50: number | null; p95: number | null; p99: number | null } {
+export function summarize(w: WindowMetrics): {
+  calls: number
+  errors: number
+  errorRate: number | null
+  p50: number | null
+  p95: number | null
+  p99: number | null
+} {
   checkWindow('window', w)
   return {
     calls: w.calls,
@@ -97,13 +105,25 @@ export function summarize(w: WindowMetrics): { calls: number; errors: number; er
 function errorRateVerdict(canary: WindowMetrics, stable: WindowMetrics, t: AnalysisThresholds): MetricVerdict {
   const base = { metric: 'error-rate' as const, critical: t.critical.includes('error-rate') }
   const figures: Record<string, number | null> = {
-    canaryCalls: canary.calls, stableCalls: stable.calls, canaryErrors: canary.errors, stableErrors: stable.errors,
+    canaryCalls: canary.calls,
+    stableCalls: stable.calls,
+    canaryErrors: canary.errors,
+    stableErrors: stable.errors,
     canaryRate: canary.calls > 0 ? (100 * canary.errors) / canary.calls : null,
     stableRate: stable.calls > 0 ? (100 * stable.errors) / stable.calls : null,
-    difference: null, pValue: null, alpha: 1 - t.confidence, maxErrorRate: t.maxErrorRate, errorTolerance: t.errorTolerance,
+    difference: null,
+    pValue: null,
+    alpha: 1 - t.confidence,
+    maxErrorRate: t.maxErrorRate,
+    errorTolerance: t.errorTolerance,
   }
   if (canary.calls < t.minCalls || stable.calls < t.minCalls) {
-    return { ...base, outcome: 'nodata', figures, summary: `${counts(canary.calls, stable.calls)}: fewer than ${t.minCalls} -> nodata` }
+    return {
+      ...base,
+      outcome: 'nodata',
+      figures,
+      summary: `${counts(canary.calls, stable.calls)}: fewer than ${t.minCalls} -> nodata`,
+    }
   }
   const test = errorRateGreater(canary.errors, canary.calls, stable.errors, stable.calls)
   const canaryRate = 100 * test.canaryRate
@@ -113,10 +133,13 @@ function errorRateVerdict(canary: WindowMetrics, stable: WindowMetrics, t: Analy
   Object.assign(figures, { difference, pValue: test.pValue })
   let outcome: Outcome
   let why: string
-  if (canaryRate > t.maxErrorRate) (outcome = 'fail'), (why = `above the max ${t.maxErrorRate}%`)
-  else if (difference > t.errorTolerance && test.pValue < alpha) (outcome = 'fail'), (why = `more than ${t.errorTolerance} pp above stable, significant`)
-  else if (difference > t.errorTolerance) (outcome = 'inconclusive'), (why = `more than ${t.errorTolerance} pp above stable, not significant at α=${fmtNum(alpha)}`)
-  else (outcome = 'pass'), (why = `within ${t.errorTolerance} pp of stable, max ${t.maxErrorRate}%`)
+  if (canaryRate > t.maxErrorRate) ((outcome = 'fail'), (why = `above the max ${t.maxErrorRate}%`))
+  else if (difference > t.errorTolerance && test.pValue < alpha)
+    ((outcome = 'fail'), (why = `more than ${t.errorTolerance} pp above stable, significant`))
+  else if (difference > t.errorTolerance)
+    ((outcome = 'inconclusive'),
+      (why = `more than ${t.errorTolerance} pp above stable, not significant at α=${fmtNum(alpha)}`))
+  else ((outcome = 'pass'), (why = `within ${t.errorTolerance} pp of stable, max ${t.maxErrorRate}%`))
   const method = test.method === 'fisher' ? 'Fisher' : 'z-test'
   const summary = `canary error rate ${pct(canaryRate)} (${canary.errors}/${canary.calls}) vs ${pct(stableRate)} (${stable.errors}/${stable.calls}), ${signed(difference, 1)} pp, p=${fmtP(test.pValue)} (${method}) -> ${outcome} (${why})`
   return { ...base, outcome, figures, summary }
@@ -129,15 +152,32 @@ function latencyVerdict(canary: WindowMetrics, stable: WindowMetrics, t: Analysi
   const canaryP50 = histogramPercentile(canary.latency, 0.5)
   const stableP50 = histogramPercentile(stable.latency, 0.5)
   const figures: Record<string, number | null> = {
-    canaryCalls: m, stableCalls: n, canaryP50, stableP50,
-    canaryMean: histogramMean(canary.latency), stableMean: histogramMean(stable.latency),
-    shift: null, shiftLower: null, shiftUpper: null, confidence: t.confidence, tolerance: null,
-    cliffsDelta: null, pValue: null, alpha: 1 - t.confidence, effectFloor: t.effectFloor,
+    canaryCalls: m,
+    stableCalls: n,
+    canaryP50,
+    stableP50,
+    canaryMean: histogramMean(canary.latency),
+    stableMean: histogramMean(stable.latency),
+    shift: null,
+    shiftLower: null,
+    shiftUpper: null,
+    confidence: t.confidence,
+    tolerance: null,
+    cliffsDelta: null,
+    pValue: null,
+    alpha: 1 - t.confidence,
+    effectFloor: t.effectFloor,
   }
   if (m < t.minCalls || n < t.minCalls) {
-    return { ...base, outcome: 'nodata', figures, summary: `canary ${m} calls with a latency, stable ${n}: fewer than ${t.minCalls} -> nodata` }
+    return {
+      ...base,
+      outcome: 'nodata',
+      figures,
+      summary: `canary ${m} calls with a latency, stable ${n}: fewer than ${t.minCalls} -> nodata`,
+    }
   }
-  const relative = 'percent' in t.latencyTolerance ? ((stableP50 ?? 0) * t.latencyTolerance.percent) / 100 : t.latencyTolerance.ms
+  const relative =
+    'percent' in t.latencyTolerance ? ((stableP50 ?? 0) * t.latencyTolerance.percent) / 100 : t.latencyTolerance.ms
   const tolerance = Math.max(t.latencyFloorMs, relative)
   const hl = hodgesLehmannBinned(canary.latency, stable.latency, REPRESENTATIVES, t.confidence)
   const mw = mannWhitneyBinned(canary.latency, stable.latency, 'greater')
@@ -145,28 +185,50 @@ function latencyVerdict(canary: WindowMetrics, stable: WindowMetrics, t: Analysi
   const d = hl.estimate
   const delta = mw.cliffsDelta
   const significant = mw.pValue < alpha
-  Object.assign(figures, { shift: d, shiftLower: hl.lower, shiftUpper: hl.upper, tolerance, cliffsDelta: delta, pValue: mw.pValue })
+  Object.assign(figures, {
+    shift: d,
+    shiftLower: hl.lower,
+    shiftUpper: hl.upper,
+    tolerance,
+    cliffsDelta: delta,
+    pValue: mw.pValue,
+  })
   let outcome: Outcome
   let why: string
-  if (d > tolerance && significant && delta >= t.effectFloor) (outcome = 'fail'), (why = 'slower beyond the tolerance, significant')
-  else if (d > tolerance && !significant) (outcome = 'inconclusive'), (why = `shift beyond the tolerance, not significant at α=${fmtNum(alpha)}`)
-  else if (d > tolerance) (outcome = 'pass'), (why = `significant but negligible: Cliff's d below ${t.effectFloor}`)
-  else if (significant) (outcome = 'pass'), (why = 'significant but within the tolerance')
-  else (outcome = 'pass'), (why = 'within the tolerance')
-  const asked = 'percent' in t.latencyTolerance ? `${t.latencyTolerance.percent}% = ${ms(relative)} ms` : `${ms(relative)} ms`
+  if (d > tolerance && significant && delta >= t.effectFloor)
+    ((outcome = 'fail'), (why = 'slower beyond the tolerance, significant'))
+  else if (d > tolerance && !significant)
+    ((outcome = 'inconclusive'), (why = `shift beyond the tolerance, not significant at α=${fmtNum(alpha)}`))
+  else if (d > tolerance) ((outcome = 'pass'), (why = `significant but negligible: Cliff's d below ${t.effectFloor}`))
+  else if (significant) ((outcome = 'pass'), (why = 'significant but within the tolerance'))
+  else ((outcome = 'pass'), (why = 'within the tolerance'))
+  const asked =
+    'percent' in t.latencyTolerance ? `${t.latencyTolerance.percent}% = ${ms(relative)} ms` : `${ms(relative)} ms`
   const tolText = relative >= t.latencyFloorMs ? asked : `${ms(tolerance)} ms (the floor; ${asked})`
   const summary = `canary p50 ${ms(canaryP50)} ms vs ${ms(stableP50)} ms, shift ${signedMs(d)} ms [${fmtNum(100 * t.confidence)}% CI ${signedMs(hl.lower)}, ${signedMs(hl.upper)}], Cliff's d ${(Math.abs(delta) < 0.005 ? 0 : delta).toFixed(2)}, p=${fmtP(mw.pValue)} -> ${outcome} (${why}; tolerance ${tolText})`
   return { ...base, outcome, figures, summary }
 }
 
-function percentileVerdict(metric: 'p95' | 'p99', q: number, max: number, canary: WindowMetrics, stable: WindowMetrics, t: AnalysisThresholds): MetricVerdict {
+function percentileVerdict(
+  metric: 'p95' | 'p99',
+  q: number,
+  max: number,
+  canary: WindowMetrics,
+  stable: WindowMetrics,
+  t: AnalysisThresholds,
+): MetricVerdict {
   const base = { metric, critical: t.critical.includes(metric) }
   const m = histogramCount(canary.latency)
   const canaryValue = histogramPercentile(canary.latency, q)
   const stableValue = histogramPercentile(stable.latency, q)
   const figures: Record<string, number | null> = { canaryCalls: m, canary: canaryValue, stable: stableValue, max }
   if (m < t.minCalls || canaryValue === null) {
-    return { ...base, outcome: 'nodata', figures, summary: `canary ${m} calls with a latency: fewer than ${t.minCalls} -> nodata` }
+    return {
+      ...base,
+      outcome: 'nodata',
+      figures,
+      summary: `canary ${m} calls with a latency: fewer than ${t.minCalls} -> nodata`,
+    }
   }
   const outcome: Outcome = canaryValue > max ? 'fail' : 'pass'
   const summary = `canary ${metric} ${ms(canaryValue)} ms vs ${ms(stableValue)} ms (max ${ms(max)} ms; bucket upper bound, within ~19%) -> ${outcome}`

@@ -51,18 +51,33 @@ export const flagName = (key: AnalysisSetting) => `--analysis-${key.replace(/[A-
 /** Check every setting; `where` names a setting in errors (a flag or a spec path). */
 export function analysisPlan(input: AnalysisInput, where: (key: AnalysisSetting | 'mode') => string): AnalysisPlan {
   const bad = (key: AnalysisSetting | 'mode', value: unknown, must: string, example: string) =>
-    new LatticeError('INVALID_ROLLOUT', `${where(key)} ${JSON.stringify(value)} ${must}.`, { hint: `For example ${example}.` })
+    new LatticeError('INVALID_ROLLOUT', `${where(key)} ${JSON.stringify(value)} ${must}.`, {
+      hint: `For example ${example}.`,
+    })
   const num = (key: AnalysisSetting, min: number, max: number, integer = false): number | undefined => {
     const raw = input[key]
     if (raw === undefined) return undefined
     const n = typeof raw === 'number' ? raw : Number(String(raw).trim())
-    if (typeof raw === 'object' || String(raw).trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      throw bad(key, raw, `is not a ${integer ? 'whole ' : ''}number from ${min} to ${max}`, `${where(key)} ${integer ? min + 1 : (min + max) / 2}`)
+    if (
+      typeof raw === 'object' ||
+      String(raw).trim() === '' ||
+      !Number.isFinite(n) ||
+      n < min ||
+      n > max ||
+      (integer && !Number.isInteger(n))
+    ) {
+      throw bad(
+        key,
+        raw,
+        `is not a ${integer ? 'whole ' : ''}number from ${min} to ${max}`,
+        `${where(key)} ${integer ? min + 1 : (min + max) / 2}`,
+      )
     }
     return n
   }
   const mode = input.mode ?? 'auto'
-  if (!(ANALYSIS_MODES as readonly string[]).includes(mode)) throw bad('mode', mode, `is not one of ${ANALYSIS_MODES.join(', ')}`, `${where('mode')} dry-run`)
+  if (!(ANALYSIS_MODES as readonly string[]).includes(mode))
+    throw bad('mode', mode, `is not one of ${ANALYSIS_MODES.join(', ')}`, `${where('mode')} dry-run`)
   const t: AnalysisThresholds = { ...DEFAULT_THRESHOLDS, critical: [...DEFAULT_THRESHOLDS.critical] }
   const set = <K extends keyof AnalysisThresholds>(k: K, v: AnalysisThresholds[K] | undefined) => {
     if (v !== undefined) t[k] = v
@@ -78,13 +93,27 @@ export function analysisPlan(input: AnalysisInput, where: (key: AnalysisSetting 
   if (input.latencyTolerance !== undefined) {
     const raw = String(input.latencyTolerance).trim()
     const m = /^(\d+(?:\.\d+)?)\s*(%|ms)$/.exec(raw)
-    if (!m) throw bad('latencyTolerance', input.latencyTolerance, 'is neither a percent nor milliseconds', `${where('latencyTolerance')} 20% or 5ms`)
+    if (!m)
+      throw bad(
+        'latencyTolerance',
+        input.latencyTolerance,
+        'is neither a percent nor milliseconds',
+        `${where('latencyTolerance')} 20% or 5ms`,
+      )
     t.latencyTolerance = m[2] === '%' ? { percent: Number(m[1]) } : { ms: Number(m[1]) }
   }
   if (input.critical !== undefined) {
-    const names = (Array.isArray(input.critical) ? input.critical : String(input.critical).split(',')).map((s) => String(s).trim()).filter(Boolean)
+    const names = (Array.isArray(input.critical) ? input.critical : String(input.critical).split(','))
+      .map((s) => String(s).trim())
+      .filter(Boolean)
     const unknown = names.find((n) => !(METRIC_NAMES as readonly string[]).includes(n))
-    if (unknown !== undefined) throw bad('critical', unknown, `is not a metric (${METRIC_NAMES.join(', ')})`, `${where('critical')} error-rate,latency`)
+    if (unknown !== undefined)
+      throw bad(
+        'critical',
+        unknown,
+        `is not a metric (${METRIC_NAMES.join(', ')})`,
+        `${where('critical')} error-rate,latency`,
+      )
     t.critical = names as MetricName[]
   }
   return {

@@ -4,31 +4,81 @@
  * name is dropped), every field has its type and a sane size, and nothing in it can reach an
  * object's prototype (versions such as `__proto__` or `constructor` are counted like any other).
  */
-import { LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, type MetricsReport, type VersionMetrics } from '../host-core/metrics-report.js'
+import {
+  LATENCY_BOUNDS_MS,
+  METRICS_REPORT_VERSION,
+  type MetricsReport,
+  type VersionMetrics,
+} from '../host-core/metrics-report.js'
 import { MAX_VERSION_BYTES } from '../subjects/index.js'
 
 /** Versions one report may list: far more than a host runs, few enough to read in a moment. */
 export const MAX_REPORT_VERSIONS = 1000
 
 const count = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0
-const text = (s: unknown, max: number): s is string => typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= max
+const text = (s: unknown, max: number): s is string =>
+  typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= max
 
 function version(v: unknown): VersionMetrics | undefined {
   const x = v as VersionMetrics
   if (typeof x !== 'object' || x === null) return undefined
-  if ((x.kind !== 'actor' && x.kind !== 'provider') || !text(x.id, 128) || !text(x.version, MAX_VERSION_BYTES) || (x.link !== undefined && !text(x.link, 128))) return undefined
-  if (!count(x.calls) || !count(x.errors) || (x.instances !== undefined && !count(x.instances)) || (x.sumMs !== undefined && !count(x.sumMs))) return undefined
-  if (!Array.isArray(x.latency) || x.latency.length > LATENCY_BOUNDS_MS.length + 1 || !x.latency.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && count(p[1]))) return undefined
-  return { kind: x.kind, id: x.id, ...(x.link !== undefined ? { link: x.link } : {}), version: x.version, ...(x.instances !== undefined ? { instances: x.instances } : {}), calls: x.calls, errors: x.errors, ...(x.sumMs !== undefined ? { sumMs: x.sumMs } : {}), latency: x.latency }
+  if (
+    (x.kind !== 'actor' && x.kind !== 'provider') ||
+    !text(x.id, 128) ||
+    !text(x.version, MAX_VERSION_BYTES) ||
+    (x.link !== undefined && !text(x.link, 128))
+  )
+    return undefined
+  if (
+    !count(x.calls) ||
+    !count(x.errors) ||
+    (x.instances !== undefined && !count(x.instances)) ||
+    (x.sumMs !== undefined && !count(x.sumMs))
+  )
+    return undefined
+  if (
+    !Array.isArray(x.latency) ||
+    x.latency.length > LATENCY_BOUNDS_MS.length + 1 ||
+    !x.latency.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && count(p[1]))
+  )
+    return undefined
+  return {
+    kind: x.kind,
+    id: x.id,
+    ...(x.link !== undefined ? { link: x.link } : {}),
+    version: x.version,
+    ...(x.instances !== undefined ? { instances: x.instances } : {}),
+    calls: x.calls,
+    errors: x.errors,
+    ...(x.sumMs !== undefined ? { sumMs: x.sumMs } : {}),
+    latency: x.latency,
+  }
 }
 
 /** The report of the host `subjectHost` names, checked; undefined when it is not one lattice counts. */
 export function intakeReport(body: unknown, lattice: string, subjectHost: string): MetricsReport | undefined {
   const r = body as MetricsReport
-  if (typeof r !== 'object' || r === null || r.v !== METRICS_REPORT_VERSION || r.lattice !== lattice || r.host !== subjectHost) return undefined
-  if (!count(r.startedAt) || !count(r.seq) || !count(r.time) || !count(r.intervalMs) || r.intervalMs === 0) return undefined
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    r.v !== METRICS_REPORT_VERSION ||
+    r.lattice !== lattice ||
+    r.host !== subjectHost
+  )
+    return undefined
+  if (!count(r.startedAt) || !count(r.seq) || !count(r.time) || !count(r.intervalMs) || r.intervalMs === 0)
+    return undefined
   if (!Array.isArray(r.versions) || r.versions.length > MAX_REPORT_VERSIONS) return undefined
   const versions = r.versions.map(version)
   if (versions.some((v) => v === undefined)) return undefined
-  return { v: r.v, lattice, host: subjectHost, startedAt: r.startedAt, seq: r.seq, time: r.time, intervalMs: r.intervalMs, versions: versions as VersionMetrics[] }
+  return {
+    v: r.v,
+    lattice,
+    host: subjectHost,
+    startedAt: r.startedAt,
+    seq: r.seq,
+    time: r.time,
+    intervalMs: r.intervalMs,
+    versions: versions as VersionMetrics[],
+  }
 }

@@ -16,7 +16,8 @@ export interface Credentials {
   user: { publicKey?: string; name?: string; account?: string }
 }
 
-const CREDS_RE = /-{3,}BEGIN NATS USER JWT-{3,}\s*\n\s*(\S+)\s*\n[\s\S]*-{3,}BEGIN USER NKEY SEED-{3,}\s*\n\s*(SU[A-Z2-7]+)\s*\n/
+const CREDS_RE =
+  /-{3,}BEGIN NATS USER JWT-{3,}\s*\n\s*(\S+)\s*\n[\s\S]*-{3,}BEGIN USER NKEY SEED-{3,}\s*\n\s*(SU[A-Z2-7]+)\s*\n/
 
 export function readCreds(file: string): Credentials {
   if (looksLikeSeed(file) || /BEGIN NATS USER JWT/.test(file) || file.includes('\n')) {
@@ -30,20 +31,30 @@ export function readCreds(file: string): Credentials {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
     const reason = code === 'ENOENT' ? 'it does not exist' : `it cannot be read (${code ?? 'error'})`
-    throw new LatticeError('CREDS_UNREADABLE', `Cannot use creds file ${file}: ${reason}.`, { hint: 'Point --creds (or NATS_CREDS) at a .creds file of a system-account user.' })
+    throw new LatticeError('CREDS_UNREADABLE', `Cannot use creds file ${file}: ${reason}.`, {
+      hint: 'Point --creds (or NATS_CREDS) at a .creds file of a system-account user.',
+    })
   }
   const match = text.match(CREDS_RE)
   if (!match) {
-    throw new LatticeError('CREDS_INVALID', `Creds file ${file} is not a NATS credentials file (it needs a user JWT and a user seed).`, {
-      hint: 'Generate one with `nsc generate creds` or use the file your operator gave you.',
-    })
+    throw new LatticeError(
+      'CREDS_INVALID',
+      `Creds file ${file} is not a NATS credentials file (it needs a user JWT and a user seed).`,
+      {
+        hint: 'Generate one with `nsc generate creds` or use the file your operator gave you.',
+      },
+    )
   }
   try {
     fromSeed(new TextEncoder().encode(match[2])).clear()
   } catch {
-    throw new LatticeError('CREDS_INVALID', `Creds file ${file} holds a malformed user seed (bad checksum or length).`, {
-      hint: 'Generate the creds again; the file may have been truncated or edited.',
-    })
+    throw new LatticeError(
+      'CREDS_INVALID',
+      `Creds file ${file} holds a malformed user seed (bad checksum or length).`,
+      {
+        hint: 'Generate the creds again; the file may have been truncated or edited.',
+      },
+    )
   }
   assertPrivateFile(file, 'Creds file')
   let user: Credentials['user'] = {}

@@ -19,8 +19,12 @@ export function assertPrivateFile(file: string, what: string, env = process.env)
   }
   if ((mode & 0o077) === 0) return
   const who = [mode & 0o070 ? 'its group' : '', mode & 0o007 ? 'everyone' : ''].filter(Boolean).join(' and ')
-  throw new LatticeError('KEY_FILE_OPEN', `${what} ${file} holds a seed and ${who} may read it (mode ${mode.toString(8).padStart(4, '0')}): lattice does not use a secret others can read.`, {
-    hint: `Make it private: chmod 600 ${file} (and consider the key exposed). To use it as it is, set ${ALLOW_OPEN_KEYS_ENV}=1.`,
-    details: { file, mode: mode.toString(8).padStart(4, '0') },
-  })
+  throw new LatticeError(
+    'KEY_FILE_OPEN',
+    `${what} ${file} holds a seed and ${who} may read it (mode ${mode.toString(8).padStart(4, '0')}): lattice does not use a secret others can read.`,
+    {
+      hint: `Make it private: chmod 600 ${file} (and consider the key exposed). To use it as it is, set ${ALLOW_OPEN_KEYS_ENV}=1.`,
+      details: { file, mode: mode.toString(8).padStart(4, '0') },
+    },
+  )
 }

@@ -19,14 +19,43 @@ import type { TargetOptions } from '../ops/session.js'
 import { DEFAULT_LATTICE } from '../subjects/index.js'
 
 export const connectionFlags = {
-  server: Flags.string({ char: 's', env: 'NATS_URL', summary: `NATS server URL(s), comma-separated [default: the nats context's, else ${DEFAULT_SERVER}].`, helpGroup: 'CONNECTION' }),
-  context: Flags.string({ env: 'NATS_CONTEXT', summary: 'nats CLI context for the URL and creds [default: the selected one] (flags and NATS_URL/NATS_CREDS win).', helpGroup: 'CONNECTION' }),
+  server: Flags.string({
+    char: 's',
+    env: 'NATS_URL',
+    summary: `NATS server URL(s), comma-separated [default: the nats context's, else ${DEFAULT_SERVER}].`,
+    helpGroup: 'CONNECTION',
+  }),
+  context: Flags.string({
+    env: 'NATS_CONTEXT',
+    summary: 'nats CLI context for the URL and creds [default: the selected one] (flags and NATS_URL/NATS_CREDS win).',
+    helpGroup: 'CONNECTION',
+  }),
   creds: Flags.string({ env: 'NATS_CREDS', summary: 'Creds file of a system-account user.', helpGroup: 'CONNECTION' }),
-  account: Flags.string({ env: 'LATTICE_ACCOUNT', summary: 'Public key (A...) of the account whose JWT carries the mappings.', helpGroup: 'CONNECTION' }),
-  'state-creds': Flags.string({ env: 'LATTICE_STATE_CREDS', summary: 'Creds of a user in an account with JetStream: turns on history, locking and rollback.', helpGroup: 'CONNECTION' }),
-  nsc: Flags.boolean({ summary: 'Take the account (--account may be its name) and the signing key from the nsc store; write pushed JWTs back into it.', default: false, helpGroup: 'CONNECTION' }),
-  operator: Flags.string({ summary: 'With --nsc: the operator in the store [default: the only one].', helpGroup: 'CONNECTION' }),
-  lattice: Flags.string({ env: 'LATTICE_ID', summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`, helpGroup: 'CONNECTION' }),
+  account: Flags.string({
+    env: 'LATTICE_ACCOUNT',
+    summary: 'Public key (A...) of the account whose JWT carries the mappings.',
+    helpGroup: 'CONNECTION',
+  }),
+  'state-creds': Flags.string({
+    env: 'LATTICE_STATE_CREDS',
+    summary: 'Creds of a user in an account with JetStream: turns on history, locking and rollback.',
+    helpGroup: 'CONNECTION',
+  }),
+  nsc: Flags.boolean({
+    summary:
+      'Take the account (--account may be its name) and the signing key from the nsc store; write pushed JWTs back into it.',
+    default: false,
+    helpGroup: 'CONNECTION',
+  }),
+  operator: Flags.string({
+    summary: 'With --nsc: the operator in the store [default: the only one].',
+    helpGroup: 'CONNECTION',
+  }),
+  lattice: Flags.string({
+    env: 'LATTICE_ID',
+    summary: `Lattice name, one subject token [default: ${DEFAULT_LATTICE}].`,
+    helpGroup: 'CONNECTION',
+  }),
   timeout: Flags.string({
     env: 'LATTICE_TIMEOUT',
     summary: `Give up (exit 5, DEADLINE, naming the step under way) after this long (10s, 2m; 0 or none: never) [default: ${DEFAULT_TIMEOUT}]. Rollouts, watch, verify and fault --for: per connection and per change.`,
@@ -37,7 +66,8 @@ export const connectionFlags = {
 /** For commands that change routing: the deliberate way through when the state is down (docs/safety.md). */
 export const withoutStateFlag = {
   'without-state': Flags.boolean({
-    summary: 'Emergency only: if the state (--state-creds) cannot be opened, push anyway, with no lock and no history (loudly warned); the change is saved here and recorded at the next change made with the state back.',
+    summary:
+      'Emergency only: if the state (--state-creds) cannot be opened, push anyway, with no lock and no history (loudly warned); the change is saved here and recorded at the next change made with the state back.',
     default: false,
     helpGroup: 'CONNECTION',
   }),
@@ -45,7 +75,11 @@ export const withoutStateFlag = {
 
 /** For commands that observe or probe real traffic. */
 export const appFlags = {
-  'app-creds': Flags.string({ env: 'LATTICE_APP_CREDS', summary: 'Creds of an application-account user, to observe and probe real traffic.', helpGroup: 'CONNECTION' }),
+  'app-creds': Flags.string({
+    env: 'LATTICE_APP_CREDS',
+    summary: 'Creds of an application-account user, to observe and probe real traffic.',
+    helpGroup: 'CONNECTION',
+  }),
 }
 
 /** Where observed calls are counted: the hosts' metrics reports, a subscription, or auto (reports where they cover every instance). */
@@ -53,7 +87,8 @@ export const observeFlags = {
   observe: Flags.string({
     options: ['auto', 'reports', 'subscribe'],
     default: 'auto',
-    summary: 'Count observed calls from host metrics reports, by subscribing to the versioned subjects, or auto (reports where every instance is on a reporting host).',
+    summary:
+      'Count observed calls from host metrics reports, by subscribing to the versioned subjects, or auto (reports where every instance is on a reporting host).',
   }),
 }
 
@@ -65,7 +100,8 @@ export const signingFlags = {
   }),
   'operator-jwt': Flags.string({
     env: 'LATTICE_OPERATOR_JWT',
-    summary: 'The operator\'s JWT: its identity and signing keys, the only issuers whose account JWT lattice re-signs [default: the nsc store\'s with --nsc, else the signing key alone].',
+    summary:
+      "The operator's JWT: its identity and signing keys, the only issuers whose account JWT lattice re-signs [default: the nsc store's with --nsc, else the signing key alone].",
     helpGroup: 'CONNECTION',
   }),
 }
@@ -76,9 +112,20 @@ export const dryRunFlag = {
 
 /** The gates every change passes; see docs/safety.md. */
 export const safetyFlags = {
-  force: Flags.boolean({ summary: 'Go past the safety refusals: a version nothing subscribes to, a rollout of the entity running (or undone by apply, or started below the live weight).', default: false }),
-  'accept-drift': Flags.boolean({ summary: 'Change entities whose routing was changed outside lattice (the drift stays in the history).', default: false }),
-  'min-acks': Flags.integer({ min: 1, summary: 'Fail unless at least N servers acknowledge [default: every server that answers the ping].', helpGroup: 'CONNECTION' }),
+  force: Flags.boolean({
+    summary:
+      'Go past the safety refusals: a version nothing subscribes to, a rollout of the entity running (or undone by apply, or started below the live weight).',
+    default: false,
+  }),
+  'accept-drift': Flags.boolean({
+    summary: 'Change entities whose routing was changed outside lattice (the drift stays in the history).',
+    default: false,
+  }),
+  'min-acks': Flags.integer({
+    min: 1,
+    summary: 'Fail unless at least N servers acknowledge [default: every server that answers the ping].',
+    helpGroup: 'CONNECTION',
+  }),
 }
 
 export const specFlag = {
@@ -92,7 +139,8 @@ export function commandLine(argv = process.argv.slice(2)): string {
   const clean = (a: string, i: number) => {
     if (containsSecret(a)) return '<redacted>'
     // A gate command may carry tokens: recorded as a marker.
-    if (argv[i - 1] === '--gate-cmd' || a.startsWith('--gate-cmd=')) return a.startsWith('--gate-cmd=') ? `--gate-cmd=${UNRECORDED_COMMAND}` : UNRECORDED_COMMAND
+    if (argv[i - 1] === '--gate-cmd' || a.startsWith('--gate-cmd='))
+      return a.startsWith('--gate-cmd=') ? `--gate-cmd=${UNRECORDED_COMMAND}` : UNRECORDED_COMMAND
     if (!a.includes('://')) return a
     const eq = a.startsWith('--') ? a.indexOf('=') + 1 : 0
     return a.slice(0, eq) + a.slice(eq).split(',').map(url).join(',')
@@ -109,14 +157,47 @@ export abstract class LatticeCommand extends Command {
   /** The command's deadline, once its target is resolved: names the step under way in errors. */
   private deadline?: Deadline
 
-  protected targetOptions(flags: Interfaces.InferredFlags<typeof connectionFlags> & { 'signing-key'?: string; 'operator-jwt'?: string; 'app-creds'?: string; 'without-state'?: boolean }, longRunning = (this.constructor as typeof LatticeCommand).longRunning): TargetOptions {
+  protected targetOptions(
+    flags: Interfaces.InferredFlags<typeof connectionFlags> & {
+      'signing-key'?: string
+      'operator-jwt'?: string
+      'app-creds'?: string
+      'without-state'?: boolean
+    },
+    longRunning = (this.constructor as typeof LatticeCommand).longRunning,
+  ): TargetOptions {
     const deadline = new Deadline(parseTimeout(flags.timeout), longRunning ? 'per-phase' : 'whole')
     this.deadline = deadline
-    return { server: flags.server, context: flags.context, creds: flags.creds, stateCreds: flags['state-creds'], appCreds: flags['app-creds'], nsc: flags.nsc, operator: flags.operator, account: flags.account, lattice: flags.lattice, signingKey: flags['signing-key'], operatorJwt: flags['operator-jwt'], deadline, withoutState: flags['without-state'] }
+    return {
+      server: flags.server,
+      context: flags.context,
+      creds: flags.creds,
+      stateCreds: flags['state-creds'],
+      appCreds: flags['app-creds'],
+      nsc: flags.nsc,
+      operator: flags.operator,
+      account: flags.account,
+      lattice: flags.lattice,
+      signingKey: flags['signing-key'],
+      operatorJwt: flags['operator-jwt'],
+      deadline,
+      withoutState: flags['without-state'],
+    }
   }
 
-  protected changeOptions(flags: { 'dry-run': boolean; force: boolean; 'min-acks'?: number; 'accept-drift'?: boolean }): ChangeOptions {
-    return { dryRun: flags['dry-run'], force: flags.force, minAcks: flags['min-acks'], acceptDrift: flags['accept-drift'], command: commandLine() }
+  protected changeOptions(flags: {
+    'dry-run': boolean
+    force: boolean
+    'min-acks'?: number
+    'accept-drift'?: boolean
+  }): ChangeOptions {
+    return {
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      minAcks: flags['min-acks'],
+      acceptDrift: flags['accept-drift'],
+      command: commandLine(),
+    }
   }
 
   /** Every command refuses a seed or creds content in any flag, argument or flag env var before using any of them. */
@@ -128,7 +209,11 @@ export abstract class LatticeCommand extends Command {
     // The command line was read, and refused: without this, oclif (run from a clone) adds a
     // Node warning that the command "did not parse its arguments" under the error.
     this.parsed = true
-    refuseMisplacedSecrets(argv, (options?.flags ?? ctor.flags ?? {}) as Record<string, { char?: string; type: string; env?: string }>, Object.keys(options?.args ?? ctor.args ?? {}))
+    refuseMisplacedSecrets(
+      argv,
+      (options?.flags ?? ctor.flags ?? {}) as Record<string, { char?: string; type: string; env?: string }>,
+      Object.keys(options?.args ?? ctor.args ?? {}),
+    )
     return super.parse(options, argv)
   }
 
@@ -168,14 +253,22 @@ export abstract class LatticeCommand extends Command {
     if (err.oclif?.exit !== undefined || err.exitCode !== undefined) {
       process.exitCode = err.oclif?.exit ?? err.exitCode ?? ExitCode.USAGE
       const id = (this.id ?? '').split(':').join(this.config.topicSeparator)
-      const usage = { code: 'USAGE', message: usageMessage(err.message), hint: usageHint(this.config.bin, id), exitCode: process.exitCode }
+      const usage = {
+        code: 'USAGE',
+        message: usageMessage(err.message),
+        hint: usageHint(this.config.bin, id),
+        exitCode: process.exitCode,
+      }
       if (this.jsonEnabled()) this.logJson({ error: usage })
       else this.logToStderr(`Error [USAGE]: ${usage.message.split('\n').join('\n  ')}\n  ${usage.hint}`)
       return
     }
     process.exitCode = ExitCode.INTERNAL
-    const detail = process.env.LATTICE_DEBUG ? `\n${err.stack}` : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
-    if (this.jsonEnabled()) this.logJson({ error: { code: 'INTERNAL', message: err.message, exitCode: ExitCode.INTERNAL } })
+    const detail = process.env.LATTICE_DEBUG
+      ? `\n${err.stack}`
+      : '\n  This is a bug in lattice; run with LATTICE_DEBUG=1 for details and report it.'
+    if (this.jsonEnabled())
+      this.logJson({ error: { code: 'INTERNAL', message: err.message, exitCode: ExitCode.INTERNAL } })
     else this.logToStderr(`Internal error: ${err.message}${detail}`)
   }
 }

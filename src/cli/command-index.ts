@@ -43,7 +43,8 @@ let loaded: { root: string; index: HelpIndex | undefined } | undefined
 export function readIndex(root: string): HelpIndex {
   const file = join(root, 'dist', 'help', 'help.json')
   const index = JSON.parse(readFileSync(file, 'utf8')) as HelpIndex
-  if (index.format !== HELP_DATA_FORMAT) throw new Error(`${file} was written by another version of lattice: run \`npm run build\` in ${root}`)
+  if (index.format !== HELP_DATA_FORMAT)
+    throw new Error(`${file} was written by another version of lattice: run \`npm run build\` in ${root}`)
   return index
 }
 
@@ -122,7 +123,10 @@ export function fileStamp(path: string, root: string): Stamp {
 /** FNV-1a over 32-bit words: no node:crypto to load (it cost more than the whole check). */
 function checksum(buf: Buffer): number {
   const words = buf.length >>> 2
-  const view = buf.byteOffset % 4 === 0 ? new Int32Array(buf.buffer, buf.byteOffset, words) : new Int32Array(Uint8Array.prototype.slice.call(buf, 0, words * 4).buffer)
+  const view =
+    buf.byteOffset % 4 === 0
+      ? new Int32Array(buf.buffer, buf.byteOffset, words)
+      : new Int32Array(Uint8Array.prototype.slice.call(buf, 0, words * 4).buffer)
   let h = 0x811c9dc5 ^ buf.length
   for (let i = 0; i < words; i++) h = Math.imul(h ^ view[i], 16777619)
   for (let i = words * 4; i < buf.length; i++) h = Math.imul(h ^ buf[i], 16777619)

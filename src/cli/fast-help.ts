@@ -45,7 +45,10 @@ export async function fastHelp(argv: string[], root: string): Promise<boolean> {
  * Colour as oclif would decide it here, unless given. The layout (its libraries: most of this
  * code) is loaded only once there is a page to lay out: a command run alone does not pay for it.
  */
-export async function renderHelp(argv: string[], opts: { root: string; width: number; colour?: boolean }): Promise<string[] | undefined> {
+export async function renderHelp(
+  argv: string[],
+  opts: { root: string; width: number; colour?: boolean },
+): Promise<string[] | undefined> {
   const index = loadIndex(opts.root)
   if (!index) return undefined
   const file = helpPage(argv, index)
@@ -75,7 +78,12 @@ function helpPage(argv: string[], index: HelpIndex): string | undefined {
   const args = argv[0] === 'help' ? [...argv.slice(1), '--help'] : argv // src/cli/main.ts
   if (args[0] === '--version') return undefined // oclif's versionAddition comes first
   if (wantsHelp(args)) {
-    const subject = helpSubject(collate(args.filter((a) => a !== '--help'), index))
+    const subject = helpSubject(
+      collate(
+        args.filter((a) => a !== '--help'),
+        index,
+      ),
+    )
     return subject === undefined ? 'root.json' : index.subjects[subject]
   }
   // No --help: oclif runs the command the words name, or shows the help of the topic they name.
@@ -97,7 +105,9 @@ function helpSubject(args: string[]): string | undefined {
 
 /** oclif's lib/screen.js: OCLIF_COLUMNS, else the terminal's columns (at least 40), else 80. */
 function terminalWidth(): number | undefined {
-  const columns = Number.parseInt(process.env.OCLIF_COLUMNS ?? '', 10) || (globalThis as { oclif?: { columns?: number } }).oclif?.columns
+  const columns =
+    Number.parseInt(process.env.OCLIF_COLUMNS ?? '', 10) ||
+    (globalThis as { oclif?: { columns?: number } }).oclif?.columns
   if (columns) return columns
   if (!process.stdout.isTTY) return 80
   const width = process.stdout.getWindowSize()[0]

@@ -26,11 +26,17 @@ export const faultFlags = {
 }
 
 export abstract class FaultCommand extends LatticeCommand {
-  protected async fault(entity: EntityRef, flags: Interfaces.InferredFlags<typeof faultFlags>): Promise<ChangeResult & { cleared?: ChangeResult }> {
+  protected async fault(
+    entity: EntityRef,
+    flags: Interfaces.InferredFlags<typeof faultFlags>,
+  ): Promise<ChangeResult & { cleared?: ChangeResult }> {
     checkEntity(entity)
     const drop = parseWeight(flags.drop, '--drop')
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
-    const target = resolveTarget(this.targetOptions(flags, forMs !== undefined && !flags['dry-run']), flags['dry-run'] ? 'optional' : 'required')
+    const target = resolveTarget(
+      this.targetOptions(flags, forMs !== undefined && !flags['dry-run']),
+      flags['dry-run'] ? 'optional' : 'required',
+    )
     return withSession(target, async (session) => {
       const options = this.changeOptions(flags)
       const injected = await injectFault(session, entity, drop, options)
@@ -39,11 +45,18 @@ export abstract class FaultCommand extends LatticeCommand {
       if (forMs === undefined || flags['dry-run']) return injected
       this.log(`Fault live for ${formatDuration(forMs)}; Ctrl-C clears it now.`)
       // Clearing is inside too: a second Ctrl-C while it runs says the fault may still be live.
-      const { early, cleared } = await untilInterrupted(async (interrupted) => {
-        const end = Date.now() + forMs
-        while (!interrupted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
-        return { early: interrupted(), cleared: await clearFault(session, entity, { ...options, dryRun: false }, injected.restore) }
-      }, `The fault may still be live: \`${faultClearCommand(entity)}\` clears it.`)
+      const { early, cleared } = await untilInterrupted(
+        async (interrupted) => {
+          const end = Date.now() + forMs
+          while (!interrupted() && Date.now() < end)
+            await new Promise((r) => setTimeout(r, Math.min(200, end - Date.now())))
+          return {
+            early: interrupted(),
+            cleared: await clearFault(session, entity, { ...options, dryRun: false }, injected.restore),
+          }
+        },
+        `The fault may still be live: \`${faultClearCommand(entity)}\` clears it.`,
+      )
       this.log(`Fault cleared${early ? ' early' : ''}:`)
       this.log(renderChange(cleared, this.paint()))
       return { ...injected, cleared }

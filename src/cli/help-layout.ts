@@ -24,8 +24,21 @@ export type Section =
   | { header: string; examples: Example[] }
   | { header: string; flags: { label: string; summary: string; description: string }[] }
 
-export type CommandPage = { id: string; summary: string | null; sections: Section[]; topics: Row[] | null; commands: Row[] | null }
-export type TopicPage = { summary: string; usage: string; description: string; examples: Example[] | null; topics: Row[] | null; commands: Row[] | null }
+export type CommandPage = {
+  id: string
+  summary: string | null
+  sections: Section[]
+  topics: Row[] | null
+  commands: Row[] | null
+}
+export type TopicPage = {
+  summary: string
+  usage: string
+  description: string
+  examples: Example[] | null
+  topics: Row[] | null
+  commands: Row[] | null
+}
 export type RootPage = TopicPage & { examples: Example[] }
 
 /** Whether oclif's help would be in colour: its colorize asks supports-color (stdout and stderr), then ansis. */
@@ -100,7 +113,13 @@ export class HelpLayout {
     return examples
       .map((e) => {
         if ('text' in e) return e.text
-        const commands = e.commands.map((c) => this.indent(this.wrap(c, spacing + 4)).split(LINE_FEED).join(' \\\n  ')).join('\n')
+        const commands = e.commands
+          .map((c) =>
+            this.indent(this.wrap(c, spacing + 4))
+              .split(LINE_FEED)
+              .join(' \\\n  '),
+          )
+          .join('\n')
         return `${this.wrap(e.description, spacing)}\n\n${commands}`
       })
       .join('\n\n')
@@ -124,7 +143,11 @@ export class HelpLayout {
   flagDescriptions(flags: { label: string; summary: string; description: string }[]): string {
     return flags
       .map(({ label, summary, description }) => {
-        const head = label + (label.length + summary.length + 2 < this.width ? `  ${summary}` : `\n\n${this.indent(this.wrap(summary, INDENT * 2))}`)
+        const head =
+          label +
+          (label.length + summary.length + 2 < this.width
+            ? `  ${summary}`
+            : `\n\n${this.indent(this.wrap(summary, INDENT * 2))}`)
         return `${head}\n\n${this.indent(this.wrap(description, INDENT * 2))}`
       })
       .join('\n\n')

@@ -22,7 +22,8 @@ export async function execute(opts: { dir: string; args?: string[] }): Promise<u
     flush()
     return result
   } catch (err) {
-    if (err instanceof Error && /^command .+ not found$/s.test(err.message)) return unknownCommand(argv, await Config.load(opts.dir))
+    if (err instanceof Error && /^command .+ not found$/s.test(err.message))
+      return unknownCommand(argv, await Config.load(opts.dir))
     // lattice's commands print their own; this is a plugin's (autocomplete).
     if (isParseError(err)) return pluginUsage(err, argv, await Config.load(opts.dir))
     return handle(err as Error)
@@ -40,12 +41,17 @@ function pluginUsage(err: Error & { oclif?: { exit?: number } }, argv: string[],
       break
     }
   }
-  printUsage(new LatticeError('USAGE', usageMessage(err.message), { hint: usageHint(config.bin, name) }), argv, err.oclif?.exit ?? ExitCode.USAGE)
+  printUsage(
+    new LatticeError('USAGE', usageMessage(err.message), { hint: usageHint(config.bin, name) }),
+    argv,
+    err.oclif?.exit ?? ExitCode.USAGE,
+  )
 }
 
 function printUsage(err: LatticeError, argv: string[], exitCode: number): void {
   process.exitCode = exitCode
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), exitCode } }, null, 2)}\n`)
+  if (argv.includes('--json'))
+    process.stdout.write(`${JSON.stringify({ error: { ...err.toJSON(), exitCode } }, null, 2)}\n`)
   else process.stderr.write(`Error [${err.code}]: ${err.message.split('\n').join('\n  ')}\n  ${err.hint}\n`)
 }
 
@@ -68,5 +74,9 @@ function unknownCommand(argv: string[], config: Config): void {
   } else {
     message = `Unknown command "${s.typed}".${s.matches.length > 0 ? ` Did you mean ${s.matches.map((m) => `"${m}"`).join(' or ')}?` : ''}`
   }
-  printUsage(new LatticeError('USAGE', message, { hint: `\`${config.bin} --help\` lists every command.` }), argv, ExitCode.USAGE)
+  printUsage(
+    new LatticeError('USAGE', message, { hint: `\`${config.bin} --help\` lists every command.` }),
+    argv,
+    ExitCode.USAGE,
+  )
 }

@@ -22,7 +22,12 @@ export interface Misplaced {
 }
 
 /** The first secret on `argv` or in an env var backing one of `flags`, and where it is. */
-export function findMisplacedSecret(argv: string[], flags: Record<string, FlagShape>, argNames: string[], env: NodeJS.ProcessEnv = process.env): Misplaced | undefined {
+export function findMisplacedSecret(
+  argv: string[],
+  flags: Record<string, FlagShape>,
+  argNames: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Misplaced | undefined {
   const byChar = new Map(Object.entries(flags).flatMap(([name, f]) => (f.char ? [[f.char, name] as const] : [])))
   const takesValue = (name: string | undefined) => name !== undefined && flags[name]?.type === 'option'
   let positional = 0
@@ -49,7 +54,9 @@ export function findMisplacedSecret(argv: string[], flags: Record<string, FlagSh
     }
     if (flagLike && token.length > 1) {
       const name = byChar.get(token[1])
-      const found = takesValue(name) ? flagAt(name, token.length > 2 ? token.slice(2).replace(/^=/, '') : argv[++i]) : undefined
+      const found = takesValue(name)
+        ? flagAt(name, token.length > 2 ? token.slice(2).replace(/^=/, '') : argv[++i])
+        : undefined
       if (found) return found
       const kind = secretIn(token)
       if (kind) return { where: 'the command line', kind }
@@ -78,14 +85,23 @@ export function misplacedSecretError(m: Misplaced): LatticeError {
       : m.flag && CREDS_FLAGS.has(m.flag)
         ? 'Write the creds to a file (mode 0600) and pass its path.'
         : 'No flag or argument of lattice takes a seed: check what was pasted there. Seeds belong in files (--signing-key FILE, creds files) or in LATTICE_SIGNING_KEY_SEED.'
-  return new LatticeError('SEED_MISPLACED', `${m.where.charAt(0).toUpperCase()}${m.where.slice(1)} holds ${what}, which does not belong there; nothing was used or sent.`, {
-    hint,
-    details: { where: m.where, kind: m.kind },
-  })
+  return new LatticeError(
+    'SEED_MISPLACED',
+    `${m.where.charAt(0).toUpperCase()}${m.where.slice(1)} holds ${what}, which does not belong there; nothing was used or sent.`,
+    {
+      hint,
+      details: { where: m.where, kind: m.kind },
+    },
+  )
 }
 
 /** Throw SEED_MISPLACED for the first secret found (see findMisplacedSecret). */
-export function refuseMisplacedSecrets(argv: string[], flags: Record<string, FlagShape>, argNames: string[], env: NodeJS.ProcessEnv = process.env): void {
+export function refuseMisplacedSecrets(
+  argv: string[],
+  flags: Record<string, FlagShape>,
+  argNames: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const m = findMisplacedSecret(argv, flags, argNames, env)
   if (m) throw misplacedSecretError(m)
 }

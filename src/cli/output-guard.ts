@@ -26,7 +26,7 @@ const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u20
 export function visible(text: string): string {
   if (!UNSAFE.test(text)) return text
   let out = ''
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     OWN.lastIndex = i
     const own = OWN.exec(text)
     if (own) {

@@ -22,22 +22,44 @@ export const shiftFlags = {
   to: Flags.string({ summary: 'Version that gets --weight percent (required unless --clear).' }),
   weight: Flags.string({ summary: 'Percent of traffic for --to: a whole number 0..100 (required unless --clear).' }),
   from: Flags.string({ summary: 'Version that takes the remainder (required when there is no mapping yet).' }),
-  cluster: Flags.string({ summary: 'Shift only the weights used by servers of this cluster (a cluster-scoped mapping).' }),
-  clear: Flags.boolean({ summary: 'With --cluster: remove that cluster\'s scoped weights (its servers follow the unscoped ones again).', dependsOn: ['cluster'], exclusive: ['to', 'weight', 'from'] }),
+  cluster: Flags.string({
+    summary: 'Shift only the weights used by servers of this cluster (a cluster-scoped mapping).',
+  }),
+  clear: Flags.boolean({
+    summary: "With --cluster: remove that cluster's scoped weights (its servers follow the unscoped ones again).",
+    dependsOn: ['cluster'],
+    exclusive: ['to', 'weight', 'from'],
+  }),
   ...safetyFlags,
   ...dryRunFlag,
 }
 
 export abstract class ShiftCommand extends LatticeCommand {
-  protected async shiftEntity(entity: EntityRef, flags: Interfaces.InferredFlags<typeof shiftFlags>): Promise<ChangeResult> {
+  protected async shiftEntity(
+    entity: EntityRef,
+    flags: Interfaces.InferredFlags<typeof shiftFlags>,
+  ): Promise<ChangeResult> {
     for (const name of ['to', 'weight'] as const) {
       // Required unless --clear: said as oclif says it of a required flag.
-      if (!flags.clear && flags[name] === undefined) throw new LatticeError('USAGE', `Missing required flag ${name}`, { hint: usageHint(this.config.bin, (this.id ?? '').split(':').join(' ')) })
+      if (!flags.clear && flags[name] === undefined)
+        throw new LatticeError('USAGE', `Missing required flag ${name}`, {
+          hint: usageHint(this.config.bin, (this.id ?? '').split(':').join(' ')),
+        })
     }
-    const input: ShiftInput = flags.clear ? { entity, cluster: flags.cluster as string, clear: true } : { entity, to: flags.to as string, from: flags.from, weight: parseWeight(flags.weight as string), cluster: flags.cluster }
+    const input: ShiftInput = flags.clear
+      ? { entity, cluster: flags.cluster as string, clear: true }
+      : {
+          entity,
+          to: flags.to as string,
+          from: flags.from,
+          weight: parseWeight(flags.weight as string),
+          cluster: flags.cluster,
+        }
     validateShift(input) // before keys are read or anything is contacted
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
-    const result = await this.spin('changing the routes', () => withSession(target, (s) => shift(s, input, this.changeOptions(flags))))
+    const result = await this.spin('changing the routes', () =>
+      withSession(target, (s) => shift(s, input, this.changeOptions(flags))),
+    )
     this.warnAll(result.warnings)
     this.log(renderChange(result, this.paint()))
     return result

@@ -5,11 +5,20 @@
  */
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 
-export function spinnerEnabled(json: boolean, stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+export function spinnerEnabled(
+  json: boolean,
+  stream: { isTTY?: boolean } = process.stderr,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return !json && Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb' && !env.CI
 }
 
-export async function withSpinner<T>(enabled: boolean, text: string, work: () => Promise<T>, write: (s: string) => unknown = (s) => process.stderr.write(s)): Promise<T> {
+export async function withSpinner<T>(
+  enabled: boolean,
+  text: string,
+  work: () => Promise<T>,
+  write: (s: string) => unknown = (s) => process.stderr.write(s),
+): Promise<T> {
   if (!enabled) return work()
   let frame = 0
   let shown = false

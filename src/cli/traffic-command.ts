@@ -20,21 +20,42 @@ export const trafficFlags = {
   rate: Flags.integer({ min: 1, max: 10_000, default: 50, summary: 'Calls per second.' }),
   duration: Flags.string({ summary: 'Stop after this long (10s, 2m) [default: until Ctrl-C].' }),
   payload: Flags.string({ default: 'ping', summary: 'The body of every call.' }),
-  'call-timeout': Flags.string({ default: '2s', summary: 'A call with no answer after this long counts as a timeout.' }),
+  'call-timeout': Flags.string({
+    default: '2s',
+    summary: 'A call with no answer after this long counts as a timeout.',
+  }),
 }
 
 export abstract class TrafficCommand extends LatticeCommand {
   static override longRunning = true
 
-  protected async sendTo(entity: EntityRef, flags: Interfaces.InferredFlags<typeof trafficFlags>): Promise<TrafficResult> {
+  protected async sendTo(
+    entity: EntityRef,
+    flags: Interfaces.InferredFlags<typeof trafficFlags>,
+  ): Promise<TrafficResult> {
     checkEntity(entity)
     const durationMs = flags.duration === undefined ? undefined : parseDuration(flags.duration, '--duration')
     const callTimeoutMs = parseDuration(flags['call-timeout'], '--call-timeout')
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const mode = viewMode(this.jsonEnabled())
     const draw = inPlace((t) => process.stdout.write(t))
-    const onTick = mode === 'json' ? undefined : (p: TrafficProgress) => (mode === 'tty' ? draw(progressLine(p)) : this.log(progressLine(p)))
-    const result = await untilInterrupted((stopped) => withSession(target, (s) => sendTraffic(s, entity, { rate: flags.rate, durationMs, payload: flags.payload, callTimeoutMs, stopped, onTick, tickMs: mode === 'tty' ? 1000 : 5000 })))
+    const onTick =
+      mode === 'json'
+        ? undefined
+        : (p: TrafficProgress) => (mode === 'tty' ? draw(progressLine(p)) : this.log(progressLine(p)))
+    const result = await untilInterrupted((stopped) =>
+      withSession(target, (s) =>
+        sendTraffic(s, entity, {
+          rate: flags.rate,
+          durationMs,
+          payload: flags.payload,
+          callTimeoutMs,
+          stopped,
+          onTick,
+          tickMs: mode === 'tty' ? 1000 : 5000,
+        }),
+      ),
+    )
     this.log(renderTraffic(result))
     return result
   }
@@ -44,7 +65,9 @@ export abstract class TrafficCommand extends LatticeCommand {
 export function progressLine(p: TrafficProgress): string {
   const reached = sum(p.answered) + sum(p.failed) + p.unversioned.answered + p.unversioned.failed
   const share = (n: number) => (reached ? ` (${((n / reached) * 100).toFixed(1)}%)` : '')
-  const versions = versionsOf(p).map((v) => `${v} ${(p.answered[v] ?? 0) + (p.failed[v] ?? 0)}${share((p.answered[v] ?? 0) + (p.failed[v] ?? 0))}`)
+  const versions = versionsOf(p).map(
+    (v) => `${v} ${(p.answered[v] ?? 0) + (p.failed[v] ?? 0)}${share((p.answered[v] ?? 0) + (p.failed[v] ?? 0))}`,
+  )
   const unversioned = p.unversioned.answered + p.unversioned.failed
   const parts = [...versions, ...(unversioned ? [`unversioned ${unversioned}${share(unversioned)}`] : [])]
   const errors = sum(p.failed) + p.unversioned.failed
@@ -54,14 +77,27 @@ export function progressLine(p: TrafficProgress): string {
 export function renderTraffic(r: TrafficResult): string {
   const reached = sum(r.answered) + sum(r.failed) + r.unversioned.answered + r.unversioned.failed
   const share = (n: number) => (reached ? `${((n / reached) * 100).toFixed(1)}%` : '-')
-  const rows = versionsOf(r).map((v) => [v, String(r.answered[v] ?? 0), String(r.failed[v] ?? 0), share((r.answered[v] ?? 0) + (r.failed[v] ?? 0))])
-  if (r.unversioned.answered + r.unversioned.failed) rows.push(['(unversioned)', String(r.unversioned.answered), String(r.unversioned.failed), share(r.unversioned.answered + r.unversioned.failed)])
+  const rows = versionsOf(r).map((v) => [
+    v,
+    String(r.answered[v] ?? 0),
+    String(r.failed[v] ?? 0),
+    share((r.answered[v] ?? 0) + (r.failed[v] ?? 0)),
+  ])
+  if (r.unversioned.answered + r.unversioned.failed)
+    rows.push([
+      '(unversioned)',
+      String(r.unversioned.answered),
+      String(r.unversioned.failed),
+      share(r.unversioned.answered + r.unversioned.failed),
+    ])
   const seconds = r.elapsedMs / 1000
   return [
     `${r.entity}: ${r.sent} calls in ${seconds.toFixed(1)} s (${Math.round(r.sent / Math.max(seconds, 0.001))}/s) to ${r.subject}`,
     table(['VERSION', 'ANSWERED', 'ERRORS', 'SHARE'], rows),
     `No answer: ${r.noResponders + r.timeouts} (${r.noResponders} no responders, ${r.timeouts} timeouts).`,
-    ...(r.unversioned.answered + r.unversioned.failed ? ['(unversioned): calls to the unversioned subject with no mapping; any version may have answered them.'] : []),
+    ...(r.unversioned.answered + r.unversioned.failed
+      ? ['(unversioned): calls to the unversioned subject with no mapping; any version may have answered them.']
+      : []),
   ].join('\n')
 }
 

@@ -12,8 +12,11 @@ export function usageMessage(message: string): string {
 
 /** An oclif parse error (unknown flag, missing arg, bad option value): oclif's CLIParseError carries `parse`. */
 export function isParseError(err: unknown): err is Error & { oclif?: { exit?: number } } {
-  return err instanceof Error && 'parse' in err && typeof (err as { oclif?: { exit?: unknown } }).oclif?.exit === 'number'
+  return (
+    err instanceof Error && 'parse' in err && typeof (err as { oclif?: { exit?: unknown } }).oclif?.exit === 'number'
+  )
 }
 
 /** The hint of a usage error of command `name` (as typed, e.g. "shift actor"). */
-export const usageHint = (bin: string, name: string) => `\`${bin} ${name} --help\` lists its arguments and flags, with examples.`
+export const usageHint = (bin: string, name: string) =>
+  `\`${bin} ${name} --help\` lists its arguments and flags, with examples.`

@@ -25,21 +25,36 @@ export const verifyFlags = {
 export abstract class VerifyCommand extends LatticeCommand {
   static override longRunning = true
 
-  protected async verifyEntity(entity: EntityRef, flags: Interfaces.InferredFlags<typeof verifyFlags>): Promise<VerifyResult> {
+  protected async verifyEntity(
+    entity: EntityRef,
+    flags: Interfaces.InferredFlags<typeof verifyFlags>,
+  ): Promise<VerifyResult> {
     checkEntity(entity)
     const windowMs = parseDuration(flags.window, '--window')
     const alpha = Number(flags.alpha)
-    if (!(alpha > 0 && alpha < 1)) throw new LatticeError('INVALID_WEIGHT', `--alpha "${flags.alpha}" is not a probability between 0 and 1.`, { hint: 'For example --alpha 0.001.' })
+    if (!(alpha > 0 && alpha < 1))
+      throw new LatticeError('INVALID_WEIGHT', `--alpha "${flags.alpha}" is not a probability between 0 and 1.`, {
+        hint: 'For example --alpha 0.001.',
+      })
     const target = resolveTarget(this.targetOptions(flags), 'none')
-    const result = await this.spin(`observing calls for ${flags.window}`, () => withSession(target, (s) => verify(s, entity, windowMs, alpha, flags.observe as ObserveMode)))
+    const result = await this.spin(`observing calls for ${flags.window}`, () =>
+      withSession(target, (s) => verify(s, entity, windowMs, alpha, flags.observe as ObserveMode)),
+    )
     this.warnAll(result.warnings)
     this.log(renderVerify(result))
     if (!result.match) {
-      const why = result.method === 'one-version' ? 'calls reached a version with no weight' : `p = ${result.pValue.toExponential(1)} < ${alpha}`
-      throw new LatticeError('SPLIT_MISMATCH', `The observed split of ${result.entity} differs from the live weights (${why}).`, {
-        hint: 'Check `lattice status --servers` (does every server run the latest JWT?) and that every version has instances.',
-        details: { result },
-      })
+      const why =
+        result.method === 'one-version'
+          ? 'calls reached a version with no weight'
+          : `p = ${result.pValue.toExponential(1)} < ${alpha}`
+      throw new LatticeError(
+        'SPLIT_MISMATCH',
+        `The observed split of ${result.entity} differs from the live weights (${why}).`,
+        {
+          hint: 'Check `lattice status --servers` (does every server run the latest JWT?) and that every version has instances.',
+          details: { result },
+        },
+      )
     }
     return result
   }

@@ -22,7 +22,14 @@ export type Emit = <K extends keyof DashboardEvents>(event: K, data: DashboardEv
 export const NO_STATE = 'History, locking and rollouts need --state-creds (LATTICE_STATE_CREDS).'
 
 /** How often each part is re-read, in ms. */
-export const REFRESH = { instances: 5_000, servers: 10_000, serversAtLeast: 30_000, rollouts: 2_000, history: 5_000, retry: 2_000 }
+export const REFRESH = {
+  instances: 5_000,
+  servers: 10_000,
+  serversAtLeast: 30_000,
+  rollouts: 2_000,
+  history: 5_000,
+  retry: 2_000,
+}
 const HISTORY_LIMIT = 50
 const EVENTS_KEPT = 10
 
@@ -75,7 +82,9 @@ export class Feed {
   }
 
   private error(e: unknown): void {
-    const err = isLatticeError(e) ? { code: e.code, message: e.message } : { code: 'FEED', message: e instanceof Error ? e.message : String(e) }
+    const err = isLatticeError(e)
+      ? { code: e.code, message: e.message }
+      : { code: 'FEED', message: e instanceof Error ? e.message : String(e) }
     this.latest.feedError = err
     this.emit('feed-error', err)
   }
@@ -84,7 +93,13 @@ export class Feed {
   private async frames(s: Session, done: () => boolean): Promise<void> {
     await this.readStatus(s)
     // Routes every 2 frames: a shift made elsewhere shows as the new set weight within about 2 s.
-    if (s.app) return watch(s, [], { intervalMs: this.opts.intervalMs, stopped: done, observe: this.opts.observe, routesEvery: 2 }, (f) => this.frame(frameOf(this.routes, f as WatchFrame)))
+    if (s.app)
+      return watch(
+        s,
+        [],
+        { intervalMs: this.opts.intervalMs, stopped: done, observe: this.opts.observe, routesEvery: 2 },
+        (f) => this.frame(frameOf(this.routes, f as WatchFrame)),
+      )
     while (!done()) {
       await sleepUnless(this.opts.intervalMs, done)
       if (!done()) this.frame(frameOf(this.routes, undefined))
@@ -123,7 +138,11 @@ export class Feed {
   }
 
   /** Send `data` as `event` when it differs from what was sent last (or `always`). */
-  private changed<K extends 'servers' | 'rollouts' | 'history'>(event: K, data: DashboardEvents[K], always = false): void {
+  private changed<K extends 'servers' | 'rollouts' | 'history'>(
+    event: K,
+    data: DashboardEvents[K],
+    always = false,
+  ): void {
     const text = JSON.stringify(data)
     this.latest[event] = data as Snapshot[K]
     if (!always && this.sent.get(event) === text) return
@@ -143,13 +162,18 @@ export class Feed {
     const records = (await rolloutsOf(s).list()).filter((r) => r.lattice === s.lattice)
     for (const r of records) {
       const key = entityKey(r.plan.entity)
-      this.events.set(key, rolloutEvents(this.records.get(key), r, this.events.get(key) ?? [], new Date().toISOString(), EVENTS_KEPT))
+      this.events.set(
+        key,
+        rolloutEvents(this.records.get(key), r, this.events.get(key) ?? [], new Date().toISOString(), EVENTS_KEPT),
+      )
       this.records.set(key, r)
     }
     // Running ones first, then the most recently updated.
     const active = (r: RolloutRecord) => (r.phase === 'running' || r.phase === 'paused' || r.phase === 'held' ? 0 : 1)
     records.sort((a, b) => active(a) - active(b) || b.updatedAt.localeCompare(a.updatedAt))
-    this.changed('rollouts', { rollouts: records.map((r) => rolloutOf(r, this.events.get(entityKey(r.plan.entity)) ?? [], this.opts.readOnly)) })
+    this.changed('rollouts', {
+      rollouts: records.map((r) => rolloutOf(r, this.events.get(entityKey(r.plan.entity)) ?? [], this.opts.readOnly)),
+    })
   }
 
   private async history(s: Session): Promise<void> {

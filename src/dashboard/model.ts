@@ -208,7 +208,8 @@ export interface DashboardActions {
   '/api/rollback': { revision: number }
 }
 
-export type ActionAnswer = { ok: true; message: string } | { ok: false; error: { code: string; message: string; hint?: string } }
+export type ActionAnswer =
+  { ok: true; message: string } | { ok: false; error: { code: string; message: string; hint?: string } }
 
 export const TOKEN_HEADER = 'x-lattice-token'
 export const WINDOW_MS = 15 * 60_000

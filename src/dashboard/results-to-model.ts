@@ -7,7 +7,17 @@ import type { WatchFrame } from '../ops/watch-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'
 import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { type EntityRef, entityKey, entityLabel, entityScheme } from '../subjects/index.js'
-import type { AnalysisView, EntityFrame, EntityId, Frame, RevisionView, RolloutEvent, RolloutView, ServersEvent, VersionFrame } from './model.js'
+import type {
+  AnalysisView,
+  EntityFrame,
+  EntityId,
+  Frame,
+  RevisionView,
+  RolloutEvent,
+  RolloutView,
+  ServersEvent,
+  VersionFrame,
+} from './model.js'
 
 export function entityIdOf(e: EntityRef): EntityId {
   return { kind: e.kind, id: e.id, ...(e.link ? { link: e.link } : {}) }
@@ -27,7 +37,9 @@ function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]):
   const weights = seen ? Object.fromEntries(seen.versions.map((v) => [v.version, v.weight])) : route.weights
   // Every version with weight, calls or instances (a running version with 0% is worth seeing).
   // In a fixed order (the page colours a version by its place): the mapping's order changes with its weights.
-  const names = [...new Set([...Object.keys(weights), ...observed.keys(), ...Object.keys(route.instances)])].sort(byVersion)
+  const names = [...new Set([...Object.keys(weights), ...observed.keys(), ...Object.keys(route.instances)])].sort(
+    byVersion,
+  )
   const versions = names.map((version): VersionFrame => {
     const v = observed.get(version)
     const m = v?.metrics
@@ -70,7 +82,14 @@ export function frameOf(routes: RouteStatus[], watched: WatchFrame | undefined, 
 
 export function serversOf(s: StatusResult): ServersEvent {
   return {
-    servers: (s.servers ?? []).map((x) => ({ name: x.server, ...(x.cluster ? { cluster: x.cluster } : {}), version: x.version, account: x.account, latest: x.latest, installed: x.installed })),
+    servers: (s.servers ?? []).map((x) => ({
+      name: x.server,
+      ...(x.cluster ? { cluster: x.cluster } : {}),
+      version: x.version,
+      account: x.account,
+      latest: x.latest,
+      installed: x.installed,
+    })),
     ...(s.storedCopies ? { storedCopies: s.storedCopies } : {}),
     warnings: s.warnings,
   }
@@ -81,7 +100,15 @@ export function analysisOf(r: RolloutRecord): AnalysisView {
   const last = r.analysis?.active ? r.analysis.judgements.at(-1) : undefined
   const summary = analysisSummary(r.analysis)
   if (!last) return { summary }
-  return { summary, judgement: { head: judgementHead(last), columns: VERSION_COLUMNS, rows: versionRows(last.versions, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }), verdicts: verdictLines(last) } }
+  return {
+    summary,
+    judgement: {
+      head: judgementHead(last),
+      columns: VERSION_COLUMNS,
+      rows: versionRows(last.versions, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }),
+      verdicts: verdictLines(last),
+    },
+  }
 }
 
 export function rolloutOf(r: RolloutRecord, events: RolloutEvent[], readOnly: boolean): RolloutView {
@@ -118,12 +145,15 @@ export function rolloutChange(before: RolloutRecord | undefined, now: RolloutRec
   const verdict = (r: RolloutRecord) => r.analysis?.judgements.at(-1)?.outcome
   const numbered = (r: RolloutRecord) => r.plan.steps.slice(0, r.step + 1).filter((s) => s !== 'pause').length
   const parts: string[] = []
-  if (!before || before.startedAt !== now.startedAt) parts.push(`${now.phase}, step ${numbered(now)}, set ${now.setWeight}%`)
+  if (!before || before.startedAt !== now.startedAt)
+    parts.push(`${now.phase}, step ${numbered(now)}, set ${now.setWeight}%`)
   else {
     if (before.phase !== now.phase) parts.push(now.phase)
-    if (before.step !== now.step || before.setWeight !== now.setWeight) parts.push(`step ${numbered(now)}: set ${now.setWeight}%`)
+    if (before.step !== now.step || before.setWeight !== now.setWeight)
+      parts.push(`step ${numbered(now)}: set ${now.setWeight}%`)
     const v = verdict(now)
-    if (v && (v !== verdict(before) || before.analysis?.judgements.length !== now.analysis?.judgements.length)) parts.push(`analysis ${v}`)
+    if (v && (v !== verdict(before) || before.analysis?.judgements.length !== now.analysis?.judgements.length))
+      parts.push(`analysis ${v}`)
     if (now.message && before.message !== now.message) parts.push(now.message)
   }
   return parts.length ? parts.join('; ') : undefined
@@ -133,7 +163,13 @@ export function rolloutChange(before: RolloutRecord | undefined, now: RolloutRec
  * The events list of an entity's rollout after reading `now` (`before` read last time): the change
  * appended, at most `keep`. A new rollout of the entity (another startedAt) starts its own list.
  */
-export function rolloutEvents(before: RolloutRecord | undefined, now: RolloutRecord, events: RolloutEvent[], time: string, keep: number): RolloutEvent[] {
+export function rolloutEvents(
+  before: RolloutRecord | undefined,
+  now: RolloutRecord,
+  events: RolloutEvent[],
+  time: string,
+  keep: number,
+): RolloutEvent[] {
   const text = rolloutChange(before, now)
   const earlier = before && before.startedAt === now.startedAt ? events : []
   return text ? [...earlier, { time, text }].slice(-keep) : earlier
@@ -149,7 +185,10 @@ export function revisionsOf(h: HistoryResult, limit: number, readOnly: boolean):
       return {
         revision: r.revision,
         time: r.time,
-        who: r.kind === 'drift' ? `outside lattice (found by ${r.completedBy ? whoText(r.completedBy) : 'lattice'})` : whoText(r.who),
+        who:
+          r.kind === 'drift'
+            ? `outside lattice (found by ${r.completedBy ? whoText(r.completedBy) : 'lattice'})`
+            : whoText(r.who),
         command: r.command,
         changes: [...r.changes.map(changeLine), ...other.map((s) => `${s} changed`)],
         canRollBack: !readOnly && r.revision !== latest,

@@ -36,9 +36,13 @@ export function checkHost(host: string, allowRemote: boolean): string | undefine
   if (isLoopback(host)) return undefined
   const why = `the page, its token and every action travel in plain HTTP (no TLS) between ${host} and the browser: anyone who can read that traffic can take the token and abort rollouts or roll back the lattice`
   if (!allowRemote) {
-    throw new LatticeError('REMOTE_NOT_ALLOWED', `--host ${host} would let other machines reach the dashboard, and ${why}.`, {
-      hint: 'Keep the default --host 127.0.0.1 and reach it through an SSH tunnel (ssh -L 7420:127.0.0.1:7420 ...), or pass --allow-remote if you accept the risk (add --read-only to take no action).',
-    })
+    throw new LatticeError(
+      'REMOTE_NOT_ALLOWED',
+      `--host ${host} would let other machines reach the dashboard, and ${why}.`,
+      {
+        hint: 'Keep the default --host 127.0.0.1 and reach it through an SSH tunnel (ssh -L 7420:127.0.0.1:7420 ...), or pass --allow-remote if you accept the risk (add --read-only to take no action).',
+      },
+    )
   }
   return `Listening on ${host} (--allow-remote): ${why}.`
 }
@@ -46,14 +50,20 @@ export function checkHost(host: string, allowRemote: boolean): string | undefine
 /** dist/dashboard-page, from a command's bundle (dist/direct/...), tsc's output (dist/src/...) or the sources (tests). */
 export function pageDir(from = fileURLToPath(import.meta.url)): string {
   for (let dir = dirname(from), i = 0; i < 5; i++, dir = dirname(dir)) {
-    for (const candidate of [join(dir, 'dashboard-page'), join(dir, 'dist', 'dashboard-page')]) if (existsSync(join(candidate, 'index.html'))) return candidate
+    for (const candidate of [join(dir, 'dashboard-page'), join(dir, 'dist', 'dashboard-page')])
+      if (existsSync(join(candidate, 'index.html'))) return candidate
   }
   throw new Error('The dashboard page (dist/dashboard-page) is missing: run `npm run build`.')
 }
 
 /** Open `url` in the default browser, detached; a failure is only a warning. */
 export function openBrowser(url: string, warn: (text: string) => void): void {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]]
+  const [cmd, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]]
   try {
     // The browser gets no seed: it is a program of its own, with child processes and crash reports.
     const child = spawn(cmd, args as string[], { detached: true, stdio: 'ignore', env: envWithoutSecrets() })
@@ -65,13 +75,24 @@ export function openBrowser(url: string, warn: (text: string) => void): void {
 }
 
 /** Serve the dashboard until `stopped`; `onListening` once the port is bound. */
-export async function runDashboard(target: Target, opts: DashboardOptions, stopped: () => boolean, onListening: (l: Listening) => void): Promise<void> {
+export async function runDashboard(
+  target: Target,
+  opts: DashboardOptions,
+  stopped: () => boolean,
+  onListening: (l: Listening) => void,
+): Promise<void> {
   const warnings: string[] = []
   const remote = checkHost(opts.host, opts.allowRemote)
   if (remote) warnings.push(remote)
-  if (!target.appCreds) warnings.push('No --app-creds (LATTICE_APP_CREDS): the dashboard shows weights and instances, but not the observed split (observing calls needs an application-account user).')
+  if (!target.appCreds)
+    warnings.push(
+      'No --app-creds (LATTICE_APP_CREDS): the dashboard shows weights and instances, but not the observed split (observing calls needs an application-account user).',
+    )
   if (!target.stateCreds) warnings.push('No --state-creds (LATTICE_STATE_CREDS): no rollouts and no history.')
-  if (!opts.readOnly && !target.signer) warnings.push('No signing key: Abort (of a rollout whose runner is gone) and Roll back will be refused; pass --signing-key, or --read-only.')
+  if (!opts.readOnly && !target.signer)
+    warnings.push(
+      'No signing key: Abort (of a rollout whose runner is gone) and Roll back will be refused; pass --signing-key, or --read-only.',
+    )
   const hello: Hello = {
     lattice: target.lattice,
     account: target.account,
@@ -84,7 +105,11 @@ export async function runDashboard(target: Target, opts: DashboardOptions, stopp
   }
   const token = newToken()
   let server: DashboardServer | undefined
-  const feed = new Feed(target, { intervalMs: opts.intervalMs, observe: opts.observe, readOnly: opts.readOnly, windowMs: WINDOW_MS }, (event, data) => server?.broadcast(event, data))
+  const feed = new Feed(
+    target,
+    { intervalMs: opts.intervalMs, observe: opts.observe, readOnly: opts.readOnly, windowMs: WINDOW_MS },
+    (event, data) => server?.broadcast(event, data),
+  )
   server = new DashboardServer({
     host: opts.host,
     port: opts.port,
@@ -105,7 +130,13 @@ export async function runDashboard(target: Target, opts: DashboardOptions, stopp
   })
   const port = await server.listen()
   try {
-    onListening({ url: `http://${hostPart(opts.host)}:${port}/?token=${token}`, host: opts.host, port, readOnly: opts.readOnly, warnings })
+    onListening({
+      url: `http://${hostPart(opts.host)}:${port}/?token=${token}`,
+      host: opts.host,
+      port,
+      readOnly: opts.readOnly,
+      warnings,
+    })
     await feed.run(stopped)
   } finally {
     await server.close()

@@ -9,7 +9,14 @@ import { extname, join, resolve, sep } from 'node:path'
 import { LatticeError } from '../errors.js'
 import { redact } from '../redact.js'
 import { ACTION_PATHS, type ActionPath } from './actions.js'
-import { type ActionAnswer, type Backfill, type DashboardEvents, type Hello, type Snapshot, TOKEN_HEADER } from './model.js'
+import {
+  type ActionAnswer,
+  type Backfill,
+  type DashboardEvents,
+  type Hello,
+  type Snapshot,
+  TOKEN_HEADER,
+} from './model.js'
 import { allowedHosts, hostAllowed, originAllowed, tokenMatches } from './security.js'
 
 /** A client whose socket holds more than this (beyond what it got on connecting) is too slow: dropped, it reconnects and gets a backfill. */
@@ -72,7 +79,8 @@ export class DashboardServer {
   constructor(private readonly opts: ServerOptions) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch(() => {
-        if (!res.headersSent) this.send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'The dashboard failed to answer.' } })
+        if (!res.headersSent)
+          this.send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'The dashboard failed to answer.' } })
         else res.destroy()
       })
     })
@@ -82,8 +90,22 @@ export class DashboardServer {
   async listen(): Promise<number> {
     await new Promise<void>((ok, fail) => {
       this.server.once('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'EADDRINUSE') fail(new LatticeError('PORT_IN_USE', `Port ${this.opts.port} on ${this.opts.host} is in use: another program (or another lattice dashboard) listens there.`, { hint: 'Pick another with --port N, or --port 0 for any free port.' }))
-        else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') fail(new LatticeError('INVALID_HOST', `Cannot listen on ${this.opts.host}: it is not an address of this machine.`, { hint: 'Give --host an address of this machine (default 127.0.0.1).' }))
+        if (e.code === 'EADDRINUSE')
+          fail(
+            new LatticeError(
+              'PORT_IN_USE',
+              `Port ${this.opts.port} on ${this.opts.host} is in use: another program (or another lattice dashboard) listens there.`,
+              { hint: 'Pick another with --port N, or --port 0 for any free port.' },
+            ),
+          )
+        else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+          fail(
+            new LatticeError(
+              'INVALID_HOST',
+              `Cannot listen on ${this.opts.host}: it is not an address of this machine.`,
+              { hint: 'Give --host an address of this machine (default 127.0.0.1).' },
+            ),
+          )
         else fail(e)
       })
       this.server.listen(this.opts.port, this.opts.host, () => ok())
@@ -125,36 +147,50 @@ export class DashboardServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req.headers.host, this.allowed)) return this.refuse(res, 421, 'WRONG_HOST', 'This server answers only to the address lattice dashboard printed.')
+    if (!hostAllowed(req.headers.host, this.allowed))
+      return this.refuse(res, 421, 'WRONG_HOST', 'This server answers only to the address lattice dashboard printed.')
     const url = new URL(req.url ?? '/', 'http://dashboard')
     const path = url.pathname
     if ((ACTION_PATHS as string[]).includes(path)) {
       if (req.method !== 'POST') return this.refuse(res, 405, 'METHOD', 'Actions are POSTs.', { Allow: 'POST' })
       return this.action(req, res, path as ActionPath)
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return this.refuse(res, 405, 'METHOD', 'Only GET here.', { Allow: 'GET' })
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return this.refuse(res, 405, 'METHOD', 'Only GET here.', { Allow: 'GET' })
     if (path.startsWith('/assets/')) return this.asset(res, path.slice('/assets/'.length))
     const token = url.searchParams.get('token')
     // The page itself holds no data: it loads without a token (a reload, after the page took the
     // token out of the address bar, keeps it in the tab's sessionStorage), but not with a stale one.
     if (path === '/' && !token) return this.page(res)
     if (path === '/' || path === '/events' || path === '/api/snapshot') {
-      if (!token) return this.refuse(res, 401, 'NO_TOKEN', 'Open the URL lattice dashboard printed: it carries the token (?token=...).')
-      if (!tokenMatches(token, this.opts.token)) return this.refuse(res, 403, 'WRONG_TOKEN', 'Wrong token: open the URL this run of lattice dashboard printed.')
+      if (!token)
+        return this.refuse(
+          res,
+          401,
+          'NO_TOKEN',
+          'Open the URL lattice dashboard printed: it carries the token (?token=...).',
+        )
+      if (!tokenMatches(token, this.opts.token))
+        return this.refuse(res, 403, 'WRONG_TOKEN', 'Wrong token: open the URL this run of lattice dashboard printed.')
     }
     if (path === '/') return this.page(res)
     if (path === '/events') return this.events(req, res)
-    if (path === '/api/snapshot') return this.send(res, 200, { hello: this.opts.hello, ...this.opts.feed.latest } satisfies Snapshot)
+    if (path === '/api/snapshot')
+      return this.send(res, 200, { hello: this.opts.hello, ...this.opts.feed.latest } satisfies Snapshot)
     return this.refuse(res, 404, 'NOT_FOUND', 'No such page.')
   }
 
   private async action(req: IncomingMessage, res: ServerResponse, path: ActionPath): Promise<void> {
-    if (this.opts.readOnly) return this.refuse(res, 403, 'READ_ONLY', 'This dashboard runs with --read-only: it takes no action.')
+    if (this.opts.readOnly)
+      return this.refuse(res, 403, 'READ_ONLY', 'This dashboard runs with --read-only: it takes no action.')
     const given = req.headers[TOKEN_HEADER]
     if (given === undefined) return this.refuse(res, 401, 'NO_TOKEN', `Actions need the ${TOKEN_HEADER} header.`)
-    if (!tokenMatches(Array.isArray(given) ? given[0] : given, this.opts.token)) return this.refuse(res, 403, 'WRONG_TOKEN', 'Wrong token.')
-    if (!originAllowed(req.headers.origin, req.headers.host)) return this.refuse(res, 403, 'WRONG_ORIGIN', 'Actions are taken only from the dashboard page itself.')
-    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return this.refuse(res, 415, 'CONTENT_TYPE', 'Send the body as application/json.')
+    if (!tokenMatches(Array.isArray(given) ? given[0] : given, this.opts.token))
+      return this.refuse(res, 403, 'WRONG_TOKEN', 'Wrong token.')
+    if (!originAllowed(req.headers.origin, req.headers.host))
+      return this.refuse(res, 403, 'WRONG_ORIGIN', 'Actions are taken only from the dashboard page itself.')
+    if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? ''))
+      return this.refuse(res, 415, 'CONTENT_TYPE', 'Send the body as application/json.')
     let body: unknown
     try {
       body = JSON.parse(await readBody(req))
@@ -187,14 +223,27 @@ export class DashboardServer {
     if (name.includes('\0') || !file.startsWith(root + sep)) return this.refuse(res, 404, 'NOT_FOUND', 'No such file.')
     const info = await stat(file).catch(() => undefined)
     if (!info?.isFile()) return this.refuse(res, 404, 'NOT_FOUND', 'No such file.')
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' })
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+    })
     res.end(await readFile(file))
   }
 
   private events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    })
     const { latest } = this.opts.feed
-    const first = [sse('hello', this.opts.hello), sse('backfill', this.opts.feed.backfill()), ...(['rollouts', 'history', 'servers'] as const).flatMap((k) => (latest[k] ? [sse(k, latest[k])] : []))].join('')
+    const first = [
+      sse('hello', this.opts.hello),
+      sse('backfill', this.opts.feed.backfill()),
+      ...(['rollouts', 'history', 'servers'] as const).flatMap((k) => (latest[k] ? [sse(k, latest[k])] : [])),
+    ].join('')
     res.write(first)
     const client = { res, allowance: CLIENT_BUFFER_LIMIT + first.length }
     this.clients.add(client)
@@ -203,12 +252,23 @@ export class DashboardServer {
     res.on('error', gone)
   }
 
-  private refuse(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  private refuse(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
     this.send(res, status, { ok: false, error: { code, message } }, headers)
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': TYPES['.json'], 'Cache-Control': 'no-store', ...headers })
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': TYPES['.json'],
+      'Cache-Control': 'no-store',
+      ...headers,
+    })
     res.end(redact(JSON.stringify(body)))
   }
 }

@@ -44,7 +44,13 @@ export interface Deployment {
   listen: string
   files: Record<DeploymentFile, string>
   /** Public keys only. */
-  keys: { operator: string; signingKey: string; systemAccount: string; appAccount: string; users: { sys: string; state: string; app: string; host: string } }
+  keys: {
+    operator: string
+    signingKey: string
+    systemAccount: string
+    appAccount: string
+    users: { sys: string; state: string; app: string; host: string }
+  }
 }
 
 function writeSecret(file: string, text: string): void {
@@ -56,7 +62,10 @@ function writeSecret(file: string, text: string): void {
 /** Write a fresh deployment into `dir` (created, mode 0700), replacing any of its files there. */
 export async function writeDeployment(dir: string, opts: DeploymentOptions): Promise<Deployment> {
   mkdirSync(join(dir, 'jwt'), { recursive: true, mode: 0o700 })
-  const files = Object.fromEntries(Object.entries(DEPLOYMENT_FILES).map(([k, f]) => [k, join(dir, f)])) as Record<DeploymentFile, string>
+  const files = Object.fromEntries(Object.entries(DEPLOYMENT_FILES).map(([k, f]) => [k, join(dir, f)])) as Record<
+    DeploymentFile,
+    string
+  >
   const id = await makeIdentity(JETSTREAM_LIMITS, undefined, opts.operatorName)
   const sys = id.sys.getPublicKey()
   const app = id.app.getPublicKey()
@@ -91,12 +100,29 @@ jetstream: { store_dir: "${join(dir, 'js')}" }
     dir,
     listen: opts.listen,
     files,
-    keys: { operator: id.operator.getPublicKey(), signingKey: id.operatorSigningKey.getPublicKey(), systemAccount: sys, appAccount: app, users },
+    keys: {
+      operator: id.operator.getPublicKey(),
+      signingKey: id.operatorSigningKey.getPublicKey(),
+      systemAccount: sys,
+      appAccount: app,
+      users,
+    },
   }
 }
 
 /** The environment that points lattice (and hosts, HOST_CREDS) at a deployment's server. */
-export function latticeEnv(url: string, p: { sysCreds: string; signingKey: string; operatorJwt: string; account: string; stateCreds: string; appCreds: string; hostCreds: string }): Record<string, string> {
+export function latticeEnv(
+  url: string,
+  p: {
+    sysCreds: string
+    signingKey: string
+    operatorJwt: string
+    account: string
+    stateCreds: string
+    appCreds: string
+    hostCreds: string
+  },
+): Record<string, string> {
   return {
     NATS_URL: url,
     NATS_CREDS: p.sysCreds,

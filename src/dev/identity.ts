@@ -7,7 +7,16 @@ import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from 'nats-jwt'
 import { type KeyPair, createAccount, createOperator, createUser } from 'nkeys.js'
 
 /** Account limits that allow connections (an account JWT without limits allows none). */
-export const OPEN_LIMITS = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }
+export const OPEN_LIMITS = {
+  subs: -1,
+  data: -1,
+  payload: -1,
+  imports: -1,
+  exports: -1,
+  wildcards: true,
+  conn: -1,
+  leaf: -1,
+}
 /** OPEN_LIMITS plus JetStream (for the state bucket). */
 export const JETSTREAM_LIMITS = { ...OPEN_LIMITS, mem_storage: -1, disk_storage: -1, streams: -1, consumer: -1 }
 
@@ -22,7 +31,11 @@ export interface Identity {
   appJwt: string
 }
 
-export async function makeIdentity(appLimits: Record<string, unknown> = OPEN_LIMITS, sysLimits: Record<string, unknown> = OPEN_LIMITS, operatorName = 'lattice-local'): Promise<Identity> {
+export async function makeIdentity(
+  appLimits: Record<string, unknown> = OPEN_LIMITS,
+  sysLimits: Record<string, unknown> = OPEN_LIMITS,
+  operatorName = 'lattice-local',
+): Promise<Identity> {
   const operator = createOperator()
   const operatorSigningKey = createOperator()
   const sys = createAccount()

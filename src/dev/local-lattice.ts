@@ -80,7 +80,11 @@ export function devState(dirArg: string): (DevState & { running: boolean }) | un
 export function contextName(dirArg: string): string {
   const dir = resolve(dirArg)
   const folder = basename(dir) === '.lattice' ? basename(dirname(dir)) : basename(dir)
-  const safe = folder.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'root'
+  const safe =
+    folder
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'root'
   return `lattice-dev-${safe}-${createHash('sha256').update(dir).digest('hex').slice(0, 6)}`
 }
 
@@ -115,18 +119,28 @@ export async function devUp(dirArg: string, opts: DevUpOptions = {}): Promise<De
   const file = (name: string) => join(dir, name)
   if (opts.fresh) {
     await devDown(dir)
-    for (const f of [...Object.values(DEPLOYMENT_FILES), 'dev.json', ...SERVER_DIRS]) rmSync(file(f), { recursive: true, force: true })
+    for (const f of [...Object.values(DEPLOYMENT_FILES), 'dev.json', ...SERVER_DIRS])
+      rmSync(file(f), { recursive: true, force: true })
   }
   const restart = existsSync(file('server.conf'))
   if (restart) {
     const missing = KEPT.filter((f) => !existsSync(file(f)))
     if (missing.length > 0) {
-      throw new LatticeError('DEV_INCOMPLETE', `The local lattice in ${dir} lacks ${missing.join(', ')}: it cannot be restarted with its keys.`, {
-        hint: `Restore the files, or start over with new keys (the history and data of ${dir} are lost): \`lattice dev up --fresh\`.`,
-      })
+      throw new LatticeError(
+        'DEV_INCOMPLETE',
+        `The local lattice in ${dir} lacks ${missing.join(', ')}: it cannot be restarted with its keys.`,
+        {
+          hint: `Restore the files, or start over with new keys (the history and data of ${dir} are lost): \`lattice dev up --fresh\`.`,
+        },
+      )
     }
   } else {
-    await writeDeployment(dir, { listen: '127.0.0.1:-1', serverName: 'lattice-dev', operatorName: 'lattice-local', portsFileDir: dir })
+    await writeDeployment(dir, {
+      listen: '127.0.0.1:-1',
+      serverName: 'lattice-dev',
+      operatorName: 'lattice-local',
+      portsFileDir: dir,
+    })
   }
   if (opts.port !== undefined) setListenPort(file('server.conf'), opts.port === 0 ? -1 : opts.port)
   for (const f of readdirSync(dir)) if (f.endsWith('.ports')) rmSync(file(f))
@@ -137,10 +151,22 @@ export async function devUp(dirArg: string, opts: DevUpOptions = {}): Promise<De
   const url = await waitForPorts(dir, child.pid as number, restart)
   // The next start (after `dev down` or a crash) comes back on this port, where hosts reconnect.
   setListenPort(file('server.conf'), Number(new URL(url).port))
-  const state: DevState = { dir, pid: child.pid as number, url, account: accountOfCreds(file('app.creds')), operatorSeed: file('operator.nk'), sysCreds: file('sys.creds'), appCreds: file('app.creds'), context: contextFile(dir) }
+  const state: DevState = {
+    dir,
+    pid: child.pid as number,
+    url,
+    account: accountOfCreds(file('app.creds')),
+    operatorSeed: file('operator.nk'),
+    sysCreds: file('sys.creds'),
+    appCreds: file('app.creds'),
+    context: contextFile(dir),
+  }
   writeFileSync(stateFile(dir), `${JSON.stringify(state, null, 2)}\n`)
   mkdirSync(join(state.context, '..'), { recursive: true })
-  writeFileSync(state.context, `${JSON.stringify({ description: `lattice dev (${dir})`, url, creds: state.sysCreds }, null, 2)}\n`)
+  writeFileSync(
+    state.context,
+    `${JSON.stringify({ description: `lattice dev (${dir})`, url, creds: state.sysCreds }, null, 2)}\n`,
+  )
   return { ...state, started: true, restarted: restart }
 }
 
@@ -151,7 +177,10 @@ function setListenPort(conf: string, port: number): void {
 /** The account a creds file's user belongs to (the issuer of its user JWT). */
 function accountOfCreds(path: string): string {
   const jwt = /-----BEGIN NATS USER JWT-----\s*([^\s-]+)/.exec(readFileSync(path, 'utf8'))?.[1] ?? ''
-  const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as { iss?: string; nats?: { issuer_account?: string } }
+  const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}') as {
+    iss?: string
+    nats?: { issuer_account?: string }
+  }
   return claims.nats?.issuer_account ?? claims.iss ?? ''
 }
 
@@ -170,8 +199,12 @@ async function waitForPorts(dir: string, pid: number, restart: boolean): Promise
     if (!signalable(pid)) break // our own child (node reaps it); its command line is node's until it has exec'd
     await new Promise((r) => setTimeout(r, 50))
   }
-  const log = existsSync(join(dir, 'nats-server.log')) ? readFileSync(join(dir, 'nats-server.log'), 'utf8').trim().split('\n').slice(-5).join('\n') : ''
-  const hint = restart ? 'Is its port taken by another program? `lattice dev up --port 0` restarts it on any free port (hosts must then be pointed at the new URL).' : 'Is the port free? Try `lattice dev up --port 0` for any free port.'
+  const log = existsSync(join(dir, 'nats-server.log'))
+    ? readFileSync(join(dir, 'nats-server.log'), 'utf8').trim().split('\n').slice(-5).join('\n')
+    : ''
+  const hint = restart
+    ? 'Is its port taken by another program? `lattice dev up --port 0` restarts it on any free port (hosts must then be pointed at the new URL).'
+    : 'Is the port free? Try `lattice dev up --port 0` for any free port.'
   throw new LatticeError('CONNECTION_FAILED', `The local nats-server did not start:\n${log}`, { hint })
 }
 
@@ -201,14 +234,27 @@ function ownContext(state: DevState): boolean {
 
 /** NOT_RUNNING, saying whether the lattice was stopped, died, or never started there. */
 export function notRunning(dir: string, state: ReturnType<typeof devState>): LatticeError {
-  if (!state) return new LatticeError('NOT_RUNNING', `No local lattice in ${dir}.`, { hint: 'Start one with `lattice dev up`.' })
-  const why = state.pid ? `its nats-server (pid ${state.pid}) is not running any more (see ${join(state.dir, 'nats-server.log')})` : 'it was stopped with `lattice dev down`'
-  return new LatticeError('NOT_RUNNING', `The local lattice in ${dir} is not running: ${why}.`, { hint: '`lattice dev up` starts it again with its keys, history and data.' })
+  if (!state)
+    return new LatticeError('NOT_RUNNING', `No local lattice in ${dir}.`, { hint: 'Start one with `lattice dev up`.' })
+  const why = state.pid
+    ? `its nats-server (pid ${state.pid}) is not running any more (see ${join(state.dir, 'nats-server.log')})`
+    : 'it was stopped with `lattice dev down`'
+  return new LatticeError('NOT_RUNNING', `The local lattice in ${dir} is not running: ${why}.`, {
+    hint: '`lattice dev up` starts it again with its keys, history and data.',
+  })
 }
 
 /** Shell exports that make every lattice command (and the nats CLI, and hosts) use the local lattice. */
 export function devEnv(state: DevState): Record<string, string> {
   // The application user does everything there: older local lattices have no state.creds or host.creds.
   const app = state.appCreds
-  return latticeEnv(state.url, { sysCreds: state.sysCreds, signingKey: state.operatorSeed, operatorJwt: join(state.dir, 'operator.jwt'), account: state.account, stateCreds: app, appCreds: app, hostCreds: app })
+  return latticeEnv(state.url, {
+    sysCreds: state.sysCreds,
+    signingKey: state.operatorSeed,
+    operatorJwt: join(state.dir, 'operator.jwt'),
+    account: state.account,
+    stateCreds: app,
+    appCreds: app,
+    hostCreds: app,
+  })
 }

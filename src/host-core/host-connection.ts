@@ -34,18 +34,32 @@ export interface ConnectInput {
 export async function openConnection(o: ConnectInput): Promise<NatsConnection> {
   const user = o.connectionOptions ?? {}
   const servers = o.servers ?? user.servers
-  if (!servers || servers.length === 0) throw new HostError('INVALID_REQUEST', 'Host.start needs either nc, or servers (or connectionOptions.servers) to connect to.')
-  if (o.creds !== undefined && user.authenticator) throw new HostError('INVALID_REQUEST', 'Give either creds or connectionOptions.authenticator, not both.')
+  if (!servers || servers.length === 0)
+    throw new HostError(
+      'INVALID_REQUEST',
+      'Host.start needs either nc, or servers (or connectionOptions.servers) to connect to.',
+    )
+  if (o.creds !== undefined && user.authenticator)
+    throw new HostError('INVALID_REQUEST', 'Give either creds or connectionOptions.authenticator, not both.')
   const auth = o.creds !== undefined ? { authenticator: credsAuthenticator(credsSource(o.creds)) } : {}
-  const options: ConnectionOptions = { ...HOST_CONNECTION_DEFAULTS, name: `host-core ${o.hostId}`, ...user, servers, ...auth }
+  const options: ConnectionOptions = {
+    ...HOST_CONNECTION_DEFAULTS,
+    name: `host-core ${o.hostId}`,
+    ...user,
+    servers,
+    ...auth,
+  }
   try {
     return await connect(options)
   } catch (e) {
     const err = e as Error & { code?: string }
     const where = redact(Array.isArray(servers) ? servers.join(', ') : servers)
     // nats.js reports a server -ERR during connect (e.g. too many connections) as a bare TIMEOUT.
-    const hint = err.code === 'TIMEOUT' ? ' (a timeout can also mean the server refused the connection: see its log)' : ''
-    throw new HostError('CONNECT_FAILED', `Cannot connect to ${where}: ${redact(err.message)}${hint}.`, { natsCode: err.code })
+    const hint =
+      err.code === 'TIMEOUT' ? ' (a timeout can also mean the server refused the connection: see its log)' : ''
+    throw new HostError('CONNECT_FAILED', `Cannot connect to ${where}: ${redact(err.message)}${hint}.`, {
+      natsCode: err.code,
+    })
   }
 }
 
@@ -146,24 +160,35 @@ export class ConnectionWatcher {
         const attempt = ++this.attempt
         const downForMs = Date.now() - this.downSince
         // Every attempt is an event; the log gets the 1st, 2nd, 4th, 8th... so an outage stays readable.
-        if ((attempt & (attempt - 1)) === 0) (downForMs > 60_000 ? this.log.warn : this.log.info).call(this.log, `reconnecting to ${server} (attempt ${attempt}, cut off for ${Math.round(downForMs / 1000)} s)`, { server, attempt })
+        if ((attempt & (attempt - 1)) === 0)
+          (downForMs > 60_000 ? this.log.warn : this.log.info).call(
+            this.log,
+            `reconnecting to ${server} (attempt ${attempt}, cut off for ${Math.round(downForMs / 1000)} s)`,
+            { server, attempt },
+          )
         return this.emit({ type: 'reconnecting', server, attempt, downForMs })
       }
       case 'reconnect': {
         this.state = 'connected'
         const downForMs = Date.now() - this.downSince
-        this.log.info(`reconnected to ${server} after ${(downForMs / 1000).toFixed(1)} s; subscriptions restored`, { server, attempts: this.attempt })
+        this.log.info(`reconnected to ${server} after ${(downForMs / 1000).toFixed(1)} s; subscriptions restored`, {
+          server,
+          attempts: this.attempt,
+        })
         return this.emit({ type: 'reconnect', server, downForMs })
       }
       case 'error': {
         const error = redact(String(s.data))
         const ctx = s.permissionContext
-        if (ctx?.operation === 'publish' && this.publishDenied?.(ctx.subject)) return this.emit({ type: 'error', error })
+        if (ctx?.operation === 'publish' && this.publishDenied?.(ctx.subject))
+          return this.emit({ type: 'error', error })
         this.log.error(`NATS error: ${error}`, ctx ? { operation: ctx.operation, subject: ctx.subject } : undefined)
         return this.emit({ type: 'error', error })
       }
       case 'ldm':
-        this.log.warn(`server ${server} is shutting down (lame duck mode); the host will move to another server`, { server })
+        this.log.warn(`server ${server} is shutting down (lame duck mode); the host will move to another server`, {
+          server,
+        })
         return this.emit({ type: 'ldm', server })
       case 'staleConnection':
         this.log.warn('connection is stale (the server stopped answering pings); reconnecting')
@@ -177,8 +202,13 @@ export class ConnectionWatcher {
   private connectionClosed(err: Error | undefined): void {
     this.state = 'closed'
     if (this.closing) return this.finish({ expected: true, reason: 'host.close() was called' })
-    const reason = err ? `the connection closed for good: ${redact(err.message)}` : 'the connection was closed (not by host.close())'
-    this.log.error(`${reason}; this host no longer serves any call. Restart it, or use the default reconnect settings (reconnect forever).`, err ? { error: redact(err.message) } : undefined)
+    const reason = err
+      ? `the connection closed for good: ${redact(err.message)}`
+      : 'the connection was closed (not by host.close())'
+    this.log.error(
+      `${reason}; this host no longer serves any call. Restart it, or use the default reconnect settings (reconnect forever).`,
+      err ? { error: redact(err.message) } : undefined,
+    )
     this.onLost()
     this.finish({ expected: false, reason, ...(err ? { error: err } : {}) })
   }

@@ -1,5 +1,15 @@
 /** Errors host-core raises, each with a stable code (also sent over the control interface). */
-export type HostErrorCode = 'AMBIGUOUS_VERSION' | 'NOT_RUNNING' | 'INVALID_REQUEST' | 'NO_HANDLER' | 'CLOSED' | 'BAD_CREDS' | 'CONNECT_FAILED' | 'METRICS_LISTEN_FAILED' | 'TOO_MANY_INSTANCES' | 'SYSTEM_ACCOUNT'
+export type HostErrorCode =
+  | 'AMBIGUOUS_VERSION'
+  | 'NOT_RUNNING'
+  | 'INVALID_REQUEST'
+  | 'NO_HANDLER'
+  | 'CLOSED'
+  | 'BAD_CREDS'
+  | 'CONNECT_FAILED'
+  | 'METRICS_LISTEN_FAILED'
+  | 'TOO_MANY_INSTANCES'
+  | 'SYSTEM_ACCOUNT'
 
 export class HostError extends Error {
   override readonly name = 'HostError'

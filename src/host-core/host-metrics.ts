@@ -19,7 +19,10 @@ interface MetricsHost {
   startedAt: number
 }
 
-export function hostMetrics(t: MetricsHost, options: MetricsOptions | false | undefined): { registry: MetricsRegistry; publisher?: MetricsPublisher } {
+export function hostMetrics(
+  t: MetricsHost,
+  options: MetricsOptions | false | undefined,
+): { registry: MetricsRegistry; publisher?: MetricsPublisher } {
   const m = options === false ? undefined : (options ?? {})
   const registry = new MetricsRegistry(t.lattice, t.hostId, t.startedAt, m?.intervalMs ?? DEFAULT_METRICS_INTERVAL_MS)
   if (!m) return { registry }
@@ -33,7 +36,10 @@ export function hostMetrics(t: MetricsHost, options: MetricsOptions | false | un
   return { registry, publisher }
 }
 
-export async function servePrometheusIfAsked(options: MetricsOptions | false | undefined, report: () => MetricsReport): Promise<PrometheusEndpoint | undefined> {
+export async function servePrometheusIfAsked(
+  options: MetricsOptions | false | undefined,
+  report: () => MetricsReport,
+): Promise<PrometheusEndpoint | undefined> {
   const m = options === false ? undefined : options
   if (m?.prometheusPort === undefined) return undefined
   return servePrometheus(m.prometheusPort, m.prometheusHost ?? '127.0.0.1', report)

@@ -5,10 +5,23 @@ import { randomUUID } from 'node:crypto'
 import type { NatsConnection } from 'nats'
 import type { EntityKind, EntityRef } from '../subjects/index.js'
 import { ArtifactCache } from './artifacts.js'
-import { type ConnectionState, ConnectionWatcher, type HostClosed, inSystemAccount, openConnection } from './host-connection.js'
+import {
+  type ConnectionState,
+  ConnectionWatcher,
+  type HostClosed,
+  inSystemAccount,
+  openConnection,
+} from './host-connection.js'
 import { ControlInterface } from './control-interface.js'
 import { HostError } from './host-error.js'
-import { checkHostIdentity, checkRoom, checkStartRequest, pickRuntime, runtimeKey, systemAccountError } from './host-requests.js'
+import {
+  checkHostIdentity,
+  checkRoom,
+  checkStartRequest,
+  pickRuntime,
+  runtimeKey,
+  systemAccountError,
+} from './host-requests.js'
 import { Calls, type HostStats, VersionRuntime } from './instances.js'
 import { type HostLogger, guarded, redact, silentLogger, stderrLogger } from './logging.js'
 import { hostMetrics, servePrometheusIfAsked } from './host-metrics.js'
@@ -51,14 +64,18 @@ export class Host {
     let replyFailures = 0
     this.calls = new Calls((e) => {
       // The first failure, then every 1000th: a closed connection fails every reply.
-      if (replyFailures++ % 1000 === 0) log.error(`could not answer a call: ${redact(e.message)}`, { failedReplies: replyFailures })
+      if (replyFailures++ % 1000 === 0)
+        log.error(`could not answer a call: ${redact(e.message)}`, { failedReplies: replyFailures })
     })
     this.watcher = new ConnectionWatcher(nc, log, opts.onConnectionEvent, () => {
       this.closing = true
       this.lostReason = 'its connection closed for good'
       this.publisher?.stop()
     })
-    const metrics = hostMetrics({ nc, watcher: this.watcher, log, lattice: this.lattice, hostId, startedAt: this.startedAt }, opts.metrics)
+    const metrics = hostMetrics(
+      { nc, watcher: this.watcher, log, lattice: this.lattice, hostId, startedAt: this.startedAt },
+      opts.metrics,
+    )
     this.registry = metrics.registry
     this.publisher = metrics.publisher
   }
@@ -68,7 +85,14 @@ export class Host {
     checkHostIdentity(opts, hostId)
     checkMetricsOptions(opts.metrics)
     const log = opts.logger === false ? silentLogger : guarded(opts.logger ?? stderrLogger(`host-core[${hostId}]`))
-    const nc = opts.nc ?? (await openConnection({ servers: opts.servers, creds: opts.creds, connectionOptions: opts.connectionOptions, hostId }))
+    const nc =
+      opts.nc ??
+      (await openConnection({
+        servers: opts.servers,
+        creds: opts.creds,
+        connectionOptions: opts.connectionOptions,
+        hostId,
+      }))
     if (await inSystemAccount(nc)) {
       if (!opts.nc) await nc.close()
       throw systemAccountError(hostId)
@@ -83,7 +107,10 @@ export class Host {
       throw e
     }
     const info = nc.info
-    log.debug?.(`serving lattice ${host.lattice}; connected to ${redact(nc.getServer())}`, { server: info?.server_name, version: info?.version })
+    log.debug?.(`serving lattice ${host.lattice}; connected to ${redact(nc.getServer())}`, {
+      server: info?.server_name,
+      version: info?.version,
+    })
     return host
   }
 
@@ -137,7 +164,11 @@ export class Host {
     return this.scale({ kind: 'actor', id }, count, sel.version)
   }
 
-  async scaleProvider(id: string, count: number, sel: VersionSelector & { link?: string } = {}): Promise<InventoryEntry> {
+  async scaleProvider(
+    id: string,
+    count: number,
+    sel: VersionSelector & { link?: string } = {},
+  ): Promise<InventoryEntry> {
     return this.scale({ kind: 'provider', id, link: sel.link ?? 'default' }, count, sel.version)
   }
 
@@ -161,16 +192,24 @@ export class Host {
   /** Used by the control interface to start entities it has no handler for. */
   async startFromControl(entity: EntityRef, version: string, count: number): Promise<InventoryEntry> {
     const factory = this.opts.handlerFactory
-    if (!factory) throw new HostError('NO_HANDLER', `Host ${this.hostId} cannot start entities over the control interface: it has no handler factory.`)
+    if (!factory)
+      throw new HostError(
+        'NO_HANDLER',
+        `Host ${this.hostId} cannot start entities over the control interface: it has no handler factory.`,
+      )
     checkStartRequest(entity, version, count)
     const artifact = await this.artifacts.get({ kind: entity.kind, id: entity.id, version })
-    const handler = await factory({ kind: entity.kind, id: entity.id, version, ...(entity.link ? { link: entity.link } : {}) }, artifact)
+    const handler = await factory(
+      { kind: entity.kind, id: entity.id, version, ...(entity.link ? { link: entity.link } : {}) },
+      artifact,
+    )
     return this.start(entity, version, count, handler)
   }
 
   async scale(entity: EntityRef, count: number, version?: string): Promise<InventoryEntry> {
     this.assertOpen()
-    if (!Number.isInteger(count) || count < 0) throw new HostError('INVALID_REQUEST', `count must be a whole number >= 0, not ${count}.`)
+    if (!Number.isInteger(count) || count < 0)
+      throw new HostError('INVALID_REQUEST', `count must be a whole number >= 0, not ${count}.`)
     const runtime = pickRuntime(this.hostId, this.runtimes.values(), entity, version)
     checkRoom(this.hostId, this.runtimes.values(), count - runtime.count, this.maxInstances)
     await runtime.scale(count)
@@ -209,7 +248,17 @@ export class Host {
     let runtime = this.runtimes.get(key)
     if (!runtime) {
       const counters = this.registry.counters(key, entity, version)
-      runtime = new VersionRuntime(this.nc, entity, version, handler, this.hostId, this.calls, counters, this.lattice, (subject, e) => this.subscriptionFailed(subject, e))
+      runtime = new VersionRuntime(
+        this.nc,
+        entity,
+        version,
+        handler,
+        this.hostId,
+        this.calls,
+        counters,
+        this.lattice,
+        (subject, e) => this.subscriptionFailed(subject, e),
+      )
       this.runtimes.set(key, runtime)
     }
     await runtime.scale(runtime.count + count)
@@ -222,6 +271,7 @@ export class Host {
   }
 
   private assertOpen(): void {
-    if (this.closing) throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
+    if (this.closing)
+      throw new HostError('CLOSED', `Host ${this.hostId} is closed${this.lostReason ? `: ${this.lostReason}` : ''}.`)
   }
 }

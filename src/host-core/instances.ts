@@ -127,8 +127,18 @@ export class VersionRuntime {
     const instance = this.nextInstance++
     const queue = entityQueueGroup(this.entity)
     const subs = this.subjects.map((subject, i) => {
-      const ctx: RpcContext = Object.freeze({ entity: this.entity, version: this.version, subject, versioned: i === 1, hostId: this.hostId, instance })
-      return this.nc.subscribe(subject, { queue, callback: (err, msg) => (err ? this.onSubError(subject, err) : this.dispatch(msg, ctx)) })
+      const ctx: RpcContext = Object.freeze({
+        entity: this.entity,
+        version: this.version,
+        subject,
+        versioned: i === 1,
+        hostId: this.hostId,
+        instance,
+      })
+      return this.nc.subscribe(subject, {
+        queue,
+        callback: (err, msg) => (err ? this.onSubError(subject, err) : this.dispatch(msg, ctx)),
+      })
     }) as [Subscription, Subscription]
     return { subs }
   }
@@ -149,18 +159,20 @@ export class VersionRuntime {
     }
     if (out instanceof Promise) {
       calls.enter()
-      out.then(
-        (r) => {
-          const ms = performance.now() - start
-          // Reply first: `counters?.record(...)` would skip its arguments for a probe.
-          const ok = reply(calls, msg, r)
-          counters?.record(ms, !ok)
-        },
-        (e) => {
-          counters?.record(performance.now() - start, true)
-          replyError(calls, msg, e)
-        },
-      ).finally(() => calls.leave())
+      out
+        .then(
+          (r) => {
+            const ms = performance.now() - start
+            // Reply first: `counters?.record(...)` would skip its arguments for a probe.
+            const ok = reply(calls, msg, r)
+            counters?.record(ms, !ok)
+          },
+          (e) => {
+            counters?.record(performance.now() - start, true)
+            replyError(calls, msg, e)
+          },
+        )
+        .finally(() => calls.leave())
     } else {
       const ms = performance.now() - start
       const ok = reply(calls, msg, out)
@@ -176,7 +188,13 @@ function reply(calls: Calls, msg: Msg, out: RpcReply): boolean {
   else if (out instanceof Uint8Array) calls.respond(msg, out)
   else {
     // A wrong return type must still answer the caller, not leave it waiting.
-    replyError(calls, msg, new Error(`the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`))
+    replyError(
+      calls,
+      msg,
+      new Error(
+        `the handler returned ${Array.isArray(out) ? 'an array' : typeof out}; return a string, a Uint8Array or nothing`,
+      ),
+    )
     return false
   }
   return true

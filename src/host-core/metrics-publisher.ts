@@ -59,15 +59,20 @@ export class MetricsPublisher {
     this.publish()
     if (!flush) return
     let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([this.nc.flush().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, FINAL_FLUSH_MS)))])
+    await Promise.race([
+      this.nc.flush().catch(() => undefined),
+      new Promise<void>((r) => (timer = setTimeout(r, FINAL_FLUSH_MS))),
+    ])
     clearTimeout(timer)
   }
 
   /** A publish failed here, or the server refused it (a permissions violation for our subject). */
   failed(reason: string, denied = false): void {
     if (this.failures++ % LOG_EVERY === 0) {
-      const hint = denied ? ' (the host\'s user needs permission to publish on wasmbus.metrics.>)' : ''
-      this.log.error(`could not publish the metrics report on ${this.subject}: ${redact(reason)}${hint}`, { failures: this.failures })
+      const hint = denied ? " (the host's user needs permission to publish on wasmbus.metrics.>)" : ''
+      this.log.error(`could not publish the metrics report on ${this.subject}: ${redact(reason)}${hint}`, {
+        failures: this.failures,
+      })
     }
   }
 }

@@ -29,7 +29,9 @@ export const metricsWildcard = (lattice: string) => `wasmbus.metrics.${lattice}.
  * index LATENCY_BOUNDS_MS.length holds the longer ones. Fine enough for p50/p95/p99 within 10%
  * and for a rank test (calls in one bucket count as ties).
  */
-export const LATENCY_BOUNDS_MS: readonly number[] = Object.freeze(Array.from({ length: 97 }, (_, i) => 0.01 * 2 ** (i / 4)))
+export const LATENCY_BOUNDS_MS: readonly number[] = Object.freeze(
+  Array.from({ length: 97 }, (_, i) => 0.01 * 2 ** (i / 4)),
+)
 
 /** The bucket a call of `ms` milliseconds falls in. */
 export function latencyBucket(ms: number): number {

@@ -5,7 +5,13 @@
  */
 import type { EntityRef } from '../subjects/index.js'
 import { HostError } from './host-error.js'
-import { LATENCY_BOUNDS_MS, METRICS_REPORT_VERSION, type MetricsReport, type VersionMetrics, latencyBucket } from './metrics-report.js'
+import {
+  LATENCY_BOUNDS_MS,
+  METRICS_REPORT_VERSION,
+  type MetricsReport,
+  type VersionMetrics,
+  latencyBucket,
+} from './metrics-report.js'
 
 /** Host.start({ metrics }); see docs/host-core.md#metrics. */
 export interface MetricsOptions {
@@ -23,10 +29,17 @@ export function checkMetricsOptions(m: MetricsOptions | false | undefined): void
   const bad = (what: string) => {
     throw new HostError('INVALID_REQUEST', `Invalid metrics option: ${what}.`)
   }
-  if (typeof m !== 'object' || m === null) bad('give an object ({ intervalMs?, prometheusPort?, prometheusHost? }) or false')
-  if (m.intervalMs !== undefined && !(Number.isFinite(m.intervalMs) && m.intervalMs >= 10)) bad(`intervalMs must be a number of milliseconds >= 10, not ${m.intervalMs}`)
-  if (m.prometheusPort !== undefined && !(Number.isInteger(m.prometheusPort) && m.prometheusPort >= 0 && m.prometheusPort <= 65535)) bad(`prometheusPort must be a port number 0-65535 (0: any free port), not ${m.prometheusPort}`)
-  if (m.prometheusHost !== undefined && (typeof m.prometheusHost !== 'string' || m.prometheusHost === '')) bad('prometheusHost must be a host name or address')
+  if (typeof m !== 'object' || m === null)
+    bad('give an object ({ intervalMs?, prometheusPort?, prometheusHost? }) or false')
+  if (m.intervalMs !== undefined && !(Number.isFinite(m.intervalMs) && m.intervalMs >= 10))
+    bad(`intervalMs must be a number of milliseconds >= 10, not ${m.intervalMs}`)
+  if (
+    m.prometheusPort !== undefined &&
+    !(Number.isInteger(m.prometheusPort) && m.prometheusPort >= 0 && m.prometheusPort <= 65535)
+  )
+    bad(`prometheusPort must be a port number 0-65535 (0: any free port), not ${m.prometheusPort}`)
+  if (m.prometheusHost !== undefined && (typeof m.prometheusHost !== 'string' || m.prometheusHost === ''))
+    bad('prometheusHost must be a host name or address')
 }
 
 /** The counters of one version of one entity, cumulative since the host started. */

@@ -26,7 +26,12 @@ function num(n: number): string {
 const LE = LATENCY_BOUNDS_MS.map((ms) => String(Number((ms / 1000).toPrecision(6))))
 
 function labels(r: MetricsReport, v: VersionMetrics): string {
-  const pairs: [string, string][] = [['lattice', r.lattice], ['host', r.host], ['kind', v.kind], ['id', v.id]]
+  const pairs: [string, string][] = [
+    ['lattice', r.lattice],
+    ['host', r.host],
+    ['kind', v.kind],
+    ['id', v.id],
+  ]
   // An actor has no link: an absent label is what Prometheus makes of an empty one anyway.
   if (v.link !== undefined) pairs.push(['link', v.link])
   pairs.push(['version', v.version])
@@ -36,12 +41,21 @@ function labels(r: MetricsReport, v: VersionMetrics): string {
 /** The report as Prometheus text: two counters and a histogram per version. */
 export function renderPrometheus(r: MetricsReport): string {
   const out: string[] = []
-  const header = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
-  header('lattice_calls_total', 'counter', 'Calls a handler finished (answered, failed or one-way), synthetic probes excluded.')
+  const header = (name: string, type: string, help: string) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+  header(
+    'lattice_calls_total',
+    'counter',
+    'Calls a handler finished (answered, failed or one-way), synthetic probes excluded.',
+  )
   for (const v of r.versions) out.push(`lattice_calls_total{${labels(r, v)}} ${v.calls}`)
-  header('lattice_call_errors_total', 'counter', 'Calls whose handler failed (answered with a Nats-Service-Error header).')
+  header(
+    'lattice_call_errors_total',
+    'counter',
+    'Calls whose handler failed (answered with a Nats-Service-Error header).',
+  )
   for (const v of r.versions) out.push(`lattice_call_errors_total{${labels(r, v)}} ${v.errors}`)
-  header('lattice_call_duration_seconds', 'histogram', 'Time from a call reaching the host to its handler\'s end.')
+  header('lattice_call_duration_seconds', 'histogram', "Time from a call reaching the host to its handler's end.")
   for (const v of r.versions) {
     const l = labels(r, v)
     const dense = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0)
@@ -65,15 +79,23 @@ export interface PrometheusEndpoint {
 }
 
 /** Serve GET /metrics (and HEAD) on host:port; port 0 picks a free one. */
-export async function servePrometheus(port: number, host: string, report: () => MetricsReport): Promise<PrometheusEndpoint> {
+export async function servePrometheus(
+  port: number,
+  host: string,
+  report: () => MetricsReport,
+): Promise<PrometheusEndpoint> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found: the metrics are at /metrics\n')
+      res
+        .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('Not found: the metrics are at /metrics\n')
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Method not allowed\n')
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+        .end('Method not allowed\n')
       return
     }
     const body = renderPrometheus(report())
@@ -81,7 +103,14 @@ export async function servePrometheus(port: number, host: string, report: () => 
     res.end(req.method === 'HEAD' ? undefined : body)
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new HostError('METRICS_LISTEN_FAILED', `Cannot serve Prometheus metrics on ${host}:${port}: ${(e as Error).message}.`)))
+    server.once('error', (e) =>
+      reject(
+        new HostError(
+          'METRICS_LISTEN_FAILED',
+          `Cannot serve Prometheus metrics on ${host}:${port}: ${(e as Error).message}.`,
+        ),
+      ),
+    )
     server.listen(port, host, () => resolve())
   })
   // A scrape must never keep the process alive on its own.

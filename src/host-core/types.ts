@@ -43,7 +43,10 @@ export interface ArtifactLoader {
 }
 
 /** Makes handlers for entities started over the control interface. */
-export type HandlerFactory = (ref: ArtifactRef & { link?: string }, artifact: Artifact | undefined) => Handler | Promise<Handler>
+export type HandlerFactory = (
+  ref: ArtifactRef & { link?: string },
+  artifact: Artifact | undefined,
+) => Handler | Promise<Handler>
 
 export interface InventoryEntry {
   kind: EntityKind

@@ -26,14 +26,21 @@ const MAX_BODY = 64 * 1024
 export async function httpRequest(url: string, opts: RequestOptions): Promise<HttpOutcome> {
   const timeout = AbortSignal.timeout(opts.timeoutMs)
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
-  const why = () => (opts.signal?.aborted ? { reason: 'stopped', stopped: true } : { reason: `no answer within ${opts.timeoutMs / 1000} s`, stopped: false })
+  const why = () =>
+    opts.signal?.aborted
+      ? { reason: 'stopped', stopped: true }
+      : { reason: `no answer within ${opts.timeoutMs / 1000} s`, stopped: false }
   try {
     const res = await fetch(url, {
       method: opts.method,
       redirect: 'manual',
       credentials: 'omit',
       signal,
-      headers: { 'user-agent': 'lattice', ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}), accept: 'application/json, text/plain;q=0.9, */*;q=0.5' },
+      headers: {
+        'user-agent': 'lattice',
+        ...(opts.json !== undefined ? { 'content-type': 'application/json' } : {}),
+        accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
+      },
       ...(opts.json !== undefined ? { body: JSON.stringify(opts.json) } : {}),
     })
     const text = await readSome(res)
@@ -75,7 +82,8 @@ function connectionError(e: unknown): string {
 export function answerMessage(text: string): string {
   try {
     const body = JSON.parse(text) as unknown
-    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message.slice(0, 200)
+    if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string')
+      return (body as { message: string }).message.slice(0, 200)
   } catch {
     // not JSON
   }

@@ -52,9 +52,19 @@ export class Receiver {
 
   private async deliver(body: unknown): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
-      const out = await httpRequest(this.url, { method: 'POST', json: body, timeoutMs: this.delivery.timeoutMs, signal: this.stop.signal })
+      const out = await httpRequest(this.url, {
+        method: 'POST',
+        json: body,
+        timeoutMs: this.delivery.timeoutMs,
+        signal: this.stop.signal,
+      })
       if (out.ok && out.answer.status >= 200 && out.answer.status < 300) return true
-      const refused = out.ok && out.answer.status >= 400 && out.answer.status < 500 && out.answer.status !== 408 && out.answer.status !== 429
+      const refused =
+        out.ok &&
+        out.answer.status >= 400 &&
+        out.answer.status < 500 &&
+        out.answer.status !== 408 &&
+        out.answer.status !== 429
       const wait = this.delivery.waitsMs[attempt]
       if (refused || wait === undefined || this.stop.signal.aborted) return false
       await new Promise<void>((resolve) => {

@@ -48,7 +48,9 @@ export interface Pushed {
 
 /** The leaf's local instances of entities the change leaves mapped (their calls made on the leaf are not mapped). */
 export function servedMapped(leaf: LeafNode, pushed: Pushed): EntityRef[] {
-  return pushed.changes.filter((c) => pushed.mappings[c.subject] && leaf.subjects.some((s) => servesSource(pushed.lattice, c.entity, s))).map((c) => c.entity)
+  return pushed.changes
+    .filter((c) => pushed.mappings[c.subject] && leaf.subjects.some((s) => servesSource(pushed.lattice, c.entity, s)))
+    .map((c) => c.entity)
 }
 
 /**
@@ -56,7 +58,13 @@ export function servedMapped(leaf: LeafNode, pushed: Pushed): EntityRef[] {
  * and known servers that are gone. (A leaf that does not hold the JWT and serves none of them
  * is followed: its hub maps its callers' calls. It is in `unheld`.)
  */
-export function bypasses(view: TopologyView, servers: { server: string; ok: boolean; code: number; cluster?: string; installed?: string }[], known: KnownServer[], answering: ServerIdentity[], pushed: Pushed): { bypassed: Bypass[]; unheld: string[] } {
+export function bypasses(
+  view: TopologyView,
+  servers: { server: string; ok: boolean; code: number; cluster?: string; installed?: string }[],
+  known: KnownServer[],
+  answering: ServerIdentity[],
+  pushed: Pushed,
+): { bypassed: Bypass[]; unheld: string[] } {
   const out: Bypass[] = []
   const unheld: string[] = []
   const report = new Map(servers.map((s) => [s.server, s]))
@@ -68,21 +76,35 @@ export function bypasses(view: TopologyView, servers: { server: string; ok: bool
       unheld.push(leaf.name)
       continue
     }
-    const reason = !leaf.answersSystem ? 'leaf-outside-system' : !leaf.canHoldJwt ? 'leaf-not-operator' : 'leaf-no-resolver'
+    const reason = !leaf.answersSystem
+      ? 'leaf-outside-system'
+      : !leaf.canHoldJwt
+        ? 'leaf-not-operator'
+        : 'leaf-no-resolver'
     out.push({ name: leaf.name, kind: 'leaf', reason, hubs: leaf.hubs })
   }
   // Here: whatever answered anything (a ping, the push: code 0 is "no reply").
   const replied = servers.filter((s) => s.code !== 0)
-  const here = new Set([...answering.map((s) => s.name), ...replied.map((s) => s.server), ...view.leaves.map((l) => l.name)])
-  for (const k of known) if (k.kind === 'server' && !here.has(k.name)) out.push({ name: k.name, kind: 'server', reason: 'missing', lastSeen: k.lastSeen })
+  const here = new Set([
+    ...answering.map((s) => s.name),
+    ...replied.map((s) => s.server),
+    ...view.leaves.map((l) => l.name),
+  ])
+  for (const k of known)
+    if (k.kind === 'server' && !here.has(k.name))
+      out.push({ name: k.name, kind: 'server', reason: 'missing', lastSeen: k.lastSeen })
   const clustersHere = new Set(replied.flatMap((s) => (s.cluster ? [s.cluster] : [])))
-  for (const c of view.clusters) if (c.servers.length === 0 && !clustersHere.has(c.name)) out.push({ name: c.name, kind: 'cluster', reason: 'missing' })
+  for (const c of view.clusters)
+    if (c.servers.length === 0 && !clustersHere.has(c.name))
+      out.push({ name: c.name, kind: 'cluster', reason: 'missing' })
   return { bypassed: out, unheld }
 }
 
 export function describeBypass(b: Bypass): string {
-  if (b.kind === 'cluster') return `cluster ${b.name} (a gateway is configured for it, and none of its servers answered)`
-  if (b.kind === 'server') return `server ${b.name} (seen in earlier changes${b.lastSeen ? `, last at ${b.lastSeen}` : ''}; it did not answer)`
+  if (b.kind === 'cluster')
+    return `cluster ${b.name} (a gateway is configured for it, and none of its servers answered)`
+  if (b.kind === 'server')
+    return `server ${b.name} (seen in earlier changes${b.lastSeen ? `, last at ${b.lastSeen}` : ''}; it did not answer)`
   return `leaf ${b.name}${b.hubs?.length ? ` (on ${b.hubs.join(', ')})` : ''} serves the entity and ${WHY[b.reason]}`
 }
 
@@ -91,16 +113,34 @@ export function partlyLiveError(list: Bypass[], details: Record<string, unknown>
   const leaves = list.filter((b) => b.kind === 'leaf')
   const gone = list.filter((b) => b.kind !== 'leaf')
   const effects = [
-    ...(leaves.length ? ['calls made on such a leaf reach the instances behind it unmapped (the split is bypassed there), and where instances of the entity also run elsewhere they run twice (the leaf delivers each call locally and forwards a copy its hub maps)'] : []),
-    ...(gone.length ? ['a server that was away runs the old weights after it comes back, until its resolver syncs (the full resolver\'s `interval`, 2 minutes by default)'] : []),
+    ...(leaves.length
+      ? [
+          'calls made on such a leaf reach the instances behind it unmapped (the split is bypassed there), and where instances of the entity also run elsewhere they run twice (the leaf delivers each call locally and forwards a copy its hub maps)',
+        ]
+      : []),
+    ...(gone.length
+      ? [
+          "a server that was away runs the old weights after it comes back, until its resolver syncs (the full resolver's `interval`, 2 minutes by default)",
+        ]
+      : []),
   ]
   const fixes = [
-    ...(leaves.length ? ['give each leaf a second remote bound to the system account and a full or cache resolver (docs/topologies.md)'] : []),
-    ...(gone.length ? ['bring the missing servers back, then check `lattice status --servers`; forget servers that were removed for good with `lattice state forget NAME`'] : []),
+    ...(leaves.length
+      ? ['give each leaf a second remote bound to the system account and a full or cache resolver (docs/topologies.md)']
+      : []),
+    ...(gone.length
+      ? [
+          'bring the missing servers back, then check `lattice status --servers`; forget servers that were removed for good with `lattice state forget NAME`',
+        ]
+      : []),
   ]
   const recorded = revision === undefined ? '' : ` Recorded as revision ${revision}.`
-  return new LatticeError('PARTLY_LIVE', `The change is live on the servers that acknowledged it, but not everywhere: ${list.map(describeBypass).join('; ')}. Meaning: ${effects.join('; ')}.${recorded}`, {
-    hint: `${fixes.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()),
-    details: { ...details, bypassed: list },
-  })
+  return new LatticeError(
+    'PARTLY_LIVE',
+    `The change is live on the servers that acknowledged it, but not everywhere: ${list.map(describeBypass).join('; ')}. Meaning: ${effects.join('; ')}.${recorded}`,
+    {
+      hint: `${fixes.join('; ')}.`.replace(/^./, (c) => c.toUpperCase()),
+      details: { ...details, bypassed: list },
+    },
+  )
 }

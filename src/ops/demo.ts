@@ -33,7 +33,9 @@ export interface DemoOptions {
   say: (line: string) => void
 }
 
-export async function runDemo(opts: DemoOptions): Promise<{ dir: string; url: string; actor: string; steps: DemoStep[] }> {
+export async function runDemo(
+  opts: DemoOptions,
+): Promise<{ dir: string; url: string; actor: string; steps: DemoStep[] }> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'lattice-demo-'))
   const state = await devUp(dir)
   opts.say(`local nats-server at ${state.url} (operator mode, full resolver, JetStream), keys in ${dir}`)
@@ -42,26 +44,45 @@ export async function runDemo(opts: DemoOptions): Promise<{ dir: string; url: st
   const actor = newEntityId('actor')
   try {
     const appCreds = readCreds(state.appCreds)
-    for (let i = 0; i < 3; i++) conns.push(await openConnection({ servers: state.url, creds: appCreds, name: 'lattice-demo' }))
-    hosts.push(await Host.start({ nc: conns[0], lattice: 'default', hostId: 'demo-host-a' }), await Host.start({ nc: conns[1], lattice: 'default', hostId: 'demo-host-b' }))
+    for (let i = 0; i < 3; i++)
+      conns.push(await openConnection({ servers: state.url, creds: appCreds, name: 'lattice-demo' }))
+    hosts.push(
+      await Host.start({ nc: conns[0], lattice: 'default', hostId: 'demo-host-a' }),
+      await Host.start({ nc: conns[1], lattice: 'default', hostId: 'demo-host-b' }),
+    )
     await hosts[0].startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
     await hosts[1].startActor({ id: actor, version: 'v2', count: 2, handler: () => 'v2' })
     opts.say(`demo-host-a runs v1, demo-host-b runs v2 of actor ${actor}`)
     const observe = () => measure(conns[2], `wasmbus.rpc.default.${actor}`, opts.stepMs)
     const first = await observe()
     opts.say(`no mapping yet: ${describe(first)} (every instance shares the unversioned subject)`)
-    const target = resolveTarget({ server: state.url, creds: state.sysCreds, account: state.account, signingKey: state.operatorSeed, stateCreds: state.appCreds }, 'required')
+    const target = resolveTarget(
+      {
+        server: state.url,
+        creds: state.sysCreds,
+        account: state.account,
+        signingKey: state.operatorSeed,
+        stateCreds: state.appCreds,
+      },
+      'required',
+    )
     const steps: DemoStep[] = []
     await withSession(target, async (session) => {
       for (const [i, weight] of opts.steps.entries()) {
-        const result = await shift(session, { entity: { kind: 'actor', id: actor }, to: 'v2', weight, ...(i === 0 ? { from: 'v1' } : {}) }, { dryRun: false })
+        const result = await shift(
+          session,
+          { entity: { kind: 'actor', id: actor }, to: 'v2', weight, ...(i === 0 ? { from: 'v1' } : {}) },
+          { dryRun: false },
+        )
         const step = await observe()
         steps.push({ weight, ...step })
         opts.say(`shift v2 to ${weight}% (revision ${result.revision}): ${describe(step)}`)
       }
     })
     if (opts.keep) {
-      opts.say(`kept running: eval "$(lattice dev env --dir ${dir})" in another shell; Ctrl-C stops the hosts (the server stays until \`lattice dev down --dir ${dir}\`).`)
+      opts.say(
+        `kept running: eval "$(lattice dev env --dir ${dir})" in another shell; Ctrl-C stops the hosts (the server stays until \`lattice dev down --dir ${dir}\`).`,
+      )
       while (!opts.stopped()) await measure(conns[2], `wasmbus.rpc.default.${actor}`, 1000)
     }
     return { dir, url: state.url, actor, steps }
@@ -81,7 +102,11 @@ function describe(s: { observed: { v1: number; v2: number }; calls: number }): s
 }
 
 /** Call `subject` steadily for `ms` and count who answered. */
-async function measure(nc: Connection, subject: string, ms: number): Promise<{ observed: { v1: number; v2: number }; calls: number }> {
+async function measure(
+  nc: Connection,
+  subject: string,
+  ms: number,
+): Promise<{ observed: { v1: number; v2: number }; calls: number }> {
   const counts = { v1: 0, v2: 0 }
   const end = Date.now() + ms
   await Promise.all(

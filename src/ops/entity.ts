@@ -1,6 +1,14 @@
 /** Naming an entity on the command line: checked before anything is contacted. */
 import { LatticeError } from '../errors.js'
-import { DEFAULT_LINK, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem, quoted } from '../subjects/index.js'
+import {
+  DEFAULT_LINK,
+  type EntityRef,
+  entityIdProblem,
+  normalizeVersion,
+  routeTokenProblem,
+  versionProblem,
+  quoted,
+} from '../subjects/index.js'
 
 /** Throws INVALID_ACTOR_ID / INVALID_PROVIDER_ID / INVALID_COMPONENT_ID / INVALID_TOKEN for a bad ID or link. */
 export function checkEntity(entity: EntityRef): EntityRef {
@@ -11,13 +19,20 @@ export function checkEntity(entity: EntityRef): EntityRef {
   const idProblem = entityIdProblem(entity.kind, entity.id)
   if (idProblem) {
     const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'
-    throw new LatticeError(entity.kind === 'actor' ? 'INVALID_ACTOR_ID' : 'INVALID_PROVIDER_ID', `"${entity.id}" is not ${what}: ${idProblem}.`, {
-      hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`); to try lattice out, \`lattice dev id ${entity.kind}\` prints a valid one.`,
-    })
+    throw new LatticeError(
+      entity.kind === 'actor' ? 'INVALID_ACTOR_ID' : 'INVALID_PROVIDER_ID',
+      `"${entity.id}" is not ${what}: ${idProblem}.`,
+      {
+        hint: `Copy the ${entity.kind}'s public key from its claims (e.g. \`wash inspect\`); to try lattice out, \`lattice dev id ${entity.kind}\` prints a valid one.`,
+      },
+    )
   }
   if (entity.kind === 'provider') {
     const linkProblem = routeTokenProblem(entity.link ?? '')
-    if (linkProblem) throw new LatticeError('INVALID_TOKEN', `Invalid link name ${quoted(entity.link ?? '')}: ${linkProblem}.`, { hint: 'A link name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
+    if (linkProblem)
+      throw new LatticeError('INVALID_TOKEN', `Invalid link name ${quoted(entity.link ?? '')}: ${linkProblem}.`, {
+        hint: 'A link name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).',
+      })
   }
   return entity
 }
@@ -30,7 +45,8 @@ export function checkEntity(entity: EntityRef): EntityRef {
 export function entityFromId(id: string, link = DEFAULT_LINK): EntityRef {
   if (!entityIdProblem('actor', id)) return { kind: 'actor', id }
   if (!entityIdProblem('provider', id)) return checkEntity({ kind: 'provider', id, link })
-  if (id.length === 56 && (id.startsWith('M') || id.startsWith('V'))) return checkEntity(id.startsWith('V') ? { kind: 'provider', id, link } : { kind: 'actor', id })
+  if (id.length === 56 && (id.startsWith('M') || id.startsWith('V')))
+    return checkEntity(id.startsWith('V') ? { kind: 'provider', id, link } : { kind: 'actor', id })
   return checkEntity({ kind: 'component', id })
 }
 
@@ -38,21 +54,30 @@ export function entityFromId(id: string, link = DEFAULT_LINK): EntityRef {
 export function checkComponentId(what: string, id: string): string {
   const problem = routeTokenProblem(id)
   if (problem) {
-    throw new LatticeError('INVALID_COMPONENT_ID', `${what} "${id}" is not a component ID lattice can route: ${problem}.`, {
-      hint: 'A component ID is one NATS subject token, as wasmCloud names it (e.g. hello, hello-v2, rust-hello-world-http_component); a version of a component is another component ID.',
-    })
+    throw new LatticeError(
+      'INVALID_COMPONENT_ID',
+      `${what} "${id}" is not a component ID lattice can route: ${problem}.`,
+      {
+        hint: 'A component ID is one NATS subject token, as wasmCloud names it (e.g. hello, hello-v2, rust-hello-world-http_component); a version of a component is another component ID.',
+      },
+    )
   }
   return id
 }
 
 /** A version of `entity` from flag `flag`: a component ID for a component, else checkVersion. */
 export function checkEntityVersion(entity: EntityRef, flag: string, version: string): string {
-  return entity.kind === 'component' ? checkComponentId(`${flag} (a version of a component is a component ID)`, version) : checkVersion(flag, version)
+  return entity.kind === 'component'
+    ? checkComponentId(`${flag} (a version of a component is a component ID)`, version)
+    : checkVersion(flag, version)
 }
 
 /** The version in NFC (see versionToken); throws INVALID_VERSION naming the flag. */
 export function checkVersion(flag: string, version: string): string {
   const problem = versionProblem(version)
-  if (problem) throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} ${quoted(version)}: ${problem}.`, { hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.' })
+  if (problem)
+    throw new LatticeError('INVALID_VERSION', `Invalid version ${flag} ${quoted(version)}: ${problem}.`, {
+      hint: 'A version is 1 to 128 bytes with no whitespace, e.g. 1.2.0 or v2.',
+    })
   return normalizeVersion(version)
 }

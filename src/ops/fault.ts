@@ -30,7 +30,7 @@ export function faultClearCommand(entity: EntityRef): string {
  */
 export async function faultRemedy(session: Session, entity: EntityRef): Promise<string> {
   const clear = `\`${faultClearCommand(entity)}\``
-  const spec = 'remove it from the spec\'s faults: and run `lattice apply`'
+  const spec = "remove it from the spec's faults: and run `lattice apply`"
   const bothWays = `If \`lattice fault\` set it, run ${clear}; if the spec sets it, ${spec}`
   if (!session.journal) return bothWays
   const record = await session.journal.store.get<FaultRecord>(faultKey(session, entity)).catch(() => 'unknown' as const)
@@ -46,14 +46,32 @@ export async function faultRemedy(session: Session, entity: EntityRef): Promise<
 function weightsBefore(route: Route | undefined, saved: FaultRecord | undefined): Weights {
   const live = route?.weights ?? {}
   if (!route?.drop) return live
-  if (saved && sameWeights(saved.drop === 100 || sumWeights(saved.weights) === 0 ? {} : scaleWeights(saved.weights, 100 - saved.drop), live) && saved.drop === route.drop) return saved.weights
+  if (
+    saved &&
+    sameWeights(
+      saved.drop === 100 || sumWeights(saved.weights) === 0 ? {} : scaleWeights(saved.weights, 100 - saved.drop),
+      live,
+    ) &&
+    saved.drop === route.drop
+  )
+    return saved.weights
   return Object.keys(live).length ? scaleWeights(live, 100) : {}
 }
 
-export async function injectFault(session: Session, entity: EntityRef, drop: number, opts: ChangeOptions): Promise<ChangeResult & { restore: Weights }> {
+export async function injectFault(
+  session: Session,
+  entity: EntityRef,
+  drop: number,
+  opts: ChangeOptions,
+): Promise<ChangeResult & { restore: Weights }> {
   assertWeight(drop, String(drop), '--drop')
-  if (drop === 0) throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', { hint: 'To remove a fault, run `lattice fault clear`.' })
-  const saved = session.journal ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value : undefined
+  if (drop === 0)
+    throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', {
+      hint: 'To remove a fault, run `lattice fault clear`.',
+    })
+  const saved = session.journal
+    ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value
+    : undefined
   let restore: Weights = {}
   const result = await changeRoutes(
     session,
@@ -66,19 +84,36 @@ export async function injectFault(session: Session, entity: EntityRef, drop: num
     // The drop subject is meant to have no subscriber: the readiness gate only looks at versions.
     opts,
   )
-  if (session.journal && result.pushed) await session.journal.store.put<FaultRecord>(faultKey(session, entity), { weights: restore, drop })
+  if (session.journal && result.pushed)
+    await session.journal.store.put<FaultRecord>(faultKey(session, entity), { weights: restore, drop })
   return { ...result, restore }
 }
 
-export async function clearFault(session: Session, entity: EntityRef, opts: ChangeOptions, remembered?: Weights): Promise<ChangeResult> {
-  const saved = session.journal ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value : undefined
+export async function clearFault(
+  session: Session,
+  entity: EntityRef,
+  opts: ChangeOptions,
+  remembered?: Weights,
+): Promise<ChangeResult> {
+  const saved = session.journal
+    ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value
+    : undefined
   const result = await changeRoutes(
     session,
     (routes) => {
       const current = routes.get(entityKey(entity))
-      if (!current?.drop) throw new LatticeError('NO_FAULT', `${entityLabel(entity)} has no fault injected.`, { hint: 'See `lattice status`.' })
+      if (!current?.drop)
+        throw new LatticeError('NO_FAULT', `${entityLabel(entity)} has no fault injected.`, {
+          hint: 'See `lattice status`.',
+        })
       const weights = remembered ?? weightsBefore(current, saved)
-      return [{ entity, weights: Object.keys(weights).length ? weights : null, ...(current.clusters ? { clusters: current.clusters } : {}) }]
+      return [
+        {
+          entity,
+          weights: Object.keys(weights).length ? weights : null,
+          ...(current.clusters ? { clusters: current.clusters } : {}),
+        },
+      ]
     },
     // Putting back what was live before needs no readiness gate.
     { ...opts, force: true },

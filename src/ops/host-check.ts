@@ -6,10 +6,25 @@
  */
 import { LatticeError } from '../errors.js'
 import { type ClientConnection, listConnections } from '../resolver/connections.js'
-import { type EntityRef, controlCommandSubject, entityLabel, entityQueueGroup, inventorySubject, unversionedSubject, versionedSubject } from '../subjects/index.js'
+import {
+  type EntityRef,
+  controlCommandSubject,
+  entityLabel,
+  entityQueueGroup,
+  inventorySubject,
+  unversionedSubject,
+  versionedSubject,
+} from '../subjects/index.js'
 import { awaitMetrics, burst, controlRequest, linesOf } from './host-probes.js'
 import type { Session } from './session.js'
-import { type Outcome, describeQueues, judgeAnswers, judgeInventory, judgeOnlyOwn, judgeSubjects } from './host-check-verdicts.js'
+import {
+  type Outcome,
+  describeQueues,
+  judgeAnswers,
+  judgeInventory,
+  judgeOnlyOwn,
+  judgeSubjects,
+} from './host-check-verdicts.js'
 import { checkAmbiguous, checkDrain } from './host-check-control.js'
 
 export type Level = 'MUST' | 'MUST NOT' | 'SHOULD'
@@ -55,14 +70,17 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
   const ver = versionedSubject(lattice, entity, version)
   const queue = entityQueueGroup(entity)
   const results: RequirementResult[] = []
-  const add = (id: string, level: Level, outcome: Outcome, observed: string) => results.push({ id, level, outcome, observed })
+  const add = (id: string, level: Level, outcome: Outcome, observed: string) =>
+    results.push({ id, level, outcome, observed })
   const metrics = awaitMetrics(app, lattice, hostId, entity, version, o.metricsWithinMs ?? 3000)
 
   // The inventory first: it says which versions the host claims to run.
   const inv = await controlRequest(app, inventorySubject(lattice, hostId), {})
   const lines = inv.ok ? linesOf(inv.body.entities, entity) : []
   add('HP-INVENTORY', 'MUST', ...judgeInventory(inv, lines, { lattice, hostId, version, unv, ver }))
-  const versions = lines.filter((l) => typeof l.version === 'string' && Number(l.count) > 0).map((l) => l.version as string)
+  const versions = lines
+    .filter((l) => typeof l.version === 'string' && Number(l.count) > 0)
+    .map((l) => l.version as string)
 
   // Subscriptions, as the servers see them.
   const controlPrefix = controlCommandSubject(lattice, hostId, 'start').replace(/start$/, '')
@@ -75,13 +93,26 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
   const named = all.filter((c) => c.name === `host-core ${hostId}`)
   const hostConns = mine.length > 0 ? mine : named
   const subs = hostConns.flatMap((c) => c.subscriptions)
-  const found = hostConns.length === 0 ? `no connection of the account subscribes to ${controlPrefix}* or ${inventorySubject(lattice, hostId)}` : undefined
+  const found =
+    hostConns.length === 0
+      ? `no connection of the account subscribes to ${controlPrefix}* or ${inventorySubject(lattice, hostId)}`
+      : undefined
   const onUnv = subs.filter((s) => s.subject === unv)
   const onVer = subs.filter((s) => s.subject === ver)
-  add('HP-SUBJECTS', 'MUST', ...(found ? (['fail', found] as const) : judgeSubjects(onUnv.length, onVer.length, unv, ver)))
+  add(
+    'HP-SUBJECTS',
+    'MUST',
+    ...(found ? (['fail', found] as const) : judgeSubjects(onUnv.length, onVer.length, unv, ver)),
+  )
   const wrongQueue = [...onUnv, ...onVer].filter((s) => s.queue !== queue)
   if (found || onUnv.length + onVer.length === 0) add('HP-QUEUE', 'MUST', 'fail', 'no subscription to judge')
-  else if (wrongQueue.length > 0) add('HP-QUEUE', 'MUST', 'fail', `${wrongQueue.length} of ${onUnv.length + onVer.length} subscriptions are ${describeQueues(wrongQueue)}, not in queue group "${queue}"`)
+  else if (wrongQueue.length > 0)
+    add(
+      'HP-QUEUE',
+      'MUST',
+      'fail',
+      `${wrongQueue.length} of ${onUnv.length + onVer.length} subscriptions are ${describeQueues(wrongQueue)}, not in queue group "${queue}"`,
+    )
   else add('HP-QUEUE', 'MUST', 'pass', `all ${onUnv.length + onVer.length} subscriptions in queue group "${queue}"`)
   add('HP-ONLY-OWN', 'MUST NOT', ...judgeOnlyOwn(subs, lattice, entity, versions, inv.ok, version))
 
@@ -91,15 +122,42 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
   const others = all.filter((c) => !hostConns.includes(c) && c.subscriptions.some((s) => s.subject === unv)).length
   add('HP-ANSWER', 'MUST', ...judgeAnswers(direct, shared, others))
   const errors = direct.serviceErrors + shared.serviceErrors
-  add('HP-ERROR', 'SHOULD', 'not checked', errors > 0 ? `${errors} answers carried Nats-Service-Error (the handler failed on an empty request); the format is not judged` : 'needs a failing handler; not checked from outside')
+  add(
+    'HP-ERROR',
+    'SHOULD',
+    'not checked',
+    errors > 0
+      ? `${errors} answers carried Nats-Service-Error (the handler failed on an empty request); the format is not judged`
+      : 'needs a failing handler; not checked from outside',
+  )
 
   add('HP-AMBIGUOUS', 'MUST', ...(await checkAmbiguous(session, entity, hostId, lines, version)))
 
   const m = await metrics.found()
-  if (m.report) add('HP-METRICS', 'SHOULD', 'pass', `report #${m.report.seq} on wasmbus.metrics.${lattice}.${hostId} names ${version}`)
-  else add('HP-METRICS', 'SHOULD', 'fail', m.reports > 0 ? `${m.reports} reports arrived, none naming ${version}` : `no report on wasmbus.metrics.${lattice}.${hostId} within ${(o.metricsWithinMs ?? 3000) / 1000} s`)
+  if (m.report)
+    add(
+      'HP-METRICS',
+      'SHOULD',
+      'pass',
+      `report #${m.report.seq} on wasmbus.metrics.${lattice}.${hostId} names ${version}`,
+    )
+  else
+    add(
+      'HP-METRICS',
+      'SHOULD',
+      'fail',
+      m.reports > 0
+        ? `${m.reports} reports arrived, none naming ${version}`
+        : `no report on wasmbus.metrics.${lattice}.${hostId} within ${(o.metricsWithinMs ?? 3000) / 1000} s`,
+    )
 
-  if (!o.stop) add('HP-DRAIN', 'MUST', 'skipped', 'skipped (pass --stop: it stops this version on the host, with requests in flight)')
+  if (!o.stop)
+    add(
+      'HP-DRAIN',
+      'MUST',
+      'skipped',
+      'skipped (pass --stop: it stops this version on the host, with requests in flight)',
+    )
   else add('HP-DRAIN', 'MUST', ...(await checkDrain(session, entity, hostId, version, ver, o.requests)))
 
   const conformant = results.every((r) => r.level === 'SHOULD' || r.outcome !== 'fail')
@@ -117,14 +175,22 @@ export async function hostCheck(session: Session, entity: EntityRef, o: HostChec
 }
 
 export function noAppCreds(): LatticeError {
-  return new LatticeError('NO_APP_CREDS', 'Checking a host needs an application-account user to send requests: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Use creds of a user of the account the host runs in.' })
+  return new LatticeError(
+    'NO_APP_CREDS',
+    'Checking a host needs an application-account user to send requests: pass --app-creds (LATTICE_APP_CREDS).',
+    { hint: 'Use creds of a user of the account the host runs in.' },
+  )
 }
 
 /** The error `host check` exits with when a MUST failed. */
 export function nonconformant(result: HostCheckResult): LatticeError {
   const failed = result.requirements.filter((r) => r.level !== 'SHOULD' && r.outcome === 'fail').map((r) => r.id)
-  return new LatticeError('HOST_NONCONFORMANT', `Host ${result.host} does not follow the host protocol for ${result.entity} ${result.version}: ${failed.join(', ')} failed.`, {
-    hint: 'See docs/host-protocol.md for each requirement; the lines above say what was observed.',
-    details: { result },
-  })
+  return new LatticeError(
+    'HOST_NONCONFORMANT',
+    `Host ${result.host} does not follow the host protocol for ${result.entity} ${result.version}: ${failed.join(', ')} failed.`,
+    {
+      hint: 'See docs/host-protocol.md for each requirement; the lines above say what was observed.',
+      details: { result },
+    },
+  )
 }

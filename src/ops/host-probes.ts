@@ -23,7 +23,10 @@ export function burst(app: Connection, subject: string, n: number): Promise<Burs
   const out: Burst = { sent: n, answered: 0, serviceErrors: 0 }
   const one = async () => {
     try {
-      const r = await app.request(subject, new Uint8Array(0), { timeout: REQUEST_TIMEOUT_MS, headers: messageHeaders({ [PROBE_HEADER]: 'host-check' }) })
+      const r = await app.request(subject, new Uint8Array(0), {
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: messageHeaders({ [PROBE_HEADER]: 'host-check' }),
+      })
       out.answered++
       if (r.headers?.get('Nats-Service-Error')) out.serviceErrors++
     } catch (e) {
@@ -46,14 +49,17 @@ export type ControlAnswer = { ok: true; body: Record<string, unknown> } | { ok: 
 export async function controlRequest(app: Connection, subject: string, body: unknown): Promise<ControlAnswer> {
   let text: string
   try {
-    const r = await app.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: REQUEST_TIMEOUT_MS })
+    const r = await app.request(subject, new TextEncoder().encode(JSON.stringify(body)), {
+      timeout: REQUEST_TIMEOUT_MS,
+    })
     text = new TextDecoder().decode(r.data)
   } catch (e) {
     return { ok: false, problem: `${subject}: ${describeFailure(e)}` }
   }
   try {
     const parsed = JSON.parse(text) as unknown
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, problem: `${subject} answered ${JSON.stringify(text.slice(0, 80))}, not a JSON object` }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return { ok: false, problem: `${subject} answered ${JSON.stringify(text.slice(0, 80))}, not a JSON object` }
     return { ok: true, body: parsed as Record<string, unknown> }
   } catch {
     return { ok: false, problem: `${subject} answered ${JSON.stringify(text.slice(0, 80))}, not JSON` }
@@ -86,7 +92,14 @@ export function linesOf(entities: unknown, entity: EntityRef): InventoryLine[] {
  * Listen for the host's metrics reports; `found()` resolves with the first one naming `version`
  * of `entity`, or undefined when `withinMs` (from now) passes without one.
  */
-export function awaitMetrics(app: Connection, lattice: string, hostId: string, entity: EntityRef, version: string, withinMs: number): { found: () => Promise<{ report?: MetricsReport; reports: number }> } {
+export function awaitMetrics(
+  app: Connection,
+  lattice: string,
+  hostId: string,
+  entity: EntityRef,
+  version: string,
+  withinMs: number,
+): { found: () => Promise<{ report?: MetricsReport; reports: number }> } {
   let reports = 0
   const sub = app.subscribe(metricsSubject(lattice, hostId))
   const key = entityKey(entity)
@@ -97,7 +110,11 @@ export function awaitMetrics(app: Connection, lattice: string, hostId: string, e
         reports++
         try {
           const r = JSON.parse(new TextDecoder().decode(m.data)) as MetricsReport
-          const named = (r.versions ?? []).some((v) => v.version === version && entityKey({ kind: v.kind, id: v.id, ...(v.link ? { link: v.link } : {}) }) === key)
+          const named = (r.versions ?? []).some(
+            (v) =>
+              v.version === version &&
+              entityKey({ kind: v.kind, id: v.id, ...(v.link ? { link: v.link } : {}) }) === key,
+          )
           if (named) return { report: r, reports }
         } catch {
           // not JSON: counted, not used

@@ -19,9 +19,13 @@ export async function initDeployment(dirArg: string, opts: { force: boolean }): 
   const dir = resolve(dirArg)
   const present = [...Object.values(DEPLOYMENT_FILES), ...SERVER_DIRS].filter((f) => existsSync(join(dir, f)))
   if (present.length > 0 && !opts.force) {
-    throw new LatticeError('KEYS_EXIST', `${dir} already holds ${present.join(', ')}: lattice init does not overwrite keys (they may be the only copy, and servers and hosts use them).`, {
-      hint: `Pick an empty directory, or pass --force to replace them with new keys (the old operator's JWTs in jwt/ and JetStream data in js/ are deleted too).`,
-    })
+    throw new LatticeError(
+      'KEYS_EXIST',
+      `${dir} already holds ${present.join(', ')}: lattice init does not overwrite keys (they may be the only copy, and servers and hosts use them).`,
+      {
+        hint: `Pick an empty directory, or pass --force to replace them with new keys (the old operator's JWTs in jwt/ and JetStream data in js/ are deleted too).`,
+      },
+    )
   }
   try {
     for (const f of present) rmSync(join(dir, f), { recursive: true, force: true })
@@ -31,8 +35,12 @@ export async function initDeployment(dirArg: string, opts: { force: boolean }): 
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     if (!err.code || !err.path) throw e
-    throw new LatticeError('DIR_UNWRITABLE', `Cannot write ${err.path}: ${err.code === 'EACCES' ? 'permission denied' : err.message}.`, {
-      hint: 'Choose a directory you may write to (it is created if missing), or fix its permissions.',
-    })
+    throw new LatticeError(
+      'DIR_UNWRITABLE',
+      `Cannot write ${err.path}: ${err.code === 'EACCES' ? 'permission denied' : err.message}.`,
+      {
+        hint: 'Choose a directory you may write to (it is created if missing), or fix its permissions.',
+      },
+    )
   }
 }

@@ -3,13 +3,30 @@
  * finds it, and only warned of on a dry run or without the lock.
  */
 import { routesFromMappings } from '../plan/routes.js'
-import { type Head, type Journal, type RecordedChange, type RevisionRecord, type Who, driftedSubjects, jwtHash, ownUnfinishedNote } from '../state/journal.js'
+import {
+  type Head,
+  type Journal,
+  type RecordedChange,
+  type RevisionRecord,
+  type Who,
+  driftedSubjects,
+  jwtHash,
+  ownUnfinishedNote,
+} from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeResult, LiveState } from './change-types.js'
 import type { Session } from './session.js'
 
 /** Record the live mappings as a drift revision; false when another writer moved the head first. */
-export async function recordDrift(session: Session, journal: Journal, head: Versioned<Head>, live: LiveState, subjects: string[], who: Who, command: string): Promise<boolean> {
+export async function recordDrift(
+  session: Session,
+  journal: Journal,
+  head: Versioned<Head>,
+  live: LiveState,
+  subjects: string[],
+  who: Who,
+  command: string,
+): Promise<boolean> {
   const liveMappings = live.claims.nats.mappings ?? {}
   const before = new Map(routesFromMappings(head.value.mappings, session.lattice).map((r) => [r.subject, r]))
   const after = new Map(routesFromMappings(liveMappings, session.lattice).map((r) => [r.subject, r]))
@@ -19,7 +36,15 @@ export async function recordDrift(session: Session, journal: Journal, head: Vers
     const b = before.get(subject)
     const a = after.get(subject)
     const drop = { before: b?.drop ?? 0, after: a?.drop ?? 0 }
-    return [{ entity: route.entity, subject, before: b ? b.weights : null, after: a ? a.weights : null, ...(drop.before || drop.after ? { drop } : {}) }]
+    return [
+      {
+        entity: route.entity,
+        subject,
+        before: b ? b.weights : null,
+        after: a ? a.weights : null,
+        ...(drop.before || drop.after ? { drop } : {}),
+      },
+    ]
   })
   const record: RevisionRecord = {
     revision: head.value.revision + 1,

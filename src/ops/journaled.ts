@@ -14,7 +14,17 @@
 import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
-import { type Head, type Intent, type Journal, type RevisionRecord, changedSubjects, currentOwner, currentWho, intentAbandoned, jwtHash } from '../state/journal.js'
+import {
+  type Head,
+  type Intent,
+  type Journal,
+  type RevisionRecord,
+  changedSubjects,
+  currentOwner,
+  currentWho,
+  intentAbandoned,
+  jwtHash,
+} from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change-types.js'
 import { replayUnrecorded } from './replay.js'
@@ -35,7 +45,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Poll a taken lock often at first, then less (jittered, so waiters spread out). */
 const pollMs = (attempt: number) => 20 + Math.random() * Math.min(300, 20 * attempt)
 
-export async function journaledChange(session: Session, journal: Journal, opts: ChangeOptions, steps: ChangeSteps): Promise<ChangeResult> {
+export async function journaledChange(
+  session: Session,
+  journal: Journal,
+  opts: ChangeOptions,
+  steps: ChangeSteps,
+): Promise<ChangeResult> {
   const who = currentWho()
   const command = opts.command ?? 'lattice'
   const deadline = Date.now() + LOCK_WAIT_MS
@@ -45,7 +60,11 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
 
   for (let attempt = 0; ; attempt++) {
     if (Date.now() > deadline) {
-      throw new LatticeError('STATE_CONFLICT', `Other writers held the lattice state for over ${LOCK_WAIT_MS / 1000} s; nothing was changed.`, { hint: 'Run `lattice history` to see what they did, then retry.' })
+      throw new LatticeError(
+        'STATE_CONFLICT',
+        `Other writers held the lattice state for over ${LOCK_WAIT_MS / 1000} s; nothing was changed.`,
+        { hint: 'Run `lattice history` to see what they did, then retry.' },
+      )
     }
     if (attempt > 0) await sleep(pollMs(attempt))
     session.deadline.at('reading the lattice state')
@@ -57,9 +76,14 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
     }
     const pending = head.value.pending
     if (pending) {
-      session.deadline.at(`waiting for another writer (revision ${pending.record.revision}, by ${pending.record.who.user}@${pending.record.who.host}: ${pending.record.command})`, 'Another change held the lattice state: run `lattice history` to see it, then retry (or allow more time with --timeout).')
-      if (pendingSeen?.kvRevision !== head.kvRevision) pendingSeen = { kvRevision: head.kvRevision, sinceMs: Date.now() }
-      if (intentAbandoned(pending, Date.now() - pendingSeen.sinceMs)) repaired.push(await settleIntent(session, journal, head))
+      session.deadline.at(
+        `waiting for another writer (revision ${pending.record.revision}, by ${pending.record.who.user}@${pending.record.who.host}: ${pending.record.command})`,
+        'Another change held the lattice state: run `lattice history` to see it, then retry (or allow more time with --timeout).',
+      )
+      if (pendingSeen?.kvRevision !== head.kvRevision)
+        pendingSeen = { kvRevision: head.kvRevision, sinceMs: Date.now() }
+      if (intentAbandoned(pending, Date.now() - pendingSeen.sinceMs))
+        repaired.push(await settleIntent(session, journal, head))
       continue // a live writer holds the lock: wait for it
     }
     firstBase ??= head.value.revision
@@ -67,7 +91,21 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
     // Take the lock before reading the live state: waiters then only read the head.
     session.deadline.at('taking the lattice state lock')
     const revision = head.value.revision + 1
-    const reservation: Intent = { record: { revision, time: new Date().toISOString(), kind: 'change', who, command, lattice: session.lattice, changes: [], mappings: head.value.mappings }, jwt: '', owner: currentOwner(), startedMs: Date.now() }
+    const reservation: Intent = {
+      record: {
+        revision,
+        time: new Date().toISOString(),
+        kind: 'change',
+        who,
+        command,
+        lattice: session.lattice,
+        changes: [],
+        mappings: head.value.mappings,
+      },
+      jwt: '',
+      owner: currentOwner(),
+      startedMs: Date.now(),
+    }
     const reserved = await journal.begin(head, reservation)
     if (reserved === undefined) continue // another writer took it first
     let mine: Versioned<Head> = { value: { ...head.value, pending: reservation }, kvRevision: reserved }
@@ -93,12 +131,19 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       const drifted = new Set(head.value.drift ?? [])
       const touched = result.changes.filter((c) => drifted.has(c.subject))
       if (touched.length > 0 && !opts.acceptDrift) {
-        throw new LatticeError('DRIFT', `${touched.map((c) => c.subject).join(', ')} ${touched.length === 1 ? 'was' : 'were'} changed outside lattice (recorded in the history); nothing was changed.`, {
-          hint: 'Review it with `lattice history`, then run the command again with --accept-drift to build on the live routing, or `lattice rollback --to N` to undo it.',
-          details: { subjects: touched.map((c) => c.subject) },
-        })
+        throw new LatticeError(
+          'DRIFT',
+          `${touched.map((c) => c.subject).join(', ')} ${touched.length === 1 ? 'was' : 'were'} changed outside lattice (recorded in the history); nothing was changed.`,
+          {
+            hint: 'Review it with `lattice history`, then run the command again with --accept-drift to build on the live routing, or `lattice rollback --to N` to undo it.',
+            details: { subjects: touched.map((c) => c.subject) },
+          },
+        )
       }
-      if (touched.length > 0) result.warnings.push(`Building on routing changed outside lattice: ${touched.map((c) => c.subject).join(', ')}.`)
+      if (touched.length > 0)
+        result.warnings.push(
+          `Building on routing changed outside lattice: ${touched.map((c) => c.subject).join(', ')}.`,
+        )
       if (!planned.signed || result.changes.length === 0) {
         await journal.abort(mine)
         return result
@@ -110,7 +155,14 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
         who,
         command,
         lattice: session.lattice,
-        changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}), ...(clusters ? { clusters } : {}) })),
+        changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({
+          entity,
+          subject,
+          before,
+          after,
+          ...(drop ? { drop } : {}),
+          ...(clusters ? { clusters } : {}),
+        })),
         mappings: planned.signed.claims.nats.mappings ?? {},
         jwtIat: planned.signed.iat,
         jwtHash: jwtHash(planned.signed.jwt),
@@ -139,12 +191,21 @@ export async function journaledChange(session: Session, journal: Journal, opts: 
       throw e
     }
     debugPause('after-push')
-    session.deadline.at(`recording revision ${revision}`, 'The change is live; the next command with --state-creds records it (`lattice history` shows it as pending until then).')
-    const stillDrifted = [...(head.value.drift ?? [])].filter((s) => !planned.result.changes.some((c) => c.subject === s))
+    session.deadline.at(
+      `recording revision ${revision}`,
+      'The change is live; the next command with --state-creds records it (`lattice history` shows it as pending until then).',
+    )
+    const stillDrifted = [...(head.value.drift ?? [])].filter(
+      (s) => !planned.result.changes.some((c) => c.subject === s),
+    )
     if (!(await journal.commit(mine, record, stillDrifted))) {
       const now = await journal.record(revision)
       if (now?.jwtHash !== record.jwtHash) {
-        throw new LatticeError('STATE_CONFLICT', `The change is live, but revision ${revision} could not be recorded: another writer settled the lattice state meanwhile.`, { hint: 'Run `lattice history` and `lattice status` to see what is recorded and what is live.' })
+        throw new LatticeError(
+          'STATE_CONFLICT',
+          `The change is live, but revision ${revision} could not be recorded: another writer settled the lattice state meanwhile.`,
+          { hint: 'Run `lattice history` and `lattice status` to see what is recorded and what is live.' },
+        )
       }
     }
     const { result } = planned
@@ -166,9 +227,13 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
   const by = `revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}`
   // No answer says nothing about whether it went live: dropping it then would turn it into drift.
   if (stored.length === 0) {
-    throw new LatticeError('NO_RESOLVER', `No resolver answered the lookup of the account JWT, so whether an unfinished change (${by}) went live is unknown; it is left pending.`, {
-      hint: 'Check that the servers run (`lattice status --servers`), then run the command again: it settles the change then.',
-    })
+    throw new LatticeError(
+      'NO_RESOLVER',
+      `No resolver answered the lookup of the account JWT, so whether an unfinished change (${by}) went live is unknown; it is left pending.`,
+      {
+        hint: 'Check that the servers run (`lattice status --servers`), then run the command again: it settles the change then.',
+      },
+    )
   }
   if (!stored.includes(intent.jwt)) {
     if (!(await journal.abort(head))) return `An unfinished change (${by}) was settled by another writer.`
@@ -176,7 +241,8 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
   }
   const newest = Math.max(...stored.map((j) => verifyAccountJwt(j, session.account).claims.iat ?? 0))
   if (newest <= (intent.record.jwtIat ?? 0)) await pushAccountJwt(session.conn, intent.jwt)
-  if (!(await journal.commit(head, { ...intent.record, completedBy: currentWho() }))) return `An unfinished change (${by}) was settled by another writer.`
+  if (!(await journal.commit(head, { ...intent.record, completedBy: currentWho() })))
+    return `An unfinished change (${by}) was settled by another writer.`
   return `An unfinished change (${by}) had gone live; it is now recorded.`
 }
 

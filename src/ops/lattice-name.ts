@@ -10,6 +10,9 @@ export const DEFAULT_SERVER = 'nats://127.0.0.1:4222'
 /** `name` if it is one subject token lattice can map; otherwise INVALID_TOKEN. */
 export function checkLatticeName(name: string): string {
   const problem = routeTokenProblem(name)
-  if (problem) throw new LatticeError('INVALID_TOKEN', `Invalid lattice name ${quoted(name)}: ${problem}.`, { hint: 'A lattice name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).' })
+  if (problem)
+    throw new LatticeError('INVALID_TOKEN', `Invalid lattice name ${quoted(name)}: ${problem}.`, {
+      hint: 'A lattice name is one NATS subject token, e.g. "default" (see docs/specs.md, Names).',
+    })
   return name
 }

@@ -10,7 +10,13 @@ import type { LiveState, PlannedChange } from './change-types.js'
 import type { Session } from './session.js'
 
 /** Save a push that reached at least one server, and add the loud warning to its result. */
-export function savePushWithoutState(session: Session, live: LiveState, planned: PlannedChange, command: string, reason: string): void {
+export function savePushWithoutState(
+  session: Session,
+  live: LiveState,
+  planned: PlannedChange,
+  command: string,
+  reason: string,
+): void {
   const { result, signed } = planned
   result.withoutState = true
   let file: string | undefined
@@ -23,14 +29,23 @@ export function savePushWithoutState(session: Session, live: LiveState, planned:
         who: currentWho(),
         command,
         lattice: session.lattice,
-        changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({ entity, subject, before, after, ...(drop ? { drop } : {}), ...(clusters ? { clusters } : {}) })),
+        changes: result.changes.map(({ entity, subject, before, after, drop, clusters }) => ({
+          entity,
+          subject,
+          before,
+          after,
+          ...(drop ? { drop } : {}),
+          ...(clusters ? { clusters } : {}),
+        })),
         before: live.claims.nats.mappings ?? {},
         mappings: signed.claims.nats.mappings ?? {},
         jwtIat: signed.iat,
         jwtHash: jwtHash(signed.jwt),
       })
     } catch (e) {
-      result.warnings.push(`The change could not be saved on this machine (${(e as Error).message}): it will show up in the history only as a drift revision.`)
+      result.warnings.push(
+        `The change could not be saved on this machine (${(e as Error).message}): it will show up in the history only as a drift revision.`,
+      )
     }
   }
   result.warnings.unshift(withoutStateWarning(reason, file))

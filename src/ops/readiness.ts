@@ -31,9 +31,19 @@ export interface Place {
 }
 
 /** Versions the change gives weight to that no instance subscribes to. */
-export function unreadyVersions(lattice: string, changes: EntityChange[], subscriptions: Subscriber[]): UnreadyVersion[] {
+export function unreadyVersions(
+  lattice: string,
+  changes: EntityChange[],
+  subscriptions: Subscriber[],
+): UnreadyVersion[] {
   const wanted = changes.flatMap((c) => {
-    const versions = new Set([c.after ?? {}, ...Object.values(c.clusters?.after ?? {})].flatMap((w) => Object.entries(w).filter(([, x]) => x > 0).map(([v]) => v)))
+    const versions = new Set(
+      [c.after ?? {}, ...Object.values(c.clusters?.after ?? {})].flatMap((w) =>
+        Object.entries(w)
+          .filter(([, x]) => x > 0)
+          .map(([v]) => v),
+      ),
+    )
     return [...versions].map((version) => ({ entity: c.entity, version }))
   })
   if (wanted.length === 0) return []
@@ -42,7 +52,13 @@ export function unreadyVersions(lattice: string, changes: EntityChange[], subscr
     .filter((w) => !subscribed.some((subject) => servesVersion(lattice, w.entity, w.version, subject)))
     .map((w) => {
       const running = runningVersions(lattice, w.entity, subscriptions)
-      return { entity: entityLabel(w.entity), version: w.version, subject: versionedSubject(lattice, w.entity, w.version), running, didYouMean: didYouMean(w.version, Object.keys(running)) }
+      return {
+        entity: entityLabel(w.entity),
+        version: w.version,
+        subject: versionedSubject(lattice, w.entity, w.version),
+        running,
+        didYouMean: didYouMean(w.version, Object.keys(running)),
+      }
     })
 }
 
@@ -50,7 +66,9 @@ const instances = (n: number) => `${n} instance${n === 1 ? '' : 's'}`
 
 /** What runs of one entity, as a sentence ("v1 (2 instances), v2 (1 instance)"). */
 export function describeRunning(running: Record<string, number>): string {
-  return Object.entries(running).map(([v, n]) => `${v} (${instances(n)})`).join(', ')
+  return Object.entries(running)
+    .map(([v, n]) => `${v} (${instances(n)})`)
+    .join(', ')
 }
 
 export function notReadyError(unready: UnreadyVersion[], place: Place): LatticeError {
@@ -64,10 +82,13 @@ export function notReadyError(unready: UnreadyVersion[], place: Place): LatticeE
   }
   const lines = byEntity.map((u) => {
     const component = u.entity.startsWith('component ')
-    const runs = Object.keys(u.running).length === 0
-      ? `No ${component ? 'component' : `version of ${u.entity}`} runs there.`
-      : `${component ? 'Components running there' : `Running there of ${u.entity}`}: ${describeRunning(u.running)}.`
-    const guesses = unready.filter((x) => x.entity === u.entity && x.didYouMean.length > 0).map((x) => x.didYouMean.join(' or '))
+    const runs =
+      Object.keys(u.running).length === 0
+        ? `No ${component ? 'component' : `version of ${u.entity}`} runs there.`
+        : `${component ? 'Components running there' : `Running there of ${u.entity}`}: ${describeRunning(u.running)}.`
+    const guesses = unready
+      .filter((x) => x.entity === u.entity && x.didYouMean.length > 0)
+      .map((x) => x.didYouMean.join(' or '))
     return guesses.length > 0 ? `${runs} Did you mean ${guesses.join(', ')}?` : runs
   })
   const idle = byEntity.filter((u) => Object.keys(u.running).length === 0).map((u) => u.entity)
@@ -76,12 +97,27 @@ export function notReadyError(unready: UnreadyVersion[], place: Place): LatticeE
     ? 'Deploy that component ID first (e.g. with wadm) and wait until its hosts subscribe'
     : 'Start instances of that version first (host-core subscribes them)'
   const hint = [
-    guesses.length > 0 ? `Check the version's spelling (${guesses.map((u) => `${u.version} -> ${u.didYouMean[0]}`).join(', ')}).` : '',
-    idle.length > 0 ? `Nothing of ${idle.join(', ')} runs in ${where}: check --account (LATTICE_ACCOUNT) and --lattice, or \`lattice status\` for what runs there.` : '',
+    guesses.length > 0
+      ? `Check the version's spelling (${guesses.map((u) => `${u.version} -> ${u.didYouMean[0]}`).join(', ')}).`
+      : '',
+    idle.length > 0
+      ? `Nothing of ${idle.join(', ')} runs in ${where}: check --account (LATTICE_ACCOUNT) and --lattice, or \`lattice status\` for what runs there.`
+      : '',
     `${start}, or pass --force to route to it anyway.`,
-  ].filter(Boolean).join(' ')
-  return new LatticeError('VERSION_NOT_READY', `Nothing subscribes to ${byEntity.map((u) => versionsOf(u.entity)).join('; ')} in ${where}: traffic sent there would get "no responders". ${lines.join(' ')}`, {
-    hint,
-    details: { unready, account: place.account, ...(place.accountName ? { accountName: place.accountName } : {}), lattice: place.lattice },
-  })
+  ]
+    .filter(Boolean)
+    .join(' ')
+  return new LatticeError(
+    'VERSION_NOT_READY',
+    `Nothing subscribes to ${byEntity.map((u) => versionsOf(u.entity)).join('; ')} in ${where}: traffic sent there would get "no responders". ${lines.join(' ')}`,
+    {
+      hint,
+      details: {
+        unready,
+        account: place.account,
+        ...(place.accountName ? { accountName: place.accountName } : {}),
+        lattice: place.lattice,
+      },
+    },
+  )
 }

@@ -10,7 +10,12 @@ import type { Versioned } from '../state/store.js'
 import { listUnrecorded, planReplay, replayedRecord } from '../state/unrecorded.js'
 
 /** True when the head moved (a saved push was recorded, or another writer got there first): take the lock again. */
-export async function replayUnrecorded(journal: Journal, mine: Versioned<Head>, who: Who, notes: string[]): Promise<boolean> {
+export async function replayUnrecorded(
+  journal: Journal,
+  mine: Versioned<Head>,
+  who: Who,
+  notes: string[],
+): Promise<boolean> {
   const saved = listUnrecorded(journal.account)
   if (saved.length === 0) return false
   const plan = planReplay(mine.value, saved)
@@ -27,6 +32,8 @@ export async function replayUnrecorded(journal: Journal, mine: Versioned<Head>, 
   const revision = mine.value.revision + 1
   if (!(await journal.commit(mine, replayedRecord(push, revision, who)))) return true
   removeFile(file)
-  notes.push(`Recorded revision ${revision}: a change pushed without the lattice state at ${push.time} by ${push.who.user}@${push.who.host} (${push.command}).`)
+  notes.push(
+    `Recorded revision ${revision}: a change pushed without the lattice state at ${push.time} by ${push.who.user}@${push.who.host} (${push.command}).`,
+  )
   return true
 }

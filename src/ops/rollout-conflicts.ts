@@ -23,7 +23,11 @@ export function rolloutCommand(verb: 'status' | 'abort' | 'promote', e: EntityRe
 
 /** The weights a completed rollout left: its stable ones with `to` shifted to its last step. */
 export function rolloutResult(r: RolloutRecord): Weights {
-  return shiftWeights(r.stable && Object.keys(r.stable).length ? r.stable : { [r.plan.from]: 100 }, { to: r.plan.to, weight: r.setWeight, from: r.plan.from })
+  return shiftWeights(r.stable && Object.keys(r.stable).length ? r.stable : { [r.plan.from]: 100 }, {
+    to: r.plan.to,
+    weight: r.setWeight,
+    from: r.plan.from,
+  })
 }
 
 /** "step 2 of 4" (pauses are not steps). */
@@ -40,40 +44,85 @@ export function runningRolloutError(r: RolloutRecord): LatticeError {
   const back = r.stable ? describeWeights(r.stable) : 'no mapping'
   const next = r.phase === 'held' ? 'its abort' : 'its next step or its abort'
   const promote = r.phase === 'paused' ? `, go on with \`${rolloutCommand('promote', e)}\`` : ''
-  return new LatticeError('ROLLOUT_RUNNING', `A rollout of ${label} is ${where} (${r.plan.from} -> ${r.plan.to}, ${stepOf(r)}: ${r.plan.to} at ${r.setWeight}%; started ${r.startedAt} by ${r.who.user}@${r.who.host}): ${next} would overwrite this change. Nothing was changed.`, {
-    hint: `See it with \`${rolloutCommand('status', e)}\`${promote}, or stop it with \`${rolloutCommand('abort', e)}\` (puts back ${back}) and then change the weights; --force changes them now anyway, and the rollout overwrites them later.`,
-    details: { rollout: { entity: label, phase: r.phase, from: r.plan.from, to: r.plan.to, setWeight: r.setWeight, startedAt: r.startedAt, who: r.who } },
-  })
+  return new LatticeError(
+    'ROLLOUT_RUNNING',
+    `A rollout of ${label} is ${where} (${r.plan.from} -> ${r.plan.to}, ${stepOf(r)}: ${r.plan.to} at ${r.setWeight}%; started ${r.startedAt} by ${r.who.user}@${r.who.host}): ${next} would overwrite this change. Nothing was changed.`,
+    {
+      hint: `See it with \`${rolloutCommand('status', e)}\`${promote}, or stop it with \`${rolloutCommand('abort', e)}\` (puts back ${back}) and then change the weights; --force changes them now anyway, and the rollout overwrites them later.`,
+      details: {
+        rollout: {
+          entity: label,
+          phase: r.phase,
+          from: r.plan.from,
+          to: r.plan.to,
+          setWeight: r.setWeight,
+          startedAt: r.startedAt,
+          who: r.who,
+        },
+      },
+    },
+  )
 }
 
 /** How to make the spec say what the rollout made live. */
 function specAdvice(spec: Spec, routes: Map<string, Route>, r: RolloutRecord, live: Weights): string {
   const routed = routedEnvironments(spec, routes)
-  if (spec.live !== undefined && routed.length === 1 && routed[0] !== spec.live) return `Set live: ${routed[0]} in ${spec.file} (the rollout made ${routed[0]} live)`
+  if (spec.live !== undefined && routed.length === 1 && routed[0] !== spec.live)
+    return `Set live: ${routed[0]} in ${spec.file} (the rollout made ${routed[0]} live)`
   const key = entityKey(r.plan.entity)
-  const weights = `{ ${Object.entries(live).map(([v, w]) => `"${v}": ${w}`).join(', ')} }`
-  if (spec.splits.some((s) => entityKey(s.entity) === key)) return `Set the split of ${entityLabel(r.plan.entity)} in ${spec.file} to weights: ${weights}`
+  const weights = `{ ${Object.entries(live)
+    .map(([v, w]) => `"${v}": ${w}`)
+    .join(', ')} }`
+  if (spec.splits.some((s) => entityKey(s.entity) === key))
+    return `Set the split of ${entityLabel(r.plan.entity)} in ${spec.file} to weights: ${weights}`
   const single = Object.entries(live).length === 1 ? Object.keys(live)[0] : undefined
-  const env = spec.live !== undefined && spec.environments[spec.live]?.some((p) => entityKey(p.entity) === key) ? spec.live : undefined
+  const env =
+    spec.live !== undefined && spec.environments[spec.live]?.some((p) => entityKey(p.entity) === key)
+      ? spec.live
+      : undefined
   if (env && single) return `Pin ${entityLabel(r.plan.entity)} to "${single}" in environment ${env} of ${spec.file}`
   return `Make ${spec.file} route ${entityLabel(r.plan.entity)} as it is live (${describeWeights(live)}; \`lattice status\`)`
 }
 
-export function liveNewerError(spec: Spec, routes: Map<string, Route>, r: RolloutRecord, change: EntityChange): LatticeError {
+export function liveNewerError(
+  spec: Spec,
+  routes: Map<string, Route>,
+  r: RolloutRecord,
+  change: EntityChange,
+): LatticeError {
   const label = entityLabel(r.plan.entity)
   const live = change.before ?? {}
   const revision = r.revision === undefined ? '' : `, revision ${r.revision}`
-  return new LatticeError('LIVE_NEWER', `The live routing of ${label} is newer than ${spec.file}: the rollout ${r.plan.from} -> ${r.plan.to} completed at ${r.updatedAt}${revision} (by ${r.who.user}@${r.who.host}) and left ${describeWeights(live)}; ${spec.file} would put back ${change.after ? describeWeights(change.after) : 'no mapping'}. Nothing was changed.`, {
-    hint: `${specAdvice(spec, routes, r, live)}, so the file says what is live; or pass --force to apply ${spec.file} as it is (undoing the rollout).`,
-    details: { rollout: { entity: label, from: r.plan.from, to: r.plan.to, completedAt: r.updatedAt, ...(r.revision === undefined ? {} : { revision: r.revision }), live, spec: change.after } },
-  })
+  return new LatticeError(
+    'LIVE_NEWER',
+    `The live routing of ${label} is newer than ${spec.file}: the rollout ${r.plan.from} -> ${r.plan.to} completed at ${r.updatedAt}${revision} (by ${r.who.user}@${r.who.host}) and left ${describeWeights(live)}; ${spec.file} would put back ${change.after ? describeWeights(change.after) : 'no mapping'}. Nothing was changed.`,
+    {
+      hint: `${specAdvice(spec, routes, r, live)}, so the file says what is live; or pass --force to apply ${spec.file} as it is (undoing the rollout).`,
+      details: {
+        rollout: {
+          entity: label,
+          from: r.plan.from,
+          to: r.plan.to,
+          completedAt: r.updatedAt,
+          ...(r.revision === undefined ? {} : { revision: r.revision }),
+          live,
+          spec: change.after,
+        },
+      },
+    },
+  )
 }
 
 /**
  * The refusals (and, for a rollback, warnings) the rollouts of the changed entities call for.
  * Without the state (no --state-creds, or --without-state) there is no record to read.
  */
-export async function rolloutConflicts(session: Session, changes: EntityChange[], routes: Map<string, Route>, opts: ChangeOptions): Promise<{ refusals: LatticeError[]; warnings: string[] }> {
+export async function rolloutConflicts(
+  session: Session,
+  changes: EntityChange[],
+  routes: Map<string, Route>,
+  opts: ChangeOptions,
+): Promise<{ refusals: LatticeError[]; warnings: string[] }> {
   const out = { refusals: [] as LatticeError[], warnings: [] as string[] }
   if (!session.journal || opts.rolloutStep) return out
   const rollouts = new Rollouts(session.journal.store, session.account)
@@ -81,7 +130,9 @@ export async function rolloutConflicts(session: Session, changes: EntityChange[]
   try {
     records = await Promise.all(changes.map(async (c) => (await rollouts.get(c.entity))?.value))
   } catch (e) {
-    out.warnings.push(`The rollouts of the changed entities could not be read (${(e as Error).message}), so a running one is not checked for.`)
+    out.warnings.push(
+      `The rollouts of the changed entities could not be read (${(e as Error).message}), so a running one is not checked for.`,
+    )
     return out
   }
   for (const [i, r] of records.entries()) {
@@ -90,7 +141,10 @@ export async function rolloutConflicts(session: Session, changes: EntityChange[]
     if (isActive(r) || r.phase === 'held') {
       const error = runningRolloutError(r)
       if (opts.rolledBackTo === undefined) out.refusals.push(error)
-      else out.warnings.push(`${error.message.replace(' Nothing was changed.', '')} The rollback goes ahead (the emergency path); \`${rolloutCommand('abort', r.plan.entity)}\` stops the rollout.`)
+      else
+        out.warnings.push(
+          `${error.message.replace(' Nothing was changed.', '')} The rollback goes ahead (the emergency path); \`${rolloutCommand('abort', r.plan.entity)}\` stops the rollout.`,
+        )
     } else if (opts.spec && r.phase === 'completed' && change.before && sameWeights(change.before, rolloutResult(r))) {
       out.refusals.push(liveNewerError(opts.spec, routes, r, change))
     }

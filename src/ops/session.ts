@@ -21,7 +21,6 @@ import { systemAccountError } from './system-account.js'
 
 export { DEFAULT_SERVER, checkLatticeName }
 
-
 export interface TargetOptions {
   /** Default: the nats context's URL, else DEFAULT_SERVER. */
   server?: string
@@ -83,31 +82,67 @@ export interface Target {
 }
 
 /** Check every local input; throws the first problem. Nothing is contacted. */
-export function resolveTarget(opts: TargetOptions, signer: 'required' | 'optional' | 'none', env = process.env): Target {
+export function resolveTarget(
+  opts: TargetOptions,
+  signer: 'required' | 'optional' | 'none',
+  env = process.env,
+): Target {
   const lattice = checkLatticeName(opts.lattice ?? DEFAULT_LATTICE)
   // With --nsc, --account may name the account in the store; the store gives its key and the signing key.
   const nsc = opts.nsc ? loadNscAccount({ operator: opts.operator, account: opts.account }, env) : undefined
-  if (nsc) opts = { ...opts, account: nsc.publicKey, signingKey: opts.signingKey ?? (env[SIGNING_KEY_SEED_ENV] ? undefined : nsc.signingKeyFile) }
+  if (nsc)
+    opts = {
+      ...opts,
+      account: nsc.publicKey,
+      signingKey: opts.signingKey ?? (env[SIGNING_KEY_SEED_ENV] ? undefined : nsc.signingKeyFile),
+    }
   if (!opts.account) {
-    throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', { hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).' })
+    throw new LatticeError('MISSING_ACCOUNT', 'No account: lattice needs to know whose JWT carries the mappings.', {
+      hint: 'Pass --account (or set LATTICE_ACCOUNT) with the account public key (A...).',
+    })
   }
   const accountProblem = publicKeyProblem(opts.account, 'account')
-  if (accountProblem) throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account ${quoted(opts.account)}: ${accountProblem}.`, { hint: 'Pass the account public key (56 characters, starting with "A").' })
+  if (accountProblem)
+    throw new LatticeError('INVALID_ACCOUNT_ID', `Invalid account ${quoted(opts.account)}: ${accountProblem}.`, {
+      hint: 'Pass the account public key (56 characters, starting with "A").',
+    })
   // Flags (and their env vars) win; then the nats context; then the defaults.
   const context = loadContext(opts.context, env)
   const server = opts.server ?? context?.url ?? DEFAULT_SERVER
   checkServerUrls(server, opts.server ? '--server (NATS_URL)' : `The nats context "${context?.name}" (its "url")`)
   const credsFile = opts.creds ?? context?.creds
   const creds = credsFile ? readCreds(credsFile) : undefined
-  if (nsc?.systemAccount === opts.account) throw systemAccountError(opts.account, `the operator ${nsc.operator}'s system_account in the nsc store`)
+  if (nsc?.systemAccount === opts.account)
+    throw systemAccountError(opts.account, `the operator ${nsc.operator}'s system_account in the nsc store`)
   const stateCreds = opts.stateCreds ? readCreds(opts.stateCreds) : undefined
   const appCreds = opts.appCreds ? readCreds(opts.appCreds) : undefined
   const seed = env[SIGNING_KEY_SEED_ENV]
   const hasKey = Boolean(opts.signingKey || seed)
-  const kp = signer === 'required' || (signer === 'optional' && hasKey) ? loadSigningKey({ file: opts.signingKey, seed }) : undefined
+  const kp =
+    signer === 'required' || (signer === 'optional' && hasKey)
+      ? loadSigningKey({ file: opts.signingKey, seed })
+      : undefined
   const operatorJwt = opts.operatorJwt ?? nsc?.operatorJwtFile
-  const trust = kp ? issuerTrust(signerPublicKey(kp), operatorJwt, opts.operatorJwt ? `--operator-jwt ${opts.operatorJwt}` : `the nsc store's operator ${nsc?.operator}`) : undefined
-  return { server, creds, stateCreds, appCreds, ...(nsc ? { nsc } : {}), account: opts.account, lattice, signer: kp, ...(trust ? { trust } : {}), ...(opts.deadline ? { deadline: opts.deadline } : {}), ...(opts.withoutState ? { withoutState: true } : {}) }
+  const trust = kp
+    ? issuerTrust(
+        signerPublicKey(kp),
+        operatorJwt,
+        opts.operatorJwt ? `--operator-jwt ${opts.operatorJwt}` : `the nsc store's operator ${nsc?.operator}`,
+      )
+    : undefined
+  return {
+    server,
+    creds,
+    stateCreds,
+    appCreds,
+    ...(nsc ? { nsc } : {}),
+    account: opts.account,
+    lattice,
+    signer: kp,
+    ...(trust ? { trust } : {}),
+    ...(opts.deadline ? { deadline: opts.deadline } : {}),
+    ...(opts.withoutState ? { withoutState: true } : {}),
+  }
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>): Promise<T> {
@@ -118,7 +153,10 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
   let stateDown: string | undefined
   // Loaded here, not at the top: commands that never connect (env subjects, a bad flag) then do
   // not load the NATS client at start-up.
-  const [{ openConnection }, { withMissingServers }] = await Promise.all([import('../resolver/connection.js'), import('../state/placement.js')])
+  const [{ openConnection }, { withMissingServers }] = await Promise.all([
+    import('../resolver/connection.js'),
+    import('../state/placement.js'),
+  ])
   const run = async () => {
     const connect = async () => {
       // All at once: each handshake waits on the network (and, on a busy machine, for the CPU).
@@ -129,7 +167,15 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
       const [c, s, a] = await Promise.allSettled([
         sys,
         target.stateCreds ? openState(target, sys, (why) => (stateDown = why)) : undefined,
-        target.appCreds ? openConnection({ servers: target.server, creds: target.appCreds, name: 'lattice-observer', deadline: target.deadline, reconnect }) : undefined,
+        target.appCreds
+          ? openConnection({
+              servers: target.server,
+              creds: target.appCreds,
+              name: 'lattice-observer',
+              deadline: target.deadline,
+              reconnect,
+            })
+          : undefined,
       ])
       if (c.status === 'fulfilled') conn = c.value
       if (s.status === 'fulfilled') store = s.value
@@ -146,7 +192,18 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
     const withoutState = target.withoutState ? { withoutState: stateDown ? { reason: stateDown } : {} } : {}
-    return fn({ conn: nc, account: target.account, lattice: target.lattice, signer: target.signer, ...(target.trust ? { trust: target.trust } : {}), journal, app, deadline, ...(target.nsc ? { nsc: target.nsc } : {}), ...withoutState })
+    return fn({
+      conn: nc,
+      account: target.account,
+      lattice: target.lattice,
+      signer: target.signer,
+      ...(target.trust ? { trust: target.trust } : {}),
+      journal,
+      app,
+      deadline,
+      ...(target.nsc ? { nsc: target.nsc } : {}),
+      ...withoutState,
+    })
   }
   let closed = false
   // A connection to a server that stopped answering closes at once: nothing waits on a flush.
@@ -172,9 +229,19 @@ const STATE_TRY_MS = Number(process.env.LATTICE_WITHOUT_STATE_TRY_MS) || 5000
  * no answer within STATE_TRY_MS or what the deadline leaves) is reported through `down` instead
  * of failing the command; a store that opens after that is closed.
  */
-async function openState(target: Target, sys: Promise<Connection>, down: (why: string) => void): Promise<StateStore | undefined> {
-  const [{ StateStore }, { replicasForNewBucket }] = await Promise.all([import('../state/store.js'), import('../state/placement.js')])
-  const opening = StateStore.open(target.server, target.stateCreds as Credentials, { deadline: target.deadline, replicas: () => sys.then(replicasForNewBucket) })
+async function openState(
+  target: Target,
+  sys: Promise<Connection>,
+  down: (why: string) => void,
+): Promise<StateStore | undefined> {
+  const [{ StateStore }, { replicasForNewBucket }] = await Promise.all([
+    import('../state/store.js'),
+    import('../state/placement.js'),
+  ])
+  const opening = StateStore.open(target.server, target.stateCreds as Credentials, {
+    deadline: target.deadline,
+    replicas: () => sys.then(replicasForNewBucket),
+  })
   if (!target.withoutState) return opening
   const ms = Math.min(STATE_TRY_MS, target.deadline?.remainingMs() ?? Infinity)
   let timer: NodeJS.Timeout | undefined
@@ -182,7 +249,10 @@ async function openState(target: Target, sys: Promise<Connection>, down: (why: s
   try {
     const first = await Promise.race([opening, late])
     if (first !== 'late') return first
-    opening.then((s) => s.close(), () => undefined)
+    opening.then(
+      (s) => s.close(),
+      () => undefined,
+    )
     down(`the state bucket did not open within ${Math.round(ms / 100) / 10} s`)
     return undefined
   } catch (e) {

@@ -25,12 +25,22 @@ export function validateShift(request: ShiftInput): ShiftInput {
   checkEntity(request.entity)
   const clusterProblem = request.cluster === undefined ? undefined : clusterNameProblem(request.cluster)
   if (clusterProblem) {
-    throw new LatticeError('INVALID_TOKEN', `Invalid cluster name ${quoted(request.cluster ?? '')}: ${clusterProblem}.`, { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' })
+    throw new LatticeError(
+      'INVALID_TOKEN',
+      `Invalid cluster name ${quoted(request.cluster ?? '')}: ${clusterProblem}.`,
+      { hint: 'Use the cluster name the servers are configured with (cluster { name: ... }).' },
+    )
   }
   if (request.clear) return request
-  const input = { ...request, to: checkEntityVersion(request.entity, '--to', request.to), ...(request.from === undefined ? {} : { from: checkEntityVersion(request.entity, '--from', request.from) }) }
+  const input = {
+    ...request,
+    to: checkEntityVersion(request.entity, '--to', request.to),
+    ...(request.from === undefined ? {} : { from: checkEntityVersion(request.entity, '--from', request.from) }),
+  }
   if (input.from !== undefined && input.from === input.to) {
-    throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, { hint: 'Name two different versions.' })
+    throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${input.to}".`, {
+      hint: 'Name two different versions.',
+    })
   }
   assertWeight(input.weight)
   return input
@@ -43,7 +53,10 @@ export async function shift(session: Session, request: ShiftInput, opts: ChangeO
   } catch (e) {
     // The planner cannot read the state; the hint for a fault is worked out here, when needed.
     if (!isLatticeError(e) || e.code !== 'INVALID_SHIFT' || !e.details?.fault) throw e
-    throw new LatticeError(e.code, e.message, { hint: `Clear the fault first, then shift. ${await faultRemedy(session, input.entity)}.`, details: e.details })
+    throw new LatticeError(e.code, e.message, {
+      hint: `Clear the fault first, then shift. ${await faultRemedy(session, input.entity)}.`,
+      details: e.details,
+    })
   }
 }
 
@@ -53,9 +66,13 @@ function changeShift(session: Session, input: ShiftInput, opts: ChangeOptions): 
     (routes, live) => {
       const current = routes.get(entityKey(input.entity))
       if (current?.drop) {
-        throw new LatticeError('INVALID_SHIFT', `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`, {
-          details: { fault: { drop: current.drop } },
-        })
+        throw new LatticeError(
+          'INVALID_SHIFT',
+          `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`,
+          {
+            details: { fault: { drop: current.drop } },
+          },
+        )
       }
       const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)
       if (input.clear) {
@@ -63,13 +80,28 @@ function changeShift(session: Session, input: ShiftInput, opts: ChangeOptions): 
         const { [input.cluster]: _cleared, ...rest } = current?.clusters ?? {}
         return [{ entity: input.entity, weights: current?.weights ?? null, clusters: rest }]
       }
-      if (input.cluster === undefined) return [{ entity: input.entity, weights: shiftWeights(nonEmpty(current?.weights), input), clusters: current?.clusters }]
+      if (input.cluster === undefined)
+        return [
+          {
+            entity: input.entity,
+            weights: shiftWeights(nonEmpty(current?.weights), input),
+            clusters: current?.clusters,
+          },
+        ]
       const known = [...new Set(live.servers.flatMap((s) => (s.cluster ? [s.cluster] : [])))]
       if (!known.includes(input.cluster)) {
-        throw new LatticeError('UNKNOWN_CLUSTER', `No server that answered is in cluster "${input.cluster}".`, { hint: `Clusters: ${known.join(', ') || '(none: the servers are not clustered)'}.` })
+        throw new LatticeError('UNKNOWN_CLUSTER', `No server that answered is in cluster "${input.cluster}".`, {
+          hint: `Clusters: ${known.join(', ') || '(none: the servers are not clustered)'}.`,
+        })
       }
       const scoped = shiftWeights(nonEmpty(current?.clusters?.[input.cluster]), input)
-      return [{ entity: input.entity, weights: current?.weights ?? null, clusters: { ...current?.clusters, [input.cluster]: scoped } }]
+      return [
+        {
+          entity: input.entity,
+          weights: current?.weights ?? null,
+          clusters: { ...current?.clusters, [input.cluster]: scoped },
+        },
+      ]
     },
     opts,
   )

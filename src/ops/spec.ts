@@ -20,9 +20,13 @@ export const DEFAULT_SPEC = 'lattice.yaml'
 /** A swap names two different environments; checked before anything is contacted. */
 export function checkSwap(from: string, to: string): void {
   if (from === to) {
-    throw new LatticeError('INVALID_SWAP', `FROM and TO are the same environment ("${from}"): a swap makes another environment live.`, {
-      hint: `Name the live environment first, then the one to make live, e.g. \`lattice swap ${from} <other>\`; \`lattice apply\` re-applies the live one.`,
-    })
+    throw new LatticeError(
+      'INVALID_SWAP',
+      `FROM and TO are the same environment ("${from}"): a swap makes another environment live.`,
+      {
+        hint: `Name the live environment first, then the one to make live, e.g. \`lattice swap ${from} <other>\`; \`lattice apply\` re-applies the live one.`,
+      },
+    )
   }
 }
 
@@ -32,7 +36,11 @@ export function specTarget(flags: TargetOptions, spec: Spec): TargetOptions {
 }
 
 /** Make live exactly what the spec says for every entity it names (and, with prune, nothing else). */
-export async function applySpec(session: Session, spec: Spec, opts: ChangeOptions & { prune: boolean }): Promise<ChangeResult> {
+export async function applySpec(
+  session: Session,
+  spec: Spec,
+  opts: ChangeOptions & { prune: boolean },
+): Promise<ChangeResult> {
   const desired = desiredRoutes(spec)
   return changeRoutes(
     session,
@@ -40,7 +48,9 @@ export async function applySpec(session: Session, spec: Spec, opts: ChangeOption
       if (!opts.prune) return desired
       const named = new Set(desired.map((d) => entityKey(d.entity)))
       // Routes with destinations lattice did not write are never pruned (they are someone else's).
-      const pruned: RouteChange[] = [...routes.values()].filter((r) => !named.has(entityKey(r.entity)) && !r.foreign).map((r) => ({ entity: r.entity, weights: null }))
+      const pruned: RouteChange[] = [...routes.values()]
+        .filter((r) => !named.has(entityKey(r.entity)) && !r.foreign)
+        .map((r) => ({ entity: r.entity, weights: null }))
       return [...desired, ...pruned]
     },
     // The spec may be older than a completed rollout: applying it would undo that (LIVE_NEWER).
@@ -53,13 +63,21 @@ export async function applySpec(session: Session, spec: Spec, opts: ChangeOption
  * checked) before anything is pushed. When the servers already route `to` (a swap whose push
  * went out but whose file write did not), nothing is pushed and the file is brought in line.
  */
-export async function swapEnvironments(session: Session, spec: Spec, from: string, to: string, opts: ChangeOptions): Promise<ChangeResult> {
+export async function swapEnvironments(
+  session: Session,
+  spec: Spec,
+  from: string,
+  to: string,
+  opts: ChangeOptions,
+): Promise<ChangeResult> {
   checkSwap(from, to)
   for (const env of opts.force ? [to] : [to, from]) requireEnvironment(spec, env)
   withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))
   const desired = desiredRoutes(spec, to).filter((c) => inSwap.has(entityKey(c.entity)))
-  const wasLive = desiredRoutes(spec, from).filter((c) => (spec.environments[from] ?? []).some((p) => entityKey(p.entity) === entityKey(c.entity)))
+  const wasLive = desiredRoutes(spec, from).filter((c) =>
+    (spec.environments[from] ?? []).some((p) => entityKey(p.entity) === entityKey(c.entity)),
+  )
   return changeRoutes(
     session,
     (routes) => {
@@ -69,13 +87,19 @@ export async function swapEnvironments(session: Session, spec: Spec, from: strin
       }
       if (opts.force || (spec.live === from && desired.every(matches))) return desired
       if (spec.live !== from) {
-        throw new LatticeError('SWAP_NOT_LIVE', `${spec.file} says live: ${spec.live ?? '(nothing)'}, not ${from}.`, { hint: `Swap from ${spec.live ?? 'the live environment'}, or pass --force.` })
+        throw new LatticeError('SWAP_NOT_LIVE', `${spec.file} says live: ${spec.live ?? '(nothing)'}, not ${from}.`, {
+          hint: `Swap from ${spec.live ?? 'the live environment'}, or pass --force.`,
+        })
       }
       const notLive = wasLive.filter((c) => !matches(c))
       if (notLive.length > 0) {
-        throw new LatticeError('SWAP_NOT_LIVE', `${from} is not what is live: ${notLive.map((c) => `${entityLabel(c.entity)} is not routed as ${from} says`).join('; ')}.`, {
-          hint: 'Run `lattice plan` to see the live state, or pass --force to swap anyway.',
-        })
+        throw new LatticeError(
+          'SWAP_NOT_LIVE',
+          `${from} is not what is live: ${notLive.map((c) => `${entityLabel(c.entity)} is not routed as ${from} says`).join('; ')}.`,
+          {
+            hint: 'Run `lattice plan` to see the live state, or pass --force to swap anyway.',
+          },
+        )
       }
       return desired
     },
@@ -125,17 +149,26 @@ export function specAtHand(file: string | undefined): { spec?: Spec; warning?: s
     return { spec: readSpec(DEFAULT_SPEC) }
   } catch (e) {
     if (!(e instanceof LatticeError)) throw e
-    return { warning: `${DEFAULT_SPEC} here cannot be used (${e.code}), so its live: is not checked; pass -f FILE to name the spec.` }
+    return {
+      warning: `${DEFAULT_SPEC} here cannot be used (${e.code}), so its live: is not checked; pass -f FILE to name the spec.`,
+    }
   }
 }
 
 /** What to tell the user about `live:` after a rollback: a line when it was (or would be) rewritten, a warning when it is left wrong. */
 export function specLiveNote(live: SpecLive, dryRun: boolean): { line?: string; warning?: string } {
-  if (live.now !== undefined && live.wrote) return { line: `${live.file}: live: ${live.now} (was ${live.was}; the rollback made ${live.now} live again).` }
-  if (live.now !== undefined && dryRun) return { line: `${live.file}: live: ${live.was} would become live: ${live.now}.` }
-  const fix = live.now !== undefined ? `Set live: ${live.now} in ${live.file}` : `Set live: in ${live.file} to the environment you want live and run \`lattice apply\`, or \`lattice swap\``
+  if (live.now !== undefined && live.wrote)
+    return { line: `${live.file}: live: ${live.now} (was ${live.was}; the rollback made ${live.now} live again).` }
+  if (live.now !== undefined && dryRun)
+    return { line: `${live.file}: live: ${live.was} would become live: ${live.now}.` }
+  const fix =
+    live.now !== undefined
+      ? `Set live: ${live.now} in ${live.file}`
+      : `Set live: in ${live.file} to the environment you want live and run \`lattice apply\`, or \`lattice swap\``
   const what = live.now !== undefined ? `${live.now} is` : 'no single environment of the file is'
-  return { warning: `${live.file} says live: ${live.was}, but after this rollback ${what} live; \`lattice plan\` would route ${live.was} back. ${fix}.` }
+  return {
+    warning: `${live.file} says live: ${live.was}, but after this rollback ${what} live; \`lattice plan\` would route ${live.was} back. ${fix}.`,
+  }
 }
 
 /** Rewrite `live:` in the spec file in place (through symlinks, keeping its mode), comments and layout kept. */
@@ -148,8 +181,12 @@ export function writeLive(spec: Spec, env: string): void {
     renameSync(tmp, real)
   } catch (e) {
     if (e instanceof LatticeError) throw e
-    throw new LatticeError('SPEC_WRITE_FAILED', `The swap is live, but ${spec.file} could not be rewritten: ${(e as Error).message}.`, {
-      hint: `Set live: ${env} in the file by hand.`,
-    })
+    throw new LatticeError(
+      'SPEC_WRITE_FAILED',
+      `The swap is live, but ${spec.file} could not be rewritten: ${(e as Error).message}.`,
+      {
+        hint: `Set live: ${env} in the file by hand.`,
+      },
+    )
   }
 }

@@ -21,11 +21,15 @@ export async function stateHealth(session: Session): Promise<StateHealth> {
   const [info, servers] = await Promise.all([store.info(), jetStreamServers(session.conn)])
   const allowed = allowedReplicas(servers)
   const warnings: string[] = []
-  if (info.replicas < allowed) warnings.push(`The state bucket ${info.bucket} has ${info.replicas} replica${info.replicas === 1 ? '' : 's'} where the cluster allows ${allowed}: losing ${info.replicas === 1 ? 'the server that holds it' : 'servers that hold it'} stops history and locking. Raise it with \`lattice state scale\`.`)
+  if (info.replicas < allowed)
+    warnings.push(
+      `The state bucket ${info.bucket} has ${info.replicas} replica${info.replicas === 1 ? '' : 's'} where the cluster allows ${allowed}: losing ${info.replicas === 1 ? 'the server that holds it' : 'servers that hold it'} stops history and locking. Raise it with \`lattice state scale\`.`,
+    )
   const offline = info.followers.filter((f) => f.offline).map((f) => f.server)
   if (offline.length) warnings.push(`Replicas of ${info.bucket} offline: ${offline.join(', ')}.`)
   // A single server's stream may name no leader: only a replicated one waits for an election.
-  if (!info.leader && info.replicas > 1) warnings.push(`The state bucket ${info.bucket} has no leader now: history and locking wait until one is elected.`)
+  if (!info.leader && info.replicas > 1)
+    warnings.push(`The state bucket ${info.bucket} has no leader now: history and locking wait until one is elected.`)
   return { ...info, allowed, missingServers: servers.missing, warnings }
 }
 
@@ -43,9 +47,14 @@ export async function scaleState(session: Session, replicas?: number): Promise<S
   const target = replicas ?? before.allowed
   const servers = before.followers.length + 1 + before.missingServers.length
   if (replicas !== undefined && replicas > Math.max(servers, before.allowed)) {
-    throw new LatticeError('INVALID_REPLICAS', `${replicas} replicas need ${replicas} JetStream servers; ${before.allowed === 1 ? 'one answers' : `${before.allowed} are known`}.`, { hint: `Pass --replicas ${before.allowed} or fewer, or add JetStream servers first.` })
+    throw new LatticeError(
+      'INVALID_REPLICAS',
+      `${replicas} replicas need ${replicas} JetStream servers; ${before.allowed === 1 ? 'one answers' : `${before.allowed} are known`}.`,
+      { hint: `Pass --replicas ${before.allowed} or fewer, or add JetStream servers first.` },
+    )
   }
-  if (target === before.replicas) return { bucket: before.bucket, before: before.replicas, after: target, health: before }
+  if (target === before.replicas)
+    return { bucket: before.bucket, before: before.replicas, after: target, health: before }
   await store.scale(target)
   return { bucket: before.bucket, before: before.replicas, after: target, health: await settled(session, target) }
 }
@@ -74,9 +83,13 @@ export async function forgetServer(session: Session, name: string): Promise<Forg
   const known = new KnownServers(requireState(session), session.account)
   const before = (await known.list()).map((k) => k.name)
   if (!before.includes(name)) {
-    throw new LatticeError('UNKNOWN_SERVER', `${name} is not among the servers and leaves remembered for account ${session.account}${before.length ? ` (${before.join(', ')})` : ' (none is)'}. Nothing was changed.`, {
-      hint: 'Pass a name as `lattice status --servers` shows it.',
-    })
+    throw new LatticeError(
+      'UNKNOWN_SERVER',
+      `${name} is not among the servers and leaves remembered for account ${session.account}${before.length ? ` (${before.join(', ')})` : ' (none is)'}. Nothing was changed.`,
+      {
+        hint: 'Pass a name as `lattice status --servers` shows it.',
+      },
+    )
   }
   const forgotten = await known.forget([name])
   return { forgotten, known: before.filter((n) => !forgotten.includes(n)) }
@@ -84,7 +97,9 @@ export async function forgetServer(session: Session, name: string): Promise<Forg
 
 function requireState(session: Session) {
   if (!session.journal) {
-    throw new LatticeError('NO_STATE', 'This needs the state bucket: pass --state-creds (LATTICE_STATE_CREDS).', { hint: 'Use creds of a user in an account with JetStream.' })
+    throw new LatticeError('NO_STATE', 'This needs the state bucket: pass --state-creds (LATTICE_STATE_CREDS).', {
+      hint: 'Use creds of a user in an account with JetStream.',
+    })
   }
   return session.journal.store
 }

@@ -2,7 +2,13 @@
 import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
 import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { type EntityKind, entityKey, entityScheme, parseVersionedSubject, unversionedSubject } from '../subjects/index.js'
+import {
+  type EntityKind,
+  entityKey,
+  entityScheme,
+  parseVersionedSubject,
+  unversionedSubject,
+} from '../subjects/index.js'
 import { type UnroutedStatus, instancesOf, runningEntities } from './running.js'
 import { type Claims, decodeAndVerify } from '../account/jwt.js'
 import { storedJwts } from '../resolver/claims.js'
@@ -98,7 +104,9 @@ export interface StatusResult {
 export async function status(session: Session, opts: { servers?: boolean } = {}): Promise<StatusResult> {
   const [live, perServer, bucket] = await Promise.all([
     loadLiveAccount(session),
-    opts.servers ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)]) : undefined,
+    opts.servers
+      ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)])
+      : undefined,
     opts.servers && session.journal ? stateHealth(session) : undefined,
   ])
   const subs = await live.subscriptions() // asked for together with the live JWT
@@ -117,7 +125,10 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
       ...(r.clusters ? { clusters: r.clusters } : {}),
       instances: {
         ...Object.fromEntries(
-          [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [v, instancesOf(session.lattice, r.entity, v, subs)]),
+          [...new Set([r.weights, ...Object.values(r.clusters ?? {})].flatMap((w) => Object.keys(w)))].map((v) => [
+            v,
+            instancesOf(session.lattice, r.entity, v, subs),
+          ]),
         ),
         ...running.get(r.subject)?.instances,
       },
@@ -125,13 +136,28 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     }))
   const routed = new Set(routes.map((r) => r.subject))
   // A component ID that is a version of a routed component is shown in that route, not as unrouted.
-  for (const r of routes) if (r.kind === 'component') for (const v of Object.keys(r.instances)) routed.add(unversionedSubject(session.lattice, { kind: 'component', id: v }))
+  for (const r of routes)
+    if (r.kind === 'component')
+      for (const v of Object.keys(r.instances))
+        routed.add(unversionedSubject(session.lattice, { kind: 'component', id: v }))
   const unrouted = [...running.values()].filter((e) => !routed.has(e.subject))
-  const result: StatusResult = { account: session.account, lattice: session.lattice, issuedAt: live.claims.iat, routes, unrouted, warnings: live.warnings }
+  const result: StatusResult = {
+    account: session.account,
+    lattice: session.lattice,
+    issuedAt: live.claims.iat,
+    routes,
+    unrouted,
+    warnings: live.warnings,
+  }
   if (head) {
     const pending = head.value.pending?.record.revision
-    result.state = { revision: head.value.revision, drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}), ...(pending === undefined ? {} : { pending }) }
-    if (result.state.drift.length > 0) result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
+    result.state = {
+      revision: head.value.revision,
+      drift: driftedSubjects(head.value, live.claims.nats.mappings ?? {}),
+      ...(pending === undefined ? {} : { pending }),
+    }
+    if (result.state.drift.length > 0)
+      result.warnings.push(`Changed outside lattice: ${result.state.drift.join(', ')}.`)
     const own = ownUnfinishedNote(head.value, live.claims.nats.mappings ?? {})
     if (own) result.warnings.push(own.replace(/^./, (c) => c.toUpperCase()))
   }
@@ -151,15 +177,25 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     result.leaves = topology.leaves.map((l) => leafState(l, result.servers ?? [], session.lattice))
     result.clusters = topology.clusters
     const here = new Set([...live.servers.map((s) => s.name), ...topology.leaves.map((l) => l.name)])
-    result.missing = [...known.filter((k) => k.kind === 'server' && !here.has(k.name)), ...missingLeaves(topology, known)]
+    result.missing = [
+      ...known.filter((k) => k.kind === 'server' && !here.has(k.name)),
+      ...missingLeaves(topology, known),
+    ]
     for (const l of result.leaves.filter((x) => !x.holdsJwt && x.serves.length > 0)) {
-      result.warnings.push(`Leaf ${l.name} does not hold the newest account JWT: calls made on it reach the instances it serves itself unmapped (docs/topologies.md).`)
+      result.warnings.push(
+        `Leaf ${l.name} does not hold the newest account JWT: calls made on it reach the instances it serves itself unmapped (docs/topologies.md).`,
+      )
     }
-    if (result.missing.length > 0) result.warnings.push(`Seen in earlier changes and not answering now: ${result.missing.map((m) => m.name).join(', ')}.`)
+    if (result.missing.length > 0)
+      result.warnings.push(
+        `Seen in earlier changes and not answering now: ${result.missing.map((m) => m.name).join(', ')}.`,
+      )
     const off = result.servers.filter((s) => s.differences)
     if (off.length > 0) {
       const one = off.length === 1
-      result.warnings.push(`${off.map((s) => `${s.server} (${s.differences?.map((d) => d.subject).join(', ')})`).join(', ')} ${one ? 'does' : 'do'} not run every mapping of ${one ? 'its' : 'their'} JWT as written: a server that cannot install a mapping (e.g. a destination listed twice, an unknown {{function}}) keeps its previous one for that subject, while it answers "jwt updated" to the push.`)
+      result.warnings.push(
+        `${off.map((s) => `${s.server} (${s.differences?.map((d) => d.subject).join(', ')})`).join(', ')} ${one ? 'does' : 'do'} not run every mapping of ${one ? 'its' : 'their'} JWT as written: a server that cannot install a mapping (e.g. a destination listed twice, an unknown {{function}}) keeps its previous one for that subject, while it answers "jwt updated" to the push.`,
+      )
     }
   }
   return result
@@ -171,7 +207,13 @@ function leafState(l: LeafNode, servers: ServerState[], lattice: string): LeafSt
     return parsed ? [{ entity: parsed.entity.id, version: parsed.version }] : []
   })
   const own = servers.find((s) => s.server === l.name)
-  return { name: l.name, hubs: l.hubs, answersSystem: l.answersSystem, holdsJwt: l.canHoldJwt && own?.latest === true, serves }
+  return {
+    name: l.name,
+    hubs: l.hubs,
+    answersSystem: l.answersSystem,
+    holdsJwt: l.canHoldJwt && own?.latest === true,
+    serves,
+  }
 }
 
 /** One server's view: which JWT it runs, and whether it runs that JWT's mappings as written. */

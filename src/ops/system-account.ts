@@ -8,10 +8,14 @@ import type { Connection } from '../resolver/connection.js'
 import { fetchServerFacts } from '../resolver/server-info.js'
 
 export function systemAccountError(account: string, how: string): LatticeError {
-  return new LatticeError('SYSTEM_ACCOUNT', `Account ${account} is the system account (${how}): it carries no application traffic, so lattice does not route in it. Nothing was changed.`, {
-    hint: 'Pass --account (LATTICE_ACCOUNT) with the account your actors and providers run in; --creds stays a system-account user.',
-    details: { account },
-  })
+  return new LatticeError(
+    'SYSTEM_ACCOUNT',
+    `Account ${account} is the system account (${how}): it carries no application traffic, so lattice does not route in it. Nothing was changed.`,
+    {
+      hint: 'Pass --account (LATTICE_ACCOUNT) with the account your actors and providers run in; --creds stays a system-account user.',
+      details: { account },
+    },
+  )
 }
 
 /** For commands that read the history but not the live JWT (history, rollback): the system account has none. */

@@ -48,26 +48,42 @@ export function viewTopology(t: Topology, account: string, answering: ServerIden
   // operator mode, to a local account name), while one is left.
   const spokes = t.servers.filter((s) => s.remotes.length > 0 && answered.has(s.server)).map((s) => s.server)
   const candidates = t.servers
-    .filter((s) => answered.has(s.server) && s.remotes.some((r) => r.account !== s.systemAccount && (r.account === account || !/^A[A-Z2-7]{55}$/.test(r.account))))
+    .filter(
+      (s) =>
+        answered.has(s.server) &&
+        s.remotes.some(
+          (r) => r.account !== s.systemAccount && (r.account === account || !/^A[A-Z2-7]{55}$/.test(r.account)),
+        ),
+    )
     .map((s) => s.server)
   const leaves = new Map<string, LeafNode>()
   for (const link of t.links.filter((l) => l.account === account)) {
     const name = link.leaf ?? candidates.shift() ?? `leaf at ${link.address}`
     const place = places.get(name)
-    const leaf = leaves.get(name) ?? { name, hubs: [], answersSystem: answered.has(name), canHoldJwt: answered.has(name) && Boolean(place?.operatorMode), subjects: [] }
+    const leaf = leaves.get(name) ?? {
+      name,
+      hubs: [],
+      answersSystem: answered.has(name),
+      canHoldJwt: answered.has(name) && Boolean(place?.operatorMode),
+      subjects: [],
+    }
     leaf.hubs = [...new Set([...leaf.hubs, link.hub])].sort()
     leaf.subjects = [...new Set([...leaf.subjects, ...link.subjects.filter((s) => !s.startsWith('$'))])].sort()
     leaves.set(name, leaf)
   }
   // Gateways name the clusters; which servers are in each, the pings and VARZ replies tell (either may miss a slow one).
   const clusters = new Map<string, Set<string>>()
-  for (const s of t.servers) for (const c of s.gateway ? [s.gateway.name, ...s.gateway.configured] : []) if (!clusters.has(c)) clusters.set(c, new Set())
+  for (const s of t.servers)
+    for (const c of s.gateway ? [s.gateway.name, ...s.gateway.configured] : [])
+      if (!clusters.has(c)) clusters.set(c, new Set())
   for (const s of t.servers) if (s.gateway) clusters.get(s.gateway.name)?.add(s.server)
   for (const s of answering) if (s.cluster) clusters.get(s.cluster)?.add(s.name)
   return {
     leaves: [...leaves.values()].sort((a, b) => a.name.localeCompare(b.name)),
     spokes,
-    clusters: [...clusters.entries()].map(([name, servers]) => ({ name, servers: [...servers].sort() })).sort((a, b) => a.name.localeCompare(b.name)),
+    clusters: [...clusters.entries()]
+      .map(([name, servers]) => ({ name, servers: [...servers].sort() }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   }
 }
 
@@ -81,7 +97,9 @@ export function leafNames(view: TopologyView): Set<string> {
  * does not tell). Leaves that can hold it answer SUBSZ themselves.
  */
 export function subscribersBehindLeaves(view: TopologyView): Subscriber[] {
-  return view.leaves.filter((l) => !l.canHoldJwt).flatMap((l) => l.subjects.map((subject) => ({ server: l.name, subject })))
+  return view.leaves
+    .filter((l) => !l.canHoldJwt)
+    .flatMap((l) => l.subjects.map((subject) => ({ server: l.name, subject })))
 }
 
 /** Leaves seen in earlier changes that are gone now (named in the result; a leaf that is down has no callers). */
@@ -92,5 +110,7 @@ export function missingLeaves(view: TopologyView, known: KnownServer[]): KnownSe
 
 /** A subscription that receives the entity's unmapped calls (a host subscribes its entity's own subject too). */
 export function servesSource(lattice: string, entity: EntityRef, subject: string): boolean {
-  return entity.kind === 'component' ? servesVersion(lattice, entity, entity.id, subject) : subject === unversionedSubject(lattice, entity)
+  return entity.kind === 'component'
+    ? servesVersion(lattice, entity, entity.id, subject)
+    : subject === unversionedSubject(lattice, entity)
 }

@@ -43,14 +43,21 @@ export async function sendTraffic(session: Session, entity: EntityRef, opts: Tra
   const subject = unversionedSubject(session.lattice, entity)
   const running = async () => {
     const subs = await listSubscriptions(session.conn, session.account)
-    return { versions: otherRunningVersions(session.lattice, entity, [], subs), unversioned: countSubscribers(subs, subject, entityQueueGroup(entity)) }
+    return {
+      versions: otherRunningVersions(session.lattice, entity, [], subs),
+      unversioned: countSubscribers(subs, subject, entityQueueGroup(entity)),
+    }
   }
   session.deadline.at(`reading which versions of ${label} run`)
   const first = await running()
   if (Object.keys(first.versions).length === 0 && first.unversioned === 0) {
-    throw new LatticeError('NO_SUBSCRIBER', `Nothing subscribes to ${label} in lattice ${session.lattice} of account ${session.account}: every call would get "no responders".`, {
-      hint: 'Start instances of the entity first (a host-core host, e.g. examples/host), and check --lattice, --account and, for a provider, --link; `lattice status` lists the routed entities.',
-    })
+    throw new LatticeError(
+      'NO_SUBSCRIBER',
+      `Nothing subscribes to ${label} in lattice ${session.lattice} of account ${session.account}: every call would get "no responders".`,
+      {
+        hint: 'Start instances of the entity first (a host-core host, e.g. examples/host), and check --lattice, --account and, for a provider, --link; `lattice status` lists the routed entities.',
+      },
+    )
   }
   const caller = new Caller(app, subject, new TextEncoder().encode(opts.payload), opts.callTimeoutMs)
   await caller.start()
@@ -77,7 +84,12 @@ export async function sendTraffic(session: Session, entity: EntityRef, opts: Tra
       if (!refreshing && now - lastRefresh >= REFRESH_MS) {
         lastRefresh = now
         // A failed look keeps the versions watched so far.
-        refreshing = running().then((r) => caller.watch(r.versions), () => undefined).finally(() => (refreshing = undefined))
+        refreshing = running()
+          .then(
+            (r) => caller.watch(r.versions),
+            () => undefined,
+          )
+          .finally(() => (refreshing = undefined))
       }
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(50, 1000 / opts.rate))))
     }
@@ -90,10 +102,14 @@ export async function sendTraffic(session: Session, entity: EntityRef, opts: Tra
     const result: TrafficResult = { entity: label, subject, rate: opts.rate, ...caller.counts(), elapsedMs }
     const answered = sum(result.answered) + sum(result.failed) + result.unversioned.answered + result.unversioned.failed
     if (result.sent > 0 && answered === 0) {
-      throw new LatticeError('NO_ANSWER', `None of the ${result.sent} calls to ${label} was answered (${result.noResponders} no responders, ${result.timeouts} timeouts).`, {
-        hint: 'No responders: the mapping sends the calls to a version nothing serves (or a fault drops them); see `lattice status`. Timeouts: the instances do not answer in --call-timeout.',
-        details: { result },
-      })
+      throw new LatticeError(
+        'NO_ANSWER',
+        `None of the ${result.sent} calls to ${label} was answered (${result.noResponders} no responders, ${result.timeouts} timeouts).`,
+        {
+          hint: 'No responders: the mapping sends the calls to a version nothing serves (or a fault drops them); see `lattice status`. Timeouts: the instances do not answer in --call-timeout.',
+          details: { result },
+        },
+      )
     }
     return result
   } finally {

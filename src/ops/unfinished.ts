@@ -14,13 +14,27 @@ const CHECK = '`lattice status --servers` shows what each server runs'
 export function unfinishedChange(e: unknown, stage: ChangeStage, step: string, history: boolean): unknown {
   if (!isNetworkFault(e)) return e
   const error = connectionLost(e, step)
-  const record = history ? 'the next change made with --state-creds records it' : 'it is not in the history (no --state-creds)'
+  const record = history
+    ? 'the next change made with --state-creds records it'
+    : 'it is not in the history (no --state-creds)'
   const [live, said, hint] =
     stage === 'before-push'
-      ? ['no', 'Nothing was pushed: the routing is unchanged.', history ? 'Anything it left in the lattice state is settled by the next change.' : '']
+      ? [
+          'no',
+          'Nothing was pushed: the routing is unchanged.',
+          history ? 'Anything it left in the lattice state is settled by the next change.' : '',
+        ]
       : stage === 'pushing'
-        ? ['maybe', 'The new account JWT was being pushed: the change may be live.', `Once the servers are back, ${CHECK}; if it went live, ${record}.`]
-        : ['yes', 'The servers acknowledged the new account JWT: the change is live, but the command did not finish.', `Once the servers are back, ${CHECK}; ${record}.`]
+        ? [
+            'maybe',
+            'The new account JWT was being pushed: the change may be live.',
+            `Once the servers are back, ${CHECK}; if it went live, ${record}.`,
+          ]
+        : [
+            'yes',
+            'The servers acknowledged the new account JWT: the change is live, but the command did not finish.',
+            `Once the servers are back, ${CHECK}; ${record}.`,
+          ]
   if (isLatticeError(e) && /may be live|is live|Nothing was pushed/.test(e.message)) return e
   return new LatticeError(error.code, `${error.message} ${said}`, {
     // Once something was pushed, what is live matters more than the way the connection failed.

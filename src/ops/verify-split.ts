@@ -13,7 +13,8 @@ import { liveRoutes, otherRunningVersions, startObservation, watchedOf } from '.
 import type { Session } from './session.js'
 
 /** Why traffic can flow and still not be seen: verify watches the versioned subjects the mapping sends calls to. */
-const UNMAPPED_HINT = 'Calls made on a leaf node that does not hold the account JWT reach its own instances unmapped and are not seen here (`lattice status --servers` lists the leaves).'
+const UNMAPPED_HINT =
+  'Calls made on a leaf node that does not hold the account JWT reach its own instances unmapped and are not seen here (`lattice status --servers` lists the leaves).'
 
 export interface VerifyResult {
   entity: string
@@ -41,15 +42,34 @@ export interface VerifyResult {
 }
 
 /** Observe `entity` for `windowMs` and test the split against its live weights (chi-square). */
-export async function verify(session: Session, entity: EntityRef, windowMs: number, alpha: number, mode: ObserveMode = 'auto'): Promise<VerifyResult> {
-  const { routes: [route], subscriptions } = await liveRoutes(session, [entity])
+export async function verify(
+  session: Session,
+  entity: EntityRef,
+  windowMs: number,
+  alpha: number,
+  mode: ObserveMode = 'auto',
+): Promise<VerifyResult> {
+  const {
+    routes: [route],
+    subscriptions,
+  } = await liveRoutes(session, [entity])
   const label = entityLabel(entity)
   if (!route || Object.keys(route.weights).length === 0) {
-    throw new LatticeError('NO_ROUTE', `${label} has no weighted mapping in lattice ${session.lattice}: there is no split to verify.`, { hint: 'See `lattice status`.' })
+    throw new LatticeError(
+      'NO_ROUTE',
+      `${label} has no weighted mapping in lattice ${session.lattice}: there is no split to verify.`,
+      { hint: 'See `lattice status`.' },
+    )
   }
   const warnings: string[] = []
-  if (route.clusters) warnings.push('The entity has cluster-scoped weights; they are not part of this test (only the unscoped weights are).')
-  if (route.drop) warnings.push(`${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`)
+  if (route.clusters)
+    warnings.push(
+      'The entity has cluster-scoped weights; they are not part of this test (only the unscoped weights are).',
+    )
+  if (route.drop)
+    warnings.push(
+      `${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`,
+    )
   const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
   // With one version there is no split: watch the entity's other running versions instead, which should get nothing.
   const others = versions.length === 1 ? otherRunningVersions(session.lattice, entity, versions, subscriptions) : {}
@@ -72,19 +92,34 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
     observer.stop()
     reports.stop()
   }
-  const by = { observedBy: source?.by ?? 'subscription', ...(source?.reason ? { observedByReason: source.reason } : {}) } as const
-  if (versions.length === 1) return { ...oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings), ...by }
+  const by = {
+    observedBy: source?.by ?? 'subscription',
+    ...(source?.reason ? { observedByReason: source.reason } : {}),
+  } as const
+  if (versions.length === 1)
+    return {
+      ...oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings),
+      ...by,
+    }
   const observedCounts = versions.map((v) => counts[v] ?? 0)
   const total = observedCounts.reduce((a, b) => a + b, 0)
   if (total === 0) {
-    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`, { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` })
+    throw new LatticeError(
+      'NO_TRAFFIC',
+      `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to compare.`,
+      { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` },
+    )
   }
   // The chi-square approximation needs every expected count to be 5 or more.
   const shares = versions.map((v) => route.weights[v])
   const smallest = Math.min(...shares.map((w) => (total * w) / shares.reduce((a, b) => a + b, 0)))
   if (smallest < 5) {
     const needed = Math.ceil((5 * shares.reduce((a, b) => a + b, 0)) / Math.min(...shares))
-    throw new LatticeError('NO_TRAFFIC', `Only ${total} calls to ${label} were observed in ${windowMs / 1000} s; a reliable test needs about ${needed} (5 expected for the smallest share).`, { hint: 'Use a longer --window.' })
+    throw new LatticeError(
+      'NO_TRAFFIC',
+      `Only ${total} calls to ${label} were observed in ${windowMs / 1000} s; a reliable test needs about ${needed} (5 expected for the smallest share).`,
+      { hint: 'Use a longer --window.' },
+    )
   }
   const test = chiSquareTest(observedCounts, shares)
   return {
@@ -103,12 +138,38 @@ export async function verify(session: Session, entity: EntityRef, windowMs: numb
 }
 
 /** One version at 100%: every observed call should have reached it, and none another running version. */
-function oneVersion(label: string, windowMs: number, weights: Weights, version: string, others: string[], counts: Record<string, number>, alpha: number, warnings: string[]): Omit<VerifyResult, 'observedBy'> {
+function oneVersion(
+  label: string,
+  windowMs: number,
+  weights: Weights,
+  version: string,
+  others: string[],
+  counts: Record<string, number>,
+  alpha: number,
+  warnings: string[],
+): Omit<VerifyResult, 'observedBy'> {
   const all = Object.fromEntries([version, ...others].map((v) => [v, counts[v] ?? 0]))
   const total = Object.values(all).reduce((a, b) => a + b, 0)
   if (total === 0) {
-    throw new LatticeError('NO_TRAFFIC', `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to check.`, { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` })
+    throw new LatticeError(
+      'NO_TRAFFIC',
+      `No calls to ${label} were observed in ${windowMs / 1000} s: nothing to check.`,
+      { hint: `Verify while the entity has traffic, or use a longer --window. ${UNMAPPED_HINT}` },
+    )
   }
   const match = total === all[version]
-  return { entity: label, windowMs, weights, counts: all, observed: observedShares(all), statistic: 0, degreesOfFreedom: 0, pValue: match ? 1 : 0, alpha, method: 'one-version', match, warnings }
+  return {
+    entity: label,
+    windowMs,
+    weights,
+    counts: all,
+    observed: observedShares(all),
+    statistic: 0,
+    degreesOfFreedom: 0,
+    pValue: match ? 1 : 0,
+    alpha,
+    method: 'one-version',
+    match,
+    warnings,
+  }
 }

@@ -18,13 +18,23 @@ const ATTEMPTS = 4
 const PAUSE_MS = 250
 
 /** Fill in `installed` for every server; NOT_CONFIRMED when one that acknowledged runs something else. */
-export async function verifyInstalled(session: Session, jwt: string, mappings: Mappings | undefined, result: ChangeResult): Promise<void> {
+export async function verifyInstalled(
+  session: Session,
+  jwt: string,
+  mappings: Mappings | undefined,
+  result: ChangeResult,
+): Promise<void> {
   const acked = result.servers.filter((s) => s.ok)
   let wrong: ServerReport[] = []
   let silent: string[] = []
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     // Every server answers ACCOUNTZ (not only those that acknowledged): wait for all of them.
-    const seen = new Map((await accountOnServers(session.conn, session.account, { expected: result.servers.length })).map((a) => [a.server.name, a]))
+    const seen = new Map(
+      (await accountOnServers(session.conn, session.account, { expected: result.servers.length })).map((a) => [
+        a.server.name,
+        a,
+      ]),
+    )
     wrong = []
     silent = []
     for (const s of acked) {
@@ -36,13 +46,19 @@ export async function verifyInstalled(session: Session, jwt: string, mappings: M
     if (wrong.length === 0 && silent.length === 0) break
     if (attempt < ATTEMPTS) await new Promise((r) => setTimeout(r, PAUSE_MS))
   }
-  if (silent.length > 0) result.warnings.push(`${silent.join(', ')} acknowledged the JWT but did not answer the check of what it installed.`)
+  if (silent.length > 0)
+    result.warnings.push(`${silent.join(', ')} acknowledged the JWT but did not answer the check of what it installed.`)
   result.confirmed = wrong.length === 0
   if (wrong.length > 0) throw notConfirmed(wrong, result)
 }
 
 /** Set the server's `installed` (and what it runs differently) from its ACCOUNTZ answer. */
-function checkServer(s: ServerReport, on: AccountOnServer | undefined, jwt: string, mappings: Mappings | undefined): void {
+function checkServer(
+  s: ServerReport,
+  on: AccountOnServer | undefined,
+  jwt: string,
+  mappings: Mappings | undefined,
+): void {
   delete s.runsJwtIssuedAt
   delete s.differences
   if (!on || !on.loaded) {
@@ -58,23 +74,34 @@ function checkServer(s: ServerReport, on: AccountOnServer | undefined, jwt: stri
 function notConfirmed(wrong: ServerReport[], result: ChangeResult): LatticeError {
   const what = wrong.map((s) => {
     const parts = [
-      ...(s.runsJwtIssuedAt !== undefined ? [`runs another JWT${s.runsJwtIssuedAt ? ` (iat ${s.runsJwtIssuedAt})` : ''}`] : []),
+      ...(s.runsJwtIssuedAt !== undefined
+        ? [`runs another JWT${s.runsJwtIssuedAt ? ` (iat ${s.runsJwtIssuedAt})` : ''}`]
+        : []),
       ...(s.differences ?? []).map(describeDifference),
     ]
     return `${s.server}: ${parts.join('; ')}`
   })
   const ours = new Set(result.changes.map((c) => c.subject))
-  const others = [...new Set(wrong.flatMap((s) => (s.differences ?? []).map((d) => d.subject)))].filter((x) => !ours.has(x))
-  const hint = others.length > 0
-    ? `A server keeps running its previous mapping for a subject it cannot install (e.g. a destination listed twice, an unknown {{function}}) while it answers "jwt updated". Fix the mapping of ${others.join(', ')} in the account JWT (e.g. with nsc) and push again; \`lattice status --servers\` shows what each server runs.`
-    : 'Another writer may have changed the account at the same moment; run `lattice status --servers` to see what each server runs, then retry.'
+  const others = [...new Set(wrong.flatMap((s) => (s.differences ?? []).map((d) => d.subject)))].filter(
+    (x) => !ours.has(x),
+  )
+  const hint =
+    others.length > 0
+      ? `A server keeps running its previous mapping for a subject it cannot install (e.g. a destination listed twice, an unknown {{function}}) while it answers "jwt updated". Fix the mapping of ${others.join(', ')} in the account JWT (e.g. with nsc) and push again; \`lattice status --servers\` shows what each server runs.`
+      : 'Another writer may have changed the account at the same moment; run `lattice status --servers` to see what each server runs, then retry.'
   const names = wrong.map((s) => s.server)
   const who = names.length === 1 ? `${names[0]} does` : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} do`
-  const oursInstalled = !wrong.some((s) => s.runsJwtIssuedAt !== undefined || (s.differences ?? []).some((d) => ours.has(d.subject)))
-  return new LatticeError('NOT_CONFIRMED', `The servers acknowledged the new JWT, but ${who} not run it as written${oursInstalled ? ' (the change itself is installed; other mappings of the JWT are not)' : ''}. ${what.join('. ')}.`, {
-    hint,
-    details: { servers: result.servers, changeInstalled: oursInstalled },
-  })
+  const oursInstalled = !wrong.some(
+    (s) => s.runsJwtIssuedAt !== undefined || (s.differences ?? []).some((d) => ours.has(d.subject)),
+  )
+  return new LatticeError(
+    'NOT_CONFIRMED',
+    `The servers acknowledged the new JWT, but ${who} not run it as written${oursInstalled ? ' (the change itself is installed; other mappings of the JWT are not)' : ''}. ${what.join('. ')}.`,
+    {
+      hint,
+      details: { servers: result.servers, changeInstalled: oursInstalled },
+    },
+  )
 }
 
 function iatOf(jwt: string | undefined): number | undefined {

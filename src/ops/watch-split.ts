@@ -35,7 +35,13 @@ export interface EntityView {
   drop?: number
 }
 
-function viewOf(route: Route, counts: Record<string, number>, seconds: number, reported: Map<string, VersionSummary>, source?: { by: ObservedBy; reason?: string }): EntityView {
+function viewOf(
+  route: Route,
+  counts: Record<string, number>,
+  seconds: number,
+  reported: Map<string, VersionSummary>,
+  source?: { by: ObservedBy; reason?: string },
+): EntityView {
   const shares = observedShares(counts)
   const versions = [...new Set([...Object.keys(route.weights), ...Object.keys(counts), ...reported.keys()])]
   return {
@@ -70,7 +76,12 @@ export interface WatchOptions {
 }
 
 /** Observe every interval and call `onFrame`, until stopped. Routes are re-read every few frames. */
-export async function watch(session: Session, only: EntityRef[], opts: WatchOptions, onFrame: (f: WatchFrame) => void): Promise<void> {
+export async function watch(
+  session: Session,
+  only: EntityRef[],
+  opts: WatchOptions,
+  onFrame: (f: WatchFrame) => void,
+): Promise<void> {
   // Hosts that report metrics (host-core) add each version's real calls, errors and latency,
   // and are where the split is counted when their reports cover every instance.
   const { observation: observer, reports } = await startObservation(session, opts.observe ?? 'auto')
@@ -93,7 +104,18 @@ export async function watch(session: Session, only: EntityRef[], opts: WatchOpti
       const start = from
       from = to
       const reported = (e: EntityRef) => new Map([...windowBetween(start, to, e)].map(([v, w]) => [v, summarize(w)]))
-      onFrame({ time: new Date().toISOString(), entities: routes.map((r) => viewOf(r, counts[entityKey(r.entity)] ?? {}, seconds, reported(r.entity), observer.source(entityKey(r.entity)))) })
+      onFrame({
+        time: new Date().toISOString(),
+        entities: routes.map((r) =>
+          viewOf(
+            r,
+            counts[entityKey(r.entity)] ?? {},
+            seconds,
+            reported(r.entity),
+            observer.source(entityKey(r.entity)),
+          ),
+        ),
+      })
     }
   } finally {
     observer.stop()

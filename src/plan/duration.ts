@@ -7,10 +7,13 @@ export function parseDuration(text: string, flag: string): number {
   const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)]
   const joined = parts.map((p) => p[0]).join('')
   if (parts.length === 0 || joined !== text.trim()) {
-    throw new LatticeError('INVALID_DURATION', `${flag} "${text}" is not a duration.`, { hint: 'Write a number with a unit: 500ms, 30s, 10m, 1h (or 1m30s).' })
+    throw new LatticeError('INVALID_DURATION', `${flag} "${text}" is not a duration.`, {
+      hint: 'Write a number with a unit: 500ms, 30s, 10m, 1h (or 1m30s).',
+    })
   }
   const ms = parts.reduce((sum, [, n, unit]) => sum + Number(n) * UNIT_MS[unit], 0)
-  if (ms <= 0) throw new LatticeError('INVALID_DURATION', `${flag} must be longer than 0.`, { hint: 'For example 30s.' })
+  if (ms <= 0)
+    throw new LatticeError('INVALID_DURATION', `${flag} must be longer than 0.`, { hint: 'For example 30s.' })
   return Math.round(ms)
 }
 

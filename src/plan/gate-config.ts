@@ -18,12 +18,19 @@ export function checkHttpUrl(text: string, where: string): string {
   } catch {
     throw bad(`${where} "${text}" is not a URL.`, 'Give a full URL such as https://ci.example.com/hooks/rollout.')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${where} "${text}" is not an http or https URL (${url.protocol.replace(/:$/, '')}).`, 'Give an http:// or https:// URL.')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw bad(
+      `${where} "${text}" is not an http or https URL (${url.protocol.replace(/:$/, '')}).`,
+      'Give an http:// or https:// URL.',
+    )
   // Lattice never sends credentials; a URL that carries some would send them (and show them in logs).
-  if (url.username || url.password) throw bad(`${where} carries a user name or password in its URL.`, 'Lattice sends no credentials: let the receiver accept the call without them (e.g. a secret path), or put a relay in front.')
+  if (url.username || url.password)
+    throw bad(
+      `${where} carries a user name or password in its URL.`,
+      'Lattice sends no credentials: let the receiver accept the call without them (e.g. a secret path), or put a relay in front.',
+    )
   return text
 }
-
 
 export type ConditionOp = '<' | '<=' | '>' | '>=' | '==' | '!='
 
@@ -37,7 +44,11 @@ const CONDITION = /^\s*(<=|>=|==|!=|<|>)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][
 /** Parse "< 0.05", ">= 1e3": one comparison operator and one number, nothing else. */
 export function parseCondition(text: string, where: string): Condition {
   const m = CONDITION.exec(text)
-  if (!m) throw bad(`${where} "${text}" is not a condition.`, 'Write an operator (<, <=, >, >=, ==, !=) and a number, e.g. "< 0.05".')
+  if (!m)
+    throw bad(
+      `${where} "${text}" is not a condition.`,
+      'Write an operator (<, <=, >, >=, ==, !=) and a number, e.g. "< 0.05".',
+    )
   return { op: m[1] as ConditionOp, value: Number(m[2]) }
 }
 
@@ -65,9 +76,14 @@ export type Placeholder = (typeof PLACEHOLDERS)[number]
 
 /** `query` if every {{name}} in it is one lattice fills in. */
 export function checkQuery(query: string, where: string): string {
-  if (!query.trim()) throw bad(`${where} is empty.`, 'Give a PromQL query, e.g. sum(rate(errors_total{version="{{to}}"}[1m])).')
+  if (!query.trim())
+    throw bad(`${where} is empty.`, 'Give a PromQL query, e.g. sum(rate(errors_total{version="{{to}}"}[1m])).')
   for (const m of query.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
-    if (!(PLACEHOLDERS as readonly string[]).includes(m[1])) throw bad(`${where} has an unknown placeholder {{${m[1]}}}.`, `Placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ')}.`)
+    if (!(PLACEHOLDERS as readonly string[]).includes(m[1]))
+      throw bad(
+        `${where} has an unknown placeholder {{${m[1]}}}.`,
+        `Placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ')}.`,
+      )
   }
   return query
 }
@@ -79,5 +95,7 @@ export function checkQuery(query: string, where: string): string {
  */
 export function fillQuery(query: string, values: Record<Placeholder, string>): string {
   const quoted = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')
-  return query.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (all, name: string) => (Object.hasOwn(values, name) ? quoted(values[name as Placeholder]) : all))
+  return query.replace(/\{\{\s*([a-z]+)\s*\}\}/g, (all, name: string) =>
+    Object.hasOwn(values, name) ? quoted(values[name as Placeholder]) : all,
+  )
 }

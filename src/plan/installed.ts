@@ -43,16 +43,22 @@ export function installedShares(dests: MappingDestination[]): Share[] {
  * Every subject whose installed mapping is not the JWT's. The source listed as a destination
  * by the server is the untouched remainder, unless the JWT lists the source itself.
  */
-export function installedDifferences(jwt: Mappings | undefined, installed: Mappings | undefined): InstalledDifference[] {
+export function installedDifferences(
+  jwt: Mappings | undefined,
+  installed: Mappings | undefined,
+): InstalledDifference[] {
   const out: InstalledDifference[] = []
   const subjects = [...new Set([...Object.keys(jwt ?? {}), ...Object.keys(installed ?? {})])].sort()
   for (const subject of subjects) {
     const written = jwt?.[subject]
     const listsSource = written?.some((d) => d.subject === subject) ?? false
-    const wanted = written ? written.map((d) => ({ subject: d.subject, weight: weightOf(d), ...(d.cluster ? { cluster: d.cluster } : {}) })) : null
+    const wanted = written
+      ? written.map((d) => ({ subject: d.subject, weight: weightOf(d), ...(d.cluster ? { cluster: d.cluster } : {}) }))
+      : null
     const raw = installed?.[subject]
     const runs = raw ? installedShares(raw).filter((s) => listsSource || s.subject !== subject) : null
-    if (!sameShares(wanted ?? [], runs ?? [])) out.push({ subject, jwt: wanted, runs: runs && runs.length > 0 ? runs : null })
+    if (!sameShares(wanted ?? [], runs ?? []))
+      out.push({ subject, jwt: wanted, runs: runs && runs.length > 0 ? runs : null })
   }
   return out
 }

@@ -5,7 +5,15 @@
  * is ever read as a route or written.
  */
 import { type Weights, sumWeights } from './weights.js'
-import { type EntityRef, dropSubject, entityKey, parseUnversionedSubject, unversionedSubject, versionOfDestination, versionedSubject } from '../subjects/index.js'
+import {
+  type EntityRef,
+  dropSubject,
+  entityKey,
+  parseUnversionedSubject,
+  unversionedSubject,
+  versionOfDestination,
+  versionedSubject,
+} from '../subjects/index.js'
 
 /** One destination of a subject mapping, as the account JWT spells it. */
 export interface MappingDestination {
@@ -69,13 +77,27 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     // fromEntries defines own properties, so any version name (even "__proto__") is a plain key.
     // The source itself as a destination is ours only beside a drop (the share left undisturbed).
     if (passthrough && drop === 0) foreign.push(passthrough)
-    const clusters = scoped.size > 0 ? Object.fromEntries([...scoped].map(([c, list]) => [c, Object.fromEntries(list)])) : undefined
-    routes.push({ entity, subject, weights: Object.fromEntries(entries), ...(drop > 0 ? { drop } : {}), ...(clusters ? { clusters } : {}), ...(foreign.length ? { foreign } : {}) })
+    const clusters =
+      scoped.size > 0 ? Object.fromEntries([...scoped].map(([c, list]) => [c, Object.fromEntries(list)])) : undefined
+    routes.push({
+      entity,
+      subject,
+      weights: Object.fromEntries(entries),
+      ...(drop > 0 ? { drop } : {}),
+      ...(clusters ? { clusters } : {}),
+      ...(foreign.length ? { foreign } : {}),
+    })
   }
   return routes
 }
 
-export function destinationsFor(lattice: string, entity: EntityRef, weights: Weights, drop = 0, clusters: Record<string, Weights> = {}): MappingDestination[] {
+export function destinationsFor(
+  lattice: string,
+  entity: EntityRef,
+  weights: Weights,
+  drop = 0,
+  clusters: Record<string, Weights> = {},
+): MappingDestination[] {
   const source = unversionedSubject(lattice, entity)
   const out: MappingDestination[] = Object.entries(weights)
     .filter(([, w]) => w > 0)
@@ -89,7 +111,8 @@ export function destinationsFor(lattice: string, entity: EntityRef, weights: Wei
     out.push({ subject: dropSubject(lattice, entity), weight: drop })
   }
   for (const [cluster, scoped] of Object.entries(clusters)) {
-    for (const [version, weight] of Object.entries(scoped)) if (weight > 0) out.push({ subject: versionedSubject(lattice, entity, version), weight, cluster })
+    for (const [version, weight] of Object.entries(scoped))
+      if (weight > 0) out.push({ subject: versionedSubject(lattice, entity, version), weight, cluster })
   }
   return out
 }
@@ -124,7 +147,11 @@ export function liveClusters(clusters: Record<string, Weights> | undefined): Rec
  * `mappings` with the given routes replaced. Every other mapping keeps its value and position;
  * new routes are appended. Returns undefined when no mapping is left.
  */
-export function applyRouteChanges(mappings: Mappings | undefined, lattice: string, changes: RouteChange[]): Mappings | undefined {
+export function applyRouteChanges(
+  mappings: Mappings | undefined,
+  lattice: string,
+  changes: RouteChange[],
+): Mappings | undefined {
   const next: Mappings = { ...(mappings ?? {}) }
   for (const change of changes) {
     const subject = unversionedSubject(lattice, change.entity)

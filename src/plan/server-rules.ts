@@ -47,7 +47,15 @@ export interface MappingProblem {
   text: string
 }
 
-const BASE_FUNCTIONS = ['wildcard', 'partition', 'splitfromleft', 'splitfromright', 'slicefromleft', 'slicefromright', 'split']
+const BASE_FUNCTIONS = [
+  'wildcard',
+  'partition',
+  'splitfromleft',
+  'splitfromright',
+  'slicefromleft',
+  'slicefromright',
+  'split',
+]
 
 type Semver = [number, number, number]
 
@@ -79,7 +87,11 @@ export function rulesFor(version: string | undefined): ServerRules {
     wildcardDestinations: v ? atLeast(v, [2, 9, 22]) : false,
     perClusterTotals: v ? atLeast(v, [2, 10, 18]) : false,
     checksMappingsOnPush: v ? atLeast(v, [2, 15, 0]) : false,
-    functions: [...BASE_FUNCTIONS, ...(v && atLeast(v, [2, 12, 0]) ? ['random'] : []), ...(v && atLeast(v, [2, 15, 0]) ? ['left', 'right'] : [])],
+    functions: [
+      ...BASE_FUNCTIONS,
+      ...(v && atLeast(v, [2, 12, 0]) ? ['random'] : []),
+      ...(v && atLeast(v, [2, 15, 0]) ? ['left', 'right'] : []),
+    ],
   }
 }
 
@@ -95,25 +107,45 @@ export function mappingIssues(mappings: Mappings, rules: ServerRules): MappingPr
   // What the servers do with a mapping they cannot build: skip it (keeping the old one), or, from
   // 2.15, refuse the whole JWT.
   const unbuildable = (source: string, text: string) =>
-    rules.checksMappingsOnPush ? add(source, 'rejected', `${text}; nats-server ${rules.version} rejects the JWT`) : add(source, 'not installed', `${text}; the servers would install no mapping for ${source}`)
+    rules.checksMappingsOnPush
+      ? add(source, 'rejected', `${text}; nats-server ${rules.version} rejects the JWT`)
+      : add(source, 'not installed', `${text}; the servers would install no mapping for ${source}`)
   for (const [source, dests] of Object.entries(mappings)) {
     const sourceFwc = source.split('.').at(-1) === '>'
     for (const d of dests) {
       const tokens = d.subject.split('.')
       const wildcards = tokens.filter((t) => t === '*' || t === '>')
-      if (wildcards.length > 0 && !rules.wildcardDestinations) add(source, 'rejected', `${source} -> ${d.subject}: nats-server ${rules.version} rejects a JWT with wildcards in mapping destinations (2.9.22 and later accept them)`)
-      else if (wildcards.includes('*')) unbuildable(source, `${source} -> ${d.subject}: nats-server cannot map to a destination with a * (use {{wildcard(n)}})`)
-      else if (wildcards.includes('>') && !sourceFwc) unbuildable(source, `${source} -> ${d.subject}: nats-server maps to a > destination only from a source ending in > too`)
+      if (wildcards.length > 0 && !rules.wildcardDestinations)
+        add(
+          source,
+          'rejected',
+          `${source} -> ${d.subject}: nats-server ${rules.version} rejects a JWT with wildcards in mapping destinations (2.9.22 and later accept them)`,
+        )
+      else if (wildcards.includes('*'))
+        unbuildable(
+          source,
+          `${source} -> ${d.subject}: nats-server cannot map to a destination with a * (use {{wildcard(n)}})`,
+        )
+      else if (wildcards.includes('>') && !sourceFwc)
+        unbuildable(
+          source,
+          `${source} -> ${d.subject}: nats-server maps to a > destination only from a source ending in > too`,
+        )
       for (const t of tokens) {
         const fn = /^\{\{\s*([A-Za-z]+)\s*\(.*\)\s*\}\}$/.exec(t)?.[1]?.toLowerCase()
-        if (t.startsWith('{{') && (!fn || !rules.functions.includes(fn))) unbuildable(source, `${source} -> ${d.subject}: nats-server ${rules.version} knows no mapping function ${t}`)
+        if (t.startsWith('{{') && (!fn || !rules.functions.includes(fn)))
+          unbuildable(source, `${source} -> ${d.subject}: nats-server ${rules.version} knows no mapping function ${t}`)
       }
     }
     const seen = new Map<string, string>()
     for (const d of dests) {
       const scope = d.cluster ? `cluster ${d.cluster}` : 'unscoped'
       const first = seen.get(d.subject)
-      if (first) unbuildable(source, `${source}: ${d.subject} is a destination twice (${first} and ${scope}; each version can be given weight in one scope only)`)
+      if (first)
+        unbuildable(
+          source,
+          `${source}: ${d.subject} is a destination twice (${first} and ${scope}; each version can be given weight in one scope only)`,
+        )
       else seen.set(d.subject, scope)
     }
     const totals = new Map<string, number>()
@@ -124,7 +156,9 @@ export function mappingIssues(mappings: Mappings, rules: ServerRules): MappingPr
     for (const [scope, total] of totals) {
       if (total <= 100) continue
       const where = rules.perClusterTotals ? (scope ? ` in cluster ${scope}` : ' (unscoped)') : ''
-      const why = rules.perClusterTotals ? '' : ` (nats-server ${rules.version} counts cluster-scoped and unscoped weights against one 100% total; 2.10.18 and later keep a total per cluster)`
+      const why = rules.perClusterTotals
+        ? ''
+        : ` (nats-server ${rules.version} counts cluster-scoped and unscoped weights against one 100% total; 2.10.18 and later keep a total per cluster)`
       add(source, 'rejected', `${source}: weights${where} add up to ${total}%, over 100%${why}`)
     }
   }
@@ -145,13 +179,24 @@ export function routesThatFit(maxPayload: number, jwtBytes: number, routes: numb
  * Component routes map `>` to `>` destinations, which servers before 2.9.22 reject: the refusal
  * for the entities a change writes mappings for, naming each server too old, or undefined.
  */
-export function componentServersProblem(written: EntityRef[], servers: { name: string; version: string }[], rules: ServerRules): LatticeError | undefined {
+export function componentServersProblem(
+  written: EntityRef[],
+  servers: { name: string; version: string }[],
+  rules: ServerRules,
+): LatticeError | undefined {
   const component = written.find((e) => e.kind === 'component')
   if (!component || rules.wildcardDestinations) return undefined
   const old = servers.filter((s) => !rulesFor(s.version).wildcardDestinations)
-  const named = old.length > 0 ? old.map((s) => `server ${s.name} runs ${s.version}`).join(', ') : `the oldest server runs ${rules.version}`
-  return new LatticeError('SERVER_RULES', `Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; ${named}. Nothing was changed.`, {
-    hint: `Upgrade ${old.length === 1 ? 'that server' : 'those servers'} to nats-server 2.9.22 or newer (e.g. 2.10.x): a route of ${entityLabel(component)} maps to ">" destinations, which older servers reject. Actors and providers (versioned RPC) work on older servers.`,
-    details: { servers: old.map((s) => ({ server: s.name, version: s.version })), needs: '2.9.22' },
-  })
+  const named =
+    old.length > 0
+      ? old.map((s) => `server ${s.name} runs ${s.version}`).join(', ')
+      : `the oldest server runs ${rules.version}`
+  return new LatticeError(
+    'SERVER_RULES',
+    `Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; ${named}. Nothing was changed.`,
+    {
+      hint: `Upgrade ${old.length === 1 ? 'that server' : 'those servers'} to nats-server 2.9.22 or newer (e.g. 2.10.x): a route of ${entityLabel(component)} maps to ">" destinations, which older servers reject. Actors and providers (versioned RPC) work on older servers.`,
+      details: { servers: old.map((s) => ({ server: s.name, version: s.version })), needs: '2.9.22' },
+    },
+  )
 }

@@ -15,7 +15,10 @@ export function weightProblem(weight: number): string | undefined {
 /** Throws INVALID_WEIGHT unless `weight` is a whole number in 0..100; the error names `flag`, the flag it came from. */
 export function assertWeight(weight: number, text = String(weight), flag = '--weight'): number {
   const problem = Number.isNaN(weight) ? `"${text}" is not a whole number` : weightProblem(weight)
-  if (problem) throw new LatticeError('INVALID_WEIGHT', `Invalid ${flag}: ${problem}.`, { hint: `Pass ${flag} as a whole number from 0 to 100, e.g. ${flag} 30.` })
+  if (problem)
+    throw new LatticeError('INVALID_WEIGHT', `Invalid ${flag}: ${problem}.`, {
+      hint: `Pass ${flag} as a whole number from 0 to 100, e.g. ${flag} 30.`,
+    })
   return weight
 }
 
@@ -38,7 +41,13 @@ export function scaleWeights(weights: Weights, total: number): Weights {
   const sum = sumWeights(weights)
   if (sum === 0) throw new Error('cannot scale an empty weight set')
   // Integer arithmetic: share = floor(w * total / sum), remainder (w * total) % sum; no float noise.
-  const parts = entries.map(([version, w], index) => ({ version, w, index, share: Math.floor((w * total) / sum), rem: (w * total) % sum }))
+  const parts = entries.map(([version, w], index) => ({
+    version,
+    w,
+    index,
+    share: Math.floor((w * total) / sum),
+    rem: (w * total) % sum,
+  }))
   let leftover = total - parts.reduce((a, p) => a + p.share, 0)
   const order = [...parts].sort((a, b) => b.rem - a.rem || b.w - a.w || a.index - b.index)
   for (const p of order) {
@@ -69,17 +78,27 @@ export function shiftWeights(current: Weights | undefined, req: ShiftRequest): W
   const { to, weight, from } = req
   assertWeight(weight)
   const base: Weights = { ...(current ?? {}) }
-  const others = (exclude: string[]) => Object.fromEntries(Object.entries(base).filter(([v, w]) => !exclude.includes(v) && w > 0))
+  const others = (exclude: string[]) =>
+    Object.fromEntries(Object.entries(base).filter(([v, w]) => !exclude.includes(v) && w > 0))
 
   if (from !== undefined) {
-    if (from === to) throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${to}".`, { hint: 'Name two different versions.' })
+    if (from === to)
+      throw new LatticeError('INVALID_SHIFT', `--from and --to are both "${to}".`, {
+        hint: 'Name two different versions.',
+      })
     const kept = others([to, from])
     const rest = 100 - weight - sumWeights(kept)
     if (rest < 0) {
-      const held = Object.entries(kept).map(([v, w]) => `${v} ${w}%`).join(', ')
-      throw new LatticeError('INVALID_SHIFT', `Cannot give ${to} ${weight}% by taking traffic only from ${from}: other versions hold ${held}.`, {
-        hint: `Use at most --weight ${100 - sumWeights(kept)}, or leave out --from to scale every other version down.`,
-      })
+      const held = Object.entries(kept)
+        .map(([v, w]) => `${v} ${w}%`)
+        .join(', ')
+      throw new LatticeError(
+        'INVALID_SHIFT',
+        `Cannot give ${to} ${weight}% by taking traffic only from ${from}: other versions hold ${held}.`,
+        {
+          hint: `Use at most --weight ${100 - sumWeights(kept)}, or leave out --from to scale every other version down.`,
+        },
+      )
     }
     return ordered(base, Object.fromEntries([...Object.entries(kept), [from, rest], [to, weight]]))
   }
@@ -88,9 +107,13 @@ export function shiftWeights(current: Weights | undefined, req: ShiftRequest): W
   if (weight === 100) return Object.fromEntries([[to, 100]])
   if (Object.keys(rest).length === 0) {
     const why = current === undefined ? 'there is no mapping yet' : `${to} is the only version in the mapping`
-    throw new LatticeError('MISSING_FROM', `Cannot give ${to} ${weight}%: ${why}, so the other ${100 - weight}% has nowhere to go.`, {
-      hint: `Pass --from <version> to name the version that keeps the other ${100 - weight}%.`,
-    })
+    throw new LatticeError(
+      'MISSING_FROM',
+      `Cannot give ${to} ${weight}%: ${why}, so the other ${100 - weight}% has nowhere to go.`,
+      {
+        hint: `Pass --from <version> to name the version that keeps the other ${100 - weight}%.`,
+      },
+    )
   }
   return ordered(base, Object.fromEntries([...Object.entries(scaleWeights(rest, 100 - weight)), [to, weight]]))
 }
@@ -108,4 +131,7 @@ export function sameWeights(a: Weights | undefined, b: Weights | undefined): boo
 }
 
 /** Weights as text: "v1 70%, v2 30%". */
-export const describeWeights = (w: Weights) => Object.entries(w).map(([v, x]) => `${v} ${x}%`).join(', ')
+export const describeWeights = (w: Weights) =>
+  Object.entries(w)
+    .map(([v, x]) => `${v} ${x}%`)
+    .join(', ')

@@ -20,7 +20,8 @@ export interface ServerReply {
 export const lookupSubject = (account: string) => `$SYS.REQ.ACCOUNT.${account}.CLAIMS.LOOKUP`
 export const UPDATE_SUBJECT = '$SYS.REQ.CLAIMS.UPDATE'
 
-const NO_RESOLVER_HINT = 'Use --creds (NATS_CREDS) of a system-account user, against servers configured with a full resolver.'
+const NO_RESOLVER_HINT =
+  'Use --creds (NATS_CREDS) of a system-account user, against servers configured with a full resolver.'
 
 function isNoResponders(e: unknown): boolean {
   return (e as { code?: string }).code === '503' || /no responders/i.test((e as Error).message ?? '')
@@ -33,8 +34,13 @@ export async function lookupAccountJwt(nc: Connection, account: string, timeoutM
     const jwt = new TextDecoder().decode(reply.data).trim()
     return jwt.length > 0 ? jwt : undefined
   } catch (e) {
-    if (isNoResponders(e)) throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the account lookup.', { hint: NO_RESOLVER_HINT })
-    if ((e as { code?: string }).code === 'TIMEOUT') throw new LatticeError('TIMEOUT', `The resolver did not answer the lookup of account ${account} within ${timeoutMs} ms.`)
+    if (isNoResponders(e))
+      throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the account lookup.', { hint: NO_RESOLVER_HINT })
+    if ((e as { code?: string }).code === 'TIMEOUT')
+      throw new LatticeError(
+        'TIMEOUT',
+        `The resolver did not answer the lookup of account ${account} within ${timeoutMs} ms.`,
+      )
     throw e
   }
 }
@@ -59,11 +65,15 @@ export async function lookupStored(nc: Connection, account: string, opts: Gather
   let empty = 0
   let absent: Promise<number> | undefined
   if (opts.expected !== undefined) {
-    absent = gather(nc, LIST_SUBJECT, '', { expected: opts.expected, maxWaitMs: opts.maxWaitMs }).then((replies) => {
-      const lists = replies.map(parseClaimsList)
-      if (lists.length < (opts.expected as number) || lists.some((l) => l === undefined || l.includes(account))) return new Promise<number>(() => undefined)
-      return lists.length
-    }, () => new Promise<number>(() => undefined)) // no answer: the lookup alone decides
+    absent = gather(nc, LIST_SUBJECT, '', { expected: opts.expected, maxWaitMs: opts.maxWaitMs }).then(
+      (replies) => {
+        const lists = replies.map(parseClaimsList)
+        if (lists.length < (opts.expected as number) || lists.some((l) => l === undefined || l.includes(account)))
+          return new Promise<number>(() => undefined)
+        return lists.length
+      },
+      () => new Promise<number>(() => undefined),
+    ) // no answer: the lookup alone decides
   }
   const replies = await gather(nc, lookupSubject(account), '', { ...opts, until: absent, onEmpty: () => empty++ })
   const jwts = replies.map((r) => r.trim()).filter(Boolean)
@@ -92,22 +102,42 @@ export async function pushAccountJwt(nc: Connection, jwt: string, opts: GatherOp
   try {
     replies = await gather(nc, UPDATE_SUBJECT, jwt, { maxWaitMs: 5000, ...opts })
   } catch (e) {
-    if (isLatticeError(e) && e.code === 'NO_RESOLVER') throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the JWT update.', { hint: NO_RESOLVER_HINT })
+    if (isLatticeError(e) && e.code === 'NO_RESOLVER')
+      throw new LatticeError('NO_RESOLVER', 'No NATS resolver answered the JWT update.', { hint: NO_RESOLVER_HINT })
     throw e
   }
-  if (replies.length === 0) throw new LatticeError('NO_RESOLVER', 'No NATS server acknowledged the JWT update.', { hint: NO_RESOLVER_HINT })
+  if (replies.length === 0)
+    throw new LatticeError('NO_RESOLVER', 'No NATS server acknowledged the JWT update.', { hint: NO_RESOLVER_HINT })
   return replies.map(parseUpdateReply).sort((a, b) => a.server.localeCompare(b.server))
 }
 
 export function parseUpdateReply(text: string): ServerReply {
-  let body: { server?: { name?: string; id?: string; cluster?: string }; data?: { code?: number; message?: string }; error?: { code?: number; description?: string } }
+  let body: {
+    server?: { name?: string; id?: string; cluster?: string }
+    data?: { code?: number; message?: string }
+    error?: { code?: number; description?: string }
+  }
   try {
     body = JSON.parse(text)
   } catch {
     return { server: 'unknown', ok: false, code: 0, message: `unreadable reply: ${text.slice(0, 200)}` }
   }
   const server = body.server?.name || body.server?.id || 'unknown'
-  const cluster = typeof body.server?.cluster === 'string' && body.server.cluster ? { cluster: body.server.cluster } : {}
-  if (body.error) return { server, ...cluster, ok: false, code: body.error.code ?? 500, message: body.error.description ?? 'rejected' }
-  return { server, ...cluster, ok: (body.data?.code ?? 200) === 200, code: body.data?.code ?? 200, message: body.data?.message ?? '' }
+  const cluster =
+    typeof body.server?.cluster === 'string' && body.server.cluster ? { cluster: body.server.cluster } : {}
+  if (body.error)
+    return {
+      server,
+      ...cluster,
+      ok: false,
+      code: body.error.code ?? 500,
+      message: body.error.description ?? 'rejected',
+    }
+  return {
+    server,
+    ...cluster,
+    ok: (body.data?.code ?? 200) === 200,
+    code: body.data?.code ?? 200,
+    message: body.data?.message ?? '',
+  }
 }

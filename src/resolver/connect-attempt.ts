@@ -45,7 +45,10 @@ function noteSockets(): void {
 const CLOSED_POLL_MS = 50
 
 class CutShort extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -76,7 +79,9 @@ export async function attempt(servers: string[], opts: AttemptOptions, timeoutMs
       name: opts.name ?? 'lattice',
       timeout: timeoutMs,
       // Our own deadlines bound every wait, so reconnecting has no limit of its own.
-      ...(opts.reconnect ? { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 } : { reconnect: false, maxReconnectAttempts: 0 }),
+      ...(opts.reconnect
+        ? { reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 }
+        : { reconnect: false, maxReconnectAttempts: 0 }),
       ...(opts.creds ? { authenticator: credsAuthenticator(opts.creds) } : {}),
     }),
   )
@@ -86,18 +91,34 @@ export async function attempt(servers: string[], opts: AttemptOptions, timeoutMs
       // never spoke; nats.js goes on to the next one.)
       const gone = sockets.find((s) => s.destroyed && s.bytesRead > 0)
       if (!gone) return
-      const cause = (gone as Socket & { errored?: Error | null }).errored as (Error & { code?: string }) | null | undefined
-      reject(new CutShort(cause?.code ?? 'CONNECTION_CLOSED', cause?.message ?? 'the server closed the connection during the handshake'))
+      const cause = (gone as Socket & { errored?: Error | null }).errored as
+        (Error & { code?: string }) | null | undefined
+      reject(
+        new CutShort(
+          cause?.code ?? 'CONNECTION_CLOSED',
+          cause?.message ?? 'the server closed the connection during the handshake',
+        ),
+      )
     }, CLOSED_POLL_MS)
   })
   // A NATS server speaks first; an HTTP one (a monitoring port) would leave the handshake waiting out the attempt.
   const http = new Promise<never>((_, reject) => {
-    sniff = setTimeout(() => void httpServer(servers).then((s) => s && reject(new NotNats(s)), () => undefined), HTTP_SNIFF_AFTER_MS)
+    sniff = setTimeout(
+      () =>
+        void httpServer(servers).then(
+          (s) => s && reject(new NotNats(s)),
+          () => undefined,
+        ),
+      HTTP_SNIFF_AFTER_MS,
+    )
   })
   try {
     return await Promise.race([connecting, closed, http])
   } catch (e) {
-    connecting.then((nc) => nc.close(), () => undefined) // given up on: whatever it still does ends here
+    connecting.then(
+      (nc) => nc.close(),
+      () => undefined,
+    ) // given up on: whatever it still does ends here
     for (const s of sockets) s.destroy()
     throw e
   } finally {
@@ -121,7 +142,18 @@ function credsAuthenticator(creds: Credentials): Authenticator {
   const text = new TextDecoder().decode(creds.bytes)
   const jwt = text.match(USER_JWT_RE)?.[1] ?? ''
   const kp = fromSeed(new TextEncoder().encode(text.match(USER_SEED_RE)?.[1] ?? ''))
-  const key: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, Buffer.from((kp as ReturnType<typeof fromSeed> & { getRawSeed(): Uint8Array }).getRawSeed())]), format: 'der', type: 'pkcs8' })
+  const key: KeyObject = createPrivateKey({
+    key: Buffer.concat([
+      PKCS8_ED25519,
+      Buffer.from((kp as ReturnType<typeof fromSeed> & { getRawSeed(): Uint8Array }).getRawSeed()),
+    ]),
+    format: 'der',
+    type: 'pkcs8',
+  })
   kp.clear()
-  return (nonce?: string) => ({ jwt, ...(creds.user.publicKey ? { nkey: creds.user.publicKey } : {}), ...(nonce ? { sig: sign(null, Buffer.from(nonce), key).toString('base64url') } : {}) })
+  return (nonce?: string) => ({
+    jwt,
+    ...(creds.user.publicKey ? { nkey: creds.user.publicKey } : {}),
+    ...(nonce ? { sig: sign(null, Buffer.from(nonce), key).toString('base64url') } : {}),
+  })
 }

@@ -8,7 +8,11 @@ import { fromSeed } from 'nkeys.js'
 const SEED_RE = /-{3,}BEGIN USER NKEY SEED-{3,}\s*\n\s*(SU[A-Z2-7]+)\s*\n/
 const JWT_RE = /-{3,}BEGIN NATS USER JWT-{3,}\s*\n\s*(\S+)\s*\n/
 
-export async function probeConnectError(server: string, creds: Uint8Array | undefined, timeoutMs = 3000): Promise<string | undefined> {
+export async function probeConnectError(
+  server: string,
+  creds: Uint8Array | undefined,
+  timeoutMs = 3000,
+): Promise<string | undefined> {
   const url = new URL(server.includes('://') ? server : `nats://${server}`)
   if (url.protocol !== 'nats:') return undefined
   return new Promise((resolve) => {
@@ -51,7 +55,15 @@ export async function probeConnectError(server: string, creds: Uint8Array | unde
 }
 
 function connectFields(nonce: string | undefined, creds: Uint8Array | undefined): Record<string, unknown> {
-  const fields: Record<string, unknown> = { verbose: false, pedantic: false, protocol: 1, headers: true, no_responders: true, lang: 'lattice-probe', version: '0' }
+  const fields: Record<string, unknown> = {
+    verbose: false,
+    pedantic: false,
+    protocol: 1,
+    headers: true,
+    no_responders: true,
+    lang: 'lattice-probe',
+    version: '0',
+  }
   const text = creds ? new TextDecoder().decode(creds) : ''
   const jwt = text.match(JWT_RE)?.[1]
   const seed = text.match(SEED_RE)?.[1]
@@ -87,7 +99,10 @@ export async function speaksHttp(server: string, quietMs = 250, timeoutMs = 1000
       resolve(result)
     }
     const timer = setTimeout(() => done(false), timeoutMs)
-    socket.once('connect', () => (asked = setTimeout(() => socket.write(`GET / HTTP/1.0\r\nHost: ${url.host}\r\n\r\n`), quietMs)))
+    socket.once(
+      'connect',
+      () => (asked = setTimeout(() => socket.write(`GET / HTTP/1.0\r\nHost: ${url.host}\r\n\r\n`), quietMs)),
+    )
     socket.once('data', (d) => done(d.subarray(0, 5).toString('latin1') === 'HTTP/'))
     socket.once('error', () => done(false))
   })

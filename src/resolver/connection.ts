@@ -36,7 +36,10 @@ export interface ConnectOptions extends AttemptOptions {
 export const CONNECT_ATTEMPT_MS = 5000
 
 export function splitServers(servers: string): string[] {
-  return servers.split(',').map((s) => s.trim()).filter(Boolean)
+  return servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -66,10 +69,12 @@ export async function openConnection(opts: ConnectOptions): Promise<Connection> 
     }
     const pause = backoffMs(n)
     if (deadline.remainingMs() < pause + MIN_ATTEMPT_MS) {
-      deadline.at(`connecting to NATS at ${where}`, 'The server kept cutting the handshake short (an overloaded server or client?): check the server and its log, or allow more time with --timeout (LATTICE_TIMEOUT).')
+      deadline.at(
+        `connecting to NATS at ${where}`,
+        'The server kept cutting the handshake short (an overloaded server or client?): check the server and its log, or allow more time with --timeout (LATTICE_TIMEOUT).',
+      )
       throw deadline.expired(`${n} attempt${n === 1 ? '' : 's'}, the last one failed: ${last}`)
     }
     await sleep(pause)
   }
 }
-

@@ -22,10 +22,16 @@ export interface ClientConnection {
 
 interface ConnzReply {
   server?: { name?: string }
-  data?: { connections?: { cid: number; name?: string; subscriptions_list_detail?: { subject: string; qgroup?: string }[] }[] }
+  data?: {
+    connections?: { cid: number; name?: string; subscriptions_list_detail?: { subject: string; qgroup?: string }[] }[]
+  }
 }
 
-export async function listConnections(nc: Connection, account: string, opts: GatherOptions = {}): Promise<ClientConnection[]> {
+export async function listConnections(
+  nc: Connection,
+  account: string,
+  opts: GatherOptions = {},
+): Promise<ClientConnection[]> {
   const body = JSON.stringify({ acc: account, subscriptions_detail: true, limit: 100_000 })
   const out: ClientConnection[] = []
   for (const text of await gather(nc, '$SYS.REQ.SERVER.PING.CONNZ', body, opts)) {
@@ -36,8 +42,16 @@ export async function listConnections(nc: Connection, account: string, opts: Gat
       continue
     }
     for (const c of reply.data?.connections ?? []) {
-      const subscriptions = (c.subscriptions_list_detail ?? []).map((s) => ({ subject: s.subject, ...(s.qgroup ? { queue: s.qgroup } : {}) }))
-      out.push({ server: reply.server?.name ?? 'unknown', cid: c.cid, ...(c.name ? { name: c.name } : {}), subscriptions })
+      const subscriptions = (c.subscriptions_list_detail ?? []).map((s) => ({
+        subject: s.subject,
+        ...(s.qgroup ? { queue: s.qgroup } : {}),
+      }))
+      out.push({
+        server: reply.server?.name ?? 'unknown',
+        cid: c.cid,
+        ...(c.name ? { name: c.name } : {}),
+        subscriptions,
+      })
     }
   }
   return out

@@ -55,7 +55,12 @@ export async function jetStreamServers(nc: Connection, opts: GatherOptions = {})
     for (const peer of meta?.replicas ?? []) peers.add(peer.name)
   }
   const missing = [...peers].filter((p) => !online.has(p)).sort()
-  return { online: [...online].sort(), missing, ...(leader ? { leader } : {}), largestCluster: Math.max(0, ...perCluster.values()) }
+  return {
+    online: [...online].sort(),
+    missing,
+    ...(leader ? { leader } : {}),
+    largestCluster: Math.max(0, ...perCluster.values()),
+  }
 }
 
 /**

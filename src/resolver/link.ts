@@ -23,7 +23,9 @@ const links = new WeakMap<NatsConnection, Link>()
 
 /** Follow `nc`'s status; while it is lost, `deadline` knows (and says so if time runs out). */
 export function watchLink(nc: NatsConnection, given: string[], deadline?: Deadline): Link {
-  const link: Link = { servers: () => [...new Set([...given, ...(nc.info?.connect_urls ?? []).map((u) => `nats://${u}`)])] }
+  const link: Link = {
+    servers: () => [...new Set([...given, ...(nc.info?.connect_urls ?? []).map((u) => `nats://${u}`)])],
+  }
   links.set(nc, link)
   const where = given.map(redactUrl).join(', ')
   void (async () => {
@@ -111,7 +113,19 @@ export function tcpAnswer(server: string, ms = 1000): Promise<'open' | 'refused'
 }
 
 /** nats.js error codes (and socket errors) that mean the connection failed under a request. */
-const NETWORK_CODES = new Set(['TIMEOUT', 'CONNECTION_CLOSED', 'DISCONNECT', 'CONNECTION_DRAINING', 'CONNECTION_REFUSED', 'CONNECTION_TIMEOUT', 'STALE_CONNECTION', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT'])
+const NETWORK_CODES = new Set([
+  'TIMEOUT',
+  'CONNECTION_CLOSED',
+  'DISCONNECT',
+  'CONNECTION_DRAINING',
+  'CONNECTION_REFUSED',
+  'CONNECTION_TIMEOUT',
+  'STALE_CONNECTION',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+])
 
 /** A fault of the network or a server (not of lattice): a client error of that kind, or a lattice error with the connection's exit code. */
 export function isNetworkFault(e: unknown): boolean {
@@ -123,9 +137,13 @@ export function isNetworkFault(e: unknown): boolean {
 export function connectionLost(e: unknown, step: string): LatticeError {
   if (isLatticeError(e)) return e
   const code = String((e as { code?: unknown })?.code ?? '')
-  return new LatticeError('CONNECTION_LOST', `The connection to NATS failed while ${step} (${code || (e as Error)?.message}).`, {
-    hint: 'Check that the servers run and the network between (`lattice status --servers`), then run the command again.',
-    details: { step, cause: code },
-    cause: e,
-  })
+  return new LatticeError(
+    'CONNECTION_LOST',
+    `The connection to NATS failed while ${step} (${code || (e as Error)?.message}).`,
+    {
+      hint: 'Check that the servers run and the network between (`lattice status --servers`), then run the command again.',
+      details: { step, cause: code },
+      cause: e,
+    },
+  )
 }

@@ -35,14 +35,28 @@ interface OperatorClaim {
 }
 
 export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promise<ServerFacts> {
-  let body: { server?: { name?: string; id?: string }; data?: { version?: string; system_account?: string; max_payload?: number; trusted_operators_claim?: OperatorClaim[]; gateway?: { name?: string }; leafnodes?: number } }
+  let body: {
+    server?: { name?: string; id?: string }
+    data?: {
+      version?: string
+      system_account?: string
+      max_payload?: number
+      trusted_operators_claim?: OperatorClaim[]
+      gateway?: { name?: string }
+      leafnodes?: number
+    }
+  }
   try {
     const reply = await nc.request('$SYS.REQ.SERVER.PING.VARZ', new TextEncoder().encode('{}'), { timeout: timeoutMs })
     body = JSON.parse(new TextDecoder().decode(reply.data))
   } catch (e) {
     const code = (e as { code?: string }).code
-    if (code === '503') throw new LatticeError('NO_RESOLVER', 'No NATS server answered a system request.', { hint: 'Use --creds (NATS_CREDS) of a system-account user.' })
-    if (code === 'TIMEOUT') throw new LatticeError('TIMEOUT', `No NATS server answered a system request within ${timeoutMs} ms.`)
+    if (code === '503')
+      throw new LatticeError('NO_RESOLVER', 'No NATS server answered a system request.', {
+        hint: 'Use --creds (NATS_CREDS) of a system-account user.',
+      })
+    if (code === 'TIMEOUT')
+      throw new LatticeError('TIMEOUT', `No NATS server answered a system request within ${timeoutMs} ms.`)
     throw e
   }
   const trustedKeys = new Set<string>()
@@ -75,12 +89,20 @@ export async function fetchServerFacts(nc: Connection, timeoutMs = 2000): Promis
  */
 export function assertTrustedIssuer(facts: ServerFacts, key: string, what: string): void {
   if (facts.strictIdentityKeys.has(key)) {
-    throw new LatticeError('UNTRUSTED_KEY', `${what} ${key} is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys (strict_signing_key_usage; server ${facts.server} would refuse the push).`, {
-      hint: 'Sign with an operator signing key: --signing-key (LATTICE_SIGNING_KEY) pointing at its seed file, or the seed in LATTICE_SIGNING_KEY_SEED (`nsc describe operator` lists the signing keys). Nothing was changed.',
-    })
+    throw new LatticeError(
+      'UNTRUSTED_KEY',
+      `${what} ${key} is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys (strict_signing_key_usage; server ${facts.server} would refuse the push).`,
+      {
+        hint: 'Sign with an operator signing key: --signing-key (LATTICE_SIGNING_KEY) pointing at its seed file, or the seed in LATTICE_SIGNING_KEY_SEED (`nsc describe operator` lists the signing keys). Nothing was changed.',
+      },
+    )
   }
   if (!facts.knowsTrust || facts.trustedKeys.has(key)) return
-  throw new LatticeError('UNTRUSTED_KEY', `${what} ${key} is not trusted by the server's operator (server ${facts.server}).`, {
-    hint: 'Use the seed of the operator these servers run with, or of one of its signing keys.',
-  })
+  throw new LatticeError(
+    'UNTRUSTED_KEY',
+    `${what} ${key} is not trusted by the server's operator (server ${facts.server}).`,
+    {
+      hint: 'Use the seed of the operator these servers run with, or of one of its signing keys.',
+    },
+  )
 }

@@ -35,7 +35,12 @@ export const PATIENT_QUIET_MS = Math.max(QUIET_MS, 1000)
 const NO_SYSTEM_HINT = 'Use --creds (NATS_CREDS) of a system-account user.'
 
 /** Send one request to every server and collect the raw replies. */
-export async function gather(nc: Connection, subject: string, body: string, opts: GatherOptions = {}): Promise<string[]> {
+export async function gather(
+  nc: Connection,
+  subject: string,
+  body: string,
+  opts: GatherOptions = {},
+): Promise<string[]> {
   const out: string[] = []
   try {
     const iter = await nc.requestMany(subject, new TextEncoder().encode(body), {
@@ -44,7 +49,10 @@ export async function gather(nc: Connection, subject: string, body: string, opts
       maxWait: opts.maxWaitMs ?? 3000,
     })
     // nats.js hands back a QueuedIterator (typed as a plain AsyncIterable): stop() ends the loop below.
-    opts.until?.then(() => (iter as AsyncIterable<unknown> & { stop?: () => void }).stop?.(), () => undefined)
+    opts.until?.then(
+      () => (iter as AsyncIterable<unknown> & { stop?: () => void }).stop?.(),
+      () => undefined,
+    )
     let answers = 0
     for await (const msg of iter) {
       answers++
@@ -59,10 +67,21 @@ export async function gather(nc: Connection, subject: string, body: string, opts
     }
     // The client ends every pending request with TIMEOUT when its connection closes under it.
     if (nc.isClosed() || code === 'CONNECTION_CLOSED' || code === 'DISCONNECT') {
-      throw new LatticeError('CONNECTION_LOST', `The connection to NATS was lost while asking the servers (${subject}).`, { hint: 'Check that the servers run (`lattice status --servers` shows what each one runs), then run the command again.', cause: e, details: { subject } })
+      throw new LatticeError(
+        'CONNECTION_LOST',
+        `The connection to NATS was lost while asking the servers (${subject}).`,
+        {
+          hint: 'Check that the servers run (`lattice status --servers` shows what each one runs), then run the command again.',
+          cause: e,
+          details: { subject },
+        },
+      )
     }
     if (code === 'TIMEOUT') {
-      throw new LatticeError('TIMEOUT', `No answer while asking the servers (${subject}): ${(e as Error).message}.`, { hint: 'Check the server\'s health; `lattice status --servers` shows what each server runs.', cause: e })
+      throw new LatticeError('TIMEOUT', `No answer while asking the servers (${subject}): ${(e as Error).message}.`, {
+        hint: "Check the server's health; `lattice status --servers` shows what each server runs.",
+        cause: e,
+      })
     }
     throw e
   }
@@ -84,7 +103,12 @@ interface ServerBlock {
 }
 
 function identity(server: ServerBlock | undefined): ServerIdentity {
-  return { name: server?.name || server?.id || 'unknown', id: server?.id ?? '', ...(server?.cluster ? { cluster: server.cluster } : {}), version: server?.ver ?? 'unknown' }
+  return {
+    name: server?.name || server?.id || 'unknown',
+    id: server?.id ?? '',
+    ...(server?.cluster ? { cluster: server.cluster } : {}),
+    version: server?.ver ?? 'unknown',
+  }
 }
 
 /** Every server that answers a ping, sorted by name. */
@@ -99,7 +123,8 @@ export async function pingServers(nc: Connection, opts: GatherOptions = {}): Pro
       // not a server's statsz; ignore
     }
   }
-  if (servers.size === 0) throw new LatticeError('NO_RESOLVER', 'No NATS server answered the server ping.', { hint: NO_SYSTEM_HINT })
+  if (servers.size === 0)
+    throw new LatticeError('NO_RESOLVER', 'No NATS server answered the server ping.', { hint: NO_SYSTEM_HINT })
   return [...servers.values()].sort((a, b) => a.name.localeCompare(b.name))
 }
 
@@ -114,18 +139,30 @@ export interface AccountOnServer {
 }
 
 /** What each server has installed for `account` (ACCOUNTZ). */
-export async function accountOnServers(nc: Connection, account: string, opts: GatherOptions = {}): Promise<AccountOnServer[]> {
+export async function accountOnServers(
+  nc: Connection,
+  account: string,
+  opts: GatherOptions = {},
+): Promise<AccountOnServer[]> {
   const replies = await gather(nc, '$SYS.REQ.SERVER.PING.ACCOUNTZ', JSON.stringify({ account }), opts)
   const out: AccountOnServer[] = []
   for (const text of replies) {
-    let body: { server?: ServerBlock; data?: { account_detail?: { jwt?: string; mappings?: AccountOnServer['mappings'] } } }
+    let body: {
+      server?: ServerBlock
+      data?: { account_detail?: { jwt?: string; mappings?: AccountOnServer['mappings'] } }
+    }
     try {
       body = JSON.parse(text)
     } catch {
       continue
     }
     const detail = body.data?.account_detail
-    out.push({ server: identity(body.server), loaded: Boolean(detail), ...(detail?.jwt ? { jwt: detail.jwt } : {}), ...(detail?.mappings ? { mappings: detail.mappings } : {}) })
+    out.push({
+      server: identity(body.server),
+      loaded: Boolean(detail),
+      ...(detail?.jwt ? { jwt: detail.jwt } : {}),
+      ...(detail?.mappings ? { mappings: detail.mappings } : {}),
+    })
   }
   return out.sort((a, b) => a.server.name.localeCompare(b.server.name))
 }
@@ -139,7 +176,9 @@ export async function accountOnServers(nc: Connection, account: string, opts: Ga
 export async function routePeers(nc: Connection, serverId: string | undefined): Promise<number | undefined> {
   if (!serverId) return undefined
   try {
-    const reply = await nc.request(`$SYS.REQ.SERVER.${serverId}.ROUTEZ`, new TextEncoder().encode('{}'), { timeout: 1000 })
+    const reply = await nc.request(`$SYS.REQ.SERVER.${serverId}.ROUTEZ`, new TextEncoder().encode('{}'), {
+      timeout: 1000,
+    })
     const body = JSON.parse(new TextDecoder().decode(reply.data)) as { data?: { routes?: { remote_id?: string }[] } }
     return new Set((body.data?.routes ?? []).map((r) => r.remote_id)).size
   } catch {

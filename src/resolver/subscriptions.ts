@@ -18,12 +18,22 @@ interface SubszReply {
 }
 
 /** Every subscription in `account` on every server that answers (stop early once `expected` have). */
-export async function listSubscriptions(nc: Connection, account: string, opts: GatherOptions = {}): Promise<Subscriber[]> {
-  const replies = await gather(nc, '$SYS.REQ.SERVER.PING.SUBSZ', JSON.stringify({ account, subscriptions: true, limit: 1_000_000 }), opts)
+export async function listSubscriptions(
+  nc: Connection,
+  account: string,
+  opts: GatherOptions = {},
+): Promise<Subscriber[]> {
+  const replies = await gather(
+    nc,
+    '$SYS.REQ.SERVER.PING.SUBSZ',
+    JSON.stringify({ account, subscriptions: true, limit: 1_000_000 }),
+    opts,
+  )
   const out: Subscriber[] = []
   for (const text of replies) {
     const body = JSON.parse(text) as SubszReply
-    for (const s of body.data?.subscriptions_list ?? []) out.push({ server: body.server?.name ?? 'unknown', subject: s.subject, ...(s.qgroup ? { queue: s.qgroup } : {}) })
+    for (const s of body.data?.subscriptions_list ?? [])
+      out.push({ server: body.server?.name ?? 'unknown', subject: s.subject, ...(s.qgroup ? { queue: s.qgroup } : {}) })
   }
   return out
 }

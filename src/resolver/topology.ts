@@ -57,7 +57,16 @@ interface VarzReply {
 
 interface LeafzReply {
   server?: { name?: string; id?: string }
-  data?: { leafs?: { name?: string; is_spoke?: boolean; account?: string; ip?: string; port?: number; subscriptions_list?: string[] }[] }
+  data?: {
+    leafs?: {
+      name?: string
+      is_spoke?: boolean
+      account?: string
+      ip?: string
+      port?: number
+      subscriptions_list?: string[]
+    }[]
+  }
 }
 
 const parse = <T>(text: string): T | undefined => {
@@ -84,7 +93,14 @@ export async function discoverTopology(nc: Connection, opts: GatherOptions = {})
     servers.set(server, {
       server,
       operatorMode: Array.isArray(d.trusted_operators_claim) && d.trusted_operators_claim.length > 0,
-      ...(d.gateway?.name ? { gateway: { name: d.gateway.name, configured: (d.gateway.gateways ?? []).flatMap((g) => (g.name ? [g.name] : [])) } } : {}),
+      ...(d.gateway?.name
+        ? {
+            gateway: {
+              name: d.gateway.name,
+              configured: (d.gateway.gateways ?? []).flatMap((g) => (g.name ? [g.name] : [])),
+            },
+          }
+        : {}),
       remotes: (d.leaf?.remotes ?? []).map((r) => ({ account: r.local_account ?? '', urls: r.urls ?? [] })),
       ...(d.system_account ? { systemAccount: d.system_account } : {}),
     })
@@ -97,7 +113,13 @@ export async function discoverTopology(nc: Connection, opts: GatherOptions = {})
       const address = `${l.ip ?? '?'}:${l.port ?? '?'}`
       // The spoke's report of a link is the other half of one its hub reports (when the hub answers).
       if (l.is_spoke === true || (l.is_spoke === undefined && dialled.has(address))) continue
-      links.push({ hub, ...(l.name ? { leaf: l.name } : {}), address, account: l.account ?? '', subjects: l.subscriptions_list ?? [] })
+      links.push({
+        hub,
+        ...(l.name ? { leaf: l.name } : {}),
+        address,
+        account: l.account ?? '',
+        subjects: l.subscriptions_list ?? [],
+      })
     }
   }
   return { servers: [...servers.values()].sort((a, b) => a.server.localeCompare(b.server)), links }

@@ -23,16 +23,23 @@ export const NATS_SCHEMES = ['nats', 'tls', 'ws', 'wss']
  * `source` (where it came from), instead of 30 s of retries.
  */
 export function checkServerUrls(servers: string, source: string): void {
-  for (const server of servers.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const server of servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(server)?.[1]?.toLowerCase()
     if (scheme === undefined || NATS_SCHEMES.includes(scheme)) continue
     const http = scheme === 'http' || scheme === 'https'
-    throw new LatticeError('USAGE', `${source} names ${redactUrl(server)}, which is not a NATS URL: its scheme ${scheme}:// is not one of ${NATS_SCHEMES.map((s) => `${s}://`).join(', ')}.`, {
-      hint: http
-        ? `That looks like nats-server's HTTP monitoring port (http_port, 8222 by default); give its client port instead, e.g. nats://${hostOf(server)}:4222.`
-        : 'Give a URL such as nats://127.0.0.1:4222 (tls:// for TLS, ws:// or wss:// for websockets).',
-      details: { server: redactUrl(server), scheme },
-    })
+    throw new LatticeError(
+      'USAGE',
+      `${source} names ${redactUrl(server)}, which is not a NATS URL: its scheme ${scheme}:// is not one of ${NATS_SCHEMES.map((s) => `${s}://`).join(', ')}.`,
+      {
+        hint: http
+          ? `That looks like nats-server's HTTP monitoring port (http_port, 8222 by default); give its client port instead, e.g. nats://${hostOf(server)}:4222.`
+          : 'Give a URL such as nats://127.0.0.1:4222 (tls:// for TLS, ws:// or wss:// for websockets).',
+        details: { server: redactUrl(server), scheme },
+      },
+    )
   }
 }
 

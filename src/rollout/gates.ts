@@ -26,7 +26,12 @@ export interface StepFacts {
 }
 
 /** Run the gates, cutting the gate command short as soon as `shouldStop` says so (an abort or an interrupt). */
-export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, facts: StepFacts, shouldStop: () => Promise<boolean>): Promise<GateResult[]> {
+export async function gatesUnlessStopped(
+  session: Session,
+  plan: RolloutPlan,
+  facts: StepFacts,
+  shouldStop: () => Promise<boolean>,
+): Promise<GateResult[]> {
   const cut = new AbortController()
   let running = true
   const watcher = (async () => {
@@ -40,8 +45,11 @@ export async function gatesUnlessStopped(session: Session, plan: RolloutPlan, fa
     // Probes speak versioned RPC: a component (wRPC) has none (said once when the rollout starts).
     if (plan.probe && session.app && plan.entity.kind !== 'component') out.push(await probeGate(session, plan))
     if (plan.gateCmd && !cut.signal.aborted) out.push(await commandGate(session, plan, facts, cut.signal))
-    for (const hook of plan.webhooks ?? []) if (!cut.signal.aborted) out.push(await webhookGate(hook, webhookContext(session.lattice, plan, facts), cut.signal))
-    if (plan.prometheus && !cut.signal.aborted) out.push(await prometheusGate(plan.prometheus, session.lattice, plan, cut.signal))
+    for (const hook of plan.webhooks ?? [])
+      if (!cut.signal.aborted)
+        out.push(await webhookGate(hook, webhookContext(session.lattice, plan, facts), cut.signal))
+    if (plan.prometheus && !cut.signal.aborted)
+      out.push(await prometheusGate(plan.prometheus, session.lattice, plan, cut.signal))
     return out
   } finally {
     running = false
@@ -70,11 +78,22 @@ async function probeGate(session: Session, plan: RolloutPlan): Promise<GateResul
   const stable = await probe(app, versionedSubject(session.lattice, plan.entity, plan.from), opts)
   const problems: string[] = []
   if (fresh.errorRate > g.maxErrorRate) problems.push(`error rate ${fmt(fresh.errorRate)}% > ${g.maxErrorRate}%`)
-  if (g.maxP95Ms !== undefined && fresh.p95Ms > g.maxP95Ms) problems.push(`p95 ${fmt(fresh.p95Ms)} ms > ${g.maxP95Ms} ms`)
-  if (fresh.errorRate > stable.errorRate + g.errorMargin) problems.push(`error rate ${fmt(fresh.errorRate)}% is worse than ${plan.from}'s ${fmt(stable.errorRate)}% by more than ${g.errorMargin} points`)
-  if (fresh.ok > 0 && stable.ok > 0 && fresh.p95Ms > stable.p95Ms + g.latencyMarginMs) problems.push(`p95 ${fmt(fresh.p95Ms)} ms is slower than ${plan.from}'s ${fmt(stable.p95Ms)} ms by more than ${g.latencyMarginMs} ms`)
+  if (g.maxP95Ms !== undefined && fresh.p95Ms > g.maxP95Ms)
+    problems.push(`p95 ${fmt(fresh.p95Ms)} ms > ${g.maxP95Ms} ms`)
+  if (fresh.errorRate > stable.errorRate + g.errorMargin)
+    problems.push(
+      `error rate ${fmt(fresh.errorRate)}% is worse than ${plan.from}'s ${fmt(stable.errorRate)}% by more than ${g.errorMargin} points`,
+    )
+  if (fresh.ok > 0 && stable.ok > 0 && fresh.p95Ms > stable.p95Ms + g.latencyMarginMs)
+    problems.push(
+      `p95 ${fmt(fresh.p95Ms)} ms is slower than ${plan.from}'s ${fmt(stable.p95Ms)} ms by more than ${g.latencyMarginMs} ms`,
+    )
   const summary = `${plan.to}: ${describe(fresh)}; ${plan.from}: ${describe(stable)}`
-  return { gate: 'probe', pass: problems.length === 0, detail: problems.length ? `${problems.join('; ')} (${summary})` : summary }
+  return {
+    gate: 'probe',
+    pass: problems.length === 0,
+    detail: problems.length ? `${problems.join('; ')} (${summary})` : summary,
+  }
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1))
@@ -99,11 +118,17 @@ function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, sign
     LATTICE_ROLLOUT_WEIGHT: String(facts.weight),
     LATTICE_ROLLOUT_OBSERVED: facts.observed === undefined ? '' : facts.observed.toFixed(1),
     // JSON: every serving version's observed share, e.g. {"v1":20.1,"v2":70.3,"v3":9.6}.
-    LATTICE_ROLLOUT_SHARES: JSON.stringify(Object.fromEntries(Object.entries(facts.shares ?? {}).map(([v, x]) => [v, Math.round(x * 10) / 10]))),
+    LATTICE_ROLLOUT_SHARES: JSON.stringify(
+      Object.fromEntries(Object.entries(facts.shares ?? {}).map(([v, x]) => [v, Math.round(x * 10) / 10])),
+    ),
   }
   return new Promise((resolve) => {
     // Its own process group: a Ctrl-C in the terminal reaches the runner, which decides (and stops the gate).
-    const child = spawn('sh', ['-c', plan.gateCmd as string], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn('sh', ['-c', plan.gateCmd as string], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     let timedOut = false
     // Kill the whole group: the script's own children hold its output open.
     const killGroup = () => {
@@ -119,12 +144,20 @@ function commandGate(session: Session, plan: RolloutPlan, facts: StepFacts, sign
     const keep = (d: Buffer) => (output = (output + d.toString()).slice(-2000))
     child.stdout.on('data', keep)
     child.stderr.on('data', keep)
-    child.on('error', (e) => resolve({ gate: 'command', pass: false, detail: signal.aborted ? 'stopped' : `cannot run: ${e.message}` }))
+    child.on('error', (e) =>
+      resolve({ gate: 'command', pass: false, detail: signal.aborted ? 'stopped' : `cannot run: ${e.message}` }),
+    )
     child.on('close', (code, killedBy) => {
       clearTimeout(timer)
       signal.removeEventListener('abort', killGroup)
       const last = output.trim().split('\n').at(-1) ?? ''
-      const how = signal.aborted ? 'stopped' : timedOut ? `timed out after ${GATE_TIMEOUT_MS / 1000} s` : code === null ? `killed by ${killedBy}` : `exit ${code}`
+      const how = signal.aborted
+        ? 'stopped'
+        : timedOut
+          ? `timed out after ${GATE_TIMEOUT_MS / 1000} s`
+          : code === null
+            ? `killed by ${killedBy}`
+            : `exit ${code}`
       resolve({ gate: 'command', pass: code === 0, detail: `${how}${last ? `: ${last.slice(0, 200)}` : ''}` })
     })
   })

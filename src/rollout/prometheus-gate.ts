@@ -18,9 +18,20 @@ export interface Measurement {
   text: string
 }
 
-export async function prometheusGate(g: PrometheusGate, lattice: string, plan: RolloutPlan, signal: AbortSignal): Promise<GateResult> {
+export async function prometheusGate(
+  g: PrometheusGate,
+  lattice: string,
+  plan: RolloutPlan,
+  signal: AbortSignal,
+): Promise<GateResult> {
   const condition = parseCondition(g.condition, 'condition')
-  const query = fillQuery(g.query, { lattice, id: plan.entity.id, link: plan.entity.link ?? '', from: plan.from, to: plan.to })
+  const query = fillQuery(g.query, {
+    lattice,
+    id: plan.entity.id,
+    link: plan.entity.link ?? '',
+    from: plan.from,
+    to: plan.to,
+  })
   const taken: Measurement[] = []
   for (let i = 0; i < g.count && !signal.aborted; i++) {
     if (i > 0 && !(await pause(g.intervalMs, signal))) break
@@ -32,11 +43,20 @@ export async function prometheusGate(g: PrometheusGate, lattice: string, plan: R
   if (signal.aborted) return { gate: 'prometheus', pass: false, detail: 'stopped' }
   const failed = taken.filter((t) => !t.pass).length
   const list = taken.map((t, i) => `#${i + 1} ${t.text}${t.pass ? '' : ' ✖'}`).join('; ')
-  return { gate: 'prometheus', pass: failed <= g.failureLimit, detail: `${failed} of ${taken.length} measurements failed (limit ${g.failureLimit}), condition ${g.condition.trim()}: ${list}` }
+  return {
+    gate: 'prometheus',
+    pass: failed <= g.failureLimit,
+    detail: `${failed} of ${taken.length} measurements failed (limit ${g.failureLimit}), condition ${g.condition.trim()}: ${list}`,
+  }
 }
 
 /** One instant query and its verdict. */
-export async function measure(base: string, query: string, condition: Condition, signal?: AbortSignal): Promise<Measurement> {
+export async function measure(
+  base: string,
+  query: string,
+  condition: Condition,
+  signal?: AbortSignal,
+): Promise<Measurement> {
   const url = `${base.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`
   const out = await httpRequest(url, { method: 'GET', timeoutMs: QUERY_TIMEOUT_MS, signal })
   if (!out.ok) return { pass: false, text: out.reason }
@@ -44,16 +64,23 @@ export async function measure(base: string, query: string, condition: Condition,
   try {
     body = JSON.parse(out.answer.text) as PromAnswer
   } catch {
-    return { pass: false, text: `HTTP ${out.answer.status}, not a Prometheus answer: ${out.answer.text.trim().slice(0, 120)}` }
+    return {
+      pass: false,
+      text: `HTTP ${out.answer.status}, not a Prometheus answer: ${out.answer.text.trim().slice(0, 120)}`,
+    }
   }
   // A server's error text can be long (64 KiB seen): a line of the output and the record gets its start.
-  if (body.status !== 'success') return { pass: false, text: `error: ${String(body.error ?? `HTTP ${out.answer.status}`).slice(0, 200)}` }
+  if (body.status !== 'success')
+    return { pass: false, text: `error: ${String(body.error ?? `HTTP ${out.answer.status}`).slice(0, 200)}` }
   const samples = valuesOf(body.data)
   if (typeof samples === 'string') return { pass: false, text: samples }
   if (samples.length === 0) return { pass: false, text: 'no data' }
   const values = samples.map(Number)
   const text = samples.join(', ')
-  return { pass: values.every((v) => meets(v, condition)), text: text.length > 300 ? `${text.slice(0, 300)}… (${samples.length} samples)` : text }
+  return {
+    pass: values.every((v) => meets(v, condition)),
+    text: text.length > 300 ? `${text.slice(0, 300)}… (${samples.length} samples)` : text,
+  }
 }
 
 interface PromAnswer {
@@ -66,7 +93,8 @@ interface PromAnswer {
 function valuesOf(data: PromAnswer['data']): string[] | string {
   const result = data?.result
   if (data?.resultType === 'scalar') return Array.isArray(result) ? [String(result[1])] : 'no data'
-  if (data?.resultType === 'vector') return Array.isArray(result) ? result.map((s: { value?: [number, string] }) => String(s.value?.[1])) : 'no data'
+  if (data?.resultType === 'vector')
+    return Array.isArray(result) ? result.map((s: { value?: [number, string] }) => String(s.value?.[1])) : 'no data'
   return `a ${data?.resultType ?? 'missing'} result: the query must give an instant vector or a scalar`
 }
 

@@ -18,9 +18,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function rolloutsOf(session: Session): Rollouts {
   if (!session.journal) {
-    throw new LatticeError('NO_STATE', 'Rollouts keep their progress in the state bucket: pass --state-creds (LATTICE_STATE_CREDS).', {
-      hint: 'Use creds of a user in an account with JetStream, so status and abort work from any machine.',
-    })
+    throw new LatticeError(
+      'NO_STATE',
+      'Rollouts keep their progress in the state bucket: pass --state-creds (LATTICE_STATE_CREDS).',
+      {
+        hint: 'Use creds of a user in an account with JetStream, so status and abort work from any machine.',
+      },
+    )
   }
   return new Rollouts(session.journal.store, session.account)
 }
@@ -56,7 +60,9 @@ export class RunnerRecord {
   /** The record; an abort made on this machine with --without-state (the bucket down) wins. */
   async read(): Promise<RolloutRecord | undefined> {
     const here = readRolloutCopy(this.account, this.entity)
-    return here?.abortedWithoutState && here.startedAt === this.started.startedAt ? here : readRecord(this.rollouts, this.entity)
+    return here?.abortedWithoutState && here.startedAt === this.started.startedAt
+      ? here
+      : readRecord(this.rollouts, this.entity)
   }
 
   /** Is the rollout still ours to run? Throws Stop otherwise. */
@@ -69,7 +75,9 @@ export class RunnerRecord {
   /** Record progress, unless an abort came in (then stop instead). */
   async progress(change: Partial<RolloutRecord>): Promise<void> {
     let stopped = false
-    await this.rollouts.update(this.entity, (r) => (r.abortRequested || !isActive(r) ? ((stopped = true), undefined) : { ...r, ...change }))
+    await this.rollouts.update(this.entity, (r) =>
+      r.abortRequested || !isActive(r) ? ((stopped = true), undefined) : { ...r, ...change },
+    )
     if (stopped) throw new Stop('abort')
   }
 
@@ -95,7 +103,9 @@ export class RunnerRecord {
   /** A heartbeat tells `rollout abort` that the runner is alive and will do the restoring itself. */
   startHeartbeat(): void {
     this.heartbeat = setInterval(() => {
-      this.rollouts.update(this.entity, (r) => (isActive(r) ? { ...r, heartbeat: Date.now() } : undefined)).catch(() => undefined)
+      this.rollouts
+        .update(this.entity, (r) => (isActive(r) ? { ...r, heartbeat: Date.now() } : undefined))
+        .catch(() => undefined)
     }, HEARTBEAT_MS)
   }
 

@@ -9,7 +9,11 @@ import { isStateDown, stateDownError } from './weight-pushes.js'
 export async function completeRollout(rollout: RolloutRun): Promise<RolloutRecord> {
   const { plan } = rollout
   let completed = false
-  const done = (await rollout.rollouts.update(rollout.entity, (r) => (r.abortRequested || !isActive(r) ? undefined : ((completed = true), { ...r, phase: 'completed', message: `${plan.to} has ${topStep(plan)}%` })))) as RolloutRecord
+  const done = (await rollout.rollouts.update(rollout.entity, (r) =>
+    r.abortRequested || !isActive(r)
+      ? undefined
+      : ((completed = true), { ...r, phase: 'completed', message: `${plan.to} has ${topStep(plan)}%` }),
+  )) as RolloutRecord
   if (!completed) throw new Stop('abort')
   rollout.emit({ type: 'completed', message: done.message })
   return done
@@ -36,7 +40,15 @@ export async function stoppedRollout(rollout: RolloutRun, e: unknown): Promise<R
 async function stop(rollout: RolloutRun, why: 'abort' | 'interrupt'): Promise<RolloutRecord> {
   const current = await rollout.runnerRecord.read()
   // Restored without the state on this machine: put the outcome in the bucket record if it answers.
-  if (current?.abortedWithoutState) await rollout.runnerRecord.finish({ phase: current.phase, message: current.message, setWeight: current.setWeight, abortedWithoutState: current.abortedWithoutState }).catch(() => undefined)
+  if (current?.abortedWithoutState)
+    await rollout.runnerRecord
+      .finish({
+        phase: current.phase,
+        message: current.message,
+        setWeight: current.setWeight,
+        abortedWithoutState: current.abortedWithoutState,
+      })
+      .catch(() => undefined)
   // `rollout abort` restored the stable weights itself (it thought us gone): nothing to push.
   if (current && !isActive(current)) {
     rollout.emit({ type: current.phase === 'rolled-back' ? 'rolled-back' : 'held', message: current.message })
@@ -48,5 +60,7 @@ async function stop(rollout: RolloutRun, why: 'abort' | 'interrupt'): Promise<Ro
     return held
   }
   const by = current?.abortRequested
-  return rollout.rollBack(why === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted')
+  return rollout.rollBack(
+    why === 'abort' ? `aborted by ${by?.who.user ?? 'someone'}@${by?.who.host ?? '?'}` : 'interrupted',
+  )
 }

@@ -3,7 +3,18 @@ import type { GateResult } from './records/rollout-store.js'
 import type { Judgement } from './traffic-analysis.js'
 
 export interface RolloutEvent {
-  type: 'started' | 'step' | 'observed' | 'verdict' | 'gate' | 'paused' | 'promoted' | 'rolled-back' | 'held' | 'completed' | 'failed'
+  type:
+    | 'started'
+    | 'step'
+    | 'observed'
+    | 'verdict'
+    | 'gate'
+    | 'paused'
+    | 'promoted'
+    | 'rolled-back'
+    | 'held'
+    | 'completed'
+    | 'failed'
   time: string
   entity: string
   /** 1-based step number, and how many steps there are. */

@@ -55,7 +55,11 @@ export class RolloutRun {
   /** Put the stable weights back in one push and record why. */
   async rollBack(reason: string): Promise<RolloutRecord> {
     await restoreStable(this.session, this.entity, this.stable, this.opts.change)
-    const back = await this.runnerRecord.finish({ phase: 'rolled-back', message: reason, setWeight: this.stable?.[this.plan.to] ?? 0 })
+    const back = await this.runnerRecord.finish({
+      phase: 'rolled-back',
+      message: reason,
+      setWeight: this.stable?.[this.plan.to] ?? 0,
+    })
     this.emit({ type: 'rolled-back', message: reason })
     return back
   }

@@ -20,18 +20,46 @@ import { RolloutAnalysis } from './traffic-analysis.js'
 export async function startRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRun> {
   validatePlan(plan)
   const rollouts = rolloutsOf(session)
-  if (!session.app && plan.probe && plan.entity.kind !== 'component') throw new LatticeError('NO_APP_CREDS', 'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).')
+  if (!session.app && plan.probe && plan.entity.kind !== 'component')
+    throw new LatticeError(
+      'NO_APP_CREDS',
+      'Probing the new version needs an application-account user: pass --app-creds (LATTICE_APP_CREDS).',
+    )
   const { stable, backwards } = await stableWeights(session, plan, opts.change)
   const { analysis, record: analysisRecord } = await RolloutAnalysis.start(session, plan)
   const now = new Date().toISOString()
-  const record: RolloutRecord = { plan: recordablePlan(plan), lattice: session.lattice, phase: 'running', step: 0, setWeight: stable?.[plan.to] ?? 0, stable, gates: [], analysis: analysisRecord, who: currentWho(), owner: currentOwner(), startedAt: now, updatedAt: now }
+  const record: RolloutRecord = {
+    plan: recordablePlan(plan),
+    lattice: session.lattice,
+    phase: 'running',
+    step: 0,
+    setWeight: stable?.[plan.to] ?? 0,
+    stable,
+    gates: [],
+    analysis: analysisRecord,
+    who: currentWho(),
+    owner: currentOwner(),
+    startedAt: now,
+    updatedAt: now,
+  }
   if ((await rollouts.start(record)) === undefined) {
     analysis?.stop()
-    throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${entityLabel(plan.entity)} is already running.`, { hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.' })
+    throw new LatticeError('ROLLOUT_RUNNING', `A rollout of ${entityLabel(plan.entity)} is already running.`, {
+      hint: 'See it with `lattice rollout status`, or stop it with `lattice rollout abort`.',
+    })
   }
   const rollout = new RolloutRun(session, plan, opts, rollouts, stable, analysis, record)
-  const analysisNote = analysisRecord.active ? (analysisRecord.mode === 'dry-run' ? 'on, dry run (acts on nothing)' : 'on') : `off: ${analysisRecord.note}`
-  rollout.emit({ type: 'started', steps: rollout.numbered, weight: record.setWeight, message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}` })
+  const analysisNote = analysisRecord.active
+    ? analysisRecord.mode === 'dry-run'
+      ? 'on, dry run (acts on nothing)'
+      : 'on'
+    : `off: ${analysisRecord.note}`
+  rollout.emit({
+    type: 'started',
+    steps: rollout.numbered,
+    weight: record.setWeight,
+    message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}`,
+  })
   rollout.runnerRecord.startHeartbeat()
   rollout.observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
   return rollout

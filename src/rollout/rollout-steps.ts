@@ -16,7 +16,12 @@ import { setWeights } from './weight-pushes.js'
 /** A `pause` step: wait for `lattice rollout promote` (or an abort). */
 export async function waitForPromote(rollout: RolloutRun, index: number): Promise<void> {
   await rollout.runnerRecord.progress({ step: index, phase: 'paused', promoteRequested: false })
-  rollout.emit({ type: 'paused', step: rollout.stepNumber, steps: rollout.numbered, message: 'waiting for `lattice rollout promote`' })
+  rollout.emit({
+    type: 'paused',
+    step: rollout.stepNumber,
+    steps: rollout.numbered,
+    message: 'waiting for `lattice rollout promote`',
+  })
   await rollout.runnerRecord.waitFor(Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
   await rollout.runnerRecord.progress({ phase: 'running', promoteRequested: false })
   rollout.emit({ type: 'promoted', step: rollout.stepNumber, steps: rollout.numbered })
@@ -28,11 +33,33 @@ export async function setWeight(rollout: RolloutRun, index: number, weight: numb
   rollout.stepNumber++
   await rollout.runnerRecord.checkpoint()
   let weights: Weights | null = null
-  const set = await setWeights(session, rollout.entity, rollout.opts.change, (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight, from: plan.from })))
-  const freshAnalysis = rollout.record.analysis?.active ? { analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: [] } } : {}
-  await rollout.runnerRecord.progress({ step: index, setWeight: weight, ...(set.revision === undefined ? {} : { revision: set.revision }), observedWeight: undefined, observedShares: undefined, observedBy: undefined, gates: [], ...freshAnalysis })
+  const set = await setWeights(
+    session,
+    rollout.entity,
+    rollout.opts.change,
+    (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight, from: plan.from })),
+  )
+  const freshAnalysis = rollout.record.analysis?.active
+    ? { analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: [] } }
+    : {}
+  await rollout.runnerRecord.progress({
+    step: index,
+    setWeight: weight,
+    ...(set.revision === undefined ? {} : { revision: set.revision }),
+    observedWeight: undefined,
+    observedShares: undefined,
+    observedBy: undefined,
+    gates: [],
+    ...freshAnalysis,
+  })
   // Live, but not everywhere (a leaf or a known server): said at every step; the next step pushes again.
-  rollout.emit({ type: 'step', step: rollout.stepNumber, steps: rollout.numbered, weight, ...(set.bypassed ? { message: set.warnings.at(-1) } : {}) })
+  rollout.emit({
+    type: 'step',
+    step: rollout.stepNumber,
+    steps: rollout.numbered,
+    weight,
+    ...(set.bypassed ? { message: set.warnings.at(-1) } : {}),
+  })
   return !((weights as Weights | null)?.[plan.from] ?? 0)
 }
 
@@ -52,8 +79,20 @@ export async function waitAndObserve(rollout: RolloutRun, weight: number): Promi
   const observed = shares[rollout.plan.to]
   const observedBy = observer?.source(key)?.by
   if (observed !== undefined) {
-    await rollout.runnerRecord.progress({ observedWeight: observed, observedShares: shares, ...(observedBy ? { observedBy } : {}) })
-    rollout.emit({ type: 'observed', step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares, ...(observedBy ? { observedBy } : {}) })
+    await rollout.runnerRecord.progress({
+      observedWeight: observed,
+      observedShares: shares,
+      ...(observedBy ? { observedBy } : {}),
+    })
+    rollout.emit({
+      type: 'observed',
+      step: rollout.stepNumber,
+      steps: rollout.numbered,
+      weight,
+      observed,
+      shares,
+      ...(observedBy ? { observedBy } : {}),
+    })
   }
   return { step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares }
 }
@@ -64,7 +103,11 @@ export async function waitAndObserve(rollout: RolloutRun, weight: number): Promi
  * or abort. A dry run judges once, records, and acts on nothing. Returns the record when the
  * rollout ended here, undefined to go on with the gates (and when there is no analysis).
  */
-export async function judgeTraffic(rollout: RolloutRun, weight: number, alone: boolean): Promise<RolloutRecord | undefined> {
+export async function judgeTraffic(
+  rollout: RolloutRun,
+  weight: number,
+  alone: boolean,
+): Promise<RolloutRecord | undefined> {
   const a = rollout.analysis
   if (!a) return undefined
   const n = rollout.stepNumber
@@ -76,8 +119,17 @@ export async function judgeTraffic(rollout: RolloutRun, weight: number, alone: b
     if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
     const j = await a.judge(alone)
     judgements.push(j)
-    await rollout.runnerRecord.progress({ analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: judgements.slice(-10) } })
-    rollout.emit({ type: 'verdict', step: n, steps: rollout.numbered, weight, judgement: j, message: describeJudgement(j) })
+    await rollout.runnerRecord.progress({
+      analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: judgements.slice(-10) },
+    })
+    rollout.emit({
+      type: 'verdict',
+      step: n,
+      steps: rollout.numbered,
+      weight,
+      judgement: j,
+      message: describeJudgement(j),
+    })
     if (a.plan.mode === 'dry-run') return undefined
     if (j.outcome === 'pass') {
       if (++passes >= a.plan.successes) return undefined
@@ -85,13 +137,19 @@ export async function judgeTraffic(rollout: RolloutRun, weight: number, alone: b
     }
     passes = 0
     if (j.outcome === 'fail') {
-      if (++failures > a.plan.failureLimit) return rollout.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
+      if (++failures > a.plan.failureLimit)
+        return rollout.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
       continue
     }
     if (++inconclusive > a.plan.inconclusiveLimit) {
       const why = `analysis ${j.outcome === 'nodata' ? 'NODATA' : 'inconclusive'} at step ${n} after ${judgements.length} judgement${judgements.length === 1 ? '' : 's'}: ${undecided(j)}`
       await rollout.runnerRecord.progress({ phase: 'paused', promoteRequested: false, message: why })
-      rollout.emit({ type: 'paused', step: n, steps: rollout.numbered, message: `${why}; waiting for \`lattice rollout promote\` (go on) or \`lattice rollout abort\`` })
+      rollout.emit({
+        type: 'paused',
+        step: n,
+        steps: rollout.numbered,
+        message: `${why}; waiting for \`lattice rollout promote\` (go on) or \`lattice rollout abort\``,
+      })
       await rollout.runnerRecord.waitFor(Number.POSITIVE_INFINITY, (r) => r.promoteRequested === true)
       await rollout.runnerRecord.progress({ phase: 'running', promoteRequested: false, message: undefined })
       rollout.emit({ type: 'promoted', step: n, steps: rollout.numbered })
@@ -102,11 +160,17 @@ export async function judgeTraffic(rollout: RolloutRun, weight: number, alone: b
 
 /** The step's gates, cut short by an abort or an interrupt; a failed one rolls back (the record is returned), else undefined to go on. */
 export async function runGates(rollout: RolloutRun, facts: StepFacts): Promise<RolloutRecord | undefined> {
-  const gates = await gatesUnlessStopped(rollout.session, rollout.plan, facts, () => rollout.runnerRecord.checkpoint().then(() => false, () => true))
+  const gates = await gatesUnlessStopped(rollout.session, rollout.plan, facts, () =>
+    rollout.runnerRecord.checkpoint().then(
+      () => false,
+      () => true,
+    ),
+  )
   await rollout.runnerRecord.checkpoint() // a gate cut short by an abort or interrupt decides nothing
   await rollout.runnerRecord.progress({ gates })
   for (const gate of gates) rollout.emit({ type: 'gate', step: rollout.stepNumber, steps: rollout.numbered, gate })
   const failed = gates.find((g) => !g.pass)
-  if (failed) return await rollout.rollBack(`the ${failed.gate} gate failed at step ${rollout.stepNumber}: ${failed.detail}`)
+  if (failed)
+    return await rollout.rollBack(`the ${failed.gate} gate failed at step ${rollout.stepNumber}: ${failed.detail}`)
   return undefined
 }

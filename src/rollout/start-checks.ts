@@ -17,16 +17,34 @@ import { entityKey, entityLabel } from '../subjects/index.js'
 export const topStep = (plan: RolloutPlan) => Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
 
 /** The live weights of the entity (null: no mapping), once the plan is known to run from them; `backwards` when --force let a first step below the live weight through. */
-export async function stableWeights(session: Session, plan: RolloutPlan, change: ChangeOptions): Promise<{ stable: Weights | null; backwards?: LatticeError }> {
+export async function stableWeights(
+  session: Session,
+  plan: RolloutPlan,
+  change: ChangeOptions,
+): Promise<{ stable: Weights | null; backwards?: LatticeError }> {
   const label = entityLabel(plan.entity)
-  const before = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice).find((r) => entityKey(r.entity) === entityKey(plan.entity))
+  const before = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice).find(
+    (r) => entityKey(r.entity) === entityKey(plan.entity),
+  )
   const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null
   const refuse = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
-  if (before?.drop) throw refuse(`${label} has a fault injected (${before.drop}% dropped).`, 'Clear it first with `lattice fault clear`.')
-  if (stable && !(stable[plan.from] > 0)) throw refuse(`${label} gives ${plan.from} no traffic now (live: ${describeWeights(stable)}).`, 'Roll out from the version that serves the traffic now.')
+  if (before?.drop)
+    throw refuse(
+      `${label} has a fault injected (${before.drop}% dropped).`,
+      'Clear it first with `lattice fault clear`.',
+    )
+  if (stable && !(stable[plan.from] > 0))
+    throw refuse(
+      `${label} gives ${plan.from} no traffic now (live: ${describeWeights(stable)}).`,
+      'Roll out from the version that serves the traffic now.',
+    )
   const room = stable ? (stable[plan.from] ?? 0) + (stable[plan.to] ?? 0) : 100
   const top = topStep(plan)
-  if (top > room) throw refuse(`${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`, `Keep steps at or below ${room}, or move the other versions first.`)
+  if (top > room)
+    throw refuse(
+      `${plan.to} cannot reach ${top}%: other versions hold ${100 - room}% (live: ${describeWeights(stable as Weights)}).`,
+      `Keep steps at or below ${room}, or move the other versions first.`,
+    )
   const backwards = startsBelowLive(plan, stable)
   if (backwards && !change.force) throw backwards
   return { stable, ...(backwards ? { backwards } : {}) }
@@ -41,9 +59,18 @@ export function startsBelowLive(plan: RolloutPlan, stable: Weights | null): Latt
   const numbered = plan.steps.filter((s): s is number => s !== 'pause')
   if (numbered[0] >= now) return undefined
   const above = numbered.filter((s) => s > now)
-  const start = above.length > 0 ? `Start from it: steps above ${now}, e.g. --steps ${above.join(',')}` : now < 100 ? `Every step is below it: e.g. --steps 100` : `${plan.to} already has all the traffic`
-  return new LatticeError('INVALID_ROLLOUT', `${plan.to} has ${now}% now (live: ${describeWeights(stable as Weights)}): the first step, ${numbered[0]}%, would take traffic away from it. Nothing was changed.`, {
-    hint: `${start}; or pass --force to go down to ${numbered[0]}% first (an abort puts back ${describeWeights(stable as Weights)}).`,
-    details: { live: stable, firstStep: numbered[0] },
-  })
+  const start =
+    above.length > 0
+      ? `Start from it: steps above ${now}, e.g. --steps ${above.join(',')}`
+      : now < 100
+        ? `Every step is below it: e.g. --steps 100`
+        : `${plan.to} already has all the traffic`
+  return new LatticeError(
+    'INVALID_ROLLOUT',
+    `${plan.to} has ${now}% now (live: ${describeWeights(stable as Weights)}): the first step, ${numbered[0]}%, would take traffic away from it. Nothing was changed.`,
+    {
+      hint: `${start}; or pass --force to go down to ${numbered[0]}% first (an abort puts back ${describeWeights(stable as Weights)}).`,
+      details: { live: stable, firstStep: numbered[0] },
+    },
+  )
 }

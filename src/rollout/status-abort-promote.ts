@@ -17,7 +17,10 @@ export type { AbortResult }
 
 export async function rolloutStatus(session: Session, entity: EntityRef): Promise<RolloutRecord> {
   const found = await rolloutsOf(session).get(entity)
-  if (!found) throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is recorded.`, { hint: 'Start one with `lattice rollout actor|provider ...`.' })
+  if (!found)
+    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is recorded.`, {
+      hint: 'Start one with `lattice rollout actor|provider ...`.',
+    })
   return found.value
 }
 
@@ -25,14 +28,22 @@ export async function rolloutStatus(session: Session, entity: EntityRef): Promis
  * Ask the runner to abort. It answers within a second; if it shows no sign of life (no
  * heartbeat) for RUNNER_SILENT_MS, or the rollout is held, the abort restores the stable weights itself.
  */
-export async function abortRollout(session: Session, entity: EntityRef, opts: { change: ChangeOptions }): Promise<AbortResult> {
+export async function abortRollout(
+  session: Session,
+  entity: EntityRef,
+  opts: { change: ChangeOptions },
+): Promise<AbortResult> {
   // --without-state and the state could not be opened: this machine's copy, or exact instructions.
   if (!session.journal && session.withoutState) return abortWithoutState(session, entity, opts)
   const rollouts = rolloutsOf(session)
   const found = await rollouts.get(entity)
   const abortable = (r: RolloutRecord) => isActive(r) || r.phase === 'held'
   if (!found || !abortable(found.value)) {
-    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is running${found ? ` (the last one is ${found.value.phase})` : ''}.`, { hint: 'See `lattice rollout status`.' })
+    throw new LatticeError(
+      'NO_ROLLOUT',
+      `No rollout of ${entityLabel(entity)} is running${found ? ` (the last one is ${found.value.phase})` : ''}.`,
+      { hint: 'See `lattice rollout status`.' },
+    )
   }
   const who = currentWho()
   await rollouts.update(entity, (r) => ({ ...r, abortRequested: { who, at: new Date().toISOString() } }))
@@ -48,15 +59,26 @@ export async function abortRollout(session: Session, entity: EntityRef, opts: { 
   const r = (await rollouts.get(entity))?.value as RolloutRecord
   await restoreStable(session, entity, r.stable, opts.change)
   const why = r.phase === 'held' ? 'the rollout was held' : 'the runner did not answer'
-  return (await rollouts.update(entity, (x) => ({ ...x, phase: 'rolled-back', setWeight: x.stable?.[x.plan.to] ?? 0, message: `aborted by ${who.user}@${who.host}; ${why}, so the abort restored the stable weights itself` }))) as RolloutRecord
+  return (await rollouts.update(entity, (x) => ({
+    ...x,
+    phase: 'rolled-back',
+    setWeight: x.stable?.[x.plan.to] ?? 0,
+    message: `aborted by ${who.user}@${who.host}; ${why}, so the abort restored the stable weights itself`,
+  }))) as RolloutRecord
 }
 
 export async function promoteRollout(session: Session, entity: EntityRef): Promise<RolloutRecord> {
   const rollouts = rolloutsOf(session)
   let promoted = false
-  const r = await rollouts.update(entity, (x) => (x.phase === 'paused' && !x.promoteRequested ? ((promoted = true), { ...x, promoteRequested: true }) : undefined))
+  const r = await rollouts.update(entity, (x) =>
+    x.phase === 'paused' && !x.promoteRequested ? ((promoted = true), { ...x, promoteRequested: true }) : undefined,
+  )
   if (!promoted) {
-    throw new LatticeError('NO_ROLLOUT', `No rollout of ${entityLabel(entity)} is waiting at a pause${r ? ` (it is ${r.phase}${r.promoteRequested ? ', already promoted' : ''})` : ''}.`, { hint: 'See `lattice rollout status`.' })
+    throw new LatticeError(
+      'NO_ROLLOUT',
+      `No rollout of ${entityLabel(entity)} is waiting at a pause${r ? ` (it is ${r.phase}${r.promoteRequested ? ', already promoted' : ''})` : ''}.`,
+      { hint: 'See `lattice rollout status`.' },
+    )
   }
   return r as RolloutRecord
 }

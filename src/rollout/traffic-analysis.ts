@@ -1,7 +1,7 @@
 /**
  * A rollout's real-traffic analysis: the hosts' metrics reports (src/analysis/collector.ts) over
  * one window, canary (`to`) against stable (`from`), judged per metric (src/analysis/judge.ts).
- * What the rollout does with a judgement (go on, roll back, hold) is decided in runner.ts.
+ * What the rollout does with a judgement (go on, roll back, hold) is decided in rollout-steps.ts.
  */
 import { type Mark, MetricsCollector, emptyWindow } from '../analysis/collector.js'
 import { judge, overall, summarize } from '../analysis/judge.js'
@@ -32,14 +32,21 @@ export class RolloutAnalysis {
    * Start collecting, or say why analysis is off. `auto` turns on when some host reports the
    * entity's from or to version; `on` requires it (refused before the first step otherwise).
    */
-  static async start(session: Session, rollout: RolloutPlan): Promise<{ analysis?: RolloutAnalysis; record: AnalysisRecord }> {
+  static async start(
+    session: Session,
+    rollout: RolloutPlan,
+  ): Promise<{ analysis?: RolloutAnalysis; record: AnalysisRecord }> {
     const plan = rollout.analysis ?? defaultAnalysis()
     const label = entityLabel(rollout.entity)
     const off = (note: string) => ({ record: { mode: plan.mode, active: false, note, judgements: [] } })
     if (plan.mode === 'off') return off('turned off (--no-analysis)')
     if (!session.app) {
-      if (plan.mode === 'auto') return off('needs --app-creds to read the hosts\' metrics reports')
-      throw new LatticeError('NO_APP_CREDS', 'Real-traffic analysis reads the hosts\' metrics reports: pass --app-creds (LATTICE_APP_CREDS).', { hint: 'Or turn it off with --no-analysis.' })
+      if (plan.mode === 'auto') return off("needs --app-creds to read the hosts' metrics reports")
+      throw new LatticeError(
+        'NO_APP_CREDS',
+        "Real-traffic analysis reads the hosts' metrics reports: pass --app-creds (LATTICE_APP_CREDS).",
+        { hint: 'Or turn it off with --no-analysis.' },
+      )
     }
     const collector = new MetricsCollector(session.app, session.lattice)
     await collector.start()
@@ -48,10 +55,15 @@ export class RolloutAnalysis {
     while (!reporting() && Date.now() < deadline) await collector.nextReport(deadline - Date.now())
     if (!reporting()) {
       collector.stop()
-      if (plan.mode === 'auto') return off(`no host reports metrics for ${label} (${rollout.from} or ${rollout.to}); judged by the gates alone`)
-      throw new LatticeError('NO_METRICS', `No host reports metrics for ${label} (${rollout.from} or ${rollout.to}) in lattice ${session.lattice}: the analysis has nothing to judge.`, {
-        hint: 'Run the versions on hosts built with host-core (metrics are on by default), or turn analysis off with --no-analysis.',
-      })
+      if (plan.mode === 'auto')
+        return off(`no host reports metrics for ${label} (${rollout.from} or ${rollout.to}); judged by the gates alone`)
+      throw new LatticeError(
+        'NO_METRICS',
+        `No host reports metrics for ${label} (${rollout.from} or ${rollout.to}) in lattice ${session.lattice}: the analysis has nothing to judge.`,
+        {
+          hint: 'Run the versions on hosts built with host-core (metrics are on by default), or turn analysis off with --no-analysis.',
+        },
+      )
     }
     const analysis = new RolloutAnalysis(plan, rollout, collector)
     return { analysis, record: { mode: plan.mode, active: true, judgements: [] } }
@@ -77,9 +89,20 @@ export class RolloutAnalysis {
     // only its own limits (error maximum, p95/p99 maxima, NODATA) able to fail.
     const stable = alone ? canary : (windows.get(this.rollout.from) ?? emptyWindow())
     const verdicts = judge(canary, stable, this.plan.thresholds)
-    const versions = Object.fromEntries([...windows].filter(([v, w]) => w.calls > 0 || v === this.rollout.to || v === this.rollout.from).map(([v, w]) => [v, summarize(w)]))
+    const versions = Object.fromEntries(
+      [...windows]
+        .filter(([v, w]) => w.calls > 0 || v === this.rollout.to || v === this.rollout.from)
+        .map(([v, w]) => [v, summarize(w)]),
+    )
     for (const v of [this.rollout.from, this.rollout.to]) versions[v] ??= summarize(emptyWindow())
-    return { time: new Date().toISOString(), windowMs, versions, verdicts, outcome: overall(verdicts), ...(alone ? { alone: true } : {}) }
+    return {
+      time: new Date().toISOString(),
+      windowMs,
+      versions,
+      verdicts,
+      outcome: overall(verdicts),
+      ...(alone ? { alone: true } : {}),
+    }
   }
 
   stop(): void {
@@ -89,7 +112,9 @@ export class RolloutAnalysis {
 
 /** One line for a judgement: the outcome, then each metric with its figures. */
 export function describeJudgement(j: Judgement): string {
-  const metrics = j.verdicts.map((v) => `${v.metric} ${v.outcome.toUpperCase()}${v.critical ? '' : ' (not critical)'}: ${v.summary}`)
+  const metrics = j.verdicts.map(
+    (v) => `${v.metric} ${v.outcome.toUpperCase()}${v.critical ? '' : ' (not critical)'}: ${v.summary}`,
+  )
   return `${j.outcome.toUpperCase()}${j.alone ? ' (canary alone: the stable version has no weight)' : ''}; ${metrics.join('; ')}`
 }
 

@@ -14,13 +14,22 @@ export function webhookContext(lattice: string, plan: RolloutPlan, facts: object
   return { entity: { kind, id, ...(link ? { link } : {}) }, lattice, from: plan.from, to: plan.to, ...facts }
 }
 
-export async function webhookGate(hook: WebhookGate, context: Record<string, unknown>, signal: AbortSignal): Promise<GateResult> {
+export async function webhookGate(
+  hook: WebhookGate,
+  context: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<GateResult> {
   const where = urlOrigin(hook.url)
   const out = await httpRequest(hook.url, { method: 'POST', json: context, timeoutMs: hook.timeoutMs, signal })
   if (!out.ok) return { gate: 'webhook', pass: false, detail: `${where}: ${out.reason}` }
   const { status, text, location } = out.answer
   const said = answerMessage(text)
-  if (status >= 300 && status < 400) return { gate: 'webhook', pass: false, detail: `${where}: redirected (${status}${location ? ` to ${urlOrigin(new URL(location, hook.url).href)}` : ''}); lattice does not follow redirects: give the final URL` }
+  if (status >= 300 && status < 400)
+    return {
+      gate: 'webhook',
+      pass: false,
+      detail: `${where}: redirected (${status}${location ? ` to ${urlOrigin(new URL(location, hook.url).href)}` : ''}); lattice does not follow redirects: give the final URL`,
+    }
   const pass = status >= 200 && status < 300
   return { gate: 'webhook', pass, detail: `${where}: ${status}${said ? `: ${said}` : ''}` }
 }

@@ -22,10 +22,14 @@ export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weigh
   if (!isStateDown(failed)) return first ?? failed
   const e = plan.entity
   const command = `${rolloutCommand('abort', e)} ${WITHOUT_STATE_FLAG}`
-  return new LatticeError('STATE_UNAVAILABLE', `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`, {
-    hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
-    details: { command, stable },
-  })
+  return new LatticeError(
+    'STATE_UNAVAILABLE',
+    `${(failed as Error).message.replace(/\.$/, '')}: the rollout of ${entityLabel(e)} stopped, and the stable weights (${stable ? describeWeights(stable) : 'no mapping'}) could not be restored.`,
+    {
+      hint: `Run \`${command}\` on this machine (it holds a copy of the rollout record) with the same connection flags: it pushes the stable weights without the state.`,
+      details: { command, stable },
+    },
+  )
 }
 
 /**
@@ -34,19 +38,36 @@ export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weigh
  * away for maintenance would otherwise roll back every rollout. (A leaf that would run calls
  * twice is refused before the first push all the same: DOUBLE_EXECUTION.)
  */
-export function setWeights(session: Session, entity: EntityRef, change: ChangeOptions, weightsOf: (current: Weights | undefined) => Weights | null, force = change.force): Promise<ChangeResult> {
+export function setWeights(
+  session: Session,
+  entity: EntityRef,
+  change: ChangeOptions,
+  weightsOf: (current: Weights | undefined) => Weights | null,
+  force = change.force,
+): Promise<ChangeResult> {
   return changeRoutes(
     session,
     (routes) => {
       const current = routes.get(entityKey(entity))
-      return [{ entity, weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined), ...(current?.clusters ? { clusters: current.clusters } : {}) }]
+      return [
+        {
+          entity,
+          weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined),
+          ...(current?.clusters ? { clusters: current.clusters } : {}),
+        },
+      ]
     },
     { partlyLive: 'warn', ...change, dryRun: false, force, rolloutStep: true },
   )
 }
 
 /** One push back to the weights from before the rollout (no readiness gate: they were live; drift accepted: this is the way back). */
-export function restoreStable(session: Session, entity: EntityRef, stable: Weights | null, change: ChangeOptions): Promise<ChangeResult> {
+export function restoreStable(
+  session: Session,
+  entity: EntityRef,
+  stable: Weights | null,
+  change: ChangeOptions,
+): Promise<ChangeResult> {
   return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
 }
 

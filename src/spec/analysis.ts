@@ -18,18 +18,29 @@ const KEYS = ['mode', ...Object.keys(ANALYSIS_SETTINGS)]
 
 /** The plan, or undefined after reporting each problem at its line. */
 export function analysisOf(node: Node, ctx: Ctx): AnalysisPlan | undefined {
-  if (isScalar(node) && (node.value === 'off' || node.value === false)) return analysisPlan({ mode: 'off' }, (k) => `analysis.${k}`)
+  if (isScalar(node) && (node.value === 'off' || node.value === false))
+    return analysisPlan({ mode: 'off' }, (k) => `analysis.${k}`)
   if (!isMap(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'analysis must be a mapping of settings (e.g. { minCalls: 100, latencyTolerance: 10% }) or off.')
+    ctx.at(
+      node,
+      'WRONG_TYPE',
+      'analysis must be a mapping of settings (e.g. { minCalls: 100, latencyTolerance: 10% }) or off.',
+    )
     return undefined
   }
   const input: Record<string, string | number | string[]> = {}
   let ok = true
   for (const [key, value] of entries(node, KEYS, 'analysis', ctx)) {
-    if (isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number')) input[key] = value.value
-    else if (key === 'critical' && isSeq(value)) input[key] = (value.items as Node[]).map((i) => String(isScalar(i) ? i.value : ''))
+    if (isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number'))
+      input[key] = value.value
+    else if (key === 'critical' && isSeq(value))
+      input[key] = (value.items as Node[]).map((i) => String(isScalar(i) ? i.value : ''))
     else {
-      ctx.at(value, 'WRONG_TYPE', `analysis.${key} must be ${key === 'critical' ? 'a list of metrics' : 'a number or a word'}.`)
+      ctx.at(
+        value,
+        'WRONG_TYPE',
+        `analysis.${key} must be ${key === 'critical' ? 'a list of metrics' : 'a number or a word'}.`,
+      )
       ok = false
     }
   }

@@ -18,7 +18,8 @@ export function desiredRoutes(spec: Spec, live: string | undefined = spec.live):
     return out.get(key) as RouteChange
   }
   for (const pinned of Object.values(spec.environments)) for (const p of pinned) name(p.entity)
-  if (live) for (const p of spec.environments[live] ?? []) name(p.entity).weights = Object.fromEntries([[p.version, 100]])
+  if (live)
+    for (const p of spec.environments[live] ?? []) name(p.entity).weights = Object.fromEntries([[p.version, 100]])
   for (const s of spec.splits) {
     const route = name(s.entity)
     route.weights = s.weights
@@ -28,7 +29,8 @@ export function desiredRoutes(spec: Spec, live: string | undefined = spec.live):
     const route = name(f.entity)
     if (f.drop === 0) continue
     route.drop = f.drop
-    if (route.weights && Object.keys(route.weights).length > 0) route.weights = f.drop === 100 ? {} : (scaleWeights(route.weights, 100 - f.drop) as Weights)
+    if (route.weights && Object.keys(route.weights).length > 0)
+      route.weights = f.drop === 100 ? {} : (scaleWeights(route.weights, 100 - f.drop) as Weights)
   }
   return [...out.values()]
 }
@@ -41,9 +43,12 @@ export function routedEnvironments(spec: Spec, routes: Map<string, Route>): stri
   return Object.keys(spec.environments).filter((env) => {
     const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
     const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
-    return wanted.length > 0 && wanted.every((c) => {
-      const r = routes.get(entityKey(c.entity))
-      return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
-    })
+    return (
+      wanted.length > 0 &&
+      wanted.every((c) => {
+        const r = routes.get(entityKey(c.entity))
+        return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
+      })
+    )
   })
 }

@@ -10,7 +10,9 @@ import type { PinnedEntity } from './parse-environments.js'
 /** The entities of environment `env`; UNKNOWN_ENVIRONMENT when the file has none by that name. */
 export function requireEnvironment(spec: Spec, env: string): PinnedEntity[] {
   if (!Object.hasOwn(spec.environments, env)) {
-    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, { hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.` })
+    throw new LatticeError('UNKNOWN_ENVIRONMENT', `"${env}" is not an environment of ${spec.file}.`, {
+      hint: `Environments: ${Object.keys(spec.environments).join(', ') || '(none)'}.`,
+    })
   }
   return spec.environments[env]
 }

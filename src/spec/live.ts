@@ -13,7 +13,12 @@ export function withLive(spec: Spec, env: string): string {
   const value = pair?.value as Scalar | null | undefined
   const plain = /^[A-Za-z][A-Za-z0-9_-]*$/.test(env) && parse(env) === env
   const quoted = plain ? env : JSON.stringify(env)
-  const range = value && isScalar(value) && (value.type === 'PLAIN' || value.type === 'QUOTE_DOUBLE' || value.type === 'QUOTE_SINGLE') ? value.range : undefined
+  const range =
+    value &&
+    isScalar(value) &&
+    (value.type === 'PLAIN' || value.type === 'QUOTE_DOUBLE' || value.type === 'QUOTE_SINGLE')
+      ? value.range
+      : undefined
   const text = range
     ? spec.text.slice(0, range[0]) + quoted + spec.text.slice(range[1])
     : `${spec.text}${spec.text.length === 0 || spec.text.endsWith('\n') ? '' : '\n'}live: ${quoted}\n`
@@ -25,9 +30,13 @@ export function withLive(spec: Spec, env: string): string {
     check = undefined
   }
   if (!check || check.live !== env) {
-    throw new LatticeError('SPEC_INVALID', `Cannot set live: ${env} in ${spec.file} without changing its meaning (unusual layout of the live key).`, {
-      hint: `Write live: ${env} as a plain line at the top level of the file, then run again.`,
-    })
+    throw new LatticeError(
+      'SPEC_INVALID',
+      `Cannot set live: ${env} in ${spec.file} without changing its meaning (unusual layout of the live key).`,
+      {
+        hint: `Write live: ${env} as a plain line at the top level of the file, then run again.`,
+      },
+    )
   }
   return text
 }

@@ -3,7 +3,16 @@
  * (through the parser's context) instead of throwing, so that every problem is collected.
  */
 import { type Node, type Scalar, type YAMLMap, isMap, isScalar } from 'yaml'
-import { DEFAULT_LINK, type EntityKind, type EntityRef, entityIdProblem, normalizeVersion, routeTokenProblem, versionProblem, quoted } from '../subjects/index.js'
+import {
+  DEFAULT_LINK,
+  type EntityKind,
+  type EntityRef,
+  entityIdProblem,
+  normalizeVersion,
+  routeTokenProblem,
+  versionProblem,
+  quoted,
+} from '../subjects/index.js'
 import { editDistance } from '../suggest.js'
 
 export interface Ctx {
@@ -18,7 +27,12 @@ export function entries(map: YAMLMap, allowed: string[], where: string, ctx: Ctx
     const key = String(keyNode?.value)
     if (!allowed.includes(key)) {
       const guess = closest(key, allowed)
-      ctx.at(keyNode, 'UNKNOWN_KEY', `Unknown key ${quoted(key)} in ${where}.`, guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`)
+      ctx.at(
+        keyNode,
+        'UNKNOWN_KEY',
+        `Unknown key ${quoted(key)} in ${where}.`,
+        guess ? `Did you mean "${guess}"?` : `Allowed keys: ${allowed.join(', ')}.`,
+      )
       continue
     }
     out.set(key, (pair.value ?? keyNode) as Node)
@@ -39,12 +53,22 @@ export function versionOf(node: Node, ctx: Ctx): string | undefined {
   }
   if (typeof node.value !== 'string') {
     const text = node.source ?? String(node.value)
-    ctx.at(node, 'WRONG_TYPE', `Version ${text} is a ${typeof node.value}, not a string.`, `Quote it: "${text}" (YAML reads ${text} as a ${typeof node.value}).`)
+    ctx.at(
+      node,
+      'WRONG_TYPE',
+      `Version ${text} is a ${typeof node.value}, not a string.`,
+      `Quote it: "${text}" (YAML reads ${text} as a ${typeof node.value}).`,
+    )
     return undefined
   }
   const p = versionProblem(node.value)
   if (p) {
-    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is invalid: ${p}.`, 'A version is 1 to 128 bytes with no whitespace.')
+    ctx.at(
+      node,
+      'INVALID_VERSION',
+      `Version "${node.value}" is invalid: ${p}.`,
+      'A version is 1 to 128 bytes with no whitespace.',
+    )
     return undefined
   }
   return normalizeVersion(node.value)
@@ -52,8 +76,15 @@ export function versionOf(node: Node, ctx: Ctx): string | undefined {
 
 export function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: Ctx): boolean {
   const p = entityIdProblem(kind, id)
-  if (p && kind === 'component') ctx.at(node, 'INVALID_ID', `"${id}" is not a component ID lattice can route: ${p}.`, COMPONENT_ID_HINT)
-  else if (p) ctx.at(node, 'INVALID_ID', `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`, `Copy the ${kind}'s public key from its claims.`)
+  if (p && kind === 'component')
+    ctx.at(node, 'INVALID_ID', `"${id}" is not a component ID lattice can route: ${p}.`, COMPONENT_ID_HINT)
+  else if (p)
+    ctx.at(
+      node,
+      'INVALID_ID',
+      `"${id}" is not ${kind === 'actor' ? 'an actor ID (M...)' : 'a provider ID (V...)'}: ${p}.`,
+      `Copy the ${kind}'s public key from its claims.`,
+    )
   return !p
 }
 
@@ -70,13 +101,23 @@ export function versionFor(entity: EntityRef | EntityKind, node: Node, ctx: Ctx)
   }
   const p = routeTokenProblem(node.value)
   if (p) {
-    ctx.at(node, 'INVALID_VERSION', `Version "${node.value}" is not a component ID lattice can route: ${p}.`, `A version of a component is another component ID. ${COMPONENT_ID_HINT}`)
+    ctx.at(
+      node,
+      'INVALID_VERSION',
+      `Version "${node.value}" is not a component ID lattice can route: ${p}.`,
+      `A version of a component is another component ID. ${COMPONENT_ID_HINT}`,
+    )
     return undefined
   }
   return node.value
 }
 
-export function providerRef(idNode: Node | undefined, linkNode: Node | undefined, item: Node, ctx: Ctx): EntityRef | undefined {
+export function providerRef(
+  idNode: Node | undefined,
+  linkNode: Node | undefined,
+  item: Node,
+  ctx: Ctx,
+): EntityRef | undefined {
   if (!idNode) {
     ctx.at(item, 'MISSING_KEY', 'A provider entry needs an id.', 'Add id: VA...')
     return undefined
@@ -88,7 +129,12 @@ export function providerRef(idNode: Node | undefined, linkNode: Node | undefined
     link = str(linkNode, 'link', ctx)
     const p = link === undefined ? undefined : routeTokenProblem(link)
     if (p) {
-      ctx.at(linkNode, 'INVALID_TOKEN', `link "${link}" is not one subject token lattice can map: ${p}.`, 'Use a single token such as "default".')
+      ctx.at(
+        linkNode,
+        'INVALID_TOKEN',
+        `link "${link}" is not one subject token lattice can map: ${p}.`,
+        'Use a single token such as "default".',
+      )
       link = undefined
     }
   }
@@ -96,7 +142,12 @@ export function providerRef(idNode: Node | undefined, linkNode: Node | undefined
 }
 
 /** A split, fault or rollout entry: exactly one of actor/provider/component (+ link for providers). */
-export function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx): { entity: EntityRef; fields: Map<string, Node> } | undefined {
+export function entityItem(
+  item: Node,
+  allowed: string[],
+  what: string,
+  ctx: Ctx,
+): { entity: EntityRef; fields: Map<string, Node> } | undefined {
   if (!isMap(item)) {
     ctx.at(item, 'WRONG_TYPE', `${capital(what)} must be a mapping.`)
     return undefined
@@ -107,16 +158,30 @@ export function entityItem(item: Node, allowed: string[], what: string, ctx: Ctx
   const component = fields.get('component')
   const named = (actor ? 1 : 0) + (provider ? 1 : 0) + (component ? 1 : 0)
   if (named !== 1) {
-    ctx.at(item, named > 1 ? 'CONFLICTING_KEYS' : 'MISSING_KEY', `${capital(what)} names exactly one of actor, provider or component.`, 'Write actor: MB..., provider: VA... (with link) or component: hello (a wasmCloud component ID).')
+    ctx.at(
+      item,
+      named > 1 ? 'CONFLICTING_KEYS' : 'MISSING_KEY',
+      `${capital(what)} names exactly one of actor, provider or component.`,
+      'Write actor: MB..., provider: VA... (with link) or component: hello (a wasmCloud component ID).',
+    )
     return undefined
   }
   if (component) {
-    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this component entry.')
+    if (fields.has('link'))
+      ctx.at(
+        fields.get('link'),
+        'UNKNOWN_KEY',
+        'link applies to providers only.',
+        'Remove link from this component entry.',
+      )
     const id = str(component, 'component', ctx)
-    return id !== undefined && checkId('component', id, component, ctx) ? { entity: { kind: 'component', id }, fields } : undefined
+    return id !== undefined && checkId('component', id, component, ctx)
+      ? { entity: { kind: 'component', id }, fields }
+      : undefined
   }
   if (actor) {
-    if (fields.has('link')) ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
+    if (fields.has('link'))
+      ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
     const id = str(actor, 'actor', ctx)
     return id !== undefined && checkId('actor', id, actor, ctx) ? { entity: { kind: 'actor', id }, fields } : undefined
   }

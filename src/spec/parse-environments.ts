@@ -17,7 +17,10 @@ export interface PinnedEntity {
 }
 
 /** The environments, and every entity any of them names (also those whose version is invalid). */
-export function parseEnvironments(envs: Node | undefined, ctx: Ctx): { environments: Record<string, PinnedEntity[]>; named: Set<string> } {
+export function parseEnvironments(
+  envs: Node | undefined,
+  ctx: Ctx,
+): { environments: Record<string, PinnedEntity[]>; named: Set<string> } {
   const environments = Object.create(null) as Record<string, PinnedEntity[]>
   const named = new Set<string>()
   if (!envs) return { environments, named }
@@ -27,7 +30,12 @@ export function parseEnvironments(envs: Node | undefined, ctx: Ctx): { environme
       const keyNode = pair.key as Scalar
       const name = String(keyNode?.value)
       if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !ENV_NAME.test(keyNode.value)) {
-        ctx.at(keyNode, 'INVALID_ENVIRONMENT', `Environment name ${keyNode?.source ?? name} is not a plain name.`, 'Use letters, digits, "_" and "-", starting with a letter, e.g. blue.')
+        ctx.at(
+          keyNode,
+          'INVALID_ENVIRONMENT',
+          `Environment name ${keyNode?.source ?? name} is not a plain name.`,
+          'Use letters, digits, "_" and "-", starting with a letter, e.g. blue.',
+        )
         continue
       }
       const envNode = pair.value as Node | null
@@ -37,42 +45,68 @@ export function parseEnvironments(envs: Node | undefined, ctx: Ctx): { environme
         named.add(entityKey(entity))
         if (version === undefined) return
         const key = entityKey(entity)
-        if (seen.has(key)) ctx.at(node, 'DUPLICATE_ENTITY', `${entity.kind} ${entity.id}${entity.link ? ` (link ${entity.link})` : ''} appears twice in environment "${name}".`, 'Keep one entry.')
+        if (seen.has(key))
+          ctx.at(
+            node,
+            'DUPLICATE_ENTITY',
+            `${entity.kind} ${entity.id}${entity.link ? ` (link ${entity.link})` : ''} appears twice in environment "${name}".`,
+            'Keep one entry.',
+          )
         seen.add(key)
         pinned.push({ entity, version })
       }
       if (!isMap(envNode)) {
-        ctx.at(envNode ?? (pair.key as Scalar), 'WRONG_TYPE', `environment "${name}" must be a mapping with actors, providers and/or components.`)
+        ctx.at(
+          envNode ?? (pair.key as Scalar),
+          'WRONG_TYPE',
+          `environment "${name}" must be a mapping with actors, providers and/or components.`,
+        )
         continue
       }
       const env = entries(envNode, ENV_KEYS, `environment "${name}"`, ctx)
       const actors = env.get('actors')
       if (actors) {
-        if (!isMap(actors)) ctx.at(actors, 'WRONG_TYPE', `actors of "${name}" must map actor IDs to versions, e.g. { MB...: "1.0.0" }.`)
+        if (!isMap(actors))
+          ctx.at(actors, 'WRONG_TYPE', `actors of "${name}" must map actor IDs to versions, e.g. { MB...: "1.0.0" }.`)
         else
           for (const a of actors.items) {
             const keyNode = a.key as Scalar
             const id = String(keyNode.value)
             const idOk = checkId('actor', id, keyNode, ctx)
-            const version = a.value ? versionOf(a.value as Node, ctx) : (ctx.at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
+            const version = a.value
+              ? versionOf(a.value as Node, ctx)
+              : (ctx.at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
             if (idOk) pin({ kind: 'actor', id }, version, keyNode)
           }
       }
       const components = env.get('components')
       if (components) {
-        if (!isMap(components)) ctx.at(components, 'WRONG_TYPE', `components of "${name}" must map component IDs to the component ID serving them, e.g. { hello: hello-v2 }.`)
+        if (!isMap(components))
+          ctx.at(
+            components,
+            'WRONG_TYPE',
+            `components of "${name}" must map component IDs to the component ID serving them, e.g. { hello: hello-v2 }.`,
+          )
         else
           for (const c of components.items) {
             const keyNode = c.key as Scalar
             const id = String(keyNode.value)
             const idOk = checkId('component', id, keyNode, ctx)
-            const version = c.value ? versionFor('component', c.value as Node, ctx) : (ctx.at(keyNode, 'MISSING_KEY', `component ${id} in "${name}" has no version (the component ID serving it).`), undefined)
+            const version = c.value
+              ? versionFor('component', c.value as Node, ctx)
+              : (ctx.at(
+                  keyNode,
+                  'MISSING_KEY',
+                  `component ${id} in "${name}" has no version (the component ID serving it).`,
+                ),
+                undefined)
             if (idOk) pin({ kind: 'component', id }, version, keyNode)
           }
       }
       const providers = env.get('providers')
       if (providers) {
-        if (!isSeq(providers)) ctx.at(providers, 'WRONG_TYPE', `providers of "${name}" must be a list of { id, link, version }.`)
+        if (!isSeq(providers))
+          ctx.at(providers, 'WRONG_TYPE', `providers of "${name}" must be a list of { id, link, version }.`)
         else
           for (const item of providers.items as Node[]) {
             if (!isMap(item)) {
@@ -82,7 +116,9 @@ export function parseEnvironments(envs: Node | undefined, ctx: Ctx): { environme
             const p = entries(item, PROVIDER_KEYS, 'a provider entry', ctx)
             const entity = providerRef(p.get('id'), p.get('link'), item, ctx)
             const vNode = p.get('version')
-            const version = vNode ? versionOf(vNode, ctx) : (ctx.at(item, 'MISSING_KEY', 'A provider entry needs a version.', 'Add version: "x.y.z".'), undefined)
+            const version = vNode
+              ? versionOf(vNode, ctx)
+              : (ctx.at(item, 'MISSING_KEY', 'A provider entry needs a version.', 'Add version: "x.y.z".'), undefined)
             if (entity) pin(entity, version, item)
           }
       }

@@ -46,9 +46,13 @@ export function readSpec(file: string): Spec {
     text = readFileSync(file, 'utf8')
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new LatticeError('SPEC_NOT_FOUND', `Cannot read spec ${file}: ${code === 'ENOENT' ? 'it does not exist' : code}.`, {
-      hint: 'Pass the spec with -f FILE (default lattice.yaml in the current directory).',
-    })
+    throw new LatticeError(
+      'SPEC_NOT_FOUND',
+      `Cannot read spec ${file}: ${code === 'ENOENT' ? 'it does not exist' : code}.`,
+      {
+        hint: 'Pass the spec with -f FILE (default lattice.yaml in the current directory).',
+      },
+    )
   }
   return parseSpec(text, file)
 }
@@ -59,13 +63,25 @@ export function parseSpec(text: string, file: string): Spec {
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   const problems: SpecProblem[] = []
-  const at = (node: Node | Scalar | null | undefined, code: string, message: string, hint?: string, offset?: number) => {
+  const at = (
+    node: Node | Scalar | null | undefined,
+    code: string,
+    message: string,
+    hint?: string,
+    offset?: number,
+  ) => {
     const pos = lc.linePos(offset ?? node?.range?.[0] ?? 0)
     problems.push({ file, line: pos.line, column: pos.col, code, message, ...(hint ? { hint } : {}) })
   }
   for (const e of [...doc.errors, ...doc.warnings]) {
     const code = e.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX'
-    at(null, code, sentence(capital(e.message.split('\n')[0])), code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.', e.pos[0])
+    at(
+      null,
+      code,
+      sentence(capital(e.message.split('\n')[0])),
+      code === 'DUPLICATE_KEY' ? 'Remove one of the two keys.' : 'Fix the YAML syntax.',
+      e.pos[0],
+    )
   }
   const spec: Spec = { file, environments: {}, splits: [], faults: [], rollouts: [], document: doc, text }
   if (problems.length > 0) throw invalid(file, problems)
@@ -87,14 +103,26 @@ export function parseSpec(text: string, file: string): Spec {
   if (lattice) {
     const v = str(lattice, 'lattice', ctx)
     const p = v === undefined ? undefined : routeTokenProblem(v)
-    if (p) at(lattice, 'INVALID_TOKEN', `lattice "${v}" is not one subject token lattice can map: ${p}.`, 'Use a single token such as "default".')
+    if (p)
+      at(
+        lattice,
+        'INVALID_TOKEN',
+        `lattice "${v}" is not one subject token lattice can map: ${p}.`,
+        'Use a single token such as "default".',
+      )
     else spec.lattice = v
   }
   const account = top.get('account')
   if (account) {
     const v = str(account, 'account', ctx)
     const p = v === undefined ? undefined : publicKeyProblem(v, 'account')
-    if (p) at(account, 'INVALID_ACCOUNT', `account "${v}" is not an account public key: ${p}.`, 'Use the account public key (A...).')
+    if (p)
+      at(
+        account,
+        'INVALID_ACCOUNT',
+        `account "${v}" is not an account public key: ${p}.`,
+        'Use the account public key (A...).',
+      )
     else spec.account = v
   }
 
@@ -105,12 +133,18 @@ export function parseSpec(text: string, file: string): Spec {
   if (live) {
     const v = str(live, 'live', ctx)
     if (v !== undefined && !(v in spec.environments && Object.hasOwn(spec.environments, v))) {
-      at(live, 'UNKNOWN_LIVE', `live is "${v}", which is not an environment of this file.`, `Use one of: ${Object.keys(spec.environments).join(', ') || '(no environments defined)'}.`)
+      at(
+        live,
+        'UNKNOWN_LIVE',
+        `live is "${v}", which is not an environment of this file.`,
+        `Use one of: ${Object.keys(spec.environments).join(', ') || '(no environments defined)'}.`,
+      )
     } else spec.live = v
   }
 
   const claimed = new Map<string, string>() // entity key -> where it is routed
-  if (spec.live) for (const p of spec.environments[spec.live] ?? []) claimed.set(entityKey(p.entity), `environment "${spec.live}"`)
+  if (spec.live)
+    for (const p of spec.environments[spec.live] ?? []) claimed.set(entityKey(p.entity), `environment "${spec.live}"`)
 
   const splits = top.get('splits')
   if (splits) spec.splits = parseSplits(splits, ctx, claimed, envs.named)
@@ -126,9 +160,13 @@ export function parseSpec(text: string, file: string): Spec {
 function invalid(file: string, problems: SpecProblem[]): LatticeError {
   problems.sort((a, b) => a.line - b.line || a.column - b.column)
   const lines = problems.map(formatProblem)
-  return new LatticeError('SPEC_INVALID', `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}; nothing was pushed:\n${lines.join('\n')}`, {
-    details: { problems },
-  })
+  return new LatticeError(
+    'SPEC_INVALID',
+    `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file}; nothing was pushed:\n${lines.join('\n')}`,
+    {
+      details: { problems },
+    },
+  )
 }
 
 export function formatProblem(p: SpecProblem): string {
@@ -141,8 +179,12 @@ function refuseSecrets(text: string, file: string): void {
   const kind = secretIn(text)
   if (!kind) return
   const line = lines.findIndex((l) => secretIn(l) !== undefined || /BEGIN [A-Z ]*(JWT|SEED)/.test(l)) + 1
-  throw new LatticeError('SEED_MISPLACED', `${file}${line > 0 ? `:${line}` : ''} holds ${kind === 'creds' ? 'the contents of a creds file' : 'an nkey seed'}, which does not belong in a spec; nothing was used or sent.`, {
-    hint: 'Remove it from the spec (ids are public keys starting with M or V); seeds belong in files or in LATTICE_SIGNING_KEY_SEED.',
-    details: { file, ...(line > 0 ? { line } : {}), kind },
-  })
+  throw new LatticeError(
+    'SEED_MISPLACED',
+    `${file}${line > 0 ? `:${line}` : ''} holds ${kind === 'creds' ? 'the contents of a creds file' : 'an nkey seed'}, which does not belong in a spec; nothing was used or sent.`,
+    {
+      hint: 'Remove it from the spec (ids are public keys starting with M or V); seeds belong in files or in LATTICE_SIGNING_KEY_SEED.',
+      details: { file, ...(line > 0 ? { line } : {}), kind },
+    },
+  )
 }

@@ -18,7 +18,13 @@ const WEBHOOK_KEYS = ['url', 'timeout']
 const PROMETHEUS_KEYS = ['url', 'query', 'condition', 'count', 'interval', 'failureLimit']
 
 /** Run `check` on the node's text; a LatticeError becomes a located problem (undefined). */
-function checked<T>(node: Node, text: string | undefined, check: (t: string) => T, ctx: Ctx, code = 'INVALID_ROLLOUT'): T | undefined {
+function checked<T>(
+  node: Node,
+  text: string | undefined,
+  check: (t: string) => T,
+  ctx: Ctx,
+  code = 'INVALID_ROLLOUT',
+): T | undefined {
   if (text === undefined) return undefined
   try {
     return check(text)
@@ -35,15 +41,32 @@ export function durationOf(node: Node | undefined, fallback: string, what: strin
   return checked(node, text, (t) => parseDuration(t, what), ctx, 'INVALID_DURATION')
 }
 
-export function numberOf(node: Node | undefined, fallback: number | undefined, what: string, ctx: Ctx, range: { min: number; max?: number; integer?: boolean }): number | undefined {
+export function numberOf(
+  node: Node | undefined,
+  fallback: number | undefined,
+  what: string,
+  ctx: Ctx,
+  range: { min: number; max?: number; integer?: boolean },
+): number | undefined {
   if (!node) return fallback
   const v = isScalar(node) ? node.value : undefined
-  if (typeof v === 'number' && v >= range.min && (range.max === undefined || v <= range.max) && (!range.integer || Number.isInteger(v))) return v
-  ctx.at(node, 'WRONG_TYPE', `${what} must be a ${range.integer ? 'whole ' : ''}number from ${range.min}${range.max === undefined ? ' up' : ` to ${range.max}`}.`)
+  if (
+    typeof v === 'number' &&
+    v >= range.min &&
+    (range.max === undefined || v <= range.max) &&
+    (!range.integer || Number.isInteger(v))
+  )
+    return v
+  ctx.at(
+    node,
+    'WRONG_TYPE',
+    `${what} must be a ${range.integer ? 'whole ' : ''}number from ${range.min}${range.max === undefined ? ' up' : ` to ${range.max}`}.`,
+  )
   return Number.NaN
 }
 
-const urlOf = (node: Node, what: string, ctx: Ctx) => checked(node, str(node, what, ctx), (t) => checkHttpUrl(t, what), ctx)
+const urlOf = (node: Node, what: string, ctx: Ctx) =>
+  checked(node, str(node, what, ctx), (t) => checkHttpUrl(t, what), ctx)
 
 /** webhook: URL | { url, timeout } | a list of either. Undefined when any is wrong. */
 export function webhooksOf(node: Node, ctx: Ctx): WebhookGate[] | undefined {
@@ -70,7 +93,11 @@ export function webhooksOf(node: Node, ctx: Ctx): WebhookGate[] | undefined {
 
 export function prometheusOf(node: Node, ctx: Ctx): PrometheusGate | undefined {
   if (!isMap(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'prometheus must be a mapping: { url, query, condition, count, interval, failureLimit }.')
+    ctx.at(
+      node,
+      'WRONG_TYPE',
+      'prometheus must be a mapping: { url, query, condition, count, interval, failureLimit }.',
+    )
     return undefined
   }
   const p = entries(node, PROMETHEUS_KEYS, 'prometheus', ctx)
@@ -79,14 +106,33 @@ export function prometheusOf(node: Node, ctx: Ctx): PrometheusGate | undefined {
     if (!n) ctx.at(node, 'MISSING_KEY', `The prometheus gate needs ${key}.`, hint)
     return n
   }
-  const [urlNode, queryNode, conditionNode] = [need('url', 'Add url: http://prometheus:9090.'), need('query', 'Add query: a PromQL instant query.'), need('condition', 'Add condition: "< 0.05".')]
+  const [urlNode, queryNode, conditionNode] = [
+    need('url', 'Add url: http://prometheus:9090.'),
+    need('query', 'Add query: a PromQL instant query.'),
+    need('condition', 'Add condition: "< 0.05".'),
+  ]
   const url = urlNode ? urlOf(urlNode, 'prometheus url', ctx) : undefined
-  const query = queryNode ? checked(queryNode, str(queryNode, 'query', ctx), (t) => checkQuery(t, 'query'), ctx) : undefined
-  const condition = conditionNode ? checked(conditionNode, str(conditionNode, 'condition', ctx), (t) => (parseCondition(t, 'condition'), t), ctx) : undefined
+  const query = queryNode
+    ? checked(queryNode, str(queryNode, 'query', ctx), (t) => checkQuery(t, 'query'), ctx)
+    : undefined
+  const condition = conditionNode
+    ? checked(conditionNode, str(conditionNode, 'condition', ctx), (t) => (parseCondition(t, 'condition'), t), ctx)
+    : undefined
   const intervalMs = durationOf(p.get('interval'), PROMETHEUS_DEFAULTS.interval, 'interval', ctx)
   const count = numberOf(p.get('count'), PROMETHEUS_DEFAULTS.count, 'count', ctx, { min: 1, integer: true })
-  const failureLimit = numberOf(p.get('failureLimit'), PROMETHEUS_DEFAULTS.failureLimit, 'failureLimit', ctx, { min: 0, integer: true })
-  if (url === undefined || query === undefined || condition === undefined || intervalMs === undefined || Number.isNaN(count) || Number.isNaN(failureLimit)) return undefined
+  const failureLimit = numberOf(p.get('failureLimit'), PROMETHEUS_DEFAULTS.failureLimit, 'failureLimit', ctx, {
+    min: 0,
+    integer: true,
+  })
+  if (
+    url === undefined ||
+    query === undefined ||
+    condition === undefined ||
+    intervalMs === undefined ||
+    Number.isNaN(count) ||
+    Number.isNaN(failureLimit)
+  )
+    return undefined
   return { url, query, condition, count: count as number, intervalMs, failureLimit: failureLimit as number }
 }
 

@@ -17,13 +17,32 @@
  */
 import { type Node, isMap, isScalar, isSeq } from 'yaml'
 import { isLatticeError } from '../errors.js'
-import { type ProbeGate, type PrometheusGate, type RolloutPlan, type Step, type WebhookGate, validatePlan } from '../rollout/plan/rollout-plan.js'
+import {
+  type ProbeGate,
+  type PrometheusGate,
+  type RolloutPlan,
+  type Step,
+  type WebhookGate,
+  validatePlan,
+} from '../rollout/plan/rollout-plan.js'
 import { entityKey } from '../subjects/index.js'
 import { analysisOf } from './analysis.js'
 import { type Ctx, entityItem, entries, str, versionFor } from './nodes.js'
 import { durationOf, notifyOf, numberOf, prometheusOf, webhooksOf } from './rollout-gate-fields.js'
 
-const ROLLOUT_KEYS = ['actor', 'provider', 'component', 'link', 'from', 'to', 'steps', 'interval', 'gates', 'analysis', 'notify']
+const ROLLOUT_KEYS = [
+  'actor',
+  'provider',
+  'component',
+  'link',
+  'from',
+  'to',
+  'steps',
+  'interval',
+  'gates',
+  'analysis',
+  'notify',
+]
 const GATE_KEYS = ['probe', 'command', 'webhook', 'prometheus']
 const PROBE_KEYS = ['payload', 'count', 'timeout', 'maxErrorRate', 'maxP95Ms', 'errorMargin', 'latencyMarginMs']
 
@@ -33,7 +52,11 @@ export const PROBE_DEFAULTS = { count: 20, timeout: '2s', maxErrorRate: 1, error
 
 export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
   if (!isSeq(node)) {
-    ctx.at(node, 'WRONG_TYPE', 'rollouts must be a list of { actor | provider | component, from, to, steps, interval, gates }.')
+    ctx.at(
+      node,
+      'WRONG_TYPE',
+      'rollouts must be a list of { actor | provider | component, from, to, steps, interval, gates }.',
+    )
     return []
   }
   const plans: RolloutPlan[] = []
@@ -42,11 +65,23 @@ export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
     const r = entityItem(item, ROLLOUT_KEYS, 'a rollout', ctx)
     if (!r) continue
     const key = entityKey(r.entity)
-    if (seen.has(key)) ctx.at(item, 'DUPLICATE_ENTITY', `${r.entity.kind} ${r.entity.id} has more than one rollout.`, 'Keep one rollout per entity.')
+    if (seen.has(key))
+      ctx.at(
+        item,
+        'DUPLICATE_ENTITY',
+        `${r.entity.kind} ${r.entity.id} has more than one rollout.`,
+        'Keep one rollout per entity.',
+      )
     seen.add(key)
     const version = (k: 'from' | 'to') => {
       const n = r.fields.get(k)
-      if (!n) ctx.at(item, 'MISSING_KEY', `A rollout needs ${k}.`, k === 'from' ? 'Add from: the stable version.' : 'Add to: the new version.')
+      if (!n)
+        ctx.at(
+          item,
+          'MISSING_KEY',
+          `A rollout needs ${k}.`,
+          k === 'from' ? 'Add from: the stable version.' : 'Add to: the new version.',
+        )
       return n ? versionFor(r.entity, n, ctx) : undefined
     }
     const [from, to] = [version('from'), version('to')]
@@ -58,8 +93,26 @@ export function parseRollouts(node: Node, ctx: Ctx): RolloutPlan[] {
     const analysis = analysisNode ? analysisOf(analysisNode, ctx) : undefined
     const notifyNode = r.fields.get('notify')
     const notify = notifyNode ? notifyOf(notifyNode, ctx) : []
-    if (from === undefined || to === undefined || !steps || intervalMs === undefined || !gate || !notify || (analysisNode && !analysis)) continue
-    const plan: RolloutPlan = { entity: r.entity, from, to, steps, intervalMs, ...gate, ...(notify.length ? { notify } : {}), ...(analysis ? { analysis } : {}) }
+    if (
+      from === undefined ||
+      to === undefined ||
+      !steps ||
+      intervalMs === undefined ||
+      !gate ||
+      !notify ||
+      (analysisNode && !analysis)
+    )
+      continue
+    const plan: RolloutPlan = {
+      entity: r.entity,
+      from,
+      to,
+      steps,
+      intervalMs,
+      ...gate,
+      ...(notify.length ? { notify } : {}),
+      ...(analysis ? { analysis } : {}),
+    }
     try {
       validatePlan(plan)
       plans.push(plan)
@@ -80,7 +133,12 @@ function stepsOf(node: Node, ctx: Ctx): Step[] | undefined {
   for (const s of node.items as Node[]) {
     if (isScalar(s) && (s.value === 'pause' || typeof s.value === 'number')) out.push(s.value as Step)
     else {
-      ctx.at(s, 'INVALID_ROLLOUT', `Step ${isScalar(s) ? JSON.stringify(s.value) : ''} is neither a percent nor "pause".`, 'For example [10, 25, pause, 100].')
+      ctx.at(
+        s,
+        'INVALID_ROLLOUT',
+        `Step ${isScalar(s) ? JSON.stringify(s.value) : ''} is neither a percent nor "pause".`,
+        'For example [10, 25, pause, 100].',
+      )
       return undefined
     }
   }
@@ -117,17 +175,33 @@ function gatesOf(node: Node, ctx: Ctx): Gates | undefined {
     }
     const p = entries(probeNode, PROBE_KEYS, 'probe', ctx)
     const payloadNode = p.get('payload')
-    const payload = payloadNode ? str(payloadNode, 'payload', ctx) : (ctx.at(probeNode, 'MISSING_KEY', 'A probe needs payload (the request body).', 'Add payload: "{}".'), undefined)
+    const payload = payloadNode
+      ? str(payloadNode, 'payload', ctx)
+      : (ctx.at(probeNode, 'MISSING_KEY', 'A probe needs payload (the request body).', 'Add payload: "{}".'), undefined)
     const timeoutMs = durationOf(p.get('timeout'), PROBE_DEFAULTS.timeout, 'timeout', ctx)
     const nums = {
       count: numberOf(p.get('count'), PROBE_DEFAULTS.count, 'count', ctx, { min: 1, integer: true }),
-      maxErrorRate: numberOf(p.get('maxErrorRate'), PROBE_DEFAULTS.maxErrorRate, 'maxErrorRate', ctx, { min: 0, max: 100 }),
+      maxErrorRate: numberOf(p.get('maxErrorRate'), PROBE_DEFAULTS.maxErrorRate, 'maxErrorRate', ctx, {
+        min: 0,
+        max: 100,
+      }),
       maxP95Ms: numberOf(p.get('maxP95Ms'), undefined, 'maxP95Ms', ctx, { min: 1 }),
       errorMargin: numberOf(p.get('errorMargin'), PROBE_DEFAULTS.errorMargin, 'errorMargin', ctx, { min: 0, max: 100 }),
-      latencyMarginMs: numberOf(p.get('latencyMarginMs'), PROBE_DEFAULTS.latencyMarginMs, 'latencyMarginMs', ctx, { min: 0 }),
+      latencyMarginMs: numberOf(p.get('latencyMarginMs'), PROBE_DEFAULTS.latencyMarginMs, 'latencyMarginMs', ctx, {
+        min: 0,
+      }),
     }
-    if (payload === undefined || timeoutMs === undefined || Object.values(nums).some((n) => Number.isNaN(n))) return undefined
-    out.probe = { payload, timeoutMs, count: nums.count as number, maxErrorRate: nums.maxErrorRate as number, errorMargin: nums.errorMargin as number, latencyMarginMs: nums.latencyMarginMs as number, ...(nums.maxP95Ms === undefined ? {} : { maxP95Ms: nums.maxP95Ms }) }
+    if (payload === undefined || timeoutMs === undefined || Object.values(nums).some((n) => Number.isNaN(n)))
+      return undefined
+    out.probe = {
+      payload,
+      timeoutMs,
+      count: nums.count as number,
+      maxErrorRate: nums.maxErrorRate as number,
+      errorMargin: nums.errorMargin as number,
+      latencyMarginMs: nums.latencyMarginMs as number,
+      ...(nums.maxP95Ms === undefined ? {} : { maxP95Ms: nums.maxP95Ms }),
+    }
   }
   return out
 }

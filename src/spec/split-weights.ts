@@ -4,7 +4,11 @@ import { weightProblem } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem } from '../subjects/index.js'
 import { type Ctx, versionFor } from './nodes.js'
 
-export function clustersOf(node: Node, ctx: Ctx, entity: EntityRef): Record<string, Record<string, number>> | undefined {
+export function clustersOf(
+  node: Node,
+  ctx: Ctx,
+  entity: EntityRef,
+): Record<string, Record<string, number>> | undefined {
   if (!isMap(node)) {
     ctx.at(node, 'WRONG_TYPE', 'clusters must map cluster names to weights, e.g. { west: { "1.0.0": 100 } }.')
     return undefined
@@ -15,9 +19,18 @@ export function clustersOf(node: Node, ctx: Ctx, entity: EntityRef): Record<stri
     const keyNode = pair.key as Scalar
     const name = String(keyNode?.value)
     // "__proto__" would be taken as the table's prototype, not as a cluster: refused, with its place.
-    const problem = !isScalar(keyNode) ? 'it is not a plain name' : name === '__proto__' ? 'it is the name JavaScript gives an object\'s prototype, which lattice cannot keep as a cluster' : clusterNameProblem(name)
+    const problem = !isScalar(keyNode)
+      ? 'it is not a plain name'
+      : name === '__proto__'
+        ? "it is the name JavaScript gives an object's prototype, which lattice cannot keep as a cluster"
+        : clusterNameProblem(name)
     if (problem) {
-      ctx.at(keyNode, 'INVALID_CLUSTER', `Cluster name ${JSON.stringify(name)} is invalid: ${problem}.`, 'Use the cluster name the servers are configured with.')
+      ctx.at(
+        keyNode,
+        'INVALID_CLUSTER',
+        `Cluster name ${JSON.stringify(name)} is invalid: ${problem}.`,
+        'Use the cluster name the servers are configured with.',
+      )
       ok = false
       continue
     }
@@ -42,12 +55,22 @@ export function weightsOf(node: Node, ctx: Ctx, entity: EntityRef): Record<strin
     const value = isScalar(w) ? w.value : undefined
     const p = typeof value !== 'number' ? 'it is not a number' : weightProblem(value)
     if (p) {
-      ctx.at(w ?? keyNode, 'INVALID_WEIGHT', `Weight ${JSON.stringify(value ?? null)} for ${String(keyNode.value)} is invalid: ${p}.`, 'Use a whole number from 0 to 100.')
+      ctx.at(
+        w ?? keyNode,
+        'INVALID_WEIGHT',
+        `Weight ${JSON.stringify(value ?? null)} for ${String(keyNode.value)} is invalid: ${p}.`,
+        'Use a whole number from 0 to 100.',
+      )
       ok = false
     }
     if (version === undefined) ok = false
     else if (out.some(([v]) => v === version)) {
-      ctx.at(keyNode, 'DUPLICATE_VERSION', `Version "${version}" appears twice (lattice compares version names in Unicode NFC, so composed and decomposed spellings are one version).`, 'Keep one entry per version.')
+      ctx.at(
+        keyNode,
+        'DUPLICATE_VERSION',
+        `Version "${version}" appears twice (lattice compares version names in Unicode NFC, so composed and decomposed spellings are one version).`,
+        'Keep one entry per version.',
+      )
       ok = false
     } else out.push([version, value as number])
   }

@@ -23,7 +23,12 @@ export function isTransient(e: unknown): boolean {
   if (code === 'TIMEOUT' || code === 'DISCONNECT' || code === 'CONNECTION_CLOSED') return true
   // "no suitable peers for placement": a cluster whose JetStream servers all answer but whose meta
   // group has not yet heard of every peer (just started, on a busy machine): it passes in seconds.
-  return isNoResponders(e) || /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|no suitable peers|disconnect|reconnect|connection (closed|draining)/i.test(message)
+  return (
+    isNoResponders(e) ||
+    /time ?out|temporarily unavailable|stream is offline|no (stream )?leader|leader not|quorum|no suitable peers|disconnect|reconnect|connection (closed|draining)/i.test(
+      message,
+    )
+  )
 }
 
 /**
@@ -46,13 +51,21 @@ export function backoff(attempt: number): number {
 export function stateUnavailable(cause: Error, verb: 'opened' | 'answered'): LatticeError {
   const why = (cause.message ?? String(cause)).replace(/\.$/, '')
   if (/jetstream not enabled|no responders/i.test(why) || String((cause as { code?: unknown }).code) === '503') {
-    return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} cannot be opened: ${/no responders|^503$/i.test(why) ? 'no JetStream answers for the --state-creds user\'s account' : why}. History and locking are off.`, {
-      hint: `Use --state-creds (LATTICE_STATE_CREDS) of a user in an account with JetStream enabled, on servers running JetStream. ${WITHOUT_STATE_HINT}`,
-      details: { bucket: BUCKET, stream: STREAM, cause: why, noJetStreamAnswer: true },
-    })
+    return new LatticeError(
+      'STATE_UNAVAILABLE',
+      `The state bucket ${BUCKET} cannot be opened: ${/no responders|^503$/i.test(why) ? "no JetStream answers for the --state-creds user's account" : why}. History and locking are off.`,
+      {
+        hint: `Use --state-creds (LATTICE_STATE_CREDS) of a user in an account with JetStream enabled, on servers running JetStream. ${WITHOUT_STATE_HINT}`,
+        details: { bucket: BUCKET, stream: STREAM, cause: why, noJetStreamAnswer: true },
+      },
+    )
   }
-  return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} (stream ${STREAM}) ${verb === 'opened' ? 'cannot be opened' : 'did not answer'}: ${why}. History and locking are off while it is unreachable.`, {
-    hint: `See which servers are missing with \`lattice status --servers\` and bring them back. ${WITHOUT_STATE_HINT}`,
-    details: { bucket: BUCKET, stream: STREAM, cause: why },
-  })
+  return new LatticeError(
+    'STATE_UNAVAILABLE',
+    `The state bucket ${BUCKET} (stream ${STREAM}) ${verb === 'opened' ? 'cannot be opened' : 'did not answer'}: ${why}. History and locking are off while it is unreachable.`,
+    {
+      hint: `See which servers are missing with \`lattice status --servers\` and bring them back. ${WITHOUT_STATE_HINT}`,
+      details: { bucket: BUCKET, stream: STREAM, cause: why },
+    },
+  )
 }

@@ -101,7 +101,16 @@ export class Journal {
 
   /** First use on this account: what is live now is revision 0 (not drift). Undefined if another writer got there first. */
   async init(mappings: Mappings, jwt: string, who: Who, command: string): Promise<boolean> {
-    const record: RevisionRecord = { revision: 0, time: new Date().toISOString(), kind: 'baseline', who, command: `found by: ${command}`, changes: [], mappings, jwtHash: jwtHash(jwt) }
+    const record: RevisionRecord = {
+      revision: 0,
+      time: new Date().toISOString(),
+      kind: 'baseline',
+      who,
+      command: `found by: ${command}`,
+      changes: [],
+      mappings,
+      jwtHash: jwtHash(jwt),
+    }
     return this.moveHead({ value: { revision: -1, mappings: {} }, kvRevision: 0 }, record)
   }
 
@@ -121,7 +130,13 @@ export class Journal {
   private async moveHead(head: Versioned<Head>, record: RevisionRecord, drift: string[] = []): Promise<boolean> {
     // File the previous record first: a writer that died after its head move may not have.
     if (head.value.last) await this.store.put(this.recordKey(head.value.last.revision), head.value.last)
-    const next: Head = { revision: record.revision, mappings: record.mappings, ...(record.jwtHash ? { jwtHash: record.jwtHash } : {}), last: record, ...(drift.length ? { drift } : {}) }
+    const next: Head = {
+      revision: record.revision,
+      mappings: record.mappings,
+      ...(record.jwtHash ? { jwtHash: record.jwtHash } : {}),
+      last: record,
+      ...(drift.length ? { drift } : {}),
+    }
     if ((await this.store.compareAndSet<Head>(this.headKey, next, head.kvRevision)) === undefined) return false
     await this.store.put(this.recordKey(record.revision), record)
     return true
@@ -143,7 +158,9 @@ export class Journal {
   /** Every committed record, oldest first. */
   async records(): Promise<RevisionRecord[]> {
     const [keys, head] = await Promise.all([this.store.keys(`${this.account}.rev.>`), this.head()])
-    const filed = (await Promise.all(keys.map((k) => this.store.get<RevisionRecord>(k)))).flatMap((r) => (r ? [r.value] : []))
+    const filed = (await Promise.all(keys.map((k) => this.store.get<RevisionRecord>(k)))).flatMap((r) =>
+      r ? [r.value] : [],
+    )
     const byRevision = new Map(filed.map((r) => [r.revision, r]))
     const last = head?.value.last
     if (last) byRevision.set(last.revision, last)
@@ -186,7 +203,12 @@ export function intentAbandoned(intent: Intent, unchangedForMs: number): boolean
 /** Subjects whose routing lattice did not make: recorded drift not yet dealt with, and any since. */
 export function driftedSubjects(head: Head, liveMappings: Mappings): string[] {
   const own = ownUnfinishedSubjects(head, liveMappings)
-  return [...new Set([...(head.drift ?? []), ...changedSubjects(head.mappings, liveMappings).filter((s) => !own.includes(s))])].sort()
+  return [
+    ...new Set([
+      ...(head.drift ?? []),
+      ...changedSubjects(head.mappings, liveMappings).filter((s) => !own.includes(s)),
+    ]),
+  ].sort()
 }
 
 /**
@@ -196,7 +218,9 @@ export function driftedSubjects(head: Head, liveMappings: Mappings): string[] {
 export function ownUnfinishedSubjects(head: Head, liveMappings: Mappings): string[] {
   const intent = head.pending?.jwt ? head.pending.record.mappings : undefined
   if (!intent) return []
-  return changedSubjects(head.mappings, liveMappings).filter((s) => changedSubjects({ [s]: intent[s] } as Mappings, { [s]: liveMappings[s] } as Mappings).length === 0)
+  return changedSubjects(head.mappings, liveMappings).filter(
+    (s) => changedSubjects({ [s]: intent[s] } as Mappings, { [s]: liveMappings[s] } as Mappings).length === 0,
+  )
 }
 
 /** Says so when lattice's own unfinished change is live (see ownUnfinishedSubjects). */
@@ -219,7 +243,7 @@ export function currentWho(env = process.env): Who {
     ? `github ${env.GITHUB_REPOSITORY ?? ''} run ${env.GITHUB_RUN_ID ?? '?'} job ${env.GITHUB_JOB ?? '?'}`
     : env.GITLAB_CI
       ? `gitlab ${env.CI_JOB_URL ?? `${env.CI_PROJECT_PATH ?? ''} job ${env.CI_JOB_ID ?? '?'}`}`
-      : env.BUILD_URL ?? (env.CI ? `ci ${env.CI_JOB_ID ?? env.BUILD_ID ?? ''}`.trim() : undefined)
+      : (env.BUILD_URL ?? (env.CI ? `ci ${env.CI_JOB_ID ?? env.BUILD_ID ?? ''}`.trim() : undefined))
   return { user, host: hostname(), ...(ci ? { ci } : {}) }
 }
 

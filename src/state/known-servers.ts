@@ -18,8 +18,16 @@ const NAME = /^[\x21-\x7e]{1,128}$/
 /** What the bucket holds, checked: anything else written under the key is ignored, not printed. */
 function valid(v: unknown): v is KnownServer {
   const k = v as KnownServer
-  return typeof k === 'object' && k !== null && typeof k.name === 'string' && NAME.test(k.name) && (k.kind === 'server' || k.kind === 'leaf') &&
-    (k.cluster === undefined || (typeof k.cluster === 'string' && NAME.test(k.cluster))) && typeof k.lastSeen === 'string' && !Number.isNaN(Date.parse(k.lastSeen))
+  return (
+    typeof k === 'object' &&
+    k !== null &&
+    typeof k.name === 'string' &&
+    NAME.test(k.name) &&
+    (k.kind === 'server' || k.kind === 'leaf') &&
+    (k.cluster === undefined || (typeof k.cluster === 'string' && NAME.test(k.cluster))) &&
+    typeof k.lastSeen === 'string' &&
+    !Number.isNaN(Date.parse(k.lastSeen))
+  )
 }
 
 export class KnownServers {
@@ -59,7 +67,9 @@ export class KnownServers {
   private async update(fn: (known: KnownServer[]) => KnownServer[]): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<{ servers?: unknown[] }>(this.key)
-      const next = { servers: fn((entry?.value.servers ?? []).filter(valid)).sort((a, b) => a.name.localeCompare(b.name)) }
+      const next = {
+        servers: fn((entry?.value.servers ?? []).filter(valid)).sort((a, b) => a.name.localeCompare(b.name)),
+      }
       if ((await this.store.compareAndSet(this.key, next, entry?.kvRevision ?? 0)) !== undefined) return
     }
   }

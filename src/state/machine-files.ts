@@ -41,7 +41,10 @@ export function readJson<T>(file: string): T | undefined {
 /** The .json files of a directory, sorted by name (none when it does not exist). */
 export function jsonFiles(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => join(dir, f))
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(dir, f))
   } catch {
     return []
   }

@@ -15,7 +15,9 @@ export function replicasOverride(env = process.env): number | undefined {
   if (text === undefined || text === '') return undefined
   const n = Number(text)
   if (!Number.isInteger(n) || n < 1 || n > 5) {
-    throw new LatticeError('INVALID_REPLICAS', `LATTICE_STATE_REPLICAS=${text} is not a replica count.`, { hint: 'Set it to a whole number from 1 to 5 (JetStream allows at most 5), or unset it to let lattice choose.' })
+    throw new LatticeError('INVALID_REPLICAS', `LATTICE_STATE_REPLICAS=${text} is not a replica count.`, {
+      hint: 'Set it to a whole number from 1 to 5 (JetStream allows at most 5), or unset it to let lattice choose.',
+    })
   }
   return n
 }
@@ -50,13 +52,19 @@ export async function withMissingServers(e: unknown, conn: Connection | undefine
  */
 export function namingMissingServers(e: LatticeError, servers: { online: string[]; missing: string[] }): LatticeError {
   const known = [...servers.online, ...servers.missing].sort()
-  const missing = servers.missing.length ? `JetStream servers not answering: ${servers.missing.join(', ')} (of ${known.join(', ')}).` : `Every JetStream server answers (${known.join(', ') || 'none'}).`
+  const missing = servers.missing.length
+    ? `JetStream servers not answering: ${servers.missing.join(', ')} (of ${known.join(', ')}).`
+    : `Every JetStream server answers (${known.join(', ') || 'none'}).`
   const details = { ...e.details, jetStreamServers: servers.online, missingServers: servers.missing }
   if (servers.missing.length > 0 && e.details?.noJetStreamAnswer) {
-    return new LatticeError('STATE_UNAVAILABLE', `The state bucket ${BUCKET} cannot be opened: JetStream did not answer while servers are missing (the cluster electing a new leader after losing one, or without a majority of its servers). History and locking are off while it is unreachable. ${missing}`, {
-      hint: `Bring the missing servers back (\`lattice status --servers\` shows them), or retry in a few seconds if one has just gone away. ${WITHOUT_STATE_HINT}`,
-      details,
-    })
+    return new LatticeError(
+      'STATE_UNAVAILABLE',
+      `The state bucket ${BUCKET} cannot be opened: JetStream did not answer while servers are missing (the cluster electing a new leader after losing one, or without a majority of its servers). History and locking are off while it is unreachable. ${missing}`,
+      {
+        hint: `Bring the missing servers back (\`lattice status --servers\` shows them), or retry in a few seconds if one has just gone away. ${WITHOUT_STATE_HINT}`,
+        details,
+      },
+    )
   }
   return new LatticeError('STATE_UNAVAILABLE', `${e.message} ${missing}`, { hint: e.hint, details })
 }

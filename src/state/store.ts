@@ -19,7 +19,16 @@ import { isLatticeError } from '../errors.js'
 import { redactDeep } from '../redact.js'
 import { openConnection } from '../resolver/connection.js'
 import { LinkGone, goneForGood, unlessGone } from '../resolver/link.js'
-import { BUCKET, NO_RESPONDERS_WAIT_MS, STATE_WAIT_MS, STREAM, backoff, isNoResponders, isTransient, stateUnavailable } from './availability.js'
+import {
+  BUCKET,
+  NO_RESPONDERS_WAIT_MS,
+  STATE_WAIT_MS,
+  STREAM,
+  backoff,
+  isNoResponders,
+  isTransient,
+  stateUnavailable,
+} from './availability.js'
 
 export { BUCKET, STREAM }
 
@@ -136,7 +145,9 @@ export class StateStore {
   async keys(filter: string): Promise<string[]> {
     const prefix = `$KV.${BUCKET}.`
     const si = await this.call(() => this.jsm.streams.info(STREAM, { subjects_filter: prefix + filter }))
-    return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(prefix.length)).sort()
+    return Object.keys(si.state.subjects ?? {})
+      .map((s) => s.slice(prefix.length))
+      .sort()
   }
 
   /** The bucket's replicas and where they are. */
@@ -149,7 +160,9 @@ export class StateStore {
       stream: STREAM,
       replicas: si.config.num_replicas,
       ...(leader ? { leader } : {}),
-      followers: (si.cluster?.replicas ?? []).map((r) => ({ server: r.name, current: r.current, offline: Boolean(r.offline) })).sort((a, b) => a.server.localeCompare(b.server)),
+      followers: (si.cluster?.replicas ?? [])
+        .map((r) => ({ server: r.name, current: r.current, offline: Boolean(r.offline) }))
+        .sort((a, b) => a.server.localeCompare(b.server)),
       values: si.state.messages,
     }
   }
@@ -158,7 +171,8 @@ export class StateStore {
   async scale(replicas: number): Promise<void> {
     await this.call(async () => {
       const si = await this.jsm.streams.info(STREAM)
-      if (si.config.num_replicas !== replicas) await this.jsm.streams.update(STREAM, { ...si.config, num_replicas: replicas })
+      if (si.config.num_replicas !== replicas)
+        await this.jsm.streams.update(STREAM, { ...si.config, num_replicas: replicas })
     })
   }
 

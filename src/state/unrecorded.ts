@@ -35,7 +35,10 @@ const dirOf = (account: string, create = false) => localDir(['unrecorded', accou
 
 /** Save a push; returns the file. Names sort by time. */
 export function saveUnrecorded(push: UnrecordedPush): string {
-  const file = join(dirOf(push.account, true), `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(3).toString('hex')}.json`)
+  const file = join(
+    dirOf(push.account, true),
+    `${String(Date.now()).padStart(15, '0')}-${process.pid}-${randomBytes(3).toString('hex')}.json`,
+  )
   writePrivateJson(file, push)
   return file
 }

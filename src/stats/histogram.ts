@@ -29,7 +29,11 @@ export function histogramCount(counts: readonly number[]): number {
 }
 
 /** The q-quantile (0 < q <= 1) as described above; null for an empty histogram. */
-export function histogramPercentile(counts: readonly number[], q: number, bounds: readonly number[] = LATENCY_BOUNDS_MS): number | null {
+export function histogramPercentile(
+  counts: readonly number[],
+  q: number,
+  bounds: readonly number[] = LATENCY_BOUNDS_MS,
+): number | null {
   checkLength(counts, bounds)
   if (!(q > 0 && q <= 1)) throw new Error(`histogramPercentile: q must be in (0, 1], not ${q}`)
   const total = histogramCount(counts)
@@ -57,5 +61,6 @@ export function histogramMean(counts: readonly number[], bounds: readonly number
 }
 
 function checkLength(counts: readonly number[], bounds: readonly number[]): void {
-  if (counts.length !== bounds.length + 1) throw new Error(`histogram: ${counts.length} buckets, expected ${bounds.length + 1} (the bounds and overflow)`)
+  if (counts.length !== bounds.length + 1)
+    throw new Error(`histogram: ${counts.length} buckets, expected ${bounds.length + 1} (the bounds and overflow)`)
 }

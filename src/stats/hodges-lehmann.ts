@@ -47,7 +47,12 @@ export function hodgesLehmann(x: readonly number[], y: readonly number[], confid
 }
 
 /** `xCounts[i]`, `yCounts[i]`: calls in bin i, whose representative value is `values[i]`. */
-export function hodgesLehmannBinned(xCounts: readonly number[], yCounts: readonly number[], values: readonly number[], confidence = 0.95): HodgesLehmannResult {
+export function hodgesLehmannBinned(
+  xCounts: readonly number[],
+  yCounts: readonly number[],
+  values: readonly number[],
+  confidence = 0.95,
+): HodgesLehmannResult {
   if (xCounts.length !== yCounts.length || xCounts.length !== values.length) {
     throw new Error(`hodgesLehmannBinned: ${xCounts.length} and ${yCounts.length} counts for ${values.length} bins`)
   }
@@ -64,7 +69,8 @@ export function hodgesLehmannBinned(xCounts: readonly number[], yCounts: readonl
 }
 
 function hodgesLehmannCore(xs: Weighted, ys: Weighted, tieSum: number, confidence: number): HodgesLehmannResult {
-  if (!(confidence > 0 && confidence < 1)) throw new Error(`hodgesLehmann: confidence must be between 0 and 1, not ${confidence}`)
+  if (!(confidence > 0 && confidence < 1))
+    throw new Error(`hodgesLehmann: confidence must be between 0 and 1, not ${confidence}`)
   const m = xs.counts.reduce((a, b) => a + b, 0)
   const n = ys.counts.reduce((a, b) => a + b, 0)
   if (m === 0 || n === 0) throw new Error(`hodgesLehmann: empty sample (${m} against ${n} values)`)

@@ -41,7 +41,11 @@ export interface RankGroup {
   y: number
 }
 
-export function mannWhitney(x: readonly number[], y: readonly number[], alternative: Alternative = 'two-sided'): MannWhitneyResult {
+export function mannWhitney(
+  x: readonly number[],
+  y: readonly number[],
+  alternative: Alternative = 'two-sided',
+): MannWhitneyResult {
   return mannWhitneyGroups(groupSamples(x, y).groups, alternative)
 }
 
@@ -49,8 +53,13 @@ export function mannWhitney(x: readonly number[], y: readonly number[], alternat
  * The same test on two histograms over the same ordered bins: `xCounts[i]` and `yCounts[i]`
  * calls fell in bin i. Values within one bin are ties.
  */
-export function mannWhitneyBinned(xCounts: readonly number[], yCounts: readonly number[], alternative: Alternative = 'two-sided'): MannWhitneyResult {
-  if (xCounts.length !== yCounts.length) throw new Error(`mannWhitneyBinned: ${xCounts.length} bins against ${yCounts.length}`)
+export function mannWhitneyBinned(
+  xCounts: readonly number[],
+  yCounts: readonly number[],
+  alternative: Alternative = 'two-sided',
+): MannWhitneyResult {
+  if (xCounts.length !== yCounts.length)
+    throw new Error(`mannWhitneyBinned: ${xCounts.length} bins against ${yCounts.length}`)
   const groups: RankGroup[] = []
   for (let i = 0; i < xCounts.length; i++) {
     if (xCounts[i] > 0 || yCounts[i] > 0) groups.push({ x: xCounts[i], y: yCounts[i] })

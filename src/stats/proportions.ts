@@ -22,19 +22,36 @@ export interface ProportionTestResult {
   stableRate: number
 }
 
-export function errorRateGreater(canaryErrors: number, canaryCalls: number, stableErrors: number, stableCalls: number): ProportionTestResult {
-  for (const [name, v] of [['canary errors', canaryErrors], ['canary calls', canaryCalls], ['stable errors', stableErrors], ['stable calls', stableCalls]] as const) {
+export function errorRateGreater(
+  canaryErrors: number,
+  canaryCalls: number,
+  stableErrors: number,
+  stableCalls: number,
+): ProportionTestResult {
+  for (const [name, v] of [
+    ['canary errors', canaryErrors],
+    ['canary calls', canaryCalls],
+    ['stable errors', stableErrors],
+    ['stable calls', stableCalls],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`errorRateGreater: ${name} must be a count, not ${v}`)
   }
-  if (canaryErrors > canaryCalls || stableErrors > stableCalls) throw new Error('errorRateGreater: more errors than calls')
+  if (canaryErrors > canaryCalls || stableErrors > stableCalls)
+    throw new Error('errorRateGreater: more errors than calls')
   if (canaryCalls === 0 || stableCalls === 0) throw new Error('errorRateGreater: no calls')
   const canaryRate = canaryErrors / canaryCalls
   const stableRate = stableErrors / stableCalls
   const total = canaryCalls + stableCalls
   const errors = canaryErrors + stableErrors
-  const minExpected = Math.min(errors, total - errors) * Math.min(canaryCalls, stableCalls) / total
+  const minExpected = (Math.min(errors, total - errors) * Math.min(canaryCalls, stableCalls)) / total
   if (total <= FISHER_MAX_CALLS || minExpected < 5) {
-    return { method: 'fisher', pValue: fisherGreater(canaryErrors, canaryCalls, stableErrors, stableCalls), z: null, canaryRate, stableRate }
+    return {
+      method: 'fisher',
+      pValue: fisherGreater(canaryErrors, canaryCalls, stableErrors, stableCalls),
+      z: null,
+      canaryRate,
+      stableRate,
+    }
   }
   const pooled = errors / total
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / canaryCalls + 1 / stableCalls))
@@ -47,7 +64,12 @@ export function errorRateGreater(canaryErrors: number, canaryCalls: number, stab
  * which a + b are drawn (the canary's). Table [[a, b], [c, d]] = [[canary errors, canary ok],
  * [stable errors, stable ok]].
  */
-export function fisherGreater(canaryErrors: number, canaryCalls: number, stableErrors: number, stableCalls: number): number {
+export function fisherGreater(
+  canaryErrors: number,
+  canaryCalls: number,
+  stableErrors: number,
+  stableCalls: number,
+): number {
   const N = canaryCalls + stableCalls
   const K = canaryErrors + stableErrors
   const n = canaryCalls

@@ -6,11 +6,16 @@
  */
 export type ControlCommand = 'start' | 'stop' | 'scale'
 
-export const controlCommandSubject = (lattice: string, hostId: string, cmd: ControlCommand) => `wasmbus.ctl.${lattice}.cmd.${hostId}.${cmd}`
+export const controlCommandSubject = (lattice: string, hostId: string, cmd: ControlCommand) =>
+  `wasmbus.ctl.${lattice}.cmd.${hostId}.${cmd}`
 export const inventorySubject = (lattice: string, hostId: string) => `wasmbus.ctl.${lattice}.get.${hostId}.inv`
 export const pingHostsSubject = (lattice: string) => `wasmbus.ctl.${lattice}.ping.hosts`
 
 /** The queue group every instance of one entity joins, whatever its version or host. */
-export function entityQueueGroup(entity: { kind: 'actor' | 'provider' | 'component'; id: string; link?: string }): string {
+export function entityQueueGroup(entity: {
+  kind: 'actor' | 'provider' | 'component'
+  id: string
+  link?: string
+}): string {
   return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? 'default'}` : entity.id
 }

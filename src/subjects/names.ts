@@ -51,7 +51,8 @@ export function tokenProblem(name: string): string | undefined {
 export function routeTokenProblem(name: string): string | undefined {
   const problem = tokenProblem(name)
   if (problem) return problem
-  if (name.length > 4 && name.startsWith('{{') && name.endsWith('}}')) return 'nats-server reads a token "{{...}}" in a mapping destination as a mapping function'
+  if (name.length > 4 && name.startsWith('{{') && name.endsWith('}}'))
+    return 'nats-server reads a token "{{...}}" in a mapping destination as a mapping function'
   if (/^\$[+-]?\d+$/.test(name)) return `nats-server reads "${name}" in a mapping destination as a wildcard reference`
   return undefined
 }
@@ -79,9 +80,11 @@ function textProblem(name: string, what: string): string | undefined {
   const bytes = Buffer.byteLength(name)
   if (bytes > MAX_NAME_BYTES) return `it is ${bytes} bytes long (lattice takes at most ${MAX_NAME_BYTES})`
   if (/[ \t\n\f\r]/.test(name)) return `it contains whitespace (${what} cannot)`
-  if (/\s/u.test(name)) return 'it contains whitespace (lattice refuses every kind, so that names read the same everywhere)'
+  if (/\s/u.test(name))
+    return 'it contains whitespace (lattice refuses every kind, so that names read the same everywhere)'
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/u.test(name)) return 'it contains control characters (lattice refuses them: they are invisible in output)'
+  if (/[\u0000-\u001f\u007f-\u009f]/u.test(name))
+    return 'it contains control characters (lattice refuses them: they are invisible in output)'
   if (/[\uD800-\uDFFF]/u.test(name)) return 'it is not valid Unicode (a lone surrogate)'
   return undefined
 }
@@ -146,7 +149,8 @@ export function versionOfDestination(lattice: string, entity: EntityRef, subject
  * subscribes each function it exports: `{lattice}.{V}.wrpc.{...}`).
  */
 export function servesVersion(lattice: string, entity: EntityRef, version: string, subject: string): boolean {
-  if (entity.kind === 'component') return subject.startsWith(`${lattice}.${version}.${WRPC_TOKEN}.`) && subject !== componentSubject(lattice, version)
+  if (entity.kind === 'component')
+    return subject.startsWith(`${lattice}.${version}.${WRPC_TOKEN}.`) && subject !== componentSubject(lattice, version)
   return subject === versionedSubject(lattice, entity, version)
 }
 
@@ -159,7 +163,9 @@ export function versionQueueGroup(lattice: string, entity: EntityRef, version: s
 /** The component ID of exactly `{lattice}.{id}.wrpc.>` (a component's source, or a version's destination), or undefined. */
 function componentOfSubject(lattice: string, subject: string): string | undefined {
   const rest = subject.startsWith(`${lattice}.`) ? subject.slice(lattice.length + 1).split('.') : []
-  return rest.length === 3 && rest[1] === WRPC_TOKEN && rest[2] === '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
+  return rest.length === 3 && rest[1] === WRPC_TOKEN && rest[2] === '>' && !routeTokenProblem(rest[0])
+    ? rest[0]
+    : undefined
 }
 
 /**
@@ -169,7 +175,9 @@ function componentOfSubject(lattice: string, subject: string): string | undefine
 export function parseComponentCall(lattice: string, subject: string): string | undefined {
   if (!subject.startsWith(`${lattice}.`)) return undefined
   const rest = subject.slice(lattice.length + 1).split('.')
-  return rest.length >= 3 && rest[1] === WRPC_TOKEN && rest[2] !== '>' && !routeTokenProblem(rest[0]) ? rest[0] : undefined
+  return rest.length >= 3 && rest[1] === WRPC_TOKEN && rest[2] !== '>' && !routeTokenProblem(rest[0])
+    ? rest[0]
+    : undefined
 }
 
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
@@ -180,7 +188,8 @@ export function parseUnversionedSubject(lattice: string, subject: string): Entit
   if (!subject.startsWith(prefix)) return undefined
   const rest = subject.slice(prefix.length).split('.')
   if (rest.length === 1 && rest[0].startsWith('M')) return { kind: 'actor', id: rest[0] }
-  if (rest.length === 2 && rest[0].startsWith('V') && rest[1].length > 0) return { kind: 'provider', id: rest[0], link: rest[1] }
+  if (rest.length === 2 && rest[0].startsWith('V') && rest[1].length > 0)
+    return { kind: 'provider', id: rest[0], link: rest[1] }
   return undefined
 }
 
@@ -188,12 +197,16 @@ export function parseUnversionedSubject(lattice: string, subject: string): Entit
  * The entity and version of a versioned subject of `lattice` (what host-core instances
  * subscribe to besides the unversioned one), or undefined if it is not one.
  */
-export function parseVersionedSubject(lattice: string, subject: string): { entity: EntityRef; version: string } | undefined {
+export function parseVersionedSubject(
+  lattice: string,
+  subject: string,
+): { entity: EntityRef; version: string } | undefined {
   const cut = subject.lastIndexOf('.')
   if (cut < 0) return undefined
   const entity = parseUnversionedSubject(lattice, subject.slice(0, cut))
   const version = versionFromToken(subject.slice(cut + 1))
-  if (!entity || entity.kind === 'component' || version === undefined || entityIdProblem(entity.kind, entity.id)) return undefined
+  if (!entity || entity.kind === 'component' || version === undefined || entityIdProblem(entity.kind, entity.id))
+    return undefined
   return { entity, version }
 }
 
@@ -206,5 +219,7 @@ export function entityKey(entity: EntityRef): string {
 /** Human label: "actor MB…" or "provider VA… (link default)". */
 export function entityLabel(entity: EntityRef): string {
   if (entity.kind === 'component') return `component ${entity.id}`
-  return entity.kind === 'provider' ? `provider ${entity.id} (link ${entity.link ?? DEFAULT_LINK})` : `actor ${entity.id}`
+  return entity.kind === 'provider'
+    ? `provider ${entity.id} (link ${entity.link ?? DEFAULT_LINK})`
+    : `actor ${entity.id}`
 }

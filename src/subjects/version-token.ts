@@ -29,7 +29,8 @@ export function versionFromToken(token: string): string | undefined {
 /** Why `version` cannot be used, or undefined when it can. */
 export function versionProblem(version: string): string | undefined {
   if (version.length === 0) return 'it is empty'
-  if (Buffer.byteLength(normalizeVersion(version), 'utf8') > MAX_VERSION_BYTES) return `it is longer than ${MAX_VERSION_BYTES} bytes`
+  if (Buffer.byteLength(normalizeVersion(version), 'utf8') > MAX_VERSION_BYTES)
+    return `it is longer than ${MAX_VERSION_BYTES} bytes`
   if (/\s/u.test(version)) return 'it contains whitespace'
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/u.test(version)) return 'it contains control characters'

@@ -26,7 +26,15 @@ export interface TrafficTally {
 }
 
 export function emptyTally(): TrafficTally {
-  return { sent: 0, answered: {}, failed: {}, unversioned: { answered: 0, failed: 0 }, noResponders: 0, timeouts: 0, pending: 0 }
+  return {
+    sent: 0,
+    answered: {},
+    failed: {},
+    unversioned: { answered: 0, failed: 0 },
+    noResponders: 0,
+    timeouts: 0,
+    pending: 0,
+  }
 }
 
 interface Pending {
@@ -57,7 +65,8 @@ export class Caller {
   /** Watch exactly these versions (version -> versioned subject), so that calls routed there are told apart. */
   async watch(versions: Record<string, string>): Promise<void> {
     const wanted = new Map(Object.entries(versions).map(([v, s]) => [s, v]))
-    for (const [subject, sub] of this.watched) if (!wanted.has(subject)) (sub.unsubscribe(), this.watched.delete(subject))
+    for (const [subject, sub] of this.watched)
+      if (!wanted.has(subject)) (sub.unsubscribe(), this.watched.delete(subject))
     for (const [subject, version] of wanted) {
       if (this.watched.has(subject)) continue
       this.watched.set(subject, this.nc.subscribe(subject, { callback: (_, msg) => this.seen(msg, version) }))
@@ -85,7 +94,13 @@ export class Caller {
   /** The counts so far (a copy). */
   counts(): TrafficTally {
     const t = this.tally
-    return { ...t, answered: { ...t.answered }, failed: { ...t.failed }, unversioned: { ...t.unversioned }, pending: this.pending.size }
+    return {
+      ...t,
+      answered: { ...t.answered },
+      failed: { ...t.failed },
+      unversioned: { ...t.unversioned },
+      pending: this.pending.size,
+    }
   }
 
   /** True once every call sent has been answered or given up on. */

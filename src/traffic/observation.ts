@@ -51,13 +51,15 @@ export class Observation {
    * forced) waits about one report interval, so every reporting host has been heard from.
    */
   async watch(entities: ObservedEntity[], subscriptions: Subscriber[]): Promise<void> {
-    if (this.mode !== 'subscribe') await (this.ready ??= new Promise((r) => setTimeout(r, DEFAULT_METRICS_INTERVAL_MS * 1.25)))
+    if (this.mode !== 'subscribe')
+      await (this.ready ??= new Promise((r) => setTimeout(r, DEFAULT_METRICS_INTERVAL_MS * 1.25)))
     const fresh = this.collector.fresh()
     this.choices = new Map<string, SourceChoice>(
       entities.map((e): [string, SourceChoice] => {
         if (this.mode === 'subscribe') return [e.key, { by: 'subscription' }]
         // wasmCloud hosts send no reports: a component is always observed directly.
-        if (e.entity.kind === 'component') return [e.key, { by: 'subscription', reason: 'wasmCloud components send no reports' }]
+        if (e.entity.kind === 'component')
+          return [e.key, { by: 'subscription', reason: 'wasmCloud components send no reports' }]
         if (this.mode === 'reports') return [e.key, { by: 'reports' }]
         const c = reportCoverage(this.lattice, e.entity, Object.keys(e.subjects), subscriptions, fresh)
         return [e.key, c.covered ? { by: 'reports' } : { by: 'subscription', reason: c.reason }]
@@ -75,7 +77,8 @@ export class Observation {
   async ratesReady(): Promise<void> {
     if (![...this.choices.values()].some((c) => c.by === 'reports')) return
     const until = Date.now() + 3 * DEFAULT_METRICS_INTERVAL_MS
-    while (Date.now() < until && !this.collector.fresh().every((r) => this.reported.hasRate(r.host))) await new Promise((r) => setTimeout(r, 50))
+    while (Date.now() < until && !this.collector.fresh().every((r) => this.reported.hasRate(r.host)))
+      await new Promise((r) => setTimeout(r, 50))
   }
 
   /** Each entity's source, as last chosen. */
@@ -89,7 +92,11 @@ export class Observation {
     const byReports = this.reported.take()
     const out: Counts = {}
     // From reports, only the versions watched count (as by subscription, which watches only those).
-    for (const [key, c] of this.choices) out[key] = c.by === 'reports' ? Object.fromEntries((this.versions.get(key) ?? []).map((v) => [v, byReports[key]?.[v] ?? 0])) : (bySub[key] ?? {})
+    for (const [key, c] of this.choices)
+      out[key] =
+        c.by === 'reports'
+          ? Object.fromEntries((this.versions.get(key) ?? []).map((v) => [v, byReports[key]?.[v] ?? 0]))
+          : (bySub[key] ?? {})
     return out
   }
 
@@ -104,7 +111,11 @@ export class Observation {
     // A host that stopped reporting stops counting after two of its intervals (its last rate until then).
     const rates = this.reported.rate(this.collector.fresh(2).map((r) => r.host))
     const out: Counts = {}
-    for (const [key, c] of this.choices) out[key] = c.by === 'reports' ? Object.fromEntries((this.versions.get(key) ?? []).map((v) => [v, (rates[key]?.[v] ?? 0) * seconds])) : (bySub[key] ?? {})
+    for (const [key, c] of this.choices)
+      out[key] =
+        c.by === 'reports'
+          ? Object.fromEntries((this.versions.get(key) ?? []).map((v) => [v, (rates[key]?.[v] ?? 0) * seconds]))
+          : (bySub[key] ?? {})
     return out
   }
 
@@ -176,5 +187,7 @@ export class Observation {
 /** How the source reads in text: "observed from host reports" / "observed by subscription (why)". */
 export function describeSource(c: SourceChoice | undefined): string {
   if (!c) return ''
-  return c.by === 'reports' ? 'observed from host reports' : `observed by subscription${c.reason ? ` (${c.reason})` : ''}`
+  return c.by === 'reports'
+    ? 'observed from host reports'
+    : `observed by subscription${c.reason ? ` (${c.reason})` : ''}`
 }

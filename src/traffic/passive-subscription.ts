@@ -24,7 +24,8 @@ export class SplitObserver {
   /** Watch exactly these entities and versions (subscriptions are added and dropped to match). */
   async watch(entities: WatchedEntity[]): Promise<void> {
     const wanted = new Map<string, [string, string]>()
-    for (const e of entities) for (const [version, subject] of Object.entries(e.subjects)) wanted.set(subject, [e.key, version])
+    for (const e of entities)
+      for (const [version, subject] of Object.entries(e.subjects)) wanted.set(subject, [e.key, version])
     for (const [subject, sub] of this.subs) {
       if (!wanted.has(subject)) {
         sub.unsubscribe()
@@ -35,7 +36,12 @@ export class SplitObserver {
       if (this.subs.has(subject)) continue
       const bucket = (this.counts[key] ??= {})
       bucket[version] ??= 0
-      this.subs.set(subject, this.nc.subscribe(subject, { callback: () => (this.counts[key][version] = (this.counts[key][version] ?? 0) + 1) }))
+      this.subs.set(
+        subject,
+        this.nc.subscribe(subject, {
+          callback: () => (this.counts[key][version] = (this.counts[key][version] ?? 0) + 1),
+        }),
+      )
     }
     await this.nc.flush()
   }
@@ -43,7 +49,9 @@ export class SplitObserver {
   /** The counts since the previous take, and start counting afresh. */
   take(): Counts {
     const out = this.counts
-    this.counts = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Object.fromEntries(Object.keys(v).map((version) => [version, 0]))]))
+    this.counts = Object.fromEntries(
+      Object.entries(out).map(([k, v]) => [k, Object.fromEntries(Object.keys(v).map((version) => [version, 0]))]),
+    )
     return out
   }
 

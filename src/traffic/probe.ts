@@ -49,12 +49,26 @@ export async function probe(nc: Connection, subject: string, opts: ProbeOptions)
         const code = (e as { code?: string }).code
         // A timeout took at least the timeout: leaving it out would make p95 look better than it was.
         if (code === 'TIMEOUT') latencies.push(opts.timeoutMs)
-        failures.add(code === '503' ? 'no responders' : code === 'TIMEOUT' ? `timeout (${opts.timeoutMs} ms)` : (e as Error).message)
+        failures.add(
+          code === '503'
+            ? 'no responders'
+            : code === 'TIMEOUT'
+              ? `timeout (${opts.timeoutMs} ms)`
+              : (e as Error).message,
+        )
       }
     }
   }
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, opts.count) }, worker))
-  return { subject, sent: opts.count, ok, errorRate: ((opts.count - ok) / opts.count) * 100, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), failures: [...failures].slice(0, 3) }
+  return {
+    subject,
+    sent: opts.count,
+    ok,
+    errorRate: ((opts.count - ok) / opts.count) * 100,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    failures: [...failures].slice(0, 3),
+  }
 }
 
 /** Nearest-rank percentile; 0 for no samples. */

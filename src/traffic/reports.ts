@@ -98,7 +98,13 @@ export interface Coverage {
  * means some calls would be missed, so the entity is observed by subscription. wasmCloud
  * components never report.
  */
-export function reportCoverage(lattice: string, entity: EntityRef, versions: string[], subscriptions: Subscriber[], reports: MetricsReport[]): Coverage {
+export function reportCoverage(
+  lattice: string,
+  entity: EntityRef,
+  versions: string[],
+  subscriptions: Subscriber[],
+  reports: MetricsReport[],
+): Coverage {
   if (entity.kind === 'component') return { covered: false, reason: 'wasmCloud components send no reports' }
   if (versions.length === 0) return { covered: false, reason: 'no version to observe' }
   const key = entityKey(entity)
@@ -110,13 +116,20 @@ export function reportCoverage(lattice: string, entity: EntityRef, versions: str
     for (const r of reports) {
       for (const v of r.versions) {
         if (v.version !== version || entityKey(v) !== key) continue
-        if (typeof v.instances !== 'number') return { covered: false, reason: `host ${r.host} reports no instance count` }
+        if (typeof v.instances !== 'number')
+          return { covered: false, reason: `host ${r.host} reports no instance count` }
         reported += v.instances
       }
     }
     if (subscribers !== reported) {
       const missing = Math.max(0, subscribers - reported)
-      return { covered: false, reason: missing > 0 ? `${missing} of ${subscribers} instances of ${version} are on hosts that do not report` : `the reports and the subscriptions of ${version} disagree (${reported} and ${subscribers})` }
+      return {
+        covered: false,
+        reason:
+          missing > 0
+            ? `${missing} of ${subscribers} instances of ${version} are on hosts that do not report`
+            : `the reports and the subscriptions of ${version} disagree (${reported} and ${subscribers})`,
+      }
     }
   }
   return { covered: true }

@@ -3,21 +3,30 @@ import type { AnalysisRecord, Judgement, VersionSummary } from '../analysis/reco
 import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
 
-export const ms = (x: number | null) => (x === null ? '-' : x >= 100 ? `${Math.round(x)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`)
+export const ms = (x: number | null) =>
+  x === null ? '-' : x >= 100 ? `${Math.round(x)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`
 const pct = (x: number | null) => (x === null ? '-' : `${x.toFixed(x > 0 && x < 1 ? 2 : 1)}%`)
 
 export const VERSION_COLUMNS = ['VERSION', 'CALLS', 'ERRORS', 'P50', 'P95', 'P99']
 
 /** One row per version: calls, error rate, p50/p95/p99 (the terminal's table and the dashboard's). */
 export function versionRows(versions: Record<string, VersionSummary>, roles: Record<string, string> = {}): string[][] {
-  return Object.entries(versions).map(([v, s]) => [`${v}${roles[v] ? ` (${roles[v]})` : ''}`, String(s.calls), pct(s.errorRate), ms(s.p50), ms(s.p95), ms(s.p99)])
+  return Object.entries(versions).map(([v, s]) => [
+    `${v}${roles[v] ? ` (${roles[v]})` : ''}`,
+    String(s.calls),
+    pct(s.errorRate),
+    ms(s.p50),
+    ms(s.p95),
+    ms(s.p99),
+  ])
 }
 
 export function versionTable(versions: Record<string, VersionSummary>, roles: Record<string, string> = {}): string {
   return table(VERSION_COLUMNS, versionRows(versions, roles))
 }
 
-const markOf = (paint: Paint) => (o: string) => (o === 'pass' ? paint.ok('PASS') : o === 'fail' ? paint.bad('FAIL') : o.toUpperCase())
+const markOf = (paint: Paint) => (o: string) =>
+  o === 'pass' ? paint.ok('PASS') : o === 'fail' ? paint.bad('FAIL') : o.toUpperCase()
 
 /** The judgement's first line: its outcome and window. */
 export function judgementHead(j: Judgement, paint: Paint = PLAIN): string {
@@ -26,7 +35,9 @@ export function judgementHead(j: Judgement, paint: Paint = PLAIN): string {
 
 /** One line per metric: its outcome and why. */
 export function verdictLines(j: Judgement, paint: Paint = PLAIN): string[] {
-  return j.verdicts.map((v) => `${markOf(paint)(v.outcome)} ${v.metric}${v.critical ? '' : ' (not critical)'}: ${v.summary}`)
+  return j.verdicts.map(
+    (v) => `${markOf(paint)(v.outcome)} ${v.metric}${v.critical ? '' : ' (not critical)'}: ${v.summary}`,
+  )
 }
 
 /** The judgement as lines: the versions' table, then one line per metric. */

@@ -95,8 +95,11 @@ export class RolloutView {
     if (e.judgement) this.analysis = judgementLines(e.judgement, this.roles, this.paint)
     if (e.type === 'started' && e.message) this.analysis = [e.message.replace(/^.*; analysis /, 'analysis ')]
     if (e.observed !== undefined) this.status.observed = `${e.observed.toFixed(1)}%`
-    if (e.gate) this.gates.push(`${e.gate.pass ? this.paint.ok('✔') : this.paint.bad('✖')} ${e.gate.gate}: ${e.gate.detail}`)
-    this.status.phase = { paused: 'paused', 'rolled-back': 'rolled back', held: 'held', completed: 'completed' }[e.type as string] ?? (e.type === 'promoted' ? 'running' : this.status.phase)
+    if (e.gate)
+      this.gates.push(`${e.gate.pass ? this.paint.ok('✔') : this.paint.bad('✖')} ${e.gate.gate}: ${e.gate.detail}`)
+    this.status.phase =
+      { paused: 'paused', 'rolled-back': 'rolled back', held: 'held', completed: 'completed' }[e.type as string] ??
+      (e.type === 'promoted' ? 'running' : this.status.phase)
     this.lines = [...this.lines, eventLine(e)].slice(-5)
     this.redraw()
   }
@@ -126,12 +129,21 @@ export function renderRollout(r: RolloutRecord): string {
     `Status:    ${r.phase}${r.message ? ` (${r.message})` : ''}`,
     `Step:      ${done} of ${numbered}`,
     `Set:       ${r.setWeight}%    Observed: ${r.observedWeight === undefined ? '-' : `${r.observedWeight.toFixed(1)}%`}${sharesText(r.observedShares)}${byText(r.observedBy)}`,
-    `Stable:    ${r.stable ? Object.entries(r.stable).map(([v, w]) => `${v} ${w}%`).join(', ') : '(no mapping)'}`,
+    `Stable:    ${
+      r.stable
+        ? Object.entries(r.stable)
+            .map(([v, w]) => `${v} ${w}%`)
+            .join(', ')
+        : '(no mapping)'
+    }`,
     ...renderAnalysis(r.analysis, { [r.plan.to]: 'canary', [r.plan.from]: 'stable' }),
     `Gates:     ${r.gates.length ? r.gates.map((g) => `${g.pass ? '✔' : '✖'} ${g.gate}: ${g.detail}`).join('\n           ') : '-'}`,
     `Started:   ${r.startedAt} by ${whoText(r.who)}`,
     `Updated:   ${r.updatedAt}`,
   ]
-  if (r.abortRequested) lines.push(`Abort:     requested by ${r.abortRequested.who.user}@${r.abortRequested.who.host} at ${r.abortRequested.at}`)
+  if (r.abortRequested)
+    lines.push(
+      `Abort:     requested by ${r.abortRequested.who.user}@${r.abortRequested.who.host} at ${r.abortRequested.at}`,
+    )
   return lines.join('\n')
 }

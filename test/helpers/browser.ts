@@ -18,7 +18,19 @@ export const noBrowser: string | undefined = skips.noChromium()
 
 // Without the background-networking flags Chromium keeps trying to reach Google's services,
 // which a closed network refuses many times a second.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--disable-extensions', '--no-default-browser-check', '--mute-audio']
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--disable-extensions',
+  '--no-default-browser-check',
+  '--mute-audio',
+]
 
 export interface TestBrowser {
   context: BrowserContext
@@ -31,7 +43,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
   if (noBrowser) throw new Error(noBrowser)
   const profile = mkdtempSync(join(tmpdir(), 'lattice-chromium-'))
   // A persistent context is how playwright passes our own --user-data-dir (a fresh tmp one).
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 }, timeout: 60_000 })
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 60_000,
+  })
   return {
     context,
     async newPage(viewport = { width: 1280, height: 800 }) {
@@ -50,18 +68,30 @@ export async function launchBrowser(): Promise<TestBrowser> {
 export type DashboardStats = PageStats
 
 /** window.__latticeDashboard of a dashboard page. */
-export const dashboardStats = (page: Page): Promise<DashboardStats> => page.evaluate(() => (globalThis as unknown as { __latticeDashboard: DashboardStats }).__latticeDashboard)
+export const dashboardStats = (page: Page): Promise<DashboardStats> =>
+  page.evaluate(() => (globalThis as unknown as { __latticeDashboard: DashboardStats }).__latticeDashboard)
 
 /** Opens a dashboard URL (with its ?token=) and waits until the page has drawn its first frame. */
-export async function openDashboard(b: TestBrowser, url: string, viewport?: { width: number; height: number }): Promise<Page> {
+export async function openDashboard(
+  b: TestBrowser,
+  url: string,
+  viewport?: { width: number; height: number },
+): Promise<Page> {
   const page = await b.newPage(viewport)
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   await page.goto(url)
   try {
-    await page.waitForFunction(() => ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0, undefined, { timeout: 30_000 })
+    await page.waitForFunction(
+      () =>
+        ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0,
+      undefined,
+      { timeout: 30_000 },
+    )
   } catch (e) {
-    throw new Error(`the dashboard drew no frame within 30 s${errors.length ? `; page errors: ${errors.join('; ')}` : ''}: ${(e as Error).message}`)
+    throw new Error(
+      `the dashboard drew no frame within 30 s${errors.length ? `; page errors: ${errors.join('; ')}` : ''}: ${(e as Error).message}`,
+    )
   }
   return page
 }

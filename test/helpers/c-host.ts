@@ -38,12 +38,26 @@ export function buildCHost(variant: CHostVariant = 'ok'): Promise<string> {
 }
 
 async function build(variant: CHostVariant): Promise<string> {
-  if (!existsSync('/usr/include/nats/nats.h') && !existsSync('/usr/local/include/nats/nats.h')) throw new Error(`libnats-dev is not installed (no nats/nats.h).\n${LIBNATS_HINT}`)
+  if (!existsSync('/usr/include/nats/nats.h') && !existsSync('/usr/local/include/nats/nats.h'))
+    throw new Error(`libnats-dev is not installed (no nats/nats.h).\n${LIBNATS_HINT}`)
   outDir ??= mkdtempSync(join(tmpdir(), 'lattice-host-c-'))
   const out = join(outDir, `host-c-${variant}`)
-  const args = ['-s', '-C', C_HOST_DIR, `OUT=${out}`, `CFLAGS=${process.env.LATTICE_C_HOST_CFLAGS ?? '-O2 -g -Wall -Wextra -Werror -std=gnu11'}`, `BROKEN=${variant === 'ok' ? '' : `-D${variant}`}`]
+  const args = [
+    '-s',
+    '-C',
+    C_HOST_DIR,
+    `OUT=${out}`,
+    `CFLAGS=${process.env.LATTICE_C_HOST_CFLAGS ?? '-O2 -g -Wall -Wextra -Werror -std=gnu11'}`,
+    `BROKEN=${variant === 'ok' ? '' : `-D${variant}`}`,
+  ]
   await new Promise<void>((resolve, reject) =>
-    execFile('make', args, { timeout: 120_000 }, (err, stdout, stderr) => (err ? reject(new Error(`building the C host (${variant}) failed: ${err.message}\n${stdout}${stderr}\n${LIBNATS_HINT}`)) : resolve())),
+    execFile('make', args, { timeout: 120_000 }, (err, stdout, stderr) =>
+      err
+        ? reject(
+            new Error(`building the C host (${variant}) failed: ${err.message}\n${stdout}${stderr}\n${LIBNATS_HINT}`),
+          )
+        : resolve(),
+    ),
   )
   return out
 }
@@ -62,6 +76,11 @@ export interface CHost {
  * box (2.15.1 answered "Authorization Violation" to one start in a full matrix run, never alone)
  * is tried again, twice at most.
  */
+/** The arguments that put a C host in lattice "default" of the test lattice at `url`, with `creds`. */
+export function cHostLatticeArgs(l: { url: string; appCredsFile: string }): string[] {
+  return ['--servers', l.url, '--creds', l.appCredsFile, '--lattice', 'default']
+}
+
 export async function startCHost(bin: string, args: string[]): Promise<CHost> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -27,5 +27,7 @@ export async function historyOf(env: Record<string, string>, id?: string): Promi
 
 /** The live weights of entity `id` as `lattice status --json` reads them (undefined: not routed). */
 export async function weightsOf(env: Record<string, string>, id: string): Promise<Record<string, number> | undefined> {
-  return json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env)).routes.find((r) => r.id === id)?.weights
+  return json<{ routes: { id: string; weights: Record<string, number> }[] }>(
+    await lattice(['status', '--json'], env),
+  ).routes.find((r) => r.id === id)?.weights
 }

@@ -34,14 +34,26 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 const CLI_LIMIT_MS = 60_000
 
 /** `cwd`: where it runs (default: the test's own directory). */
-export function lattice(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<CliResult> {
+export function lattice(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: CLI_LIMIT_MS }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-      // Say so when this helper killed it: otherwise a starved machine reads as "exit 1, no output".
-      const killed = err && (err as { killed?: boolean }).killed ? `\n[test helper: lattice ${args.slice(0, 2).join(' ')} killed after ${CLI_LIMIT_MS / 1000} s, still running]` : ''
-      resolve({ code, stdout, stderr: stderr + killed })
-    })
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: CLI_LIMIT_MS },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+        // Say so when this helper killed it: otherwise a starved machine reads as "exit 1, no output".
+        const killed =
+          err && (err as { killed?: boolean }).killed
+            ? `\n[test helper: lattice ${args.slice(0, 2).join(' ')} killed after ${CLI_LIMIT_MS / 1000} s, still running]`
+            : ''
+        resolve({ code, stdout, stderr: stderr + killed })
+      },
+    )
   })
 }
 
@@ -68,7 +80,11 @@ process.on('exit', () => {
 
 /** Start `lattice` in the background with the same env as `lattice()`; `cwd`: where it runs. */
 export function background(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): CliRun {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd, env: cleanEnv({ NO_COLOR: '1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cleanEnv({ NO_COLOR: '1', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   running.add(proc)
   let stdout = ''
   let stderr = ''
@@ -92,7 +108,10 @@ export function background(args: string[], env: Record<string, string | undefine
     async waitFor(re, ms = 60_000, text = output) {
       const deadline = Date.now() + ms
       while (!re.test(text())) {
-        if (ended) throw new Error(`lattice ${args.slice(0, 2).join(' ')} ended (${proc.exitCode ?? proc.signalCode}) before ${re}:\n${output()}`)
+        if (ended)
+          throw new Error(
+            `lattice ${args.slice(0, 2).join(' ')} ended (${proc.exitCode ?? proc.signalCode}) before ${re}:\n${output()}`,
+          )
         if (Date.now() > deadline) throw new Error(`no ${re} within ${ms} ms:\n${output()}`)
         await new Promise((r) => setTimeout(r, 100))
       }

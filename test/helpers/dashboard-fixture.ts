@@ -10,7 +10,17 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ActionAnswer, Backfill, DashboardEvents, EntityFrame, Frame, HistoryEvent, Hello, RolloutsEvent, ServersEvent } from '../../src/dashboard/model.js'
+import type {
+  ActionAnswer,
+  Backfill,
+  DashboardEvents,
+  EntityFrame,
+  Frame,
+  HistoryEvent,
+  Hello,
+  RolloutsEvent,
+  ServersEvent,
+} from '../../src/dashboard/model.js'
 
 export const PAGE_DIR = fileURLToPath(new URL('../../dist/dashboard-page', import.meta.url))
 
@@ -65,7 +75,13 @@ export interface DashboardFixture {
   close(): Promise<void>
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.svg': 'image/svg+xml' }
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+}
 const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 interface EntityState {
@@ -111,7 +127,9 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
       observed: e.observed[v] ?? 0,
       rate: 20 + j,
       instances: 1 + j,
-      ...(o.metrics ? { errorRate: 0.002 * (j + 1) + 0.001 * Math.sin(t / 5000), p95Ms: 12 + 3 * j + Math.sin(t / 7000) } : {}),
+      ...(o.metrics
+        ? { errorRate: 0.002 * (j + 1) + 0.001 * Math.sin(t / 5000), p95Ms: 12 + 3 * j + Math.sin(t / 7000) }
+        : {}),
     })),
   })
   const step = () => {
@@ -128,7 +146,14 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     const t = Date.now()
     return { t, entities: ents.map((e) => frameOf(e, t)) }
   }
-  const hello: Hello = { lattice: 'fixture', account: 'ADZQ4V7ACCOUNTPUBLICKEYFORTHEFIXTUREXXXXXXXXXXXXXXXXXXXX', readOnly: o.readOnly ?? false, version: '0.0.0-fixture', intervalMs, windowMs: 15 * 60_000 }
+  const hello: Hello = {
+    lattice: 'fixture',
+    account: 'ADZQ4V7ACCOUNTPUBLICKEYFORTHEFIXTUREXXXXXXXXXXXXXXXXXXXX',
+    readOnly: o.readOnly ?? false,
+    version: '0.0.0-fixture',
+    intervalMs,
+    windowMs: 15 * 60_000,
+  }
   const backfill = (): Backfill => {
     const points = o.backfillPoints ?? 0
     const now = Date.now()
@@ -136,7 +161,12 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
     const series: Backfill['series'] = {}
     for (const e of ents) {
       series[e.key] = {}
-      for (const v of versions) series[e.key][v] = { weight: t.map(() => e.weights[v]), observed: t.map(() => e.observed[v]), ...(o.metrics ? { errorRate: t.map(() => 0.001), p95Ms: t.map(() => 10) } : {}) }
+      for (const v of versions)
+        series[e.key][v] = {
+          weight: t.map(() => e.weights[v]),
+          observed: t.map(() => e.observed[v]),
+          ...(o.metrics ? { errorRate: t.map(() => 0.001), p95Ms: t.map(() => 10) } : {}),
+        }
     }
     return { t, series }
   }
@@ -181,15 +211,20 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
       if (!tokenOk) return plain(res, 403, 'token refused')
       return file(res, 'index.html')
     }
-    if (req.method === 'GET' && url.pathname.startsWith('/assets/')) return file(res, url.pathname.slice('/assets/'.length))
-    if (req.method === 'GET' && url.pathname === '/api/snapshot') return tokenOk ? json(res, 200, { hello }) : plain(res, 403, 'token refused')
+    if (req.method === 'GET' && url.pathname.startsWith('/assets/'))
+      return file(res, url.pathname.slice('/assets/'.length))
+    if (req.method === 'GET' && url.pathname === '/api/snapshot')
+      return tokenOk ? json(res, 200, { hello }) : plain(res, 403, 'token refused')
     if (req.method === 'GET' && url.pathname === '/events') {
       if (!tokenOk) return plain(res, 403, 'token refused')
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' })
       clients.add(res)
       fx.connections++
       res.on('close', () => clients.delete(res))
-      const first: [keyof DashboardEvents, unknown][] = [['hello', hello], ['backfill', backfill()]]
+      const first: [keyof DashboardEvents, unknown][] = [
+        ['hello', hello],
+        ['backfill', backfill()],
+      ]
       if (o.rollouts) first.push(['rollouts', o.rollouts])
       if (o.history) first.push(['history', o.history])
       if (o.servers) first.push(['servers', o.servers])
@@ -210,8 +245,12 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
           parsed = JSON.parse(body)
         } catch {}
         posted.push({ path: url.pathname, headers: req.headers, body: parsed })
-        if (req.headers['x-lattice-token'] !== token) return json(res, 403, { ok: false, error: { code: 'TOKEN', message: 'token refused' } })
-        const a = o.answer?.(url.pathname, parsed) ?? { status: 200, body: { ok: true, message: `done: ${url.pathname}` } as ActionAnswer }
+        if (req.headers['x-lattice-token'] !== token)
+          return json(res, 403, { ok: false, error: { code: 'TOKEN', message: 'token refused' } })
+        const a = o.answer?.(url.pathname, parsed) ?? {
+          status: 200,
+          body: { ok: true, message: `done: ${url.pathname}` } as ActionAnswer,
+        }
         json(res, a.status, a.body)
       })
       return
@@ -240,7 +279,11 @@ export async function startDashboardFixture(o: FixtureOptions = {}): Promise<Das
 function file(res: ServerResponse, name: string): void {
   const path = join(PAGE_DIR, name)
   if (name.includes('..') || name.includes('/') || !existsSync(path)) return plain(res, 404, 'not found')
-  res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' })
+  res.writeHead(200, {
+    'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+  })
   res.end(readFileSync(path))
 }
 

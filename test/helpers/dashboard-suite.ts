@@ -26,7 +26,12 @@ export interface DashboardSuite {
   /** Poll the snapshot until `ok` holds (a loaded machine: a deadline, not a sleep). */
   snapshotUntil(ok: (s: Snapshot) => boolean, ms?: number, d?: RunningDashboard): Promise<Snapshot>
   /** POST an action with the token (headers given override it). */
-  post(path: string, body: unknown, headers?: Record<string, string>, d?: RunningDashboard): Promise<Answer & { answer: ActionAnswer }>
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+    d?: RunningDashboard,
+  ): Promise<Answer & { answer: ActionAnswer }>
   /** The actor's entity in a frame. */
   entityOf(f: Frame | undefined): Frame['entities'][number] | undefined
   /** No seed or creds content in anything served. */
@@ -63,7 +68,10 @@ export function useDashboardSuite(instances: { v1: number; v2: number }): Dashbo
     return s
   }
   suite.post = (path, body, headers = {}, d = suite.dash) =>
-    http(d.port, 'POST', path, { headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': d.token, ...headers }, body: JSON.stringify(body) }).then((a) => {
+    http(d.port, 'POST', path, {
+      headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': d.token, ...headers },
+      body: JSON.stringify(body),
+    }).then((a) => {
       suite.served.push(a.body)
       return { ...a, answer: JSON.parse(a.body) as ActionAnswer }
     })
@@ -73,9 +81,13 @@ export function useDashboardSuite(instances: { v1: number; v2: number }): Dashbo
     const text = suite.served.join('\n')
     expect(text.length).toBeGreaterThan(1000)
     expect(text).not.toMatch(/S[OAU][A-Z2-7]{56}/)
-    for (const file of [l.operatorSeedFile, l.signingKeySeedFile]) expect(text).not.toContain(readFileSync(file, 'utf8').trim())
+    for (const file of [l.operatorSeedFile, l.signingKeySeedFile])
+      expect(text).not.toContain(readFileSync(file, 'utf8').trim())
     for (const file of [l.sysCredsFile, l.appCredsFile]) {
-      for (const line of readFileSync(file, 'utf8').split('\n').filter((x) => x.length > 20)) expect(text).not.toContain(line.trim())
+      for (const line of readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((x) => x.length > 20))
+        expect(text).not.toContain(line.trim())
     }
   }
   return suite

@@ -13,16 +13,29 @@ export interface CountingActor {
 }
 
 /** One host per placement, each running `version` of `actor` on the connection given. */
-export async function countingActor(actor: string, placements: { version: string; nc: NatsConnection }[]): Promise<CountingActor> {
+export async function countingActor(
+  actor: string,
+  placements: { version: string; nc: NatsConnection }[],
+): Promise<CountingActor> {
   const executions: Record<string, number> = {}
   const hosts: Host[] = []
   for (const [i, p] of placements.entries()) {
-    const host = await Host.start({ nc: p.nc, hostId: `host-${p.version}-${i}`, control: false, metrics: false, logger: false })
+    const host = await Host.start({
+      nc: p.nc,
+      hostId: `host-${p.version}-${i}`,
+      control: false,
+      metrics: false,
+      logger: false,
+    })
     hosts.push(host)
-    await host.startActor({ id: actor, version: p.version, handler: () => {
-      executions[p.version] = (executions[p.version] ?? 0) + 1
-      return p.version
-    } })
+    await host.startActor({
+      id: actor,
+      version: p.version,
+      handler: () => {
+        executions[p.version] = (executions[p.version] ?? 0) + 1
+        return p.version
+      },
+    })
     await p.nc.flush()
   }
   return {
@@ -37,14 +50,22 @@ export async function countingActor(actor: string, placements: { version: string
 }
 
 /** Make `calls` requests (20 in flight) and wait until executions stop growing; returns calls answered and executions. */
-export async function callAndCount(caller: NatsConnection, subject: string, actor: CountingActor, calls = 2000): Promise<{ answered: number; executions: Record<string, number>; total: number }> {
+export async function callAndCount(
+  caller: NatsConnection,
+  subject: string,
+  actor: CountingActor,
+  calls = 2000,
+): Promise<{ answered: number; executions: Record<string, number>; total: number }> {
   actor.reset()
   let answered = 0
   let next = 0
   const worker = async () => {
     while (next < calls) {
       next++
-      await caller.request(subject, new Uint8Array(0), { timeout: 5000 }).then(() => answered++, () => undefined)
+      await caller.request(subject, new Uint8Array(0), { timeout: 5000 }).then(
+        () => answered++,
+        () => undefined,
+      )
     }
   }
   await Promise.all(Array.from({ length: 20 }, worker))

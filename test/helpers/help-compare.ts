@@ -24,7 +24,9 @@ export interface Comparison {
 
 export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
   const { Config } = await import('@oclif/core')
-  const { LatticeHelp: HELP } = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'cli', 'help.js')).href)) as { LatticeHelp: new (config: unknown, opts: { maxWidth: number }) => Help }
+  const { LatticeHelp: HELP } = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'cli', 'help.js')).href)) as {
+    LatticeHelp: new (config: unknown, opts: { maxWidth: number }) => Help
+  }
   const fast = (await import(pathToFileURL(join(ROOT, 'dist', 'fast-help.js')).href)) as {
     renderHelp(argv: string[], opts: { root: string; width: number; colour: boolean }): Promise<string[] | undefined>
     helpColour(): Promise<boolean>
@@ -36,7 +38,11 @@ export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
     ...config.commands.map((c) => [c, 'id', c.id] as [Named, 'id', string]),
     ...config.topics.map((t) => [t, 'name', t.name] as [Named, 'name', string]),
   ]
-  const pages: string[][] = [[], ...config.topics.filter((t) => !config.findCommand(t.name)).map((t) => [...t.name.split(':'), '--help']), ...config.commands.map((c) => [...c.id.split(':'), '--help'])]
+  const pages: string[][] = [
+    [],
+    ...config.topics.filter((t) => !config.findCommand(t.name)).map((t) => [...t.name.split(':'), '--help']),
+    ...config.commands.map((c) => [...c.id.split(':'), '--help']),
+  ]
   // A topic alone (no --help) is its help too: oclif's run() hands it to showHelp([id]).
   const topicsAlone = config.topics.filter((t) => !config.findCommand(t.name)).map((t) => t.name.split(':'))
   const mismatches: Comparison['mismatches'] = []
@@ -60,5 +66,7 @@ export async function compareHelp(widths = WIDTHS): Promise<Comparison> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await compareHelp()
-  process.stdout.write(`${JSON.stringify({ ...result, mismatches: result.mismatches.slice(0, 3), mismatchCount: result.mismatches.length })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ ...result, mismatches: result.mismatches.slice(0, 3), mismatchCount: result.mismatches.length })}\n`,
+  )
 }

@@ -33,7 +33,8 @@ export async function startLeaf(hub: TestLattice, name: string, mode: LeafMode, 
   if (!leafUrl) throw new Error('startLeaf needs startLattice({ leafnodes: true })')
   const dir = join(hub.dir, name)
   mkdirSync(join(dir, 'jwt'), { recursive: true })
-  const remote = (creds: string, account: string) => `{ url: "${leafUrl.replace(/^nats:/, 'nats-leaf:')}", credentials: "${creds}", account: "${account}" }`
+  const remote = (creds: string, account: string) =>
+    `{ url: "${leafUrl.replace(/^nats:/, 'nats-leaf:')}", credentials: "${creds}", account: "${account}" }`
   const sys = hub.sysAccount
   const app = hub.appAccount
   const operator = `operator: "${join(hub.dir, 'operator.jwt')}"\nsystem_account: "${sys}"\n`
@@ -46,14 +47,20 @@ export async function startLeaf(hub: TestLattice, name: string, mode: LeafMode, 
     'plain-system': `accounts: { APP: { users: [ { user: app, password: app } ] }, SYS: { users: [ { user: sys, password: sys } ] } }\nsystem_account: SYS\nleafnodes { remotes: [ ${remote(hub.appCredsFile, 'APP')}, ${remote(hub.sysCredsFile, 'SYS')} ] }`,
   }
   const configFile = join(dir, 'leaf.conf')
-  writeFileSync(configFile, `server_name: "${name}"\nlisten: "127.0.0.1:-1"\nhttp: "127.0.0.1:-1"\nports_file_dir: "${dir}"\n${body[mode]}\n`)
+  writeFileSync(
+    configFile,
+    `server_name: "${name}"\nlisten: "127.0.0.1:-1"\nhttp: "127.0.0.1:-1"\nports_file_dir: "${dir}"\n${body[mode]}\n`,
+  )
   const { proc, ports } = await spawnServer(configFile, dir)
   const url = ports.nats[0]
   const leaf: TestLeaf = {
     name,
     mode,
     url,
-    connect: () => (mode.startsWith('plain') ? connect({ servers: url, user: 'app', pass: 'app' }) : connect({ servers: url, authenticator: credsAuthenticator(readFileSync(hub.appCredsFile)) })),
+    connect: () =>
+      mode.startsWith('plain')
+        ? connect({ servers: url, user: 'app', pass: 'app' })
+        : connect({ servers: url, authenticator: credsAuthenticator(readFileSync(hub.appCredsFile)) }),
     stop: () => stopProc(proc as ChildProcess),
   }
   try {
@@ -69,7 +76,9 @@ export async function startLeaf(hub: TestLattice, name: string, mode: LeafMode, 
 async function waitForLeaf(monitor: string | undefined, remotes: number): Promise<void> {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    const z = await fetch(`${monitor}/leafz`).then((r) => r.json() as Promise<{ leafnodes?: number }>).catch(() => ({ leafnodes: 0 }))
+    const z = await fetch(`${monitor}/leafz`)
+      .then((r) => r.json() as Promise<{ leafnodes?: number }>)
+      .catch(() => ({ leafnodes: 0 }))
     if ((z.leafnodes ?? 0) >= remotes) return
     await new Promise((r) => setTimeout(r, 50))
   }

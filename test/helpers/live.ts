@@ -16,6 +16,9 @@ export async function liveJwt(l: TestLattice, url = l.url): Promise<string> {
   }
 }
 
-export async function liveClaims(l: TestLattice, url = l.url): Promise<Record<string, unknown> & { iat?: number; iss: string; sub: string; nats: Record<string, unknown> }> {
+export async function liveClaims(
+  l: TestLattice,
+  url = l.url,
+): Promise<Record<string, unknown> & { iat?: number; iss: string; sub: string; nats: Record<string, unknown> }> {
   return verifyAccountJwt(await liveJwt(l, url), l.appAccount).claims
 }

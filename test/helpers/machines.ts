@@ -40,12 +40,24 @@ export function useMachines(t: LatticeFixture): Machines {
       dirs.push(dir)
       return dir
     },
-    up: (dir, extra = {}) => ({ ...t.l.env(), LATTICE_STATE_CREDS: t.l.appCredsFile, LATTICE_STATE_DIR: dir, ...extra }),
-    down: (dir, extra = {}) => ({ ...t.l.env(), LATTICE_STATE_CREDS: t.l.sysCredsFile, LATTICE_STATE_DIR: dir, ...extra }),
+    up: (dir, extra = {}) => ({
+      ...t.l.env(),
+      LATTICE_STATE_CREDS: t.l.appCredsFile,
+      LATTICE_STATE_DIR: dir,
+      ...extra,
+    }),
+    down: (dir, extra = {}) => ({
+      ...t.l.env(),
+      LATTICE_STATE_CREDS: t.l.sysCredsFile,
+      LATTICE_STATE_DIR: dir,
+      ...extra,
+    }),
     savedIn(dir, account = t.l.appAccount) {
       const d = join(dir, 'unrecorded', account)
       try {
-        return readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f))
+        return readdirSync(d)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => join(d, f))
       } catch {
         return []
       }

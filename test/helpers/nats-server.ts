@@ -8,13 +8,19 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StorageType, connect, credsAuthenticator } from 'nats'
-import { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, seedText, writeCreds } from '../../src/dev/identity.js'
+import {
+  type Identity,
+  JETSTREAM_LIMITS,
+  OPEN_LIMITS,
+  makeIdentity,
+  seedText,
+  writeCreds,
+} from '../../src/dev/identity.js'
 
 export { type Identity, JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity, writeCreds }
 import { freePort, sleep, spawnServer, stopProc } from './server-process.js'
 
 export { NATS_SERVER, freePort, sleep, spawnServer, stopProc } from './server-process.js'
-
 
 export interface ServerNode {
   name: string
@@ -89,7 +95,12 @@ export async function startLattice(opts: StartOptions = {}): Promise<TestLattice
   for (const [cluster, size] of layout) {
     for (let i = 1; i <= size; i++) {
       const name = opts.clusters ? `${cluster[0]}${i}` : `n${i}`
-      nodes.push({ name, clientUrl: '', configFile: join(dir, `${name}.conf`), ...(opts.clusters || size > 1 ? { cluster } : {}) })
+      nodes.push({
+        name,
+        clientUrl: '',
+        configFile: join(dir, `${name}.conf`),
+        ...(opts.clusters || size > 1 ? { cluster } : {}),
+      })
     }
   }
   const n = nodes.length
@@ -105,12 +116,21 @@ export async function startLattice(opts: StartOptions = {}): Promise<TestLattice
     const nodeDir = join(dir, node.name)
     mkdirSync(join(nodeDir, 'jwt'), { recursive: true })
     const peers = nodes.filter((x) => x !== node && x.cluster === node.cluster)
-    const cluster = node.cluster && (peers.length > 0 || opts.clusters)
-      ? `cluster { name: "${node.cluster}", listen: "127.0.0.1:${node.clusterPort}", routes: [${peers.map((x) => `"nats-route://127.0.0.1:${x.clusterPort}"`).join(', ')}] }`
-      : ''
+    const cluster =
+      node.cluster && (peers.length > 0 || opts.clusters)
+        ? `cluster { name: "${node.cluster}", listen: "127.0.0.1:${node.clusterPort}", routes: [${peers.map((x) => `"nats-route://127.0.0.1:${x.clusterPort}"`).join(', ')}] }`
+        : ''
     // Each gateway lists every cluster (its own too, as the NATS docs do) by one of its servers' gateway ports.
     const gateway = opts.clusters
-      ? `gateway { name: "${node.cluster}", listen: "127.0.0.1:${node.gatewayPort}", gateways: [${layout.map(([c]) => `{ name: "${c}", urls: [${nodes.filter((x) => x.cluster === c).map((x) => `"nats://127.0.0.1:${x.gatewayPort}"`).join(', ')}] }`).join(', ')}] }`
+      ? `gateway { name: "${node.cluster}", listen: "127.0.0.1:${node.gatewayPort}", gateways: [${layout
+          .map(
+            ([c]) =>
+              `{ name: "${c}", urls: [${nodes
+                .filter((x) => x.cluster === c)
+                .map((x) => `"nats://127.0.0.1:${x.gatewayPort}"`)
+                .join(', ')}] }`,
+          )
+          .join(', ')}] }`
       : ''
     const leafnodes = node.leafUrl ? `leafnodes { listen: "127.0.0.1:${new URL(node.leafUrl).port}" }` : ''
     writeFileSync(
@@ -121,7 +141,7 @@ http: "127.0.0.1:-1"
 ports_file_dir: "${nodeDir}"
 operator: "${join(dir, 'operator.jwt')}"
 system_account: "${id.sys.getPublicKey()}"
-resolver: { type: full, dir: "${join(nodeDir, 'jwt')}", allow_delete: false, interval: "${opts.resolverInterval ?? "2m"}" }
+resolver: { type: full, dir: "${join(nodeDir, 'jwt')}", allow_delete: false, interval: "${opts.resolverInterval ?? '2m'}" }
 resolver_preload: {
   ${id.sys.getPublicKey()}: "${id.sysJwt}"
   ${id.app.getPublicKey()}: "${id.appJwt}"
@@ -160,7 +180,13 @@ ${opts.extraConfig ?? ''}
     sysCredsFile,
     appCredsFile,
     env() {
-      return { NATS_URL: lattice.urls, NATS_CREDS: sysCredsFile, LATTICE_SIGNING_KEY: operatorSeedFile, LATTICE_OPERATOR_JWT: join(dir, 'operator.jwt'), LATTICE_ACCOUNT: lattice.appAccount }
+      return {
+        NATS_URL: lattice.urls,
+        NATS_CREDS: sysCredsFile,
+        LATTICE_SIGNING_KEY: operatorSeedFile,
+        LATTICE_OPERATOR_JWT: join(dir, 'operator.jwt'),
+        LATTICE_ACCOUNT: lattice.appAccount,
+      }
     },
     async stopNode(i) {
       await stopProc(nodes[i].proc)
@@ -195,12 +221,20 @@ async function waitForMesh(nodes: ServerNode[]): Promise<void> {
   const ready = async (x: ServerNode): Promise<boolean> => {
     const monitor = (x as ServerNode & { monitorUrl?: string }).monitorUrl
     const peers = up().filter((y) => y !== x && y.cluster === x.cluster).length
-    const routes = await fetch(`${monitor}/routez`).then((r) => r.json() as Promise<{ num_routes: number }>).catch(() => ({ num_routes: -1 }))
+    const routes = await fetch(`${monitor}/routez`)
+      .then((r) => r.json() as Promise<{ num_routes: number }>)
+      .catch(() => ({ num_routes: -1 }))
     // 2.10 pools several routes per peer: at least one each.
     if (peers > 0 && routes.num_routes < peers) return false
     if (!x.gatewayPort) return true
-    const gw = await fetch(`${monitor}/gatewayz`).then((r) => r.json() as Promise<{ outbound_gateways?: Record<string, unknown> }>).catch((): { outbound_gateways?: Record<string, unknown> } => ({}))
-    const others = new Set(up().filter((y) => y.cluster !== x.cluster).map((y) => y.cluster))
+    const gw = await fetch(`${monitor}/gatewayz`)
+      .then((r) => r.json() as Promise<{ outbound_gateways?: Record<string, unknown> }>)
+      .catch((): { outbound_gateways?: Record<string, unknown> } => ({}))
+    const others = new Set(
+      up()
+        .filter((y) => y.cluster !== x.cluster)
+        .map((y) => y.cluster),
+    )
     return [...others].every((c) => c && gw.outbound_gateways?.[c])
   }
   if (nodes.length < 2 && clusters.size < 2) return

@@ -14,7 +14,8 @@ export function packageCopies(prefix: string): { copy: () => string; removeAll: 
     copy() {
       const dir = mkdtempSync(join(tmpdir(), prefix))
       dirs.push(dir)
-      for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(ROOT, f), join(dir, f), { recursive: true })
+      for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json'])
+        cpSync(join(ROOT, f), join(dir, f), { recursive: true })
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
       return dir
     },

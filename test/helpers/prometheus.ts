@@ -30,13 +30,25 @@ export async function startPrometheus(targets: string[]): Promise<TestPrometheus
   if (spawnSync(PROMETHEUS, ['--version']).status !== 0) throw new Error(PROMETHEUS_HINT)
   const dir = mkdtempSync(join(tmpdir(), 'lattice-prom-'))
   const config = join(dir, 'prometheus.yml')
-  writeFileSync(config, `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: test\n    static_configs:\n      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]\n`)
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: test\n    static_configs:\n      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]\n`,
+  )
   let lastError = ''
   // A free port can be taken between asking and listening (a shared machine): try a few.
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const proc = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const proc = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${config}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
     let stderr = ''
     proc.stderr?.on('data', (d) => (stderr = (stderr + d.toString()).slice(-4000)))
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)))
@@ -55,7 +67,10 @@ async function ready(url: string, exited: Promise<number | null>): Promise<boole
   exited.then(() => (gone = true))
   const deadline = Date.now() + 30_000
   while (!gone && Date.now() < deadline) {
-    const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return true
     await new Promise((r) => setTimeout(r, 200))
   }
@@ -70,7 +85,10 @@ function handle(url: string, proc: ChildProcess, exited: Promise<number | null>,
     async waitForData(query, ms = 30_000) {
       const deadline = Date.now() + ms
       while (Date.now() < deadline) {
-        const body = (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`).then((r) => r.json(), () => undefined)) as { data?: { result?: unknown[] } } | undefined
+        const body = (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`).then(
+          (r) => r.json(),
+          () => undefined,
+        )) as { data?: { result?: unknown[] } } | undefined
         if (body?.data?.result?.length) return
         await new Promise((r) => setTimeout(r, 250))
       }

@@ -36,7 +36,11 @@ export interface KillAt {
 }
 
 /** `behaviour(n)` decides what the n-th connection (1-based) gets. */
-export async function startProxy(target: string, behaviour: (n: number) => Behaviour, opts: { killAt?: KillAt } = {}): Promise<TestProxy & { killed: boolean }> {
+export async function startProxy(
+  target: string,
+  behaviour: (n: number) => Behaviour,
+  opts: { killAt?: KillAt } = {},
+): Promise<TestProxy & { killed: boolean }> {
   const upstream = new URL(target)
   const sockets = new Set<Socket>()
   const track = (s: Socket) => {
@@ -45,7 +49,12 @@ export async function startProxy(target: string, behaviour: (n: number) => Behav
     s.on('error', () => undefined)
     return s
   }
-  const proxy: TestProxy & { killed: boolean } = { url: '', connections: 0, close: async () => undefined, killed: false }
+  const proxy: TestProxy & { killed: boolean } = {
+    url: '',
+    connections: 0,
+    close: async () => undefined,
+    killed: false,
+  }
   const die = () => {
     proxy.killed = true
     opts.killAt?.kill()
@@ -137,7 +146,8 @@ class ClientOps {
       const verb = op.toUpperCase()
       // PUB subject [reply] size / HPUB subject [reply] header-size total-size: payload plus CRLF follow.
       if (verb === 'PUB' || verb === 'HPUB') this.skip = Number(rest.at(-1)) + 2
-      if (['PUB', 'HPUB', 'SUB', 'CONNECT'].includes(verb) && this.when(verb, verb === 'CONNECT' ? '' : subject)) return Math.max(0, start)
+      if (['PUB', 'HPUB', 'SUB', 'CONNECT'].includes(verb) && this.when(verb, verb === 'CONNECT' ? '' : subject))
+        return Math.max(0, start)
     }
     return -1
   }

@@ -22,7 +22,8 @@ export function mappingPusher(l: () => TestLattice, sys: () => Connection) {
     for (;;) {
       const [server] = await accountOnServers(sys(), l().appAccount, { expected: 1 })
       if (!reply.ok || server?.jwt === jwt) return { reply, installed: server?.mappings ?? {} }
-      if (Date.now() > deadline) throw new Error(`the server replied ${reply.code} but does not run the pushed JWT after 10 s`)
+      if (Date.now() > deadline)
+        throw new Error(`the server replied ${reply.code} but does not run the pushed JWT after 10 s`)
       await sleep(50)
     }
   }

@@ -72,7 +72,11 @@ export interface PortsFile {
 }
 
 /** Start nats-server and wait for its ports file; fail fast with its output if it exits first. `args` follow `-c FILE` (they override the file). */
-export async function spawnServer(configFile: string, portsDir: string, args: string[] = []): Promise<{ proc: ChildProcess; ports: PortsFile }> {
+export async function spawnServer(
+  configFile: string,
+  portsDir: string,
+  args: string[] = [],
+): Promise<{ proc: ChildProcess; ports: PortsFile }> {
   const proc = spawn(NATS_SERVER, ['-c', configFile, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   running.add(proc)
   proc.once('exit', () => running.delete(proc))

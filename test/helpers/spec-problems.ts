@@ -6,7 +6,8 @@ export function problems(text: string): SpecProblem[] {
   try {
     parseSpec(text, 'f.yaml')
   } catch (e) {
-    if (e instanceof LatticeError && e.code === 'SPEC_INVALID') return (e.details as { problems: SpecProblem[] }).problems
+    if (e instanceof LatticeError && e.code === 'SPEC_INVALID')
+      return (e.details as { problems: SpecProblem[] }).problems
     throw e
   }
   throw new Error('expected problems')

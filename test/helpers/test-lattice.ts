@@ -20,15 +20,19 @@ export interface FixtureOptions extends StartOptions {
   appCreds?: boolean
 }
 
-/** Closed in this order: what makes calls first, connections last. */
-type Kind = 'traffic' | 'run' | 'host' | 'conn'
-const ORDER: Kind[] = ['traffic', 'run', 'host', 'conn']
+/** The options, or a function giving them at start (e.g. an identity with an account JWT made for the test). */
+export type FixtureSetup = FixtureOptions | (() => FixtureOptions | Promise<FixtureOptions>)
+
+/** Closed in this order: what makes calls first, connections, then servers beside the lattice (a leaf). */
+type Kind = 'traffic' | 'run' | 'host' | 'conn' | 'server'
+const ORDER: Kind[] = ['traffic', 'run', 'host', 'conn', 'server']
 
 export class LatticeFixture {
   private started?: TestLattice
   private opened: { kind: Kind; close: () => Promise<unknown> }[] = []
+  private opts: FixtureOptions = {}
 
-  constructor(private readonly opts: FixtureOptions = {}) {}
+  constructor(private readonly setup: FixtureSetup = {}) {}
 
   /** The servers, accounts and creds (see nats-server.ts). */
   get l(): TestLattice {
@@ -37,6 +41,7 @@ export class LatticeFixture {
   }
 
   async start(): Promise<this> {
+    this.opts = typeof this.setup === 'function' ? await this.setup() : this.setup
     this.started = await startLattice({ ...this.opts, jetstream: this.opts.jetstream || this.opts.state })
     return this
   }
@@ -44,7 +49,12 @@ export class LatticeFixture {
   /** Env that makes `lattice` talk to this lattice, with the state and app creds the options ask for. */
   env(extra: Record<string, string> = {}): Record<string, string> {
     const l = this.l
-    return { ...l.env(), ...(this.opts.state ? { LATTICE_STATE_CREDS: l.appCredsFile } : {}), ...(this.opts.appCreds ? { LATTICE_APP_CREDS: l.appCredsFile } : {}), ...extra }
+    return {
+      ...l.env(),
+      ...(this.opts.state ? { LATTICE_STATE_CREDS: l.appCredsFile } : {}),
+      ...(this.opts.appCreds ? { LATTICE_APP_CREDS: l.appCredsFile } : {}),
+      ...extra,
+    }
   }
 
   /** A connection to the application account (or `creds`), closed at cleanup. */
@@ -108,12 +118,12 @@ export class LatticeFixture {
 }
 
 /** Start a test lattice for one test or block; `stop()` it in `finally`. */
-export function startTestLattice(opts: FixtureOptions = {}): Promise<LatticeFixture> {
+export function startTestLattice(opts: FixtureSetup = {}): Promise<LatticeFixture> {
   return new LatticeFixture(opts).start()
 }
 
 /** A test lattice for this file: started before all tests, what each test opens closed after it, stopped after all. */
-export function useTestLattice(opts: FixtureOptions = {}, startTimeoutMs?: number): LatticeFixture {
+export function useTestLattice(opts: FixtureSetup = {}, startTimeoutMs?: number): LatticeFixture {
   const t = new LatticeFixture(opts)
   let mark = 0
   beforeAll(() => t.start(), startTimeoutMs)

@@ -34,7 +34,12 @@ export async function measureSplit(
   if (publisher !== nc) await new Promise((r) => setTimeout(r, 300))
   for (let i = 0; i < count; i++) publisher.publish(subject)
   await publisher.flush()
-  const timer = new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`only ${total} of ${count} messages arrived: ${JSON.stringify(counts)}`)), 20_000))
+  const timer = new Promise<void>((_, reject) =>
+    setTimeout(
+      () => reject(new Error(`only ${total} of ${count} messages arrived: ${JSON.stringify(counts)}`)),
+      20_000,
+    ),
+  )
   try {
     await Promise.race([all, timer])
   } finally {

@@ -45,7 +45,10 @@ export async function startTwoVersionActor(instances: { v1: number; v2: number }
     async weights() {
       const s = await lattice(['status', '--json'], t.env())
       expect(s.code, s.stderr).toBe(0)
-      return json<{ routes: { id: string; weights: Record<string, number> }[] }>(s).routes.find((x) => x.id === actor)?.weights ?? {}
+      return (
+        json<{ routes: { id: string; weights: Record<string, number> }[] }>(s).routes.find((x) => x.id === actor)
+          ?.weights ?? {}
+      )
     },
     stop: () => t.stop(),
   }

@@ -40,7 +40,10 @@ export class EmulatedHost {
 
   async serve(id: string, opts: HostOptions = {}): Promise<ServedComponent> {
     const lattice = opts.lattice ?? 'default'
-    const sub = this.nc.subscribe(invocationSubject(lattice, id), { queue: `${lattice}.${id}`, callback: (_, m) => void this.handle(c, m) })
+    const sub = this.nc.subscribe(invocationSubject(lattice, id), {
+      queue: `${lattice}.${id}`,
+      callback: (_, m) => void this.handle(c, m),
+    })
     const c: ServedComponent = {
       id,
       served: 0,

@@ -43,7 +43,12 @@ export const WRPC_PROTOCOL = 'wrpc.0.0.1'
 export const GREETER = { instance: 'lattice:test/greeter@0.1.0', func: 'greet' }
 
 /** `{lattice}.{id}.wrpc.0.0.1.{instance}.{func}` (wrpc-transport-nats invocation_subject with prefix `{lattice}.{id}`). */
-export function invocationSubject(lattice: string, id: string, instance = GREETER.instance, func = GREETER.func): string {
+export function invocationSubject(
+  lattice: string,
+  id: string,
+  instance = GREETER.instance,
+  func = GREETER.func,
+): string {
   return `${lattice}.${id}.${WRPC_PROTOCOL}.${instance}.${func}`
 }
 
@@ -67,7 +72,7 @@ export function decodeString(buf: Uint8Array): string | undefined {
   let len = 0
   let shift = 0
   let i = 0
-  for (;; i++) {
+  for (; ; i++) {
     if (i >= buf.length) return undefined
     len |= (buf[i] & 0x7f) << shift
     shift += 7

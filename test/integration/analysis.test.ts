@@ -28,10 +28,35 @@ async function startVersions(actor: string): Promise<void> {
 }
 
 /** Callers on the unversioned subject, open loop (a slow version does not slow the callers): about 160 calls a second. */
-const traffic = (actor: string) => t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 4, pauseMs: 25, openLoop: true, timeoutMs: 5000, payload: new TextEncoder().encode('x') })
+const traffic = (actor: string) =>
+  t.traffic(`wasmbus.rpc.default.${actor}`, {
+    batch: 4,
+    pauseMs: 25,
+    openLoop: true,
+    timeoutMs: 5000,
+    payload: new TextEncoder().encode('x'),
+  })
 
 const rollout = (actor: string, to: string, extra: string[] = [], steps = '20,50,100') =>
-  lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', to, '--steps', steps, '--interval', '3s', '--analysis-min-calls', '30', ...extra], t.env())
+  lattice(
+    [
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      to,
+      '--steps',
+      steps,
+      '--interval',
+      '3s',
+      '--analysis-min-calls',
+      '30',
+      ...extra,
+    ],
+    t.env(),
+  )
 
 async function stableAt100(actor: string): Promise<void> {
   await startVersions(actor)
@@ -52,9 +77,15 @@ describe('real-traffic analysis', () => {
     expect(r.stdout).toMatch(/step 1\/3: analysis FAIL/)
     expect(r.stderr).toMatch(/real-traffic analysis failed at step 1: latency: /)
     expect(await liveWeights(actor)).toEqual({ v1: 100 })
-    const st = json<{ analysis: { active: boolean; judgements: { outcome: string; verdicts: { metric: string; outcome: string; figures: Record<string, number | null> }[] }[] } }>(
-      await lattice(['rollout', 'status', actor, '--json'], t.env()),
-    )
+    const st = json<{
+      analysis: {
+        active: boolean
+        judgements: {
+          outcome: string
+          verdicts: { metric: string; outcome: string; figures: Record<string, number | null> }[]
+        }[]
+      }
+    }>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
     const latency = st.analysis.judgements.at(-1)?.verdicts.find((v) => v.metric === 'latency')
     expect(latency?.outcome).toBe('fail')
   })
@@ -86,7 +117,21 @@ describe('real-traffic analysis', () => {
   it('a canary with no traffic holds as NODATA and never completes; abort puts the stable weights back', async () => {
     const actor = newActorId()
     await stableAt100(actor)
-    const run = t.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v-same', '--steps', '50,100', '--interval', '1s', '--analysis-inconclusive-limit', '1'])
+    const run = t.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v-same',
+      '--steps',
+      '50,100',
+      '--interval',
+      '1s',
+      '--analysis-inconclusive-limit',
+      '1',
+    ])
     await run.waitFor(/paused, analysis NODATA at step 1 after 2 judgements/, 90_000)
     const st = await lattice(['rollout', 'status', actor], t.env())
     expect(st.stdout).toMatch(/Status: +paused \(analysis NODATA/)
@@ -113,10 +158,27 @@ describe('real-traffic analysis', () => {
   it('the observed weight counts every version that serves the entity; gate commands get each share', async () => {
     const actor = newActorId()
     await startVersions(actor)
-    expect((await lattice(['shift', 'actor', actor, '--to', 'v-same', '--weight', '70', '--from', 'v1'], t.env())).code).toBe(0)
+    expect(
+      (await lattice(['shift', 'actor', actor, '--to', 'v-same', '--weight', '70', '--from', 'v1'], t.env())).code,
+    ).toBe(0)
     const { stop } = await traffic(actor)
     const r = await lattice(
-      ['rollout', 'actor', actor, '--from', 'v1', '--to', 'v-flaky', '--steps', '10', '--interval', '4s', '--no-analysis', '--gate-cmd', 'echo "observed=$LATTICE_ROLLOUT_OBSERVED shares=$LATTICE_ROLLOUT_SHARES"'],
+      [
+        'rollout',
+        'actor',
+        actor,
+        '--from',
+        'v1',
+        '--to',
+        'v-flaky',
+        '--steps',
+        '10',
+        '--interval',
+        '4s',
+        '--no-analysis',
+        '--gate-cmd',
+        'echo "observed=$LATTICE_ROLLOUT_OBSERVED shares=$LATTICE_ROLLOUT_SHARES"',
+      ],
       t.env(),
     )
     await stop()
@@ -137,12 +199,18 @@ describe('real-traffic analysis', () => {
     await quiet.startActor({ id: actor, version: 'v1', handler: () => 'v1' })
     await quiet.startActor({ id: actor, version: 'v2', handler: () => 'v2' })
     expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())).code).toBe(0)
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--interval', '1s', '--analysis'], t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }))
+    const r = await lattice(
+      ['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--interval', '1s', '--analysis'],
+      t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }),
+    )
     expect(r.code).toBe(ExitCode.LIVE_STATE)
     expect(r.stderr).toMatch(/NO_METRICS.*No host reports metrics for actor/)
     expect(await liveWeights(actor)).toEqual({ v1: 100 })
     // auto: off, said why, and the gates alone decide
-    const auto = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '100', '--interval', '500ms'], t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }))
+    const auto = await lattice(
+      ['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '100', '--interval', '500ms'],
+      t.env({ LATTICE_ANALYSIS_DISCOVERY_MS: '1500' }),
+    )
     expect(auto.code, auto.stderr).toBe(0)
     expect(auto.stdout).toMatch(/analysis off: no host reports metrics for actor/)
   })

@@ -13,7 +13,12 @@ function commandIds(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return commandIds(path)
-    return [relative(join(ROOT, 'commands'), path).replace(/(\/index)?\.ts$/, '').split(sep).join(':')]
+    return [
+      relative(join(ROOT, 'commands'), path)
+        .replace(/(\/index)?\.ts$/, '')
+        .split(sep)
+        .join(':'),
+    ]
   })
 }
 
@@ -22,21 +27,34 @@ describe('the built CLI', () => {
     const files = commandIds(join(ROOT, 'commands')).sort()
     expect(files).toContain('shift:actor')
     expect(files).toContain('rollout')
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { relativePath: string[] }> }
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { relativePath: string[] }>
+    }
     expect(Object.keys(manifest.commands).sort()).toEqual(files)
-    const index = JSON.parse(readFileSync(join(ROOT, 'dist', 'help', 'help.json'), 'utf8')) as { direct: Record<string, string> }
+    const index = JSON.parse(readFileSync(join(ROOT, 'dist', 'help', 'help.json'), 'utf8')) as {
+      direct: Record<string, string>
+    }
     expect(Object.keys(index.direct).sort()).toEqual(files)
     for (const id of files) {
       // What oclif would load (tsc's build) and what bin/run.js runs: both oclif commands, over lattice's Command.
-      const { default: command } = (await import(join(ROOT, ...manifest.commands[id].relativePath))) as { default: { run?: unknown } }
+      const { default: command } = (await import(join(ROOT, ...manifest.commands[id].relativePath))) as {
+        default: { run?: unknown }
+      }
       expect(typeof command.run, id).toBe('function')
       expect(statSync(join(ROOT, 'dist', 'direct', index.direct[id])).isFile(), id).toBe(true)
     }
   })
 
-  it('prints oclif\'s debug lines with DEBUG set where oclif answers (its help), and renders the help\'s templates', async () => {
+  it("prints oclif's debug lines with DEBUG set where oclif answers (its help), and renders the help's templates", async () => {
     const run = (env: NodeJS.ProcessEnv) =>
-      new Promise<{ stdout: string; stderr: string }>((resolve) => execFile(process.execPath, [BIN, '--help'], { env: { ...process.env, LATTICE_OCLIF_HELP: '1', ...env } }, (_err, stdout, stderr) => resolve({ stdout, stderr })))
+      new Promise<{ stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [BIN, '--help'],
+          { env: { ...process.env, LATTICE_OCLIF_HELP: '1', ...env } },
+          (_err, stdout, stderr) => resolve({ stdout, stderr }),
+        ),
+      )
     const debug = await run({ DEBUG: 'oclif:*' })
     expect(debug.stderr).toMatch(/oclif:config/)
     const quiet = await run({ DEBUG: '', NODE_ENV: 'production' })
@@ -49,7 +67,12 @@ describe('the built CLI', () => {
   it('runs oclif without a word about TypeScript sources when NODE_ENV is development or test', async () => {
     for (const NODE_ENV of ['development', 'test']) {
       const r = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [BIN, 'shift', 'actor', '--help'], { env: { ...process.env, NODE_ENV, LATTICE_OCLIF_HELP: '1' } }, (_err, stdout, stderr) => resolve({ stdout, stderr })),
+        execFile(
+          process.execPath,
+          [BIN, 'shift', 'actor', '--help'],
+          { env: { ...process.env, NODE_ENV, LATTICE_OCLIF_HELP: '1' } },
+          (_err, stdout, stderr) => resolve({ stdout, stderr }),
+        ),
       )
       expect(r.stderr, NODE_ENV).toBe('')
       expect(r.stdout).toContain('USAGE')
@@ -63,7 +86,9 @@ describe('the built CLI', () => {
     copyFileSync(join(ROOT, 'bin', 'package.json'), join(copy, 'bin', 'package.json'))
     copyFileSync(join(ROOT, 'package.json'), join(copy, 'package.json'))
     const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [join(copy, 'bin', 'run.js'), 'status'], (err, _out, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr })),
+      execFile(process.execPath, [join(copy, 'bin', 'run.js'), 'status'], (err, _out, stderr) =>
+        resolve({ code: err ? Number(err.code) : 0, stderr }),
+      ),
     )
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/lattice is not built: .*dist\/direct\/run\.cjs is missing\.\n {2}Run `npm run build` in /)

@@ -29,10 +29,19 @@ const shots = process.env.LATTICE_SCREENSHOTS
 const weights = () => t2.weights()
 
 /** The entity's rows as the page shows them, and the values its chart ends with. */
-async function shown(): Promise<{ rows: Record<string, { weight: number; observed: number | null }>; chart: Record<string, number | null> }> {
+async function shown(): Promise<{
+  rows: Record<string, { weight: number; observed: number | null }>
+  chart: Record<string, number | null>
+}> {
   return page.$eval(`[data-entity="${key}"]`, (card) => ({
     rows: Object.fromEntries(
-      [...card.querySelectorAll('tr[data-version]')].map((r) => [r.getAttribute('data-version'), { weight: Number(r.getAttribute('data-weight')), observed: r.getAttribute('data-observed') ? Number(r.getAttribute('data-observed')) : null }]),
+      [...card.querySelectorAll('tr[data-version]')].map((r) => [
+        r.getAttribute('data-version'),
+        {
+          weight: Number(r.getAttribute('data-weight')),
+          observed: r.getAttribute('data-observed') ? Number(r.getAttribute('data-observed')) : null,
+        },
+      ]),
     ),
     chart: JSON.parse(card.getAttribute('data-chart-observed') ?? '{}'),
   }))
@@ -96,9 +105,24 @@ describe('lattice dashboard in headless Chromium, against a real lattice', skipI
     const before = await weights()
     const statuses = await page.evaluate(async (id) => {
       const body = JSON.stringify({ entity: { kind: 'actor', id } })
-      const post = (headers: Record<string, string>) => fetch('/api/rollout/abort', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body }).then((a) => a.status)
-      const rollback = (headers: Record<string, string>) => fetch('/api/rollback', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ revision: 1 }) }).then((a) => a.status)
-      return [await post({}), await post({ 'X-Lattice-Token': 'not-the-token' }), await rollback({}), await rollback({ 'X-Lattice-Token': 'x' })]
+      const post = (headers: Record<string, string>) =>
+        fetch('/api/rollout/abort', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body,
+        }).then((a) => a.status)
+      const rollback = (headers: Record<string, string>) =>
+        fetch('/api/rollback', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...headers },
+          body: JSON.stringify({ revision: 1 }),
+        }).then((a) => a.status)
+      return [
+        await post({}),
+        await post({ 'X-Lattice-Token': 'not-the-token' }),
+        await rollback({}),
+        await rollback({ 'X-Lattice-Token': 'x' }),
+      ]
     }, actor)
     // No token: 401 (who are you?); a wrong one: 403.
     expect(statuses).toEqual([401, 403, 401, 403])
@@ -108,14 +132,32 @@ describe('lattice dashboard in headless Chromium, against a real lattice', skipI
   it('the token is out of the address bar, and a reload keeps working (the tab keeps the token)', async () => {
     expect(page.url()).not.toContain('token')
     await page.reload()
-    await page.waitForFunction(() => ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0, undefined, { timeout: 30_000 })
+    await page.waitForFunction(
+      () =>
+        ((globalThis as unknown as { __latticeDashboard?: { frames: number } }).__latticeDashboard?.frames ?? 0) > 0,
+      undefined,
+      { timeout: 30_000 },
+    )
     const s = await until(shown, (x) => x.rows.v2?.weight !== undefined)
     expect(s.rows.v2.weight).toBe((await weights()).v2 ?? 0)
   }, 60_000)
 
   it('Abort on a running rollout restores the stable weights', async () => {
     const stable = await weights()
-    const runner = t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '70,100', '--interval', '120s', '--no-analysis'])
+    const runner = t2.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '70,100',
+      '--interval',
+      '120s',
+      '--no-analysis',
+    ])
     try {
       const abort = `[data-rollout="${key}"][data-phase="running"] button[data-action="abort"]`
       await page.waitForSelector(abort, { timeout: 60_000 })

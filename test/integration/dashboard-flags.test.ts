@@ -27,7 +27,11 @@ describe('lattice dashboard: flags', () => {
       served.push(s.body)
       expect((JSON.parse(s.body) as Snapshot).hello.readOnly).toBe(true)
       const before = await weights()
-      for (const [path, body] of [['/api/rollout/abort', { entity: { kind: 'actor', id: actor } }], ['/api/rollout/promote', { entity: { kind: 'actor', id: actor } }], ['/api/rollback', { revision: 0 }]] as const) {
+      for (const [path, body] of [
+        ['/api/rollout/abort', { entity: { kind: 'actor', id: actor } }],
+        ['/api/rollout/promote', { entity: { kind: 'actor', id: actor } }],
+        ['/api/rollback', { revision: 0 }],
+      ] as const) {
         expect((await post(path, body, {}, ro)).status, path).toBe(403)
       }
       expect(await weights()).toEqual(before)
@@ -39,7 +43,10 @@ describe('lattice dashboard: flags', () => {
   it('--host 0.0.0.0 without --allow-remote is refused (REMOTE_NOT_ALLOWED, exit 3)', async () => {
     const r = await lattice(['dashboard', '--host', '0.0.0.0', '--port', '0', '--json'], env())
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
-    expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'REMOTE_NOT_ALLOWED', message: expect.stringMatching(/plain HTTP/) })
+    expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({
+      code: 'REMOTE_NOT_ALLOWED',
+      message: expect.stringMatching(/plain HTTP/),
+    })
   })
 
   it('--allow-remote listens beyond loopback with a warning; --open hands the URL to the desktop opener (xdg-open)', async () => {
@@ -47,7 +54,10 @@ describe('lattice dashboard: flags', () => {
     const bin = mkdtempSync(join(tmpdir(), 'lattice-open-'))
     const got = join(bin, 'opened')
     writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\necho "$@" > ${got}\n`, { mode: 0o755 })
-    const d = await startDashboard(['--host', '0.0.0.0', '--allow-remote', '--read-only', '--open'], { ...env(), PATH: `${bin}:${process.env.PATH}` })
+    const d = await startDashboard(['--host', '0.0.0.0', '--allow-remote', '--read-only', '--open'], {
+      ...env(),
+      PATH: `${bin}:${process.env.PATH}`,
+    })
     try {
       expect((await http(d.port, 'GET', `/api/snapshot?token=${d.token}`)).status).toBe(200)
       const end = Date.now() + 20_000
@@ -86,7 +96,10 @@ describe('lattice dashboard: without state or app creds, and when NATS goes away
       expect(down.feedError?.code).toMatch(/\w/)
       await l.startNode(0)
       const restarted = Date.now()
-      const back = await until((x) => x.feedError === undefined && (x.frame?.t ?? 0) > restarted && entityOf(x.frame) !== undefined, 60_000)
+      const back = await until(
+        (x) => x.feedError === undefined && (x.frame?.t ?? 0) > restarted && entityOf(x.frame) !== undefined,
+        60_000,
+      )
       expect(back.feedError).toBeUndefined()
       expect(entityOf(back.frame)?.versions.find((v) => v.version === 'v1')?.weight).toBe(100)
     } finally {

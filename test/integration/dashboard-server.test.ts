@@ -26,12 +26,24 @@ async function revisionCount(): Promise<number> {
 describe('lattice dashboard: what the page gets', () => {
   it('the snapshot and the SSE stream carry the weights and instances; the observed split follows a shift within seconds', async () => {
     const s = await snapshotUntil((x) => entityOf(x.frame)?.versions.find((v) => v.version === 'v2')?.instances === 1)
-    expect(s.hello).toMatchObject({ readOnly: false, intervalMs: 1000, windowMs: 900_000, account: l.appAccount, lattice: 'default' })
+    expect(s.hello).toMatchObject({
+      readOnly: false,
+      intervalMs: 1000,
+      windowMs: 900_000,
+      account: l.appAccount,
+      lattice: 'default',
+    })
     const e = entityOf(s.frame)
     expect(e?.key).toBe(`actor ${actor}`)
-    expect(Object.fromEntries(e?.versions.map((v) => [v.version, [v.weight, v.instances]]) ?? [])).toEqual({ v1: [100, 2], v2: [0, 1] })
+    expect(Object.fromEntries(e?.versions.map((v) => [v.version, [v.weight, v.instances]]) ?? [])).toEqual({
+      v1: [100, 2],
+      v2: [0, 1],
+    })
 
-    const sse = await readEvents(dash.port, dash.token, { ms: 30_000, until: (ev) => ev.some((x) => x.event === 'frame') })
+    const sse = await readEvents(dash.port, dash.token, {
+      ms: 30_000,
+      until: (ev) => ev.some((x) => x.event === 'frame'),
+    })
     served.push(sse.text)
     expect(sse.events.slice(0, 2).map((x) => x.event)).toEqual(['hello', 'backfill'])
     expect(sse.events.map((x) => x.event)).toEqual(expect.arrayContaining(['rollouts', 'history', 'servers', 'frame']))
@@ -43,7 +55,9 @@ describe('lattice dashboard: what the page gets', () => {
 
     const stopTraffic = await suite.t2.traffic()
     try {
-      const before = await snapshotUntil((x) => (entityOf(x.frame)?.versions.find((v) => v.version === 'v1')?.observed ?? 0) > 95)
+      const before = await snapshotUntil(
+        (x) => (entityOf(x.frame)?.versions.find((v) => v.version === 'v1')?.observed ?? 0) > 95,
+      )
       expect(entityOf(before.frame)?.versions.find((v) => v.version === 'v1')?.observed).toBeGreaterThan(95)
       const r = await lattice(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '50'], env())
       expect(r.code, r.stderr).toBe(0)
@@ -72,7 +86,12 @@ describe('lattice dashboard: what the page gets', () => {
     expect(page.headers['referrer-policy']).toBe('no-referrer')
     expect(page.headers['cache-control']).toBe('no-store')
     expect((await http(dash.port, 'GET', '/assets/index.html')).status).toBe(200)
-    for (const path of ['/assets/../../package.json', '/assets/..%2F..%2Fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/nothing.js']) {
+    for (const path of [
+      '/assets/../../package.json',
+      '/assets/..%2F..%2Fpackage.json',
+      '/assets/%2e%2e/%2e%2e/package.json',
+      '/assets/nothing.js',
+    ]) {
       const a = await http(dash.port, 'GET', path)
       expect(a.status, path).toBe(404)
       expect(a.body).not.toMatch(/"name"\s*:\s*"lattice/)
@@ -93,23 +112,37 @@ describe('lattice dashboard: who may act', () => {
   })
 
   it('a request naming another host is refused (421), whatever it carries', async () => {
-    const a = await http(dash.port, 'GET', `/api/snapshot?token=${dash.token}`, { headers: { Host: `evil.example:${dash.port}` } })
+    const a = await http(dash.port, 'GET', `/api/snapshot?token=${dash.token}`, {
+      headers: { Host: `evil.example:${dash.port}` },
+    })
     expect(a.status).toBe(421)
     expect(a.body).not.toContain('"frame"')
-    expect((await http(dash.port, 'GET', `/?token=${dash.token}`, { headers: { Host: `localhost:${dash.port}` } })).status).toBe(200)
+    expect(
+      (await http(dash.port, 'GET', `/?token=${dash.token}`, { headers: { Host: `localhost:${dash.port}` } })).status,
+    ).toBe(200)
   })
 
   it('POSTs without the header, with a wrong token, from a foreign Origin or with a wrong Host are refused and change nothing; a GET to an action does nothing', async () => {
     const before = await weights()
     const revisions = await revisionCount()
     const body = { revision: 0 }
-    const noToken = await http(dash.port, 'POST', '/api/rollback', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    const noToken = await http(dash.port, 'POST', '/api/rollback', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     expect(noToken.status).toBe(401)
     expect((await post('/api/rollback', body, { 'X-Lattice-Token': 'wrong' })).status).toBe(403)
     expect((await post('/api/rollback', body, { Origin: 'http://evil.example' })).status).toBe(403)
     expect((await post('/api/rollback', body, { Host: `evil.example:${dash.port}` })).status).toBe(421)
     // A form post (no JSON content type) cannot act either.
-    expect((await http(dash.port, 'POST', '/api/rollback', { headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Lattice-Token': dash.token }, body: 'revision=0' })).status).toBe(415)
+    expect(
+      (
+        await http(dash.port, 'POST', '/api/rollback', {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Lattice-Token': dash.token },
+          body: 'revision=0',
+        })
+      ).status,
+    ).toBe(415)
     const get = await http(dash.port, 'GET', `/api/rollback?token=${dash.token}&revision=0`)
     expect(get.status).toBe(405)
     expect(await weights()).toEqual(before)
@@ -119,18 +152,45 @@ describe('lattice dashboard: who may act', () => {
 
 describe('lattice dashboard: the actions do what the commands do', () => {
   it('Abort of a running rollout restores the stable weights', async () => {
-    const runner = suite.t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '60s', '--no-analysis'])
+    const runner = suite.t2.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '20,100',
+      '--interval',
+      '60s',
+      '--no-analysis',
+    ])
     try {
-      const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'running' && r.setWeight === 20) ?? false)
+      const s = await snapshotUntil(
+        (x) =>
+          x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'running' && r.setWeight === 20) ??
+          false,
+      )
       const view = (s.rollouts as RolloutsEvent).rollouts.find((r) => r.entity.id === actor)
-      expect(view).toMatchObject({ phase: 'running', from: 'v1', to: 'v2', step: 1, steps: 2, canAbort: true, canPromote: false })
+      expect(view).toMatchObject({
+        phase: 'running',
+        from: 'v1',
+        to: 'v2',
+        step: 1,
+        steps: 2,
+        canAbort: true,
+        canPromote: false,
+      })
       expect(await weights()).toEqual({ v1: 80, v2: 20 })
       const a = await post('/api/rollout/abort', { entity: { kind: 'actor', id: actor } })
       expect(a.status, a.body).toBe(200)
       expect(a.answer.ok).toBe(true)
       expect((await runner.done).code, runner.stdout()).toBe(ExitCode.ROLLED_BACK)
       expect(await weights()).toEqual({ v1: 100 })
-      const after = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'rolled-back') ?? false)
+      const after = await snapshotUntil(
+        (x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'rolled-back') ?? false,
+      )
       const r = after.rollouts?.rollouts.find((x) => x.entity.id === actor)
       expect(r?.phase).toBe('rolled-back')
       expect(r?.events.length).toBeGreaterThan(0)
@@ -144,10 +204,28 @@ describe('lattice dashboard: the actions do what the commands do', () => {
   }, 120_000)
 
   it('Promote of a paused rollout lets it go on', async () => {
-    const runner = suite.t2.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,pause,100', '--interval', '300ms', '--no-analysis'])
+    const runner = suite.t2.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '30,pause,100',
+      '--interval',
+      '300ms',
+      '--no-analysis',
+    ])
     try {
-      const s = await snapshotUntil((x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'paused') ?? false)
-      expect(s.rollouts?.rollouts.find((r) => r.entity.id === actor)).toMatchObject({ phase: 'paused', canPromote: true })
+      const s = await snapshotUntil(
+        (x) => x.rollouts?.rollouts.some((r) => r.entity.id === actor && r.phase === 'paused') ?? false,
+      )
+      expect(s.rollouts?.rollouts.find((r) => r.entity.id === actor)).toMatchObject({
+        phase: 'paused',
+        canPromote: true,
+      })
       const a = await post('/api/rollout/promote', { entity: { kind: 'actor', id: actor } })
       expect(a.answer.ok, a.body).toBe(true)
       expect((await runner.done).code).toBe(0)

@@ -23,7 +23,11 @@ afterAll(async () => {
 })
 
 /** Run the CLI; kill it if it outlives `boundMs` (then `hung` is true). */
-async function run(args: string[], env: Record<string, string | undefined>, boundMs: number): Promise<CliResult & { hung: boolean }> {
+async function run(
+  args: string[],
+  env: Record<string, string | undefined>,
+  boundMs: number,
+): Promise<CliResult & { hung: boolean }> {
   const child = background(args, env)
   let hung = false
   const timer = setTimeout(() => ((hung = true), child.proc.kill('SIGKILL')), boundMs)
@@ -40,15 +44,23 @@ describe('a server that stops answering', () => {
     process.kill(pid, 'SIGSTOP')
     try {
       // 3 s deadline; the outer bound is generous for a loaded machine but far below "forever".
-      const [status, shift] = await Promise.all([run(['status', '--timeout', '3s'], l.env(), 30_000), run([...shiftArgs(), '--timeout', '3s'], l.env(), 30_000)])
+      const [status, shift] = await Promise.all([
+        run(['status', '--timeout', '3s'], l.env(), 30_000),
+        run([...shiftArgs(), '--timeout', '3s'], l.env(), 30_000),
+      ])
       for (const r of [status, shift]) {
         expect(r.hung, r.stderr).toBe(false)
         expect(r.code, r.stderr).toBe(ExitCode.CONNECTION)
-        expect(r.stderr).toMatch(/Error \[DEADLINE\]: Gave up after 3s \(--timeout\) while connecting to NATS at nats:\/\/127\.0\.0\.1:\d+/)
+        expect(r.stderr).toMatch(
+          /Error \[DEADLINE\]: Gave up after 3s \(--timeout\) while connecting to NATS at nats:\/\/127\.0\.0\.1:\d+/,
+        )
       }
       const j = await run(['status', '--timeout', '2s', '--json'], l.env(), 30_000)
       expect(j.hung).toBe(false)
-      expect(json<{ error: { code: string; details: { step: string } } }>(j).error).toMatchObject({ code: 'DEADLINE', details: { step: expect.stringMatching(/^connecting to NATS/) } })
+      expect(json<{ error: { code: string; details: { step: string } } }>(j).error).toMatchObject({
+        code: 'DEADLINE',
+        details: { step: expect.stringMatching(/^connecting to NATS/) },
+      })
     } finally {
       process.kill(pid, 'SIGCONT')
     }
@@ -90,7 +102,11 @@ describe('a server that stops answering', () => {
     process.kill(pid, 'SIGSTOP')
     const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length
     try {
-      const e = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile), deadline: new Deadline(1000) }).catch((err) => err)
+      const e = await openConnection({
+        servers: l.url,
+        creds: readCreds(l.sysCredsFile),
+        deadline: new Deadline(1000),
+      }).catch((err) => err)
       expect(e.code).toBe('DEADLINE')
     } finally {
       process.kill(pid, 'SIGCONT')
@@ -103,7 +119,11 @@ describe('a server that stops answering', () => {
 })
 
 describe('retries', () => {
-  async function through(behaviour: (n: number) => Behaviour, args: string[], env: Record<string, string | undefined> = l.env()) {
+  async function through(
+    behaviour: (n: number) => Behaviour,
+    args: string[],
+    env: Record<string, string | undefined> = l.env(),
+  ) {
     const proxy = await startProxy(l.url, behaviour)
     try {
       const r = await run(args, { ...env, NATS_URL: proxy.url }, 60_000)
@@ -135,7 +155,9 @@ describe('retries', () => {
   it('retries stop at the deadline, with the last failure', async () => {
     const r = await through(() => 'auth-timeout', ['status', '--timeout', '2s'])
     expect(r.code).toBe(ExitCode.CONNECTION)
-    expect(r.stderr).toMatch(/DEADLINE.*connecting to NATS at .*the last one failed: (Authentication Timeout|write EPIPE)/)
+    expect(r.stderr).toMatch(
+      /DEADLINE.*connecting to NATS at .*the last one failed: (Authentication Timeout|write EPIPE)/,
+    )
     expect(r.connections).toBeGreaterThan(1)
   })
 })

@@ -16,7 +16,19 @@ describe('lattice dev id', () => {
     expect(p.kind).toBe('provider')
     expect(entityIdProblem('provider', p.id)).toBeUndefined()
     // The printed ID is one every command takes: a dry-run shift parses it and stops at the connection.
-    const shift = await lattice(['shift', 'actor', id, '--to', 'v2', '--weight', '10', '--server', 'nats://127.0.0.1:1', '--account', 'A'.padEnd(56, 'A')])
+    const shift = await lattice([
+      'shift',
+      'actor',
+      id,
+      '--to',
+      'v2',
+      '--weight',
+      '10',
+      '--server',
+      'nats://127.0.0.1:1',
+      '--account',
+      'A'.padEnd(56, 'A'),
+    ])
     expect(shift.stderr).not.toMatch(/INVALID_ACTOR_ID/)
     const placeholder = await lattice(['shift', 'actor', 'MBXYZ...', '--to', 'v2', '--weight', '10'])
     expect(placeholder.code).toBe(ExitCode.INVALID_INPUT)

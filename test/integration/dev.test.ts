@@ -10,7 +10,13 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 
 const home = mkdtempSync(join(tmpdir(), 'lattice-dev-'))
-const dirs = [join(home, '.lattice'), join(home, 'a', '.lattice'), join(home, 'b', '.lattice'), join(home, 'crash'), join(home, 'reboot')]
+const dirs = [
+  join(home, '.lattice'),
+  join(home, 'a', '.lattice'),
+  join(home, 'b', '.lattice'),
+  join(home, 'crash'),
+  join(home, 'reboot'),
+]
 const dir = join(home, '.lattice')
 const base = { XDG_CONFIG_HOME: join(home, 'config'), LATTICE_NATS_SERVER: process.env.LATTICE_NATS_SERVER }
 const signalable = (pid: number) => {
@@ -48,9 +54,21 @@ describe('lattice dev', () => {
 
     const env = await lattice(['dev', 'env', '--dir', dir], base)
     const exports = Object.fromEntries([...env.stdout.matchAll(/^export (\w+)="(.*)"$/gm)].map((m) => [m[1], m[2]]))
-    expect(Object.keys(exports).sort()).toEqual(['HOST_CREDS', 'LATTICE_ACCOUNT', 'LATTICE_APP_CREDS', 'LATTICE_OPERATOR_JWT', 'LATTICE_SIGNING_KEY', 'LATTICE_STATE_CREDS', 'NATS_CREDS', 'NATS_URL'])
+    expect(Object.keys(exports).sort()).toEqual([
+      'HOST_CREDS',
+      'LATTICE_ACCOUNT',
+      'LATTICE_APP_CREDS',
+      'LATTICE_OPERATOR_JWT',
+      'LATTICE_SIGNING_KEY',
+      'LATTICE_STATE_CREDS',
+      'NATS_CREDS',
+      'NATS_URL',
+    ])
     expect(env.stdout).not.toMatch(/SO[A-Z2-7]{50,}/) // no seed printed
-    const shift = await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], { ...base, ...exports })
+    const shift = await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], {
+      ...base,
+      ...exports,
+    })
     expect(shift.code, shift.stderr).toBe(0)
     expect(shift.stdout).toMatch(/Recorded as revision 1\./)
 
@@ -74,7 +92,9 @@ describe('lattice dev', () => {
     const flagWins = await lattice(['status', '--server', 'nats://127.0.0.1:1'], account)
     expect(flagWins.code).toBe(ExitCode.CONNECTION)
 
-    expect((await lattice(['dev', 'status', '--dir', dir], base)).stdout).toMatch(/Running: nats-server at nats:\/\/127\.0\.0\.1:\d+/)
+    expect((await lattice(['dev', 'status', '--dir', dir], base)).stdout).toMatch(
+      /Running: nats-server at nats:\/\/127\.0\.0\.1:\d+/,
+    )
     const down = await lattice(['dev', 'down', '--dir', dir], base)
     expect(down.stdout).toMatch(/Stopped/)
     expect(alive(state.pid)).toBe(false)
@@ -92,7 +112,11 @@ describe('lattice dev', () => {
   it('demo: a canary on real traffic whose observed split follows the weights, and nothing left running', async () => {
     const r = await lattice(['demo', '--duration', '3s', '--json'], base)
     expect(r.code, r.stderr).toBe(0)
-    const demo = json<{ url: string; dir: string; steps: { weight: number; observed: { v2: number }; calls: number }[] }>(r)
+    const demo = json<{
+      url: string
+      dir: string
+      steps: { weight: number; observed: { v2: number }; calls: number }[]
+    }>(r)
     expect(demo.steps.map((s) => s.weight)).toEqual([10, 50, 100])
     for (const s of demo.steps) {
       expect(s.calls).toBeGreaterThan(100)
@@ -103,20 +127,32 @@ describe('lattice dev', () => {
   }, 60_000)
 
   it('demo as text: while `lattice` is not a command, it ends with the PATH line, which makes it one; once it is, not', async () => {
-    const server = process.env.LATTICE_NATS_SERVER ?? execFileSync('/bin/sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim()
+    const server =
+      process.env.LATTICE_NATS_SERVER ??
+      execFileSync('/bin/sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).trim()
     const nodeOnly = mkdtempSync(join(home, 'node-only-'))
     symlinkSync(process.execPath, join(nodeOnly, 'node'))
     const PATH = `${nodeOnly}:/usr/bin:/bin` // node, and no lattice
     const r = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH })
     expect(r.code, r.stderr).toBe(0)
     const last = r.stdout.trim().split('\n').at(-1) ?? ''
-    const m = /^To run lattice as `lattice` in this shell: (export PATH="(.+):\$PATH") \(or add that line to your shell's profile\)\.$/.exec(last)
+    const m =
+      /^To run lattice as `lattice` in this shell: (export PATH="(.+):\$PATH") \(or add that line to your shell's profile\)\.$/.exec(
+        last,
+      )
     expect(m, last).not.toBeNull()
     const [, line, bin] = m as RegExpExecArray
-    const shell = spawnSync('/bin/sh', ['-c', `${line} && cd / && lattice --version`], { env: { PATH }, encoding: 'utf8' })
+    const shell = spawnSync('/bin/sh', ['-c', `${line} && cd / && lattice --version`], {
+      env: { PATH },
+      encoding: 'utf8',
+    })
     expect(shell.status, shell.stderr).toBe(0)
     expect(shell.stdout).toMatch(/^lattice-shift\/\d/)
-    const again = await lattice(['demo', '--duration', '2s'], { ...base, LATTICE_NATS_SERVER: server, PATH: `${bin}:${PATH}` })
+    const again = await lattice(['demo', '--duration', '2s'], {
+      ...base,
+      LATTICE_NATS_SERVER: server,
+      PATH: `${bin}:${PATH}`,
+    })
     expect(again.code, again.stderr).toBe(0)
     expect(again.stdout).toMatch(/stopped the local server and hosts\.\n$/)
     expect(again.stdout).not.toContain('export PATH')
@@ -132,18 +168,39 @@ describe('lattice dev', () => {
     expect((await lattice(['dev', 'down', '--dir', b], base)).code).toBe(0)
     expect(() => statSync(upB.context)).toThrow()
     expect((JSON.parse(readFileSync(upA.context, 'utf8')) as { url: string }).url).toBe(upA.url)
-    expect((await lattice(['status', '--context', basename(upA.context, '.json'), '--json'], { ...base, LATTICE_ACCOUNT: json<{ account: string }>(await lattice(['dev', 'up', '--dir', a, '--json'], base)).account })).code).toBe(0)
+    expect(
+      (
+        await lattice(['status', '--context', basename(upA.context, '.json'), '--json'], {
+          ...base,
+          LATTICE_ACCOUNT: json<{ account: string }>(await lattice(['dev', 'up', '--dir', a, '--json'], base)).account,
+        })
+      ).code,
+    ).toBe(0)
   })
 
   it('up after the server died restarts it with its keys, port and history (connected clients come back); --fresh makes new keys', async () => {
     const d = dirs[3]
-    type Up = { pid: number; url: string; account: string; started: boolean; restarted: boolean; env: Record<string, string> }
+    type Up = {
+      pid: number
+      url: string
+      account: string
+      started: boolean
+      restarted: boolean
+      env: Record<string, string>
+    }
     const first = json<Up>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
     expect(first.restarted).toBe(false)
     const env = { ...base, ...first.env }
-    expect((await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], env)).code).toBe(0)
+    expect(
+      (await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force'], env)).code,
+    ).toBe(0)
     let runningPid = 0
-    const client = await connect({ servers: first.url, authenticator: credsAuthenticator(readFileSync(first.env.LATTICE_APP_CREDS)), maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+    const client = await connect({
+      servers: first.url,
+      authenticator: credsAuthenticator(readFileSync(first.env.LATTICE_APP_CREDS)),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+    })
     try {
       process.kill(first.pid, 'SIGKILL')
       while (alive(first.pid)) await new Promise((r) => setTimeout(r, 20))
@@ -173,12 +230,18 @@ describe('lattice dev', () => {
 
   it('a pid that is now a zombie nobody reaps (a container without init) or another program (after a reboot) is not running; down leaves that program alone', async () => {
     const d = dirs[4]
-    const first = json<{ pid: number; url: string; account: string }>(await lattice(['dev', 'up', '--dir', d, '--json'], base))
+    const first = json<{ pid: number; url: string; account: string }>(
+      await lattice(['dev', 'up', '--dir', d, '--json'], base),
+    )
     expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
     // `sleep` that never reaps its child: the child, killed, stays a zombie while the parent lives.
-    const parent = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const parent = spawn('/bin/sh', ['-c', 'sleep 300 & echo $!; exec sleep 301'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
     try {
-      const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))))
+      const zombie = Number(
+        await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))),
+      )
       process.kill(zombie, 'SIGKILL')
       const stateOf = (pid: number) => {
         const state = JSON.parse(readFileSync(join(d, 'dev.json'), 'utf8')) as Record<string, unknown>
@@ -191,7 +254,11 @@ describe('lattice dev', () => {
         expect(status.code, `${pid}: ${status.stdout}`).toBe(ExitCode.LIVE_STATE)
         expect(status.stderr).toMatch(new RegExp(`NOT_RUNNING.*pid ${pid}\\) is not running any more`))
         const up = await lattice(['dev', 'up', '--dir', d, '--json'], base)
-        expect(json<{ restarted: boolean; url: string; account: string }>(up)).toMatchObject({ restarted: true, url: first.url, account: first.account })
+        expect(json<{ restarted: boolean; url: string; account: string }>(up)).toMatchObject({
+          restarted: true,
+          url: first.url,
+          account: first.account,
+        })
         expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
         stateOf(pid)
         expect((await lattice(['dev', 'down', '--dir', d], base)).code).toBe(0)
@@ -212,7 +279,10 @@ describe('lattice dev', () => {
   })
 
   it('says how to install nats-server when it is missing', async () => {
-    const r = await lattice(['dev', 'up', '--dir', join(home, 'other')], { ...base, LATTICE_NATS_SERVER: join(home, 'no-such-binary') })
+    const r = await lattice(['dev', 'up', '--dir', join(home, 'other')], {
+      ...base,
+      LATTICE_NATS_SERVER: join(home, 'no-such-binary'),
+    })
     expect(r.code).toBe(ExitCode.CONNECTION)
     expect(r.stderr).toMatch(/NATS_SERVER_MISSING.*apt-get install -y nats-server/s)
   })

@@ -11,8 +11,12 @@ const DOCS = fileURLToPath(new URL('../../docs/commands.md', import.meta.url))
 
 function check(file?: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [SCRIPT], { env: { ...process.env, ...(file ? { LATTICE_COMMAND_DOCS: file } : {}) } }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
+    execFile(
+      process.execPath,
+      [SCRIPT],
+      { env: { ...process.env, ...(file ? { LATTICE_COMMAND_DOCS: file } : {}) } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
     )
   })
 }

@@ -17,16 +17,28 @@ import { packageCopies } from '../helpers/package-copy.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const COMPARE = fileURLToPath(new URL('../helpers/help-compare.ts', import.meta.url))
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))
-const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }
+const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, unknown>
+}
 
 /** DEBUG (oclif's debug lines) leaves the help to oclif: not from the caller's shell here. */
-const lattice = (args: string[], env: Record<string, string | undefined> = {}) => latticeCli(args, { DEBUG: '', ...env })
+const lattice = (args: string[], env: Record<string, string | undefined> = {}) =>
+  latticeCli(args, { DEBUG: '', ...env })
 
-function run(file: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { env: cleanEnv({ DEBUG: '', ...env }), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [file, ...args],
+      { env: cleanEnv({ DEBUG: '', ...env }), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -35,14 +47,15 @@ function expectAllSame(result: Comparison): void {
   expect(first && { argv: first.argv, width: first.width, fast: first.fast, oclif: first.oclif }).toBeUndefined()
   // Every page was compared: the root, every command (lattice's and the autocomplete plugin's), every topic.
   expect(result.pages).toContainEqual([])
-  for (const id of [...Object.keys(manifest.commands), 'autocomplete']) expect(result.pages).toContainEqual([...id.split(':'), '--help'])
+  for (const id of [...Object.keys(manifest.commands), 'autocomplete'])
+    expect(result.pages).toContainEqual([...id.split(':'), '--help'])
   for (const topic of ['shift', 'fault', 'verify', 'dev', 'env', 'host']) {
     expect(result.pages).toContainEqual([topic, '--help'])
     expect(result.pages).toContainEqual([topic])
   }
 }
 
-describe('the fast help is oclif\'s help', () => {
+describe("the fast help is oclif's help", () => {
   it(`in this process: every page at widths ${WIDTHS.join(', ')}`, async () => {
     expectAllSame(await compareHelp())
   })
@@ -61,49 +74,92 @@ describe('the fast help is oclif\'s help', () => {
 
   it('lays out FLAG DESCRIPTIONS as oclif does (no lattice flag has one yet): beside the label while it fits, else below', async () => {
     const config = await Config.load(ROOT)
-    const description = 'A longer description of the flag, which oclif wraps below its label in FLAG DESCRIPTIONS, indented.'
+    const description =
+      'A longer description of the flag, which oclif wraps below its label in FLAG DESCRIPTIONS, indented.'
     const flags = [
       { name: 'short', type: 'boolean', summary: 'Fits.', description },
-      { name: 'server', char: 's', type: 'option', summary: 'A summary just long enough to need the next line at some widths', description },
+      {
+        name: 'server',
+        char: 's',
+        type: 'option',
+        summary: 'A summary just long enough to need the next line at some widths',
+        description,
+      },
       { name: 'exact', type: 'option', summary: 'x'.repeat(40), description },
     ]
     for (const width of [40, 47, 50, 51, 52, 63, 80, 120]) {
       // Both are protected in oclif's typings.
-      const ch = new CommandHelp({ id: 'x', flags: {}, args: {} } as never, config, { maxWidth: width }) as unknown as { flagHelpLabel(f: unknown, showOptions: boolean): string; flagsDescriptions(f: unknown[]): string }
+      const ch = new CommandHelp({ id: 'x', flags: {}, args: {} } as never, config, { maxWidth: width }) as unknown as {
+        flagHelpLabel(f: unknown, showOptions: boolean): string
+        flagsDescriptions(f: unknown[]): string
+      }
       const layout = new HelpLayout(width, false)
-      const entries = flags.map((f) => ({ label: f.char ? ch.flagHelpLabel(f, true) : ch.flagHelpLabel(f, true).replace('    ', ''), summary: f.summary, description: f.description }))
+      const entries = flags.map((f) => ({
+        label: f.char ? ch.flagHelpLabel(f, true) : ch.flagHelpLabel(f, true).replace('    ', ''),
+        summary: f.summary,
+        description: f.description,
+      }))
       expect(layout.flagDescriptions(entries), `width ${width}`).toBe(ch.flagsDescriptions(flags))
     }
   })
 })
 
 describe('lattice with the fast help, run end to end', () => {
-  const cases = [['shift', 'actor', '--help'], ['help', 'shift', 'actor'], ['shift', '--help'], ['shift'], ['--help'], [], ['rollout', 'actor', '--help'], ['rollout', '--help'], ['shift', 'actor', 'MBXYZ', '--help'], ['--json', '--help']]
-  it.each(cases.map((c) => [c.join(' ') || '(no words)', c]))('lattice %s: what oclif prints, exit 0', async (_, args) => {
-    const [fast, oclif] = await Promise.all([lattice(args, { OCLIF_COLUMNS: '57' }), lattice(args, { OCLIF_COLUMNS: '57', LATTICE_OCLIF_HELP: '1' })])
-    expect(oclif.code).toBe(0)
-    expect(oclif.stdout.length).toBeGreaterThan(100)
-    expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }).toEqual({ code: 0, stdout: oclif.stdout, stderr: '' })
-  })
+  const cases = [
+    ['shift', 'actor', '--help'],
+    ['help', 'shift', 'actor'],
+    ['shift', '--help'],
+    ['shift'],
+    ['--help'],
+    [],
+    ['rollout', 'actor', '--help'],
+    ['rollout', '--help'],
+    ['shift', 'actor', 'MBXYZ', '--help'],
+    ['--json', '--help'],
+  ]
+  it.each(cases.map((c) => [c.join(' ') || '(no words)', c]))(
+    'lattice %s: what oclif prints, exit 0',
+    async (_, args) => {
+      const [fast, oclif] = await Promise.all([
+        lattice(args, { OCLIF_COLUMNS: '57' }),
+        lattice(args, { OCLIF_COLUMNS: '57', LATTICE_OCLIF_HELP: '1' }),
+      ])
+      expect(oclif.code).toBe(0)
+      expect(oclif.stdout.length).toBeGreaterThan(100)
+      expect({ code: fast.code, stdout: fast.stdout, stderr: fast.stderr }).toEqual({
+        code: 0,
+        stdout: oclif.stdout,
+        stderr: '',
+      })
+    },
+  )
 
-  it('a misspelt command still gets oclif\'s error, and lattice\'s USAGE error with the suggestion', async () => {
-    const [fast, oclif] = await Promise.all([lattice(['shfit', '--help']), lattice(['shfit', '--help'], { LATTICE_OCLIF_HELP: '1' })])
+  it("a misspelt command still gets oclif's error, and lattice's USAGE error with the suggestion", async () => {
+    const [fast, oclif] = await Promise.all([
+      lattice(['shfit', '--help']),
+      lattice(['shfit', '--help'], { LATTICE_OCLIF_HELP: '1' }),
+    ])
     expect(fast).toEqual(oclif)
     expect(fast.code).not.toBe(0)
     expect(fast.stderr).toContain('shfit')
     const typo = await lattice(['shfit'])
     expect(typo.code).toBe(2)
-    expect(typo.stderr).toBe('Error [USAGE]: Unknown command "shfit". Did you mean "shift"?\n  `lattice --help` lists every command.\n')
+    expect(typo.stderr).toBe(
+      'Error [USAGE]: Unknown command "shfit". Did you mean "shift"?\n  `lattice --help` lists every command.\n',
+    )
   })
 
   it('does not load oclif (nor any command); LATTICE_OCLIF_HELP=1 does', async () => {
     // NODE_DEBUG=esm names each ES module Node translates; =module each CommonJS file it loads.
-    const modules = (stderr: string) => [...stderr.matchAll(/(?:Translating StandardModule|load) "?(\S+?)"?(?: for module|\s|$)/g)].map((m) => m[1])
+    const modules = (stderr: string) =>
+      [...stderr.matchAll(/(?:Translating StandardModule|load) "?(\S+?)"?(?: for module|\s|$)/g)].map((m) => m[1])
     const oclifCode = (m: string) => /\/dist\/src\/cli\/main\.js|@oclif\/core\/lib\/(config|help)\//.test(m)
     const fast = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm,module' })).stderr)
     expect(fast.some((m) => m.endsWith('/dist/fast-help.js'))).toBe(true)
     expect(fast.filter(oclifCode)).toEqual([])
-    const oclif = modules((await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm,module', LATTICE_OCLIF_HELP: '1' })).stderr)
+    const oclif = modules(
+      (await lattice(['shift', 'actor', '--help'], { NODE_DEBUG: 'esm,module', LATTICE_OCLIF_HELP: '1' })).stderr,
+    )
     expect(oclif.some((m) => m.endsWith('/dist/src/cli/main.js'))).toBe(true)
     // One word that names a command, not a topic, is a command to run: the fast help is not even
     // loaded, nor oclif's runtime (src/cli/direct/).
@@ -137,7 +193,9 @@ describe('lattice with the fast help, run end to end', () => {
     it('leaves a help.json from another build to oclif: the help shows the manifest oclif reads', async () => {
       const dir = copy()
       const path = join(dir, 'oclif.manifest.json')
-      const changed = JSON.parse(readFileSync(path, 'utf8')) as { commands: Record<string, { summary?: string; description?: string }> }
+      const changed = JSON.parse(readFileSync(path, 'utf8')) as {
+        commands: Record<string, { summary?: string; description?: string }>
+      }
       changed.commands['shift:actor'].summary = 'A summary only the new manifest has.'
       writeFileSync(path, JSON.stringify(changed, null, 2))
       const r = await run(join(dir, 'bin', 'run.js'), ['shift', 'actor', '--help'], { NODE_DEBUG: 'esm' })

@@ -4,12 +4,11 @@
  * goes through every kind of change the CLI makes; after each, every one of those fields is
  * the same JSON text as before. And a weight of 0 written by another tool reads as 100%.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type KeyPair, createAccount, createUser } from 'nkeys.js'
 import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { readCreds } from '../../src/auth/creds-file.js'
 import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'
@@ -18,8 +17,9 @@ import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveJwt } from '../helpers/live.js'
 import { rawFields } from '../helpers/raw-json.js'
-import { JETSTREAM_LIMITS, OPEN_LIMITS, type TestLattice, makeIdentity, startLattice } from '../helpers/nats-server.js'
-import { appConnection, measureSplit } from '../helpers/traffic.js'
+import { JETSTREAM_LIMITS, OPEN_LIMITS, makeIdentity } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
+import { measureSplit } from '../helpers/traffic.js'
 
 const MAX_INT64 = '9223372036854775807'
 const TWO_53_PLUS_1 = '9007199254740993'
@@ -47,15 +47,16 @@ function notOurs(jwt: string) {
 }
 
 describe('fidelity of account JWT edits', () => {
-  let l: TestLattice
   let original: string
-  let dir: string
   const [actor, web, stranger] = [newActorId(), newActorId(), newActorId()]
-  const env = () => ({ ...l.env(), LATTICE_STATE_CREDS: l.appCredsFile })
 
-  beforeAll(async () => {
+  const t = useTestLattice(async () => {
     const id = await makeIdentity(JETSTREAM_LIMITS)
-    const [sk, scoped, revoked] = [createAccount().getPublicKey(), createAccount().getPublicKey(), createUser().getPublicKey()]
+    const [sk, scoped, revoked] = [
+      createAccount().getPublicKey(),
+      createAccount().getPublicKey(),
+      createUser().getPublicKey(),
+    ]
     // 2^53+1 as a count (imports): as disk_storage, a standalone server would refuse JetStream to
     // the account (more than it can store), and the state bucket lives in this account.
     const limits = { ...JETSTREAM_LIMITS, data: MAX_INT64, imports: TWO_53_PLUS_1 }
@@ -75,67 +76,72 @@ describe('fidelity of account JWT edits', () => {
       id.operator,
     )
     expect(payloadOf(original)).toContain(`"data":${MAX_INT64}`)
-    l = await startLattice({ jetstream: true, identity: { ...id, appJwt: original } })
-    dir = mkdtempSync(join(tmpdir(), 'lattice-fidelity-'))
-  })
-  afterAll(async () => {
-    await l?.stop()
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    return { state: true, identity: { ...id, appJwt: original } }
   })
 
   const unchanged = async (what: string) => {
-    const live = await liveJwt(l)
+    const live = await liveJwt(t.l)
     expect(live, what).not.toBe(original)
     expect(notOurs(live), what).toEqual(notOurs(original))
     return live
   }
 
   it('the servers take the JWT with MaxInt64 limits, and refuse it rounded', async () => {
-    expect(await liveJwt(l)).toBe(original) // preloaded as is
+    expect(await liveJwt(t.l)).toBe(original) // preloaded as is
     const rounded = JSON.stringify(JSON.parse(payloadOf(original)))
     expect(rounded).toContain('"data":9223372036854776000')
-    const nc = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile) })
-    try {
-      const replies = await pushAccountJwt(nc, signedJwt(rounded.replace('"iat":', '"iat":1'), l.id.operator))
-      expect(replies.map((r) => r.ok)).toEqual([false])
-      expect(replies[0].message).toMatch(/cannot unmarshal number 9223372036854776000/)
-    } finally {
-      await nc.close()
-    }
-    expect(await liveJwt(l)).toBe(original)
+    const nc = await openConnection({ servers: t.l.url, creds: readCreds(t.l.sysCredsFile) })
+    t.track('conn', () => nc.close())
+    const replies = await pushAccountJwt(nc, signedJwt(rounded.replace('"iat":', '"iat":1'), t.l.id.operator))
+    expect(replies.map((r) => r.ok)).toEqual([false])
+    expect(replies[0].message).toMatch(/cannot unmarshal number 9223372036854776000/)
+    expect(await liveJwt(t.l)).toBe(original)
   })
 
   it('shift, fault, fault clear, apply, swap and rollback keep every field lattice does not own', async () => {
     const run = async (args: string[]) => {
-      const r = await lattice(args, env())
+      const r = await lattice(args, t.env())
       expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0)
       return unchanged(args.join(' '))
     }
     const subject = `"wasmbus.rpc.default.${actor}"`
-    expect(payloadOf(await run(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '30']))).toContain(subject)
+    expect(
+      payloadOf(await run(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '30'])),
+    ).toContain(subject)
     expect(payloadOf(await run(['fault', 'actor', actor, '--drop', '20', '--force']))).toContain('._drop"')
     expect(payloadOf(await run(['fault', 'clear', actor]))).not.toContain('._drop"')
-    const spec = join(dir, 'lattice.yaml')
-    writeFileSync(spec, `environments:\n  blue:\n    actors: { ${web}: "1.0.0" }\n  green:\n    actors: { ${web}: "1.1.0" }\nlive: blue\n`)
+    const spec = join(t.l.dir, 'lattice.yaml')
+    writeFileSync(
+      spec,
+      `environments:\n  blue:\n    actors: { ${web}: "1.0.0" }\n  green:\n    actors: { ${web}: "1.1.0" }\nlive: blue\n`,
+    )
     expect(payloadOf(await run(['apply', '--force', '-f', spec]))).toContain(`"wasmbus.rpc.default.${web}"`)
-    expect(payloadOf(await run(['swap', '--force', 'blue', 'green', '-f', spec]))).toContain(versionedSubject('default', { kind: 'actor', id: web }, '1.1.0'))
-    expect(payloadOf(await run(['rollback', '--force']))).toContain(versionedSubject('default', { kind: 'actor', id: web }, '1.0.0'))
+    expect(payloadOf(await run(['swap', '--force', 'blue', 'green', '-f', spec]))).toContain(
+      versionedSubject('default', { kind: 'actor', id: web }, '1.1.0'),
+    )
+    expect(payloadOf(await run(['rollback', '--force']))).toContain(
+      versionedSubject('default', { kind: 'actor', id: web }, '1.0.0'),
+    )
     // Our routes are what was asked for; a route of our lattice that no command named is untouched.
-    const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env()))
+    const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(
+      await lattice(['status', '--json'], t.env()),
+    )
     expect(status.routes.find((r) => r.id === actor)?.weights).toEqual({ v1: 70, v2: 30 })
-    const strangerRoute = (jwt: string) => rawFields(field(rawFields(field(rawFields(payloadOf(jwt)), 'nats')), 'mappings')).find(([k]) => k.endsWith(stranger) && k.includes('.default.'))
-    expect(strangerRoute(await liveJwt(l))).toEqual(strangerRoute(original))
+    const strangerRoute = (jwt: string) =>
+      rawFields(field(rawFields(field(rawFields(payloadOf(jwt)), 'nats')), 'mappings')).find(
+        ([k]) => k.endsWith(stranger) && k.includes('.default.'),
+      )
+    expect(strangerRoute(await liveJwt(t.l))).toEqual(strangerRoute(original))
   }, 180_000)
 })
 
 describe('weight 0 written by another tool', () => {
-  let l: TestLattice
   let app: NatsConnection
   const actor = newActorId()
   const entity = { kind: 'actor' as const, id: actor }
   const source = `wasmbus.rpc.default.${actor}`
 
-  beforeAll(async () => {
+  const t = useTestLattice(async () => {
     const id = await makeIdentity(OPEN_LIMITS)
     // As another tool writes it: v1 with an explicit weight of 0, which the servers read as 100%.
     const appJwt = signedJwt(
@@ -143,30 +149,30 @@ describe('weight 0 written by another tool', () => {
         `"nats":{"limits":${JSON.stringify(OPEN_LIMITS)},"mappings":{"${source}":[{"subject":"${versionedSubject('default', entity, 'v1')}","weight":0}]},"type":"account","version":2}}`,
       id.operator,
     )
-    l = await startLattice({ identity: { ...id, appJwt } })
-    app = await appConnection(l.url, l.appCredsFile)
+    return { identity: { ...id, appJwt } }
   })
-  afterAll(async () => {
-    await app?.close()
-    await l?.stop()
+  beforeAll(async () => {
+    app = await t.connect()
   })
 
   it('status shows it as 100%, as the servers route it', async () => {
     const dests = { v1: versionedSubject('default', entity, 'v1'), source }
     expect(await measureSplit(app, source, dests, 500)).toEqual({ v1: 500, source: 0 })
-    const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], l.env()))
+    const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(
+      await lattice(['status', '--json'], t.env()),
+    )
     expect(status.routes.find((r) => r.id === actor)?.weights).toEqual({ v1: 100 })
-    const text = await lattice(['status'], l.env())
+    const text = await lattice(['status'], t.env())
     expect(text.stdout).toMatch(new RegExp(`${actor} +actor +- +v1 +100%`))
   })
 
   it('a change starts from 100% and never writes a weight of 0', async () => {
-    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '30'], l.env())
+    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '30'], t.env())
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`actor ${actor}: v1 100% -> 70%, v2 0% -> 30%`)
-    const back = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '0'], l.env())
+    const back = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '0'], t.env())
     expect(back.code, back.stderr).toBe(0)
-    const payload = payloadOf(await liveJwt(l))
+    const payload = payloadOf(await liveJwt(t.l))
     expect(payload).toContain(`"${source}":[{"subject":"${versionedSubject('default', entity, 'v1')}","weight":100}]`)
     expect(payload).not.toMatch(/"weight":0[,}]/)
   })

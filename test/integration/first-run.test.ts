@@ -12,9 +12,15 @@ import { ExitCode } from '../../src/errors.js'
 import { json, lattice } from '../helpers/cli.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const { topics } = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { oclif: { topics: Record<string, unknown> } }).oclif
+const { topics } = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { oclif: { topics: Record<string, unknown> } }
+).oclif
 
-function sh(script: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
     execFile('/bin/sh', ['-c', script], { env, cwd, timeout: 60_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
@@ -32,7 +38,10 @@ function pathWithoutLattice(): string {
 describe('the lattice command after the quick start', () => {
   it('the README recipe (export PATH in the clone) gives a shell a working `lattice`, from any directory', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1))
+    const quickStart = readme.slice(
+      readme.indexOf('## Quick start'),
+      readme.indexOf('\n## ', readme.indexOf('## Quick start') + 1),
+    )
     const recipe = quickStart.match(/^export PATH=.*$/m)?.[0]
     expect(recipe, 'the Quick start names the PATH line').toBe('export PATH="$PWD/bin:$PATH"')
     const env = { PATH: pathWithoutLattice(), HOME: mkdtempSync(join(tmpdir(), 'lattice-home-')), NO_COLOR: '1' }
@@ -63,10 +72,19 @@ describe('typos: the nearest commands are suggested', () => {
   ])('%j', async (args, typed, suggestion) => {
     const r = await lattice(args.filter((a) => a !== '--json'))
     expect(r.code).toBe(ExitCode.USAGE)
-    expect(r.stderr).toBe(`Error [USAGE]: Unknown command "${typed}". Did you mean ${suggestion}?\n  \`lattice --help\` lists every command.\n`)
+    expect(r.stderr).toBe(
+      `Error [USAGE]: Unknown command "${typed}". Did you mean ${suggestion}?\n  \`lattice --help\` lists every command.\n`,
+    )
     const j = await lattice([...args.filter((a) => a !== '--json'), '--json'])
     expect(j.code).toBe(ExitCode.USAGE)
-    expect(json(j)).toEqual({ error: { code: 'USAGE', message: `Unknown command "${typed}". Did you mean ${suggestion}?`, hint: '`lattice --help` lists every command.', exitCode: ExitCode.USAGE } })
+    expect(json(j)).toEqual({
+      error: {
+        code: 'USAGE',
+        message: `Unknown command "${typed}". Did you mean ${suggestion}?`,
+        hint: '`lattice --help` lists every command.',
+        exitCode: ExitCode.USAGE,
+      },
+    })
   })
   it('nothing close: no guess; a right topic with a wrong command lists the topic', async () => {
     const r = await lattice(['xyzzy'])
@@ -74,7 +92,9 @@ describe('typos: the nearest commands are suggested', () => {
     expect(r.stderr).toBe('Error [USAGE]: Unknown command "xyzzy".\n  `lattice --help` lists every command.\n')
     const t = await lattice(['fault', 'nope', 'MBX'])
     expect(t.code).toBe(ExitCode.USAGE)
-    expect(t.stderr).toMatch(/^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider\.\n/)
+    expect(t.stderr).toMatch(
+      /^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider\.\n/,
+    )
   })
 })
 
@@ -82,7 +102,9 @@ describe('the first word', () => {
   it('a flag before the command: the command comes first', async () => {
     const r = await lattice(['--json', 'status'])
     expect(r.code).toBe(ExitCode.USAGE)
-    expect(json<{ error: { message: string } }>(r).error.message).toBe('"--json" is not a command: the command comes first, then its flags (lattice COMMAND --json ...).')
+    expect(json<{ error: { message: string } }>(r).error.message).toBe(
+      '"--json" is not a command: the command comes first, then its flags (lattice COMMAND --json ...).',
+    )
     const t = await lattice(['--server', 'nats://x', 'status'])
     expect(t.stderr).toMatch(/^Error \[USAGE\]: "--server" is not a command: the command comes first/)
   })
@@ -99,19 +121,30 @@ describe('usage errors in lattice style', () => {
     [['status', '--bogus'], 'Nonexistent flag: --bogus', 'status'],
     [['shift', 'actor'], 'Missing 1 required arg:\n  id  Actor ID: its module public key (M...).', 'shift actor'],
     [['shift', 'actor', 'MBX', '--to', 'v2'], 'Missing required flag weight', 'shift actor'],
-    [['rollout', 'actor', 'MBX', '--to', 'v2', '--steps', '10', '--on-interrupt', 'later'], 'Expected --on-interrupt=later to be one of: abort, hold', 'rollout actor'],
+    [
+      ['rollout', 'actor', 'MBX', '--to', 'v2', '--steps', '10', '--on-interrupt', 'later'],
+      'Expected --on-interrupt=later to be one of: abort, hold',
+      'rollout actor',
+    ],
   ])('%j', async (args, message, command) => {
     // As for a user: vitest's NODE_ENV=test makes oclif warn that a command whose parse failed "did not parse".
     const env = { NODE_ENV: 'production' }
     const r = await lattice(args, env)
     expect(r.code).toBe(ExitCode.USAGE)
-    expect(r.stderr).toBe(`Error [USAGE]: ${message}\n  \`lattice ${command} --help\` lists its arguments and flags, with examples.\n`)
+    expect(r.stderr).toBe(
+      `Error [USAGE]: ${message}\n  \`lattice ${command} --help\` lists its arguments and flags, with examples.\n`,
+    )
     expect(r.stdout).toBe('')
     const j = await lattice([...args, '--json'], env)
     expect(j.code).toBe(ExitCode.USAGE)
-    expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: message.replace(/\n {2}/g, '\n'), hint: `\`lattice ${command} --help\` lists its arguments and flags, with examples.`, exitCode: ExitCode.USAGE })
+    expect(json<{ error: unknown }>(j).error).toEqual({
+      code: 'USAGE',
+      message: message.replace(/\n {2}/g, '\n'),
+      hint: `\`lattice ${command} --help\` lists its arguments and flags, with examples.`,
+      exitCode: ExitCode.USAGE,
+    })
   })
-  it('the autocomplete plugin\'s command too (oclif printed its errors in its own style); it has no --json, and says so as JSON', async () => {
+  it("the autocomplete plugin's command too (oclif printed its errors in its own style); it has no --json, and says so as JSON", async () => {
     const env = { NODE_ENV: 'production' }
     const hint = '`lattice autocomplete --help` lists its arguments and flags, with examples.'
     for (const [args, message] of [
@@ -124,7 +157,12 @@ describe('usage errors in lattice style', () => {
     }
     const j = await lattice(['autocomplete', '--json'], env)
     expect(j.code).toBe(ExitCode.USAGE)
-    expect(json<{ error: unknown }>(j).error).toEqual({ code: 'USAGE', message: 'Nonexistent flag: --json', hint, exitCode: ExitCode.USAGE })
+    expect(json<{ error: unknown }>(j).error).toEqual({
+      code: 'USAGE',
+      message: 'Nonexistent flag: --json',
+      hint,
+      exitCode: ExitCode.USAGE,
+    })
   })
 })
 
@@ -146,7 +184,9 @@ describe('help has examples', () => {
   it('rollout: the CI example is the NDJSON one, and --on-interrupt hold has its own', async () => {
     const r = await lattice(['rollout', '--help'])
     expect(r.stdout.slice(r.stdout.indexOf('\nEXAMPLES\n'))).not.toMatch(/--on-interrupt abort/)
-    expect(r.stdout).toMatch(/In CI: one JSON object per line.*\n\n {4}\$ lattice rollout -f deploy\/lattice\.yaml --json\n/)
+    expect(r.stdout).toMatch(
+      /In CI: one JSON object per line.*\n\n {4}\$ lattice rollout -f deploy\/lattice\.yaml --json\n/,
+    )
     expect(r.stdout).toMatch(/\$ lattice rollout -f lattice\.yaml --on-interrupt hold/)
   })
   it('dev env: its example has its prompt', async () => {
@@ -157,14 +197,26 @@ describe('help has examples', () => {
 
 describe('a quiet build', () => {
   it('every npm script that runs oclif skips its update check, which would otherwise warn', async () => {
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
-    const runs = Object.values(scripts).flatMap((s) => s.split(/&&|;/).map((part) => part.trim()).filter((part) => /(^|\s)oclif\s/.test(part)))
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts
+    const runs = Object.values(scripts).flatMap((s) =>
+      s
+        .split(/&&|;/)
+        .map((part) => part.trim())
+        .filter((part) => /(^|\s)oclif\s/.test(part)),
+    )
     expect(runs.length).toBeGreaterThanOrEqual(2) // build (manifest) and docs:commands
     // An update "available" in oclif's cache, as the npm registry would report one.
     const cache = mkdtempSync(join(tmpdir(), 'lattice-oclif-cache-'))
     mkdirSync(join(cache, 'oclif'))
     writeFileSync(join(cache, 'oclif', 'version'), JSON.stringify({ latest: '99.0.0' }))
-    const env = { ...process.env, XDG_CACHE_HOME: cache, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`, OCLIF_SKIP_NEW_VERSION_CHECK: undefined }
+    const env = {
+      ...process.env,
+      XDG_CACHE_HOME: cache,
+      PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}`,
+      OCLIF_SKIP_NEW_VERSION_CHECK: undefined,
+    }
     const bare = await sh('oclif --version', env, ROOT)
     // CI=true turns oclif's colours on: compare the text without them.
     expect(bare.stderr.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/oclif update available from .* to 99\.0\.0/) // the warning this guards against

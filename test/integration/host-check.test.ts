@@ -39,7 +39,7 @@ const byId = (rs: Requirement[]) => Object.fromEntries(rs.map((r) => [r.id, r]))
 /** The result of a check, from --json (a failed one sits in the error's details). */
 function resultOf(r: { stdout: string; stderr: string; code: number }): CheckJson {
   const out = json<CheckJson & { error?: { code: string; details: { result: CheckJson } } }>(r)
-  return out.error ? { ...out.error.details.result, error: out.error.code } as CheckJson : out
+  return out.error ? ({ ...out.error.details.result, error: out.error.code } as CheckJson) : out
 }
 
 describe('lattice host check', () => {
@@ -56,10 +56,22 @@ describe('lattice host check', () => {
     expect(text.stdout).toMatch(/^MUST\s+HP-DRAIN\s+skipped\s+skipped \(pass --stop/m)
     expect(text.stdout).toContain('conformant: every MUST passed')
 
-    const r = await check(['actor', actor, '--version', 'v2', '--host', 'host-ok', '--stop', '--requests', '50', '--json'])
+    const r = await check([
+      'actor',
+      actor,
+      '--version',
+      'v2',
+      '--host',
+      'host-ok',
+      '--stop',
+      '--requests',
+      '50',
+      '--json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     const res = byId(resultOf(r).requirements)
-    for (const id of ['HP-SUBJECTS', 'HP-QUEUE', 'HP-ANSWER', 'HP-ONLY-OWN', 'HP-INVENTORY', 'HP-DRAIN']) expect(res[id].outcome, `${id}: ${res[id].observed}`).toBe('pass')
+    for (const id of ['HP-SUBJECTS', 'HP-QUEUE', 'HP-ANSWER', 'HP-ONLY-OWN', 'HP-INVENTORY', 'HP-DRAIN'])
+      expect(res[id].outcome, `${id}: ${res[id].observed}`).toBe('pass')
     expect(res['HP-METRICS'].outcome).toBe('pass')
     expect(res['HP-DRAIN'].observed).toMatch(/^50\/50 requests sent just before the stop answered; stop accepted/)
     expect(host.inventory().filter((e) => e.count > 0)).toEqual([])
@@ -75,9 +87,15 @@ describe('lattice host check', () => {
     const r = await check(['provider', provider, '--link', 'db', '--version', 'v2', '--host', 'host-two', '--json'])
     expect(r.code, r.stdout).toBe(0)
     const res = byId(resultOf(r).requirements)
-    expect(res['HP-AMBIGUOUS']).toMatchObject({ outcome: 'pass', observed: expect.stringContaining('AMBIGUOUS_VERSION [v1, v2]') })
+    expect(res['HP-AMBIGUOUS']).toMatchObject({
+      outcome: 'pass',
+      observed: expect.stringContaining('AMBIGUOUS_VERSION [v1, v2]'),
+    })
     expect(res['HP-ONLY-OWN'].outcome).toBe('pass')
-    expect(host.inventory().map((e) => [e.version, e.count])).toEqual([['v1', 1], ['v2', 3]])
+    expect(host.inventory().map((e) => [e.version, e.count])).toEqual([
+      ['v1', 1],
+      ['v2', 3],
+    ])
   }, 60_000)
 
   it('in a cluster: the host on another server than the CLI is found and passes', async () => {
@@ -88,7 +106,10 @@ describe('lattice host check', () => {
       const host = await cluster.host('host-far', { nc, metrics: { intervalMs: 250 } })
       const actor = newActorId()
       await host.startActor({ id: actor, version: '1.2.0', count: 1, handler: slowEcho })
-      const r = await lattice(['host', 'check', 'actor', actor, '--version', '1.2.0', '--host', 'host-far', '--json'], cluster.env({ NATS_URL: c.nodes[0].clientUrl }))
+      const r = await lattice(
+        ['host', 'check', 'actor', actor, '--version', '1.2.0', '--host', 'host-far', '--json'],
+        cluster.env({ NATS_URL: c.nodes[0].clientUrl }),
+      )
       expect(r.code, r.stdout).toBe(0)
       const out = json<CheckJson & { connections: { server: string }[] }>(r)
       expect(out.connections.map((x) => x.server)).toEqual([c.nodes[2].name])
@@ -100,7 +121,10 @@ describe('lattice host check', () => {
 
   it('bad input is refused before anything is sent', async () => {
     const actor = newActorId()
-    const noApp = await lattice(['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'], t.l.env())
+    const noApp = await lattice(
+      ['host', 'check', 'actor', actor, '--version', 'v1', '--host', 'h', '--json'],
+      t.l.env(),
+    )
     expect(noApp.code).toBe(3)
     expect(json<{ error: { code: string } }>(noApp).error.code).toBe('NO_APP_CREDS')
     const badHost = await check(['actor', actor, '--version', 'v1', '--host', 'a.b'])
@@ -140,7 +164,8 @@ describe('lattice host check', () => {
       const queue = opts.queue ?? entityQueueGroup(entity)
       const rpc = [nc.subscribe(unv, { queue, callback: (_e, m) => respond(m) })]
       if (opts.versioned !== false) rpc.push(nc.subscribe(sub(version), { queue, callback: (_e, m) => respond(m) }))
-      for (const v of [opts.foreign, opts.acceptAmbiguous ? 'v0' : undefined]) if (v) rpc.push(nc.subscribe(sub(v), { queue, callback: (_e, m) => respond(m) }))
+      for (const v of [opts.foreign, opts.acceptAmbiguous ? 'v0' : undefined])
+        if (v) rpc.push(nc.subscribe(sub(v), { queue, callback: (_e, m) => respond(m) }))
       nc.subscribe(`wasmbus.ctl.default.cmd.${hostId}.*`, {
         callback: (_e, m) => {
           const cmd = m.subject.split('.').at(-1)
@@ -149,12 +174,26 @@ describe('lattice host check', () => {
             for (const s of rpc) s.unsubscribe()
             return m.respond(encode({ accepted: true, stopped: [] }))
           }
-          m.respond(encode(cmd === 'scale' && opts.acceptAmbiguous ? { accepted: true, inventory: {} } : { accepted: false, code: 'UNSUPPORTED', error: 'no' }))
+          m.respond(
+            encode(
+              cmd === 'scale' && opts.acceptAmbiguous
+                ? { accepted: true, inventory: {} }
+                : { accepted: false, code: 'UNSUPPORTED', error: 'no' },
+            ),
+          )
         },
       })
       if (opts.inventory !== false) {
-        const entities = [...(opts.acceptAmbiguous ? ['v0'] : []), version].map((v) => ({ kind: 'actor', id: actor, version: v, count: 1, subjects: [unv, sub(v)] }))
-        nc.subscribe(inventorySubject('default', hostId), { callback: (_e, m) => m.respond(encode({ accepted: true, hostId, lattice: 'default', entities })) })
+        const entities = [...(opts.acceptAmbiguous ? ['v0'] : []), version].map((v) => ({
+          kind: 'actor',
+          id: actor,
+          version: v,
+          count: 1,
+          subjects: [unv, sub(v)],
+        }))
+        nc.subscribe(inventorySubject('default', hostId), {
+          callback: (_e, m) => m.respond(encode({ accepted: true, hostId, lattice: 'default', entities })),
+        })
       }
       await nc.flush()
     }
@@ -163,22 +202,39 @@ describe('lattice host check', () => {
       ['no versioned subscription', { versioned: false }, ['HP-SUBJECTS', 'HP-ANSWER']],
       ['the wrong queue group', { queue: 'workers' }, ['HP-QUEUE']],
       ['no inventory', { inventory: false }, ['HP-INVENTORY']],
-      ['another version\'s subject', { foreign: 'v9' }, ['HP-ONLY-OWN']],
+      ["another version's subject", { foreign: 'v9' }, ['HP-ONLY-OWN']],
       ['an ambiguous scale accepted', { acceptAmbiguous: true }, ['HP-AMBIGUOUS']],
       ['a stop that drops delivered requests (--stop)', { dropOnStop: true }, ['HP-DRAIN']],
-    ] as const)('%s', async (name, opts: Broken, failing) => {
-      const actor = newActorId()
-      const hostId = `broken-${Math.random().toString(36).slice(2, 8)}`
-      await brokenHost(hostId, actor, 'v1', opts)
-      const before = await liveJwt(t.l)
-      const r = await check(['actor', actor, '--version', 'v1', '--host', hostId, '--requests', '5', '--json', ...(name.includes('--stop') ? ['--stop'] : [])])
-      expect(r.code, r.stdout).toBe(11)
-      const out = json<{ error: { code: string; message: string; details: { result: CheckJson } } }>(r)
-      expect(out.error.code).toBe('HOST_NONCONFORMANT')
-      const failed = out.error.details.result.requirements.filter((q) => q.level !== 'SHOULD' && q.outcome === 'fail').map((q) => q.id)
-      expect(failed).toEqual([...failing])
-      for (const id of failing) expect(out.error.message).toContain(id)
-      expect(await liveJwt(t.l)).toBe(before)
-    }, 60_000)
+    ] as const)(
+      '%s',
+      async (name, opts: Broken, failing) => {
+        const actor = newActorId()
+        const hostId = `broken-${Math.random().toString(36).slice(2, 8)}`
+        await brokenHost(hostId, actor, 'v1', opts)
+        const before = await liveJwt(t.l)
+        const r = await check([
+          'actor',
+          actor,
+          '--version',
+          'v1',
+          '--host',
+          hostId,
+          '--requests',
+          '5',
+          '--json',
+          ...(name.includes('--stop') ? ['--stop'] : []),
+        ])
+        expect(r.code, r.stdout).toBe(11)
+        const out = json<{ error: { code: string; message: string; details: { result: CheckJson } } }>(r)
+        expect(out.error.code).toBe('HOST_NONCONFORMANT')
+        const failed = out.error.details.result.requirements
+          .filter((q) => q.level !== 'SHOULD' && q.outcome === 'fail')
+          .map((q) => q.id)
+        expect(failed).toEqual([...failing])
+        for (const id of failing) expect(out.error.message).toContain(id)
+        expect(await liveJwt(t.l)).toBe(before)
+      },
+      60_000,
+    )
   })
 })

@@ -1,13 +1,10 @@
 /** host-core against a real server: dual subscriptions, mappings, control interface, drain. */
-import { type NatsConnection, connect, credsAuthenticator } from 'nats'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import type { NatsConnection } from 'nats'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { HOST_CONNECTION_DEFAULTS, Host, HostError, type InventoryEntry } from '../../src/host-core/index.js'
+import { HostError, type InventoryEntry } from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
-import { freePort } from '../helpers/nats-server.js'
 import { useTestLattice } from '../helpers/test-lattice.js'
 import { callMany as callManyOn } from '../helpers/traffic.js'
 
@@ -20,8 +17,19 @@ beforeAll(async () => {
 const echoVersion = (_req: unknown, ctx: { version: string }) => ctx.version
 
 async function pushWeights(actor: string, to: string, weight: number, from?: string) {
-  const target = resolveTarget({ server: t.l.url, creds: t.l.sysCredsFile, signingKey: t.l.operatorSeedFile, account: t.l.appAccount, lattice: 'default' }, 'required')
-  await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: actor }, to, weight, from }, { dryRun: false }))
+  const target = resolveTarget(
+    {
+      server: t.l.url,
+      creds: t.l.sysCredsFile,
+      signingKey: t.l.operatorSeedFile,
+      account: t.l.appAccount,
+      lattice: 'default',
+    },
+    'required',
+  )
+  await withSession(target, (s) =>
+    shift(s, { entity: { kind: 'actor', id: actor }, to, weight, from }, { dryRun: false }),
+  )
 }
 
 const callMany = async (subject: string, n: number) => (await callManyOn(client, subject, n)).bodies
@@ -53,9 +61,18 @@ describe('host-core', () => {
     const h = await t.host('host-ctx')
     await h.startProvider({ id: provider, link: 'db', version: '0.4.0', handler: (_r, ctx) => JSON.stringify(ctx) })
     const direct = JSON.parse((await client.request(`wasmbus.rpc.default.${provider}.db.MC40LjA`)).string())
-    expect(direct).toMatchObject({ version: '0.4.0', versioned: true, subject: `wasmbus.rpc.default.${provider}.db.MC40LjA`, hostId: 'host-ctx' })
+    expect(direct).toMatchObject({
+      version: '0.4.0',
+      versioned: true,
+      subject: `wasmbus.rpc.default.${provider}.db.MC40LjA`,
+      hostId: 'host-ctx',
+    })
     const plain = JSON.parse((await client.request(`wasmbus.rpc.default.${provider}.db`)).string())
-    expect(plain).toMatchObject({ version: '0.4.0', versioned: false, entity: { kind: 'provider', id: provider, link: 'db' } })
+    expect(plain).toMatchObject({
+      version: '0.4.0',
+      versioned: false,
+      entity: { kind: 'provider', id: provider, link: 'db' },
+    })
   })
 
   it('rejects stop and scale without a version when several run, listing them', async () => {
@@ -72,7 +89,13 @@ describe('host-core', () => {
     const scaled = await h.scaleActor(actor, 4) // one version left: no version needed
     expect(scaled).toMatchObject({ version: '2.0.0', count: 4 })
     expect(h.inventory()).toEqual([
-      { kind: 'actor', id: actor, version: '2.0.0', count: 4, subjects: [`wasmbus.rpc.default.${actor}`, `wasmbus.rpc.default.${actor}.Mi4wLjA`] },
+      {
+        kind: 'actor',
+        id: actor,
+        version: '2.0.0',
+        count: 4,
+        subjects: [`wasmbus.rpc.default.${actor}`, `wasmbus.rpc.default.${actor}.Mi4wLjA`],
+      },
     ])
     await expect(h.stopActor(newActorId())).rejects.toMatchObject({ code: 'NOT_RUNNING' })
   })
@@ -94,27 +117,46 @@ describe('host-core', () => {
     expect(loads.sort()).toEqual(['v1', 'v2'])
     expect(new TextDecoder().decode((await h.artifact('actor', actor, 'v1'))?.binary)).toBe('wasm-v1')
     expect(new TextDecoder().decode((await h.artifact('actor', actor, 'v2'))?.binary)).toBe('wasm-v2')
-    expect(h.inventory().map((e) => [e.version, e.count])).toEqual([['v1', 2], ['v2', 3]])
+    expect(h.inventory().map((e) => [e.version, e.count])).toEqual([
+      ['v1', 2],
+      ['v2', 3],
+    ])
   })
 
   it('answers a throwing handler with an error and keeps serving', async () => {
     const actor = newActorId()
     const h = await t.host('host-err')
     let calls = 0
-    await h.startActor({ id: actor, version: 'v1', handler: (req) => { calls++; if (req.string() === 'boom') throw new Error('exploded\nbadly'); return 'ok' } })
+    await h.startActor({
+      id: actor,
+      version: 'v1',
+      handler: (req) => {
+        calls++
+        if (req.string() === 'boom') throw new Error('exploded\nbadly')
+        return 'ok'
+      },
+    })
     const bad = await client.request(`wasmbus.rpc.default.${actor}`, 'boom')
     expect(bad.headers?.get('Nats-Service-Error')).toBe('exploded badly')
     expect(bad.headers?.get('Nats-Service-Error-Code')).toBe('500')
     const asyncBad = await t.host('host-err2')
     const other = newActorId()
-    await asyncBad.startActor({ id: other, version: 'v1', handler: async () => { throw new Error('async fail') } })
+    await asyncBad.startActor({
+      id: other,
+      version: 'v1',
+      handler: async () => {
+        throw new Error('async fail')
+      },
+    })
     expect((await client.request(`wasmbus.rpc.default.${other}`)).headers?.get('Nats-Service-Error')).toBe('async fail')
     expect((await client.request(`wasmbus.rpc.default.${actor}`, 'fine')).string()).toBe('ok')
     expect(calls).toBe(2)
     // A handler returning something it cannot send still answers, with an error.
     const wrong = newActorId()
     await asyncBad.startActor({ id: wrong, version: 'v1', handler: (() => 42) as unknown as () => string })
-    expect((await client.request(`wasmbus.rpc.default.${wrong}`)).headers?.get('Nats-Service-Error')).toBe('the handler returned number; return a string, a Uint8Array or nothing')
+    expect((await client.request(`wasmbus.rpc.default.${wrong}`)).headers?.get('Nats-Service-Error')).toBe(
+      'the handler returned number; return a string, a Uint8Array or nothing',
+    )
     client.publish(`wasmbus.rpc.default.${wrong}`) // one-way: nothing to answer
     await client.flush()
     while (asyncBad.stats().received < 3) await new Promise((r) => setTimeout(r, 5))
@@ -125,8 +167,19 @@ describe('host-core', () => {
     const actor = newActorId()
     const h = await t.host('host-drain')
     let started = 0
-    await h.startActor({ id: actor, version: 'v1', count: 2, handler: async () => { started++; await new Promise((r) => setTimeout(r, 300)); return 'done' } })
-    const pending = Array.from({ length: 50 }, () => client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 }).then((m) => m.string()))
+    await h.startActor({
+      id: actor,
+      version: 'v1',
+      count: 2,
+      handler: async () => {
+        started++
+        await new Promise((r) => setTimeout(r, 300))
+        return 'done'
+      },
+    })
+    const pending = Array.from({ length: 50 }, () =>
+      client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 }).then((m) => m.string()),
+    )
     while (started < 50) await new Promise((r) => setTimeout(r, 5))
     await h.close()
     expect(await Promise.all(pending)).toEqual(Array(50).fill('done'))
@@ -135,12 +188,22 @@ describe('host-core', () => {
 })
 
 describe('control interface', () => {
-  const ctl = async (subject: string, body: unknown) => JSON.parse((await client.request(subject, typeof body === 'string' ? body : JSON.stringify(body), { timeout: 3000 })).string())
+  const ctl = async (subject: string, body: unknown) =>
+    JSON.parse(
+      (
+        await client.request(subject, typeof body === 'string' ? body : JSON.stringify(body), { timeout: 3000 })
+      ).string(),
+    )
 
   it('round trips start, scale, stop, inventory and ping', async () => {
     const actor = newActorId()
     const made: string[] = []
-    const h = await t.host('host-ctl', { handlerFactory: (ref) => { made.push(ref.version); return () => `from ${ref.version}` } })
+    const h = await t.host('host-ctl', {
+      handlerFactory: (ref) => {
+        made.push(ref.version)
+        return () => `from ${ref.version}`
+      },
+    })
     await t.host('host-other')
 
     let r = await ctl('wasmbus.ctl.default.cmd.host-ctl.start', { id: actor, version: '1.0.0', count: 2 })
@@ -156,7 +219,10 @@ describe('control interface', () => {
 
     const inv = await ctl('wasmbus.ctl.default.get.host-ctl.inv', '')
     expect(inv.accepted).toBe(true)
-    expect(inv.entities.map((e: InventoryEntry) => [e.version, e.count])).toEqual([['1.0.0', 2], ['1.1.0', 3]])
+    expect(inv.entities.map((e: InventoryEntry) => [e.version, e.count])).toEqual([
+      ['1.0.0', 2],
+      ['1.1.0', 3],
+    ])
 
     r = await ctl('wasmbus.ctl.default.cmd.host-ctl.stop', { id: actor, version: '1.0.0' })
     expect(r).toMatchObject({ accepted: true, stopped: { version: '1.0.0', count: 0 } })
@@ -164,7 +230,8 @@ describe('control interface', () => {
     expect(made).toEqual(['1.0.0', '1.1.0'])
 
     const pings: string[] = []
-    for await (const m of await client.requestMany('wasmbus.ctl.default.ping.hosts', '', { maxWait: 500 })) pings.push(JSON.parse(m.string()).hostId)
+    for await (const m of await client.requestMany('wasmbus.ctl.default.ping.hosts', '', { maxWait: 500 }))
+      pings.push(JSON.parse(m.string()).hostId)
     expect(pings.sort()).toEqual(['host-ctl', 'host-other'])
   })
 
@@ -185,74 +252,5 @@ describe('control interface', () => {
       expect(r.accepted, JSON.stringify(body)).toBe(false)
       expect(r.error).toMatch(error)
     }
-  })
-})
-
-describe('Host.start with servers and creds', () => {
-  const serveOne = async (creds: string | Uint8Array) => {
-    const actor = newActorId()
-    const h = await t.host(undefined, { servers: t.l.url, creds, logger: false })
-    await h.startActor({ id: actor, version: 'v1', handler: () => 'served' })
-    expect((await client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 })).string()).toBe('served')
-  }
-
-  it('takes creds as a file path, as contents (string) and as bytes', async () => {
-    await serveOne(t.l.appCredsFile)
-    await serveOne(readFileSync(t.l.appCredsFile, 'utf8'))
-    await serveOne(readFileSync(t.l.appCredsFile))
-  })
-
-  it('rejects a missing or non-creds file and broken contents clearly, never echoing them', async () => {
-    const text = readFileSync(t.l.appCredsFile, 'utf8')
-    const secretLines = text.split('\n').filter((x) => /^(eyJ|SU)/.test(x.trim()))
-    expect(secretLines).toHaveLength(2) // the JWT and the seed
-    const notCreds = join(t.l.dir, 'operator.jwt')
-    const jwtOnly = text.slice(0, text.indexOf('------END NATS USER JWT------') + 30)
-    writeFileSync(join(t.l.dir, 'seed-only.txt'), text.slice(text.indexOf('-----BEGIN USER NKEY SEED')))
-    const cases: [string | Uint8Array, RegExp][] = [
-      [join(t.l.dir, 'nope.creds'), /creds file ".*nope\.creds" does not exist/],
-      [t.l.dir, /is a directory/],
-      [notCreds, /The file ".*operator\.jwt" is not a NATS creds file: it must start with "-----BEGIN NATS USER JWT-----"/],
-      [join(t.l.dir, 'seed-only.txt'), /is not a NATS creds file/],
-      [jwtOnly, /no "-----BEGIN USER NKEY SEED-----" block/],
-      [new TextEncoder().encode('hello'), /not the contents of a NATS creds file/],
-      [secretLines[1].trim(), /creds file \(not shown: it looks like a secret, not a path\) does not exist/],
-    ]
-    for (const [creds, message] of cases) {
-      const err = await Host.start({ servers: t.l.url, creds, logger: false }).catch((e) => e)
-      expect(err, String(message)).toBeInstanceOf(HostError)
-      expect(err.code).toBe('BAD_CREDS')
-      expect(err.message).toMatch(message)
-      for (const secret of secretLines) expect(err.message).not.toContain(secret.trim())
-    }
-  })
-
-  it('names the connection failure, and refuses nc together with servers', async () => {
-    const port = await freePort()
-    await expect(Host.start({ servers: `nats://user:hunter2@127.0.0.1:${port}`, logger: false })).rejects.toMatchObject({
-      code: 'CONNECT_FAILED',
-      message: expect.not.stringContaining('hunter2'),
-    })
-    await expect(Host.start({ nc: client, servers: t.l.url, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /either nc .* or servers/ })
-    await expect(Host.start({ creds: t.l.appCredsFile, logger: false })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /needs either nc, or servers/ })
-  })
-
-  it('on your own connection (as docs/host-core.md shows): HOST_CONNECTION_DEFAULTS spread in, and close() leaves it open', async () => {
-    const nc = await connect({ ...HOST_CONNECTION_DEFAULTS, servers: [t.l.url], authenticator: credsAuthenticator(readFileSync(t.l.appCredsFile)), name: 'orders-host-a' })
-    t.track('conn', () => nc.close())
-    const actor = newActorId()
-    const h = await Host.start({ nc, lattice: 'default', hostId: 'own-conn', logger: false })
-    await h.startActor({ id: actor, version: 'v1', handler: () => 'mine' })
-    expect((await client.request(`wasmbus.rpc.default.${actor}`, undefined, { timeout: 5000 })).string()).toBe('mine')
-    await h.close()
-    expect(nc.isClosed()).toBe(false)
-    await nc.flush()
-  })
-
-  it('passes connectionOptions through, under servers and creds', async () => {
-    await t.host(undefined, { servers: t.l.url, creds: t.l.appCredsFile, connectionOptions: { name: 'my-host', servers: 'nats://127.0.0.1:1' }, logger: false })
-    const monitor = (t.l.nodes[0] as { monitorUrl?: string }).monitorUrl
-    const names = ((await (await fetch(`${monitor}/connz?limit=1000`)).json()) as { connections: { name?: string }[] }).connections.map((c) => c.name)
-    expect(names).toContain('my-host')
   })
 })

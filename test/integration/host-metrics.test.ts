@@ -7,7 +7,15 @@ import { type Msg, type MsgHdrs, type NatsConnection, connect, credsAuthenticato
 import { encodeUser, fmtCreds } from 'nats-jwt'
 import { createUser } from 'nkeys.js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Host, LATENCY_BOUNDS_MS, type MetricsReport, PROBE_HEADER, type VersionMetrics, metricsWildcard, versionedSubject } from '../../src/host-core/index.js'
+import {
+  Host,
+  LATENCY_BOUNDS_MS,
+  type MetricsReport,
+  PROBE_HEADER,
+  type VersionMetrics,
+  metricsWildcard,
+  versionedSubject,
+} from '../../src/host-core/index.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { probe } from '../../src/traffic/probe.js'
@@ -47,7 +55,8 @@ async function waitFor<T>(what: string, fn: () => T | undefined, ms = 15_000): P
 }
 
 /** Send `n` requests (20 at a time); count replies by body, and error replies. */
-const callMany = (subject: string, n: number, payload = '', headers?: MsgHdrs) => callManyOn(client, subject, n, { concurrency: 20, timeoutMs: 10_000, payload, headers })
+const callMany = (subject: string, n: number, payload = '', headers?: MsgHdrs) =>
+  callManyOn(client, subject, n, { concurrency: 20, timeoutMs: 10_000, payload, headers })
 
 /** A Node timer can fire a little early (its clock is the event loop's, read before the callback ran). */
 async function sleepAtLeast(ms: number): Promise<void> {
@@ -55,7 +64,8 @@ async function sleepAtLeast(ms: number): Promise<void> {
   for (let left = ms; left > 0; left = ms - (performance.now() - start)) await sleep(Math.ceil(left))
 }
 
-const pick = (r: MetricsReport | undefined, version: string, id: string) => r?.versions.find((v) => v.version === version && v.id === id)
+const pick = (r: MetricsReport | undefined, version: string, id: string) =>
+  r?.versions.find((v) => v.version === version && v.id === id)
 const sumCounts = (v: VersionMetrics) => v.latency.reduce((n, [, k]) => n + k, 0)
 
 describe('host-core metrics', () => {
@@ -67,13 +77,46 @@ describe('host-core metrics', () => {
     const SLOW_MS = 30
     let slowStarted = 0
     let gate = Promise.resolve()
-    await host.startActor({ id: actor, version: 'v1', count: 2, handler: (req) => { if (req.string() === 'fail') throw new Error('failed on purpose'); return 'v1' } })
-    await host.startActor({ id: actor, version: 'v2', handler: async () => { slowStarted++; await sleepAtLeast(SLOW_MS); await gate; return 'v2' } })
+    await host.startActor({
+      id: actor,
+      version: 'v1',
+      count: 2,
+      handler: (req) => {
+        if (req.string() === 'fail') throw new Error('failed on purpose')
+        return 'v1'
+      },
+    })
+    await host.startActor({
+      id: actor,
+      version: 'v2',
+      handler: async () => {
+        slowStarted++
+        await sleepAtLeast(SLOW_MS)
+        await gate
+        return 'v2'
+      },
+    })
     // A wrong return type is answered as an error, and counted as one.
-    await host.startProvider({ id: provider, link: 'db', version: '0.1.0', handler: (req) => (req.string() === 'bad' ? ({} as unknown as string) : 'p') })
+    await host.startProvider({
+      id: provider,
+      link: 'db',
+      version: '0.1.0',
+      handler: (req) => (req.string() === 'bad' ? ({} as unknown as string) : 'p'),
+    })
 
-    const target = resolveTarget({ server: t.l.url, creds: t.l.sysCredsFile, signingKey: t.l.operatorSeedFile, account: t.l.appAccount, lattice: 'default' }, 'required')
-    await withSession(target, (s) => shift(s, { entity: { kind: 'actor', id: actor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false }))
+    const target = resolveTarget(
+      {
+        server: t.l.url,
+        creds: t.l.sysCredsFile,
+        signingKey: t.l.operatorSeedFile,
+        account: t.l.appAccount,
+        lattice: 'default',
+      },
+      'required',
+    )
+    await withSession(target, (s) =>
+      shift(s, { entity: { kind: 'actor', id: actor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false }),
+    )
 
     const mapped = await callMany(`wasmbus.rpc.default.${actor}`, 200)
     expect(mapped.errors).toBe(0)
@@ -99,7 +142,10 @@ describe('host-core metrics', () => {
 
     const v1Calls = mapped.bodies.v1 + 30 + 12
     const v2Calls = mapped.bodies.v2
-    const expected = (r: MetricsReport | undefined) => pick(r, 'v1', actor)?.calls === v1Calls && pick(r, 'v2', actor)?.calls === v2Calls && pick(r, '0.1.0', provider)?.calls === 10
+    const expected = (r: MetricsReport | undefined) =>
+      pick(r, 'v1', actor)?.calls === v1Calls &&
+      pick(r, 'v2', actor)?.calls === v2Calls &&
+      pick(r, '0.1.0', provider)?.calls === 10
     const report = await waitFor('a report with every call', () => reports.get('metrics-a')?.find(expected))
     // Nothing more came in after the last real call: the counts settle exactly there.
     const v1 = pick(report, 'v1', actor)!
@@ -119,10 +165,19 @@ describe('host-core metrics', () => {
 
     const mine = reports.get('metrics-a')!
     expect(mine.map((r) => r.seq)).toEqual(mine.map((_, i) => i + 1)) // from 1, none skipped
-    for (const r of mine) expect(r).toMatchObject({ v: 1, lattice: 'default', host: 'metrics-a', startedAt: host.startedAt, intervalMs: 200 })
+    for (const r of mine)
+      expect(r).toMatchObject({
+        v: 1,
+        lattice: 'default',
+        host: 'metrics-a',
+        startedAt: host.startedAt,
+        intervalMs: 200,
+      })
     for (let i = 1; i < mine.length; i++) expect(mine[i].time).toBeGreaterThanOrEqual(mine[i - 1].time)
     // Counters are cumulative: never smaller in a later report.
-    for (let i = 1; i < mine.length; i++) for (const v of mine[i - 1].versions) expect(pick(mine[i], v.version, v.id)!.calls).toBeGreaterThanOrEqual(v.calls)
+    for (let i = 1; i < mine.length; i++)
+      for (const v of mine[i - 1].versions)
+        expect(pick(mine[i], v.version, v.id)!.calls).toBeGreaterThanOrEqual(v.calls)
 
     // The Prometheus text says the same.
     expect(host.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
@@ -130,12 +185,15 @@ describe('host-core metrics', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
     const text = await res.text()
-    const labels = (v: string, id = actor) => `lattice="default",host="metrics-a",kind="actor",id="${id}",version="${v}"`
+    const labels = (v: string, id = actor) =>
+      `lattice="default",host="metrics-a",kind="actor",id="${id}",version="${v}"`
     expect(text).toContain(`lattice_calls_total{${labels('v1')}} ${v1Calls}\n`)
     expect(text).toContain(`lattice_call_errors_total{${labels('v1')}} 12\n`)
     expect(text).toContain(`lattice_call_duration_seconds_bucket{${labels('v2')},le="+Inf"} ${v2Calls}\n`)
     expect(text).toContain(`lattice_call_duration_seconds_count{${labels('v2')}} ${v2Calls}\n`)
-    expect(text).toContain(`lattice_call_errors_total{lattice="default",host="metrics-a",kind="provider",id="${provider}",link="db",version="0.1.0"} 3\n`)
+    expect(text).toContain(
+      `lattice_call_errors_total{lattice="default",host="metrics-a",kind="provider",id="${provider}",link="db",version="0.1.0"} 3\n`,
+    )
     const sum = Number(new RegExp(`lattice_call_duration_seconds_sum\\{${labels('v2')}\\} (\\S+)`).exec(text)![1])
     expect(sum).toBeGreaterThanOrEqual((SLOW_MS * v2Calls) / 1000)
     expect((await fetch(host.metricsUrl!.replace('/metrics', '/other'))).status).toBe(404)
@@ -153,7 +211,9 @@ describe('host-core metrics', () => {
     release()
     await closing
     expect((await Promise.all(inFlight)).map((m) => m.string())).toEqual(['v2', 'v2', 'v2', 'v2', 'v2'])
-    const last = await waitFor('the final report', () => reports.get('metrics-a')?.find((r) => pick(r, 'v2', actor)?.calls === v2Calls + 5))
+    const last = await waitFor('the final report', () =>
+      reports.get('metrics-a')?.find((r) => pick(r, 'v2', actor)?.calls === v2Calls + 5),
+    )
     expect(last.seq).toBeGreaterThan(count)
     expect(last.versions.map((v) => v.version).sort()).toEqual(['0.1.0', 'v1', 'v2']) // stopped versions stay listed
     expect(reports.get('metrics-a')!.at(-1)).toEqual(last)
@@ -168,7 +228,9 @@ describe('host-core metrics', () => {
     const off = await newHost('metrics-off', { metrics: false })
     for (const h of [on, off]) await h.startActor({ id: actor, version: 'v1', handler: () => 'ok' })
     await callMany(`wasmbus.rpc.default.${actor}`, 20)
-    const r = await waitFor('a report from the default host', () => reports.get('metrics-default')?.find((x) => pick(x, 'v1', actor)?.calls !== undefined))
+    const r = await waitFor('a report from the default host', () =>
+      reports.get('metrics-default')?.find((x) => pick(x, 'v1', actor)?.calls !== undefined),
+    )
     expect(r.intervalMs).toBe(1000)
     const total = (h: Host) => h.metrics().versions.reduce((n, v) => n + v.calls, 0)
     expect(total(on) + total(off)).toBe(20) // host.metrics() counts either way
@@ -186,7 +248,12 @@ describe('host-core metrics', () => {
     const lines: string[] = []
     let errorEvents = 0
     const log = (m: string) => void lines.push(m)
-    const host = await t.host('metrics-denied', { nc, metrics: { intervalMs: 20 }, logger: { info: log, warn: log, error: log }, onConnectionEvent: (e) => void (e.type === 'error' && errorEvents++) })
+    const host = await t.host('metrics-denied', {
+      nc,
+      metrics: { intervalMs: 20 },
+      logger: { info: log, warn: log, error: log },
+      onConnectionEvent: (e) => void (e.type === 'error' && errorEvents++),
+    })
     const actor = newActorId()
     await host.startActor({ id: actor, version: 'v1', handler: () => 'ok' })
     expect((await callMany(`wasmbus.rpc.default.${actor}`, 10)).bodies).toEqual({ ok: 10 })
@@ -199,7 +266,13 @@ describe('host-core metrics', () => {
   })
 
   it('rejects bad metrics options before connecting', async () => {
-    await expect(Host.start({ servers: t.l.url, metrics: { intervalMs: 0 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /intervalMs/ })
-    await expect(Host.start({ servers: t.l.url, metrics: { prometheusPort: 70000 } })).rejects.toMatchObject({ code: 'INVALID_REQUEST', message: /prometheusPort/ })
+    await expect(Host.start({ servers: t.l.url, metrics: { intervalMs: 0 } })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: /intervalMs/,
+    })
+    await expect(Host.start({ servers: t.l.url, metrics: { prometheusPort: 70000 } })).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: /prometheusPort/,
+    })
   })
 })

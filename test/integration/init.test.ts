@@ -30,7 +30,13 @@ interface Init {
   dir: string
   listen: string
   files: Record<string, string>
-  keys: { operator: string; signingKey: string; systemAccount: string; appAccount: string; users: Record<string, string> }
+  keys: {
+    operator: string
+    signingKey: string
+    systemAccount: string
+    appAccount: string
+    users: Record<string, string>
+  }
   env: Record<string, string>
 }
 // A whole seed (S, its type, 56 more): unanchored, {50,} also matched inside a public key holding "SA" near its start.
@@ -43,7 +49,17 @@ describe('lattice init', () => {
     expect(out.stdout).not.toMatch(SEED)
     const init = json<Init>(out)
     expect(init.listen).toBe('0.0.0.0:4222')
-    for (const f of ['operatorSeed', 'signingKey', 'sysAccountSeed', 'appAccountSeed', 'sysCreds', 'stateCreds', 'appCreds', 'hostCreds']) expect(statSync(init.files[f]).mode & 0o777, f).toBe(0o600)
+    for (const f of [
+      'operatorSeed',
+      'signingKey',
+      'sysAccountSeed',
+      'appAccountSeed',
+      'sysCreds',
+      'stateCreds',
+      'appCreds',
+      'hostCreds',
+    ])
+      expect(statSync(init.files[f]).mode & 0o777, f).toBe(0o600)
     const conf = readFileSync(init.files.serverConf, 'utf8')
     expect(conf).toMatch(/^resolver: \{ type: full, /m)
     expect(conf).toContain(`system_account: "${init.keys.systemAccount}"`)
@@ -53,7 +69,14 @@ describe('lattice init', () => {
     // The port overridden on the command line (docs/setup.md): any free one, on loopback.
     const portsDir = join(home, 'ports')
     mkdirSync(portsDir)
-    const started = await spawnServer(init.files.serverConf, portsDir, ['-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', portsDir])
+    const started = await spawnServer(init.files.serverConf, portsDir, [
+      '-a',
+      '127.0.0.1',
+      '-p',
+      '-1',
+      '--ports_file_dir',
+      portsDir,
+    ])
     server = started.proc
     const url = started.ports.nats[0]
     const env: Record<string, string> = { ...init.env, NATS_URL: url }
@@ -68,19 +91,27 @@ describe('lattice init', () => {
     expect(shift.code, shift.stderr).toBe(0)
     expect(shift.stdout).toMatch(/lattice: jwt updated, installed/)
     expect(shift.stdout).toMatch(/Recorded as revision 1\./) // the state bucket: JetStream in the application account
-    const status = json<{ routes: { id: string; weights: Record<string, number>; instances: Record<string, number> }[] }>(await lattice(['status', '--json'], env))
-    expect(status.routes).toEqual([expect.objectContaining({ id: actor, weights: { v1: 70, v2: 30 }, instances: { v1: 1, v2: 1 } })])
+    const status = json<{
+      routes: { id: string; weights: Record<string, number>; instances: Record<string, number> }[]
+    }>(await lattice(['status', '--json'], env))
+    expect(status.routes).toEqual([
+      expect.objectContaining({ id: actor, weights: { v1: 70, v2: 30 }, instances: { v1: 1, v2: 1 } }),
+    ])
     const history = await lattice(['history'], env)
     expect(history.stdout).toMatch(/v1 0% -> 70%, v2 0% -> 30%/)
     // The system user is refused as a host: it is for lattice's pushes only.
-    await expect(Host.start({ servers: url, creds: env.NATS_CREDS, logger: false })).rejects.toMatchObject({ code: 'SYSTEM_ACCOUNT' })
+    await expect(Host.start({ servers: url, creds: env.NATS_CREDS, logger: false })).rejects.toMatchObject({
+      code: 'SYSTEM_ACCOUNT',
+    })
   })
 
   it('refuses to overwrite keys (nothing changed) unless --force, which writes new ones', async () => {
     const before = readFileSync(join(dir, 'operator.jwt'), 'utf8')
     const again = await lattice(['init', dir])
     expect(again.code).toBe(ExitCode.INVALID_INPUT)
-    expect(again.stderr).toMatch(/KEYS_EXIST.*already holds server\.conf, operator\.jwt, .*: lattice init does not overwrite keys/)
+    expect(again.stderr).toMatch(
+      /KEYS_EXIST.*already holds server\.conf, operator\.jwt, .*: lattice init does not overwrite keys/,
+    )
     expect(again.stderr).toMatch(/--force/)
     expect(readFileSync(join(dir, 'operator.jwt'), 'utf8')).toBe(before)
 

@@ -32,9 +32,24 @@ const MAYBE = /the change may be live/
 const LIVE = /the change is live, but the command did not finish/
 
 /** Each step, the client operation that starts it, and what the error must say. */
-const steps: { step: string; when: (op: string, subject: string, n: number) => boolean; says: RegExp; live: boolean }[] = [
-  { step: 'connect', when: (op) => op === 'CONNECT', says: /Error \[(CONNECTION_FAILED|STATE_UNAVAILABLE)\]/, live: false },
-  { step: 'lookup', when: (_, s) => s === `$SYS.REQ.ACCOUNT.${l.appAccount}.CLAIMS.LOOKUP`, says: NOTHING, live: false },
+const steps: {
+  step: string
+  when: (op: string, subject: string, n: number) => boolean
+  says: RegExp
+  live: boolean
+}[] = [
+  {
+    step: 'connect',
+    when: (op) => op === 'CONNECT',
+    says: /Error \[(CONNECTION_FAILED|STATE_UNAVAILABLE)\]/,
+    live: false,
+  },
+  {
+    step: 'lookup',
+    when: (_, s) => s === `$SYS.REQ.ACCOUNT.${l.appAccount}.CLAIMS.LOOKUP`,
+    says: NOTHING,
+    live: false,
+  },
   // The first write of the head takes the lock (a reservation), the second records the intent.
   { step: 'intent', when: (op, s, n) => op !== 'SUB' && s === kv('head') && n === 2, says: NOTHING, live: false },
   { step: 'push', when: (_, s) => s === '$SYS.REQ.CLAIMS.UPDATE', says: MAYBE, live: false },
@@ -45,7 +60,11 @@ const steps: { step: string; when: (op: string, subject: string, n: number) => b
 
 describe('the server killed at each step of a shift', () => {
   const actor = newActorId()
-  const shift = (weight: number, more: Record<string, string> = {}) => lattice(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight)], { ...env(), ...more })
+  const shift = (weight: number, more: Record<string, string> = {}) =>
+    lattice(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight)], {
+      ...env(),
+      ...more,
+    })
   let weight = 10
 
   for (const { step, when, says, live } of steps) {
@@ -79,14 +98,17 @@ describe('the server killed at each step of a shift', () => {
       expect(took, r.stderr).toBeLessThan(12_000)
 
       await l.startNode(0)
-      const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(await lattice(['status', '--json'], env()))
+      const status = json<{ routes: { id: string; weights: Record<string, number> }[] }>(
+        await lattice(['status', '--json'], env()),
+      )
       const v2 = status.routes.find((x) => x.id === actor)?.weights.v2
       if (live) expect(v2).toBe(killedAt)
       else expect(v2).toBe(killedAt - 1)
       const next = await shift(weight++)
       expect(next.code, next.stderr).toBe(0)
       expect(next.stderr).not.toMatch(/outside lattice|DRIFT/)
-      if (live) expect(next.stderr).toMatch(/An unfinished change \(revision \d+, by .*\) had gone live; it is now recorded/)
+      if (live)
+        expect(next.stderr).toMatch(/An unfinished change \(revision \d+, by .*\) had gone live; it is now recorded/)
       const history = json<{ revisions: { kind: string }[] }>(await lattice(['history', '--json'], env()))
       expect(history.revisions.filter((x) => x.kind === 'drift')).toEqual([])
     }, 120_000)
@@ -96,11 +118,32 @@ describe('the server killed at each step of a shift', () => {
 describe('a server gone from the network (its port accepts and says nothing)', () => {
   it('DEADLINE says the connection was lost and not regained, not that a server does not answer', async () => {
     const actor = newActorId()
-    const shift = (weight: number, more: Record<string, string> = {}) => lattice(['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(weight), '--timeout', '4s'], { ...env(), ...more })
+    const shift = (weight: number, more: Record<string, string> = {}) =>
+      lattice(
+        [
+          'shift',
+          'actor',
+          actor,
+          '--force',
+          '--from',
+          'v1',
+          '--to',
+          'v2',
+          '--weight',
+          String(weight),
+          '--timeout',
+          '4s',
+        ],
+        { ...env(), ...more },
+      )
     expect((await shift(10)).code).toBe(0)
     let heads = 0
     const proxy = await startProxy(l.url, () => 'forward', {
-      killAt: { when: (op, s) => op !== 'SUB' && s === kv('head') && ++heads === 2, kill: () => l.nodes[0].proc?.kill('SIGKILL'), then: 'blackhole' },
+      killAt: {
+        when: (op, s) => op !== 'SUB' && s === kv('head') && ++heads === 2,
+        kill: () => l.nodes[0].proc?.kill('SIGKILL'),
+        then: 'blackhole',
+      },
     })
     let r: CliResult
     try {
@@ -111,7 +154,9 @@ describe('a server gone from the network (its port accepts and says nothing)', (
     }
     expect(proxy.killed).toBe(true)
     expect(r.code, r.stderr).toBe(ExitCode.CONNECTION)
-    expect(r.stderr).toMatch(/Error \[DEADLINE\]: Gave up after 4s \(--timeout\) while recording the intent of revision \d+: the connection to NATS at nats:\/\/127\.0\.0\.1:\d+ was lost and not regained\./)
+    expect(r.stderr).toMatch(
+      /Error \[DEADLINE\]: Gave up after 4s \(--timeout\) while recording the intent of revision \d+: the connection to NATS at nats:\/\/127\.0\.0\.1:\d+ was lost and not regained\./,
+    )
     expect(r.stderr).toMatch(/The server went away/)
     expect(r.stderr).not.toMatch(/accepts connections but does not answer/)
     const next = await shift(30)
@@ -122,7 +167,8 @@ describe('a server gone from the network (its port accepts and says nothing)', (
 
 describe('a URL that is not NATS', () => {
   const monitor = () => (l.nodes[0] as { monitorUrl?: string }).monitorUrl as string
-  const refused = /Error \[USAGE\]: .* names http:\/\/127\.0\.0\.1:\d+, which is not a NATS URL: its scheme http:\/\/ is not one of nats:\/\/, tls:\/\/, ws:\/\/, wss:\/\/\./
+  const refused =
+    /Error \[USAGE\]: .* names http:\/\/127\.0\.0\.1:\d+, which is not a NATS URL: its scheme http:\/\/ is not one of nats:\/\/, tls:\/\/, ws:\/\/, wss:\/\/\./
 
   it('http:// is refused at once as USAGE (exit 2), from --server, NATS_URL or a nats context, without its credentials', async () => {
     const url = monitor().replace('http://', 'http://ops:hunter2@')
@@ -133,7 +179,12 @@ describe('a URL that is not NATS', () => {
     try {
       mkdirSync(join(config, 'nats', 'context'), { recursive: true })
       writeFileSync(join(config, 'nats', 'context', 'mon.json'), JSON.stringify({ url, creds: l.sysCredsFile }))
-      const ctx = await lattice(['status'], { ...env(), NATS_URL: undefined, XDG_CONFIG_HOME: config, NATS_CONTEXT: 'mon' })
+      const ctx = await lattice(['status'], {
+        ...env(),
+        NATS_URL: undefined,
+        XDG_CONFIG_HOME: config,
+        NATS_CONTEXT: 'mon',
+      })
       for (const r of [flag, fromEnv, ctx]) {
         expect(r.code, r.stderr).toBe(ExitCode.USAGE)
         expect(r.stderr).toMatch(refused)

@@ -1,21 +1,20 @@
 /** --nsc: the account and signing key come from an nsc store (built here, in nsc's layout), and pushed JWTs go back into it. */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { ExitCode } from '../../src/errors.js'
 import { lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { liveClaims, liveJwt } from '../helpers/live.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
-let l: TestLattice
+const t = useTestLattice()
 let data: string
 let appJwtFile: string
 
 beforeAll(async () => {
-  l = await startLattice()
-  data = mkdtempSync(join(tmpdir(), 'lattice-nsc-'))
+  const l = t.l
+  data = join(l.dir, 'data') // removed with the lattice
   const nsc = join(data, 'nats', 'nsc')
   const op = join(nsc, 'stores', 'OP')
   mkdirSync(join(op, 'accounts', 'APP'), { recursive: true })
@@ -26,28 +25,34 @@ beforeAll(async () => {
   writeFileSync(appJwtFile, await liveJwt(l))
   const pk = l.id.operatorSigningKey.getPublicKey()
   mkdirSync(join(nsc, 'keys', 'keys', pk[0], pk.slice(1, 3)), { recursive: true })
-  writeFileSync(join(nsc, 'keys', 'keys', pk[0], pk.slice(1, 3), `${pk}.nk`), new TextDecoder().decode(l.id.operatorSigningKey.getSeed()), { mode: 0o600 })
+  writeFileSync(
+    join(nsc, 'keys', 'keys', pk[0], pk.slice(1, 3), `${pk}.nk`),
+    new TextDecoder().decode(l.id.operatorSigningKey.getSeed()),
+    { mode: 0o600 },
+  )
 })
-afterAll(async () => {
-  await l?.stop()
-})
-
-const env = () => ({ NATS_URL: l.url, NATS_CREDS: l.sysCredsFile, XDG_DATA_HOME: data })
+const env = () => ({ NATS_URL: t.l.url, NATS_CREDS: t.l.sysCredsFile, XDG_DATA_HOME: data })
 
 describe('--nsc', () => {
   it('takes the account by name and the signing key from the store, and writes the pushed JWT back', async () => {
-    const r = await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force', '--nsc', '--account', 'APP'], env())
+    const r = await lattice(
+      ['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force', '--nsc', '--account', 'APP'],
+      env(),
+    )
     expect(r.code, r.stderr).toBe(0)
-    expect((await liveClaims(l)).iss).toBe(l.id.operatorSigningKey.getPublicKey())
-    expect(readFileSync(appJwtFile, 'utf8')).toBe(await liveJwt(l))
+    expect((await liveClaims(t.l)).iss).toBe(t.l.id.operatorSigningKey.getPublicKey())
+    expect(readFileSync(appJwtFile, 'utf8')).toBe(await liveJwt(t.l))
   })
 
   it('warns when the store and the servers disagree, and brings the store in step', async () => {
-    writeFileSync(appJwtFile, l.id.appJwt) // an older JWT, as after changes made without --nsc
-    const r = await lattice(['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force', '--nsc'], env())
+    writeFileSync(appJwtFile, t.l.id.appJwt) // an older JWT, as after changes made without --nsc
+    const r = await lattice(
+      ['shift', 'actor', newActorId(), '--to', 'v1', '--weight', '100', '--force', '--nsc'],
+      env(),
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/The nsc store's JWT for APP is older than the servers'/)
-    expect(readFileSync(appJwtFile, 'utf8')).toBe(await liveJwt(l))
+    expect(readFileSync(appJwtFile, 'utf8')).toBe(await liveJwt(t.l))
   })
 
   it('says what is missing', async () => {

@@ -8,7 +8,7 @@ import type { NatsConnection } from 'nats'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { skipIf, skips } from '../helpers/skips.js'
 import { listSubscriptions } from '../../src/resolver/subscriptions.js'
-import { buildCHost, startCHost } from '../helpers/c-host.js'
+import { buildCHost, cHostLatticeArgs, startCHost } from '../helpers/c-host.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
 import { sleep } from '../helpers/nats-server.js'
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await hosts[0].startActor({ id: silent, version: 'v1', handler: () => 'v1' })
   await hosts[2].startActor({ id: silent, version: 'v2', handler: () => 'v2' })
   await hosts[1].startActor({ id: inC, version: 'v1', handler: () => 'v1' })
-  const cHost = await startCHost(bin, ['--servers', t.l.url, '--creds', t.l.appCredsFile, '--lattice', 'default', '--host-id', 'c1', '--actor', inC, '--version', 'v2'])
+  const cHost = await startCHost(bin, [...cHostLatticeArgs(t.l), '--host-id', 'c1', '--actor', inC, '--version', 'v2'])
   t.track('host', () => cHost.stop())
   for (const id of [reported, silent, inC]) {
     const r = await lattice(['shift', 'actor', id, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.env())
@@ -42,9 +42,18 @@ beforeAll(async () => {
 }, 180_000)
 
 interface Frame {
-  entities: { entity: string; observedBy?: string; observedByReason?: string; versions: { version: string; observed?: number; rate: number }[] }[]
+  entities: {
+    entity: string
+    observedBy?: string
+    observedByReason?: string
+    versions: { version: string; observed?: number; rate: number }[]
+  }[]
 }
-const frames = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as Frame)
+const frames = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Frame)
 const entityOf = (f: Frame, id: string) => f.entities.find((e) => e.entity.includes(id))
 const v2Share = (f: Frame, id: string) => entityOf(f, id)?.versions.find((v) => v.version === 'v2')?.observed ?? -1
 
@@ -54,7 +63,8 @@ async function observerSubjects(work: Promise<unknown>): Promise<Set<string>> {
   let done = false
   void work.finally(() => (done = true))
   while (!done) {
-    for (const s of await listSubscriptions(sys, t.l.appAccount, { expected: 1 })) if (!s.queue && s.subject.startsWith('wasmbus.')) seen.add(s.subject)
+    for (const s of await listSubscriptions(sys, t.l.appAccount, { expected: 1 }))
+      if (!s.queue && s.subject.startsWith('wasmbus.')) seen.add(s.subject)
     await sleep(300)
   }
   await work
@@ -70,7 +80,10 @@ describe('observing from host reports', skipIf(skips.noLibnats()), () => {
     const fs = frames(r.stdout)
     const last = fs[fs.length - 1]
     expect(entityOf(last, reported)).toMatchObject({ observedBy: 'reports' })
-    expect(entityOf(last, silent)).toMatchObject({ observedBy: 'subscription', observedByReason: '1 of 1 instances of v2 are on hosts that do not report' })
+    expect(entityOf(last, silent)).toMatchObject({
+      observedBy: 'subscription',
+      observedByReason: '1 of 1 instances of v2 are on hosts that do not report',
+    })
     expect(entityOf(last, inC)).toMatchObject({ observedBy: 'subscription' })
     // Subscriptions from lattice: the metrics wildcard, and the versioned subjects of the two entities by subscription only.
     expect(subjects.has('wasmbus.metrics.default.*')).toBe(true)
@@ -81,7 +94,10 @@ describe('observing from host reports', skipIf(skips.noLibnats()), () => {
     for (const share of fromReports) expect(Math.abs(share - 30), JSON.stringify(fromReports)).toBeLessThanOrEqual(10)
     for (const f of fs.slice(1)) expect(Math.abs(v2Share(f, inC) - 30)).toBeLessThanOrEqual(12)
 
-    const forced = lattice(['watch', reported, '--json', '--count', '3', '--interval', '1s', '--observe', 'subscribe'], t.env())
+    const forced = lattice(
+      ['watch', reported, '--json', '--count', '3', '--interval', '1s', '--observe', 'subscribe'],
+      t.env(),
+    )
     const forcedSubjects = await observerSubjects(forced)
     const s = await forced
     expect(s.code, s.stderr).toBe(0)
@@ -95,39 +111,76 @@ describe('observing from host reports', skipIf(skips.noLibnats()), () => {
 
     const text = await lattice(['watch', reported, silent, '--count', '1', '--interval', '1s'], t.env())
     expect(text.stdout).toMatch(new RegExp(`${reported} +observed from host reports`))
-    expect(text.stdout).toMatch(new RegExp(`${silent} +observed by subscription \\(1 of 1 instances of v2 are on hosts that do not report\\)`))
+    expect(text.stdout).toMatch(
+      new RegExp(`${silent} +observed by subscription \\(1 of 1 instances of v2 are on hosts that do not report\\)`),
+    )
   })
 
   it('verify: from reports (apportioned to the window), consistent with the weights; metrics: false and the C host by subscription', async () => {
     const r = await lattice(['verify', 'actor', reported, '--window', '3s', '--json'], t.env())
     expect(r.code, r.stderr + r.stdout).toBe(0)
-    const v = json<{ match: boolean; observedBy: string; observed: Record<string, number>; counts: Record<string, number> }>(r)
+    const v = json<{
+      match: boolean
+      observedBy: string
+      observed: Record<string, number>
+      counts: Record<string, number>
+    }>(r)
     expect(v.observedBy).toBe('reports')
     expect(v.match).toBe(true)
     expect(Math.abs(v.observed.v2 - 30)).toBeLessThanOrEqual(5)
-    const bySub = json<{ match: boolean; observedBy: string; observed: Record<string, number> }>(await lattice(['verify', 'actor', reported, '--window', '3s', '--json', '--observe', 'subscribe'], t.env()))
+    const bySub = json<{ match: boolean; observedBy: string; observed: Record<string, number> }>(
+      await lattice(['verify', 'actor', reported, '--window', '3s', '--json', '--observe', 'subscribe'], t.env()),
+    )
     expect(bySub).toMatchObject({ observedBy: 'subscription', match: true })
     expect(Math.abs(bySub.observed.v2 - v.observed.v2)).toBeLessThanOrEqual(5)
 
     const text = await lattice(['verify', 'actor', reported, '--window', '2s'], t.env())
     expect(text.code, text.stderr).toBe(0)
-    expect(text.stdout).toMatch(/calls observed over 2 s, observed from host reports \(reports apportioned to the window\)/)
+    expect(text.stdout).toMatch(
+      /calls observed over 2 s, observed from host reports \(reports apportioned to the window\)/,
+    )
     const quiet = await lattice(['verify', 'actor', silent, '--window', '2s'], t.env())
     expect(quiet.code, quiet.stderr).toBe(0)
     expect(quiet.stdout).toMatch(/observed by subscription \(1 of 1 instances of v2 are on hosts that do not report\)/)
-    const c = json<{ observedBy: string; match: boolean }>(await lattice(['verify', 'actor', inC, '--window', '2s', '--json'], t.env()))
+    const c = json<{ observedBy: string; match: boolean }>(
+      await lattice(['verify', 'actor', inC, '--window', '2s', '--json'], t.env()),
+    )
     expect(c).toMatchObject({ observedBy: 'subscription', match: true })
   })
 
   it("a rollout's observed line and record say where the calls were counted", async () => {
-    const r = await lattice(['rollout', 'actor', reported, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis', '--json'], t.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        reported,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '40',
+        '--interval',
+        '2s',
+        '--no-analysis',
+        '--json',
+      ],
+      t.env(),
+    )
     expect(r.code, r.stderr).toBe(0)
-    const observed = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; observed?: number; observedBy?: string }).find((e) => e.type === 'observed')
+    const observed = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; observed?: number; observedBy?: string })
+      .find((e) => e.type === 'observed')
     expect(observed?.observedBy).toBe('reports')
     expect(Math.abs((observed?.observed ?? 0) - 40)).toBeLessThanOrEqual(12)
     const st = json<{ observedBy?: string }>(await lattice(['rollout', 'status', reported, '--json'], t.env()))
     expect(st.observedBy).toBe('reports')
-    const text = await lattice(['rollout', 'actor', silent, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis'], t.env())
+    const text = await lattice(
+      ['rollout', 'actor', silent, '--from', 'v1', '--to', 'v2', '--steps', '40', '--interval', '2s', '--no-analysis'],
+      t.env(),
+    )
     expect(text.code, text.stderr).toBe(0)
     expect(text.stdout).toMatch(/step 1\/1: observed weight [\d.]+%, by subscription/)
   })

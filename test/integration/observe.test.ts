@@ -41,7 +41,15 @@ describe('watch and verify', () => {
 
       const w = await lattice(['watch', actor, '--json', '--count', '2', '--interval', '1s'], t.env())
       expect(w.code, w.stderr).toBe(0)
-      const frames = w.stdout.trim().split('\n').map((line) => JSON.parse(line) as { entities: { versions: { version: string; weight: number; observed?: number; rate: number }[] }[] })
+      const frames = w.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              entities: { versions: { version: string; weight: number; observed?: number; rate: number }[] }[]
+            },
+        )
       expect(frames).toHaveLength(2)
       const v2 = frames[1].entities[0].versions.find((x) => x.version === 'v2')
       expect(v2?.weight).toBe(30)
@@ -82,9 +90,13 @@ describe('watch and verify', () => {
     try {
       const r = await lattice(['verify', 'actor', one, '--window', '1s'], t.env())
       expect(r.code, r.stderr).toBe(0)
-      expect(r.stdout).toMatch(/All \d+ calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./)
+      expect(r.stdout).toMatch(
+        /All \d+ calls reached v1, as routed; none reached v2, which also runs \(one version: no split to compare\)\./,
+      )
       expect(r.stdout).not.toMatch(/chi-square/)
-      const j = json<{ method: string; match: boolean; counts: Record<string, number> }>(await lattice(['verify', 'actor', one, '--window', '1s', '--json'], t.env()))
+      const j = json<{ method: string; match: boolean; counts: Record<string, number> }>(
+        await lattice(['verify', 'actor', one, '--window', '1s', '--json'], t.env()),
+      )
       expect(j).toMatchObject({ method: 'one-version', match: true, counts: { v2: 0 } })
       expect(j.counts.v1).toBeGreaterThan(0)
     } finally {

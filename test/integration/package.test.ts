@@ -5,18 +5,16 @@
  * from it. The install fetches the dependencies from the npm registry the first time (npm's cache
  * after that).
  */
-import type { NatsConnection } from 'nats'
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { type CliResult, cleanEnv, json } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
-import { appConnection } from '../helpers/traffic.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NAME = 'lattice-shift'
@@ -31,28 +29,42 @@ interface Packed {
   files: { path: string }[]
 }
 
+const t = useTestLattice({ jetstream: true })
 let dir: string
 let packed: Packed
 let project: string
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lattice-package-'))
+  t.track('run', async () => rmSync(dir, { recursive: true, force: true }))
   // --ignore-scripts: prepack would build again; the suite runs on the tree `npm test` built.
-  packed = (JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Packed[])[0]
+  packed = (
+    JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }),
+    ) as Packed[]
+  )[0]
   project = join(dir, 'project')
   execFileSync('mkdir', [project])
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'a-project', private: true, type: 'module' }))
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed.filename)], { cwd: project, encoding: 'utf8' })
+  execFileSync(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(dir, packed.filename)],
+    { cwd: project, encoding: 'utf8' },
+  )
 }, 180_000)
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
 
 /** The installed `lattice` (node_modules/.bin, as npm links the package's bin). */
 function installed(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) =>
-    execFile(join(project, 'node_modules', '.bin', 'lattice'), args, { cwd: project, env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    execFile(
+      join(project, 'node_modules', '.bin', 'lattice'),
+      args,
+      { cwd: project, env: cleanEnv({ NO_COLOR: '1', ...env }), timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     ),
   )
 }
@@ -65,10 +77,25 @@ describe(`the npm package ${NAME}`, () => {
     expect(paths.filter((p) => p.endsWith('.map') || p.endsWith('.v8cache'))).toEqual([])
     // bin/run.js's paths (the fast help, every command, oclif for the rest), the manifest and the
     // command files it names, the dashboard's page, and the exports (with their types).
-    for (const p of ['bin/run.js', 'dist/fast-help.js', 'dist/direct/run.cjs', 'dist/direct/shift.actor.cjs', 'dist/direct/vendor.oclif.cjs', 'dist/src/cli/main.js', 'dist/commands/shift/actor.js', 'oclif.manifest.json', 'dist/dashboard-page/app.js', 'dist/src/index.js', 'dist/src/host-core/index.js', 'dist/src/host-core/index.d.ts']) {
+    for (const p of [
+      'bin/run.js',
+      'dist/fast-help.js',
+      'dist/direct/run.cjs',
+      'dist/direct/shift.actor.cjs',
+      'dist/direct/vendor.oclif.cjs',
+      'dist/src/cli/main.js',
+      'dist/commands/shift/actor.js',
+      'oclif.manifest.json',
+      'dist/dashboard-page/app.js',
+      'dist/src/index.js',
+      'dist/src/host-core/index.js',
+      'dist/src/host-core/index.d.ts',
+    ]) {
       expect(paths, p).toContain(p)
     }
-    const pkg = JSON.parse(readFileSync(join(project, 'node_modules', NAME, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(join(project, 'node_modules', NAME, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>
+    }
     expect(Object.keys(pkg.bin)).toEqual(['lattice'])
   })
 
@@ -85,31 +112,38 @@ describe(`the npm package ${NAME}`, () => {
   })
 
   it('imports host-core and the library from the installed copy', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const h = await import('${NAME}/host-core'); const l = await import('${NAME}'); console.log(typeof h.Host, h.versionToken('v2'), typeof l.shift)`], { cwd: project, encoding: 'utf8' })
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const h = await import('${NAME}/host-core'); const l = await import('${NAME}'); console.log(typeof h.Host, h.versionToken('v2'), typeof l.shift)`,
+      ],
+      { cwd: project, encoding: 'utf8' },
+    )
     expect(out.trim()).toBe('function djI function')
   })
 
   describe('against a real server', () => {
-    let l: TestLattice
-    let app: NatsConnection
     const actor = newActorId()
     beforeAll(async () => {
-      l = await startLattice({ jetstream: true })
-      app = await appConnection(l.url, l.appCredsFile)
-      for (const v of ['v1', 'v2']) app.subscribe(versionedSubject('default', { kind: 'actor', id: actor }, v), { queue: 'q' })
+      const app = await t.connect()
+      for (const v of ['v1', 'v2'])
+        app.subscribe(versionedSubject('default', { kind: 'actor', id: actor }, v), { queue: 'q' })
       await app.flush()
-    })
-    afterAll(async () => {
-      await app?.close()
-      await l?.stop()
     })
 
     it('shifts with the installed lattice (the same way with LATTICE_OCLIF_RUN and DEBUG set)', async () => {
-      const shift = await installed(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], l.env())
+      const shift = await installed(['shift', 'actor', actor, '--from', 'v1', '--to', 'v2', '--weight', '30'], t.env())
       expect(shift.code, shift.stderr).toBe(0)
-      const again = await installed(['shift', 'actor', actor, '--to', 'v2', '--weight', '40'], { ...l.env(), LATTICE_OCLIF_RUN: '1', DEBUG: '*' })
+      const again = await installed(
+        ['shift', 'actor', actor, '--to', 'v2', '--weight', '40'],
+        t.env({ LATTICE_OCLIF_RUN: '1', DEBUG: '*' }),
+      )
       expect(again.code, again.stderr).toBe(0)
-      const routes = json<{ routes: { id: string; weights: Record<string, number> }[] }>(await installed(['status', '--json'], l.env())).routes
+      const routes = json<{ routes: { id: string; weights: Record<string, number> }[] }>(
+        await installed(['status', '--json'], t.env()),
+      ).routes
       expect(routes.find((r) => r.id === actor)?.weights).toEqual({ v1: 60, v2: 40 })
     })
   })

@@ -39,10 +39,18 @@ interface Note {
   entity: { kind: string; id: string; link?: string }
   from: string
   to: string
-  event: { type: string; entity: string; time: string; step?: number; weight?: number; gate?: { gate: string; pass: boolean } }
+  event: {
+    type: string
+    entity: string
+    time: string
+    step?: number
+    weight?: number
+    gate?: { gate: string; pass: boolean }
+  }
 }
 
-const notesFor = (r: Receiver, id: string) => r.received.map((x) => JSON.parse(x.body) as Note).filter((n) => n.entity.id === id)
+const notesFor = (r: Receiver, id: string) =>
+  r.received.map((x) => JSON.parse(x.body) as Note).filter((n) => n.entity.id === id)
 
 /** Collect what is published on lattice.rollout.> about `id`. */
 function listen(id: string): { notes: { subject: string; note: Note }[]; sub: Subscription } {
@@ -66,13 +74,39 @@ describe('rollout notifications', () => {
     const id = await rl.actor()
     const bus = listen(id)
     await nc.flush()
-    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--gate-cmd', 'true', '--notify', `${recorder.url}/hook`], rl.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        id,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '50,100',
+        '--interval',
+        '200ms',
+        '--gate-cmd',
+        'true',
+        '--notify',
+        `${recorder.url}/hook`,
+      ],
+      rl.env(),
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).not.toMatch(/not delivered/)
     const types = ['started', 'step', 'gate', 'step', 'gate', 'completed']
     const notes = notesFor(recorder, id)
     expect(notes.map((n) => n.event.type)).toEqual(types)
-    expect(notes[0]).toMatchObject({ v: 1, lattice: 'default', entity: { kind: 'actor', id }, from: 'v1', to: 'v2', event: { type: 'started' } })
+    expect(notes[0]).toMatchObject({
+      v: 1,
+      lattice: 'default',
+      entity: { kind: 'actor', id },
+      from: 'v1',
+      to: 'v2',
+      event: { type: 'started' },
+    })
     expect(notes[3].event).toMatchObject({ type: 'step', step: 2, weight: 100 })
     expect(notes[4].event.gate).toMatchObject({ gate: 'command', pass: true })
     expect(recorder.received.find((x) => x.body.includes(id))?.headers['content-type']).toBe('application/json')
@@ -86,11 +120,34 @@ describe('rollout notifications', () => {
 
   it('a receiver that always fails and one that never answers neither stop nor break the rollout; the undelivered are counted', async () => {
     const id = await rl.actor()
-    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--notify', failing.url, '--notify', silent.url, '--notify', recorder.url], rl.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        id,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '50,100',
+        '--interval',
+        '200ms',
+        '--notify',
+        failing.url,
+        '--notify',
+        silent.url,
+        '--notify',
+        recorder.url,
+      ],
+      rl.env(),
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/completed: v2 has 100%/)
     expect(notesFor(recorder, id).map((n) => n.event.type)).toEqual(['started', 'step', 'step', 'completed'])
-    expect(r.stderr).toMatch(/Warning: \d+ rollout notifications were not delivered \(to http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+\)\./)
+    expect(r.stderr).toMatch(
+      /Warning: \d+ rollout notifications were not delivered \(to http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+\)\./,
+    )
     const [, missed] = /Warning: (\d+) rollout/.exec(r.stderr) ?? []
     // 4 events each to two receivers that took none of them; the failing one was retried meanwhile.
     expect(Number(missed)).toBe(8)
@@ -100,19 +157,29 @@ describe('rollout notifications', () => {
   it('a spec rollout notifies its notify: receivers, a rollback included', async () => {
     const id = await rl.actor()
     const file = join(rl.l.dir, `notify-${id.slice(0, 8)}.yaml`)
-    writeFileSync(file, `rollouts:\n  - actor: ${id}\n    from: v1\n    to: v2\n    steps: [20, 100]\n    interval: 100ms\n    gates:\n      command: exit 3\n    notify: [${recorder.url}/spec]\n`)
+    writeFileSync(
+      file,
+      `rollouts:\n  - actor: ${id}\n    from: v1\n    to: v2\n    steps: [20, 100]\n    interval: 100ms\n    gates:\n      command: exit 3\n    notify: [${recorder.url}/spec]\n`,
+    )
     const r = await lattice(['rollout', '-f', file, '--json'], rl.env())
     expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
     const notes = notesFor(recorder, id)
     expect(notes.map((n) => n.event.type)).toEqual(['started', 'step', 'gate', 'rolled-back'])
     // The same events as the runner's own --json lines.
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type?: string }).filter((e) => e.type)
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type?: string })
+      .filter((e) => e.type)
     expect(notes.map((n) => n.event)).toEqual(lines)
   })
 
   it('refuses a --notify URL that is not http(s), before anything is contacted', async () => {
     const id = await rl.actor()
-    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--notify', 'nats://127.0.0.1:4222'], rl.env())
+    const r = await lattice(
+      ['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--notify', 'nats://127.0.0.1:4222'],
+      rl.env(),
+    )
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
     expect(r.stderr).toMatch(/INVALID_ROLLOUT.*--notify "nats:\/\/127\.0\.0\.1:4222" is not an http or https URL/)
   })
@@ -122,20 +189,56 @@ describe('rollout notifications', () => {
     const chat = await startReceiver((_req, res) => reply(res, 200, { ok: true }))
     const [relayPort, waitPort] = [await freePort(), await freePort()]
     const statusFile = join(rl.l.dir, `status-${id.slice(0, 8)}.json`)
-    const relay = spawn(process.execPath, [EXAMPLE('chat-relay.mjs')], { env: { ...process.env, CHAT_WEBHOOK_URL: `${chat.url}/services/T0/B0/secret`, PORT: String(relayPort) }, stdio: ['ignore', 'ignore', 'pipe'] })
-    const waiter = spawn(process.execPath, [EXAMPLE('ci-wait.mjs')], { env: { ...process.env, ENTITY: id, STATUS_FILE: statusFile, PORT: String(waitPort), TIMEOUT: '2m' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const relay = spawn(process.execPath, [EXAMPLE('chat-relay.mjs')], {
+      env: { ...process.env, CHAT_WEBHOOK_URL: `${chat.url}/services/T0/B0/secret`, PORT: String(relayPort) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    const waiter = spawn(process.execPath, [EXAMPLE('ci-wait.mjs')], {
+      env: { ...process.env, ENTITY: id, STATUS_FILE: statusFile, PORT: String(waitPort), TIMEOUT: '2m' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const waited = new Promise<number>((resolve) => waiter.once('exit', (code) => resolve(code ?? -1)))
     try {
       // Both listen once they say so on stderr.
       await Promise.all([relay, waiter].map((p) => new Promise((resolve) => p.stderr?.once('data', resolve))))
-      const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '20,100', '--interval', '100ms', '--gate-cmd', 'echo p99 too high; exit 1', '--notify', `http://127.0.0.1:${relayPort}/`, '--notify', `http://127.0.0.1:${waitPort}/`], rl.env())
+      const r = await lattice(
+        [
+          'rollout',
+          'actor',
+          id,
+          '--from',
+          'v1',
+          '--to',
+          'v2',
+          '--steps',
+          '20,100',
+          '--interval',
+          '100ms',
+          '--gate-cmd',
+          'echo p99 too high; exit 1',
+          '--notify',
+          `http://127.0.0.1:${relayPort}/`,
+          '--notify',
+          `http://127.0.0.1:${waitPort}/`,
+        ],
+        rl.env(),
+      )
       expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
       expect(r.stderr).not.toMatch(/not delivered/)
       expect(await waited).toBe(1)
-      expect(JSON.parse(readFileSync(statusFile, 'utf8'))).toMatchObject({ phase: 'rolled-back', from: 'v1', to: 'v2', message: expect.stringMatching(/the command gate failed at step 1: exit 1: p99 too high/) })
+      expect(JSON.parse(readFileSync(statusFile, 'utf8'))).toMatchObject({
+        phase: 'rolled-back',
+        from: 'v1',
+        to: 'v2',
+        message: expect.stringMatching(/the command gate failed at step 1: exit 1: p99 too high/),
+      })
       const texts = chat.received.map((x) => (JSON.parse(x.body) as { text: string }).text)
       expect(chat.received[0].url).toBe('/services/T0/B0/secret')
-      expect(texts).toEqual([expect.stringMatching(/^:rocket: Rollout of actor .* v1 → v2 in default started/), expect.stringMatching(/^:warning: command gate failed at step 1\/2 .*: exit 1: p99 too high/), expect.stringMatching(/^:rotating_light: Rollout of .* ROLLED BACK: the command gate failed/)])
+      expect(texts).toEqual([
+        expect.stringMatching(/^:rocket: Rollout of actor .* v1 → v2 in default started/),
+        expect.stringMatching(/^:warning: command gate failed at step 1\/2 .*: exit 1: p99 too high/),
+        expect.stringMatching(/^:rotating_light: Rollout of .* ROLLED BACK: the command gate failed/),
+      ])
     } finally {
       relay.kill()
       waiter.kill()
@@ -148,9 +251,35 @@ describe('rollout notifications', () => {
     const user = createUser()
     const file = join(rl.l.dir, 'state-no-notify.creds')
     // No allow list at all (an empty one would allow nothing): everything but lattice.rollout.>.
-    writeFileSync(file, fmtCreds(await encodeUser('state-no-notify', user, rl.l.id.app, { pub: { deny: ['lattice.rollout.>'] } as { allow: string[]; deny: string[] } }), user), { mode: 0o600 })
+    writeFileSync(
+      file,
+      fmtCreds(
+        await encodeUser('state-no-notify', user, rl.l.id.app, {
+          pub: { deny: ['lattice.rollout.>'] } as { allow: string[]; deny: string[] },
+        }),
+        user,
+      ),
+      { mode: 0o600 },
+    )
     const bus = listen(id)
-    const r = await lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '200ms', '--notify', recorder.url], { ...rl.env(), LATTICE_STATE_CREDS: file })
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        id,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '50,100',
+        '--interval',
+        '200ms',
+        '--notify',
+        recorder.url,
+      ],
+      { ...rl.env(), LATTICE_STATE_CREDS: file },
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/completed: v2 has 100%/)
     expect(notesFor(recorder, id).map((n) => n.event.type)).toEqual(['started', 'step', 'step', 'completed'])

@@ -30,7 +30,8 @@ afterAll(async () => {
 })
 
 /** About 120 calls a second on the unversioned subject until stopped. */
-const traffic = () => t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 3, pauseMs: 25, timeoutMs: 5000, payload: new Uint8Array() })
+const traffic = () =>
+  t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 3, pauseMs: 25, timeoutMs: 5000, payload: new Uint8Array() })
 
 const QUERY = 'sum(rate(lattice_call_errors_total{id="{{id}}",version="{{to}}"}[5s])) or vector(0)'
 const weights = () => weightsOf(t.env(), actor)
@@ -40,13 +41,36 @@ describe('Prometheus gate on host-core metrics', skipIf(skips.noPrometheus()), (
     expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())).code).toBe(0)
     const { stop } = await traffic()
     try {
-      const args = (to: string, from: string) => ['rollout', 'actor', actor, '--from', from, '--to', to, '--steps', '50,100', '--interval', '6s', '--no-analysis', '--gate-prometheus', prom.url, '--prometheus-query', QUERY, '--prometheus-condition', '== 0']
+      const args = (to: string, from: string) => [
+        'rollout',
+        'actor',
+        actor,
+        '--from',
+        from,
+        '--to',
+        to,
+        '--steps',
+        '50,100',
+        '--interval',
+        '6s',
+        '--no-analysis',
+        '--gate-prometheus',
+        prom.url,
+        '--prometheus-query',
+        QUERY,
+        '--prometheus-condition',
+        '== 0',
+      ]
       const good = await lattice(args('v2', 'v1'), t.env())
       expect(good.code, good.stdout + good.stderr).toBe(0)
-      expect(good.stdout).toMatch(/step 1\/2: prometheus gate passed: 0 of 1 measurements failed \(limit 0\), condition == 0: #1 0/)
+      expect(good.stdout).toMatch(
+        /step 1\/2: prometheus gate passed: 0 of 1 measurements failed \(limit 0\), condition == 0: #1 0/,
+      )
       const bad = await lattice(args('v3', 'v2'), t.env())
       expect(bad.code, bad.stdout + bad.stderr).toBe(ExitCode.ROLLED_BACK)
-      expect(bad.stdout).toMatch(/step 1\/2: prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition == 0: #1 [\d.]+ ✖/)
+      expect(bad.stdout).toMatch(
+        /step 1\/2: prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition == 0: #1 [\d.]+ ✖/,
+      )
       expect(await weights()).toEqual({ v2: 100 })
     } finally {
       await stop()

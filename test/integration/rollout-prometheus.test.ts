@@ -19,7 +19,9 @@ const rl = useRolloutLattice()
 let prom: TestPrometheus
 const metrics = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-  res.end('# TYPE lattice_test_error_ratio gauge\nlattice_test_error_ratio{lattice="default",version="v1"} 0.01\nlattice_test_error_ratio{lattice="default",version="v2"} 0.02\n')
+  res.end(
+    '# TYPE lattice_test_error_ratio gauge\nlattice_test_error_ratio{lattice="default",version="v1"} 0.01\nlattice_test_error_ratio{lattice="default",version="v2"} 0.02\n',
+  )
 })
 
 beforeAll(async () => {
@@ -36,14 +38,38 @@ afterAll(async () => {
 const weightsOf = (id: string) => liveWeights(rl.env(), id)
 const QUERY = 'lattice_test_error_ratio{lattice="{{lattice}}",version="{{to}}"}'
 const rollout = (id: string, query: string, condition: string, extra: string[] = []) =>
-  lattice(['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '100ms', '--gate-prometheus', prom.url, '--prometheus-query', query, '--prometheus-condition', condition, ...extra], rl.env())
+  lattice(
+    [
+      'rollout',
+      'actor',
+      id,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '50,100',
+      '--interval',
+      '100ms',
+      '--gate-prometheus',
+      prom.url,
+      '--prometheus-query',
+      query,
+      '--prometheus-condition',
+      condition,
+      ...extra,
+    ],
+    rl.env(),
+  )
 
 describe('Prometheus gate', skipIf(skips.noPrometheus()), () => {
   it('a condition that holds passes every step: the rollout completes', async () => {
     const id = await rl.actor()
     const r = await rollout(id, QUERY, '< 0.05', ['--prometheus-count', '2', '--prometheus-interval', '300ms'])
     expect(r.code, r.stderr + r.stdout).toBe(0)
-    expect(r.stdout).toMatch(/step 1\/2: prometheus gate passed: 0 of 2 measurements failed \(limit 0\), condition < 0\.05: #1 0\.02; #2 0\.02/)
+    expect(r.stdout).toMatch(
+      /step 1\/2: prometheus gate passed: 0 of 2 measurements failed \(limit 0\), condition < 0\.05: #1 0\.02; #2 0\.02/,
+    )
     expect(r.stdout).toMatch(/step 2\/2: prometheus gate passed/)
     expect(await weightsOf(id)).toEqual({ v2: 100 })
   })
@@ -53,23 +79,36 @@ describe('Prometheus gate', skipIf(skips.noPrometheus()), () => {
     const r = await rollout(id, QUERY, '<= 0.01', ['--prometheus-count', '3'])
     expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
     // failureLimit 0: the first failed measurement decides, the others are not taken.
-    expect(r.stdout).toMatch(/step 1\/2: prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition <= 0\.01: #1 0\.02 ✖/)
+    expect(r.stdout).toMatch(
+      /step 1\/2: prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition <= 0\.01: #1 0\.02 ✖/,
+    )
     expect(r.stdout).toMatch(/ROLLED BACK to the stable weights: the prometheus gate failed at step 1/)
     expect(await weightsOf(id)).toEqual({ v1: 100 })
   })
 
   it('--prometheus-failure-limit: measuring goes on past allowed failures; one more fails the gate', async () => {
     const id = await rl.actor()
-    const r = await rollout(id, QUERY, '< 0.01', ['--prometheus-count', '3', '--prometheus-interval', '200ms', '--prometheus-failure-limit', '1'])
+    const r = await rollout(id, QUERY, '< 0.01', [
+      '--prometheus-count',
+      '3',
+      '--prometheus-interval',
+      '200ms',
+      '--prometheus-failure-limit',
+      '1',
+    ])
     expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
-    expect(r.stdout).toMatch(/prometheus gate FAILED: 2 of 2 measurements failed \(limit 1\), condition < 0\.01: #1 0\.02 ✖; #2 0\.02 ✖/)
+    expect(r.stdout).toMatch(
+      /prometheus gate FAILED: 2 of 2 measurements failed \(limit 1\), condition < 0\.01: #1 0\.02 ✖; #2 0\.02 ✖/,
+    )
   })
 
   it('every sample of a vector must meet the condition', async () => {
     const id = await rl.actor()
     const all = await rollout(id, 'lattice_test_error_ratio', '>= 0.01')
     expect(all.code, all.stderr).toBe(0)
-    expect(all.stdout).toMatch(/prometheus gate passed: 0 of 1 measurements failed \(limit 0\), condition >= 0\.01: #1 (0\.01, 0\.02|0\.02, 0\.01)/)
+    expect(all.stdout).toMatch(
+      /prometheus gate passed: 0 of 1 measurements failed \(limit 0\), condition >= 0\.01: #1 (0\.01, 0\.02|0\.02, 0\.01)/,
+    )
     const id2 = await rl.actor()
     const one = await rollout(id2, 'lattice_test_error_ratio', '< 0.015')
     expect(one.code, one.stderr).toBe(ExitCode.ROLLED_BACK)
@@ -80,7 +119,9 @@ describe('Prometheus gate', skipIf(skips.noPrometheus()), () => {
     const id = await rl.actor()
     const r = await rollout(id, 'lattice_test_error_ratio{version="no-such-version"}', '!= 1')
     expect(r.code, r.stderr).toBe(ExitCode.ROLLED_BACK)
-    expect(r.stdout).toMatch(/prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition != 1: #1 no data ✖/)
+    expect(r.stdout).toMatch(
+      /prometheus gate FAILED: 1 of 1 measurements failed \(limit 0\), condition != 1: #1 no data ✖/,
+    )
     expect(await weightsOf(id)).toEqual({ v1: 100 })
   })
 
@@ -107,7 +148,29 @@ describe('Prometheus gate', skipIf(skips.noPrometheus()), () => {
 
   it('`lattice rollout abort` cuts a long measurement series short', async () => {
     const id = await rl.actor()
-    const args = ['rollout', 'actor', id, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--gate-prometheus', prom.url, '--prometheus-query', QUERY, '--prometheus-condition', '< 1', '--prometheus-count', '20', '--prometheus-interval', '30s']
+    const args = [
+      'rollout',
+      'actor',
+      id,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '10,100',
+      '--interval',
+      '100ms',
+      '--gate-prometheus',
+      prom.url,
+      '--prometheus-query',
+      QUERY,
+      '--prometheus-condition',
+      '< 1',
+      '--prometheus-count',
+      '20',
+      '--prometheus-interval',
+      '30s',
+    ]
     const runner = rl.background(args)
     await runner.waitFor(/set weight 10%/, 20_000)
     await new Promise((r) => setTimeout(r, 1000)) // past the wait: between two measurements now

@@ -31,7 +31,9 @@ async function callSplit(n = 400): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
   await Promise.all(
     Array.from({ length: n }, async () => {
-      const reply = await caller.request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), { timeout: 2000 })
+      const reply = await caller.request(`wasmbus.rpc.default.${actor}`, new TextEncoder().encode('x'), {
+        timeout: 2000,
+      })
       const who = reply.headers?.get('Nats-Service-Error') ? 'error' : reply.string()
       out[who] = (out[who] ?? 0) + 1
     }),
@@ -51,7 +53,29 @@ describe('rollout', () => {
     const caller = (async () => {
       while (traffic) await callSplit(20)
     })()
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,100', '--interval', '1s', '--probe-payload', 'ping', '--latency-margin-ms', '2000', '--gate-cmd', 'test "$LATTICE_ROLLOUT_TO" = v2', '--no-analysis'], t.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        actor,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '50,100',
+        '--interval',
+        '1s',
+        '--probe-payload',
+        'ping',
+        '--latency-margin-ms',
+        '2000',
+        '--gate-cmd',
+        'test "$LATTICE_ROLLOUT_TO" = v2',
+        '--no-analysis',
+      ],
+      t.env(),
+    )
     traffic = false
     await caller
     expect(r.code, r.stderr).toBe(0)
@@ -63,23 +87,65 @@ describe('rollout', () => {
     expect(r.stdout).toMatch(/completed/)
     expect(await weightsOf()).toEqual({ v2: 100 })
     expect(await callSplit()).toEqual({ v2: 400 })
-    const st = json<{ phase: string; setWeight: number }>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
+    const st = json<{ phase: string; setWeight: number }>(
+      await lattice(['rollout', 'status', actor, '--json'], t.env()),
+    )
     expect(st).toMatchObject({ phase: 'completed', setWeight: 100 })
   })
 
   it('a version whose probes fail is rolled back: exit 10, and the measured split returns to the stable version', async () => {
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v3', '--steps', '20,100', '--interval', '300ms', '--probe-payload', 'ping', '--no-analysis', '--json'], t.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        actor,
+        '--from',
+        'v2',
+        '--to',
+        'v3',
+        '--steps',
+        '20,100',
+        '--interval',
+        '300ms',
+        '--probe-payload',
+        'ping',
+        '--no-analysis',
+        '--json',
+      ],
+      t.env(),
+    )
     expect(r.code).toBe(ExitCode.ROLLED_BACK)
-    const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; gate?: { pass: boolean; detail: string }; error?: { code: string } })
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { type: string; gate?: { pass: boolean; detail: string }; error?: { code: string } },
+      )
     expect(events.map((e) => e.type ?? 'error')).toEqual(['started', 'step', 'gate', 'rolled-back', 'error'])
-    expect(events.find((e) => e.type === 'gate')?.gate).toMatchObject({ pass: false, detail: expect.stringMatching(/error rate 100% > 1%.*error reply: v3 is broken/) })
+    expect(events.find((e) => e.type === 'gate')?.gate).toMatchObject({
+      pass: false,
+      detail: expect.stringMatching(/error rate 100% > 1%.*error reply: v3 is broken/),
+    })
     expect(events.at(-1)?.error?.code).toBe('ROLLED_BACK')
     expect(await weightsOf()).toEqual({ v2: 100 })
     expect(await callSplit()).toEqual({ v2: 400 })
   })
 
   it('an abort from a second process stops a running rollout within a second or two', async () => {
-    const runner = t.background(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v1', '--steps', '10,100', '--interval', '60s'])
+    const runner = t.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v2',
+      '--to',
+      'v1',
+      '--steps',
+      '10,100',
+      '--interval',
+      '60s',
+    ])
     await runner.waitFor(/set weight 10%/, 20_000)
     expect(await weightsOf()).toEqual({ v2: 90, v1: 10 })
 
@@ -93,11 +159,16 @@ describe('rollout', () => {
 
   it('runs the rollouts of a spec file; a pause waits for `rollout promote` from another process', async () => {
     const file = join(t.l.dir, 'rollouts.yaml')
-    writeFileSync(file, `rollouts:\n  - actor: ${actor}\n    from: v2\n    to: v1\n    steps: [50, pause, 100]\n    interval: 300ms\n    analysis: off\n    gates:\n      command: test "$LATTICE_ROLLOUT_WEIGHT" -le 100\n`)
+    writeFileSync(
+      file,
+      `rollouts:\n  - actor: ${actor}\n    from: v2\n    to: v1\n    steps: [50, pause, 100]\n    interval: 300ms\n    analysis: off\n    gates:\n      command: test "$LATTICE_ROLLOUT_WEIGHT" -le 100\n`,
+    )
     const runner = t.background(['rollout', '-f', file])
     await runner.waitFor(/paused/, 20_000)
     expect(runner.output()).toMatch(/after step 1\/2: paused, waiting for `lattice rollout promote`/)
-    const st = json<{ phase: string; setWeight: number }>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
+    const st = json<{ phase: string; setWeight: number }>(
+      await lattice(['rollout', 'status', actor, '--json'], t.env()),
+    )
     expect(st).toMatchObject({ phase: 'paused', setWeight: 50 })
     expect((await lattice(['rollout', 'promote', actor], t.env())).code).toBe(0)
     expect((await runner.done).code, runner.output()).toBe(0)
@@ -108,7 +179,22 @@ describe('rollout', () => {
   it('an abort during a long gate command stops it at once, with no further step pushed', async () => {
     expect(await weightsOf()).toEqual({ v1: 100 })
     const started = Date.now()
-    const runner = t.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '200ms', '--gate-cmd', 'sleep 120', '--no-analysis'])
+    const runner = t.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '10,100',
+      '--interval',
+      '200ms',
+      '--gate-cmd',
+      'sleep 120',
+      '--no-analysis',
+    ])
     await runner.waitFor(/set weight 10%/, 20_000)
     await new Promise((r) => setTimeout(r, 500)) // inside the gate command now
     const abort = await lattice(['rollout', 'abort', actor], t.env())
@@ -121,7 +207,22 @@ describe('rollout', () => {
   }, 120_000)
 
   it('an interrupt with --on-interrupt hold leaves the weights (exit 12); abort then restores them', async () => {
-    const runner = t.background(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '30,100', '--interval', '60s', '--on-interrupt', 'hold', '--no-analysis'])
+    const runner = t.background([
+      'rollout',
+      'actor',
+      actor,
+      '--from',
+      'v1',
+      '--to',
+      'v2',
+      '--steps',
+      '30,100',
+      '--interval',
+      '60s',
+      '--on-interrupt',
+      'hold',
+      '--no-analysis',
+    ])
     await runner.waitFor(/set weight 30%/, 20_000)
     const held = await runner.stop('SIGINT')
     expect(held.code, runner.output()).toBe(ExitCode.HELD)
@@ -134,20 +235,43 @@ describe('rollout', () => {
   })
 
   it('refuses a plan the live weights cannot reach, before pushing anything', async () => {
-    expect((await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '50', '--from', 'v1'], t.env())).code).toBe(0)
+    expect(
+      (await lattice(['shift', 'actor', actor, '--to', 'v3', '--weight', '50', '--from', 'v1'], t.env())).code,
+    ).toBe(0)
     const before = await weightsOf()
-    const r = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '10,100', '--interval', '100ms', '--no-analysis'], t.env())
+    const r = await lattice(
+      [
+        'rollout',
+        'actor',
+        actor,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '10,100',
+        '--interval',
+        '100ms',
+        '--no-analysis',
+      ],
+      t.env(),
+    )
     expect(r.code).toBe(ExitCode.INVALID_INPUT)
     expect(r.stderr).toMatch(/INVALID_ROLLOUT.*v2 cannot reach 100%: other versions hold 50%/)
     expect(await weightsOf()).toEqual(before)
-    expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100', '--from', 'v3'], t.env())).code).toBe(0)
+    expect(
+      (await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100', '--from', 'v3'], t.env())).code,
+    ).toBe(0)
   })
 
   it('refuses bad plans before contacting anything, and needs the state', async () => {
     const bad = await lattice(['rollout', 'actor', actor, '--from', 'v1', '--to', 'v2', '--steps', '50,20'], t.env())
     expect(bad.code).toBe(ExitCode.INVALID_INPUT)
     expect(bad.stderr).toMatch(/INVALID_ROLLOUT.*Steps must increase: 20 after 50/)
-    const noState = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v1'], { ...t.env(), LATTICE_STATE_CREDS: undefined })
+    const noState = await lattice(['rollout', 'actor', actor, '--from', 'v2', '--to', 'v1'], {
+      ...t.env(),
+      LATTICE_STATE_CREDS: undefined,
+    })
     expect(noState.code).toBe(ExitCode.INVALID_INPUT)
     expect(noState.stderr).toMatch(/NO_STATE.*--state-creds/)
   })

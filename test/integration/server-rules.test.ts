@@ -27,32 +27,87 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'a plain 70/30 split (control)', source: 't.ok', baseline: 't.ok.base', dests: [{ subject: 't.ok.v1', weight: 70 }, { subject: 't.ok.v2', weight: 30 }], seen: { '2.9.10': 'installed', '2.10.27': 'installed', '2.15.1': 'installed' } },
-  { name: 'a > wildcard destination', source: 't.fwc.>', dests: [{ subject: 't.fwc.v2.>', weight: 100 }], seen: { '2.9.10': 'rejected', '2.10.27': 'installed', '2.15.1': 'installed' } },
-  { name: 'a * wildcard destination', source: 't.pwc.*', baseline: 't.pwc.base.{{wildcard(1)}}', dests: [{ subject: 't.pwc.v2.*', weight: 100 }], seen: { '2.9.10': 'rejected', '2.10.27': 'not installed', '2.15.1': 'rejected' } },
+  {
+    name: 'a plain 70/30 split (control)',
+    source: 't.ok',
+    baseline: 't.ok.base',
+    dests: [
+      { subject: 't.ok.v1', weight: 70 },
+      { subject: 't.ok.v2', weight: 30 },
+    ],
+    seen: { '2.9.10': 'installed', '2.10.27': 'installed', '2.15.1': 'installed' },
+  },
+  {
+    name: 'a > wildcard destination',
+    source: 't.fwc.>',
+    dests: [{ subject: 't.fwc.v2.>', weight: 100 }],
+    seen: { '2.9.10': 'rejected', '2.10.27': 'installed', '2.15.1': 'installed' },
+  },
+  {
+    name: 'a * wildcard destination',
+    source: 't.pwc.*',
+    baseline: 't.pwc.base.{{wildcard(1)}}',
+    dests: [{ subject: 't.pwc.v2.*', weight: 100 }],
+    seen: { '2.9.10': 'rejected', '2.10.27': 'not installed', '2.15.1': 'rejected' },
+  },
   {
     name: 'west 100% v1 + east 100% v2',
     source: 't.clu',
     baseline: 't.clu.base',
-    dests: [{ subject: 't.clu.v1', weight: 100, cluster: 'west' }, { subject: 't.clu.v2', weight: 100, cluster: 'east' }],
+    dests: [
+      { subject: 't.clu.v1', weight: 100, cluster: 'west' },
+      { subject: 't.clu.v2', weight: 100, cluster: 'east' },
+    ],
     seen: { '2.9.10': 'rejected', '2.10.27': 'installed', '2.15.1': 'installed' },
   },
-  { name: 'weights over 100', source: 't.over', baseline: 't.over.base', dests: [{ subject: 't.over.v1', weight: 60 }, { subject: 't.over.v2', weight: 50 }], seen: { '2.9.10': 'rejected', '2.10.27': 'rejected', '2.15.1': 'rejected' } },
+  {
+    name: 'weights over 100',
+    source: 't.over',
+    baseline: 't.over.base',
+    dests: [
+      { subject: 't.over.v1', weight: 60 },
+      { subject: 't.over.v2', weight: 50 },
+    ],
+    seen: { '2.9.10': 'rejected', '2.10.27': 'rejected', '2.15.1': 'rejected' },
+  },
   {
     name: 'a duplicate destination',
     source: 't.dup',
     baseline: 't.dup.base',
-    dests: [{ subject: 't.dup.v1', weight: 50 }, { subject: 't.dup.v1', weight: 50, cluster: 'west' }],
+    dests: [
+      { subject: 't.dup.v1', weight: 50 },
+      { subject: 't.dup.v1', weight: 50, cluster: 'west' },
+    ],
     seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' },
   },
-  { name: '{{left()}}, known from 2.15', source: 't.left.*', baseline: 't.left.base.{{wildcard(1)}}', dests: [{ subject: 't.left.{{left(1,2)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' } },
-  { name: '{{random()}}, known from 2.12', source: 't.rnd.*', baseline: 't.rnd.base.{{wildcard(1)}}', dests: [{ subject: 't.rnd.{{random(3)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' } },
-  { name: 'an unknown {{function()}}', source: 't.fn.*', baseline: 't.fn.base.{{wildcard(1)}}', dests: [{ subject: 't.fn.{{nosuch(1)}}', weight: 100 }], seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' } },
+  {
+    name: '{{left()}}, known from 2.15',
+    source: 't.left.*',
+    baseline: 't.left.base.{{wildcard(1)}}',
+    dests: [{ subject: 't.left.{{left(1,2)}}', weight: 100 }],
+    seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' },
+  },
+  {
+    name: '{{random()}}, known from 2.12',
+    source: 't.rnd.*',
+    baseline: 't.rnd.base.{{wildcard(1)}}',
+    dests: [{ subject: 't.rnd.{{random(3)}}', weight: 100 }],
+    seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'installed' },
+  },
+  {
+    name: 'an unknown {{function()}}',
+    source: 't.fn.*',
+    baseline: 't.fn.base.{{wildcard(1)}}',
+    dests: [{ subject: 't.fn.{{nosuch(1)}}', weight: 100 }],
+    seen: { '2.9.10': 'not installed', '2.10.27': 'not installed', '2.15.1': 'rejected' },
+  },
 ]
 
 const t = useTestLattice()
 let sys: Connection
-const baselines: Mappings = Object.fromEntries(cases.filter((c) => c.baseline).map((c) => [c.source, [{ subject: c.baseline as string, weight: 100 }]]))
+const baselines: Mappings = Object.fromEntries(
+  cases.filter((c) => c.baseline).map((c) => [c.source, [{ subject: c.baseline as string, weight: 100 }]]),
+)
 
 beforeAll(async () => {
   sys = await openConnection({ servers: t.l.url, creds: readCreds(t.l.sysCredsFile) })
@@ -61,19 +116,30 @@ beforeAll(async () => {
   await t.connect()
 })
 
-const push = mappingPusher(() => t.l, () => sys)
+const push = mappingPusher(
+  () => t.l,
+  () => sys,
+)
 
 /** The destinations a server runs for `source`, as "subject@cluster" keys (the auto-added remainder on the source left out). */
-function running(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>, source: string): string[] {
-  return installedShares(installed[source] ?? []).map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject)).filter((k) => k !== source).sort()
+function running(
+  installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>,
+  source: string,
+): string[] {
+  return installedShares(installed[source] ?? [])
+    .map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject))
+    .filter((k) => k !== source)
+    .sort()
 }
-const keys = (dests: MappingDestination[]) => dests.map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject)).sort()
+const keys = (dests: MappingDestination[]) =>
+  dests.map((d) => (d.cluster ? `${d.subject}@${d.cluster}` : d.subject)).sort()
 
 describe(`mapping rules on nats-server ${serverVersion()}`, () => {
   it('the baseline mappings are installed', async () => {
     const { reply, installed } = await push(baselines)
     expect(reply, reply.message).toMatchObject({ ok: true, code: 200 })
-    for (const [source, dests] of Object.entries(baselines)) expect(running(installed, source), source).toEqual(keys(dests))
+    for (const [source, dests] of Object.entries(baselines))
+      expect(running(installed, source), source).toEqual(keys(dests))
   })
 
   for (const c of cases) {
@@ -93,8 +159,15 @@ describe(`mapping rules on nats-server ${serverVersion()}`, () => {
         expect(now).toEqual(running(before.installed, c.source))
       }
       const issues = mappingIssues({ [c.source]: c.dests }, rulesFor(serverVersion()))
-      const predicted: Outcome = issues.some((i) => i.effect === 'rejected') ? 'rejected' : issues.length > 0 ? 'not installed' : 'installed'
-      expect(observed, `observed (${reply.code} ${reply.message}); rules said: ${issues.map((i) => i.text).join('; ') || 'fine'}`).toBe(predicted)
+      const predicted: Outcome = issues.some((i) => i.effect === 'rejected')
+        ? 'rejected'
+        : issues.length > 0
+          ? 'not installed'
+          : 'installed'
+      expect(
+        observed,
+        `observed (${reply.code} ${reply.message}); rules said: ${issues.map((i) => i.text).join('; ') || 'fine'}`,
+      ).toBe(predicted)
       // On a version observed before, the same as then (guards the observation itself).
       const seen = c.seen[serverVersion() as keyof Case['seen']]
       if (seen) expect(observed).toBe(seen)

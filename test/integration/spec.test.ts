@@ -43,7 +43,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lattice-spec-'))
 })
 
-const actorDest = (id: string, ...versions: string[]) => Object.fromEntries(versions.map((v) => [v, versionedSubject('default', { kind: 'actor', id }, v)]))
+const actorDest = (id: string, ...versions: string[]) =>
+  Object.fromEntries(versions.map((v) => [v, versionedSubject('default', { kind: 'actor', id }, v)]))
 const pct = (counts: Record<string, number>, k: string, n = 10_000) => (counts[k] / n) * 100
 
 describe('spec workflow', () => {
@@ -59,7 +60,9 @@ describe('spec workflow', () => {
     expect(plan.stdout).toContain(`actor ${ab}: 1.0.0 0% -> 90%, 2.0.0 0% -> 10%`)
     expect(plan.stdout).toContain(`actor ${faulty}: dropped 0% -> 20%`)
     expect(plan.stdout).not.toContain(stray)
-    const planJson = json<{ changes: unknown[]; pushed: boolean }>(await lattice(['plan', '-f', file(), '--json'], t.l.env()))
+    const planJson = json<{ changes: unknown[]; pushed: boolean }>(
+      await lattice(['plan', '-f', file(), '--json'], t.l.env()),
+    )
     expect(planJson.changes).toHaveLength(5)
     expect(planJson.pushed).toBe(false)
 
@@ -71,7 +74,10 @@ describe('spec workflow', () => {
     expect(counts).toEqual({ '1.0.0': 10_000, '1.1.0': 0 })
     counts = await measureSplit(app, `wasmbus.rpc.default.${ab}`, actorDest(ab, '1.0.0', '2.0.0'))
     expect(Math.abs(pct(counts, '2.0.0') - 10)).toBeLessThanOrEqual(2.5)
-    counts = await measureSplit(app, `wasmbus.rpc.default.${faulty}`, { kept: `wasmbus.rpc.default.${faulty}`, dropped: `wasmbus.rpc.default.${faulty}._drop` })
+    counts = await measureSplit(app, `wasmbus.rpc.default.${faulty}`, {
+      kept: `wasmbus.rpc.default.${faulty}`,
+      dropped: `wasmbus.rpc.default.${faulty}._drop`,
+    })
     expect(Math.abs(pct(counts, 'dropped') - 20)).toBeLessThanOrEqual(2.5)
 
     const iat = (await liveClaims(t.l)).iat
@@ -114,10 +120,18 @@ describe('spec workflow', () => {
     expect(r.stdout).toContain(`provider ${db} (link default): 0.3.0 100% -> 0%, 0.4.0 0% -> 100%`)
     expect(readFileSync(file(), 'utf8')).toBe(before.replace('live: blue   #', 'live: green   #'))
 
-    expect(await measureSplit(app, `wasmbus.rpc.default.${web}`, actorDest(web, '1.0.0', '1.1.0'), 2000)).toEqual({ '1.0.0': 0, '1.1.0': 2000 })
-    expect(await measureSplit(app, `wasmbus.rpc.default.${api}`, actorDest(api, '1.0.0', '1.0.1'), 2000)).toEqual({ '1.0.0': 0, '1.0.1': 2000 })
+    expect(await measureSplit(app, `wasmbus.rpc.default.${web}`, actorDest(web, '1.0.0', '1.1.0'), 2000)).toEqual({
+      '1.0.0': 0,
+      '1.1.0': 2000,
+    })
+    expect(await measureSplit(app, `wasmbus.rpc.default.${api}`, actorDest(api, '1.0.0', '1.0.1'), 2000)).toEqual({
+      '1.0.0': 0,
+      '1.0.1': 2000,
+    })
     // the split and the fault were not touched by the swap
-    const status = json<{ routes: { id: string; weights: Record<string, number>; drop?: number }[] }>(await lattice(['status', '--json'], t.l.env()))
+    const status = json<{ routes: { id: string; weights: Record<string, number>; drop?: number }[] }>(
+      await lattice(['status', '--json'], t.l.env()),
+    )
     expect(status.routes.find((x) => x.id === ab)?.weights).toEqual({ '1.0.0': 90, '2.0.0': 10 })
     expect(status.routes.find((x) => x.id === faulty)?.drop).toBe(20)
   })
@@ -152,11 +166,19 @@ describe('spec workflow', () => {
   })
 
   it('env subjects lists where an environment answers directly', async () => {
-    const r = json<{ subjects: { id: string; version: string; subject: string }[] }>(await lattice(['env', 'subjects', 'green', '-f', file(), '--json'], {}))
+    const r = json<{ subjects: { id: string; version: string; subject: string }[] }>(
+      await lattice(['env', 'subjects', 'green', '-f', file(), '--json'], {}),
+    )
     expect(r.subjects).toEqual([
       { kind: 'actor', id: web, version: '1.1.0', subject: `wasmbus.rpc.default.${web}.MS4xLjA` },
       { kind: 'actor', id: api, version: '1.0.1', subject: `wasmbus.rpc.default.${api}.MS4wLjE` },
-      { kind: 'provider', id: db, link: 'default', version: '0.4.0', subject: `wasmbus.rpc.default.${db}.default.MC40LjA` },
+      {
+        kind: 'provider',
+        id: db,
+        link: 'default',
+        version: '0.4.0',
+        subject: `wasmbus.rpc.default.${db}.default.MC40LjA`,
+      },
     ])
   })
 
@@ -185,7 +207,10 @@ describe('spec workflow', () => {
   it('takes account and lattice from the file; flags win', async () => {
     const f = join(dir, 'scoped.yaml')
     const other = newActorId()
-    writeFileSync(f, `lattice: lab\naccount: ${t.l.appAccount}\nsplits:\n  - actor: ${other}\n    weights: { "1": 50, "2": 50 }\n`)
+    writeFileSync(
+      f,
+      `lattice: lab\naccount: ${t.l.appAccount}\nsplits:\n  - actor: ${other}\n    weights: { "1": 50, "2": 50 }\n`,
+    )
     const r = await lattice(['apply', '--force', '-f', f], { ...t.l.env(), LATTICE_ACCOUNT: undefined })
     expect(r.code, r.stderr).toBe(0)
     const lab = json<{ routes: { id: string }[] }>(await lattice(['status', '--json', '--lattice', 'lab'], t.l.env()))
@@ -196,7 +221,10 @@ describe('spec workflow', () => {
 
   it('bad files: every problem located, nothing pushed, non-zero exit', async () => {
     const f = join(dir, 'bad.yaml')
-    writeFileSync(f, `live: blue\nsplits:\n  - actor: ${ab}\n    weigths: { "1.0.0": 100 }\n  - actor: ${faulty}\n    weights: { "1.0.0": 70, "2.0.0": 20 }\n`)
+    writeFileSync(
+      f,
+      `live: blue\nsplits:\n  - actor: ${ab}\n    weigths: { "1.0.0": 100 }\n  - actor: ${faulty}\n    weights: { "1.0.0": 70, "2.0.0": 20 }\n`,
+    )
     const before = await liveJwt(t.l)
     for (const cmd of ['apply', 'plan']) {
       const r = await lattice([cmd, '-f', f], t.l.env())
@@ -205,11 +233,15 @@ describe('spec workflow', () => {
       expect(r.stderr).toContain(`${f}:4:5 UNKNOWN_KEY Unknown key "weigths" in a split. Did you mean "weights"?`)
       expect(r.stderr).toContain(`${f}:6:14 WEIGHTS_SUM Weights sum to 90, not 100.`)
     }
-    const j = json<{ error: { code: string; details: { problems: unknown[] } } }>(await lattice(['apply', '--force', '-f', f, '--json'], t.l.env()))
+    const j = json<{ error: { code: string; details: { problems: unknown[] } } }>(
+      await lattice(['apply', '--force', '-f', f, '--json'], t.l.env()),
+    )
     expect(j.error.code).toBe('SPEC_INVALID')
     expect(j.error.details.problems.length).toBe(4)
     expect((await lattice(['plan', '-f', f, '--detailed-exitcode'], t.l.env())).code).toBe(1)
-    expect((await lattice(['apply', '--force', '-f', join(dir, 'missing.yaml')], t.l.env())).code).toBe(ExitCode.INVALID_INPUT)
+    expect((await lattice(['apply', '--force', '-f', join(dir, 'missing.yaml')], t.l.env())).code).toBe(
+      ExitCode.INVALID_INPUT,
+    )
     expect(await liveJwt(t.l)).toBe(before)
   })
 })

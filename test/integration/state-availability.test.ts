@@ -28,7 +28,12 @@ interface Health {
 const t = useTestLattice({ nodes: 3, jetstream: true }, 120_000)
 
 /** The lattice env with the state in `bucket` (each test its own, so their replica counts differ). */
-const envFor = (bucket: string, extra: Record<string, string> = {}) => ({ ...t.l.env(), LATTICE_STATE_CREDS: t.l.appCredsFile, LATTICE_STATE_BUCKET: bucket, ...extra })
+const envFor = (bucket: string, extra: Record<string, string> = {}) => ({
+  ...t.l.env(),
+  LATTICE_STATE_CREDS: t.l.appCredsFile,
+  LATTICE_STATE_BUCKET: bucket,
+  ...extra,
+})
 const nodeIndex = (name: string) => t.l.nodes.findIndex((n) => n.name === name)
 /** Nodes a test stopped; started again after each test, whatever happened. */
 const stopped = new Set<string>()
@@ -54,7 +59,13 @@ async function settled(env: Record<string, string>, replicas: number): Promise<H
   let h: Health | undefined
   while (Date.now() < deadline) {
     h = await health(env).catch(() => undefined)
-    if (h?.leader && h.replicas === replicas && h.followers.length === replicas - 1 && h.followers.every((f) => f.current && !f.offline)) return h
+    if (
+      h?.leader &&
+      h.replicas === replicas &&
+      h.followers.length === replicas - 1 &&
+      h.followers.every((f) => f.current && !f.offline)
+    )
+      return h
     await sleep(500)
   }
   throw new Error(`the bucket did not settle: ${JSON.stringify(h)}`)
@@ -77,10 +88,14 @@ describe('a replicated state bucket', () => {
     // Live and recorded, but a server the first change saw is away: PARTLY_LIVE (exit 13) names it.
     const second = await lattice(['shift', 'actor', x, '--force', '--to', 'v2', '--weight', '60'], env)
     expect(second.code, second.stderr).toBe(13)
-    expect(second.stderr).toMatch(new RegExp(`PARTLY_LIVE.*server ${leader1} \\(seen in earlier changes.*Recorded as revision \\d+\\.`, 's'))
+    expect(second.stderr).toMatch(
+      new RegExp(`PARTLY_LIVE.*server ${leader1} \\(seen in earlier changes.*Recorded as revision \\d+\\.`, 's'),
+    )
     const back = await lattice(['rollback', '--to', String(firstRev), '--force'], env)
     expect(back.code, back.stderr).toBe(13)
-    const down = json<{ warnings: string[]; stateBucket: Health }>(await lattice(['status', '--servers', '--json'], env))
+    const down = json<{ warnings: string[]; stateBucket: Health }>(
+      await lattice(['status', '--servers', '--json'], env),
+    )
     expect(down.stateBucket.followers.find((f) => f.server === leader1)?.offline).toBe(true)
     expect(down.warnings).toContain(`Replicas of avail offline: ${leader1}.`)
     await restart(leader1)
@@ -89,7 +104,10 @@ describe('a replicated state bucket', () => {
     // A rollout connected only to the stream leader's server, which is stopped between its steps,
     // reconnects (to a server the cluster told it of) and runs to completion.
     const leader2 = h.leader as string
-    const rollout = t.background(['rollout', 'actor', y, '--force', '--from', 'v1', '--to', 'v2', '--steps', '20,50,100', '--interval', '1500ms'], { ...env, NATS_URL: t.l.nodes[nodeIndex(leader2)].clientUrl })
+    const rollout = t.background(
+      ['rollout', 'actor', y, '--force', '--from', 'v1', '--to', 'v2', '--steps', '20,50,100', '--interval', '1500ms'],
+      { ...env, NATS_URL: t.l.nodes[nodeIndex(leader2)].clientUrl },
+    )
     await rollout.waitFor(/step 1\/3: set weight 20%/)
     await stop(leader2)
     const done = await rollout.done
@@ -97,7 +115,23 @@ describe('a replicated state bucket', () => {
     expect(done.stdout).toMatch(/completed/)
 
     // With that node still down, an abort of a paused rollout restores the stable weights.
-    const paused = t.background(['rollout', 'actor', z, '--force', '--from', 'v1', '--to', 'v2', '--steps', '10,pause,100', '--interval', '200ms'], env)
+    const paused = t.background(
+      [
+        'rollout',
+        'actor',
+        z,
+        '--force',
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '10,pause,100',
+        '--interval',
+        '200ms',
+      ],
+      env,
+    )
     await paused.waitFor(/waiting for `lattice rollout promote`/)
     const abort = await lattice(['rollout', 'abort', z], env)
     expect(abort.code, abort.stderr).toBe(0)
@@ -108,7 +142,10 @@ describe('a replicated state bucket', () => {
     const revisions = await historyOf(env)
     const numbers = revisions.map((r) => r.revision)
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i)) // consecutive: none lost, none twice
-    const of = (id: string) => revisions.filter((r) => r.changes.some((c) => c.entity.id === id)).map((r) => [r.kind, r.changes.find((c) => c.entity.id === id)?.after])
+    const of = (id: string) =>
+      revisions
+        .filter((r) => r.changes.some((c) => c.entity.id === id))
+        .map((r) => [r.kind, r.changes.find((c) => c.entity.id === id)?.after])
     expect(of(x)).toEqual([
       ['change', { v1: 70, v2: 30 }],
       ['change', { v1: 40, v2: 60 }],
@@ -151,10 +188,16 @@ describe('a replicated state bucket', () => {
   it("state creds of an account without JetStream (the system account's, a common slip) are refused as such, and nothing is pushed", async () => {
     const actor = newActorId()
     const before = await liveJwt(t.l)
-    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], { ...t.l.env(), LATTICE_STATE_CREDS: t.l.sysCredsFile, LATTICE_STATE_BUCKET: 'sys-account' })
+    const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], {
+      ...t.l.env(),
+      LATTICE_STATE_CREDS: t.l.sysCredsFile,
+      LATTICE_STATE_BUCKET: 'sys-account',
+    })
     expect(r.code, r.stdout).toBe(ExitCode.CONNECTION)
     // Not a TIMEOUT after the 20 s a stream leader election is given: JetStream's API check says "not here" at once.
-    expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*cannot be opened: no JetStream answers for the --state-creds user's account/)
+    expect(r.stderr).toMatch(
+      /STATE_UNAVAILABLE.*cannot be opened: no JetStream answers for the --state-creds user's account/,
+    )
     expect(r.stderr).toContain('JetStream enabled')
     expect(await liveJwt(t.l)).toBe(before)
   })
@@ -164,15 +207,23 @@ describe('a replicated state bucket', () => {
     const actor = newActorId()
     expect((await lattice(['shift', 'actor', actor, '--force', '--to', 'v1', '--weight', '100'], env)).code).toBe(0)
     const holder = (await health(env)).leader as string
-    const others = t.l.nodes.filter((n) => n.name !== holder).map((n) => n.clientUrl).join(',')
+    const others = t.l.nodes
+      .filter((n) => n.name !== holder)
+      .map((n) => n.clientUrl)
+      .join(',')
     const before = await liveJwt(t.l, others.split(',')[0])
     await stop(holder)
     {
-      const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50'], { ...env, NATS_URL: others })
+      const r = await lattice(['shift', 'actor', actor, '--force', '--to', 'v2', '--weight', '50'], {
+        ...env,
+        NATS_URL: others,
+      })
       expect(r.code, r.stdout).toBe(ExitCode.CONNECTION)
       // The stream offline, or (when the stopped server also led the cluster's JetStream and no
       // successor was elected yet) JetStream silent while a server is missing: either names it.
-      expect(r.stderr).toMatch(/STATE_UNAVAILABLE.*(stream KV_single.*|JetStream did not answer while servers are missing.*)History and locking are off/)
+      expect(r.stderr).toMatch(
+        /STATE_UNAVAILABLE.*(stream KV_single.*|JetStream did not answer while servers are missing.*)History and locking are off/,
+      )
       expect(r.stderr).toContain(`JetStream servers not answering: ${holder} (of n1, n2, n3).`)
       expect(r.stderr).toContain('--without-state')
       expect(await liveJwt(t.l, others.split(',')[0])).toBe(before)

@@ -48,7 +48,9 @@ describe('history', () => {
     const text = await lattice(['history'], t.env())
     expect(text.stdout).toMatch(/REV +TIME +KIND +WHO +COMMAND\n/)
     const short = `${actor.slice(0, 8)}…`
-    expect(text.stdout).toContain(`lattice shift actor ${short} --force --to v2 --weight 50\n     actor ${short}: v1 70% -> 50%, v2 30% -> 50%`)
+    expect(text.stdout).toContain(
+      `lattice shift actor ${short} --force --to v2 --weight 50\n     actor ${short}: v1 70% -> 50%, v2 30% -> 50%`,
+    )
     expect(text.stdout).not.toContain(actor)
     for (const line of text.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120)
     const full = await lattice(['history', '--full-keys'], t.env())
@@ -69,17 +71,28 @@ describe('the bucket on one server', () => {
   it('has one replica, all the server allows, led by that server: nothing to warn about', async () => {
     const r = await lattice(['state', '--json'], t.env())
     expect(r.code, r.stderr).toBe(0)
-    expect(json<{ replicas: number; allowed: number; leader?: string; warnings: string[] }>(r)).toMatchObject({ replicas: 1, allowed: 1, leader: t.l.nodes[0].name, warnings: [] })
+    expect(json<{ replicas: number; allowed: number; leader?: string; warnings: string[] }>(r)).toMatchObject({
+      replicas: 1,
+      allowed: 1,
+      leader: t.l.nodes[0].name,
+      warnings: [],
+    })
   })
 })
 
 describe('no lost update', () => {
   it('20 shifts started at once on 20 actors all end up live, each recorded once', async () => {
     const actors = Array.from({ length: 20 }, () => newActorId())
-    const results = await Promise.all(actors.map((a, i) => shift(a, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(i + 1))))
+    const results = await Promise.all(
+      actors.map((a, i) => shift(a, '--force', '--from', 'v1', '--to', 'v2', '--weight', String(i + 1))),
+    )
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const mappings = (await liveClaims(t.l)).nats.mappings as Record<string, { weight: number }[]>
-    for (const [i, a] of actors.entries()) expect(mappings[`wasmbus.rpc.default.${a}`]?.map((d) => d.weight).sort((x, y) => x - y), a).toEqual([i + 1, 99 - i].sort((x, y) => x - y))
+    for (const [i, a] of actors.entries())
+      expect(
+        mappings[`wasmbus.rpc.default.${a}`]?.map((d) => d.weight).sort((x, y) => x - y),
+        a,
+      ).toEqual([i + 1, 99 - i].sort((x, y) => x - y))
     const revs = await historyOf()
     for (const a of actors) expect(revs.filter((r) => r.changes.some((c) => c.entity.id === a))).toHaveLength(1)
     const numbers = revs.map((r) => r.revision)
@@ -89,13 +102,19 @@ describe('no lost update', () => {
   it('two conflicting changes: one wins, the other fails clearly; compatible ones both land, each on the other', async () => {
     const actor = newActorId()
     expect((await shift(actor, '--force', '--to', 'v1', '--weight', '100')).code).toBe(0)
-    const [a, b] = await Promise.all([shift(actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '60'), shift(actor, '--force', '--from', 'v1', '--to', 'v3', '--weight', '60')])
+    const [a, b] = await Promise.all([
+      shift(actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '60'),
+      shift(actor, '--force', '--from', 'v1', '--to', 'v3', '--weight', '60'),
+    ])
     expect([a.code, b.code].sort()).toEqual([0, ExitCode.INVALID_INPUT])
     expect((a.code === 0 ? b : a).stderr).toMatch(/INVALID_SHIFT/)
     let revs = await historyOf(actor)
     expect(revs).toHaveLength(2) // the 100% and the winner; the loser recorded nothing
 
-    const [c, d] = await Promise.all([shift(actor, '--force', '--to', 'v4', '--weight', '10', '--from', 'v1'), shift(actor, '--force', '--to', 'v5', '--weight', '10', '--from', 'v1')])
+    const [c, d] = await Promise.all([
+      shift(actor, '--force', '--to', 'v4', '--weight', '10', '--from', 'v1'),
+      shift(actor, '--force', '--to', 'v5', '--weight', '10', '--from', 'v1'),
+    ])
     expect(c.code, c.stderr).toBe(0)
     expect(d.code, d.stderr).toBe(0)
     revs = await historyOf(actor)
@@ -113,7 +132,13 @@ describe('drift', () => {
     // Another tool rewrites the mapping with the operator key.
     const live = verifyAccountJwt(await liveJwt(t.l), t.l.appAccount).claims
     const subject = `wasmbus.rpc.default.${actor}`
-    const edited = { ...live, nats: { ...live.nats, mappings: { ...live.nats.mappings, [subject]: [{ subject: `${subject}.djE`, weight: 100 }] } } }
+    const edited = {
+      ...live,
+      nats: {
+        ...live.nats,
+        mappings: { ...live.nats.mappings, [subject]: [{ subject: `${subject}.djE`, weight: 100 }] },
+      },
+    }
     const nc = await openConnection({ servers: t.l.url, creds: readCreds(t.l.sysCredsFile) })
     await pushAccountJwt(nc, sign(edited, t.l.id.operator, (live.iat ?? 0) + 1))
     await nc.close()
@@ -186,7 +211,10 @@ describe('interrupted', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/An unfinished change \(revision \d+, .*\) had gone live; it is now recorded\./)
     const revs = await historyOf(actor)
-    expect(revs.map((x) => x.changes[0].after)).toEqual([{ v1: 75, v2: 25 }, { v1: 65, v2: 35 }])
+    expect(revs.map((x) => x.changes[0].after)).toEqual([
+      { v1: 75, v2: 25 },
+      { v1: 65, v2: 35 },
+    ])
     expect(revs[0].completedBy).toBeDefined()
   })
 

@@ -32,8 +32,21 @@ describe('status lists running entities with no route', () => {
     expect(r.code, r.stderr).toBe(0)
     const s = json<StatusJson>(r)
     expect(s.routes).toEqual([])
-    expect(s.unrouted).toContainEqual({ kind: 'actor', scheme: 'versioned RPC', id: actor, subject: `wasmbus.rpc.default.${actor}`, instances: { v1: 2, v2: 1 } })
-    expect(s.unrouted).toContainEqual({ kind: 'provider', scheme: 'versioned RPC', id: provider, link: 'db', subject: `wasmbus.rpc.default.${provider}.db`, instances: { '0.3.0': 1 } })
+    expect(s.unrouted).toContainEqual({
+      kind: 'actor',
+      scheme: 'versioned RPC',
+      id: actor,
+      subject: `wasmbus.rpc.default.${actor}`,
+      instances: { v1: 2, v2: 1 },
+    })
+    expect(s.unrouted).toContainEqual({
+      kind: 'provider',
+      scheme: 'versioned RPC',
+      id: provider,
+      link: 'db',
+      subject: `wasmbus.rpc.default.${provider}.db`,
+      instances: { '0.3.0': 1 },
+    })
 
     const text = await lattice(['status'], t.l.env())
     expect(text.stdout).toMatch(/ENTITY\s+KIND\s+LINK\s+VERSION\s+WEIGHT\s+INSTANCES\s+SUBJECT/)
@@ -56,14 +69,20 @@ describe('status lists running entities with no route', () => {
 
     // A version that runs with no weight is shown at 0%, with its instances.
     expect((await lattice(['shift', 'actor', actor, '--to', 'v2', '--weight', '100'], t.l.env())).code).toBe(0)
-    const all = json<StatusJson & { routes: { weights: Record<string, number> }[] }>(await lattice(['status', '--json'], t.l.env()))
+    const all = json<StatusJson & { routes: { weights: Record<string, number> }[] }>(
+      await lattice(['status', '--json'], t.l.env()),
+    )
     expect(all.routes.find((r) => r.id === actor)).toMatchObject({ weights: { v2: 100 }, instances: { v1: 2, v2: 1 } })
-    expect((await lattice(['status'], t.l.env())).stdout).toMatch(new RegExp(`${actor}\\s+actor\\s+-\\s+v1\\s+0%\\s+2\\s+`))
+    expect((await lattice(['status'], t.l.env())).stdout).toMatch(
+      new RegExp(`${actor}\\s+actor\\s+-\\s+v1\\s+0%\\s+2\\s+`),
+    )
   })
 
   it('an empty lattice says so', async () => {
     const r = await lattice(['status', '--lattice', 'empty'], t.l.env())
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout.trim()).toBe('No routes in lattice empty, and no running instances (host-core or wasmCloud components) found.')
+    expect(r.stdout.trim()).toBe(
+      'No routes in lattice empty, and no running instances (host-core or wasmCloud components) found.',
+    )
   })
 })

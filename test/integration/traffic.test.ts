@@ -43,11 +43,22 @@ describe('dev traffic', () => {
     // verify observes the calls dev traffic makes (what the docs tell people to do).
     const [run, verify] = await Promise.all([
       traffic(['actor', actor, '--rate', '300', '--duration', '4s', '--json']),
-      new Promise((r) => setTimeout(r, 800)).then(() => lattice(['verify', 'actor', actor, '--window', '2s', '--json'], t.env())),
+      new Promise((r) => setTimeout(r, 800)).then(() =>
+        lattice(['verify', 'actor', actor, '--window', '2s', '--json'], t.env()),
+      ),
     ])
     expect(run.code, run.stderr).toBe(0)
     const r = json<TrafficResult>(run)
-    expect(r).toMatchObject({ entity: `actor ${actor}`, subject: `wasmbus.rpc.default.${actor}`, rate: 300, failed: {}, unversioned: { answered: 0, failed: 0 }, noResponders: 0, timeouts: 0, pending: 0 })
+    expect(r).toMatchObject({
+      entity: `actor ${actor}`,
+      subject: `wasmbus.rpc.default.${actor}`,
+      rate: 300,
+      failed: {},
+      unversioned: { answered: 0, failed: 0 },
+      noResponders: 0,
+      timeouts: 0,
+      pending: 0,
+    })
     expect(r.sent).toBeGreaterThan(900)
     expect(r.answered.v1 + r.answered.v2).toBe(r.sent)
     // Call for call what each version's handler answered (nothing else calls the actor).
@@ -60,14 +71,26 @@ describe('dev traffic', () => {
   it('prints progress lines and a summary when stdout is not a terminal; counts error replies per version', async () => {
     const failing = newActorId()
     await hosts[0].startActor({ id: failing, version: 'v1', count: 1, handler: () => 'ok' })
-    await hosts[1].startActor({ id: failing, version: 'v2', count: 1, handler: () => {
-      throw new Error('v2 is broken')
-    } })
-    expect((await lattice(['shift', 'actor', failing, '--from', 'v1', '--to', 'v2', '--weight', '50'], t.env())).code).toBe(0)
+    await hosts[1].startActor({
+      id: failing,
+      version: 'v2',
+      count: 1,
+      handler: () => {
+        throw new Error('v2 is broken')
+      },
+    })
+    expect(
+      (await lattice(['shift', 'actor', failing, '--from', 'v1', '--to', 'v2', '--weight', '50'], t.env())).code,
+    ).toBe(0)
     const r = await traffic(['actor', failing, '--rate', '40', '--duration', '5.5s'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^5\.\d s: \d+ sent; v1 \d+ \(\d+\.\d%\), v2 \d+ \(\d+\.\d%\); errors \d+; no answer 0$/m)
-    expect(r.stdout).toMatch(new RegExp(`^actor ${failing}: \\d+ calls in 5\\.\\d s \\(\\d+/s\\) to wasmbus\\.rpc\\.default\\.${failing}$`, 'm'))
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^actor ${failing}: \\d+ calls in 5\\.\\d s \\(\\d+/s\\) to wasmbus\\.rpc\\.default\\.${failing}$`,
+        'm',
+      ),
+    )
     expect(r.stdout).toMatch(/^VERSION +ANSWERED +ERRORS +SHARE$/m)
     expect(r.stdout).toMatch(/^v1 +\d+ +0 +\d+\.\d%$/m)
     expect(r.stdout).toMatch(/^v2 +0 +\d+ +\d+\.\d%$/m)
@@ -78,8 +101,13 @@ describe('dev traffic', () => {
     const provider = newProviderId()
     await hosts[0].startProvider({ id: provider, link: 'backend', version: '0.3.0', count: 1, handler: () => 'old' })
     await hosts[1].startProvider({ id: provider, link: 'backend', version: '0.4.0', count: 1, handler: () => 'new' })
-    expect((await lattice(['shift', 'provider', provider, '--link', 'backend', '--to', '0.4.0', '--weight', '100'], t.env())).code).toBe(0)
-    const r = json<TrafficResult>(await traffic(['provider', provider, '--link', 'backend', '--rate', '50', '--duration', '1s', '--json']))
+    expect(
+      (await lattice(['shift', 'provider', provider, '--link', 'backend', '--to', '0.4.0', '--weight', '100'], t.env()))
+        .code,
+    ).toBe(0)
+    const r = json<TrafficResult>(
+      await traffic(['provider', provider, '--link', 'backend', '--rate', '50', '--duration', '1s', '--json']),
+    )
     expect(r.subject).toBe(`wasmbus.rpc.default.${provider}.backend`)
     expect(r.answered).toEqual({ '0.4.0': r.sent })
   })
@@ -92,7 +120,12 @@ describe('dev traffic', () => {
     const nobody = newActorId()
     const none = await traffic(['actor', nobody, '--duration', '1s', '--json'])
     expect(none.code).toBe(ExitCode.LIVE_STATE)
-    expect(json<{ error: { code: string; message: string } }>(none).error).toMatchObject({ code: 'NO_SUBSCRIBER', message: expect.stringContaining(`Nothing subscribes to actor ${nobody} in lattice default of account ${t.l.appAccount}`) })
+    expect(json<{ error: { code: string; message: string } }>(none).error).toMatchObject({
+      code: 'NO_SUBSCRIBER',
+      message: expect.stringContaining(
+        `Nothing subscribes to actor ${nobody} in lattice default of account ${t.l.appAccount}`,
+      ),
+    })
 
     const noApp = await lattice(['dev', 'traffic', 'actor', actor, '--duration', '1s'], t.l.env())
     expect(noApp.code).toBe(ExitCode.INVALID_INPUT)

@@ -5,17 +5,14 @@
  * server-rules.test.ts does), and the push reply, ACCOUNTZ and real invocations are checked
  * against the version the server says it is. Run per version by `npm run test:servers`.
  */
-import type { NatsConnection } from 'nats'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readCreds } from '../../src/auth/creds-file.js'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Mappings } from '../../src/plan/routes.js'
 import { installedShares } from '../../src/plan/installed.js'
 import { parseVersion } from '../../src/plan/server-rules.js'
-import { type Connection, openConnection } from '../../src/resolver/connection.js'
-import { type TestLattice, startLattice } from '../helpers/nats-server.js'
+import type { Connection } from '../../src/resolver/connection.js'
 import { skipIf, skips } from '../helpers/skips.js'
-import { appConnection } from '../helpers/traffic.js'
 import { mappingPusher } from '../helpers/push-mappings.js'
+import { useTestLattice } from '../helpers/test-lattice.js'
 import { EmulatedCaller, EmulatedHost, type ServedComponent } from '../helpers/wasmcloud.js'
 
 const LATTICE = 'default'
@@ -23,13 +20,16 @@ const SOURCE = `${LATTICE}.hello.wrpc.>`
 const HELLO = `${LATTICE}.hello.wrpc.>`
 const HELLO_V2 = `${LATTICE}.hello-v2.wrpc.>`
 const DROP = `${LATTICE}.hello._drop.>`
-const SPLIT: Mappings = { [SOURCE]: [{ subject: HELLO, weight: 70 }, { subject: HELLO_V2, weight: 30 }] }
+const SPLIT: Mappings = {
+  [SOURCE]: [
+    { subject: HELLO, weight: 70 },
+    { subject: HELLO_V2, weight: 30 },
+  ],
+}
 
-let l: TestLattice
+// A small max_payload, so a large call's params and results travel in several inbox messages.
+const t = useTestLattice({ extraConfig: 'max_payload: 4096' })
 let sys: Connection
-let hostConn: NatsConnection
-let callerConn: NatsConnection
-let host: EmulatedHost
 let caller: EmulatedCaller
 let hello: ServedComponent
 let helloV2: ServedComponent
@@ -44,31 +44,27 @@ function atLeast(min: string): boolean {
 }
 
 beforeAll(async () => {
-  // A small max_payload, so a large call's params and results travel in several inbox messages.
-  l = await startLattice({ extraConfig: 'max_payload: 4096' })
-  sys = await openConnection({ servers: l.url, creds: readCreds(l.sysCredsFile) })
-  hostConn = await appConnection(l.url, l.appCredsFile)
-  callerConn = await appConnection(l.url, l.appCredsFile)
+  sys = await t.connect(t.l.sysCredsFile)
+  const hostConn = await t.connect()
   version = hostConn.info?.version ?? ''
-  host = new EmulatedHost(hostConn)
+  const host = new EmulatedHost(hostConn)
+  t.track('host', () => host.close())
   hello = await host.serve('hello', { lattice: LATTICE })
   helloV2 = await host.serve('hello-v2', { lattice: LATTICE })
-  caller = new EmulatedCaller(callerConn, { lattice: LATTICE, sourceId: 'frontend' })
-})
-afterAll(async () => {
-  caller?.close()
-  await host?.close()
-  await callerConn?.close()
-  await hostConn?.close()
-  await sys?.close()
-  await l?.stop()
+  caller = new EmulatedCaller(await t.connect(), { lattice: LATTICE, sourceId: 'frontend' })
+  t.track('traffic', async () => caller.close())
 })
 
-const push = mappingPusher(() => l, () => sys)
+const push = mappingPusher(
+  () => t.l,
+  () => sys,
+)
 
 /** Installed destinations of SOURCE as "subject=weight", the remainder left on the source included. */
 function shares(installed: Record<string, { subject: string; weight?: number; cluster?: string }[]>): string[] {
-  return installedShares(installed[SOURCE] ?? []).map((d) => `${d.subject}=${d.weight}`).sort()
+  return installedShares(installed[SOURCE] ?? [])
+    .map((d) => `${d.subject}=${d.weight}`)
+    .sort()
 }
 
 const pct = (n: number | undefined, total: number) => (100 * (n ?? 0)) / total
@@ -76,8 +72,8 @@ const pct = (n: number | undefined, total: number) => (100 * (n ?? 0)) / total
 describe('wRPC component mappings (issue #17)', () => {
   it('without a mapping, calls reach the component the caller names, over the reference flow', async () => {
     await push({})
-    const t = await caller.invokeMany('hello', 200)
-    expect(t).toMatchObject({ total: 200, errors: 0, noResponders: 0, timeouts: 0, answered: { hello: 200 } })
+    const tally = await caller.invokeMany('hello', 200)
+    expect(tally).toMatchObject({ total: 200, errors: 0, noResponders: 0, timeouts: 0, answered: { hello: 200 } })
     // The caller's wasmCloud headers reach the host unchanged.
     expect(hello.lastHeaders?.get('source-id')).toBe('frontend')
     expect(hello.lastHeaders?.get('link-name')).toBe('default')
@@ -85,17 +81,21 @@ describe('wRPC component mappings (issue #17)', () => {
     expect(await caller.invoke('nobody')).toEqual({ ok: false, error: 'no responders' })
   })
 
-  it('servers older than 2.9.22 refuse the push (a > destination); the previous mappings stay', skipIf(skips.serverAtLeast('2.9.22')), async () => {
-    expect(atLeast('2.9.22'), `the server says ${version}`).toBe(false)
-    const { reply, installed } = await push(SPLIT)
-    expect(reply.ok, reply.message).toBe(false)
-    expect(reply.code).toBe(500)
-    // 2.9.10: 'jwt validation failed - validation errors: [Subject "default.hello.wrpc.>" in weighted mapping "default.hello.wrpc.>" is not allowed to contains wildcard ...]'
-    expect(reply.message).toMatch(/is not allowed to contains? wildcard/)
-    expect(installed[SOURCE]).toBeUndefined()
-    const t = await caller.invokeMany('hello', 100)
-    expect(t.answered).toEqual({ hello: 100 })
-  })
+  it(
+    'servers older than 2.9.22 refuse the push (a > destination); the previous mappings stay',
+    skipIf(skips.serverAtLeast('2.9.22')),
+    async () => {
+      expect(atLeast('2.9.22'), `the server says ${version}`).toBe(false)
+      const { reply, installed } = await push(SPLIT)
+      expect(reply.ok, reply.message).toBe(false)
+      expect(reply.code).toBe(500)
+      // 2.9.10: 'jwt validation failed - validation errors: [Subject "default.hello.wrpc.>" in weighted mapping "default.hello.wrpc.>" is not allowed to contains wildcard ...]'
+      expect(reply.message).toMatch(/is not allowed to contains? wildcard/)
+      expect(installed[SOURCE]).toBeUndefined()
+      const tally = await caller.invokeMany('hello', 100)
+      expect(tally.answered).toEqual({ hello: 100 })
+    },
+  )
 
   // skipIf needs its answer before beforeAll: the binary's version here, INFO's asserted inside.
   describe('on 2.9.22 and newer', skipIf(skips.serverOlderThan('2.9.22')), () => {
@@ -107,12 +107,14 @@ describe('wRPC component mappings (issue #17)', () => {
     })
 
     it('the split measured over 2000 invocations is 70/30 within 4 points; the source as its own destination does not loop', async () => {
-      const t = await caller.invokeMany('hello', 2000)
-      expect(t, JSON.stringify(t)).toMatchObject({ total: 2000, errors: 0, noResponders: 0, timeouts: 0 })
-      expect((t.answered.hello ?? 0) + (t.answered['hello-v2'] ?? 0)).toBe(2000)
+      const tally = await caller.invokeMany('hello', 2000)
+      expect(tally, JSON.stringify(tally)).toMatchObject({ total: 2000, errors: 0, noResponders: 0, timeouts: 0 })
+      expect((tally.answered.hello ?? 0) + (tally.answered['hello-v2'] ?? 0)).toBe(2000)
       // Re-mapped again, hello would keep 70% of 70% (49%).
-      expect(Math.abs(pct(t.answered.hello, 2000) - 70), JSON.stringify(t.answered)).toBeLessThanOrEqual(4)
-      expect(Math.abs(pct(t.answered['hello-v2'], 2000) - 30), JSON.stringify(t.answered)).toBeLessThanOrEqual(4)
+      expect(Math.abs(pct(tally.answered.hello, 2000) - 70), JSON.stringify(tally.answered)).toBeLessThanOrEqual(4)
+      expect(Math.abs(pct(tally.answered['hello-v2'], 2000) - 30), JSON.stringify(tally.answered)).toBeLessThanOrEqual(
+        4,
+      )
       // Calls addressed to hello-v2 itself are not mapped.
       expect((await caller.invokeMany('hello-v2', 200)).answered).toEqual({ 'hello-v2': 200 })
     })
@@ -132,18 +134,23 @@ describe('wRPC component mappings (issue #17)', () => {
       const { reply, installed } = await push({ [SOURCE]: [{ subject: HELLO_V2, weight: 100 }] })
       expect(reply.ok, reply.message).toBe(true)
       expect(shares(installed)).toEqual([`${HELLO_V2}=100`])
-      const t = await caller.invokeMany('hello', 500)
-      expect(t).toMatchObject({ total: 500, errors: 0, noResponders: 0, answered: { 'hello-v2': 500 } })
+      const tally = await caller.invokeMany('hello', 500)
+      expect(tally).toMatchObject({ total: 500, errors: 0, noResponders: 0, answered: { 'hello-v2': 500 } })
     })
 
     it("the drop destination's share gets no responders; the rest is served", async () => {
-      const { reply, installed } = await push({ [SOURCE]: [{ subject: HELLO, weight: 50 }, { subject: DROP, weight: 50 }] })
+      const { reply, installed } = await push({
+        [SOURCE]: [
+          { subject: HELLO, weight: 50 },
+          { subject: DROP, weight: 50 },
+        ],
+      })
       expect(reply.ok, reply.message).toBe(true)
       expect(shares(installed)).toEqual([`${DROP}=50`, `${HELLO}=50`].sort())
-      const t = await caller.invokeMany('hello', 2000)
-      expect(t.errors + t.timeouts, JSON.stringify(t)).toBe(0)
-      expect(t.noResponders + (t.answered.hello ?? 0)).toBe(2000)
-      expect(Math.abs(pct(t.noResponders, 2000) - 50), JSON.stringify(t)).toBeLessThanOrEqual(4)
+      const tally = await caller.invokeMany('hello', 2000)
+      expect(tally.errors + tally.timeouts, JSON.stringify(tally)).toBe(0)
+      expect(tally.noResponders + (tally.answered.hello ?? 0)).toBe(2000)
+      expect(Math.abs(pct(tally.noResponders, 2000) - 50), JSON.stringify(tally)).toBeLessThanOrEqual(4)
     })
 
     it('removing the mapping sends every call back to hello', async () => {
@@ -154,4 +161,3 @@ describe('wRPC component mappings (issue #17)', () => {
     })
   })
 })
-

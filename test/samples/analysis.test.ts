@@ -32,11 +32,16 @@ describe('canary analysis', () => {
     await t.run(`lattice shift actor ${A} --to 1.0.0 --weight 100`, { hidden: true })
     // Callers one call at a time: a slow canary's calls hold up only their own caller.
     for (let i = 0; i < 6; i++) s.traffic(`wasmbus.rpc.default.${A}`, 1)
-    await t.run(`lattice rollout actor ${A} --from 1.0.0 --to 1.1.0 --steps 20,50,100 --interval 5s --analysis-latency-floor-ms 10`)
+    await t.run(
+      `lattice rollout actor ${A} --from 1.0.0 --to 1.1.0 --steps 20,50,100 --interval 5s --analysis-latency-floor-ms 10`,
+    )
     t.gap()
     await t.run(`lattice rollout status ${A}`)
     t.gap()
-    await t.run(`lattice rollout actor ${A} --from 1.1.0 --to 1.2.0 --steps 20,50,100 --interval 5s --analysis-latency-floor-ms 10`, { code: 10, showExit: true })
+    await t.run(
+      `lattice rollout actor ${A} --from 1.1.0 --to 1.2.0 --steps 20,50,100 --interval 5s --analysis-latency-floor-ms 10`,
+      { code: 10, showExit: true },
+    )
     expectSample('analysis/rollout', t.text())
   }, 120_000)
 })

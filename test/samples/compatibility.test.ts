@@ -27,7 +27,10 @@ describe('what nats-server 2.9 refuses', skipIf(skips.serverAtLeast('2.9.22')), 
       const r = await t.run(`lattice shift actor ${A} --cluster test --to v2 --weight 100`, { hidden: true, code: 8 })
       expectSample('compatibility/weights', errorOf(r.stderr))
     }
-    const r = await t.run('lattice shift component hello --from hello --to hello-v2 --weight 10 --force', { hidden: true, code: 8 })
+    const r = await t.run('lattice shift component hello --from hello --to hello-v2 --weight 10 --force', {
+      hidden: true,
+      code: 8,
+    })
     expectSample('compatibility/components', errorOf(r.stderr))
   }, 60_000)
 })

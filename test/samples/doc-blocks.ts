@@ -25,7 +25,13 @@ const MARKER = /^<!-- sample: ([\w./-]+) -->$/
 
 /** README.md and every docs/*.md, as paths from the repository's root. */
 export function docFiles(): string[] {
-  return ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)]
+  return [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ]
 }
 
 export function blocks(file: string, text = readFileSync(join(ROOT, file), 'utf8')): Block[] {

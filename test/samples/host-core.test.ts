@@ -12,12 +12,24 @@ describe('host check', () => {
   const closers: (() => Promise<void>)[] = []
   beforeAll(async () => {
     s = await startScene()
-    await s.run([{ actor: A, versions: ['v1'] }, { actor: A, versions: ['v2'], count: 2 }])
+    await s.run([
+      { actor: A, versions: ['v1'] },
+      { actor: A, versions: ['v2'], count: 2 },
+    ])
     // A broken host: plain nats.js, only the unversioned subject in no queue group, an empty inventory.
     const nc = await appConnection(s.l.url, s.l.appCredsFile)
     closers.push(() => nc.close())
-    nc.subscribe(unversionedSubject('default', { kind: 'actor', id: X }), { callback: (_e, m) => m.respond(new TextEncoder().encode('v1')) })
-    nc.subscribe(inventorySubject('default', 'host-x'), { callback: (_e, m) => m.respond(new TextEncoder().encode(JSON.stringify({ accepted: true, hostId: 'host-x', lattice: 'default', entities: [] }))) })
+    nc.subscribe(unversionedSubject('default', { kind: 'actor', id: X }), {
+      callback: (_e, m) => m.respond(new TextEncoder().encode('v1')),
+    })
+    nc.subscribe(inventorySubject('default', 'host-x'), {
+      callback: (_e, m) =>
+        m.respond(
+          new TextEncoder().encode(
+            JSON.stringify({ accepted: true, hostId: 'host-x', lattice: 'default', entities: [] }),
+          ),
+        ),
+    })
     await nc.flush()
   }, 120_000)
   afterAll(async () => {

@@ -29,12 +29,20 @@ describe('notifications', () => {
     const exited = new Promise<number | null>((resolve) => waiter.once('exit', resolve))
     await expect.poll(() => out, { timeout: 20_000 }).toMatch(/waiting for/)
     const t = s.transcript()
-    await t.run(`lattice rollout actor ${A} --from v1 --to v2 --steps 20,100 --interval 1s --gate-cmd 'echo p99 too high; exit 1' --notify http://127.0.0.1:${port}/ --no-analysis`, { hidden: true, code: 10 })
+    await t.run(
+      `lattice rollout actor ${A} --from v1 --to v2 --steps 20,100 --interval 1s --gate-cmd 'echo p99 too high; exit 1' --notify http://127.0.0.1:${port}/ --no-analysis`,
+      { hidden: true, code: 10 },
+    )
     const code = await exited
     expect(code).toBe(1)
     const status = readFileSync(join(s.dir, 'rollout-status.json'), 'utf8').replace(/\n+$/, '')
     // The port in the command line as the doc shows it (the test listens on a free one).
-    const text = [`$ ENTITY=${A} STATUS_FILE=rollout-status.json PORT=8788 node examples/notify/ci-wait.mjs`, out.split(`:${port}/`).join(':8788/').replace(/\n+$/, ''), '$ echo $?; cat rollout-status.json', String(code)]
+    const text = [
+      `$ ENTITY=${A} STATUS_FILE=rollout-status.json PORT=8788 node examples/notify/ci-wait.mjs`,
+      out.split(`:${port}/`).join(':8788/').replace(/\n+$/, ''),
+      '$ echo $?; cat rollout-status.json',
+      String(code),
+    ]
     expectSample('notifications/ci-wait', text.join('\n'))
     expectSample('notifications/ci-wait-status', status)
   }, 60_000)

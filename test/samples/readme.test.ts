@@ -16,17 +16,29 @@ import { startScene } from './scene.js'
 /** The path and version of the nats-server on PATH (Debian 12's is 2.9.10), whatever server is under test. */
 function pathServer(): { path: string; version: string } | undefined {
   const path = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim()
-  return path ? { path, version: /v?(\d+\.\d+\.\d+)/.exec(execFileSync(path, ['--version'], { encoding: 'utf8' }))?.[1] ?? '' } : undefined
+  return path
+    ? { path, version: /v?(\d+\.\d+\.\d+)/.exec(execFileSync(path, ['--version'], { encoding: 'utf8' }))?.[1] ?? '' }
+    : undefined
 }
 const old = pathServer()
-const tooNew = !old || !/^2\.9\.(\d|1\d|2[01])$/.test(old.version) ? 'the nats-server on PATH is not older than 2.9.22' : undefined
+const tooNew =
+  !old || !/^2\.9\.(\d|1\d|2[01])$/.test(old.version) ? 'the nats-server on PATH is not older than 2.9.22' : undefined
 
 describe('README', () => {
   it('the summary of a test run says why tests were skipped', { ...skipIf(tooNew), timeout: 60_000 }, () => {
     // A real vitest run with npm test's summary reporter, on the server of PATH: the doc samples that need a newer one are skipped.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(VITEST|LATTICE_)/.test(k)))
-    const args = ['run', 'test/samples/wasmcloud.test.ts', 'test/samples/topologies.test.ts', '--reporter=./test/support/summary-reporter.ts']
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/vitest'), args, { cwd: ROOT, env: { ...env, LATTICE_NATS_SERVER: old?.path }, encoding: 'utf8' })
+    const args = [
+      'run',
+      'test/samples/wasmcloud.test.ts',
+      'test/samples/topologies.test.ts',
+      '--reporter=./test/support/summary-reporter.ts',
+    ]
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/vitest'), args, {
+      cwd: ROOT,
+      env: { ...env, LATTICE_NATS_SERVER: old?.path },
+      encoding: 'utf8',
+    })
     expect(r.status, r.stderr).toBe(0)
     expectSample('readme/skipped', `$ npx vitest ${args.join(' ')}\n${r.stdout.trim()}`)
   })
@@ -68,7 +80,11 @@ describe('README', () => {
         t.gap()
         const { pid } = json<{ pid: number }>(await t.run('lattice dev status --json', { hidden: true }))
         process.kill(pid, 'SIGKILL')
-        await expect.poll(async () => (await t.run('lattice dev status --json', { hidden: true, code: 'any' })).code, { timeout: 10_000 }).toBe(8)
+        await expect
+          .poll(async () => (await t.run('lattice dev status --json', { hidden: true, code: 'any' })).code, {
+            timeout: 10_000,
+          })
+          .toBe(8)
         await t.run('lattice dev status', { comment: 'after its nats-server was killed', code: 8 })
         t.gap()
         await t.run('lattice dev up')

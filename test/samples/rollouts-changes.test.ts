@@ -22,7 +22,23 @@ describe('changes during and after a rollout', () => {
     const t = s.transcript()
     await t.run(`lattice shift actor ${R} --to v1 --weight 100`, { hidden: true })
     // The rollout runs in another shell, waiting after its first step.
-    const runner = background(['rollout', 'actor', R, '--from', 'v1', '--to', 'v2', '--steps', '10,50,100', '--interval', '60s', '--no-analysis'], s.env())
+    const runner = background(
+      [
+        'rollout',
+        'actor',
+        R,
+        '--from',
+        'v1',
+        '--to',
+        'v2',
+        '--steps',
+        '10,50,100',
+        '--interval',
+        '60s',
+        '--no-analysis',
+      ],
+      s.env(),
+    )
     await runner.waitFor(/set weight 10%/, 30_000)
     await t.run(`lattice shift actor ${R} --to v2 --weight 50`, { code: 8 })
     expectSample('rollouts/during', t.text())
@@ -44,7 +60,10 @@ describe('changes during and after a rollout', () => {
 
   it('after a completed rollout, plan warns and apply refuses a spec that would undo it', async () => {
     const t = s.transcript()
-    s.write('lattice.yaml', `environments:\n  blue:\n    actors: { ${S}: v1 }\n  green:\n    actors: { ${S}: v2 }\nlive: blue\n`)
+    s.write(
+      'lattice.yaml',
+      `environments:\n  blue:\n    actors: { ${S}: v1 }\n  green:\n    actors: { ${S}: v2 }\nlive: blue\n`,
+    )
     await t.run('lattice apply', { hidden: true })
     await t.run(`lattice rollout actor ${S} --from v1 --to v2 --steps 50,100 --interval 1s --no-analysis`)
     t.gap()

@@ -14,7 +14,9 @@ import { type Scene, fixedActor, startScene } from './scene.js'
 const [X, Y] = [fixedActor(4), fixedActor(5)]
 const metrics = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
-  res.end('# TYPE http_errors_ratio gauge\nhttp_errors_ratio{lattice="default",version="v1"} 0.004\nhttp_errors_ratio{lattice="default",version="v2"} 0.012\n')
+  res.end(
+    '# TYPE http_errors_ratio gauge\nhttp_errors_ratio{lattice="default",version="v1"} 0.004\nhttp_errors_ratio{lattice="default",version="v2"} 0.012\n',
+  )
 })
 
 describe('gates in action', () => {
@@ -27,11 +29,16 @@ describe('gates in action', () => {
     ;[s, prom, hook] = await Promise.all([
       startScene(),
       startPrometheus([`127.0.0.1:${(metrics.address() as AddressInfo).port}`]),
-      startReceiver((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"smoke tests green"}')),
+      startReceiver((_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"smoke tests green"}'),
+      ),
     ])
     await prom.waitForData('http_errors_ratio')
     // The gates decide alone here: no metrics reports (no analysis), no app creds (no observed weight).
-    await s.run([X, Y].map((actor) => ({ actor, versions: ['v1', 'v2'] })), { hostId: 'host-b', metrics: false })
+    await s.run(
+      [X, Y].map((actor) => ({ actor, versions: ['v1', 'v2'] })),
+      { hostId: 'host-b', metrics: false },
+    )
     t = new Transcript(() => {
       const { LATTICE_APP_CREDS: _, ...env } = s.env()
       return env
@@ -57,9 +64,12 @@ describe('gates in action', () => {
 
   it('a Prometheus condition that fails more often than its limit rolls back', async () => {
     t.reset()
-    await t.run(`lattice rollout actor ${Y} --from v1 --to v2 --steps 50,100 --interval 2s \\
+    await t.run(
+      `lattice rollout actor ${Y} --from v1 --to v2 --steps 50,100 --interval 2s \\
     --gate-prometheus ${prom.url} --prometheus-query 'http_errors_ratio{version="{{to}}"}' \\
-    --prometheus-condition '< 0.01' --prometheus-count 3 --prometheus-interval 1s --prometheus-failure-limit 1`, { code: 10, showExit: true })
+    --prometheus-condition '< 0.01' --prometheus-count 3 --prometheus-interval 1s --prometheus-failure-limit 1`,
+      { code: 10, showExit: true },
+    )
     expectSample('rollouts/gates-failed', t.text())
   }, 60_000)
 })

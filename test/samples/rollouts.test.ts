@@ -17,9 +17,18 @@ describe('rollouts, watch, verify, faults', () => {
       if (v === '1.2.0') throw new Error('database unreachable')
       return v
     }
-    await s.run([{ actor: A, versions: ['1.0.0', '1.1.0', '1.2.0'], handler: failing }, { actor: B, versions: ['v1'] }])
+    await s.run([
+      { actor: A, versions: ['1.0.0', '1.1.0', '1.2.0'], handler: failing },
+      { actor: B, versions: ['v1'] },
+    ])
     // B's v2 and both of C's versions run on a host that sends no metrics reports.
-    await s.run([{ actor: B, versions: ['v2'] }, { actor: C, versions: ['v1', 'v2'] }], { hostId: 'host-b', metrics: false })
+    await s.run(
+      [
+        { actor: B, versions: ['v2'] },
+        { actor: C, versions: ['v1', 'v2'] },
+      ],
+      { hostId: 'host-b', metrics: false },
+    )
     const t = s.transcript()
     await t.run(`lattice shift actor ${A} --to 1.0.0 --weight 100`, { hidden: true })
     await t.run(`lattice shift actor ${B} --from v1 --to v2 --weight 30`, { hidden: true })
@@ -31,13 +40,18 @@ describe('rollouts, watch, verify, faults', () => {
   it('a rollout gated by probes, its status, and one that fails its probes', async () => {
     const t = s.transcript()
     // Real-traffic analysis is docs/analysis.md's sample; the latency limits leave room for a loaded machine.
-    await t.run(`lattice rollout actor ${A} --from 1.0.0 --to 1.1.0 --steps 10,50,100 --interval 2s --probe-payload '{"ping":1}' --max-error-rate 1 --max-p95-ms 500 --latency-margin-ms 500 --no-analysis`)
+    await t.run(
+      `lattice rollout actor ${A} --from 1.0.0 --to 1.1.0 --steps 10,50,100 --interval 2s --probe-payload '{"ping":1}' --max-error-rate 1 --max-p95-ms 500 --latency-margin-ms 500 --no-analysis`,
+    )
     expectSample('rollouts/rollout', t.text())
     t.reset()
     await t.run(`lattice rollout status ${A}`)
     expectSample('rollouts/status', t.text())
     t.reset()
-    await t.run(`lattice rollout actor ${A} --from 1.1.0 --to 1.2.0 --steps 10,100 --interval 2s --probe-payload '{"ping":1}' --no-analysis`, { code: 10, showExit: true })
+    await t.run(
+      `lattice rollout actor ${A} --from 1.1.0 --to 1.2.0 --steps 10,100 --interval 2s --probe-payload '{"ping":1}' --no-analysis`,
+      { code: 10, showExit: true },
+    )
     expectSample('rollouts/probe-failed', t.text())
   }, 120_000)
 

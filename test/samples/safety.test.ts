@@ -14,17 +14,25 @@ const OLD = { LATTICE_STATE_BUCKET: 'old', LATTICE_STATE_REPLICAS: '1' }
 
 /** Run `lattice state` (unrecorded) until its output passes `ok`: JetStream settles in its own time after a server stops or starts. */
 async function stateUntil(t: Transcript, ok: (out: string) => boolean): Promise<void> {
-  await expect.poll(async () => {
-    const r = await t.run('lattice state', { hidden: true, code: 'any' })
-    return ok(r.stdout + r.stderr)
-  }, { timeout: 60_000, interval: 1000 }).toBe(true)
+  await expect
+    .poll(
+      async () => {
+        const r = await t.run('lattice state', { hidden: true, code: 'any' })
+        return ok(r.stdout + r.stderr)
+      },
+      { timeout: 60_000, interval: 1000 },
+    )
+    .toBe(true)
 }
 
 describe('safe changes', () => {
   let s: Scene
   beforeAll(async () => {
     s = await startScene({ nodes: 3 })
-    await s.run([{ actor: A, versions: ['v1', 'v2'] }, { actor: E, versions: ['v1', 'v2'] }])
+    await s.run([
+      { actor: A, versions: ['v1', 'v2'] },
+      { actor: E, versions: ['v1', 'v2'] },
+    ])
   }, 120_000)
   afterAll(() => s?.stop())
 
@@ -51,7 +59,10 @@ describe('safe changes', () => {
     t.gap()
     await s.l.startNode(2)
     await stateUntil(t, (out) => !/OFFLINE|not answering/.test(out))
-    await t.run('lattice state scale', { env: { LATTICE_STATE_BUCKET: 'old' }, comment: 'a bucket made with one replica (LATTICE_STATE_BUCKET=old)' })
+    await t.run('lattice state scale', {
+      env: { LATTICE_STATE_BUCKET: 'old' },
+      comment: 'a bucket made with one replica (LATTICE_STATE_BUCKET=old)',
+    })
     expectSample('safety/state', t.text())
   }, 180_000)
 
@@ -65,7 +76,14 @@ describe('safe changes', () => {
     expect(server, state.stdout).toBeDefined()
     await s.l.stopNode(Number(server) - 1)
     try {
-      await expect.poll(async () => (await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { hidden: true, code: 'any', env: LONE })).stderr, { timeout: 60_000, interval: 1000 }).toMatch(/STATE_UNAVAILABLE.*stream is offline/)
+      await expect
+        .poll(
+          async () =>
+            (await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { hidden: true, code: 'any', env: LONE }))
+              .stderr,
+          { timeout: 60_000, interval: 1000 },
+        )
+        .toMatch(/STATE_UNAVAILABLE.*stream is offline/)
       await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { code: 5, env: LONE })
       expectSample('safety/state-unavailable', t.text())
     } finally {
@@ -76,7 +94,10 @@ describe('safe changes', () => {
   it('a seed pasted as an argument is refused and never printed', async () => {
     const t = s.transcript()
     const seed = new TextDecoder().decode(createUser().getSeed())
-    const r = await t.run(`lattice shift actor ${seed} --to v2 --weight 40`, { code: 4, shown: "lattice shift actor SU… --to v2 --weight 40" })
+    const r = await t.run(`lattice shift actor ${seed} --to v2 --weight 40`, {
+      code: 4,
+      shown: 'lattice shift actor SU… --to v2 --weight 40',
+    })
     expect(r.stdout + r.stderr).not.toContain(seed)
     expectSample('safety/seed', t.text())
   })

@@ -15,7 +15,10 @@ export function expectSample(id: string, actual: string): void {
   const block = findSample(id)
   if (normalise(actual) === normalise(block.body)) return
   if (UPDATE) return writeSample(id, actual)
-  expect(normalise(actual), `${block.file}: the sample "${id}" differs from a real run (LATTICE_UPDATE_SAMPLES=1 or \`npm run docs:samples\` rewrites it). Real output:\n${actual}\n`).toBe(normalise(block.body))
+  expect(
+    normalise(actual),
+    `${block.file}: the sample "${id}" differs from a real run (LATTICE_UPDATE_SAMPLES=1 or \`npm run docs:samples\` rewrites it). Real output:\n${actual}\n`,
+  ).toBe(normalise(block.body))
 }
 
 /** Split a command line as sh would for the quoting the docs use: '...', "...", \ line continuations. */

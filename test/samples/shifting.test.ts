@@ -9,7 +9,11 @@ describe('shifting', () => {
   let s: Scene
   beforeAll(async () => {
     s = await startScene({ nodes: 3 })
-    await s.run([{ actor: A, versions: ['v1'], count: 2 }, { actor: A, versions: ['v2'] }, { provider: P, link: 'default', versions: ['0.3.0', '0.4.0'] }])
+    await s.run([
+      { actor: A, versions: ['v1'], count: 2 },
+      { actor: A, versions: ['v2'] },
+      { provider: P, link: 'default', versions: ['0.3.0', '0.4.0'] },
+    ])
   }, 120_000)
   afterAll(() => s?.stop())
 

@@ -12,7 +12,10 @@ describe('swap and rollback keep live: true', () => {
   beforeAll(async () => {
     s = await startScene()
     await s.run([a, b].map((actor) => ({ actor, versions: ['1.0.0', '1.1.0'] })))
-    s.write('lattice.yaml', `lattice: default\nenvironments:\n  blue:\n    actors: { ${a}: "1.0.0", ${b}: "1.0.0" }\n  green:\n    actors: { ${a}: "1.1.0", ${b}: "1.1.0" }\nlive: blue\n`)
+    s.write(
+      'lattice.yaml',
+      `lattice: default\nenvironments:\n  blue:\n    actors: { ${a}: "1.0.0", ${b}: "1.0.0" }\n  green:\n    actors: { ${a}: "1.1.0", ${b}: "1.1.0" }\nlive: blue\n`,
+    )
   })
   afterAll(() => s?.stop())
 
@@ -27,7 +30,13 @@ describe('swap and rollback keep live: true', () => {
 
     await t.run('lattice swap blue green', { hidden: true })
     const r = await t.run('lattice rollback --no-write', { hidden: true })
-    expectSample('specs/rollback-no-write', r.stderr.split('\n').filter((x) => x.startsWith('Warning:')).join('\n'))
+    expectSample(
+      'specs/rollback-no-write',
+      r.stderr
+        .split('\n')
+        .filter((x) => x.startsWith('Warning:'))
+        .join('\n'),
+    )
   })
 })
 
@@ -47,8 +56,16 @@ describe('the spec of the doc: plan, apply, swap, env subjects, bad input', () =
         MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ: ['1.0.0', '2.0.0'],
         MADAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAME6V: ['1.0.0'],
       }),
-      { provider: 'VABQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGN2W', link: 'default', versions: ['0.3.0', '0.4.0'] },
-      { provider: 'VACQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQLNKZ', link: 'default', versions: ['0.3.0', '0.4.0'] },
+      {
+        provider: 'VABQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGAYDAMBQGN2W',
+        link: 'default',
+        versions: ['0.3.0', '0.4.0'],
+      },
+      {
+        provider: 'VACQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQKBIFAUCQLNKZ',
+        link: 'default',
+        versions: ['0.3.0', '0.4.0'],
+      },
     ])
   })
   afterAll(() => s?.stop())

@@ -66,12 +66,18 @@ describe('wasmCloud 1.x components (nats-server 2.9.22+)', skipIf(skips.serverOl
     // The smoke test: test/fixtures/wasmcloud-smoke.ts, 50 calls straight to the canary's ID.
     const tsx = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url))
     const smoke = fileURLToPath(new URL('../fixtures/wasmcloud-smoke.ts', import.meta.url))
-    s.write('smoke-test.sh', `#!/bin/sh\nSMOKE_NATS_URL='${s.l.url}' SMOKE_CREDS='${s.l.appCredsFile}' exec '${process.execPath}' --import '${tsx}' '${smoke}'\n`)
+    s.write(
+      'smoke-test.sh',
+      `#!/bin/sh\nSMOKE_NATS_URL='${s.l.url}' SMOKE_CREDS='${s.l.appCredsFile}' exec '${process.execPath}' --import '${tsx}' '${smoke}'\n`,
+    )
     chmodSync(join(s.dir, 'smoke-test.sh'), 0o755)
     for (const c of canaries) c.failRate = 0.3
     try {
       const t = s.transcript()
-      await t.run('lattice rollout component hello --from hello --to hello-v2 --steps 10,25,50,100 --interval 3s --gate-cmd ./smoke-test.sh', { code: 10, showExit: true })
+      await t.run(
+        'lattice rollout component hello --from hello --to hello-v2 --steps 10,25,50,100 --interval 3s --gate-cmd ./smoke-test.sh',
+        { code: 10, showExit: true },
+      )
       expectSample('wasmcloud/rollout', t.text())
     } finally {
       for (const c of canaries) c.failRate = 0
@@ -80,7 +86,10 @@ describe('wasmCloud 1.x components (nats-server 2.9.22+)', skipIf(skips.serverOl
 
   it('blue/green swap, a fault and its clearing, the mapping pruned', async () => {
     const t = s.transcript()
-    s.write('lattice.yaml', 'lattice: default\nenvironments:\n  blue:\n    components: { hello: hello }\n  green:\n    components: { hello: hello-v2 }\nlive: blue\n')
+    s.write(
+      'lattice.yaml',
+      'lattice: default\nenvironments:\n  blue:\n    components: { hello: hello }\n  green:\n    components: { hello: hello-v2 }\nlive: blue\n',
+    )
     await t.run('lattice apply', { hidden: true })
     await t.run('lattice swap blue green')
     expectSample('wasmcloud/swap', t.text())

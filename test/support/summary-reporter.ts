@@ -47,6 +47,8 @@ export default class SummaryReporter implements Reporter {
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) counts.failed++
     }
     const why = skippedLine(reasons)
-    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n${why ? `${why}\n` : ''}`)
+    process.stdout.write(
+      `\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n${why ? `${why}\n` : ''}`,
+    )
   }
 }

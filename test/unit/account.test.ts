@@ -38,7 +38,9 @@ describe('account JWT edits', () => {
   it('changes only our mapping and keeps every other field exactly', async () => {
     const jwt = await richAccountJwt()
     const live = verifyAccountJwt(jwt, account.getPublicKey())
-    const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: actor }, weights: { v1: 70, v2: 30 } }])
+    const next = withRouteChanges(live.claims, 'default', [
+      { entity: { kind: 'actor', id: actor }, weights: { v1: 70, v2: 30 } },
+    ])
     const signed = signSuccessor(next, live.claims, operator, (live.claims.iat ?? 0) * 1000)
     expect(signed.iat).toBe((live.claims.iat ?? 0) + 1)
     const after = decodeAndVerify(signed.jwt).claims as typeof live.claims
@@ -68,7 +70,9 @@ describe('account JWT edits', () => {
     const body = Buffer.from(payload).toString('base64url')
     const jwt = `${header}.${body}.${Buffer.from(operator.sign(Buffer.from(`${header}.${body}`))).toString('base64url')}`
     const live = verifyAccountJwt(jwt, account.getPublicKey())
-    const next = withRouteChanges(live.claims, 'default', [{ entity: { kind: 'actor', id: actor }, weights: { v1: 100 } }])
+    const next = withRouteChanges(live.claims, 'default', [
+      { entity: { kind: 'actor', id: actor }, weights: { v1: 100 } },
+    ])
     const signed = signSuccessor(next, live.claims, operator)
     const text = Buffer.from(signed.jwt.split('.')[1], 'base64url').toString()
     expect(text).toContain(`"x_top":18446744073709551615,"nats":{${fields},"type":"account","version":2,"mappings":{`)
@@ -110,9 +114,14 @@ describe('account JWT edits', () => {
 
   it('decodes any version name, even "__proto__", as a plain version', () => {
     const entity = { kind: 'actor' as const, id: actor }
-    const m = withRouteChanges({ iss: '', sub: '', nats: { type: 'account' } }, 'default', [{ entity, weights: Object.fromEntries(Object.entries(JSON.parse('{"__proto__":40,"constructor":60}'))) }]).nats.mappings
+    const m = withRouteChanges({ iss: '', sub: '', nats: { type: 'account' } }, 'default', [
+      { entity, weights: Object.fromEntries(Object.entries(JSON.parse('{"__proto__":40,"constructor":60}'))) },
+    ]).nats.mappings
     const [route] = routesFromMappings(m, 'default')
-    expect(Object.entries(route.weights)).toEqual([['__proto__', 40], ['constructor', 60]])
+    expect(Object.entries(route.weights)).toEqual([
+      ['__proto__', 40],
+      ['constructor', 60],
+    ])
     expect(route.foreign).toBeUndefined()
   })
 
@@ -145,8 +154,16 @@ describe('account JWT edits', () => {
     const [route] = routesFromMappings(m, 'default')
     expect(route).toMatchObject({ weights: { v1: 100 }, clusters: { west: { v3: 20, v2: 80 } } })
     // Only cluster weights left: the mapping stays; none at all: it goes.
-    expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null, clusters: { west: { v2: 100 } } }]).nats.mappings).toBeDefined()
-    expect(withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [{ entity, weights: null }]).nats.mappings).toBeUndefined()
+    expect(
+      withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [
+        { entity, weights: null, clusters: { west: { v2: 100 } } },
+      ]).nats.mappings,
+    ).toBeDefined()
+    expect(
+      withRouteChanges({ iss: '', sub: '', nats: { type: 'account', mappings: m } }, 'default', [
+        { entity, weights: null },
+      ]).nats.mappings,
+    ).toBeUndefined()
   })
 })
 

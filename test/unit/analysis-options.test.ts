@@ -13,24 +13,46 @@ describe('analysis settings', () => {
   })
 
   it('takes flag strings and spec numbers alike', () => {
-    const p = analysisPlan({ minCalls: '100', latencyTolerance: '5ms', critical: 'error-rate,latency', maxP99Ms: 250, successes: 3 }, asFlag)
-    expect(p.thresholds).toMatchObject({ minCalls: 100, latencyTolerance: { ms: 5 }, critical: ['error-rate', 'latency'], maxP99Ms: 250 })
+    const p = analysisPlan(
+      { minCalls: '100', latencyTolerance: '5ms', critical: 'error-rate,latency', maxP99Ms: 250, successes: 3 },
+      asFlag,
+    )
+    expect(p.thresholds).toMatchObject({
+      minCalls: 100,
+      latencyTolerance: { ms: 5 },
+      critical: ['error-rate', 'latency'],
+      maxP99Ms: 250,
+    })
     expect(p.successes).toBe(3)
     expect(analysisPlan({ critical: ['latency'] }, asFlag).thresholds.critical).toEqual(['latency'])
   })
 
   it('names the flag (or spec key) and the fix for each bad value', () => {
-    expect(() => analysisPlan({ minCalls: '0' }, asFlag)).toThrow(/--analysis-min-calls "0" is not a whole number from 1/)
-    expect(() => analysisPlan({ confidence: 'high' }, asFlag)).toThrow(/--analysis-confidence "high" is not a number from 0.5 to 0.999/)
-    expect(() => analysisPlan({ latencyTolerance: 'fast' }, (k) => `analysis.${k}`)).toThrow(/analysis.latencyTolerance "fast" is neither a percent nor milliseconds/)
-    expect(() => analysisPlan({ critical: 'errors' }, asFlag)).toThrow(/--analysis-critical "errors" is not a metric \(error-rate, latency, p95, p99\)/)
-    expect(() => analysisPlan({ mode: 'maybe' }, asFlag)).toThrow(/--analysis "maybe" is not one of auto, on, off, dry-run/)
+    expect(() => analysisPlan({ minCalls: '0' }, asFlag)).toThrow(
+      /--analysis-min-calls "0" is not a whole number from 1/,
+    )
+    expect(() => analysisPlan({ confidence: 'high' }, asFlag)).toThrow(
+      /--analysis-confidence "high" is not a number from 0.5 to 0.999/,
+    )
+    expect(() => analysisPlan({ latencyTolerance: 'fast' }, (k) => `analysis.${k}`)).toThrow(
+      /analysis.latencyTolerance "fast" is neither a percent nor milliseconds/,
+    )
+    expect(() => analysisPlan({ critical: 'errors' }, asFlag)).toThrow(
+      /--analysis-critical "errors" is not a metric \(error-rate, latency, p95, p99\)/,
+    )
+    expect(() => analysisPlan({ mode: 'maybe' }, asFlag)).toThrow(
+      /--analysis "maybe" is not one of auto, on, off, dry-run/,
+    )
   })
 })
 
 describe('windows between two sets of reports', () => {
   const entity = { kind: 'actor' as const, id: 'MA' }
-  const report = (host: string, startedAt: number, calls: Record<string, [number, number, [number, number][]]>): MetricsReport => ({
+  const report = (
+    host: string,
+    startedAt: number,
+    calls: Record<string, [number, number, [number, number][]]>,
+  ): MetricsReport => ({
     v: 1,
     lattice: 'default',
     host,
@@ -38,7 +60,14 @@ describe('windows between two sets of reports', () => {
     seq: 1,
     time: 0,
     intervalMs: 1000,
-    versions: Object.entries(calls).map(([version, [c, e, latency]]) => ({ kind: 'actor', id: 'MA', version, calls: c, errors: e, latency })),
+    versions: Object.entries(calls).map(([version, [c, e, latency]]) => ({
+      kind: 'actor',
+      id: 'MA',
+      version,
+      calls: c,
+      errors: e,
+      latency,
+    })),
   })
 
   it('sums differences over hosts; a host that restarted or appeared counts from zero', () => {
@@ -47,7 +76,19 @@ describe('windows between two sets of reports', () => {
       ['h2', report('h2', 1, { v2: [5, 0, [[4, 5]]] })],
     ])
     const to = new Map([
-      ['h1', report('h1', 1, { v1: [30, 2, [[3, 25], [5, 5]]] })],
+      [
+        'h1',
+        report('h1', 1, {
+          v1: [
+            30,
+            2,
+            [
+              [3, 25],
+              [5, 5],
+            ],
+          ],
+        }),
+      ],
       ['h2', report('h2', 2, { v2: [7, 1, [[4, 7]]] })], // restarted
       ['h3', report('h3', 1, { v1: [4, 0, [[3, 4]]] })], // new
     ])

@@ -106,20 +106,44 @@ describe('creds', () => {
 describe('the command line kept in the history', () => {
   it('hides seeds and URL passwords', () => {
     const seed = new TextDecoder().decode(createOperator().getSeed())
-    expect(commandLine(['shift', 'actor', 'M1', '-s', 'nats://alice:s3cret@host:4222,nats://h2:4222', `--server=tls://tok@h3`, seed])).toBe(
-      'lattice shift actor M1 -s nats://host:4222,nats://h2:4222 --server=tls://h3 <redacted>',
-    )
+    expect(
+      commandLine([
+        'shift',
+        'actor',
+        'M1',
+        '-s',
+        'nats://alice:s3cret@host:4222,nats://h2:4222',
+        `--server=tls://tok@h3`,
+        seed,
+      ]),
+    ).toBe('lattice shift actor M1 -s nats://host:4222,nats://h2:4222 --server=tls://h3 <redacted>')
   })
   it('keeps only the origin of http(s) URLs (webhook paths and ?token= are secrets), and no gate command', () => {
-    const argv = ['rollout', 'actor', 'M1', '--gate-webhook', 'https://hooks.example:8443/services/T0/B1/s3cretPath?token=abc', '--notify=http://chat.example/hook/s3cret', '--gate-prometheus', 'http://prom:9090/api?token=abc', '--gate-cmd', 'curl -H "Authorization: Bearer s3cret" x', '--gate-cmd=echo s3cret']
+    const argv = [
+      'rollout',
+      'actor',
+      'M1',
+      '--gate-webhook',
+      'https://hooks.example:8443/services/T0/B1/s3cretPath?token=abc',
+      '--notify=http://chat.example/hook/s3cret',
+      '--gate-prometheus',
+      'http://prom:9090/api?token=abc',
+      '--gate-cmd',
+      'curl -H "Authorization: Bearer s3cret" x',
+      '--gate-cmd=echo s3cret',
+    ]
     const line = commandLine(argv)
-    expect(line).toBe('lattice rollout actor M1 --gate-webhook https://hooks.example:8443 --notify=http://chat.example --gate-prometheus http://prom:9090 --gate-cmd (a command: not recorded) --gate-cmd=(a command: not recorded)')
+    expect(line).toBe(
+      'lattice rollout actor M1 --gate-webhook https://hooks.example:8443 --notify=http://chat.example --gate-prometheus http://prom:9090 --gate-cmd (a command: not recorded) --gate-cmd=(a command: not recorded)',
+    )
     expect(line).not.toMatch(/s3cret|token/)
   })
 })
 
 describe('which operator key may sign', () => {
-  const [identity, signingKey, stranger] = [createOperator(), createOperator(), createOperator()].map((k) => k.getPublicKey())
+  const [identity, signingKey, stranger] = [createOperator(), createOperator(), createOperator()].map((k) =>
+    k.getPublicKey(),
+  )
   const facts = (strict: boolean): ServerFacts => ({
     server: 'n1',
     version: '2.9.10',
@@ -131,12 +155,18 @@ describe('which operator key may sign', () => {
   it('an operator in strict signing-key mode refuses its identity key, not its signing keys', () => {
     const e = failure(() => assertTrustedIssuer(facts(true), identity, 'The signing key'))
     expect(e.code).toBe('UNTRUSTED_KEY')
-    expect(e.message).toMatch(/is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys \(strict_signing_key_usage/)
+    expect(e.message).toMatch(
+      /is the operator's identity key, and the operator requires account JWTs to be signed by one of its signing keys \(strict_signing_key_usage/,
+    )
     expect(() => assertTrustedIssuer(facts(true), signingKey, 'The signing key')).not.toThrow()
   })
   it('without strict mode both keys sign; a key the operator does not know never does', () => {
     expect(() => assertTrustedIssuer(facts(false), identity, 'The signing key')).not.toThrow()
-    expect(failure(() => assertTrustedIssuer(facts(false), stranger, 'The signing key')).message).toMatch(/is not trusted/)
-    expect(failure(() => assertTrustedIssuer(facts(true), stranger, 'The signing key')).message).toMatch(/is not trusted/)
+    expect(failure(() => assertTrustedIssuer(facts(false), stranger, 'The signing key')).message).toMatch(
+      /is not trusted/,
+    )
+    expect(failure(() => assertTrustedIssuer(facts(true), stranger, 'The signing key')).message).toMatch(
+      /is not trusted/,
+    )
   })
 })

@@ -44,7 +44,12 @@ describe('module boundaries', () => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, e.name)
         if (e.isDirectory()) walk(p)
-        else if (p.endsWith('.ts') && importsOf(p).includes('nats') && !/src\/(resolver\/|host-core\/|state\/store\.ts)/.test(p)) offenders.push(relative(root, p))
+        else if (
+          p.endsWith('.ts') &&
+          importsOf(p).includes('nats') &&
+          !/src\/(resolver\/|host-core\/|state\/store\.ts)/.test(p)
+        )
+          offenders.push(relative(root, p))
       }
     }
     walk(join(root, 'src'))
@@ -52,11 +57,27 @@ describe('module boundaries', () => {
     expect(offenders).toEqual([])
   })
   it('is importable as the ./host-core subpath of the package', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('lattice-shift/host-core'); console.log(typeof m.Host, m.versionToken('v2'))"], { cwd: root }).toString()
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('lattice-shift/host-core'); console.log(typeof m.Host, m.versionToken('v2'))",
+      ],
+      { cwd: root },
+    ).toString()
     expect(out.trim()).toBe('function djI')
   })
   it('is importable as a library from the package root', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "const m = await import('lattice-shift'); console.log(typeof m.shift, typeof m.status, m.ExitCode.REJECTED)"], { cwd: root }).toString()
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('lattice-shift'); console.log(typeof m.shift, typeof m.status, m.ExitCode.REJECTED)",
+      ],
+      { cwd: root },
+    ).toString()
     expect(out.trim()).toBe('function function 6')
   })
 })

@@ -6,7 +6,18 @@ import { unreadyVersions } from '../../src/ops/readiness.js'
 import { instancesOf, runningEntities } from '../../src/ops/running.js'
 import { type Mappings, applyRouteChanges, destinationsFor, routesFromMappings } from '../../src/plan/routes.js'
 import type { Subscriber } from '../../src/resolver/subscriptions.js'
-import { type EntityRef, dropSubject, entityIdProblem, entityKey, parseComponentCall, parseUnversionedSubject, parseVersionedSubject, servesVersion, unversionedSubject, versionedSubject } from '../../src/subjects/index.js'
+import {
+  type EntityRef,
+  dropSubject,
+  entityIdProblem,
+  entityKey,
+  parseComponentCall,
+  parseUnversionedSubject,
+  parseVersionedSubject,
+  servesVersion,
+  unversionedSubject,
+  versionedSubject,
+} from '../../src/subjects/index.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
 
 const hello: EntityRef = { kind: 'component', id: 'hello' }
@@ -22,18 +33,30 @@ describe('component subjects', () => {
   })
   it('a component ID is one routable token', () => {
     expect(entityIdProblem('component', 'rust-hello-world-http_component')).toBeUndefined()
-    for (const bad of ['a.b', '', '>', '*', '{{x()}}', '$1', 'a b']) expect(entityIdProblem('component', bad)).toBeDefined()
+    for (const bad of ['a.b', '', '>', '*', '{{x()}}', '$1', 'a b'])
+      expect(entityIdProblem('component', bad)).toBeDefined()
   })
   it('parses component sources; actors and providers as before; nothing else', () => {
     expect(parseUnversionedSubject('default', 'default.hello.wrpc.>')).toEqual(hello)
     expect(parseUnversionedSubject('prod', 'prod.hello-v2.wrpc.>')).toEqual({ kind: 'component', id: 'hello-v2' })
-    for (const other of ['default.hello.wrpc.*', 'default.hello.wrpc', 'default.hello.other.>', 'other.hello.wrpc.>', 'default.hello.wrpc.0.>', 'default.hello._drop.>']) {
+    for (const other of [
+      'default.hello.wrpc.*',
+      'default.hello.wrpc',
+      'default.hello.other.>',
+      'other.hello.wrpc.>',
+      'default.hello.wrpc.0.>',
+      'default.hello._drop.>',
+    ]) {
       expect(parseUnversionedSubject('default', other)).toBeUndefined()
     }
     const actor = newActorId()
     const provider = newProviderId()
     expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${actor}`)).toEqual({ kind: 'actor', id: actor })
-    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({ kind: 'provider', id: provider, link: 'db' })
+    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({
+      kind: 'provider',
+      id: provider,
+      link: 'db',
+    })
     expect(parseVersionedSubject('default', 'default.hello.wrpc.>')).toBeUndefined()
   })
   it('a call subject names the component it serves (its tail has any number of tokens)', () => {
@@ -96,13 +119,28 @@ describe('component routes', () => {
   it('a drop with scaled weights, and cluster-scoped weights', () => {
     const dests = destinationsFor('default', hello, { hello: 45, 'hello-v2': 45 }, 10, { west: { 'hello-v2': 100 } })
     const [r] = routesFromMappings({ [source]: dests }, 'default')
-    expect(r).toEqual({ entity: hello, subject: source, weights: { hello: 45, 'hello-v2': 45 }, drop: 10, clusters: { west: { 'hello-v2': 100 } } })
+    expect(r).toEqual({
+      entity: hello,
+      subject: source,
+      weights: { hello: 45, 'hello-v2': 45 },
+      drop: 10,
+      clusters: { west: { 'hello-v2': 100 } },
+    })
   })
   it('keeps foreign destinations', () => {
-    const mappings: Mappings = { [source]: [{ subject: 'default.hello-v2.wrpc.>', weight: 50 }, { subject: 'elsewhere.>', weight: 50 }, { subject: 'default.a.b.wrpc.>', weight: 0 }] }
+    const mappings: Mappings = {
+      [source]: [
+        { subject: 'default.hello-v2.wrpc.>', weight: 50 },
+        { subject: 'elsewhere.>', weight: 50 },
+        { subject: 'default.a.b.wrpc.>', weight: 0 },
+      ],
+    }
     const [r] = routesFromMappings(mappings, 'default')
     expect(r.weights).toEqual({ 'hello-v2': 50 })
-    expect(r.foreign).toEqual([{ subject: 'elsewhere.>', weight: 50 }, { subject: 'default.a.b.wrpc.>', weight: 0 }])
+    expect(r.foreign).toEqual([
+      { subject: 'elsewhere.>', weight: 50 },
+      { subject: 'default.a.b.wrpc.>', weight: 0 },
+    ])
   })
   it('never reads or touches a lattice mapping that is not ours', () => {
     const theirs: Mappings = {
@@ -113,7 +151,13 @@ describe('component routes', () => {
     }
     expect(routesFromMappings(theirs, 'default')).toEqual([])
     const next = applyRouteChanges(theirs, 'default', [{ entity: hello, weights: { hello: 90, 'hello-v2': 10 } }])
-    expect(next).toEqual({ ...theirs, [source]: [{ subject: source, weight: 90 }, { subject: 'default.hello-v2.wrpc.>', weight: 10 }] })
+    expect(next).toEqual({
+      ...theirs,
+      [source]: [
+        { subject: source, weight: 90 },
+        { subject: 'default.hello-v2.wrpc.>', weight: 10 },
+      ],
+    })
     expect(applyRouteChanges(next, 'default', [{ entity: hello, weights: null }])).toEqual(theirs)
   })
   it('an actor route and a component route of the same lattice stay apart', () => {
@@ -122,7 +166,11 @@ describe('component routes', () => {
       { entity: { kind: 'actor', id: actor }, weights: { v1: 50, v2: 50 } },
       { entity: hello, weights: { hello: 50, 'hello-v2': 50 } },
     ])
-    expect(routesFromMappings(mappings, 'default').map((r) => r.entity.kind).sort()).toEqual(['actor', 'component'])
+    expect(
+      routesFromMappings(mappings, 'default')
+        .map((r) => r.entity.kind)
+        .sort(),
+    ).toEqual(['actor', 'component'])
   })
 })
 
@@ -142,14 +190,30 @@ describe('readiness and instances of components', () => {
     expect(instancesOf('default', hello, 'hello-v3', subs)).toBe(0)
   })
   it('a version nothing serves is not ready', () => {
-    const change = (after: Record<string, number>) => [{ entity: hello, subject: 'default.hello.wrpc.>', before: null, after }]
+    const change = (after: Record<string, number>) => [
+      { entity: hello, subject: 'default.hello.wrpc.>', before: null, after },
+    ]
     expect(unreadyVersions('default', change({ hello: 70, 'hello-v2': 30 }), subs)).toEqual([])
-    expect(unreadyVersions('default', change({ hello: 70, 'hello-v3': 30 }), subs)).toEqual([{ entity: 'component hello', version: 'hello-v3', subject: 'default.hello-v3.wrpc.>', running: { hello: 2, 'hello-v2': 1 }, didYouMean: [] }])
+    expect(unreadyVersions('default', change({ hello: 70, 'hello-v3': 30 }), subs)).toEqual([
+      {
+        entity: 'component hello',
+        version: 'hello-v3',
+        subject: 'default.hello-v3.wrpc.>',
+        running: { hello: 2, 'hello-v2': 1 },
+        didYouMean: [],
+      },
+    ])
   })
   it('running components show as entities of their own', () => {
     expect(runningEntities(subs, 'default')).toEqual([
       { kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', instances: { hello: 2 } },
-      { kind: 'component', scheme: 'wRPC', id: 'hello-v2', subject: 'default.hello-v2.wrpc.>', instances: { 'hello-v2': 1 } },
+      {
+        kind: 'component',
+        scheme: 'wRPC',
+        id: 'hello-v2',
+        subject: 'default.hello-v2.wrpc.>',
+        instances: { 'hello-v2': 1 },
+      },
     ])
   })
 })
@@ -160,8 +224,20 @@ describe('status view of components', () => {
     const text = renderStatus({
       account: 'A',
       lattice: 'default',
-      routes: [{ kind: 'component', scheme: 'wRPC', id: 'hello', subject: 'default.hello.wrpc.>', weights: { hello: 45, 'hello-v2': 45 }, drop: 10, instances: { hello: 2, 'hello-v2': 1 } }],
-      unrouted: [{ kind: 'component', scheme: 'wRPC', id: 'other', subject: 'default.other.wrpc.>', instances: { other: 1 } }],
+      routes: [
+        {
+          kind: 'component',
+          scheme: 'wRPC',
+          id: 'hello',
+          subject: 'default.hello.wrpc.>',
+          weights: { hello: 45, 'hello-v2': 45 },
+          drop: 10,
+          instances: { hello: 2, 'hello-v2': 1 },
+        },
+      ],
+      unrouted: [
+        { kind: 'component', scheme: 'wRPC', id: 'other', subject: 'default.other.wrpc.>', instances: { other: 1 } },
+      ],
       warnings: [],
     })
     expect(text).toMatch(/hello\s+component \(wRPC\)\s+-\s+hello\s+45%\s+2\s+default\.hello\.wrpc\.>/)
@@ -177,9 +253,20 @@ describe('change lines of components', () => {
     const { renderChange } = await import('../../src/views/routing-view.js')
     const entity: EntityRef = { kind: 'component', id: 'hello' }
     const result = (before: Record<string, number> | null, after: Record<string, number> | null) =>
-      renderChange({ account: 'A', lattice: 'default', dryRun: false, servers: [], warnings: [], changes: [{ entity, subject: 'default.hello.wrpc.>', before, after }] } as never)
-    expect(result(null, { hello: 90, 'hello-v2': 10 })).toContain('component hello: hello 100% -> 90%, hello-v2 0% -> 10%')
-    expect(result({ hello: 10, 'hello-v2': 90 }, null)).toContain('component hello: hello 10% -> 100%, hello-v2 90% -> 0% (mapping removed)')
+      renderChange({
+        account: 'A',
+        lattice: 'default',
+        dryRun: false,
+        servers: [],
+        warnings: [],
+        changes: [{ entity, subject: 'default.hello.wrpc.>', before, after }],
+      } as never)
+    expect(result(null, { hello: 90, 'hello-v2': 10 })).toContain(
+      'component hello: hello 100% -> 90%, hello-v2 0% -> 10%',
+    )
+    expect(result({ hello: 10, 'hello-v2': 90 }, null)).toContain(
+      'component hello: hello 10% -> 100%, hello-v2 90% -> 0% (mapping removed)',
+    )
   })
 })
 
@@ -187,10 +274,15 @@ describe('servers too old for component routes', () => {
   it('names each server before 2.9.22; nothing for actors or new servers', async () => {
     const { componentServersProblem } = await import('../../src/plan/server-rules.js')
     const { rulesFor } = await import('../../src/plan/server-rules.js')
-    const servers = [{ name: 'n1', version: '2.9.10' }, { name: 'n2', version: '2.10.27' }]
+    const servers = [
+      { name: 'n1', version: '2.9.10' },
+      { name: 'n2', version: '2.10.27' },
+    ]
     const e = componentServersProblem([hello], servers, rulesFor('2.9.10'))
     expect(e?.code).toBe('SERVER_RULES')
-    expect(e?.message).toBe('Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; server n1 runs 2.9.10. Nothing was changed.')
+    expect(e?.message).toBe(
+      'Routing component IDs (wRPC subjects) needs nats-server 2.9.22 or newer; server n1 runs 2.9.10. Nothing was changed.',
+    )
     expect(componentServersProblem([{ kind: 'actor', id: newActorId() }], servers, rulesFor('2.9.10'))).toBeUndefined()
     expect(componentServersProblem([hello], [{ name: 'n2', version: '2.9.22' }], rulesFor('2.9.22'))).toBeUndefined()
   })

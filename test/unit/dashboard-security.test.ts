@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { checkHost } from '../../src/dashboard/run-dashboard.js'
-import { allowedHosts, hostAllowed, isLoopback, newToken, originAllowed, tokenMatches } from '../../src/dashboard/security.js'
+import {
+  allowedHosts,
+  hostAllowed,
+  isLoopback,
+  newToken,
+  originAllowed,
+  tokenMatches,
+} from '../../src/dashboard/security.js'
 import { isLatticeError } from '../../src/errors.js'
 
 describe('dashboard token', () => {
@@ -12,17 +19,27 @@ describe('dashboard token', () => {
   it('matches only itself', () => {
     const t = newToken()
     expect(tokenMatches(t, t)).toBe(true)
-    for (const wrong of [undefined, null, '', t.slice(1), `${t}x`, t.toUpperCase() === t ? t.toLowerCase() : t.toUpperCase()]) expect(tokenMatches(wrong, t)).toBe(false)
+    for (const wrong of [
+      undefined,
+      null,
+      '',
+      t.slice(1),
+      `${t}x`,
+      t.toUpperCase() === t ? t.toLowerCase() : t.toUpperCase(),
+    ])
+      expect(tokenMatches(wrong, t)).toBe(false)
   })
 })
 
 describe('dashboard Host and Origin checks', () => {
   const allowed = allowedHosts('127.0.0.1', 7420)
   it('accepts the loopback names with the port', () => {
-    for (const h of ['127.0.0.1:7420', 'localhost:7420', 'LOCALHOST:7420', '[::1]:7420']) expect(hostAllowed(h, allowed), h).toBe(true)
+    for (const h of ['127.0.0.1:7420', 'localhost:7420', 'LOCALHOST:7420', '[::1]:7420'])
+      expect(hostAllowed(h, allowed), h).toBe(true)
   })
   it('refuses other names (DNS rebinding), other ports and no Host', () => {
-    for (const h of ['evil.example:7420', '127.0.0.1:7421', '127.0.0.1', 'localhost', undefined]) expect(hostAllowed(h, allowed), String(h)).toBe(false)
+    for (const h of ['evil.example:7420', '127.0.0.1:7421', '127.0.0.1', 'localhost', undefined])
+      expect(hostAllowed(h, allowed), String(h)).toBe(false)
   })
   it('accepts the --host given', () => {
     expect(hostAllowed('dash.internal:80', allowedHosts('dash.internal', 80))).toBe(true)

@@ -9,7 +9,13 @@ const frame = (t: number, entities: Record<string, Record<string, [number, numbe
     entity: { kind: 'component', id: key },
     label: key,
     scheme: 'wRPC',
-    versions: Object.entries(versions).map(([version, [weight, observed]]) => ({ version, weight, observed, rate: 0, instances: 1 })),
+    versions: Object.entries(versions).map(([version, [weight, observed]]) => ({
+      version,
+      weight,
+      observed,
+      rate: 0,
+      instances: 1,
+    })),
   })),
 })
 
@@ -22,7 +28,10 @@ describe('dashboard series (the backfill)', () => {
     expect(s.backfill()).toEqual({
       t: [1000, 2000, 3000],
       series: {
-        a: { v1: { weight: [100, 50, null], observed: [99, 60, null] }, v2: { weight: [null, 50, null], observed: [null, 40, null] } },
+        a: {
+          v1: { weight: [100, 50, null], observed: [99, 60, null] },
+          v2: { weight: [null, 50, null], observed: [null, 40, null] },
+        },
         b: { x: { weight: [null, 100, 100], observed: [null, null, 100] } },
       },
     })
@@ -30,7 +39,8 @@ describe('dashboard series (the backfill)', () => {
 
   it('keeps only the window, and drops entities gone for longer', () => {
     const s = new Series(10_000)
-    for (let i = 0; i <= 200; i++) s.add(frame(i * 1000, i < 100 ? { old: { v1: [100, null] }, a: { v1: [100, 100] } } : { a: { v1: [100, 100] } }))
+    for (let i = 0; i <= 200; i++)
+      s.add(frame(i * 1000, i < 100 ? { old: { v1: [100, null] }, a: { v1: [100, 100] } } : { a: { v1: [100, 100] } }))
     const b = s.backfill()
     expect(b.t[0]).toBe(190_000)
     expect(b.t.at(-1)).toBe(200_000)

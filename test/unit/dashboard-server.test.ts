@@ -56,7 +56,12 @@ function get(port: number, path: string): Promise<{ status: number; type?: strin
   })
 }
 
-const bigFrame = (): Frame => ({ t: Date.now(), entities: [{ key: 'k', entity: { kind: 'component', id: 'k' }, label: 'x'.repeat(1024 * 1024), scheme: 'wRPC', versions: [] }] })
+const bigFrame = (): Frame => ({
+  t: Date.now(),
+  entities: [
+    { key: 'k', entity: { kind: 'component', id: 'k' }, label: 'x'.repeat(1024 * 1024), scheme: 'wRPC', versions: [] },
+  ],
+})
 
 describe('dashboard server', () => {
   it('sends hello, backfill, then the latest rollouts and servers on connect', async () => {
@@ -86,7 +91,9 @@ describe('dashboard server', () => {
     slow.pause()
     // One that reads everything.
     let read = 0
-    const fast = request({ host: '127.0.0.1', port: s.port, path: `/events?token=${TOKEN}` }, (res) => res.on('data', (d: Buffer) => (read += d.length)))
+    const fast = request({ host: '127.0.0.1', port: s.port, path: `/events?token=${TOKEN}` }, (res) =>
+      res.on('data', (d: Buffer) => (read += d.length)),
+    )
     fast.end()
     const end = Date.now() + 30_000
     while (s.clientCount < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20))
@@ -115,10 +122,19 @@ describe('dashboard server', () => {
     const ro = await start(true)
     const post = (port: number, body: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/rollback', headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': TOKEN } }, (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        })
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/api/rollback',
+            headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': TOKEN },
+          },
+          (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          },
+        )
         req.on('error', reject)
         req.end(body)
       })

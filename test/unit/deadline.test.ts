@@ -37,11 +37,15 @@ describe('Deadline', () => {
   it('says what the connections saw: no answer over a live connection, or a connection lost', () => {
     const d = new Deadline(3000)
     d.at('recording the intent of revision 4')
-    expect(d.expired().hint).toMatch(/^The connection stayed up but no answer came: a server that accepts connections but does not answer/)
+    expect(d.expired().hint).toMatch(
+      /^The connection stayed up but no answer came: a server that accepts connections but does not answer/,
+    )
     const conn = {}
     d.observe(conn, 'the connection to NATS at nats://h:4222 was lost and not regained')
     const lost = d.expired()
-    expect(lost.message).toBe('Gave up after 3s (--timeout) while recording the intent of revision 4: the connection to NATS at nats://h:4222 was lost and not regained.')
+    expect(lost.message).toBe(
+      'Gave up after 3s (--timeout) while recording the intent of revision 4: the connection to NATS at nats://h:4222 was lost and not regained.',
+    )
     expect(lost.hint).toMatch(/^The server went away/)
     expect(lost.hint).not.toMatch(/accepts connections but does not answer/)
     expect(lost.details).toMatchObject({ observed: 'connection lost' })

@@ -13,7 +13,11 @@ const LIMIT = 300
 
 describe('file size', () => {
   it(`keeps every code file of the project at ${LIMIT} lines or fewer`, () => {
-    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.js', '*.mjs', '*.cjs'], { cwd: ROOT, encoding: 'utf8' })
+    const files = execFileSync(
+      'git',
+      ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.js', '*.mjs', '*.cjs'],
+      { cwd: ROOT, encoding: 'utf8' },
+    )
       .split('\n')
       .filter((f) => f && existsSync(join(ROOT, f)))
     const long = files

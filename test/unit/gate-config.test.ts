@@ -8,13 +8,34 @@ describe('Prometheus conditions', () => {
     expect(parseCondition('>=1e3', 'c')).toEqual({ op: '>=', value: 1000 })
     expect(parseCondition('  != -2.5 ', 'c')).toEqual({ op: '!=', value: -2.5 })
     expect(parseCondition('== .5', 'c')).toEqual({ op: '==', value: 0.5 })
-    for (const bad of ['0.05', '< x', '<< 1', '< 1 && true', '= 1', '< 0x10', '< Infinity', 'result < 1', '< 1; process.exit()', '']) {
-      expect(() => parseCondition(bad, '--prometheus-condition'), bad).toThrow(/--prometheus-condition ".*" is not a condition/)
+    for (const bad of [
+      '0.05',
+      '< x',
+      '<< 1',
+      '< 1 && true',
+      '= 1',
+      '< 0x10',
+      '< Infinity',
+      'result < 1',
+      '< 1; process.exit()',
+      '',
+    ]) {
+      expect(() => parseCondition(bad, '--prometheus-condition'), bad).toThrow(
+        /--prometheus-condition ".*" is not a condition/,
+      )
     }
   })
   it('compare each sample; NaN meets no condition', () => {
     const c = (t: string) => parseCondition(t, 'c')
-    expect([meets(0.01, c('< 0.05')), meets(0.05, c('< 0.05')), meets(0.05, c('<= 0.05')), meets(2, c('> 1')), meets(1, c('>= 1')), meets(3, c('== 3')), meets(3, c('!= 3'))]).toEqual([true, false, true, true, true, true, false])
+    expect([
+      meets(0.01, c('< 0.05')),
+      meets(0.05, c('< 0.05')),
+      meets(0.05, c('<= 0.05')),
+      meets(2, c('> 1')),
+      meets(1, c('>= 1')),
+      meets(3, c('== 3')),
+      meets(3, c('!= 3')),
+    ]).toEqual([true, false, true, true, true, true, false])
     expect(meets(Number.NaN, c('!= 1'))).toBe(false)
     expect(meets(Number('+Inf'), c('> 1'))).toBe(false)
     expect(meets(Number.POSITIVE_INFINITY, c('> 1'))).toBe(true)
@@ -24,7 +45,9 @@ describe('Prometheus conditions', () => {
 describe('query placeholders', () => {
   it('fill the known ones and refuse others', () => {
     const q = 'rate(x{lattice="{{lattice}}",id="{{ id }}",link="{{link}}",v=~"{{from}}|{{to}}"}[1m])'
-    expect(fillQuery(checkQuery(q, 'q'), { lattice: 'default', id: 'MA', link: '', from: '1', to: '2' })).toBe('rate(x{lattice="default",id="MA",link="",v=~"1|2"}[1m])')
+    expect(fillQuery(checkQuery(q, 'q'), { lattice: 'default', id: 'MA', link: '', from: '1', to: '2' })).toBe(
+      'rate(x{lattice="default",id="MA",link="",v=~"1|2"}[1m])',
+    )
     expect(() => checkQuery('x{v="{{version}}"}', '--prometheus-query')).toThrow(/unknown placeholder \{\{version\}\}/)
     expect(() => checkQuery('  ', '--prometheus-query')).toThrow(/--prometheus-query is empty/)
   })
@@ -33,7 +56,9 @@ describe('query placeholders', () => {
 describe('gate and receiver URLs', () => {
   it('http and https only, never with credentials in them', () => {
     expect(checkHttpUrl('https://ci.example.com/x?y=1', '--gate-webhook')).toBe('https://ci.example.com/x?y=1')
-    expect(() => checkHttpUrl('file:///etc/passwd', '--notify')).toThrow(/--notify "file:\/\/\/etc\/passwd" is not an http or https URL/)
+    expect(() => checkHttpUrl('file:///etc/passwd', '--notify')).toThrow(
+      /--notify "file:\/\/\/etc\/passwd" is not an http or https URL/,
+    )
     expect(() => checkHttpUrl('example.com/hook', '--notify')).toThrow(/is not a URL/)
     const e = (() => {
       try {

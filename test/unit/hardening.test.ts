@@ -21,7 +21,12 @@ describe('files that hold a seed', () => {
     const key = join(dir, 'op.nk')
     writeFileSync(key, seed, { mode: 0o644 })
     chmodSync(key, 0o644)
-    expect(() => loadSigningKey({ file: key })).toThrow(expect.objectContaining({ code: 'KEY_FILE_OPEN', message: expect.stringMatching(/its group and everyone may read it \(mode 0644\)/) }))
+    expect(() => loadSigningKey({ file: key })).toThrow(
+      expect.objectContaining({
+        code: 'KEY_FILE_OPEN',
+        message: expect.stringMatching(/its group and everyone may read it \(mode 0644\)/),
+      }),
+    )
     process.env.LATTICE_ALLOW_OPEN_KEYS = '1'
     try {
       expect(loadSigningKey({ file: key }).getPublicKey()).toMatch(/^O/)
@@ -35,21 +40,40 @@ describe('files that hold a seed', () => {
     const creds = join(dir, 'u.creds')
     writeFileSync(creds, fmtCreds(await encodeUser('u', user, createAccount()), user), { mode: 0o640 })
     chmodSync(creds, 0o640)
-    expect(() => readCreds(creds)).toThrow(expect.objectContaining({ code: 'KEY_FILE_OPEN', message: expect.stringMatching(/its group may read it \(mode 0640\)/) }))
+    expect(() => readCreds(creds)).toThrow(
+      expect.objectContaining({
+        code: 'KEY_FILE_OPEN',
+        message: expect.stringMatching(/its group may read it \(mode 0640\)/),
+      }),
+    )
     expect(() => readCreds(creds)).not.toThrow(seed)
   })
 })
 
 describe('PromQL placeholders', () => {
   it('are escaped as the content of a quoted label value', () => {
-    expect(fillQuery('rate(x{version="{{to}}"}[1m])', { lattice: 'default', id: 'M', link: '', from: 'v1', to: 'v2",job="evil' })).toBe('rate(x{version="v2\\",job=\\"evil"}[1m])')
-    expect(fillQuery('x{v="{{to}}"}', { lattice: 'd', id: 'M', link: '', from: 'a', to: 'b\\\n' })).toBe('x{v="b\\\\\\n"}')
+    expect(
+      fillQuery('rate(x{version="{{to}}"}[1m])', {
+        lattice: 'default',
+        id: 'M',
+        link: '',
+        from: 'v1',
+        to: 'v2",job="evil',
+      }),
+    ).toBe('rate(x{version="v2\\",job=\\"evil"}[1m])')
+    expect(fillQuery('x{v="{{to}}"}', { lattice: 'd', id: 'M', link: '', from: 'a', to: 'b\\\n' })).toBe(
+      'x{v="b\\\\\\n"}',
+    )
   })
 })
 
 describe('a spec cluster named __proto__', () => {
   it('is refused with its place, not taken as a prototype', () => {
-    expect(() => parseSpec(`splits:\n  - actor: ${newActorId()}\n    clusters: { __proto__: { "1.0.0": 100 } }\n`, 'c.yaml')).toThrow(/c\.yaml:3:17 INVALID_CLUSTER.*"__proto__" is invalid: it is the name JavaScript gives an object's prototype/)
+    expect(() =>
+      parseSpec(`splits:\n  - actor: ${newActorId()}\n    clusters: { __proto__: { "1.0.0": 100 } }\n`, 'c.yaml'),
+    ).toThrow(
+      /c\.yaml:3:17 INVALID_CLUSTER.*"__proto__" is invalid: it is the name JavaScript gives an object's prototype/,
+    )
   })
 })
 
@@ -68,7 +92,12 @@ describe('a spec key lattice does not know', () => {
 
 describe('programs lattice starts (a gate command, the browser)', () => {
   it('get no seed: neither LATTICE_SIGNING_KEY_SEED nor any variable holding one', () => {
-    const env = envWithoutSecrets({ PATH: '/bin', LATTICE_SIGNING_KEY_SEED: seed, SOMETHING: `x ${seed}`, HOME: '/root' })
+    const env = envWithoutSecrets({
+      PATH: '/bin',
+      LATTICE_SIGNING_KEY_SEED: seed,
+      SOMETHING: `x ${seed}`,
+      HOME: '/root',
+    })
     expect(env).toEqual({ PATH: '/bin', HOME: '/root' })
   })
 })

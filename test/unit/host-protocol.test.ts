@@ -7,12 +7,21 @@ import { entityQueueGroup, unversionedSubject, versionToken, versionedSubject } 
 const spec = readFileSync(new URL('../../docs/host-protocol.md', import.meta.url), 'utf8')
 
 describe('docs/host-protocol.md', () => {
-  it("every version-token test vector is what lattice computes (composed and decomposed alike)", () => {
-    const rows = [...spec.matchAll(/^\| `([^`]+)`(?: \((composed|decomposed)\))? \| ([^|]+) \| `([A-Za-z0-9_-]+)` \|$/gm)]
+  it('every version-token test vector is what lattice computes (composed and decomposed alike)', () => {
+    const rows = [
+      ...spec.matchAll(/^\| `([^`]+)`(?: \((composed|decomposed)\))? \| ([^|]+) \| `([A-Za-z0-9_-]+)` \|$/gm),
+    ]
     expect(rows.length).toBeGreaterThanOrEqual(9)
     for (const [, shown, form, codePoints, token] of rows) {
       // The code points column is authoritative where given (the decomposed row looks like the composed one).
-      const version = /^U\+/.test(codePoints.trim()) ? String.fromCodePoint(...codePoints.trim().split(' ').map((c) => Number.parseInt(c.slice(2), 16))) : shown
+      const version = /^U\+/.test(codePoints.trim())
+        ? String.fromCodePoint(
+            ...codePoints
+              .trim()
+              .split(' ')
+              .map((c) => Number.parseInt(c.slice(2), 16)),
+          )
+        : shown
       expect(versionToken(version), `${shown} ${form ?? ''}`).toBe(token)
     }
     expect(rows.some(([, , form]) => form === 'decomposed')).toBe(true)
@@ -25,7 +34,9 @@ describe('docs/host-protocol.md', () => {
     expect(versionedSubject('lat', actor, 'v2')).toBe('wasmbus.rpc.lat.MACTOR.djI')
     expect(versionedSubject('lat', provider, 'v2')).toBe('wasmbus.rpc.lat.VPROV.L.djI')
     expect(entityQueueGroup(provider)).toBe('VPROV.L')
-    expect(spec).toContain('| actor `M...` | `wasmbus.rpc.{lattice}.{actor id}` | `wasmbus.rpc.{lattice}.{actor id}.{token(V)}` |')
+    expect(spec).toContain(
+      '| actor `M...` | `wasmbus.rpc.{lattice}.{actor id}` | `wasmbus.rpc.{lattice}.{actor id}.{token(V)}` |',
+    )
     expect(spec).toContain('`{provider id}.{link}`')
   })
 

@@ -23,7 +23,10 @@ function importGraph(files: string[]): Map<string, string[]> {
   const statement = /^(?:import|export)\s[^;'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|^import\s*['"](\.{1,2}\/[^'"]+)['"]/gm
   for (const file of files) {
     const text = readFileSync(file, 'utf8')
-    graph.set(file, [...text.matchAll(statement)].map((m) => resolve(dirname(file), (m[1] ?? m[2]).replace(/\.js$/, '.ts'))))
+    graph.set(
+      file,
+      [...text.matchAll(statement)].map((m) => resolve(dirname(file), (m[1] ?? m[2]).replace(/\.js$/, '.ts'))),
+    )
   }
   return graph
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_THRESHOLDS, judge, overall, summarize, type MetricVerdict, type WindowMetrics } from '../../src/analysis/judge.js'
+import {
+  DEFAULT_THRESHOLDS,
+  judge,
+  overall,
+  summarize,
+  type MetricVerdict,
+  type WindowMetrics,
+} from '../../src/analysis/judge.js'
 import type { AnalysisThresholds } from '../../src/rollout/plan/rollout-plan.js'
 import { LATENCY_BOUNDS_MS, latencyBucket } from '../../src/host-core/metrics-report.js'
 
@@ -31,7 +38,9 @@ describe('judge', () => {
       const latency = byMetric(v, 'latency')
       expect(Math.abs(latency.figures.shift!)).toBeLessThan(0.25)
       expect(latency.figures.pValue!).toBeGreaterThan(0.05)
-      expect(latency.summary).toMatch(/^canary p50 1\.\d ms vs 1\.\d ms, shift [+-]0\.\d+ ms \[95% CI .*\], Cliff's d -?0\.\d\d, p=[\d.]+ -> pass \(within the tolerance; tolerance 1\.0 ms \(the floor; 20% = 0\.2\d ms\)\)$/)
+      expect(latency.summary).toMatch(
+        /^canary p50 1\.\d ms vs 1\.\d ms, shift [+-]0\.\d+ ms \[95% CI .*\], Cliff's d -?0\.\d\d, p=[\d.]+ -> pass \(within the tolerance; tolerance 1\.0 ms \(the floor; 20% = 0\.2\d ms\)\)$/,
+      )
     }
   })
 
@@ -47,7 +56,9 @@ describe('judge', () => {
     expect(latency.figures.cliffsDelta).toBe(1)
     expect(latency.figures.pValue!).toBeLessThan(1e-10)
     expect(latency.figures.canaryCalls).toBe(500)
-    expect(latency.summary).toMatch(/^canary p50 1\d\d ms vs 1\.\d ms, shift \+1\d\d ms \[95% CI \+\d+, \+\d+\], Cliff's d 1\.00, p=\d\.\de-\d+ -> fail/)
+    expect(latency.summary).toMatch(
+      /^canary p50 1\d\d ms vs 1\.\d ms, shift \+1\d\d ms \[95% CI \+\d+, \+\d+\], Cliff's d 1\.00, p=\d\.\de-\d+ -> fail/,
+    )
     expect(byMetric(v, 'error-rate').outcome).toBe('pass')
     expect(overall(v)).toBe('fail')
   })
@@ -56,9 +67,17 @@ describe('judge', () => {
     const v = judge(window(durations(300, 1, 5), 30), window(durations(300, 1, 6), 0), DEFAULT_THRESHOLDS)
     const e = byMetric(v, 'error-rate')
     expect(e.outcome).toBe('fail')
-    expect(e.figures).toMatchObject({ canaryRate: 10, stableRate: 0, difference: 10, canaryErrors: 30, stableErrors: 0 })
+    expect(e.figures).toMatchObject({
+      canaryRate: 10,
+      stableRate: 0,
+      difference: 10,
+      canaryErrors: 30,
+      stableErrors: 0,
+    })
     expect(e.figures.pValue!).toBeLessThan(1e-6)
-    expect(e.summary).toMatch(/^canary error rate 10\.0% \(30\/300\) vs 0\.0% \(0\/300\), \+10\.0 pp, p=.* \(Fisher\) -> fail \(above the max 5%\)$/)
+    expect(e.summary).toMatch(
+      /^canary error rate 10\.0% \(30\/300\) vs 0\.0% \(0\/300\), \+10\.0 pp, p=.* \(Fisher\) -> fail \(above the max 5%\)$/,
+    )
     expect(overall(v)).toBe('fail')
   })
 
@@ -73,7 +92,11 @@ describe('judge', () => {
     expect(e.figures.pValue!).toBeGreaterThan(0.05)
     expect(overall(few)).toBe('inconclusive')
     // Within the tolerance: pass even with a p-value below α.
-    const close = judge(window(durations(100_000, 1, 11), 1500), window(durations(100_000, 1, 12), 1000), DEFAULT_THRESHOLDS)
+    const close = judge(
+      window(durations(100_000, 1, 11), 1500),
+      window(durations(100_000, 1, 12), 1000),
+      DEFAULT_THRESHOLDS,
+    )
     const c = byMetric(close, 'error-rate')
     expect(c.figures.pValue!).toBeLessThan(0.05)
     expect(c.summary).toContain('(z-test)')
@@ -81,7 +104,10 @@ describe('judge', () => {
   })
 
   it('too few calls: nodata, and overall nodata (never a pass)', () => {
-    const v = judge(window(durations(20, 1, 13)), window(durations(500, 1, 14)), { ...DEFAULT_THRESHOLDS, maxP95Ms: 100 })
+    const v = judge(window(durations(20, 1, 13)), window(durations(500, 1, 14)), {
+      ...DEFAULT_THRESHOLDS,
+      maxP95Ms: 100,
+    })
     expect(v.map((x) => x.outcome)).toEqual(['nodata', 'nodata', 'nodata'])
     expect(byMetric(v, 'latency').figures.shift).toBeNull()
     expect(byMetric(v, 'error-rate').summary).toBe('canary 20 calls, stable 500: fewer than 50 -> nodata')
@@ -98,9 +124,15 @@ describe('judge', () => {
     expect(latency.figures.shift!).toBeGreaterThan(0)
     expect(latency.figures.shift!).toBeLessThan(latency.figures.tolerance!)
     expect(latency.outcome).toBe('pass')
-    expect(latency.summary).toMatch(/-> pass \(significant but within the tolerance; tolerance 1\.0 ms \(the floor; 20% = 0\.2\d ms\)\)$/)
+    expect(latency.summary).toMatch(
+      /-> pass \(significant but within the tolerance; tolerance 1\.0 ms \(the floor; 20% = 0\.2\d ms\)\)$/,
+    )
     // The same shift with a tolerance of 5% of the stable median (floor off) fails.
-    const strict = judge(window(durations(5000, 1.2, 16)), window(durations(5000, 1, 17)), { ...DEFAULT_THRESHOLDS, latencyFloorMs: 0, latencyTolerance: { percent: 5 } })
+    const strict = judge(window(durations(5000, 1.2, 16)), window(durations(5000, 1, 17)), {
+      ...DEFAULT_THRESHOLDS,
+      latencyFloorMs: 0,
+      latencyTolerance: { percent: 5 },
+    })
     expect(byMetric(strict, 'latency').outcome).toBe('fail')
     expect(byMetric(strict, 'latency').summary).toMatch(/tolerance 5% = 0\.\d+ ms\)$/)
   })
@@ -117,7 +149,13 @@ describe('judge', () => {
     expect(v.outcome).toBe('pass')
     expect(v.summary).toContain("significant but negligible: Cliff's d below 0.2")
     // 50 calls a side, the canary ~15% slower at 10 ms with a 1 ms tolerance: not enough evidence.
-    const few = byMetric(judge(window(durations(50, 11.5, 18)), window(durations(50, 10, 19)), { ...DEFAULT_THRESHOLDS, latencyTolerance: { ms: 1 } }), 'latency')
+    const few = byMetric(
+      judge(window(durations(50, 11.5, 18)), window(durations(50, 10, 19)), {
+        ...DEFAULT_THRESHOLDS,
+        latencyTolerance: { ms: 1 },
+      }),
+      'latency',
+    )
     expect(few.figures.shift!).toBeGreaterThan(1)
     expect(few.figures.pValue!).toBeGreaterThanOrEqual(0.05)
     expect(few.outcome).toBe('inconclusive')
@@ -151,11 +189,26 @@ describe('judge', () => {
 
   it('summarize and input checks', () => {
     const w = window([...new Array(99).fill(1), 30], 5)
-    expect(summarize(w)).toEqual({ calls: 100, errors: 5, errorRate: 5, p50: LATENCY_BOUNDS_MS[latencyBucket(1)], p95: LATENCY_BOUNDS_MS[latencyBucket(1)], p99: LATENCY_BOUNDS_MS[latencyBucket(1)] })
+    expect(summarize(w)).toEqual({
+      calls: 100,
+      errors: 5,
+      errorRate: 5,
+      p50: LATENCY_BOUNDS_MS[latencyBucket(1)],
+      p95: LATENCY_BOUNDS_MS[latencyBucket(1)],
+      p99: LATENCY_BOUNDS_MS[latencyBucket(1)],
+    })
     expect(summarize(window([]))).toEqual({ calls: 0, errors: 0, errorRate: null, p50: null, p95: null, p99: null })
     expect(() => judge({ calls: 1, errors: 0, latency: [1] }, window([]), DEFAULT_THRESHOLDS)).toThrow(/buckets/)
     expect(() => judge(window([1], 2), window([]), DEFAULT_THRESHOLDS)).toThrow(/errors/)
-    expect(DEFAULT_THRESHOLDS).toMatchObject({ minCalls: 50, confidence: 0.95, maxErrorRate: 5, errorTolerance: 1, latencyTolerance: { percent: 20 }, latencyFloorMs: 1, effectFloor: 0.2 })
+    expect(DEFAULT_THRESHOLDS).toMatchObject({
+      minCalls: 50,
+      confidence: 0.95,
+      maxErrorRate: 5,
+      errorTolerance: 1,
+      latencyTolerance: { percent: 20 },
+      latencyFloorMs: 1,
+      effectFloor: 0.2,
+    })
     expect(DEFAULT_THRESHOLDS.critical).toEqual(['error-rate', 'latency', 'p95', 'p99'])
   })
 })

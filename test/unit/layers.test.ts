@@ -30,7 +30,13 @@ const LAYERS = [
 const layerOf = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, LAYERS.length - i] as const)))
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : /\.ts$/.test(e.name) && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
+  )
 }
 
 /** Folders below their parent's layer: a rollout's plan (read by the spec and the analysis) and its records. */
@@ -45,8 +51,11 @@ const placeOf = (file: string) => {
 /** Each relative import, re-export and dynamic import() of a file, as the .ts file it names. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  const statement = /^(?:import|export)\s[^;'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|^import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]/gm
-  return [...text.matchAll(statement)].map((m) => resolve(dirname(file), (m[1] ?? m[2] ?? m[3]).replace(/\.js$/, '.ts')))
+  const statement =
+    /^(?:import|export)\s[^;'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|^import\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]/gm
+  return [...text.matchAll(statement)].map((m) =>
+    resolve(dirname(file), (m[1] ?? m[2] ?? m[3]).replace(/\.js$/, '.ts')),
+  )
 }
 
 // The dashboard's page runs in the browser and imports only its own files (its own tsconfig).
@@ -54,7 +63,9 @@ const files = sources(SRC).filter((f) => !relative(SRC, f).startsWith(join('dash
 
 describe('layers of src/', () => {
   it('places every top-level folder and file of src/ in a layer', () => {
-    const unplaced = readdirSync(SRC).filter((n) => (n.endsWith('.ts') || !n.includes('.')) && !n.endsWith('.d.ts') && !layerOf.has(n))
+    const unplaced = readdirSync(SRC).filter(
+      (n) => (n.endsWith('.ts') || !n.includes('.')) && !n.endsWith('.d.ts') && !layerOf.has(n),
+    )
     expect(unplaced).toEqual([])
   })
   it('has no import that runs sideways or up', () => {
@@ -64,13 +75,20 @@ describe('layers of src/', () => {
       for (const target of importsOf(file)) {
         const to = placeOf(target)
         if (to === from || to.startsWith('..')) continue
-        if ((layerOf.get(to) ?? 0) >= (layerOf.get(from) ?? 0)) upward.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`)
+        if ((layerOf.get(to) ?? 0) >= (layerOf.get(from) ?? 0))
+          upward.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`)
       }
     }
     expect(upward).toEqual([])
   })
   it('keeps host-core on the subjects alone', () => {
-    const outside = files.filter((f) => placeOf(f) === 'host-core').flatMap((f) => importsOf(f).filter((t) => !['host-core', 'subjects'].includes(placeOf(t))).map((t) => `${relative(SRC, f)} -> ${relative(SRC, t)}`))
+    const outside = files
+      .filter((f) => placeOf(f) === 'host-core')
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((t) => !['host-core', 'subjects'].includes(placeOf(t)))
+          .map((t) => `${relative(SRC, f)} -> ${relative(SRC, t)}`),
+      )
     expect(outside).toEqual([])
   })
 })

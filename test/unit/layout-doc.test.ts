@@ -13,11 +13,21 @@ const section = doc.slice(doc.indexOf('## Layout'), doc.indexOf('\n## ', doc.ind
 /** The path each line of the section starts with: "- `src/plan/` weight arithmetic..." */
 const listed = [...section.matchAll(/^- `([^`]+)`/gm)].map((m) => m[1].replace(/\/$/, ''))
 
-const folders = (dir: string) => readdirSync(join(ROOT, dir), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${dir}/${e.name}`)
+const folders = (dir: string) =>
+  readdirSync(join(ROOT, dir), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => `${dir}/${e.name}`)
 const expected = [
-  'bin', 'commands', 'bench', 'scripts', 'examples', 'docs',
+  'bin',
+  'commands',
+  'bench',
+  'scripts',
+  'examples',
+  'docs',
   ...folders('src'),
-  ...readdirSync(join(ROOT, 'src')).filter((n) => n.endsWith('.ts')).map((n) => `src/${n}`),
+  ...readdirSync(join(ROOT, 'src'))
+    .filter((n) => n.endsWith('.ts'))
+    .map((n) => `src/${n}`),
   ...folders('test'),
 ]
 

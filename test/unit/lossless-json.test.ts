@@ -5,7 +5,8 @@ const roundTrip = (text: string) => stringifyLossless(parseLossless(text))
 
 describe('lossless JSON for claims', () => {
   it('keeps integers past 2^53 exactly, positive and negative', () => {
-    const text = '{"max":9223372036854775807,"min":-9223372036854775808,"next":9007199254740993,"safe":9007199254740991,"two53":9007199254740992}'
+    const text =
+      '{"max":9223372036854775807,"min":-9223372036854775808,"next":9007199254740993,"safe":9007199254740991,"two53":9007199254740992}'
     expect(roundTrip(text)).toBe(text)
     const v = parseLossless(text) as Record<string, unknown>
     expect(v.max).toBeInstanceOf(JsonNumber)
@@ -27,13 +28,15 @@ describe('lossless JSON for claims', () => {
   })
 
   it('keeps nesting, key order, and every kind of value', () => {
-    const text = '{"z":1,"a":{"y":[{"k":null},[],{}],"b":[true,false,"x"]},"m":{"deep":{"deeper":[18446744073709551615]}}}'
+    const text =
+      '{"z":1,"a":{"y":[{"k":null},[],{}],"b":[true,false,"x"]},"m":{"deep":{"deeper":[18446744073709551615]}}}'
     expect(roundTrip(text)).toBe(text)
     expect(Object.keys(parseLossless(text) as object)).toEqual(['z', 'a', 'm'])
   })
 
   it('reads strings as JSON.parse does: unicode, escapes, and braces or digits inside strings', () => {
-    const text = '{"name":"Ünïcödé ✓ 😀","esc":"a\\"b\\\\c\\n\\u00e9\\ud83d\\ude00","tricky":"} , ] 99999999999999999999 {","k\\"ey":1}'
+    const text =
+      '{"name":"Ünïcödé ✓ 😀","esc":"a\\"b\\\\c\\n\\u00e9\\ud83d\\ude00","tricky":"} , ] 99999999999999999999 {","k\\"ey":1}'
     const v = parseLossless(text)
     expect(v).toEqual(JSON.parse(text))
     expect(roundTrip(text)).toBe(JSON.stringify(JSON.parse(text)))
@@ -58,12 +61,23 @@ describe('lossless JSON for claims', () => {
   })
 
   it('rejects what JSON.parse rejects, with its error', () => {
-    for (const bad of ['', '{', '{"a":1,}', '[1 2]', '01', '{"a" 1}', 'nul', '"\u0001"']) expect(() => parseLossless(bad), bad).toThrow(SyntaxError)
+    for (const bad of ['', '{', '{"a":1,}', '[1 2]', '01', '{"a" 1}', 'nul', '"\u0001"'])
+      expect(() => parseLossless(bad), bad).toThrow(SyntaxError)
   })
 
   it('stringifies like JSON.stringify for plain values (edits made in code)', () => {
-    const value = { a: undefined, b: [undefined, 1, 'x'], c: { d: null, e: Number.NaN }, f: new Date(0), n: new JsonNumber('12345678901234567890') }
-    expect(stringifyLossless(value)).toBe('{"b":[null,1,"x"],"c":{"d":null,"e":null},"f":"1970-01-01T00:00:00.000Z","n":12345678901234567890}')
-    expect(stringifyLossless({ ...(parseLossless('{"big":9223372036854775807}') as object), added: 5 })).toBe('{"big":9223372036854775807,"added":5}')
+    const value = {
+      a: undefined,
+      b: [undefined, 1, 'x'],
+      c: { d: null, e: Number.NaN },
+      f: new Date(0),
+      n: new JsonNumber('12345678901234567890'),
+    }
+    expect(stringifyLossless(value)).toBe(
+      '{"b":[null,1,"x"],"c":{"d":null,"e":null},"f":"1970-01-01T00:00:00.000Z","n":12345678901234567890}',
+    )
+    expect(stringifyLossless({ ...(parseLossless('{"big":9223372036854775807}') as object), added: 5 })).toBe(
+      '{"big":9223372036854775807,"added":5}',
+    )
   })
 })

@@ -46,15 +46,30 @@ describe('VersionCounters', () => {
     ])
     expect(s.latency.reduce((n, [, k]) => n + k, 0)).toBe(s.calls)
   })
-  it('names a provider\'s link', () => {
-    expect(new VersionCounters(provider, '1.0.0').snapshot()).toMatchObject({ kind: 'provider', id: 'VPROV', link: 'default', calls: 0, latency: [] })
+  it("names a provider's link", () => {
+    expect(new VersionCounters(provider, '1.0.0').snapshot()).toMatchObject({
+      kind: 'provider',
+      id: 'VPROV',
+      link: 'default',
+      calls: 0,
+      latency: [],
+    })
   })
 })
 
 describe('MetricsRegistry', () => {
   it('numbers published reports from 1; a snapshot keeps the last number', () => {
     const r = new MetricsRegistry('default', 'host-a', 1000, 500)
-    expect(r.report(2000)).toMatchObject({ v: 1, lattice: 'default', host: 'host-a', startedAt: 1000, seq: 0, time: 2000, intervalMs: 500, versions: [] })
+    expect(r.report(2000)).toMatchObject({
+      v: 1,
+      lattice: 'default',
+      host: 'host-a',
+      startedAt: 1000,
+      seq: 0,
+      time: 2000,
+      intervalMs: 500,
+      versions: [],
+    })
     expect(r.next().seq).toBe(1)
     expect(r.next().seq).toBe(2)
     expect(r.report().seq).toBe(2)
@@ -73,7 +88,16 @@ describe('MetricsRegistry', () => {
 })
 
 describe('Prometheus text', () => {
-  const report = (versions: MetricsReport['versions']): MetricsReport => ({ v: 1, lattice: 'default', host: 'host-a', startedAt: 1, seq: 3, time: 2, intervalMs: 1000, versions })
+  const report = (versions: MetricsReport['versions']): MetricsReport => ({
+    v: 1,
+    lattice: 'default',
+    host: 'host-a',
+    startedAt: 1,
+    seq: 3,
+    time: 2,
+    intervalMs: 1000,
+    versions,
+  })
 
   it('escapes backslash, double quote and line feed in label values, nothing else', () => {
     expect(escapeLabelValue('a\\b"c\nd\te')).toBe('a\\\\b\\"c\\nd\te')
@@ -85,7 +109,11 @@ describe('Prometheus text', () => {
     const text = renderPrometheus(report([c.snapshot(), new VersionCounters(actor, 'v1').snapshot()]))
     expect(text.endsWith('\n')).toBe(true)
     const lines = text.split('\n').slice(0, -1)
-    for (const fam of [['lattice_calls_total', 'counter'], ['lattice_call_errors_total', 'counter'], ['lattice_call_duration_seconds', 'histogram']]) {
+    for (const fam of [
+      ['lattice_calls_total', 'counter'],
+      ['lattice_call_errors_total', 'counter'],
+      ['lattice_call_duration_seconds', 'histogram'],
+    ]) {
       expect(lines.filter((l) => l === `# TYPE ${fam[0]} ${fam[1]}`)).toHaveLength(1)
       expect(lines.filter((l) => l.startsWith(`# HELP ${fam[0]} `))).toHaveLength(1)
     }
@@ -99,7 +127,9 @@ describe('Prometheus text', () => {
     const pl = 'lattice="default",host="host-a",kind="provider",id="VPROV",link="default",version="v\\"2\\\\\\n"'
     expect(lines).toContain(`lattice_calls_total{${pl}} 6`)
     expect(lines).toContain(`lattice_call_errors_total{${pl}} 3`)
-    expect(lines).toContain('lattice_calls_total{lattice="default",host="host-a",kind="actor",id="MACTOR",version="v1"} 0')
+    expect(lines).toContain(
+      'lattice_calls_total{lattice="default",host="host-a",kind="actor",id="MACTOR",version="v1"} 0',
+    )
     const buckets = lines.filter((l) => l.startsWith(`lattice_call_duration_seconds_bucket{${pl},`))
     expect(buckets).toHaveLength(LATENCY_BOUNDS_MS.length + 1)
     const counts = buckets.map((l) => Number(l.split(' ').pop()))
@@ -112,11 +142,20 @@ describe('Prometheus text', () => {
     // 400 s is past the last bound: only +Inf counts it.
     expect(buckets.at(-2)!.endsWith(' 5')).toBe(true)
     expect(lines).toContain(`lattice_call_duration_seconds_count{${pl}} 6`)
-    const sum = Number(lines.find((l) => l.startsWith(`lattice_call_duration_seconds_sum{${pl}}`))!.split(' ').pop())
+    const sum = Number(
+      lines
+        .find((l) => l.startsWith(`lattice_call_duration_seconds_sum{${pl}}`))!
+        .split(' ')
+        .pop(),
+    )
     expect(sum).toBeCloseTo(400.02104, 5)
   })
 
   it('renders the families with no series when nothing ran', () => {
-    expect(renderPrometheus(report([])).split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([])
+    expect(
+      renderPrometheus(report([]))
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#')),
+    ).toEqual([])
   })
 })

@@ -6,8 +6,25 @@ import { ReportObserver, reportCoverage } from '../../src/traffic/reports.js'
 
 const A = { kind: 'actor' as const, id: 'MA' }
 const key = entityKey(A)
-const v = (version: string, calls: number, instances?: number): VersionMetrics => ({ kind: 'actor', id: 'MA', version, calls, errors: 0, latency: [], ...(instances === undefined ? {} : { instances }) })
-const report = (host: string, startedAt: number, seq: number, versions: VersionMetrics[]): MetricsReport => ({ v: 1, lattice: 'default', host, startedAt, seq, time: startedAt + seq * 1000, intervalMs: 1000, versions })
+const v = (version: string, calls: number, instances?: number): VersionMetrics => ({
+  kind: 'actor',
+  id: 'MA',
+  version,
+  calls,
+  errors: 0,
+  latency: [],
+  ...(instances === undefined ? {} : { instances }),
+})
+const report = (host: string, startedAt: number, seq: number, versions: VersionMetrics[]): MetricsReport => ({
+  v: 1,
+  lattice: 'default',
+  host,
+  startedAt,
+  seq,
+  time: startedAt + seq * 1000,
+  intervalMs: 1000,
+  versions,
+})
 
 describe('ReportObserver', () => {
   it('counts differences between reports, a host seen first as a baseline', () => {
@@ -40,14 +57,26 @@ describe('ReportObserver', () => {
 })
 
 describe('reportCoverage', () => {
-  const subs = (n: number, version: string): Subscriber[] => Array.from({ length: n }, () => ({ server: 's', subject: versionedSubject('default', A, version), queue: 'MA' }))
+  const subs = (n: number, version: string): Subscriber[] =>
+    Array.from({ length: n }, () => ({ server: 's', subject: versionedSubject('default', A, version), queue: 'MA' }))
   it('covered when the reports account for every queue subscriber of every version', () => {
     const reports = [report('h1', 1, 1, [v('v1', 0, 2), v('v2', 0, 1)]), report('h2', 1, 1, [v('v2', 0, 1)])]
-    expect(reportCoverage('default', A, ['v1', 'v2'], [...subs(2, 'v1'), ...subs(2, 'v2'), { server: 's', subject: versionedSubject('default', A, 'v1') }], reports)).toEqual({ covered: true })
+    expect(
+      reportCoverage(
+        'default',
+        A,
+        ['v1', 'v2'],
+        [...subs(2, 'v1'), ...subs(2, 'v2'), { server: 's', subject: versionedSubject('default', A, 'v1') }],
+        reports,
+      ),
+    ).toEqual({ covered: true })
   })
   it('not covered when an instance is on a host that does not report, or a report has no count', () => {
     const reports = [report('h1', 1, 1, [v('v1', 0, 2), v('v2', 0, 1)])]
-    expect(reportCoverage('default', A, ['v1', 'v2'], [...subs(2, 'v1'), ...subs(2, 'v2')], reports)).toEqual({ covered: false, reason: '1 of 2 instances of v2 are on hosts that do not report' })
+    expect(reportCoverage('default', A, ['v1', 'v2'], [...subs(2, 'v1'), ...subs(2, 'v2')], reports)).toEqual({
+      covered: false,
+      reason: '1 of 2 instances of v2 are on hosts that do not report',
+    })
     expect(reportCoverage('default', A, ['v1'], subs(1, 'v1'), [report('h1', 1, 1, [v('v1', 0)])]).covered).toBe(false)
     expect(reportCoverage('default', { kind: 'component', id: 'hello' }, ['hello'], [], []).covered).toBe(false)
   })
@@ -59,13 +88,27 @@ describe('Observation.reportWindow', () => {
     const { Observation } = await import('../../src/traffic/observation.js')
     let deliver: (r: MetricsReport) => void = () => undefined
     // Each report on its host's subject: the collector takes the host from it.
-    const nc = { subscribe: (_s: string, o: { callback: (e: unknown, m: { subject: string; data: Uint8Array }) => void }) => ((deliver = (r) => o.callback(null, { subject: `wasmbus.metrics.default.${r.host}`, data: new TextEncoder().encode(JSON.stringify(r)) })), { unsubscribe() {} }), flush: async () => undefined }
+    const nc = {
+      subscribe: (_s: string, o: { callback: (e: unknown, m: { subject: string; data: Uint8Array }) => void }) => (
+        (deliver = (r) =>
+          o.callback(null, {
+            subject: `wasmbus.metrics.default.${r.host}`,
+            data: new TextEncoder().encode(JSON.stringify(r)),
+          })),
+        { unsubscribe() {} }
+      ),
+      flush: async () => undefined,
+    }
     const collector = new MetricsCollector(nc as never, 'default')
     await collector.start()
     const o = new Observation(nc as never, 'default', collector, 'reports')
     const now = Date.now()
     // Reports at explicit times (ms after `now`), 100 ms apart; the window is [now, now + 200].
-    const at = (host: string, startedAt: number, time: number, calls: number, version = 'v1') => ({ ...report(host, now + startedAt, Math.round((time - startedAt) / 100), [v(version, calls, 1)]), intervalMs: 100, time: now + time })
+    const at = (host: string, startedAt: number, time: number, calls: number, version = 'v1') => ({
+      ...report(host, now + startedAt, Math.round((time - startedAt) / 100), [v(version, calls, 1)]),
+      intervalMs: 100,
+      time: now + time,
+    })
     deliver(at('a', -5000, -50, 100))
     deliver(at('gone', -5000, -50, 50, 'v2'))
     const window = o.reportWindow(A, 200, now)

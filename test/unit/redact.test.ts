@@ -8,7 +8,9 @@ import { CREDS_MARKER, SEED_MARKER, containsSecret, redact, redactDeep, secretIn
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b)
 const fmtCreds = (jwt: string, kp: ReturnType<typeof createUser>) => text(fmtCredsBytes(jwt, kp))
-const seeds = [createOperator(), createAccount(), createUser(), createServer(), createCluster(), createCurve()].map((kp) => text(kp.getSeed()))
+const seeds = [createOperator(), createAccount(), createUser(), createServer(), createCluster(), createCurve()].map(
+  (kp) => text(kp.getSeed()),
+)
 const op = seeds[0]
 
 describe('redact', () => {
@@ -30,7 +32,13 @@ describe('redact', () => {
   })
   it('leaves public keys, subjects, JWT parts and ordinary words alone', () => {
     const pub = createAccount().getPublicKey()
-    const samples = [pub, `wasmbus.rpc.default.${pub}.djI`, 'SERVERS SAY HELLO', `S${'A'.repeat(55)}`, 'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ']
+    const samples = [
+      pub,
+      `wasmbus.rpc.default.${pub}.djI`,
+      'SERVERS SAY HELLO',
+      `S${'A'.repeat(55)}`,
+      'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ',
+    ]
     for (const s of samples) expect(redact(s)).toBe(s)
   })
   it('replaces the body of a creds file, also when cut short', async () => {
@@ -89,7 +97,14 @@ describe('a secret in the wrong place', () => {
 describe('the output guard', () => {
   it('redacts strings and buffers written to a stream, passing the callback on', () => {
     const written: string[] = []
-    const stream = { write: (chunk: unknown, ...rest: unknown[]) => { written.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : String(chunk)); const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined; cb?.(); return true } }
+    const stream = {
+      write: (chunk: unknown, ...rest: unknown[]) => {
+        written.push(chunk instanceof Uint8Array ? Buffer.from(chunk).toString() : String(chunk))
+        const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined
+        cb?.()
+        return true
+      },
+    }
     guardStream(stream as unknown as NodeJS.WriteStream)
     guardStream(stream as unknown as NodeJS.WriteStream) // twice is once
     let called = 0

@@ -5,7 +5,17 @@ import { ReportObserver } from '../../src/traffic/reports.js'
 import { newActorId } from '../helpers/ids.js'
 
 const id = newActorId()
-const report = (host: string, versions: unknown[], extra: Record<string, unknown> = {}) => ({ v: 1, lattice: 'default', host, startedAt: 1000, seq: 1, time: 2000, intervalMs: 1000, versions, ...extra })
+const report = (host: string, versions: unknown[], extra: Record<string, unknown> = {}) => ({
+  v: 1,
+  lattice: 'default',
+  host,
+  startedAt: 1000,
+  seq: 1,
+  time: 2000,
+  intervalMs: 1000,
+  versions,
+  ...extra,
+})
 const v = (version: string, calls: number) => ({ kind: 'actor', id, version, calls, errors: 0, latency: [[0, calls]] })
 
 describe('intakeReport', () => {
@@ -16,7 +26,16 @@ describe('intakeReport', () => {
     expect(intakeReport(report('h1', [{ ...v('v1', 5), calls: -1 }]), 'default', 'h1')).toBeUndefined()
     expect(intakeReport(report('h1', [{ ...v('v1', 5), calls: '5' }]), 'default', 'h1')).toBeUndefined()
     expect(intakeReport(report('h1', [v('x'.repeat(200), 5)]), 'default', 'h1')).toBeUndefined()
-    expect(intakeReport(report('h1', Array.from({ length: MAX_REPORT_VERSIONS + 1 }, (_, i) => v(`v${i}`, 1))), 'default', 'h1')).toBeUndefined()
+    expect(
+      intakeReport(
+        report(
+          'h1',
+          Array.from({ length: MAX_REPORT_VERSIONS + 1 }, (_, i) => v(`v${i}`, 1)),
+        ),
+        'default',
+        'h1',
+      ),
+    ).toBeUndefined()
     expect(intakeReport(report('h1', [v('v1', 5)], { intervalMs: 0 }), 'default', 'h1')).toBeUndefined()
     expect(intakeReport(null, 'default', 'h1')).toBeUndefined()
   })
@@ -25,8 +44,16 @@ describe('intakeReport', () => {
 describe('ReportObserver', () => {
   it('counts versions named __proto__ and constructor like any other', () => {
     const o = new ReportObserver(0)
-    o.add(intakeReport(report('h1', [v('__proto__', 0), v('constructor', 0)], { startedAt: 1000, time: 1000 }), 'default', 'h1')!)
-    o.add(intakeReport(report('h1', [v('__proto__', 4), v('constructor', 54)], { seq: 2, time: 2000 }), 'default', 'h1')!)
+    o.add(
+      intakeReport(
+        report('h1', [v('__proto__', 0), v('constructor', 0)], { startedAt: 1000, time: 1000 }),
+        'default',
+        'h1',
+      )!,
+    )
+    o.add(
+      intakeReport(report('h1', [v('__proto__', 4), v('constructor', 54)], { seq: 2, time: 2000 }), 'default', 'h1')!,
+    )
     const counts = Object.values(o.take())[0]
     expect(counts?.['__proto__']).toBe(4)
     expect(counts?.constructor).toBe(54)

@@ -29,7 +29,10 @@ describe('doc samples', () => {
 
   it('every output block is a marked sample or excluded with a reason', () => {
     const unchecked = all.filter((b) => showsOutput(b) && !b.marker && !EXCLUDED.some((e) => matches(e, b)))
-    expect(unchecked.map((b) => `${b.file}:${b.open + 1}: ${b.body.split('\n')[0]}`), 'add <!-- sample: DOC/NAME --> above each and a test in test/samples/ that produces it').toEqual([])
+    expect(
+      unchecked.map((b) => `${b.file}:${b.open + 1}: ${b.body.split('\n')[0]}`),
+      'add <!-- sample: DOC/NAME --> above each and a test in test/samples/ that produces it',
+    ).toEqual([])
   })
 
   it('every marker is unique, named for its doc, and checked by a sample test', () => {
@@ -44,7 +47,10 @@ describe('doc samples', () => {
     })
     expect(problems).toEqual([])
     const markers = new Set(marked.map((b) => b.marker))
-    expect([...tested].filter((id) => !markers.has(id)), 'sample tests whose block has no marker').toEqual([])
+    expect(
+      [...tested].filter((id) => !markers.has(id)),
+      'sample tests whose block has no marker',
+    ).toEqual([])
   })
 
   it('every exclusion names a doc block that exists, with a reason', () => {
@@ -52,14 +58,22 @@ describe('doc samples', () => {
     for (const e of EXCLUDED) {
       expect(files, e.file).toContain(e.file)
       expect(e.reason.length, `${e.file}: a reason`).toBeGreaterThan(10)
-      if (e.first !== undefined) expect(all.some((b) => matches(e, b)), `${e.file}: no block starts with ${e.first}`).toBe(true)
+      if (e.first !== undefined)
+        expect(
+          all.some((b) => matches(e, b)),
+          `${e.file}: no block starts with ${e.first}`,
+        ).toBe(true)
     }
   })
 
   it('the marker check sees a new unmarked output block', () => {
-    const doc = 'text\n\n```\n$ lattice status\nNo routes in lattice default.\n```\n\n<!-- sample: readme/x -->\n```\n$ lattice plan\n```\n'
+    const doc =
+      'text\n\n```\n$ lattice status\nNo routes in lattice default.\n```\n\n<!-- sample: readme/x -->\n```\n$ lattice plan\n```\n'
     const found = blocks('README.md', doc)
-    expect(found.map((b) => [showsOutput(b), b.marker])).toEqual([[true, undefined], [true, 'readme/x']])
+    expect(found.map((b) => [showsOutput(b), b.marker])).toEqual([
+      [true, undefined],
+      [true, 'readme/x'],
+    ])
     expect(showsOutput(blocks('README.md', '```yaml\nlattice: default\n```\n')[0])).toBe(false)
     expect(showsOutput(blocks('README.md', '```\nError [USAGE]: bad\n```\n')[0])).toBe(true)
   })
@@ -80,21 +94,50 @@ describe('normalise', () => {
         '  1.1.0     ███████████████|░░░░  set 70%     seen 71.0%   9.1/s   ',
     )
     expect(a.replace('devdemo', 'lattice-test-Xy12ab')).toBe(b)
-    expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe('0  <date>  baseline  <user>@<host>  found by')
+    expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe(
+      '0  <date>  baseline  <user>@<host>  found by',
+    )
     // A run under CI (CI=true) names its job after the user; the doc shows a terminal's run.
-    expect(normalise('Started:   2026-12-06T10:31:03.586Z by root@vm (ci)\n1  <date>  change  me@box (github o/r run 7 job t)  lattice')).toBe('Started:  <date> by <user>@<host>\n1  <date>  change  <user>@<host>  lattice')
-    expect(normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes')).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
-    expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(normalise('hello-v2: 33 of 50 calls answered, 17 failed'))
-    expect(normalise('5.0 s: 501 sent; v1 340 (68.0%), v2 160 (32.0%); no answer 0\nv1       814       0       67.8%')).toBe('<x> s: <n> sent; v1 <n> (<x>%), v2 <n> (<x>%); no answer 0\nv1  <n>  0  <x>%')
-    expect(normalise("(0/345) vs 0.0% (0/1428), p=1 (Fisher); shift +106 ms [95% CI +106, +107], p=0.0e+0, p=2.1e-68 -> pass (significant but within the tolerance")).toBe("(0/<n>) vs <x>% (0/<n>), p=<p> (Fisher); shift +<ms> [95% CI <ci>], p=<p>, p=<p> -> pass (within the tolerance")
-    expect(normalise('  1.1.0 (canary)  89736  0.0%\n  1.0.0 (stable)  0      -')).toBe('  1.1.0 (canary)  <n>  <x>%\n  1.0.0 (stable)  <n>  -')
-    expect(normalise('JetStream servers not answering: n2 (of n1, n2, n3).')).toBe('JetStream servers not answering: <server> (of n1, n2, n3).')
+    expect(
+      normalise(
+        'Started:   2026-12-06T10:31:03.586Z by root@vm (ci)\n1  <date>  change  me@box (github o/r run 7 job t)  lattice',
+      ),
+    ).toBe('Started:  <date> by <user>@<host>\n1  <date>  change  <user>@<host>  lattice')
+    expect(
+      normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes'),
+    ).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
+    expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(
+      normalise('hello-v2: 33 of 50 calls answered, 17 failed'),
+    )
+    expect(
+      normalise('5.0 s: 501 sent; v1 340 (68.0%), v2 160 (32.0%); no answer 0\nv1       814       0       67.8%'),
+    ).toBe('<x> s: <n> sent; v1 <n> (<x>%), v2 <n> (<x>%); no answer 0\nv1  <n>  0  <x>%')
+    expect(
+      normalise(
+        '(0/345) vs 0.0% (0/1428), p=1 (Fisher); shift +106 ms [95% CI +106, +107], p=0.0e+0, p=2.1e-68 -> pass (significant but within the tolerance',
+      ),
+    ).toBe(
+      '(0/<n>) vs <x>% (0/<n>), p=<p> (Fisher); shift +<ms> [95% CI <ci>], p=<p>, p=<p> -> pass (within the tolerance',
+    )
+    expect(normalise('  1.1.0 (canary)  89736  0.0%\n  1.0.0 (stable)  0      -')).toBe(
+      '  1.1.0 (canary)  <n>  <x>%\n  1.0.0 (stable)  <n>  -',
+    )
+    expect(normalise('JetStream servers not answering: n2 (of n1, n2, n3).')).toBe(
+      'JetStream servers not answering: <server> (of n1, n2, n3).',
+    )
     expect(normalise('seed SUAKYRHVIOREXV7EUZTBHUHL7NUMHPMAS7QMDU3GTIUWEI5LDNOXD43IZY')).toBe('seed <seed>')
   })
 
   it('keeps what a change means: versions, weights, revisions, codes, words', () => {
-    const real = 'actor MADQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQPLGX: v1 0% -> 70%, 1.0.0 0% -> 30%\nRecorded as revision 1.'
-    for (const stale of [real.replace('70%', '60%'), real.replace('1.0.0', '1.0.1'), real.replace('revision 1', 'revision 2'), real.replace('actor M', 'provider V'), `${real}\nLive: 1 of 1 server acknowledged.`]) {
+    const real =
+      'actor MADQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQOBYHA4DQPLGX: v1 0% -> 70%, 1.0.0 0% -> 30%\nRecorded as revision 1.'
+    for (const stale of [
+      real.replace('70%', '60%'),
+      real.replace('1.0.0', '1.0.1'),
+      real.replace('revision 1', 'revision 2'),
+      real.replace('actor M', 'provider V'),
+      `${real}\nLive: 1 of 1 server acknowledged.`,
+    ]) {
       expect(normalise(stale)).not.toBe(normalise(real))
     }
     expect(normalise(real)).toBe('actor M<key>: v1 0% -> 70%, 1.0.0 0% -> 30%\nRecorded as revision 1.')
@@ -103,6 +146,17 @@ describe('normalise', () => {
 
 describe('words', () => {
   it('splits a command line as sh does for the quoting the docs use', () => {
-    expect(words(`lattice rollout actor M --probe-payload '{"ping":1}' --q "a b" \\\n    --x 'v="{{to}}"'`)).toEqual(['lattice', 'rollout', 'actor', 'M', '--probe-payload', '{"ping":1}', '--q', 'a b', '--x', 'v="{{to}}"'])
+    expect(words(`lattice rollout actor M --probe-payload '{"ping":1}' --q "a b" \\\n    --x 'v="{{to}}"'`)).toEqual([
+      'lattice',
+      'rollout',
+      'actor',
+      'M',
+      '--probe-payload',
+      '{"ping":1}',
+      '--q',
+      'a b',
+      '--x',
+      'v="{{to}}"',
+    ])
   })
 })

@@ -11,7 +11,10 @@ const a2 = encodePublicKey('module', randomBytes(32))
 describe('rollouts in a spec', () => {
   const id = 'MACAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAI3OQ'
   it('parse with defaults, pauses and gates', () => {
-    const spec = parseSpec(`rollouts:\n  - actor: ${id}\n    from: "1.0.0"\n    to: "1.1.0"\n    steps: [10, pause, 100]\n    interval: 1m\n    gates:\n      probe: { payload: "{}", maxP95Ms: 50 }\n      command: ./check.sh\n`, 'r.yaml')
+    const spec = parseSpec(
+      `rollouts:\n  - actor: ${id}\n    from: "1.0.0"\n    to: "1.1.0"\n    steps: [10, pause, 100]\n    interval: 1m\n    gates:\n      probe: { payload: "{}", maxP95Ms: 50 }\n      command: ./check.sh\n`,
+      'r.yaml',
+    )
     expect(spec.rollouts).toEqual([
       {
         entity: { kind: 'actor', id },
@@ -20,16 +23,41 @@ describe('rollouts in a spec', () => {
         steps: [10, 'pause', 100],
         intervalMs: 60_000,
         gateCmd: './check.sh',
-        probe: { payload: '{}', count: 20, timeoutMs: 2000, maxErrorRate: 1, maxP95Ms: 50, errorMargin: 1, latencyMarginMs: 20 },
+        probe: {
+          payload: '{}',
+          count: 20,
+          timeoutMs: 2000,
+          maxErrorRate: 1,
+          maxP95Ms: 50,
+          errorMargin: 1,
+          latencyMarginMs: 20,
+        },
       },
     ])
-    expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n`, 'r.yaml').rollouts[0]).toMatchObject({ steps: [10, 25, 50, 100], intervalMs: 30_000 })
+    expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n`, 'r.yaml').rollouts[0]).toMatchObject({
+      steps: [10, 25, 50, 100],
+      intervalMs: 30_000,
+    })
   })
   it('take analysis settings by their camelCase names; `analysis: off`; bad values located', () => {
-    const spec = parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      mode: dry-run\n      minCalls: 100\n      latencyTolerance: 5ms\n      critical: [error-rate]\n`, 'r.yaml')
-    expect(spec.rollouts[0].analysis).toMatchObject({ mode: 'dry-run', thresholds: { minCalls: 100, latencyTolerance: { ms: 5 }, critical: ['error-rate'] }, failureLimit: 0 })
-    expect(parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis: off\n`, 'r.yaml').rollouts[0].analysis?.mode).toBe('off')
-    expect(problems(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      minCalls: 10\n      latencyTolerance: fast\n      colour: red\n`).map((p) => `${p.line}:${p.code}:${p.message}`)).toEqual([
+    const spec = parseSpec(
+      `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      mode: dry-run\n      minCalls: 100\n      latencyTolerance: 5ms\n      critical: [error-rate]\n`,
+      'r.yaml',
+    )
+    expect(spec.rollouts[0].analysis).toMatchObject({
+      mode: 'dry-run',
+      thresholds: { minCalls: 100, latencyTolerance: { ms: 5 }, critical: ['error-rate'] },
+      failureLimit: 0,
+    })
+    expect(
+      parseSpec(`rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis: off\n`, 'r.yaml').rollouts[0]
+        .analysis?.mode,
+    ).toBe('off')
+    expect(
+      problems(
+        `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      minCalls: 10\n      latencyTolerance: fast\n      colour: red\n`,
+      ).map((p) => `${p.line}:${p.code}:${p.message}`),
+    ).toEqual([
       '7:INVALID_ROLLOUT:analysis.latencyTolerance "fast" is neither a percent nor milliseconds.',
       '8:UNKNOWN_KEY:Unknown key "colour" in analysis.',
     ])
@@ -42,7 +70,14 @@ describe('rollouts in a spec', () => {
     } catch (e) {
       problems = ((e as LatticeError).details?.problems as SpecProblem[]) ?? []
     }
-    expect(problems.map((p) => `${p.line}:${p.code}`)).toEqual(['2:INVALID_ROLLOUT', '5:DUPLICATE_ENTITY', '5:MISSING_KEY', '8:INVALID_DURATION', '9:MISSING_KEY', '9:UNKNOWN_KEY'])
+    expect(problems.map((p) => `${p.line}:${p.code}`)).toEqual([
+      '2:INVALID_ROLLOUT',
+      '5:DUPLICATE_ENTITY',
+      '5:MISSING_KEY',
+      '8:INVALID_DURATION',
+      '9:MISSING_KEY',
+      '9:UNKNOWN_KEY',
+    ])
   })
 })
 
@@ -55,7 +90,14 @@ describe('webhook and Prometheus gates, and notify, in a spec', () => {
         { url: 'https://ci.example/gate', timeoutMs: 10_000 },
         { url: 'http://h:8080/x', timeoutMs: 3000 },
       ],
-      prometheus: { url: 'http://prom:9090', query: 'sum(rate(errors{v="{{to}}"}[1m]))', condition: '< 0.05', count: 1, intervalMs: 10_000, failureLimit: 0 },
+      prometheus: {
+        url: 'http://prom:9090',
+        query: 'sum(rate(errors{v="{{to}}"}[1m]))',
+        condition: '< 0.05',
+        count: 1,
+        intervalMs: 10_000,
+        failureLimit: 0,
+      },
       notify: ['https://hooks.example/r'],
     })
   })
@@ -63,7 +105,7 @@ describe('webhook and Prometheus gates, and notify, in a spec', () => {
     const text = `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    gates:\n      webhook: ftp://x\n      prometheus: { url: "http://p", query: "up{x='{{nope}}'}", condition: "eval(1)", count: 0, colour: 1 }\n    notify: [https://u:p@h/x]\n  - actor: ${a2}\n    from: a\n    to: b\n    gates:\n      prometheus: { url: "http://p" }\n      webhook: { timeout: soon }\n`
     expect(problems(text).map((p) => `${p.line}:${p.code}:${p.message}`)).toEqual([
       '6:INVALID_ROLLOUT:webhook "ftp://x" is not an http or https URL (ftp).',
-      "7:INVALID_ROLLOUT:query has an unknown placeholder {{nope}}.",
+      '7:INVALID_ROLLOUT:query has an unknown placeholder {{nope}}.',
       '7:INVALID_ROLLOUT:condition "eval(1)" is not a condition.',
       '7:WRONG_TYPE:count must be a whole number from 1 up.',
       '7:UNKNOWN_KEY:Unknown key "colour" in prometheus.',

@@ -29,6 +29,7 @@ describe('durations', () => {
     expect(formatDuration(1500)).toBe('1.5s')
   })
   it('refuses the rest with the flag named', () => {
-    for (const bad of ['30', 's', '10 minutes', '0s', '-1s', '1d']) expect(() => parseDuration(bad, '--interval')).toThrow(/--interval|longer than 0/)
+    for (const bad of ['30', 's', '10 minutes', '0s', '-1s', '1d'])
+      expect(() => parseDuration(bad, '--interval')).toThrow(/--interval|longer than 0/)
   })
 })

@@ -23,14 +23,17 @@ describe('version token', () => {
     expect(versionToken('ü>*.')).not.toMatch(/[.*> =]/)
   })
   it('round-trips', () => {
-    for (const v of ['v1', '1.0.0', '2.0.0-rc.1+build.5', 'ü', 'a'.repeat(128)]) expect(versionFromToken(versionToken(v))).toBe(v)
+    for (const v of ['v1', '1.0.0', '2.0.0-rc.1+build.5', 'ü', 'a'.repeat(128)])
+      expect(versionFromToken(versionToken(v))).toBe(v)
   })
   it('is the same for a version written composed or decomposed (Unicode NFC)', () => {
     const composed = 'caf\u00e9-1'
     const decomposed = 'cafe\u0301-1'
     expect(composed).not.toBe(decomposed)
     expect(versionToken(decomposed)).toBe(versionToken(composed))
-    expect(versionedSubject('default', { kind: 'actor', id: 'MX' }, decomposed)).toBe(versionedSubject('default', { kind: 'actor', id: 'MX' }, composed))
+    expect(versionedSubject('default', { kind: 'actor', id: 'MX' }, decomposed)).toBe(
+      versionedSubject('default', { kind: 'actor', id: 'MX' }, composed),
+    )
     // The token reads back as the NFC name; a token of the decomposed bytes is not one of ours.
     expect(versionFromToken(versionToken(decomposed))).toBe(composed)
     expect(versionFromToken(Buffer.from(decomposed).toString('base64url'))).toBeUndefined()
@@ -82,25 +85,39 @@ describe('subjects', () => {
   it('builds and parses actor and provider subjects', () => {
     expect(unversionedSubject('default', { kind: 'actor', id: actor })).toBe(`wasmbus.rpc.default.${actor}`)
     expect(versionedSubject('default', { kind: 'actor', id: actor }, 'v2')).toBe(`wasmbus.rpc.default.${actor}.djI`)
-    expect(versionedSubject('lab', { kind: 'provider', id: provider, link: 'db' }, '0.4.0')).toBe(`wasmbus.rpc.lab.${provider}.db.MC40LjA`)
+    expect(versionedSubject('lab', { kind: 'provider', id: provider, link: 'db' }, '0.4.0')).toBe(
+      `wasmbus.rpc.lab.${provider}.db.MC40LjA`,
+    )
     expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${actor}`)).toEqual({ kind: 'actor', id: actor })
-    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({ kind: 'provider', id: provider, link: 'db' })
+    expect(parseUnversionedSubject('default', `wasmbus.rpc.default.${provider}.db`)).toEqual({
+      kind: 'provider',
+      id: provider,
+      link: 'db',
+    })
     expect(parseUnversionedSubject('default', `wasmbus.rpc.other.${actor}`)).toBeUndefined()
     expect(parseUnversionedSubject('default', 'orders.new')).toBeUndefined()
   })
   it('parses versioned subjects (what status counts as running instances)', () => {
-    expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}.djI`)).toEqual({ entity: { kind: 'actor', id: actor }, version: 'v2' })
-    expect(parseVersionedSubject('lab', `wasmbus.rpc.lab.${provider}.db.MC40LjA`)).toEqual({ entity: { kind: 'provider', id: provider, link: 'db' }, version: '0.4.0' })
+    expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}.djI`)).toEqual({
+      entity: { kind: 'actor', id: actor },
+      version: 'v2',
+    })
+    expect(parseVersionedSubject('lab', `wasmbus.rpc.lab.${provider}.db.MC40LjA`)).toEqual({
+      entity: { kind: 'provider', id: provider, link: 'db' },
+      version: '0.4.0',
+    })
     expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}._drop`)).toBeUndefined() // the fault subject
     expect(parseVersionedSubject('default', `wasmbus.rpc.default.${actor}`)).toBeUndefined()
     expect(parseVersionedSubject('default', 'wasmbus.rpc.default.MNOTAKEY.djI')).toBeUndefined()
   })
   it('validates single tokens', () => {
     expect(tokenProblem('default')).toBeUndefined()
-    for (const bad of ['', 'a.b', '*', '>', 'a b', 'a\tb', 'a\nb', 'a\rb', 'a\fb']) expect(tokenProblem(bad), JSON.stringify(bad)).toBeDefined()
+    for (const bad of ['', 'a.b', '*', '>', 'a b', 'a\tb', 'a\nb', 'a\rb', 'a\fb'])
+      expect(tokenProblem(bad), JSON.stringify(bad)).toBeDefined()
   })
   it('follows nats-server: "*" and ">" inside a token are literals', () => {
-    for (const ok of ['a*b', 'a>', '*a', '>>', 'x*', 'ü', '{{', '$', '$x', 'a{{b}}']) expect(tokenProblem(ok), ok).toBeUndefined()
+    for (const ok of ['a*b', 'a>', '*a', '>>', 'x*', 'ü', '{{', '$', '$x', 'a{{b}}'])
+      expect(tokenProblem(ok), ok).toBeUndefined()
     expect(tokenProblem('*')).toMatch(/wildcard "\*"/)
   })
   it('says where lattice is deliberately stricter than the server', () => {
@@ -111,10 +128,13 @@ describe('subjects', () => {
     expect(tokenProblem('a\uDC00')).toMatch(/not valid Unicode/)
   })
   it('refuses lattice and link names nats-server would read as a mapping function or wildcard reference', () => {
-    for (const fn of ['{{foo()}}', '{{wildcard(1)}}', '{{Partition(2)}}', '{{x}}']) expect(routeTokenProblem(fn), fn).toMatch(/as a mapping function/)
-    for (const ref of ['$1', '$0', '$+2', '$-1', '$12']) expect(routeTokenProblem(ref), ref).toMatch(/as a wildcard reference/)
+    for (const fn of ['{{foo()}}', '{{wildcard(1)}}', '{{Partition(2)}}', '{{x}}'])
+      expect(routeTokenProblem(fn), fn).toMatch(/as a mapping function/)
+    for (const ref of ['$1', '$0', '$+2', '$-1', '$12'])
+      expect(routeTokenProblem(ref), ref).toMatch(/as a wildcard reference/)
     // Not the server's forms: literals.
-    for (const ok of ['{{}}', '{{x}', 'a{{x}}', '$', '$a', '$1a', 'default']) expect(routeTokenProblem(ok), ok).toBeUndefined()
+    for (const ok of ['{{}}', '{{x}', 'a{{x}}', '$', '$a', '$1a', 'default'])
+      expect(routeTokenProblem(ok), ok).toBeUndefined()
     expect(routeTokenProblem('a.b')).toMatch(/contains "\."/)
   })
   it('cluster names follow the server: "." and wildcards are fine, spaces are not', () => {

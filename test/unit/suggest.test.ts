@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { editDistance, suggest } from '../../src/suggest.js'
 
-const NAMES = ['shift', 'shift actor', 'shift provider', 'status', 'state', 'state scale', 'dev', 'dev up', 'dev down', 'dev env', 'swap']
+const NAMES = [
+  'shift',
+  'shift actor',
+  'shift provider',
+  'status',
+  'state',
+  'state scale',
+  'dev',
+  'dev up',
+  'dev down',
+  'dev env',
+  'swap',
+]
 
 describe('suggest', () => {
   it('counts a swap of neighbouring letters as one edit', () => {

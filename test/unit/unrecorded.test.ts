@@ -5,14 +5,38 @@ import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Mappings } from '../../src/plan/routes.js'
 import { localStateDir } from '../../src/state/machine-files.js'
-import { type SavedPush, type UnrecordedPush, listUnrecorded, planReplay, replayedRecord, saveUnrecorded } from '../../src/state/unrecorded.js'
+import {
+  type SavedPush,
+  type UnrecordedPush,
+  listUnrecorded,
+  planReplay,
+  replayedRecord,
+  saveUnrecorded,
+} from '../../src/state/unrecorded.js'
 
 const ACCOUNT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ2345'
-const m = (v2: number): Mappings => ({ 'wasmbus.rpc.default.MA': [{ subject: 'wasmbus.rpc.default.MA.djE', weight: 100 - v2 }, { subject: 'wasmbus.rpc.default.MA.djI', weight: v2 }] })
+const m = (v2: number): Mappings => ({
+  'wasmbus.rpc.default.MA': [
+    { subject: 'wasmbus.rpc.default.MA.djE', weight: 100 - v2 },
+    { subject: 'wasmbus.rpc.default.MA.djI', weight: v2 },
+  ],
+})
 const who = { user: 'ops', host: 'laptop' }
 
 function push(from: number, to: number, time: string): UnrecordedPush {
-  return { account: ACCOUNT, reason: 'stream is offline', time, who, command: `lattice shift actor MA --to v2 --weight ${to} --without-state`, lattice: 'default', changes: [], before: m(from), mappings: m(to), jwtIat: 1, jwtHash: `hash-${to}` }
+  return {
+    account: ACCOUNT,
+    reason: 'stream is offline',
+    time,
+    who,
+    command: `lattice shift actor MA --to v2 --weight ${to} --without-state`,
+    lattice: 'default',
+    changes: [],
+    before: m(from),
+    mappings: m(to),
+    jwtIat: 1,
+    jwtHash: `hash-${to}`,
+  }
 }
 const saved = (...pushes: UnrecordedPush[]): SavedPush[] => pushes.map((p, i) => ({ file: `f${i}`, push: p }))
 const files = (xs: SavedPush[]) => xs.map((x) => x.file)
@@ -59,7 +83,16 @@ describe('planReplay', () => {
 
   it('the revision keeps the original time, who and command, and is marked', () => {
     const r = replayedRecord(a, 7, { user: 'ci', host: 'runner' })
-    expect(r).toMatchObject({ revision: 7, kind: 'change', time: a.time, who, command: a.command, mappings: m(20), pushedWithoutState: true, completedBy: { user: 'ci', host: 'runner' } })
+    expect(r).toMatchObject({
+      revision: 7,
+      kind: 'change',
+      time: a.time,
+      who,
+      command: a.command,
+      mappings: m(20),
+      pushedWithoutState: true,
+      completedBy: { user: 'ci', host: 'runner' },
+    })
   })
 })
 
@@ -81,7 +114,10 @@ describe('saved pushes on this machine', () => {
 
   it('are private, listed oldest first, and never hold a seed', () => {
     const seed = `SO${'A'.repeat(56)}`
-    const later = saveUnrecorded({ ...push(20, 30, '2026-01-01T00:00:02Z'), command: `lattice shift --signing-key ${seed}` })
+    const later = saveUnrecorded({
+      ...push(20, 30, '2026-01-01T00:00:02Z'),
+      command: `lattice shift --signing-key ${seed}`,
+    })
     const earlier = saveUnrecorded(push(10, 20, '2026-01-01T00:00:01Z'))
     expect(listUnrecorded(ACCOUNT).map((s) => s.file)).toEqual([earlier, later])
     expect(listUnrecorded('AOTHER')).toEqual([])

@@ -39,9 +39,31 @@ describe('weight 0 reads as 100%', () => {
   it('server rules count 0 and missing weights as 100 toward the total', () => {
     const rules = rulesFor('2.9.10')
     expect(mappingProblems({ [source]: [{ subject: v('v1'), weight: 0 }] }, rules)).toEqual([])
-    expect(mappingProblems({ [source]: [{ subject: v('v1'), weight: 0 }, { subject: v('v2'), weight: 10 }] }, rules)).toEqual([expect.stringContaining('add up to 110%')])
-    expect(mappingProblems({ [source]: [{ subject: v('v1') }, { subject: v('v2'), weight: 0 }] }, rules)).toEqual([expect.stringContaining('add up to 200%')])
-    expect(mappingProblems({ [source]: [{ subject: v('v1'), weight: 0, cluster: 'w' }, { subject: v('v2'), weight: 0, cluster: 'e' }] }, rulesFor('2.10.18'))).toEqual([])
+    expect(
+      mappingProblems(
+        {
+          [source]: [
+            { subject: v('v1'), weight: 0 },
+            { subject: v('v2'), weight: 10 },
+          ],
+        },
+        rules,
+      ),
+    ).toEqual([expect.stringContaining('add up to 110%')])
+    expect(mappingProblems({ [source]: [{ subject: v('v1') }, { subject: v('v2'), weight: 0 }] }, rules)).toEqual([
+      expect.stringContaining('add up to 200%'),
+    ])
+    expect(
+      mappingProblems(
+        {
+          [source]: [
+            { subject: v('v1'), weight: 0, cluster: 'w' },
+            { subject: v('v2'), weight: 0, cluster: 'e' },
+          ],
+        },
+        rulesFor('2.10.18'),
+      ),
+    ).toEqual([])
   })
 })
 
@@ -60,7 +82,11 @@ describe('lattice never writes a weight of 0', () => {
   })
 
   it('a route another tool wrote with weight 0 is read as 100% and rewritten without a 0', () => {
-    const claims = { iss: '', sub: '', nats: { type: 'account', mappings: { [source]: [{ subject: v('v1'), weight: 0 }] } } }
+    const claims = {
+      iss: '',
+      sub: '',
+      nats: { type: 'account', mappings: { [source]: [{ subject: v('v1'), weight: 0 }] } },
+    }
     const [route] = routesFromMappings(claims.nats.mappings, 'default')
     expect(route.weights).toEqual({ v1: 100 })
     const next = withRouteChanges(claims, 'default', [{ entity, weights: { v1: 70, v2: 30, v3: 0 } }])

@@ -39,7 +39,10 @@ describe('shiftWeights', () => {
       const weight = rnd(101)
       const from = rnd(2) === 0 ? undefined : `v${rnd(k + 2)}`
       const onlyTo = Object.keys(current).every((v) => v === to)
-      const fromOverfull = from !== undefined && from !== to && 100 - weight < sumWeights(Object.fromEntries(Object.entries(current).filter(([v]) => v !== to && v !== from)))
+      const fromOverfull =
+        from !== undefined &&
+        from !== to &&
+        100 - weight < sumWeights(Object.fromEntries(Object.entries(current).filter(([v]) => v !== to && v !== from)))
       if (from === to || (from === undefined && onlyTo && weight < 100) || fromOverfull) {
         const expected = from === undefined ? 'MISSING_FROM' : 'INVALID_SHIFT'
         expect(code(() => shiftWeights(current, { to, weight, from }))).toBe(expected)
@@ -54,8 +57,14 @@ describe('shiftWeights', () => {
   it('handles versions named like Object.prototype members', () => {
     for (const v of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       const w = shiftWeights({ v1: 100 }, { from: 'v1', to: v, weight: 30 })
-      expect(Object.entries(w)).toEqual([['v1', 70], [v, 30]])
-      expect(Object.entries(shiftWeights(w, { to: 'v1', weight: 50 }))).toEqual([['v1', 50], [v, 50]])
+      expect(Object.entries(w)).toEqual([
+        ['v1', 70],
+        [v, 30],
+      ])
+      expect(Object.entries(shiftWeights(w, { to: 'v1', weight: 50 }))).toEqual([
+        ['v1', 50],
+        [v, 50],
+      ])
     }
   })
   it('weight 0 removes a version', () => {
@@ -67,12 +76,18 @@ describe('shiftWeights', () => {
     expect(shiftWeights(undefined, { to: 'v2', weight: 100 })).toEqual({ v2: 100 })
   })
   it('with --from, other versions keep their weights', () => {
-    expect(shiftWeights({ v1: 50, v2: 30, v3: 20 }, { from: 'v1', to: 'v2', weight: 40 })).toEqual({ v1: 40, v2: 40, v3: 20 })
+    expect(shiftWeights({ v1: 50, v2: 30, v3: 20 }, { from: 'v1', to: 'v2', weight: 40 })).toEqual({
+      v1: 40,
+      v2: 40,
+      v3: 20,
+    })
   })
   it('refuses what cannot be done', () => {
     expect(code(() => shiftWeights(undefined, { to: 'v2', weight: 30 }))).toBe('MISSING_FROM')
     expect(code(() => shiftWeights({ v2: 100 }, { to: 'v2', weight: 30 }))).toBe('MISSING_FROM')
-    expect(code(() => shiftWeights({ v1: 50, v2: 30, v3: 20 }, { from: 'v1', to: 'v2', weight: 90 }))).toBe('INVALID_SHIFT')
+    expect(code(() => shiftWeights({ v1: 50, v2: 30, v3: 20 }, { from: 'v1', to: 'v2', weight: 90 }))).toBe(
+      'INVALID_SHIFT',
+    )
     expect(code(() => shiftWeights(undefined, { from: 'v1', to: 'v1', weight: 30 }))).toBe('INVALID_SHIFT')
     expect(code(() => shiftWeights(undefined, { from: 'v1', to: 'v2', weight: 101 }))).toBe('INVALID_WEIGHT')
   })
@@ -80,5 +95,7 @@ describe('shiftWeights', () => {
 
 describe('parseWeight', () => {
   it.each(['0', '30', '100', ' 7 '])('accepts %s', (w) => expect(parseWeight(w)).toBe(Number(w)))
-  it.each(['-1', '101', '30.5', 'abc', '', '1e2', '0x10'])('rejects %s', (w) => expect(code(() => parseWeight(w))).toBe('INVALID_WEIGHT'))
+  it.each(['-1', '101', '30.5', 'abc', '', '1e2', '0x10'])('rejects %s', (w) =>
+    expect(code(() => parseWeight(w))).toBe('INVALID_WEIGHT'),
+  )
 })

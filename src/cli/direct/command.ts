@@ -45,7 +45,11 @@ export abstract class Command {
   static enableJsonFlag = false
 
   /** oclif's Command.run: `config` is oclif's when oclif calls it, bin/run.js's otherwise. */
-  static async run(this: new (argv: string[], config: DirectConfig) => Command, argv: string[], config: DirectConfig): Promise<unknown> {
+  static async run(
+    this: new (argv: string[], config: DirectConfig) => Command,
+    argv: string[],
+    config: DirectConfig,
+  ): Promise<unknown> {
     return new this(argv, config)._run()
   }
 
@@ -81,7 +85,9 @@ export abstract class Command {
     }
     if (result && this.jsonEnabled()) this.logJson(this.toSuccessJson(result))
     if (!this.parsed && ['development', 'test'].includes(process.env.NODE_ENV ?? '')) {
-      process.emitWarning(`Command ${this.id} did not parse its arguments. Did you forget to call 'this.parse'?`, { code: 'UnparsedCommand' })
+      process.emitWarning(`Command ${this.id} did not parse its arguments. Did you forget to call 'this.parse'?`, {
+        code: 'UnparsedCommand',
+      })
     }
     return result
   }

@@ -35,13 +35,19 @@ export function loadDirect(file: string, produce?: (file: string, script: Script
       cachedData = readFileSync(`${file}.v8cache`)
     } catch {}
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData })
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+  })
   cacheUse.push([file, cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted'])
   const mod = { exports: {} }
   loaded.set(file, mod)
   const dir = dirname(file)
   const fileRequire = createRequire(file)
-  const requireHere = Object.assign((id: string) => (id.startsWith('./vendor.') ? loadDirect(join(dir, id), produce) : fileRequire(id)), { cache: fileRequire.cache, main: fileRequire.main, resolve: fileRequire.resolve })
+  const requireHere = Object.assign(
+    (id: string) => (id.startsWith('./vendor.') ? loadDirect(join(dir, id), produce) : fileRequire(id)),
+    { cache: fileRequire.cache, main: fileRequire.main, resolve: fileRequire.resolve },
+  )
   try {
     script.runInThisContext({ displayErrors: true }).call(mod.exports, mod.exports, requireHere, mod, file, dir)
   } catch (err) {

@@ -13,7 +13,23 @@ declare global {
   }
 }
 
-const stats: PageStats = { frames: 0, framesReceived: 0, lastFrameT: 0, lastApplyMs: 0, maxApplyMs: 0, lastLagMs: 0, chartsCreated: 0, chartsLive: 0, connects: 0, recentApplyMs: [], recentLagMs: [], recentRedrawMs: [], recentRedrawn: [], backfillMs: 0, draws: 0 }
+const stats: PageStats = {
+  frames: 0,
+  framesReceived: 0,
+  lastFrameT: 0,
+  lastApplyMs: 0,
+  maxApplyMs: 0,
+  lastLagMs: 0,
+  chartsCreated: 0,
+  chartsLive: 0,
+  connects: 0,
+  recentApplyMs: [],
+  recentLagMs: [],
+  recentRedrawMs: [],
+  recentRedrawn: [],
+  backfillMs: 0,
+  draws: 0,
+}
 window.__latticeDashboard = stats
 
 // The token comes in the URL lattice printed; keep it for this tab only and take it out of the
@@ -61,7 +77,12 @@ function connState(state: typeof conn, text: string): void {
 
 /** What the entity list says while it is empty. */
 function emptyNote(): void {
-  const text = conn === 'disconnected' ? "Connection to lattice dashboard's server lost; retrying…" : dataArrived ? 'No routed entity yet.' : 'connecting…'
+  const text =
+    conn === 'disconnected'
+      ? "Connection to lattice dashboard's server lost; retrying…"
+      : dataArrived
+        ? 'No routed entity yet.'
+        : 'connecting…'
   setText(byId('entities-empty'), text)
 }
 
@@ -118,7 +139,8 @@ async function explain(): Promise<void> {
   try {
     const res = await fetch(`/api/snapshot?token=${encodeURIComponent(token)}`)
     if (res.status === 403) {
-      connError = 'The dashboard refused this page\'s token: open the URL that `lattice dashboard` printed (it changes with every run).'
+      connError =
+        "The dashboard refused this page's token: open the URL that `lattice dashboard` printed (it changes with every run)."
       banner()
     }
   } catch {

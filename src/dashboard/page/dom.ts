@@ -1,6 +1,10 @@
 // Small DOM helpers for the page (no framework: the page is a handful of lists that change in place).
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') e.className = v
@@ -25,7 +29,8 @@ export function setAttr(e: Element, name: string, value: string): void {
   if (e.getAttribute(name) !== value) e.setAttribute(name, value)
 }
 
-export const pct = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined ? '–' : `${n.toFixed(digits)}%`)
+export const pct = (n: number | null | undefined, digits = 1): string =>
+  n === null || n === undefined ? '–' : `${n.toFixed(digits)}%`
 
 /** "ABCDEFGH…WXYZ" for a long public key: enough to tell accounts apart. */
 export const shortKey = (k: string): string => (k.length > 16 ? `${k.slice(0, 8)}…${k.slice(-4)}` : k)

@@ -24,17 +24,20 @@ export class Entities {
 
   constructor() {
     // Charts for cards within ~one screen of the viewport; others are destroyed (their data stays).
-    this.observer = new IntersectionObserver((entries) => {
-      for (const e of entries) {
-        const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
-        if (!ent) continue
-        ent.visible = e.isIntersecting
-        if (ent.visible) {
-          if (ent.textStale && ent.frame) this.updateCard(ent)
-          this.createCharts(ent)
-        } else this.destroyCharts(ent)
-      }
-    }, { rootMargin: '400px 0px' })
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          const ent = this.map.get((e.target as HTMLElement).dataset.entity ?? '')
+          if (!ent) continue
+          ent.visible = e.isIntersecting
+          if (ent.visible) {
+            if (ent.textStale && ent.frame) this.updateCard(ent)
+            this.createCharts(ent)
+          } else this.destroyCharts(ent)
+        }
+      },
+      { rootMargin: '400px 0px' },
+    )
     // Redrawing costs most of an update: only charts actually on screen are redrawn each frame;
     // the others (near the screen, ready for scrolling) catch up when they come into view.
     this.screen = new IntersectionObserver((entries) => {
@@ -70,13 +73,20 @@ export class Entities {
     for (const [key, versions] of Object.entries(b.series)) {
       const ent = this.entity(key)
       for (const [v, s] of Object.entries(versions)) {
-        const fit = (a: (number | null)[] | undefined, f = (x: number) => x) => Array.from({ length: n }, (_, i) => (a?.[i] === null || a?.[i] === undefined ? null : f(a[i] as number)))
-        ent.series.set(v, { weight: fit(s.weight), observed: fit(s.observed), errorPct: fit(s.errorRate, (x) => x * 100), p95Ms: fit(s.p95Ms) })
+        const fit = (a: (number | null)[] | undefined, f = (x: number) => x) =>
+          Array.from({ length: n }, (_, i) => (a?.[i] === null || a?.[i] === undefined ? null : f(a[i] as number)))
+        ent.series.set(v, {
+          weight: fit(s.weight),
+          observed: fit(s.observed),
+          errorPct: fit(s.errorRate, (x) => x * 100),
+          p95Ms: fit(s.p95Ms),
+        })
         if (s.errorRate || s.p95Ms) ent.hasMetrics = true
       }
     }
     for (const ent of this.map.values()) {
-      for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) while (a.length < n) a.push(null)
+      for (const s of ent.series.values())
+        for (const a of Object.values(s) as (number | null)[][]) while (a.length < n) a.push(null)
       this.rebuildCharts(ent)
     }
   }
@@ -98,7 +108,8 @@ export class Entities {
         s.p95Ms.push(vf.p95Ms ?? null)
         if (vf.errorRate !== undefined || vf.p95Ms !== undefined) ent.hasMetrics = true
       }
-      for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) if (a.length < n) a.push(null)
+      for (const s of ent.series.values())
+        for (const a of Object.values(s) as (number | null)[][]) if (a.length < n) a.push(null)
     }
     // An entity no longer in the frames is no longer routed.
     for (const [key, ent] of this.map) if (!seen.has(key)) this.remove(ent)
@@ -124,7 +135,8 @@ export class Entities {
     // Cut a tenth of the window at a time: each cut moves every array's points once.
     if (cut < Math.max(30, this.t.length / 10)) return
     this.t.splice(0, cut)
-    for (const ent of this.map.values()) for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) a.splice(0, cut)
+    for (const ent of this.map.values())
+      for (const s of ent.series.values()) for (const a of Object.values(s) as (number | null)[][]) a.splice(0, cut)
   }
 
   /** Updates the cards' text and attributes, and redraws the charts on screen. */
@@ -144,7 +156,10 @@ export class Entities {
       if (ent.charts.length && ent.onScreen) this.redraw(ent)
       else ent.stale = true
     }
-    setText(byId('entity-count'), this.map.size ? `(${shown === this.map.size ? this.map.size : `${shown} of ${this.map.size}`})` : '')
+    setText(
+      byId('entity-count'),
+      this.map.size ? `(${shown === this.map.size ? this.map.size : `${shown} of ${this.map.size}`})` : '',
+    )
     byId('entities-empty').hidden = this.map.size > 0
   }
 
@@ -155,7 +170,18 @@ export class Entities {
   private entity(key: string): Entity {
     let ent = this.map.get(key)
     if (!ent) {
-      ent = { key, series: new Map(), builtFor: '', hasMetrics: false, visible: false, onScreen: false, stale: false, textStale: true, rows: new Map(), charts: [] }
+      ent = {
+        key,
+        series: new Map(),
+        builtFor: '',
+        hasMetrics: false,
+        visible: false,
+        onScreen: false,
+        stale: false,
+        textStale: true,
+        rows: new Map(),
+        charts: [],
+      }
       this.map.set(key, ent)
     }
     return ent
@@ -174,7 +200,8 @@ export class Entities {
   private applyFilter(ent: Entity): void {
     if (!ent.card) return
     const f = this.filter
-    ent.card.hidden = f !== '' && !ent.key.toLowerCase().includes(f) && !(ent.frame?.label ?? '').toLowerCase().includes(f)
+    ent.card.hidden =
+      f !== '' && !ent.key.toLowerCase().includes(f) && !(ent.frame?.label ?? '').toLowerCase().includes(f)
   }
 
   private createCard(ent: Entity): void {
@@ -203,7 +230,15 @@ export class Entities {
     if (ent.charts.length || !ent.card || !ent.frame || ent.card.hidden) return
     const main = ent.card.querySelector<HTMLElement>('.chart-main')
     if (!main) return
-    ent.charts = entityCharts({ card: ent.card, main, t: this.t, windowS: this.windowS, versions: ent.frame.versions.map((v) => v.version), hasMetrics: ent.hasMetrics, seriesOf: (v) => this.seriesOf(ent, v) })
+    ent.charts = entityCharts({
+      card: ent.card,
+      main,
+      t: this.t,
+      windowS: this.windowS,
+      versions: ent.frame.versions.map((v) => v.version),
+      hasMetrics: ent.hasMetrics,
+      seriesOf: (v) => this.seriesOf(ent, v),
+    })
     this.chartsCreated += ent.charts.length
   }
 

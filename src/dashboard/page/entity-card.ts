@@ -30,15 +30,60 @@ export interface Entity {
 
 /** The card's static part (title, version table, chart boxes) for the versions of `f`; the rows by version. */
 export function cardContent(f: EntityFrame, hasMetrics: boolean): { parts: Node[]; rows: Map<string, HTMLElement> } {
-  const head = el('div', { class: 'card-head' }, el('h3', {}, f.label), el('span', { class: 'badge' }, f.scheme), el('span', { class: 'muted observed-by' }), el('span', { class: 'badge warn drop', hidden: '' }))
+  const head = el(
+    'div',
+    { class: 'card-head' },
+    el('h3', {}, f.label),
+    el('span', { class: 'badge' }, f.scheme),
+    el('span', { class: 'muted observed-by' }),
+    el('span', { class: 'badge warn drop', hidden: '' }),
+  )
   const rows = f.versions.map((v) =>
-    el('tr', { 'data-version': v.version }, el('td', {}, el('span', { class: 'swatch' }), v.version), el('td', { class: 'weight' }), el('td', { class: 'observed' }), el('td', { class: 'rate' }), el('td', { class: 'instances' })),
+    el(
+      'tr',
+      { 'data-version': v.version },
+      el('td', {}, el('span', { class: 'swatch' }), v.version),
+      el('td', { class: 'weight' }),
+      el('td', { class: 'observed' }),
+      el('td', { class: 'rate' }),
+      el('td', { class: 'instances' }),
+    ),
   )
   rows.forEach((r, i) => ((r.querySelector('.swatch') as HTMLElement).style.background = colour(i)))
-  const table = el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, el('th', {}, 'version'), el('th', {}, 'set weight'), el('th', {}, 'observed'), el('th', {}, 'calls/s'), el('th', {}, 'instances'))), el('tbody', {}, ...rows))
+  const table = el(
+    'table',
+    { class: 'versions' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', {}, 'version'),
+        el('th', {}, 'set weight'),
+        el('th', {}, 'observed'),
+        el('th', {}, 'calls/s'),
+        el('th', {}, 'instances'),
+      ),
+    ),
+    el('tbody', {}, ...rows),
+  )
   const main = el('div', { class: 'chart-main' })
-  const parts: Node[] = [head, table, el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'), main]
-  if (hasMetrics) parts.push(el('div', { class: 'chart-small-row' }, el('div', {}, el('p', { class: 'chart-title' }, 'error %'), el('div', { class: 'chart-err' })), el('div', {}, el('p', { class: 'chart-title' }, 'p95 ms'), el('div', { class: 'chart-p95' }))))
+  const parts: Node[] = [
+    head,
+    table,
+    el('p', { class: 'chart-title' }, 'observed % (solid) and set weight (dashed) per version, last 15 minutes'),
+    main,
+  ]
+  if (hasMetrics)
+    parts.push(
+      el(
+        'div',
+        { class: 'chart-small-row' },
+        el('div', {}, el('p', { class: 'chart-title' }, 'error %'), el('div', { class: 'chart-err' })),
+        el('div', {}, el('p', { class: 'chart-title' }, 'p95 ms'), el('div', { class: 'chart-p95' })),
+      ),
+    )
   return { parts, rows: new Map(f.versions.map((v, i) => [v.version, rows[i]])) }
 }
 
@@ -70,7 +115,8 @@ export function chartEnds(main: uPlot, f: EntityFrame): Record<string, number | 
 }
 
 /** What the card's layout depends on: its versions, and whether it has the metrics charts. */
-export const layoutOf = (ent: Entity): string => `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`
+export const layoutOf = (ent: Entity): string =>
+  `${ent.frame?.versions.map((v) => v.version).join('\n')}|${ent.hasMetrics}`
 
 function updateRow(row: Element, v: VersionFrame): void {
   setAttr(row, 'data-weight', String(v.weight))

@@ -1,5 +1,14 @@
 // The Rollouts, History and Servers sections, and the actions their buttons send.
-import type { ActionAnswer, AnalysisView, DashboardActions, Frame, HistoryEvent, RolloutView, RolloutsEvent, ServersEvent } from '../model.js'
+import type {
+  ActionAnswer,
+  AnalysisView,
+  DashboardActions,
+  Frame,
+  HistoryEvent,
+  RolloutView,
+  RolloutsEvent,
+  ServersEvent,
+} from '../model.js'
 import { byId, el, localTime, pct, setText } from './dom.js'
 
 export interface Ctx {
@@ -8,9 +17,17 @@ export interface Ctx {
 }
 
 /** POSTs an action with the token header; answers the server's ActionAnswer (or one made from a network error). */
-export async function act<P extends keyof DashboardActions>(ctx: Ctx, path: P, body: DashboardActions[P]): Promise<ActionAnswer> {
+export async function act<P extends keyof DashboardActions>(
+  ctx: Ctx,
+  path: P,
+  body: DashboardActions[P],
+): Promise<ActionAnswer> {
   try {
-    const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': ctx.token() }, body: JSON.stringify(body) })
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Lattice-Token': ctx.token() },
+      body: JSON.stringify(body),
+    })
     const text = await res.text()
     try {
       return JSON.parse(text) as ActionAnswer
@@ -18,12 +35,22 @@ export async function act<P extends keyof DashboardActions>(ctx: Ctx, path: P, b
       return { ok: false, error: { code: `HTTP_${res.status}`, message: text.trim() || res.statusText } }
     }
   } catch (e) {
-    return { ok: false, error: { code: 'NETWORK', message: `the dashboard's server could not be reached: ${(e as Error).message}` } }
+    return {
+      ok: false,
+      error: { code: 'NETWORK', message: `the dashboard's server could not be reached: ${(e as Error).message}` },
+    }
   }
 }
 
 /** A button that asks, sends, and shows the answer next to it. */
-function actionButton(ctx: Ctx, kind: string, label: string, question: string, send: () => Promise<ActionAnswer>, answerBox: HTMLElement): HTMLButtonElement {
+function actionButton(
+  ctx: Ctx,
+  kind: string,
+  label: string,
+  question: string,
+  send: () => Promise<ActionAnswer>,
+  answerBox: HTMLElement,
+): HTMLButtonElement {
   const b = el('button', { type: 'button', 'data-action': kind }, label)
   b.addEventListener('click', async () => {
     if (ctx.readOnly() || !confirm(question)) return
@@ -60,7 +87,12 @@ export function renderRollouts(ctx: Ctx, ev: RolloutsEvent): void {
 function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
   let answer = rolloutAnswers.get(r.key)
   if (!answer) rolloutAnswers.set(r.key, (answer = el('span', { class: 'answer' })))
-  const bar = el('div', { class: 'bar', title: `set ${r.setWeight}% / observed ${pct(r.observedWeight)}` }, el('span', { class: 'set' }), el('span', { class: 'observed' }))
+  const bar = el(
+    'div',
+    { class: 'bar', title: `set ${r.setWeight}% / observed ${pct(r.observedWeight)}` },
+    el('span', { class: 'set' }),
+    el('span', { class: 'observed' }),
+  )
   ;(bar.children[0] as HTMLElement).style.width = `${r.setWeight}%`
   ;(bar.children[1] as HTMLElement).style.width = `${r.observedWeight ?? 0}%`
   const buttons: HTMLElement[] = []
@@ -68,20 +100,63 @@ function rolloutCard(ctx: Ctx, r: RolloutView): HTMLElement {
   if (r.phase === 'running' || r.phase === 'paused') liveLines.set(r.key, { to: r.to, line: live })
   // Read-only: the rollout is shown, with no button (the server refuses them anyway).
   if (ctx.readOnly()) r = { ...r, canPromote: false, canAbort: false }
-  if (r.canPromote) buttons.push(actionButton(ctx, 'promote', 'Promote', `Promote ${r.label} to ${r.to} now (skip the remaining steps)?`, () => act(ctx, '/api/rollout/promote', { entity: r.entity }), answer))
-  if (r.canAbort) buttons.push(actionButton(ctx, 'abort', 'Abort', `Abort the rollout of ${r.label} and restore ${r.from}?`, () => act(ctx, '/api/rollout/abort', { entity: r.entity }), answer))
+  if (r.canPromote)
+    buttons.push(
+      actionButton(
+        ctx,
+        'promote',
+        'Promote',
+        `Promote ${r.label} to ${r.to} now (skip the remaining steps)?`,
+        () => act(ctx, '/api/rollout/promote', { entity: r.entity }),
+        answer,
+      ),
+    )
+  if (r.canAbort)
+    buttons.push(
+      actionButton(
+        ctx,
+        'abort',
+        'Abort',
+        `Abort the rollout of ${r.label} and restore ${r.from}?`,
+        () => act(ctx, '/api/rollout/abort', { entity: r.entity }),
+        answer,
+      ),
+    )
   return el(
     'article',
     { class: 'card rollout', 'data-rollout': r.key, 'data-phase': r.phase },
-    el('div', { class: 'card-head' }, el('h3', {}, r.label), el('span', { class: 'phase' }, r.phase), el('span', { class: 'muted' }, `step ${r.step} of ${r.steps}`), el('span', { class: 'muted' }, `${r.from} → ${r.to}`)),
+    el(
+      'div',
+      { class: 'card-head' },
+      el('h3', {}, r.label),
+      el('span', { class: 'phase' }, r.phase),
+      el('span', { class: 'muted' }, `step ${r.step} of ${r.steps}`),
+      el('span', { class: 'muted' }, `${r.from} → ${r.to}`),
+    ),
     // The record's observed figure is the share over a step's wait: it is cleared when a step begins.
-    el('div', { class: 'muted' }, `${r.to}: set ${pct(r.setWeight, 0)}${r.observedWeight === undefined ? '' : `, ${pct(r.observedWeight)} observed over the step${r.observedBy ? ` (by ${r.observedBy})` : ''}`}`),
+    el(
+      'div',
+      { class: 'muted' },
+      `${r.to}: set ${pct(r.setWeight, 0)}${r.observedWeight === undefined ? '' : `, ${pct(r.observedWeight)} observed over the step${r.observedBy ? ` (by ${r.observedBy})` : ''}`}`,
+    ),
     live,
     bar,
-    ...(r.gates.length ? [el('ul', { class: 'gates' }, ...r.gates.map((g) => el('li', { class: g.pass ? 'pass' : 'fail' }, `${g.gate}: ${g.detail}`)))] : []),
+    ...(r.gates.length
+      ? [
+          el(
+            'ul',
+            { class: 'gates' },
+            ...r.gates.map((g) => el('li', { class: g.pass ? 'pass' : 'fail' }, `${g.gate}: ${g.detail}`)),
+          ),
+        ]
+      : []),
     analysisBlock(r.analysis),
     ...(r.message ? [el('p', {}, r.message)] : []),
-    el('ul', { class: 'events muted' }, ...r.events.slice(-5).map((e) => el('li', {}, `${localTime(e.time)}  ${e.text}`))),
+    el(
+      'ul',
+      { class: 'events muted' },
+      ...r.events.slice(-5).map((e) => el('li', {}, `${localTime(e.time)}  ${e.text}`)),
+    ),
     el('div', { class: 'muted' }, `started by ${r.who} at ${localTime(r.startedAt)}`),
     el('div', { class: 'actions' }, ...buttons, answer),
   )
@@ -94,8 +169,15 @@ function analysisBlock(a: AnalysisView): HTMLElement {
   if (j) {
     parts.push(
       el('div', {}, j.head),
-      el('table', { class: 'versions' }, el('thead', {}, el('tr', {}, ...j.columns.map((c) => el('th', {}, c.toLowerCase())))), el('tbody', {}, ...j.rows.map((row) => el('tr', {}, ...row.map((c) => el('td', {}, c)))))),
-      ...j.verdicts.map((v) => el('div', { class: v.startsWith('PASS') ? 'pass' : v.startsWith('FAIL') ? 'fail' : '' }, v)),
+      el(
+        'table',
+        { class: 'versions' },
+        el('thead', {}, el('tr', {}, ...j.columns.map((c) => el('th', {}, c.toLowerCase())))),
+        el('tbody', {}, ...j.rows.map((row) => el('tr', {}, ...row.map((c) => el('td', {}, c))))),
+      ),
+      ...j.verdicts.map((v) =>
+        el('div', { class: v.startsWith('PASS') ? 'pass' : v.startsWith('FAIL') ? 'fail' : '' }, v),
+      ),
     )
   }
   return el('div', { class: 'analysis' }, ...parts)
@@ -116,20 +198,53 @@ export function renderHistory(ctx: Ctx, ev: HistoryEvent): void {
       const cell = el('td', {})
       if (r.canRollBack && !ctx.readOnly()) {
         const answer = el('span', { class: 'answer' })
-        cell.append(actionButton(ctx, 'rollback', 'Roll back to here', `Roll back every route to revision ${r.revision}?`, () => act(ctx, '/api/rollback', { revision: r.revision }), answer), ' ', answer)
+        cell.append(
+          actionButton(
+            ctx,
+            'rollback',
+            'Roll back to here',
+            `Roll back every route to revision ${r.revision}?`,
+            () => act(ctx, '/api/rollback', { revision: r.revision }),
+            answer,
+          ),
+          ' ',
+          answer,
+        )
       }
-      return el('tr', { 'data-revision': String(r.revision) }, el('td', {}, String(r.revision)), el('td', {}, localTime(r.time)), el('td', {}, r.who), el('td', { class: 'mono' }, r.command), el('td', { class: 'mono' }, ...r.changes.flatMap((c, i) => (i ? [el('br'), c] : [c]))), cell)
+      return el(
+        'tr',
+        { 'data-revision': String(r.revision) },
+        el('td', {}, String(r.revision)),
+        el('td', {}, localTime(r.time)),
+        el('td', {}, r.who),
+        el('td', { class: 'mono' }, r.command),
+        el('td', { class: 'mono' }, ...r.changes.flatMap((c, i) => (i ? [el('br'), c] : [c]))),
+        cell,
+      )
     }),
   )
 }
 
-const yesNo = (b: boolean | null): Node => (b === null ? document.createTextNode('–') : el('span', { class: b ? 'yes' : 'no' }, b ? 'yes' : 'no'))
+const yesNo = (b: boolean | null): Node =>
+  b === null ? document.createTextNode('–') : el('span', { class: b ? 'yes' : 'no' }, b ? 'yes' : 'no')
 
 export function renderServers(ev: ServersEvent): void {
   const lines = [...ev.warnings]
-  if (ev.storedCopies) lines.push(`stored JWT copies: ${ev.storedCopies.latest} of ${ev.storedCopies.total} have the latest`)
+  if (ev.storedCopies)
+    lines.push(`stored JWT copies: ${ev.storedCopies.latest} of ${ev.storedCopies.total} have the latest`)
   note('servers-note', lines.join('\n') || undefined)
   byId('server-rows').replaceChildren(
-    ...ev.servers.map((s) => el('tr', { 'data-server': s.name }, el('td', {}, s.name), el('td', {}, s.cluster ?? '–'), el('td', {}, s.version), el('td', {}, s.account), el('td', {}, yesNo(s.latest)), el('td', {}, yesNo(s.installed)))),
+    ...ev.servers.map((s) =>
+      el(
+        'tr',
+        { 'data-server': s.name },
+        el('td', {}, s.name),
+        el('td', {}, s.cluster ?? '–'),
+        el('td', {}, s.version),
+        el('td', {}, s.account),
+        el('td', {}, yesNo(s.latest)),
+        el('td', {}, yesNo(s.installed)),
+      ),
+    ),
   )
 }

@@ -112,11 +112,15 @@ export function recordablePlan(plan: RolloutPlan): RolloutPlan {
 /** Check a plan before anything is contacted. */
 export function validatePlan(plan: RolloutPlan): void {
   const bad = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
-  if (plan.from === plan.to) throw bad(`--from and --to are both "${plan.to}".`, 'Name the stable version and the new one.')
+  if (plan.from === plan.to)
+    throw bad(`--from and --to are both "${plan.to}".`, 'Name the stable version and the new one.')
   const weights = plan.steps.filter((s): s is number => s !== 'pause')
   if (weights.length === 0) throw bad('The rollout has no steps.', 'Give steps such as 10,25,50,100.')
-  for (let i = 1; i < weights.length; i++) if (weights[i] <= weights[i - 1]) throw bad(`Steps must increase: ${weights[i]} after ${weights[i - 1]}.`, 'For example 10,25,50,100.')
-  if (weights.some((w) => w < 1 || w > 100 || !Number.isInteger(w))) throw bad('Each step is a whole percent from 1 to 100.', 'For example 10,25,50,100.')
+  for (let i = 1; i < weights.length; i++)
+    if (weights[i] <= weights[i - 1])
+      throw bad(`Steps must increase: ${weights[i]} after ${weights[i - 1]}.`, 'For example 10,25,50,100.')
+  if (weights.some((w) => w < 1 || w > 100 || !Number.isInteger(w)))
+    throw bad('Each step is a whole percent from 1 to 100.', 'For example 10,25,50,100.')
 }
 
 /** Parse `10,25,pause,50,100`. */
@@ -124,7 +128,10 @@ export function parseSteps(text: string): RolloutPlan['steps'] {
   return text.split(',').map((s) => {
     const t = s.trim()
     if (t === 'pause') return 'pause'
-    if (!/^\d+$/.test(t)) throw new LatticeError('INVALID_ROLLOUT', `Step "${t}" is neither a whole percent nor "pause".`, { hint: 'For example --steps 10,25,pause,50,100.' })
+    if (!/^\d+$/.test(t))
+      throw new LatticeError('INVALID_ROLLOUT', `Step "${t}" is neither a whole percent nor "pause".`, {
+        hint: 'For example --steps 10,25,pause,50,100.',
+      })
     return Number(t)
   })
 }

@@ -8,7 +8,8 @@ import { type EntityRef, entityKey, versionToken } from '../../subjects/index.js
 import { localDir, readJson, writePrivateJson } from '../../state/machine-files.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
 
-const fileOf = (account: string, entity: EntityRef, create = false) => join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)
+const fileOf = (account: string, entity: EntityRef, create = false) =>
+  join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)
 
 export function saveRolloutCopy(account: string, record: RolloutRecord): void {
   try {

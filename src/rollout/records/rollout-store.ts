@@ -48,7 +48,10 @@ export class Rollouts {
    * Apply `change` to the latest record, retrying on conflict; `change` may return undefined
    * to write nothing. Returns the record as it now stands.
    */
-  async update(entity: EntityRef, change: (r: RolloutRecord) => RolloutRecord | undefined): Promise<RolloutRecord | undefined> {
+  async update(
+    entity: EntityRef,
+    change: (r: RolloutRecord) => RolloutRecord | undefined,
+  ): Promise<RolloutRecord | undefined> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const current = await this.get(entity)
       if (!current) return undefined
