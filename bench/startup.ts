@@ -35,7 +35,7 @@ export async function benchStartup(): Promise<Section> {
   })
   return {
     title: 'Start-up',
-    method: `${RUNS * 2} runs of each, alternating, after a warm-up; wall time from spawn to exit. \`env subjects\` reads a spec (bench/fixtures/lattice.yaml) and contacts nothing; it runs without oclif's runtime (dist/direct/), and once more through oclif for comparison.`,
+    method: `${RUNS * 2} runs of each, alternating, after a warm-up; wall time from spawn to exit. \`env subjects\` reads a spec (bench/fixtures/lattice.yaml) and contacts nothing; it runs without oclif's runtime (dist/direct/), and once more with DEBUG and LATTICE_OCLIF_RUN set (the same path).`,
     headers: ['command', 'median', 'vs node -e 0'],
     rows: cases.map(([n]) => [n, ms(median(times[n])), `${ratio(n).toFixed(2)}x`]),
     checks: [check(VERSION, 3), check(HELP, 1.5), check(NO_NETWORK, 1.5)],

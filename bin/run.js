@@ -9,6 +9,12 @@ const root = join(__dirname, '..')
 const argv = process.argv.slice(2)
 
 main().catch((err) => {
+  // A build from another version, or one with files missing (src/cli/command-index.ts): not a bug.
+  if (err?.code === 'LATTICE_NOT_BUILT') {
+    process.stderr.write(`lattice is not built: ${err.message}.\n  Run \`npm run build\` in ${root}\n`)
+    process.exitCode = 1
+    return
+  }
   // lattice's commands report their own errors; this is a fault of the entry itself, reported as
   // LatticeCommand reports an internal error (src/cli/base.ts).
   const detail = process.env.LATTICE_DEBUG

@@ -116,9 +116,7 @@ const index = {
  */
 function directCommands() {
   const failDirect = (what) => {
-    throw new Error(
-      `scripts/help-data.js: ${what}; src/cli/direct/ does not do that: teach it, or leave the command to oclif`,
-    )
+    throw new Error(`scripts/help-data.js: ${what}; src/cli/direct/ does not do that: teach it`)
   }
   for (const plugin of config.plugins.values()) {
     for (const [hook, files] of Object.entries(plugin.hooks ?? {}))

@@ -43,9 +43,13 @@ let loaded: { root: string; index: HelpIndex | undefined } | undefined
 export function readIndex(root: string): HelpIndex {
   const file = join(root, 'dist', 'help', 'help.json')
   const index = JSON.parse(readFileSync(file, 'utf8')) as HelpIndex
-  if (index.format !== HELP_DATA_FORMAT)
-    throw new Error(`${file} was written by another version of lattice: run \`npm run build\` in ${root}`)
+  if (index.format !== HELP_DATA_FORMAT) throw notBuilt(`${file} was written by another version of lattice`)
   return index
+}
+
+/** An error bin/run.js words as "lattice is not built", not as a bug. */
+export function notBuilt(what: string): Error {
+  return Object.assign(new Error(what), { code: 'LATTICE_NOT_BUILT' })
 }
 
 /** dist/help/help.json, if it was built from the files the CLI runs now (the help's pages depend on them). */

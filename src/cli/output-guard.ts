@@ -1,7 +1,7 @@
 /**
  * The one place every byte the CLI prints passes through: human text, --json, NDJSON events,
- * warnings, spinners, oclif's own errors and usage. Installed at the CLI entry (src/cli/main.ts)
- * before oclif loads a command, so nothing written through process.stdout / process.stderr can
+ * warnings, spinners, oclif's own errors and usage. Installed by each entry (src/cli/direct/run.ts,
+ * src/cli/fast-help.ts, src/cli/main.ts) before anything is printed, so nothing written through process.stdout / process.stderr can
  * bypass it. Each write is redacted on its own (see src/redact.ts); lattice writes whole lines.
  * Then control characters are made visible (`visible`): text from servers, hosts, webhooks or
  * other tools' mappings cannot retitle, clear or reorder the terminal.

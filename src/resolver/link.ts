@@ -44,10 +44,6 @@ export function watchLink(nc: NatsConnection, given: string[], deadline?: Deadli
   return link
 }
 
-export function linkOf(nc: NatsConnection): Link | undefined {
-  return links.get(nc)
-}
-
 /** How long a lost connection may take to come back before lattice asks whether any server takes connections. */
 export const LOST_GRACE_MS = 1500
 

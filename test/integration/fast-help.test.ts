@@ -190,6 +190,25 @@ describe('lattice with the fast help, run end to end', () => {
       expect(missing.code).toBe(1)
     })
 
+    it('a build from another version, or a command file missing, is "not built", not a bug', async () => {
+      const dir = copy()
+      const bin = join(dir, 'bin', 'run.js')
+      const index = join(dir, 'dist', 'help', 'help.json')
+      const built = readFileSync(index, 'utf8')
+      writeFileSync(index, JSON.stringify({ ...JSON.parse(built), format: 0 }))
+      const other = await run(bin, ['env', 'subjects'], {})
+      expect(other.stderr).toMatch(
+        /^lattice is not built: \S+help\.json was written by another version of lattice\.\n {2}Run `npm run build` in /,
+      )
+      expect(other.code).toBe(1)
+      writeFileSync(index, built)
+      const file = (JSON.parse(built) as { direct: Record<string, string> }).direct['env:subjects']
+      rmSync(join(dir, 'dist', 'direct', file))
+      const gone = await run(bin, ['env', 'subjects'], {})
+      expect(gone.stderr).toMatch(/^lattice is not built: \S+ is missing\.\n {2}Run `npm run build` in /)
+      expect(gone.code).toBe(1)
+    })
+
     it('leaves a help.json from another build to oclif: the help shows the manifest oclif reads', async () => {
       const dir = copy()
       const path = join(dir, 'oclif.manifest.json')

@@ -6,7 +6,7 @@
  * lattice's commands (a typo, a plugin's command such as autocomplete): oclif answers those.
  */
 import { createRequire } from 'node:module'
-import { collate, readIndex, wantsHelp } from '../command-index.js'
+import { collate, notBuilt, readIndex, wantsHelp } from '../command-index.js'
 import { guardOutput } from '../output-guard.js'
 import { loadDirect } from './load.js'
 // Types only: at run time the Command is the command's own (vendor.oclif.cjs, through loadDirect).
@@ -16,6 +16,7 @@ type CommandClass = { id: string; run(argv: string[], config: DirectConfig): Pro
 
 const nodeRequire = createRequire(import.meta.url)
 const { join } = nodeRequire('node:path') as typeof import('node:path')
+const { existsSync } = nodeRequire('node:fs') as typeof import('node:fs')
 
 /** Run the command `argv` names; false (nothing done) when it names none of lattice's. */
 export async function directRun(argv: string[], root: string): Promise<boolean> {
@@ -27,7 +28,9 @@ export async function directRun(argv: string[], root: string): Promise<boolean> 
   const file = Object.hasOwn(index.direct, id) ? index.direct[id] : undefined
   if (!file) return false
   guardOutput()
-  const C = (loadDirect(join(root, 'dist', 'direct', file)) as { default: CommandClass }).default
+  const path = join(root, 'dist', 'direct', file)
+  if (!existsSync(path)) throw notBuilt(`${path} is missing`)
+  const C = (loadDirect(path) as { default: CommandClass }).default
   C.id = id
   const config: DirectConfig = { bin: index.bin, name: index.name, version: index.version, topicSeparator: ' ', root }
   await C.run(rest, config)
