@@ -133,8 +133,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 describe('simulated steps over histograms, a look after every report', () => {
   it.each([
-    { name: 'equal canaries (A/A)', slowerMs: 0 as const, steps: 1000 },
-    { name: 'canaries exactly T slower', slowerMs: 'T' as const, steps: 800 },
+    { name: 'equal canaries (A/A)', slowerMs: 0 as const, steps: 800 },
+    { name: 'canaries exactly T slower', slowerMs: 'T' as const, steps: 600 },
   ])('false fails of $name stay at or below α = 1%', ({ name, slowerMs, steps }) => {
     const rng = seededRandom(slowerMs === 0 ? 50 : 51)
     let fails = 0
