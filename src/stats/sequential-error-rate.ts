@@ -129,3 +129,33 @@ export function errorRateMinimumCalls(
   const canary = rates.canaryRate / 100
   return canary > nullRate ? minimumCalls(o.alpha, bernoulliKl(canary, nullRate)) : Number.POSITIVE_INFINITY
 }
+
+/**
+ * The canary calls this test needs (its own boundary, not the oracle's): the fewest canary calls
+ * at which the expected counts, rounded, give a fail (rates in percent; the canary takes `weight`
+ * of the calls). Time to protect over (this / the canary's call rate) measures what reporting and
+ * acting add. Infinity beyond 10 million canary calls.
+ */
+export function errorRateCallsNeeded(
+  rates: { canaryRate: number; stableRate: number; weight: number },
+  o: ErrorRateSequentialOptions,
+): number {
+  const fails = (nc: number) => {
+    const ns = Math.round((nc * (1 - rates.weight)) / rates.weight)
+    const counts = {
+      canaryCalls: nc,
+      canaryErrors: Math.round((nc * rates.canaryRate) / 100),
+      stableCalls: ns,
+      stableErrors: Math.round((ns * rates.stableRate) / 100),
+    }
+    return errorRateDecision(counts, o).verdict === 'fail'
+  }
+  let hi = 1
+  while (!fails(hi)) {
+    if (hi > 1e7) return Number.POSITIVE_INFINITY
+    hi *= 2
+  }
+  // Rounded counts are not monotone (23 calls with 5 errors may fail where 24 do not): scan.
+  for (let nc = 1; nc < hi; nc++) if (fails(nc)) return nc
+  return hi
+}

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  errorRateCallsNeeded,
   errorRateDecision,
   errorRateMinimumCalls,
   errorRateSequential,
@@ -59,6 +60,19 @@ describe('statistical minimum', () => {
     expect(errorRateMinimumCalls({ canaryRate: 20, stableRate: 0.1 }, OPTIONS)).toBeCloseTo(Math.log(100) / kl, 9)
     expect(errorRateMinimumCalls({ canaryRate: 20, stableRate: 0.1 }, OPTIONS)).toBeCloseTo(11.22, 2)
     expect(errorRateMinimumCalls({ canaryRate: 1, stableRate: 0.5 }, OPTIONS)).toBe(Number.POSITIVE_INFINITY)
+  })
+  it("the test's own need is the first canary count at which expected counts fail", () => {
+    const needed = errorRateCallsNeeded({ canaryRate: 20, stableRate: 0.1, weight: 0.1 }, OPTIONS)
+    expect(needed).toBe(23) // 5 errors in 23 calls; 24 to 27 calls with 5 errors do not fail yet
+    const at = (nc: number) => ({
+      canaryCalls: nc,
+      canaryErrors: Math.round(nc / 5),
+      stableCalls: 9 * nc,
+      stableErrors: 0,
+    })
+    expect(errorRateDecision(at(23), OPTIONS).verdict).toBe('fail')
+    for (let nc = 1; nc < 23; nc++) expect(errorRateDecision(at(nc), OPTIONS).verdict).toBe('continue')
+    expect(errorRateCallsNeeded({ canaryRate: 1, stableRate: 1, weight: 0.1 }, OPTIONS)).toBe(Number.POSITIVE_INFINITY)
   })
 })
 
@@ -140,9 +154,10 @@ describe('simulated steps, a look after every report', () => {
         expect(r.verdict).not.toBe('pass')
       }
       const minimum = errorRateMinimumCalls({ canaryRate: 100 * rate, stableRate: 0.1 }, OPTIONS)
+      const needed = errorRateCallsNeeded({ canaryRate: 100 * rate, stableRate: 0.1, weight: 0.1 }, OPTIONS)
       console.log(
         `error rate ${100 * rate}% vs 0.1% at ${perSecond} calls/s: caught ${describeRate(caught.length, steps)};` +
-          ` median ${median(caught.map((c) => c.canaryCalls))} canary calls (statistical minimum ${minimum.toFixed(1)}),` +
+          ` median ${median(caught.map((c) => c.canaryCalls))} canary calls (test's need ${needed}, statistical minimum ${minimum.toFixed(1)}),` +
           ` median ${median(caught.map((c) => c.second))} s`,
       )
       expect(caught.length / steps).toBeGreaterThan(power)
