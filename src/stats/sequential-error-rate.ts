@@ -37,7 +37,7 @@ export interface SequentialVerdict {
   /** Anytime-valid bounds on the difference (canary - stable), in pp. */
   lower: number
   upper: number
-  /** ln of the e-value behind the verdict (for continue: the larger of the two directions). */
+  /** ln of the e-value behind the verdict (for continue: against the tolerance, on the side the data lean). */
   logEvidence: number
   reason: string
 }
@@ -51,6 +51,9 @@ export interface ErrorRateSequentialOptions {
 
 export const MAX_RATE_ALPHA_SHARE = 0.2
 
+const differenceAlpha = (o: ErrorRateSequentialOptions) =>
+  o.maxErrorRate === undefined ? o.alpha : o.alpha * (1 - MAX_RATE_ALPHA_SHARE)
+
 /** The decision alone (no bounds): what errorRateSequential decides, cheap enough for simulations. */
 export function errorRateDecision(
   counts: TwoArmCounts,
@@ -58,7 +61,7 @@ export function errorRateDecision(
 ): { verdict: SequentialOutcome; logEvidence: number; why: 'difference' | 'ceiling' | null } {
   checkCounts(counts)
   if (!(o.alpha > 0 && o.alpha < 1)) throw new Error(`alpha must be between 0 and 1, not ${o.alpha}`)
-  const alphaDiff = o.maxErrorRate === undefined ? o.alpha : o.alpha * (1 - MAX_RATE_ALPHA_SHARE)
+  const alphaDiff = differenceAlpha(o)
   const delta = o.tolerancePp / 100
   const worse = observedDifference(counts) > delta
   const logDiff = logDifferenceEvidence(counts, delta)
@@ -81,12 +84,12 @@ export function errorRateDecision(
 /** The test after one report: verdict, anytime-valid bounds on Δ in pp, evidence and a one-line reason. */
 export function errorRateSequential(counts: TwoArmCounts, o: ErrorRateSequentialOptions): SequentialVerdict {
   const decision = errorRateDecision(counts, o)
-  const alphaDiff = o.maxErrorRate === undefined ? o.alpha : o.alpha * (1 - MAX_RATE_ALPHA_SHARE)
+  const alphaDiff = differenceAlpha(o)
   const { lower, upper } = differenceInterval(counts, alphaDiff)
   const pp = (v: number) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(2)} pp`
   const rate = (x: number, n: number) => (n === 0 ? '-' : `${((100 * x) / n).toFixed(2)}%`)
   const seen = `canary ${rate(counts.canaryErrors, counts.canaryCalls)} of ${counts.canaryCalls} calls vs ${rate(counts.stableErrors, counts.stableCalls)} of ${counts.stableCalls}`
-  const bounds = `difference in [${pp(lower)}, ${pp(upper)}] at ${(100 * (1 - alphaDiff)).toFixed(1)}% anytime`
+  const bounds = `difference in [${pp(lower)}, ${pp(upper)}] at ${(100 * (1 - alphaDiff)).toFixed(1)}% anytime-valid`
   const e = `e-value ${Math.exp(Math.min(decision.logEvidence, 700)).toPrecision(3)}`
   const reason =
     decision.verdict === 'fail' && decision.why === 'ceiling'
