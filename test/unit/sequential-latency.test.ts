@@ -1,0 +1,172 @@
+/**
+ * The sequential latency test (src/stats/sequential-latency.ts): the reduction of histograms to
+ * exceedance counts (straddling buckets always counted against the claim), the frozen threshold,
+ * and seeded simulations of whole steps over real histograms (LATENCY_BOUNDS_MS): false fails of
+ * equal canaries and of canaries exactly T slower stay ≤ α; power for a canary 50 ms slower.
+ */
+import { describe, expect, it } from 'vitest'
+import { LATENCY_BOUNDS_MS, latencyBucket } from '../../src/host-core/metrics-report.js'
+import { normalCdf } from '../../src/stats/distributions.js'
+import { bernoulliKl, minimumCalls } from '../../src/stats/sequential-error-rate.js'
+import {
+  exceedanceCounts,
+  histogramSince,
+  latencyDecision,
+  latencySequential,
+  latencyThresholds,
+} from '../../src/stats/sequential-latency.js'
+import { describeRate, seededRandom, type Random } from '../helpers/seeded-random.js'
+
+const BUCKETS = LATENCY_BOUNDS_MS.length + 1
+const empty = () => new Array<number>(BUCKETS).fill(0)
+const histogram = (entries: [ms: number, calls: number][]) => {
+  const h = empty()
+  for (const [ms, calls] of entries) h[latencyBucket(ms)] += calls
+  return h
+}
+
+describe('reduction to exceedance counts', () => {
+  const c = LATENCY_BOUNDS_MS[44] // 20.48 ms
+  const o = { alpha: 0.01, thresholdMs: c, toleranceMs: 4 } // c + T = 24.48 ms, inside bucket 45 (24.36, 28.96]
+  it('counts a bucket straddling c + T against the claim: not for fail, yes for pass', () => {
+    const canary = histogram([
+      [10, 5],
+      [25, 7],
+      [40, 3],
+    ])
+    const stable = histogram([
+      [20, 10],
+      [21, 10],
+    ])
+    expect(exceedanceCounts(canary, stable, o, 'fail')).toEqual({
+      canaryCalls: 15,
+      canaryErrors: 3,
+      stableCalls: 20,
+      stableErrors: 10,
+    })
+    expect(exceedanceCounts(canary, stable, o, 'pass').canaryErrors).toBe(10)
+  })
+  it('freezes c at the stable p50 and T as the fixed judge does', () => {
+    const stable = histogram([
+      [10, 10],
+      [20, 11],
+      [80, 9],
+    ])
+    expect(latencyThresholds(stable, { percent: 20, floorMs: 1 })).toEqual({ thresholdMs: c, toleranceMs: 0.2 * c })
+    expect(latencyThresholds(stable, { ms: 10, percent: 20, floorMs: 1 })?.toleranceMs).toBe(10)
+    expect(latencyThresholds(empty(), { floorMs: 1 })).toBeNull()
+  })
+  it('takes the calls since the freeze and refuses a counter that went down', () => {
+    expect(histogramSince([3, 5, 0], [1, 5, 0])).toEqual([2, 0, 0])
+    expect(() => histogramSince([3, 4], [1, 5])).toThrow(/went down/)
+  })
+  it('fails a canary far slower, passes an equal one with many calls, waits with few', () => {
+    const stable = histogram([
+      [15, 450],
+      [30, 450],
+    ])
+    const slow = latencySequential(histogram([[80, 50]]), stable, o)
+    expect(slow.verdict).toBe('fail')
+    expect(slow.lower).toBeGreaterThan(0)
+    expect(slow.reason).toMatch(/canary slower than stable \+ 4 ms/)
+    const same = latencySequential(histogram([[15, 2000]]), stable, o)
+    expect(same.verdict).toBe('pass')
+    expect(same.upper).toBeLessThan(0)
+    expect(latencySequential(histogram([[80, 2]]), stable, o).verdict).toBe('continue')
+    expect(() => latencyDecision(empty(), empty(), { ...o, toleranceMs: 0 })).toThrow(/toleranceMs/)
+  })
+})
+
+/**
+ * Stable latencies: lognormal, median 20 ms, σ 0.5 (p95 about 45 ms). A call of that distribution
+ * + `shiftMs` is drawn straight into its bucket by inverting the binned CDF (the same histogram
+ * as drawing the latency and calling latencyBucket, several times faster).
+ */
+function bucketSampler(rng: Random, shiftMs: number): () => number {
+  const cdf = LATENCY_BOUNDS_MS.map((b) => (b > shiftMs ? normalCdf(Math.log((b - shiftMs) / 20) / 0.5) : 0))
+  return () => {
+    const u = rng.next()
+    let lo = 0
+    let hi = cdf.length // the overflow bucket when u is above every bound's CDF
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (cdf[mid] > u) hi = mid
+      else lo = mid + 1
+    }
+    return lo
+  }
+}
+
+/**
+ * One step at callsPerSecond × U(0.5, 1.5) calls a second, 10% to the canary: the first report
+ * freezes c and T (20% of the stable p50), then the test looks at the calls since then after
+ * every report (one in ten lost). The canary's calls after the freeze are the stable's
+ * distribution + `slowerMs`, or + T when slowerMs is 'T' (the edge of the null).
+ */
+function runStep(rng: Random, slowerMs: number | 'T', callsPerSecond: number) {
+  const canary = empty()
+  const stable = empty()
+  let frozen: { thresholdMs: number; toleranceMs: number } | null = null
+  let base = { canary: empty(), stable: empty() }
+  const stableCall = bucketSampler(rng, 0)
+  let canaryCall = bucketSampler(rng, slowerMs === 'T' ? 0 : slowerMs)
+  for (let second = 1; second <= 60; second++) {
+    const calls = Math.round(callsPerSecond * (0.5 + rng.next()))
+    const toCanary = rng.binomial(calls, 0.1)
+    for (let i = 0; i < toCanary; i++) canary[canaryCall()]++
+    for (let i = toCanary; i < calls; i++) stable[stableCall()]++
+    if (frozen === null) {
+      frozen = latencyThresholds(stable, { percent: 20, floorMs: 1 })
+      base = { canary: [...canary], stable: [...stable] }
+      if (slowerMs === 'T' && frozen) canaryCall = bucketSampler(rng, frozen.toleranceMs)
+      continue
+    }
+    if (rng.next() < 0.1) continue
+    const since = [histogramSince(canary, base.canary), histogramSince(stable, base.stable)] as const
+    const { verdict } = latencyDecision(since[0], since[1], { alpha: 0.01, ...frozen })
+    if (verdict !== 'continue') return { verdict, canaryCalls: since[0].reduce((a, b) => a + b, 0), second }
+  }
+  return { verdict: null, canaryCalls: Number.NaN, second: Number.NaN }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
+
+describe('simulated steps over histograms, a look after every report', () => {
+  it.each([
+    { name: 'equal canaries (A/A)', slowerMs: 0 as const, steps: 800 },
+    { name: 'canaries exactly T slower', slowerMs: 'T' as const, steps: 600 },
+  ])('false fails of $name stay at or below α = 1%', ({ name, slowerMs, steps }) => {
+    const rng = seededRandom(slowerMs === 0 ? 50 : 51)
+    let fails = 0
+    let passes = 0
+    for (let i = 0; i < steps; i++) {
+      const r = runStep(rng, slowerMs, 100)
+      if (r.verdict === 'fail') fails++
+      if (r.verdict === 'pass') passes++
+    }
+    console.log(`latency, ${name}, ${steps} steps: false fails ${describeRate(fails, steps)}`)
+    console.log(`latency, ${name}: shown within stable + T in the step (early promote) ${describeRate(passes, steps)}`)
+    expect(fails / steps).toBeLessThanOrEqual(0.01)
+  })
+  it.each([{ perSecond: 100 }, { perSecond: 1000 }])(
+    'catches a canary 50 ms slower at 10% weight, $perSecond calls/s, within a 60 s step',
+    ({ perSecond }) => {
+      const rng = seededRandom(52 + perSecond)
+      const steps = perSecond === 100 ? 200 : 40
+      const caught: { canaryCalls: number; second: number }[] = []
+      for (let i = 0; i < steps; i++) {
+        const r = runStep(rng, 50, perSecond)
+        if (r.verdict === 'fail') caught.push(r)
+      }
+      // The reduced test's minimum: P(canary > c + T) = 1 against P(stable > c), c = 20.48 ms.
+      const stableAbove = 1 - normalCdf(Math.log(LATENCY_BOUNDS_MS[44] / 20) / 0.5)
+      const minimum = minimumCalls(0.01, bernoulliKl(1 - 1e-12, stableAbove))
+      console.log(
+        `latency +50 ms at ${perSecond} calls/s: caught ${describeRate(caught.length, steps)};` +
+          ` median ${median(caught.map((c) => c.canaryCalls))} canary calls after the freeze` +
+          ` (statistical minimum ${minimum.toFixed(1)}), median ${median(caught.map((c) => c.second))} s`,
+      )
+      expect(caught.length).toBe(steps)
+    },
+  )
+})
