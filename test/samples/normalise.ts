@@ -20,6 +20,8 @@ const RULES: [RegExp, string][] = [
   [/\bcid \d+/g, 'cid <cid>'],
   [/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<date>'],
   [/\b\d\d:\d\d:\d\d\b/g, '<time>'],
+  // A replica just added by `state scale` is current at once on an idle machine, a moment later on a loaded one.
+  [/\breplica( +)catching up$/gm, 'replica$1yes'],
   // Who made a change or started a rollout: user@host, with the CI job when run by one (CI=true adds "(ci)").
   [/(?<=^|\s)[a-z_][\w.-]*@[\w.-]+(?: \((?:ci\b|github |gitlab |https?:\/\/)[^)]*\))?(?=\s|$)/gm, '<user>@<host>'],
   // Measured durations: "5.5 ms", "1258 ms", "29 s" after a measurement.

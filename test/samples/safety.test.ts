@@ -81,7 +81,8 @@ describe('safe changes', () => {
           async () =>
             (await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { hidden: true, code: 'any', env: LONE }))
               .stderr,
-          { timeout: 60_000, interval: 1000 },
+          // A loaded machine's JetStream may take a minute to tell the replica's server is gone.
+          { timeout: 120_000, interval: 1000 },
         )
         .toMatch(/STATE_UNAVAILABLE.*stream is offline/)
       await t.run(`lattice shift actor ${E} --to v2 --weight 30`, { code: 5, env: LONE })
@@ -89,7 +90,7 @@ describe('safe changes', () => {
     } finally {
       await s.l.startNode(Number(server) - 1)
     }
-  }, 120_000)
+  }, 200_000)
 
   it('a seed pasted as an argument is refused and never printed', async () => {
     const t = s.transcript()

@@ -97,6 +97,7 @@ describe('normalise', () => {
     expect(normalise('0  2026-11-29T21:46:14Z  baseline  root@vm  found by')).toBe(
       '0  <date>  baseline  <user>@<host>  found by',
     )
+    expect(normalise('n3      replica  catching up')).toBe(normalise('n3      replica  yes'))
     // A run under CI (CI=true) names its job after the user; the doc shows a terminal's run.
     expect(
       normalise(
