@@ -88,12 +88,16 @@ describe('no lost update', () => {
     )
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const mappings = (await liveClaims(t.l)).nats.mappings as Record<string, { weight: number }[]>
+    const revs = await historyOf()
+    // A mapping missing although its shift exited 0 was seen once (2.15.1, a loaded machine): say what
+    // that shift printed and what the history holds, so that the next one can be explained.
+    const lost = actors.flatMap((a, i) => (mappings[`wasmbus.rpc.default.${a}`] ? [] : [`${a}: ${results[i].stdout}`]))
+    const context = lost.length ? `\n${lost.join('\n')}\nhistory: ${JSON.stringify(revs)}` : ''
     for (const [i, a] of actors.entries())
       expect(
         mappings[`wasmbus.rpc.default.${a}`]?.map((d) => d.weight).sort((x, y) => x - y),
-        a,
+        `${a}${context}`,
       ).toEqual([i + 1, 99 - i].sort((x, y) => x - y))
-    const revs = await historyOf()
     for (const a of actors) expect(revs.filter((r) => r.changes.some((c) => c.entity.id === a))).toHaveLength(1)
     const numbers = revs.map((r) => r.revision)
     expect(new Set(numbers).size).toBe(numbers.length)
