@@ -242,7 +242,13 @@ describe('lattice dev', () => {
       const zombie = Number(
         await new Promise<string>((r) => parent.stdout.once('data', (b: Buffer) => r(b.toString()))),
       )
+      // Kill it only once the shell has become `sleep 301`: a shell not yet exec'd reaps it (a loaded machine).
+      const procFile = (pid: number, f: string) => readFileSync(`/proc/${pid}/${f}`, 'utf8') // poll retries a throw
+      await expect
+        .poll(() => procFile(parent.pid as number, 'cmdline').replace(/\0/g, ' '), { timeout: 10_000 })
+        .toMatch(/sleep 301/)
       process.kill(zombie, 'SIGKILL')
+      await expect.poll(() => /^\d+ \(.*\) (\S)/.exec(procFile(zombie, 'stat'))?.[1], { timeout: 10_000 }).toBe('Z')
       const stateOf = (pid: number) => {
         const state = JSON.parse(readFileSync(join(d, 'dev.json'), 'utf8')) as Record<string, unknown>
         writeFileSync(join(d, 'dev.json'), JSON.stringify({ ...state, pid }))
