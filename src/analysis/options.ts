@@ -44,13 +44,28 @@ export const ANALYSIS_SETTINGS = {
 } as const
 
 export type AnalysisSetting = keyof typeof ANALYSIS_SETTINGS
-export type AnalysisInput = Partial<Record<AnalysisSetting, string | number | string[]>> & { mode?: string }
+export type AnalysisInput = Partial<Record<AnalysisSetting, string | number | string[]>> & {
+  mode?: string
+  /** fixed (the default) or sequential. */
+  judge?: string
+  earlyPromote?: boolean
+}
+
+export const ANALYSIS_JUDGES = ['fixed', 'sequential'] as const
 
 export const flagName = (key: AnalysisSetting) => `--analysis-${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`
 
 /** Check every setting; `where` names a setting in errors (a flag or a spec path). */
-export function analysisPlan(input: AnalysisInput, where: (key: AnalysisSetting | 'mode') => string): AnalysisPlan {
-  const bad = (key: AnalysisSetting | 'mode', value: unknown, must: string, example: string) =>
+export function analysisPlan(
+  input: AnalysisInput,
+  where: (key: AnalysisSetting | 'mode' | 'judge' | 'earlyPromote') => string,
+): AnalysisPlan {
+  const bad = (
+    key: AnalysisSetting | 'mode' | 'judge' | 'earlyPromote',
+    value: unknown,
+    must: string,
+    example: string,
+  ) =>
     new LatticeError('INVALID_ROLLOUT', `${where(key)} ${JSON.stringify(value)} ${must}.`, {
       hint: `For example ${example}.`,
     })
@@ -116,12 +131,20 @@ export function analysisPlan(input: AnalysisInput, where: (key: AnalysisSetting 
       )
     t.critical = names as MetricName[]
   }
+  const judge = input.judge ?? 'fixed'
+  if (!(ANALYSIS_JUDGES as readonly string[]).includes(judge))
+    throw bad('judge', judge, `is not one of ${ANALYSIS_JUDGES.join(', ')}`, `${where('judge')} sequential`)
+  if (input.earlyPromote && judge !== 'sequential')
+    throw bad('earlyPromote', true, `needs ${where('judge')} sequential`, `${where('judge')} sequential`)
   return {
     mode: mode as AnalysisPlan['mode'],
     thresholds: t,
     failureLimit: num('failureLimit', 0, 1000, true) ?? ANALYSIS_DEFAULTS.failureLimit,
     inconclusiveLimit: num('inconclusiveLimit', 0, 1000, true) ?? ANALYSIS_DEFAULTS.inconclusiveLimit,
     successes: num('successes', 1, 1000, true) ?? ANALYSIS_DEFAULTS.successes,
+    // Only when asked: a plan without them reads (and is recorded) as before.
+    ...(judge === 'sequential' ? { judge } : {}),
+    ...(input.earlyPromote ? { earlyPromote: true } : {}),
   }
 }
 

@@ -17,6 +17,8 @@ export interface Judgement {
   outcome: Outcome
   /** The stable version had no weight at this step: the canary met its own limits only. */
   alone?: boolean
+  /** Made by the sequential judge during the wait (windowMs into the step), which it ended. */
+  sequential?: boolean
 }
 
 export interface AnalysisRecord {

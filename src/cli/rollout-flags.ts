@@ -1,6 +1,7 @@
 /** The command line of `rollout actor|provider|component`: its description, its flags, and the plan they describe. */
 import { Flags, type Interfaces } from '@oclif/core'
 import {
+  ANALYSIS_JUDGES,
   ANALYSIS_SETTINGS,
   type AnalysisInput,
   type AnalysisSetting,
@@ -157,6 +158,16 @@ function analysisFlags() {
       helpGroup: 'ANALYSIS',
       summary: 'Judge and record every step, act on no verdict.',
     }),
+    'analysis-judge': Flags.string({
+      options: [...ANALYSIS_JUDGES],
+      helpGroup: 'ANALYSIS',
+      summary:
+        'fixed: judge once at the end of each wait. sequential: also after every report with anytime-valid tests (α split between the critical metrics); a Fail rolls back at once. Default fixed.',
+    }),
+    'early-promote': Flags.boolean({
+      helpGroup: 'ANALYSIS',
+      summary: 'With --analysis-judge sequential: a Pass of every critical metric ends the step early.',
+    }),
     ...settings,
   }
 }
@@ -173,12 +184,21 @@ function analysisFromFlags(flags: Record<string, unknown>): RolloutPlan['analysi
       : flags.analysis === false
         ? 'off'
         : 'auto'
-  const input: AnalysisInput = { mode }
+  const input: AnalysisInput = {
+    mode,
+    ...(typeof flags['analysis-judge'] === 'string' ? { judge: flags['analysis-judge'] } : {}),
+    ...(flags['early-promote'] ? { earlyPromote: true } : {}),
+  }
   for (const key of Object.keys(ANALYSIS_SETTINGS) as AnalysisSetting[]) {
     const v = flags[flagName(key).slice(2)]
     if (typeof v === 'string') input[key] = v
   }
-  return analysisPlan(input, (k) => (k === 'mode' ? '--analysis' : flagName(k)))
+  const names: Record<string, string> = {
+    mode: '--analysis',
+    judge: '--analysis-judge',
+    earlyPromote: '--early-promote',
+  }
+  return analysisPlan(input, (k) => names[k] ?? flagName(k as AnalysisSetting))
 }
 
 function percentFlag(text: string, flag: string): number {

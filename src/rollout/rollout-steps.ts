@@ -10,7 +10,15 @@ import { entityKey } from '../subjects/index.js'
 import { observedShares } from '../traffic/passive-subscription.js'
 import { type StepFacts, gatesUnlessStopped } from './gates.js'
 import type { RolloutRun } from './rollout-run.js'
-import { type AnalysisRecord, type Judgement, describeJudgement, failedMetrics, undecided } from './traffic-analysis.js'
+import { watchStep, watchesSequentially } from './sequential-step.js'
+import {
+  type AnalysisRecord,
+  type Judgement,
+  describeJudgement,
+  failedMetrics,
+  sequentialNote,
+  undecided,
+} from './traffic-analysis.js'
 import { setWeights } from './weight-pushes.js'
 
 /** A `pause` step: wait for `lattice rollout promote` (or an abort). */
@@ -63,8 +71,15 @@ export async function setWeight(rollout: RolloutRun, index: number, weight: numb
   return !((weights as Weights | null)?.[plan.from] ?? 0)
 }
 
-/** The wait after a step, counting the real calls of every version that serves the entity: the observed weight is `to`'s share of them all. */
-export async function waitAndObserve(rollout: RolloutRun, weight: number): Promise<StepFacts> {
+/**
+ * The wait after a step, counting the real calls of every version that serves the entity: the
+ * observed weight is `to`'s share of them all. `early`: the sequential judgement that ended the wait.
+ */
+export async function waitAndObserve(
+  rollout: RolloutRun,
+  weight: number,
+  alone: boolean,
+): Promise<{ facts: StepFacts; early?: Judgement }> {
   const key = entityKey(rollout.entity)
   const observer = rollout.observing?.observation
   if (observer) {
@@ -73,7 +88,9 @@ export async function waitAndObserve(rollout: RolloutRun, weight: number): Promi
   }
   observer?.take()
   rollout.analysis?.begin()
-  await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
+  let early: Judgement | undefined
+  if (watchesSequentially(rollout)) early = await watchStep(rollout, alone)
+  else await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
   // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
   const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : {}
   const observed = shares[rollout.plan.to]
@@ -94,7 +111,7 @@ export async function waitAndObserve(rollout: RolloutRun, weight: number): Promi
       ...(observedBy ? { observedBy } : {}),
     })
   }
-  return { step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares }
+  return { facts: { step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares }, early }
 }
 
 /**
@@ -102,22 +119,19 @@ export async function waitAndObserve(rollout: RolloutRun, weight: number): Promi
  * failure limit rolls back; Inconclusive beyond its limit holds the rollout for promote (go on)
  * or abort. A dry run judges once, records, and acts on nothing. Returns the record when the
  * rollout ended here, undefined to go on with the gates (and when there is no analysis).
+ * `early`: the sequential judgement that ended the wait: a Fail rolls back at once, a Pass goes on.
  */
 export async function judgeTraffic(
   rollout: RolloutRun,
   weight: number,
   alone: boolean,
+  early?: Judgement,
 ): Promise<RolloutRecord | undefined> {
   const a = rollout.analysis
   if (!a) return undefined
   const n = rollout.stepNumber
   const judgements: Judgement[] = []
-  let failures = 0
-  let inconclusive = 0
-  let passes = 0
-  for (let round = 0; ; round++) {
-    if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
-    const j = await a.judge(alone)
+  const tell = async (j: Judgement) => {
     judgements.push(j)
     await rollout.runnerRecord.progress({
       analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: judgements.slice(-10) },
@@ -130,6 +144,21 @@ export async function judgeTraffic(
       judgement: j,
       message: describeJudgement(j),
     })
+  }
+  if (early) {
+    await tell(early)
+    if (early.outcome !== 'fail') return undefined
+    return rollout.rollBack(
+      `real-traffic analysis failed at step ${n}${sequentialNote(early)}: ${failedMetrics(early)}`,
+    )
+  }
+  let failures = 0
+  let inconclusive = 0
+  let passes = 0
+  for (let round = 0; ; round++) {
+    if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
+    const j = await a.judge(alone)
+    await tell(j)
     if (a.plan.mode === 'dry-run') return undefined
     if (j.outcome === 'pass') {
       if (++passes >= a.plan.successes) return undefined

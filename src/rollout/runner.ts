@@ -24,8 +24,8 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
         continue
       }
       const alone = await setWeight(rollout, index, step)
-      const seen = await waitAndObserve(rollout, step)
-      const ended = (await judgeTraffic(rollout, step, alone)) ?? (await runGates(rollout, seen))
+      const seen = await waitAndObserve(rollout, step, alone)
+      const ended = (await judgeTraffic(rollout, step, alone, seen.early)) ?? (await runGates(rollout, seen.facts))
       if (ended) return ended
     }
     return await completeRollout(rollout)

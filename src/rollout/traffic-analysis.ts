@@ -3,8 +3,9 @@
  * one window, canary (`to`) against stable (`from`), judged per metric (src/analysis/judge.ts).
  * What the rollout does with a judgement (go on, roll back, hold) is decided in rollout-steps.ts.
  */
-import { type Mark, MetricsCollector, emptyWindow } from '../analysis/collector.js'
-import { judge, overall, summarize } from '../analysis/judge.js'
+import { type Mark, MetricsCollector, emptyWindow, windowBetween } from '../analysis/collector.js'
+import { type MetricVerdict, type WindowMetrics, judge, overall, summarize } from '../analysis/judge.js'
+import type { SequentialJudge } from '../analysis/sequential-judge.js'
 import type { AnalysisRecord, Judgement } from '../analysis/record.js'
 import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
@@ -84,11 +85,36 @@ export class RolloutAnalysis {
     const windows = this.collector.since(this.mark, this.rollout.entity)
     const windowMs = Date.now() - this.markedAt
     this.begin()
+    return this.judgement(windows, windowMs, alone, (canary, stable) => judge(canary, stable, this.plan.thresholds))
+  }
+
+  /**
+   * The sequential judge's look at the window since begin() as it is now (each host's latest
+   * report; the window goes on). Cumulative counters: a host that reported late or lost a
+   * report counts all its calls at its next one.
+   */
+  look(sequential: SequentialJudge, alone: boolean): Judgement {
+    const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
+    const j = this.judgement(windows, Date.now() - this.markedAt, alone, (c, s) => sequential.look(c, s))
+    return { ...j, sequential: true }
+  }
+
+  /** Resolves at the next report from any host, or after `ms`. */
+  nextReport(ms: number): Promise<void> {
+    return this.collector.nextReport(ms)
+  }
+
+  private judgement(
+    windows: Map<string, WindowMetrics>,
+    windowMs: number,
+    alone: boolean,
+    verdictsOf: (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdict[],
+  ): Judgement {
     const canary = windows.get(this.rollout.to) ?? emptyWindow()
     // With no stable traffic there is nothing to compare with: the canary against itself leaves
     // only its own limits (error maximum, p95/p99 maxima, NODATA) able to fail.
     const stable = alone ? canary : (windows.get(this.rollout.from) ?? emptyWindow())
-    const verdicts = judge(canary, stable, this.plan.thresholds)
+    const verdicts = verdictsOf(canary, stable)
     const versions = Object.fromEntries(
       [...windows]
         .filter(([v, w]) => w.calls > 0 || v === this.rollout.to || v === this.rollout.from)
@@ -115,8 +141,12 @@ export function describeJudgement(j: Judgement): string {
   const metrics = j.verdicts.map(
     (v) => `${v.metric} ${v.outcome.toUpperCase()}${v.critical ? '' : ' (not critical)'}: ${v.summary}`,
   )
-  return `${j.outcome.toUpperCase()}${j.alone ? ' (canary alone: the stable version has no weight)' : ''}; ${metrics.join('; ')}`
+  return `${j.outcome.toUpperCase()}${sequentialNote(j)}${j.alone ? ' (canary alone: the stable version has no weight)' : ''}; ${metrics.join('; ')}`
 }
+
+/** When the sequential judge ended the step: how far into it. */
+export const sequentialNote = (j: Judgement) =>
+  j.sequential ? ` (sequential judge, ${(j.windowMs / 1000).toFixed(1)} s into the step)` : ''
 
 /** The failed critical metrics with their figures: the reason a rollback gives. */
 export const failedMetrics = (j: Judgement) =>

@@ -1,6 +1,7 @@
 /**
  * A rollout's `analysis:` in a spec: the same settings as the `--analysis-*` flags, by their
- * camelCase names, plus `mode` (auto, on, off, dry-run). `analysis: off` is short for mode off.
+ * camelCase names, plus `mode` (auto, on, off, dry-run), `judge` (fixed, sequential) and
+ * `earlyPromote` (true, with judge sequential). `analysis: off` is short for mode off.
  *
  *   analysis:
  *     mode: on
@@ -14,7 +15,7 @@ import { isLatticeError } from '../errors.js'
 import type { AnalysisPlan } from '../rollout/plan/rollout-plan.js'
 import { type Ctx, entries } from './nodes.js'
 
-const KEYS = ['mode', ...Object.keys(ANALYSIS_SETTINGS)]
+const KEYS = ['mode', 'judge', 'earlyPromote', ...Object.keys(ANALYSIS_SETTINGS)]
 
 /** The plan, or undefined after reporting each problem at its line. */
 export function analysisOf(node: Node, ctx: Ctx): AnalysisPlan | undefined {
@@ -28,11 +29,12 @@ export function analysisOf(node: Node, ctx: Ctx): AnalysisPlan | undefined {
     )
     return undefined
   }
-  const input: Record<string, string | number | string[]> = {}
+  const input: Record<string, string | number | string[] | boolean> = {}
   let ok = true
   for (const [key, value] of entries(node, KEYS, 'analysis', ctx)) {
     if (isScalar(value) && (typeof value.value === 'string' || typeof value.value === 'number'))
       input[key] = value.value
+    else if (key === 'earlyPromote' && isScalar(value) && typeof value.value === 'boolean') input[key] = value.value
     else if (key === 'critical' && isSeq(value))
       input[key] = (value.items as Node[]).map((i) => String(isScalar(i) ? i.value : ''))
     else {

@@ -54,6 +54,12 @@ describe('rollouts in a spec', () => {
         .analysis?.mode,
     ).toBe('off')
     expect(
+      parseSpec(
+        `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      judge: sequential\n      earlyPromote: true\n`,
+        'r.yaml',
+      ).rollouts[0].analysis,
+    ).toMatchObject({ judge: 'sequential', earlyPromote: true })
+    expect(
       problems(
         `rollouts:\n  - actor: ${id}\n    from: a\n    to: b\n    analysis:\n      minCalls: 10\n      latencyTolerance: fast\n      colour: red\n`,
       ).map((p) => `${p.line}:${p.code}:${p.message}`),

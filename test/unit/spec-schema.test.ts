@@ -29,7 +29,7 @@ describe('published JSON Schema', () => {
       'to',
     ])
     expect(Object.keys(schema.properties.rollouts.items.properties.analysis.oneOf[2].properties).sort()).toEqual(
-      ['mode', ...Object.keys(ANALYSIS_SETTINGS)].sort(),
+      ['mode', 'judge', 'earlyPromote', ...Object.keys(ANALYSIS_SETTINGS)].sort(),
     )
     expect(Object.keys(schema.properties.rollouts.items.properties.gates.properties).sort()).toEqual([
       'command',

@@ -75,6 +75,10 @@ export interface AnalysisPlan {
   inconclusiveLimit: number
   /** Consecutive passing judgements a step needs before the next step (Argo's consecutiveSuccessLimit). */
   successes: number
+  /** Absent: fixed (one judgement at the end of the wait). sequential: also judged after every report, a Fail ends the step at once. */
+  judge?: 'sequential'
+  /** With judge sequential: a Pass of every critical metric ends the step early. */
+  earlyPromote?: boolean
 }
 
 export interface RolloutPlan {
