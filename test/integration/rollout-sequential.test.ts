@@ -87,11 +87,12 @@ describe('sequential judge', () => {
     await stableAt100(actor)
     const { stop } = await traffic(actor)
     const started = Date.now()
-    const r = await rollout(actor, 'v-same', '20,50,100', ['--early-promote', '--json']).done
+    const r = await rollout(actor, 'v-same', '50,100', ['--early-promote', '--json']).done
     const took = Date.now() - started
     await stop()
     expect(r.code, r.stdout + r.stderr).toBe(0)
-    expect(took, r.stdout).toBeLessThan(120_000) // the intervals alone add up to 180 s
+    // The intervals alone add up to 120 s; an early pass of each step ends well before (about 30 s idle).
+    expect(took, r.stdout).toBeLessThan(100_000)
     const events = r.stdout
       .split('\n')
       .filter((l) => l.startsWith('{'))
