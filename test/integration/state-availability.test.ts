@@ -25,7 +25,7 @@ interface Health {
 
 // A 3-node JetStream cluster just started may take over 30 s (seen on 2.10.27 in the CI matrix)
 // before it can place a stream on every server; the helper waits up to 90 s for that.
-const t = useTestLattice({ nodes: 3, jetstream: true }, 120_000)
+const t = useTestLattice({ nodes: 3, jetstream: true }, 240_000)
 
 /** The lattice env with the state in `bucket` (each test its own, so their replica counts differ). */
 const envFor = (bucket: string, extra: Record<string, string> = {}) => ({

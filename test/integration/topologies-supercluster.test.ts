@@ -11,7 +11,7 @@ import { useTestLattice } from '../helpers/test-lattice.js'
 import { errorOf, near, record } from '../helpers/topologies.js'
 
 // Four servers with JetStream: a minute to start on a loaded 2-core machine.
-const t = useTestLattice({ clusters: { east: 2, west: 2 }, state: true }, 120_000)
+const t = useTestLattice({ clusters: { east: 2, west: 2 }, state: true }, 240_000)
 
 describe('a supercluster (east 2 + west 2, gateways)', () => {
   it('Live on all four, the split holds for callers in the other cluster; with history, a server away during a change is named (PARTLY_LIVE)', async () => {

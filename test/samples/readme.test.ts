@@ -109,7 +109,7 @@ describe('README', () => {
     } finally {
       await s.stop()
     }
-  }, 120_000)
+  }, 240_000)
 
   it('a mistyped command and a missing flag', async () => {
     const t = new Transcript(() => ({}))

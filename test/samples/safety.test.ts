@@ -33,7 +33,7 @@ describe('safe changes', () => {
       { actor: A, versions: ['v1', 'v2'] },
       { actor: E, versions: ['v1', 'v2'] },
     ])
-  }, 120_000)
+  }, 240_000)
   afterAll(() => s?.stop())
 
   it('a shift acknowledged by every server, status --servers, the history', async () => {
