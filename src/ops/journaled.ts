@@ -240,8 +240,17 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
     return `An unfinished change (${by}) never went live; it was dropped.`
   }
   const newest = Math.max(...stored.map((j) => verifyAccountJwt(j, session.account).claims.iat ?? 0))
-  if (newest <= (intent.record.jwtIat ?? 0)) await pushAccountJwt(session.conn, intent.jwt)
-  if (!(await journal.commit(head, { ...intent.record, completedBy: currentWho() })))
+  let settling = head
+  if (newest <= (intent.record.jwtIat ?? 0)) {
+    // Push again only while holding the lock: a view of the head read before its writer finished
+    // (and another pushed) would put the older JWT back, and 2.9 servers take any iat.
+    const takenOver: Intent = { ...intent, owner: currentOwner(), startedMs: Date.now() }
+    const kvRevision = await journal.begin(head, takenOver)
+    if (kvRevision === undefined) return `An unfinished change (${by}) was settled by another writer.`
+    settling = { value: { ...head.value, pending: takenOver }, kvRevision }
+    await pushAccountJwt(session.conn, intent.jwt)
+  }
+  if (!(await journal.commit(settling, { ...intent.record, completedBy: currentWho() })))
     return `An unfinished change (${by}) was settled by another writer.`
   return `An unfinished change (${by}) had gone live; it is now recorded.`
 }

@@ -11,6 +11,8 @@ import { readCreds } from '../../src/auth/creds-file.js'
 import { ExitCode } from '../../src/errors.js'
 import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'
+import { settleIntent } from '../../src/ops/journaled.js'
+import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { type HistoryJson, historyOf as revisionsOf } from '../helpers/cli-json.js'
@@ -232,5 +234,41 @@ describe('interrupted', () => {
     expect(r.stderr).toMatch(/never went live; it was dropped/)
     const revs = await historyOf(actor)
     expect(revs.map((x) => x.changes[0].after)).toEqual([{ v1: 90, v3: 10 }])
+  })
+
+  // Regression: a waiter that read the head while a writer was still in flight, and settled it
+  // after that writer had finished, pushed the writer's JWT again; on 2.9 servers that undid a
+  // change pushed in between (a lost update seen under load).
+  it('a writer settling an intent it saw before that intent was recorded pushes nothing', async () => {
+    const actor = newActorId()
+    await killAt('after-push', ['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '25'])
+    const target = resolveTarget(
+      {
+        server: t.l.url,
+        creds: t.l.sysCredsFile,
+        signingKey: t.l.operatorSeedFile,
+        account: t.l.appAccount,
+        stateCreds: t.l.appCredsFile,
+      },
+      'required',
+    )
+    await withSession(target, async (s) => {
+      const stale = await s.journal!.head()
+      expect(stale?.value.pending?.jwt).toBeTruthy()
+      // Another command settles it (the JWT is live: recorded), changing nothing itself.
+      const r = await shift(actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '25')
+      expect(r.stderr).toMatch(/had gone live; it is now recorded/)
+      const pushes = s.conn.subscribe('$SYS.REQ.CLAIMS.UPDATE')
+      let pushed = 0
+      void (async () => {
+        for await (const _ of pushes) pushed++
+      })()
+      const said = await settleIntent(s, s.journal!, stale!)
+      await s.conn.flush()
+      await new Promise((r) => setTimeout(r, 200))
+      pushes.unsubscribe()
+      expect(said).toMatch(/was settled by another writer/)
+      expect(pushed).toBe(0)
+    })
   })
 })
