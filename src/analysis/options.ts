@@ -3,7 +3,13 @@
  * `rollouts[].analysis` (`minCalls: 50`): one list of settings, one check, so both say the same.
  */
 import { LatticeError } from '../errors.js'
-import type { AnalysisPlan, AnalysisThresholds, MetricName } from '../rollout/plan/rollout-plan.js'
+import {
+  ANALYSIS_JUDGES,
+  type AnalysisJudge,
+  type AnalysisPlan,
+  type AnalysisThresholds,
+  type MetricName,
+} from '../rollout/plan/rollout-plan.js'
 import { DEFAULT_THRESHOLDS } from './judge.js'
 
 export const ANALYSIS_MODES = ['auto', 'on', 'off', 'dry-run'] as const
@@ -50,8 +56,6 @@ export type AnalysisInput = Partial<Record<AnalysisSetting, string | number | st
   judge?: string
   earlyPromote?: boolean
 }
-
-export const ANALYSIS_JUDGES = ['fixed', 'sequential'] as const
 
 export const flagName = (key: AnalysisSetting) => `--analysis-${key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`
 
@@ -131,7 +135,7 @@ export function analysisPlan(
       )
     t.critical = names as MetricName[]
   }
-  const judge = input.judge ?? 'fixed'
+  const judge = input.judge ?? 'sequential'
   if (!(ANALYSIS_JUDGES as readonly string[]).includes(judge))
     throw bad('judge', judge, `is not one of ${ANALYSIS_JUDGES.join(', ')}`, `${where('judge')} sequential`)
   if (input.earlyPromote && judge !== 'sequential')
@@ -142,8 +146,7 @@ export function analysisPlan(
     failureLimit: num('failureLimit', 0, 1000, true) ?? ANALYSIS_DEFAULTS.failureLimit,
     inconclusiveLimit: num('inconclusiveLimit', 0, 1000, true) ?? ANALYSIS_DEFAULTS.inconclusiveLimit,
     successes: num('successes', 1, 1000, true) ?? ANALYSIS_DEFAULTS.successes,
-    // Only when asked: a plan without them reads (and is recorded) as before.
-    ...(judge === 'sequential' ? { judge } : {}),
+    judge: judge as AnalysisJudge,
     ...(input.earlyPromote ? { earlyPromote: true } : {}),
   }
 }

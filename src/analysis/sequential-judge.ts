@@ -9,21 +9,24 @@
  * latency     latencySequential on the calls after a freeze: the threshold (the stable's median)
  *             and the tolerance are frozen at the first look where the stable has minCalls calls
  *             with a latency; nodata before. A counter that went down (a host restarted) freezes again.
- * p95, p99    limits, not tests: when set and critical they are checked by the fixed judgement at
- *             the end of the step, and here stay inconclusive (so no early pass).
+ * p95, p99    limits, not tests: when set and critical they are checked at the end of the step
+ *             (conclude), and until then stay inconclusive (so no early pass).
+ *
+ * The end of the step (conclude) is this test's last look, so that over the whole step only this
+ * test can fail the canary (false Fail ≤ α). What it has not decided by then is settled as the
+ * fixed judge would, except that a fixed-sample Fail becomes Inconclusive: it looks worse but
+ * was not shown, so the rollout holds for a person (--analysis-inconclusive-limit).
  */
 import type { AnalysisThresholds, MetricName } from '../rollout/plan/rollout-plan.js'
 import { histogramCount } from '../stats/histogram.js'
 import { type SequentialVerdict, errorRateSequential } from '../stats/sequential-error-rate.js'
 import {
-  type LatencySequentialOptions,
-  exceedanceCounts,
+  canaryMedianWithin,
   histogramSince,
   latencySequential,
   latencyThresholds,
 } from '../stats/sequential-latency.js'
-import { logRateEvidence } from '../stats/sequential-proportions.js'
-import type { MetricVerdict, Outcome, WindowMetrics } from './judge.js'
+import { type MetricVerdict, type Outcome, type WindowMetrics, judge } from './judge.js'
 
 const WATCHABLE: MetricName[] = ['error-rate', 'latency']
 
@@ -62,6 +65,25 @@ export class SequentialJudge {
           figures: { max },
         })
     return verdicts
+  }
+
+  /** The judgement at the end of the step: the last look, the undecided settled (see the top). */
+  conclude(canary: WindowMetrics, stable: WindowMetrics): MetricVerdict[] {
+    const looked = new Map(this.look(canary, stable).map((v) => [v.metric, v]))
+    return judge(canary, stable, this.t).map((fixed) => {
+      const seq = this.watched.includes(fixed.metric) ? looked.get(fixed.metric) : undefined
+      if (!seq || seq.outcome === 'fail') return seq ?? fixed
+      const outcome = seq.outcome === 'pass' ? 'pass' : fixed.outcome === 'fail' ? 'inconclusive' : fixed.outcome
+      return {
+        ...fixed,
+        outcome,
+        summary:
+          outcome === 'inconclusive' && fixed.outcome === 'fail'
+            ? `looks worse, not shown by the sequential test: ${fixed.summary}`
+            : `${fixed.summary}; not shown worse by the sequential test`,
+        figures: { ...fixed.figures, logEvidence: seq.figures.logEvidence ?? null },
+      }
+    })
   }
 
   private errorRate(canary: WindowMetrics, stable: WindowMetrics): MetricVerdict {
@@ -107,28 +129,9 @@ export class SequentialJudge {
     }
     const o = { alpha: this.alpha, ...f }
     const both = latencySequential(since[0], since[1], o)
-    const v = both.verdict === 'continue' ? (medianWithin(since[0], o) ?? both) : both
+    const v = both.verdict === 'continue' ? (canaryMedianWithin(since[0], o) ?? both) : both
     const counted = { canaryCalls: histogramCount(since[0]), stableCalls: histogramCount(since[1]) }
     return verdict('latency', v, { ...counted, thresholdMs: f.thresholdMs, toleranceMs: f.toleranceMs }, this.alpha)
-  }
-}
-
-/**
- * A pass the two-version test cannot give when the stable's calls sit in the lowest buckets (none
- * above its median's bound): the canary's median shown within c + T on its own, its calls reaching
- * above c + T shown below half (a Pass only; the fail side is latencySequential's alone).
- */
-function medianWithin(canary: number[], o: LatencySequentialOptions): SequentialVerdict | null {
-  const { canaryCalls: n, canaryErrors: above } = exceedanceCounts(canary, canary, o, 'pass')
-  const log = logRateEvidence(above, n, 0.5, 'below')
-  if (!(above < n / 2 && log >= Math.log(1 / o.alpha))) return null
-  const limit = Number((o.thresholdMs + o.toleranceMs).toPrecision(3))
-  return {
-    verdict: 'pass',
-    lower: Number.NaN,
-    upper: Number.NaN,
-    logEvidence: log,
-    reason: `canary median within stable + ${Number(o.toleranceMs.toPrecision(3))} ms (e-value ${Math.exp(Math.min(log, 700)).toPrecision(3)}); canary above ${limit} ms: ${above} of ${n} calls`,
   }
 }
 

@@ -1,7 +1,6 @@
 /** The command line of `rollout actor|provider|component`: its description, its flags, and the plan they describe. */
 import { Flags, type Interfaces } from '@oclif/core'
 import {
-  ANALYSIS_JUDGES,
   ANALYSIS_SETTINGS,
   type AnalysisInput,
   type AnalysisSetting,
@@ -10,6 +9,7 @@ import {
   flagName,
 } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
+import { ANALYSIS_JUDGES } from '../rollout/plan/rollout-plan.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
 import { checkEntityVersion } from '../ops/entity.js'
@@ -162,11 +162,11 @@ function analysisFlags() {
       options: [...ANALYSIS_JUDGES],
       helpGroup: 'ANALYSIS',
       summary:
-        'fixed: judge once at the end of each wait. sequential: also after every report with anytime-valid tests (α split between the critical metrics); a Fail rolls back at once. Default fixed.',
+        'sequential: judge after every report with anytime-valid tests (α split between the critical metrics), a Fail rolls back at once, the end of the wait is judged by the same tests. fixed: judge once, at the end of each wait. Default sequential.',
     }),
     'early-promote': Flags.boolean({
       helpGroup: 'ANALYSIS',
-      summary: 'With --analysis-judge sequential: a Pass of every critical metric ends the step early.',
+      summary: 'A Pass of every critical metric ends the step early (sequential judge).',
     }),
     ...settings,
   }

@@ -14,6 +14,7 @@ import { watchStep, watchesSequentially } from './sequential-step.js'
 import {
   type AnalysisRecord,
   type Judgement,
+  type RolloutAnalysis,
   describeJudgement,
   failedMetrics,
   sequentialNote,
@@ -73,13 +74,13 @@ export async function setWeight(rollout: RolloutRun, index: number, weight: numb
 
 /**
  * The wait after a step, counting the real calls of every version that serves the entity: the
- * observed weight is `to`'s share of them all. `early`: the sequential judgement that ended the wait.
+ * observed weight is `to`'s share of them all. `judged`: the sequential judge's judgement of the wait.
  */
 export async function waitAndObserve(
   rollout: RolloutRun,
   weight: number,
   alone: boolean,
-): Promise<{ facts: StepFacts; early?: Judgement }> {
+): Promise<{ facts: StepFacts; judged?: Judgement }> {
   const key = entityKey(rollout.entity)
   const observer = rollout.observing?.observation
   if (observer) {
@@ -88,8 +89,9 @@ export async function waitAndObserve(
   }
   observer?.take()
   rollout.analysis?.begin()
-  let early: Judgement | undefined
-  if (watchesSequentially(rollout)) early = await watchStep(rollout, alone)
+  const a = rollout.analysis
+  let judged: Judgement | undefined
+  if (a && watchesSequentially(rollout)) judged = await watchStep(rollout, a, alone)
   else await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
   // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
   const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : {}
@@ -111,7 +113,7 @@ export async function waitAndObserve(
       ...(observedBy ? { observedBy } : {}),
     })
   }
-  return { facts: { step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares }, early }
+  return { facts: { step: rollout.stepNumber, steps: rollout.numbered, weight, observed, shares }, judged }
 }
 
 /**
@@ -119,13 +121,14 @@ export async function waitAndObserve(
  * failure limit rolls back; Inconclusive beyond its limit holds the rollout for promote (go on)
  * or abort. A dry run judges once, records, and acts on nothing. Returns the record when the
  * rollout ended here, undefined to go on with the gates (and when there is no analysis).
- * `early`: the sequential judgement that ended the wait: a Fail rolls back at once, a Pass goes on.
+ * `judged`: the sequential judge's judgement of the first wait. One that ended its wait early
+ * decides at once: a Fail rolls back, a Pass goes on.
  */
 export async function judgeTraffic(
   rollout: RolloutRun,
   weight: number,
   alone: boolean,
-  early?: Judgement,
+  judged?: Judgement,
 ): Promise<RolloutRecord | undefined> {
   const a = rollout.analysis
   if (!a) return undefined
@@ -145,20 +148,16 @@ export async function judgeTraffic(
       message: describeJudgement(j),
     })
   }
-  if (early) {
-    await tell(early)
-    if (early.outcome !== 'fail') return undefined
-    return rollout.rollBack(
-      `real-traffic analysis failed at step ${n}${sequentialNote(early)}: ${failedMetrics(early)}`,
-    )
-  }
   let failures = 0
   let inconclusive = 0
   let passes = 0
   for (let round = 0; ; round++) {
-    if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
-    const j = await a.judge(alone)
+    const j = round === 0 && judged ? judged : await judgeWait(rollout, a, alone, round)
     await tell(j)
+    if (j.sequential) {
+      if (j.outcome !== 'fail') return undefined
+      return rollout.rollBack(`real-traffic analysis failed at step ${n}${sequentialNote(j)}: ${failedMetrics(j)}`)
+    }
     if (a.plan.mode === 'dry-run') return undefined
     if (j.outcome === 'pass') {
       if (++passes >= a.plan.successes) return undefined
@@ -185,6 +184,13 @@ export async function judgeTraffic(
       return undefined
     }
   }
+}
+
+/** A further wait of the step (round > 0 follows another wait), judged as the plan says. */
+async function judgeWait(rollout: RolloutRun, a: RolloutAnalysis, alone: boolean, round: number): Promise<Judgement> {
+  if (watchesSequentially(rollout)) return watchStep(rollout, a, alone)
+  if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
+  return a.judge(alone)
 }
 
 /** The step's gates, cut short by an abort or an interrupt; a failed one rolls back (the record is returned), else undefined to go on. */

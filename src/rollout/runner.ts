@@ -25,7 +25,7 @@ export async function runRollout(session: Session, plan: RolloutPlan, opts: RunO
       }
       const alone = await setWeight(rollout, index, step)
       const seen = await waitAndObserve(rollout, step, alone)
-      const ended = (await judgeTraffic(rollout, step, alone, seen.early)) ?? (await runGates(rollout, seen.facts))
+      const ended = (await judgeTraffic(rollout, step, alone, seen.judged)) ?? (await runGates(rollout, seen.facts))
       if (ended) return ended
     }
     return await completeRollout(rollout)

@@ -16,6 +16,8 @@ import type { Session } from '../ops/session.js'
 
 export type { AnalysisRecord, Judgement }
 
+type VerdictsOf = (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdict[]
+
 /** How long `auto` waits for a report naming the entity before deciding the hosts do not report. */
 const DISCOVERY_MS = Number(process.env.LATTICE_ANALYSIS_DISCOVERY_MS) || 2.2 * DEFAULT_METRICS_INTERVAL_MS
 
@@ -81,11 +83,20 @@ export class RolloutAnalysis {
    * start the next window. `alone`: the stable version has no weight at this step.
    */
   async judge(alone: boolean): Promise<Judgement> {
+    return this.close(alone, (canary, stable) => judge(canary, stable, this.plan.thresholds))
+  }
+
+  /** The sequential judge's judgement at the end of its wait, on the whole window; starts the next one. */
+  conclude(sequential: SequentialJudge, alone: boolean): Promise<Judgement> {
+    return this.close(alone, (canary, stable) => sequential.conclude(canary, stable))
+  }
+
+  private async close(alone: boolean, verdictsOf: VerdictsOf): Promise<Judgement> {
     await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
     const windows = this.collector.since(this.mark, this.rollout.entity)
     const windowMs = Date.now() - this.markedAt
     this.begin()
-    return this.judgement(windows, windowMs, alone, (canary, stable) => judge(canary, stable, this.plan.thresholds))
+    return this.judgement(windows, windowMs, alone, verdictsOf)
   }
 
   /**
@@ -108,7 +119,7 @@ export class RolloutAnalysis {
     windows: Map<string, WindowMetrics>,
     windowMs: number,
     alone: boolean,
-    verdictsOf: (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdict[],
+    verdictsOf: VerdictsOf,
   ): Judgement {
     const canary = windows.get(this.rollout.to) ?? emptyWindow()
     // With no stable traffic there is nothing to compare with: the canary against itself leaves

@@ -29,7 +29,12 @@
 import { LATENCY_BOUNDS_MS } from '../host-core/metrics-report.js'
 import { histogramCount, histogramPercentile } from './histogram.js'
 import type { SequentialVerdict } from './sequential-error-rate.js'
-import { differenceInterval, logDifferenceEvidence, type TwoArmCounts } from './sequential-proportions.js'
+import {
+  differenceInterval,
+  logDifferenceEvidence,
+  logRateEvidence,
+  type TwoArmCounts,
+} from './sequential-proportions.js'
 
 export interface LatencySequentialOptions {
   alpha: number
@@ -133,6 +138,25 @@ export function latencySequential(
         ? `canary median within stable + ${ms(o.toleranceMs)} (${e}); ${seen}`
         : `not yet conclusive; ${seen}`
   return { verdict, lower: 100 * lower, upper: 100 * upper, logEvidence, reason }
+}
+
+/**
+ * A Pass the two-version test cannot give when the stable's calls sit in the lowest buckets (none
+ * above its median's bound): the canary's calls reaching above c + T shown below half, i.e. its
+ * median within c + T, on its own (a one-rate test at level α; a Pass only, never a Fail).
+ */
+export function canaryMedianWithin(canary: readonly number[], o: LatencySequentialOptions): SequentialVerdict | null {
+  const { canaryCalls: n, canaryErrors: above } = exceedanceCounts(canary, canary, o, 'pass')
+  const log = logRateEvidence(above, n, 0.5, 'below')
+  if (!(above < n / 2 && log >= Math.log(1 / o.alpha))) return null
+  const limit = Number((o.thresholdMs + o.toleranceMs).toPrecision(3))
+  return {
+    verdict: 'pass',
+    lower: Number.NaN,
+    upper: Number.NaN,
+    logEvidence: log,
+    reason: `canary median within stable + ${Number(o.toleranceMs.toPrecision(3))} ms (e-value ${Math.exp(Math.min(log, 700)).toPrecision(3)}); canary above ${limit} ms: ${above} of ${n} calls`,
+  }
 }
 
 function rate(c: TwoArmCounts, arm: 'canary' | 'stable'): number {

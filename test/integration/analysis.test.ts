@@ -67,39 +67,51 @@ async function stableAt100(actor: string): Promise<void> {
 const liveWeights = (actor: string) => weightsOf(t.env(), actor)
 
 describe('real-traffic analysis', () => {
-  it('a canary 100 ms slower is rolled back by the latency verdict alone, with the figures in the reason', async () => {
-    const actor = newActorId()
-    await stableAt100(actor)
-    const { stop } = await traffic(actor)
-    const r = await rollout(actor, 'v-slow')
-    await stop()
-    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
-    expect(r.stdout).toMatch(/step 1\/3: analysis FAIL/)
-    expect(r.stderr).toMatch(/real-traffic analysis failed at step 1: latency: /)
-    expect(await liveWeights(actor)).toEqual({ v1: 100 })
-    const st = json<{
-      analysis: {
-        active: boolean
-        judgements: {
-          outcome: string
-          verdicts: { metric: string; outcome: string; figures: Record<string, number | null> }[]
-        }[]
-      }
-    }>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
-    const latency = st.analysis.judgements.at(-1)?.verdicts.find((v) => v.metric === 'latency')
-    expect(latency?.outcome).toBe('fail')
-  })
+  // The sequential judge (the default) says how far into the step it stopped; the fixed one judges at its end.
+  const failedAt = (judge: string, metric: string) =>
+    new RegExp(
+      `real-traffic analysis failed at step 1${judge === 'sequential' ? ' \\(sequential judge, [\\d.]+ s into the step\\)' : ''}: ${metric}: `,
+    )
 
-  it('a canary failing one call in ten is rolled back by the error-rate verdict', async () => {
-    const actor = newActorId()
-    await stableAt100(actor)
-    const { stop } = await traffic(actor)
-    const r = await rollout(actor, 'v-flaky')
-    await stop()
-    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
-    expect(r.stderr).toMatch(/real-traffic analysis failed at step 1: error-rate: /)
-    expect(await liveWeights(actor)).toEqual({ v1: 100 })
-  })
+  it.each(['sequential', 'fixed'])(
+    'a canary 100 ms slower is rolled back by the latency verdict alone, with the figures in the reason (%s judge)',
+    async (judge) => {
+      const actor = newActorId()
+      await stableAt100(actor)
+      const { stop } = await traffic(actor)
+      const r = await rollout(actor, 'v-slow', ['--analysis-judge', judge])
+      await stop()
+      expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
+      expect(r.stdout).toMatch(/step 1\/3: analysis FAIL/)
+      expect(r.stderr).toMatch(failedAt(judge, 'latency'))
+      expect(await liveWeights(actor)).toEqual({ v1: 100 })
+      const st = json<{
+        analysis: {
+          active: boolean
+          judgements: {
+            outcome: string
+            verdicts: { metric: string; outcome: string; figures: Record<string, number | null> }[]
+          }[]
+        }
+      }>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
+      const latency = st.analysis.judgements.at(-1)?.verdicts.find((v) => v.metric === 'latency')
+      expect(latency?.outcome).toBe('fail')
+    },
+  )
+
+  it.each(['sequential', 'fixed'])(
+    'a canary failing one call in ten is rolled back by the error-rate verdict (%s judge)',
+    async (judge) => {
+      const actor = newActorId()
+      await stableAt100(actor)
+      const { stop } = await traffic(actor)
+      const r = await rollout(actor, 'v-flaky', ['--analysis-judge', judge])
+      await stop()
+      expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
+      expect(r.stderr).toMatch(failedAt(judge, 'error-rate'))
+      expect(await liveWeights(actor)).toEqual({ v1: 100 })
+    },
+  )
 
   it('an equal canary passes every step and completes; the canary is judged alone at 100%', async () => {
     const actor = newActorId()

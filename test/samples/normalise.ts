@@ -28,6 +28,9 @@ const RULES: [RegExp, string][] = [
   [/(?<![\w.])\d+(\.\d+)? ?ms\b/g, '<ms>'],
   // Analysis figures measured from real calls: p-values (also 2.1e-68), calls behind an error rate "(0/609)", a version's calls in status.
   [/\bp=[\d.]+(e[+-]?\d+)?/g, 'p=<p>'],
+  // The sequential judge's evidence, and the stable calls its verdict counted ("20.00% of 36 calls vs 0.00% of 276").
+  [/\be-value [\d.]+(e[+-]?\d+)?/g, 'e-value <e>'],
+  [/(?<=% of )\d+(?![\w.])/g, '<n>'],
   [/(?<=\(\d+\/)\d+(?=\))/g, '<n>'],
   [/\[95% CI [^\]]+\]/g, '[95% CI <ci>]'],
   [/^(\s*\S+ \((?:stable|canary)\) {2,})\d+/gm, '$1<n>'],

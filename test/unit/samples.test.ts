@@ -107,6 +107,10 @@ describe('normalise', () => {
     expect(
       normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes'),
     ).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
+    // The sequential judge's evidence and counts differ run to run; the verdict's words do not.
+    expect(normalise('worse by more than 1 pp (e-value 1.90e+3); canary 19.44% of 36 calls vs 0.00% of 276')).toBe(
+      normalise('worse by more than 1 pp (e-value 51.0); canary 10.11% of 89 calls vs 0.00% of 244'),
+    )
     expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(
       normalise('hello-v2: 33 of 50 calls answered, 17 failed'),
     )

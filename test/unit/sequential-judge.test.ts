@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { emptyWindow } from '../../src/analysis/collector.js'
-import { DEFAULT_THRESHOLDS, type WindowMetrics } from '../../src/analysis/judge.js'
+import { DEFAULT_THRESHOLDS, type WindowMetrics, judge } from '../../src/analysis/judge.js'
 import { analysisPlan, defaultAnalysis } from '../../src/analysis/options.js'
 import { SequentialJudge } from '../../src/analysis/sequential-judge.js'
 
@@ -45,10 +45,33 @@ describe('SequentialJudge', () => {
   })
 })
 
+describe('SequentialJudge at the end of a step', () => {
+  it('only the sequential test fails: a fixed-sample Fail it has not shown becomes Inconclusive', () => {
+    // 3 errors in 60 canary calls vs none in 600: the fixed test (Fisher) fails it, the sequential test has not shown it.
+    const [canary, stable] = [window(60, 3), window(600, 0)]
+    const t = { ...DEFAULT_THRESHOLDS, critical: ['error-rate' as const] }
+    expect(judge(canary, stable, t)[0].outcome).toBe('fail')
+    const judgeSeq = new SequentialJudge(t)
+    expect(judgeSeq.look(canary, stable)[0].outcome).toBe('inconclusive')
+    const [errorRate, latency] = judgeSeq.conclude(canary, stable)
+    expect(errorRate.outcome).toBe('inconclusive')
+    expect(errorRate.summary).toMatch(/^looks worse, not shown by the sequential test: /)
+    expect(latency.critical).toBe(false) // not watched: the fixed judge's verdict, shown, never blocking
+  })
+
+  it('keeps what the sequential test decided, and the fixed NODATA (fewer than minCalls) and Pass', () => {
+    const judgeSeq = new SequentialJudge(DEFAULT_THRESHOLDS)
+    expect(judgeSeq.conclude(window(60, 12), window(600, 0))[0]).toMatchObject({ outcome: 'fail' })
+    expect(judgeSeq.conclude(window(5, 0), window(600, 0)).map((v) => v.outcome)).toEqual(['nodata', 'nodata'])
+    const equal = new SequentialJudge(DEFAULT_THRESHOLDS).conclude(window(300, 1), window(3000, 10))
+    expect(equal.map((v) => v.outcome)).toEqual(['pass', 'pass'])
+  })
+})
+
 describe('analysis plan: judge', () => {
-  it('adds nothing unless asked (plans and records read as before)', () => {
-    expect(defaultAnalysis()).not.toHaveProperty('judge')
-    expect(analysisPlan({ judge: 'fixed' }, (k) => k)).not.toHaveProperty('judge')
+  it('is sequential unless told otherwise', () => {
+    expect(defaultAnalysis().judge).toBe('sequential')
+    expect(analysisPlan({ judge: 'fixed' }, (k) => k).judge).toBe('fixed')
     expect(analysisPlan({ judge: 'sequential', earlyPromote: true }, (k) => k)).toMatchObject({
       judge: 'sequential',
       earlyPromote: true,
@@ -58,9 +81,9 @@ describe('analysis plan: judge', () => {
   it('refuses an unknown judge, and --early-promote without the sequential judge', () => {
     const where = (k: string) => (k === 'judge' ? '--analysis-judge' : k === 'earlyPromote' ? '--early-promote' : k)
     expect(() => analysisPlan({ judge: 'bayes' }, where)).toThrow(
-      /--analysis-judge "bayes" is not one of fixed, sequential/,
+      /--analysis-judge "bayes" is not one of sequential, fixed/,
     )
-    expect(() => analysisPlan({ earlyPromote: true }, where)).toThrow(
+    expect(() => analysisPlan({ judge: 'fixed', earlyPromote: true }, where)).toThrow(
       /--early-promote true needs --analysis-judge sequential/,
     )
   })

@@ -2,13 +2,15 @@
  * The sequential latency test (src/stats/sequential-latency.ts): the reduction of histograms to
  * exceedance counts (straddling buckets always counted against the claim), the frozen threshold,
  * and seeded simulations of whole steps over real histograms (LATENCY_BOUNDS_MS): false fails of
- * equal canaries and of canaries exactly T slower stay ≤ α; power for a canary 50 ms slower.
+ * equal canaries and of canaries exactly T slower stay ≤ α; power for a canary 50 ms slower; the
+ * canary-alone median Pass: false passes at the edge ≤ α.
  */
 import { describe, expect, it } from 'vitest'
 import { LATENCY_BOUNDS_MS, latencyBucket } from '../../src/host-core/metrics-report.js'
 import { normalCdf } from '../../src/stats/distributions.js'
 import { bernoulliKl, minimumCalls } from '../../src/stats/sequential-error-rate.js'
 import {
+  canaryMedianWithin,
   exceedanceCounts,
   histogramSince,
   latencyDecision,
@@ -169,4 +171,44 @@ describe('simulated steps over histograms, a look after every report', () => {
       expect(caught.length).toBe(steps)
     },
   )
+})
+
+describe('canary median within c + T, on its own (the Pass when the stable sits in the lowest buckets)', () => {
+  const c = LATENCY_BOUNDS_MS[44]
+  const o = { alpha: 0.01, thresholdMs: c, toleranceMs: 4 } // c + T inside bucket 45
+  /** 60 looks of 5 to 15 canary calls, each above c + T (bucket 46) with chance `above`, else below (bucket 44). */
+  const step = (rng: Random, above: number) => {
+    const canary = empty()
+    for (let second = 1; second <= 60; second++) {
+      const calls = 5 + Math.floor(rng.next() * 11)
+      const up = rng.binomial(calls, above)
+      canary[46] += up
+      canary[44] += calls - up
+      if (canaryMedianWithin(canary, o)) return second
+    }
+    return null
+  }
+
+  it('passes a canary exactly at the edge (half its calls above c + T) in at most α of steps', () => {
+    const rng = seededRandom(61)
+    const steps = 2000
+    const passed = Array.from({ length: steps }, () => step(rng, 0.5)).filter((s) => s !== null).length
+    console.log(`median within, canary at the edge, ${steps} steps: false passes ${describeRate(passed, steps)}`)
+    expect(passed / steps).toBeLessThanOrEqual(0.01)
+  })
+
+  it('passes a canary clearly within (10% of its calls above) within the step, never one clearly above', () => {
+    const rng = seededRandom(62)
+    expect(Array.from({ length: 200 }, () => step(rng, 0.1)).every((s) => s !== null && s < 10)).toBe(true)
+    expect(Array.from({ length: 200 }, () => step(rng, 0.8)).some((s) => s !== null)).toBe(false)
+  })
+
+  it('counts a bucket straddling c + T as above (never helps a pass), and says why', () => {
+    const straddling = histogram([[c + 3.9, 100]]) // bucket 45 holds c + T
+    expect(canaryMedianWithin(straddling, o)).toBeNull()
+    const within = canaryMedianWithin(histogram([[c, 100]]), o)
+    expect(within?.reason).toMatch(
+      /^canary median within stable \+ 4 ms \(e-value .*\); canary above 24\.5 ms: 0 of 100 calls$/,
+    )
+  })
 })

@@ -41,6 +41,9 @@ export interface PrometheusGate {
 /** The metrics the canary judge (src/analysis/judge.ts) gives verdicts on. */
 export type MetricName = 'error-rate' | 'latency' | 'p95' | 'p99'
 
+export const ANALYSIS_JUDGES = ['sequential', 'fixed'] as const
+export type AnalysisJudge = (typeof ANALYSIS_JUDGES)[number]
+
 /** What the judge holds a canary to: the plan's side of real-traffic analysis. */
 export interface AnalysisThresholds {
   /** Fewer calls of either version in the window: nodata. */
@@ -75,8 +78,11 @@ export interface AnalysisPlan {
   inconclusiveLimit: number
   /** Consecutive passing judgements a step needs before the next step (Argo's consecutiveSuccessLimit). */
   successes: number
-  /** Absent: fixed (one judgement at the end of the wait). sequential: also judged after every report, a Fail ends the step at once. */
-  judge?: 'sequential'
+  /**
+   * sequential (the default): judged after every report, a Fail ends the step at once, and the
+   * step's end is judged by the same test. fixed: one judgement at the end of the wait.
+   */
+  judge: AnalysisJudge
   /** With judge sequential: a Pass of every critical metric ends the step early. */
   earlyPromote?: boolean
 }
