@@ -10,7 +10,8 @@ const LOAD = 'test/integration/load.test.ts'
 // version does when the state is unreachable is state-availability's, which the matrix runs); and
 // the load test (lattice's lock under CPU load: state.test's concurrent shifts cover each version's
 // compare-and-set); the webhook, Prometheus and notification gates (HTTP and Prometheus decide
-// there; the rollouts they steer are rollout.test's, which the matrix runs); canary analysis, fixed and
+// there; the rollouts they steer are rollout.test's, which the matrix runs); a rollout's start cut short (lattice's
+// own record); canary analysis, fixed and
 // sequential (it judges the hosts' metrics reports; the plain weighted mappings it steers are shift.test's and rollout.test's,
 // which the matrix runs); the observation from host reports (hosts publish, lattice reads: its
 // fallback, subscribing, is observe.test's, which the matrix runs); the C example host (a host's
@@ -20,7 +21,7 @@ const LOAD = 'test/integration/load.test.ts'
 const SERVERLESS = process.env.LATTICE_MATRIX
   ? [
       'test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,without-state-abort,errors-input,errors-credentials,dev,package}.test.ts',
-      'test/integration/rollout-{webhook,prometheus,prometheus-host,notify,sequential}.test.ts',
+      'test/integration/rollout-{webhook,prometheus,prometheus-host,notify,sequential,start}.test.ts',
       'test/integration/{analysis,observe-reports,host-c,host-c-control,host-c-check,deadlines,dashboard-page,dashboard-page-rollouts,dashboard-page-connection,dashboard-server,dashboard-flags,dashboard-browser}.test.ts',
     ]
   : []

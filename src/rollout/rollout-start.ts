@@ -14,10 +14,15 @@ import { RolloutAnalysis } from './traffic-analysis.js'
 
 /**
  * Check the plan against the live weights, learn whether the hosts report metrics (`--analysis`
- * refuses without them) before anything changes, record the rollout (refused while another of
- * the entity runs), then start the heartbeat and the observation.
+ * refuses without them) before anything changes, and record the rollout (refused while another
+ * of the entity runs). `announce` then says so and starts the heartbeat and the observation: the
+ * caller runs it where a failure ends the recorded rollout (else its record would stay running).
  */
-export async function startRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRun> {
+export async function startRollout(
+  session: Session,
+  plan: RolloutPlan,
+  opts: RunOptions,
+): Promise<{ rollout: RolloutRun; announce: () => Promise<void> }> {
   validatePlan(plan)
   const rollouts = rolloutsOf(session)
   if (!session.app && plan.probe && plan.entity.kind !== 'component')
@@ -49,18 +54,20 @@ export async function startRollout(session: Session, plan: RolloutPlan, opts: Ru
     })
   }
   const rollout = new RolloutRun(session, plan, opts, rollouts, stable, analysis, record)
-  const analysisNote = analysisRecord.active
-    ? analysisRecord.mode === 'dry-run'
-      ? 'on, dry run (acts on nothing)'
-      : 'on'
-    : `off: ${analysisRecord.note}`
-  rollout.emit({
-    type: 'started',
-    steps: rollout.numbered,
-    weight: record.setWeight,
-    message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}`,
-  })
-  rollout.runnerRecord.startHeartbeat()
-  rollout.observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
-  return rollout
+  const announce = async () => {
+    const analysisNote = analysisRecord.active
+      ? analysisRecord.mode === 'dry-run'
+        ? 'on, dry run (acts on nothing)'
+        : 'on'
+      : `off: ${analysisRecord.note}`
+    rollout.emit({
+      type: 'started',
+      steps: rollout.numbered,
+      weight: record.setWeight,
+      message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}`,
+    })
+    rollout.runnerRecord.startHeartbeat()
+    rollout.observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
+  }
+  return { rollout, announce }
 }

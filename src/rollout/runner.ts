@@ -16,8 +16,9 @@ import { judgeTraffic, runGates, setWeight, waitAndObserve, waitForPromote } fro
 
 /** Run a rollout to its end: completed, rolled back or held (the record says which). */
 export async function runRollout(session: Session, plan: RolloutPlan, opts: RunOptions): Promise<RolloutRecord> {
-  const rollout = await startRollout(session, plan, opts)
+  const { rollout, announce } = await startRollout(session, plan, opts)
   try {
+    await announce()
     for (const [index, step] of plan.steps.entries()) {
       if (step === 'pause') {
         await waitForPromote(rollout, index)
