@@ -64,19 +64,20 @@ function unknownCommand(argv: string[], config: Config): void {
   const words = firstFlag === -1 ? argv : argv.slice(0, firstFlag)
   const s = suggest(words, [...new Set(names)])
   let message: string
+  let hint = `\`${config.bin} --help\` lists every command.`
   if (argv[0]?.startsWith('-')) {
     // oclif reads the first word as the command, so a flag there is one.
     message = `"${argv[0]}" is not a command: the command comes first, then its flags (${config.bin} COMMAND ${argv[0]} ...).`
   } else if (s.matches[0] === s.typed) {
     // A topic typed right with an unknown command after it: list the topic's commands.
     const under = [...new Set(names.filter((n) => n.startsWith(`${s.typed} `)))].sort()
-    message = `Unknown command "${words.slice(0, s.typed.split(' ').length + 1).join(' ')}". "${s.typed}" has: ${under.join(', ')}.`
+    const extra = words[s.typed.split(' ').length]
+    message = under.length
+      ? `Unknown command "${s.typed} ${extra}". "${s.typed}" has: ${under.join(', ')}.`
+      : `"${s.typed}" takes no argument "${extra}".`
+    if (!under.length) hint = `\`${config.bin} ${s.typed} --help\` shows what it takes.`
   } else {
     message = `Unknown command "${s.typed}".${s.matches.length > 0 ? ` Did you mean ${s.matches.map((m) => `"${m}"`).join(' or ')}?` : ''}`
   }
-  printUsage(
-    new LatticeError('USAGE', message, { hint: `\`${config.bin} --help\` lists every command.` }),
-    argv,
-    ExitCode.USAGE,
-  )
+  printUsage(new LatticeError('USAGE', message, { hint }), argv, ExitCode.USAGE)
 }

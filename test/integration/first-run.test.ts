@@ -95,6 +95,12 @@ describe('typos: the nearest commands are suggested', () => {
     expect(t.stderr).toMatch(
       /^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider\.\n/,
     )
+    // A command that takes no argument, given one.
+    const s = await lattice(['status', 'extra'])
+    expect(s.code).toBe(ExitCode.USAGE)
+    expect(s.stderr).toBe(
+      'Error [USAGE]: "status" takes no argument "extra".\n  `lattice status --help` shows what it takes.\n',
+    )
   })
 })
 
