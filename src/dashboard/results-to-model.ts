@@ -1,7 +1,7 @@
 /** lattice's own results (status, watch frames, rollout records, history) as the page's model. */
 import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../views/analysis-view.js'
 import { changeLine } from '../views/routing-view.js'
-import { whoText } from '../views/who.js'
+import { whoText } from '../state/journal.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { WatchFrame } from '../ops/watch-split.js'
 import type { RouteStatus, StatusResult } from '../ops/status.js'

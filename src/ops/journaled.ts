@@ -24,6 +24,7 @@ import {
   currentWho,
   intentAbandoned,
   jwtHash,
+  whoText,
 } from '../state/journal.js'
 import type { Versioned } from '../state/store.js'
 import type { ChangeOptions, ChangeResult, LiveState, PlannedChange } from './change-types.js'
@@ -77,7 +78,7 @@ export async function journaledChange(
     const pending = head.value.pending
     if (pending) {
       session.deadline.at(
-        `waiting for another writer (revision ${pending.record.revision}, by ${pending.record.who.user}@${pending.record.who.host}: ${pending.record.command})`,
+        `waiting for another writer (revision ${pending.record.revision}, by ${whoText(pending.record.who)}: ${pending.record.command})`,
         'Another change held the lattice state: run `lattice history` to see it, then retry (or allow more time with --timeout).',
       )
       if (pendingSeen?.kvRevision !== head.kvRevision)
@@ -224,7 +225,7 @@ export async function settleIntent(session: Session, journal: Journal, head: Ver
   if (!intent) return 'Nothing to settle.'
   const stored = await storedJwts(session.conn, session.account)
   const n = intent.record.revision
-  const by = `revision ${n}, by ${intent.record.who.user}@${intent.record.who.host}`
+  const by = `revision ${n}, by ${whoText(intent.record.who)}`
   // No answer says nothing about whether it went live: dropping it then would turn it into drift.
   if (stored.length === 0) {
     throw new LatticeError(

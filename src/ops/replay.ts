@@ -4,7 +4,7 @@
  * anything else looks at the live routing. Those that no longer follow on from the head are
  * dropped with a warning; whatever they changed that is still live is then recorded as drift.
  */
-import type { Head, Journal, Who } from '../state/journal.js'
+import { type Head, type Journal, type Who, whoText } from '../state/journal.js'
 import { removeFile } from '../state/machine-files.js'
 import type { Versioned } from '../state/store.js'
 import { listUnrecorded, planReplay, replayedRecord } from '../state/unrecorded.js'
@@ -33,7 +33,7 @@ export async function replayUnrecorded(
   if (!(await journal.commit(mine, replayedRecord(push, revision, who)))) return true
   removeFile(file)
   notes.push(
-    `Recorded revision ${revision}: a change pushed without the lattice state at ${push.time} by ${push.who.user}@${push.who.host} (${push.command}).`,
+    `Recorded revision ${revision}: a change pushed without the lattice state at ${push.time} by ${whoText(push.who)} (${push.command}).`,
   )
   return true
 }

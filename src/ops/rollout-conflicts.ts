@@ -12,6 +12,7 @@ import { routedEnvironments } from '../spec/compile.js'
 import type { Spec } from '../spec/parse.js'
 import { type RolloutRecord, Rollouts, isActive } from '../rollout/records/rollout-store.js'
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import { whoText } from '../state/journal.js'
 import type { ChangeOptions, EntityChange } from './change-types.js'
 import type { Session } from './session.js'
 
@@ -46,7 +47,7 @@ export function runningRolloutError(r: RolloutRecord): LatticeError {
   const promote = r.phase === 'paused' ? `, go on with \`${rolloutCommand('promote', e)}\`` : ''
   return new LatticeError(
     'ROLLOUT_RUNNING',
-    `A rollout of ${label} is ${where} (${r.plan.from} -> ${r.plan.to}, ${stepOf(r)}: ${r.plan.to} at ${r.setWeight}%; started ${r.startedAt} by ${r.who.user}@${r.who.host}): ${next} would overwrite this change. Nothing was changed.`,
+    `A rollout of ${label} is ${where} (${r.plan.from} -> ${r.plan.to}, ${stepOf(r)}: ${r.plan.to} at ${r.setWeight}%; started ${r.startedAt} by ${whoText(r.who)}): ${next} would overwrite this change. Nothing was changed.`,
     {
       hint: `See it with \`${rolloutCommand('status', e)}\`${promote}, or stop it with \`${rolloutCommand('abort', e)}\` (puts back ${back}) and then change the weights; --force changes them now anyway, and the rollout overwrites them later.`,
       details: {
@@ -95,7 +96,7 @@ export function liveNewerError(
   const revision = r.revision === undefined ? '' : `, revision ${r.revision}`
   return new LatticeError(
     'LIVE_NEWER',
-    `The live routing of ${label} is newer than ${spec.file}: the rollout ${r.plan.from} -> ${r.plan.to} completed at ${r.updatedAt}${revision} (by ${r.who.user}@${r.who.host}) and left ${describeWeights(live)}; ${spec.file} would put back ${change.after ? describeWeights(change.after) : 'no mapping'}. Nothing was changed.`,
+    `The live routing of ${label} is newer than ${spec.file}: the rollout ${r.plan.from} -> ${r.plan.to} completed at ${r.updatedAt}${revision} (by ${whoText(r.who)}) and left ${describeWeights(live)}; ${spec.file} would put back ${change.after ? describeWeights(change.after) : 'no mapping'}. Nothing was changed.`,
     {
       hint: `${specAdvice(spec, routes, r, live)}, so the file says what is live; or pass --force to apply ${spec.file} as it is (undoing the rollout).`,
       details: {

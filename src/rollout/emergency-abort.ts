@@ -7,7 +7,7 @@
 import { LatticeError } from '../errors.js'
 import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
-import { currentWho } from '../state/journal.js'
+import { currentWho, whoText } from '../state/journal.js'
 import { readRolloutCopy, saveRolloutCopy } from './records/rollout-copy.js'
 import { type RolloutRecord, isActive } from './records/rollout-store.js'
 import { WITHOUT_STATE_FLAG } from '../state/without-state-words.js'
@@ -40,7 +40,7 @@ export async function abortWithoutState(
     ...copy,
     phase: 'rolled-back',
     setWeight: copy.stable?.[copy.plan.to] ?? 0,
-    message: `aborted by ${who.user}@${who.host} without the lattice state (${why}): the stable weights (${describe(copy.stable)}) were restored from this machine's copy of the rollout record (as of ${copy.updatedAt})`,
+    message: `aborted by ${whoText(who)} without the lattice state (${why}): the stable weights (${describe(copy.stable)}) were restored from this machine's copy of the rollout record (as of ${copy.updatedAt})`,
     abortedWithoutState: { who, at },
     updatedAt: at,
   }

@@ -4,7 +4,7 @@
  * machine's copy: emergency-abort.ts).
  */
 import { LatticeError } from '../errors.js'
-import { currentWho } from '../state/journal.js'
+import { currentWho, whoText } from '../state/journal.js'
 import { type RolloutRecord, isActive } from './records/rollout-store.js'
 import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { ChangeOptions } from '../ops/change.js'
@@ -63,7 +63,7 @@ export async function abortRollout(
     ...x,
     phase: 'rolled-back',
     setWeight: x.stable?.[x.plan.to] ?? 0,
-    message: `aborted by ${who.user}@${who.host}; ${why}, so the abort restored the stable weights itself`,
+    message: `aborted by ${whoText(who)}; ${why}, so the abort restored the stable weights itself`,
   }))) as RolloutRecord
 }
 

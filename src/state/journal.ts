@@ -19,6 +19,9 @@ export interface Who {
   ci?: string
 }
 
+/** Who did something, as every message writes it: `user@host`, with the CI job after it when there is one. */
+export const whoText = (w: Who) => `${w.user}@${w.host}${w.ci ? ` (${w.ci})` : ''}`
+
 export type RecordedChange = EntityChange
 
 export type RevisionKind = 'baseline' | 'change' | 'rollback' | 'drift'
@@ -228,7 +231,7 @@ export function ownUnfinishedNote(head: Head, liveMappings: Mappings): string | 
   const subjects = ownUnfinishedSubjects(head, liveMappings)
   const intent = head.pending
   if (subjects.length === 0 || !intent) return undefined
-  return `lattice's own change of revision ${intent.record.revision} (by ${intent.record.who.user}@${intent.record.who.host}: ${intent.record.command}) is live but not recorded yet: it was cut short; the next change made with --state-creds records it.`
+  return `lattice's own change of revision ${intent.record.revision} (by ${whoText(intent.record.who)}: ${intent.record.command}) is live but not recorded yet: it was cut short; the next change made with --state-creds records it.`
 }
 
 /** Who is making the change: user, host and CI job, from the environment. */

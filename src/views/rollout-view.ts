@@ -7,7 +7,7 @@ import type { RolloutEvent } from '../rollout/rollout-event.js'
 import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { judgementLines, renderAnalysis } from './analysis-view.js'
 import { type Paint, PLAIN } from './colour.js'
-import { whoText } from './who.js'
+import { whoText } from '../state/journal.js'
 
 export type ViewMode = 'json' | 'tty' | 'lines'
 
@@ -141,9 +141,6 @@ export function renderRollout(r: RolloutRecord): string {
     `Started:   ${r.startedAt} by ${whoText(r.who)}`,
     `Updated:   ${r.updatedAt}`,
   ]
-  if (r.abortRequested)
-    lines.push(
-      `Abort:     requested by ${r.abortRequested.who.user}@${r.abortRequested.who.host} at ${r.abortRequested.at}`,
-    )
+  if (r.abortRequested) lines.push(`Abort:     requested by ${whoText(r.abortRequested.who)} at ${r.abortRequested.at}`)
   return lines.join('\n')
 }

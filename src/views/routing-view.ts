@@ -8,7 +8,7 @@ import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
 import { type EntityKind, type EntityRef, dropSubject, entityLabel, versionedSubject } from '../subjects/index.js'
 import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
-import { whoText } from './who.js'
+import { whoText } from '../state/journal.js'
 
 export function weightChange(before: Weights | null, after: Weights | null): string {
   const versions = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])]
@@ -228,7 +228,7 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
   const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 40)
   const rows = result.revisions.map((r) => {
     const who =
-      r.kind === 'drift' ? `outside lattice (found by ${r.completedBy?.user}@${r.completedBy?.host})` : whoText(r.who)
+      r.kind === 'drift' ? `outside lattice (found by ${whoText(r.completedBy ?? r.who)})` : whoText(r.who)
     const kind =
       r.kind === 'rollback'
         ? `rollback to ${r.rolledBackTo}`
@@ -269,7 +269,7 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
     out.push(
       ...wrap(
         keys(
-          `In flight: revision ${result.pending.revision} by ${result.pending.who.user}@${result.pending.who.host} since ${result.pending.started} (${result.pending.command}).`,
+          `In flight: revision ${result.pending.revision} by ${whoText(result.pending.who)} since ${result.pending.started} (${result.pending.command}).`,
         ),
         width,
       ),
