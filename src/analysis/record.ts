@@ -37,10 +37,10 @@ export interface StopEvidence {
   outcome: Outcome
   /** What the e-value is the likelihood ratio of. */
   test: string
-  /** The e-value behind the verdict, three digits (its ln is the verdict's figures.logEvidence). */
+  /** The e-value behind the verdict, three digits, at most e^700 as in the summaries (ln: figures.logEvidence). */
   eValue: number
   alpha: number
-  /** The calls the test has seen per version (latency: since its threshold was frozen). */
+  /** The calls the test has seen per version (latency: since its threshold was frozen; alone: the canary's twice). */
   canaryCalls: number
   stableCalls: number
 }

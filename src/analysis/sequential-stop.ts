@@ -44,7 +44,7 @@ export function sequentialNote(j: Judgement): string {
   if (!j.sequential) return ''
   const why = ((j.stop ?? stopOf(j))?.metrics ?? []).map(
     (e) =>
-      `${e.metric} e-value ${e.eValue.toPrecision(3)} at α=${e.alpha}, ${e.test}, on ${e.canaryCalls} canary and ${e.stableCalls} stable calls`,
+      `${e.metric} e-value ${e.eValue.toPrecision(3)} at α=${e.alpha}, ${e.test}, on ${e.canaryCalls} canary${j.alone ? '' : ` and ${e.stableCalls} stable`} calls`,
   )
   return ` (sequential judge, ${(j.windowMs / 1000).toFixed(1)} s into the step${why.length ? `: ${why.join('; ')}` : ''})`
 }

@@ -12,7 +12,7 @@ import { analysisOf } from '../../src/dashboard/results-to-model.js'
 import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
 import { describeJudgement } from '../../src/rollout/traffic-analysis.js'
 import { judgementHead } from '../../src/views/analysis-view.js'
-import { renderRollout } from '../../src/views/rollout-view.js'
+import { RolloutView, eventLine, renderRollout } from '../../src/views/rollout-view.js'
 
 function window(calls: number, errors: number): WindowMetrics {
   const w = emptyWindow()
@@ -72,6 +72,19 @@ describe('a sequential stop', () => {
     expect(sequentialNote(j)).toBe(` ${WHEN_AND_WHY}`)
     expect(describeJudgement(j)).toMatch(`FAIL ${WHEN_AND_WHY}; error-rate FAIL: canary worse by more than 1 pp`)
     expect(judgementHead(j)).toBe(`FAIL ${WHEN_AND_WHY}`)
+    const verdict = {
+      type: 'verdict' as const,
+      time: '2026-12-06T23:04:55.643Z',
+      entity: 'actor MA',
+      step: 1,
+      steps: 4,
+    }
+    const event = { ...verdict, judgement: j, message: describeJudgement(j) }
+    expect(eventLine(event)).toMatch(`23:04:55 step 1/4: analysis FAIL ${WHEN_AND_WHY}; error-rate FAIL`)
+    const drawn: string[] = []
+    new RolloutView('tty', (t) => drawn.push(t), 'actor MA').event(event) // the terminal's block
+    expect(drawn.at(-1)).toContain(`Analysis:  FAIL ${WHEN_AND_WHY}\n`)
+    expect(sequentialNote({ ...j, alone: true })).toMatch(/, on 36 canary calls\)$/) // judged against itself
     const record = JSON.parse(
       JSON.stringify({
         plan: { entity: { kind: 'actor', id: 'MA' }, from: 'v1', to: 'v2', steps: [10, 100] },
