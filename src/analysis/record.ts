@@ -2,7 +2,7 @@
  * What a rollout keeps of its real-traffic analysis (in its record, its events and --json):
  * shared by the runner (rollout/), its records (rollout/records/) and the views (views/).
  */
-import type { AnalysisPlan } from '../rollout/plan/rollout-plan.js'
+import type { AnalysisPlan, MetricName } from '../rollout/plan/rollout-plan.js'
 import type { MetricVerdict, Outcome, summarize } from './judge.js'
 
 export type VersionSummary = ReturnType<typeof summarize>
@@ -19,6 +19,30 @@ export interface Judgement {
   alone?: boolean
   /** Made by the sequential judge during the wait (windowMs into the step), which it ended. */
   sequential?: boolean
+  /** With sequential, when it decided: when and why it stopped (src/analysis/sequential-stop.ts). */
+  stop?: SequentialStop
+}
+
+/** When and why the sequential judge ended a step, for --json and notifications. */
+export interface SequentialStop {
+  judge: 'sequential'
+  /** Milliseconds into the step (the judgement's windowMs). */
+  atMs: number
+  /** The metrics that decided: the failed critical ones for a Fail, every critical one for a Pass. */
+  metrics: StopEvidence[]
+}
+
+export interface StopEvidence {
+  metric: MetricName
+  outcome: Outcome
+  /** What the e-value is the likelihood ratio of. */
+  test: string
+  /** The e-value behind the verdict, three digits, at most e^700 as in the summaries (ln: figures.logEvidence). */
+  eValue: number
+  alpha: number
+  /** The calls the test has seen per version (latency: since its threshold was frozen; alone: the canary's twice). */
+  canaryCalls: number
+  stableCalls: number
 }
 
 export interface AnalysisRecord {

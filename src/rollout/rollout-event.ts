@@ -27,7 +27,7 @@ export interface RolloutEvent {
   /** Where the observed calls were counted (with `observed`): the hosts' metrics reports, or a subscription. */
   observedBy?: 'reports' | 'subscription'
   gate?: GateResult
-  /** A real-traffic analysis judgement (type verdict). */
+  /** A real-traffic analysis judgement (type verdict; rolled-back when a failed one decided it). */
   judgement?: Judgement
   message?: string
 }

@@ -12,7 +12,7 @@ import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { RunnerRecord } from './record-access.js'
 import type { RolloutEvent } from './rollout-event.js'
-import type { RolloutAnalysis } from './traffic-analysis.js'
+import type { Judgement, RolloutAnalysis } from './traffic-analysis.js'
 import { restoreStable } from './weight-pushes.js'
 
 export interface RunOptions {
@@ -52,15 +52,18 @@ export class RolloutRun {
     this.runnerRecord = new RunnerRecord(rollouts, session.account, record, opts.interrupted)
   }
 
-  /** Put the stable weights back in one push and record why. */
-  async rollBack(reason: string): Promise<RolloutRecord> {
+  /**
+   * Put the stable weights back in one push and record why. `judgement`: the failed one that
+   * decided it, carried by the rolled-back event (--json, notifications).
+   */
+  async rollBack(reason: string, judgement?: Judgement): Promise<RolloutRecord> {
     await restoreStable(this.session, this.entity, this.stable, this.opts.change)
     const back = await this.runnerRecord.finish({
       phase: 'rolled-back',
       message: reason,
       setWeight: this.stable?.[this.plan.to] ?? 0,
     })
-    this.emit({ type: 'rolled-back', message: reason })
+    this.emit({ type: 'rolled-back', message: reason, ...(judgement ? { judgement } : {}) })
     return back
   }
 

@@ -156,7 +156,7 @@ export async function judgeTraffic(
     await tell(j)
     if (j.sequential) {
       if (j.outcome !== 'fail') return undefined
-      return rollout.rollBack(`real-traffic analysis failed at step ${n}${sequentialNote(j)}: ${failedMetrics(j)}`)
+      return rollout.rollBack(`real-traffic analysis failed at step ${n}${sequentialNote(j)}: ${failedMetrics(j)}`, j)
     }
     if (a.plan.mode === 'dry-run') return undefined
     if (j.outcome === 'pass') {
@@ -166,7 +166,7 @@ export async function judgeTraffic(
     passes = 0
     if (j.outcome === 'fail') {
       if (++failures > a.plan.failureLimit)
-        return rollout.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`)
+        return rollout.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`, j)
       continue
     }
     if (++inconclusive > a.plan.inconclusiveLimit) {

@@ -7,6 +7,7 @@ import { type Mark, MetricsCollector, emptyWindow, windowBetween } from '../anal
 import { type MetricVerdict, type WindowMetrics, judge, overall, summarize } from '../analysis/judge.js'
 import type { SequentialJudge } from '../analysis/sequential-judge.js'
 import type { AnalysisRecord, Judgement } from '../analysis/record.js'
+import { sequentialNote, stopOf } from '../analysis/sequential-stop.js'
 import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
@@ -15,6 +16,7 @@ import { entityLabel } from '../subjects/index.js'
 import type { Session } from '../ops/session.js'
 
 export type { AnalysisRecord, Judgement }
+export { sequentialNote }
 
 type VerdictsOf = (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdict[]
 
@@ -106,8 +108,12 @@ export class RolloutAnalysis {
    */
   look(sequential: SequentialJudge, alone: boolean): Judgement {
     const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
-    const j = this.judgement(windows, Date.now() - this.markedAt, alone, (c, s) => sequential.look(c, s))
-    return { ...j, sequential: true }
+    const j = {
+      ...this.judgement(windows, Date.now() - this.markedAt, alone, (c, s) => sequential.look(c, s)),
+      sequential: true,
+    }
+    const stop = stopOf(j)
+    return stop ? { ...j, stop } : j
   }
 
   /** Resolves at the next report from any host, or after `ms`. */
@@ -154,10 +160,6 @@ export function describeJudgement(j: Judgement): string {
   )
   return `${j.outcome.toUpperCase()}${sequentialNote(j)}${j.alone ? ' (canary alone: the stable version has no weight)' : ''}; ${metrics.join('; ')}`
 }
-
-/** When the sequential judge ended the step: how far into it. */
-export const sequentialNote = (j: Judgement) =>
-  j.sequential ? ` (sequential judge, ${(j.windowMs / 1000).toFixed(1)} s into the step)` : ''
 
 /** The failed critical metrics with their figures: the reason a rollback gives. */
 export const failedMetrics = (j: Judgement) =>

@@ -1,5 +1,6 @@
 /** How a person sees real-traffic analysis: each version's figures, then each metric's verdict. */
 import type { AnalysisRecord, Judgement, VersionSummary } from '../analysis/record.js'
+import { sequentialNote } from '../analysis/sequential-stop.js'
 import { type Paint, PLAIN } from './colour.js'
 import { table } from './table.js'
 
@@ -28,9 +29,9 @@ export function versionTable(versions: Record<string, VersionSummary>, roles: Re
 const markOf = (paint: Paint) => (o: string) =>
   o === 'pass' ? paint.ok('PASS') : o === 'fail' ? paint.bad('FAIL') : o.toUpperCase()
 
-/** The judgement's first line: its outcome and window. */
+/** The judgement's first line: its outcome and window (the sequential judge's: when and why it stopped). */
 export function judgementHead(j: Judgement, paint: Paint = PLAIN): string {
-  return `${markOf(paint)(j.outcome)} over ${(j.windowMs / 1000).toFixed(1)} s${j.alone ? ' (canary alone: the stable version has no weight at this step)' : ''}`
+  return `${markOf(paint)(j.outcome)}${sequentialNote(j) || ` over ${(j.windowMs / 1000).toFixed(1)} s`}${j.alone ? ' (canary alone: the stable version has no weight at this step)' : ''}`
 }
 
 /** One line per metric: its outcome and why. */

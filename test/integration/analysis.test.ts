@@ -67,10 +67,10 @@ async function stableAt100(actor: string): Promise<void> {
 const liveWeights = (actor: string) => weightsOf(t.env(), actor)
 
 describe('real-traffic analysis', () => {
-  // The sequential judge (the default) says how far into the step it stopped; the fixed one judges at its end.
+  // The sequential judge (the default) says when it stopped (how far into the step) and why (the metric's e-value); the fixed one judges at its end.
   const failedAt = (judge: string, metric: string) =>
     new RegExp(
-      `real-traffic analysis failed at step 1${judge === 'sequential' ? ' \\(sequential judge, [\\d.]+ s into the step\\)' : ''}: ${metric}: `,
+      `real-traffic analysis failed at step 1${judge === 'sequential' ? ` \\(sequential judge, [\\d.]+ s into the step: ${metric} e-value [^)]+ stable calls\\)` : ''}: ${metric}: `,
     )
 
   it.each(['sequential', 'fixed'])(

@@ -10,6 +10,18 @@ import { useDashboardPage, until } from '../helpers/dashboard-page-suite.js'
 import { skipIf } from '../helpers/skips.js'
 
 const now = () => new Date().toISOString()
+const JUDGEMENT = {
+  head: 'PASS over 10.0 s',
+  columns: ['VERSION', 'CALLS', 'ERRORS', 'P50', 'P95', 'P99'],
+  rows: [
+    ['v2 (canary)', '512', '0.2%', '4.1 ms', '12 ms', '20 ms'],
+    ['v1 (stable)', '1530', '0.1%', '4.0 ms', '11 ms', '19 ms'],
+  ],
+  verdicts: ['PASS p95: v2 12 ms vs v1 11 ms'],
+}
+/** An early pass by the sequential judge: its head says when and why (src/analysis/sequential-stop.ts). */
+const SEQUENTIAL_HEAD =
+  'PASS (sequential judge, 43.1 s into the step: error-rate e-value 4.17e+8 at α=0.025, a likelihood ratio of the error rates, on 3000 canary and 30000 stable calls)'
 const rollout = (id: string, over: Partial<RolloutView>): RolloutView => ({
   key: `component ${id}`,
   entity: { kind: 'component', id },
@@ -22,18 +34,7 @@ const rollout = (id: string, over: Partial<RolloutView>): RolloutView => ({
   setWeight: 25,
   observedWeight: 24.1,
   gates: [{ gate: 'error-rate', pass: true, detail: '0.1% <= 1%' }],
-  analysis: {
-    summary: 'on; this step: pass',
-    judgement: {
-      head: 'PASS over 10.0 s',
-      columns: ['VERSION', 'CALLS', 'ERRORS', 'P50', 'P95', 'P99'],
-      rows: [
-        ['v2 (canary)', '512', '0.2%', '4.1 ms', '12 ms', '20 ms'],
-        ['v1 (stable)', '1530', '0.1%', '4.0 ms', '11 ms', '19 ms'],
-      ],
-      verdicts: ['PASS p95: v2 12 ms vs v1 11 ms'],
-    },
-  },
+  analysis: { summary: 'on; this step: pass', judgement: JUDGEMENT },
   who: 'ann@box',
   startedAt: now(),
   updatedAt: now(),
@@ -46,7 +47,13 @@ const ROLLOUTS: RolloutsEvent = {
   rollouts: [
     rollout('echo-000', { phase: 'running', canAbort: true, canPromote: false }),
     rollout('echo-001', { phase: 'paused', canAbort: true, canPromote: true }),
-    rollout('echo-002', { phase: 'completed', canAbort: false, canPromote: false, step: 4 }),
+    rollout('echo-002', {
+      phase: 'completed',
+      canAbort: false,
+      canPromote: false,
+      step: 4,
+      analysis: { summary: 'on; this step: pass', judgement: { ...JUDGEMENT, head: SEQUENTIAL_HEAD } },
+    }),
   ],
 }
 const HISTORY: HistoryEvent = {
@@ -119,7 +126,10 @@ describe('dashboard page in headless Chromium: rollouts and actions', skipIf(noB
     // Regression: the analysis came as the terminal's lines, one bullet each, the table's columns run together.
     const f = await suite.start({ entities: 1, rollouts: ROLLOUTS })
     const page = await openDashboard(suite.browser, f.url)
-    for (const key of ['component echo-000', 'component echo-002']) {
+    for (const [key, head] of [
+      ['component echo-000', 'PASS over 10.0 s'],
+      ['component echo-002', SEQUENTIAL_HEAD],
+    ]) {
       const box = page.locator(`[data-rollout="${key}"] .analysis`)
       await box.waitFor()
       expect(await box.locator('li').count()).toBe(0)
@@ -132,6 +142,7 @@ describe('dashboard page in headless Chromium: rollouts and actions', skipIf(noB
         ['v1 (stable)', '1530', '0.1%', '4.0 ms', '11 ms', '19 ms'],
       ])
       expect(await box.textContent()).toContain('Analysis: on; this step: pass')
+      expect(await box.textContent()).toContain(head)
       expect(await box.locator('.pass').textContent()).toBe('PASS p95: v2 12 ms vs v1 11 ms')
     }
     await page.close()

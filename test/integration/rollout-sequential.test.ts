@@ -5,10 +5,14 @@
  * Bounds are generous (a loaded 2-core machine): the point is seconds, not the full minute.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
+import type { Judgement } from '../../src/analysis/record.js'
+import { analysisOf } from '../../src/dashboard/results-to-model.js'
 import { ExitCode } from '../../src/errors.js'
 import type { Host } from '../../src/host-core/index.js'
+import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
 import { json, lattice } from '../helpers/cli.js'
 import { weightsOf } from '../helpers/cli-json.js'
+import { reply, startReceiver } from '../helpers/http-receiver.js'
 import { newActorId } from '../helpers/ids.js'
 import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
@@ -61,25 +65,40 @@ describe('sequential judge', () => {
     await stableAt100(actor)
     const { stop } = await traffic(actor)
     const started = Date.now()
-    const r = await rollout(actor, 'v-bad', '10,20,50,100').done
+    const notified = await startReceiver((_req, res) => reply(res, 204))
+    const r = await rollout(actor, 'v-bad', '10,20,50,100', ['--notify', notified.url]).done
     const took = Date.now() - started
     await stop()
+    await notified.close()
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.ROLLED_BACK)
     expect(took, r.stdout).toBeLessThan(30_000)
-    // The verdict line: when (sequential judge, seconds into the step) and why (metric, calls, evidence, interval).
+    // The verdict line: when (sequential judge, seconds into the step) and why (metric, e-value, test, calls per version).
+    const whenAndWhy =
+      /\(sequential judge, [\d.]+ s into the step: error-rate e-value \S+ at α=0\.025, a likelihood ratio of the error rates, on \d+ canary and \d+ stable calls\)/
     expect(r.stdout).toMatch(
-      /step 1\/4: analysis FAIL \(sequential judge, [\d.]+ s into the step\); error-rate FAIL: .*e-value .*canary [\d.]+% of \d+ calls/,
+      new RegExp(
+        `step 1/4: analysis FAIL ${whenAndWhy.source}; error-rate FAIL: .*e-value .*canary [\\d.]+% of \\d+ calls`,
+      ),
     )
-    expect(r.stderr).toMatch(
-      /real-traffic analysis failed at step 1 \(sequential judge, [\d.]+ s into the step\): error-rate: /,
-    )
+    expect(r.stderr).toMatch(new RegExp(`real-traffic analysis failed at step 1 ${whenAndWhy.source}: error-rate: `))
     expect(await weightsOf(t.env(), actor)).toEqual({ v1: 100 })
     const st = await lattice(['rollout', 'status', actor], t.env())
     expect(st.stdout).toMatch(/Status: +rolled-back \(real-traffic analysis failed at step 1 \(sequential judge/)
-    const record = json<{ analysis: { judgements: { sequential?: boolean; outcome: string }[] } }>(
-      await lattice(['rollout', 'status', actor, '--json'], t.env()),
-    )
-    expect(record.analysis.judgements.at(-1)).toMatchObject({ sequential: true, outcome: 'fail' })
+    expect(st.stdout).toMatch(new RegExp(`\\n  FAIL ${whenAndWhy.source}\\n`))
+    const record = json<RolloutRecord>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
+    expect(record.analysis?.judgements.at(-1)).toMatchObject({ sequential: true, outcome: 'fail' })
+    expect(analysisOf(record).judgement?.head).toMatch(new RegExp(`^FAIL ${whenAndWhy.source}$`)) // the dashboard's
+    // The notifications (the --json events): the verdict and the rollback carry the stop, structured.
+    const events = notified.received.map((x) => JSON.parse(x.body).event as { type: string; judgement?: Judgement })
+    for (const type of ['verdict', 'rolled-back'])
+      expect(events.find((e) => e.type === type)?.judgement, type).toMatchObject({
+        sequential: true,
+        stop: { judge: 'sequential' },
+      })
+    const evidence = events.find((e) => e.type === 'verdict')?.judgement?.stop?.metrics[0]
+    expect(evidence).toMatchObject({ metric: 'error-rate', outcome: 'fail', alpha: 0.025 })
+    expect(evidence?.eValue).toBeGreaterThanOrEqual(40)
+    expect(evidence?.canaryCalls).toBeGreaterThan(0)
   })
 
   it('an equal canary with --early-promote completes long before steps x interval', async () => {

@@ -31,6 +31,8 @@ const RULES: [RegExp, string][] = [
   // The sequential judge's evidence, and the stable calls its verdict counted ("20.00% of 36 calls vs 0.00% of 276").
   [/\be-value [\d.]+(e[+-]?\d+)?/g, 'e-value <e>'],
   [/(?<=% of )\d+(?![\w.])/g, '<n>'],
+  // The calls behind a sequential stop ("on 36 canary and 276 stable calls", "on 36 canary calls").
+  [/(?<![\w.])\d+(?= canary and \d+ stable calls\b| (?:canary|stable) calls\b)/g, '<n>'],
   [/(?<=\(\d+\/)\d+(?=\))/g, '<n>'],
   [/\[95% CI [^\]]+\]/g, '[95% CI <ci>]'],
   [/^(\s*\S+ \((?:stable|canary)\) {2,})\d+/gm, '$1<n>'],

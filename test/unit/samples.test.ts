@@ -111,6 +111,9 @@ describe('normalise', () => {
     expect(normalise('worse by more than 1 pp (e-value 1.90e+3); canary 19.44% of 36 calls vs 0.00% of 276')).toBe(
       normalise('worse by more than 1 pp (e-value 51.0); canary 10.11% of 89 calls vs 0.00% of 244'),
     )
+    expect(normalise('(sequential judge, 2.6 s into the step: ... on 35 canary and 277 stable calls)')).toBe(
+      normalise('(sequential judge, 4.1 s into the step: ... on 120 canary and 1077 stable calls)'),
+    )
     expect(normalise('hello-v2: 34 of 50 calls answered, 16 failed')).toBe(
       normalise('hello-v2: 33 of 50 calls answered, 17 failed'),
     )
