@@ -6,7 +6,7 @@
  * (new startedAt) or that appeared during the window counts from zero.
  */
 import { LATENCY_BOUNDS_MS, type MetricsReport, metricsSubject, metricsWildcard } from '../host-core/metrics-report.js'
-import { intakeReport } from './report-intake.js'
+import { continues, intakeReport } from './report-intake.js'
 import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
@@ -55,8 +55,8 @@ export class MetricsCollector {
           if (!r) return
           if (Date.now() - swept > HOST_EXPIRY_MS / 4) swept = this.expire()
           const seen = this.latest.get(r.host)
-          // Reports can overtake each other: keep the newest of a host's current run.
-          if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
+          // Reports can overtake each other: keep the newest of a host's current run (and only one that continues it).
+          if (seen && seen.startedAt === r.startedAt && (seen.seq >= r.seq || !continues(seen, r))) return
           this.latest.set(r.host, r)
           this.arrived.set(r.host, Date.now())
           for (const l of this.listeners) l(r)
