@@ -10,67 +10,25 @@ import type { NatsConnection } from 'nats'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { analysisPlan } from '../../src/analysis/options.js'
 import { SequentialJudge } from '../../src/analysis/sequential-judge.js'
-import { silentLogger } from '../../src/host-core/logging.js'
-import { MetricsRegistry } from '../../src/host-core/metrics.js'
-import { MetricsPublisher } from '../../src/host-core/metrics-publisher.js'
 import { type MetricsReport, type VersionMetrics, metricsSubject } from '../../src/host-core/metrics-report.js'
 import type { Session } from '../../src/ops/session.js'
 import type { RolloutPlan } from '../../src/rollout/plan/rollout-plan.js'
 import { type Judgement, RolloutAnalysis } from '../../src/rollout/traffic-analysis.js'
 import { newActorId } from '../helpers/ids.js'
+import { Reporter } from '../helpers/metrics-reporter.js'
 import { sleep } from '../helpers/nats-server.js'
-import { useTestLattice } from '../helpers/test-lattice.js'
+import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice()
 let nc: NatsConnection
 beforeAll(async () => void (nc = await t.connect()))
 
-/** A host as far as its reports go: host-core's registry and publisher, calls recorded by the test. */
-class Reporter {
-  registry!: MetricsRegistry
-  private publisher!: MetricsPublisher
-  /** Every report published, in order; `marked`: how many were published before the window began. */
-  readonly published: MetricsReport[] = []
-  marked = 0
+const reporter = (actor: string) => new Reporter(nc, actor)
 
-  constructor(
-    readonly actor: string,
-    readonly id = `host-${newActorId().slice(1, 9).toLowerCase()}`,
-  ) {
-    this.restart(Date.now() - 60_000)
-  }
-
-  /** Counters from zero, as a host that restarted at `startedAt`. */
-  restart(startedAt: number): void {
-    this.registry = new MetricsRegistry('default', this.id, startedAt, 1000)
-    this.publisher = new MetricsPublisher(nc, this.registry, silentLogger)
-  }
-
-  serve(version: string, calls: number, errors = 0, ms = 2, actor = this.actor): this {
-    const c = this.registry.counters(`${actor}/${version}`, { kind: 'actor', id: actor }, version)
-    for (let i = 0; i < calls; i++) c.record(ms, i < errors)
-    return this
-  }
-
-  publish(): void {
-    this.publisher.publish()
-    this.published.push(this.registry.report())
-  }
-
-  /** This host's [calls, errors] of `version` in the window: its latest report less its first after the mark. */
-  window(version: string): [number, number] {
-    const after = this.published.slice(this.marked)
-    if (after.length === 0) return [0, 0]
-    const of = (r: MetricsReport) => r.versions.find((v) => v.version === version && v.id === this.actor)
-    const [first, last] = [of(after[0]), of(after[after.length - 1])]
-    return [(last?.calls ?? 0) - (first?.calls ?? 0), (last?.errors ?? 0) - (first?.errors ?? 0)]
-  }
-}
-
-/** A started analysis of v1 -> v2 of the reporters' actor, with the window begun. */
-async function analysis(reporters: Reporter[]): Promise<RolloutAnalysis> {
+/** A started analysis of v1 -> v2 of `actor` (reported by `reporters`, or by real hosts), with the window begun. */
+async function analysis(actor: string, reporters: Reporter[] = []): Promise<RolloutAnalysis> {
   const plan: RolloutPlan = {
-    entity: { kind: 'actor', id: reporters[0].actor },
+    entity: { kind: 'actor', id: actor },
     from: 'v1',
     to: 'v2',
     steps: [100],
@@ -106,8 +64,8 @@ async function deliver(a: RolloutAnalysis, r: Reporter, publish = () => r.publis
 /** A canary host and a stable host of a new actor, the analysis begun, each host's base report (after the mark) taken. */
 async function pair(canaryBase = 0, stableBase = 0) {
   const actor = newActorId()
-  const [c, s] = [new Reporter(actor).serve('v2', 0), new Reporter(actor).serve('v1', 0)]
-  const a = await analysis([c, s])
+  const [c, s] = [reporter(actor).serve('v2', 0), reporter(actor).serve('v1', 0)]
+  const a = await analysis(actor, [c, s])
   await deliver(a, c.serve('v2', canaryBase))
   await deliver(a, s.serve('v1', stableBase))
   return { c, s, a, judge: new SequentialJudge(a.plan.thresholds) }
@@ -125,12 +83,12 @@ describe('sequential judge on host reports', () => {
    */
   async function run(canaryErrorsPer10: number): Promise<{ looks: Judgement[]; first?: Judgement }> {
     const actor = newActorId()
-    const [c1, c2, s1] = [new Reporter(actor), new Reporter(actor), new Reporter(actor)]
+    const [c1, c2, s1] = [reporter(actor), reporter(actor), reporter(actor)]
     // Before the mark: calls (some reported, some not yet) that must stay out of the window.
     c1.serve('v2', 30, 30)
     c2.serve('v2', 30, 30)
     s1.serve('v1', 100, 50)
-    const a = await analysis([c1, c2, s1])
+    const a = await analysis(actor, [c1, c2, s1])
     c1.serve('v2', 7, 7) // made before the mark, reported after it: in the first report, the base
     const judge = new SequentialJudge(a.plan.thresholds)
     const looks: Judgement[] = []
@@ -231,10 +189,10 @@ describe('foreign reports', () => {
     const actor = newActorId()
     const other = newActorId()
     const odd = ['__proto__', 'constructor', 'v2 ', 'v2\u0000', 'v2.>', 'V2', '🙂']
-    const c = new Reporter(actor).serve('v2', 0).serve('v3', 0)
-    const [s, x] = [new Reporter(actor).serve('v1', 0), new Reporter(actor).serve('v3', 0)]
+    const c = reporter(actor).serve('v2', 0).serve('v3', 0)
+    const [s, x] = [reporter(actor).serve('v1', 0), reporter(actor).serve('v3', 0)]
     for (const v of odd) x.serve(v, 0)
-    const a = await analysis([c, s, x])
+    const a = await analysis(actor, [c, s, x])
     const judge = new SequentialJudge(a.plan.thresholds)
     for (const h of [c, s, x]) await deliver(a, h)
     c.serve('v2', 30).serve('v3', 50, 50).serve('v2', 70, 70, 2, other)
@@ -253,7 +211,7 @@ describe('foreign reports', () => {
     expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 30, canaryErrors: 0, stableCalls: 300 })
     expect(j.verdicts.find((v) => v.metric === 'latency')?.outcome).not.toBe('fail')
     // A host claiming as many calls as a whole number can hold is believed, and looked at without a crash.
-    const big = new Reporter(actor).serve('v2', 0)
+    const big = reporter(actor).serve('v2', 0)
     await deliver(a, big)
     const huge = JSON.parse(JSON.stringify(big.registry.next()))
     Object.assign(huge.versions[0], { calls: Number.MAX_SAFE_INTEGER, latency: [[3, Number.MAX_SAFE_INTEGER]] })
@@ -294,5 +252,37 @@ describe('foreign reports', () => {
       [3, 1],
       [100, 0],
     ])
+  })
+})
+
+describe('real hosts', () => {
+  it('host-core hosts reporting every 100, 250 and 400 ms: a bad canary fails within seconds, counts never go down', async () => {
+    const [fast, mid, slow] = await Promise.all(
+      [100, 250, 400].map((intervalMs) => t.host(undefined, { logger: false, metrics: { intervalMs } })),
+    )
+    const actor = newActorId()
+    await mid.startActor({ id: actor, version: 'v1', count: 2, handler: () => 'v1' })
+    for (const h of [fast, slow]) await h.startActor({ id: actor, version: 'v2', handler: failingEvery(5, 'v2') })
+    // About 160 calls a second on the unversioned subject: spread over every instance (no mapping).
+    await t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 4, pauseMs: 25, openLoop: true, timeoutMs: 5000 })
+    const a = await analysis(actor)
+    const judge = new SequentialJudge(a.plan.thresholds)
+    const before = { v1: [0, 0], v2: [0, 0] }
+    for (const end = Date.now() + 60_000; Date.now() < end;) {
+      await a.nextReport(1000)
+      const j = a.look(judge, false)
+      for (const v of ['v1', 'v2'] as const) {
+        const [calls, errors] = counted(j, v)
+        expect(calls).toBeGreaterThanOrEqual(before[v][0])
+        expect(errors).toBeGreaterThanOrEqual(before[v][1])
+        expect(errors).toBeLessThanOrEqual(calls)
+        before[v] = [calls, errors]
+      }
+      if (j.outcome !== 'fail') continue
+      expect(j.verdicts[0]).toMatchObject({ metric: 'error-rate', outcome: 'fail' })
+      expect([before.v1[1], before.v2[0] > 0]).toEqual([0, true])
+      return
+    }
+    expect.fail(`no fail within 60 s: v1 ${before.v1}, v2 ${before.v2}`)
   })
 })
