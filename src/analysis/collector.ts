@@ -3,7 +3,8 @@
  * real calls over a window: the difference between the reports at the end and at the start,
  * summed over hosts. Canary and stable come from the same reports, so they share the window.
  * Counters are cumulative, so a lost report loses nothing; a host whose counters restarted
- * (new startedAt) or that appeared during the window counts from zero.
+ * (new startedAt) counts from zero, one that appeared during the window from its first report
+ * (see mark()).
  */
 import { LATENCY_BOUNDS_MS, type MetricsReport, metricsSubject, metricsWildcard } from '../host-core/metrics-report.js'
 import { continues, intakeReport } from './report-intake.js'

@@ -210,6 +210,11 @@ describe('foreign reports', () => {
     expect(Object.getPrototypeOf(j.versions)).toBe(Object.prototype)
     expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 30, canaryErrors: 0, stableCalls: 300 })
     expect(j.verdicts.find((v) => v.metric === 'latency')?.outcome).not.toBe('fail')
+    // A host that appears after the mark counts from its first report, like every other.
+    const late = reporter(actor)
+    await deliver(a, late.serve('v2', 5, 5))
+    await deliver(a, late.serve('v2', 4, 1))
+    expect(counted(a.look(judge, false), 'v2')).toEqual([34, 1])
     // A host claiming as many calls as a whole number can hold is believed, and looked at without a crash.
     const big = reporter(actor).serve('v2', 0)
     await deliver(a, big)
