@@ -3,10 +3,11 @@
  * real calls over a window: the difference between the reports at the end and at the start,
  * summed over hosts. Canary and stable come from the same reports, so they share the window.
  * Counters are cumulative, so a lost report loses nothing; a host whose counters restarted
- * (new startedAt) or that appeared during the window counts from zero.
+ * (new startedAt) counts from zero, one that appeared during the window from its first report
+ * (see mark()).
  */
 import { LATENCY_BOUNDS_MS, type MetricsReport, metricsSubject, metricsWildcard } from '../host-core/metrics-report.js'
-import { intakeReport } from './report-intake.js'
+import { continues, intakeReport } from './report-intake.js'
 import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
@@ -55,8 +56,8 @@ export class MetricsCollector {
           if (!r) return
           if (Date.now() - swept > HOST_EXPIRY_MS / 4) swept = this.expire()
           const seen = this.latest.get(r.host)
-          // Reports can overtake each other: keep the newest of a host's current run.
-          if (seen && seen.startedAt === r.startedAt && seen.seq >= r.seq) return
+          // Reports can overtake each other: keep the newest of a host's current run (and only one that continues it).
+          if (seen && seen.startedAt === r.startedAt && (seen.seq >= r.seq || !continues(seen, r))) return
           this.latest.set(r.host, r)
           this.arrived.set(r.host, Date.now())
           for (const l of this.listeners) l(r)

@@ -10,12 +10,14 @@ import {
   type MetricsReport,
   type VersionMetrics,
 } from '../host-core/metrics-report.js'
-import { MAX_VERSION_BYTES } from '../subjects/index.js'
+import { MAX_VERSION_BYTES, entityKey } from '../subjects/index.js'
 
 /** Versions one report may list: far more than a host runs, few enough to read in a moment. */
 export const MAX_REPORT_VERSIONS = 1000
 
-const count = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0
+const amount = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0
+/** Calls are whole: a fraction, or a number past 2^53, would make every sum over it wrong. */
+const count = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
 const text = (s: unknown, max: number): s is string =>
   typeof s === 'string' && s.length > 0 && Buffer.byteLength(s) <= max
 
@@ -32,14 +34,24 @@ function version(v: unknown): VersionMetrics | undefined {
   if (
     !count(x.calls) ||
     !count(x.errors) ||
+    x.errors > x.calls ||
     (x.instances !== undefined && !count(x.instances)) ||
-    (x.sumMs !== undefined && !count(x.sumMs))
+    (x.sumMs !== undefined && !amount(x.sumMs))
   )
     return undefined
   if (
     !Array.isArray(x.latency) ||
     x.latency.length > LATENCY_BOUNDS_MS.length + 1 ||
-    !x.latency.every((p) => Array.isArray(p) && p.length === 2 && Number.isInteger(p[0]) && count(p[1]))
+    // By bucket, each once (a bucket twice would be counted twice), within the buckets.
+    !x.latency.every(
+      (p, k) =>
+        Array.isArray(p) &&
+        p.length === 2 &&
+        Number.isInteger(p[0]) &&
+        p[0] > (k === 0 ? -1 : x.latency[k - 1][0]) &&
+        p[0] <= LATENCY_BOUNDS_MS.length &&
+        count(p[1]),
+    )
   )
     return undefined
   return {
@@ -66,11 +78,13 @@ export function intakeReport(body: unknown, lattice: string, subjectHost: string
     r.host !== subjectHost
   )
     return undefined
-  if (!count(r.startedAt) || !count(r.seq) || !count(r.time) || !count(r.intervalMs) || r.intervalMs === 0)
+  if (!amount(r.startedAt) || !amount(r.seq) || !amount(r.time) || !amount(r.intervalMs) || r.intervalMs === 0)
     return undefined
   if (!Array.isArray(r.versions) || r.versions.length > MAX_REPORT_VERSIONS) return undefined
   const versions = r.versions.map(version)
   if (versions.some((v) => v === undefined)) return undefined
+  // One entry per version: a second would be counted twice.
+  if (new Set(versions.map((v) => countersKey(v!))).size < versions.length) return undefined
   return {
     v: r.v,
     lattice,
@@ -81,4 +95,21 @@ export function intakeReport(body: unknown, lattice: string, subjectHost: string
     intervalMs: r.intervalMs,
     versions: versions as VersionMetrics[],
   }
+}
+
+const countersKey = (v: VersionMetrics) => JSON.stringify([entityKey(v), v.version])
+
+/**
+ * Does `after` continue `before` (the same host and run)? Cumulative counters never go down and
+ * a version once listed stays listed, and no more calls failed than were made since: a report
+ * that breaks this is not the host's next one, and would make a window's counts negative.
+ */
+export function continues(before: MetricsReport, after: MetricsReport): boolean {
+  const now = new Map(after.versions.map((v) => [countersKey(v), v]))
+  return before.versions.every((b) => {
+    const a = now.get(countersKey(b))
+    if (!a || a.calls < b.calls || a.errors < b.errors || a.errors - b.errors > a.calls - b.calls) return false
+    const buckets = new Map(a.latency)
+    return b.latency.every(([i, n]) => (buckets.get(i) ?? 0) >= n)
+  })
 }
