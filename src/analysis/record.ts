@@ -2,7 +2,7 @@
  * What a rollout keeps of its real-traffic analysis (in its record, its events and --json):
  * shared by the runner (rollout/), its records (rollout/records/) and the views (views/).
  */
-import type { AnalysisPlan, MetricName } from '../rollout/plan/rollout-plan.js'
+import type { AnalysisJudge, AnalysisPlan, MetricName } from '../rollout/plan/rollout-plan.js'
 import type { MetricVerdict, Outcome, summarize } from './judge.js'
 
 export type VersionSummary = ReturnType<typeof summarize>
@@ -17,8 +17,10 @@ export interface Judgement {
   outcome: Outcome
   /** The stable version had no weight at this step: the canary met its own limits only. */
   alone?: boolean
+  /** Which judge made it: the sequential one (during the wait and at its end) or the fixed one. */
+  judge: AnalysisJudge
   /** Made by the sequential judge during the wait (windowMs into the step), which it ended. */
-  sequential?: boolean
+  early?: true
   /** With sequential, when it decided: when and why it stopped (src/analysis/sequential-stop.ts). */
   stop?: SequentialStop
 }

@@ -8,7 +8,7 @@ import type { Judgement, SequentialStop, StopEvidence } from './record.js'
 
 /** The stop of a sequential judgement that decided (fail or pass); undefined for any other. */
 export function stopOf(j: Judgement): SequentialStop | undefined {
-  if (!j.sequential || (j.outcome !== 'fail' && j.outcome !== 'pass')) return undefined
+  if (!j.early || (j.outcome !== 'fail' && j.outcome !== 'pass')) return undefined
   const deciding = j.verdicts.filter((v) => v.critical && v.outcome === j.outcome && v.figures.logEvidence != null)
   return { judge: 'sequential', atMs: j.windowMs, metrics: deciding.map(evidenceOf) }
 }
@@ -41,7 +41,7 @@ function evidenceOf(v: MetricVerdict): StopEvidence {
  * Infinity into null), else one made now.
  */
 export function sequentialNote(j: Judgement): string {
-  if (!j.sequential) return ''
+  if (!j.early) return ''
   const why = ((j.stop ?? stopOf(j))?.metrics ?? []).map(
     (e) =>
       `${e.metric} e-value ${e.eValue.toPrecision(3)} at α=${e.alpha}, ${e.test}, on ${e.canaryCalls} canary${j.alone ? '' : ` and ${e.stableCalls} stable`} calls`,

@@ -10,7 +10,7 @@ import { entityKey } from '../subjects/index.js'
 import { observedShares } from '../traffic/passive-subscription.js'
 import { type StepFacts, gatesUnlessStopped } from './gates.js'
 import type { RolloutRun } from './rollout-run.js'
-import { watchStep, watchesSequentially } from './sequential-step.js'
+import { watchStep } from './sequential-step.js'
 import {
   type AnalysisRecord,
   type Judgement,
@@ -91,7 +91,7 @@ export async function waitAndObserve(
   rollout.analysis?.begin()
   const a = rollout.analysis
   let judged: Judgement | undefined
-  if (a && watchesSequentially(rollout)) judged = await watchStep(rollout, a, alone)
+  if (a?.watches) judged = await watchStep(rollout, a, alone)
   else await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
   // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
   const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : {}
@@ -154,7 +154,7 @@ export async function judgeTraffic(
   for (let round = 0; ; round++) {
     const j = round === 0 && judged ? judged : await judgeWait(rollout, a, alone, round)
     await tell(j)
-    if (j.sequential) {
+    if (j.early) {
       if (j.outcome !== 'fail') return undefined
       return rollout.rollBack(`real-traffic analysis failed at step ${n}${sequentialNote(j)}: ${failedMetrics(j)}`, j)
     }
@@ -188,7 +188,7 @@ export async function judgeTraffic(
 
 /** A further wait of the step (round > 0 follows another wait), judged as the plan says. */
 async function judgeWait(rollout: RolloutRun, a: RolloutAnalysis, alone: boolean, round: number): Promise<Judgement> {
-  if (watchesSequentially(rollout)) return watchStep(rollout, a, alone)
+  if (a.watches) return watchStep(rollout, a, alone)
   if (round > 0) await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
   return a.judge(alone)
 }

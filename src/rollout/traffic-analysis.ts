@@ -5,13 +5,13 @@
  */
 import { type Mark, MetricsCollector, emptyWindow, windowBetween } from '../analysis/collector.js'
 import { type MetricVerdict, type WindowMetrics, judge, overall, summarize } from '../analysis/judge.js'
-import type { SequentialJudge } from '../analysis/sequential-judge.js'
+import { SequentialJudge } from '../analysis/sequential-judge.js'
 import type { AnalysisRecord, Judgement } from '../analysis/record.js'
 import { sequentialNote, stopOf } from '../analysis/sequential-stop.js'
 import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
-import type { AnalysisPlan, RolloutPlan } from './plan/rollout-plan.js'
+import type { AnalysisJudge, AnalysisPlan, RolloutPlan } from './plan/rollout-plan.js'
 import { entityLabel } from '../subjects/index.js'
 import type { Session } from '../ops/session.js'
 
@@ -26,12 +26,15 @@ const DISCOVERY_MS = Number(process.env.LATTICE_ANALYSIS_DISCOVERY_MS) || 2.2 * 
 export class RolloutAnalysis {
   private mark: Mark = new Map()
   private markedAt = Date.now()
+  private sequential: SequentialJudge
 
   private constructor(
     readonly plan: AnalysisPlan,
     private readonly rollout: RolloutPlan,
     private readonly collector: MetricsCollector,
-  ) {}
+  ) {
+    this.sequential = new SequentialJudge(plan.thresholds)
+  }
 
   /**
    * Start collecting, or say why analysis is off. `auto` turns on when some host reports the
@@ -74,46 +77,53 @@ export class RolloutAnalysis {
     return { analysis, record: { mode: plan.mode, active: true, judgements: [] } }
   }
 
-  /** Start a window now. */
+  /** Does the sequential judge watch the steps? A dry run does not (it acts on nothing). */
+  get watches(): boolean {
+    return this.plan.judge === 'sequential' && this.plan.mode !== 'dry-run'
+  }
+
+  /** Start a window now (a step starts): for the sequential judge, one test for the whole step. */
   begin(): void {
     this.mark = this.collector.mark()
     this.markedAt = Date.now()
+    this.sequential = new SequentialJudge(this.plan.thresholds)
   }
 
   /**
-   * Judge the window since begin() (after the next report, so the last moments count), then
-   * start the next window. `alone`: the stable version has no weight at this step.
+   * The fixed judge: judge the window since begin() (after the next report, so the last
+   * moments count), then start the next window. `alone`: the stable version has no weight at this step.
    */
   async judge(alone: boolean): Promise<Judgement> {
-    return this.close(alone, (canary, stable) => judge(canary, stable, this.plan.thresholds))
-  }
-
-  /** The sequential judge's judgement at the end of its wait, on the whole window; starts the next one. */
-  conclude(sequential: SequentialJudge, alone: boolean): Promise<Judgement> {
-    return this.close(alone, (canary, stable) => sequential.conclude(canary, stable))
-  }
-
-  private async close(alone: boolean, verdictsOf: VerdictsOf): Promise<Judgement> {
     await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
     const windows = this.collector.since(this.mark, this.rollout.entity)
     const windowMs = Date.now() - this.markedAt
     this.begin()
-    return this.judgement(windows, windowMs, alone, verdictsOf)
+    return this.judgement(windows, windowMs, alone, 'fixed', (c, s) => judge(c, s, this.plan.thresholds))
   }
 
   /**
    * The sequential judge's look at the window since begin() as it is now (each host's latest
-   * report; the window goes on). Cumulative counters: a host that reported late or lost a
-   * report counts all its calls at its next one.
+   * report; the window goes on for the whole step, so a further wait of the step adds to the
+   * evidence). Cumulative counters: a host that reported late or lost a report counts all its
+   * calls at its next one. Marked `early`: if it decides, it ends the wait.
    */
-  look(sequential: SequentialJudge, alone: boolean): Judgement {
+  look(alone: boolean, sequential = this.sequential): Judgement {
     const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
     const j = {
-      ...this.judgement(windows, Date.now() - this.markedAt, alone, (c, s) => sequential.look(c, s)),
-      sequential: true,
+      ...this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) => sequential.look(c, s)),
+      early: true as const,
     }
     const stop = stopOf(j)
     return stop ? { ...j, stop } : j
+  }
+
+  /** The sequential judge's judgement concluding a wait (after the next report); the step's window goes on. */
+  async conclude(alone: boolean): Promise<Judgement> {
+    await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
+    const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
+    return this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
+      this.sequential.conclude(c, s),
+    )
   }
 
   /** Resolves at the next report from any host, or after `ms`. */
@@ -125,6 +135,7 @@ export class RolloutAnalysis {
     windows: Map<string, WindowMetrics>,
     windowMs: number,
     alone: boolean,
+    made: AnalysisJudge,
     verdictsOf: VerdictsOf,
   ): Judgement {
     const canary = windows.get(this.rollout.to) ?? emptyWindow()
@@ -144,6 +155,7 @@ export class RolloutAnalysis {
       versions,
       verdicts,
       outcome: overall(verdicts),
+      judge: made,
       ...(alone ? { alone: true } : {}),
     }
   }

@@ -227,8 +227,7 @@ export function renderHistory(result: HistoryResult, opts: { fullKeys?: boolean;
   // Whole keys are for copying: lines are left unwrapped.
   const width = opts.fullKeys ? Number.POSITIVE_INFINITY : Math.max(opts.width ?? 120, 40)
   const rows = result.revisions.map((r) => {
-    const who =
-      r.kind === 'drift' ? `outside lattice (found by ${whoText(r.completedBy ?? r.who)})` : whoText(r.who)
+    const who = r.kind === 'drift' ? `outside lattice (found by ${whoText(r.completedBy ?? r.who)})` : whoText(r.who)
     const kind =
       r.kind === 'rollback'
         ? `rollback to ${r.rolledBackTo}`

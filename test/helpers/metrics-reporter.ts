@@ -8,7 +8,13 @@ import { silentLogger } from '../../src/host-core/logging.js'
 import { MetricsRegistry } from '../../src/host-core/metrics.js'
 import { MetricsPublisher } from '../../src/host-core/metrics-publisher.js'
 import type { MetricsReport } from '../../src/host-core/metrics-report.js'
+import { analysisPlan } from '../../src/analysis/options.js'
+import type { Session } from '../../src/ops/session.js'
+import type { RolloutPlan } from '../../src/rollout/plan/rollout-plan.js'
+import { RolloutAnalysis } from '../../src/rollout/traffic-analysis.js'
 import { newActorId } from './ids.js'
+import { sleep } from './nats-server.js'
+import type { LatticeFixture } from './test-lattice.js'
 
 export class Reporter {
   registry!: MetricsRegistry
@@ -50,4 +56,45 @@ export class Reporter {
     const [first, last] = [of(after[0]), of(after[after.length - 1])]
     return [(last?.calls ?? 0) - (first?.calls ?? 0), (last?.errors ?? 0) - (first?.errors ?? 0)]
   }
+}
+
+/** A started analysis of v1 -> v2 of `actor` (reported by `reporters`, or by real hosts), with the window begun. */
+export async function reportedAnalysis(
+  t: LatticeFixture,
+  nc: NatsConnection,
+  actor: string,
+  reporters: Reporter[] = [],
+): Promise<RolloutAnalysis> {
+  const plan: RolloutPlan = {
+    entity: { kind: 'actor', id: actor },
+    from: 'v1',
+    to: 'v2',
+    steps: [100],
+    intervalMs: 60_000,
+    analysis: { ...analysisPlan({ judge: 'sequential' }, (k) => k), mode: 'on' },
+  }
+  const session = { app: nc, lattice: 'default' } as Session
+  let started: Awaited<ReturnType<typeof RolloutAnalysis.start>> | undefined
+  const starting = RolloutAnalysis.start(session, plan).then((s) => (started = s))
+  // Discovery waits for a report naming v1 or v2: keep reporting until it has subscribed and heard one.
+  while (!started) {
+    for (const r of reporters) r.publish()
+    await Promise.race([starting, sleep(100)])
+  }
+  const a = started.analysis!
+  t.track('conn', async () => a.stop())
+  // The collector reads on this connection too: after a flush it has taken every report published.
+  await nc.flush()
+  a.begin()
+  for (const r of reporters) r.marked = r.published.length
+  return a
+}
+
+/** Publish, then wait until the collector has taken the report (the next report it accepts). */
+export async function deliver(a: RolloutAnalysis, r: Reporter, publish = () => r.publish()): Promise<void> {
+  const t0 = Date.now()
+  const taken = a.nextReport(30_000)
+  publish()
+  await taken
+  if (Date.now() - t0 >= 30_000) throw new Error(`${r.id}'s report was not taken`)
 }

@@ -86,13 +86,13 @@ describe('sequential judge', () => {
     expect(st.stdout).toMatch(/Status: +rolled-back \(real-traffic analysis failed at step 1 \(sequential judge/)
     expect(st.stdout).toMatch(new RegExp(`\\n  FAIL ${whenAndWhy.source}\\n`))
     const record = json<RolloutRecord>(await lattice(['rollout', 'status', actor, '--json'], t.env()))
-    expect(record.analysis?.judgements.at(-1)).toMatchObject({ sequential: true, outcome: 'fail' })
+    expect(record.analysis?.judgements.at(-1)).toMatchObject({ early: true, judge: 'sequential', outcome: 'fail' })
     expect(analysisOf(record).judgement?.head).toMatch(new RegExp(`^FAIL ${whenAndWhy.source}$`)) // the dashboard's
     // The notifications (the --json events): the verdict and the rollback carry the stop, structured.
     const events = notified.received.map((x) => JSON.parse(x.body).event as { type: string; judgement?: Judgement })
     for (const type of ['verdict', 'rolled-back'])
       expect(events.find((e) => e.type === type)?.judgement, type).toMatchObject({
-        sequential: true,
+        early: true,
         stop: { judge: 'sequential' },
       })
     const evidence = events.find((e) => e.type === 'verdict')?.judgement?.stop?.metrics[0]
@@ -115,8 +115,8 @@ describe('sequential judge', () => {
     const events = r.stdout
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { type: string; judgement?: { sequential?: boolean; outcome: string } })
-    const early = events.filter((e) => e.type === 'verdict' && e.judgement?.sequential)
+      .map((l) => JSON.parse(l) as { type: string; judgement?: { early?: boolean; outcome: string } })
+    const early = events.filter((e) => e.type === 'verdict' && e.judgement?.early)
     expect(early.length, r.stdout).toBeGreaterThan(0)
     expect(early.every((e) => e.judgement?.outcome === 'pass')).toBe(true)
     expect(events.at(-1)?.type).toBe('completed')

@@ -8,15 +8,11 @@
  */
 import type { NatsConnection } from 'nats'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { analysisPlan } from '../../src/analysis/options.js'
 import { SequentialJudge } from '../../src/analysis/sequential-judge.js'
 import { type MetricsReport, type VersionMetrics, metricsSubject } from '../../src/host-core/metrics-report.js'
-import type { Session } from '../../src/ops/session.js'
-import type { RolloutPlan } from '../../src/rollout/plan/rollout-plan.js'
-import { type Judgement, RolloutAnalysis } from '../../src/rollout/traffic-analysis.js'
+import type { Judgement } from '../../src/rollout/traffic-analysis.js'
 import { newActorId } from '../helpers/ids.js'
-import { Reporter } from '../helpers/metrics-reporter.js'
-import { sleep } from '../helpers/nats-server.js'
+import { Reporter, deliver, reportedAnalysis } from '../helpers/metrics-reporter.js'
 import { failingEvery, useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice()
@@ -25,47 +21,11 @@ beforeAll(async () => void (nc = await t.connect()))
 
 const reporter = (actor: string) => new Reporter(nc, actor)
 
-/** A started analysis of v1 -> v2 of `actor` (reported by `reporters`, or by real hosts), with the window begun. */
-async function analysis(actor: string, reporters: Reporter[] = []): Promise<RolloutAnalysis> {
-  const plan: RolloutPlan = {
-    entity: { kind: 'actor', id: actor },
-    from: 'v1',
-    to: 'v2',
-    steps: [100],
-    intervalMs: 60_000,
-    analysis: { ...analysisPlan({ judge: 'sequential' }, (k) => k), mode: 'on' },
-  }
-  const session = { app: nc, lattice: 'default' } as Session
-  let started: Awaited<ReturnType<typeof RolloutAnalysis.start>> | undefined
-  const starting = RolloutAnalysis.start(session, plan).then((s) => (started = s))
-  // Discovery waits for a report naming v1 or v2: keep reporting until it has subscribed and heard one.
-  while (!started) {
-    for (const r of reporters) r.publish()
-    await Promise.race([starting, sleep(100)])
-  }
-  const a = started.analysis!
-  t.track('conn', async () => a.stop())
-  // The collector reads on this connection too: after a flush it has taken every report published.
-  await nc.flush()
-  a.begin()
-  for (const r of reporters) r.marked = r.published.length
-  return a
-}
-
-/** Publish, then wait until the collector has taken the report (the next report it accepts). */
-async function deliver(a: RolloutAnalysis, r: Reporter, publish = () => r.publish()): Promise<void> {
-  const t0 = Date.now()
-  const taken = a.nextReport(30_000)
-  publish()
-  await taken
-  expect(Date.now() - t0, `${r.id}'s report was not taken`).toBeLessThan(30_000)
-}
-
 /** A canary host and a stable host of a new actor, the analysis begun, each host's base report (after the mark) taken. */
 async function pair(canaryBase = 0, stableBase = 0) {
   const actor = newActorId()
   const [c, s] = [reporter(actor).serve('v2', 0), reporter(actor).serve('v1', 0)]
-  const a = await analysis(actor, [c, s])
+  const a = await reportedAnalysis(t, nc, actor, [c, s])
   await deliver(a, c.serve('v2', canaryBase))
   await deliver(a, s.serve('v1', stableBase))
   return { c, s, a, judge: new SequentialJudge(a.plan.thresholds) }
@@ -88,7 +48,7 @@ describe('sequential judge on host reports', () => {
     c1.serve('v2', 30, 30)
     c2.serve('v2', 30, 30)
     s1.serve('v1', 100, 50)
-    const a = await analysis(actor, [c1, c2, s1])
+    const a = await reportedAnalysis(t, nc, actor, [c1, c2, s1])
     c1.serve('v2', 7, 7) // made before the mark, reported after it: in the first report, the base
     const judge = new SequentialJudge(a.plan.thresholds)
     const looks: Judgement[] = []
@@ -99,7 +59,7 @@ describe('sequential judge on host reports', () => {
       const due = [c1, ...(tick % 3 === 1 ? [c2] : []), ...(tick % 2 === 0 ? [s1] : [])]
       for (const h of due) {
         await deliver(a, h)
-        const j = a.look(judge, false)
+        const j = a.look(false, judge)
         expect(counted(j, 'v2'), `tick ${tick}`).toEqual(sum([c1, c2], 'v2'))
         expect(counted(j, 'v1'), `tick ${tick}`).toEqual(sum([s1], 'v1'))
         looks.push(j)
@@ -122,6 +82,25 @@ describe('sequential judge on host reports', () => {
     expect(looks.filter((j) => j.outcome === 'fail')).toEqual([])
   })
 
+  it("a wait that ends undecided is concluded by the sequential judge, and the step's next wait builds on its evidence", async () => {
+    const { c, s, a } = await pair()
+    c.serve('v2', 30, 3) // 10% failing: not yet shown on 30 calls
+    s.serve('v1', 300, 0)
+    await deliver(a, c)
+    await deliver(a, s)
+    const concluded = await a.conclude(false)
+    expect(concluded).toMatchObject({ judge: 'sequential' })
+    expect(concluded.early).toBeUndefined()
+    expect(concluded.outcome).not.toBe('fail')
+    c.serve('v2', 60, 6)
+    s.serve('v1', 600, 0)
+    await deliver(a, c)
+    await deliver(a, s)
+    const j = a.look(false)
+    expect(counted(j, 'v2')).toEqual([90, 9]) // the whole step, not the calls since the first wait ended
+    expect(j).toMatchObject({ judge: 'sequential', early: true, outcome: 'fail' })
+  })
+
   it('a lost report loses nothing (the next carries its calls) and counts nothing twice', async () => {
     const { c, s, a, judge } = await pair(5, 5)
     c.serve('v2', 20, 3)
@@ -129,14 +108,14 @@ describe('sequential judge on host reports', () => {
     c.registry.next() // a report made and lost on the way
     c.serve('v2', 30, 1)
     await deliver(a, s)
-    expect(counted(a.look(judge, false), 'v2')).toEqual([0, 0]) // c's report was lost
+    expect(counted(a.look(false, judge), 'v2')).toEqual([0, 0]) // c's report was lost
     await deliver(a, c)
-    let j = a.look(judge, false)
+    let j = a.look(false, judge)
     expect(counted(j, 'v2')).toEqual([50, 4])
     expect(counted(j, 'v1')).toEqual([200, 2])
     expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 50, canaryErrors: 4, stableCalls: 200, stableErrors: 2 })
     await deliver(a, c) // the same counters again: nothing new
-    j = a.look(judge, false)
+    j = a.look(false, judge)
     expect(counted(j, 'v2')).toEqual([50, 4])
   })
 
@@ -146,11 +125,11 @@ describe('sequential judge on host reports', () => {
     s.serve('v1', 400)
     await deliver(a, c)
     await deliver(a, s)
-    expect(a.look(judge, false).verdicts.find((v) => v.metric === 'latency')?.outcome).not.toBe('nodata') // frozen
+    expect(a.look(false, judge).verdicts.find((v) => v.metric === 'latency')?.outcome).not.toBe('nodata') // frozen
     c.restart(Date.now())
     c.serve('v2', 12, 1)
     await deliver(a, c)
-    const j = a.look(judge, false)
+    const j = a.look(false, judge)
     expect(counted(j, 'v2')).toEqual([12, 1]) // as the collector says: a restarted host counts from zero
     expect(counted(j, 'v1')).toEqual([400, 0])
     expect(j.verdicts.find((v) => v.metric === 'latency')).toMatchObject({
@@ -159,26 +138,26 @@ describe('sequential judge on host reports', () => {
     })
     expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 12, canaryErrors: 1, stableCalls: 400 })
     await deliver(a, c.serve('v2', 10))
-    expect(counted(a.look(judge, false), 'v2')).toEqual([22, 1])
+    expect(counted(a.look(false, judge), 'v2')).toEqual([22, 1])
   })
 
   it('NODATA while a version has no calls, or the stable too few to freeze its median: never a pass or a fail', async () => {
     const { c, s, a, judge } = await pair()
     await deliver(a, s.serve('v1', 500)) // the canary has no call yet
     await deliver(a, s)
-    let j = a.look(judge, false)
+    let j = a.look(false, judge)
     expect(j.outcome).toBe('nodata')
     expect(j.verdicts[0]).toMatchObject({ metric: 'error-rate', outcome: 'nodata' })
     // A canary failing every call beside a stable with none: nodata, not fail.
     const b = await pair()
     await deliver(b.a, b.c.serve('v2', 40, 40))
-    j = b.a.look(b.judge, false)
+    j = b.a.look(false, b.judge)
     expect(counted(j, 'v2')).toEqual([40, 40])
     expect(j.outcome).toBe('nodata')
     expect(j.verdicts.map((v) => v.outcome)).not.toContain('fail')
     // Too few stable calls (fewer than minCalls) to freeze the latency threshold: latency nodata.
     await deliver(a, c.serve('v2', 20))
-    j = a.look(new SequentialJudge({ ...a.plan.thresholds, minCalls: 1000 }), false)
+    j = a.look(false, new SequentialJudge({ ...a.plan.thresholds, minCalls: 1000 }))
     expect(j.verdicts.find((v) => v.metric === 'latency')?.outcome).toBe('nodata')
     expect(j.outcome).toBe('nodata')
   })
@@ -192,7 +171,7 @@ describe('foreign reports', () => {
     const c = reporter(actor).serve('v2', 0).serve('v3', 0)
     const [s, x] = [reporter(actor).serve('v1', 0), reporter(actor).serve('v3', 0)]
     for (const v of odd) x.serve(v, 0)
-    const a = await analysis(actor, [c, s, x])
+    const a = await reportedAnalysis(t, nc, actor, [c, s, x])
     const judge = new SequentialJudge(a.plan.thresholds)
     for (const h of [c, s, x]) await deliver(a, h)
     c.serve('v2', 30).serve('v3', 50, 50).serve('v2', 70, 70, 2, other)
@@ -200,7 +179,7 @@ describe('foreign reports', () => {
     x.serve('v3', 100, 100, 500)
     for (const v of odd) x.serve(v, 7, 7)
     for (const h of [c, s, x]) await deliver(a, h)
-    const j = a.look(judge, false)
+    const j = a.look(false, judge)
     expect([counted(j, 'v2'), counted(j, 'v1'), counted(j, 'v3')]).toEqual([
       [30, 0],
       [300, 0],
@@ -214,14 +193,14 @@ describe('foreign reports', () => {
     const late = reporter(actor)
     await deliver(a, late.serve('v2', 5, 5))
     await deliver(a, late.serve('v2', 4, 1))
-    expect(counted(a.look(judge, false), 'v2')).toEqual([34, 1])
+    expect(counted(a.look(false, judge), 'v2')).toEqual([34, 1])
     // A host claiming as many calls as a whole number can hold is believed, and looked at without a crash.
     const big = reporter(actor).serve('v2', 0)
     await deliver(a, big)
     const huge = JSON.parse(JSON.stringify(big.registry.next()))
     Object.assign(huge.versions[0], { calls: Number.MAX_SAFE_INTEGER, latency: [[3, Number.MAX_SAFE_INTEGER]] })
     await deliver(a, big, () => nc.publish(metricsSubject('default', big.id), JSON.stringify(huge)))
-    expect(() => a.look(judge, false)).not.toThrow()
+    expect(() => a.look(false, judge)).not.toThrow()
   })
 
   /** Each is published on the honest host's subject as its next report, then the honest report follows. */
@@ -252,7 +231,7 @@ describe('foreign reports', () => {
       nc.publish(metricsSubject('default', c.id), typeof body === 'string' ? body : JSON.stringify(body))
       c.publish()
     })
-    const j = a.look(judge, false)
+    const j = a.look(false, judge)
     expect([counted(j, 'v2'), counted(j, 'v1')], what).toEqual([
       [3, 1],
       [100, 0],
@@ -270,12 +249,12 @@ describe('real hosts', () => {
     for (const h of [fast, slow]) await h.startActor({ id: actor, version: 'v2', handler: failingEvery(5, 'v2') })
     // About 160 calls a second on the unversioned subject: spread over every instance (no mapping).
     await t.traffic(`wasmbus.rpc.default.${actor}`, { batch: 4, pauseMs: 25, openLoop: true, timeoutMs: 5000 })
-    const a = await analysis(actor)
+    const a = await reportedAnalysis(t, nc, actor)
     const judge = new SequentialJudge(a.plan.thresholds)
     const before = { v1: [0, 0], v2: [0, 0] }
     for (const end = Date.now() + 60_000; Date.now() < end;) {
       await a.nextReport(1000)
-      const j = a.look(judge, false)
+      const j = a.look(false, judge)
       for (const v of ['v1', 'v2'] as const) {
         const [calls, errors] = counted(j, v)
         expect(calls).toBeGreaterThanOrEqual(before[v][0])

@@ -30,13 +30,14 @@ function looked(
   judge = new SequentialJudge(DEFAULT_THRESHOLDS),
 ): Judgement {
   const verdicts = judge.look(canary, stable)
-  const j = {
+  const j: Judgement = {
     time: 't',
     windowMs: 2700,
     versions: { v2: summarize(canary), v1: summarize(stable) },
     verdicts,
     outcome: overall(verdicts),
-    ...(sequential ? { sequential: true } : {}),
+    judge: sequential ? 'sequential' : 'fixed',
+    ...(sequential ? { early: true as const } : {}),
   }
   const stop = stopOf(j)
   return stop ? { ...j, stop } : j
@@ -64,7 +65,7 @@ describe('a sequential stop', () => {
       ],
     })
     expect(looked(window(36, 1), window(276, 0)).stop).toBeUndefined() // still watching
-    expect(stopOf({ ...j, sequential: undefined })).toBeUndefined() // a fixed judgement
+    expect(stopOf({ ...j, early: undefined })).toBeUndefined() // a fixed judgement
   })
 
   it('says when and why in one text on every surface, also from a record read back', () => {
