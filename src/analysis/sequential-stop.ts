@@ -6,9 +6,15 @@
 import type { MetricVerdict } from './judge.js'
 import type { Judgement, SequentialStop, StopEvidence } from './record.js'
 
-/** The stop of a sequential judgement that decided (fail or pass); undefined for any other. */
+/**
+ * The stop of a sequential judgement that decided: one that ended its wait early (fail or pass),
+ * or a Fail concluding a wait (the test shown at its last look); undefined for any other.
+ */
 export function stopOf(j: Judgement): SequentialStop | undefined {
-  if (!j.early || (j.outcome !== 'fail' && j.outcome !== 'pass')) return undefined
+  const decided = j.early
+    ? j.outcome === 'fail' || j.outcome === 'pass'
+    : j.judge === 'sequential' && j.outcome === 'fail'
+  if (!decided) return undefined
   const deciding = j.verdicts.filter((v) => v.critical && v.outcome === j.outcome && v.figures.logEvidence != null)
   return { judge: 'sequential', atMs: j.windowMs, metrics: deciding.map(evidenceOf) }
 }
@@ -41,7 +47,7 @@ function evidenceOf(v: MetricVerdict): StopEvidence {
  * Infinity into null), else one made now.
  */
 export function sequentialNote(j: Judgement): string {
-  if (!j.early) return ''
+  if (!stopOf(j)) return ''
   const why = ((j.stop ?? stopOf(j))?.metrics ?? []).map(
     (e) =>
       `${e.metric} e-value ${e.eValue.toPrecision(3)} at α=${e.alpha}, ${e.test}, on ${e.canaryCalls} canary${j.alone ? '' : ` and ${e.stableCalls} stable`} calls`,

@@ -166,7 +166,7 @@ export async function judgeTraffic(
     passes = 0
     if (j.outcome === 'fail') {
       if (++failures > a.plan.failureLimit)
-        return rollout.rollBack(`real-traffic analysis failed at step ${n}: ${failedMetrics(j)}`, j)
+        return rollout.rollBack(`real-traffic analysis failed at step ${n}${sequentialNote(j)}: ${failedMetrics(j)}`, j)
       continue
     }
     if (++inconclusive > a.plan.inconclusiveLimit) {

@@ -117,13 +117,15 @@ export class RolloutAnalysis {
     return stop ? { ...j, stop } : j
   }
 
-  /** The sequential judge's judgement concluding a wait (after the next report); the step's window goes on. */
+  /** The sequential judge's judgement concluding a wait (after the next report); the step's window goes on. A Fail carries its stop. */
   async conclude(alone: boolean): Promise<Judgement> {
     await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
     const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
-    return this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
+    const j = this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
       this.sequential.conclude(c, s),
     )
+    const stop = stopOf(j)
+    return stop ? { ...j, stop } : j
   }
 
   /** Resolves at the next report from any host, or after `ms`. */

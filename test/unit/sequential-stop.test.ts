@@ -65,7 +65,9 @@ describe('a sequential stop', () => {
       ],
     })
     expect(looked(window(36, 1), window(276, 0)).stop).toBeUndefined() // still watching
-    expect(stopOf({ ...j, early: undefined })).toBeUndefined() // a fixed judgement
+    expect(stopOf({ ...j, early: undefined, judge: 'fixed' })).toBeUndefined() // a fixed judgement
+    expect(stopOf({ ...j, early: undefined })?.metrics[0].metric).toBe('error-rate') // a Fail concluding a wait
+    expect(stopOf({ ...j, early: undefined, outcome: 'pass' })).toBeUndefined() // a wait concluded, nothing shown
   })
 
   it('says when and why in one text on every surface, also from a record read back', () => {
