@@ -151,19 +151,18 @@ async function timeToProtect(t: LatticeFixture, hosts: Host[], effect: Effect, r
   const back = run.events.find((e) => e.type === 'rolled-back')
   const failed = run.events.find((e) => e.type === 'verdict' && e.judgement?.outcome === 'fail')
   const j = failed?.judgement
-  const pushed =
-    back && failed ? `, rolled back ${f1((Date.parse(back.time) - Date.parse(failed.time)) / 1000)} s later` : ''
   const { first = Number.NaN, last = Number.NaN, calls: n } = run.canary
+  const at = (time?: string) => (Date.parse(time ?? '') - first) / 1000
   return {
     effect,
     rate,
     judge,
-    seconds: back ? (Date.parse(back.time) - first) / 1000 : Number.NaN,
-    stoppedBy: !back
-      ? `not rolled back (${run.events.at(-1)?.type})`
-      : j?.sequential
-        ? `sequential, ${f1(j.windowMs / 1000)} s into the step${pushed}`
-        : `fixed, end of step${pushed}`,
+    seconds: at(back?.time),
+    // The judge's window opens after the step's push, its record and the lookup of who serves the entity.
+    stoppedBy:
+      back && failed && j
+        ? `${j.sequential ? 'sequential' : 'fixed (end of step)'} at ${f1(j.windowMs / 1000)} s of a window opened at ${f1(at(j.time) - j.windowMs / 1000)} s; rolled back at ${f1(at(back.time))} s`
+        : `not rolled back (${run.events.at(-1)?.type})`,
     canaryPerS: n / ((last - first) / 1000),
     ...needs(effect, run.stableLatency),
   } satisfies Protect
@@ -189,7 +188,7 @@ function protectSection(runs: Protect[]): Section {
   const within = sequential.filter((p) => p.seconds <= 2 * (p.need / p.canaryPerS))
   return {
     title: 'Sequential judge: time to protect',
-    method: `\`lattice rollout actor <id> --from v1 --to v2 --steps 10,100 --interval 60s --analysis-judge <judge> --analysis-confidence ${CONFIDENCE} --json\` on one nats-server (operator mode, JetStream state), v1 and v2 on two host-core hosts (2 instances each, reports every second), callers on the unversioned subject (open loop, batches every 20 ms: "calls/s" is the target, "canary calls/s" what the canary's handler counted). Every call takes a lognormal time (median ${SIMULATED_MEDIAN_MS} ms, σ 0.5); the canary is bad from its first call (it fails calls 1, 6, 11, ... or 1, 21, 41, ..., or takes 50 ms longer), so "seconds to protect" runs from its first call to the \`rolled-back\` event, which the runner emits once every server acknowledged the push of the stable weights and it read them back. α = ${1 - CONFIDENCE} split between error rate and latency (${ALPHA} each). "Test's need": the canary calls at which the expected counts first cross the sequential test's boundary (\`errorRateCallsNeeded\`; for latency the stable's measured share above its median's bucket bound against 100% of the canary's calls), in seconds at the canary's rate; "oracle": Wald's minimum for a test that knows both rates (docs/analysis.md). The judge looks after each report, i.e. about once a second, and the rollback's push and read-back follow: at 1,000 calls/s the test's need is a fraction of a second, so the report period, not the evidence, bounds the time. Fixed-judge runs wait the whole 60 s interval each, so by default they run at ${FIXED_RATES.join(', ')} calls/s only (BENCH_SEQ_FIXED_RATES=100,1000 for both).`,
+    method: `\`lattice rollout actor <id> --from v1 --to v2 --steps 10,100 --interval 60s --analysis-judge <judge> --analysis-confidence ${CONFIDENCE} --json\` on one nats-server (operator mode, JetStream state), v1 and v2 on two host-core hosts (2 instances each, reports every second), callers on the unversioned subject (open loop, batches every 20 ms: "calls/s" is the target, "canary calls/s" what the canary's handler counted). Every call takes a lognormal time (median ${SIMULATED_MEDIAN_MS} ms, σ 0.5); the canary is bad from its first call (it fails calls 1, 6, 11, ... or 1, 21, 41, ..., or takes 50 ms longer), so "seconds to protect" runs from its first call to the \`rolled-back\` event, which the runner emits once every server acknowledged the push of the stable weights and it read them back. α = ${1 - CONFIDENCE} split between error rate and latency (${ALPHA} each). "Stopped by": the judgement that failed the canary, how far into its window, and when that window opened and the rollback was acknowledged, in seconds from the canary's first call (the window opens once the step's push is recorded and the hosts serving the entity are looked up; calls the hosts reported before it are not counted). "Test's need": the canary calls at which the expected counts first cross the sequential test's boundary (\`errorRateCallsNeeded\`; for latency the stable's measured share above its median's bucket bound against 100% of the canary's calls), in seconds at the canary's rate; "oracle": Wald's minimum for a test that knows both rates (docs/analysis.md). The judge looks after each report, i.e. about once a second, and the rollback's push and read-back follow: at 1,000 calls/s the test's need is a fraction of a second, so the report period, not the evidence, bounds the time. Fixed-judge runs wait the whole 60 s interval each, so by default they run at ${FIXED_RATES.join(', ')} calls/s only (BENCH_SEQ_FIXED_RATES=100,1000 for both).`,
     headers: [
       'canary',
       'calls/s',
@@ -265,7 +264,7 @@ async function falseRollbacks(t: LatticeFixture, hosts: Host[]): Promise<Section
         pass: all.steps >= AA_MIN,
       },
       {
-        label: `real false rollbacks consistent with α = 1%: 95% CI ${(100 * lower).toFixed(2)}-${(100 * upper).toFixed(2)}% includes or lies below 1%`,
+        label: `real false rollbacks consistent with α = 1%: ${all.early + all.end} of ${all.steps}, 95% CI ${(100 * lower).toFixed(2)}-${(100 * upper).toFixed(2)}% (it includes or lies below 1%; ${all.steps} steps cannot show a rate as low as 1%, the simulated rows can)`,
         pass: lower <= 1 - CONFIDENCE,
       },
       ...simulated.map((s) => ({
