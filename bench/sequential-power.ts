@@ -23,7 +23,7 @@ import { type Section, median } from './common.js'
 
 /** The bench's rollouts run at --analysis-confidence 0.99 (α = 1%): half of α for each of error rate and latency. */
 export const CONFIDENCE = 0.99
-export const ALPHA = (1 - CONFIDENCE) / 2
+export const ALPHA = Number(((1 - CONFIDENCE) / 2).toPrecision(6))
 
 const STEPS = Number(process.env.BENCH_SEQ_SIM_STEPS ?? 300)
 const RATES = [100, 1000]
