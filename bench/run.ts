@@ -3,7 +3,7 @@
  * test). Prints each table and writes each section it measured into docs/benchmarks.md (with
  * the date, the machine and its load), leaving the rest of the file as written: the notes on
  * what changed because of the numbers, and sections not run. Exits 1 when a target is missed.
- * BENCH_ONLY=startup,compile,... runs a subset.
+ * BENCH_ONLY=startup,compile,... runs a subset (sequential: the sequential judge, about 10 minutes).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -16,6 +16,7 @@ import { benchDashboardServer } from './dashboard-server.js'
 import { benchDashboard } from './dashboard.js'
 import { benchHostCore } from './host-core.js'
 import { benchObserve } from './observe.js'
+import { benchSequential } from './sequential.js'
 import { benchShift } from './shift.js'
 import { benchStartup } from './startup.js'
 import { updatedDoc } from './doc.js'
@@ -29,6 +30,7 @@ const benches: Record<string, () => Promise<Section | Section[]>> = {
   observe: benchObserve,
   dashboard: benchDashboard,
   'dashboard-server': benchDashboardServer,
+  sequential: benchSequential,
 }
 const only = process.env.BENCH_ONLY?.split(',')
 const DOC = new URL('../docs/benchmarks.md', import.meta.url)

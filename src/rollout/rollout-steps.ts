@@ -48,6 +48,9 @@ export async function setWeight(rollout: RolloutRun, index: number, weight: numb
     rollout.opts.change,
     (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight, from: plan.from })),
   )
+  // The step's analysis window opens as soon as its weights are live: recording the step and
+  // looking up who serves the entity take a second or more, and the canary's calls count from here.
+  rollout.analysis?.begin()
   const freshAnalysis = rollout.record.analysis?.active
     ? { analysis: { ...(rollout.record.analysis as AnalysisRecord), judgements: [] } }
     : {}
@@ -88,7 +91,6 @@ export async function waitAndObserve(
     await observer.watch(served.watched, served.subscriptions)
   }
   observer?.take()
-  rollout.analysis?.begin()
   const a = rollout.analysis
   let judged: Judgement | undefined
   if (a?.watches) judged = await watchStep(rollout, a, alone)

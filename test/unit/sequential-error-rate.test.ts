@@ -13,7 +13,8 @@ import {
   errorRateSequential,
   type ErrorRateSequentialOptions,
 } from '../../src/stats/sequential-error-rate.js'
-import { describeRate, seededRandom, type Random } from '../helpers/seeded-random.js'
+import { describeRate, seededRandom } from '../helpers/seeded-random.js'
+import { simulateErrorRateStep } from '../helpers/sequential-simulation.js'
 
 const OPTIONS: ErrorRateSequentialOptions = { alpha: 0.01, tolerancePp: 1, maxErrorRate: 5 }
 
@@ -76,38 +77,6 @@ describe('statistical minimum', () => {
   })
 })
 
-interface StepSetting {
-  canaryRate: number
-  stableRate: number
-  callsPerSecond: number
-  weight?: number
-  seconds?: number
-}
-
-/**
- * One step: a report per second of callsPerSecond × U(0.5, 1.5) calls, one report in ten lost
- * (its calls arrive with the next), the canary taking `weight` of the calls at random; the test
- * looks at the cumulative counts after every report that arrives.
- */
-function runStep(
-  rng: Random,
-  s: StepSetting,
-): { verdict: 'fail' | 'pass' | null; canaryCalls: number; second: number } {
-  const c = { canaryCalls: 0, canaryErrors: 0, stableCalls: 0, stableErrors: 0 }
-  for (let second = 1; second <= (s.seconds ?? 60); second++) {
-    const calls = Math.round(s.callsPerSecond * (0.5 + rng.next()))
-    const canary = rng.binomial(calls, s.weight ?? 0.1)
-    c.canaryCalls += canary
-    c.canaryErrors += rng.binomial(canary, s.canaryRate)
-    c.stableCalls += calls - canary
-    c.stableErrors += rng.binomial(calls - canary, s.stableRate)
-    if (rng.next() < 0.1) continue
-    const { verdict } = errorRateDecision(c, OPTIONS)
-    if (verdict !== 'continue') return { verdict, canaryCalls: c.canaryCalls, second }
-  }
-  return { verdict: null, canaryCalls: c.canaryCalls, second: Number.NaN }
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 
 describe('simulated steps, a look after every report', () => {
@@ -118,7 +87,11 @@ describe('simulated steps, a look after every report', () => {
     let passes = 0
     for (let i = 0; i < steps; i++) {
       const rate = [0.001, 0.01, 0.05][i % 3]
-      const r = runStep(rng, { canaryRate: rate, stableRate: rate, callsPerSecond: i % 2 ? 100 : 1000 })
+      const r = simulateErrorRateStep(
+        rng,
+        { canaryRate: rate, stableRate: rate, callsPerSecond: i % 2 ? 100 : 1000 },
+        OPTIONS,
+      )
       if (r.verdict === 'fail') fails++
       if (r.verdict === 'pass') passes++
     }
@@ -131,7 +104,11 @@ describe('simulated steps, a look after every report', () => {
     const steps = 2000
     let fails = 0
     for (let i = 0; i < steps; i++) {
-      const r = runStep(rng, { canaryRate: 0.02, stableRate: 0.01, callsPerSecond: i % 2 ? 100 : 1000 })
+      const r = simulateErrorRateStep(
+        rng,
+        { canaryRate: 0.02, stableRate: 0.01, callsPerSecond: i % 2 ? 100 : 1000 },
+        OPTIONS,
+      )
       if (r.verdict === 'fail') fails++
     }
     console.log(`error rate at the tolerance, ${steps} steps: false fails ${describeRate(fails, steps)}`)
@@ -149,7 +126,11 @@ describe('simulated steps, a look after every report', () => {
       const steps = 300
       const caught: { canaryCalls: number; second: number }[] = []
       for (let i = 0; i < steps; i++) {
-        const r = runStep(rng, { canaryRate: rate, stableRate: 0.001, callsPerSecond: perSecond })
+        const r = simulateErrorRateStep(
+          rng,
+          { canaryRate: rate, stableRate: 0.001, callsPerSecond: perSecond },
+          OPTIONS,
+        )
         if (r.verdict === 'fail') caught.push(r)
         expect(r.verdict).not.toBe('pass')
       }

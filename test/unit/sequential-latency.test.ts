@@ -17,7 +17,8 @@ import {
   latencySequential,
   latencyThresholds,
 } from '../../src/stats/sequential-latency.js'
-import { describeRate, seededRandom, type Random } from '../helpers/seeded-random.js'
+import { type Random, describeRate, seededRandom } from '../helpers/seeded-random.js'
+import { simulateLatencyStep } from '../helpers/sequential-simulation.js'
 
 const BUCKETS = LATENCY_BOUNDS_MS.length + 1
 const empty = () => new Array<number>(BUCKETS).fill(0)
@@ -79,58 +80,6 @@ describe('reduction to exceedance counts', () => {
   })
 })
 
-/**
- * Stable latencies: lognormal, median 20 ms, σ 0.5 (p95 about 45 ms). A call of that distribution
- * + `shiftMs` is drawn straight into its bucket by inverting the binned CDF (the same histogram
- * as drawing the latency and calling latencyBucket, several times faster).
- */
-function bucketSampler(rng: Random, shiftMs: number): () => number {
-  const cdf = LATENCY_BOUNDS_MS.map((b) => (b > shiftMs ? normalCdf(Math.log((b - shiftMs) / 20) / 0.5) : 0))
-  return () => {
-    const u = rng.next()
-    let lo = 0
-    let hi = cdf.length // the overflow bucket when u is above every bound's CDF
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (cdf[mid] > u) hi = mid
-      else lo = mid + 1
-    }
-    return lo
-  }
-}
-
-/**
- * One step at callsPerSecond × U(0.5, 1.5) calls a second, 10% to the canary: the first report
- * freezes c and T (20% of the stable p50), then the test looks at the calls since then after
- * every report (one in ten lost). The canary's calls after the freeze are the stable's
- * distribution + `slowerMs`, or + T when slowerMs is 'T' (the edge of the null).
- */
-function runStep(rng: Random, slowerMs: number | 'T', callsPerSecond: number) {
-  const canary = empty()
-  const stable = empty()
-  let frozen: { thresholdMs: number; toleranceMs: number } | null = null
-  let base = { canary: empty(), stable: empty() }
-  const stableCall = bucketSampler(rng, 0)
-  let canaryCall = bucketSampler(rng, slowerMs === 'T' ? 0 : slowerMs)
-  for (let second = 1; second <= 60; second++) {
-    const calls = Math.round(callsPerSecond * (0.5 + rng.next()))
-    const toCanary = rng.binomial(calls, 0.1)
-    for (let i = 0; i < toCanary; i++) canary[canaryCall()]++
-    for (let i = toCanary; i < calls; i++) stable[stableCall()]++
-    if (frozen === null) {
-      frozen = latencyThresholds(stable, { percent: 20, floorMs: 1 })
-      base = { canary: [...canary], stable: [...stable] }
-      if (slowerMs === 'T' && frozen) canaryCall = bucketSampler(rng, frozen.toleranceMs)
-      continue
-    }
-    if (rng.next() < 0.1) continue
-    const since = [histogramSince(canary, base.canary), histogramSince(stable, base.stable)] as const
-    const { verdict } = latencyDecision(since[0], since[1], { alpha: 0.01, ...frozen })
-    if (verdict !== 'continue') return { verdict, canaryCalls: since[0].reduce((a, b) => a + b, 0), second }
-  }
-  return { verdict: null, canaryCalls: Number.NaN, second: Number.NaN }
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 
 describe('simulated steps over histograms, a look after every report', () => {
@@ -142,7 +91,7 @@ describe('simulated steps over histograms, a look after every report', () => {
     let fails = 0
     let passes = 0
     for (let i = 0; i < steps; i++) {
-      const r = runStep(rng, slowerMs, 100)
+      const r = simulateLatencyStep(rng, slowerMs, 100)
       if (r.verdict === 'fail') fails++
       if (r.verdict === 'pass') passes++
     }
@@ -157,7 +106,7 @@ describe('simulated steps over histograms, a look after every report', () => {
       const steps = perSecond === 100 ? 200 : 40
       const caught: { canaryCalls: number; second: number }[] = []
       for (let i = 0; i < steps; i++) {
-        const r = runStep(rng, 50, perSecond)
+        const r = simulateLatencyStep(rng, 50, perSecond)
         if (r.verdict === 'fail') caught.push(r)
       }
       // The reduced test's minimum: P(canary > c + T) = 1 against P(stable > c), c = 20.48 ms.
