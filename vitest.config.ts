@@ -22,7 +22,7 @@ const SERVERLESS = process.env.LATTICE_MATRIX
   ? [
       'test/integration/{bundle,docs,fetch-nats-servers,secrets,first-run,fast-help,direct-run,without-state,without-state-abort,errors-input,errors-credentials,dev,package}.test.ts',
       'test/integration/rollout-{webhook,prometheus,prometheus-host,notify,sequential,start}.test.ts',
-      'test/integration/{analysis,observe-reports,host-c,host-c-control,host-c-check,deadlines,dashboard-page,dashboard-page-rollouts,dashboard-page-connection,dashboard-server,dashboard-flags,dashboard-browser}.test.ts',
+      'test/integration/{services-discovery,analysis,observe-reports,host-c,host-c-control,host-c-check,deadlines,dashboard-page,dashboard-page-rollouts,dashboard-page-connection,dashboard-server,dashboard-flags,dashboard-browser}.test.ts',
     ]
   : []
 

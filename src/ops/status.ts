@@ -18,6 +18,7 @@ import { listUnrecorded } from '../state/unrecorded.js'
 import { unrecordedNote } from '../state/without-state-words.js'
 import { loadLiveAccount } from './live-account.js'
 import type { Session } from './session.js'
+import { type Discovery, discoverServices } from '../services/discovery.js'
 import { type StateHealth, stateHealth } from './state.js'
 import type { KnownServer } from '../state/known-servers.js'
 import { type ClusterPlace, type LeafNode, missingLeaves } from './topology-view.js'
@@ -98,16 +99,19 @@ export interface StatusResult {
   clusters?: ClusterPlace[]
   /** With --servers and --state-creds: servers and leaves seen in earlier changes that did not answer now. */
   missing?: KnownServer[]
+  /** With --app-creds: the services (NATS services framework) the account's instances announce. */
+  services?: Discovery
   warnings: string[]
 }
 
 export async function status(session: Session, opts: { servers?: boolean } = {}): Promise<StatusResult> {
-  const [live, perServer, bucket] = await Promise.all([
+  const [live, perServer, bucket, services] = await Promise.all([
     loadLiveAccount(session),
     opts.servers
       ? Promise.all([accountOnServers(session.conn, session.account), storedJwts(session.conn, session.account)])
       : undefined,
     opts.servers && session.journal ? stateHealth(session) : undefined,
+    session.app ? discoverServices(session.app) : undefined,
   ])
   const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
@@ -147,6 +151,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
     issuedAt: live.claims.iat,
     routes,
     unrouted,
+    ...(services ? { services } : {}),
     warnings: live.warnings,
   }
   if (head) {

@@ -20,6 +20,8 @@ export interface GatherOptions {
   until?: Promise<unknown>
   /** Called with each empty reply (a server saying it has nothing); those count toward `expected` too. */
   onEmpty?: () => void
+  /** No one subscribes to the subject: an error (no server answered), or no answers (nobody to ask, e.g. no service). */
+  noResponders?: 'error' | 'empty'
 }
 
 /** Default quiet period: servers of one cluster answer within milliseconds of each other. */
@@ -34,7 +36,7 @@ export const PATIENT_QUIET_MS = Math.max(QUIET_MS, 1000)
 
 const NO_SYSTEM_HINT = 'Use --creds (NATS_CREDS) of a system-account user.'
 
-/** Send one request to every server and collect the raw replies. */
+/** Send one request to every server (or every subscriber) and collect the raw replies. */
 export async function gather(
   nc: Connection,
   subject: string,
@@ -63,6 +65,7 @@ export async function gather(
   } catch (e) {
     const code = (e as { code?: string }).code
     if (code === '503' || /no responders/i.test((e as Error).message ?? '')) {
+      if (opts.noResponders === 'empty') return out
       throw new LatticeError('NO_RESOLVER', `No NATS server answered ${subject}.`, { hint: NO_SYSTEM_HINT })
     }
     // The client ends every pending request with TIMEOUT when its connection closes under it.

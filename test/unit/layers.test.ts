@@ -19,7 +19,7 @@ const LAYERS = [
   ['rollout'],
   ['ops'],
   ['rollout/records'],
-  ['spec', 'state', 'traffic', 'dev'],
+  ['spec', 'state', 'traffic', 'services', 'dev'],
   ['analysis'],
   ['resolver'],
   ['auth', 'stats'],
