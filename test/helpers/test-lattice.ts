@@ -7,6 +7,7 @@
 import type { NatsConnection } from 'nats'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { Host } from '../../src/host-core/index.js'
+import { type Session, resolveTarget, withSession } from '../../src/ops/session.js'
 import { type CliRun, background } from './cli.js'
 import { type StartOptions, type TestLattice, startLattice } from './nats-server.js'
 import { type Traffic, type TrafficOptions, appConnection, traffic } from './traffic.js'
@@ -55,6 +56,25 @@ export class LatticeFixture {
       ...(this.opts.appCreds ? { LATTICE_APP_CREDS: l.appCredsFile } : {}),
       ...extra,
     }
+  }
+
+  /**
+   * Run `fn` in a session opened as a changing command opens one (system creds, the operator's
+   * signing key, the application account; the state with `state`): for tests that call src/ directly.
+   */
+  withSession<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    const l = this.l
+    const target = resolveTarget(
+      {
+        server: l.url,
+        creds: l.sysCredsFile,
+        signingKey: l.operatorSeedFile,
+        account: l.appAccount,
+        ...(this.opts.state ? { stateCreds: l.appCredsFile } : {}),
+      },
+      'required',
+    )
+    return withSession(target, fn)
   }
 
   /** A connection to the application account (or `creds`), closed at cleanup. */

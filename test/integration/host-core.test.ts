@@ -2,7 +2,6 @@
 import type { NatsConnection } from 'nats'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { HostError, type InventoryEntry } from '../../src/host-core/index.js'
-import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
 import { useTestLattice } from '../helpers/test-lattice.js'
@@ -17,19 +16,7 @@ beforeAll(async () => {
 const echoVersion = (_req: unknown, ctx: { version: string }) => ctx.version
 
 async function pushWeights(actor: string, to: string, weight: number, from?: string) {
-  const target = resolveTarget(
-    {
-      server: t.l.url,
-      creds: t.l.sysCredsFile,
-      signingKey: t.l.operatorSeedFile,
-      account: t.l.appAccount,
-      lattice: 'default',
-    },
-    'required',
-  )
-  await withSession(target, (s) =>
-    shift(s, { entity: { kind: 'actor', id: actor }, to, weight, from }, { dryRun: false }),
-  )
+  await t.withSession((s) => shift(s, { entity: { kind: 'actor', id: actor }, to, weight, from }, { dryRun: false }))
 }
 
 const callMany = async (subject: string, n: number) => (await callManyOn(client, subject, n)).bodies

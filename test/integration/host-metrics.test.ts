@@ -16,7 +16,6 @@ import {
   metricsWildcard,
   versionedSubject,
 } from '../../src/host-core/index.js'
-import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { shift } from '../../src/ops/shift.js'
 import { probe } from '../../src/traffic/probe.js'
 import { newActorId, newProviderId } from '../helpers/ids.js'
@@ -103,18 +102,7 @@ describe('host-core metrics', () => {
       version: '0.1.0',
       handler: (req) => (req.string() === 'bad' ? ({} as unknown as string) : 'p'),
     })
-
-    const target = resolveTarget(
-      {
-        server: t.l.url,
-        creds: t.l.sysCredsFile,
-        signingKey: t.l.operatorSeedFile,
-        account: t.l.appAccount,
-        lattice: 'default',
-      },
-      'required',
-    )
-    await withSession(target, (s) =>
+    await t.withSession((s) =>
       shift(s, { entity: { kind: 'actor', id: actor }, from: 'v1', to: 'v2', weight: 50 }, { dryRun: false }),
     )
 

@@ -3,7 +3,6 @@
  * throws) ends that record like any other failure: the record must not stay "running".
  */
 import { expect, it } from 'vitest'
-import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { runRollout } from '../../src/rollout/runner.js'
 import { json, lattice } from '../helpers/cli.js'
 import { newActorId } from '../helpers/ids.js'
@@ -16,18 +15,8 @@ it('a start cut short after the record is written rolls back and says why, not l
   const host = await t.host()
   for (const version of ['v1', 'v2']) await host.startActor({ id: actor, version, handler: () => version })
   expect((await lattice(['shift', 'actor', actor, '--to', 'v1', '--weight', '100'], t.env())).code).toBe(0)
-  const target = resolveTarget(
-    {
-      server: t.l.url,
-      creds: t.l.sysCredsFile,
-      signingKey: t.l.operatorSeedFile,
-      account: t.l.appAccount,
-      stateCreds: t.l.appCredsFile,
-    },
-    'required',
-  )
   const events: string[] = []
-  const record = await withSession(target, (s) =>
+  const record = await t.withSession((s) =>
     runRollout(
       s,
       { entity: { kind: 'actor', id: actor }, from: 'v1', to: 'v2', steps: [50, 100], intervalMs: 1000 },

@@ -12,7 +12,6 @@ import { ExitCode } from '../../src/errors.js'
 import { pushAccountJwt } from '../../src/resolver/claims.js'
 import { openConnection } from '../../src/resolver/connection.js'
 import { settleIntent } from '../../src/ops/journaled.js'
-import { resolveTarget, withSession } from '../../src/ops/session.js'
 import { versionedSubject } from '../../src/subjects/index.js'
 import { json, lattice } from '../helpers/cli.js'
 import { type HistoryJson, historyOf as revisionsOf } from '../helpers/cli-json.js'
@@ -242,17 +241,7 @@ describe('interrupted', () => {
   it('a writer settling an intent it saw before that intent was recorded pushes nothing', async () => {
     const actor = newActorId()
     await killAt('after-push', ['shift', 'actor', actor, '--force', '--from', 'v1', '--to', 'v2', '--weight', '25'])
-    const target = resolveTarget(
-      {
-        server: t.l.url,
-        creds: t.l.sysCredsFile,
-        signingKey: t.l.operatorSeedFile,
-        account: t.l.appAccount,
-        stateCreds: t.l.appCredsFile,
-      },
-      'required',
-    )
-    await withSession(target, async (s) => {
+    await t.withSession(async (s) => {
       const stale = await s.journal!.head()
       expect(stale?.value.pending?.jwt).toBeTruthy()
       // Another command settles it (the JWT is live: recorded), changing nothing itself.
