@@ -26,7 +26,7 @@ function evidenceOf(v: MetricVerdict): StopEvidence {
   const test =
     v.metric !== 'latency'
       ? 'a likelihood ratio of the error rates'
-      : !Number.isFinite(f.lower ?? Number.NaN) // the canary's median alone (sequential-judge.ts: medianWithin)
+      : !Number.isFinite(f.lower ?? Number.NaN) // the canary's median alone (src/stats/sequential-latency.ts: canaryMedianWithin)
         ? `a likelihood ratio of the ${canaryAbove} (below half)`
         : `a likelihood ratio of stable calls above ${ms(f.thresholdMs)} vs ${canaryAbove}`
   return {
