@@ -16,6 +16,8 @@ import { useRolloutLattice } from '../helpers/rollout-lattice.js'
 const rl = useRolloutLattice()
 
 const env = () => rl.env()
+/** Who started or completed a rollout: user@host, and the CI job when run by one. */
+const WHO = '\\S+@\\S+(?: \\([^)]*\\))?'
 const weightsOf = (actor: string) => liveWeights(env(), actor)
 
 /** A rollout in a second process, waiting 60 s after its first step; resolves once that step is set. */
@@ -50,7 +52,7 @@ describe('a change during a running rollout', () => {
     expect(shift.code, shift.stderr).toBe(ExitCode.LIVE_STATE)
     expect(shift.stderr).toMatch(
       new RegExp(
-        `ROLLOUT_RUNNING.*A rollout of actor ${actor} is running \\(v1 -> v2, step 1 of 2: v2 at 10%; started \\S+ by \\S+@\\S+\\): its next step or its abort would overwrite this change\\. Nothing was changed\\.`,
+        `ROLLOUT_RUNNING.*A rollout of actor ${actor} is running \\(v1 -> v2, step 1 of 2: v2 at 10%; started \\S+ by ${WHO}\\): its next step or its abort would overwrite this change\\. Nothing was changed\\.`,
       ),
     )
     expect(shift.stderr).toContain(`\`lattice rollout status ${actor}\``)
@@ -184,7 +186,7 @@ describe('a spec older than a completed rollout', () => {
     expect(plan.code, plan.stderr).toBe(0)
     expect(plan.stderr).toMatch(
       new RegExp(
-        `The live routing of actor ${actor} is newer than ${spec}: the rollout v1 -> v2 completed at \\S+, revision ${revision} \\(by \\S+\\) and left v2 100%; ${spec} would put back v1 100%\\. The change would be refused without --force\\.`,
+        `The live routing of actor ${actor} is newer than ${spec}: the rollout v1 -> v2 completed at \\S+, revision ${revision} \\(by ${WHO}\\) and left v2 100%; ${spec} would put back v1 100%\\. The change would be refused without --force\\.`,
       ),
     )
 

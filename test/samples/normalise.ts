@@ -23,7 +23,10 @@ const RULES: [RegExp, string][] = [
   // A replica just added by `state scale` is current at once on an idle machine, a moment later on a loaded one.
   [/\breplica( +)catching up$/gm, 'replica$1yes'],
   // Who made a change or started a rollout: user@host, with the CI job when run by one (CI=true adds "(ci)").
-  [/(?<=^|\s)[a-z_][\w.-]*@[\w.-]+(?: \((?:ci\b|github |gitlab |https?:\/\/)[^)]*\))?(?=\s|$)/gm, '<user>@<host>'],
+  [
+    /(?<=^|\s)[a-z_][\w.-]*@[\w.-]+(?: \((?:ci\b|github |gitlab |https?:\/\/)[^)]*\))?(?=[\s;:,.)]|$)/gm,
+    '<user>@<host>',
+  ],
   // Measured durations: "5.5 ms", "1258 ms", "29 s" after a measurement.
   [/(?<![\w.])\d+(\.\d+)? ?ms\b/g, '<ms>'],
   // Analysis figures measured from real calls: p-values (also 2.1e-68), calls behind an error rate "(0/609)", a version's calls in status.

@@ -104,6 +104,13 @@ describe('normalise', () => {
         'Started:   2026-12-06T10:31:03.586Z by root@vm (ci)\n1  <date>  change  me@box (github o/r run 7 job t)  lattice',
       ),
     ).toBe('Started:  <date> by <user>@<host>\n1  <date>  change  <user>@<host>  lattice')
+    // Inside a message: "(aborted by root@vm (ci); ...", "started ... by root@vm (ci)): ..."
+    expect(normalise('rolled-back (aborted by root@vm (ci); the stable weights')).toBe(
+      normalise('rolled-back (aborted by me@box; the stable weights'),
+    )
+    expect(normalise('(started 2026 by root@vm (ci)): its next step')).toBe(
+      normalise('(started 2026 by me@box): its next step'),
+    )
     expect(
       normalise('n2      leader   yes\nn1      replica  yes\nn1      test     2.10.27  loaded   1796538523  yes'),
     ).toBe('<server>  leader  yes\n<server>  replica  yes\nn1  test  <nats-server>  loaded  <n>  yes')
