@@ -17,10 +17,16 @@ export const METRIC_NAMES: readonly MetricName[] = ['error-rate', 'latency', 'p9
 
 export const ANALYSIS_DEFAULTS = { failureLimit: 0, inconclusiveLimit: 2, successes: 1 }
 
+/**
+ * The sequential judge's default confidence: a false rollback over a whole step stays below 1%
+ * (it may look after every report; the fixed judge, which looks once, keeps 0.95).
+ */
+export const SEQUENTIAL_CONFIDENCE = 0.99
+
 /** The default of each setting, as a person would write it (for help texts). */
 export const SETTING_DEFAULTS: Partial<Record<AnalysisSetting, string>> = {
   minCalls: String(DEFAULT_THRESHOLDS.minCalls),
-  confidence: String(DEFAULT_THRESHOLDS.confidence),
+  confidence: `${SEQUENTIAL_CONFIDENCE} (sequential judge), ${DEFAULT_THRESHOLDS.confidence} (fixed)`,
   maxErrorRate: String(DEFAULT_THRESHOLDS.maxErrorRate),
   errorTolerance: String(DEFAULT_THRESHOLDS.errorTolerance),
   latencyTolerance: '20%',
@@ -140,6 +146,7 @@ export function analysisPlan(
     throw bad('judge', judge, `is not one of ${ANALYSIS_JUDGES.join(', ')}`, `${where('judge')} sequential`)
   if (input.earlyPromote && judge !== 'sequential')
     throw bad('earlyPromote', true, `needs ${where('judge')} sequential`, `${where('judge')} sequential`)
+  if (input.confidence === undefined && judge === 'sequential') t.confidence = SEQUENTIAL_CONFIDENCE
   return {
     mode: mode as AnalysisPlan['mode'],
     thresholds: t,

@@ -74,7 +74,7 @@ describe('sequential judge', () => {
     expect(took, r.stdout).toBeLessThan(30_000)
     // The verdict line: when (sequential judge, seconds into the step) and why (metric, e-value, test, calls per version).
     const whenAndWhy =
-      /\(sequential judge, [\d.]+ s into the step: error-rate e-value \S+ at α=0\.025, a likelihood ratio of the error rates, on \d+ canary and \d+ stable calls\)/
+      /\(sequential judge, [\d.]+ s into the step: error-rate e-value \S+ at α=0\.005, a likelihood ratio of the error rates, on \d+ canary and \d+ stable calls\)/
     expect(r.stdout).toMatch(
       new RegExp(
         `step 1/4: analysis FAIL ${whenAndWhy.source}; error-rate FAIL: .*e-value .*canary [\\d.]+% of \\d+ calls`,
@@ -96,7 +96,7 @@ describe('sequential judge', () => {
         stop: { judge: 'sequential' },
       })
     const evidence = events.find((e) => e.type === 'verdict')?.judgement?.stop?.metrics[0]
-    expect(evidence).toMatchObject({ metric: 'error-rate', outcome: 'fail', alpha: 0.025 })
+    expect(evidence).toMatchObject({ metric: 'error-rate', outcome: 'fail', alpha: 0.005 }) // α = 1% by default, half to each metric
     expect(evidence?.eValue).toBeGreaterThanOrEqual(40)
     expect(evidence?.canaryCalls).toBeGreaterThan(0)
   })

@@ -72,6 +72,10 @@ describe('analysis plan: judge', () => {
   it('is sequential unless told otherwise', () => {
     expect(defaultAnalysis().judge).toBe('sequential')
     expect(analysisPlan({ judge: 'fixed' }, (k) => k).judge).toBe('fixed')
+    // α = 1% over a whole step by default for the sequential judge; the fixed one keeps 0.95; a given one stands.
+    expect(defaultAnalysis().thresholds.confidence).toBe(0.99)
+    expect(analysisPlan({ judge: 'fixed' }, (k) => k).thresholds.confidence).toBe(0.95)
+    expect(analysisPlan({ confidence: '0.9' }, (k) => k).thresholds.confidence).toBe(0.9)
     expect(analysisPlan({ judge: 'sequential', earlyPromote: true }, (k) => k)).toMatchObject({
       judge: 'sequential',
       earlyPromote: true,
