@@ -18,7 +18,7 @@
  * No seed or creds content is ever part of any of these.
  */
 
-export type EntityKindName = 'actor' | 'provider' | 'component'
+export type EntityKindName = 'actor' | 'provider' | 'component' | 'service'
 
 /** An entity as the page names it back in actions. */
 export interface EntityId {
@@ -67,7 +67,7 @@ export interface EntityFrame {
   entity: EntityId
   /** Human label (entityLabel). */
   label: string
-  scheme: 'wRPC' | 'versioned RPC'
+  scheme: 'wRPC' | 'versioned RPC' | 'NATS services'
   /** Where the observed counts came from. */
   observedBy?: 'reports' | 'subscription'
   versions: VersionFrame[]

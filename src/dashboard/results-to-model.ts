@@ -1,6 +1,6 @@
 /** lattice's own results (status, watch frames, rollout records, history) as the page's model. */
 import { VERSION_COLUMNS, analysisSummary, judgementHead, verdictLines, versionRows } from '../views/analysis-view.js'
-import { changeLine } from '../views/routing-view.js'
+import { changeLine, routeEntity } from '../views/routing-view.js'
 import { whoText } from '../state/journal.js'
 import type { HistoryResult } from '../ops/history.js'
 import type { WatchFrame } from '../ops/watch-split.js'
@@ -25,14 +25,12 @@ export function entityIdOf(e: EntityRef): EntityId {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
 
-const refOf = (r: RouteStatus): EntityRef => ({ kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) })
-
 /** One entity's frame: its weights and instances from status, and what watch observed (when it did). */
 // One collator: localeCompare with options builds one per call (5% of the dashboard's CPU at 500 entities).
 const byVersion = new Intl.Collator('en', { numeric: true }).compare
 
 function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]): EntityFrame {
-  const entity = refOf(route)
+  const entity = routeEntity(route)
   const observed = new Map((seen?.versions ?? []).map((v) => [v.version, v]))
   const weights = seen ? Object.fromEntries(seen.versions.map((v) => [v.version, v.weight])) : route.weights
   // Every version with weight, calls or instances (a running version with 0% is worth seeing).
@@ -72,7 +70,7 @@ function entityFrame(route: RouteStatus, seen?: WatchFrame['entities'][number]):
  */
 export function frameOf(routes: RouteStatus[], watched: WatchFrame | undefined, t = Date.now()): Frame {
   if (!watched) return { t, entities: routes.map((r) => entityFrame(r)) }
-  const byLabel = new Map(routes.map((r) => [entityLabel(refOf(r)), r]))
+  const byLabel = new Map(routes.map((r) => [entityLabel(routeEntity(r)), r]))
   const entities = watched.entities.flatMap((e) => {
     const route = byLabel.get(e.entity)
     return route ? [entityFrame(route, e)] : []

@@ -38,8 +38,8 @@ export async function planChange(
   plan: Planner,
   opts: ChangeOptions,
 ): Promise<PlannedChange> {
-  const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice))
-  const changes = describeChanges(session.lattice, routes, plan(routes, live))
+  const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice, session.services))
+  const changes = describeChanges(session.lattice, routes, plan(routes, live), live.claims.nats.mappings)
   const mappings: Mappings = Object.fromEntries(
     changes
       .filter((c) => c.after || c.drop?.after || Object.keys(c.clusters?.after ?? {}).length)
@@ -193,10 +193,26 @@ function assertFits(jwt: string, claims: AccountClaims, lattice: string, facts: 
   )
 }
 
-function describeChanges(lattice: string, routes: Map<string, Route>, wanted: RouteChange[]): EntityChange[] {
+function describeChanges(
+  lattice: string,
+  routes: Map<string, Route>,
+  wanted: RouteChange[],
+  liveMappings: Mappings | undefined,
+): EntityChange[] {
   const out: EntityChange[] = []
   for (const change of wanted) {
     const route = routes.get(entityKey(change.entity))
+    const subject = unversionedSubject(lattice, change.entity)
+    // A service's caller subject is any subject: one mapped by another tool is not ours to rewrite.
+    if (!route && liveMappings?.[subject]) {
+      throw new LatticeError(
+        'UNSUPPORTED_MAPPING',
+        `The live JWT already maps ${subject} (${entityLabel(change.entity)}), and not as a route lattice knows.`,
+        {
+          hint: `Remove that mapping by hand (e.g. with nsc) if it is not needed, or run lattice with the --state-creds it was routed with. Nothing was changed.`,
+        },
+      )
+    }
     if (route?.foreign) {
       throw new LatticeError(
         'UNSUPPORTED_MAPPING',
@@ -217,7 +233,7 @@ function describeChanges(lattice: string, routes: Map<string, Route>, wanted: Ro
     const scoped = Object.keys(clusters.before).length || Object.keys(clusters.after).length
     out.push({
       entity: change.entity,
-      subject: unversionedSubject(lattice, change.entity),
+      subject,
       before,
       after,
       ...(drop.before || drop.after ? { drop } : {}),

@@ -16,6 +16,14 @@ export function checkEntity(entity: EntityRef): EntityRef {
     checkComponentId('The component', entity.id)
     return entity
   }
+  if (entity.kind === 'service') {
+    const problem = entityIdProblem('service', entity.id)
+    if (problem)
+      throw new LatticeError('INVALID_SERVICE_NAME', `${quoted(entity.id)} is not a service name: ${problem}.`, {
+        hint: 'Name the service as its instances announce it (`lattice status --app-creds` lists them), e.g. calc.',
+      })
+    return entity
+  }
   const idProblem = entityIdProblem(entity.kind, entity.id)
   if (idProblem) {
     const what = entity.kind === 'actor' ? 'an actor ID (module key, M...)' : 'a provider ID (service key, V...)'

@@ -97,7 +97,7 @@ export async function rollback(
     throw new LatticeError('UNKNOWN_REVISION', `There is no revision ${target} (latest: ${latest}).`, {
       hint: 'Run `lattice history` to see the revisions.',
     })
-  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice))
+  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice, session.services))
   const result = await changeRoutes(
     session,
     (routes) => {

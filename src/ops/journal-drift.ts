@@ -28,8 +28,10 @@ export async function recordDrift(
   command: string,
 ): Promise<boolean> {
   const liveMappings = live.claims.nats.mappings ?? {}
-  const before = new Map(routesFromMappings(head.value.mappings, session.lattice).map((r) => [r.subject, r]))
-  const after = new Map(routesFromMappings(liveMappings, session.lattice).map((r) => [r.subject, r]))
+  const before = new Map(
+    routesFromMappings(head.value.mappings, session.lattice, session.services).map((r) => [r.subject, r]),
+  )
+  const after = new Map(routesFromMappings(liveMappings, session.lattice, session.services).map((r) => [r.subject, r]))
   const changes: RecordedChange[] = subjects.flatMap((subject) => {
     const route = after.get(subject) ?? before.get(subject)
     if (!route) return []

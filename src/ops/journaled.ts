@@ -75,6 +75,8 @@ export async function journaledChange(
       await journal.init(live.claims.nats.mappings ?? {}, live.jwt, who, command)
       continue
     }
+    // The plan reads the service endpoints this head knows (another writer may have added some).
+    session.services = head.value.last?.services
     const pending = head.value.pending
     if (pending) {
       session.deadline.at(

@@ -37,7 +37,7 @@ export async function liveRoutes(
   only?: EntityRef[],
 ): Promise<{ routes: Route[]; subscriptions: Subscriber[] }> {
   const live = await loadLiveAccount(session)
-  const all = routesFromMappings(live.claims.nats.mappings, session.lattice)
+  const all = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)
   const wanted = new Set((only ?? []).map(entityKey))
   return {
     routes: only?.length ? all.filter((r) => wanted.has(entityKey(r.entity))) : all,

@@ -6,6 +6,7 @@ import type { Subscriber } from '../resolver/subscriptions.js'
 import {
   type EntityKind,
   type EntityRef,
+  type EntityScheme,
   entityKey,
   entityQueueGroup,
   entityScheme,
@@ -19,7 +20,7 @@ import {
 /** An entity that runs (host-core instances subscribe to its versioned subjects) with no route: calls reach any instance, whatever its version. */
 export interface UnroutedStatus {
   kind: EntityKind
-  scheme: 'wRPC' | 'versioned RPC'
+  scheme: EntityScheme
   id: string
   link?: string
   /** The unversioned subject callers use. */
@@ -37,7 +38,7 @@ export function instancesOf(lattice: string, entity: EntityRef, version: string,
   const queue = versionQueueGroup(lattice, entity, version)
   const perSubject = new Map<string, number>()
   for (const s of subscriptions)
-    if (s.queue === queue && servesVersion(lattice, entity, version, s.subject))
+    if ((queue === undefined || s.queue === queue) && servesVersion(lattice, entity, version, s.subject))
       perSubject.set(s.subject, (perSubject.get(s.subject) ?? 0) + 1)
   return Math.max(0, ...perSubject.values())
 }

@@ -1,11 +1,13 @@
-/** `lattice shift`: give one version of one entity an exact share of its traffic. */
+/** `lattice shift`: give one version of one entity (each endpoint of a service) an exact share of its traffic. */
 import { LatticeError, isLatticeError } from '../errors.js'
 import { type Weights, assertWeight, shiftWeights } from '../plan/weights.js'
 import { type EntityRef, clusterNameProblem, entityKey, entityLabel, quoted } from '../subjects/index.js'
 import { checkEntity, checkEntityVersion } from './entity.js'
-import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
+import { type ChangeOptions, type ChangeResult, type LiveState, changeRoutes } from './change.js'
+import type { Route, RouteChange } from '../plan/routes.js'
 import { faultRemedy } from './fault.js'
 import type { Session } from './session.js'
+import { serviceEntities } from './service-entities.js'
 
 export type ShiftInput =
   | {
@@ -48,8 +50,18 @@ export function validateShift(request: ShiftInput): ShiftInput {
 
 export async function shift(session: Session, request: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
   const input = validateShift(request)
+  if (input.entity.kind === 'service' && !session.journal && !opts.dryRun)
+    throw new LatticeError(
+      'NO_STATE',
+      `Steering service ${input.entity.id} needs the state: lattice remembers there which subjects its callers call. Pass --state-creds (LATTICE_STATE_CREDS).`,
+      { hint: 'A --dry-run works without it. Nothing was changed.' },
+    )
+  const entities =
+    input.entity.kind === 'service'
+      ? await serviceEntities(session, input.entity.id, input.clear ? undefined : input)
+      : [input.entity]
   try {
-    return await changeShift(session, input, opts)
+    return await changeShift(session, input, entities, opts)
   } catch (e) {
     // The planner cannot read the state; the hint for a fault is worked out here, when needed.
     if (!isLatticeError(e) || e.code !== 'INVALID_SHIFT' || !e.details?.fault) throw e
@@ -60,49 +72,40 @@ export async function shift(session: Session, request: ShiftInput, opts: ChangeO
   }
 }
 
-function changeShift(session: Session, input: ShiftInput, opts: ChangeOptions): Promise<ChangeResult> {
-  return changeRoutes(
-    session,
-    (routes, live) => {
-      const current = routes.get(entityKey(input.entity))
-      if (current?.drop) {
-        throw new LatticeError(
-          'INVALID_SHIFT',
-          `${entityLabel(input.entity)} has a fault injected (${current.drop}% dropped).`,
-          {
-            details: { fault: { drop: current.drop } },
-          },
-        )
-      }
-      const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)
-      if (input.clear) {
-        // Nothing scoped to that cluster: "no change" (a cluster that is down may still be cleared).
-        const { [input.cluster]: _cleared, ...rest } = current?.clusters ?? {}
-        return [{ entity: input.entity, weights: current?.weights ?? null, clusters: rest }]
-      }
-      if (input.cluster === undefined)
-        return [
-          {
-            entity: input.entity,
-            weights: shiftWeights(nonEmpty(current?.weights), input),
-            clusters: current?.clusters,
-          },
-        ]
-      const known = [...new Set(live.servers.flatMap((s) => (s.cluster ? [s.cluster] : [])))]
-      if (!known.includes(input.cluster)) {
-        throw new LatticeError('UNKNOWN_CLUSTER', `No server that answered is in cluster "${input.cluster}".`, {
-          hint: `Clusters: ${known.join(', ') || '(none: the servers are not clustered)'}.`,
-        })
-      }
-      const scoped = shiftWeights(nonEmpty(current?.clusters?.[input.cluster]), input)
-      return [
-        {
-          entity: input.entity,
-          weights: current?.weights ?? null,
-          clusters: { ...current?.clusters, [input.cluster]: scoped },
-        },
-      ]
-    },
-    opts,
-  )
+function changeShift(
+  session: Session,
+  input: ShiftInput,
+  entities: EntityRef[],
+  opts: ChangeOptions,
+): Promise<ChangeResult> {
+  return changeRoutes(session, (routes, live) => entities.map((entity) => shiftOne(entity, input, routes, live)), opts)
+}
+
+function shiftOne(entity: EntityRef, input: ShiftInput, routes: Map<string, Route>, live: LiveState): RouteChange {
+  const current = routes.get(entityKey(entity))
+  if (current?.drop) {
+    throw new LatticeError('INVALID_SHIFT', `${entityLabel(entity)} has a fault injected (${current.drop}% dropped).`, {
+      details: { fault: { drop: current.drop } },
+    })
+  }
+  const nonEmpty = (w: Weights | undefined) => (w && Object.keys(w).length ? w : undefined)
+  if (input.clear) {
+    // Nothing scoped to that cluster: "no change" (a cluster that is down may still be cleared).
+    const { [input.cluster]: _cleared, ...rest } = current?.clusters ?? {}
+    return { entity, weights: current?.weights ?? null, clusters: rest }
+  }
+  if (input.cluster === undefined)
+    return { entity, weights: shiftWeights(nonEmpty(current?.weights), input), clusters: current?.clusters }
+  const known = [...new Set(live.servers.flatMap((s) => (s.cluster ? [s.cluster] : [])))]
+  if (!known.includes(input.cluster)) {
+    throw new LatticeError('UNKNOWN_CLUSTER', `No server that answered is in cluster "${input.cluster}".`, {
+      hint: `Clusters: ${known.join(', ') || '(none: the servers are not clustered)'}.`,
+    })
+  }
+  const scoped = shiftWeights(nonEmpty(current?.clusters?.[input.cluster]), input)
+  return {
+    entity,
+    weights: current?.weights ?? null,
+    clusters: { ...current?.clusters, [input.cluster]: scoped },
+  }
 }

@@ -135,7 +135,11 @@ export function liveAfter(spec: Spec, routes: Map<string, Route>, write: boolean
 /** After the rollouts of a spec file: its `live:` brought in line with what they made live (as a rollback does). */
 export async function liveAfterRollouts(session: Session, spec: Spec): Promise<SpecLive | undefined> {
   const live = await loadLiveAccount(session)
-  return liveAfter(spec, routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice)), true)
+  return liveAfter(
+    spec,
+    routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)),
+    true,
+  )
 }
 
 /**

@@ -4,6 +4,8 @@ import { type Mappings, destinationWeight, routesFromMappings } from '../plan/ro
 import type { Weights } from '../plan/weights.js'
 import {
   type EntityKind,
+  type EntityScheme,
+  type ServiceSubjects,
   entityKey,
   entityScheme,
   parseVersionedSubject,
@@ -28,9 +30,12 @@ export type { UnroutedStatus }
 export interface RouteStatus {
   kind: EntityKind
   /** How the entity is addressed: wRPC (a wasmCloud component; versions are component IDs) or lattice's versioned RPC. */
-  scheme: 'wRPC' | 'versioned RPC'
+  scheme: EntityScheme
   id: string
   link?: string
+  /** A service's endpoint (one route each), with its caller subject and each version's subject. */
+  endpoint?: string
+  subjects?: ServiceSubjects
   subject: string
   /** version -> percent */
   weights: Weights
@@ -116,13 +121,15 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
   const running = new Map(runningEntities(subs, session.lattice).map((e) => [e.subject, e]))
-  const routes = routesFromMappings(live.claims.nats.mappings, session.lattice)
+  const routes = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
       kind: r.entity.kind,
       scheme: entityScheme(r.entity.kind),
       id: r.entity.id,
       ...(r.entity.link ? { link: r.entity.link } : {}),
+      ...(r.entity.endpoint ? { endpoint: r.entity.endpoint } : {}),
+      ...(r.entity.subjects ? { subjects: r.entity.subjects } : {}),
       subject: r.subject,
       weights: r.weights,
       ...(r.drop ? { drop: r.drop } : {}),

@@ -1,12 +1,14 @@
 /**
  * Routes: the lattice's view of subject mappings. A route is one entity's unversioned subject
  * mapped to weighted versioned subjects. Conversions both ways; nothing but a source under
- * `wasmbus.rpc.<lattice>.` (versioned RPC) or exactly `<lattice>.<component-id>.wrpc.>` (wRPC)
- * is ever read as a route or written.
+ * `wasmbus.rpc.<lattice>.` (versioned RPC), exactly `<lattice>.<component-id>.wrpc.>` (wRPC) or
+ * the caller subject of a service endpoint lattice remembers (its catalogue) is ever read as a
+ * route or written.
  */
 import { type Weights, sumWeights } from './weights.js'
 import {
   type EntityRef,
+  type ServiceCatalogue,
   dropSubject,
   entityKey,
   parseUnversionedSubject,
@@ -45,10 +47,15 @@ export interface Route {
   foreign?: MappingDestination[]
 }
 
-export function routesFromMappings(mappings: Mappings | undefined, lattice: string): Route[] {
+export function routesFromMappings(
+  mappings: Mappings | undefined,
+  lattice: string,
+  services?: ServiceCatalogue,
+): Route[] {
   const routes: Route[] = []
+  const endpoints = serviceEndpoints(services)
   for (const [subject, destinations] of Object.entries(mappings ?? {})) {
-    const entity = parseUnversionedSubject(lattice, subject)
+    const entity = parseUnversionedSubject(lattice, subject) ?? endpoints.get(subject)
     if (!entity) continue
     const entries: [string, number][] = []
     const scoped = new Map<string, [string, number][]>()
@@ -61,8 +68,13 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
         drop = destinationWeight(d)
         continue
       }
-      // A component's source is also its own version (the component ID itself).
-      if (entity.kind !== 'component' && d.cluster === undefined && d.subject === subject && !passthrough) {
+      // A component's source is also its own version (the component ID itself), a service's often too.
+      if (
+        d.cluster === undefined &&
+        d.subject === subject &&
+        !passthrough &&
+        versionOfDestination(lattice, entity, subject) === undefined
+      ) {
         passthrough = d
         continue
       }
@@ -89,6 +101,15 @@ export function routesFromMappings(mappings: Mappings | undefined, lattice: stri
     })
   }
   return routes
+}
+
+/** Each remembered service endpoint as a route's entity, by its caller subject. */
+function serviceEndpoints(services: ServiceCatalogue | undefined): Map<string, EntityRef> {
+  const out = new Map<string, EntityRef>()
+  for (const [id, endpoints] of Object.entries(services ?? {}))
+    for (const [endpoint, subjects] of Object.entries(endpoints))
+      out.set(subjects.caller, { kind: 'service', id, endpoint, subjects })
+  return out
 }
 
 export function destinationsFor(

@@ -56,7 +56,7 @@ async function whatToRun(
   copy: RolloutRecord | undefined,
 ): Promise<LatticeError> {
   const live = await loadLiveAccount(session)
-  const route = routesFromMappings(live.claims.nats.mappings, session.lattice).find(
+  const route = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services).find(
     (r) => entityKey(r.entity) === entityKey(entity),
   )
   const weights = route && Object.keys(route.weights).length ? route.weights : null

@@ -23,9 +23,11 @@ export async function stableWeights(
   change: ChangeOptions,
 ): Promise<{ stable: Weights | null; backwards?: LatticeError }> {
   const label = entityLabel(plan.entity)
-  const before = routesFromMappings((await loadLiveAccount(session)).claims.nats.mappings, session.lattice).find(
-    (r) => entityKey(r.entity) === entityKey(plan.entity),
-  )
+  const before = routesFromMappings(
+    (await loadLiveAccount(session)).claims.nats.mappings,
+    session.lattice,
+    session.services,
+  ).find((r) => entityKey(r.entity) === entityKey(plan.entity))
   const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null
   const refuse = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
   if (before?.drop)

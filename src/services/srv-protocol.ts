@@ -6,7 +6,7 @@
  * one endpoint, its `subject` at the top, flat counters, queue group always "q". The older shape
  * is read as one endpoint named after the service.
  */
-import { quoted } from '../subjects/index.js'
+import { DEFAULT_QUEUE_GROUP, quoted } from '../subjects/index.js'
 
 export interface ServiceEndpoint {
   name: string
@@ -37,9 +37,6 @@ export interface InstanceStats {
   started: string
   endpoints: EndpointStats[]
 }
-
-/** What the framework defaults a queue group to. */
-export const DEFAULT_QUEUE_GROUP = 'q'
 
 /** The longest name, version, id or subject taken from an answer (a subject stays printable). */
 const MAX_TEXT = 256

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import type { EntityChange, Mappings } from '../plan/routes.js'
+import { type ServiceCatalogue, rememberServices } from '../subjects/service-subjects.js'
 import { type StateStore, type Versioned } from './store.js'
 
 export interface Who {
@@ -39,6 +40,8 @@ export interface RevisionRecord {
   subjects?: string[]
   /** The account's mappings after this revision. */
   mappings: Mappings
+  /** The service endpoints lattice knows after this revision (what reads their mappings back). */
+  services?: ServiceCatalogue
   jwtIat?: number
   jwtHash?: string
   rolledBackTo?: number
@@ -130,9 +133,11 @@ export class Journal {
     return this.moveHead(head, record, drift)
   }
 
-  private async moveHead(head: Versioned<Head>, record: RevisionRecord, drift: string[] = []): Promise<boolean> {
+  private async moveHead(head: Versioned<Head>, given: RevisionRecord, drift: string[] = []): Promise<boolean> {
     // File the previous record first: a writer that died after its head move may not have.
     if (head.value.last) await this.store.put(this.recordKey(head.value.last.revision), head.value.last)
+    const services = rememberServices(head.value.last?.services, given.changes)
+    const record = services ? { ...given, services } : given
     const next: Head = {
       revision: record.revision,
       mappings: record.mappings,

@@ -11,11 +11,14 @@ export const controlCommandSubject = (lattice: string, hostId: string, cmd: Cont
 export const inventorySubject = (lattice: string, hostId: string) => `wasmbus.ctl.${lattice}.get.${hostId}.inv`
 export const pingHostsSubject = (lattice: string) => `wasmbus.ctl.${lattice}.ping.hosts`
 
-/** The queue group every instance of one entity joins, whatever its version or host. */
+import { DEFAULT_QUEUE_GROUP } from './service-subjects.js'
+
+/** The queue group every instance of one entity joins, whatever its version or host (a service's: the framework's default). */
 export function entityQueueGroup(entity: {
-  kind: 'actor' | 'provider' | 'component'
+  kind: 'actor' | 'provider' | 'component' | 'service'
   id: string
   link?: string
 }): string {
+  if (entity.kind === 'service') return DEFAULT_QUEUE_GROUP
   return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? 'default'}` : entity.id
 }

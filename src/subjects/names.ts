@@ -9,20 +9,31 @@
  *     version V:         {lattice}.{V}.wrpc.>   (V may be the id itself)
  *     drop:              {lattice}.{id}._drop.>
  *     calls:             {lattice}.{V}.wrpc.{protocol}.{ns}:{pkg}/{iface}@{ver}.{function}, queue group {lattice}.{V}
+ *   NATS services (service-subjects.ts): one route per endpoint, with the subjects its versions
+ *   announce; no lattice in them.
  */
 import { publicKeyProblem } from './entity-keys.js'
+import { type ServiceSubjects, serviceNameProblem, serviceVersionOf } from './service-subjects.js'
 import { versionFromToken, versionToken } from './version-token.js'
 
-export type EntityKind = 'actor' | 'provider' | 'component'
+export type EntityKind = 'actor' | 'provider' | 'component' | 'service'
 
 /** The third token of every wRPC subject of wasmCloud 1.x. */
 export const WRPC_TOKEN = 'wrpc'
+
+/** The kinds whose subjects lattice names from their IDs (wasmCloud's). */
+export type WasmKind = Exclude<EntityKind, 'service'>
+export type WasmEntityRef = EntityRef & { kind: WasmKind }
 
 export interface EntityRef {
   kind: EntityKind
   id: string
   /** Link name; providers only. */
   link?: string
+  /** Endpoint name; a service's route (one per endpoint). */
+  endpoint?: string
+  /** The endpoint's caller subject and each version's subject; a service's route. */
+  subjects?: ServiceSubjects
 }
 
 export const DEFAULT_LATTICE = 'default'
@@ -92,12 +103,22 @@ function textProblem(name: string, what: string): string | undefined {
 /** Why `id` is not a valid ID for `kind`, or undefined when it is. */
 export function entityIdProblem(kind: EntityKind, id: string): string | undefined {
   if (kind === 'component') return routeTokenProblem(id)
+  if (kind === 'service') return serviceNameProblem(id)
   return publicKeyProblem(id, kind === 'actor' ? 'module' : 'service')
 }
 
-/** The routing scheme of an entity: wRPC (component IDs) or lattice's versioned RPC. */
-export function entityScheme(kind: EntityKind): 'wRPC' | 'versioned RPC' {
+export type EntityScheme = 'wRPC' | 'versioned RPC' | 'NATS services'
+
+/** The routing scheme of an entity: wRPC (component IDs), the services framework, or lattice's versioned RPC. */
+export function entityScheme(kind: EntityKind): EntityScheme {
+  if (kind === 'service') return 'NATS services'
   return kind === 'component' ? 'wRPC' : 'versioned RPC'
+}
+
+/** A service route's subjects; a route built without them is a bug. */
+function serviceSubjects(entity: EntityRef): ServiceSubjects {
+  if (!entity.subjects) throw new Error(`${entityKey(entity)} has no subjects`)
+  return entity.subjects
 }
 
 export function rpcPrefix(lattice: string): string {
@@ -105,6 +126,7 @@ export function rpcPrefix(lattice: string): string {
 }
 
 export function unversionedSubject(lattice: string, entity: EntityRef): string {
+  if (entity.kind === 'service') return serviceSubjects(entity).caller
   if (entity.kind === 'component') return componentSubject(lattice, entity.id)
   const base = `${rpcPrefix(lattice)}${entity.id}`
   return entity.kind === 'provider' ? `${base}.${entity.link ?? DEFAULT_LINK}` : base
@@ -117,6 +139,11 @@ export function componentSubject(lattice: string, id: string): string {
 
 /** The destination of `version`; for a component, the version is a component ID. */
 export function versionedSubject(lattice: string, entity: EntityRef, version: string): string {
+  if (entity.kind === 'service') {
+    const subject = serviceSubjects(entity).versions[version]
+    if (subject === undefined) throw new Error(`${entityKey(entity)} has no subject for version ${version}`)
+    return subject
+  }
   if (entity.kind === 'component') return componentSubject(lattice, version)
   return `${unversionedSubject(lattice, entity)}.${versionToken(version)}`
 }
@@ -133,11 +160,13 @@ export const DROP_TOKEN = '_drop'
  */
 export function dropSubject(lattice: string, entity: EntityRef): string {
   if (entity.kind === 'component') return `${lattice}.${entity.id}.${DROP_TOKEN}.>`
+  if (entity.kind === 'service') return `${serviceSubjects(entity).caller}.${DROP_TOKEN}`
   return `${unversionedSubject(lattice, entity)}.${DROP_TOKEN}`
 }
 
 /** The version a mapping destination of `entity`'s route names, or undefined when it names none. */
 export function versionOfDestination(lattice: string, entity: EntityRef, subject: string): string | undefined {
+  if (entity.kind === 'service') return serviceVersionOf(serviceSubjects(entity), subject)
   if (entity.kind === 'component') return componentOfSubject(lattice, subject)
   const source = unversionedSubject(lattice, entity)
   return subject.startsWith(`${source}.`) ? versionFromToken(subject.slice(source.length + 1)) : undefined
@@ -149,13 +178,15 @@ export function versionOfDestination(lattice: string, entity: EntityRef, subject
  * subscribes each function it exports: `{lattice}.{V}.wrpc.{...}`).
  */
 export function servesVersion(lattice: string, entity: EntityRef, version: string, subject: string): boolean {
+  if (entity.kind === 'service') return entity.subjects?.versions[version] === subject
   if (entity.kind === 'component')
     return subject.startsWith(`${lattice}.${version}.${WRPC_TOKEN}.`) && subject !== componentSubject(lattice, version)
   return subject === versionedSubject(lattice, entity, version)
 }
 
-/** The queue group the instances serving `version` of `entity` join. */
-export function versionQueueGroup(lattice: string, entity: EntityRef, version: string): string {
+/** The queue group the instances serving `version` of `entity` join (a service's: any, each endpoint names its own). */
+export function versionQueueGroup(lattice: string, entity: EntityRef, version: string): string | undefined {
+  if (entity.kind === 'service') return undefined
   if (entity.kind === 'component') return `${lattice}.${version}`
   return entity.kind === 'provider' ? `${entity.id}.${entity.link ?? DEFAULT_LINK}` : entity.id
 }
@@ -181,7 +212,7 @@ export function parseComponentCall(lattice: string, subject: string): string | u
 }
 
 /** The entity an unversioned subject of `lattice` belongs to, or undefined if it is not one. */
-export function parseUnversionedSubject(lattice: string, subject: string): EntityRef | undefined {
+export function parseUnversionedSubject(lattice: string, subject: string): WasmEntityRef | undefined {
   const component = componentOfSubject(lattice, subject)
   if (component !== undefined) return { kind: 'component', id: component }
   const prefix = rpcPrefix(lattice)
@@ -200,7 +231,7 @@ export function parseUnversionedSubject(lattice: string, subject: string): Entit
 export function parseVersionedSubject(
   lattice: string,
   subject: string,
-): { entity: EntityRef; version: string } | undefined {
+): { entity: WasmEntityRef; version: string } | undefined {
   const cut = subject.lastIndexOf('.')
   if (cut < 0) return undefined
   const entity = parseUnversionedSubject(lattice, subject.slice(0, cut))
@@ -212,12 +243,14 @@ export function parseVersionedSubject(
 
 /** A stable key for maps and sorting: "actor M..." or "provider V... link". */
 export function entityKey(entity: EntityRef): string {
+  if (entity.kind === 'service') return `service ${entity.id} ${entity.endpoint ?? ''}`.trimEnd()
   if (entity.kind === 'component') return `component ${entity.id}`
   return entity.kind === 'provider' ? `provider ${entity.id} ${entity.link ?? DEFAULT_LINK}` : `actor ${entity.id}`
 }
 
 /** Human label: "actor MB…" or "provider VA… (link default)". */
 export function entityLabel(entity: EntityRef): string {
+  if (entity.kind === 'service') return `service ${entity.id}${entity.endpoint ? ` (endpoint ${entity.endpoint})` : ''}`
   if (entity.kind === 'component') return `component ${entity.id}`
   return entity.kind === 'provider'
     ? `provider ${entity.id} (link ${entity.link ?? DEFAULT_LINK})`

@@ -1,7 +1,7 @@
 /** Text rendering of results for people. --json prints the result objects themselves. */
 import type { ChangeResult, EntityChange, ServerReport } from '../ops/change.js'
 import type { HistoryResult } from '../ops/history.js'
-import type { StatusResult } from '../ops/status.js'
+import type { RouteStatus, StatusResult } from '../ops/status.js'
 import { describeDifference } from '../plan/installed.js'
 import type { RecordedChange } from '../state/journal.js'
 import { type Weights, sumWeights, weightOf } from '../plan/weights.js'
@@ -89,6 +89,17 @@ export function renderPlan(result: ChangeResult, file: string): string {
   ].join('\n')
 }
 
+/** The entity of a route as `status` reports it. */
+export function routeEntity(r: RouteStatus): EntityRef {
+  return {
+    kind: r.kind,
+    id: r.id,
+    ...(r.link ? { link: r.link } : {}),
+    ...(r.endpoint ? { endpoint: r.endpoint } : {}),
+    ...(r.subjects ? { subjects: r.subjects } : {}),
+  }
+}
+
 /** The KIND column: the scheme shows for components (wRPC); actors and providers use versioned RPC. */
 export function kindLabel(kind: EntityKind): string {
   return kind === 'component' ? 'component (wRPC)' : kind
@@ -101,9 +112,10 @@ export function renderStatus(result: StatusResult): string {
   const rows: string[][] = []
   const L = result.lattice
   for (const r of result.routes) {
-    const e: EntityRef = { kind: r.kind, id: r.id, ...(r.link ? { link: r.link } : {}) }
+    const e = routeEntity(r)
+    // A service's routes are its endpoints: the LINK column names the endpoint.
     const row = (version: string, weight: string, instances: string, subject: string) =>
-      rows.push([r.id, kindLabel(r.kind), r.link ?? '-', version, weight, instances, subject])
+      rows.push([r.id, kindLabel(r.kind), r.link ?? r.endpoint ?? '-', version, weight, instances, subject])
     for (const [version, weight] of Object.entries(r.weights))
       row(version, `${weight}%`, String(r.instances[version] ?? 0), versionedSubject(L, e, version))
     if (r.drop) {
