@@ -1,10 +1,9 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderRollout } from '../../src/views/rollout-view.js'
-import { entityFromId } from '../../src/ops/entity.js'
+import { rolloutEntity, rolloutEntityFlags } from '../../src/cli/rollout-flags.js'
 import { type AbortResult, abortRollout } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class RolloutAbort extends LatticeCommand {
   static override summary = 'Stop a running rollout from any terminal: the stable weights come back in one push.'
@@ -20,7 +19,8 @@ When the state cannot be read, --without-state restores the stable weights from 
 
   static override args = {
     id: Args.string({
-      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      description:
+        'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello); with --service, a service name.',
       required: true,
     }),
   }
@@ -28,12 +28,12 @@ When the state cannot be read, --without-state restores the stable weights from 
     ...connectionFlags,
     ...signingFlags,
     ...withoutStateFlag,
-    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+    ...rolloutEntityFlags,
   }
 
   async run(): Promise<AbortResult> {
     const { args, flags } = await this.parse(RolloutAbort)
-    const entity = entityFromId(args.id, flags.link)
+    const entity = rolloutEntity(args.id, flags)
     const target = resolveTarget(this.targetOptions(flags), 'required')
     const record = await withSession(target, (s) =>
       abortRollout(s, entity, { change: { dryRun: false, command: commandLine() } }),

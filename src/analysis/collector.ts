@@ -6,11 +6,18 @@
  * (new startedAt) counts from zero, one that appeared during the window from its first report
  * (see mark()).
  */
-import { LATENCY_BOUNDS_MS, type MetricsReport, metricsSubject, metricsWildcard } from '../host-core/metrics-report.js'
+import {
+  DEFAULT_METRICS_INTERVAL_MS,
+  LATENCY_BOUNDS_MS,
+  type MetricsReport,
+  metricsSubject,
+  metricsWildcard,
+} from '../host-core/metrics-report.js'
 import { continues, intakeReport } from './report-intake.js'
 import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
+import type { CallCounter } from './call-counter.js'
 
 /** Each host's report at the start of a window. */
 export type Mark = ReadonlyMap<string, MetricsReport>
@@ -148,9 +155,19 @@ export class MetricsCollector {
     return out
   }
 
-  /** Each version's calls since `from` (or since the counters started), summed over hosts. */
-  since(from: Mark, entity: EntityRef): Map<string, WindowMetrics> {
-    return windowBetween(from, this.mark(), entity)
+  /** The calls of `entity`'s versions, as a rollout's analysis counts them. */
+  counter(entity: EntityRef): CallCounter {
+    let mark: Mark = new Map()
+    return {
+      intervalMs: DEFAULT_METRICS_INTERVAL_MS,
+      versions: () => this.reportingVersions(entity),
+      begin: () => {
+        mark = this.mark()
+      },
+      window: () => windowBetween(mark, this.snapshot(), entity),
+      next: (ms) => this.nextReport(ms),
+      stop: () => this.stop(),
+    }
   }
 }
 

@@ -18,6 +18,10 @@
  *             fail if p < α and d > T and δ >= effectFloor. inconclusive if d > T and p >= α.
  *             pass otherwise: no shift beyond T, or a shift beyond T that is significant but
  *             negligible (δ < effectFloor); the summary says which.
+ *             From averages (a window with processingMs and no histogram: NATS services' stats),
+ *             there is no distribution to test: nodata below minCalls, else fail if the canary's
+ *             mean - the stable's mean > T (T from the stable's mean), pass otherwise; the
+ *             summary says it is a comparison of averages without a test of significance.
  * p95, p99    only when maxP95Ms / maxP99Ms is set. nodata if the canary has fewer than minCalls
  *             calls. fail if the canary's percentile > the max. pass otherwise. A percentile is
  *             the upper bound of its bucket: it may overstate by one bucket (~19%), never understate.
@@ -33,14 +37,13 @@ import { histogramCount, histogramMean, histogramPercentile, representativeValue
 import { hodgesLehmannBinned } from '../stats/hodges-lehmann.js'
 import { mannWhitneyBinned } from '../stats/mann-whitney.js'
 import { errorRateGreater } from '../stats/proportions.js'
+import { averageLatencyVerdict, averagesOnly, averageMs } from './average-latency.js'
+import type { MetricVerdict, Outcome, WindowMetrics } from './window.js'
+import { counts, fmtNum, fmtP, ms, pct, signed, signedMs } from './figures.js'
 
-export interface WindowMetrics {
-  calls: number
-  errors: number
-  /** Dense histogram, length LATENCY_BOUNDS_MS.length + 1 (the last is overflow). */
-  latency: number[]
-}
-export type Outcome = 'pass' | 'fail' | 'inconclusive' | 'nodata'
+export { averagesOnly }
+export type { MetricVerdict, Outcome, WindowMetrics }
+
 export const DEFAULT_THRESHOLDS: AnalysisThresholds = Object.freeze({
   minCalls: 50,
   confidence: 0.95,
@@ -51,15 +54,6 @@ export const DEFAULT_THRESHOLDS: AnalysisThresholds = Object.freeze({
   effectFloor: 0.2,
   critical: Object.freeze(['error-rate', 'latency', 'p95', 'p99']) as unknown as MetricName[],
 }) as AnalysisThresholds
-
-export interface MetricVerdict {
-  metric: MetricName
-  outcome: Outcome
-  critical: boolean
-  /** One line with the figures, e.g. "canary p50 1.2 ms vs 1.1 ms, shift +0.1 ms [95% CI -0.0, +0.2], ...". */
-  summary: string
-  figures: Record<string, number | null>
-}
 
 const REPRESENTATIVES = representativeValues(LATENCY_BOUNDS_MS)
 
@@ -90,6 +84,8 @@ export function summarize(w: WindowMetrics): {
   p50: number | null
   p95: number | null
   p99: number | null
+  /** Average latency in ms, where only averages are known (a service's stats). */
+  averageMs?: number | null
 } {
   checkWindow('window', w)
   return {
@@ -99,6 +95,7 @@ export function summarize(w: WindowMetrics): {
     p50: histogramPercentile(w.latency, 0.5),
     p95: histogramPercentile(w.latency, 0.95),
     p99: histogramPercentile(w.latency, 0.99),
+    ...(averagesOnly(w) ? { averageMs: averageMs(w) } : {}),
   }
 }
 
@@ -146,6 +143,7 @@ function errorRateVerdict(canary: WindowMetrics, stable: WindowMetrics, t: Analy
 }
 
 function latencyVerdict(canary: WindowMetrics, stable: WindowMetrics, t: AnalysisThresholds): MetricVerdict {
+  if (averagesOnly(canary) || averagesOnly(stable)) return averageLatencyVerdict(canary, stable, t)
   const base = { metric: 'latency' as const, critical: t.critical.includes('latency') }
   const m = histogramCount(canary.latency)
   const n = histogramCount(stable.latency)
@@ -243,21 +241,6 @@ function checkWindow(name: string, w: WindowMetrics): void {
     if (!Number.isInteger(v) || v < 0) throw new Error(`${name}: counts must be whole numbers >= 0, got ${v}`)
   }
   if (w.errors > w.calls) throw new Error(`${name}: ${w.errors} errors in ${w.calls} calls`)
-}
-
-const counts = (c: number, s: number) => `canary ${c} calls, stable ${s}`
-const pct = (v: number) => `${v.toFixed(1)}%`
-const signed = (v: number, digits: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(digits)}`
-const fmtNum = (v: number) => String(Number(v.toPrecision(6)))
-
-/** Milliseconds with the digits that matter at that size. */
-function ms(v: number | null): string {
-  if (v === null) return '-'
-  const a = Math.abs(v)
-  return v.toFixed(a >= 100 ? 0 : a >= 1 || a === 0 ? 1 : a >= 0.1 ? 2 : 3)
-}
-const signedMs = (v: number) => `${v >= 0 ? '+' : '-'}${ms(Math.abs(v))}`
-
-function fmtP(p: number): string {
-  return p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2)))
+  if (w.processingMs !== undefined && !(Number.isFinite(w.processingMs) && w.processingMs >= 0))
+    throw new Error(`${name}: processing time ${w.processingMs} ms`)
 }

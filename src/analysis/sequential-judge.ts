@@ -9,6 +9,8 @@
  * latency     latencySequential on the calls after a freeze: the threshold (the stable's median)
  *             and the tolerance are frozen at the first look where the stable has minCalls calls
  *             with a latency; nodata before. A counter that went down (a host restarted) freezes again.
+ *             From averages only (a NATS service's stats) there is no anytime-valid test: it stays
+ *             inconclusive until the end of the step, where the fixed comparison of averages decides.
  * p95, p99    limits, not tests: when set and critical they are checked at the end of the step
  *             (conclude), and until then stay inconclusive (so no early pass).
  *
@@ -26,7 +28,7 @@ import {
   latencySequential,
   latencyThresholds,
 } from '../stats/sequential-latency.js'
-import { type MetricVerdict, type Outcome, type WindowMetrics, judge } from './judge.js'
+import { type MetricVerdict, type Outcome, type WindowMetrics, averagesOnly, judge } from './judge.js'
 
 const WATCHABLE: MetricName[] = ['error-rate', 'latency']
 
@@ -72,7 +74,7 @@ export class SequentialJudge {
     const looked = new Map(this.look(canary, stable).map((v) => [v.metric, v]))
     return judge(canary, stable, this.t).map((fixed) => {
       const seq = this.watched.includes(fixed.metric) ? looked.get(fixed.metric) : undefined
-      if (!seq || seq.outcome === 'fail') return seq ?? fixed
+      if (!seq || seq.outcome === 'fail' || fixed.figures.averagesOnly) return seq?.outcome === 'fail' ? seq : fixed
       const outcome = seq.outcome === 'pass' ? 'pass' : fixed.outcome === 'fail' ? 'inconclusive' : fixed.outcome
       return {
         ...fixed,
@@ -104,6 +106,14 @@ export class SequentialJudge {
   }
 
   private latency(canary: WindowMetrics, stable: WindowMetrics): MetricVerdict {
+    if (averagesOnly(canary) || averagesOnly(stable))
+      return {
+        metric: 'latency',
+        outcome: 'inconclusive',
+        critical: true,
+        summary: "averages only (the services' stats): compared at the end of the step",
+        figures: { averagesOnly: 1 },
+      }
     if (!this.freeze && histogramCount(stable.latency) >= this.t.minCalls) {
       const tolerance = this.t.latencyTolerance
       const frozen = latencyThresholds(stable.latency, {

@@ -11,6 +11,7 @@
  * whose JWT reached any resolver is committed, by us or by whoever settles it). A reservation
  * has no JWT yet: nothing of it can be live, so whoever finds it abandoned drops it.
  */
+import { rememberServices } from '../subjects/index.js'
 import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
@@ -211,6 +212,8 @@ export async function journaledChange(
         )
       }
     }
+    // What this change routed is known from now on (a rollout's way back reads it).
+    session.services = rememberServices(session.services, record.changes)
     const { result } = planned
     result.revision = revision
     if (record.rebasedFrom !== undefined) result.rebasedFrom = record.rebasedFrom

@@ -11,7 +11,7 @@ import { type Weights, describeWeights, sameWeights, shiftWeights } from '../pla
 import { routedEnvironments } from '../spec/compile.js'
 import type { Spec } from '../spec/parse.js'
 import { type RolloutRecord, Rollouts, isActive } from '../rollout/records/rollout-store.js'
-import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
+import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel, ownerKey } from '../subjects/index.js'
 import { whoText } from '../state/journal.js'
 import type { ChangeOptions, EntityChange } from './change-types.js'
 import type { Session } from './session.js'
@@ -19,7 +19,7 @@ import type { Session } from './session.js'
 /** `lattice rollout VERB ID [--link L]` for an entity. */
 export function rolloutCommand(verb: 'status' | 'abort' | 'promote', e: EntityRef): string {
   const link = e.kind === 'provider' && e.link && e.link !== DEFAULT_LINK ? ` --link ${e.link}` : ''
-  return `lattice rollout ${verb} ${e.id}${link}`
+  return `lattice rollout ${verb} ${e.id}${link}${e.kind === 'service' ? ' --service' : ''}`
 }
 
 /** The weights a completed rollout left: its stable ones with `to` shifted to its last step. */
@@ -136,8 +136,11 @@ export async function rolloutConflicts(
     )
     return out
   }
+  const seen = new Set<string>()
   for (const [i, r] of records.entries()) {
-    if (!r || r.lattice !== session.lattice) continue
+    // A service's rollout is found from each of its endpoints: said once.
+    if (!r || r.lattice !== session.lattice || seen.has(ownerKey(r.plan.entity))) continue
+    seen.add(ownerKey(r.plan.entity))
     const change = changes[i]
     if (isActive(r) || r.phase === 'held') {
       const error = runningRolloutError(r)

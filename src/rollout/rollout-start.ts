@@ -9,7 +9,7 @@ import { entityLabel } from '../subjects/index.js'
 import { componentGatesNote } from './gates.js'
 import { rolloutsOf } from './record-access.js'
 import { RolloutRun, type RunOptions } from './rollout-run.js'
-import { stableWeights } from './start-checks.js'
+import { servicePlan, stableWeights } from './start-checks.js'
 import { RolloutAnalysis } from './traffic-analysis.js'
 
 /**
@@ -20,10 +20,11 @@ import { RolloutAnalysis } from './traffic-analysis.js'
  */
 export async function startRollout(
   session: Session,
-  plan: RolloutPlan,
+  asked: RolloutPlan,
   opts: RunOptions,
 ): Promise<{ rollout: RolloutRun; announce: () => Promise<void> }> {
-  validatePlan(plan)
+  validatePlan(asked)
+  const plan = asked.entity.kind === 'service' ? await servicePlan(session, asked) : asked
   const rollouts = rolloutsOf(session)
   if (!session.app && plan.probe && plan.entity.kind !== 'component')
     throw new LatticeError(
@@ -67,7 +68,11 @@ export async function startRollout(
       message: `${plan.from} -> ${plan.to}, steps ${plan.steps.join(',')}${componentGatesNote(plan)}${backwards ? `; going down to the first step from the live ${stable?.[plan.to]}% (--force)` : ''}; analysis ${analysisNote}`,
     })
     rollout.runnerRecord.startHeartbeat()
-    rollout.observing = session.app ? await startObservation(session, opts.observe ?? 'auto') : undefined
+    // A service's calls are counted by its analysis (its own stats), not observed.
+    rollout.observing =
+      session.app && plan.entity.kind !== 'service'
+        ? await startObservation(session, opts.observe ?? 'auto')
+        : undefined
   }
   return { rollout, announce }
 }

@@ -8,10 +8,29 @@ import { LatticeError } from '../errors.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { loadLiveAccount } from '../ops/live-account.js'
 import type { Session } from '../ops/session.js'
+import { serviceEntities } from '../ops/service-entities.js'
 import type { RolloutPlan } from './plan/rollout-plan.js'
 import { routesFromMappings } from '../plan/routes.js'
-import { type Weights, describeWeights } from '../plan/weights.js'
-import { entityKey, entityLabel } from '../subjects/index.js'
+import { type Weights, describeWeights, sameWeights } from '../plan/weights.js'
+import { entityLabel, ownerKey } from '../subjects/index.js'
+
+/**
+ * A service's rollout: judged from its instances' stats (it needs --app-creds), its endpoints
+ * checked as its first step would route them (a new version lacking one is refused here).
+ */
+export async function servicePlan(session: Session, plan: RolloutPlan): Promise<RolloutPlan> {
+  if (plan.probe)
+    throw new LatticeError(
+      'INVALID_ROLLOUT',
+      "A service's rollout has no probe gate: its versions are judged from their own stats.",
+      {
+        hint: 'Leave out --probe; --gate-cmd, --webhook and --prometheus work as for the other kinds.',
+      },
+    )
+  const first = plan.steps.find((s): s is number => s !== 'pause') ?? 0
+  const entities = await serviceEntities(session, plan.entity.id, { from: plan.from, to: plan.to, weight: first })
+  return { ...plan, endpoints: entities.flatMap((e) => (e.endpoint === undefined ? [] : [e.endpoint])) }
+}
 
 /** The highest weight the plan gives `to`. */
 export const topStep = (plan: RolloutPlan) => Math.max(...plan.steps.filter((x): x is number => x !== 'pause'))
@@ -23,13 +42,21 @@ export async function stableWeights(
   change: ChangeOptions,
 ): Promise<{ stable: Weights | null; backwards?: LatticeError }> {
   const label = entityLabel(plan.entity)
-  const before = routesFromMappings(
+  // A service's routes are its endpoints': they move together, so they must agree.
+  const routes = routesFromMappings(
     (await loadLiveAccount(session)).claims.nats.mappings,
     session.lattice,
     session.services,
-  ).find((r) => entityKey(r.entity) === entityKey(plan.entity))
+  ).filter((r) => ownerKey(r.entity) === ownerKey(plan.entity))
+  const before = routes[0]
   const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null
   const refuse = (message: string, hint: string) => new LatticeError('INVALID_ROLLOUT', message, { hint })
+  const apart = routes.find((r) => !sameWeights(r.weights, before.weights) || r.drop !== before.drop)
+  if (apart)
+    throw refuse(
+      `The endpoints of ${label} are routed differently (${entityLabel(before.entity)}: ${describeWeights(before.weights)}; ${entityLabel(apart.entity)}: ${describeWeights(apart.weights)}).`,
+      `Bring them together first, e.g. \`lattice shift service ${plan.entity.id} --to ${plan.from} --weight 100\`.`,
+    )
   if (before?.drop)
     throw refuse(
       `${label} has a fault injected (${before.drop}% dropped).`,

@@ -3,7 +3,8 @@
  * one window, canary (`to`) against stable (`from`), judged per metric (src/analysis/judge.ts).
  * What the rollout does with a judgement (go on, roll back, hold) is decided in rollout-steps.ts.
  */
-import { type Mark, MetricsCollector, emptyWindow, windowBetween } from '../analysis/collector.js'
+import type { CallCounter } from '../analysis/call-counter.js'
+import { MetricsCollector, emptyWindow } from '../analysis/collector.js'
 import { type MetricVerdict, type WindowMetrics, judge, overall, summarize } from '../analysis/judge.js'
 import { SequentialJudge } from '../analysis/sequential-judge.js'
 import type { AnalysisRecord, Judgement } from '../analysis/record.js'
@@ -12,11 +13,27 @@ import { defaultAnalysis } from '../analysis/options.js'
 import { LatticeError } from '../errors.js'
 import { DEFAULT_METRICS_INTERVAL_MS } from '../host-core/metrics-report.js'
 import type { AnalysisJudge, AnalysisPlan, RolloutPlan } from './plan/rollout-plan.js'
-import { entityLabel } from '../subjects/index.js'
+import { type EntityRef, entityLabel } from '../subjects/index.js'
 import type { Session } from '../ops/session.js'
+import type { Connection } from '../resolver/connection.js'
+import { ServiceStatsCounter } from '../services/stats-counter.js'
 
 export type { AnalysisRecord, Judgement }
 export { sequentialNote }
+
+/** The hosts' metrics reports of `entity`. */
+async function hostCounter(app: Connection, lattice: string, entity: EntityRef): Promise<CallCounter> {
+  const collector = new MetricsCollector(app, lattice)
+  await collector.start()
+  return collector.counter(entity)
+}
+
+/** A service's own stats, over the endpoints lattice routes (all of the stable version's when none is routed yet). */
+async function serviceCounter(app: Connection, rollout: RolloutPlan): Promise<CallCounter> {
+  const counter = new ServiceStatsCounter(app, rollout.entity.id, new Set(rollout.endpoints ?? []))
+  await counter.start()
+  return counter
+}
 
 type VerdictsOf = (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdict[]
 
@@ -24,21 +41,21 @@ type VerdictsOf = (canary: WindowMetrics, stable: WindowMetrics) => MetricVerdic
 const DISCOVERY_MS = Number(process.env.LATTICE_ANALYSIS_DISCOVERY_MS) || 2.2 * DEFAULT_METRICS_INTERVAL_MS
 
 export class RolloutAnalysis {
-  private mark: Mark = new Map()
   private markedAt = Date.now()
   private sequential: SequentialJudge
 
   private constructor(
     readonly plan: AnalysisPlan,
     private readonly rollout: RolloutPlan,
-    private readonly collector: MetricsCollector,
+    private readonly counter: CallCounter,
   ) {
     this.sequential = new SequentialJudge(plan.thresholds)
   }
 
   /**
-   * Start collecting, or say why analysis is off. `auto` turns on when some host reports the
-   * entity's from or to version; `on` requires it (refused before the first step otherwise).
+   * Start collecting, or say why analysis is off. `auto` turns on when the entity's from or to
+   * version has counts (hosts' reports; a service's own stats); `on` requires it (refused before
+   * the first step otherwise).
    */
   static async start(
     session: Session,
@@ -46,34 +63,43 @@ export class RolloutAnalysis {
   ): Promise<{ analysis?: RolloutAnalysis; record: AnalysisRecord }> {
     const plan = rollout.analysis ?? defaultAnalysis()
     const label = entityLabel(rollout.entity)
+    const service = rollout.entity.kind === 'service'
+    const source = service ? `the instances' stats ($SRV.STATS)` : "the hosts' metrics reports"
     const off = (note: string) => ({ record: { mode: plan.mode, active: false, note, judgements: [] } })
     if (plan.mode === 'off') return off('turned off (--no-analysis)')
     if (!session.app) {
-      if (plan.mode === 'auto') return off("needs --app-creds to read the hosts' metrics reports")
+      if (plan.mode === 'auto') return off(`needs --app-creds to read ${source}`)
       throw new LatticeError(
         'NO_APP_CREDS',
-        "Real-traffic analysis reads the hosts' metrics reports: pass --app-creds (LATTICE_APP_CREDS).",
-        { hint: 'Or turn it off with --no-analysis.' },
-      )
-    }
-    const collector = new MetricsCollector(session.app, session.lattice)
-    await collector.start()
-    const deadline = Date.now() + DISCOVERY_MS
-    const reporting = () => [rollout.from, rollout.to].some((v) => collector.reportingVersions(rollout.entity).has(v))
-    while (!reporting() && Date.now() < deadline) await collector.nextReport(deadline - Date.now())
-    if (!reporting()) {
-      collector.stop()
-      if (plan.mode === 'auto')
-        return off(`no host reports metrics for ${label} (${rollout.from} or ${rollout.to}); judged by the gates alone`)
-      throw new LatticeError(
-        'NO_METRICS',
-        `No host reports metrics for ${label} (${rollout.from} or ${rollout.to}) in lattice ${session.lattice}: the analysis has nothing to judge.`,
+        `Real-traffic analysis reads ${source}: pass --app-creds (LATTICE_APP_CREDS).`,
         {
-          hint: 'Run the versions on hosts built with host-core (metrics are on by default), or turn analysis off with --no-analysis.',
+          hint: 'Or turn it off with --no-analysis.',
         },
       )
     }
-    const analysis = new RolloutAnalysis(plan, rollout, collector)
+    const counter = service
+      ? await serviceCounter(session.app, rollout)
+      : await hostCounter(session.app, session.lattice, rollout.entity)
+    const deadline = Date.now() + DISCOVERY_MS
+    const counting = () => [rollout.from, rollout.to].some((v) => counter.versions().has(v))
+    while (!counting() && Date.now() < deadline) await counter.next(deadline - Date.now())
+    if (!counting()) {
+      counter.stop()
+      const none = service
+        ? `no instance of ${label} (${rollout.from} or ${rollout.to}) answers $SRV.STATS`
+        : `no host reports metrics for ${label} (${rollout.from} or ${rollout.to})`
+      if (plan.mode === 'auto') return off(`${none}; judged by the gates alone`)
+      throw new LatticeError(
+        'NO_METRICS',
+        `${none.replace(/^no/, 'No')} in lattice ${session.lattice}: the analysis has nothing to judge.`,
+        {
+          hint: service
+            ? 'Start the versions with the services framework (every instance answers $SRV.STATS), or turn analysis off with --no-analysis.'
+            : 'Run the versions on hosts built with host-core (metrics are on by default), or turn analysis off with --no-analysis.',
+        },
+      )
+    }
+    const analysis = new RolloutAnalysis(plan, rollout, counter)
     return { analysis, record: { mode: plan.mode, active: true, judgements: [] } }
   }
 
@@ -84,7 +110,7 @@ export class RolloutAnalysis {
 
   /** Start a window now (a step starts): for the sequential judge, one test for the whole step. */
   begin(): void {
-    this.mark = this.collector.mark()
+    this.counter.begin()
     this.markedAt = Date.now()
     this.sequential = new SequentialJudge(this.plan.thresholds)
   }
@@ -94,23 +120,24 @@ export class RolloutAnalysis {
    * moments count), then start the next window. `alone`: the stable version has no weight at this step.
    */
   async judge(alone: boolean): Promise<Judgement> {
-    await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
-    const windows = this.collector.since(this.mark, this.rollout.entity)
+    await this.counter.next(2 * this.counter.intervalMs)
+    const windows = this.counter.window()
     const windowMs = Date.now() - this.markedAt
     this.begin()
     return this.judgement(windows, windowMs, alone, 'fixed', (c, s) => judge(c, s, this.plan.thresholds))
   }
 
   /**
-   * The sequential judge's look at the window since begin() as it is now (each host's latest
-   * report; the window goes on for the whole step, so a further wait of the step adds to the
-   * evidence). Cumulative counters: a host that reported late or lost a report counts all its
-   * calls at its next one. Marked `early`: if it decides, it ends the wait.
+   * The sequential judge's look at the window since begin() as it is now (the latest counts;
+   * the window goes on for the whole step, so a further wait of the step adds to the evidence).
+   * Cumulative counters: a host that reported late or lost a report counts all its calls at its
+   * next one. Marked `early`: if it decides, it ends the wait.
    */
   look(alone: boolean, sequential = this.sequential): Judgement {
-    const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
     const j = {
-      ...this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) => sequential.look(c, s)),
+      ...this.judgement(this.counter.window(), Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
+        sequential.look(c, s),
+      ),
       early: true as const,
     }
     const stop = stopOf(j)
@@ -119,18 +146,17 @@ export class RolloutAnalysis {
 
   /** The sequential judge's judgement concluding a wait (after the next report); the step's window goes on. A Fail carries its stop. */
   async conclude(alone: boolean): Promise<Judgement> {
-    await this.collector.nextReport(2 * DEFAULT_METRICS_INTERVAL_MS)
-    const windows = windowBetween(this.mark, this.collector.snapshot(), this.rollout.entity)
-    const j = this.judgement(windows, Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
+    await this.counter.next(2 * this.counter.intervalMs)
+    const j = this.judgement(this.counter.window(), Date.now() - this.markedAt, alone, 'sequential', (c, s) =>
       this.sequential.conclude(c, s),
     )
     const stop = stopOf(j)
     return stop ? { ...j, stop } : j
   }
 
-  /** Resolves at the next report from any host, or after `ms`. */
+  /** Resolves at the next report (or stats) from any instance, or after `ms`. */
   nextReport(ms: number): Promise<void> {
-    return this.collector.nextReport(ms)
+    return this.counter.next(ms)
   }
 
   private judgement(
@@ -163,7 +189,7 @@ export class RolloutAnalysis {
   }
 
   stop(): void {
-    this.collector.stop()
+    this.counter.stop()
   }
 }
 

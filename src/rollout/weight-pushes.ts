@@ -11,6 +11,8 @@ import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from '../ops/change.js'
 import { rolloutCommand } from '../ops/rollout-conflicts.js'
 import type { Session } from '../ops/session.js'
+import { serviceEntities } from '../ops/service-entities.js'
+import type { ServiceRouteRequest } from '../services/service-routes.js'
 
 export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
 
@@ -33,30 +35,32 @@ export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weigh
 }
 
 /**
- * One push of the entity's weights (its cluster-scoped weights kept). Part of the lattice not
+ * One push of the entity's weights (its cluster-scoped weights kept); a service's, to each of its
+ * endpoints (found again from its instances for a step, `request`; as routed for the way back). Part of the lattice not
  * following it (PARTLY_LIVE) is a warning of the step, not the end of the rollout: a server
  * away for maintenance would otherwise roll back every rollout. (A leaf that would run calls
  * twice is refused before the first push all the same: DOUBLE_EXECUTION.)
  */
-export function setWeights(
+export async function setWeights(
   session: Session,
   entity: EntityRef,
   change: ChangeOptions,
   weightsOf: (current: Weights | undefined) => Weights | null,
   force = change.force,
+  request?: ServiceRouteRequest,
 ): Promise<ChangeResult> {
+  const entities = entity.kind === 'service' ? await serviceEntities(session, entity.id, request) : [entity]
   return changeRoutes(
     session,
-    (routes) => {
-      const current = routes.get(entityKey(entity))
-      return [
-        {
-          entity,
+    (routes) =>
+      entities.map((e) => {
+        const current = routes.get(entityKey(e))
+        return {
+          entity: e,
           weights: weightsOf(current && Object.keys(current.weights).length ? current.weights : undefined),
           ...(current?.clusters ? { clusters: current.clusters } : {}),
-        },
-      ]
-    },
+        }
+      }),
     { partlyLive: 'warn', ...change, dryRun: false, force, rolloutStep: true },
   )
 }

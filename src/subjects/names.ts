@@ -248,6 +248,14 @@ export function entityKey(entity: EntityRef): string {
   return entity.kind === 'provider' ? `provider ${entity.id} ${entity.link ?? DEFAULT_LINK}` : `actor ${entity.id}`
 }
 
+/**
+ * The key of what a rollout (or anything else done to the whole entity) is kept under: a
+ * service's, for each of its endpoints' routes; the entity's own for the other kinds.
+ */
+export function ownerKey(entity: EntityRef): string {
+  return entity.kind === 'service' ? `service ${entity.id}` : entityKey(entity)
+}
+
 /** Human label: "actor MB…" or "provider VA… (link default)". */
 export function entityLabel(entity: EntityRef): string {
   if (entity.kind === 'service') return `service ${entity.id}${entity.endpoint ? ` (endpoint ${entity.endpoint})` : ''}`

@@ -21,6 +21,7 @@ export async function jsService(
   const nc = await t.connect()
   const srv = await nc.services.add({ name: opts.name, version: opts.version })
   const group = srv.addGroup(opts.group)
+  // A handler that throws is answered with an error and counted in num_errors by the framework.
   for (const e of opts.endpoints)
     group.addEndpoint(e, (err, msg) => {
       if (err) return
@@ -66,9 +67,13 @@ function goBinary(): string {
   return (built = out)
 }
 
-/** A Go micro service NAME at VERSION on SUBJECT, connected with the app creds; resolves once it serves. */
-export async function goService(t: LatticeFixture, opts: { name: string; version: string; subject: string }) {
-  const child = spawn(goBinary(), [t.l.url, t.l.appCredsFile, opts.name, opts.version, opts.subject], {
+/** A Go micro service NAME at VERSION on SUBJECT (each call taking `delayMs`), connected with the app creds; resolves once it serves. */
+export async function goService(
+  t: LatticeFixture,
+  opts: { name: string; version: string; subject: string; delayMs?: number },
+) {
+  const args = [t.l.url, t.l.appCredsFile, opts.name, opts.version, opts.subject, String(opts.delayMs ?? 0)]
+  const child = spawn(goBinary(), args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   t.track('run', async () => {

@@ -212,3 +212,32 @@ describe('judge', () => {
     expect(DEFAULT_THRESHOLDS.critical).toEqual(['error-rate', 'latency', 'p95', 'p99'])
   })
 })
+
+describe('latency from averages (a NATS service stats: totals, no distribution)', () => {
+  const t = { ...DEFAULT_THRESHOLDS, confidence: 0.95 }
+  const averaged = (calls: number, meanMs: number, errors = 0): WindowMetrics => ({
+    calls,
+    errors,
+    latency: new Array(LATENCY_BOUNDS_MS.length + 1).fill(0),
+    processingMs: calls * meanMs,
+  })
+
+  it('fails a canary whose average is slower than the tolerance allows, and says no test of significance was possible', () => {
+    const v = byMetric(judge(averaged(200, 60), averaged(800, 10), t), 'latency')
+    expect(v.outcome).toBe('fail')
+    expect(v.summary).toBe(
+      "canary average 60.0 ms vs 10.0 ms, +50.0 ms (averages from the services' stats: no test of significance) -> fail (slower beyond the tolerance; tolerance 2.0 ms)",
+    )
+  })
+
+  it('passes within the tolerance (20% of the stable mean, at least the floor), and is NODATA below minCalls', () => {
+    expect(byMetric(judge(averaged(200, 11.5), averaged(800, 10), t), 'latency').outcome).toBe('pass')
+    expect(byMetric(judge(averaged(200, 0), averaged(800, 0.5), t), 'latency').outcome).toBe('pass')
+    expect(byMetric(judge(averaged(20, 60), averaged(800, 10), t), 'latency').outcome).toBe('nodata')
+  })
+
+  it('the error rate is judged as for hosts, and the summary of a window gives its average', () => {
+    expect(byMetric(judge(averaged(500, 1, 100), averaged(2000, 1, 2), t), 'error-rate').outcome).toBe('fail')
+    expect(summarize(averaged(10, 2.5))).toMatchObject({ calls: 10, p50: null, averageMs: 2.5 })
+  })
+})

@@ -89,6 +89,8 @@ export interface AnalysisPlan {
 
 export interface RolloutPlan {
   entity: EntityRef
+  /** A service's rollout: the endpoints it routes (each endpoint's caller subject is mapped). */
+  endpoints?: string[]
   from: string
   to: string
   steps: Step[]

@@ -4,12 +4,12 @@
  * weights when the bucket cannot be read. The bucket stays the record; this is a fallback.
  */
 import { join } from 'node:path'
-import { type EntityRef, entityKey, versionToken } from '../../subjects/index.js'
+import { type EntityRef, ownerKey, versionToken } from '../../subjects/index.js'
 import { localDir, readJson, writePrivateJson } from '../../state/machine-files.js'
 import { type RolloutRecord, isActive } from './rollout-record.js'
 
 const fileOf = (account: string, entity: EntityRef, create = false) =>
-  join(localDir(['rollouts', account], create), `${versionToken(entityKey(entity))}.json`)
+  join(localDir(['rollouts', account], create), `${versionToken(ownerKey(entity))}.json`)
 
 export function saveRolloutCopy(account: string, record: RolloutRecord): void {
   try {
@@ -25,5 +25,5 @@ export function saveRolloutCopy(account: string, record: RolloutRecord): void {
 
 export function readRolloutCopy(account: string, entity: EntityRef): RolloutRecord | undefined {
   const r = readJson<RolloutRecord>(fileOf(account, entity))
-  return r?.plan && entityKey(r.plan.entity) === entityKey(entity) ? r : undefined
+  return r?.plan && ownerKey(r.plan.entity) === ownerKey(entity) ? r : undefined
 }

@@ -5,7 +5,7 @@
  * another terminal's abort request never overwrite each other. Each record written is also
  * copied to this machine (rollout-copy.ts), for an abort while the bucket is down.
  */
-import { type EntityRef, entityKey, versionToken } from '../../subjects/index.js'
+import { type EntityRef, ownerKey, versionToken } from '../../subjects/index.js'
 
 export type { ProbeGate, RolloutPlan, Step } from '../plan/rollout-plan.js'
 import { saveRolloutCopy } from './rollout-copy.js'
@@ -21,7 +21,7 @@ export class Rollouts {
   ) {}
 
   private key(entity: EntityRef) {
-    return `${this.account}.rollout.${versionToken(entityKey(entity))}`
+    return `${this.account}.rollout.${versionToken(ownerKey(entity))}`
   }
 
   get(entity: EntityRef): Promise<Versioned<RolloutRecord> | undefined> {
