@@ -1,11 +1,10 @@
-import { Args, Flags } from '@oclif/core'
+import { Args } from '@oclif/core'
 import { LatticeCommand, connectionFlags, dryRunFlag, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderChange } from '../../src/views/routing-view.js'
 import type { ChangeResult } from '../../src/ops/change.js'
-import { entityFromId } from '../../src/ops/entity.js'
+import { ENTITY_ID_DESCRIPTION, entityFlags, entityOf } from '../../src/cli/entity-flags.js'
 import { clearFault } from '../../src/ops/fault.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
-import { DEFAULT_LINK } from '../../src/subjects/index.js'
 
 export default class FaultClear extends LatticeCommand {
   static override summary =
@@ -20,7 +19,7 @@ export default class FaultClear extends LatticeCommand {
 
   static override args = {
     id: Args.string({
-      description: 'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello).',
+      description: ENTITY_ID_DESCRIPTION,
       required: true,
     }),
   }
@@ -28,13 +27,13 @@ export default class FaultClear extends LatticeCommand {
     ...connectionFlags,
     ...signingFlags,
     ...withoutStateFlag,
-    link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
+    ...entityFlags,
     ...dryRunFlag,
   }
 
   async run(): Promise<ChangeResult> {
     const { args, flags } = await this.parse(FaultClear)
-    const entity = entityFromId(args.id, flags.link)
+    const entity = entityOf(args.id, flags)
     const target = resolveTarget(this.targetOptions(flags), flags['dry-run'] ? 'optional' : 'required')
     const result = await withSession(target, (s) =>
       clearFault(s, entity, this.changeOptions({ ...flags, force: true })),

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { LatticeCommand, commandLine, connectionFlags, signingFlags, withoutStateFlag } from '../../src/cli/base.js'
 import { renderRollout } from '../../src/views/rollout-view.js'
-import { rolloutEntity, rolloutEntityFlags } from '../../src/cli/rollout-flags.js'
+import { ENTITY_ID_DESCRIPTION, entityFlags, entityOf } from '../../src/cli/entity-flags.js'
 import { type AbortResult, abortRollout } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 
@@ -19,8 +19,7 @@ When the state cannot be read, --without-state restores the stable weights from 
 
   static override args = {
     id: Args.string({
-      description:
-        'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello); with --service, a service name.',
+      description: ENTITY_ID_DESCRIPTION,
       required: true,
     }),
   }
@@ -28,12 +27,12 @@ When the state cannot be read, --without-state restores the stable weights from 
     ...connectionFlags,
     ...signingFlags,
     ...withoutStateFlag,
-    ...rolloutEntityFlags,
+    ...entityFlags,
   }
 
   async run(): Promise<AbortResult> {
     const { args, flags } = await this.parse(RolloutAbort)
-    const entity = rolloutEntity(args.id, flags)
+    const entity = entityOf(args.id, flags)
     const target = resolveTarget(this.targetOptions(flags), 'required')
     const record = await withSession(target, (s) =>
       abortRollout(s, entity, { change: { dryRun: false, command: commandLine() } }),

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core'
 import { LatticeCommand, connectionFlags } from '../../src/cli/base.js'
 import { renderRollout } from '../../src/views/rollout-view.js'
-import { rolloutEntity, rolloutEntityFlags } from '../../src/cli/rollout-flags.js'
+import { ENTITY_ID_DESCRIPTION, entityFlags, entityOf } from '../../src/cli/entity-flags.js'
 import { rolloutStatus } from '../../src/rollout/status-abort-promote.js'
 import { resolveTarget, withSession } from '../../src/ops/session.js'
 import type { RolloutRecord } from '../../src/rollout/records/rollout-store.js'
@@ -16,19 +16,18 @@ export default class RolloutStatus extends LatticeCommand {
 
   static override args = {
     id: Args.string({
-      description:
-        'Actor (M...), provider (V...) or wasmCloud component ID (any other name, e.g. hello); with --service, a service name.',
+      description: ENTITY_ID_DESCRIPTION,
       required: true,
     }),
   }
   static override flags = {
     ...connectionFlags,
-    ...rolloutEntityFlags,
+    ...entityFlags,
   }
 
   async run(): Promise<RolloutRecord> {
     const { args, flags } = await this.parse(RolloutStatus)
-    const entity = rolloutEntity(args.id, flags)
+    const entity = entityOf(args.id, flags)
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const record = await withSession(target, (s) => rolloutStatus(s, entity))
     this.log(renderRollout(record))

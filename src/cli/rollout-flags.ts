@@ -12,11 +12,11 @@ import { LatticeError } from '../errors.js'
 import { ANALYSIS_JUDGES } from '../rollout/plan/rollout-plan.js'
 import { parseDuration } from '../plan/duration.js'
 import { parseWeight } from '../plan/weights.js'
-import { checkEntity, checkEntityVersion, entityFromId } from '../ops/entity.js'
+import { checkEntityVersion } from '../ops/entity.js'
 import { PROMETHEUS_DEFAULTS, WEBHOOK_DEFAULTS, checkHttpUrl, checkQuery, parseCondition } from '../plan/gate-config.js'
 import { type PrometheusGate, type RolloutPlan, parseSteps, validatePlan } from '../rollout/plan/rollout-plan.js'
 import { DEFAULT_INTERVAL, DEFAULT_STEPS, PROBE_DEFAULTS } from '../spec/rollouts.js'
-import { DEFAULT_LINK, type EntityRef } from '../subjects/index.js'
+import type { EntityRef } from '../subjects/index.js'
 import { appFlags, connectionFlags, observeFlags, safetyFlags, signingFlags } from './base.js'
 
 export const ROLLOUT_DESCRIPTION = `Shifts traffic from --from to --to in --steps, waiting --interval after each. Real-traffic analysis then judges the canary (--to) against the stable version (--from) from the calls their hosts report (host-core publishes per-version metrics): error rate, latency (a rank test with a Hodges-Lehmann interval), optional p95/p99 maxima. A Fail rolls back; Inconclusive or NODATA past --analysis-inconclusive-limit holds for \`rollout promote\` or \`abort\`. It is on whenever the hosts report metrics; --no-analysis turns it off, --analysis-dry-run records verdicts and acts on none. See docs/analysis.md.
@@ -26,17 +26,6 @@ A "pause" step waits for \`lattice rollout promote\`. A failed gate, \`lattice r
 Needs --state-creds (progress is kept server-side) and, for probes and the observed weight, --app-creds.`
 
 /** What running any rollout needs: where, who, what to do on an interrupt, and the safety gates. */
-/** How `rollout status|abort|promote` name the entity besides its ID. */
-export const rolloutEntityFlags = {
-  link: Flags.string({ summary: 'Link name, for a provider.', default: DEFAULT_LINK }),
-  service: Flags.boolean({ summary: 'ID is the name of a NATS service (`lattice rollout service`).' }),
-}
-
-/** The entity `rollout status|abort|promote` name. */
-export function rolloutEntity(id: string, flags: { link: string; service: boolean }): EntityRef {
-  return flags.service ? checkEntity({ kind: 'service', id }) : entityFromId(id, flags.link)
-}
-
 export const runnerFlags = {
   ...connectionFlags,
   ...appFlags,

@@ -2,7 +2,7 @@
  * Failure injection: N% of an entity's calls are mapped to `<subject>._drop`, which nobody
  * serves, so callers get "no responders". The versions' weights are scaled to the rest. The
  * weights from before are kept (in the state bucket when there is one) so that clearing the
- * fault puts them back exactly.
+ * fault puts them back exactly. A service's fault is on each of its endpoints (as routed).
  */
 import { LatticeError } from '../errors.js'
 import type { Route } from '../plan/routes.js'
@@ -10,6 +10,7 @@ import { type Weights, assertWeight, sameWeights, scaleWeights, sumWeights } fro
 import { DEFAULT_LINK, type EntityRef, entityKey, entityLabel, versionToken } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import type { Session } from './session.js'
+import { serviceEntities } from './service-entities.js'
 
 interface FaultRecord {
   /** The entity's weights before the fault. */
@@ -21,7 +22,23 @@ const faultKey = (session: Session, entity: EntityRef) => `${session.account}.fa
 
 /** The command that clears the fault on `entity`. */
 export function faultClearCommand(entity: EntityRef): string {
-  return `lattice fault clear ${entity.id}${entity.kind === 'provider' && entity.link && entity.link !== DEFAULT_LINK ? ` --link ${entity.link}` : ''}`
+  const link = entity.kind === 'provider' && entity.link && entity.link !== DEFAULT_LINK ? ` --link ${entity.link}` : ''
+  return `lattice fault clear ${entity.id}${link}${entity.kind === 'service' ? ' --service' : ''}`
+}
+
+/** The routes a fault on `entity` changes: a service's endpoints, as lattice routed them. */
+const routesOf = (session: Session, entity: EntityRef) =>
+  entity.kind === 'service' ? serviceEntities(session, entity.id) : Promise.resolve([entity])
+
+/** Each route's saved weights from before the fault (by entity key). */
+async function savedFaults(session: Session, entities: EntityRef[]): Promise<Map<string, FaultRecord>> {
+  const out = new Map<string, FaultRecord>()
+  if (!session.journal) return out
+  for (const e of entities) {
+    const saved = (await session.journal.store.get<FaultRecord>(faultKey(session, e)))?.value
+    if (saved) out.set(entityKey(e), saved)
+  }
+  return out
 }
 
 /**
@@ -33,7 +50,8 @@ export async function faultRemedy(session: Session, entity: EntityRef): Promise<
   const spec = "remove it from the spec's faults: and run `lattice apply`"
   const bothWays = `If \`lattice fault\` set it, run ${clear}; if the spec sets it, ${spec}`
   if (!session.journal) return bothWays
-  const record = await session.journal.store.get<FaultRecord>(faultKey(session, entity)).catch(() => 'unknown' as const)
+  const [route = entity] = await routesOf(session, entity).catch(() => [entity])
+  const record = await session.journal.store.get<FaultRecord>(faultKey(session, route)).catch(() => 'unknown' as const)
   if (record === 'unknown') return bothWays
   return record ? `Run ${clear}` : `It is not from \`lattice fault\` (the state has no record of it): ${spec}`
 }
@@ -63,29 +81,30 @@ export async function injectFault(
   entity: EntityRef,
   drop: number,
   opts: ChangeOptions,
-): Promise<ChangeResult & { restore: Weights }> {
+): Promise<ChangeResult & { restore: Record<string, Weights> }> {
   assertWeight(drop, String(drop), '--drop')
   if (drop === 0)
     throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', {
       hint: 'To remove a fault, run `lattice fault clear`.',
     })
-  const saved = session.journal
-    ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value
-    : undefined
-  let restore: Weights = {}
+  const entities = await routesOf(session, entity)
+  const saved = await savedFaults(session, entities)
+  const restore: Record<string, Weights> = {}
   const result = await changeRoutes(
     session,
-    (routes) => {
-      const current = routes.get(entityKey(entity))
-      restore = weightsBefore(current, saved)
-      const weights = drop === 100 || sumWeights(restore) === 0 ? {} : scaleWeights(restore, 100 - drop)
-      return [{ entity, weights, drop, ...(current?.clusters ? { clusters: current.clusters } : {}) }]
-    },
+    (routes) =>
+      entities.map((e) => {
+        const current = routes.get(entityKey(e))
+        const before = (restore[entityKey(e)] = weightsBefore(current, saved.get(entityKey(e))))
+        const weights = drop === 100 || sumWeights(before) === 0 ? {} : scaleWeights(before, 100 - drop)
+        return { entity: e, weights, drop, ...(current?.clusters ? { clusters: current.clusters } : {}) }
+      }),
     // The drop subject is meant to have no subscriber: the readiness gate only looks at versions.
     opts,
   )
   if (session.journal && result.pushed)
-    await session.journal.store.put<FaultRecord>(faultKey(session, entity), { weights: restore, drop })
+    for (const e of entities)
+      await session.journal.store.put<FaultRecord>(faultKey(session, e), { weights: restore[entityKey(e)], drop })
   return { ...result, restore }
 }
 
@@ -93,31 +112,32 @@ export async function clearFault(
   session: Session,
   entity: EntityRef,
   opts: ChangeOptions,
-  remembered?: Weights,
+  remembered?: Record<string, Weights>,
 ): Promise<ChangeResult> {
-  const saved = session.journal
-    ? (await session.journal.store.get<FaultRecord>(faultKey(session, entity)))?.value
-    : undefined
+  const entities = await routesOf(session, entity)
+  const saved = await savedFaults(session, entities)
   const result = await changeRoutes(
     session,
     (routes) => {
-      const current = routes.get(entityKey(entity))
-      if (!current?.drop)
+      const faulty = entities.filter((e) => routes.get(entityKey(e))?.drop)
+      if (faulty.length === 0)
         throw new LatticeError('NO_FAULT', `${entityLabel(entity)} has no fault injected.`, {
           hint: 'See `lattice status`.',
         })
-      const weights = remembered ?? weightsBefore(current, saved)
-      return [
-        {
-          entity,
+      return faulty.map((e) => {
+        const current = routes.get(entityKey(e)) as Route
+        const weights = remembered?.[entityKey(e)] ?? weightsBefore(current, saved.get(entityKey(e)))
+        return {
+          entity: e,
           weights: Object.keys(weights).length ? weights : null,
           ...(current.clusters ? { clusters: current.clusters } : {}),
-        },
-      ]
+        }
+      })
     },
     // Putting back what was live before needs no readiness gate.
     { ...opts, force: true },
   )
-  if (session.journal && result.pushed) await session.journal.store.remove(faultKey(session, entity))
+  if (session.journal && result.pushed)
+    for (const e of entities) await session.journal.store.remove(faultKey(session, e))
   return result
 }

@@ -5,7 +5,7 @@ import { type ServiceRouteRequest, serviceRoutes } from '../services/service-rou
 import type { EntityRef } from '../subjects/index.js'
 import type { Session } from './session.js'
 
-/** Without a request: the endpoints lattice has routed (what clearing a cluster's weights touches). */
+/** Without a request: the endpoints lattice has routed (what a fault, clearing a cluster's weights or a rollout's way back touch). */
 export async function serviceEntities(
   session: Session,
   name: string,
@@ -14,8 +14,8 @@ export async function serviceEntities(
   const known = session.services?.[name]
   if (!request) {
     if (!known)
-      throw new LatticeError('NO_ROUTE', `lattice has not routed service ${name}: there is nothing to clear.`, {
-        hint: '`lattice status` lists the routes. Nothing was changed.',
+      throw new LatticeError('NO_ROUTE', `lattice has not routed service ${name} (in this account, with this state).`, {
+        hint: 'Route it first with `lattice shift service`; `lattice status` lists the routes. Nothing was changed.',
       })
     return Object.entries(known).map(([endpoint, subjects]) => ({ kind: 'service', id: name, endpoint, subjects }))
   }

@@ -102,6 +102,21 @@ it('remembers the callers subjects: after a promotion and the old version gone, 
   expect(await answers('calc.add', 200)).toEqual({ '1.1.0': 200 })
 })
 
+it('a fault drops a share of every endpoint, and fault clear puts the weights back', async () => {
+  const r = await lattice(['fault', 'service', 'calc', '--drop', '50', '--json'], t.env())
+  expect(r.code, r.stderr).toBe(0)
+  expect(json<{ changes: { subject: string; drop: { after: number } }[] }>(r).changes).toMatchObject([
+    { subject: 'calc.add', drop: { after: 50 } },
+    { subject: 'calc.echo', drop: { after: 50 } },
+  ])
+  let dropped = 0
+  for (let i = 0; i < 400; i++) await caller.request('calc.echo', '', { timeout: 5000 }).catch(() => dropped++)
+  expect(Math.abs(dropped - 200), `${dropped} of 400 dropped`).toBeLessThan(60)
+  const clear = await lattice(['fault', 'clear', 'calc', '--service'], t.env())
+  expect(clear.code, clear.stderr).toBe(0)
+  expect(await answers('calc.echo', 200)).toEqual({ '1.1.0': 200 })
+})
+
 it.skipIf(GO)(
   `a Go service on nats.go's micro: 30% to its new version, measured${GO ? ` (skipped: ${GO})` : ''}`,
   async () => {
