@@ -4,11 +4,10 @@ import type { ObserveMode } from '../src/traffic/observation.js'
 import { FrameView } from '../src/views/observe-view.js'
 import { untilInterrupted } from '../src/cli/interrupt.js'
 import { viewMode } from '../src/views/rollout-view.js'
-import { entityFromId } from '../src/ops/entity.js'
+import { entityFlags, entityOf } from '../src/cli/entity-flags.js'
 import { watch } from '../src/ops/watch-split.js'
 import { resolveTarget, withSession } from '../src/ops/session.js'
 import { parseDuration } from '../src/plan/duration.js'
-import { DEFAULT_LINK } from '../src/subjects/index.js'
 
 export default class Watch extends LatticeCommand {
   static override summary = 'Live view of the observed split per entity: bars with rates, refreshed in place.'
@@ -37,21 +36,21 @@ On a terminal the view is redrawn in place; otherwise (CI) one block per interva
   static override args = {
     ids: Args.string({
       description:
-        'Actor (M...), provider (V...) or wasmCloud component IDs (any other name); default: every weighted entity.',
+        'Actor (M...), provider (V...) or wasmCloud component IDs (any other name), or with --service service names; default: every weighted entity.',
     }),
   }
   static override flags = {
     ...connectionFlags,
     ...appFlags,
     ...observeFlags,
-    link: Flags.string({ summary: 'Link name, for providers.', default: DEFAULT_LINK }),
+    ...entityFlags,
     interval: Flags.string({ summary: 'Refresh interval.', default: '1s' }),
     count: Flags.integer({ min: 1, summary: 'Stop after N refreshes.' }),
   }
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Watch)
-    const only = (argv as string[]).map((id) => entityFromId(id, flags.link))
+    const only = (argv as string[]).map((id) => entityOf(id, flags))
     const intervalMs = parseDuration(flags.interval, '--interval')
     const target = resolveTarget(this.targetOptions(flags), 'none')
     const view = new FrameView(viewMode(this.jsonEnabled()), (t) => process.stdout.write(t))

@@ -69,7 +69,7 @@ export interface EntityFrame {
   label: string
   scheme: 'wRPC' | 'versioned RPC' | 'NATS services'
   /** Where the observed counts came from. */
-  observedBy?: 'reports' | 'subscription'
+  observedBy?: 'reports' | 'subscription' | 'stats'
   versions: VersionFrame[]
   /** Percent dropped by a fault. */
   drop?: number
@@ -121,7 +121,7 @@ export interface RolloutView {
   steps: number
   setWeight: number
   observedWeight?: number
-  observedBy?: 'reports' | 'subscription'
+  observedBy?: 'reports' | 'subscription' | 'stats'
   gates: { gate: string; pass: boolean; detail: string }[]
   /** The current step's analysis: drawn as the terminal view prints it, the versions as a table. */
   analysis: AnalysisView

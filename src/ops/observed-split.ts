@@ -13,6 +13,7 @@ import {
   type EntityRef,
   entityKey,
   entityQueueGroup,
+  ownerKey,
   parseVersionedSubject,
   servesVersion,
   versionedSubject,
@@ -38,9 +39,10 @@ export async function liveRoutes(
 ): Promise<{ routes: Route[]; subscriptions: Subscriber[] }> {
   const live = await loadLiveAccount(session)
   const all = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)
-  const wanted = new Set((only ?? []).map(entityKey))
+  // A service named whole stands for each of its endpoints' routes.
+  const wanted = new Set((only ?? []).map(ownerKey))
   return {
-    routes: only?.length ? all.filter((r) => wanted.has(entityKey(r.entity))) : all,
+    routes: only?.length ? all.filter((r) => wanted.has(ownerKey(r.entity))) : all,
     subscriptions: await live.subscriptions(),
   }
 }

@@ -4,12 +4,14 @@
  * that reached another running version.
  */
 import { LatticeError } from '../errors.js'
-import type { Weights } from '../plan/weights.js'
+import { type Weights, sameWeights } from '../plan/weights.js'
 import { chiSquareTest } from '../stats/chi-square.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { observedShares } from '../traffic/passive-subscription.js'
 import type { ObserveMode, ObservedBy } from '../traffic/observation.js'
-import { liveRoutes, otherRunningVersions, startObservation, watchedOf } from './observed-split.js'
+import { appOf, liveRoutes, otherRunningVersions, startObservation, watchedOf } from './observed-split.js'
+import type { Route } from '../plan/routes.js'
+import { ServiceStatsCounter } from '../services/stats-counter.js'
 import type { Session } from './session.js'
 
 /** Why traffic can flow and still not be seen: verify watches the versioned subjects the mapping sends calls to. */
@@ -50,10 +52,18 @@ export async function verify(
   mode: ObserveMode = 'auto',
 ): Promise<VerifyResult> {
   const {
-    routes: [route],
+    routes: [route, ...more],
     subscriptions,
   } = await liveRoutes(session, [entity])
   const label = entityLabel(entity)
+  if (more.some((r) => !sameWeights(r.weights, route.weights)))
+    throw new LatticeError(
+      'SPLIT_MISMATCH',
+      `The endpoints of ${label} are routed differently: there is no one split to verify.`,
+      {
+        hint: 'See `lattice status`; `lattice shift service` moves every endpoint together.',
+      },
+    )
   if (!route || Object.keys(route.weights).length === 0) {
     throw new LatticeError(
       'NO_ROUTE',
@@ -71,11 +81,17 @@ export async function verify(
       `${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`,
     )
   const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
+  let counts: Record<string, number>
+  let source: { by: ObservedBy; reason?: string } | undefined
+  if (entity.kind === 'service') {
+    counts = await serviceCalls(session, entity, [route, ...more], windowMs)
+    const others = Object.keys(counts).filter((v) => !versions.includes(v))
+    const source = { by: 'stats' as const }
+    return judgeSplit({ label, windowMs, weights: route.weights, versions, others, counts, source, alpha, warnings })
+  }
   // With one version there is no split: watch the entity's other running versions instead, which should get nothing.
   const others = versions.length === 1 ? otherRunningVersions(session.lattice, entity, versions, subscriptions) : {}
   const { observation: observer, reports } = await startObservation(session, mode)
-  let counts: Record<string, number>
-  let source: { by: ObservedBy; reason?: string } | undefined
   try {
     const [watched] = watchedOf(session.lattice, [{ ...route, clusters: undefined }], subscriptions)
     await observer.watch([{ ...watched, subjects: { ...watched.subjects, ...others } }], subscriptions)
@@ -92,13 +108,61 @@ export async function verify(
     observer.stop()
     reports.stop()
   }
+  const watched = Object.keys(others)
+  return judgeSplit({
+    label,
+    windowMs,
+    weights: route.weights,
+    versions,
+    others: watched,
+    counts,
+    source,
+    alpha,
+    warnings,
+  })
+}
+
+/** A service's calls per version over the window, from its instances' own stats (nothing is sent). */
+async function serviceCalls(
+  session: Session,
+  entity: EntityRef,
+  routes: Route[],
+  windowMs: number,
+): Promise<Record<string, number>> {
+  const endpoints = new Set(routes.flatMap((r) => (r.entity.endpoint === undefined ? [] : [r.entity.endpoint])))
+  const counter = new ServiceStatsCounter(appOf(session), entity.id, endpoints)
+  await counter.start()
+  try {
+    counter.begin()
+    await counter.next(2 * counter.intervalMs) // the window starts at the instances' next answers
+    await new Promise((r) => setTimeout(r, windowMs))
+    await counter.next(2 * counter.intervalMs)
+    return Object.fromEntries([...counter.window()].map(([v, w]) => [v, w.calls]))
+  } finally {
+    counter.stop()
+  }
+}
+
+/** The observed counts against the weights: chi-square, or with one version, no call to the `others`. */
+function judgeSplit(o: {
+  label: string
+  windowMs: number
+  weights: Weights
+  versions: string[]
+  others: string[]
+  counts: Record<string, number>
+  source: { by: ObservedBy; reason?: string } | undefined
+  alpha: number
+  warnings: string[]
+}): VerifyResult {
+  const { label, windowMs, weights, versions, others, counts, source, alpha, warnings } = o
   const by = {
     observedBy: source?.by ?? 'subscription',
     ...(source?.reason ? { observedByReason: source.reason } : {}),
   } as const
   if (versions.length === 1)
     return {
-      ...oneVersion(label, windowMs, route.weights, versions[0], Object.keys(others), counts, alpha, warnings),
+      ...oneVersion(label, windowMs, weights, versions[0], others, counts, alpha, warnings),
       ...by,
     }
   const observedCounts = versions.map((v) => counts[v] ?? 0)
@@ -111,7 +175,7 @@ export async function verify(
     )
   }
   // The chi-square approximation needs every expected count to be 5 or more.
-  const shares = versions.map((v) => route.weights[v])
+  const shares = versions.map((v) => weights[v])
   const smallest = Math.min(...shares.map((w) => (total * w) / shares.reduce((a, b) => a + b, 0)))
   if (smallest < 5) {
     const needed = Math.ceil((5 * shares.reduce((a, b) => a + b, 0)) / Math.min(...shares))
@@ -125,7 +189,7 @@ export async function verify(
   return {
     entity: label,
     windowMs,
-    weights: route.weights,
+    weights,
     counts: Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]])),
     observed: observedShares(Object.fromEntries(versions.map((v, i) => [v, observedCounts[i]]))),
     ...test,

@@ -25,7 +25,7 @@ export interface RolloutEvent {
   /** Every version's share of the observed calls, in percent (with `observed`). */
   shares?: Record<string, number>
   /** Where the observed calls were counted (with `observed`): the hosts' metrics reports, or a subscription. */
-  observedBy?: 'reports' | 'subscription'
+  observedBy?: 'reports' | 'subscription' | 'stats'
   gate?: GateResult
   /** A real-traffic analysis judgement (type verdict; rolled-back when a failed one decided it). */
   judgement?: Judgement

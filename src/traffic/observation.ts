@@ -15,7 +15,8 @@ export type ObserveMode = 'auto' | 'reports' | 'subscribe'
 export const OBSERVE_MODES: readonly ObserveMode[] = ['auto', 'reports', 'subscribe']
 
 /** Where an entity's counts came from. */
-export type ObservedBy = 'reports' | 'subscription'
+/** Where calls were counted: the hosts' reports, a subscription, or a NATS service's own stats. */
+export type ObservedBy = 'reports' | 'subscription' | 'stats'
 
 export interface SourceChoice {
   by: ObservedBy
@@ -187,6 +188,7 @@ export class Observation {
 /** How the source reads in text: "observed from host reports" / "observed by subscription (why)". */
 export function describeSource(c: SourceChoice | undefined): string {
   if (!c) return ''
+  if (c.by === 'stats') return "observed from the service's own stats ($SRV.STATS)"
   return c.by === 'reports'
     ? 'observed from host reports'
     : `observed by subscription${c.reason ? ` (${c.reason})` : ''}`

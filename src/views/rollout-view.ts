@@ -47,8 +47,14 @@ export function eventLine(e: RolloutEvent): string {
 
 /** Every version's share, when more than two serve (with two, to's share says it all). */
 /** Where the observed calls were counted. */
-function byText(by: 'reports' | 'subscription' | undefined): string {
-  return by === 'reports' ? ', from host reports' : by === 'subscription' ? ', by subscription' : ''
+function byText(by: 'reports' | 'subscription' | 'stats' | undefined): string {
+  return by === 'reports'
+    ? ', from host reports'
+    : by === 'subscription'
+      ? ', by subscription'
+      : by === 'stats'
+        ? ", from the service's stats"
+        : ''
 }
 
 function sharesText(shares: Record<string, number> | undefined): string {

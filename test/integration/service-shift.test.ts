@@ -7,6 +7,7 @@ import type { NatsConnection } from 'nats'
 import { beforeAll, expect, it } from 'vitest'
 import { json, lattice } from '../helpers/cli.js'
 import { goMissing, goService, jsService } from '../helpers/services.js'
+import { steadyCalls } from '../helpers/steady-calls.js'
 import { useTestLattice } from '../helpers/test-lattice.js'
 
 const t = useTestLattice({ appCreds: true, state: true })
@@ -75,6 +76,30 @@ it('shifts 30% of every endpoint of calc to 1.1.0: measured on the callers subje
     expect(counts['1.0.0'] + counts['1.1.0']).toBe(CALLS)
     expect(nearThirtyPercent(counts['1.1.0']), JSON.stringify(counts)).toBe(true)
   }
+  // verify counts the calls of real traffic from the versions' own stats, and finds the 70/30 split.
+  const traffic = steadyCalls(caller, 'calc.add')
+  const verified = await lattice(['verify', 'service', 'calc', '--window', '3s', '--json'], t.env())
+  // watch shows each endpoint's observed split next to its weights.
+  const watched = await lattice(['watch', 'calc', '--service', '--count', '2', '--json'], t.env())
+  await traffic.stop()
+  expect(watched.code, watched.stderr).toBe(0)
+  const frame = JSON.parse(watched.stdout.trim().split('\n').at(-1) ?? '') as {
+    entities: { entity: string; versions: { version: string; weight: number; observed?: number }[] }[]
+  }
+  const add = frame.entities.find((e) => e.entity === 'service calc (endpoint add)')
+  expect(add?.versions.map((v) => [v.version, v.weight])).toEqual([
+    ['1.0.0', 70],
+    ['1.1.0', 30],
+  ])
+  expect(add?.versions[1].observed, JSON.stringify(frame)).toBeGreaterThan(15)
+  expect(add?.versions[1].observed).toBeLessThan(45)
+  expect(verified.code, verified.stderr).toBe(0)
+  expect(json(verified)).toMatchObject({
+    entity: 'service calc',
+    method: 'chi-square',
+    observedBy: 'stats',
+    match: true,
+  })
   const status = await lattice(['status'], t.env())
   expect(status.code, status.stderr).toBe(0)
   expect(status.stdout).toMatch(/calc +service +add +1\.1\.0 +30% +1 +v1_1_0\.calc\.add\n/)

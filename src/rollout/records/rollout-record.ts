@@ -28,7 +28,7 @@ export interface RolloutRecord {
   /** Every serving version's share of the calls observed during the last wait, in percent. */
   observedShares?: Record<string, number>
   /** Where those calls were counted: the hosts' metrics reports, or a subscription to the versioned subjects. */
-  observedBy?: 'reports' | 'subscription'
+  observedBy?: 'reports' | 'subscription' | 'stats'
   /** Real-traffic analysis: on or off (and why), and the current step's judgements. */
   analysis?: AnalysisRecord
   /** The entity's weights before the rollout: what an abort restores. */
