@@ -6,6 +6,9 @@ import { readSpec } from '../../src/spec/parse.js'
 import { checkLatticeName } from '../../src/ops/lattice-name.js'
 import { DEFAULT_LATTICE } from '../../src/subjects/index.js'
 
+/** A service's versions serve the subjects their code gives them: lattice knows them only from the instances. */
+const SERVICE_SUBJECTS = 'its own endpoints (lattice status --app-creds)'
+
 export default class EnvSubjects extends LatticeCommand {
   static override summary =
     'List the versioned subjects of an environment, to reach it directly (e.g. acceptance tests on the staging side).'
@@ -34,7 +37,7 @@ export default class EnvSubjects extends LatticeCommand {
     this.log(
       table(
         ['KIND', 'ID', 'LINK', 'VERSION', 'SUBJECT'],
-        subjects.map((s) => [s.kind, s.id, s.link ?? '-', s.version, s.subject]),
+        subjects.map((s) => [s.kind, s.id, s.link ?? '-', s.version, s.subject ?? SERVICE_SUBJECTS]),
       ),
     )
     return { environment: args.env, subjects }

@@ -2,6 +2,7 @@
 import { LatticeError } from '../errors.js'
 import { discoverServices } from '../services/discovery.js'
 import { type ServiceRouteRequest, serviceRoutes } from '../services/service-routes.js'
+import type { RouteChange } from '../plan/routes.js'
 import type { EntityRef } from '../subjects/index.js'
 import type { Session } from './session.js'
 
@@ -33,4 +34,45 @@ export async function serviceEntities(
     services.find((s) => s.name === name),
     known,
   )
+}
+
+/**
+ * `changes` with each service named whole (a spec's) replaced by its endpoints' routes, each
+ * with the same weights: as lattice routed them, checked against the instances (--app-creds)
+ * for the versions given weight. A service lattice has never routed is refused: only a shift
+ * (--from) says which subjects its callers call.
+ */
+export async function withServiceEndpoints(session: Session, changes: RouteChange[]): Promise<RouteChange[]> {
+  const out: RouteChange[] = []
+  for (const c of changes) {
+    if (c.entity.kind !== 'service' || c.entity.endpoint !== undefined) {
+      out.push(c)
+      continue
+    }
+    const name = c.entity.id
+    if (!session.services?.[name])
+      throw new LatticeError(
+        'NO_ROUTE',
+        `lattice has not routed service ${name} yet, so it does not know which subjects its callers call.`,
+        {
+          hint: `Route it once with \`lattice shift service ${name} --from <the version callers call now> --to <version> --weight N\` (docs/services.md); specs apply to it after that. Nothing was changed.`,
+        },
+      )
+    const given = [c.weights, ...Object.values(c.clusters ?? {})].flatMap((w) =>
+      Object.entries(w ?? {}).flatMap(([v, n]) => (n > 0 ? [v] : [])),
+    )
+    let entities = await serviceEntities(session, name)
+    if (session.app) for (const to of new Set(given)) entities = await serviceEntities(session, name, { to, weight: 1 })
+    else {
+      const unknown = given.filter((v) => entities.some((e) => e.subjects?.versions[v] === undefined))
+      if (unknown.length)
+        throw new LatticeError(
+          'NO_APP_CREDS',
+          `lattice has not routed service ${name} ${unknown.join(', ')} yet: reading its endpoints ($SRV.INFO) needs --app-creds (LATTICE_APP_CREDS).`,
+          { hint: 'Use creds of a user of the account the service runs in. Nothing was changed.' },
+        )
+    }
+    out.push(...entities.map((entity) => ({ ...c, entity })))
+  }
+  return out
 }

@@ -12,6 +12,7 @@ import { type Spec, readSpec } from '../spec/parse.js'
 import { entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from './change.js'
 import { loadLiveAccount } from './live-account.js'
+import { withServiceEndpoints } from './service-entities.js'
 import type { Session, TargetOptions } from './session.js'
 
 /** The spec file commands read when -f is not given. */
@@ -41,7 +42,7 @@ export async function applySpec(
   spec: Spec,
   opts: ChangeOptions & { prune: boolean },
 ): Promise<ChangeResult> {
-  const desired = desiredRoutes(spec)
+  const desired = await withServiceEndpoints(session, desiredRoutes(spec))
   return changeRoutes(
     session,
     (routes) => {
@@ -74,9 +75,15 @@ export async function swapEnvironments(
   for (const env of opts.force ? [to] : [to, from]) requireEnvironment(spec, env)
   withLive(spec, to) // throws before any push if the file cannot be rewritten safely
   const inSwap = new Set([...(spec.environments[from] ?? []), ...spec.environments[to]].map((p) => entityKey(p.entity)))
-  const desired = desiredRoutes(spec, to).filter((c) => inSwap.has(entityKey(c.entity)))
-  const wasLive = desiredRoutes(spec, from).filter((c) =>
-    (spec.environments[from] ?? []).some((p) => entityKey(p.entity) === entityKey(c.entity)),
+  const desired = await withServiceEndpoints(
+    session,
+    desiredRoutes(spec, to).filter((c) => inSwap.has(entityKey(c.entity))),
+  )
+  const wasLive = await withServiceEndpoints(
+    session,
+    desiredRoutes(spec, from).filter((c) =>
+      (spec.environments[from] ?? []).some((p) => entityKey(p.entity) === entityKey(c.entity)),
+    ),
   )
   return changeRoutes(
     session,

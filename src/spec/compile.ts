@@ -7,7 +7,7 @@
  */
 import type { Route, RouteChange } from '../plan/routes.js'
 import { type Weights, sameWeights, scaleWeights } from '../plan/weights.js'
-import { type EntityRef, entityKey } from '../subjects/index.js'
+import { type EntityRef, entityKey, ownerKey } from '../subjects/index.js'
 import type { Spec } from './parse.js'
 
 export function desiredRoutes(spec: Spec, live: string | undefined = spec.live): RouteChange[] {
@@ -43,12 +43,19 @@ export function routedEnvironments(spec: Spec, routes: Map<string, Route>): stri
   return Object.keys(spec.environments).filter((env) => {
     const own = new Set(spec.environments[env].map((p) => entityKey(p.entity)))
     const wanted = desiredRoutes(spec, env).filter((c) => own.has(entityKey(c.entity)))
+    // A service is routed per endpoint: each of its endpoints' routes must say the same.
+    const routesOf = (e: EntityRef): (Route | undefined)[] => {
+      const endpoints =
+        e.kind === 'service' ? [...routes.values()].filter((r) => ownerKey(r.entity) === ownerKey(e)) : []
+      return endpoints.length ? endpoints : [routes.get(entityKey(e))]
+    }
     return (
       wanted.length > 0 &&
-      wanted.every((c) => {
-        const r = routes.get(entityKey(c.entity))
-        return sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0)
-      })
+      wanted.every((c) =>
+        routesOf(c.entity).every(
+          (r) => sameWeights(r?.weights, c.weights ?? undefined) && (r?.drop ?? 0) === (c.drop ?? 0),
+        ),
+      )
     )
   })
 }

@@ -22,7 +22,8 @@ export interface EnvSubject {
   id: string
   link?: string
   version: string
-  subject: string
+  /** Absent for a service: its versions serve the subjects their code gives them (`lattice status --app-creds` lists them). */
+  subject?: string
 }
 
 /** The versioned subjects of an environment: where acceptance tests reach it directly. */
@@ -32,6 +33,6 @@ export function environmentSubjects(spec: Spec, env: string, lattice: string): E
     id: p.entity.id,
     ...(p.entity.link ? { link: p.entity.link } : {}),
     version: p.version,
-    subject: versionedSubject(lattice, p.entity, p.version),
+    ...(p.entity.kind === 'service' ? {} : { subject: versionedSubject(lattice, p.entity, p.version) }),
   }))
 }

@@ -78,6 +78,13 @@ export function checkId(kind: EntityKind, id: string, node: Node | Scalar, ctx: 
   const p = entityIdProblem(kind, id)
   if (p && kind === 'component')
     ctx.at(node, 'INVALID_ID', `"${id}" is not a component ID lattice can route: ${p}.`, COMPONENT_ID_HINT)
+  else if (p && kind === 'service')
+    ctx.at(
+      node,
+      'INVALID_ID',
+      `"${id}" is not a service name: ${p}.`,
+      'Name the service as its instances announce it, e.g. calc.',
+    )
   else if (p)
     ctx.at(
       node,
@@ -156,15 +163,29 @@ export function entityItem(
   const actor = fields.get('actor')
   const provider = fields.get('provider')
   const component = fields.get('component')
-  const named = (actor ? 1 : 0) + (provider ? 1 : 0) + (component ? 1 : 0)
+  const service = fields.get('service')
+  const named = [actor, provider, component, service].filter(Boolean).length
   if (named !== 1) {
     ctx.at(
       item,
       named > 1 ? 'CONFLICTING_KEYS' : 'MISSING_KEY',
-      `${capital(what)} names exactly one of actor, provider or component.`,
-      'Write actor: MB..., provider: VA... (with link) or component: hello (a wasmCloud component ID).',
+      `${capital(what)} names exactly one of actor, provider, component or service.`,
+      'Write actor: MB..., provider: VA... (with link), component: hello (a wasmCloud component ID) or service: calc (a NATS service).',
     )
     return undefined
+  }
+  if (service) {
+    if (fields.has('link'))
+      ctx.at(
+        fields.get('link'),
+        'UNKNOWN_KEY',
+        'link applies to providers only.',
+        'Remove link from this service entry.',
+      )
+    const id = str(service, 'service', ctx)
+    return id !== undefined && checkId('service', id, service, ctx)
+      ? { entity: { kind: 'service', id }, fields }
+      : undefined
   }
   if (component) {
     if (fields.has('link'))

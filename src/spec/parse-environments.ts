@@ -1,6 +1,6 @@
 /**
- * The environments of a spec (blue/green): each pins versions of actors, components and
- * providers. Problems are reported through the parser's context.
+ * The environments of a spec (blue/green): each pins versions of actors, components,
+ * providers and NATS services. Problems are reported through the parser's context.
  */
 import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml'
 import { type EntityRef, entityKey } from '../subjects/index.js'
@@ -8,7 +8,7 @@ import { checkId, entries, providerRef, versionFor, versionOf } from './nodes.js
 import type { Ctx } from './nodes.js'
 
 const ENV_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
-const ENV_KEYS = ['actors', 'providers', 'components']
+const ENV_KEYS = ['actors', 'providers', 'components', 'services']
 const PROVIDER_KEYS = ['id', 'link', 'version']
 
 export interface PinnedEntity {
@@ -77,6 +77,25 @@ export function parseEnvironments(
               ? versionOf(a.value as Node, ctx)
               : (ctx.at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
             if (idOk) pin({ kind: 'actor', id }, version, keyNode)
+          }
+      }
+      const services = env.get('services')
+      if (services) {
+        if (!isMap(services))
+          ctx.at(
+            services,
+            'WRONG_TYPE',
+            `services of "${name}" must map service names to versions, e.g. { calc: "1.1.0" }.`,
+          )
+        else
+          for (const item of services.items) {
+            const keyNode = item.key as Scalar
+            const id = String(keyNode.value)
+            const idOk = checkId('service', id, keyNode, ctx)
+            const version = item.value
+              ? versionOf(item.value as Node, ctx)
+              : (ctx.at(keyNode, 'MISSING_KEY', `service ${id} in "${name}" has no version.`), undefined)
+            if (idOk) pin({ kind: 'service', id }, version, keyNode)
           }
       }
       const components = env.get('components')

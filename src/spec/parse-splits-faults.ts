@@ -9,8 +9,8 @@ import { entityItem } from './nodes.js'
 import { clustersOf, weightsOf } from './split-weights.js'
 import type { Ctx } from './nodes.js'
 
-const SPLIT_KEYS = ['actor', 'provider', 'component', 'link', 'weights', 'clusters']
-const FAULT_KEYS = ['actor', 'provider', 'component', 'link', 'drop']
+const SPLIT_KEYS = ['actor', 'provider', 'component', 'service', 'link', 'weights', 'clusters']
+const FAULT_KEYS = ['actor', 'provider', 'component', 'service', 'link', 'drop']
 
 export interface Split {
   entity: EntityRef

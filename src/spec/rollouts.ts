@@ -34,6 +34,7 @@ const ROLLOUT_KEYS = [
   'actor',
   'provider',
   'component',
+  'service',
   'link',
   'from',
   'to',

@@ -76,7 +76,7 @@ splits:
     expect(found).toContainEqual([
       7,
       'CONFLICTING_KEYS',
-      expect.stringMatching(/exactly one of actor, provider or component/),
+      expect.stringMatching(/exactly one of actor, provider, component or service/),
     ])
   })
 })

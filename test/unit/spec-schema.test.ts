@@ -25,6 +25,7 @@ describe('published JSON Schema', () => {
       'link',
       'notify',
       'provider',
+      'service',
       'steps',
       'to',
     ])
@@ -44,6 +45,7 @@ describe('published JSON Schema', () => {
       'actors',
       'components',
       'providers',
+      'services',
     ])
     expect(Object.keys(schema.properties.splits.items.properties).sort()).toEqual([
       'actor',
@@ -51,6 +53,7 @@ describe('published JSON Schema', () => {
       'component',
       'link',
       'provider',
+      'service',
       'weights',
     ])
     expect(Object.keys(schema.properties.faults.items.properties).sort()).toEqual([
@@ -59,6 +62,7 @@ describe('published JSON Schema', () => {
       'drop',
       'link',
       'provider',
+      'service',
     ])
     expect(schema.additionalProperties).toBe(false)
   })
