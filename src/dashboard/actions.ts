@@ -11,7 +11,7 @@ import type { Session } from '../ops/session.js'
 import { specAtHand } from '../ops/spec.js'
 import { redact } from '../redact.js'
 import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
-import { entityFromId } from '../ops/entity.js'
+import { checkEntity, entityFromId } from '../ops/entity.js'
 import type { ActionAnswer, DashboardActions } from './model.js'
 
 export type ActionPath = keyof DashboardActions
@@ -30,7 +30,9 @@ function entityOf(body: unknown): EntityRef {
     (e.link !== undefined && typeof e.link !== 'string')
   )
     throw bad('The body must be {"entity": {"kind", "id", "link"?}}.')
-  const entity = entityFromId(e.id, e.link as string | undefined)
+  // A service's name is any token: the kind says it is one (as --service does on the command line).
+  const entity =
+    e.kind === 'service' ? checkEntity({ kind: 'service', id: e.id }) : entityFromId(e.id, e.link as string | undefined)
   if (entity.kind !== e.kind) throw bad(`"${e.id}" is a ${entity.kind} ID, not a ${e.kind}'s.`)
   return entity
 }
@@ -55,7 +57,8 @@ function requireSigner(session: Session): void {
   }
 }
 
-const idArgs = (e: EntityRef) => `${e.id}${e.kind === 'provider' && e.link ? ` --link ${e.link}` : ''}`
+const idArgs = (e: EntityRef) =>
+  `${e.id}${e.kind === 'provider' && e.link ? ` --link ${e.link}` : ''}${e.kind === 'service' ? ' --service' : ''}`
 const change = (command: string): ChangeOptions => ({ dryRun: false, command: `${command} (from lattice dashboard)` })
 
 export async function runAction(session: Session | undefined, path: ActionPath, body: unknown): Promise<ActionAnswer> {

@@ -5,7 +5,9 @@
  */
 import type { NatsConnection } from 'nats'
 import { afterEach, beforeAll, expect, it } from 'vitest'
+import type { Snapshot } from '../../src/dashboard/model.js'
 import { json, lattice } from '../helpers/cli.js'
+import { http, startDashboard } from '../helpers/dashboard.js'
 import { goMissing, goService, jsService } from '../helpers/services.js'
 import { steadyCalls } from '../helpers/steady-calls.js'
 import { useTestLattice } from '../helpers/test-lattice.js'
@@ -99,6 +101,28 @@ it('a healthy version is rolled out to 100% of every endpoint', async () => {
   )
   expect(status).toMatchObject({ phase: 'completed', plan: { endpoints: ['add'] } })
 }, 150_000)
+
+it("the dashboard shows the service's endpoints and its rollout", async () => {
+  const dash = await startDashboard(['--read-only'], t.env())
+  try {
+    let snap: Snapshot | undefined
+    for (let i = 0; i < 60 && !(snap?.frame && snap.rollouts); i++) {
+      await new Promise((r) => setTimeout(r, 500))
+      snap = JSON.parse((await http(dash.port, 'GET', `/api/snapshot?token=${dash.token}`)).body) as Snapshot
+    }
+    expect(snap?.frame?.entities.find((e) => e.key === 'service calc add')).toMatchObject({
+      label: 'service calc (endpoint add)',
+      scheme: 'NATS services',
+      versions: expect.arrayContaining([expect.objectContaining({ version: '1.1.0', weight: 100 })]),
+    })
+    expect(snap?.rollouts?.rollouts.find((r) => r.entity.kind === 'service')).toMatchObject({
+      entity: { kind: 'service', id: 'calc' },
+      phase: 'completed',
+    })
+  } finally {
+    await dash.stop()
+  }
+}, 90_000)
 
 it.skipIf(GO)(
   `a slower Go version (nats.go micro measures real time) is rolled back on its average latency${GO ? ` (skipped: ${GO})` : ''}`,
