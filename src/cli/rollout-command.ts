@@ -7,6 +7,7 @@ import type { RolloutPlan } from '../rollout/plan/rollout-plan.js'
 import { type Session, resolveTarget, withSession } from '../ops/session.js'
 import type { RolloutRecord } from '../rollout/records/rollout-store.js'
 import { entityLabel } from '../subjects/index.js'
+import { rolloutCommand } from '../ops/rollout-conflicts.js'
 import type { ObserveMode } from '../traffic/observation.js'
 import { LatticeCommand } from './base.js'
 import { untilInterrupted } from './interrupt.js'
@@ -71,14 +72,18 @@ export abstract class RolloutRunner extends LatticeCommand {
               throw new LatticeError(
                 'ROLLED_BACK',
                 `The rollout of ${entityLabel(plan.entity)} was rolled back: ${record.message}.`,
-                { hint: 'The stable weights are live again; see `lattice rollout status` and `lattice history`.' },
+                {
+                  hint: `The stable weights are live again; see \`${rolloutCommand('status', plan.entity)}\` and \`lattice history\`.`,
+                },
               )
             }
             if (record.phase === 'held') {
               throw new LatticeError(
                 'ROLLOUT_HELD',
                 `The rollout of ${entityLabel(plan.entity)} was interrupted and held at ${record.setWeight}%.`,
-                { hint: '`lattice rollout abort` puts the stable weights back; `lattice shift` moves on by hand.' },
+                {
+                  hint: `\`${rolloutCommand('abort', plan.entity)}\` puts the stable weights back; \`lattice shift\` moves on by hand.`,
+                },
               )
             }
           }

@@ -47,7 +47,7 @@ describe('the spec of the doc: plan, apply, swap, env subjects, bad input', () =
     // The doc's own spec and bad file, with this lattice's account.
     const spec = docBlock(DOC, 'yaml', 0)
     s.write('lattice.yaml', spec.replace(/^account: .*$/m, `account: ${s.l.appAccount}`))
-    s.write('bad.yaml', docBlock(DOC, 'yaml', 2))
+    s.write('bad.yaml', docBlock(DOC, 'yaml', 3))
     const actors = (v: Record<string, string[]>) => Object.entries(v).map(([actor, versions]) => ({ actor, versions }))
     await s.run([
       ...actors({
