@@ -160,11 +160,8 @@ export function entityItem(
     return undefined
   }
   const fields = entries(item, allowed, what, ctx)
-  const actor = fields.get('actor')
   const provider = fields.get('provider')
-  const component = fields.get('component')
-  const service = fields.get('service')
-  const named = [actor, provider, component, service].filter(Boolean).length
+  const named = ['actor', 'provider', 'component', 'service'].filter((k) => fields.has(k)).length
   if (named !== 1) {
     ctx.at(
       item,
@@ -174,37 +171,19 @@ export function entityItem(
     )
     return undefined
   }
-  if (service) {
+  // Named by one token: an actor's key, a component ID, a service's name.
+  for (const kind of ['actor', 'component', 'service'] as const) {
+    const node = fields.get(kind)
+    if (!node) continue
     if (fields.has('link'))
       ctx.at(
         fields.get('link'),
         'UNKNOWN_KEY',
         'link applies to providers only.',
-        'Remove link from this service entry.',
+        `Remove link from this ${kind} entry.`,
       )
-    const id = str(service, 'service', ctx)
-    return id !== undefined && checkId('service', id, service, ctx)
-      ? { entity: { kind: 'service', id }, fields }
-      : undefined
-  }
-  if (component) {
-    if (fields.has('link'))
-      ctx.at(
-        fields.get('link'),
-        'UNKNOWN_KEY',
-        'link applies to providers only.',
-        'Remove link from this component entry.',
-      )
-    const id = str(component, 'component', ctx)
-    return id !== undefined && checkId('component', id, component, ctx)
-      ? { entity: { kind: 'component', id }, fields }
-      : undefined
-  }
-  if (actor) {
-    if (fields.has('link'))
-      ctx.at(fields.get('link'), 'UNKNOWN_KEY', 'link applies to providers only.', 'Remove link from this actor entry.')
-    const id = str(actor, 'actor', ctx)
-    return id !== undefined && checkId('actor', id, actor, ctx) ? { entity: { kind: 'actor', id }, fields } : undefined
+    const id = str(node, kind, ctx)
+    return id !== undefined && checkId(kind, id, node, ctx) ? { entity: { kind, id }, fields } : undefined
   }
   const entity = providerRef(provider, fields.get('link'), item, ctx)
   return entity ? { entity, fields } : undefined

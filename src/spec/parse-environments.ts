@@ -59,44 +59,32 @@ export function parseEnvironments(
         ctx.at(
           envNode ?? (pair.key as Scalar),
           'WRONG_TYPE',
-          `environment "${name}" must be a mapping with actors, providers and/or components.`,
+          `environment "${name}" must be a mapping with actors, providers, components and/or services.`,
         )
         continue
       }
       const env = entries(envNode, ENV_KEYS, `environment "${name}"`, ctx)
-      const actors = env.get('actors')
-      if (actors) {
-        if (!isMap(actors))
-          ctx.at(actors, 'WRONG_TYPE', `actors of "${name}" must map actor IDs to versions, e.g. { MB...: "1.0.0" }.`)
-        else
-          for (const a of actors.items) {
-            const keyNode = a.key as Scalar
-            const id = String(keyNode.value)
-            const idOk = checkId('actor', id, keyNode, ctx)
-            const version = a.value
-              ? versionOf(a.value as Node, ctx)
-              : (ctx.at(keyNode, 'MISSING_KEY', `actor ${id} in "${name}" has no version.`), undefined)
-            if (idOk) pin({ kind: 'actor', id }, version, keyNode)
-          }
-      }
-      const services = env.get('services')
-      if (services) {
-        if (!isMap(services))
-          ctx.at(
-            services,
-            'WRONG_TYPE',
-            `services of "${name}" must map service names to versions, e.g. { calc: "1.1.0" }.`,
-          )
-        else
-          for (const item of services.items) {
-            const keyNode = item.key as Scalar
-            const id = String(keyNode.value)
-            const idOk = checkId('service', id, keyNode, ctx)
-            const version = item.value
-              ? versionOf(item.value as Node, ctx)
-              : (ctx.at(keyNode, 'MISSING_KEY', `service ${id} in "${name}" has no version.`), undefined)
-            if (idOk) pin({ kind: 'service', id }, version, keyNode)
-          }
+      // Actors and services map a key (an actor's, a service's name) to a version.
+      for (const [key, kind, example] of [
+        ['actors', 'actor', '{ MB...: "1.0.0" }'],
+        ['services', 'service', '{ calc: "1.1.0" }'],
+      ] as const) {
+        const map = env.get(key)
+        if (!map) continue
+        if (!isMap(map)) {
+          const what = kind === 'actor' ? 'actor IDs' : 'service names'
+          ctx.at(map, 'WRONG_TYPE', `${key} of "${name}" must map ${what} to versions, e.g. ${example}.`)
+          continue
+        }
+        for (const item of map.items) {
+          const keyNode = item.key as Scalar
+          const id = String(keyNode.value)
+          const idOk = checkId(kind, id, keyNode, ctx)
+          const version = item.value
+            ? versionOf(item.value as Node, ctx)
+            : (ctx.at(keyNode, 'MISSING_KEY', `${kind} ${id} in "${name}" has no version.`), undefined)
+          if (idOk) pin({ kind, id }, version, keyNode)
+        }
       }
       const components = env.get('components')
       if (components) {
