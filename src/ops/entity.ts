@@ -4,6 +4,7 @@ import {
   DEFAULT_LINK,
   type EntityRef,
   entityIdProblem,
+  isServiceVersion,
   normalizeVersion,
   routeTokenProblem,
   versionProblem,
@@ -75,6 +76,14 @@ export function checkComponentId(what: string, id: string): string {
 
 /** A version of `entity` from flag `flag`: a component ID for a component, else checkVersion. */
 export function checkEntityVersion(entity: EntityRef, flag: string, version: string): string {
+  if (entity.kind === 'service' && !isServiceVersion(version))
+    throw new LatticeError(
+      'INVALID_VERSION',
+      `Invalid version ${flag} ${quoted(version)}: a service's version is a semantic version.`,
+      {
+        hint: 'Name it as the instances announce it (`lattice status --app-creds` lists them), e.g. 1.1.0.',
+      },
+    )
   return entity.kind === 'component'
     ? checkComponentId(`${flag} (a version of a component is a component ID)`, version)
     : checkVersion(flag, version)

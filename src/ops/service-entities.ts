@@ -3,7 +3,7 @@ import { LatticeError } from '../errors.js'
 import { discoverServices } from '../services/discovery.js'
 import { type ServiceRouteRequest, serviceRoutes } from '../services/service-routes.js'
 import type { RouteChange } from '../plan/routes.js'
-import type { EntityRef } from '../subjects/index.js'
+import { type EntityRef, knownService } from '../subjects/index.js'
 import type { Session } from './session.js'
 
 /** Without a request: the endpoints lattice has routed (what a fault, clearing a cluster's weights or a rollout's way back touch). */
@@ -12,7 +12,7 @@ export async function serviceEntities(
   name: string,
   request?: ServiceRouteRequest,
 ): Promise<EntityRef[]> {
-  const known = session.services?.[name]
+  const known = knownService(session.services, name)
   if (!request) {
     if (!known)
       throw new LatticeError('NO_ROUTE', `lattice has not routed service ${name} (in this account, with this state).`, {
@@ -50,7 +50,7 @@ export async function withServiceEndpoints(session: Session, changes: RouteChang
       continue
     }
     const name = c.entity.id
-    if (!session.services?.[name])
+    if (!knownService(session.services, name))
       throw new LatticeError(
         'NO_ROUTE',
         `lattice has not routed service ${name} yet, so it does not know which subjects its callers call.`,

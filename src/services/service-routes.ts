@@ -44,7 +44,7 @@ export function serviceRoutes(
       hint: 'Name a running version with --from. Nothing was changed.',
     })
 
-  const missing: string[] = []
+  const missing: { endpoint: string; caller: string }[] = []
   const entities: EntityRef[] = []
   for (const [endpoint, remembered] of Object.entries(callers).sort(([a], [b]) => a.localeCompare(b))) {
     const versions: Record<string, string> = { ...remembered.versions }
@@ -60,7 +60,7 @@ export function serviceRoutes(
       else delete versions[version] // running without it: what was remembered is stale
     }
     if (request.weight > 0 && live.has(to) && versions[to] === undefined) {
-      missing.push(`${endpoint} (called on ${remembered.caller})`)
+      missing.push({ endpoint, caller: remembered.caller })
       continue
     }
     for (const subject of [remembered.caller, ...Object.values(versions)]) {
@@ -86,10 +86,10 @@ export function serviceRoutes(
   if (missing.length)
     throw new LatticeError(
       'MISSING_ENDPOINTS',
-      `Service ${name} ${to} has no endpoint ${missing.join(', ')}: every endpoint callers call needs a counterpart of the same name in the new version.`,
+      `Service ${name} ${to} has no endpoint ${missing.map((m) => `${m.endpoint} (called on ${m.caller})`).join(', ')}: every endpoint callers call needs a counterpart of the same name in the new version.`,
       {
         hint: `Add ${missing.length === 1 ? 'that endpoint' : 'those endpoints'} to ${name} ${to} (under its own subject, e.g. the group ${groupFor(to)}), or keep the old version. Nothing was changed.`,
-        details: { missing: missing.map((m) => m.split(' ')[0]) },
+        details: { missing: missing.map((m) => m.endpoint) },
       },
     )
   return entities

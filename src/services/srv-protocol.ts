@@ -6,7 +6,7 @@
  * one endpoint, its `subject` at the top, flat counters, queue group always "q". The older shape
  * is read as one endpoint named after the service.
  */
-import { DEFAULT_QUEUE_GROUP, quoted } from '../subjects/index.js'
+import { DEFAULT_QUEUE_GROUP, isServiceVersion, quoted } from '../subjects/index.js'
 
 export interface ServiceEndpoint {
   name: string
@@ -100,7 +100,7 @@ function identity(j: Json, kind: string): { name: string; id: string; version: s
   if (!/^[A-Za-z0-9_-]+$/.test(name as string))
     return { problem: `name ${quoted(name as string)} is not a service name` }
   if (!/^[A-Za-z0-9_-]+$/.test(id as string)) return { problem: `id ${quoted(id as string)} is not an instance id` }
-  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version as string))
+  if (!isServiceVersion(version as string))
     return { problem: `version ${quoted(version as string)} is not a semantic version` }
   return { name: name as string, id: id as string, version: version as string }
 }

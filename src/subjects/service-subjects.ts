@@ -29,6 +29,19 @@ export function serviceNameProblem(name: string): string | undefined {
   return /^[A-Za-z0-9_-]+$/.test(name) ? undefined : 'a service name has only letters, digits, "_" and "-"'
 }
 
+/** A version as the framework announces it: a semantic version (ADR-32), e.g. 1.1.0 or 2.0.0-rc.1. */
+export function isServiceVersion(version: string): boolean {
+  return /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(version) && version.length <= 128
+}
+
+/** What lattice remembers of service `name`, if anything (a name is never read off the prototype). */
+export function knownService(
+  catalogue: ServiceCatalogue | undefined,
+  name: string,
+): Record<string, ServiceSubjects> | undefined {
+  return catalogue && Object.hasOwn(catalogue, name) ? catalogue[name] : undefined
+}
+
 /**
  * Why lattice will not map `subject` (an endpoint's caller subject or a version's subject), or
  * undefined. Refused: wildcards (a weighted wildcard destination needs a newer server and

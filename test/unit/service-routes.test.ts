@@ -176,3 +176,21 @@ describe('service routes in the JWT', () => {
     expect(rememberServices(undefined, [{ entity: { kind: 'actor', id: 'M' } }])).toBeUndefined()
   })
 })
+
+describe('a service named on the command line', () => {
+  it('takes only semantic versions (as the instances announce them) and names the flag', async () => {
+    const { validateShift } = await import('../../src/ops/shift.js')
+    const shift = (to: string) => () => validateShift({ entity: { kind: 'service', id: 'calc' }, to, weight: 10 })
+    expect(refusal(shift('__proto__'))).toEqual({
+      code: 'INVALID_VERSION',
+      message: `Invalid version --to "__proto__": a service's version is a semantic version.`,
+    })
+    expect(refusal(shift('v2')).code).toBe('INVALID_VERSION')
+    expect(validateShift({ entity: { kind: 'service', id: 'calc' }, to: '2.0.0-rc.1', weight: 10 })).toMatchObject({
+      to: '2.0.0-rc.1',
+    })
+    expect(
+      refusal(() => validateShift({ entity: { kind: 'service', id: 'calc.v2' }, to: '1.0.0', weight: 10 })).code,
+    ).toBe('INVALID_SERVICE_NAME')
+  })
+})
