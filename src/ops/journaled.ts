@@ -11,7 +11,7 @@
  * whose JWT reached any resolver is committed, by us or by whoever settles it). A reservation
  * has no JWT yet: nothing of it can be live, so whoever finds it abandoned drops it.
  */
-import { rememberServices } from '../subjects/index.js'
+import { checkedCatalogue, rememberServices } from '../subjects/index.js'
 import { verifyAccountJwt } from '../account/account.js'
 import { LatticeError } from '../errors.js'
 import { pushAccountJwt, storedJwts } from '../resolver/claims.js'
@@ -77,7 +77,7 @@ export async function journaledChange(
       continue
     }
     // The plan reads the service endpoints this head knows (another writer may have added some).
-    session.services = head.value.last?.services
+    session.services = checkedCatalogue(head.value.last?.services)
     const pending = head.value.pending
     if (pending) {
       session.deadline.at(

@@ -15,7 +15,13 @@ import type { Connection } from '../resolver/connection.js'
 import { checkServerUrls } from '../resolver/url.js'
 import { Journal } from '../state/journal.js'
 import type { StateStore } from '../state/store.js'
-import { DEFAULT_LATTICE, type ServiceCatalogue, publicKeyProblem, quoted } from '../subjects/index.js'
+import {
+  DEFAULT_LATTICE,
+  type ServiceCatalogue,
+  checkedCatalogue,
+  publicKeyProblem,
+  quoted,
+} from '../subjects/index.js'
 import { DEFAULT_SERVER, checkLatticeName } from './lattice-name.js'
 import { systemAccountError } from './system-account.js'
 
@@ -194,7 +200,7 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
     // Without it a service's mappings read as another tool's; a state that cannot answer fails the commands that need it.
-    const services = (await journal?.head().catch(() => undefined))?.value.last?.services
+    const services = checkedCatalogue((await journal?.head().catch(() => undefined))?.value.last?.services)
     const withoutState = target.withoutState ? { withoutState: stateDown ? { reason: stateDown } : {} } : {}
     return fn({
       conn: nc,

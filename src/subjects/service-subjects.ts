@@ -62,6 +62,33 @@ export function serviceSubjectProblem(subject: string): string | undefined {
 }
 
 /**
+ * The catalogue as read from the state, checked: anyone with the state's creds can write there,
+ * and its subjects become mapping destinations. An entry with a bad name, version or subject is
+ * left out (its mapping then reads as another tool's: shown, never edited).
+ */
+export function checkedCatalogue(raw: unknown): ServiceCatalogue | undefined {
+  if (!isObject(raw)) return undefined
+  // Built with fromEntries: a key such as "__proto__" stays a plain key.
+  const services = Object.entries(raw).flatMap(([name, endpoints]) => {
+    if (serviceNameProblem(name) || !isObject(endpoints)) return []
+    const sound = Object.entries(endpoints).flatMap(([endpoint, s]) => {
+      if (endpoint.length > 256 || !isObject(s) || typeof s.caller !== 'string' || serviceSubjectProblem(s.caller))
+        return []
+      if (!isObject(s.versions)) return []
+      const versions = Object.entries(s.versions).filter(
+        (e): e is [string, string] =>
+          isServiceVersion(e[0]) && typeof e[1] === 'string' && !serviceSubjectProblem(e[1]),
+      )
+      return [[endpoint, { caller: s.caller, versions: Object.fromEntries(versions) }] as const]
+    })
+    return sound.length ? [[name, Object.fromEntries(sound)] as const] : []
+  })
+  return services.length ? Object.fromEntries(services) : undefined
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
+
+/**
  * `catalogue` with the endpoints of the services among `changes` as they were routed (each
  * change's entity carries its endpoint's subjects); undefined when there is no service at all.
  */

@@ -3,7 +3,7 @@ import { isLatticeError } from '../../src/errors.js'
 import { applyRouteChanges, routesFromMappings } from '../../src/plan/routes.js'
 import type { DiscoveredService } from '../../src/services/discovery.js'
 import { serviceRoutes } from '../../src/services/service-routes.js'
-import { rememberServices, serviceSubjectProblem } from '../../src/subjects/index.js'
+import { checkedCatalogue, rememberServices, serviceSubjectProblem } from '../../src/subjects/index.js'
 
 const ep = (name: string, subject: string) => ({ name, subject, queueGroup: 'q' })
 const calc = (...versions: [string, [string, string][]][]): DiscoveredService => ({
@@ -192,5 +192,27 @@ describe('a service named on the command line', () => {
     expect(
       refusal(() => validateShift({ entity: { kind: 'service', id: 'calc.v2' }, to: '1.0.0', weight: 10 })).code,
     ).toBe('INVALID_SERVICE_NAME')
+  })
+})
+
+describe('the catalogue read from the state', () => {
+  it('keeps what is sound and leaves out bad names, versions and subjects (anyone with the state creds can write it)', () => {
+    const read = checkedCatalogue(
+      JSON.parse(`{
+        "calc": {
+          "add": { "caller": "calc.add", "versions": { "1.0.0": "calc.add", "1.1.0": "$SYS.REQ.CLAIMS.UPDATE", "v2": "x.add" } },
+          "echo": { "caller": "_INBOX.x", "versions": {} },
+          "mul": "not an object"
+        },
+        "bad name": { "add": { "caller": "a", "versions": {} } },
+        "__proto__": { "add": { "caller": "p.add", "versions": { "1.0.0": "p.add" } } }
+      }`),
+    )
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype)
+    expect(read?.calc).toEqual({ add: { caller: 'calc.add', versions: { '1.0.0': 'calc.add' } } })
+    // "__proto__" is a service name like any other: kept as a plain key, never the prototype.
+    expect(Object.keys(read ?? {})).toEqual(['calc', '__proto__'])
+    expect(checkedCatalogue([1, 2])).toBeUndefined()
+    expect(checkedCatalogue(undefined)).toBeUndefined()
   })
 })
