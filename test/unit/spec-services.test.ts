@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { problems } from '../helpers/spec-problems.js'
 import { parseSpec } from '../../src/spec/parse.js'
+import { environmentSubjects } from '../../src/spec/environments.js'
 
 const spec = `environments:
   blue:
@@ -45,5 +46,11 @@ splits:
     expect(found).toContainEqual([3, 'WRONG_TYPE', 'A version must be a string, e.g. "1.0.0".'])
     expect(found).toContainEqual([5, 'INVALID_ID', expect.stringMatching(/"calc\.v2" is not a service name/)])
     expect(found).toContainEqual([8, 'UNKNOWN_KEY', 'link applies to providers only.'])
+  })
+
+  it('env subjects gives no subject for a service: its versions serve the subjects their code gives them', () => {
+    expect(environmentSubjects(parseSpec(spec, 'f.yaml'), 'green', 'default')).toEqual([
+      { kind: 'service', id: 'calc', version: '1.1.0' },
+    ])
   })
 })
