@@ -81,7 +81,7 @@ export async function injectFault(
   entity: EntityRef,
   drop: number,
   opts: ChangeOptions,
-): Promise<ChangeResult & { restore: Record<string, Weights> }> {
+): Promise<ChangeResult & { restore: Weights }> {
   assertWeight(drop, String(drop), '--drop')
   if (drop === 0)
     throw new LatticeError('INVALID_WEIGHT', '--drop 0 injects nothing.', {
@@ -105,14 +105,16 @@ export async function injectFault(
   if (session.journal && result.pushed)
     for (const e of entities)
       await session.journal.store.put<FaultRecord>(faultKey(session, e), { weights: restore[entityKey(e)], drop })
-  return { ...result, restore }
+  // A service's endpoints each have theirs (saved in the state, which services need): the first one's is shown.
+  return { ...result, restore: restore[entityKey(entities[0] ?? entity)] ?? {} }
 }
 
 export async function clearFault(
   session: Session,
   entity: EntityRef,
   opts: ChangeOptions,
-  remembered?: Record<string, Weights>,
+  /** The weights from before, when this process injected the fault (without the state there is no saved copy); one route only. */
+  remembered?: Weights,
 ): Promise<ChangeResult> {
   const entities = await routesOf(session, entity)
   const saved = await savedFaults(session, entities)
@@ -126,7 +128,8 @@ export async function clearFault(
         })
       return faulty.map((e) => {
         const current = routes.get(entityKey(e)) as Route
-        const weights = remembered?.[entityKey(e)] ?? weightsBefore(current, saved.get(entityKey(e)))
+        const weights =
+          (entities.length === 1 ? remembered : undefined) ?? weightsBefore(current, saved.get(entityKey(e)))
         return {
           entity: e,
           weights: Object.keys(weights).length ? weights : null,
