@@ -98,9 +98,11 @@ export async function waitAndObserve(
   if (a?.watches) judged = await watchStep(rollout, a, alone)
   else await rollout.runnerRecord.waitFor(rollout.plan.intervalMs)
   // From reports: each host's last report interval of the wait (the earlier ones may hold calls from before the step).
-  const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : {}
+  // A service is not observed: its analysis counts the step's calls from the instances' stats.
+  const fromStats = !observer && rollout.entity.kind === 'service' && a
+  const shares = observer ? observedShares(observer.takeRates(1)[key] ?? {}) : fromStats ? a.shares() : {}
   const observed = shares[rollout.plan.to]
-  const observedBy = observer?.source(key)?.by
+  const observedBy = observer?.source(key)?.by ?? (fromStats ? ('stats' as const) : undefined)
   if (observed !== undefined) {
     await rollout.runnerRecord.progress({
       observedWeight: observed,

@@ -4,7 +4,7 @@
  * What the rollout does with a judgement (go on, roll back, hold) is decided in rollout-steps.ts.
  */
 import type { CallCounter } from '../analysis/call-counter.js'
-import { MetricsCollector, emptyWindow } from '../analysis/collector.js'
+import { MetricsCollector, emptyWindow, sharesOf } from '../analysis/collector.js'
 import { type MetricVerdict, type WindowMetrics, judge, overall, summarize } from '../analysis/judge.js'
 import { SequentialJudge } from '../analysis/sequential-judge.js'
 import type { AnalysisRecord, Judgement } from '../analysis/record.js'
@@ -152,6 +152,11 @@ export class RolloutAnalysis {
     )
     const stop = stopOf(j)
     return stop ? { ...j, stop } : j
+  }
+
+  /** Each version's share of the calls counted since begin(), in percent (empty without calls): a service's observed weight. */
+  shares(): Record<string, number> {
+    return sharesOf(new Map([...this.counter.window()].filter(([, w]) => w.calls > 0)))
   }
 
   /** Resolves at the next report (or stats) from any instance, or after `ms`. */

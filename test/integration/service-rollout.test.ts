@@ -96,6 +96,18 @@ it('a healthy version is rolled out to 100% of every endpoint', async () => {
   const r = await rollout(['calc', '--from', '1.0.0', '--to', '1.1.0'])
   expect(r.code, r.stderr).toBe(0)
   expect(await weightsOf('calc.add')).toEqual({ '1.1.0': 100 })
+  // Each step's observed weight is counted from the versions' own stats.
+  const observed = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type?: string; step?: number; observed?: number; observedBy?: string })
+    .filter((e) => e.type === 'observed')
+  expect(observed.map((e) => [e.step, e.observedBy])).toEqual([
+    [1, 'stats'],
+    [2, 'stats'],
+  ])
+  expect(Math.abs((observed[0].observed ?? 0) - 50), JSON.stringify(observed)).toBeLessThan(15)
+  expect(observed[1].observed).toBe(100)
   const status = json<{ phase: string; plan: { endpoints: string[] } }>(
     await lattice(['rollout', 'status', 'calc', '--service', '--json'], t.env()),
   )
