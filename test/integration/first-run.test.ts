@@ -93,7 +93,7 @@ describe('typos: the nearest commands are suggested', () => {
     const t = await lattice(['fault', 'nope', 'MBX'])
     expect(t.code).toBe(ExitCode.USAGE)
     expect(t.stderr).toMatch(
-      /^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider\.\n/,
+      /^Error \[USAGE\]: Unknown command "fault nope"\. "fault" has: fault actor, fault clear, fault component, fault provider, fault service\.\n/,
     )
     // A command that takes no argument, given one.
     const s = await lattice(['status', 'extra'])

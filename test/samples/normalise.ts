@@ -45,6 +45,8 @@ const RULES: [RegExp, string][] = [
   [/(?<![\w.])\d+\.\d+(?![\w.])/g, '<x>'],
   // A smoke test's tally of calls to a failing canary.
   [/\b\d+ of (\d+) calls answered, \d+ failed/g, '<n> of $1 calls answered, <n> failed'],
+  // verify's table: the calls each version got ("1.1.0  30%  <x>%  934").
+  [/^(\S+ {2,}\d+% {2,}<x>% {2,})\d+$/gm, '$1<n>'],
   // Counts of calls: four digits or more, or any number before "calls".
   [/(?<![\w.])\d{4,}(?![\w.])/g, '<n>'],
   [/(?<![\w.])\d+(?= calls\b)/g, '<n>'],
