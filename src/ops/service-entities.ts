@@ -37,6 +37,17 @@ export async function serviceEntities(
 }
 
 /**
+ * A rollout step's endpoints: as routed when lattice knows `to`'s subject for each of them (the
+ * readiness gate still checks that `to` serves them), else read from the instances. Asking
+ * `$SRV.INFO` at every step would let one late answer on a busy machine fail a step.
+ */
+export async function stepEntities(session: Session, name: string, request: ServiceRouteRequest): Promise<EntityRef[]> {
+  const known = knownService(session.services, name)
+  const routed = known && Object.values(known).every((s) => Object.hasOwn(s.versions, request.to))
+  return serviceEntities(session, name, routed ? undefined : request)
+}
+
+/**
  * `changes` with each service named whole (a spec's) replaced by its endpoints' routes, each
  * with the same weights: as lattice routed them, checked against the instances (--app-creds)
  * for the versions given weight. A service lattice has never routed is refused: only a shift

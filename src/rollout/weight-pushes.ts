@@ -11,7 +11,7 @@ import { type EntityRef, entityKey, entityLabel } from '../subjects/index.js'
 import { type ChangeOptions, type ChangeResult, changeRoutes } from '../ops/change.js'
 import { rolloutCommand } from '../ops/rollout-conflicts.js'
 import type { Session } from '../ops/session.js'
-import { serviceEntities } from '../ops/service-entities.js'
+import { serviceEntities, stepEntities } from '../ops/service-entities.js'
 import type { ServiceRouteRequest } from '../services/service-routes.js'
 
 export const isStateDown = (e: unknown) => isLatticeError(e) && e.code === 'STATE_UNAVAILABLE'
@@ -49,7 +49,12 @@ export async function setWeights(
   force = change.force,
   request?: ServiceRouteRequest,
 ): Promise<ChangeResult> {
-  const entities = entity.kind === 'service' ? await serviceEntities(session, entity.id, request) : [entity]
+  const entities =
+    entity.kind !== 'service'
+      ? [entity]
+      : request
+        ? await stepEntities(session, entity.id, request)
+        : await serviceEntities(session, entity.id)
   return changeRoutes(
     session,
     (routes) =>
