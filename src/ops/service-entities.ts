@@ -1,6 +1,6 @@
 /** A service named on the command line, as the route entities of its endpoints (what `shift service` and its rollouts steer). */
 import { LatticeError } from '../errors.js'
-import { discoverServices } from '../services/discovery.js'
+import { PATIENT_QUIET_MS, discoverServices } from '../services/discovery.js'
 import { type ServiceRouteRequest, serviceRoutes } from '../services/service-routes.js'
 import type { RouteChange } from '../plan/routes.js'
 import { type EntityRef, knownService } from '../subjects/index.js'
@@ -27,13 +27,14 @@ export async function serviceEntities(
       { hint: 'Use creds of a user of the account the service runs in. Nothing was changed.' },
     )
   session.deadline.at(`asking the instances of service ${name} for their endpoints`)
-  const { services } = await discoverServices(session.app, name)
-  return serviceRoutes(
-    name,
-    request,
-    services.find((s) => s.name === name),
-    known,
-  )
+  const app = session.app
+  const look = async (quietMs?: number) =>
+    (await discoverServices(app, name, quietMs)).services.find((s) => s.name === name)
+  let found = await look()
+  // A version asked for and not heard: a second, patient look before refusing (an answer may come late).
+  const asked = [request.weight > 0 ? request.to : undefined, request.from].filter((v) => v !== undefined)
+  if (asked.some((v) => !found?.versions.some((x) => x.version === v))) found = await look(PATIENT_QUIET_MS)
+  return serviceRoutes(name, request, found, known)
 }
 
 /**

@@ -155,3 +155,30 @@ it.skipIf(GO)(
     expect(nearThirtyPercent(counts['1.1.0']), JSON.stringify(counts)).toBe(true)
   },
 )
+
+it('an instance that answers $SRV.INFO late (a busy machine) is heard by a second, patient look', async () => {
+  const nc = await t.connect()
+  const info = JSON.stringify({
+    type: 'io.nats.micro.v1.info_response',
+    name: 'calc',
+    id: 'LATEANSWER00000000000',
+    version: '2.0.0',
+    endpoints: ['add', 'echo'].map((e) => ({ name: e, subject: `v2_0_0.calc.${e}`, queue_group: 'q' })),
+  })
+  const sub = nc.subscribe('$SRV.INFO.calc', {
+    callback: (_err, m) => void setTimeout(() => m.respond(info), 400),
+  })
+  await nc.flush()
+  try {
+    const r = await lattice(
+      ['shift', 'service', 'calc', '--to', '2.0.0', '--weight', '10', '--dry-run', '--json'],
+      t.env(),
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(json<{ mappings: Record<string, { subject: string }[]> }>(r).mappings['calc.add']).toContainEqual(
+      expect.objectContaining({ subject: 'v2_0_0.calc.add', weight: 10 }),
+    )
+  } finally {
+    sub.unsubscribe()
+  }
+})
