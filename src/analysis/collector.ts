@@ -3,7 +3,8 @@
  * real calls over a window: the difference between the reports at the end and at the start,
  * summed over hosts. Canary and stable come from the same reports, so they share the window.
  * Counters are cumulative, so a lost report loses nothing; a host whose counters restarted
- * (new startedAt) counts from zero, one that appeared during the window from its first report
+ * (new startedAt) counts its new run from zero and keeps its old run's calls up to that run's
+ * last report (what was heard of it), one that appeared during the window from its first report
  * (see mark()).
  */
 import {
@@ -28,6 +29,12 @@ export const HOST_EXPIRY_MS = 60_000
 /** Marks whose hosts have not all reported since: how many are kept up to date at most. */
 const OPEN_MARKS = 4
 
+/** Ended runs kept per host (each its last report): restarts within one window are few. */
+const ENDED_RUNS = 4
+
+/** Each host's ended runs, by their last report: what a window keeps of a host that restarted. */
+export type EndedRuns = ReadonlyMap<string, readonly MetricsReport[]>
+
 export const emptyWindow = (): WindowMetrics => ({
   calls: 0,
   errors: 0,
@@ -36,6 +43,7 @@ export const emptyWindow = (): WindowMetrics => ({
 
 export class MetricsCollector {
   private latest = new Map<string, MetricsReport>()
+  private ended = new Map<string, MetricsReport[]>()
   private sub?: { unsubscribe(): void }
   private waiters: (() => void)[] = []
   /** When each host's latest report arrived (our clock): a host that stopped reporting goes stale. */
@@ -65,6 +73,10 @@ export class MetricsCollector {
           const seen = this.latest.get(r.host)
           // Reports can overtake each other: keep the newest of a host's current run (and only one that continues it).
           if (seen && seen.startedAt === r.startedAt && (seen.seq >= r.seq || !continues(seen, r))) return
+          // A late report of a run that has ended is not the host's latest.
+          if (seen && r.startedAt < seen.startedAt) return
+          if (seen && r.startedAt > seen.startedAt)
+            this.ended.set(r.host, [...(this.ended.get(r.host) ?? []).slice(1 - ENDED_RUNS), seen])
           this.latest.set(r.host, r)
           this.arrived.set(r.host, Date.now())
           for (const l of this.listeners) l(r)
@@ -88,6 +100,7 @@ export class MetricsCollector {
       if (now - at <= HOST_EXPIRY_MS) continue
       this.arrived.delete(host)
       this.latest.delete(host)
+      this.ended.delete(host)
       for (const l of this.forgetters) l(host)
     }
     return now
@@ -164,32 +177,48 @@ export class MetricsCollector {
       begin: () => {
         mark = this.mark()
       },
-      window: () => windowBetween(mark, this.snapshot(), entity),
+      window: () => windowBetween(mark, this.snapshot(), entity, this.ended),
       next: (ms) => this.nextReport(ms),
       stop: () => this.stop(),
     }
   }
 }
 
-/** Per version of `entity`: the calls between two marks, summed over hosts. */
-export function windowBetween(from: Mark, to: Mark, entity: EntityRef): Map<string, WindowMetrics> {
+/**
+ * Per version of `entity`: the calls between two marks, summed over hosts. A host whose run
+ * changed between them counts its new run from zero, plus, with `ended`, what its run at `from`
+ * served after `from` up to that run's last report.
+ */
+export function windowBetween(from: Mark, to: Mark, entity: EntityRef, ended?: EndedRuns): Map<string, WindowMetrics> {
   const key = entityKey(entity)
   const out = new Map<string, WindowMetrics>()
   for (const [host, now] of to) {
     const then = from.get(host)
     const base = then && then.startedAt === now.startedAt ? then : undefined
-    for (const v of now.versions) {
-      if (entityKey(v) !== key) continue
-      const before = base?.versions.find((b) => b.version === v.version && entityKey(b) === key)
-      const w = out.get(v.version) ?? emptyWindow()
-      w.calls += v.calls - (before?.calls ?? 0)
-      w.errors += v.errors - (before?.errors ?? 0)
-      for (const [i, n] of v.latency) if (i >= 0 && i < w.latency.length) w.latency[i] += n
-      for (const [i, n] of before?.latency ?? []) if (i >= 0 && i < w.latency.length) w.latency[i] -= n
-      out.set(v.version, w)
-    }
+    const lastOfRun = then && !base ? ended?.get(host)?.find((e) => e.startedAt === then.startedAt) : undefined
+    if (then && lastOfRun && continues(then, lastOfRun)) addBetween(out, then, lastOfRun, key)
+    addBetween(out, base, now, key)
   }
   return out
+}
+
+/** Add `now`'s calls of the entity's versions since `base` (the same run; none: since it started). */
+function addBetween(
+  out: Map<string, WindowMetrics>,
+  base: MetricsReport | undefined,
+  now: MetricsReport,
+  key: string,
+): void {
+  for (const v of now.versions) {
+    if (entityKey(v) !== key) continue
+    const before = base?.versions.find((b) => b.version === v.version && entityKey(b) === key)
+    const w = out.get(v.version) ?? emptyWindow()
+    w.calls += v.calls - (before?.calls ?? 0)
+    w.errors += v.errors - (before?.errors ?? 0)
+    for (const [i, n] of v.latency) if (i >= 0 && i < w.latency.length) w.latency[i] += n
+    for (const [i, n] of before?.latency ?? []) if (i >= 0 && i < w.latency.length) w.latency[i] -= n
+    out.set(v.version, w)
+  }
 }
 
 /** Every version's share of the calls in a window, in percent (empty when there were none). */

@@ -119,7 +119,7 @@ describe('sequential judge on host reports', () => {
     expect(counted(j, 'v2')).toEqual([50, 4])
   })
 
-  it('a host that restarts (counters from zero) counts its new run from zero: no negative count, no crash', async () => {
+  it('a host that restarts (counters from zero) keeps its calls of the step from before the restart and adds its new run', async () => {
     const { c, s, a, judge } = await pair(5, 5)
     c.serve('v2', 100)
     s.serve('v1', 400)
@@ -130,15 +130,13 @@ describe('sequential judge on host reports', () => {
     c.serve('v2', 12, 1)
     await deliver(a, c)
     const j = a.look(false, judge)
-    expect(counted(j, 'v2')).toEqual([12, 1]) // as the collector says: a restarted host counts from zero
+    // The old run's 100 calls (its last report) and the new run's 12: the counts go on, the test with them.
+    expect(counted(j, 'v2')).toEqual([112, 1])
     expect(counted(j, 'v1')).toEqual([400, 0])
-    expect(j.verdicts.find((v) => v.metric === 'latency')).toMatchObject({
-      outcome: 'nodata',
-      summary: expect.stringMatching(/restarted its counters/),
-    })
-    expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 12, canaryErrors: 1, stableCalls: 400 })
+    expect(j.verdicts.find((v) => v.metric === 'latency')?.outcome).not.toBe('nodata')
+    expect(j.verdicts[0].figures).toMatchObject({ canaryCalls: 112, canaryErrors: 1, stableCalls: 400 })
     await deliver(a, c.serve('v2', 10))
-    expect(counted(a.look(false, judge), 'v2')).toEqual([22, 1])
+    expect(counted(a.look(false, judge), 'v2')).toEqual([122, 1])
   })
 
   it('NODATA while a version has no calls, or the stable too few to freeze its median: never a pass or a fail', async () => {
