@@ -140,7 +140,8 @@ export function componentSubject(lattice: string, id: string): string {
 /** The destination of `version`; for a component, the version is a component ID. */
 export function versionedSubject(lattice: string, entity: EntityRef, version: string): string {
   if (entity.kind === 'service') {
-    const subject = serviceSubjects(entity).versions[version]
+    const { versions } = serviceSubjects(entity)
+    const subject = Object.hasOwn(versions, version) ? versions[version] : undefined
     if (subject === undefined) throw new Error(`${entityKey(entity)} has no subject for version ${version}`)
     return subject
   }
@@ -178,7 +179,12 @@ export function versionOfDestination(lattice: string, entity: EntityRef, subject
  * subscribes each function it exports: `{lattice}.{V}.wrpc.{...}`).
  */
 export function servesVersion(lattice: string, entity: EntityRef, version: string, subject: string): boolean {
-  if (entity.kind === 'service') return entity.subjects?.versions[version] === subject
+  if (entity.kind === 'service')
+    return (
+      !!entity.subjects &&
+      Object.hasOwn(entity.subjects.versions, version) &&
+      entity.subjects.versions[version] === subject
+    )
   if (entity.kind === 'component')
     return subject.startsWith(`${lattice}.${version}.${WRPC_TOKEN}.`) && subject !== componentSubject(lattice, version)
   return subject === versionedSubject(lattice, entity, version)
