@@ -18,3 +18,23 @@ export interface CallCounter {
   readonly intervalMs: number
   stop(): void
 }
+
+/** Waits for the next counts: each waiter resolves when they arrive (wake) or after its own timeout. */
+export class Arrivals {
+  private waiters: (() => void)[] = []
+
+  next(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.waiters.push(done)
+    })
+  }
+
+  wake(): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+}

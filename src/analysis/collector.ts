@@ -18,7 +18,7 @@ import { continues, intakeReport } from './report-intake.js'
 import type { Connection } from '../resolver/connection.js'
 import { type EntityRef, entityKey } from '../subjects/index.js'
 import type { WindowMetrics } from './judge.js'
-import type { CallCounter } from './call-counter.js'
+import { Arrivals, type CallCounter } from './call-counter.js'
 
 /** Each host's report at the start of a window. */
 export type Mark = ReadonlyMap<string, MetricsReport>
@@ -45,7 +45,7 @@ export class MetricsCollector {
   private latest = new Map<string, MetricsReport>()
   private ended = new Map<string, MetricsReport[]>()
   private sub?: { unsubscribe(): void }
-  private waiters: (() => void)[] = []
+  private arrivals = new Arrivals()
   /** When each host's latest report arrived (our clock): a host that stopped reporting goes stale. */
   private arrived = new Map<string, number>()
   private listeners: ((r: MetricsReport) => void)[] = []
@@ -85,7 +85,7 @@ export class MetricsCollector {
             o.settled.add(r.host)
             o.mark.set(r.host, r)
           }
-          for (const w of this.waiters.splice(0)) w()
+          this.arrivals.wake()
         } catch {
           // not a report: ignored
         }
@@ -113,7 +113,7 @@ export class MetricsCollector {
 
   stop(): void {
     this.sub?.unsubscribe()
-    for (const w of this.waiters.splice(0)) w()
+    this.arrivals.wake()
   }
 
   /**
@@ -135,14 +135,7 @@ export class MetricsCollector {
 
   /** Resolves at the next report from any host, or after `ms`. */
   nextReport(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.waiters.push(done)
-    })
+    return this.arrivals.next(ms)
   }
 
   /** Call `fn` with every new report (in order per host; overtaken ones are dropped). */

@@ -7,7 +7,7 @@
  * answer; one whose `started` moved or whose counters went down was reset and counts from zero.
  * There is no latency distribution: only a total, so the window's latency is an average.
  */
-import type { CallCounter } from '../analysis/call-counter.js'
+import { Arrivals, type CallCounter } from '../analysis/call-counter.js'
 import { emptyWindow } from '../analysis/collector.js'
 import type { WindowMetrics } from '../analysis/window.js'
 import type { Connection } from '../resolver/connection.js'
@@ -32,7 +32,7 @@ export class ServiceStatsCounter implements CallCounter {
   private latest = new Map<string, Counts>()
   private base: Map<string, Counts> | undefined = new Map()
   private marking = false
-  private waiters: (() => void)[] = []
+  private arrivals = new Arrivals()
   private timer?: NodeJS.Timeout
   private stopped = false
   /** Answers left out (not a service's, or another service's), for the record. */
@@ -80,7 +80,7 @@ export class ServiceStatsCounter implements CallCounter {
       this.base = new Map(this.latest)
       this.marking = false
     } else if (this.base) for (const [id, c] of now) if (!this.base.has(id)) this.base.set(id, c)
-    for (const w of this.waiters.splice(0)) w()
+    this.arrivals.wake()
   }
 
   private counts(s: InstanceStats): Counts {
@@ -126,19 +126,12 @@ export class ServiceStatsCounter implements CallCounter {
   }
 
   next(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.waiters.push(done)
-    })
+    return this.arrivals.next(ms)
   }
 
   stop(): void {
     this.stopped = true
     clearTimeout(this.timer)
-    for (const w of this.waiters.splice(0)) w()
+    this.arrivals.wake()
   }
 }
