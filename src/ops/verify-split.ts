@@ -81,14 +81,14 @@ export async function verify(
       `${route.drop}% is dropped by a fault; dropped calls cannot be observed, so the test compares the versions among themselves.`,
     )
   const versions = Object.keys(route.weights).filter((v) => route.weights[v] > 0)
-  let counts: Record<string, number>
-  let source: { by: ObservedBy; reason?: string } | undefined
   if (entity.kind === 'service') {
-    counts = await serviceCalls(session, entity, [route, ...more], windowMs)
+    const counts = await serviceCalls(session, entity, [route, ...more], windowMs)
     const others = Object.keys(counts).filter((v) => !versions.includes(v))
     const source = { by: 'stats' as const }
     return judgeSplit({ label, windowMs, weights: route.weights, versions, others, counts, source, alpha, warnings })
   }
+  let counts: Record<string, number>
+  let source: { by: ObservedBy; reason?: string } | undefined
   // With one version there is no split: watch the entity's other running versions instead, which should get nothing.
   const others = versions.length === 1 ? otherRunningVersions(session.lattice, entity, versions, subscriptions) : {}
   const { observation: observer, reports } = await startObservation(session, mode)
