@@ -28,7 +28,7 @@ async function hostCounter(app: Connection, lattice: string, entity: EntityRef):
   return collector.counter(entity)
 }
 
-/** A service's own stats, over the endpoints lattice routes (all of the stable version's when none is routed yet). */
+/** A service's own stats, over the endpoints its rollout routes. */
 async function serviceCounter(app: Connection, rollout: RolloutPlan): Promise<CallCounter> {
   const counter = new ServiceStatsCounter(app, rollout.entity.id, new Set(rollout.endpoints ?? []))
   await counter.start()

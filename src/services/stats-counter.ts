@@ -39,8 +39,8 @@ export class ServiceStatsCounter implements CallCounter {
   refused: string[] = []
 
   /**
-   * `endpoints`: the names of the endpoints whose calls count (those lattice routes); a
-   * version's instances may serve others that callers do not reach through the mapping.
+   * `endpoints`: the names of the endpoints whose calls count (those lattice routes; none named:
+   * all); a version's instances may serve others that callers do not reach through the mapping.
    */
   constructor(
     private readonly nc: Connection,
@@ -84,7 +84,7 @@ export class ServiceStatsCounter implements CallCounter {
   }
 
   private counts(s: InstanceStats): Counts {
-    const routed = s.endpoints.filter((e) => this.endpoints.has(e.name))
+    const routed = this.endpoints.size ? s.endpoints.filter((e) => this.endpoints.has(e.name)) : s.endpoints
     const sum = (k: 'requests' | 'errors' | 'processingNs') => routed.reduce((a, e) => a + e[k], 0)
     return {
       version: s.version,
