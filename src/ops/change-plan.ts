@@ -3,6 +3,7 @@
  * every check that needs no push (rollouts, server rules, readiness, double runs, size), then
  * signs the successor JWT.
  */
+import { serviceCatalogue } from './service-catalogue.js'
 import { type AccountClaims, signSuccessor, withRouteChanges } from '../account/account.js'
 import { signerPublicKey } from '../account/jwt.js'
 import { assertOwnClaims, issuerTrust } from '../auth/operator.js'
@@ -38,7 +39,9 @@ export async function planChange(
   plan: Planner,
   opts: ChangeOptions,
 ): Promise<PlannedChange> {
-  const routes = routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice, session.services))
+  const routes = routeIndex(
+    routesFromMappings(live.claims.nats.mappings, session.lattice, await serviceCatalogue(session)),
+  )
   const changes = describeChanges(session.lattice, routes, plan(routes, live), live.claims.nats.mappings)
   const mappings: Mappings = Object.fromEntries(
     changes

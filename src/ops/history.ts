@@ -1,4 +1,5 @@
 /** `lattice history` and `lattice rollback`: the recorded revisions, and going back to one. */
+import { serviceCatalogue } from './service-catalogue.js'
 import { LatticeError } from '../errors.js'
 import { type RouteChange, routeIndex, routesFromMappings } from '../plan/routes.js'
 import type { Journal, RevisionRecord } from '../state/journal.js'
@@ -97,7 +98,7 @@ export async function rollback(
     throw new LatticeError('UNKNOWN_REVISION', `There is no revision ${target} (latest: ${latest}).`, {
       hint: 'Run `lattice history` to see the revisions.',
     })
-  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice, session.services))
+  const wanted = routeIndex(routesFromMappings(record.mappings, session.lattice, await serviceCatalogue(session)))
   const result = await changeRoutes(
     session,
     (routes) => {

@@ -2,6 +2,7 @@
  * Drift: routing changed outside lattice. Recorded as its own revision when a journaled change
  * finds it, and only warned of on a dry run or without the lock.
  */
+import { serviceCatalogue } from './service-catalogue.js'
 import { routesFromMappings } from '../plan/routes.js'
 import {
   type Head,
@@ -29,9 +30,14 @@ export async function recordDrift(
 ): Promise<boolean> {
   const liveMappings = live.claims.nats.mappings ?? {}
   const before = new Map(
-    routesFromMappings(head.value.mappings, session.lattice, session.services).map((r) => [r.subject, r]),
+    routesFromMappings(head.value.mappings, session.lattice, await serviceCatalogue(session)).map((r) => [
+      r.subject,
+      r,
+    ]),
   )
-  const after = new Map(routesFromMappings(liveMappings, session.lattice, session.services).map((r) => [r.subject, r]))
+  const after = new Map(
+    routesFromMappings(liveMappings, session.lattice, await serviceCatalogue(session)).map((r) => [r.subject, r]),
+  )
   const changes: RecordedChange[] = subjects.flatMap((subject) => {
     const route = after.get(subject) ?? before.get(subject)
     if (!route) return []

@@ -77,7 +77,7 @@ export async function journaledChange(
       continue
     }
     // The plan reads the service endpoints this head knows (another writer may have added some).
-    session.services = checkedCatalogue(head.value.last?.services)
+    session.services = checkedCatalogue(head.value.last?.services) ?? {}
     const pending = head.value.pending
     if (pending) {
       session.deadline.at(

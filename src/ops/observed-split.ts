@@ -4,6 +4,7 @@
  * counted from the hosts' metrics reports where they cover every instance, by an
  * application-account subscription to the versioned subjects otherwise (traffic/observation.ts).
  */
+import { serviceCatalogue } from './service-catalogue.js'
 import { MetricsCollector } from '../analysis/collector.js'
 import { LatticeError } from '../errors.js'
 import { type Route, routesFromMappings } from '../plan/routes.js'
@@ -38,7 +39,7 @@ export async function liveRoutes(
   only?: EntityRef[],
 ): Promise<{ routes: Route[]; subscriptions: Subscriber[] }> {
   const live = await loadLiveAccount(session)
-  const all = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)
+  const all = routesFromMappings(live.claims.nats.mappings, session.lattice, await serviceCatalogue(session))
   // A service named whole stands for each of its endpoints' routes.
   const wanted = new Set((only ?? []).map(ownerKey))
   return {

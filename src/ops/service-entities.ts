@@ -5,6 +5,7 @@ import { type ServiceRouteRequest, serviceRoutes } from '../services/service-rou
 import type { RouteChange } from '../plan/routes.js'
 import { type EntityRef, knownService } from '../subjects/index.js'
 import type { Session } from './session.js'
+import { serviceCatalogue } from './service-catalogue.js'
 
 /** Without a request: the endpoints lattice has routed (what a fault, clearing a cluster's weights or a rollout's way back touch). */
 export async function serviceEntities(
@@ -12,7 +13,7 @@ export async function serviceEntities(
   name: string,
   request?: ServiceRouteRequest,
 ): Promise<EntityRef[]> {
-  const known = knownService(session.services, name)
+  const known = knownService(await serviceCatalogue(session), name)
   if (!request) {
     if (!known)
       throw new LatticeError('NO_ROUTE', `lattice has not routed service ${name} (in this account, with this state).`, {
@@ -43,7 +44,7 @@ export async function serviceEntities(
  * `$SRV.INFO` at every step would let one late answer on a busy machine fail a step.
  */
 export async function stepEntities(session: Session, name: string, request: ServiceRouteRequest): Promise<EntityRef[]> {
-  const known = knownService(session.services, name)
+  const known = knownService(await serviceCatalogue(session), name)
   const routed = known && Object.values(known).every((s) => Object.hasOwn(s.versions, request.to))
   return serviceEntities(session, name, routed ? undefined : request)
 }
@@ -62,7 +63,7 @@ export async function withServiceEndpoints(session: Session, changes: RouteChang
       continue
     }
     const name = c.entity.id
-    if (!knownService(session.services, name))
+    if (!knownService(await serviceCatalogue(session), name))
       throw new LatticeError(
         'NO_ROUTE',
         `lattice has not routed service ${name} yet, so it does not know which subjects its callers call.`,

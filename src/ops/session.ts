@@ -15,13 +15,7 @@ import type { Connection } from '../resolver/connection.js'
 import { checkServerUrls } from '../resolver/url.js'
 import { Journal } from '../state/journal.js'
 import type { StateStore } from '../state/store.js'
-import {
-  DEFAULT_LATTICE,
-  type ServiceCatalogue,
-  checkedCatalogue,
-  publicKeyProblem,
-  quoted,
-} from '../subjects/index.js'
+import { DEFAULT_LATTICE, type ServiceCatalogue, publicKeyProblem, quoted } from '../subjects/index.js'
 import { DEFAULT_SERVER, checkLatticeName } from './lattice-name.js'
 import { systemAccountError } from './system-account.js'
 
@@ -71,7 +65,7 @@ export interface Session {
   deadline: Deadline
   /** --without-state was given; `reason` when the state (asked for with --state-creds) could not be opened. */
   withoutState?: { reason?: string }
-  /** The service endpoints lattice has routed (from the state's head; refreshed by each change). */
+  /** The service endpoints lattice has routed: undefined until read (serviceCatalogue); a change refreshes it from each head it reads. */
   services?: ServiceCatalogue
 }
 
@@ -199,8 +193,6 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
     }
     const nc = deadline.mode === 'whole' ? await connect() : await deadline.phase('connecting', connect)
     const journal = store ? new Journal(store, target.account) : undefined
-    // Without it a service's mappings read as another tool's; a state that cannot answer fails the commands that need it.
-    const services = checkedCatalogue((await journal?.head().catch(() => undefined))?.value.last?.services)
     const withoutState = target.withoutState ? { withoutState: stateDown ? { reason: stateDown } : {} } : {}
     return fn({
       conn: nc,
@@ -213,7 +205,6 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
       deadline,
       ...(target.nsc ? { nsc: target.nsc } : {}),
       ...withoutState,
-      ...(services ? { services } : {}),
     })
   }
   let closed = false

@@ -1,4 +1,5 @@
 /** `lattice plan`, `apply`, `swap` and `env subjects`: the spec made live, in one JWT push. */
+import { serviceCatalogue } from './service-catalogue.js'
 import { randomBytes } from 'node:crypto'
 import { existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { LatticeError } from '../errors.js'
@@ -144,7 +145,7 @@ export async function liveAfterRollouts(session: Session, spec: Spec): Promise<S
   const live = await loadLiveAccount(session)
   return liveAfter(
     spec,
-    routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)),
+    routeIndex(routesFromMappings(live.claims.nats.mappings, session.lattice, await serviceCatalogue(session))),
     true,
   )
 }

@@ -1,4 +1,5 @@
 /** `lattice status`: the live routes of a lattice, decoded from the live account JWT. */
+import { serviceCatalogue } from './service-catalogue.js'
 import { type InstalledDifference, installedDifferences } from '../plan/installed.js'
 import { type Mappings, destinationWeight, routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
@@ -121,7 +122,7 @@ export async function status(session: Session, opts: { servers?: boolean } = {})
   const subs = await live.subscriptions() // asked for together with the live JWT
   const head = session.journal ? await session.journal.head() : undefined
   const running = new Map(runningEntities(subs, session.lattice).map((e) => [e.subject, e]))
-  const routes = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services)
+  const routes = routesFromMappings(live.claims.nats.mappings, session.lattice, await serviceCatalogue(session))
     .sort((a, b) => entityKey(a.entity).localeCompare(entityKey(b.entity)))
     .map((r) => ({
       kind: r.entity.kind,

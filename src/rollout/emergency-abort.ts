@@ -4,6 +4,7 @@
  * say exactly what to run: the live weights and the `lattice shift ... --without-state`
  * command(s) that put the stable version back.
  */
+import { serviceCatalogue } from '../ops/service-catalogue.js'
 import { LatticeError } from '../errors.js'
 import { routesFromMappings } from '../plan/routes.js'
 import type { Weights } from '../plan/weights.js'
@@ -56,7 +57,7 @@ async function whatToRun(
   copy: RolloutRecord | undefined,
 ): Promise<LatticeError> {
   const live = await loadLiveAccount(session)
-  const route = routesFromMappings(live.claims.nats.mappings, session.lattice, session.services).find(
+  const route = routesFromMappings(live.claims.nats.mappings, session.lattice, await serviceCatalogue(session)).find(
     (r) => entityKey(r.entity) === entityKey(entity),
   )
   const weights = route && Object.keys(route.weights).length ? route.weights : null

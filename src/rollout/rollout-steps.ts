@@ -47,7 +47,6 @@ export async function setWeight(rollout: RolloutRun, index: number, weight: numb
     rollout.entity,
     rollout.opts.change,
     (current) => (weights = shiftWeights(current ?? { [plan.from]: 100 }, { to: plan.to, weight, from: plan.from })),
-    undefined,
     { from: plan.from, to: plan.to, weight },
   )
   // The step's analysis window opens as soon as its weights are live: recording the step and

@@ -4,6 +4,7 @@
  * `to` that cannot reach the top step, and (unless --force) a first step that would take
  * traffic away from `to`.
  */
+import { serviceCatalogue } from '../ops/service-catalogue.js'
 import { LatticeError } from '../errors.js'
 import type { ChangeOptions } from '../ops/change.js'
 import { loadLiveAccount } from '../ops/live-account.js'
@@ -46,7 +47,7 @@ export async function stableWeights(
   const routes = routesFromMappings(
     (await loadLiveAccount(session)).claims.nats.mappings,
     session.lattice,
-    session.services,
+    await serviceCatalogue(session),
   ).filter((r) => ownerKey(r.entity) === ownerKey(plan.entity))
   const before = routes[0]
   const stable: Weights | null = before && Object.keys(before.weights).length ? before.weights : null

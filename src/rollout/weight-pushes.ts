@@ -36,7 +36,8 @@ export function stateDownError(failed: unknown, plan: RolloutPlan, stable: Weigh
 
 /**
  * One push of the entity's weights (its cluster-scoped weights kept); a service's, to each of its
- * endpoints (found again from its instances for a step, `request`; as routed for the way back). Part of the lattice not
+ * endpoints (a step's `request`: as routed once lattice knows the new version, else read from its
+ * instances; the way back: as routed). Part of the lattice not
  * following it (PARTLY_LIVE) is a warning of the step, not the end of the rollout: a server
  * away for maintenance would otherwise roll back every rollout. (A leaf that would run calls
  * twice is refused before the first push all the same: DOUBLE_EXECUTION.)
@@ -46,7 +47,6 @@ export async function setWeights(
   entity: EntityRef,
   change: ChangeOptions,
   weightsOf: (current: Weights | undefined) => Weights | null,
-  force = change.force,
   request?: ServiceRouteRequest,
 ): Promise<ChangeResult> {
   const entities =
@@ -66,7 +66,7 @@ export async function setWeights(
           ...(current?.clusters ? { clusters: current.clusters } : {}),
         }
       }),
-    { partlyLive: 'warn', ...change, dryRun: false, force, rolloutStep: true },
+    { partlyLive: 'warn', ...change, dryRun: false, rolloutStep: true },
   )
 }
 
@@ -77,7 +77,7 @@ export function restoreStable(
   stable: Weights | null,
   change: ChangeOptions,
 ): Promise<ChangeResult> {
-  return setWeights(session, entity, { ...change, acceptDrift: true }, () => stable, true)
+  return setWeights(session, entity, { ...change, acceptDrift: true, force: true }, () => stable)
 }
 
 /** What `rollout abort` returns: the record, and with --without-state, whether the state was bypassed. */

@@ -32,11 +32,11 @@ export interface Discovery {
 }
 
 /** How long to wait for more answers after the last one (instances answer within milliseconds). */
-const QUIET_MS = 150
+export const SRV_QUIET_MS = 150
 /** The quiet period of a second, patient look (a busy machine can delay an answer). */
 export const PATIENT_QUIET_MS = 1000
 
-export async function discoverServices(conn: Connection, name?: string, quietMs = QUIET_MS): Promise<Discovery> {
+export async function discoverServices(conn: Connection, name?: string, quietMs = SRV_QUIET_MS): Promise<Discovery> {
   const answers = await gather(conn, name ? `$SRV.INFO.${name}` : '$SRV.INFO', '', {
     quietMs,
     noResponders: 'empty',

@@ -6,7 +6,7 @@
  * one endpoint, its `subject` at the top, flat counters, queue group always "q". The older shape
  * is read as one endpoint named after the service.
  */
-import { DEFAULT_QUEUE_GROUP, isServiceVersion, quoted } from '../subjects/index.js'
+import { DEFAULT_QUEUE_GROUP, isServiceVersion, quoted, serviceNameProblem } from '../subjects/index.js'
 
 export interface ServiceEndpoint {
   name: string
@@ -97,8 +97,7 @@ function identity(j: Json, kind: string): { name: string; id: string; version: s
     return { problem: `type ${quoted(String(j.type))} is not io.nats.micro.v1.${kind}` }
   const [name, id, version] = [text(j.name, 'name'), text(j.id, 'id'), text(j.version, 'version')]
   for (const v of [name, id, version]) if (typeof v !== 'string') return v
-  if (!/^[A-Za-z0-9_-]+$/.test(name as string))
-    return { problem: `name ${quoted(name as string)} is not a service name` }
+  if (serviceNameProblem(name as string)) return { problem: `name ${quoted(name as string)} is not a service name` }
   if (!/^[A-Za-z0-9_-]+$/.test(id as string)) return { problem: `id ${quoted(id as string)} is not an instance id` }
   if (!isServiceVersion(version as string))
     return { problem: `version ${quoted(version as string)} is not a semantic version` }

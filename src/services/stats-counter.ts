@@ -12,6 +12,7 @@ import { emptyWindow } from '../analysis/collector.js'
 import type { WindowMetrics } from '../analysis/window.js'
 import type { Connection } from '../resolver/connection.js'
 import { gather } from '../resolver/servers.js'
+import { SRV_QUIET_MS } from './discovery.js'
 import { type InstanceStats, parseStats } from './srv-protocol.js'
 
 /** One instance's counters over the routed endpoints. */
@@ -24,8 +25,6 @@ interface Counts {
 }
 
 export const STATS_INTERVAL_MS = Number(process.env.LATTICE_SERVICE_STATS_INTERVAL_MS) || 1000
-/** Instances answer within milliseconds: the quiet period after the last answer. */
-const QUIET_MS = 150
 
 export class ServiceStatsCounter implements CallCounter {
   readonly intervalMs = STATS_INTERVAL_MS
@@ -35,8 +34,6 @@ export class ServiceStatsCounter implements CallCounter {
   private arrivals = new Arrivals()
   private timer?: NodeJS.Timeout
   private stopped = false
-  /** Answers left out (not a service's, or another service's), for the record. */
-  refused: string[] = []
 
   /**
    * `endpoints`: the names of the endpoints whose calls count (those lattice routes; none named:
@@ -60,18 +57,15 @@ export class ServiceStatsCounter implements CallCounter {
 
   private async poll(): Promise<void> {
     const answers = await gather(this.nc, `$SRV.STATS.${this.name}`, '', {
-      quietMs: QUIET_MS,
+      quietMs: SRV_QUIET_MS,
       maxWaitMs: 2000,
       noResponders: 'empty',
     }).catch(() => [])
     const now = new Map<string, Counts>()
     for (const raw of answers) {
       const s = parseStats(raw)
-      if ('problem' in s) {
-        this.refused = [...this.refused.slice(-9), s.problem]
-        continue
-      }
-      if (s.name !== this.name) continue
+      // Not a service's answer, or another service's: not counted.
+      if ('problem' in s || s.name !== this.name) continue
       now.set(s.id, this.counts(s))
     }
     // An instance that did not answer this time keeps its last counts (a lost answer loses nothing).
